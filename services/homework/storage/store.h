@@ -1,0 +1,149 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_STORE_H_
+#define SERVICES_HOMEWORK_STORAGE_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "therapy/homework/v1/assignment.pb.h"
+#include "therapy/homework/v1/client.pb.h"
+#include "therapy/homework/v1/completion.pb.h"
+
+namespace therapy::homework {
+
+// One entry of the audit log: who did what to which resource, and how it ended. Carries no
+// clinical content: the resource is named, never copied.
+struct AuditRecord {
+  std::string actor;     // the caller's subject
+  std::string role;      // the caller's role name
+  std::string practice;  // the caller's practice id
+  std::string action;    // the RPC method, for example "CreateCompletion"
+  std::string resource;  // the resource name acted on (or the parent, for create and list)
+  std::string call_id;   // the per-call request id
+  absl::Time time;
+  std::string outcome;   // "OK" or the canonical code name, for example "PERMISSION_DENIED"
+
+  friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
+};
+
+// Whether a Put creates a row or replaces one.
+enum class WriteMode {
+  kInsert,  // the name must be new, otherwise ALREADY_EXISTS
+  kUpdate,  // the row must exist (NOT_FOUND) with etag `expected_etag` (ABORTED)
+};
+
+// One resource row to write. The resource carries its new etag already.
+template <typename Resource>
+struct Put {
+  WriteMode mode = WriteMode::kInsert;
+  Resource resource;
+  std::string expected_etag;  // kUpdate only: the etag the stored row must still have
+};
+
+// The scope of an idempotent create: the same caller retrying the same method with the same
+// request id gets the first result.
+struct IdempotencyKey {
+  std::string actor;       // the caller's subject
+  std::string method;      // for example "CreateCompletion"
+  std::string request_id;  // from the request
+
+  friend bool operator==(const IdempotencyKey&, const IdempotencyKey&) = default;
+};
+
+// Everything one use case writes, applied atomically by Store::Commit: at most one resource of
+// each kind, the idempotency record of a create, and the audit record. Either all of it is
+// durable when Commit returns kCommitted, or none of it is stored.
+struct Mutation {
+  std::optional<Put<v1::Client>> client;
+  std::optional<Put<v1::Assignment>> assignment;
+  std::optional<Put<v1::Completion>> completion;
+  // When set, records that `idempotency` produced `idempotent_result` (a resource name).
+  std::optional<IdempotencyKey> idempotency;
+  std::string idempotent_result;
+  AuditRecord audit;
+};
+
+enum class CommitOutcome {
+  kCommitted,
+  // The idempotency key was recorded by an earlier commit (a concurrent retry won); nothing of
+  // this mutation was written. The caller looks the key up and replays the first result.
+  kDuplicateRequest,
+};
+
+// Which part of a list to return. Tokens are opaque to callers; each store makes and reads its
+// own (see page_token.h), and an unreadable token is INVALID_ARGUMENT naming `page_token`.
+struct PageRequest {
+  int page_size = 100;  // already validated by the core: 1-1000
+  std::string page_token;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;  // empty on the last page
+};
+
+// Clients of one practice in name order.
+struct ClientQuery {
+  std::string practice_name;                     // "practices/{practice}"
+  std::optional<std::string> care_team_member;  // only clients whose care team names this subject
+  PageRequest page;
+};
+
+// Assignments of one client, newest create_time first (ties: name descending).
+struct AssignmentQuery {
+  std::string client_name;  // "practices/{p}/clients/{c}"
+  std::vector<v1::Assignment::State> states;  // empty: every state
+  PageRequest page;
+};
+
+// Completions of one client, newest occur_time first (ties: name descending).
+struct CompletionQuery {
+  std::string client_name;                      // "practices/{p}/clients/{c}"
+  std::optional<std::string> assignment_name;  // only this assignment's; nullopt: all
+  std::optional<absl::Time> start_time;         // occur_time >= start_time
+  std::optional<absl::Time> end_time;           // occur_time < end_time
+  PageRequest page;
+};
+
+// The storage seam: every backend (in-memory, SQLite, PostgreSQL) implements this interface and
+// passes the shared contract suite (storage/store_contract_test.h). Methods are thread-safe.
+// Errors: UNAVAILABLE for transient failures (safe to retry), INTERNAL for corrupt data; messages
+// carry no clinical content and no SQL.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Point reads: nullopt when there is no such resource.
+  virtual absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) = 0;
+  virtual absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) = 0;
+  virtual absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) = 0;
+
+  virtual absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) = 0;
+  virtual absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) = 0;
+  virtual absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) = 0;
+
+  // The resource name an earlier create with this key produced, or nullopt.
+  virtual absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+      const IdempotencyKey& key) = 0;
+
+  // Applies the mutation atomically and durably (see Mutation). Errors: ALREADY_EXISTS for an
+  // insert of an existing name, NOT_FOUND for an update of a missing row, ABORTED when an
+  // update's expected etag no longer matches; on any error nothing was written.
+  virtual absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) = 0;
+
+  // Appends an audit record on its own, for reads and refused calls.
+  virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
+
+  // Audit records whose resource starts with `resource_prefix`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
+                                                             int limit) = 0;
+};
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_STORAGE_STORE_H_
