@@ -1,0 +1,42 @@
+#ifndef SERVICES_HOMEWORK_CORE_AUTHORIZATION_H_
+#define SERVICES_HOMEWORK_CORE_AUTHORIZATION_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/homework/core/caller.h"
+#include "services/homework/core/resource_names.h"
+#include "therapy/homework/v1/client.pb.h"
+
+namespace therapy::homework {
+
+// What a caller wants to do. Each use case names exactly one.
+enum class Action {
+  kManageClients,     // create or update a client, change a care team
+  kListClients,       // list a practice's clients
+  kReadClient,        // read a client and its assignments and completions
+  kWriteAssignment,   // create, update, activate, cancel or complete an assignment
+  kRecordCompletion,  // record a completion
+  kReviewCompletion,  // review a completion
+};
+
+// The first half of an authorisation decision, made from the caller and the target's name alone,
+// so that it runs before anything is looked up and never depends on whether the target exists.
+enum class Grant {
+  kGranted,             // allowed, nothing more to check
+  kIfOnCareTeam,        // allowed only if the target client's care team names the caller
+};
+
+// Decides what can be decided without a lookup. PERMISSION_DENIED when the caller's practice is
+// not the target's, or the role may never do `action`, or a client targets someone else.
+absl::StatusOr<Grant> Authorize(const Caller& caller, Action action, const ClientName& target);
+absl::StatusOr<Grant> Authorize(const Caller& caller, Action action, const PracticeName& target);
+
+// The second half for kIfOnCareTeam: `client` is the loaded target, nullptr when it does not
+// exist. A missing client and a client of someone else's are refused alike, so existence never
+// leaks.
+absl::Status AuthorizeCareTeam(const Caller& caller, Action action, const ClientName& target,
+                               const v1::Client* client);
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_CORE_AUTHORIZATION_H_

@@ -1,0 +1,627 @@
+#include "services/homework/core/homework.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "services/homework/core/proto_time.h"
+#include "services/homework/core/resource_names.h"
+#include "services/homework/core/status_macros.h"
+#include "services/homework/core/validation.h"
+
+namespace therapy::homework {
+namespace {
+
+using google::protobuf::FieldMask;
+using google::protobuf::util::FieldMaskUtil;
+
+std::string RandomId() {
+  static constexpr absl::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local absl::BitGen generator;
+  std::string id(20, ' ');
+  for (char& c : id) c = kAlphabet[absl::Uniform<size_t>(generator, 0, kAlphabet.size())];
+  return id;
+}
+
+// NOT_FOUND for a missing resource the caller may see.
+template <typename Resource>
+absl::StatusOr<Resource> Found(absl::StatusOr<std::optional<Resource>> found,
+                               absl::string_view what, absl::string_view name) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError(absl::StrCat(what, " ", name, " not found"));
+  return *std::move(*found);
+}
+
+// The first result of an idempotent create, looked up by the name its key recorded.
+template <typename Resource>
+absl::StatusOr<Resource> Replayed(absl::StatusOr<std::optional<Resource>> found) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::InternalError("the result recorded for this request_id is missing");
+  }
+  return *std::move(*found);
+}
+
+// ABORTED when the caller read an older version than the stored one.
+absl::Status CheckEtag(absl::string_view field, absl::string_view requested,
+                       absl::string_view current) {
+  if (requested.empty() || requested == current) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(field, " \"", requested.substr(0, 64),
+                                         "\" is stale: the resource changed since it was "
+                                         "read; read it again and retry"));
+}
+
+// Checks an update mask against the fields a method lets callers change.
+absl::Status CheckMask(const FieldMask& mask, const google::protobuf::Descriptor* descriptor,
+                       std::initializer_list<absl::string_view> allowed) {
+  if (mask.paths().empty()) {
+    return InvalidField("update_mask", absl::StrCat("required: name the fields to change, or *"));
+  }
+  if (mask.paths_size() == 1 && mask.paths(0) == "*") return absl::OkStatus();
+  for (const std::string& path : mask.paths()) {
+    const absl::string_view top = absl::string_view(path).substr(0, path.find('.'));
+    const bool known = std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
+                       FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
+    if (!known) {
+      std::string list;
+      for (absl::string_view field : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", field);
+      return InvalidField("update_mask", absl::StrCat("\"", path.substr(0, 100),
+                                                      "\" cannot be updated; updatable: ", list));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Copies the masked fields of `from` into `to`; "*" copies the listed top-level fields.
+template <typename Message>
+void ApplyMask(const FieldMask& mask, std::initializer_list<absl::string_view> all,
+               const Message& from, Message& to) {
+  FieldMask effective = mask;
+  if (mask.paths_size() == 1 && mask.paths(0) == "*") {
+    effective.clear_paths();
+    for (absl::string_view field : all) effective.add_paths(std::string(field));
+  }
+  FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(from, effective, options, &to);
+}
+
+constexpr std::initializer_list<absl::string_view> kClientMutable = {"display_name", "time_zone",
+                                                                     "care_team"};
+constexpr std::initializer_list<absl::string_view> kAssignmentMutable = {
+    "title", "exercise", "rationale", "phase", "schedule", "session_id"};
+
+std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
+                                     absl::string_view request_id) {
+  if (request_id.empty()) return std::nullopt;
+  return IdempotencyKey{caller.subject, std::string(method), std::string(request_id)};
+}
+
+}  // namespace
+
+Homework::Homework(Store& store, HomeworkOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+std::string Homework::NewId() const { return options_.new_id ? options_.new_id() : RandomId(); }
+
+AuditRecord Homework::MakeAudit(const Caller& caller, absl::string_view method,
+                                absl::string_view resource, const absl::Status& outcome) const {
+  return AuditRecord{
+      .actor = caller.subject,
+      .role = std::string(RoleName(caller.role)),
+      .practice = caller.practice,
+      .action = std::string(method),
+      .resource = std::string(resource),
+      .call_id = caller.call_id,
+      .time = options_.now(),
+      .outcome = outcome.ok() ? "OK" : absl::StatusCodeToString(outcome.code()),
+  };
+}
+
+absl::Status Homework::Audit(const Caller& caller, absl::string_view method,
+                             absl::string_view resource, const absl::Status& outcome) {
+  if (outcome.code() == absl::StatusCode::kInvalidArgument) return absl::OkStatus();
+  absl::Status appended = store_.AppendAudit(MakeAudit(caller, method, resource, outcome));
+  if (!appended.ok()) {
+    return absl::UnavailableError("the audit log could not be written; nothing was returned");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Homework::AuthorizeClient(const Caller& caller, Action action,
+                                       const ClientName& target, absl::string_view method) {
+  absl::StatusOr<Grant> grant = Authorize(caller, action, target);
+  absl::Status decision = grant.status();
+  if (grant.ok() && *grant == Grant::kIfOnCareTeam) {
+    ASSIGN_OR_RETURN(std::optional<v1::Client> client, store_.GetClient(target.Format()));
+    decision = AuthorizeCareTeam(caller, action, target, client ? &*client : nullptr);
+  }
+  if (!decision.ok()) Audit(caller, method, target.Format(), decision).IgnoreError();
+  return decision;
+}
+
+template <typename Resource>
+absl::StatusOr<Resource> Homework::FinishWrite(const Caller& caller, absl::string_view method,
+                                               absl::string_view target,
+                                               absl::StatusOr<Written<Resource>> written) {
+  if (!written.ok()) {
+    Audit(caller, method, target, written.status()).IgnoreError();
+    return written.status();
+  }
+  if (written->replayed) {
+    RETURN_IF_ERROR(Audit(caller, method, written->resource.name(), absl::OkStatus()));
+  }
+  return std::move(written->resource);
+}
+
+template <typename Resource, typename Get>
+absl::StatusOr<std::optional<Resource>> Homework::FindReplay(
+    const std::optional<IdempotencyKey>& key, Get get) {
+  if (!key) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, store_.FindIdempotentResult(*key));
+  if (!prior) return std::nullopt;
+  ASSIGN_OR_RETURN(Resource first, Replayed(get(*prior)));
+  return std::optional<Resource>(std::move(first));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+
+absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
+                                                  const v1::CreateClientRequest& request) {
+  constexpr absl::string_view kMethod = "CreateClient";
+  ASSIGN_OR_RETURN(PracticeName parent, ParsePracticeName("parent", request.parent()));
+  Violations violations;
+  if (!request.client_id().empty() && !IsValidResourceId(request.client_id())) {
+    violations.Add("client_id", "must be 1-63 characters of [a-z0-9-], not starting with -");
+  }
+  ValidateRequestId(request.request_id(), violations);
+  ValidateClient(request.client(), "client", violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageClients, parent);
+  if (!grant.ok()) {
+    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
+    return grant.status();
+  }
+
+  const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  auto get = [this](absl::string_view name) { return store_.GetClient(name); };
+  auto create = [&]() -> absl::StatusOr<Written<v1::Client>> {
+    ASSIGN_OR_RETURN(std::optional<v1::Client> replay, FindReplay<v1::Client>(key, get));
+    if (replay) return Written<v1::Client>{*std::move(replay), true};
+
+    const absl::Time now = options_.now();
+    v1::Client client = request.client();
+    const std::string id = request.client_id().empty() ? NewId() : request.client_id();
+    client.set_name(ClientName{parent.practice, id}.Format());
+    *client.mutable_create_time() = ToProtoTime(now);
+    *client.mutable_update_time() = ToProtoTime(now);
+    client.set_etag(NewId());
+
+    Mutation mutation{.client = Put<v1::Client>{WriteMode::kInsert, client, ""},
+                      .idempotency = key,
+                      .idempotent_result = client.name(),
+                      .audit = MakeAudit(caller, kMethod, client.name(), absl::OkStatus())};
+    absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
+    if (absl::IsAlreadyExists(outcome.status())) {
+      return absl::AlreadyExistsError(absl::StrCat("client ", client.name(), " already exists"));
+    }
+    if (!outcome.ok()) return outcome.status();
+    if (*outcome == CommitOutcome::kDuplicateRequest) {
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Client>(key, get));
+      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
+      return Written<v1::Client>{*std::move(replay), true};
+    }
+    return Written<v1::Client>{std::move(client), false};
+  };
+  return FinishWrite(caller, kMethod, parent.Format(), create());
+}
+
+absl::StatusOr<v1::Client> Homework::GetClient(const Caller& caller,
+                                               const v1::GetClientRequest& request) {
+  constexpr absl::string_view kMethod = "GetClient";
+  ASSIGN_OR_RETURN(ClientName name, ParseClientName("name", request.name()));
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, name, kMethod));
+  absl::StatusOr<v1::Client> client =
+      Found(store_.GetClient(request.name()), "client", request.name());
+  RETURN_IF_ERROR(Audit(caller, kMethod, request.name(), client.status()));
+  return client;
+}
+
+absl::StatusOr<v1::Client> Homework::UpdateClient(const Caller& caller,
+                                                  const v1::UpdateClientRequest& request) {
+  constexpr absl::string_view kMethod = "UpdateClient";
+  const v1::Client& patch = request.client();
+  ASSIGN_OR_RETURN(ClientName name, ParseClientName("client.name", patch.name()));
+  RETURN_IF_ERROR(CheckMask(request.update_mask(), v1::Client::descriptor(), kClientMutable));
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kManageClients, name, kMethod));
+
+  auto update = [&]() -> absl::StatusOr<Written<v1::Client>> {
+    ASSIGN_OR_RETURN(v1::Client current,
+                     Found(store_.GetClient(patch.name()), "client", patch.name()));
+    RETURN_IF_ERROR(CheckEtag("client.etag", patch.etag(), current.etag()));
+    v1::Client client = current;
+    ApplyMask(request.update_mask(), kClientMutable, patch, client);
+    Violations violations;
+    ValidateClient(client, "client", violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    *client.mutable_update_time() = ToProtoTime(options_.now());
+    client.set_etag(NewId());
+    Mutation mutation{.client = Put<v1::Client>{WriteMode::kUpdate, client, current.etag()},
+                      .audit = MakeAudit(caller, kMethod, client.name(), absl::OkStatus())};
+    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    return Written<v1::Client>{std::move(client), false};
+  };
+  return FinishWrite(caller, kMethod, patch.name(), update());
+}
+
+absl::StatusOr<v1::ListClientsResponse> Homework::ListClients(
+    const Caller& caller, const v1::ListClientsRequest& request) {
+  constexpr absl::string_view kMethod = "ListClients";
+  ASSIGN_OR_RETURN(PracticeName parent, ParsePracticeName("parent", request.parent()));
+  ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
+  absl::StatusOr<Grant> grant = Authorize(caller, Action::kListClients, parent);
+  if (!grant.ok()) {
+    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
+    return grant.status();
+  }
+  ClientQuery query{.practice_name = parent.Format(),
+                    .page = {.page_size = page_size, .page_token = request.page_token()}};
+  // A therapist lists only the clients whose care team names them.
+  if (caller.role == Role::kTherapist) query.care_team_member = caller.subject;
+
+  absl::StatusOr<Page<v1::Client>> page = store_.ListClients(query);
+  RETURN_IF_ERROR(Audit(caller, kMethod, parent.Format(), page.status()));
+  if (!page.ok()) return page.status();
+  v1::ListClientsResponse response;
+  for (v1::Client& client : page->items) *response.add_clients() = std::move(client);
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignments
+
+absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
+    const Caller& caller, const v1::CreateAssignmentRequest& request) {
+  constexpr absl::string_view kMethod = "CreateAssignment";
+  ASSIGN_OR_RETURN(ClientName parent, ParseClientName("parent", request.parent()));
+  Violations violations;
+  ValidateRequestId(request.request_id(), violations);
+  ValidateAssignment(request.assignment(), "assignment", violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, parent, kMethod));
+
+  const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  auto get = [this](absl::string_view name) { return store_.GetAssignment(name); };
+  auto create = [&]() -> absl::StatusOr<Written<v1::Assignment>> {
+    ASSIGN_OR_RETURN(std::optional<v1::Assignment> replay, FindReplay<v1::Assignment>(key, get));
+    if (replay) return Written<v1::Assignment>{*std::move(replay), true};
+    RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
+
+    const absl::Time now = options_.now();
+    v1::Assignment assignment = request.assignment();
+    assignment.set_name(AssignmentName{parent, NewId()}.Format());
+    assignment.set_assigned_by(caller.subject);
+    assignment.set_state(v1::Assignment::STATE_DRAFT);
+    *assignment.mutable_create_time() = ToProtoTime(now);
+    *assignment.mutable_update_time() = ToProtoTime(now);
+    assignment.clear_activate_time();
+    assignment.clear_cancel_time();
+    assignment.clear_cancel_reason();
+    assignment.set_etag(NewId());
+
+    Mutation mutation{.assignment = Put<v1::Assignment>{WriteMode::kInsert, assignment, ""},
+                      .idempotency = key,
+                      .idempotent_result = assignment.name(),
+                      .audit = MakeAudit(caller, kMethod, assignment.name(), absl::OkStatus())};
+    ASSIGN_OR_RETURN(CommitOutcome outcome, store_.Commit(mutation));
+    if (outcome == CommitOutcome::kDuplicateRequest) {
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Assignment>(key, get));
+      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
+      return Written<v1::Assignment>{*std::move(replay), true};
+    }
+    return Written<v1::Assignment>{std::move(assignment), false};
+  };
+  return FinishWrite(caller, kMethod, parent.Format(), create());
+}
+
+absl::StatusOr<v1::Assignment> Homework::GetAssignment(const Caller& caller,
+                                                       const v1::GetAssignmentRequest& request) {
+  constexpr absl::string_view kMethod = "GetAssignment";
+  ASSIGN_OR_RETURN(AssignmentName name, ParseAssignmentName("name", request.name()));
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, name.client, kMethod));
+  absl::StatusOr<v1::Assignment> assignment =
+      Found(store_.GetAssignment(request.name()), "assignment", request.name());
+  RETURN_IF_ERROR(Audit(caller, kMethod, request.name(), assignment.status()));
+  return assignment;
+}
+
+absl::StatusOr<v1::ListAssignmentsResponse> Homework::ListAssignments(
+    const Caller& caller, const v1::ListAssignmentsRequest& request) {
+  constexpr absl::string_view kMethod = "ListAssignments";
+  ASSIGN_OR_RETURN(ClientName parent, ParseClientName("parent", request.parent()));
+  ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
+  AssignmentQuery query{.client_name = parent.Format(),
+                        .page = {.page_size = page_size, .page_token = request.page_token()}};
+  for (int i = 0; i < request.states_size(); ++i) {
+    const auto state = static_cast<v1::Assignment::State>(request.states(i));
+    if (state == v1::Assignment::STATE_UNSPECIFIED || !v1::Assignment::State_IsValid(state)) {
+      return InvalidField(absl::StrCat("states[", i, "]"), "must be a STATE_ value");
+    }
+    query.states.push_back(state);
+  }
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, parent, kMethod));
+
+  absl::StatusOr<Page<v1::Assignment>> page = store_.ListAssignments(query);
+  RETURN_IF_ERROR(Audit(caller, kMethod, parent.Format(), page.status()));
+  if (!page.ok()) return page.status();
+  v1::ListAssignmentsResponse response;
+  for (v1::Assignment& assignment : page->items) {
+    *response.add_assignments() = std::move(assignment);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
+    const Caller& caller, const v1::UpdateAssignmentRequest& request) {
+  constexpr absl::string_view kMethod = "UpdateAssignment";
+  const v1::Assignment& patch = request.assignment();
+  ASSIGN_OR_RETURN(AssignmentName name, ParseAssignmentName("assignment.name", patch.name()));
+  RETURN_IF_ERROR(
+      CheckMask(request.update_mask(), v1::Assignment::descriptor(), kAssignmentMutable));
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, name.client, kMethod));
+
+  auto update = [&]() -> absl::StatusOr<Written<v1::Assignment>> {
+    ASSIGN_OR_RETURN(v1::Assignment current,
+                     Found(store_.GetAssignment(patch.name()), "assignment", patch.name()));
+    RETURN_IF_ERROR(CheckEtag("assignment.etag", patch.etag(), current.etag()));
+    if (current.state() != v1::Assignment::STATE_DRAFT &&
+        current.state() != v1::Assignment::STATE_ACTIVE) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("assignment is ", v1::Assignment::State_Name(current.state()),
+                       "; only draft and active assignments can be updated"));
+    }
+    v1::Assignment assignment = current;
+    ApplyMask(request.update_mask(), kAssignmentMutable, patch, assignment);
+    // Completions already recorded were validated against the kind; it cannot change under them.
+    if (current.state() == v1::Assignment::STATE_ACTIVE &&
+        assignment.exercise().kind() != current.exercise().kind()) {
+      return absl::FailedPreconditionError(
+          "the exercise kind of an active assignment cannot change; cancel it and create a new "
+          "assignment");
+    }
+    Violations violations;
+    ValidateAssignment(assignment, "assignment", violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    *assignment.mutable_update_time() = ToProtoTime(options_.now());
+    assignment.set_etag(NewId());
+    Mutation mutation{
+        .assignment = Put<v1::Assignment>{WriteMode::kUpdate, assignment, current.etag()},
+        .audit = MakeAudit(caller, kMethod, assignment.name(), absl::OkStatus())};
+    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    return Written<v1::Assignment>{std::move(assignment), false};
+  };
+  return FinishWrite(caller, kMethod, patch.name(), update());
+}
+
+absl::StatusOr<v1::Assignment> Homework::Transition(
+    const Caller& caller, absl::string_view method, absl::string_view name_field,
+    absl::string_view name_text, absl::string_view etag,
+    const std::function<absl::Status(v1::Assignment&)>& change) {
+  ASSIGN_OR_RETURN(AssignmentName name, ParseAssignmentName(name_field, name_text));
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, name.client, method));
+
+  auto transition = [&]() -> absl::StatusOr<Written<v1::Assignment>> {
+    ASSIGN_OR_RETURN(v1::Assignment current,
+                     Found(store_.GetAssignment(name_text), "assignment", name_text));
+    RETURN_IF_ERROR(CheckEtag("etag", etag, current.etag()));
+    v1::Assignment assignment = current;
+    RETURN_IF_ERROR(change(assignment));
+    *assignment.mutable_update_time() = ToProtoTime(options_.now());
+    assignment.set_etag(NewId());
+    Mutation mutation{
+        .assignment = Put<v1::Assignment>{WriteMode::kUpdate, assignment, current.etag()},
+        .audit = MakeAudit(caller, method, assignment.name(), absl::OkStatus())};
+    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    return Written<v1::Assignment>{std::move(assignment), false};
+  };
+  return FinishWrite(caller, method, name_text, transition());
+}
+
+namespace {
+
+absl::Status IllegalTransition(const v1::Assignment& assignment, absl::string_view verb,
+                               absl::string_view allowed) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot ", verb, " an assignment in ",
+                   v1::Assignment::State_Name(assignment.state()), "; only ", allowed));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Assignment> Homework::ActivateAssignment(
+    const Caller& caller, const v1::ActivateAssignmentRequest& request) {
+  const absl::Time now = options_.now();
+  return Transition(caller, "ActivateAssignment", "name", request.name(), request.etag(),
+                    [now](v1::Assignment& assignment) -> absl::Status {
+                      if (assignment.state() != v1::Assignment::STATE_DRAFT) {
+                        return IllegalTransition(assignment, "activate", "a draft can be");
+                      }
+                      // Every assignment has a two-minute version that still counts.
+                      if (assignment.schedule().minimum_version().empty()) {
+                        return absl::FailedPreconditionError(
+                            "schedule.minimum_version is empty: agree a two-minute version "
+                            "with the client before activating");
+                      }
+                      assignment.set_state(v1::Assignment::STATE_ACTIVE);
+                      *assignment.mutable_activate_time() = ToProtoTime(now);
+                      return absl::OkStatus();
+                    });
+}
+
+absl::StatusOr<v1::Assignment> Homework::CancelAssignment(
+    const Caller& caller, const v1::CancelAssignmentRequest& request) {
+  if (request.reason().size() > 500) {
+    return InvalidField("reason", absl::StrCat("at most 500 characters, got ",
+                                               request.reason().size()));
+  }
+  const absl::Time now = options_.now();
+  return Transition(caller, "CancelAssignment", "name", request.name(), request.etag(),
+                    [&](v1::Assignment& assignment) -> absl::Status {
+                      if (assignment.state() != v1::Assignment::STATE_DRAFT &&
+                          assignment.state() != v1::Assignment::STATE_ACTIVE) {
+                        return IllegalTransition(assignment, "cancel",
+                                                 "draft and active ones can be");
+                      }
+                      assignment.set_state(v1::Assignment::STATE_CANCELLED);
+                      *assignment.mutable_cancel_time() = ToProtoTime(now);
+                      assignment.set_cancel_reason(request.reason());
+                      return absl::OkStatus();
+                    });
+}
+
+absl::StatusOr<v1::Assignment> Homework::CompleteAssignment(
+    const Caller& caller, const v1::CompleteAssignmentRequest& request) {
+  return Transition(caller, "CompleteAssignment", "name", request.name(), request.etag(),
+                    [](v1::Assignment& assignment) -> absl::Status {
+                      if (assignment.state() != v1::Assignment::STATE_ACTIVE) {
+                        return IllegalTransition(assignment, "complete", "an active one can be");
+                      }
+                      assignment.set_state(v1::Assignment::STATE_COMPLETED);
+                      return absl::OkStatus();
+                    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completions
+
+absl::StatusOr<v1::Completion> Homework::CreateCompletion(
+    const Caller& caller, const v1::CreateCompletionRequest& request) {
+  constexpr absl::string_view kMethod = "CreateCompletion";
+  ASSIGN_OR_RETURN(AssignmentName parent, ParseAssignmentName("parent", request.parent()));
+  Violations violations;
+  ValidateRequestId(request.request_id(), violations);
+  if (!request.has_completion()) violations.Add("completion", "required");
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kRecordCompletion, parent.client, kMethod));
+
+  const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  auto get = [this](absl::string_view name) { return store_.GetCompletion(name); };
+  auto create = [&]() -> absl::StatusOr<Written<v1::Completion>> {
+    ASSIGN_OR_RETURN(std::optional<v1::Completion> replay, FindReplay<v1::Completion>(key, get));
+    if (replay) return Written<v1::Completion>{*std::move(replay), true};
+    ASSIGN_OR_RETURN(v1::Assignment assignment,
+                     Found(store_.GetAssignment(request.parent()), "assignment", request.parent()));
+    if (assignment.state() != v1::Assignment::STATE_ACTIVE) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("assignment is ", v1::Assignment::State_Name(assignment.state()),
+                       "; completions are recorded only for active assignments"));
+    }
+    const absl::Time now = options_.now();
+    Violations content;
+    ValidateCompletion(request.completion(), assignment.exercise().kind(), now, "completion",
+                       content);
+    RETURN_IF_ERROR(content.ToStatus());
+
+    v1::Completion completion = request.completion();
+    completion.set_name(CompletionName{parent, NewId()}.Format());
+    *completion.mutable_record_time() = ToProtoTime(now);
+    completion.clear_review();
+    completion.set_etag(NewId());
+
+    Mutation mutation{.completion = Put<v1::Completion>{WriteMode::kInsert, completion, ""},
+                      .idempotency = key,
+                      .idempotent_result = completion.name(),
+                      .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
+    ASSIGN_OR_RETURN(CommitOutcome outcome, store_.Commit(mutation));
+    if (outcome == CommitOutcome::kDuplicateRequest) {
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Completion>(key, get));
+      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
+      return Written<v1::Completion>{*std::move(replay), true};
+    }
+    return Written<v1::Completion>{std::move(completion), false};
+  };
+  return FinishWrite(caller, kMethod, request.parent(), create());
+}
+
+absl::StatusOr<v1::Completion> Homework::GetCompletion(const Caller& caller,
+                                                       const v1::GetCompletionRequest& request) {
+  constexpr absl::string_view kMethod = "GetCompletion";
+  ASSIGN_OR_RETURN(CompletionName name, ParseCompletionName("name", request.name()));
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, name.assignment.client, kMethod));
+  absl::StatusOr<v1::Completion> completion =
+      Found(store_.GetCompletion(request.name()), "completion", request.name());
+  RETURN_IF_ERROR(Audit(caller, kMethod, request.name(), completion.status()));
+  return completion;
+}
+
+absl::StatusOr<v1::ListCompletionsResponse> Homework::ListCompletions(
+    const Caller& caller, const v1::ListCompletionsRequest& request) {
+  constexpr absl::string_view kMethod = "ListCompletions";
+  ASSIGN_OR_RETURN(AssignmentName parent,
+                   ParseAssignmentName("parent", request.parent(), Wildcard::kAccepted));
+  ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
+  CompletionQuery query{.client_name = parent.client.Format(),
+                        .page = {.page_size = page_size, .page_token = request.page_token()}};
+  if (parent.assignment != "-") query.assignment_name = parent.Format();
+  if (request.has_start_time()) query.start_time = FromProtoTime(request.start_time());
+  if (request.has_end_time()) query.end_time = FromProtoTime(request.end_time());
+  if (query.start_time && query.end_time && *query.end_time <= *query.start_time) {
+    return InvalidField("end_time", "must be after start_time");
+  }
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, parent.client, kMethod));
+
+  absl::StatusOr<Page<v1::Completion>> page = store_.ListCompletions(query);
+  RETURN_IF_ERROR(Audit(caller, kMethod, request.parent(), page.status()));
+  if (!page.ok()) return page.status();
+  v1::ListCompletionsResponse response;
+  for (v1::Completion& completion : page->items) {
+    *response.add_completions() = std::move(completion);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+absl::StatusOr<v1::Completion> Homework::ReviewCompletion(
+    const Caller& caller, const v1::ReviewCompletionRequest& request) {
+  constexpr absl::string_view kMethod = "ReviewCompletion";
+  ASSIGN_OR_RETURN(CompletionName name, ParseCompletionName("name", request.name()));
+  Violations violations;
+  if (!request.has_review()) {
+    violations.Add("review", "required: a quality rating 1-5 and optional feedback");
+  } else {
+    ValidateReview(request.review(), "review", violations);
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(
+      AuthorizeClient(caller, Action::kReviewCompletion, name.assignment.client, kMethod));
+
+  auto review = [&]() -> absl::StatusOr<Written<v1::Completion>> {
+    ASSIGN_OR_RETURN(v1::Completion current,
+                     Found(store_.GetCompletion(request.name()), "completion", request.name()));
+    RETURN_IF_ERROR(CheckEtag("etag", request.etag(), current.etag()));
+    v1::Completion completion = current;
+    v1::Review& stored = *completion.mutable_review();
+    stored.set_quality_rating(request.review().quality_rating());
+    stored.set_feedback(request.review().feedback());
+    stored.set_reviewer(caller.subject);
+    *stored.mutable_review_time() = ToProtoTime(options_.now());
+    completion.set_etag(NewId());
+    Mutation mutation{
+        .completion = Put<v1::Completion>{WriteMode::kUpdate, completion, current.etag()},
+        .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
+    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    return Written<v1::Completion>{std::move(completion), false};
+  };
+  return FinishWrite(caller, kMethod, request.name(), review());
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,110 @@
+#ifndef SERVICES_HOMEWORK_CORE_HOMEWORK_H_
+#define SERVICES_HOMEWORK_CORE_HOMEWORK_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/homework/core/authorization.h"
+#include "services/homework/core/caller.h"
+#include "services/homework/storage/store.h"
+#include "therapy/homework/v1/homework_service.pb.h"
+
+namespace therapy::homework {
+
+struct HomeworkOptions {
+  // The clock; tests pin it.
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+  // New resource ids and etags: unique, 1-63 characters of [a-z0-9].
+  std::function<std::string()> new_id;  // empty: 20 random base-36 characters
+};
+
+// The use cases of the homework service. Each one reads in the order a reviewer checks it:
+// validate, authorise (before any lookup), load, check state and etag, write once through the
+// store together with its audit record, return. Every read and write of clinical data is
+// audited, refusals included; invalid requests touch nothing and are not.
+//
+// Errors are canonical codes: INVALID_ARGUMENT (with a google.rpc.BadRequest payload, see
+// validation.h), PERMISSION_DENIED, NOT_FOUND, ALREADY_EXISTS, ABORTED (stale etag),
+// FAILED_PRECONDITION (illegal state change), UNAVAILABLE (storage, retry).
+//
+// Thread-safe; holds no state of its own beyond the store.
+// How a write ended: committed now, or the replay of an earlier create with the same request id.
+template <typename Resource>
+struct Written {
+  Resource resource;
+  bool replayed = false;
+};
+
+class Homework {
+ public:
+  Homework(Store& store, HomeworkOptions options);
+
+  absl::StatusOr<v1::Client> CreateClient(const Caller& caller,
+                                          const v1::CreateClientRequest& request);
+  absl::StatusOr<v1::Client> GetClient(const Caller& caller, const v1::GetClientRequest& request);
+  absl::StatusOr<v1::Client> UpdateClient(const Caller& caller,
+                                          const v1::UpdateClientRequest& request);
+  absl::StatusOr<v1::ListClientsResponse> ListClients(const Caller& caller,
+                                                      const v1::ListClientsRequest& request);
+
+  absl::StatusOr<v1::Assignment> CreateAssignment(const Caller& caller,
+                                                  const v1::CreateAssignmentRequest& request);
+  absl::StatusOr<v1::Assignment> GetAssignment(const Caller& caller,
+                                               const v1::GetAssignmentRequest& request);
+  absl::StatusOr<v1::ListAssignmentsResponse> ListAssignments(
+      const Caller& caller, const v1::ListAssignmentsRequest& request);
+  absl::StatusOr<v1::Assignment> UpdateAssignment(const Caller& caller,
+                                                  const v1::UpdateAssignmentRequest& request);
+  absl::StatusOr<v1::Assignment> ActivateAssignment(const Caller& caller,
+                                                    const v1::ActivateAssignmentRequest& request);
+  absl::StatusOr<v1::Assignment> CancelAssignment(const Caller& caller,
+                                                  const v1::CancelAssignmentRequest& request);
+  absl::StatusOr<v1::Assignment> CompleteAssignment(const Caller& caller,
+                                                    const v1::CompleteAssignmentRequest& request);
+
+  absl::StatusOr<v1::Completion> CreateCompletion(const Caller& caller,
+                                                  const v1::CreateCompletionRequest& request);
+  absl::StatusOr<v1::Completion> GetCompletion(const Caller& caller,
+                                               const v1::GetCompletionRequest& request);
+  absl::StatusOr<v1::ListCompletionsResponse> ListCompletions(
+      const Caller& caller, const v1::ListCompletionsRequest& request);
+  absl::StatusOr<v1::Completion> ReviewCompletion(const Caller& caller,
+                                                  const v1::ReviewCompletionRequest& request);
+
+ private:
+  // Both halves of authorisation for an action on one client; refusals are audited.
+  absl::Status AuthorizeClient(const Caller& caller, Action action, const ClientName& target,
+                               absl::string_view method);
+  // Appends the audit record of a read, or of a call that ended in an error (a successful
+  // write's record is committed with the write). A read whose audit cannot be written fails.
+  absl::Status Audit(const Caller& caller, absl::string_view method, absl::string_view resource,
+                     const absl::Status& outcome);
+  AuditRecord MakeAudit(const Caller& caller, absl::string_view method,
+                        absl::string_view resource, const absl::Status& outcome) const;
+  // A state change of one assignment through one verb (Activate, Cancel, Complete).
+  absl::StatusOr<v1::Assignment> Transition(
+      const Caller& caller, absl::string_view method, absl::string_view name_field,
+      absl::string_view name, absl::string_view etag,
+      const std::function<absl::Status(v1::Assignment&)>& change);
+  // Audits the end of a write: a committed write was audited in its commit; a replayed create
+  // and a failure are audited here.
+  template <typename Resource>
+  absl::StatusOr<Resource> FinishWrite(const Caller& caller, absl::string_view method,
+                                       absl::string_view target,
+                                       absl::StatusOr<Written<Resource>> written);
+  // The first result of an earlier create with `key`, if any.
+  template <typename Resource, typename Get>
+  absl::StatusOr<std::optional<Resource>> FindReplay(const std::optional<IdempotencyKey>& key,
+                                                     Get get);
+  std::string NewId() const;
+
+  Store& store_;
+  HomeworkOptions options_;
+};
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_CORE_HOMEWORK_H_

@@ -1,0 +1,503 @@
+#include "services/homework/core/homework.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/homework/core/proto_time.h"
+#include "services/homework/core/validation.h"
+#include "services/homework/storage/memory/memory_store.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 26, 9, 0, 0), absl::UTCTimeZone());
+
+Caller Service() { return {"platform-backend", "sunrise", Role::kService, "call-1"}; }
+Caller Therapist(std::string subject = "dr-lee") {
+  return {std::move(subject), "sunrise", Role::kTherapist, "call-2"};
+}
+Caller ClientCaller(std::string subject = "ana") {
+  return {std::move(subject), "sunrise", Role::kClient, "call-3"};
+}
+
+// The field names of an INVALID_ARGUMENT status's BadRequest payload.
+std::vector<std::string> BadFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  if (auto request = BadRequestOf(status)) {
+    for (const auto& violation : request->field_violations()) fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+class HomeworkTest : public ::testing::Test {
+ protected:
+  HomeworkTest()
+      : homework_(store_, HomeworkOptions{.now = [] { return kNow; },
+                                          .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
+
+  v1::Client CreateClient(std::string id = "ana", std::vector<std::string> care_team = {"dr-lee"}) {
+    v1::CreateClientRequest request;
+    request.set_parent("practices/sunrise");
+    request.set_client_id(id);
+    request.mutable_client()->set_display_name("Ana");
+    request.mutable_client()->set_time_zone("Europe/Berlin");
+    for (auto& member : care_team) request.mutable_client()->add_care_team(member);
+    auto client = homework_.CreateClient(Service(), request);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.value_or(v1::Client());
+  }
+
+  static v1::Assignment ExposureAssignment() {
+    v1::Assignment assignment;
+    assignment.set_title("Say hello to a cashier");
+    assignment.set_rationale("Each hello teaches your body the alarm is false.");
+    assignment.set_phase(v1::TREATMENT_PHASE_PRACTICE);
+    auto* exercise = assignment.mutable_exercise();
+    exercise->set_kind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+    exercise->mutable_exposure_practice()->set_situation("Say hello to a cashier");
+    exercise->mutable_exposure_practice()->set_expected_suds(45);
+    auto* schedule = assignment.mutable_schedule();
+    schedule->set_target_count(5);
+    schedule->set_period(v1::Schedule::PERIOD_WEEK);
+    schedule->set_minutes_per_practice(5);
+    schedule->set_start_date("2026-11-26");
+    schedule->set_preferred_local_time("10:30");
+    schedule->mutable_habit_anchor()->set_when(v1::EVENT_TIMING_AFTER_BREAKFAST);
+    schedule->mutable_habit_anchor()->set_client_words("after my morning coffee");
+    schedule->set_environmental_cue("shopping list on the fridge");
+    schedule->set_minimum_version("Make eye contact with the cashier and nod");
+    return assignment;
+  }
+
+  v1::Assignment CreateAssignment(v1::Assignment assignment = ExposureAssignment()) {
+    v1::CreateAssignmentRequest request;
+    request.set_parent("practices/sunrise/clients/ana");
+    *request.mutable_assignment() = std::move(assignment);
+    auto created = homework_.CreateAssignment(Therapist(), request);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.value_or(v1::Assignment());
+  }
+
+  v1::Assignment Activate(const v1::Assignment& assignment) {
+    v1::ActivateAssignmentRequest request;
+    request.set_name(assignment.name());
+    auto active = homework_.ActivateAssignment(Therapist(), request);
+    EXPECT_TRUE(active.ok()) << active.status();
+    return active.value_or(v1::Assignment());
+  }
+
+  static v1::Completion ExposureCompletion(int before, int peak, int after) {
+    v1::Completion completion;
+    *completion.mutable_occur_time() = ToProtoTime(kNow - absl::Hours(2));
+    completion.set_occur_time_zone("Europe/Berlin");
+    completion.set_status(v1::Completion::STATUS_DONE);
+    completion.set_minutes(10);
+    completion.mutable_suds()->set_before(before);
+    completion.mutable_suds()->set_peak(peak);
+    completion.mutable_suds()->set_after(after);
+    return completion;
+  }
+
+  absl::StatusOr<v1::Completion> Record(const v1::Assignment& assignment, v1::Completion completion,
+                                        std::string request_id = "") {
+    v1::CreateCompletionRequest request;
+    request.set_parent(assignment.name());
+    *request.mutable_completion() = std::move(completion);
+    request.set_request_id(std::move(request_id));
+    return homework_.CreateCompletion(ClientCaller(), request);
+  }
+
+  int ids_ = 0;
+  MemoryStore store_;
+  Homework homework_;
+};
+
+TEST_F(HomeworkTest, ServiceCreatesClientUnderTheGivenId) {
+  v1::Client client = CreateClient();
+  EXPECT_EQ(client.name(), "practices/sunrise/clients/ana");
+  EXPECT_EQ(client.time_zone(), "Europe/Berlin");
+  EXPECT_THAT(client.care_team(), ElementsAre("dr-lee"));
+  EXPECT_FALSE(client.etag().empty());
+  EXPECT_EQ(FromProtoTime(client.create_time()), kNow);
+}
+
+TEST_F(HomeworkTest, CreatingAnExistingClientIdIsAlreadyExists) {
+  CreateClient();
+  v1::CreateClientRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_client_id("ana");
+  request.mutable_client()->set_display_name("Ana again");
+  request.mutable_client()->set_time_zone("UTC");
+  EXPECT_EQ(homework_.CreateClient(Service(), request).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(HomeworkTest, ReplayedRequestIdReturnsTheFirstAssignment) {
+  CreateClient();
+  v1::CreateAssignmentRequest request;
+  request.set_parent("practices/sunrise/clients/ana");
+  *request.mutable_assignment() = ExposureAssignment();
+  request.set_request_id("2b6f0cc9-1d5e-4f0b-8f3e-0a0c8f1f1a11");
+  auto first = homework_.CreateAssignment(Therapist(), request);
+  auto second = homework_.CreateAssignment(Therapist(), request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->name(), first->name());
+  EXPECT_EQ(second->etag(), first->etag());
+
+  v1::ListAssignmentsRequest list;
+  list.set_parent("practices/sunrise/clients/ana");
+  auto listed = homework_.ListAssignments(Therapist(), list);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(listed->assignments(), SizeIs(1));
+}
+
+TEST_F(HomeworkTest, InvalidClientNamesEveryBadField) {
+  v1::CreateClientRequest request;
+  request.set_parent("practices/sunrise");
+  request.mutable_client()->set_time_zone("Mars/Olympus");
+  request.mutable_client()->add_care_team("dr lee");
+  absl::Status status = homework_.CreateClient(Service(), request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("client.display_name"));
+  EXPECT_THAT(BadFields(status), ElementsAre("client.display_name", "client.time_zone",
+                                             "client.care_team[0]"));
+}
+
+TEST_F(HomeworkTest, TherapistMayNotCreateClients) {
+  v1::CreateClientRequest request;
+  request.set_parent("practices/sunrise");
+  request.mutable_client()->set_display_name("Ana");
+  request.mutable_client()->set_time_zone("UTC");
+  EXPECT_EQ(homework_.CreateClient(Therapist(), request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HomeworkTest, TherapistOffTheCareTeamIsDeniedWhetherOrNotTheClientExists) {
+  CreateClient();
+  v1::GetClientRequest existing;
+  existing.set_name("practices/sunrise/clients/ana");
+  v1::GetClientRequest missing;
+  missing.set_name("practices/sunrise/clients/nobody");
+  absl::Status on_existing = homework_.GetClient(Therapist("dr-other"), existing).status();
+  absl::Status on_missing = homework_.GetClient(Therapist("dr-other"), missing).status();
+  EXPECT_EQ(on_existing.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(on_missing.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(on_existing.message(), absl::StrReplaceAll(on_missing.message(), {{"nobody", "ana"}}));
+}
+
+TEST_F(HomeworkTest, CallerFromAnotherPracticeIsDenied) {
+  CreateClient();
+  v1::GetClientRequest request;
+  request.set_name("practices/sunrise/clients/ana");
+  Caller outsider{"dr-lee", "moonrise", Role::kTherapist, "call-9"};
+  EXPECT_EQ(homework_.GetClient(outsider, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  Caller admin{"admin-1", "moonrise", Role::kAdmin, "call-9"};
+  EXPECT_EQ(homework_.GetClient(admin, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HomeworkTest, ClientReadsItsOwnAssignmentsButNotAnotherClients) {
+  CreateClient("ana");
+  CreateClient("ben");
+  v1::Assignment assignment = CreateAssignment();
+  v1::GetAssignmentRequest request;
+  request.set_name(assignment.name());
+  EXPECT_TRUE(homework_.GetAssignment(ClientCaller("ana"), request).ok());
+  EXPECT_EQ(homework_.GetAssignment(ClientCaller("ben"), request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HomeworkTest, ClientMayNotCreateOrChangeAssignments) {
+  CreateClient();
+  v1::CreateAssignmentRequest create;
+  create.set_parent("practices/sunrise/clients/ana");
+  *create.mutable_assignment() = ExposureAssignment();
+  EXPECT_EQ(homework_.CreateAssignment(ClientCaller(), create).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  v1::Assignment assignment = CreateAssignment();
+  v1::ActivateAssignmentRequest activate;
+  activate.set_name(assignment.name());
+  EXPECT_EQ(homework_.ActivateAssignment(ClientCaller(), activate).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HomeworkTest, NewAssignmentIsADraftAssignedByTheTherapist) {
+  CreateClient();
+  v1::Assignment assignment = CreateAssignment();
+  EXPECT_EQ(assignment.state(), v1::Assignment::STATE_DRAFT);
+  EXPECT_EQ(assignment.assigned_by(), "dr-lee");
+  EXPECT_EQ(assignment.schedule().habit_anchor().client_words(), "after my morning coffee");
+  EXPECT_THAT(assignment.name(), HasSubstr("practices/sunrise/clients/ana/assignments/"));
+}
+
+TEST_F(HomeworkTest, ActivatingWithoutAMinimumVersionFailsPrecondition) {
+  CreateClient();
+  v1::Assignment draft = ExposureAssignment();
+  draft.mutable_schedule()->clear_minimum_version();
+  v1::Assignment assignment = CreateAssignment(draft);
+  v1::ActivateAssignmentRequest request;
+  request.set_name(assignment.name());
+  absl::Status status = homework_.ActivateAssignment(Therapist(), request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("minimum_version"));
+}
+
+TEST_F(HomeworkTest, ActivatingTwiceFailsPrecondition) {
+  CreateClient();
+  v1::Assignment active = Activate(CreateAssignment());
+  EXPECT_EQ(active.state(), v1::Assignment::STATE_ACTIVE);
+  EXPECT_EQ(FromProtoTime(active.activate_time()), kNow);
+  v1::ActivateAssignmentRequest request;
+  request.set_name(active.name());
+  EXPECT_EQ(homework_.ActivateAssignment(Therapist(), request).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(HomeworkTest, UpdateWithAStaleEtagIsAborted) {
+  CreateClient();
+  v1::Assignment assignment = CreateAssignment();
+  v1::UpdateAssignmentRequest request;
+  *request.mutable_assignment() = assignment;
+  request.mutable_assignment()->set_title("Say hello twice");
+  request.mutable_update_mask()->add_paths("title");
+  auto updated = homework_.UpdateAssignment(Therapist(), request);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->title(), "Say hello twice");
+  EXPECT_NE(updated->etag(), assignment.etag());
+
+  // The same request again carries the etag read before the first update.
+  EXPECT_EQ(homework_.UpdateAssignment(Therapist(), request).status().code(),
+            absl::StatusCode::kAborted);
+}
+
+TEST_F(HomeworkTest, UpdateChangesOnlyTheMaskedFields) {
+  CreateClient();
+  v1::Assignment assignment = CreateAssignment();
+  v1::UpdateAssignmentRequest request;
+  request.mutable_assignment()->set_name(assignment.name());
+  request.mutable_assignment()->mutable_schedule()->set_minimum_version("Just nod");
+  request.mutable_assignment()->set_title("ignored: not in the mask");
+  request.mutable_update_mask()->add_paths("schedule.minimum_version");
+  auto updated = homework_.UpdateAssignment(Therapist(), request);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->schedule().minimum_version(), "Just nod");
+  EXPECT_EQ(updated->schedule().target_count(), 5);
+  EXPECT_EQ(updated->title(), assignment.title());
+}
+
+TEST_F(HomeworkTest, UpdateCannotChangeTheState) {
+  CreateClient();
+  v1::Assignment assignment = CreateAssignment();
+  v1::UpdateAssignmentRequest request;
+  request.mutable_assignment()->set_name(assignment.name());
+  request.mutable_assignment()->set_state(v1::Assignment::STATE_ACTIVE);
+  request.mutable_update_mask()->add_paths("state");
+  absl::Status status = homework_.UpdateAssignment(Therapist(), request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(status), ElementsAre("update_mask"));
+}
+
+TEST_F(HomeworkTest, RecordingACompletionOfACancelledAssignmentFailsPrecondition) {
+  CreateClient();
+  v1::Assignment assignment = Activate(CreateAssignment());
+  v1::CancelAssignmentRequest cancel;
+  cancel.set_name(assignment.name());
+  cancel.set_reason("replaced by an easier step");
+  auto cancelled = homework_.CancelAssignment(Therapist(), cancel);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->state(), v1::Assignment::STATE_CANCELLED);
+  EXPECT_EQ(Record(assignment, ExposureCompletion(50, 70, 30)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // A cancelled assignment cannot come back.
+  v1::ActivateAssignmentRequest activate;
+  activate.set_name(assignment.name());
+  EXPECT_EQ(homework_.ActivateAssignment(Therapist(), activate).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(HomeworkTest, RecordingACompletionOfADraftFailsPrecondition) {
+  CreateClient();
+  v1::Assignment draft = CreateAssignment();
+  EXPECT_EQ(Record(draft, ExposureCompletion(50, 70, 30)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(HomeworkTest, ClientRecordsAnExposurePracticeAndTheTherapistReviewsIt) {
+  CreateClient();
+  v1::Assignment assignment = Activate(CreateAssignment());
+  auto completion = Record(assignment, ExposureCompletion(55, 70, 30));
+  ASSERT_TRUE(completion.ok()) << completion.status();
+  EXPECT_EQ(completion->suds().peak(), 70);
+  EXPECT_EQ(FromProtoTime(completion->record_time()), kNow);
+
+  v1::ReviewCompletionRequest review;
+  review.set_name(completion->name());
+  review.mutable_review()->set_quality_rating(4);
+  review.mutable_review()->set_feedback("You stayed until it dropped. Well done.");
+  auto reviewed = homework_.ReviewCompletion(Therapist(), review);
+  ASSERT_TRUE(reviewed.ok()) << reviewed.status();
+  EXPECT_EQ(reviewed->review().quality_rating(), 4);
+  EXPECT_EQ(reviewed->review().reviewer(), "dr-lee");
+  EXPECT_EQ(reviewed->suds().after(), 30);
+
+  EXPECT_EQ(homework_.ReviewCompletion(ClientCaller(), review).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HomeworkTest, SudsOutsideZeroToHundredNamesTheField) {
+  CreateClient();
+  v1::Assignment assignment = Activate(CreateAssignment());
+  absl::Status status = Record(assignment, ExposureCompletion(-1, 70, 101)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(status), ElementsAre("completion.suds.before", "completion.suds.after"));
+}
+
+TEST_F(HomeworkTest, BlankThoughtRecordIsNotACompletion) {
+  CreateClient();
+  v1::Assignment thought_record;
+  thought_record.set_title("Catch one worry thought a day");
+  thought_record.mutable_exercise()->set_kind(v1::EXERCISE_KIND_THOUGHT_RECORD);
+  *thought_record.mutable_schedule() = ExposureAssignment().schedule();
+  v1::Assignment assignment = Activate(CreateAssignment(thought_record));
+
+  v1::Completion blank = ExposureCompletion(10, 10, 10);
+  blank.clear_suds();
+  absl::Status status = Record(assignment, blank).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(status), ElementsAre("completion.thought_record"));
+
+  v1::Completion partial = blank;
+  partial.mutable_thought_record()->set_situation("Meeting at work");
+  status = Record(assignment, partial).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(status),
+              ElementsAre("completion.thought_record.automatic_thought",
+                          "completion.thought_record.automatic_thought_belief",
+                          "completion.thought_record.emotions",
+                          "completion.thought_record.balanced_thought",
+                          "completion.thought_record.balanced_thought_belief"));
+
+  v1::Completion full = partial;
+  auto* record = full.mutable_thought_record();
+  record->set_automatic_thought("They think I am incompetent");
+  record->set_automatic_thought_belief(80);
+  auto* emotion = record->add_emotions();
+  emotion->set_emotion("anxious");
+  emotion->set_intensity(70);
+  record->set_evidence_against("My manager thanked me last week");
+  record->set_balanced_thought("One quiet meeting says little about my work");
+  record->set_balanced_thought_belief(60);
+  EXPECT_TRUE(Record(assignment, full).ok());
+}
+
+TEST_F(HomeworkTest, SkippingNeedsAReasonAndTheMinimumVersionCounts) {
+  CreateClient();
+  v1::Assignment assignment = Activate(CreateAssignment());
+  v1::Completion skipped = ExposureCompletion(0, 0, 0);
+  skipped.clear_suds();
+  skipped.set_status(v1::Completion::STATUS_SKIPPED);
+  EXPECT_THAT(BadFields(Record(assignment, skipped).status()),
+              ElementsAre("completion.skip_reason"));
+  skipped.set_skip_reason("felt overwhelmed");
+  EXPECT_TRUE(Record(assignment, skipped).ok());
+
+  v1::Completion minimum = ExposureCompletion(40, 45, 35);
+  minimum.set_status(v1::Completion::STATUS_MINIMUM_VERSION);
+  auto recorded = Record(assignment, minimum);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_EQ(recorded->status(), v1::Completion::STATUS_MINIMUM_VERSION);
+}
+
+TEST_F(HomeworkTest, CompletionInTheFutureIsRejected) {
+  CreateClient();
+  v1::Assignment assignment = Activate(CreateAssignment());
+  v1::Completion completion = ExposureCompletion(50, 60, 20);
+  *completion.mutable_occur_time() = ToProtoTime(kNow + absl::Hours(1));
+  EXPECT_THAT(BadFields(Record(assignment, completion).status()),
+              ElementsAre("completion.occur_time"));
+}
+
+TEST_F(HomeworkTest, ReplayedCompletionIsStoredOnce) {
+  CreateClient();
+  v1::Assignment assignment = Activate(CreateAssignment());
+  auto first = Record(assignment, ExposureCompletion(50, 60, 20), "offline-42");
+  auto again = Record(assignment, ExposureCompletion(50, 60, 20), "offline-42");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->name(), again->name());
+  v1::ListCompletionsRequest list;
+  list.set_parent(assignment.name());
+  auto listed = homework_.ListCompletions(ClientCaller(), list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->completions(), SizeIs(1));
+}
+
+TEST_F(HomeworkTest, ListCompletionsAcrossAssignmentsIsNewestFirstWithinTheWindow) {
+  CreateClient();
+  v1::Assignment first = Activate(CreateAssignment());
+  v1::Assignment second = Activate(CreateAssignment());
+  for (int hours_ago : {30, 5, 50}) {
+    v1::Completion completion = ExposureCompletion(50, 60, 20);
+    *completion.mutable_occur_time() = ToProtoTime(kNow - absl::Hours(hours_ago));
+    ASSERT_TRUE(Record(hours_ago == 5 ? second : first, completion).ok());
+  }
+  v1::ListCompletionsRequest request;
+  request.set_parent("practices/sunrise/clients/ana/assignments/-");
+  *request.mutable_start_time() = ToProtoTime(kNow - absl::Hours(40));
+  auto listed = homework_.ListCompletions(Therapist(), request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed->completions(), SizeIs(2));
+  EXPECT_EQ(FromProtoTime(listed->completions(0).occur_time()), kNow - absl::Hours(5));
+  EXPECT_EQ(FromProtoTime(listed->completions(1).occur_time()), kNow - absl::Hours(30));
+}
+
+TEST_F(HomeworkTest, TherapistListsOnlyTheirOwnClients) {
+  CreateClient("ana", {"dr-lee"});
+  CreateClient("ben", {"dr-other"});
+  CreateClient("cho", {"dr-other", "dr-lee"});
+  v1::ListClientsRequest request;
+  request.set_parent("practices/sunrise");
+  auto listed = homework_.ListClients(Therapist(), request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed->clients(), SizeIs(2));
+  EXPECT_EQ(listed->clients(0).name(), "practices/sunrise/clients/ana");
+  EXPECT_EQ(listed->clients(1).name(), "practices/sunrise/clients/cho");
+  EXPECT_EQ(homework_.ListClients(ClientCaller(), request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HomeworkTest, EveryReadWriteAndRefusalIsAudited) {
+  CreateClient();
+  v1::Assignment assignment = CreateAssignment();
+  v1::GetAssignmentRequest get;
+  get.set_name(assignment.name());
+  ASSERT_TRUE(homework_.GetAssignment(ClientCaller(), get).ok());
+  ASSERT_FALSE(homework_.GetAssignment(ClientCaller("ben"), get).ok());
+
+  auto audit = store_.ListAudit("practices/sunrise/clients/", 100);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  std::vector<std::string> lines;
+  for (const AuditRecord& record : *audit) {
+    lines.push_back(absl::StrCat(record.action, " ", record.actor, " ", record.role, " ",
+                                 record.outcome));
+  }
+  EXPECT_THAT(lines, ElementsAre("CreateClient platform-backend service OK",
+                                 "CreateAssignment dr-lee therapist OK",
+                                 "GetAssignment ana client OK",
+                                 "GetAssignment ben client PERMISSION_DENIED"));
+  EXPECT_EQ((*audit)[2].resource, assignment.name());
+  EXPECT_EQ((*audit)[2].call_id, "call-3");
+  EXPECT_EQ((*audit)[2].time, kNow);
+}
+
+}  // namespace
+}  // namespace therapy::homework

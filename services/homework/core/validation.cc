@@ -1,0 +1,507 @@
+#include "services/homework/core/validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace therapy::homework {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+std::string Path(absl::string_view prefix, absl::string_view field) {
+  return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
+}
+
+// `YYYY-MM-DD`, a real calendar day.
+bool ParseDay(absl::string_view text, absl::CivilDay& day) {
+  if (text.size() != 10) return false;
+  return absl::ParseCivilTime(text, &day);
+}
+
+// `HH:MM`, 00:00-23:59.
+bool IsLocalTime(absl::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return false;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  return hours < 24 && minutes < 60;
+}
+
+// Which oneof case of Exercise.details belongs to each kind.
+v1::Exercise::DetailsCase DetailsFor(v1::ExerciseKind kind) {
+  using v1::Exercise;
+  switch (kind) {
+    case v1::EXERCISE_KIND_THOUGHT_RECORD:
+      return Exercise::kThoughtRecord;
+    case v1::EXERCISE_KIND_MOOD_MONITORING:
+      return Exercise::kMoodMonitoring;
+    case v1::EXERCISE_KIND_BEHAVIORAL_TRACKING:
+      return Exercise::kBehavioralTracking;
+    case v1::EXERCISE_KIND_COGNITIVE_RESTRUCTURING:
+      return Exercise::kCognitiveRestructuring;
+    case v1::EXERCISE_KIND_BEHAVIORAL_EXPERIMENT:
+      return Exercise::kBehavioralExperiment;
+    case v1::EXERCISE_KIND_EXPOSURE_PRACTICE:
+      return Exercise::kExposurePractice;
+    case v1::EXERCISE_KIND_SKILLS_PRACTICE:
+      return Exercise::kSkillsPractice;
+    case v1::EXERCISE_KIND_SELF_CARE:
+      return Exercise::kSelfCare;
+    case v1::EXERCISE_KIND_COPING_CARD:
+      return Exercise::kCopingCard;
+    case v1::EXERCISE_KIND_RELAPSE_PREVENTION_PLAN:
+      return Exercise::kRelapsePrevention;
+    case v1::EXERCISE_KIND_CUSTOM:
+      return Exercise::kCustom;
+    default:
+      return Exercise::DETAILS_NOT_SET;
+  }
+}
+
+// Which oneof case of Completion.record each kind may carry (DONE records of thought records
+// and experiments must carry it).
+v1::Completion::RecordCase RecordFor(v1::ExerciseKind kind) {
+  using v1::Completion;
+  switch (kind) {
+    case v1::EXERCISE_KIND_THOUGHT_RECORD:
+    case v1::EXERCISE_KIND_COGNITIVE_RESTRUCTURING:
+      return Completion::kThoughtRecord;
+    case v1::EXERCISE_KIND_BEHAVIORAL_EXPERIMENT:
+      return Completion::kExperiment;
+    case v1::EXERCISE_KIND_BEHAVIORAL_TRACKING:
+      return Completion::kActivity;
+    case v1::EXERCISE_KIND_SELF_CARE:
+      return Completion::kSelfCare;
+    default:
+      return Completion::RECORD_NOT_SET;
+  }
+}
+
+void ValidateExerciseDetails(const v1::Exercise& exercise, absl::string_view prefix,
+                             Violations& v) {
+  switch (exercise.details_case()) {
+    case v1::Exercise::kThoughtRecord: {
+      const auto& d = exercise.thought_record();
+      const std::string p = Path(prefix, "thought_record");
+      v.Length(Path(p, "focus"), d.focus(), 0, 500);
+      v.List(Path(p, "target_emotions"), d.target_emotions(), 10, 60);
+      break;
+    }
+    case v1::Exercise::kMoodMonitoring:
+      v.List(Path(Path(prefix, "mood_monitoring"), "emotions"),
+             exercise.mood_monitoring().emotions(), 10, 60);
+      break;
+    case v1::Exercise::kBehavioralTracking:
+      v.List(Path(Path(prefix, "behavioral_tracking"), "activities"),
+             exercise.behavioral_tracking().activities(), 20, 100);
+      break;
+    case v1::Exercise::kCognitiveRestructuring: {
+      const auto& d = exercise.cognitive_restructuring();
+      const std::string p = Path(prefix, "cognitive_restructuring");
+      v.Length(Path(p, "target_belief"), d.target_belief(), 0, 500);
+      v.List(Path(p, "questions"), d.questions(), 10, 300);
+      break;
+    }
+    case v1::Exercise::kBehavioralExperiment: {
+      const auto& d = exercise.behavioral_experiment();
+      const std::string p = Path(prefix, "behavioral_experiment");
+      v.Length(Path(p, "prediction"), d.prediction(), 0, 500);
+      v.Length(Path(p, "plan"), d.plan(), 0, 1000);
+      break;
+    }
+    case v1::Exercise::kExposurePractice: {
+      const auto& d = exercise.exposure_practice();
+      const std::string p = Path(prefix, "exposure_practice");
+      v.Length(Path(p, "situation"), d.situation(), 1, 500);
+      v.Range(Path(p, "expected_suds"), d.expected_suds(), 0, 100);
+      v.Range(Path(p, "stay_until_drop_percent"), d.stay_until_drop_percent(), 0, 100);
+      v.List(Path(p, "safety_behaviors_to_drop"), d.safety_behaviors_to_drop(), 10, 200);
+      break;
+    }
+    case v1::Exercise::kSkillsPractice: {
+      const auto& d = exercise.skills_practice();
+      const std::string p = Path(prefix, "skills_practice");
+      if (!v1::SkillsPracticeInstructions::Skill_IsValid(d.skill())) {
+        v.Add(Path(p, "skill"), absl::StrCat("unknown skill ", d.skill()));
+      }
+      v.Length(Path(p, "skill_name"), d.skill_name(),
+               d.skill() == v1::SkillsPracticeInstructions::SKILL_OTHER ? 1 : 0, 100);
+      break;
+    }
+    case v1::Exercise::kSelfCare: {
+      const auto& d = exercise.self_care();
+      const std::string p = Path(prefix, "self_care");
+      if (d.domain() == v1::SelfCareInstructions::DOMAIN_UNSPECIFIED ||
+          !v1::SelfCareInstructions::Domain_IsValid(d.domain())) {
+        v.Add(Path(p, "domain"), "required: sleep, exercise, nutrition or social connection");
+      }
+      v.RangeReal(Path(p, "target_amount"), d.target_amount(), 0.0, 1000.0);
+      v.Length(Path(p, "unit"), d.unit(), 0, 30);
+      v.Length(Path(p, "function"), d.function(), 0, 500);
+      break;
+    }
+    case v1::Exercise::kCopingCard: {
+      const auto& d = exercise.coping_card();
+      const std::string p = Path(prefix, "coping_card");
+      v.Length(Path(p, "situation"), d.situation(), 0, 500);
+      v.List(Path(p, "statements"), d.statements(), 10, 300);
+      break;
+    }
+    case v1::Exercise::kRelapsePrevention: {
+      const auto& d = exercise.relapse_prevention();
+      const std::string p = Path(prefix, "relapse_prevention");
+      v.List(Path(p, "warning_signs"), d.warning_signs(), 20, 300);
+      v.List(Path(p, "coping_strategies"), d.coping_strategies(), 20, 300);
+      v.List(Path(p, "support_contacts"), d.support_contacts(), 10, 200);
+      break;
+    }
+    case v1::Exercise::kCustom:
+      v.Length(Path(Path(prefix, "custom"), "description"), exercise.custom().description(), 1,
+               4000);
+      break;
+    case v1::Exercise::DETAILS_NOT_SET:
+      break;
+  }
+}
+
+void ValidateExercise(const v1::Exercise& exercise, absl::string_view prefix, Violations& v) {
+  if (exercise.kind() == v1::EXERCISE_KIND_UNSPECIFIED ||
+      !v1::ExerciseKind_IsValid(exercise.kind())) {
+    v.Add(Path(prefix, "kind"), "required: one of the EXERCISE_KIND_ values");
+    return;
+  }
+  if (exercise.kind() == v1::EXERCISE_KIND_CUSTOM &&
+      exercise.details_case() != v1::Exercise::kCustom) {
+    v.Add(Path(prefix, "custom"), "required for EXERCISE_KIND_CUSTOM: describe the exercise");
+  }
+  if (exercise.kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE &&
+      exercise.details_case() != v1::Exercise::kExposurePractice) {
+    v.Add(Path(prefix, "exposure_practice"),
+          "required for EXERCISE_KIND_EXPOSURE_PRACTICE: name the situation to approach");
+  }
+  if (exercise.details_case() != v1::Exercise::DETAILS_NOT_SET &&
+      exercise.details_case() != DetailsFor(exercise.kind())) {
+    v.Add(std::string(prefix), absl::StrCat("instructions do not match kind ",
+                                            v1::ExerciseKind_Name(exercise.kind())));
+    return;
+  }
+  v.Length(Path(prefix, "instructions"), exercise.instructions(), 0, 4000);
+  ValidateExerciseDetails(exercise, prefix, v);
+}
+
+void ValidateSchedule(const v1::Schedule& schedule, absl::string_view prefix, Violations& v) {
+  v.Range(Path(prefix, "target_count"), schedule.target_count(), 1, 20);
+  if (schedule.period() == v1::Schedule::PERIOD_UNSPECIFIED ||
+      !v1::Schedule::Period_IsValid(schedule.period())) {
+    v.Add(Path(prefix, "period"), "required: PERIOD_DAY or PERIOD_WEEK");
+  }
+  v.Range(Path(prefix, "minutes_per_practice"), schedule.minutes_per_practice(), 0, 480);
+  absl::CivilDay start;
+  const bool start_ok = ParseDay(schedule.start_date(), start);
+  if (!start_ok) {
+    v.Add(Path(prefix, "start_date"),
+          absl::StrCat("required: a calendar day as YYYY-MM-DD, got \"",
+                       schedule.start_date().substr(0, 20), "\""));
+  }
+  if (!schedule.end_date().empty()) {
+    absl::CivilDay end;
+    if (!ParseDay(schedule.end_date(), end)) {
+      v.Add(Path(prefix, "end_date"), "must be a calendar day as YYYY-MM-DD");
+    } else if (start_ok && end < start) {
+      v.Add(Path(prefix, "end_date"), "must not be before start_date");
+    }
+  }
+  if (!schedule.preferred_local_time().empty() && !IsLocalTime(schedule.preferred_local_time())) {
+    v.Add(Path(prefix, "preferred_local_time"), "must be a time of day as HH:MM (00:00-23:59)");
+  }
+  if (schedule.has_habit_anchor()) {
+    const auto& anchor = schedule.habit_anchor();
+    const std::string p = Path(prefix, "habit_anchor");
+    if (!v1::EventTiming_IsValid(anchor.when())) {
+      v.Add(Path(p, "when"), absl::StrCat("unknown EventTiming ", anchor.when()));
+    }
+    v.Range(Path(p, "offset_minutes"), anchor.offset_minutes(), -720, 720);
+    v.Length(Path(p, "client_words"), anchor.client_words(), 0, 200);
+  }
+  v.Length(Path(prefix, "environmental_cue"), schedule.environmental_cue(), 0, 500);
+  v.Length(Path(prefix, "minimum_version"), schedule.minimum_version(), 0, 500);
+}
+
+void ValidateEmotions(const google::protobuf::RepeatedPtrField<v1::EmotionRating>& emotions,
+                      absl::string_view field, Violations& v) {
+  if (emotions.size() > 10) v.Add(std::string(field), "at most 10 emotions");
+  for (int i = 0; i < emotions.size() && i < 10; ++i) {
+    const std::string p = absl::StrCat(field, "[", i, "]");
+    v.Length(Path(p, "emotion"), emotions[i].emotion(), 1, 60);
+    v.Range(Path(p, "intensity"), emotions[i].intensity(), 0, 100);
+  }
+}
+
+void RequirePercent(absl::string_view field, bool present, int value, Violations& v) {
+  if (!present) {
+    v.Add(std::string(field), "required: 0-100");
+  } else {
+    v.Range(field, value, 0, 100);
+  }
+}
+
+void ValidateThoughtRecord(const v1::ThoughtRecord& r, absl::string_view p, Violations& v) {
+  v.Length(Path(p, "situation"), r.situation(), 1, 2000);
+  v.Length(Path(p, "automatic_thought"), r.automatic_thought(), 1, 1000);
+  RequirePercent(Path(p, "automatic_thought_belief"), r.has_automatic_thought_belief(),
+                 r.automatic_thought_belief(), v);
+  if (r.emotions().empty()) v.Add(Path(p, "emotions"), "required: at least one emotion");
+  ValidateEmotions(r.emotions(), Path(p, "emotions"), v);
+  v.Length(Path(p, "evidence_for"), r.evidence_for(), 0, 2000);
+  v.Length(Path(p, "evidence_against"), r.evidence_against(), 0, 2000);
+  v.Length(Path(p, "balanced_thought"), r.balanced_thought(), 1, 1000);
+  RequirePercent(Path(p, "balanced_thought_belief"), r.has_balanced_thought_belief(),
+                 r.balanced_thought_belief(), v);
+  ValidateEmotions(r.emotions_rerated(), Path(p, "emotions_rerated"), v);
+}
+
+void ValidateExperiment(const v1::ExperimentRecord& r, absl::string_view p, Violations& v) {
+  v.Length(Path(p, "prediction"), r.prediction(), 1, 1000);
+  RequirePercent(Path(p, "belief_before"), r.has_belief_before(), r.belief_before(), v);
+  v.Length(Path(p, "experiment"), r.experiment(), 1, 2000);
+  v.Length(Path(p, "outcome"), r.outcome(), 1, 2000);
+  RequirePercent(Path(p, "belief_after"), r.has_belief_after(), r.belief_after(), v);
+  v.Length(Path(p, "learning"), r.learning(), 0, 2000);
+}
+
+void ValidateRecord(const v1::Completion& c, v1::ExerciseKind kind, absl::string_view prefix,
+                    Violations& v) {
+  const v1::Completion::RecordCase expected = RecordFor(kind);
+  if (c.record_case() != v1::Completion::RECORD_NOT_SET && c.record_case() != expected) {
+    v.Add(std::string(prefix),
+          absl::StrCat("the record does not match the assignment's kind ",
+                       v1::ExerciseKind_Name(kind)));
+    return;
+  }
+  // A blank thought record or experiment is not a completion.
+  const bool needs_record = c.status() == v1::Completion::STATUS_DONE &&
+                            (expected == v1::Completion::kThoughtRecord ||
+                             expected == v1::Completion::kExperiment);
+  if (needs_record && c.record_case() == v1::Completion::RECORD_NOT_SET) {
+    v.Add(Path(prefix, expected == v1::Completion::kThoughtRecord ? "thought_record" : "experiment"),
+          "required when status is STATUS_DONE: fill in the record");
+    return;
+  }
+  switch (c.record_case()) {
+    case v1::Completion::kThoughtRecord:
+      ValidateThoughtRecord(c.thought_record(), Path(prefix, "thought_record"), v);
+      break;
+    case v1::Completion::kExperiment:
+      ValidateExperiment(c.experiment(), Path(prefix, "experiment"), v);
+      break;
+    case v1::Completion::kActivity: {
+      const std::string p = Path(prefix, "activity");
+      v.Length(Path(p, "activity"), c.activity().activity(), 1, 200);
+      if (c.activity().has_mastery()) v.Range(Path(p, "mastery"), c.activity().mastery(), 0, 10);
+      if (c.activity().has_pleasure()) {
+        v.Range(Path(p, "pleasure"), c.activity().pleasure(), 0, 10);
+      }
+      break;
+    }
+    case v1::Completion::kSelfCare:
+      v.RangeReal(Path(Path(prefix, "self_care"), "amount"), c.self_care().amount(), 0.0, 1000.0);
+      break;
+    case v1::Completion::RECORD_NOT_SET:
+      break;
+  }
+}
+
+}  // namespace
+
+absl::Status InvalidField(absl::string_view field, absl::string_view description) {
+  Violations violations;
+  violations.Add(std::string(field), std::string(description));
+  return violations.ToStatus();
+}
+
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kBadRequestTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::BadRequest request;
+  if (!request.ParseFromString(std::string(*payload))) return std::nullopt;
+  return request;
+}
+
+void Violations::Add(std::string field, std::string description) {
+  auto* violation = request_.add_field_violations();
+  violation->set_field(std::move(field));
+  violation->set_description(std::move(description));
+}
+
+void Violations::Length(absl::string_view field, absl::string_view value, size_t min,
+                        size_t max) {
+  if (value.size() < min) {
+    Add(std::string(field), min == 1 ? "required" : absl::StrCat("at least ", min, " characters"));
+  } else if (value.size() > max) {
+    Add(std::string(field), absl::StrCat("at most ", max, " characters, got ", value.size()));
+  }
+}
+
+void Violations::Range(absl::string_view field, int64_t value, int64_t min, int64_t max) {
+  if (value < min || value > max) {
+    Add(std::string(field), absl::StrCat("must be ", min, "-", max, ", got ", value));
+  }
+}
+
+void Violations::RangeReal(absl::string_view field, double value, double min, double max) {
+  if (!(value >= min && value <= max)) {  // also rejects NaN
+    Add(std::string(field), absl::StrCat("must be ", min, "-", max, ", got ", value));
+  }
+}
+
+void Violations::TimeZone(absl::string_view field, absl::string_view zone) {
+  absl::TimeZone tz;
+  if (zone.empty()) {
+    Add(std::string(field), "required: an IANA time zone such as Europe/Berlin");
+  } else if (zone.size() > 64 || !absl::LoadTimeZone(zone, &tz)) {
+    Add(std::string(field), absl::StrCat("unknown IANA time zone \"", zone.substr(0, 64), "\""));
+  }
+}
+
+void Violations::List(absl::string_view field,
+                      const google::protobuf::RepeatedPtrField<std::string>& items, int max_items,
+                      size_t max_length) {
+  if (items.size() > max_items) {
+    Add(std::string(field), absl::StrCat("at most ", max_items, " items, got ", items.size()));
+    return;
+  }
+  for (int i = 0; i < items.size(); ++i) {
+    Length(absl::StrCat(field, "[", i, "]"), items[i], 1, max_length);
+  }
+}
+
+absl::Status Violations::ToStatus() const {
+  if (empty()) return absl::OkStatus();
+  const auto& first = request_.field_violations(0);
+  std::string message = absl::StrCat(first.field(), ": ", first.description());
+  if (request_.field_violations_size() > 1) {
+    absl::StrAppend(&message, " (and ", request_.field_violations_size() - 1,
+                    " more invalid fields)");
+  }
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kBadRequestTypeUrl, absl::Cord(request_.SerializeAsString()));
+  return status;
+}
+
+void ValidateClient(const v1::Client& client, absl::string_view prefix, Violations& v) {
+  v.Length(Path(prefix, "display_name"), client.display_name(), 1, 200);
+  v.TimeZone(Path(prefix, "time_zone"), client.time_zone());
+  const std::string care_team = Path(prefix, "care_team");
+  if (client.care_team_size() > 20) {
+    v.Add(care_team, absl::StrCat("at most 20 members, got ", client.care_team_size()));
+    return;
+  }
+  for (int i = 0; i < client.care_team_size(); ++i) {
+    const std::string& member = client.care_team(i);
+    const bool ok = !member.empty() && member.size() <= 128 &&
+                    std::all_of(member.begin(), member.end(), [](char c) {
+                      return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                             c == '_' || c == '@' || c == '-';
+                    });
+    if (!ok) {
+      v.Add(absl::StrCat(care_team, "[", i, "]"),
+            "must be a subject id of 1-128 characters of [A-Za-z0-9._@-]");
+    }
+  }
+}
+
+void ValidateAssignment(const v1::Assignment& a, absl::string_view prefix, Violations& v) {
+  v.Length(Path(prefix, "title"), a.title(), 1, 200);
+  if (!a.has_exercise()) {
+    v.Add(Path(prefix, "exercise"), "required: the exercise kind and its instructions");
+  } else {
+    ValidateExercise(a.exercise(), Path(prefix, "exercise"), v);
+  }
+  v.Length(Path(prefix, "rationale"), a.rationale(), 0, 2000);
+  if (!v1::TreatmentPhase_IsValid(a.phase())) {
+    v.Add(Path(prefix, "phase"), absl::StrCat("unknown TreatmentPhase ", a.phase()));
+  }
+  if (!a.has_schedule()) {
+    v.Add(Path(prefix, "schedule"), "required: how often and when to practise");
+  } else {
+    ValidateSchedule(a.schedule(), Path(prefix, "schedule"), v);
+  }
+  v.Length(Path(prefix, "session_id"), a.session_id(), 0, 128);
+}
+
+void ValidateCompletion(const v1::Completion& c, v1::ExerciseKind kind, absl::Time now,
+                        absl::string_view prefix, Violations& v) {
+  const std::string occur = Path(prefix, "occur_time");
+  if (!c.has_occur_time()) {
+    v.Add(occur, "required: when the practice happened");
+  } else if (c.occur_time().seconds() < TimeUtil::kTimestampMinSeconds ||
+             c.occur_time().seconds() > TimeUtil::kTimestampMaxSeconds ||
+             c.occur_time().nanos() < 0 || c.occur_time().nanos() > 999999999) {
+    v.Add(occur, "not a valid timestamp");
+  } else if (absl::FromUnixSeconds(c.occur_time().seconds()) > now + absl::Minutes(10)) {
+    v.Add(occur, "must not be in the future");
+  }
+  v.TimeZone(Path(prefix, "occur_time_zone"), c.occur_time_zone());
+  if (c.status() == v1::Completion::STATUS_UNSPECIFIED ||
+      !v1::Completion::Status_IsValid(c.status())) {
+    v.Add(Path(prefix, "status"),
+          "required: STATUS_DONE, STATUS_PARTIAL, STATUS_MINIMUM_VERSION or STATUS_SKIPPED");
+  }
+  if (c.status() == v1::Completion::STATUS_SKIPPED) {
+    v.Length(Path(prefix, "skip_reason"), c.skip_reason(), 1, 500);
+  } else if (!c.skip_reason().empty()) {
+    v.Add(Path(prefix, "skip_reason"), "only for STATUS_SKIPPED");
+  }
+  v.Range(Path(prefix, "minutes"), c.minutes(), 0, 1440);
+  if (c.has_suds()) {
+    const std::string p = Path(prefix, "suds");
+    const auto& s = c.suds();
+    const size_t before_checks = v.size();
+    if (s.has_before()) v.Range(Path(p, "before"), s.before(), 0, 100);
+    if (s.has_peak()) v.Range(Path(p, "peak"), s.peak(), 0, 100);
+    if (s.has_after()) v.Range(Path(p, "after"), s.after(), 0, 100);
+    const bool in_range = v.size() == before_checks;
+    if (in_range && s.has_peak() && ((s.has_before() && s.peak() < s.before()) ||
+                         (s.has_after() && s.peak() < s.after()))) {
+      v.Add(Path(p, "peak"), "must not be below before or after");
+    }
+  }
+  if (c.has_expectancy()) {
+    const std::string p = Path(prefix, "expectancy");
+    if (c.expectancy().has_before()) v.Range(Path(p, "before"), c.expectancy().before(), 0, 100);
+    if (c.expectancy().has_after()) v.Range(Path(p, "after"), c.expectancy().after(), 0, 100);
+  }
+  if (c.has_mood()) v.Range(Path(prefix, "mood"), c.mood(), 0, 10);
+  ValidateEmotions(c.emotions(), Path(prefix, "emotions"), v);
+  if (c.has_engagement()) v.Range(Path(prefix, "engagement"), c.engagement(), 0, 10);
+  if (c.status() != v1::Completion::STATUS_SKIPPED) ValidateRecord(c, kind, prefix, v);
+  v.Length(Path(prefix, "client_note"), c.client_note(), 0, 4000);
+}
+
+void ValidateReview(const v1::Review& review, absl::string_view prefix, Violations& v) {
+  v.Range(Path(prefix, "quality_rating"), review.quality_rating(), 1, 5);
+  v.Length(Path(prefix, "feedback"), review.feedback(), 0, 2000);
+}
+
+absl::StatusOr<int> ValidatePageSize(int page_size) {
+  if (page_size == 0) return 100;
+  if (page_size < 0 || page_size > 1000) {
+    return InvalidField("page_size", absl::StrCat("must be 1-1000 (0 for 100), got ", page_size));
+  }
+  return page_size;
+}
+
+void ValidateRequestId(absl::string_view request_id, Violations& v) {
+  const bool ok = request_id.size() <= 64 &&
+                  std::all_of(request_id.begin(), request_id.end(), [](char c) {
+                    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                           c == '_';
+                  });
+  if (!ok) v.Add("request_id", "must be at most 64 characters of [A-Za-z0-9_-], a UUID for example");
+}
+
+}  // namespace therapy::homework

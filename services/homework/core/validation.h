@@ -1,0 +1,74 @@
+#ifndef SERVICES_HOMEWORK_CORE_VALIDATION_H_
+#define SERVICES_HOMEWORK_CORE_VALIDATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/rpc/error_details.pb.h"
+#include "therapy/homework/v1/assignment.pb.h"
+#include "therapy/homework/v1/client.pb.h"
+#include "therapy/homework/v1/completion.pb.h"
+
+namespace therapy::homework {
+
+// The type URL under which an INVALID_ARGUMENT status carries its google.rpc.BadRequest payload.
+// The RPC layer turns the payload into a gRPC error detail.
+inline constexpr absl::string_view kBadRequestTypeUrl = "type.googleapis.com/google.rpc.BadRequest";
+
+// INVALID_ARGUMENT naming one field, with a BadRequest payload.
+absl::Status InvalidField(absl::string_view field, absl::string_view description);
+
+// The BadRequest payload of a status, if it has one.
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
+
+// Collects every invalid field of a request, so the caller can fix them all at once.
+class Violations {
+ public:
+  void Add(std::string field, std::string description);
+
+  // Length in bytes of UTF-8 text; `min` 1 makes the field required.
+  void Length(absl::string_view field, absl::string_view value, size_t min, size_t max);
+  void Range(absl::string_view field, int64_t value, int64_t min, int64_t max);
+  void RangeReal(absl::string_view field, double value, double min, double max);
+  void TimeZone(absl::string_view field, absl::string_view zone);
+  // Each item 1..max_length characters, at most max_items items.
+  void List(absl::string_view field, const google::protobuf::RepeatedPtrField<std::string>& items,
+            int max_items, size_t max_length);
+
+  bool empty() const { return request_.field_violations().empty(); }
+  size_t size() const { return static_cast<size_t>(request_.field_violations_size()); }
+
+  // OK when nothing was added; otherwise INVALID_ARGUMENT whose message names the first field
+  // (and how many more) and whose payload lists them all.
+  absl::Status ToStatus() const;
+
+ private:
+  google::rpc::BadRequest request_;
+};
+
+// Field checks of the resources, appended under `prefix` (for example "client" or
+// "assignment"). Output-only fields are not checked: the use cases overwrite them.
+void ValidateClient(const v1::Client& client, absl::string_view prefix, Violations& violations);
+void ValidateAssignment(const v1::Assignment& assignment, absl::string_view prefix,
+                        Violations& violations);
+// `kind` is the exercise kind of the assignment the completion belongs to; `now` bounds
+// `occur_time` (at most 10 minutes ahead, for clock skew).
+void ValidateCompletion(const v1::Completion& completion, v1::ExerciseKind kind, absl::Time now,
+                        absl::string_view prefix, Violations& violations);
+void ValidateReview(const v1::Review& review, absl::string_view prefix, Violations& violations);
+
+// A list's page size: 0 means 100; otherwise 1-1000.
+absl::StatusOr<int> ValidatePageSize(int page_size);
+
+// Idempotency keys: empty, or 1-64 characters of [A-Za-z0-9_-].
+void ValidateRequestId(absl::string_view request_id, Violations& violations);
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_CORE_VALIDATION_H_

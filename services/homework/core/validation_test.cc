@@ -1,0 +1,131 @@
+#include "services/homework/core/validation.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<std::string> Fields(const Violations& violations) {
+  std::vector<std::string> fields;
+  if (auto request = BadRequestOf(violations.ToStatus())) {
+    for (const auto& violation : request->field_violations()) fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+v1::Schedule DailySchedule() {
+  v1::Schedule schedule;
+  schedule.set_target_count(1);
+  schedule.set_period(v1::Schedule::PERIOD_DAY);
+  schedule.set_start_date("2026-11-26");
+  schedule.set_minimum_version("Two slow breaths");
+  return schedule;
+}
+
+v1::Assignment Breathing() {
+  v1::Assignment assignment;
+  assignment.set_title("Paced breathing");
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_SKILLS_PRACTICE);
+  assignment.mutable_exercise()->mutable_skills_practice()->set_skill(
+      v1::SkillsPracticeInstructions::SKILL_BREATHING);
+  *assignment.mutable_schedule() = DailySchedule();
+  return assignment;
+}
+
+TEST(ValidationTest, NoViolationsIsOk) {
+  Violations violations;
+  ValidateAssignment(Breathing(), "assignment", violations);
+  EXPECT_TRUE(violations.ToStatus().ok()) << violations.ToStatus();
+}
+
+TEST(ValidationTest, StatusMessageNamesTheFirstFieldAndCountsTheRest) {
+  Violations violations;
+  violations.Add("a.b", "required");
+  violations.Add("a.c", "must be 0-10, got 11");
+  absl::Status status = violations.ToStatus();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "a.b: required (and 1 more invalid fields)");
+  EXPECT_THAT(Fields(violations), ElementsAre("a.b", "a.c"));
+}
+
+TEST(ValidationTest, ScheduleDatesTimesAndAnchorsAreChecked) {
+  v1::Assignment assignment = Breathing();
+  auto* schedule = assignment.mutable_schedule();
+  schedule->set_start_date("2026-02-30");
+  schedule->set_end_date("2026-01-01");
+  schedule->set_preferred_local_time("24:00");
+  schedule->mutable_habit_anchor()->set_offset_minutes(721);
+  schedule->set_target_count(0);
+  Violations violations;
+  ValidateAssignment(assignment, "assignment", violations);
+  EXPECT_THAT(Fields(violations),
+              ElementsAre("assignment.schedule.target_count", "assignment.schedule.start_date",
+                          "assignment.schedule.preferred_local_time",
+                          "assignment.schedule.habit_anchor.offset_minutes"));
+}
+
+TEST(ValidationTest, EndDateBeforeStartDateIsRejected) {
+  v1::Assignment assignment = Breathing();
+  assignment.mutable_schedule()->set_end_date("2026-11-25");
+  Violations violations;
+  ValidateAssignment(assignment, "assignment", violations);
+  EXPECT_THAT(Fields(violations), ElementsAre("assignment.schedule.end_date"));
+}
+
+TEST(ValidationTest, InstructionsMustMatchTheKind) {
+  v1::Assignment assignment = Breathing();
+  assignment.mutable_exercise()->mutable_self_care()->set_domain(
+      v1::SelfCareInstructions::DOMAIN_SLEEP);
+  Violations violations;
+  ValidateAssignment(assignment, "assignment", violations);
+  EXPECT_THAT(Fields(violations), ElementsAre("assignment.exercise"));
+  EXPECT_THAT(violations.ToStatus().message(), HasSubstr("EXERCISE_KIND_SKILLS_PRACTICE"));
+}
+
+TEST(ValidationTest, ExposurePracticeNeedsItsSituation) {
+  v1::Assignment assignment = Breathing();
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+  assignment.mutable_exercise()->clear_skills_practice();
+  Violations violations;
+  ValidateAssignment(assignment, "assignment", violations);
+  EXPECT_THAT(Fields(violations), ElementsAre("assignment.exercise.exposure_practice"));
+}
+
+TEST(ValidationTest, SudsPeakBelowBeforeIsRejected) {
+  v1::Completion completion;
+  completion.mutable_occur_time()->set_seconds(1'700'000'000);
+  completion.set_occur_time_zone("America/New_York");
+  completion.set_status(v1::Completion::STATUS_DONE);
+  completion.mutable_suds()->set_before(60);
+  completion.mutable_suds()->set_peak(40);
+  Violations violations;
+  ValidateCompletion(completion, v1::EXERCISE_KIND_EXPOSURE_PRACTICE,
+                     absl::FromUnixSeconds(1'800'000'000), "completion", violations);
+  EXPECT_THAT(Fields(violations), ElementsAre("completion.suds.peak"));
+}
+
+TEST(ValidationTest, RecordOfAnotherKindIsRejected) {
+  v1::Completion completion;
+  completion.mutable_occur_time()->set_seconds(1'700'000'000);
+  completion.set_occur_time_zone("UTC");
+  completion.set_status(v1::Completion::STATUS_DONE);
+  completion.mutable_self_care()->set_amount(7.5);
+  Violations violations;
+  ValidateCompletion(completion, v1::EXERCISE_KIND_MOOD_MONITORING,
+                     absl::FromUnixSeconds(1'800'000'000), "completion", violations);
+  EXPECT_THAT(Fields(violations), ElementsAre("completion"));
+}
+
+TEST(ValidationTest, PageSizeDefaultsAndBounds) {
+  EXPECT_EQ(*ValidatePageSize(0), 100);
+  EXPECT_EQ(*ValidatePageSize(1000), 1000);
+  EXPECT_EQ(ValidatePageSize(1001).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidatePageSize(-1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace therapy::homework

@@ -1,0 +1,74 @@
+#include "services/homework/rpc/homework_rpc.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "services/homework/rpc/caller_from_metadata.h"
+#include "services/homework/rpc/status_conversion.h"
+
+namespace therapy::homework {
+
+HomeworkRpc::HomeworkRpc(Homework& homework, const TokenVerifier& verifier, JsonLog& log)
+    : homework_(homework), verifier_(verifier), log_(log) {}
+
+template <typename Response, typename UseCase>
+grpc::Status HomeworkRpc::Handle(grpc::ServerContext& context, absl::string_view method,
+                                 UseCase use_case, Response& response) {
+  const absl::Time start = absl::Now();
+  const std::string call_id = CallIdFromMetadata(context);
+  absl::StatusOr<Caller> caller = CallerFromMetadata(context, verifier_, start);
+  absl::Status status = caller.status();
+  if (caller.ok()) {
+    caller->call_id = call_id;
+    absl::StatusOr<Response> result = use_case(*caller);
+    status = result.status();
+    if (result.ok()) response = *std::move(result);
+  }
+  nlohmann::json fields = {
+      {"method", std::string(method)},
+      {"code", absl::StatusCodeToString(status.code())},
+      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
+      {"call_id", call_id},
+  };
+  if (caller.ok()) {
+    fields["role"] = std::string(RoleName(caller->role));
+    fields["practice"] = caller->practice;
+  }
+  // Messages name fields and resource ids only (never clinical content), so they are logged
+  // for server-side failures, where an operator needs them.
+  const bool server_fault = status.code() == absl::StatusCode::kInternal ||
+                            status.code() == absl::StatusCode::kUnavailable ||
+                            status.code() == absl::StatusCode::kUnknown;
+  if (server_fault) fields["message"] = std::string(status.message());
+  log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
+  return ToGrpcStatus(status);
+}
+
+#define HOMEWORK_RPC(Method, Request, Response)                                              \
+  grpc::Status HomeworkRpc::Method(grpc::ServerContext* context, const v1::Request* request, \
+                                   v1::Response* response) {                                 \
+    return Handle(                                                                           \
+        *context, #Method,                                                                   \
+        [&](const Caller& caller) { return homework_.Method(caller, *request); }, *response); \
+  }
+
+HOMEWORK_RPC(CreateClient, CreateClientRequest, Client)
+HOMEWORK_RPC(GetClient, GetClientRequest, Client)
+HOMEWORK_RPC(UpdateClient, UpdateClientRequest, Client)
+HOMEWORK_RPC(ListClients, ListClientsRequest, ListClientsResponse)
+HOMEWORK_RPC(CreateAssignment, CreateAssignmentRequest, Assignment)
+HOMEWORK_RPC(GetAssignment, GetAssignmentRequest, Assignment)
+HOMEWORK_RPC(ListAssignments, ListAssignmentsRequest, ListAssignmentsResponse)
+HOMEWORK_RPC(UpdateAssignment, UpdateAssignmentRequest, Assignment)
+HOMEWORK_RPC(ActivateAssignment, ActivateAssignmentRequest, Assignment)
+HOMEWORK_RPC(CancelAssignment, CancelAssignmentRequest, Assignment)
+HOMEWORK_RPC(CompleteAssignment, CompleteAssignmentRequest, Assignment)
+HOMEWORK_RPC(CreateCompletion, CreateCompletionRequest, Completion)
+HOMEWORK_RPC(GetCompletion, GetCompletionRequest, Completion)
+HOMEWORK_RPC(ListCompletions, ListCompletionsRequest, ListCompletionsResponse)
+HOMEWORK_RPC(ReviewCompletion, ReviewCompletionRequest, Completion)
+
+#undef HOMEWORK_RPC
+
+}  // namespace therapy::homework

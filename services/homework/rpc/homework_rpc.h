@@ -1,0 +1,73 @@
+#ifndef SERVICES_HOMEWORK_RPC_HOMEWORK_RPC_H_
+#define SERVICES_HOMEWORK_RPC_HOMEWORK_RPC_H_
+
+#include "services/homework/auth/token_verifier.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/logging/json_log.h"
+#include "therapy/homework/v1/homework_service.grpc.pb.h"
+
+namespace therapy::homework {
+
+// The gRPC glue of HomeworkService. Each handler is the same five steps: caller from metadata,
+// (request already parsed by gRPC), one core call, status conversion, return; and one log line
+// per call at this boundary, with the method, code, latency and call id (no clinical content).
+// Keeps no state; the core and the verifier must outlive it.
+class HomeworkRpc final : public v1::HomeworkService::Service {
+ public:
+  HomeworkRpc(Homework& homework, const TokenVerifier& verifier, JsonLog& log);
+
+  grpc::Status CreateClient(grpc::ServerContext* context, const v1::CreateClientRequest* request,
+                            v1::Client* response) override;
+  grpc::Status GetClient(grpc::ServerContext* context, const v1::GetClientRequest* request,
+                         v1::Client* response) override;
+  grpc::Status UpdateClient(grpc::ServerContext* context, const v1::UpdateClientRequest* request,
+                            v1::Client* response) override;
+  grpc::Status ListClients(grpc::ServerContext* context, const v1::ListClientsRequest* request,
+                           v1::ListClientsResponse* response) override;
+  grpc::Status CreateAssignment(grpc::ServerContext* context,
+                                const v1::CreateAssignmentRequest* request,
+                                v1::Assignment* response) override;
+  grpc::Status GetAssignment(grpc::ServerContext* context, const v1::GetAssignmentRequest* request,
+                             v1::Assignment* response) override;
+  grpc::Status ListAssignments(grpc::ServerContext* context,
+                               const v1::ListAssignmentsRequest* request,
+                               v1::ListAssignmentsResponse* response) override;
+  grpc::Status UpdateAssignment(grpc::ServerContext* context,
+                                const v1::UpdateAssignmentRequest* request,
+                                v1::Assignment* response) override;
+  grpc::Status ActivateAssignment(grpc::ServerContext* context,
+                                  const v1::ActivateAssignmentRequest* request,
+                                  v1::Assignment* response) override;
+  grpc::Status CancelAssignment(grpc::ServerContext* context,
+                                const v1::CancelAssignmentRequest* request,
+                                v1::Assignment* response) override;
+  grpc::Status CompleteAssignment(grpc::ServerContext* context,
+                                  const v1::CompleteAssignmentRequest* request,
+                                  v1::Assignment* response) override;
+  grpc::Status CreateCompletion(grpc::ServerContext* context,
+                                const v1::CreateCompletionRequest* request,
+                                v1::Completion* response) override;
+  grpc::Status GetCompletion(grpc::ServerContext* context, const v1::GetCompletionRequest* request,
+                             v1::Completion* response) override;
+  grpc::Status ListCompletions(grpc::ServerContext* context,
+                               const v1::ListCompletionsRequest* request,
+                               v1::ListCompletionsResponse* response) override;
+  grpc::Status ReviewCompletion(grpc::ServerContext* context,
+                                const v1::ReviewCompletionRequest* request,
+                                v1::Completion* response) override;
+
+ private:
+  // Authenticates, runs `use_case` with the caller, moves its result into `response`, converts
+  // the status and logs the call.
+  template <typename Response, typename UseCase>
+  grpc::Status Handle(grpc::ServerContext& context, absl::string_view method, UseCase use_case,
+                      Response& response);
+
+  Homework& homework_;
+  const TokenVerifier& verifier_;
+  JsonLog& log_;
+};
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_RPC_HOMEWORK_RPC_H_

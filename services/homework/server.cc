@@ -1,0 +1,67 @@
+#include "services/homework/server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "services/homework/storage/open_store.h"
+
+namespace therapy::homework {
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      JsonLog& log) {
+  std::unique_ptr<Server> server(new Server());
+
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(StoreOptions{.uri = options.store_uri});
+  if (!store.ok()) return store.status();
+  server->store_ = *std::move(store);
+
+  absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
+      TokenVerifier::Create(TokenVerifierOptions{.jwks_path = options.jwks_path,
+                                                 .issuer = options.issuer,
+                                                 .audience = options.audience});
+  if (!verifier.ok()) return verifier.status();
+  server->verifier_ = *std::move(verifier);
+
+  server->homework_ = std::make_unique<Homework>(*server->store_, HomeworkOptions{});
+  server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->verifier_, log);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // TLS terminates at the platform's proxy or mesh in front of the service.
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.RegisterService(server->rpc_.get());
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on --listen=", options.listen_address,
+                     " (address in use, or not host:port?)"));
+  }
+  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+void Server::Shutdown(absl::Duration grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           absl::ToChronoMilliseconds(grace));
+    grpc_server_->Wait();
+  }
+  // In-flight calls have finished: the store can close.
+  rpc_.reset();
+  homework_.reset();
+  store_.reset();
+}
+
+Server::~Server() { Shutdown(absl::ZeroDuration()); }
+
+}  // namespace therapy::homework
