@@ -4,7 +4,6 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
@@ -47,12 +46,9 @@ absl::StatusOr<Caller> CallerFromMetadata(const grpc::ServerContext& context,
     return absl::UnauthenticatedError(
         "missing authorization metadata: send \"authorization: Bearer <JWT>\"");
   }
-  constexpr absl::string_view kScheme = "bearer ";
-  if (header->size() <= kScheme.size() ||
-      !absl::EqualsIgnoreCase(header->substr(0, kScheme.size()), kScheme)) {
-    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <JWT>\"");
-  }
-  return verifier.Verify(header->substr(kScheme.size()), now);
+  absl::StatusOr<absl::string_view> token = BearerToken(*header);
+  if (!token.ok()) return token.status();
+  return verifier.Verify(*token, now);
 }
 
 }  // namespace therapy::homework

@@ -112,8 +112,10 @@ struct CompletionQuery {
 
 // The storage seam: every backend (in-memory, SQLite, PostgreSQL) implements this interface and
 // passes the shared contract suite (storage/store_contract_test.h). Methods are thread-safe.
-// Errors: UNAVAILABLE for transient failures (safe to retry), INTERNAL for corrupt data; messages
-// carry no clinical content and no SQL.
+// Errors: UNAVAILABLE for transient failures (safe to retry), INTERNAL for corrupt data,
+// INVALID_ARGUMENT naming `name` for a malformed resource name; messages carry no clinical
+// content and no SQL. Times are stored, compared and sorted at microsecond precision. The store
+// does not check that a parent exists: the core loads the parent before it writes a child.
 class Store {
  public:
   virtual ~Store() = default;
@@ -131,8 +133,9 @@ class Store {
   virtual absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
       const IdempotencyKey& key) = 0;
 
-  // Applies the mutation atomically and durably (see Mutation). Errors: ALREADY_EXISTS for an
-  // insert of an existing name, NOT_FOUND for an update of a missing row, ABORTED when an
+  // Applies the mutation atomically and durably (see Mutation). A recorded idempotency key is
+  // checked first and wins over every error below (kDuplicateRequest). Errors: ALREADY_EXISTS
+  // for an insert of an existing name, NOT_FOUND for an update of a missing row, ABORTED when an
   // update's expected etag no longer matches; on any error nothing was written.
   virtual absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) = 0;
 

@@ -1,0 +1,194 @@
+#include "services/homework/ctl/commands.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "google/protobuf/any.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/slice.h"
+#include "services/homework/ctl/json_methods.h"
+
+namespace therapy::homework::ctl {
+namespace {
+
+absl::Status FileError(const std::string& path, absl::string_view action, int error_number) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot ", action, " \"", path, "\": ", std::strerror(error_number)));
+}
+
+// Creates `path` with mode 0600 and writes `contents`; never replaces an existing file.
+absl::Status WritePrivateFile(const std::string& path, absl::string_view contents) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("\"", path, "\" already exists; move it away to make a new key"));
+    }
+    return FileError(path, "create", errno);
+  }
+  absl::string_view rest = contents;
+  while (!rest.empty()) {
+    const ssize_t written = ::write(fd, rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      const int error_number = errno;
+      ::close(fd);
+      return FileError(path, "write", error_number);
+    }
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
+  if (::close(fd) != 0) return FileError(path, "write", errno);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return FileError(path, "read", errno);
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+std::string Concatenate(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Keygen(const KeygenOptions& options) {
+  if (options.out_dir.empty()) return absl::InvalidArgumentError("keygen needs --out_dir");
+  std::error_code error;
+  const std::filesystem::path dir(options.out_dir);
+  if (!std::filesystem::exists(dir, error)) {
+    if (!std::filesystem::create_directories(dir, error)) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot create directory \"",
+                                                        options.out_dir, "\": ", error.message()));
+    }
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
+  }
+  absl::StatusOr<SigningKey> key = GenerateSigningKey(options.kid);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> jwks = PublicJwks(*key);
+  if (!jwks.ok()) return jwks.status();
+
+  const std::string key_path = (dir / kSigningKeyFile).string();
+  const std::string jwks_path = (dir / kJwksFile).string();
+  if (absl::Status written = WritePrivateFile(key_path, key->private_pem); !written.ok()) {
+    return written;
+  }
+  std::ofstream jwks_file(jwks_path, std::ios::binary | std::ios::trunc);
+  jwks_file << *jwks;
+  jwks_file.close();
+  if (!jwks_file) return FileError(jwks_path, "write", errno);
+  return absl::StrCat("wrote ", key_path, " (ES256 private key, kid \"", options.kid,
+                      "\", mode 0600)\n", "wrote ", jwks_path,
+                      " (public JWKS: give it to homework-server)\n");
+}
+
+absl::StatusOr<std::string> Token(const TokenOptions& options, absl::Time now) {
+  if (options.key_path.empty()) return absl::InvalidArgumentError("token needs --key");
+  absl::StatusOr<SigningKey> key = LoadSigningKey(options.key_path, options.kid);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> token = MintToken(*key, options.claims, now);
+  if (!token.ok()) return token.status();
+  return absl::StrCat(*token, "\n");
+}
+
+absl::StatusOr<CallResult> Call(const CallOptions& options) {
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> method = FindMethod(options.method);
+  if (!method.ok()) return method.status();
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      RequestFromJson(**method, options.request_json);
+  if (!request.ok()) return request.status();
+  if (options.deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--deadline must be positive");
+  }
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (options.use_tls) {
+    grpc::SslCredentialsOptions tls;
+    if (!options.ca_cert_path.empty()) {
+      absl::StatusOr<std::string> roots = ReadFile(options.ca_cert_path);
+      if (!roots.ok()) return roots.status();
+      tls.pem_root_certs = *std::move(roots);
+    }
+    credentials = grpc::SslCredentials(tls);
+  }
+  grpc::GenericStub stub(grpc::CreateChannel(options.address, credentials));
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(options.deadline));
+  if (!options.token.empty()) context.AddMetadata("authorization", "Bearer " + options.token);
+
+  grpc::Slice request_slice((*request)->SerializeAsString());
+  const grpc::ByteBuffer request_buffer(&request_slice, 1);
+  grpc::ByteBuffer response_buffer;
+  CallResult result;
+  absl::Notification done;
+  stub.UnaryCall(&context, MethodPath(**method), grpc::StubOptions(), &request_buffer,
+                 &response_buffer, [&result, &done](grpc::Status status) {
+                   result.status = std::move(status);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!result.status.ok()) return result;
+
+  absl::StatusOr<std::string> json = ResponseToJson(**method, Concatenate(response_buffer));
+  if (!json.ok()) {
+    result.status = grpc::Status(grpc::StatusCode::INTERNAL, std::string(json.status().message()));
+    return result;
+  }
+  result.response_json = *std::move(json);
+  return result;
+}
+
+std::string DescribeRpcError(const grpc::Status& status) {
+  std::string text = absl::StrCat(
+      "error: ", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
+  if (!status.error_message().empty()) absl::StrAppend(&text, ": ", status.error_message());
+  text += "\n";
+  google::rpc::Status details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
+    return text;
+  }
+  for (const google::protobuf::Any& detail : details.details()) {
+    google::rpc::BadRequest bad_request;
+    if (detail.Is<google::rpc::BadRequest>() && detail.UnpackTo(&bad_request)) {
+      for (const google::rpc::BadRequest::FieldViolation& violation :
+           bad_request.field_violations()) {
+        absl::StrAppend(&text, "  ", violation.field(), ": ", violation.description(), "\n");
+      }
+    } else {
+      absl::StrAppend(&text, "  (detail ", detail.type_url(), ")\n");
+    }
+  }
+  return text;
+}
+
+}  // namespace therapy::homework::ctl

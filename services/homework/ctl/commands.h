@@ -1,0 +1,65 @@
+#ifndef SERVICES_HOMEWORK_CTL_COMMANDS_H_
+#define SERVICES_HOMEWORK_CTL_COMMANDS_H_
+
+// The subcommands of homework-ctl, each taking an options struct that main.cc fills from the
+// command line. They print nothing themselves: they return the text to print.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/support/status.h"
+#include "services/homework/auth/dev_keys.h"
+
+namespace therapy::homework::ctl {
+
+inline constexpr char kSigningKeyFile[] = "signing-key.pem";
+inline constexpr char kJwksFile[] = "jwks.json";
+
+struct KeygenOptions {
+  std::string out_dir;  // created (mode 0700) when missing
+  std::string kid = "dev-1";
+};
+
+// Writes a new ES256 key to `out_dir`/signing-key.pem (mode 0600) and its public JWKS to
+// `out_dir`/jwks.json; returns lines naming both files. Refuses to overwrite an existing key
+// (ALREADY_EXISTS); file errors are FAILED_PRECONDITION naming the path.
+absl::StatusOr<std::string> Keygen(const KeygenOptions& options);
+
+struct TokenOptions {
+  std::string key_path;  // a PEM private key, as keygen writes
+  std::string kid = "dev-1";
+  TokenClaims claims;
+};
+
+// A development token signed with the key at `key_path`, followed by a newline.
+absl::StatusOr<std::string> Token(const TokenOptions& options, absl::Time now);
+
+struct CallOptions {
+  std::string method;  // "CreateClient", as json_methods.h FindMethod takes it
+  std::string address = "127.0.0.1:50051";
+  std::string token;         // sent as `authorization: Bearer <token>` when not empty
+  std::string request_json;  // protobuf JSON of the request; empty means `{}`
+  absl::Duration deadline = absl::Seconds(10);
+  bool use_tls = false;        // TLS instead of plaintext
+  std::string ca_cert_path;  // PEM roots for TLS; empty means the system's
+};
+
+// What the server answered: OK with the response as pretty JSON, or an error status.
+struct CallResult {
+  grpc::Status status;
+  std::string response_json;
+};
+
+// Calls `options.method` once. The returned status is about making the call (unknown method,
+// bad request JSON, unreadable CA file); what the server answered is in CallResult::status.
+absl::StatusOr<CallResult> Call(const CallOptions& options);
+
+// "error: INVALID_ARGUMENT: <message>" and then, one per line, each google.rpc.BadRequest field
+// violation in the status details ("  client.display_name: must not be empty"), and the type of
+// any other detail. Ends in a newline.
+std::string DescribeRpcError(const grpc::Status& status);
+
+}  // namespace therapy::homework::ctl
+
+#endif  // SERVICES_HOMEWORK_CTL_COMMANDS_H_

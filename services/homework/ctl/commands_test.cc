@@ -1,0 +1,112 @@
+#include "services/homework/ctl/commands.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "services/homework/auth/token_verifier.h"
+
+namespace therapy::homework::ctl {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(DescribeRpcErrorTest, PrintsCodeMessageAndFieldViolations) {
+  google::rpc::BadRequest bad_request;
+  auto* violation = bad_request.add_field_violations();
+  violation->set_field("client.display_name");
+  violation->set_description("must not be empty");
+  google::rpc::Status details;
+  details.set_code(3);
+  details.set_message("invalid client");
+  details.add_details()->PackFrom(bad_request);
+
+  const std::string text = DescribeRpcError(grpc::Status(
+      grpc::StatusCode::INVALID_ARGUMENT, "invalid client", details.SerializeAsString()));
+
+  EXPECT_EQ(text,
+            "error: INVALID_ARGUMENT: invalid client\n"
+            "  client.display_name: must not be empty\n");
+}
+
+TEST(DescribeRpcErrorTest, WithoutDetailsPrintsOneLine) {
+  EXPECT_EQ(DescribeRpcError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "token expired")),
+            "error: UNAUTHENTICATED: token expired\n");
+}
+
+TEST(CallTest, UnknownMethodFailsBeforeConnecting) {
+  CallOptions options;
+  options.method = "NoSuchMethod";
+  options.address = "127.0.0.1:1";
+  const auto result = Call(options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(CallTest, BadJsonFailsBeforeConnecting) {
+  CallOptions options;
+  options.method = "GetClient";
+  options.address = "127.0.0.1:1";
+  options.request_json = "{not json";
+  const auto result = Call(options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CallTest, UnreachableServerIsUnavailable) {
+  CallOptions options;
+  options.method = "GetClient";
+  options.address = "127.0.0.1:1";
+  options.deadline = absl::Seconds(2);
+  const auto result = Call(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->status.error_code(),
+              ::testing::AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED));
+}
+
+TEST(KeygenTest, WritesPrivateKeyOnlyForOwnerAndJwksThatVerifiesTokens) {
+  const std::string dir = ::testing::TempDir() + "/keygen-test";
+  std::filesystem::remove_all(dir);
+  const auto report = Keygen({.out_dir = dir, .kid = "dev-9"});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(*report, HasSubstr(dir + "/signing-key.pem"));
+
+  struct stat key_stat {};
+  ASSERT_EQ(::stat((dir + "/signing-key.pem").c_str(), &key_stat), 0);
+  EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
+
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  TokenOptions token_options;
+  token_options.key_path = dir + "/signing-key.pem";
+  token_options.kid = "dev-9";
+  token_options.claims = {.subject = "svc", .practice = "acme", .role = "service"};
+  const auto token = Token(token_options, now);
+  ASSERT_TRUE(token.ok()) << token.status();
+
+  const auto verifier = TokenVerifier::Create(
+      {.jwks_path = dir + "/jwks.json", .issuer = "homework-dev", .audience = "therapy-homework"});
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  const auto caller = (*verifier)->Verify(token->substr(0, token->size() - 1), now);
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->role, Role::kService);
+}
+
+TEST(KeygenTest, RefusesToOverwriteAnExistingKey) {
+  const std::string dir = ::testing::TempDir() + "/keygen-twice";
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(Keygen({.out_dir = dir, .kid = "dev-1"}).ok());
+  const auto again = Keygen({.out_dir = dir, .kid = "dev-1"});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.status().ToString(), HasSubstr("already exists"));
+}
+
+}  // namespace
+}  // namespace therapy::homework::ctl

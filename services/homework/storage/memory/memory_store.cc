@@ -1,0 +1,261 @@
+#include "services/homework/storage/memory/memory_store.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <utility>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "services/homework/storage/page_token.h"
+
+namespace therapy::homework {
+namespace {
+
+// One candidate of a list: its sort key and the resource.
+template <typename Resource>
+struct Candidate {
+  PageCursor key;
+  const Resource* resource;
+};
+
+// Whether `a` comes before `b` in the order newest first, ties by name descending.
+bool NewerFirst(const PageCursor& a, const PageCursor& b) {
+  if (a.time_micros != b.time_micros) return a.time_micros > b.time_micros;
+  return a.name > b.name;
+}
+
+// Cuts one page out of `candidates`, which are sorted by `before`: the items strictly after the
+// token's cursor, at most `page.page_size` of them, and the token of the next page if any.
+template <typename Resource>
+absl::StatusOr<Page<Resource>> TakePage(
+    std::vector<Candidate<Resource>> candidates,
+    const std::function<bool(const PageCursor&, const PageCursor&)>& before,
+    const PageRequest& page, uint64_t fingerprint) {
+  absl::StatusOr<std::optional<PageCursor>> after = ReadPageToken(page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  absl::c_sort(candidates, [&](const Candidate<Resource>& a, const Candidate<Resource>& b) {
+    return before(a.key, b.key);
+  });
+  auto it = candidates.begin();
+  if (after->has_value()) {
+    it = std::upper_bound(candidates.begin(), candidates.end(), **after,
+                          [&](const PageCursor& cursor, const Candidate<Resource>& candidate) {
+                            return before(cursor, candidate.key);
+                          });
+  }
+  Page<Resource> result;
+  const size_t page_size = static_cast<size_t>(std::max(page.page_size, 1));
+  for (; it != candidates.end() && result.items.size() < page_size; ++it) {
+    result.items.push_back(*it->resource);
+  }
+  if (it != candidates.end()) {
+    result.next_page_token = MakePageToken(fingerprint, std::prev(it)->key);
+  }
+  return result;
+}
+
+// Checks that a Put may be applied to `rows` (a map from name to stored resource).
+template <typename Resource, typename Rows>
+absl::Status CheckPut(const Put<Resource>& put, const Rows& rows, absl::string_view kind) {
+  auto it = rows.find(put.resource.name());
+  switch (put.mode) {
+    case WriteMode::kInsert:
+      if (it != rows.end()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(kind, " \"", put.resource.name(), "\" already exists"));
+      }
+      return absl::OkStatus();
+    case WriteMode::kUpdate:
+      if (it == rows.end()) {
+        return absl::NotFoundError(absl::StrCat(kind, " \"", put.resource.name(), "\" not found"));
+      }
+      if (it->second.resource.etag() != put.expected_etag) {
+        return absl::AbortedError(absl::StrCat(kind, " \"", put.resource.name(),
+                                               "\" was changed concurrently (etag mismatch)"));
+      }
+      return absl::OkStatus();
+  }
+  return absl::InternalError("unknown WriteMode");
+}
+
+// The record as a durable backend returns it: time at microsecond precision.
+AuditRecord AsStored(const AuditRecord& record) {
+  AuditRecord stored = record;
+  stored.time = absl::FromUnixMicros(absl::ToUnixMicros(record.time));
+  return stored;
+}
+
+template <typename Stored, typename Resource>
+std::optional<Resource> Find(const std::map<std::string, Stored, std::less<>>& rows,
+                             absl::string_view name) {
+  auto it = rows.find(name);
+  if (it == rows.end()) return std::nullopt;
+  return it->second.resource;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::Client>> MemoryStore::GetClient(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredClient, v1::Client>(clients_, name);
+}
+
+absl::StatusOr<std::optional<v1::Assignment>> MemoryStore::GetAssignment(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredAssignment, v1::Assignment>(assignments_, name);
+}
+
+absl::StatusOr<std::optional<v1::Completion>> MemoryStore::GetCompletion(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredCompletion, v1::Completion>(completions_, name);
+}
+
+absl::StatusOr<Page<v1::Client>> MemoryStore::ListClients(const ClientQuery& query) {
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::Client>> candidates;
+  for (const auto& [name, stored] : clients_) {
+    if (stored.row.practice_name != query.practice_name) continue;
+    if (query.care_team_member.has_value() &&
+        !absl::c_linear_search(stored.resource.care_team(), *query.care_team_member)) {
+      continue;
+    }
+    candidates.push_back({.key = {.time_micros = 0, .name = name}, .resource = &stored.resource});
+  }
+  return TakePage<v1::Client>(
+      std::move(candidates),
+      [](const PageCursor& a, const PageCursor& b) { return a.name < b.name; }, query.page,
+      QueryFingerprint(query));
+}
+
+absl::StatusOr<Page<v1::Assignment>> MemoryStore::ListAssignments(const AssignmentQuery& query) {
+  absl::StatusOr<uint64_t> mask = AssignmentStateMask(query.states);
+  if (!mask.ok()) return mask.status();
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::Assignment>> candidates;
+  for (const auto& [name, stored] : assignments_) {
+    if (stored.row.client_name != query.client_name) continue;
+    if (!StateMatchesMask(stored.row.state, *mask)) continue;
+    candidates.push_back({.key = {.time_micros = stored.row.create_micros, .name = name},
+                          .resource = &stored.resource});
+  }
+  return TakePage<v1::Assignment>(std::move(candidates), NewerFirst, query.page,
+                                  QueryFingerprint(query));
+}
+
+absl::StatusOr<Page<v1::Completion>> MemoryStore::ListCompletions(const CompletionQuery& query) {
+  const int64_t start = query.start_time.has_value() ? absl::ToUnixMicros(*query.start_time)
+                                                     : std::numeric_limits<int64_t>::min();
+  const int64_t end = query.end_time.has_value() ? absl::ToUnixMicros(*query.end_time)
+                                                 : std::numeric_limits<int64_t>::max();
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::Completion>> candidates;
+  for (const auto& [name, stored] : completions_) {
+    if (stored.row.client_name != query.client_name) continue;
+    if (query.assignment_name.has_value() && stored.row.assignment_name != *query.assignment_name) {
+      continue;
+    }
+    if (stored.row.occur_micros < start || stored.row.occur_micros >= end) continue;
+    candidates.push_back({.key = {.time_micros = stored.row.occur_micros, .name = name},
+                          .resource = &stored.resource});
+  }
+  return TakePage<v1::Completion>(std::move(candidates), NewerFirst, query.page,
+                                  QueryFingerprint(query));
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryStore::FindIdempotentResult(
+    const IdempotencyKey& key) {
+  absl::MutexLock lock(&mu_);
+  auto it = idempotent_results_.find({key.actor, key.method, key.request_id});
+  if (it == idempotent_results_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
+  // Everything that can fail is checked before anything is written.
+  std::optional<ClientRow> client_row;
+  std::optional<AssignmentRow> assignment_row;
+  std::optional<CompletionRow> completion_row;
+  if (mutation.client.has_value()) {
+    absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
+    if (!row.ok()) return row.status();
+    client_row = *std::move(row);
+  }
+  if (mutation.assignment.has_value()) {
+    absl::StatusOr<AssignmentRow> row = AssignmentRowOf(mutation.assignment->resource);
+    if (!row.ok()) return row.status();
+    assignment_row = *std::move(row);
+  }
+  if (mutation.completion.has_value()) {
+    absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
+    if (!row.ok()) return row.status();
+    completion_row = *std::move(row);
+  }
+
+  absl::MutexLock lock(&mu_);
+  // The key first: a retry that lost a race must replay the first result, even when its own
+  // write would also collide with the first one's.
+  std::optional<IdempotencyTuple> key;
+  if (mutation.idempotency.has_value()) {
+    key.emplace(mutation.idempotency->actor, mutation.idempotency->method,
+                mutation.idempotency->request_id);
+    if (idempotent_results_.contains(*key)) return CommitOutcome::kDuplicateRequest;
+  }
+  if (mutation.client.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.client, clients_, "client"); !status.ok()) {
+      return status;
+    }
+  }
+  if (mutation.assignment.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.assignment, assignments_, "assignment");
+        !status.ok()) {
+      return status;
+    }
+  }
+  if (mutation.completion.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.completion, completions_, "completion");
+        !status.ok()) {
+      return status;
+    }
+  }
+
+  if (mutation.client.has_value()) {
+    clients_.insert_or_assign(mutation.client->resource.name(),
+                              StoredClient{mutation.client->resource, *client_row});
+  }
+  if (mutation.assignment.has_value()) {
+    assignments_.insert_or_assign(mutation.assignment->resource.name(),
+                                  StoredAssignment{mutation.assignment->resource, *assignment_row});
+  }
+  if (mutation.completion.has_value()) {
+    completions_.insert_or_assign(mutation.completion->resource.name(),
+                                  StoredCompletion{mutation.completion->resource, *completion_row});
+  }
+  if (key.has_value()) idempotent_results_.emplace(*std::move(key), mutation.idempotent_result);
+  audit_log_.push_back(AsStored(mutation.audit));
+  return CommitOutcome::kCommitted;
+}
+
+absl::Status MemoryStore::AppendAudit(const AuditRecord& record) {
+  absl::MutexLock lock(&mu_);
+  audit_log_.push_back(AsStored(record));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<AuditRecord>> MemoryStore::ListAudit(absl::string_view resource_prefix,
+                                                                int limit) {
+  absl::MutexLock lock(&mu_);
+  std::vector<AuditRecord> records;
+  for (const AuditRecord& record : audit_log_) {
+    if (static_cast<int>(records.size()) >= limit) break;
+    if (absl::StartsWith(record.resource, resource_prefix)) records.push_back(record);
+  }
+  return records;
+}
+
+}  // namespace therapy::homework

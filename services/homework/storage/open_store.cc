@@ -1,0 +1,66 @@
+#include "services/homework/storage/open_store.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "services/homework/storage/memory/memory_store.h"
+#include "services/homework/storage/sqlite/sqlite_store.h"
+
+namespace therapy::homework {
+namespace {
+
+// A backend: the URI prefix that selects it, the form shown in errors, and how to open it from
+// the rest of the URI.
+struct Backend {
+  absl::string_view prefix;
+  absl::string_view form;
+  absl::StatusOr<std::unique_ptr<Store>> (*open)(absl::string_view rest);
+};
+
+absl::StatusOr<std::unique_ptr<Store>> OpenMemory(absl::string_view rest) {
+  if (!rest.empty()) {
+    return absl::InvalidArgumentError("--store memory: takes nothing after the colon");
+  }
+  return std::make_unique<MemoryStore>();
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest) {
+  if (rest.empty()) {
+    return absl::InvalidArgumentError(
+        "--store sqlite: needs a file path, as in sqlite:/var/lib/homework.db");
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open({.path = std::string(rest)});
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(*std::move(store));
+}
+
+// Every backend, one line each.
+constexpr Backend kBackends[] = {
+    {"memory:", "memory:", OpenMemory},
+    {"sqlite:", "sqlite:/path/to/file.db", OpenSqlite},
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
+  std::vector<absl::string_view> forms;
+  for (const Backend& backend : kBackends) {
+    if (absl::StartsWith(options.uri, backend.prefix)) {
+      return backend.open(absl::string_view(options.uri).substr(backend.prefix.size()));
+    }
+    forms.push_back(backend.form);
+  }
+  // Only the scheme is echoed: the rest of a URI may hold a password.
+  const absl::string_view scheme = absl::string_view(options.uri).substr(0, options.uri.find(':'));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--store \"", scheme, options.uri.find(':') == std::string::npos ? "" : ":...",
+                   "\" names no known store; accepted forms: ", absl::StrJoin(forms, ", ")));
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,25 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_
+#define SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/homework/storage/store.h"
+
+namespace therapy::homework {
+
+struct StoreOptions {
+  // Which backend, and where: the value of the `--store` flag.
+  //   memory:              everything in memory, lost at exit (tests, demos)
+  //   sqlite:PATH          one SQLite file, PATH absolute or relative to the working directory
+  std::string uri;
+};
+
+// Opens the store `options.uri` names. INVALID_ARGUMENT naming `--store` and the accepted forms
+// for anything else; otherwise the backend's own errors (see SqliteStore::Open).
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_

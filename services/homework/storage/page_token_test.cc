@@ -1,0 +1,95 @@
+#include "services/homework/storage/page_token.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(PageTokenTest, TokenReadsBackTheCursorItWasMadeFrom) {
+  const PageCursor last{.time_micros = 1'700'000'000'123'456,
+                        .name = "practices/p1/clients/c1/assignments/a9"};
+
+  const std::string token = MakePageToken(42, last);
+  absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(token, 42);
+
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, std::optional<PageCursor>(last));
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
+}
+
+TEST(PageTokenTest, NegativeTimesRoundTrip) {
+  const PageCursor last{.time_micros = -5, .name = "practices/p1/clients/c1"};
+
+  absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(MakePageToken(7, last), 7);
+
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, std::optional<PageCursor>(last));
+}
+
+TEST(PageTokenTest, EmptyTokenIsTheFirstPage) {
+  absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken("", 42);
+
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, std::nullopt);
+}
+
+TEST(PageTokenTest, UnreadableTokensAreInvalidArgumentNamingPageToken) {
+  const std::string valid = MakePageToken(42, {.time_micros = 1, .name = "practices/p1"});
+  for (const std::string& token : {std::string("%%%"), std::string("AAAA"), valid.substr(0, 20),
+                                   valid + "=", std::string("Ag") + valid.substr(2)}) {
+    absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(token, 42);
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument) << token;
+    EXPECT_THAT(read.status().message(), HasSubstr("page_token")) << token;
+  }
+}
+
+TEST(PageTokenTest, TokenOfAnotherQueryIsInvalidArgument) {
+  const std::string token = MakePageToken(42, {.time_micros = 1, .name = "practices/p1"});
+
+  absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(token, 43);
+
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(read.status().message(), HasSubstr("page_token"));
+}
+
+TEST(PageTokenTest, FingerprintIgnoresThePageAndTheOrderOfStates) {
+  const AssignmentQuery query{.client_name = "practices/p1/clients/c1",
+                              .states = {v1::Assignment::STATE_ACTIVE, v1::Assignment::STATE_DRAFT},
+                              .page = {.page_size = 10, .page_token = "x"}};
+  const AssignmentQuery same{.client_name = "practices/p1/clients/c1",
+                             .states = {v1::Assignment::STATE_DRAFT, v1::Assignment::STATE_ACTIVE,
+                                        v1::Assignment::STATE_DRAFT},
+                             .page = {.page_size = 50}};
+  const AssignmentQuery other_states{.client_name = "practices/p1/clients/c1",
+                                     .states = {v1::Assignment::STATE_DRAFT}};
+
+  EXPECT_EQ(QueryFingerprint(query), QueryFingerprint(same));
+  EXPECT_NE(QueryFingerprint(query), QueryFingerprint(other_states));
+}
+
+TEST(PageTokenTest, FingerprintTellsAbsentFieldsFromEmptyOnes) {
+  const ClientQuery everyone{.practice_name = "practices/p1"};
+  const ClientQuery empty_member{.practice_name = "practices/p1", .care_team_member = ""};
+  const CompletionQuery all{.client_name = "practices/p1/clients/c1"};
+  const CompletionQuery from_epoch{.client_name = "practices/p1/clients/c1",
+                                   .start_time = absl::UnixEpoch()};
+  const CompletionQuery until_epoch{.client_name = "practices/p1/clients/c1",
+                                    .end_time = absl::UnixEpoch()};
+
+  EXPECT_NE(QueryFingerprint(everyone), QueryFingerprint(empty_member));
+  EXPECT_NE(QueryFingerprint(all), QueryFingerprint(from_epoch));
+  EXPECT_NE(QueryFingerprint(from_epoch), QueryFingerprint(until_epoch));
+}
+
+}  // namespace
+}  // namespace therapy::homework

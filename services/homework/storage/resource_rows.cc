@@ -1,0 +1,101 @@
+#include "services/homework/storage/resource_rows.h"
+
+#include <cstddef>
+#include <initializer_list>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+
+namespace therapy::homework {
+namespace {
+
+// Splits `name` into segments and checks it against `collections`, the collection ids at the
+// even positions ("practices", "clients", ...). Returns the segments, or INVALID_ARGUMENT.
+absl::StatusOr<std::vector<absl::string_view>> SplitName(
+    absl::string_view name, std::initializer_list<absl::string_view> collections) {
+  std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
+  bool matches = segments.size() == 2 * collections.size();
+  size_t i = 0;
+  for (absl::string_view collection : collections) {
+    if (!matches) break;
+    matches = segments[i] == collection && !segments[i + 1].empty();
+    i += 2;
+  }
+  if (!matches) {
+    std::vector<std::string> pattern;
+    for (absl::string_view collection : collections) {
+      pattern.push_back(absl::StrCat(collection, "/{id}"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("name \"", name, "\" does not have the form ", absl::StrJoin(pattern, "/")));
+  }
+  return segments;
+}
+
+// The first `count` segments joined again: the name of an ancestor.
+std::string Prefix(const std::vector<absl::string_view>& segments, size_t count) {
+  return absl::StrJoin(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(count),
+                      "/");
+}
+
+}  // namespace
+
+int64_t UnixMicros(const google::protobuf::Timestamp& time) {
+  // Timestamps are normalised (0 <= nanos < 1e9), so integer division rounds down.
+  return time.seconds() * 1'000'000 + time.nanos() / 1'000;
+}
+
+absl::StatusOr<ClientRow> ClientRowOf(const v1::Client& client) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(client.name(), {"practices", "clients"});
+  if (!segments.ok()) return segments.status();
+  return ClientRow{
+      .practice_name = Prefix(*segments, 2),
+      .create_micros = UnixMicros(client.create_time()),
+  };
+}
+
+absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(assignment.name(), {"practices", "clients", "assignments"});
+  if (!segments.ok()) return segments.status();
+  return AssignmentRow{
+      .client_name = Prefix(*segments, 4),
+      .create_micros = UnixMicros(assignment.create_time()),
+      .state = assignment.state(),
+  };
+}
+
+absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(completion.name(), {"practices", "clients", "assignments", "completions"});
+  if (!segments.ok()) return segments.status();
+  return CompletionRow{
+      .client_name = Prefix(*segments, 4),
+      .assignment_name = Prefix(*segments, 6),
+      .occur_micros = UnixMicros(completion.occur_time()),
+  };
+}
+
+absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states) {
+  uint64_t mask = 0;
+  for (v1::Assignment::State state : states) {
+    if (!v1::Assignment::State_IsValid(state)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("states contains ", static_cast<int>(state), ", not an Assignment.State"));
+    }
+    mask |= uint64_t{1} << state;
+  }
+  return mask;
+}
+
+bool StateMatchesMask(int state, uint64_t mask) {
+  if (mask == 0) return true;
+  return state >= 0 && state < 64 && ((mask >> state) & 1) != 0;
+}
+
+}  // namespace therapy::homework

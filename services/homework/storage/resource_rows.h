@@ -1,0 +1,55 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_RESOURCE_ROWS_H_
+#define SERVICES_HOMEWORK_STORAGE_RESOURCE_ROWS_H_
+
+// The indexed columns of each stored resource, derived from the resource in one place so that
+// every backend files, filters and sorts the same resource the same way.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "therapy/homework/v1/assignment.pb.h"
+#include "therapy/homework/v1/client.pb.h"
+#include "therapy/homework/v1/completion.pb.h"
+
+namespace therapy::homework {
+
+// Microseconds since the Unix epoch, rounded down: the precision at which stores sort and
+// compare times (a query's start and end times included).
+int64_t UnixMicros(const google::protobuf::Timestamp& time);
+
+struct ClientRow {
+  std::string practice_name;  // "practices/{p}"
+  int64_t create_micros = 0;
+};
+
+struct AssignmentRow {
+  std::string client_name;  // "practices/{p}/clients/{c}"
+  int64_t create_micros = 0;
+  int state = 0;
+};
+
+struct CompletionRow {
+  std::string client_name;      // "practices/{p}/clients/{c}"
+  std::string assignment_name;  // "practices/{p}/clients/{c}/assignments/{a}"
+  int64_t occur_micros = 0;
+};
+
+// The columns of a resource about to be written. INVALID_ARGUMENT naming `name` when the
+// resource name does not have the resource's pattern.
+absl::StatusOr<ClientRow> ClientRowOf(const v1::Client& client);
+absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment);
+absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion);
+
+// The states of an AssignmentQuery as a bit set (bit n: state n); 0 means every state.
+// INVALID_ARGUMENT naming `states` for a value that is not an Assignment.State.
+absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states);
+
+// Whether a stored state passes a mask made by AssignmentStateMask.
+bool StateMatchesMask(int state, uint64_t mask);
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_STORAGE_RESOURCE_ROWS_H_

@@ -1,0 +1,606 @@
+#include "services/homework/storage/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/homework/storage/page_token.h"
+#include "services/homework/storage/resource_rows.h"
+#include "services/homework/storage/sqlite/connection.h"
+#include "services/homework/storage/sqlite/migrations.h"
+
+namespace therapy::homework {
+namespace {
+
+using sqlite::Connection;
+using sqlite::InsertResult;
+using sqlite::Sql;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// ---- The SQL. Times are microseconds since the Unix epoch; `data` is the serialized proto. ----
+
+constexpr Sql kSetWriterPragmas{"configure connection", R"sql(
+  PRAGMA synchronous = FULL;
+  PRAGMA foreign_keys = ON;
+)sql"};
+constexpr Sql kSetJournalModeWal{"switch to WAL", "PRAGMA journal_mode = WAL"};
+constexpr Sql kSetReaderPragmas{"configure read connection", "PRAGMA query_only = ON"};
+constexpr Sql kReadJournalMode{"read journal_mode", "PRAGMA journal_mode"};
+constexpr Sql kReadSynchronous{"read synchronous", "PRAGMA synchronous"};
+constexpr Sql kReadForeignKeys{"read foreign_keys", "PRAGMA foreign_keys"};
+constexpr Sql kReadSchemaVersion{"read schema version", R"sql(
+  SELECT COALESCE(MAX(version), 0) FROM schema_migrations
+)sql"};
+
+constexpr Sql kSelectClient{"read client", "SELECT data FROM clients WHERE name = :name"};
+constexpr Sql kClientExists{"find client", "SELECT 1 FROM clients WHERE name = :name"};
+constexpr Sql kInsertClient{"insert client", R"sql(
+  INSERT INTO clients (name, practice_name, create_time, etag, data)
+  VALUES (:name, :practice_name, :create_time, :etag, :data)
+)sql"};
+constexpr Sql kUpdateClient{"update client", R"sql(
+  UPDATE clients
+  SET practice_name = :practice_name, create_time = :create_time, etag = :etag, data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+constexpr Sql kDeleteCareTeam{"clear care team", R"sql(
+  DELETE FROM client_care_team WHERE client_name = :name
+)sql"};
+constexpr Sql kInsertCareTeamMember{"insert care team member", R"sql(
+  INSERT OR IGNORE INTO client_care_team (member, client_name) VALUES (:member, :name)
+)sql"};
+// Both client lists walk an index in name order from the cursor (:after_name, '' for the first
+// page) and fetch one row more than the page to learn whether another page follows.
+constexpr Sql kListClients{"list clients", R"sql(
+  SELECT data FROM clients
+  WHERE practice_name = :practice_name AND name > :after_name
+  ORDER BY name
+  LIMIT :limit
+)sql"};
+constexpr Sql kListClientsOfMember{"list clients of care team member", R"sql(
+  SELECT clients.data FROM client_care_team
+  JOIN clients ON clients.name = client_care_team.client_name
+  WHERE client_care_team.member = :member AND client_care_team.client_name > :after_name
+    AND clients.practice_name = :practice_name
+  ORDER BY client_care_team.client_name
+  LIMIT :limit
+)sql"};
+
+constexpr Sql kSelectAssignment{"read assignment",
+                                "SELECT data FROM assignments WHERE name = :name"};
+constexpr Sql kAssignmentExists{"find assignment", "SELECT 1 FROM assignments WHERE name = :name"};
+constexpr Sql kInsertAssignment{"insert assignment", R"sql(
+  INSERT INTO assignments (name, client_name, state, create_time, etag, data)
+  VALUES (:name, :client_name, :state, :create_time, :etag, :data)
+)sql"};
+constexpr Sql kUpdateAssignment{"update assignment", R"sql(
+  UPDATE assignments
+  SET client_name = :client_name, state = :state, create_time = :create_time, etag = :etag,
+      data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+// Newest first from the cursor (:after_time, :after_name), which is (max int64, '') for the
+// first page. :state_mask has bit n set for each state n asked for; 0 means every state.
+constexpr Sql kListAssignments{"list assignments", R"sql(
+  SELECT data, create_time FROM assignments
+  WHERE client_name = :client_name
+    AND (create_time, name) < (:after_time, :after_name)
+    AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
+  ORDER BY create_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+
+constexpr Sql kSelectCompletion{"read completion",
+                                "SELECT data FROM completions WHERE name = :name"};
+constexpr Sql kCompletionExists{"find completion", "SELECT 1 FROM completions WHERE name = :name"};
+constexpr Sql kInsertCompletion{"insert completion", R"sql(
+  INSERT INTO completions (name, client_name, assignment_name, occur_time, etag, data)
+  VALUES (:name, :client_name, :assignment_name, :occur_time, :etag, :data)
+)sql"};
+constexpr Sql kUpdateCompletion{"update completion", R"sql(
+  UPDATE completions
+  SET client_name = :client_name, assignment_name = :assignment_name, occur_time = :occur_time,
+      etag = :etag, data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+// Newest first from the cursor as in kListAssignments, down to :start_time. The end of the
+// window is part of the cursor (see BindNewestFirstCursor), so one index range does both.
+constexpr Sql kListCompletionsOfClient{"list completions of client", R"sql(
+  SELECT data, occur_time FROM completions
+  WHERE client_name = :client_name
+    AND occur_time >= :start_time
+    AND (occur_time, name) < (:after_time, :after_name)
+  ORDER BY occur_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"sql(
+  SELECT data, occur_time FROM completions
+  WHERE assignment_name = :assignment_name AND client_name = :client_name
+    AND occur_time >= :start_time
+    AND (occur_time, name) < (:after_time, :after_name)
+  ORDER BY occur_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+
+constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
+  SELECT result_name FROM idempotency_keys
+  WHERE actor = :actor AND method = :method AND request_id = :request_id
+)sql"};
+constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
+  INSERT INTO idempotency_keys (actor, method, request_id, result_name, create_time)
+  VALUES (:actor, :method, :request_id, :result_name, :create_time)
+)sql"};
+
+constexpr Sql kInsertAudit{"append audit record", R"sql(
+  INSERT INTO audit_log (time, actor, role, practice, action, resource, call_id, outcome)
+  VALUES (:time, :actor, :role, :practice, :action, :resource, :call_id, :outcome)
+)sql"};
+// Resources in [:prefix, :prefix_end), that is those starting with the prefix, via the index.
+constexpr Sql kListAuditOfPrefix{"list audit records", R"sql(
+  SELECT time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  WHERE resource >= :prefix AND resource < :prefix_end
+  ORDER BY id
+  LIMIT :limit
+)sql"};
+// For a prefix that no string bounds from above (the empty one).
+constexpr Sql kListAuditFrom{"list audit records", R"sql(
+  SELECT time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  WHERE resource >= :prefix
+  ORDER BY id
+  LIMIT :limit
+)sql"};
+
+// The SQL of one resource kind, for the generic read and write paths below.
+struct TableSql {
+  absl::string_view kind;  // "client", in messages
+  const Sql& select;
+  const Sql& exists;
+  const Sql& insert;
+  const Sql& update;
+};
+constexpr TableSql kClientSql{"client", kSelectClient, kClientExists, kInsertClient, kUpdateClient};
+constexpr TableSql kAssignmentSql{"assignment", kSelectAssignment, kAssignmentExists,
+                                  kInsertAssignment, kUpdateAssignment};
+constexpr TableSql kCompletionSql{"completion", kSelectCompletion, kCompletionExists,
+                                  kInsertCompletion, kUpdateCompletion};
+
+// ---- Conversions between rows and values. ----
+
+// The cursor of the first page of a newest-first list: before every stored row.
+constexpr int64_t kFirstPageTime = std::numeric_limits<int64_t>::max();
+
+template <typename Resource>
+absl::StatusOr<Resource> ParseStored(absl::string_view bytes, absl::string_view kind) {
+  Resource resource;
+  if (!resource.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError(absl::StrCat("a stored ", kind, " cannot be parsed"));
+  }
+  return resource;
+}
+
+// The smallest string greater than every string that starts with `prefix`, or nullopt when
+// there is none (the prefix is empty or all 0xff bytes).
+std::optional<std::string> PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::nullopt;
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+void BindAudit(Statement& insert, const AuditRecord& record) {
+  insert.BindInt64(":time", absl::ToUnixMicros(record.time))
+      .BindText(":actor", record.actor)
+      .BindText(":role", record.role)
+      .BindText(":practice", record.practice)
+      .BindText(":action", record.action)
+      .BindText(":resource", record.resource)
+      .BindText(":call_id", record.call_id)
+      .BindText(":outcome", record.outcome);
+}
+
+// ---- Generic read and write paths. ----
+
+template <typename Resource>
+absl::StatusOr<std::optional<Resource>> ReadResource(Connection& db, const TableSql& table,
+                                                     absl::string_view name) {
+  absl::StatusOr<Statement> select = db.Prepare(table.select);
+  if (!select.ok()) return select.status();
+  select->BindText(":name", name);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return ParseStored<Resource>(select->ColumnBlob(0), table.kind);
+}
+
+// Runs a bound list statement whose rows are (data[, sort time]) and makes the page, fetching
+// one row more than the page to learn whether another follows.
+template <typename Resource>
+absl::StatusOr<Page<Resource>> ReadPage(Statement& list, absl::string_view kind, int page_size,
+                                        bool has_time_column, uint64_t fingerprint) {
+  const size_t size = static_cast<size_t>(std::max(page_size, 1));
+  list.BindInt64(":limit", static_cast<int64_t>(size) + 1);
+  Page<Resource> page;
+  PageCursor last;
+  while (true) {
+    absl::StatusOr<bool> row = list.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (page.items.size() == size) {
+      page.next_page_token = MakePageToken(fingerprint, last);
+      break;
+    }
+    absl::StatusOr<Resource> resource = ParseStored<Resource>(list.ColumnBlob(0), kind);
+    if (!resource.ok()) return resource.status();
+    last = {.time_micros = has_time_column ? list.ColumnInt64(1) : 0, .name = resource->name()};
+    page.items.push_back(*std::move(resource));
+  }
+  return page;
+}
+
+// Binds the key a newest-first list continues after: the token's cursor, or before every row
+// for the first page. With `end_micros` (an exclusive end of the sort time), the key is at most
+// (end_micros, ''), which every row before the end sorts after (names are never empty).
+void BindNewestFirstCursor(Statement& list, const std::optional<PageCursor>& after,
+                           std::optional<int64_t> end_micros = std::nullopt) {
+  PageCursor key{.time_micros = kFirstPageTime, .name = ""};
+  if (after.has_value()) key = *after;
+  if (end_micros.has_value() && *end_micros <= key.time_micros) {
+    key = {.time_micros = *end_micros, .name = ""};
+  }
+  list.BindInt64(":after_time", key.time_micros).BindText(":after_name", key.name);
+}
+
+// Writes one Put inside the caller's transaction. `bind_columns` binds the row's indexed
+// columns other than name, etag and data.
+template <typename Resource>
+absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>& put,
+                      const std::function<void(Statement&)>& bind_columns) {
+  std::string data;
+  if (!put.resource.SerializeToString(&data)) {
+    return absl::InternalError(absl::StrCat("cannot serialize ", table.kind));
+  }
+  const std::string& name = put.resource.name();
+  switch (put.mode) {
+    case WriteMode::kInsert: {
+      absl::StatusOr<Statement> insert = db.Prepare(table.insert);
+      if (!insert.ok()) return insert.status();
+      bind_columns(*insert);
+      insert->BindText(":name", name)
+          .BindText(":etag", put.resource.etag())
+          .BindBlob(":data", data);
+      absl::StatusOr<InsertResult> inserted = insert->Insert();
+      if (!inserted.ok()) return inserted.status();
+      if (*inserted == InsertResult::kDuplicateKey) {
+        return absl::AlreadyExistsError(absl::StrCat(table.kind, " \"", name, "\" already exists"));
+      }
+      return absl::OkStatus();
+    }
+    case WriteMode::kUpdate: {
+      {
+        absl::StatusOr<Statement> update = db.Prepare(table.update);
+        if (!update.ok()) return update.status();
+        bind_columns(*update);
+        update->BindText(":name", name)
+            .BindText(":etag", put.resource.etag())
+            .BindBlob(":data", data)
+            .BindText(":expected_etag", put.expected_etag);
+        if (absl::Status status = update->Run(); !status.ok()) return status;
+        if (update->Changes() > 0) return absl::OkStatus();
+      }
+      // Nothing matched: either there is no such row, or its etag moved on.
+      absl::StatusOr<Statement> exists = db.Prepare(table.exists);
+      if (!exists.ok()) return exists.status();
+      exists->BindText(":name", name);
+      absl::StatusOr<bool> found = exists->Step();
+      if (!found.ok()) return found.status();
+      if (!*found) {
+        return absl::NotFoundError(absl::StrCat(table.kind, " \"", name, "\" not found"));
+      }
+      return absl::AbortedError(
+          absl::StrCat(table.kind, " \"", name, "\" was changed concurrently (etag mismatch)"));
+    }
+  }
+  return absl::InternalError("unknown WriteMode");
+}
+
+absl::Status WriteCareTeam(Connection& db, const Put<v1::Client>& put) {
+  if (put.mode == WriteMode::kUpdate) {
+    absl::StatusOr<Statement> clear = db.Prepare(kDeleteCareTeam);
+    if (!clear.ok()) return clear.status();
+    clear->BindText(":name", put.resource.name());
+    if (absl::Status status = clear->Run(); !status.ok()) return status;
+  }
+  for (const std::string& member : put.resource.care_team()) {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertCareTeamMember);
+    if (!insert.ok()) return insert.status();
+    insert->BindText(":member", member).BindText(":name", put.resource.name());
+    if (absl::Status status = insert->Run(); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> ReadInt(Connection& db, const Sql& sql) {
+  absl::StatusOr<Statement> statement = db.Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::InternalError(absl::StrCat(sql.purpose, " returned no row"));
+  return statement->ColumnInt64(0);
+}
+
+absl::StatusOr<std::string> ReadText(Connection& db, const Sql& sql) {
+  absl::StatusOr<Statement> statement = db.Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::InternalError(absl::StrCat(sql.purpose, " returned no row"));
+  return std::string(statement->ColumnText(0));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("SQLite store: the database path is empty");
+  }
+  absl::StatusOr<std::unique_ptr<Connection>> writer =
+      Connection::Open(options.path, options.busy_timeout);
+  if (!writer.ok()) return writer.status();
+  absl::StatusOr<std::string> journal_mode = ReadText(**writer, kSetJournalModeWal);
+  if (!journal_mode.ok()) return journal_mode.status();
+  if (*journal_mode != "wal") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("SQLite: \"", options.path,
+                     "\" cannot use write-ahead logging (journal mode stays ", *journal_mode, ")"));
+  }
+  if (absl::Status status =
+          (*writer)->ExecuteScript(kSetWriterPragmas.purpose, kSetWriterPragmas.text);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations()); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<std::unique_ptr<Connection>> reader =
+      Connection::Open(options.path, options.busy_timeout);
+  if (!reader.ok()) return reader.status();
+  if (absl::Status status =
+          (*reader)->ExecuteScript(kSetReaderPragmas.purpose, kSetReaderPragmas.text);
+      !status.ok()) {
+    return status;
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(writer), *std::move(reader)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
+    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+absl::StatusOr<std::optional<v1::Client>> SqliteStore::GetClient(absl::string_view name) {
+  absl::MutexLock lock(&read_mu_);
+  return ReadResource<v1::Client>(*reader_, kClientSql, name);
+}
+
+absl::StatusOr<std::optional<v1::Assignment>> SqliteStore::GetAssignment(absl::string_view name) {
+  absl::MutexLock lock(&read_mu_);
+  return ReadResource<v1::Assignment>(*reader_, kAssignmentSql, name);
+}
+
+absl::StatusOr<std::optional<v1::Completion>> SqliteStore::GetCompletion(absl::string_view name) {
+  absl::MutexLock lock(&read_mu_);
+  return ReadResource<v1::Completion>(*reader_, kCompletionSql, name);
+}
+
+absl::StatusOr<Page<v1::Client>> SqliteStore::ListClients(const ClientQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list =
+      reader_->Prepare(query.care_team_member.has_value() ? kListClientsOfMember : kListClients);
+  if (!list.ok()) return list.status();
+  list->BindText(":practice_name", query.practice_name)
+      .BindText(":after_name", after->has_value() ? (*after)->name : "");
+  if (query.care_team_member.has_value()) list->BindText(":member", *query.care_team_member);
+  return ReadPage<v1::Client>(*list, kClientSql.kind, query.page.page_size,
+                              /*has_time_column=*/false, fingerprint);
+}
+
+absl::StatusOr<Page<v1::Assignment>> SqliteStore::ListAssignments(const AssignmentQuery& query) {
+  absl::StatusOr<uint64_t> mask = AssignmentStateMask(query.states);
+  if (!mask.ok()) return mask.status();
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list = reader_->Prepare(kListAssignments);
+  if (!list.ok()) return list.status();
+  list->BindText(":client_name", query.client_name)
+      .BindInt64(":state_mask", static_cast<int64_t>(*mask));
+  BindNewestFirstCursor(*list, *after);
+  return ReadPage<v1::Assignment>(*list, kAssignmentSql.kind, query.page.page_size,
+                                  /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<Page<v1::Completion>> SqliteStore::ListCompletions(const CompletionQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list = reader_->Prepare(
+      query.assignment_name.has_value() ? kListCompletionsOfAssignment : kListCompletionsOfClient);
+  if (!list.ok()) return list.status();
+  list->BindText(":client_name", query.client_name)
+      .BindInt64(":start_time", query.start_time.has_value() ? absl::ToUnixMicros(*query.start_time)
+                                                             : std::numeric_limits<int64_t>::min());
+  if (query.assignment_name.has_value()) {
+    list->BindText(":assignment_name", *query.assignment_name);
+  }
+  BindNewestFirstCursor(*list, *after,
+                        query.end_time.has_value()
+                            ? std::optional<int64_t>(absl::ToUnixMicros(*query.end_time))
+                            : std::nullopt);
+  return ReadPage<v1::Completion>(*list, kCompletionSql.kind, query.page.page_size,
+                                  /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
+    const IdempotencyKey& key) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> select = reader_->Prepare(kSelectIdempotentResult);
+  if (!select.ok()) return select.status();
+  select->BindText(":actor", key.actor)
+      .BindText(":method", key.method)
+      .BindText(":request_id", key.request_id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return std::string(select->ColumnText(0));
+}
+
+absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
+  // Derive the columns first: a malformed name fails before the transaction starts.
+  std::optional<ClientRow> client_row;
+  std::optional<AssignmentRow> assignment_row;
+  std::optional<CompletionRow> completion_row;
+  if (mutation.client.has_value()) {
+    absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
+    if (!row.ok()) return row.status();
+    client_row = *std::move(row);
+  }
+  if (mutation.assignment.has_value()) {
+    absl::StatusOr<AssignmentRow> row = AssignmentRowOf(mutation.assignment->resource);
+    if (!row.ok()) return row.status();
+    assignment_row = *std::move(row);
+  }
+  if (mutation.completion.has_value()) {
+    absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
+    if (!row.ok()) return row.status();
+    completion_row = *std::move(row);
+  }
+
+  absl::MutexLock lock(&write_mu_);
+  Connection& db = *writer_;
+  // Any return before Commit below rolls everything back.
+  absl::StatusOr<Transaction> transaction = Transaction::BeginImmediate(db);
+  if (!transaction.ok()) return transaction.status();
+
+  // The key first: a retry that lost a race must replay the first result, even when its own
+  // write would also collide with the first one's.
+  if (mutation.idempotency.has_value()) {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertIdempotencyKey);
+    if (!insert.ok()) return insert.status();
+    insert->BindText(":actor", mutation.idempotency->actor)
+        .BindText(":method", mutation.idempotency->method)
+        .BindText(":request_id", mutation.idempotency->request_id)
+        .BindText(":result_name", mutation.idempotent_result)
+        .BindInt64(":create_time", absl::ToUnixMicros(absl::Now()));
+    absl::StatusOr<InsertResult> inserted = insert->Insert();
+    if (!inserted.ok()) return inserted.status();
+    if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
+  }
+  if (mutation.client.has_value()) {
+    absl::Status status = WritePut(db, kClientSql, *mutation.client, [&](Statement& statement) {
+      statement.BindText(":practice_name", client_row->practice_name)
+          .BindInt64(":create_time", client_row->create_micros);
+    });
+    if (status.ok()) status = WriteCareTeam(db, *mutation.client);
+    if (!status.ok()) return status;
+  }
+  if (mutation.assignment.has_value()) {
+    absl::Status status =
+        WritePut(db, kAssignmentSql, *mutation.assignment, [&](Statement& statement) {
+          statement.BindText(":client_name", assignment_row->client_name)
+              .BindInt64(":state", assignment_row->state)
+              .BindInt64(":create_time", assignment_row->create_micros);
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.completion.has_value()) {
+    absl::Status status =
+        WritePut(db, kCompletionSql, *mutation.completion, [&](Statement& statement) {
+          statement.BindText(":client_name", completion_row->client_name)
+              .BindText(":assignment_name", completion_row->assignment_name)
+              .BindInt64(":occur_time", completion_row->occur_micros);
+        });
+    if (!status.ok()) return status;
+  }
+  {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+    if (!insert.ok()) return insert.status();
+    BindAudit(*insert, mutation.audit);
+    if (absl::Status status = insert->Run(); !status.ok()) return status;
+  }
+  if (absl::Status status = transaction->Commit(); !status.ok()) return status;
+  return CommitOutcome::kCommitted;
+}
+
+absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
+  absl::MutexLock lock(&write_mu_);
+  absl::StatusOr<Statement> insert = writer_->Prepare(kInsertAudit);
+  if (!insert.ok()) return insert.status();
+  BindAudit(*insert, record);
+  return insert->Run();
+}
+
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_view resource_prefix,
+                                                                int limit) {
+  std::vector<AuditRecord> records;
+  if (limit <= 0) return records;
+  const std::optional<std::string> prefix_end = PrefixEnd(resource_prefix);
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list =
+      reader_->Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
+  if (!list.ok()) return list.status();
+  list->BindText(":prefix", resource_prefix).BindInt64(":limit", limit);
+  if (prefix_end.has_value()) list->BindText(":prefix_end", *prefix_end);
+  while (true) {
+    absl::StatusOr<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    records.push_back(AuditRecord{
+        .actor = std::string(list->ColumnText(1)),
+        .role = std::string(list->ColumnText(2)),
+        .practice = std::string(list->ColumnText(3)),
+        .action = std::string(list->ColumnText(4)),
+        .resource = std::string(list->ColumnText(5)),
+        .call_id = std::string(list->ColumnText(6)),
+        .time = absl::FromUnixMicros(list->ColumnInt64(0)),
+        .outcome = std::string(list->ColumnText(7)),
+    });
+  }
+  return records;
+}
+
+absl::StatusOr<SqliteSettings> SqliteStore::Settings() {
+  absl::MutexLock lock(&write_mu_);
+  SqliteSettings settings;
+  absl::StatusOr<std::string> journal_mode = ReadText(*writer_, kReadJournalMode);
+  if (!journal_mode.ok()) return journal_mode.status();
+  settings.journal_mode = *std::move(journal_mode);
+  absl::StatusOr<int64_t> synchronous = ReadInt(*writer_, kReadSynchronous);
+  if (!synchronous.ok()) return synchronous.status();
+  settings.synchronous = static_cast<int>(*synchronous);
+  absl::StatusOr<int64_t> foreign_keys = ReadInt(*writer_, kReadForeignKeys);
+  if (!foreign_keys.ok()) return foreign_keys.status();
+  settings.foreign_keys = *foreign_keys != 0;
+  absl::StatusOr<int64_t> schema_version = ReadInt(*writer_, kReadSchemaVersion);
+  if (!schema_version.ok()) return schema_version.status();
+  settings.schema_version = *schema_version;
+  return settings;
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,95 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_SQLITE_SQLITE_STORE_H_
+#define SERVICES_HOMEWORK_STORAGE_SQLITE_SQLITE_STORE_H_
+
+// Design notes. SqliteStore keeps each resource as its serialized proto in a BLOB beside the
+// columns its queries filter and sort on (resource_rows.h derives them), so the proto stays the
+// one definition of a resource and a new field needs no migration. The schema is created and
+// evolved only by the numbered scripts in sqlite/migrations/, embedded at build time and applied
+// at Open (migrations.h). The file is opened in WAL mode with synchronous=FULL, so a Commit that
+// returned is on disk; foreign_keys is on and a busy timeout absorbs other processes (the
+// operator tool) holding the lock briefly. Two connections: one writer, behind its own mutex,
+// which runs each Commit as one BEGIN IMMEDIATE transaction, and one reader, behind another
+// mutex, so reads proceed while a commit waits for the disk (WAL readers see the last committed
+// state). Lists are keyset-paged along indexes in their sort order (never OFFSET), so a page costs
+// the same at any depth. All SQL is named constants at the top of sqlite_store.cc, run as prepared
+// statements with bound parameters; errors name the statement's purpose, never SQL or data.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/homework/storage/store.h"
+
+namespace therapy::homework {
+
+namespace sqlite {
+class Connection;
+}  // namespace sqlite
+
+struct SqliteStoreOptions {
+  std::string path;  // the database file, created when missing; its directory must exist
+  absl::Duration busy_timeout = absl::Seconds(5);  // how long to wait for another writer
+};
+
+// The settings in force on the writing connection, for operators and tests.
+struct SqliteSettings {
+  std::string journal_mode;  // "wal"
+  int synchronous = 0;       // 2: FULL
+  bool foreign_keys = false;
+  int64_t schema_version = 0;  // the last migration applied
+};
+
+// A Store in one SQLite file. Thread-safe. Several processes may open the same file; writes
+// are serialised by SQLite's lock and wait up to the busy timeout (then UNAVAILABLE).
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database and brings its schema up to date. UNAVAILABLE when the file
+  // cannot be opened or is locked past the busy timeout, FAILED_PRECONDITION when the database
+  // was migrated by a newer binary, INTERNAL when it is not a database this store can use.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override;
+
+  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
+
+  absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
+  absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
+  absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
+
+  absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+      const IdempotencyKey& key) override;
+
+  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+
+  absl::Status AppendAudit(const AuditRecord& record) override;
+
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
+                                                     int limit) override;
+
+  absl::StatusOr<SqliteSettings> Settings();
+
+ private:
+  SqliteStore(std::unique_ptr<sqlite::Connection> writer,
+              std::unique_ptr<sqlite::Connection> reader);
+
+  absl::Mutex write_mu_;
+  const std::unique_ptr<sqlite::Connection> writer_ ABSL_PT_GUARDED_BY(write_mu_);
+  absl::Mutex read_mu_;
+  const std::unique_ptr<sqlite::Connection> reader_ ABSL_PT_GUARDED_BY(read_mu_);
+};
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_STORAGE_SQLITE_SQLITE_STORE_H_

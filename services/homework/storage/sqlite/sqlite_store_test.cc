@@ -1,0 +1,263 @@
+#include "services/homework/storage/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "services/homework/storage/sqlite/migrations.h"
+#include "services/homework/storage/store_contract_test.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::testing::HasSubstr;
+
+// A directory of this test process's database files, removed when the process exits.
+class DatabaseDirectory {
+ public:
+  DatabaseDirectory() {
+    std::string pattern = testing::TempDir() + "sqlite_store_test.XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = std::move(pattern);
+  }
+  ~DatabaseDirectory() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+
+  // A path for a new database file.
+  std::string NewDatabasePath() { return absl::StrCat(path_, "/store-", ++files_, ".db"); }
+
+ private:
+  std::string path_;
+  int files_ = 0;
+};
+
+std::string NewDatabasePath() {
+  static DatabaseDirectory directory;
+  return directory.NewDatabasePath();
+}
+
+std::unique_ptr<Store> MakeSqliteStore() {
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open({.path = NewDatabasePath()});
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status();
+    return nullptr;
+  }
+  return *std::move(store);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+                         testing::Values(StoreFactory(&MakeSqliteStore)));
+
+// A connection of the test's own, to look at or tamper with the file behind the store's back.
+class RawDatabase {
+ public:
+  explicit RawDatabase(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~RawDatabase() { sqlite3_close(db_); }
+
+  void Execute(const char* sql) {
+    EXPECT_EQ(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sql << ": " << sqlite3_errmsg(db_);
+  }
+
+  // The first column of the first row of `sql` as text.
+  std::string QueryText(const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr), SQLITE_OK)
+        << sql << ": " << sqlite3_errmsg(db_);
+    std::string value;
+    if (sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0) != nullptr) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    return value;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::unique_ptr<SqliteStore> OpenOrDie(const SqliteStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+v1::Client MakeClient(const std::string& name) {
+  v1::Client client;
+  client.set_name(name);
+  client.set_display_name("Sam");
+  client.set_time_zone("Europe/Berlin");
+  client.add_care_team("t-ann");
+  client.mutable_create_time()->set_seconds(1'700'000'000);
+  client.set_etag("etag-1");
+  return client;
+}
+
+Mutation InsertingClient(const v1::Client& client) {
+  return Mutation{
+      .client = Put<v1::Client>{.mode = WriteMode::kInsert, .resource = client},
+      .idempotency =
+          IdempotencyKey{.actor = "svc-1", .method = "CreateClient", .request_id = "r-1"},
+      .idempotent_result = client.name(),
+      .audit = AuditRecord{.actor = "svc-1",
+                           .role = "service",
+                           .practice = "p1",
+                           .action = "CreateClient",
+                           .resource = client.name(),
+                           .call_id = "call-1",
+                           .time = absl::FromUnixSeconds(1'700'000'000),
+                           .outcome = "OK"},
+  };
+}
+
+class SqliteStoreTest : public testing::Test {
+ protected:
+  const std::string path_ = NewDatabasePath();
+};
+
+TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  {
+    std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingClient(client));
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+  }
+
+  std::unique_ptr<SqliteStore> reopened = OpenOrDie({.path = path_});
+  ASSERT_NE(reopened, nullptr);
+  absl::StatusOr<std::optional<v1::Client>> stored = reopened->GetClient(client.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, client));
+  absl::StatusOr<Page<v1::Client>> of_ann =
+      reopened->ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
+  ASSERT_TRUE(of_ann.ok()) << of_ann.status();
+  EXPECT_EQ(of_ann->items.size(), 1u);
+  absl::StatusOr<std::optional<std::string>> key = reopened->FindIdempotentResult(
+      {.actor = "svc-1", .method = "CreateClient", .request_id = "r-1"});
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, std::optional<std::string>("practices/p1/clients/c1"));
+  absl::StatusOr<std::vector<AuditRecord>> audit = reopened->ListAudit("practices/p1/", 10);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].call_id, "call-1");
+}
+
+TEST_F(SqliteStoreTest, MigrationsAreRecordedAndReopeningAppliesNone) {
+  constexpr char kHistory[] =
+      "SELECT group_concat(version || '@' || applied_at, ',') "
+      "FROM (SELECT * FROM schema_migrations ORDER BY version)";
+  const int latest = EmbeddedMigrations().back().version;
+  ASSERT_NE(OpenOrDie({.path = path_}), nullptr);
+  RawDatabase raw(path_);
+  const std::string history = raw.QueryText(kHistory);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations"),
+            std::to_string(EmbeddedMigrations().size()));
+  EXPECT_EQ(raw.QueryText("SELECT max(version) FROM schema_migrations"), std::to_string(latest));
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = 'audit_log'"), "1");
+
+  std::unique_ptr<SqliteStore> reopened = OpenOrDie({.path = path_});
+  ASSERT_NE(reopened, nullptr);
+
+  EXPECT_EQ(raw.QueryText(kHistory), history);  // same versions, same applied_at
+  absl::StatusOr<SqliteSettings> settings = reopened->Settings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->schema_version, latest);
+}
+
+TEST_F(SqliteStoreTest, DatabaseOfANewerSchemaIsFailedPrecondition) {
+  ASSERT_NE(OpenOrDie({.path = path_}), nullptr);
+  const int future = EmbeddedMigrations().back().version + 1;
+  RawDatabase(path_).Execute(
+      absl::StrCat("INSERT INTO schema_migrations (version, applied_at) VALUES (", future, ", 0)")
+          .c_str());
+
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open({.path = path_});
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr(absl::StrCat("version ", future)));
+}
+
+TEST_F(SqliteStoreTest, WritesGoThroughWalWithFullSync) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+
+  absl::StatusOr<SqliteSettings> settings = store->Settings();
+
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->journal_mode, "wal");
+  EXPECT_EQ(settings->synchronous, 2);  // FULL
+  EXPECT_TRUE(settings->foreign_keys);
+  EXPECT_EQ(RawDatabase(path_).QueryText("PRAGMA journal_mode"), "wal");  // kept in the file
+}
+
+TEST_F(SqliteStoreTest, CorruptStoredResourceIsInternal) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  RawDatabase(path_).Execute("UPDATE clients SET data = x'ffffffff'");
+
+  absl::StatusOr<std::optional<v1::Client>> got = store->GetClient("practices/p1/clients/c1");
+  absl::StatusOr<Page<v1::Client>> listed = store->ListClients({.practice_name = "practices/p1"});
+
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(got.status().message(), testing::Not(HasSubstr("SELECT")));
+}
+
+TEST_F(SqliteStoreTest, WriteLockHeldPastBusyTimeoutIsUnavailable) {
+  std::unique_ptr<SqliteStore> store =
+      OpenOrDie({.path = path_, .busy_timeout = absl::Milliseconds(50)});
+  ASSERT_NE(store, nullptr);
+  RawDatabase other_process(path_);
+  other_process.Execute("BEGIN IMMEDIATE");
+
+  absl::StatusOr<CommitOutcome> blocked =
+      store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1")));
+  other_process.Execute("ROLLBACK");
+  absl::StatusOr<CommitOutcome> retried =
+      store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1")));
+
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(*retried, CommitOutcome::kCommitted);
+}
+
+TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
+  std::ofstream file(path_);
+  for (int i = 0; i < 100; ++i) file << "not the pages of a database, just text\n";
+  file.close();
+
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open({.path = path_});
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInternal);
+}
+
+TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open({.path = path_ + ".missing/store.db"});
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace therapy::homework

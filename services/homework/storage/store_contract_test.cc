@@ -1,0 +1,764 @@
+#include "services/homework/storage/store_contract_test.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// ---- Test data. Every resource lives in practice p1 unless a test says otherwise. ----
+
+google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
+  google::protobuf::Timestamp time;
+  time.set_seconds(seconds);
+  time.set_nanos(nanos);
+  return time;
+}
+
+v1::Client MakeClient(const std::string& name, std::vector<std::string> care_team = {}) {
+  v1::Client client;
+  client.set_name(name);
+  client.set_display_name("Sam");
+  client.set_time_zone("Europe/Berlin");
+  for (std::string& member : care_team) client.add_care_team(std::move(member));
+  *client.mutable_create_time() = At(1'700'000'000);
+  *client.mutable_update_time() = At(1'700'000'000);
+  client.set_etag("etag-1");
+  return client;
+}
+
+v1::Assignment MakeAssignment(const std::string& name, int64_t create_seconds,
+                              v1::Assignment::State state = v1::Assignment::STATE_DRAFT) {
+  v1::Assignment assignment;
+  assignment.set_name(name);
+  assignment.set_title("Catch the thought");
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_THOUGHT_RECORD);
+  assignment.mutable_exercise()->mutable_thought_record()->set_focus("dread before work");
+  assignment.mutable_exercise()->mutable_thought_record()->add_target_emotions("anxious");
+  assignment.set_assigned_by("therapist-1");
+  assignment.set_state(state);
+  *assignment.mutable_create_time() = At(create_seconds);
+  assignment.set_etag("etag-1");
+  return assignment;
+}
+
+v1::Completion MakeCompletion(const std::string& name, int64_t occur_seconds) {
+  v1::Completion completion;
+  completion.set_name(name);
+  *completion.mutable_occur_time() = At(occur_seconds);
+  completion.set_occur_time_zone("Europe/Berlin");
+  completion.set_status(v1::Completion::STATUS_DONE);
+  completion.set_minutes(15);
+  completion.mutable_thought_record()->set_situation("Monday standup");
+  completion.mutable_thought_record()->set_automatic_thought("They will see I am behind");
+  completion.mutable_thought_record()->set_automatic_thought_belief(80);
+  completion.set_etag("etag-1");
+  return completion;
+}
+
+AuditRecord MakeAudit(const std::string& action, const std::string& resource) {
+  return AuditRecord{
+      .actor = "therapist-1",
+      .role = "therapist",
+      .practice = "p1",
+      .action = action,
+      .resource = resource,
+      .call_id = "call-1",
+      .time = absl::FromUnixSeconds(1'700'000'000),
+      .outcome = "OK",
+  };
+}
+
+Mutation Inserting(const v1::Client& client) {
+  return Mutation{.client = Put<v1::Client>{.mode = WriteMode::kInsert, .resource = client},
+                  .audit = MakeAudit("CreateClient", client.name())};
+}
+
+Mutation Inserting(const v1::Assignment& assignment) {
+  return Mutation{
+      .assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert, .resource = assignment},
+      .audit = MakeAudit("CreateAssignment", assignment.name())};
+}
+
+Mutation Inserting(const v1::Completion& completion) {
+  return Mutation{
+      .completion = Put<v1::Completion>{.mode = WriteMode::kInsert, .resource = completion},
+      .audit = MakeAudit("CreateCompletion", completion.name())};
+}
+
+template <typename Resource>
+Put<Resource> Updating(const Resource& resource, const std::string& expected_etag) {
+  return Put<Resource>{
+      .mode = WriteMode::kUpdate, .resource = resource, .expected_etag = expected_etag};
+}
+
+// Commits and expects kCommitted.
+void ExpectCommitted(Store& store, const Mutation& mutation) {
+  absl::StatusOr<CommitOutcome> outcome = store.Commit(mutation);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, CommitOutcome::kCommitted);
+}
+
+std::vector<AuditRecord> AllAudit(Store& store) {
+  absl::StatusOr<std::vector<AuditRecord>> records = store.ListAudit("", 1000);
+  EXPECT_TRUE(records.ok()) << records.status();
+  return records.ok() ? *records : std::vector<AuditRecord>{};
+}
+
+template <typename Resource>
+std::vector<std::string> NamesOf(const std::vector<Resource>& resources) {
+  std::vector<std::string> names;
+  for (const Resource& resource : resources) names.push_back(resource.name());
+  return names;
+}
+
+// Pages through a list to its end with `page_size`; returns the names in order, and the number
+// of pages through `pages`.
+template <typename Query, typename Resource>
+std::vector<std::string> NamesOfAllPages(
+    Query query, int page_size,
+    const std::function<absl::StatusOr<Page<Resource>>(const Query&)>& list, int* pages) {
+  std::vector<std::string> names;
+  query.page = {.page_size = page_size, .page_token = ""};
+  *pages = 0;
+  do {
+    absl::StatusOr<Page<Resource>> page = list(query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok() || ++*pages > 100) break;
+    EXPECT_LE(static_cast<int>(page->items.size()), page_size);
+    for (const Resource& item : page->items) names.push_back(item.name());
+    query.page.page_token = page->next_page_token;
+  } while (!query.page.page_token.empty());
+  return names;
+}
+
+// ---- Point reads and writes. ----
+
+TEST_P(StoreContractTest, InsertedResourcesReadBackEqual) {
+  const v1::Client client = MakeClient("practices/p1/clients/c1", {"therapist-1", "therapist-2"});
+  v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'100);
+  assignment.set_rationale("Seeing the thought is the first step");
+  *assignment.mutable_update_time() = At(1'700'000'200, 123'000);
+  v1::Completion completion =
+      MakeCompletion("practices/p1/clients/c1/assignments/a1/completions/x1", 1'700'000'300);
+  completion.mutable_suds()->set_before(70);
+  completion.mutable_suds()->set_after(30);
+
+  ExpectCommitted(store(), Inserting(client));
+  ExpectCommitted(store(), Inserting(assignment));
+  ExpectCommitted(store(), Inserting(completion));
+
+  absl::StatusOr<std::optional<v1::Client>> got_client = store().GetClient(client.name());
+  ASSERT_TRUE(got_client.ok()) << got_client.status();
+  ASSERT_TRUE(got_client->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**got_client, client)) << (*got_client)->DebugString();
+
+  absl::StatusOr<std::optional<v1::Assignment>> got_assignment =
+      store().GetAssignment(assignment.name());
+  ASSERT_TRUE(got_assignment.ok()) << got_assignment.status();
+  ASSERT_TRUE(got_assignment->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**got_assignment, assignment));
+
+  absl::StatusOr<std::optional<v1::Completion>> got_completion =
+      store().GetCompletion(completion.name());
+  ASSERT_TRUE(got_completion.ok()) << got_completion.status();
+  ASSERT_TRUE(got_completion->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**got_completion, completion));
+}
+
+TEST_P(StoreContractTest, GetOfMissingResourceIsNullopt) {
+  absl::StatusOr<std::optional<v1::Client>> client = store().GetClient("practices/p1/clients/no");
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_FALSE(client->has_value());
+  absl::StatusOr<std::optional<v1::Assignment>> assignment =
+      store().GetAssignment("practices/p1/clients/c1/assignments/no");
+  ASSERT_TRUE(assignment.ok()) << assignment.status();
+  EXPECT_FALSE(assignment->has_value());
+  absl::StatusOr<std::optional<v1::Completion>> completion =
+      store().GetCompletion("practices/p1/clients/c1/assignments/a1/completions/no");
+  ASSERT_TRUE(completion.ok()) << completion.status();
+  EXPECT_FALSE(completion->has_value());
+}
+
+TEST_P(StoreContractTest, InsertOfExistingNameIsAlreadyExists) {
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+  v1::Client second = MakeClient("practices/p1/clients/c1");
+  second.set_display_name("Someone else");
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(second));
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::optional<v1::Client>> stored = store().GetClient("practices/p1/clients/c1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->display_name(), "Sam");
+}
+
+TEST_P(StoreContractTest, UpdateWithCurrentEtagReplacesResource) {
+  const v1::Assignment original =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(original));
+  v1::Assignment changed = original;
+  changed.set_title("Catch two thoughts");
+  changed.set_state(v1::Assignment::STATE_ACTIVE);
+  changed.set_etag("etag-2");
+
+  ExpectCommitted(store(), Mutation{.assignment = Updating(changed, "etag-1"),
+                                    .audit = MakeAudit("UpdateAssignment", changed.name())});
+
+  absl::StatusOr<std::optional<v1::Assignment>> stored = store().GetAssignment(changed.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, changed));
+}
+
+TEST_P(StoreContractTest, UpdateWithStaleEtagIsAborted) {
+  const v1::Client original = MakeClient("practices/p1/clients/c1");
+  ExpectCommitted(store(), Inserting(original));
+  v1::Client changed = original;
+  changed.set_display_name("Samantha");
+  changed.set_etag("etag-3");
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(
+      Mutation{.client = Updating(changed, "etag-0"), .audit = MakeAudit("UpdateClient", "x")});
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Client>> stored = store().GetClient(original.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, original));
+}
+
+TEST_P(StoreContractTest, UpdateOfMissingResourceIsNotFound) {
+  const v1::Completion completion =
+      MakeCompletion("practices/p1/clients/c1/assignments/a1/completions/x1", 1'700'000'000);
+
+  absl::StatusOr<CommitOutcome> outcome =
+      store().Commit(Mutation{.completion = Updating(completion, "etag-1"),
+                              .audit = MakeAudit("ReviewCompletion", completion.name())});
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, MalformedResourceNameIsInvalidArgument) {
+  absl::StatusOr<CommitOutcome> outcome =
+      store().Commit(Inserting(MakeClient("practices/p1/assignments/c1")));
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(AllAudit(store()), IsEmpty());
+}
+
+TEST_P(StoreContractTest, FailedCommitWritesNothing) {
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+  // A new assignment and an idempotency key, together with an update that must fail.
+  const v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  v1::Client changed = MakeClient("practices/p1/clients/c1", {"therapist-9"});
+  changed.set_etag("etag-2");
+  const Mutation mutation{
+      .client = Updating(changed, "etag-stale"),
+      .assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert, .resource = assignment},
+      .idempotency =
+          IdempotencyKey{.actor = "therapist-1", .method = "CreateAssignment", .request_id = "r-1"},
+      .idempotent_result = assignment.name(),
+      .audit = MakeAudit("CreateAssignment", assignment.name()),
+  };
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Assignment>> stored = store().GetAssignment(assignment.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->has_value());
+  absl::StatusOr<std::optional<std::string>> key =
+      store().FindIdempotentResult(*mutation.idempotency);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_FALSE(key->has_value());
+  absl::StatusOr<Page<v1::Client>> of_new_member =
+      store().ListClients({.practice_name = "practices/p1", .care_team_member = "therapist-9"});
+  ASSERT_TRUE(of_new_member.ok()) << of_new_member.status();
+  EXPECT_THAT(of_new_member->items, IsEmpty());
+  std::vector<AuditRecord> audit = AllAudit(store());
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "CreateClient");
+}
+
+// ---- Idempotency. ----
+
+TEST_P(StoreContractTest, IdempotencyKeyRecordsItsResult) {
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  const IdempotencyKey key{.actor = "svc-1", .method = "CreateClient", .request_id = "r-1"};
+  Mutation mutation = Inserting(client);
+  mutation.idempotency = key;
+  mutation.idempotent_result = client.name();
+
+  ExpectCommitted(store(), mutation);
+
+  absl::StatusOr<std::optional<std::string>> found = store().FindIdempotentResult(key);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, std::optional<std::string>("practices/p1/clients/c1"));
+  // The key is the triple: changing any part finds nothing.
+  for (const IdempotencyKey& other :
+       {IdempotencyKey{.actor = "svc-2", .method = "CreateClient", .request_id = "r-1"},
+        IdempotencyKey{.actor = "svc-1", .method = "CreateAssignment", .request_id = "r-1"},
+        IdempotencyKey{.actor = "svc-1", .method = "CreateClient", .request_id = "r-2"}}) {
+    absl::StatusOr<std::optional<std::string>> missing = store().FindIdempotentResult(other);
+    ASSERT_TRUE(missing.ok()) << missing.status();
+    EXPECT_FALSE(missing->has_value()) << other.actor << " " << other.method;
+  }
+}
+
+TEST_P(StoreContractTest, DuplicateIdempotencyKeyIsDuplicateRequestAndWritesNothing) {
+  const IdempotencyKey key{.actor = "client-7", .method = "CreateCompletion", .request_id = "r-1"};
+  Mutation first = Inserting(
+      MakeCompletion("practices/p1/clients/c7/assignments/a1/completions/x1", 1'700'000'000));
+  first.idempotency = key;
+  first.idempotent_result = "practices/p1/clients/c7/assignments/a1/completions/x1";
+  ExpectCommitted(store(), first);
+  // The retry generated another id before it could see the first result.
+  Mutation retry = Inserting(
+      MakeCompletion("practices/p1/clients/c7/assignments/a1/completions/x2", 1'700'000'000));
+  retry.idempotency = key;
+  retry.idempotent_result = "practices/p1/clients/c7/assignments/a1/completions/x2";
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(retry);
+
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
+  absl::StatusOr<std::optional<v1::Completion>> second =
+      store().GetCompletion("practices/p1/clients/c7/assignments/a1/completions/x2");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->has_value());
+  absl::StatusOr<std::optional<std::string>> found = store().FindIdempotentResult(key);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found,
+            std::optional<std::string>("practices/p1/clients/c7/assignments/a1/completions/x1"));
+  EXPECT_EQ(AllAudit(store()).size(), 1u);
+}
+
+TEST_P(StoreContractTest, DuplicateIdempotencyKeyWinsOverAlreadyExists) {
+  // A retry of a create with a caller-chosen id collides on both the key and the name; the
+  // caller must learn that it is a retry, to replay the first result.
+  const IdempotencyKey key{.actor = "svc-1", .method = "CreateClient", .request_id = "r-1"};
+  Mutation create = Inserting(MakeClient("practices/p1/clients/c1"));
+  create.idempotency = key;
+  create.idempotent_result = "practices/p1/clients/c1";
+  ExpectCommitted(store(), create);
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(create);
+
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
+}
+
+// ---- Audit. ----
+
+TEST_P(StoreContractTest, CommitAppendsItsAuditRecord) {
+  const AuditRecord audit{
+      .actor = "svc-1",
+      .role = "service",
+      .practice = "p1",
+      .action = "CreateClient",
+      .resource = "practices/p1/clients/c1",
+      .call_id = "call-42",
+      .time = absl::FromUnixMicros(1'700'000'000'123'456),
+      .outcome = "OK",
+  };
+  Mutation mutation = Inserting(MakeClient("practices/p1/clients/c1"));
+  mutation.audit = audit;
+
+  ExpectCommitted(store(), mutation);
+
+  EXPECT_THAT(AllAudit(store()), ElementsAre(audit));
+}
+
+TEST_P(StoreContractTest, ListAuditFiltersByPrefixOldestFirstUpToLimit) {
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+  AuditRecord refused = MakeAudit("GetClient", "practices/p1/clients/c2");
+  refused.outcome = "PERMISSION_DENIED";
+  ASSERT_TRUE(store().AppendAudit(refused).ok());
+  ASSERT_TRUE(store().AppendAudit(MakeAudit("GetClient", "practices/p2/clients/c1")).ok());
+  ASSERT_TRUE(store().AppendAudit(MakeAudit("ListAssignments", "practices/p1/clients/c1")).ok());
+  // "practices/p10" starts with "practices/p1" as a string; a prefix is a plain string prefix.
+  ASSERT_TRUE(store().AppendAudit(MakeAudit("GetClient", "practices/p10/clients/c1")).ok());
+
+  absl::StatusOr<std::vector<AuditRecord>> p1 = store().ListAudit("practices/p1/", 100);
+  ASSERT_TRUE(p1.ok()) << p1.status();
+  std::vector<std::string> actions;
+  for (const AuditRecord& record : *p1) actions.push_back(record.action + " " + record.resource);
+  EXPECT_THAT(actions, ElementsAre("CreateClient practices/p1/clients/c1",
+                                   "GetClient practices/p1/clients/c2",
+                                   "ListAssignments practices/p1/clients/c1"));
+  EXPECT_EQ((*p1)[1].outcome, "PERMISSION_DENIED");
+
+  absl::StatusOr<std::vector<AuditRecord>> limited = store().ListAudit("practices/p1", 3);
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  ASSERT_EQ(limited->size(), 3u);
+  EXPECT_EQ((*limited)[2].resource, "practices/p1/clients/c1");
+  EXPECT_EQ(AllAudit(store()).size(), 5u);
+}
+
+// ---- ListClients. ----
+
+TEST_P(StoreContractTest, ListClientsIsInNameOrderWithinThePractice) {
+  for (const char* name : {"practices/p1/clients/c3", "practices/p2/clients/c2",
+                           "practices/p1/clients/c1", "practices/p1/clients/c2"}) {
+    ExpectCommitted(store(), Inserting(MakeClient(name)));
+  }
+
+  absl::StatusOr<Page<v1::Client>> page = store().ListClients({.practice_name = "practices/p1"});
+
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(
+      NamesOf(page->items),
+      ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2", "practices/p1/clients/c3"));
+  EXPECT_EQ(page->next_page_token, "");
+}
+
+TEST_P(StoreContractTest, ListClientsFiltersByCareTeamMember) {
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1", {"t-ann", "t-bob"})));
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c2", {"t-bob"})));
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c3", {"t-ann"})));
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c4")));
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p2/clients/c5", {"t-ann"})));
+
+  absl::StatusOr<Page<v1::Client>> ann =
+      store().ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
+
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  EXPECT_THAT(NamesOf(ann->items),
+              ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c3"));
+}
+
+TEST_P(StoreContractTest, UpdatedCareTeamChangesTheMemberFilter) {
+  const v1::Client client = MakeClient("practices/p1/clients/c1", {"t-ann"});
+  ExpectCommitted(store(), Inserting(client));
+  v1::Client handed_over = client;
+  handed_over.clear_care_team();
+  handed_over.add_care_team("t-bob");
+  handed_over.set_etag("etag-2");
+
+  ExpectCommitted(store(), Mutation{.client = Updating(handed_over, "etag-1"),
+                                    .audit = MakeAudit("UpdateClient", client.name())});
+
+  absl::StatusOr<Page<v1::Client>> ann =
+      store().ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
+  absl::StatusOr<Page<v1::Client>> bob =
+      store().ListClients({.practice_name = "practices/p1", .care_team_member = "t-bob"});
+  ASSERT_TRUE(ann.ok() && bob.ok());
+  EXPECT_THAT(ann->items, IsEmpty());
+  EXPECT_THAT(NamesOf(bob->items), ElementsAre("practices/p1/clients/c1"));
+}
+
+TEST_P(StoreContractTest, ListClientsPagesWithoutDuplicatesOrGaps) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 25; ++i) {
+    // Inserted in descending order, to show the order comes from the names.
+    const std::string name = absl::StrCat("practices/p1/clients/c", 100 + 24 - i);
+    ExpectCommitted(store(), Inserting(MakeClient(name, {i % 2 == 0 ? "t-even" : "t-odd"})));
+    expected.insert(expected.begin(), name);
+  }
+  const std::function<absl::StatusOr<Page<v1::Client>>(const ClientQuery&)> list =
+      [&](const ClientQuery& query) { return store().ListClients(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(ClientQuery{.practice_name = "practices/p1"}, 10, list, &pages),
+            expected);
+  EXPECT_EQ(pages, 3);
+
+  std::vector<std::string> even;
+  for (int i = 24; i >= 0; i -= 2) even.push_back(absl::StrCat("practices/p1/clients/c", 124 - i));
+  EXPECT_EQ(
+      NamesOfAllPages(ClientQuery{.practice_name = "practices/p1", .care_team_member = "t-even"}, 5,
+                      list, &pages),
+      even);
+  EXPECT_EQ(pages, 3);
+}
+
+// ---- ListAssignments. ----
+
+TEST_P(StoreContractTest, ListAssignmentsIsNewestFirstWithNameDescendingOnTies) {
+  const std::string c1 = "practices/p1/clients/c1";
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/old", 1'700'000'000)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/new", 1'700'000'500)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/tie-a", 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/tie-b", 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeAssignment("practices/p1/clients/c2/assignments/other",
+                                                    1'700'000'300)));
+
+  absl::StatusOr<Page<v1::Assignment>> page = store().ListAssignments({.client_name = c1});
+
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(NamesOf(page->items),
+              ElementsAre(c1 + "/assignments/new", c1 + "/assignments/tie-b",
+                          c1 + "/assignments/tie-a", c1 + "/assignments/old"));
+}
+
+TEST_P(StoreContractTest, ListAssignmentsFiltersByState) {
+  const std::string c1 = "practices/p1/clients/c1";
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/draft", 1'700'000'001,
+                                                    v1::Assignment::STATE_DRAFT)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/active", 1'700'000'002,
+                                                    v1::Assignment::STATE_ACTIVE)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/cancelled", 1'700'000'003,
+                                                    v1::Assignment::STATE_CANCELLED)));
+
+  absl::StatusOr<Page<v1::Assignment>> live = store().ListAssignments(
+      {.client_name = c1, .states = {v1::Assignment::STATE_ACTIVE, v1::Assignment::STATE_DRAFT}});
+  absl::StatusOr<Page<v1::Assignment>> completed =
+      store().ListAssignments({.client_name = c1, .states = {v1::Assignment::STATE_COMPLETED}});
+  absl::StatusOr<Page<v1::Assignment>> every = store().ListAssignments({.client_name = c1});
+
+  ASSERT_TRUE(live.ok() && completed.ok() && every.ok());
+  EXPECT_THAT(NamesOf(live->items),
+              ElementsAre(c1 + "/assignments/active", c1 + "/assignments/draft"));
+  EXPECT_THAT(completed->items, IsEmpty());
+  EXPECT_EQ(every->items.size(), 3u);
+}
+
+TEST_P(StoreContractTest, ListAssignmentsPagesAcrossEqualTimes) {
+  const std::string c1 = "practices/p1/clients/c1";
+  std::vector<std::string> expected;
+  // 25 assignments, five per creation second: pages must cut inside runs of equal times.
+  for (int second = 4; second >= 0; --second) {
+    for (int i = 4; i >= 0; --i) {
+      const std::string name = absl::StrCat(c1, "/assignments/a", second, "-", i);
+      ExpectCommitted(store(), Inserting(MakeAssignment(name, 1'700'000'000 + second)));
+      expected.push_back(name);
+    }
+  }
+  const std::function<absl::StatusOr<Page<v1::Assignment>>(const AssignmentQuery&)> list =
+      [&](const AssignmentQuery& query) { return store().ListAssignments(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(AssignmentQuery{.client_name = c1}, 7, list, &pages), expected);
+  EXPECT_EQ(pages, 4);
+}
+
+// ---- ListCompletions. ----
+
+TEST_P(StoreContractTest, ListCompletionsIsNewestOccurTimeFirst) {
+  const std::string a1 = "practices/p1/clients/c1/assignments/a1";
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/monday", 1'700'000'000)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/friday", 1'700'345'600)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/tuesday", 1'700'086'400)));
+
+  absl::StatusOr<Page<v1::Completion>> page =
+      store().ListCompletions({.client_name = "practices/p1/clients/c1", .assignment_name = a1});
+
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(NamesOf(page->items),
+              ElementsAre(a1 + "/completions/friday", a1 + "/completions/tuesday",
+                          a1 + "/completions/monday"));
+}
+
+TEST_P(StoreContractTest, ListCompletionsOfOneAssignmentOrOfAllOfTheClients) {
+  const std::string c1 = "practices/p1/clients/c1";
+  ExpectCommitted(store(), Inserting(MakeCompletion(c1 + "/assignments/a1/completions/x1", 100)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(c1 + "/assignments/a2/completions/x2", 200)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(c1 + "/assignments/a1/completions/x3", 300)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(
+                               "practices/p1/clients/c2/assignments/a1/completions/x4", 400)));
+
+  absl::StatusOr<Page<v1::Completion>> of_a1 =
+      store().ListCompletions({.client_name = c1, .assignment_name = c1 + "/assignments/a1"});
+  absl::StatusOr<Page<v1::Completion>> of_all = store().ListCompletions({.client_name = c1});
+
+  ASSERT_TRUE(of_a1.ok() && of_all.ok());
+  EXPECT_THAT(NamesOf(of_a1->items), ElementsAre(c1 + "/assignments/a1/completions/x3",
+                                                 c1 + "/assignments/a1/completions/x1"));
+  EXPECT_THAT(NamesOf(of_all->items), ElementsAre(c1 + "/assignments/a1/completions/x3",
+                                                  c1 + "/assignments/a2/completions/x2",
+                                                  c1 + "/assignments/a1/completions/x1"));
+}
+
+TEST_P(StoreContractTest, ListCompletionsWindowIncludesStartAndExcludesEnd) {
+  const std::string a1 = "practices/p1/clients/c1/assignments/a1";
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/before", 999)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/at-start", 1000)));
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/inside", 1500)));
+  v1::Completion just_before_end = MakeCompletion(a1 + "/completions/just-before-end", 1999);
+  *just_before_end.mutable_occur_time() = At(1999, 999'999'000);
+  ExpectCommitted(store(), Inserting(just_before_end));
+  ExpectCommitted(store(), Inserting(MakeCompletion(a1 + "/completions/at-end", 2000)));
+
+  absl::StatusOr<Page<v1::Completion>> window =
+      store().ListCompletions({.client_name = "practices/p1/clients/c1",
+                               .start_time = absl::FromUnixSeconds(1000),
+                               .end_time = absl::FromUnixSeconds(2000)});
+  absl::StatusOr<Page<v1::Completion>> from_start = store().ListCompletions(
+      {.client_name = "practices/p1/clients/c1", .start_time = absl::FromUnixSeconds(1500)});
+  absl::StatusOr<Page<v1::Completion>> until_end = store().ListCompletions(
+      {.client_name = "practices/p1/clients/c1", .end_time = absl::FromUnixSeconds(1000)});
+
+  ASSERT_TRUE(window.ok()) << window.status();
+  EXPECT_THAT(NamesOf(window->items),
+              ElementsAre(a1 + "/completions/just-before-end", a1 + "/completions/inside",
+                          a1 + "/completions/at-start"));
+  ASSERT_TRUE(from_start.ok() && until_end.ok());
+  EXPECT_THAT(NamesOf(from_start->items),
+              ElementsAre(a1 + "/completions/at-end", a1 + "/completions/just-before-end",
+                          a1 + "/completions/inside"));
+  EXPECT_THAT(NamesOf(until_end->items), ElementsAre(a1 + "/completions/before"));
+}
+
+TEST_P(StoreContractTest, ListCompletionsPagesWithinAWindow) {
+  const std::string c1 = "practices/p1/clients/c1";
+  std::vector<std::string> expected;
+  // 30 completions over two assignments, three per second; the window keeps seconds 1..8.
+  for (int second = 9; second >= 0; --second) {
+    for (int i = 2; i >= 0; --i) {
+      const std::string name =
+          absl::StrCat(c1, "/assignments/a", i % 2, "/completions/x", second, "-", i);
+      ExpectCommitted(store(), Inserting(MakeCompletion(name, 5000 + second)));
+      if (second >= 1 && second <= 8) expected.push_back(name);
+    }
+  }
+  // Names descending within a second: x{s}-2 (a0), x{s}-1 (a1), x{s}-0 (a0) sort by full name.
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const std::string& a, const std::string& b) {
+                     const std::string sa = a.substr(a.rfind("/x") + 2, 1);
+                     const std::string sb = b.substr(b.rfind("/x") + 2, 1);
+                     if (sa != sb) return sa > sb;
+                     return a > b;
+                   });
+  const std::function<absl::StatusOr<Page<v1::Completion>>(const CompletionQuery&)> list =
+      [&](const CompletionQuery& query) { return store().ListCompletions(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(CompletionQuery{.client_name = c1,
+                                            .start_time = absl::FromUnixSeconds(5001),
+                                            .end_time = absl::FromUnixSeconds(5009)},
+                            10, list, &pages),
+            expected);
+  EXPECT_EQ(expected.size(), 24u);
+  EXPECT_EQ(pages, 3);
+}
+
+// ---- Page tokens. ----
+
+TEST_P(StoreContractTest, UnreadablePageTokenIsInvalidArgumentNamingPageToken) {
+  const PageRequest bad{.page_size = 10, .page_token = "not a token!"};
+
+  absl::StatusOr<Page<v1::Client>> clients =
+      store().ListClients({.practice_name = "practices/p1", .page = bad});
+  absl::StatusOr<Page<v1::Assignment>> assignments =
+      store().ListAssignments({.client_name = "practices/p1/clients/c1", .page = bad});
+  absl::StatusOr<Page<v1::Completion>> completions =
+      store().ListCompletions({.client_name = "practices/p1/clients/c1", .page = bad});
+
+  for (const absl::Status& status :
+       {clients.status(), assignments.status(), completions.status()}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr("page_token"));
+  }
+}
+
+TEST_P(StoreContractTest, PageTokenOfAnotherQueryIsInvalidArgument) {
+  for (int i = 0; i < 3; ++i) {
+    ExpectCommitted(store(),
+                    Inserting(MakeClient(absl::StrCat("practices/p1/clients/c", i), {"t-ann"})));
+  }
+  absl::StatusOr<Page<v1::Client>> first =
+      store().ListClients({.practice_name = "practices/p1", .page = {.page_size = 1}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_NE(first->next_page_token, "");
+
+  absl::StatusOr<Page<v1::Client>> other_filter =
+      store().ListClients({.practice_name = "practices/p1",
+                           .care_team_member = "t-ann",
+                           .page = {.page_size = 1, .page_token = first->next_page_token}});
+  absl::StatusOr<Page<v1::Assignment>> other_list =
+      store().ListAssignments({.client_name = "practices/p1/clients/c1",
+                               .page = {.page_size = 1, .page_token = first->next_page_token}});
+  absl::StatusOr<Page<v1::Client>> other_size =
+      store().ListClients({.practice_name = "practices/p1",
+                           .page = {.page_size = 5, .page_token = first->next_page_token}});
+
+  EXPECT_EQ(other_filter.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(other_filter.status().message(), HasSubstr("page_token"));
+  EXPECT_EQ(other_list.status().code(), absl::StatusCode::kInvalidArgument);
+  // The page size may change between pages.
+  ASSERT_TRUE(other_size.ok()) << other_size.status();
+  EXPECT_THAT(NamesOf(other_size->items),
+              ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2"));
+}
+
+// ---- Concurrency. ----
+
+TEST_P(StoreContractTest, ConcurrentCommitsAllLand) {
+  constexpr int kThreads = 4;
+  constexpr int kCommitsPerThread = 25;
+  const std::string a1 = "practices/p1/clients/c1/assignments/a1";
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCommitsPerThread; ++i) {
+        absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(
+            MakeCompletion(absl::StrCat(a1, "/completions/t", t, "-", i), 1'700'000'000 + i)));
+        if (!outcome.ok() || *outcome != CommitOutcome::kCommitted) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  absl::StatusOr<Page<v1::Completion>> all = store().ListCompletions(
+      {.client_name = "practices/p1/clients/c1", .page = {.page_size = 1000}});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->items.size(), static_cast<size_t>(kThreads * kCommitsPerThread));
+  EXPECT_EQ(AllAudit(store()).size(), static_cast<size_t>(kThreads * kCommitsPerThread));
+}
+
+TEST_P(StoreContractTest, ConcurrentRetriesWithOneKeyCommitOnce) {
+  constexpr int kThreads = 6;
+  const IdempotencyKey key{.actor = "client-1", .method = "CreateCompletion", .request_id = "r-9"};
+  std::atomic<int> committed = 0;
+  std::atomic<int> duplicates = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string name =
+          absl::StrCat("practices/p1/clients/c1/assignments/a1/completions/x", t);
+      Mutation mutation = Inserting(MakeCompletion(name, 1'700'000'000));
+      mutation.idempotency = key;
+      mutation.idempotent_result = name;
+      absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
+      if (outcome.ok() && *outcome == CommitOutcome::kCommitted) ++committed;
+      if (outcome.ok() && *outcome == CommitOutcome::kDuplicateRequest) ++duplicates;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  EXPECT_EQ(committed.load(), 1);
+  EXPECT_EQ(duplicates.load(), kThreads - 1);
+  absl::StatusOr<Page<v1::Completion>> all =
+      store().ListCompletions({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->items.size(), 1u);
+  absl::StatusOr<std::optional<std::string>> found = store().FindIdempotentResult(key);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, std::optional<std::string>(all->items[0].name()));
+}
+
+}  // namespace
+}  // namespace therapy::homework
