@@ -1,0 +1,264 @@
+#include "services/homework/core/clinical/schedule.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/homework/core/proto_time.h"
+
+namespace therapy::homework::clinical {
+namespace {
+
+constexpr int kMinutesPerDay = 24 * 60;
+
+// `YYYY-MM-DD`, a real calendar day.
+bool ParseDay(absl::string_view text, absl::CivilDay& day) {
+  return text.size() == 10 && absl::ParseCivilTime(text, &day);
+}
+
+// `HH:MM`, 00:00-23:59, as minutes after midnight.
+std::optional<int> ParseMinuteOfDay(absl::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return hours * 60 + minutes;
+}
+
+std::vector<int> DaySlots(int first_minute, int count) {
+  const int day_end = first_minute < kWakingDayEndMinute ? kWakingDayEndMinute : kMinutesPerDay;
+  std::vector<int> slots;
+  slots.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    slots.push_back(first_minute + i * (day_end - first_minute) / count);
+  }
+  return slots;
+}
+
+absl::Time StartOf(absl::CivilDay day, absl::TimeZone zone) { return absl::FromCivil(day, zone); }
+
+absl::CivilDay MondayOf(absl::CivilDay day) {
+  return absl::PrevWeekday(day + 1, absl::Weekday::monday);
+}
+
+}  // namespace
+
+absl::StatusOr<PracticePlan> PlanPractice(const v1::Schedule& schedule) {
+  PracticePlan plan;
+  if (schedule.target_count() < 1 || schedule.target_count() > 20) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("schedule.target_count must be 1-20, got ", schedule.target_count()));
+  }
+  plan.target_count = schedule.target_count();
+  if (schedule.period() != v1::Schedule::PERIOD_DAY &&
+      schedule.period() != v1::Schedule::PERIOD_WEEK) {
+    return absl::InvalidArgumentError("schedule.period must be PERIOD_DAY or PERIOD_WEEK");
+  }
+  plan.period = schedule.period();
+  if (!ParseDay(schedule.start_date(), plan.first_day)) {
+    return absl::InvalidArgumentError("schedule.start_date must be a calendar day as YYYY-MM-DD");
+  }
+  if (!schedule.end_date().empty()) {
+    absl::CivilDay last;
+    if (!ParseDay(schedule.end_date(), last)) {
+      return absl::InvalidArgumentError("schedule.end_date must be a calendar day as YYYY-MM-DD");
+    }
+    if (last < plan.first_day) {
+      return absl::InvalidArgumentError("schedule.end_date must not be before start_date");
+    }
+    plan.last_day = last;
+  }
+  if (!schedule.preferred_local_time().empty()) {
+    plan.preferred_minute = ParseMinuteOfDay(schedule.preferred_local_time());
+    if (!plan.preferred_minute) {
+      return absl::InvalidArgumentError(
+          "schedule.preferred_local_time must be a time of day as HH:MM (00:00-23:59)");
+    }
+  }
+  if (plan.period == v1::Schedule::PERIOD_DAY) {
+    int first_minute = kWakingDayStartMinute;
+    if (plan.preferred_minute) {
+      first_minute = *plan.preferred_minute;
+    } else if (schedule.has_habit_anchor() &&
+               schedule.habit_anchor().when() != v1::EVENT_TIMING_UNSPECIFIED) {
+      first_minute = std::clamp(TypicalMinuteOf(schedule.habit_anchor().when()) +
+                                    schedule.habit_anchor().offset_minutes(),
+                                0, kMinutesPerDay - 1);
+    }
+    plan.slot_minutes = DaySlots(first_minute, plan.target_count);
+  }
+  return plan;
+}
+
+int TypicalMinuteOf(v1::EventTiming timing) {
+  switch (timing) {
+    case v1::EVENT_TIMING_WAKE:
+    case v1::EVENT_TIMING_AFTER_SLEEP:
+      return 7 * 60;
+    case v1::EVENT_TIMING_BREAKFAST:
+      return 7 * 60 + 30;
+    case v1::EVENT_TIMING_AFTER_BREAKFAST:
+      return 8 * 60;
+    case v1::EVENT_TIMING_MORNING:
+      return 9 * 60;
+    case v1::EVENT_TIMING_NOON:
+    case v1::EVENT_TIMING_BEFORE_MEAL:
+      return 12 * 60;
+    case v1::EVENT_TIMING_MEAL:
+    case v1::EVENT_TIMING_LUNCH:
+      return 12 * 60 + 30;
+    case v1::EVENT_TIMING_AFTER_LUNCH:
+    case v1::EVENT_TIMING_AFTER_MEAL:
+      return 13 * 60;
+    case v1::EVENT_TIMING_AFTERNOON:
+      return 15 * 60;
+    case v1::EVENT_TIMING_DINNER:
+      return 18 * 60 + 30;
+    case v1::EVENT_TIMING_AFTER_DINNER:
+    case v1::EVENT_TIMING_EVENING:
+      return 19 * 60;
+    case v1::EVENT_TIMING_NIGHT:
+    case v1::EVENT_TIMING_BEFORE_SLEEP:
+      return 22 * 60;
+    default:
+      return kWakingDayStartMinute;
+  }
+}
+
+std::optional<PlannedWeek> PlannedWeekOf(const PracticePlan& plan, absl::CivilDay day) {
+  const absl::CivilDay monday = MondayOf(day);
+  PlannedWeek week;
+  week.first_day = std::max(monday, plan.first_day);
+  week.last_day = plan.last_day ? std::min(monday + 6, *plan.last_day) : monday + 6;
+  if (week.first_day > week.last_day) return std::nullopt;
+  const int days = static_cast<int>(week.last_day - week.first_day) + 1;
+  week.target = (plan.target_count * days + 6) / 7;
+  return week;
+}
+
+absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& schedule,
+                                                            absl::TimeZone zone, absl::Time from,
+                                                            absl::Time to) {
+  absl::StatusOr<PracticePlan> plan = PlanPractice(schedule);
+  if (!plan.ok()) return plan.status();
+  if (from > to) return absl::InvalidArgumentError("from must not be after to");
+  if (to - from > absl::Hours(24) * kMaxWindowDays) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the window from-to must be at most ", kMaxWindowDays, " days"));
+  }
+  std::vector<Occurrence> occurrences;
+  if (from == to) return occurrences;
+
+  // Days whose start could lie in [from, to), narrowed to the scheduled days.
+  absl::CivilDay first = std::max(absl::ToCivilDay(from, zone), plan->first_day);
+  absl::CivilDay last = absl::ToCivilDay(to, zone);
+  if (plan->last_day) last = std::min(last, *plan->last_day);
+
+  if (plan->period == v1::Schedule::PERIOD_DAY) {
+    for (absl::CivilDay day = first; day <= last; ++day) {
+      const absl::Time start = StartOf(day, zone);
+      if (start < from || start >= to) continue;
+      for (int i = 0; i < plan->target_count; ++i) {
+        Occurrence occurrence;
+        occurrence.kind = Occurrence::Kind::kDaySlot;
+        occurrence.first_day = day;
+        occurrence.last_day = day;
+        occurrence.window_start = start;
+        occurrence.window_end = StartOf(day + 1, zone);
+        // `pre`: a skipped local time shifts forward by the gap, a repeated one is the first.
+        occurrence.planned_time =
+            zone.At(absl::CivilSecond(absl::CivilMinute(day) +
+                                      plan->slot_minutes[static_cast<size_t>(i)]))
+                .pre;
+        occurrence.slot = i;
+        occurrences.push_back(occurrence);
+      }
+    }
+    return occurrences;
+  }
+
+  for (absl::CivilDay monday = MondayOf(first); monday <= last; monday += 7) {
+    const std::optional<PlannedWeek> week = PlannedWeekOf(*plan, monday);
+    if (!week) continue;
+    const absl::Time start = StartOf(week->first_day, zone);
+    if (start < from || start >= to) continue;
+    for (int i = 0; i < week->target; ++i) {
+      Occurrence occurrence;
+      occurrence.kind = Occurrence::Kind::kWeekSlot;
+      occurrence.first_day = week->first_day;
+      occurrence.last_day = week->last_day;
+      occurrence.window_start = start;
+      occurrence.window_end = StartOf(week->last_day + 1, zone);
+      occurrence.slot = i;
+      occurrences.push_back(occurrence);
+    }
+  }
+  return occurrences;
+}
+
+bool CountsAsPractice(v1::Completion::Status status) {
+  return status == v1::Completion::STATUS_DONE || status == v1::Completion::STATUS_PARTIAL ||
+         status == v1::Completion::STATUS_MINIMUM_VERSION;
+}
+
+absl::CivilSecond LocalTimeOf(const v1::Completion& completion, absl::TimeZone fallback) {
+  absl::TimeZone zone = fallback;
+  if (!completion.occur_time_zone().empty()) {
+    absl::TimeZone loaded;
+    if (absl::LoadTimeZone(completion.occur_time_zone(), &loaded)) zone = loaded;
+  }
+  return absl::ToCivilSecond(FromProtoTime(completion.occur_time()), zone);
+}
+
+Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
+                          absl::Span<const v1::Completion> completions, absl::TimeZone client_zone,
+                          absl::Time now) {
+  // Practice that counts, ordered by local day, then time, then input position.
+  using Practice = std::tuple<absl::CivilDay, absl::Time, size_t>;
+  std::set<Practice> unused;
+  for (size_t i = 0; i < completions.size(); ++i) {
+    if (!CountsAsPractice(completions[i].status())) continue;
+    unused.emplace(absl::CivilDay(LocalTimeOf(completions[i], client_zone)),
+                   FromProtoTime(completions[i].occur_time()), i);
+  }
+
+  std::vector<size_t> order(occurrences.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(occurrences[a].last_day, occurrences[a].first_day) <
+           std::tie(occurrences[b].last_day, occurrences[b].first_day);
+  });
+
+  Matching matching;
+  matching.occurrences.resize(occurrences.size());
+  for (size_t index : order) {
+    const Occurrence& occurrence = occurrences[index];
+    MatchedOccurrence& matched = matching.occurrences[index];
+    matched.occurrence = occurrence;
+    auto practice = unused.lower_bound(Practice(occurrence.first_day, absl::InfinitePast(), 0));
+    if (practice != unused.end() && std::get<0>(*practice) <= occurrence.last_day) {
+      matched.status = OccurrenceStatus::kDone;
+      matched.completion_index = std::get<2>(*practice);
+      unused.erase(practice);
+    } else if (now >= occurrence.window_end) {
+      matched.status = OccurrenceStatus::kMissed;
+    } else if (now >= occurrence.window_start) {
+      matched.status = OccurrenceStatus::kDue;
+    } else {
+      matched.status = OccurrenceStatus::kUpcoming;
+    }
+  }
+  for (const Practice& practice : unused) {
+    matching.unmatched_completions.push_back(std::get<2>(practice));
+  }
+  std::sort(matching.unmatched_completions.begin(), matching.unmatched_completions.end());
+  return matching;
+}
+
+}  // namespace therapy::homework::clinical
