@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/resource_names.h"
+#include "services/homework/core/review_summary.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/validation.h"
 
@@ -622,6 +624,53 @@ absl::StatusOr<v1::Completion> Homework::ReviewCompletion(
     return Written<v1::Completion>{std::move(completion), false};
   };
   return FinishWrite(caller, kMethod, request.name(), review());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review
+
+absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
+    const Caller& caller, const v1::GetReviewSummaryRequest& request) {
+  constexpr absl::string_view kMethod = "GetReviewSummary";
+  constexpr absl::Duration kDefaultPeriod = absl::Hours(24 * 7);
+  constexpr absl::Duration kLongestPeriod = absl::Hours(24 * 366);
+  ASSIGN_OR_RETURN(ClientName name, ParseClientName("client", request.client()));
+  const absl::Time now = options_.now();
+  const absl::Time since =
+      request.has_since_time() ? FromProtoTime(request.since_time()) : now - kDefaultPeriod;
+  if (since >= now || since < now - kLongestPeriod) {
+    return InvalidField("since_time", "must be in the past and at most 366 days back");
+  }
+  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, name, kMethod));
+
+  auto summarise = [&]() -> absl::StatusOr<v1::ReviewSummary> {
+    ASSIGN_OR_RETURN(v1::Client client,
+                     Found(store_.GetClient(request.client()), "client", request.client()));
+    std::vector<v1::Assignment> assignments;
+    AssignmentQuery active{.client_name = request.client(),
+                           .states = {v1::Assignment::STATE_ACTIVE},
+                           .page = {.page_size = 1000}};
+    do {
+      ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(active));
+      std::move(page.items.begin(), page.items.end(), std::back_inserter(assignments));
+      active.page.page_token = page.next_page_token;
+    } while (!active.page.page_token.empty());
+
+    std::vector<v1::Completion> completions;
+    CompletionQuery period{.client_name = request.client(),
+                           .start_time = since,
+                           .end_time = now,
+                           .page = {.page_size = 1000}};
+    do {
+      ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(period));
+      std::move(page.items.begin(), page.items.end(), std::back_inserter(completions));
+      period.page.page_token = page.next_page_token;
+    } while (!period.page.page_token.empty());
+    return BuildReviewSummary(client, assignments, std::move(completions), since, now);
+  };
+  absl::StatusOr<v1::ReviewSummary> summary = summarise();
+  RETURN_IF_ERROR(Audit(caller, kMethod, request.client(), summary.status()));
+  return summary;
 }
 
 }  // namespace therapy::homework

@@ -74,6 +74,9 @@ class Homework {
   absl::StatusOr<v1::Completion> ReviewCompletion(const Caller& caller,
                                                   const v1::ReviewCompletionRequest& request);
 
+  absl::StatusOr<v1::ReviewSummary> GetReviewSummary(const Caller& caller,
+                                                     const v1::GetReviewSummaryRequest& request);
+
  private:
   // Both halves of authorisation for an action on one client; refusals are audited.
   absl::Status AuthorizeClient(const Caller& caller, Action action, const ClientName& target,

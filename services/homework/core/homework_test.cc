@@ -499,5 +499,30 @@ TEST_F(HomeworkTest, EveryReadWriteAndRefusalIsAudited) {
   EXPECT_EQ((*audit)[2].time, kNow);
 }
 
+TEST_F(HomeworkTest, ReviewSummaryCoversTheActiveAssignmentsForTheCareTeamOnly) {
+  CreateClient("ana");
+  CreateClient("ben");
+  v1::Assignment assignment = Activate(CreateAssignment());
+  CreateAssignment();  // a draft: not in the review
+  ASSERT_TRUE(Record(assignment, ExposureCompletion(55, 70, 30)).ok());
+  v1::GetReviewSummaryRequest request;
+  request.set_client("practices/sunrise/clients/ana");
+  auto summary = homework_.GetReviewSummary(Therapist(), request);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->assignments(), SizeIs(1));
+  EXPECT_EQ(summary->assignments(0).assignment().name(), assignment.name());
+  ASSERT_THAT(summary->assignments(0).suds_series(), SizeIs(1));
+  EXPECT_EQ(summary->assignments(0).suds_series(0).peak(), 70);
+  EXPECT_EQ(summary->unreviewed_count(), 1);
+
+  EXPECT_EQ(homework_.GetReviewSummary(Therapist("dr-other"), request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(homework_.GetReviewSummary(ClientCaller("ben"), request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  request.mutable_since_time()->set_seconds(absl::ToUnixSeconds(kNow + absl::Hours(1)));
+  EXPECT_THAT(BadFields(homework_.GetReviewSummary(Therapist(), request).status()),
+              ElementsAre("since_time"));
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -68,6 +68,7 @@ HOMEWORK_RPC(CreateCompletion, CreateCompletionRequest, Completion)
 HOMEWORK_RPC(GetCompletion, GetCompletionRequest, Completion)
 HOMEWORK_RPC(ListCompletions, ListCompletionsRequest, ListCompletionsResponse)
 HOMEWORK_RPC(ReviewCompletion, ReviewCompletionRequest, Completion)
+HOMEWORK_RPC(GetReviewSummary, GetReviewSummaryRequest, ReviewSummary)
 
 #undef HOMEWORK_RPC
 

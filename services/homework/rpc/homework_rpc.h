@@ -55,6 +55,9 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
   grpc::Status ReviewCompletion(grpc::ServerContext* context,
                                 const v1::ReviewCompletionRequest* request,
                                 v1::Completion* response) override;
+  grpc::Status GetReviewSummary(grpc::ServerContext* context,
+                                const v1::GetReviewSummaryRequest* request,
+                                v1::ReviewSummary* response) override;
 
  private:
   // Authenticates, runs `use_case` with the caller, moves its result into `response`, converts

@@ -1,0 +1,146 @@
+#include "services/homework/core/review_summary.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/homework/core/clinical/adherence.h"
+#include "services/homework/core/clinical/exposure.h"
+#include "services/homework/core/proto_time.h"
+#include "services/homework/core/status_macros.h"
+
+namespace therapy::homework {
+namespace {
+
+constexpr int kRecentCompletions = 20;
+
+bool OlderFirst(const v1::Completion& a, const v1::Completion& b) {
+  return FromProtoTime(a.occur_time()) < FromProtoTime(b.occur_time());
+}
+
+v1::Adherence ToProto(const clinical::Adherence& a) {
+  v1::Adherence proto;
+  proto.set_target_count(a.target_count);
+  proto.set_completed_count(a.completed_count);
+  proto.set_done_count(a.done_count);
+  proto.set_partial_count(a.partial_count);
+  proto.set_minimum_version_count(a.minimum_version_count);
+  proto.set_missed_count(a.missed_count);
+  proto.set_skipped_count(a.skipped_count);
+  if (a.ratio) proto.set_ratio(*a.ratio);
+  if (a.timing.median_minutes_off) {
+    proto.set_median_minutes_off_preferred_time(*a.timing.median_minutes_off);
+  }
+  if (a.timing.share_within_hour) proto.set_share_within_hour(*a.timing.share_within_hour);
+  proto.set_streak(a.streak.length);
+  proto.set_streak_forgiven(a.streak.forgiven);
+  proto.set_reviewed_count(a.quality.reviewed_count);
+  if (a.quality.mean_rating) proto.set_mean_quality_rating(*a.quality.mean_rating);
+  return proto;
+}
+
+v1::ProgressionSuggestion ToProto(const clinical::Suggestion& s) {
+  v1::ProgressionSuggestion proto;
+  switch (s.kind) {
+    case clinical::Suggestion::Kind::kAdvance:
+      proto.set_kind(v1::ProgressionSuggestion::KIND_ADVANCE);
+      break;
+    case clinical::Suggestion::Kind::kRepeat:
+      proto.set_kind(v1::ProgressionSuggestion::KIND_REPEAT);
+      break;
+    case clinical::Suggestion::Kind::kStepBack:
+      proto.set_kind(v1::ProgressionSuggestion::KIND_STEP_BACK);
+      break;
+  }
+  proto.set_reason(s.reason);
+  return proto;
+}
+
+// Low adherence: suggest making the practice easier to start, in the order the clinical model
+// gives (a smaller version first, then another anchor).
+std::optional<v1::SuggestedAdjustment> AdjustmentFor(const v1::Assignment& assignment,
+                                                     const clinical::Adherence& adherence) {
+  if (!adherence.ratio || *adherence.ratio >= kLowAdherence) return std::nullopt;
+  v1::SuggestedAdjustment adjustment;
+  adjustment.set_assignment(assignment.name());
+  const bool used_minimum = adherence.minimum_version_count > 0;
+  adjustment.set_suggestion(
+      used_minimum ? "Try another habit anchor or cue: even the two-minute version is not "
+                     "happening reliably at the current moment of the day"
+                   : "Agree a smaller version (make the two-minute version the plan for a week) "
+                     "or stack it on a different routine");
+  adjustment.set_reason(absl::StrFormat("%d of %d expected practices done (%.0f%%)",
+                                        adherence.completed_count,
+                                        adherence.completed_count + adherence.missed_count,
+                                        *adherence.ratio * 100));
+  return adjustment;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
+                                                     const std::vector<v1::Assignment>& assignments,
+                                                     std::vector<v1::Completion> completions,
+                                                     absl::Time since, absl::Time now) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(client.time_zone(), &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("client.time_zone \"", client.time_zone(), "\" cannot be loaded"));
+  }
+  std::sort(completions.begin(), completions.end(), OlderFirst);
+
+  v1::ReviewSummary summary;
+  summary.set_client(client.name());
+  *summary.mutable_since_time() = ToProtoTime(since);
+  *summary.mutable_until_time() = ToProtoTime(now);
+
+  std::map<std::string, std::vector<v1::Completion>> by_assignment;
+  for (const v1::Completion& completion : completions) {
+    const std::string& name = completion.name();
+    by_assignment[name.substr(0, name.find("/completions/"))].push_back(completion);
+    if (!completion.has_review()) summary.set_unreviewed_count(summary.unreviewed_count() + 1);
+    if (completion.has_mood()) {
+      v1::MoodPoint* point = summary.add_mood_trend();
+      *point->mutable_occur_time() = completion.occur_time();
+      point->set_mood(completion.mood());
+    }
+    const bool to_discuss = completion.has_thought_record() || completion.has_experiment();
+    if (to_discuss && !completion.has_review()) *summary.add_to_discuss() = completion;
+  }
+
+  for (const v1::Assignment& assignment : assignments) {
+    const std::vector<v1::Completion>& own = by_assignment[assignment.name()];
+    v1::AssignmentReview* review = summary.add_assignments();
+    *review->mutable_assignment() = assignment;
+    ASSIGN_OR_RETURN(clinical::Adherence adherence,
+                     clinical::ComputeAdherence(assignment, zone, own, since, now, now));
+    *review->mutable_adherence() = ToProto(adherence);
+    for (auto it = own.rbegin(); it != own.rend() && review->recent_completions_size() <
+                                                         kRecentCompletions;
+         ++it) {
+      *review->add_recent_completions() = *it;
+    }
+    if (assignment.exercise().kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE) {
+      for (const v1::Completion& completion : own) {
+        if (!completion.has_suds()) continue;
+        v1::SudsPoint* point = review->add_suds_series();
+        point->set_completion(completion.name());
+        *point->mutable_occur_time() = completion.occur_time();
+        if (completion.suds().has_before()) point->set_before(completion.suds().before());
+        if (completion.suds().has_peak()) point->set_peak(completion.suds().peak());
+        if (completion.suds().has_after()) point->set_after(completion.suds().after());
+      }
+      ASSIGN_OR_RETURN(clinical::Suggestion suggestion,
+                       clinical::SuggestProgression(clinical::ProgressionPolicy{}, own));
+      *review->mutable_progression() = ToProto(suggestion);
+    }
+    if (auto adjustment = AdjustmentFor(assignment, adherence)) {
+      *summary.add_suggested_adjustments() = *std::move(adjustment);
+    }
+  }
+  return summary;
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,29 @@
+#ifndef SERVICES_HOMEWORK_CORE_REVIEW_SUMMARY_H_
+#define SERVICES_HOMEWORK_CORE_REVIEW_SUMMARY_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "therapy/homework/v1/assignment.pb.h"
+#include "therapy/homework/v1/client.pb.h"
+#include "therapy/homework/v1/completion.pb.h"
+#include "therapy/homework/v1/review_summary.pb.h"
+
+namespace therapy::homework {
+
+// Below this adherence ratio the summary suggests a smaller version or another anchor.
+inline constexpr double kLowAdherence = 0.5;
+
+// Builds the review the therapist opens at the start of a session from already-loaded data:
+// `assignments` are the client's active assignments, `completions` every completion of the
+// client with occur_time in [since, now) (any order). Pure: no I/O. Errors: INVALID_ARGUMENT
+// when the client's time zone or a schedule cannot be used.
+absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
+                                                     const std::vector<v1::Assignment>& assignments,
+                                                     std::vector<v1::Completion> completions,
+                                                     absl::Time since, absl::Time now);
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_CORE_REVIEW_SUMMARY_H_

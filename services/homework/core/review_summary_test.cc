@@ -1,0 +1,132 @@
+#include "services/homework/core/review_summary.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/homework/core/proto_time.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+const absl::TimeZone kBerlin = [] {
+  absl::TimeZone zone;
+  absl::LoadTimeZone("Europe/Berlin", &zone);
+  return zone;
+}();
+// Thursday 2026-11-26, 18:00 in Berlin; the period is the week before.
+const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 26, 18, 0, 0), kBerlin);
+const absl::Time kSince = kNow - absl::Hours(24 * 7);
+
+v1::Client Ana() {
+  v1::Client client;
+  client.set_name("practices/sunrise/clients/ana");
+  client.set_time_zone("Europe/Berlin");
+  return client;
+}
+
+v1::Assignment Daily(const std::string& id, v1::ExerciseKind kind) {
+  v1::Assignment assignment;
+  assignment.set_name("practices/sunrise/clients/ana/assignments/" + id);
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  assignment.mutable_exercise()->set_kind(kind);
+  auto* schedule = assignment.mutable_schedule();
+  schedule->set_target_count(1);
+  schedule->set_period(v1::Schedule::PERIOD_DAY);
+  schedule->set_start_date("2026-11-19");
+  schedule->set_preferred_local_time("08:00");
+  schedule->set_minimum_version("Two minutes");
+  return assignment;
+}
+
+v1::Completion Practice(const v1::Assignment& assignment, int id, absl::CivilSecond local) {
+  v1::Completion completion;
+  completion.set_name(assignment.name() + "/completions/c" + std::to_string(id));
+  *completion.mutable_occur_time() = ToProtoTime(absl::FromCivil(local, kBerlin));
+  completion.set_occur_time_zone("Europe/Berlin");
+  completion.set_status(v1::Completion::STATUS_DONE);
+  return completion;
+}
+
+TEST(ReviewSummaryTest, LowAdherenceSuggestsASmallerVersionOrAnotherAnchor) {
+  v1::Assignment breathing = Daily("breathing", v1::EXERCISE_KIND_SKILLS_PRACTICE);
+  std::vector<v1::Completion> completions = {
+      Practice(breathing, 1, absl::CivilSecond(2026, 11, 20, 8, 5, 0)),
+      Practice(breathing, 2, absl::CivilSecond(2026, 11, 24, 8, 30, 0))};
+  auto summary = BuildReviewSummary(Ana(), {breathing}, completions, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->assignments(), SizeIs(1));
+  const v1::Adherence& adherence = summary->assignments(0).adherence();
+  EXPECT_EQ(adherence.completed_count(), 2);
+  EXPECT_GE(adherence.missed_count(), 4);
+  ASSERT_TRUE(adherence.has_ratio());
+  EXPECT_LT(adherence.ratio(), kLowAdherence);
+  ASSERT_THAT(summary->suggested_adjustments(), SizeIs(1));
+  EXPECT_EQ(summary->suggested_adjustments(0).assignment(), breathing.name());
+  EXPECT_THAT(summary->suggested_adjustments(0).suggestion(), HasSubstr("smaller version"));
+  EXPECT_THAT(summary->suggested_adjustments(0).reason(), HasSubstr("2 of"));
+  EXPECT_EQ(summary->assignments(0).recent_completions(0).name(), completions[1].name());
+}
+
+TEST(ReviewSummaryTest, ExposureShowsTheSudsSeriesAndSuggestsAdvancingAfterTwoHalvings) {
+  v1::Assignment exposure = Daily("hello-cashier", v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+  std::vector<v1::Completion> completions;
+  const int suds[3][3] = {{60, 80, 60}, {55, 70, 30}, {50, 60, 25}};
+  for (int day = 0; day < 3; ++day) {
+    v1::Completion c = Practice(exposure, day, absl::CivilSecond(2026, 11, 21 + day, 8, 0, 0));
+    c.mutable_suds()->set_before(suds[day][0]);
+    c.mutable_suds()->set_peak(suds[day][1]);
+    c.mutable_suds()->set_after(suds[day][2]);
+    completions.push_back(c);
+  }
+  std::swap(completions[0], completions[2]);  // any order in, time order out
+  auto summary = BuildReviewSummary(Ana(), {exposure}, completions, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const v1::AssignmentReview& review = summary->assignments(0);
+  ASSERT_THAT(review.suds_series(), SizeIs(3));
+  EXPECT_EQ(review.suds_series(0).peak(), 80);
+  EXPECT_EQ(review.suds_series(2).after(), 25);
+  EXPECT_EQ(review.progression().kind(), v1::ProgressionSuggestion::KIND_ADVANCE);
+  EXPECT_FALSE(review.progression().reason().empty());
+}
+
+TEST(ReviewSummaryTest, PeaksAtNinetyOrAboveSuggestSteppingBack) {
+  v1::Assignment exposure = Daily("event", v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+  std::vector<v1::Completion> completions;
+  for (int day = 0; day < 2; ++day) {
+    v1::Completion c = Practice(exposure, day, absl::CivilSecond(2026, 11, 22 + day, 8, 0, 0));
+    c.mutable_suds()->set_before(70);
+    c.mutable_suds()->set_peak(95);
+    c.mutable_suds()->set_after(85);
+    completions.push_back(c);
+  }
+  auto summary = BuildReviewSummary(Ana(), {exposure}, completions, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->assignments(0).progression().kind(),
+            v1::ProgressionSuggestion::KIND_STEP_BACK);
+}
+
+TEST(ReviewSummaryTest, UnreviewedThoughtRecordsAreToDiscussAndMoodIsATrend) {
+  v1::Assignment record = Daily("thoughts", v1::EXERCISE_KIND_THOUGHT_RECORD);
+  v1::Completion reviewed = Practice(record, 1, absl::CivilSecond(2026, 11, 20, 9, 0, 0));
+  reviewed.mutable_thought_record()->set_situation("Team meeting");
+  reviewed.mutable_review()->set_quality_rating(4);
+  reviewed.set_mood(3);
+  v1::Completion open = Practice(record, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0));
+  open.mutable_thought_record()->set_situation("Call with my sister");
+  open.set_mood(6);
+  auto summary = BuildReviewSummary(Ana(), {record}, {open, reviewed}, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->to_discuss(), SizeIs(1));
+  EXPECT_EQ(summary->to_discuss(0).name(), open.name());
+  EXPECT_EQ(summary->unreviewed_count(), 1);
+  ASSERT_THAT(summary->mood_trend(), SizeIs(2));
+  EXPECT_EQ(summary->mood_trend(0).mood(), 3);
+  EXPECT_EQ(summary->mood_trend(1).mood(), 6);
+  EXPECT_EQ(summary->assignments(0).adherence().reviewed_count(), 1);
+  EXPECT_DOUBLE_EQ(summary->assignments(0).adherence().mean_quality_rating(), 4.0);
+}
+
+}  // namespace
+}  // namespace therapy::homework
