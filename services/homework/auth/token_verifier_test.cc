@@ -1,6 +1,7 @@
 #include "services/homework/auth/token_verifier.h"
 
 #include <jwt.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -32,8 +33,10 @@ constexpr char kIssuer[] = "homework-dev";
 constexpr char kAudience[] = "therapy-homework";
 const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 
+// Per process: ctest runs each test in its own process, several at once.
 std::string WriteFile(const std::string& name, const std::string& contents) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path =
+      absl::StrCat(::testing::TempDir(), "/token_verifier_test.", ::getpid(), ".", name);
   std::ofstream(path, std::ios::trunc) << contents;
   return path;
 }

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include <unistd.h>
+
 #include "absl/time/clock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -28,7 +30,9 @@ class HomeworkRpcTest : public ::testing::Test {
     key_ = *key;
     auto jwks = PublicJwks(key_);
     ASSERT_TRUE(jwks.ok()) << jwks.status();
-    jwks_path_ = ::testing::TempDir() + "/rpc_test_jwks.json";
+    // Per process: ctest runs each test in its own process, several at once.
+    jwks_path_ = ::testing::TempDir() + "/homework_rpc_test." + std::to_string(::getpid()) +
+                 ".jwks.json";
     std::ofstream(jwks_path_) << *jwks;
 
     log_file_ = std::tmpfile();
