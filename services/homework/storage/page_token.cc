@@ -105,6 +105,10 @@ uint64_t QueryFingerprint(const CompletionQuery& query) {
       .value();
 }
 
+uint64_t QueryFingerprint(const HierarchyQuery& query) {
+  return Fingerprint("hierarchies").AddString(query.client_name).value();
+}
+
 std::string MakePageToken(uint64_t query_fingerprint, const PageCursor& last) {
   std::string bytes;
   bytes.reserve(kHeaderSize + last.name.size());

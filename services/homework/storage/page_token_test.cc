@@ -1,5 +1,6 @@
 #include "services/homework/storage/page_token.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -89,6 +90,21 @@ TEST(PageTokenTest, FingerprintTellsAbsentFieldsFromEmptyOnes) {
   EXPECT_NE(QueryFingerprint(everyone), QueryFingerprint(empty_member));
   EXPECT_NE(QueryFingerprint(all), QueryFingerprint(from_epoch));
   EXPECT_NE(QueryFingerprint(from_epoch), QueryFingerprint(until_epoch));
+}
+
+TEST(PageTokenTest, FingerprintTellsListsOfOneClientApart) {
+  const std::string client = "practices/p1/clients/c1";
+
+  const uint64_t assignments = QueryFingerprint(AssignmentQuery{.client_name = client});
+  const uint64_t completions = QueryFingerprint(CompletionQuery{.client_name = client});
+  const uint64_t hierarchies = QueryFingerprint(HierarchyQuery{.client_name = client});
+
+  EXPECT_NE(hierarchies, assignments);
+  EXPECT_NE(hierarchies, completions);
+  EXPECT_NE(hierarchies,
+            QueryFingerprint(HierarchyQuery{.client_name = "practices/p1/clients/c2"}));
+  EXPECT_EQ(hierarchies, QueryFingerprint(HierarchyQuery{.client_name = client,
+                                                         .page = {.page_size = 7}}));
 }
 
 }  // namespace

@@ -81,6 +81,16 @@ absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion) 
   };
 }
 
+absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(hierarchy.name(), {"practices", "clients", "hierarchies"});
+  if (!segments.ok()) return segments.status();
+  return HierarchyRow{
+      .client_name = Prefix(*segments, 4),
+      .create_micros = UnixMicros(hierarchy.create_time()),
+  };
+}
+
 absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states) {
   uint64_t mask = 0;
   for (v1::Assignment::State state : states) {

@@ -13,6 +13,7 @@
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
+#include "therapy/homework/v1/hierarchy.pb.h"
 
 namespace therapy::homework {
 
@@ -37,11 +38,17 @@ struct CompletionRow {
   int64_t occur_micros = 0;
 };
 
+struct HierarchyRow {
+  std::string client_name;  // "practices/{p}/clients/{c}"
+  int64_t create_micros = 0;
+};
+
 // The columns of a resource about to be written. INVALID_ARGUMENT naming `name` when the
 // resource name does not have the resource's pattern.
 absl::StatusOr<ClientRow> ClientRowOf(const v1::Client& client);
 absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment);
 absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion);
+absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy);
 
 // The states of an AssignmentQuery as a bit set (bit n: state n); 0 means every state.
 // INVALID_ARGUMENT naming `states` for a value that is not an Assignment.State.

@@ -12,6 +12,7 @@
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
+#include "therapy/homework/v1/hierarchy.pb.h"
 
 namespace therapy::homework {
 
@@ -61,6 +62,7 @@ struct Mutation {
   std::optional<Put<v1::Client>> client;
   std::optional<Put<v1::Assignment>> assignment;
   std::optional<Put<v1::Completion>> completion;
+  std::optional<Put<v1::Hierarchy>> hierarchy;
   // When set, records that `idempotency` produced `idempotent_result` (a resource name).
   std::optional<IdempotencyKey> idempotency;
   std::string idempotent_result;
@@ -110,6 +112,12 @@ struct CompletionQuery {
   PageRequest page;
 };
 
+// Exposure hierarchies of one client, newest create_time first (ties: name descending).
+struct HierarchyQuery {
+  std::string client_name;  // "practices/{p}/clients/{c}"
+  PageRequest page;
+};
+
 // The storage seam: every backend (in-memory, SQLite, PostgreSQL) implements this interface and
 // passes the shared contract suite (storage/store_contract_test.h). Methods are thread-safe.
 // Errors: UNAVAILABLE for transient failures (safe to retry), INTERNAL for corrupt data,
@@ -124,10 +132,12 @@ class Store {
   virtual absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) = 0;
   virtual absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) = 0;
   virtual absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) = 0;
+  virtual absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) = 0;
 
   virtual absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) = 0;
+  virtual absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) = 0;
 
   // The resource name an earlier create with this key produced, or nullopt.
   virtual absl::StatusOr<std::optional<std::string>> FindIdempotentResult(

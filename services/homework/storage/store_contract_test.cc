@@ -76,6 +76,27 @@ v1::Completion MakeCompletion(const std::string& name, int64_t occur_seconds) {
   return completion;
 }
 
+v1::Hierarchy MakeHierarchy(const std::string& name, int64_t create_seconds) {
+  v1::Hierarchy hierarchy;
+  hierarchy.set_name(name);
+  hierarchy.set_target("Speaking up in meetings");
+  hierarchy.mutable_anchors()->set_calm("Reading at home");
+  hierarchy.mutable_anchors()->set_worst("Presenting to the board");
+  v1::HierarchyStep* first = hierarchy.add_steps();
+  first->set_situation("Say hello to a cashier");
+  first->set_expected_suds(20);
+  first->set_prescription("5 interactions over the week");
+  v1::HierarchyStep* second = hierarchy.add_steps();
+  second->set_situation("Ask one question in the standup");
+  second->set_expected_suds(55);
+  hierarchy.mutable_policy()->set_mode(v1::ProgressionPolicy::MODE_HABITUATION);
+  *hierarchy.mutable_create_time() = At(create_seconds);
+  *hierarchy.mutable_update_time() = At(create_seconds);
+  hierarchy.set_etag("etag-1");
+  hierarchy.set_created_by("therapist-1");
+  return hierarchy;
+}
+
 AuditRecord MakeAudit(const std::string& action, const std::string& resource) {
   return AuditRecord{
       .actor = "therapist-1",
@@ -104,6 +125,12 @@ Mutation Inserting(const v1::Completion& completion) {
   return Mutation{
       .completion = Put<v1::Completion>{.mode = WriteMode::kInsert, .resource = completion},
       .audit = MakeAudit("CreateCompletion", completion.name())};
+}
+
+Mutation Inserting(const v1::Hierarchy& hierarchy) {
+  return Mutation{
+      .hierarchy = Put<v1::Hierarchy>{.mode = WriteMode::kInsert, .resource = hierarchy},
+      .audit = MakeAudit("CreateHierarchy", hierarchy.name())};
 }
 
 template <typename Resource>
@@ -199,6 +226,10 @@ TEST_P(StoreContractTest, GetOfMissingResourceIsNullopt) {
       store().GetCompletion("practices/p1/clients/c1/assignments/a1/completions/no");
   ASSERT_TRUE(completion.ok()) << completion.status();
   EXPECT_FALSE(completion->has_value());
+  absl::StatusOr<std::optional<v1::Hierarchy>> hierarchy =
+      store().GetHierarchy("practices/p1/clients/c1/hierarchies/no");
+  ASSERT_TRUE(hierarchy.ok()) << hierarchy.status();
+  EXPECT_FALSE(hierarchy->has_value());
 }
 
 TEST_P(StoreContractTest, InsertOfExistingNameIsAlreadyExists) {
@@ -653,6 +684,256 @@ TEST_P(StoreContractTest, ListCompletionsPagesWithinAWindow) {
   EXPECT_EQ(pages, 3);
 }
 
+// ---- Hierarchies. ----
+
+TEST_P(StoreContractTest, InsertedHierarchyReadsBackEqual) {
+  v1::Hierarchy hierarchy = MakeHierarchy("practices/p1/clients/c1/hierarchies/h1", 1'700'000'000);
+  hierarchy.set_current_step(1);
+  v1::ProgressionDecision* decision = hierarchy.add_decisions();
+  decision->set_kind(v1::ProgressionDecision::KIND_ADVANCE);
+  decision->set_from_step(0);
+  decision->set_to_step(1);
+  decision->set_reason("Peak-to-end drop of 60% twice");
+  decision->set_decided_by("therapist-1");
+  *decision->mutable_decide_time() = At(1'700'100'000, 250'000);
+  *hierarchy.mutable_update_time() = At(1'700'100'000, 250'000);
+
+  ExpectCommitted(store(), Inserting(hierarchy));
+
+  absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, hierarchy)) << (*stored)->DebugString();
+}
+
+TEST_P(StoreContractTest, InsertOfExistingHierarchyNameIsAlreadyExists) {
+  const std::string name = "practices/p1/clients/c1/hierarchies/h1";
+  ExpectCommitted(store(), Inserting(MakeHierarchy(name, 1'700'000'000)));
+  v1::Hierarchy second = MakeHierarchy(name, 1'700'000'500);
+  second.set_target("Someone else's fear");
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(second));
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(name);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->target(), "Speaking up in meetings");
+  EXPECT_EQ(AllAudit(store()).size(), 1u);
+}
+
+TEST_P(StoreContractTest, UpdateHierarchyWithCurrentEtagReplacesIt) {
+  const v1::Hierarchy original =
+      MakeHierarchy("practices/p1/clients/c1/hierarchies/h1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(original));
+  v1::Hierarchy advanced = original;
+  advanced.set_current_step(1);
+  advanced.set_etag("etag-2");
+
+  ExpectCommitted(store(), Mutation{.hierarchy = Updating(advanced, "etag-1"),
+                                    .audit = MakeAudit("AdvanceHierarchy", advanced.name())});
+
+  absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(advanced.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, advanced));
+}
+
+TEST_P(StoreContractTest, UpdateHierarchyWithStaleEtagIsAborted) {
+  const v1::Hierarchy original =
+      MakeHierarchy("practices/p1/clients/c1/hierarchies/h1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(original));
+  v1::Hierarchy advanced = original;
+  advanced.set_current_step(1);
+  advanced.set_etag("etag-3");
+
+  absl::StatusOr<CommitOutcome> outcome =
+      store().Commit(Mutation{.hierarchy = Updating(advanced, "etag-0"),
+                              .audit = MakeAudit("AdvanceHierarchy", advanced.name())});
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(original.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, original));
+  EXPECT_EQ(AllAudit(store()).size(), 1u);
+}
+
+TEST_P(StoreContractTest, UpdateOfMissingHierarchyIsNotFound) {
+  const v1::Hierarchy hierarchy =
+      MakeHierarchy("practices/p1/clients/c1/hierarchies/h1", 1'700'000'000);
+
+  absl::StatusOr<CommitOutcome> outcome =
+      store().Commit(Mutation{.hierarchy = Updating(hierarchy, "etag-1"),
+                              .audit = MakeAudit("AdvanceHierarchy", hierarchy.name())});
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, MalformedHierarchyNameIsInvalidArgument) {
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(
+      Inserting(MakeHierarchy("practices/p1/clients/c1/assignments/h1", 1'700'000'000)));
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("hierarchies"));
+  EXPECT_THAT(AllAudit(store()), IsEmpty());
+}
+
+TEST_P(StoreContractTest, FailedCommitIncludingAHierarchyWritesNothing) {
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+  // A new hierarchy and an idempotency key, together with a client update that must fail.
+  const v1::Hierarchy hierarchy =
+      MakeHierarchy("practices/p1/clients/c1/hierarchies/h1", 1'700'000'000);
+  v1::Client changed = MakeClient("practices/p1/clients/c1");
+  changed.set_display_name("Samantha");
+  changed.set_etag("etag-2");
+  const Mutation mutation{
+      .client = Updating(changed, "etag-stale"),
+      .hierarchy = Put<v1::Hierarchy>{.mode = WriteMode::kInsert, .resource = hierarchy},
+      .idempotency =
+          IdempotencyKey{.actor = "therapist-1", .method = "CreateHierarchy", .request_id = "r-1"},
+      .idempotent_result = hierarchy.name(),
+      .audit = MakeAudit("CreateHierarchy", hierarchy.name()),
+  };
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->has_value());
+  absl::StatusOr<Page<v1::Hierarchy>> listed =
+      store().ListHierarchies({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->items, IsEmpty());
+  absl::StatusOr<std::optional<std::string>> key =
+      store().FindIdempotentResult(*mutation.idempotency);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_FALSE(key->has_value());
+  std::vector<AuditRecord> audit = AllAudit(store());
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "CreateClient");
+}
+
+TEST_P(StoreContractTest, CommitOfAnAssignmentAndAHierarchyIsAtomic) {
+  const std::string c1 = "practices/p1/clients/c1";
+  const v1::Assignment practice = MakeAssignment(c1 + "/assignments/a1", 1'700'000'000);
+  const v1::Hierarchy hierarchy = MakeHierarchy(c1 + "/hierarchies/h1", 1'700'000'000);
+  ExpectCommitted(
+      store(),
+      Mutation{.assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert, .resource = practice},
+               .hierarchy = Put<v1::Hierarchy>{.mode = WriteMode::kInsert, .resource = hierarchy},
+               .audit = MakeAudit("CreateHierarchy", hierarchy.name())});
+  // The next step's practice, written with a hierarchy update whose etag is stale: the
+  // assignment must not land without the hierarchy change.
+  const v1::Assignment next_practice = MakeAssignment(c1 + "/assignments/a2", 1'700'000'100);
+  v1::Hierarchy advanced = hierarchy;
+  advanced.set_current_step(1);
+  advanced.set_etag("etag-3");
+
+  absl::StatusOr<CommitOutcome> stale = store().Commit(Mutation{
+      .assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert, .resource = next_practice},
+      .hierarchy = Updating(advanced, "etag-0"),
+      .audit = MakeAudit("AdvanceHierarchy", advanced.name())});
+
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Assignment>> first = store().GetAssignment(practice.name());
+  absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
+  absl::StatusOr<std::optional<v1::Assignment>> second =
+      store().GetAssignment(next_practice.name());
+  ASSERT_TRUE(first.ok() && stored.ok() && second.ok());
+  EXPECT_TRUE(first->has_value());
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, hierarchy));
+  EXPECT_FALSE(second->has_value());
+  std::vector<AuditRecord> audit = AllAudit(store());
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "CreateHierarchy");
+
+  // With the current etag both land together.
+  ExpectCommitted(store(), Mutation{.assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert,
+                                                                      .resource = next_practice},
+                                    .hierarchy = Updating(advanced, "etag-1"),
+                                    .audit = MakeAudit("AdvanceHierarchy", advanced.name())});
+
+  absl::StatusOr<std::optional<v1::Assignment>> landed =
+      store().GetAssignment(next_practice.name());
+  absl::StatusOr<std::optional<v1::Hierarchy>> moved = store().GetHierarchy(hierarchy.name());
+  ASSERT_TRUE(landed.ok() && moved.ok());
+  EXPECT_TRUE(landed->has_value());
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_EQ((*moved)->current_step(), 1);
+  EXPECT_EQ(AllAudit(store()).size(), 2u);
+}
+
+TEST_P(StoreContractTest, ListHierarchiesIsNewestFirstOfOneClientOnly) {
+  const std::string c1 = "practices/p1/clients/c1";
+  ExpectCommitted(store(), Inserting(MakeHierarchy(c1 + "/hierarchies/old", 1'700'000'000)));
+  ExpectCommitted(store(), Inserting(MakeHierarchy(c1 + "/hierarchies/new", 1'700'000'500)));
+  ExpectCommitted(store(), Inserting(MakeHierarchy(c1 + "/hierarchies/tie-a", 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeHierarchy(c1 + "/hierarchies/tie-b", 1'700'000'200)));
+  // Other clients' hierarchies, including a client id that starts with "c1" and the same client
+  // id in another practice.
+  for (const char* other :
+       {"practices/p1/clients/c2/hierarchies/h1", "practices/p1/clients/c10/hierarchies/h1",
+        "practices/p2/clients/c1/hierarchies/h1"}) {
+    ExpectCommitted(store(), Inserting(MakeHierarchy(other, 1'700'000'300)));
+  }
+  // An assignment of the same client is not a hierarchy.
+  ExpectCommitted(store(), Inserting(MakeAssignment(c1 + "/assignments/a1", 1'700'000'400)));
+
+  absl::StatusOr<Page<v1::Hierarchy>> page = store().ListHierarchies({.client_name = c1});
+
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(NamesOf(page->items),
+              ElementsAre(c1 + "/hierarchies/new", c1 + "/hierarchies/tie-b",
+                          c1 + "/hierarchies/tie-a", c1 + "/hierarchies/old"));
+  EXPECT_EQ(page->next_page_token, "");
+}
+
+TEST_P(StoreContractTest, ListHierarchiesPagesWithoutDuplicatesOrGaps) {
+  const std::string c1 = "practices/p1/clients/c1";
+  std::vector<std::string> expected;
+  // 12 hierarchies, three per creation second: pages of 5 cut inside runs of equal times.
+  for (int second = 3; second >= 0; --second) {
+    for (int i = 2; i >= 0; --i) {
+      const std::string name = absl::StrCat(c1, "/hierarchies/h", second, "-", i);
+      ExpectCommitted(store(), Inserting(MakeHierarchy(name, 1'700'000'000 + second)));
+      expected.push_back(name);
+      ExpectCommitted(store(), Inserting(MakeHierarchy(
+                                   absl::StrCat("practices/p1/clients/c2/hierarchies/h", second,
+                                                "-", i),
+                                   1'700'000'000 + second)));
+    }
+  }
+  const std::function<absl::StatusOr<Page<v1::Hierarchy>>(const HierarchyQuery&)> list =
+      [&](const HierarchyQuery& query) { return store().ListHierarchies(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(HierarchyQuery{.client_name = c1}, 5, list, &pages), expected);
+  EXPECT_EQ(pages, 3);
+  // A page that ends exactly at the last item says there is no next page.
+  EXPECT_EQ(NamesOfAllPages(HierarchyQuery{.client_name = c1}, 6, list, &pages), expected);
+  EXPECT_EQ(pages, 2);
+}
+
+TEST_P(StoreContractTest, PageTokenOfListAssignmentsIsRefusedByListHierarchies) {
+  const std::string c1 = "practices/p1/clients/c1";
+  for (int i = 0; i < 2; ++i) {
+    ExpectCommitted(store(), Inserting(MakeAssignment(absl::StrCat(c1, "/assignments/a", i),
+                                                      1'700'000'000)));
+    ExpectCommitted(store(), Inserting(MakeHierarchy(absl::StrCat(c1, "/hierarchies/h", i),
+                                                     1'700'000'000)));
+  }
+  absl::StatusOr<Page<v1::Assignment>> assignments =
+      store().ListAssignments({.client_name = c1, .page = {.page_size = 1}});
+  ASSERT_TRUE(assignments.ok()) << assignments.status();
+  ASSERT_NE(assignments->next_page_token, "");
+
+  absl::StatusOr<Page<v1::Hierarchy>> hierarchies = store().ListHierarchies(
+      {.client_name = c1, .page = {.page_size = 1, .page_token = assignments->next_page_token}});
+
+  EXPECT_EQ(hierarchies.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(hierarchies.status().message(), HasSubstr("page_token"));
+}
+
 // ---- Page tokens. ----
 
 TEST_P(StoreContractTest, UnreadablePageTokenIsInvalidArgumentNamingPageToken) {
@@ -664,9 +945,11 @@ TEST_P(StoreContractTest, UnreadablePageTokenIsInvalidArgumentNamingPageToken) {
       store().ListAssignments({.client_name = "practices/p1/clients/c1", .page = bad});
   absl::StatusOr<Page<v1::Completion>> completions =
       store().ListCompletions({.client_name = "practices/p1/clients/c1", .page = bad});
+  absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
+      store().ListHierarchies({.client_name = "practices/p1/clients/c1", .page = bad});
 
   for (const absl::Status& status :
-       {clients.status(), assignments.status(), completions.status()}) {
+       {clients.status(), assignments.status(), completions.status(), hierarchies.status()}) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(status.message(), HasSubstr("page_token"));
   }

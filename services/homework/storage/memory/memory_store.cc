@@ -116,6 +116,11 @@ absl::StatusOr<std::optional<v1::Completion>> MemoryStore::GetCompletion(absl::s
   return Find<StoredCompletion, v1::Completion>(completions_, name);
 }
 
+absl::StatusOr<std::optional<v1::Hierarchy>> MemoryStore::GetHierarchy(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredHierarchy, v1::Hierarchy>(hierarchies_, name);
+}
+
 absl::StatusOr<Page<v1::Client>> MemoryStore::ListClients(const ClientQuery& query) {
   absl::MutexLock lock(&mu_);
   std::vector<Candidate<v1::Client>> candidates;
@@ -168,6 +173,18 @@ absl::StatusOr<Page<v1::Completion>> MemoryStore::ListCompletions(const Completi
                                   QueryFingerprint(query));
 }
 
+absl::StatusOr<Page<v1::Hierarchy>> MemoryStore::ListHierarchies(const HierarchyQuery& query) {
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::Hierarchy>> candidates;
+  for (const auto& [name, stored] : hierarchies_) {
+    if (stored.row.client_name != query.client_name) continue;
+    candidates.push_back({.key = {.time_micros = stored.row.create_micros, .name = name},
+                          .resource = &stored.resource});
+  }
+  return TakePage<v1::Hierarchy>(std::move(candidates), NewerFirst, query.page,
+                                 QueryFingerprint(query));
+}
+
 absl::StatusOr<std::optional<std::string>> MemoryStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&mu_);
@@ -181,6 +198,7 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
   std::optional<ClientRow> client_row;
   std::optional<AssignmentRow> assignment_row;
   std::optional<CompletionRow> completion_row;
+  std::optional<HierarchyRow> hierarchy_row;
   if (mutation.client.has_value()) {
     absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
     if (!row.ok()) return row.status();
@@ -195,6 +213,11 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
     absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
     if (!row.ok()) return row.status();
     completion_row = *std::move(row);
+  }
+  if (mutation.hierarchy.has_value()) {
+    absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
+    if (!row.ok()) return row.status();
+    hierarchy_row = *std::move(row);
   }
 
   absl::MutexLock lock(&mu_);
@@ -223,6 +246,12 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
       return status;
     }
   }
+  if (mutation.hierarchy.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.hierarchy, hierarchies_, "hierarchy");
+        !status.ok()) {
+      return status;
+    }
+  }
 
   if (mutation.client.has_value()) {
     clients_.insert_or_assign(mutation.client->resource.name(),
@@ -235,6 +264,10 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
   if (mutation.completion.has_value()) {
     completions_.insert_or_assign(mutation.completion->resource.name(),
                                   StoredCompletion{mutation.completion->resource, *completion_row});
+  }
+  if (mutation.hierarchy.has_value()) {
+    hierarchies_.insert_or_assign(mutation.hierarchy->resource.name(),
+                                  StoredHierarchy{mutation.hierarchy->resource, *hierarchy_row});
   }
   if (key.has_value()) idempotent_results_.emplace(*std::move(key), mutation.idempotent_result);
   audit_log_.push_back(AsStored(mutation.audit));

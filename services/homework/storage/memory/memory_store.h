@@ -30,10 +30,12 @@ class MemoryStore final : public Store {
   absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) override;
 
   absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
   absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
   absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
+  absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
 
   absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
       const IdempotencyKey& key) override;
@@ -55,12 +57,14 @@ class MemoryStore final : public Store {
   using StoredClient = Stored<v1::Client, ClientRow>;
   using StoredAssignment = Stored<v1::Assignment, AssignmentRow>;
   using StoredCompletion = Stored<v1::Completion, CompletionRow>;
+  using StoredHierarchy = Stored<v1::Hierarchy, HierarchyRow>;
   using IdempotencyTuple = std::tuple<std::string, std::string, std::string>;
 
   absl::Mutex mu_;
   std::map<std::string, StoredClient, std::less<>> clients_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredAssignment, std::less<>> assignments_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredCompletion, std::less<>> completions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredHierarchy, std::less<>> hierarchies_ ABSL_GUARDED_BY(mu_);
   std::map<IdempotencyTuple, std::string> idempotent_results_ ABSL_GUARDED_BY(mu_);
   std::vector<AuditRecord> audit_log_ ABSL_GUARDED_BY(mu_);
 };

@@ -130,6 +130,27 @@ constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"s
   LIMIT :limit
 )sql"};
 
+constexpr Sql kSelectHierarchy{"read hierarchy",
+                               "SELECT data FROM hierarchies WHERE name = :name"};
+constexpr Sql kHierarchyExists{"find hierarchy", "SELECT 1 FROM hierarchies WHERE name = :name"};
+constexpr Sql kInsertHierarchy{"insert hierarchy", R"sql(
+  INSERT INTO hierarchies (name, client_name, create_time, etag, data)
+  VALUES (:name, :client_name, :create_time, :etag, :data)
+)sql"};
+constexpr Sql kUpdateHierarchy{"update hierarchy", R"sql(
+  UPDATE hierarchies
+  SET client_name = :client_name, create_time = :create_time, etag = :etag, data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+// Newest first from the cursor as in kListAssignments.
+constexpr Sql kListHierarchies{"list hierarchies", R"sql(
+  SELECT data, create_time FROM hierarchies
+  WHERE client_name = :client_name
+    AND (create_time, name) < (:after_time, :after_name)
+  ORDER BY create_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+
 constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
   SELECT result_name FROM idempotency_keys
   WHERE actor = :actor AND method = :method AND request_id = :request_id
@@ -171,6 +192,8 @@ constexpr TableSql kAssignmentSql{"assignment", kSelectAssignment, kAssignmentEx
                                   kInsertAssignment, kUpdateAssignment};
 constexpr TableSql kCompletionSql{"completion", kSelectCompletion, kCompletionExists,
                                   kInsertCompletion, kUpdateCompletion};
+constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists,
+                                 kInsertHierarchy, kUpdateHierarchy};
 
 // ---- Conversions between rows and values. ----
 
@@ -401,6 +424,11 @@ absl::StatusOr<std::optional<v1::Completion>> SqliteStore::GetCompletion(absl::s
   return ReadResource<v1::Completion>(*reader_, kCompletionSql, name);
 }
 
+absl::StatusOr<std::optional<v1::Hierarchy>> SqliteStore::GetHierarchy(absl::string_view name) {
+  absl::MutexLock lock(&read_mu_);
+  return ReadResource<v1::Hierarchy>(*reader_, kHierarchySql, name);
+}
+
 absl::StatusOr<Page<v1::Client>> SqliteStore::ListClients(const ClientQuery& query) {
   const uint64_t fingerprint = QueryFingerprint(query);
   absl::StatusOr<std::optional<PageCursor>> after =
@@ -457,6 +485,20 @@ absl::StatusOr<Page<v1::Completion>> SqliteStore::ListCompletions(const Completi
                                   /*has_time_column=*/true, fingerprint);
 }
 
+absl::StatusOr<Page<v1::Hierarchy>> SqliteStore::ListHierarchies(const HierarchyQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list = reader_->Prepare(kListHierarchies);
+  if (!list.ok()) return list.status();
+  list->BindText(":client_name", query.client_name);
+  BindNewestFirstCursor(*list, *after);
+  return ReadPage<v1::Hierarchy>(*list, kHierarchySql.kind, query.page.page_size,
+                                 /*has_time_column=*/true, fingerprint);
+}
+
 absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&read_mu_);
@@ -476,6 +518,7 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   std::optional<ClientRow> client_row;
   std::optional<AssignmentRow> assignment_row;
   std::optional<CompletionRow> completion_row;
+  std::optional<HierarchyRow> hierarchy_row;
   if (mutation.client.has_value()) {
     absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
     if (!row.ok()) return row.status();
@@ -490,6 +533,11 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
     absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
     if (!row.ok()) return row.status();
     completion_row = *std::move(row);
+  }
+  if (mutation.hierarchy.has_value()) {
+    absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
+    if (!row.ok()) return row.status();
+    hierarchy_row = *std::move(row);
   }
 
   absl::MutexLock lock(&write_mu_);
@@ -535,6 +583,14 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
           statement.BindText(":client_name", completion_row->client_name)
               .BindText(":assignment_name", completion_row->assignment_name)
               .BindInt64(":occur_time", completion_row->occur_micros);
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.hierarchy.has_value()) {
+    absl::Status status =
+        WritePut(db, kHierarchySql, *mutation.hierarchy, [&](Statement& statement) {
+          statement.BindText(":client_name", hierarchy_row->client_name)
+              .BindInt64(":create_time", hierarchy_row->create_micros);
         });
     if (!status.ok()) return status;
   }

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/homework/storage/sqlite/connection.h"
 #include "services/homework/storage/sqlite/migrations.h"
 #include "services/homework/storage/store_contract_test.h"
 
@@ -129,6 +130,55 @@ Mutation InsertingClient(const v1::Client& client) {
   };
 }
 
+v1::Assignment MakeAssignment(const std::string& name) {
+  v1::Assignment assignment;
+  assignment.set_name(name);
+  assignment.set_title("Catch the thought");
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  assignment.mutable_create_time()->set_seconds(1'700'000'100);
+  assignment.set_etag("etag-1");
+  return assignment;
+}
+
+// Rows as the schema of version 1 stores them, written without the store (which would migrate).
+constexpr sqlite::Sql kInsertVersion1Client{"insert version 1 client", R"sql(
+  INSERT INTO clients (name, practice_name, create_time, etag, data)
+  VALUES (:name, :practice_name, :create_time, :etag, :data)
+)sql"};
+constexpr sqlite::Sql kInsertVersion1Assignment{"insert version 1 assignment", R"sql(
+  INSERT INTO assignments (name, client_name, state, create_time, etag, data)
+  VALUES (:name, :client_name, :state, :create_time, :etag, :data)
+)sql"};
+
+// Creates a database at schema version 1 (only the first migration applied) holding `client`
+// and `assignment`, as a binary of that version would have left it.
+void CreateVersion1Database(const std::string& path, const v1::Client& client,
+                            const v1::Assignment& assignment) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(path, absl::Seconds(5));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations().first(1)).ok());
+  {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Client);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    insert->BindText(":name", client.name())
+        .BindText(":practice_name", "practices/p1")
+        .BindInt64(":create_time", client.create_time().seconds() * 1'000'000)
+        .BindText(":etag", client.etag())
+        .BindBlob(":data", client.SerializeAsString());
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Assignment);
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  insert->BindText(":name", assignment.name())
+      .BindText(":client_name", "practices/p1/clients/c1")
+      .BindInt64(":state", assignment.state())
+      .BindInt64(":create_time", assignment.create_time().seconds() * 1'000'000)
+      .BindText(":etag", assignment.etag())
+      .BindBlob(":data", assignment.SerializeAsString());
+  ASSERT_TRUE(insert->Run().ok());
+}
+
 class SqliteStoreTest : public testing::Test {
  protected:
   const std::string path_ = NewDatabasePath();
@@ -182,6 +232,56 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedAndReopeningAppliesNone) {
   absl::StatusOr<SqliteSettings> settings = reopened->Settings();
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(settings->schema_version, latest);
+}
+
+TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion1IsUpgradedOnOpenAndKeepsItsData) {
+  ASSERT_GE(EmbeddedMigrations().size(), 2u);
+  ASSERT_EQ(EmbeddedMigrations()[1].version, 2);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  const v1::Assignment assignment = MakeAssignment("practices/p1/clients/c1/assignments/a1");
+  ASSERT_NO_FATAL_FAILURE(CreateVersion1Database(path_, client, assignment));
+  RawDatabase raw(path_);
+  ASSERT_EQ(raw.QueryText("SELECT max(version) FROM schema_migrations"), "1");
+  ASSERT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = 'hierarchies'"), "0");
+  const std::string version1_applied_at =
+      raw.QueryText("SELECT applied_at FROM schema_migrations WHERE version = 1");
+
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<SqliteSettings> settings = store->Settings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->schema_version, EmbeddedMigrations().back().version);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations WHERE version = 2"), "1");
+  EXPECT_EQ(raw.QueryText("SELECT applied_at FROM schema_migrations WHERE version = 1"),
+            version1_applied_at);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema "
+                          "WHERE name IN ('hierarchies', 'hierarchies_by_client')"),
+            "2");
+  // The data of version 1 reads back unchanged.
+  absl::StatusOr<std::optional<v1::Client>> stored_client = store->GetClient(client.name());
+  ASSERT_TRUE(stored_client.ok() && stored_client->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored_client, client));
+  absl::StatusOr<Page<v1::Assignment>> assignments =
+      store->ListAssignments({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(assignments.ok()) << assignments.status();
+  ASSERT_EQ(assignments->items.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(assignments->items[0], assignment));
+  // And the new table takes hierarchies.
+  v1::Hierarchy hierarchy;
+  hierarchy.set_name("practices/p1/clients/c1/hierarchies/h1");
+  hierarchy.set_target("Speaking up in meetings");
+  hierarchy.mutable_create_time()->set_seconds(1'700'000'200);
+  hierarchy.set_etag("etag-1");
+  Mutation create{.hierarchy = Put<v1::Hierarchy>{.resource = hierarchy}};
+  create.audit.resource = hierarchy.name();
+  absl::StatusOr<CommitOutcome> outcome = store->Commit(create);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
+      store->ListHierarchies({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
+  ASSERT_EQ(hierarchies->items.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
 }
 
 TEST_F(SqliteStoreTest, DatabaseOfANewerSchemaIsFailedPrecondition) {
