@@ -50,6 +50,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 void Server::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
+  // Open event streams would otherwise hold the shutdown for the whole grace period.
+  if (homework_ != nullptr) homework_->StopWatching();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     grpc_server_->Shutdown(std::chrono::system_clock::now() +

@@ -21,6 +21,10 @@ absl::string_view Verb(Action action) {
       return "record completions for";
     case Action::kReviewCompletion:
       return "review completions of";
+    case Action::kDecideProgression:
+      return "move the exposure hierarchies of";
+    case Action::kReadLibrary:
+      return "read the template library of";
   }
   return "act on";
 }
@@ -45,7 +49,10 @@ bool RoleMay(Role role, Action action) {
     case Action::kRecordCompletion:
       return role == Role::kClient || role == Role::kService;
     case Action::kReviewCompletion:
+    case Action::kDecideProgression:
       return role == Role::kTherapist;
+    case Action::kReadLibrary:
+      return true;
   }
   return false;
 }

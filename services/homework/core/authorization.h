@@ -17,6 +17,8 @@ enum class Action {
   kWriteAssignment,   // create, update, activate, cancel or complete an assignment
   kRecordCompletion,  // record a completion
   kReviewCompletion,  // review a completion
+  kDecideProgression, // advance or step back on an exposure hierarchy
+  kReadLibrary,       // read the practice's template library
 };
 
 // The first half of an authorisation decision, made from the caller and the target's name alone,

@@ -9,17 +9,17 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/homework/core/homework_internal.h"
+#include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/resource_names.h"
 #include "services/homework/core/review_summary.h"
 #include "services/homework/core/status_macros.h"
+#include "services/homework/core/templates.h"
 #include "services/homework/core/validation.h"
 
 namespace therapy::homework {
 namespace {
-
-using google::protobuf::FieldMask;
-using google::protobuf::util::FieldMaskUtil;
 
 std::string RandomId() {
   static constexpr absl::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -29,80 +29,11 @@ std::string RandomId() {
   return id;
 }
 
-// NOT_FOUND for a missing resource the caller may see.
-template <typename Resource>
-absl::StatusOr<Resource> Found(absl::StatusOr<std::optional<Resource>> found,
-                               absl::string_view what, absl::string_view name) {
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return absl::NotFoundError(absl::StrCat(what, " ", name, " not found"));
-  return *std::move(*found);
-}
-
-// The first result of an idempotent create, looked up by the name its key recorded.
-template <typename Resource>
-absl::StatusOr<Resource> Replayed(absl::StatusOr<std::optional<Resource>> found) {
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    return absl::InternalError("the result recorded for this request_id is missing");
-  }
-  return *std::move(*found);
-}
-
-// ABORTED when the caller read an older version than the stored one.
-absl::Status CheckEtag(absl::string_view field, absl::string_view requested,
-                       absl::string_view current) {
-  if (requested.empty() || requested == current) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat(field, " \"", requested.substr(0, 64),
-                                         "\" is stale: the resource changed since it was "
-                                         "read; read it again and retry"));
-}
-
-// Checks an update mask against the fields a method lets callers change.
-absl::Status CheckMask(const FieldMask& mask, const google::protobuf::Descriptor* descriptor,
-                       std::initializer_list<absl::string_view> allowed) {
-  if (mask.paths().empty()) {
-    return InvalidField("update_mask", absl::StrCat("required: name the fields to change, or *"));
-  }
-  if (mask.paths_size() == 1 && mask.paths(0) == "*") return absl::OkStatus();
-  for (const std::string& path : mask.paths()) {
-    const absl::string_view top = absl::string_view(path).substr(0, path.find('.'));
-    const bool known = std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
-                       FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
-    if (!known) {
-      std::string list;
-      for (absl::string_view field : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", field);
-      return InvalidField("update_mask", absl::StrCat("\"", path.substr(0, 100),
-                                                      "\" cannot be updated; updatable: ", list));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// Copies the masked fields of `from` into `to`; "*" copies the listed top-level fields.
-template <typename Message>
-void ApplyMask(const FieldMask& mask, std::initializer_list<absl::string_view> all,
-               const Message& from, Message& to) {
-  FieldMask effective = mask;
-  if (mask.paths_size() == 1 && mask.paths(0) == "*") {
-    effective.clear_paths();
-    for (absl::string_view field : all) effective.add_paths(std::string(field));
-  }
-  FieldMaskUtil::MergeOptions options;
-  options.set_replace_message_fields(true);
-  options.set_replace_repeated_fields(true);
-  FieldMaskUtil::MergeMessageTo(from, effective, options, &to);
-}
-
+// The fields UpdateClient and UpdateAssignment may change.
 constexpr std::initializer_list<absl::string_view> kClientMutable = {"display_name", "time_zone",
                                                                      "care_team"};
 constexpr std::initializer_list<absl::string_view> kAssignmentMutable = {
     "title", "exercise", "rationale", "phase", "schedule", "session_id"};
-
-std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
-                                     absl::string_view request_id) {
-  if (request_id.empty()) return std::nullopt;
-  return IdempotencyKey{caller.subject, std::string(method), std::string(request_id)};
-}
 
 }  // namespace
 
@@ -147,30 +78,6 @@ absl::Status Homework::AuthorizeClient(const Caller& caller, Action action,
   return decision;
 }
 
-template <typename Resource>
-absl::StatusOr<Resource> Homework::FinishWrite(const Caller& caller, absl::string_view method,
-                                               absl::string_view target,
-                                               absl::StatusOr<Written<Resource>> written) {
-  if (!written.ok()) {
-    Audit(caller, method, target, written.status()).IgnoreError();
-    return written.status();
-  }
-  if (written->replayed) {
-    RETURN_IF_ERROR(Audit(caller, method, written->resource.name(), absl::OkStatus()));
-  }
-  return std::move(written->resource);
-}
-
-template <typename Resource, typename Get>
-absl::StatusOr<std::optional<Resource>> Homework::FindReplay(
-    const std::optional<IdempotencyKey>& key, Get get) {
-  if (!key) return std::nullopt;
-  ASSIGN_OR_RETURN(std::optional<std::string> prior, store_.FindIdempotentResult(*key));
-  if (!prior) return std::nullopt;
-  ASSIGN_OR_RETURN(Resource first, Replayed(get(*prior)));
-  return std::optional<Resource>(std::move(first));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Clients
 
@@ -210,7 +117,7 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
                       .idempotency = key,
                       .idempotent_result = client.name(),
                       .audit = MakeAudit(caller, kMethod, client.name(), absl::OkStatus())};
-    absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
+    absl::StatusOr<CommitOutcome> outcome = Commit(mutation);
     if (absl::IsAlreadyExists(outcome.status())) {
       return absl::AlreadyExistsError(absl::StrCat("client ", client.name(), " already exists"));
     }
@@ -257,7 +164,7 @@ absl::StatusOr<v1::Client> Homework::UpdateClient(const Caller& caller,
     client.set_etag(NewId());
     Mutation mutation{.client = Put<v1::Client>{WriteMode::kUpdate, client, current.etag()},
                       .audit = MakeAudit(caller, kMethod, client.name(), absl::OkStatus())};
-    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    RETURN_IF_ERROR(Commit(mutation).status());
     return Written<v1::Client>{std::move(client), false};
   };
   return FinishWrite(caller, kMethod, patch.name(), update());
@@ -294,9 +201,16 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
     const Caller& caller, const v1::CreateAssignmentRequest& request) {
   constexpr absl::string_view kMethod = "CreateAssignment";
   ASSIGN_OR_RETURN(ClientName parent, ParseClientName("parent", request.parent()));
+  // A template is the base and the request's assignment is merged over it (templates.h); the
+  // library is built in, so this needs no lookup in the store and validation still comes first.
+  v1::Assignment proposed = request.assignment();
+  if (!request.template_().empty()) {
+    ASSIGN_OR_RETURN(proposed,
+                     AssignmentFromTemplate("template", request.template_(), request.assignment()));
+  }
   Violations violations;
   ValidateRequestId(request.request_id(), violations);
-  ValidateAssignment(request.assignment(), "assignment", violations);
+  ValidateAssignment(proposed, "assignment", violations);
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, parent, kMethod));
 
@@ -306,9 +220,10 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
     ASSIGN_OR_RETURN(std::optional<v1::Assignment> replay, FindReplay<v1::Assignment>(key, get));
     if (replay) return Written<v1::Assignment>{*std::move(replay), true};
     RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
+    RETURN_IF_ERROR(CheckExposureStep(proposed, parent));
 
     const absl::Time now = options_.now();
-    v1::Assignment assignment = request.assignment();
+    v1::Assignment assignment = std::move(proposed);
     assignment.set_name(AssignmentName{parent, NewId()}.Format());
     assignment.set_assigned_by(caller.subject);
     assignment.set_state(v1::Assignment::STATE_DRAFT);
@@ -320,10 +235,12 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
     assignment.set_etag(NewId());
 
     Mutation mutation{.assignment = Put<v1::Assignment>{WriteMode::kInsert, assignment, ""},
+                      .events = {MakeEvent(caller, v1::Event::TYPE_ASSIGNMENT_CREATED,
+                                           parent.Format(), assignment.name())},
                       .idempotency = key,
                       .idempotent_result = assignment.name(),
                       .audit = MakeAudit(caller, kMethod, assignment.name(), absl::OkStatus())};
-    ASSIGN_OR_RETURN(CommitOutcome outcome, store_.Commit(mutation));
+    ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
     if (outcome == CommitOutcome::kDuplicateRequest) {
       ASSIGN_OR_RETURN(replay, FindReplay<v1::Assignment>(key, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
@@ -403,12 +320,15 @@ absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
     Violations violations;
     ValidateAssignment(assignment, "assignment", violations);
     RETURN_IF_ERROR(violations.ToStatus());
+    RETURN_IF_ERROR(CheckExposureStep(assignment, name.client));
     *assignment.mutable_update_time() = ToProtoTime(options_.now());
     assignment.set_etag(NewId());
     Mutation mutation{
         .assignment = Put<v1::Assignment>{WriteMode::kUpdate, assignment, current.etag()},
+        .events = {MakeEvent(caller, v1::Event::TYPE_ASSIGNMENT_UPDATED, name.client.Format(),
+                             assignment.name())},
         .audit = MakeAudit(caller, kMethod, assignment.name(), absl::OkStatus())};
-    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    RETURN_IF_ERROR(Commit(mutation).status());
     return Written<v1::Assignment>{std::move(assignment), false};
   };
   return FinishWrite(caller, kMethod, patch.name(), update());
@@ -431,8 +351,10 @@ absl::StatusOr<v1::Assignment> Homework::Transition(
     assignment.set_etag(NewId());
     Mutation mutation{
         .assignment = Put<v1::Assignment>{WriteMode::kUpdate, assignment, current.etag()},
+        .events = {MakeEvent(caller, v1::Event::TYPE_ASSIGNMENT_UPDATED, name.client.Format(),
+                             assignment.name())},
         .audit = MakeAudit(caller, method, assignment.name(), absl::OkStatus())};
-    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    RETURN_IF_ERROR(Commit(mutation).status());
     return Written<v1::Assignment>{std::move(assignment), false};
   };
   return FinishWrite(caller, method, name_text, transition());
@@ -529,21 +451,32 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
     }
     const absl::Time now = options_.now();
     Violations content;
-    ValidateCompletion(request.completion(), assignment.exercise().kind(), now, "completion",
-                       content);
+    ValidateCompletion(request.completion(), assignment.exercise(), now, "completion", content);
     RETURN_IF_ERROR(content.ToStatus());
 
     v1::Completion completion = request.completion();
+    // The score is the service's, never the caller's: the output-only fields are overwritten.
+    if (completion.has_measure()) {
+      RETURN_IF_ERROR(ScoreMeasureResponse(assignment.exercise().outcome_measure().measure(),
+                                           *completion.mutable_measure()));
+    }
     completion.set_name(CompletionName{parent, NewId()}.Format());
     *completion.mutable_record_time() = ToProtoTime(now);
     completion.clear_review();
     completion.set_etag(NewId());
 
     Mutation mutation{.completion = Put<v1::Completion>{WriteMode::kInsert, completion, ""},
+                      .events = {MakeEvent(caller, v1::Event::TYPE_COMPLETION_RECORDED,
+                                           parent.client.Format(), completion.name())},
                       .idempotency = key,
                       .idempotent_result = completion.name(),
                       .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
-    ASSIGN_OR_RETURN(CommitOutcome outcome, store_.Commit(mutation));
+    // A risk answer reaches the care team at once, in the same commit as the answer.
+    if (completion.has_measure() && completion.measure().urgent()) {
+      mutation.events.push_back(MakeEvent(caller, v1::Event::TYPE_URGENT_FLAG_RAISED,
+                                          parent.client.Format(), completion.name()));
+    }
+    ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
     if (outcome == CommitOutcome::kDuplicateRequest) {
       ASSIGN_OR_RETURN(replay, FindReplay<v1::Completion>(key, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
@@ -619,8 +552,10 @@ absl::StatusOr<v1::Completion> Homework::ReviewCompletion(
     completion.set_etag(NewId());
     Mutation mutation{
         .completion = Put<v1::Completion>{WriteMode::kUpdate, completion, current.etag()},
+        .events = {MakeEvent(caller, v1::Event::TYPE_COMPLETION_REVIEWED,
+                             name.assignment.client.Format(), completion.name())},
         .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
-    RETURN_IF_ERROR(store_.Commit(mutation).status());
+    RETURN_IF_ERROR(Commit(mutation).status());
     return Written<v1::Completion>{std::move(completion), false};
   };
   return FinishWrite(caller, kMethod, request.name(), review());
@@ -666,7 +601,16 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
       std::move(page.items.begin(), page.items.end(), std::back_inserter(completions));
       period.page.page_token = page.next_page_token;
     } while (!period.page.page_token.empty());
-    return BuildReviewSummary(client, assignments, std::move(completions), since, now);
+
+    std::vector<v1::Hierarchy> hierarchies;
+    HierarchyQuery all_hierarchies{.client_name = request.client(), .page = {.page_size = 1000}};
+    do {
+      ASSIGN_OR_RETURN(Page<v1::Hierarchy> page, store_.ListHierarchies(all_hierarchies));
+      std::move(page.items.begin(), page.items.end(), std::back_inserter(hierarchies));
+      all_hierarchies.page.page_token = page.next_page_token;
+    } while (!all_hierarchies.page.page_token.empty());
+    return BuildReviewSummary(client, assignments, std::move(completions), since, now,
+                              hierarchies);
   };
   absl::StatusOr<v1::ReviewSummary> summary = summarise();
   RETURN_IF_ERROR(Audit(caller, kMethod, request.client(), summary.status()));

@@ -9,6 +9,8 @@
 #include "absl/time/time.h"
 #include "services/homework/core/authorization.h"
 #include "services/homework/core/caller.h"
+#include "services/homework/core/events.h"
+#include "services/homework/core/resource_names.h"
 #include "services/homework/storage/store.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
@@ -19,6 +21,9 @@ struct HomeworkOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
   // New resource ids and etags: unique, 1-63 characters of [a-z0-9].
   std::function<std::string()> new_id;  // empty: 20 random base-36 characters
+  // How often a watcher reads the event log when this process wrote nothing (events of other
+  // replicas are seen within this interval).
+  absl::Duration watch_poll_interval = absl::Milliseconds(250);
 };
 
 // The use cases of the homework service. Each one reads in the order a reviewer checks it:
@@ -77,6 +82,39 @@ class Homework {
   absl::StatusOr<v1::ReviewSummary> GetReviewSummary(const Caller& caller,
                                                      const v1::GetReviewSummaryRequest& request);
 
+  // Practices due in a window and not yet done, with reminder text (reminders.cc).
+  absl::StatusOr<v1::ListDueRemindersResponse> ListDueReminders(
+      const Caller& caller, const v1::ListDueRemindersRequest& request);
+
+  // Streams events to `sink` (events.cc), from after `request.after_cursor` or from now, until
+  // `sink` returns false, `cancelled` returns true, or StopWatching is called; then OK. Errors
+  // come before the first event: INVALID_ARGUMENT, PERMISSION_DENIED, UNAVAILABLE. Blocks the
+  // calling thread.
+  absl::Status WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
+                           const std::function<bool(const v1::Event&)>& sink,
+                           const std::function<bool()>& cancelled);
+
+  // Ends every WatchEvents for good: the server is shutting down.
+  void StopWatching();
+
+  // The template library (templates.cc).
+  absl::StatusOr<v1::ListTemplatesResponse> ListTemplates(const Caller& caller,
+                                                          const v1::ListTemplatesRequest& request);
+
+  // Exposure hierarchies (hierarchies.cc).
+  absl::StatusOr<v1::Hierarchy> CreateHierarchy(const Caller& caller,
+                                                const v1::CreateHierarchyRequest& request);
+  absl::StatusOr<v1::Hierarchy> GetHierarchy(const Caller& caller,
+                                             const v1::GetHierarchyRequest& request);
+  absl::StatusOr<v1::ListHierarchiesResponse> ListHierarchies(
+      const Caller& caller, const v1::ListHierarchiesRequest& request);
+  absl::StatusOr<v1::Hierarchy> UpdateHierarchy(const Caller& caller,
+                                                const v1::UpdateHierarchyRequest& request);
+  absl::StatusOr<v1::Hierarchy> AdvanceHierarchy(const Caller& caller,
+                                                 const v1::AdvanceHierarchyRequest& request);
+  absl::StatusOr<v1::Hierarchy> StepBackHierarchy(const Caller& caller,
+                                                  const v1::StepBackHierarchyRequest& request);
+
  private:
   // Both halves of authorisation for an action on one client; refusals are audited.
   absl::Status AuthorizeClient(const Caller& caller, Action action, const ClientName& target,
@@ -102,10 +140,24 @@ class Homework {
   template <typename Resource, typename Get>
   absl::StatusOr<std::optional<Resource>> FindReplay(const std::optional<IdempotencyKey>& key,
                                                      Get get);
+  // An exposure practice may point at a step of one of the same client's hierarchies:
+  // INVALID_ARGUMENT naming the field when it points elsewhere or past the last step, NOT_FOUND
+  // when the hierarchy does not exist.
+  absl::Status CheckExposureStep(const v1::Assignment& assignment, const ClientName& client);
+  // Moves a hierarchy's current step by `delta` (+1 or -1) and records the decision.
+  absl::StatusOr<v1::Hierarchy> MoveHierarchy(const Caller& caller, absl::string_view method,
+                                              absl::string_view name, absl::string_view etag,
+                                              absl::string_view reason, int delta);
+  // An event of this caller's write, to commit with it.
+  EventRecord MakeEvent(const Caller& caller, v1::Event::Type type, absl::string_view client,
+                        absl::string_view resource) const;
+  // Store::Commit, then wakes this process's watchers when events were appended.
+  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation);
   std::string NewId() const;
 
   Store& store_;
   HomeworkOptions options_;
+  EventSignal signal_;
 };
 
 }  // namespace therapy::homework

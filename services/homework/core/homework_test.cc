@@ -524,5 +524,88 @@ TEST_F(HomeworkTest, ReviewSummaryCoversTheActiveAssignmentsForTheCareTeamOnly) 
               ElementsAre("since_time"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Outcome measures
+
+v1::Assignment Phq9Assignment() {
+  v1::Assignment assignment;
+  assignment.set_title("Mood questionnaire (PHQ-9)");
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_OUTCOME_MEASURE);
+  assignment.mutable_exercise()->mutable_outcome_measure()->set_measure(v1::MEASURE_PHQ9);
+  auto* schedule = assignment.mutable_schedule();
+  schedule->set_target_count(1);
+  schedule->set_period(v1::Schedule::PERIOD_WEEK);
+  schedule->set_start_date("2026-11-23");
+  schedule->set_minimum_version("Answer the nine questions quickly");
+  return assignment;
+}
+
+v1::Completion Phq9Answers(std::vector<int> items) {
+  v1::Completion completion;
+  *completion.mutable_occur_time() = ToProtoTime(kNow - absl::Hours(1));
+  completion.set_occur_time_zone("Europe/Berlin");
+  completion.set_status(v1::Completion::STATUS_DONE);
+  for (int item : items) completion.mutable_measure()->add_item_scores(item);
+  return completion;
+}
+
+TEST_F(HomeworkTest, ClientCompletesAPhq9AndTheServiceScoresIt) {
+  CreateClient();
+  v1::Assignment phq9 = Activate(CreateAssignment(Phq9Assignment()));
+  v1::Completion answers = Phq9Answers({1, 2, 1, 2, 1, 1, 0, 0, 2});
+  // Output-only fields sent by the caller are overwritten by the service's score.
+  answers.mutable_measure()->set_total(0);
+  answers.mutable_measure()->set_loinc("made-up");
+  answers.mutable_measure()->set_urgent(false);
+  auto recorded = Record(phq9, answers);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+
+  v1::GetCompletionRequest get;
+  get.set_name(recorded->name());
+  auto stored = homework_.GetCompletion(Therapist(), get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const v1::MeasureResponse& measure = stored->measure();
+  EXPECT_EQ(measure.measure(), v1::MEASURE_PHQ9);
+  EXPECT_EQ(measure.total(), 10);
+  EXPECT_EQ(measure.severity(), v1::MeasureResponse::SEVERITY_MODERATE);
+  EXPECT_EQ(measure.loinc(), "44261-6");
+  EXPECT_TRUE(measure.urgent());
+  EXPECT_THAT(measure.item_scores(), ElementsAre(1, 2, 1, 2, 1, 1, 0, 0, 2));
+
+  v1::GetReviewSummaryRequest review;
+  review.set_client("practices/sunrise/clients/ana");
+  auto summary = homework_.GetReviewSummary(Therapist(), review);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->urgent_flags(), SizeIs(1));
+  EXPECT_EQ(summary->urgent_flags(0).completion(), recorded->name());
+}
+
+TEST_F(HomeworkTest, Phq9WithoutThoughtsOfSelfHarmIsNotUrgent) {
+  CreateClient();
+  v1::Assignment phq9 = Activate(CreateAssignment(Phq9Assignment()));
+  auto recorded = Record(phq9, Phq9Answers({0, 1, 0, 1, 0, 0, 0, 0, 0}));
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->measure().total(), 2);
+  EXPECT_EQ(recorded->measure().severity(), v1::MeasureResponse::SEVERITY_MINIMAL);
+  EXPECT_FALSE(recorded->measure().urgent());
+}
+
+TEST_F(HomeworkTest, Phq9WithEightAnswersIsInvalidAndNothingIsStored) {
+  CreateClient();
+  v1::Assignment phq9 = Activate(CreateAssignment(Phq9Assignment()));
+  absl::Status status = Record(phq9, Phq9Answers({1, 2, 1, 2, 1, 1, 0, 0})).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("completion.measure.item_scores"));
+  EXPECT_THAT(BadFields(status), ElementsAre("completion.measure.item_scores"));
+  EXPECT_THAT(BadFields(Record(phq9, Phq9Answers({1, 2, 1, 2, 1, 1, 0, 0, 4})).status()),
+              ElementsAre("completion.measure.item_scores[8]"));
+
+  v1::ListCompletionsRequest list;
+  list.set_parent(phq9.name());
+  auto listed = homework_.ListCompletions(Therapist(), list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->completions(), SizeIs(0));
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/exposure.h"
+#include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/status_macros.h"
 
@@ -78,12 +79,39 @@ std::optional<v1::SuggestedAdjustment> AdjustmentFor(const v1::Assignment& assig
   return adjustment;
 }
 
+// The SUDS ratings of `completions` (in their order), for a chart.
+void AddSudsSeries(const std::vector<v1::Completion>& completions,
+                   google::protobuf::RepeatedPtrField<v1::SudsPoint>& series) {
+  for (const v1::Completion& completion : completions) {
+    if (!completion.has_suds()) continue;
+    v1::SudsPoint* point = series.Add();
+    point->set_completion(completion.name());
+    *point->mutable_occur_time() = completion.occur_time();
+    if (completion.suds().has_before()) point->set_before(completion.suds().before());
+    if (completion.suds().has_peak()) point->set_peak(completion.suds().peak());
+    if (completion.suds().has_after()) point->set_after(completion.suds().after());
+  }
+}
+
+// A hierarchy's policy for the clinical rules; zero fields keep the clinical model's defaults.
+clinical::ProgressionPolicy PolicyOf(const v1::Hierarchy& hierarchy) {
+  const v1::ProgressionPolicy& stored = hierarchy.policy();
+  clinical::ProgressionPolicy policy;
+  if (stored.mode() == v1::ProgressionPolicy::MODE_EXPECTANCY) {
+    policy.mode = clinical::ProgressionPolicy::Mode::kExpectancy;
+  }
+  if (stored.drop_percent() > 0) policy.drop_percent = stored.drop_percent();
+  if (stored.start_at_or_below() > 0) policy.start_at_or_below = stored.start_at_or_below();
+  if (stored.overwhelm_peak() > 0) policy.overwhelm_peak = stored.overwhelm_peak();
+  return policy;
+}
+
 }  // namespace
 
-absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
-                                                     const std::vector<v1::Assignment>& assignments,
-                                                     std::vector<v1::Completion> completions,
-                                                     absl::Time since, absl::Time now) {
+absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
+    const v1::Client& client, const std::vector<v1::Assignment>& assignments,
+    std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
+    const std::vector<v1::Hierarchy>& hierarchies) {
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(client.time_zone(), &zone)) {
     return absl::InvalidArgumentError(
@@ -108,6 +136,24 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
     }
     const bool to_discuss = completion.has_thought_record() || completion.has_experiment();
     if (to_discuss && !completion.has_review()) *summary.add_to_discuss() = completion;
+    if (completion.has_measure()) {
+      const v1::MeasureResponse& measure = completion.measure();
+      v1::MeasurePoint* point = summary.add_measure_trend();
+      point->set_completion(completion.name());
+      point->set_measure(measure.measure());
+      *point->mutable_occur_time() = completion.occur_time();
+      point->set_total(measure.total());
+      point->set_severity(measure.severity());
+    }
+  }
+  // Urgent answers newest first, reviewed or not: a review of the homework does not settle a
+  // risk answer, and the therapist must never have to find one in a list.
+  for (auto it = completions.rbegin(); it != completions.rend(); ++it) {
+    if (!it->has_measure() || !it->measure().urgent()) continue;
+    v1::UrgentFlag* flag = summary.add_urgent_flags();
+    flag->set_completion(it->name());
+    *flag->mutable_occur_time() = it->occur_time();
+    flag->set_reason(UrgentReason(it->measure()));
   }
 
   for (const v1::Assignment& assignment : assignments) {
@@ -123,15 +169,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
       *review->add_recent_completions() = *it;
     }
     if (assignment.exercise().kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE) {
-      for (const v1::Completion& completion : own) {
-        if (!completion.has_suds()) continue;
-        v1::SudsPoint* point = review->add_suds_series();
-        point->set_completion(completion.name());
-        *point->mutable_occur_time() = completion.occur_time();
-        if (completion.suds().has_before()) point->set_before(completion.suds().before());
-        if (completion.suds().has_peak()) point->set_peak(completion.suds().peak());
-        if (completion.suds().has_after()) point->set_after(completion.suds().after());
-      }
+      AddSudsSeries(own, *review->mutable_suds_series());
       ASSIGN_OR_RETURN(clinical::Suggestion suggestion,
                        clinical::SuggestProgression(clinical::ProgressionPolicy{}, own));
       *review->mutable_progression() = ToProto(suggestion);
@@ -139,6 +177,28 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
     if (auto adjustment = AdjustmentFor(assignment, adherence)) {
       *summary.add_suggested_adjustments() = *std::move(adjustment);
     }
+  }
+
+  for (const v1::Hierarchy& hierarchy : hierarchies) {
+    // The current step's practice: completions of exposure assignments pointing at it.
+    std::vector<v1::Completion> step_practice;
+    for (const v1::Assignment& assignment : assignments) {
+      const auto& exposure = assignment.exercise().exposure_practice();
+      if (assignment.exercise().kind() != v1::EXERCISE_KIND_EXPOSURE_PRACTICE ||
+          exposure.hierarchy() != hierarchy.name() ||
+          exposure.hierarchy_step() != hierarchy.current_step()) {
+        continue;
+      }
+      const std::vector<v1::Completion>& own = by_assignment[assignment.name()];
+      step_practice.insert(step_practice.end(), own.begin(), own.end());
+    }
+    std::sort(step_practice.begin(), step_practice.end(), OlderFirst);
+    v1::HierarchyReview* review = summary.add_hierarchies();
+    *review->mutable_hierarchy() = hierarchy;
+    AddSudsSeries(step_practice, *review->mutable_current_step_series());
+    ASSIGN_OR_RETURN(clinical::Suggestion suggestion,
+                     clinical::SuggestProgression(PolicyOf(hierarchy), step_practice));
+    *review->mutable_suggestion() = ToProto(suggestion);
   }
   return summary;
 }

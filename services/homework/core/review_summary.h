@@ -8,6 +8,7 @@
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
+#include "therapy/homework/v1/hierarchy.pb.h"
 #include "therapy/homework/v1/review_summary.pb.h"
 
 namespace therapy::homework {
@@ -17,12 +18,17 @@ inline constexpr double kLowAdherence = 0.5;
 
 // Builds the review the therapist opens at the start of a session from already-loaded data:
 // `assignments` are the client's active assignments, `completions` every completion of the
-// client with occur_time in [since, now) (any order). Pure: no I/O. Errors: INVALID_ARGUMENT
-// when the client's time zone or a schedule cannot be used.
-absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(const v1::Client& client,
-                                                     const std::vector<v1::Assignment>& assignments,
-                                                     std::vector<v1::Completion> completions,
-                                                     absl::Time since, absl::Time now);
+// client with occur_time in [since, now) (any order). Outcome measures fill `measure_trend`
+// (oldest first) and, for answers scored urgent (PHQ-9 item 9 above zero), `urgent_flags`
+// (newest first, reviewed or not). Pure: no I/O. Errors: INVALID_ARGUMENT when the client's
+// time zone or a schedule cannot be used.
+// `hierarchies` are the client's exposure hierarchies: each is reviewed with the practice of its
+// current step (completions of active exposure assignments pointing at that step) and a
+// progression suggestion under its own policy.
+absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
+    const v1::Client& client, const std::vector<v1::Assignment>& assignments,
+    std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
+    const std::vector<v1::Hierarchy>& hierarchies = {});
 
 }  // namespace therapy::homework
 

@@ -2,12 +2,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 const absl::TimeZone kBerlin = [] {
@@ -126,6 +128,70 @@ TEST(ReviewSummaryTest, UnreviewedThoughtRecordsAreToDiscussAndMoodIsATrend) {
   EXPECT_EQ(summary->mood_trend(1).mood(), 6);
   EXPECT_EQ(summary->assignments(0).adherence().reviewed_count(), 1);
   EXPECT_DOUBLE_EQ(summary->assignments(0).adherence().mean_quality_rating(), 4.0);
+}
+
+v1::Assignment Measure(const std::string& id, v1::Measure measure) {
+  v1::Assignment assignment = Daily(id, v1::EXERCISE_KIND_OUTCOME_MEASURE);
+  assignment.mutable_exercise()->mutable_outcome_measure()->set_measure(measure);
+  assignment.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
+  return assignment;
+}
+
+// A measure completion as CreateCompletion stores it: answered, then scored.
+v1::Completion Answered(const v1::Assignment& assignment, int id, absl::CivilSecond local,
+                        std::vector<int> items) {
+  v1::Completion completion = Practice(assignment, id, local);
+  for (int item : items) completion.mutable_measure()->add_item_scores(item);
+  const absl::Status scored = ScoreMeasureResponse(
+      assignment.exercise().outcome_measure().measure(), *completion.mutable_measure());
+  EXPECT_TRUE(scored.ok()) << scored;
+  return completion;
+}
+
+TEST(ReviewSummaryTest, UrgentPhq9AnswersAreFlaggedNewestFirstEvenOnceReviewed) {
+  v1::Assignment phq9 = Measure("phq9", v1::MEASURE_PHQ9);
+  v1::Completion earlier =
+      Answered(phq9, 1, absl::CivilSecond(2026, 11, 20, 9, 0, 0), {1, 1, 1, 1, 0, 1, 0, 0, 1});
+  earlier.mutable_review()->set_quality_rating(3);
+  v1::Completion calm =
+      Answered(phq9, 2, absl::CivilSecond(2026, 11, 22, 9, 0, 0), {1, 0, 1, 0, 0, 0, 0, 0, 0});
+  v1::Completion latest =
+      Answered(phq9, 3, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 1, 1, 2, 1, 0, 2});
+  auto summary = BuildReviewSummary(Ana(), {phq9}, {calm, latest, earlier}, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->urgent_flags(), SizeIs(2));
+  const v1::UrgentFlag& first = summary->urgent_flags(0);
+  EXPECT_EQ(first.completion(), latest.name());
+  EXPECT_EQ(FromProtoTime(first.occur_time()), FromProtoTime(latest.occur_time()));
+  EXPECT_THAT(first.reason(), HasSubstr("PHQ-9 item 9"));
+  EXPECT_THAT(first.reason(), HasSubstr("answered 2 (\"More than half the days\")"));
+  EXPECT_EQ(summary->urgent_flags(1).completion(), earlier.name());
+  EXPECT_THAT(summary->urgent_flags(1).reason(), HasSubstr("answered 1 (\"Several days\")"));
+
+  ASSERT_THAT(summary->measure_trend(), SizeIs(3));
+  EXPECT_EQ(summary->measure_trend(0).total(), 6);
+  EXPECT_EQ(summary->measure_trend(2).total(), 13);
+  EXPECT_EQ(summary->measure_trend(2).severity(), v1::MeasureResponse::SEVERITY_MODERATE);
+}
+
+TEST(ReviewSummaryTest, Gad7TotalsFormATrendWithTheirBandsOldestFirst) {
+  v1::Assignment gad7 = Measure("gad7", v1::MEASURE_GAD7);
+  v1::Completion before =
+      Answered(gad7, 1, absl::CivilSecond(2026, 11, 20, 9, 0, 0), {3, 3, 3, 3, 2, 2, 1});
+  v1::Completion after =
+      Answered(gad7, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {1, 1, 1, 1, 1, 1, 0});
+  auto summary = BuildReviewSummary(Ana(), {gad7}, {after, before}, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->measure_trend(), SizeIs(2));
+  const v1::MeasurePoint& first = summary->measure_trend(0);
+  EXPECT_EQ(first.completion(), before.name());
+  EXPECT_EQ(first.measure(), v1::MEASURE_GAD7);
+  EXPECT_EQ(first.total(), 17);
+  EXPECT_EQ(first.severity(), v1::MeasureResponse::SEVERITY_SEVERE);
+  EXPECT_EQ(FromProtoTime(first.occur_time()), FromProtoTime(before.occur_time()));
+  EXPECT_EQ(summary->measure_trend(1).total(), 6);
+  EXPECT_EQ(summary->measure_trend(1).severity(), v1::MeasureResponse::SEVERITY_MILD);
+  EXPECT_THAT(summary->urgent_flags(), IsEmpty());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/homework/core/measure_scoring.h"
 
 namespace therapy::homework {
 namespace {
@@ -57,6 +58,8 @@ v1::Exercise::DetailsCase DetailsFor(v1::ExerciseKind kind) {
       return Exercise::kRelapsePrevention;
     case v1::EXERCISE_KIND_CUSTOM:
       return Exercise::kCustom;
+    case v1::EXERCISE_KIND_OUTCOME_MEASURE:
+      return Exercise::kOutcomeMeasure;
     default:
       return Exercise::DETAILS_NOT_SET;
   }
@@ -76,6 +79,8 @@ v1::Completion::RecordCase RecordFor(v1::ExerciseKind kind) {
       return Completion::kActivity;
     case v1::EXERCISE_KIND_SELF_CARE:
       return Completion::kSelfCare;
+    case v1::EXERCISE_KIND_OUTCOME_MEASURE:
+      return Completion::kMeasure;
     default:
       return Completion::RECORD_NOT_SET;
   }
@@ -163,6 +168,13 @@ void ValidateExerciseDetails(const v1::Exercise& exercise, absl::string_view pre
       v.Length(Path(Path(prefix, "custom"), "description"), exercise.custom().description(), 1,
                4000);
       break;
+    case v1::Exercise::kOutcomeMeasure:
+      if (MeasureItemCount(exercise.outcome_measure().measure()) == 0) {
+        v.Add(Path(Path(prefix, "outcome_measure"), "measure"),
+              absl::StrCat("required: MEASURE_PHQ9 or MEASURE_GAD7, got ",
+                           exercise.outcome_measure().measure()));
+      }
+      break;
     case v1::Exercise::DETAILS_NOT_SET:
       break;
   }
@@ -182,6 +194,11 @@ void ValidateExercise(const v1::Exercise& exercise, absl::string_view prefix, Vi
       exercise.details_case() != v1::Exercise::kExposurePractice) {
     v.Add(Path(prefix, "exposure_practice"),
           "required for EXERCISE_KIND_EXPOSURE_PRACTICE: name the situation to approach");
+  }
+  if (exercise.kind() == v1::EXERCISE_KIND_OUTCOME_MEASURE &&
+      exercise.details_case() != v1::Exercise::kOutcomeMeasure) {
+    v.Add(Path(prefix, "outcome_measure"),
+          "required for EXERCISE_KIND_OUTCOME_MEASURE: name the measure (PHQ-9 or GAD-7)");
   }
   if (exercise.details_case() != v1::Exercise::DETAILS_NOT_SET &&
       exercise.details_case() != DetailsFor(exercise.kind())) {
@@ -273,13 +290,38 @@ void ValidateExperiment(const v1::ExperimentRecord& r, absl::string_view p, Viol
   v.Length(Path(p, "learning"), r.learning(), 0, 2000);
 }
 
-void ValidateRecord(const v1::Completion& c, v1::ExerciseKind kind, absl::string_view prefix,
-                    Violations& v) {
+// The answers to an outcome measure: one per item of `measure`, each 0-3. The output-only
+// fields are not checked: CreateCompletion scores the answers and overwrites them.
+void ValidateMeasureResponse(const v1::MeasureResponse& r, v1::Measure measure,
+                             absl::string_view p, Violations& v) {
+  const int expected = MeasureItemCount(measure);
+  // An assignment without a known measure fails validation itself; scoring reports it.
+  if (expected == 0) return;
+  const std::string items = Path(p, "item_scores");
+  if (r.item_scores_size() != expected) {
+    v.Add(items, absl::StrCat(MeasureDisplayName(measure), " needs ", expected,
+                              " answers (one per item, each 0-3), got ", r.item_scores_size()));
+    return;
+  }
+  for (int i = 0; i < r.item_scores_size(); ++i) {
+    v.Range(absl::StrCat(items, "[", i, "]"), r.item_scores(i), 0, 3);
+  }
+}
+
+void ValidateRecord(const v1::Completion& c, const v1::Exercise& exercise,
+                    absl::string_view prefix, Violations& v) {
+  const v1::ExerciseKind kind = exercise.kind();
   const v1::Completion::RecordCase expected = RecordFor(kind);
   if (c.record_case() != v1::Completion::RECORD_NOT_SET && c.record_case() != expected) {
     v.Add(std::string(prefix),
           absl::StrCat("the record does not match the assignment's kind ",
                        v1::ExerciseKind_Name(kind)));
+    return;
+  }
+  // An outcome measure that was not skipped is its answers: without them there is nothing.
+  if (expected == v1::Completion::kMeasure && c.record_case() == v1::Completion::RECORD_NOT_SET) {
+    v.Add(Path(prefix, "measure"),
+          "required unless status is STATUS_SKIPPED: one answer 0-3 per item of the measure");
     return;
   }
   // A blank thought record or experiment is not a completion.
@@ -309,6 +351,10 @@ void ValidateRecord(const v1::Completion& c, v1::ExerciseKind kind, absl::string
     }
     case v1::Completion::kSelfCare:
       v.RangeReal(Path(Path(prefix, "self_care"), "amount"), c.self_care().amount(), 0.0, 1000.0);
+      break;
+    case v1::Completion::kMeasure:
+      ValidateMeasureResponse(c.measure(), exercise.outcome_measure().measure(),
+                              Path(prefix, "measure"), v);
       break;
     case v1::Completion::RECORD_NOT_SET:
       break;
@@ -433,7 +479,7 @@ void ValidateAssignment(const v1::Assignment& a, absl::string_view prefix, Viola
   v.Length(Path(prefix, "session_id"), a.session_id(), 0, 128);
 }
 
-void ValidateCompletion(const v1::Completion& c, v1::ExerciseKind kind, absl::Time now,
+void ValidateCompletion(const v1::Completion& c, const v1::Exercise& exercise, absl::Time now,
                         absl::string_view prefix, Violations& v) {
   const std::string occur = Path(prefix, "occur_time");
   if (!c.has_occur_time()) {
@@ -478,7 +524,12 @@ void ValidateCompletion(const v1::Completion& c, v1::ExerciseKind kind, absl::Ti
   if (c.has_mood()) v.Range(Path(prefix, "mood"), c.mood(), 0, 10);
   ValidateEmotions(c.emotions(), Path(prefix, "emotions"), v);
   if (c.has_engagement()) v.Range(Path(prefix, "engagement"), c.engagement(), 0, 10);
-  if (c.status() != v1::Completion::STATUS_SKIPPED) ValidateRecord(c, kind, prefix, v);
+  if (c.status() != v1::Completion::STATUS_SKIPPED) {
+    ValidateRecord(c, exercise, prefix, v);
+  } else if (c.has_measure()) {
+    // A skipped measure has no answers; storing some would put a score in the trend.
+    v.Add(Path(prefix, "measure"), "must be empty when status is STATUS_SKIPPED");
+  }
   v.Length(Path(prefix, "client_note"), c.client_note(), 0, 4000);
 }
 

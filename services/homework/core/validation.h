@@ -57,10 +57,12 @@ class Violations {
 void ValidateClient(const v1::Client& client, absl::string_view prefix, Violations& violations);
 void ValidateAssignment(const v1::Assignment& assignment, absl::string_view prefix,
                         Violations& violations);
-// `kind` is the exercise kind of the assignment the completion belongs to; `now` bounds
-// `occur_time` (at most 10 minutes ahead, for clock skew).
-void ValidateCompletion(const v1::Completion& completion, v1::ExerciseKind kind, absl::Time now,
-                        absl::string_view prefix, Violations& violations);
+// `exercise` is the exercise of the assignment the completion belongs to: its kind decides
+// which record fits, and for an outcome measure its measure decides how many answers
+// `measure.item_scores` needs (9 for PHQ-9, 7 for GAD-7, each 0-3; required unless the status
+// is STATUS_SKIPPED). `now` bounds `occur_time` (at most 10 minutes ahead, for clock skew).
+void ValidateCompletion(const v1::Completion& completion, const v1::Exercise& exercise,
+                        absl::Time now, absl::string_view prefix, Violations& violations);
 void ValidateReview(const v1::Review& review, absl::string_view prefix, Violations& violations);
 
 // A list's page size: 0 means 100; otherwise 1-1000.

@@ -1,5 +1,7 @@
 #include "services/homework/core/validation.h"
 
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -34,6 +36,27 @@ v1::Assignment Breathing() {
       v1::SkillsPracticeInstructions::SKILL_BREATHING);
   *assignment.mutable_schedule() = DailySchedule();
   return assignment;
+}
+
+v1::Exercise OfKind(v1::ExerciseKind kind) {
+  v1::Exercise exercise;
+  exercise.set_kind(kind);
+  return exercise;
+}
+
+v1::Exercise Phq9() {
+  v1::Exercise exercise = OfKind(v1::EXERCISE_KIND_OUTCOME_MEASURE);
+  exercise.mutable_outcome_measure()->set_measure(v1::MEASURE_PHQ9);
+  return exercise;
+}
+
+v1::Completion Answered(std::vector<int> items) {
+  v1::Completion completion;
+  completion.mutable_occur_time()->set_seconds(1'700'000'000);
+  completion.set_occur_time_zone("UTC");
+  completion.set_status(v1::Completion::STATUS_DONE);
+  for (int item : items) completion.mutable_measure()->add_item_scores(item);
+  return completion;
 }
 
 TEST(ValidationTest, NoViolationsIsOk) {
@@ -103,7 +126,7 @@ TEST(ValidationTest, SudsPeakBelowBeforeIsRejected) {
   completion.mutable_suds()->set_before(60);
   completion.mutable_suds()->set_peak(40);
   Violations violations;
-  ValidateCompletion(completion, v1::EXERCISE_KIND_EXPOSURE_PRACTICE,
+  ValidateCompletion(completion, OfKind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE),
                      absl::FromUnixSeconds(1'800'000'000), "completion", violations);
   EXPECT_THAT(Fields(violations), ElementsAre("completion.suds.peak"));
 }
@@ -115,7 +138,77 @@ TEST(ValidationTest, RecordOfAnotherKindIsRejected) {
   completion.set_status(v1::Completion::STATUS_DONE);
   completion.mutable_self_care()->set_amount(7.5);
   Violations violations;
-  ValidateCompletion(completion, v1::EXERCISE_KIND_MOOD_MONITORING,
+  ValidateCompletion(completion, OfKind(v1::EXERCISE_KIND_MOOD_MONITORING),
+                     absl::FromUnixSeconds(1'800'000'000), "completion", violations);
+  EXPECT_THAT(Fields(violations), ElementsAre("completion"));
+}
+
+TEST(ValidationTest, OutcomeMeasureNeedsAKnownMeasure) {
+  v1::Assignment assignment = Breathing();
+  *assignment.mutable_exercise() = OfKind(v1::EXERCISE_KIND_OUTCOME_MEASURE);
+  Violations missing;
+  ValidateAssignment(assignment, "assignment", missing);
+  EXPECT_THAT(Fields(missing), ElementsAre("assignment.exercise.outcome_measure"));
+
+  assignment.mutable_exercise()->mutable_outcome_measure();  // MEASURE_UNSPECIFIED
+  Violations unspecified;
+  ValidateAssignment(assignment, "assignment", unspecified);
+  EXPECT_THAT(Fields(unspecified), ElementsAre("assignment.exercise.outcome_measure.measure"));
+
+  assignment.mutable_exercise()->mutable_outcome_measure()->set_measure(v1::MEASURE_GAD7);
+  Violations known;
+  ValidateAssignment(assignment, "assignment", known);
+  EXPECT_TRUE(known.empty()) << known.ToStatus();
+}
+
+TEST(ValidationTest, Phq9NeedsNineAnswersOfZeroToThree) {
+  Violations ok;
+  ValidateCompletion(Answered({0, 1, 2, 3, 0, 1, 2, 3, 0}), Phq9(),
+                     absl::FromUnixSeconds(1'800'000'000), "completion", ok);
+  EXPECT_TRUE(ok.empty()) << ok.ToStatus();
+
+  Violations eight;
+  ValidateCompletion(Answered({0, 1, 2, 3, 0, 1, 2, 3}), Phq9(),
+                     absl::FromUnixSeconds(1'800'000'000), "completion", eight);
+  EXPECT_THAT(Fields(eight), ElementsAre("completion.measure.item_scores"));
+  EXPECT_THAT(eight.ToStatus().message(), HasSubstr("PHQ-9 needs 9 answers"));
+
+  Violations out_of_range;
+  ValidateCompletion(Answered({0, 1, 4, 3, 0, 1, 2, 3, -1}), Phq9(),
+                     absl::FromUnixSeconds(1'800'000'000), "completion", out_of_range);
+  EXPECT_THAT(Fields(out_of_range), ElementsAre("completion.measure.item_scores[2]",
+                                                "completion.measure.item_scores[8]"));
+}
+
+TEST(ValidationTest, MeasureAnswersAreRequiredUnlessSkipped) {
+  v1::Completion blank = Answered({});
+  blank.clear_measure();
+  for (auto status : {v1::Completion::STATUS_DONE, v1::Completion::STATUS_PARTIAL,
+                      v1::Completion::STATUS_MINIMUM_VERSION}) {
+    blank.set_status(status);
+    Violations violations;
+    ValidateCompletion(blank, Phq9(), absl::FromUnixSeconds(1'800'000'000), "completion",
+                       violations);
+    EXPECT_THAT(Fields(violations), ElementsAre("completion.measure")) << status;
+  }
+  blank.set_status(v1::Completion::STATUS_SKIPPED);
+  blank.set_skip_reason("Too tired tonight");
+  Violations skipped;
+  ValidateCompletion(blank, Phq9(), absl::FromUnixSeconds(1'800'000'000), "completion", skipped);
+  EXPECT_TRUE(skipped.empty()) << skipped.ToStatus();
+
+  v1::Completion skipped_with_answers = Answered({0, 0, 0, 0, 0, 0, 0, 0, 0});
+  skipped_with_answers.set_status(v1::Completion::STATUS_SKIPPED);
+  skipped_with_answers.set_skip_reason("Too tired tonight");
+  Violations answered;
+  ValidateCompletion(skipped_with_answers, Phq9(), absl::FromUnixSeconds(1'800'000'000),
+                     "completion", answered);
+  EXPECT_THAT(Fields(answered), ElementsAre("completion.measure"));
+}
+
+TEST(ValidationTest, MeasureRecordBelongsToOutcomeMeasuresOnly) {
+  Violations violations;
+  ValidateCompletion(Answered({0, 0, 0, 0, 0, 0, 0}), OfKind(v1::EXERCISE_KIND_MOOD_MONITORING),
                      absl::FromUnixSeconds(1'800'000'000), "completion", violations);
   EXPECT_THAT(Fields(violations), ElementsAre("completion"));
 }

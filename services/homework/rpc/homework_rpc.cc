@@ -25,6 +25,12 @@ grpc::Status HomeworkRpc::Handle(grpc::ServerContext& context, absl::string_view
     status = result.status();
     if (result.ok()) response = *std::move(result);
   }
+  LogCall(method, call_id, start, caller, status);
+  return ToGrpcStatus(status);
+}
+
+void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
+                          const absl::StatusOr<Caller>& caller, const absl::Status& status) {
   nlohmann::json fields = {
       {"method", std::string(method)},
       {"code", absl::StatusCodeToString(status.code())},
@@ -42,6 +48,22 @@ grpc::Status HomeworkRpc::Handle(grpc::ServerContext& context, absl::string_view
                             status.code() == absl::StatusCode::kUnknown;
   if (server_fault) fields["message"] = std::string(status.message());
   log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
+}
+
+grpc::Status HomeworkRpc::WatchEvents(grpc::ServerContext* context,
+                                      const v1::WatchEventsRequest* request,
+                                      grpc::ServerWriter<v1::Event>* writer) {
+  const absl::Time start = absl::Now();
+  const std::string call_id = CallIdFromMetadata(*context);
+  absl::StatusOr<Caller> caller = CallerFromMetadata(*context, verifier_, start);
+  absl::Status status = caller.status();
+  if (caller.ok()) {
+    caller->call_id = call_id;
+    status = homework_.WatchEvents(
+        *caller, *request, [writer](const v1::Event& event) { return writer->Write(event); },
+        [context] { return context->IsCancelled(); });
+  }
+  LogCall("WatchEvents", call_id, start, caller, status);
   return ToGrpcStatus(status);
 }
 
@@ -69,6 +91,14 @@ HOMEWORK_RPC(GetCompletion, GetCompletionRequest, Completion)
 HOMEWORK_RPC(ListCompletions, ListCompletionsRequest, ListCompletionsResponse)
 HOMEWORK_RPC(ReviewCompletion, ReviewCompletionRequest, Completion)
 HOMEWORK_RPC(GetReviewSummary, GetReviewSummaryRequest, ReviewSummary)
+HOMEWORK_RPC(ListTemplates, ListTemplatesRequest, ListTemplatesResponse)
+HOMEWORK_RPC(CreateHierarchy, CreateHierarchyRequest, Hierarchy)
+HOMEWORK_RPC(GetHierarchy, GetHierarchyRequest, Hierarchy)
+HOMEWORK_RPC(ListHierarchies, ListHierarchiesRequest, ListHierarchiesResponse)
+HOMEWORK_RPC(UpdateHierarchy, UpdateHierarchyRequest, Hierarchy)
+HOMEWORK_RPC(AdvanceHierarchy, AdvanceHierarchyRequest, Hierarchy)
+HOMEWORK_RPC(StepBackHierarchy, StepBackHierarchyRequest, Hierarchy)
+HOMEWORK_RPC(ListDueReminders, ListDueRemindersRequest, ListDueRemindersResponse)
 
 #undef HOMEWORK_RPC
 

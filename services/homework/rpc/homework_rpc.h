@@ -58,6 +58,30 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
   grpc::Status GetReviewSummary(grpc::ServerContext* context,
                                 const v1::GetReviewSummaryRequest* request,
                                 v1::ReviewSummary* response) override;
+  grpc::Status ListTemplates(grpc::ServerContext* context, const v1::ListTemplatesRequest* request,
+                             v1::ListTemplatesResponse* response) override;
+  grpc::Status CreateHierarchy(grpc::ServerContext* context,
+                               const v1::CreateHierarchyRequest* request,
+                               v1::Hierarchy* response) override;
+  grpc::Status GetHierarchy(grpc::ServerContext* context, const v1::GetHierarchyRequest* request,
+                            v1::Hierarchy* response) override;
+  grpc::Status ListHierarchies(grpc::ServerContext* context,
+                               const v1::ListHierarchiesRequest* request,
+                               v1::ListHierarchiesResponse* response) override;
+  grpc::Status UpdateHierarchy(grpc::ServerContext* context,
+                               const v1::UpdateHierarchyRequest* request,
+                               v1::Hierarchy* response) override;
+  grpc::Status AdvanceHierarchy(grpc::ServerContext* context,
+                                const v1::AdvanceHierarchyRequest* request,
+                                v1::Hierarchy* response) override;
+  grpc::Status StepBackHierarchy(grpc::ServerContext* context,
+                                 const v1::StepBackHierarchyRequest* request,
+                                 v1::Hierarchy* response) override;
+  grpc::Status ListDueReminders(grpc::ServerContext* context,
+                                const v1::ListDueRemindersRequest* request,
+                                v1::ListDueRemindersResponse* response) override;
+  grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
+                           grpc::ServerWriter<v1::Event>* writer) override;
 
  private:
   // Authenticates, runs `use_case` with the caller, moves its result into `response`, converts
@@ -65,6 +89,9 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
   template <typename Response, typename UseCase>
   grpc::Status Handle(grpc::ServerContext& context, absl::string_view method, UseCase use_case,
                       Response& response);
+  // The log line of a finished call.
+  void LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
+               const absl::StatusOr<Caller>& caller, const absl::Status& status);
 
   Homework& homework_;
   const TokenVerifier& verifier_;

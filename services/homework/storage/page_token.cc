@@ -90,7 +90,10 @@ uint64_t QueryFingerprint(const AssignmentQuery& query) {
   std::vector<int> states(query.states.begin(), query.states.end());
   std::sort(states.begin(), states.end());
   states.erase(std::unique(states.begin(), states.end()), states.end());
-  Fingerprint fingerprint("assignments");
+  // One client's list keeps the encoding it had before practice-wide lists existed, so tokens
+  // issued by an older binary stay valid; a practice-wide list has a kind of its own.
+  Fingerprint fingerprint(query.practice_name.empty() ? "assignments" : "practice assignments");
+  if (!query.practice_name.empty()) fingerprint.AddString(query.practice_name);
   fingerprint.AddString(query.client_name).AddInt(static_cast<int64_t>(states.size()));
   for (int state : states) fingerprint.AddInt(state);
   return fingerprint.value();

@@ -107,5 +107,32 @@ TEST(PageTokenTest, FingerprintTellsListsOfOneClientApart) {
                                                          .page = {.page_size = 7}}));
 }
 
+TEST(PageTokenTest, FingerprintTellsAPracticeWideListFromAClientsList) {
+  const AssignmentQuery of_practice{.practice_name = "practices/p1"};
+  // The same string in the other field, and the practice's list with a state filter.
+  const AssignmentQuery of_client{.client_name = "practices/p1"};
+  const AssignmentQuery of_practice_active{.practice_name = "practices/p1",
+                                           .states = {v1::Assignment::STATE_ACTIVE}};
+  const AssignmentQuery of_other_practice{.practice_name = "practices/p10"};
+
+  EXPECT_NE(QueryFingerprint(of_practice), QueryFingerprint(of_client));
+  EXPECT_NE(QueryFingerprint(of_practice), QueryFingerprint(of_practice_active));
+  EXPECT_NE(QueryFingerprint(of_practice), QueryFingerprint(of_other_practice));
+  EXPECT_EQ(QueryFingerprint(of_practice),
+            QueryFingerprint(AssignmentQuery{.practice_name = "practices/p1",
+                                             .page = {.page_size = 3, .page_token = "x"}}));
+}
+
+TEST(PageTokenTest, FingerprintOfOneClientsAssignmentsIsStableAcrossReleases) {
+  // Tokens outlive the binary that issued them (a rolling upgrade serves the next page from the
+  // new binary): this value must never change. It is 64-bit FNV-1a of the encoding in
+  // page_token.cc, computed independently.
+  const AssignmentQuery query{
+      .client_name = "practices/p1/clients/c1",
+      .states = {v1::Assignment::STATE_ACTIVE, v1::Assignment::STATE_DRAFT}};
+
+  EXPECT_EQ(QueryFingerprint(query), uint64_t{0x323e1ce1d5b6e25a});
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -64,6 +65,7 @@ absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment) 
       SplitName(assignment.name(), {"practices", "clients", "assignments"});
   if (!segments.ok()) return segments.status();
   return AssignmentRow{
+      .practice_name = Prefix(*segments, 2),
       .client_name = Prefix(*segments, 4),
       .create_micros = UnixMicros(assignment.create_time()),
       .state = assignment.state(),
@@ -106,6 +108,30 @@ absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::S
 bool StateMatchesMask(int state, uint64_t mask) {
   if (mask == 0) return true;
   return state >= 0 && state < 64 && ((mask >> state) & 1) != 0;
+}
+
+absl::Status CheckAssignmentScope(const AssignmentQuery& query) {
+  if (query.client_name.empty() == query.practice_name.empty()) {
+    return absl::InvalidArgumentError(
+        "client_name: set exactly one of client_name (one client's assignments) and "
+        "practice_name (every client's of the practice)");
+  }
+  if (!query.practice_name.empty() && !SplitName(query.practice_name, {"practices"}).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("practice_name \"", query.practice_name,
+                                                   "\" does not have the form practices/{id}"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEventQuery(const EventQuery& query) {
+  if (query.practice.empty() || absl::StrContains(query.practice, '/')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "practice \"", query.practice, "\" is not a practice id (the {id} of practices/{id})"));
+  }
+  if (query.limit < 1 || query.limit > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("limit ", query.limit, " is outside 1-1000"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace therapy::homework

@@ -2,14 +2,17 @@
 #define SERVICES_HOMEWORK_STORAGE_RESOURCE_ROWS_H_
 
 // The indexed columns of each stored resource, derived from the resource in one place so that
-// every backend files, filters and sorts the same resource the same way.
+// every backend files, filters and sorts the same resource the same way; and the checks of the
+// queries over them, so that every backend refuses the same queries.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/homework/storage/store.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
@@ -27,7 +30,8 @@ struct ClientRow {
 };
 
 struct AssignmentRow {
-  std::string client_name;  // "practices/{p}/clients/{c}"
+  std::string practice_name;  // "practices/{p}"
+  std::string client_name;    // "practices/{p}/clients/{c}"
   int64_t create_micros = 0;
   int state = 0;
 };
@@ -56,6 +60,15 @@ absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::S
 
 // Whether a stored state passes a mask made by AssignmentStateMask.
 bool StateMatchesMask(int state, uint64_t mask);
+
+// Checks the scope of an AssignmentQuery: INVALID_ARGUMENT naming `client_name` unless exactly
+// one of `client_name` and `practice_name` is set, naming `practice_name` when it is set but not
+// of the form "practices/{id}" (a bare practice id would otherwise silently match nothing).
+absl::Status CheckAssignmentScope(const AssignmentQuery& query);
+
+// Checks an EventQuery: INVALID_ARGUMENT naming `practice` unless it is a practice id (not
+// empty, no '/'), naming `limit` unless it is 1-1000.
+absl::Status CheckEventQuery(const EventQuery& query);
 
 }  // namespace therapy::homework
 

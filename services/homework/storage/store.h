@@ -1,6 +1,7 @@
 #ifndef SERVICES_HOMEWORK_STORAGE_STORE_H_
 #define SERVICES_HOMEWORK_STORAGE_STORE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
+#include "therapy/homework/v1/event.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
 
 namespace therapy::homework {
@@ -29,6 +31,21 @@ struct AuditRecord {
   std::string outcome;   // "OK" or the canonical code name, for example "PERMISSION_DENIED"
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
+};
+
+// One entry of the durable event log: which resource of which client changed, how, by whom. The
+// store gives each committed event the next `sequence` of the whole log (strictly increasing in
+// commit order), so a watcher resumes after the last sequence it saw and misses nothing.
+struct EventRecord {
+  int64_t sequence = 0;   // assigned by Commit; ignored on input
+  std::string practice;   // practice id
+  std::string client;     // "practices/{p}/clients/{c}"
+  v1::Event::Type type = v1::Event::TYPE_UNSPECIFIED;
+  std::string resource;   // the resource name
+  std::string actor;      // the caller's subject
+  absl::Time time;
+
+  friend bool operator==(const EventRecord&, const EventRecord&) = default;
 };
 
 // Whether a Put creates a row or replaces one.
@@ -63,6 +80,8 @@ struct Mutation {
   std::optional<Put<v1::Assignment>> assignment;
   std::optional<Put<v1::Completion>> completion;
   std::optional<Put<v1::Hierarchy>> hierarchy;
+  // Events to append to the log with the write (sequence assigned in this order).
+  std::vector<EventRecord> events;
   // When set, records that `idempotency` produced `idempotent_result` (a resource name).
   std::optional<IdempotencyKey> idempotency;
   std::string idempotent_result;
@@ -96,9 +115,12 @@ struct ClientQuery {
   PageRequest page;
 };
 
-// Assignments of one client, newest create_time first (ties: name descending).
+// Assignments of one client, or of a whole practice, newest create_time first (ties: name
+// descending). Exactly one of `client_name` and `practice_name` is set (otherwise
+// INVALID_ARGUMENT naming `client_name`).
 struct AssignmentQuery {
-  std::string client_name;  // "practices/{p}/clients/{c}"
+  std::string client_name;    // "practices/{p}/clients/{c}"
+  std::string practice_name;  // "practices/{p}": every client's assignments
   std::vector<v1::Assignment::State> states;  // empty: every state
   PageRequest page;
 };
@@ -116,6 +138,16 @@ struct CompletionQuery {
 struct HierarchyQuery {
   std::string client_name;  // "practices/{p}/clients/{c}"
   PageRequest page;
+};
+
+// Events after a sequence, oldest first: the whole practice's, or one client's. `practice` is
+// an id (unlike AssignmentQuery's name); a client of another practice matches nothing. A
+// `limit` outside 1-1000 or a malformed `practice` is INVALID_ARGUMENT naming it.
+struct EventQuery {
+  std::string practice;                     // practice id
+  std::optional<std::string> client_name;  // only this client's events
+  int64_t after_sequence = 0;              // events with a larger sequence
+  int limit = 100;                         // at most this many, 1-1000
 };
 
 // The storage seam: every backend (in-memory, SQLite, PostgreSQL) implements this interface and
@@ -148,6 +180,11 @@ class Store {
   // for an insert of an existing name, NOT_FOUND for an update of a missing row, ABORTED when an
   // update's expected etag no longer matches; on any error nothing was written.
   virtual absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) = 0;
+
+  // The event log (see EventRecord).
+  virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) = 0;
+  // The sequence of the newest event in the whole log; 0 when it is empty.
+  virtual absl::StatusOr<int64_t> LatestEventSequence() = 0;
 
   // Appends an audit record on its own, for reads and refused calls.
   virtual absl::Status AppendAudit(const AuditRecord& record) = 0;

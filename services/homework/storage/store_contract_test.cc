@@ -7,11 +7,14 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -25,6 +28,7 @@ using ::google::protobuf::util::MessageDifferencer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAreArray;
 
 // ---- Test data. Every resource lives in practice p1 unless a test says otherwise. ----
 
@@ -177,6 +181,61 @@ std::vector<std::string> NamesOfAllPages(
     query.page.page_token = page->next_page_token;
   } while (!query.page.page_token.empty());
   return names;
+}
+
+EventRecord MakeEvent(const std::string& practice, const std::string& client,
+                      v1::Event::Type type, const std::string& resource, int64_t time_micros) {
+  return EventRecord{
+      .practice = practice,
+      .client = client,
+      .type = type,
+      .resource = resource,
+      .actor = "therapist-1",
+      .time = absl::FromUnixMicros(time_micros),
+  };
+}
+
+// The insert of the assignment `assignment_name` with its creation event.
+Mutation WithEvent(const std::string& practice, const std::string& client,
+                   const std::string& assignment_name) {
+  Mutation mutation = Inserting(MakeAssignment(assignment_name, 1'700'000'000));
+  mutation.events = {MakeEvent(practice, client, v1::Event::TYPE_ASSIGNMENT_CREATED,
+                               assignment_name, 1'700'000'000'000'000)};
+  return mutation;
+}
+
+std::vector<std::string> ResourcesOf(const std::vector<EventRecord>& events) {
+  std::vector<std::string> resources;
+  for (const EventRecord& event : events) resources.push_back(event.resource);
+  return resources;
+}
+
+std::vector<std::string> ClientsOf(const std::vector<EventRecord>& events) {
+  std::vector<std::string> clients;
+  for (const EventRecord& event : events) clients.push_back(event.client);
+  return clients;
+}
+
+// Reads the event log as a watcher does: from the start, each call resuming after the last
+// sequence of the one before, until a call returns fewer than the limit. Returns the resources
+// in order, and the number of calls through `calls`.
+std::vector<std::string> ResourcesOfAllEvents(Store& store, EventQuery query, int* calls) {
+  std::vector<std::string> resources;
+  query.after_sequence = 0;
+  *calls = 0;
+  while (true) {
+    absl::StatusOr<std::vector<EventRecord>> events = store.ListEvents(query);
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok() || ++*calls > 100) break;
+    EXPECT_LE(static_cast<int>(events->size()), query.limit);
+    for (const EventRecord& event : *events) {
+      EXPECT_GT(event.sequence, query.after_sequence);
+      resources.push_back(event.resource);
+    }
+    if (static_cast<int>(events->size()) < query.limit) break;
+    query.after_sequence = events->back().sequence;
+  }
+  return resources;
 }
 
 // ---- Point reads and writes. ----
@@ -584,6 +643,163 @@ TEST_P(StoreContractTest, ListAssignmentsPagesAcrossEqualTimes) {
   EXPECT_EQ(pages, 4);
 }
 
+TEST_P(StoreContractTest, ListAssignmentsOfAPracticeCoversEveryClientOfItOnly) {
+  const std::string p1 = "practices/p1/clients/";
+  ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c1/assignments/old", 1'700'000'000)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c2/assignments/new", 1'700'000'500)));
+  // Equal times across clients: name descending, so c2's before c1's.
+  ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c1/assignments/tie", 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c2/assignments/tie", 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c10/assignments/a1", 1'700'000'300)));
+  // Other practices, including p10, whose id starts with "p1", and p2 with the same client ids.
+  for (const char* other : {"practices/p10/clients/c1/assignments/a1",
+                            "practices/p2/clients/c1/assignments/a1",
+                            "practices/p2/clients/c2/assignments/tie"}) {
+    ExpectCommitted(store(), Inserting(MakeAssignment(other, 1'700'000'400)));
+  }
+  // Not an assignment.
+  ExpectCommitted(store(), Inserting(MakeHierarchy(p1 + "c1/hierarchies/h1", 1'700'000'450)));
+
+  absl::StatusOr<Page<v1::Assignment>> p1_page =
+      store().ListAssignments({.practice_name = "practices/p1"});
+  absl::StatusOr<Page<v1::Assignment>> p10_page =
+      store().ListAssignments({.practice_name = "practices/p10"});
+  absl::StatusOr<Page<v1::Assignment>> p3_page =
+      store().ListAssignments({.practice_name = "practices/p3"});
+
+  ASSERT_TRUE(p1_page.ok()) << p1_page.status();
+  EXPECT_THAT(NamesOf(p1_page->items),
+              ElementsAre(p1 + "c2/assignments/new", p1 + "c10/assignments/a1",
+                          p1 + "c2/assignments/tie", p1 + "c1/assignments/tie",
+                          p1 + "c1/assignments/old"));
+  EXPECT_EQ(p1_page->next_page_token, "");
+  ASSERT_TRUE(p10_page.ok()) << p10_page.status();
+  EXPECT_THAT(NamesOf(p10_page->items), ElementsAre("practices/p10/clients/c1/assignments/a1"));
+  ASSERT_TRUE(p3_page.ok()) << p3_page.status();
+  EXPECT_THAT(p3_page->items, IsEmpty());
+}
+
+TEST_P(StoreContractTest, ListAssignmentsOfAPracticeFiltersByState) {
+  ExpectCommitted(store(), Inserting(MakeAssignment("practices/p1/clients/c1/assignments/draft",
+                                                    1'700'000'001, v1::Assignment::STATE_DRAFT)));
+  ExpectCommitted(store(), Inserting(MakeAssignment("practices/p1/clients/c2/assignments/active",
+                                                    1'700'000'002, v1::Assignment::STATE_ACTIVE)));
+  ExpectCommitted(store(),
+                  Inserting(MakeAssignment("practices/p1/clients/c3/assignments/cancelled",
+                                           1'700'000'003, v1::Assignment::STATE_CANCELLED)));
+  ExpectCommitted(store(), Inserting(MakeAssignment("practices/p10/clients/c1/assignments/active",
+                                                    1'700'000'004, v1::Assignment::STATE_ACTIVE)));
+  // An assignment that became active later is found by its new state.
+  v1::Assignment activated =
+      MakeAssignment("practices/p1/clients/c4/assignments/activated", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(activated));
+  activated.set_state(v1::Assignment::STATE_ACTIVE);
+  activated.set_etag("etag-2");
+  ExpectCommitted(store(), Mutation{.assignment = Updating(activated, "etag-1"),
+                                    .audit = MakeAudit("ActivateAssignment", activated.name())});
+
+  absl::StatusOr<Page<v1::Assignment>> active = store().ListAssignments(
+      {.practice_name = "practices/p1", .states = {v1::Assignment::STATE_ACTIVE}});
+  absl::StatusOr<Page<v1::Assignment>> live = store().ListAssignments(
+      {.practice_name = "practices/p1",
+       .states = {v1::Assignment::STATE_ACTIVE, v1::Assignment::STATE_DRAFT}});
+  absl::StatusOr<Page<v1::Assignment>> completed = store().ListAssignments(
+      {.practice_name = "practices/p1", .states = {v1::Assignment::STATE_COMPLETED}});
+
+  ASSERT_TRUE(active.ok() && live.ok() && completed.ok());
+  EXPECT_THAT(NamesOf(active->items),
+              ElementsAre("practices/p1/clients/c2/assignments/active",
+                          "practices/p1/clients/c4/assignments/activated"));
+  EXPECT_THAT(NamesOf(live->items),
+              ElementsAre("practices/p1/clients/c2/assignments/active",
+                          "practices/p1/clients/c1/assignments/draft",
+                          "practices/p1/clients/c4/assignments/activated"));
+  EXPECT_THAT(completed->items, IsEmpty());
+}
+
+TEST_P(StoreContractTest, ListAssignmentsOfAPracticePagesAcrossClientsAndEqualTimes) {
+  std::vector<std::string> expected;
+  std::vector<std::string> expected_active;
+  // 24 assignments of three clients, three per creation second per client: pages of 5 cut
+  // inside runs of equal times that span clients. Every other one is active.
+  for (int second = 3; second >= 0; --second) {
+    for (int c = 3; c >= 1; --c) {
+      for (int i = 1; i >= 0; --i) {
+        const std::string name =
+            absl::StrCat("practices/p1/clients/c", c, "/assignments/a", second, "-", i);
+        const bool active = i == 1;
+        ExpectCommitted(store(), Inserting(MakeAssignment(
+                                     name, 1'700'000'000 + second,
+                                     active ? v1::Assignment::STATE_ACTIVE
+                                            : v1::Assignment::STATE_DRAFT)));
+        expected.push_back(name);
+        if (active) expected_active.push_back(name);
+        ExpectCommitted(store(), Inserting(MakeAssignment(
+                                     absl::StrCat("practices/p10/clients/c", c, "/assignments/a",
+                                                  second, "-", i),
+                                     1'700'000'000 + second)));
+      }
+    }
+  }
+  const std::function<absl::StatusOr<Page<v1::Assignment>>(const AssignmentQuery&)> list =
+      [&](const AssignmentQuery& query) { return store().ListAssignments(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(AssignmentQuery{.practice_name = "practices/p1"}, 5, list, &pages),
+            expected);
+  EXPECT_EQ(pages, 5);
+  EXPECT_EQ(NamesOfAllPages(AssignmentQuery{.practice_name = "practices/p1",
+                                            .states = {v1::Assignment::STATE_ACTIVE}},
+                            5, list, &pages),
+            expected_active);
+  EXPECT_EQ(pages, 3);
+}
+
+TEST_P(StoreContractTest, PageTokenOfAPracticeWideListIsRefusedByAClientsList) {
+  const std::string c1 = "practices/p1/clients/c1";
+  for (int i = 0; i < 3; ++i) {
+    ExpectCommitted(store(), Inserting(MakeAssignment(absl::StrCat(c1, "/assignments/a", i),
+                                                      1'700'000'000 + i)));
+  }
+  absl::StatusOr<Page<v1::Assignment>> of_practice =
+      store().ListAssignments({.practice_name = "practices/p1", .page = {.page_size = 1}});
+  absl::StatusOr<Page<v1::Assignment>> of_client =
+      store().ListAssignments({.client_name = c1, .page = {.page_size = 1}});
+  ASSERT_TRUE(of_practice.ok() && of_client.ok());
+  ASSERT_NE(of_practice->next_page_token, "");
+  ASSERT_NE(of_client->next_page_token, "");
+
+  absl::StatusOr<Page<v1::Assignment>> client_with_practice_token = store().ListAssignments(
+      {.client_name = c1, .page = {.page_size = 1, .page_token = of_practice->next_page_token}});
+  absl::StatusOr<Page<v1::Assignment>> practice_with_client_token = store().ListAssignments(
+      {.practice_name = "practices/p1",
+       .page = {.page_size = 1, .page_token = of_client->next_page_token}});
+  absl::StatusOr<Page<v1::Assignment>> other_practice = store().ListAssignments(
+      {.practice_name = "practices/p2",
+       .page = {.page_size = 1, .page_token = of_practice->next_page_token}});
+
+  for (const absl::Status& status :
+       {client_with_practice_token.status(), practice_with_client_token.status(),
+        other_practice.status()}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr("page_token"));
+  }
+}
+
+TEST_P(StoreContractTest, ListAssignmentsNeedsExactlyOneOfClientAndPractice) {
+  absl::StatusOr<Page<v1::Assignment>> neither = store().ListAssignments({});
+  absl::StatusOr<Page<v1::Assignment>> both = store().ListAssignments(
+      {.client_name = "practices/p1/clients/c1", .practice_name = "practices/p1"});
+  absl::StatusOr<Page<v1::Assignment>> bare_id = store().ListAssignments({.practice_name = "p1"});
+
+  EXPECT_EQ(neither.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(neither.status().message(), HasSubstr("client_name"));
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(both.status().message(), HasSubstr("client_name"));
+  EXPECT_EQ(bare_id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bare_id.status().message(), HasSubstr("practice_name"));
+}
+
 // ---- ListCompletions. ----
 
 TEST_P(StoreContractTest, ListCompletionsIsNewestOccurTimeFirst) {
@@ -985,6 +1201,201 @@ TEST_P(StoreContractTest, PageTokenOfAnotherQueryIsInvalidArgument) {
               ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2"));
 }
 
+// ---- The event log. ----
+
+TEST_P(StoreContractTest, EventsCommittedWithAWriteAreListedInOrderWithIncreasingSequences) {
+  const std::string c1 = "practices/p1/clients/c1";
+  const v1::Assignment assignment = MakeAssignment(c1 + "/assignments/a1", 1'700'000'000);
+  const v1::Completion completion =
+      MakeCompletion(c1 + "/assignments/a1/completions/x1", 1'700'000'100);
+  Mutation create = Inserting(assignment);
+  create.events = {MakeEvent("p1", c1, v1::Event::TYPE_ASSIGNMENT_CREATED, assignment.name(),
+                             1'700'000'000'000'001)};
+  Mutation record = Inserting(completion);
+  // Two events of one commit, in the order given.
+  record.events = {MakeEvent("p1", c1, v1::Event::TYPE_COMPLETION_RECORDED, completion.name(),
+                             1'700'000'100'000'002),
+                   MakeEvent("p1", c1, v1::Event::TYPE_URGENT_FLAG_RAISED, completion.name(),
+                             1'700'000'100'000'002)};
+  record.events[1].actor = "client-1";
+
+  ExpectCommitted(store(), create);
+  ExpectCommitted(store(), record);
+
+  absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 3u);
+  const std::vector<EventRecord> written = {create.events[0], record.events[0], record.events[1]};
+  for (size_t i = 0; i < 3; ++i) {
+    EventRecord expected = written[i];
+    expected.sequence = (*events)[i].sequence;  // assigned by the store
+    EXPECT_EQ((*events)[i], expected) << i;
+    EXPECT_GT((*events)[i].sequence, 0) << i;
+    if (i > 0) {
+      EXPECT_GT((*events)[i].sequence, (*events)[i - 1].sequence) << i;
+    }
+  }
+  absl::StatusOr<int64_t> latest = store().LatestEventSequence();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(*latest, events->back().sequence);
+}
+
+TEST_P(StoreContractTest, EmptyEventLogHasLatestSequenceZeroAndListsNothing) {
+  // A commit without events appends none.
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+
+  absl::StatusOr<int64_t> latest = store().LatestEventSequence();
+  absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
+
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(*latest, 0);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_THAT(*events, IsEmpty());
+}
+
+TEST_P(StoreContractTest, FailedCommitAppendsNoEvent) {
+  const v1::Assignment original =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  Mutation create = Inserting(original);
+  create.events = {MakeEvent("p1", "practices/p1/clients/c1", v1::Event::TYPE_ASSIGNMENT_CREATED,
+                             original.name(), 1'700'000'000'000'000)};
+  ExpectCommitted(store(), create);
+  absl::StatusOr<int64_t> before = store().LatestEventSequence();
+  ASSERT_TRUE(before.ok()) << before.status();
+  v1::Assignment changed = original;
+  changed.set_state(v1::Assignment::STATE_ACTIVE);
+  changed.set_etag("etag-2");
+  const EventRecord updated =
+      MakeEvent("p1", "practices/p1/clients/c1", v1::Event::TYPE_ASSIGNMENT_UPDATED,
+                original.name(), 1'700'000'001'000'000);
+
+  absl::StatusOr<CommitOutcome> stale =
+      store().Commit(Mutation{.assignment = Updating(changed, "etag-0"),
+                              .events = {updated},
+                              .audit = MakeAudit("ActivateAssignment", changed.name())});
+  absl::StatusOr<CommitOutcome> existing = store().Commit(create);
+
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(existing.status().code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type, v1::Event::TYPE_ASSIGNMENT_CREATED);
+  absl::StatusOr<int64_t> after = store().LatestEventSequence();
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, *before);
+}
+
+TEST_P(StoreContractTest, DuplicateRequestCommitAppendsNoEvent) {
+  const std::string a1 = "practices/p1/clients/c1/assignments/a1";
+  const IdempotencyKey key{.actor = "client-1", .method = "CreateCompletion", .request_id = "r-1"};
+  Mutation first = Inserting(MakeCompletion(a1 + "/completions/x1", 1'700'000'000));
+  first.idempotency = key;
+  first.idempotent_result = a1 + "/completions/x1";
+  first.events = {MakeEvent("p1", "practices/p1/clients/c1", v1::Event::TYPE_COMPLETION_RECORDED,
+                            a1 + "/completions/x1", 1'700'000'000'000'000)};
+  ExpectCommitted(store(), first);
+  Mutation retry = Inserting(MakeCompletion(a1 + "/completions/x2", 1'700'000'000));
+  retry.idempotency = key;
+  retry.idempotent_result = a1 + "/completions/x2";
+  retry.events = {MakeEvent("p1", "practices/p1/clients/c1", v1::Event::TYPE_COMPLETION_RECORDED,
+                            a1 + "/completions/x2", 1'700'000'001'000'000)};
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(retry);
+
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
+  absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].resource, a1 + "/completions/x1");
+}
+
+TEST_P(StoreContractTest, ListEventsFiltersByPracticeAndByClient) {
+  // One event per commit; p10 is a practice whose id starts with "p1".
+  int n = 0;
+  for (const auto& [practice, client] : std::vector<std::pair<std::string, std::string>>{
+           {"p1", "practices/p1/clients/c1"},
+           {"p1", "practices/p1/clients/c2"},
+           {"p10", "practices/p10/clients/c1"},
+           {"p2", "practices/p2/clients/c1"},
+           {"p1", "practices/p1/clients/c10"},
+           {"p1", "practices/p1/clients/c1"}}) {
+    ExpectCommitted(store(),
+                    WithEvent(practice, client, absl::StrCat(client, "/assignments/a", ++n)));
+  }
+
+  absl::StatusOr<std::vector<EventRecord>> p1 = store().ListEvents({.practice = "p1"});
+  absl::StatusOr<std::vector<EventRecord>> p10 = store().ListEvents({.practice = "p10"});
+  absl::StatusOr<std::vector<EventRecord>> c1 =
+      store().ListEvents({.practice = "p1", .client_name = "practices/p1/clients/c1"});
+  absl::StatusOr<std::vector<EventRecord>> of_other_practice =
+      store().ListEvents({.practice = "p1", .client_name = "practices/p2/clients/c1"});
+
+  ASSERT_TRUE(p1.ok() && p10.ok() && c1.ok() && of_other_practice.ok());
+  EXPECT_THAT(ClientsOf(*p1), ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2",
+                                          "practices/p1/clients/c10", "practices/p1/clients/c1"));
+  EXPECT_THAT(ClientsOf(*p10), ElementsAre("practices/p10/clients/c1"));
+  EXPECT_THAT(ClientsOf(*c1), ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c1"));
+  EXPECT_THAT(*of_other_practice, IsEmpty());
+}
+
+TEST_P(StoreContractTest, ListEventsResumesAfterASequenceWithoutDuplicatesOrGaps) {
+  std::vector<std::string> expected_p1;
+  std::vector<std::string> expected_c2;
+  for (int i = 0; i < 11; ++i) {
+    const std::string client = absl::StrCat("practices/p1/clients/c", i % 3);
+    const std::string resource = absl::StrCat(client, "/assignments/a", i);
+    ExpectCommitted(store(), WithEvent("p1", client, resource));
+    expected_p1.push_back(resource);
+    if (i % 3 == 2) expected_c2.push_back(resource);
+    // Another practice's events in between.
+    ExpectCommitted(store(), WithEvent("p2", "practices/p2/clients/c2",
+                                       absl::StrCat("practices/p2/clients/c2/assignments/a", i)));
+  }
+
+  int calls = 0;
+  EXPECT_EQ(ResourcesOfAllEvents(store(), {.practice = "p1", .limit = 3}, &calls), expected_p1);
+  EXPECT_EQ(calls, 4);  // 3 + 3 + 3 + 2
+  EXPECT_EQ(ResourcesOfAllEvents(
+                store(), {.practice = "p1", .client_name = "practices/p1/clients/c2", .limit = 2},
+                &calls),
+            expected_c2);
+  EXPECT_EQ(calls, 2);  // 2 + 1
+
+  // Resuming after the third event gives the fourth onwards.
+  absl::StatusOr<std::vector<EventRecord>> first = store().ListEvents({.practice = "p1"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 11u);
+  absl::StatusOr<std::vector<EventRecord>> rest =
+      store().ListEvents({.practice = "p1", .after_sequence = (*first)[2].sequence});
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(ResourcesOf(*rest),
+            std::vector<std::string>(expected_p1.begin() + 3, expected_p1.end()));
+}
+
+TEST_P(StoreContractTest, ListEventsLimitOutside1To1000IsInvalidArgumentNamingLimit) {
+  for (int limit : {0, -1, 1001}) {
+    absl::StatusOr<std::vector<EventRecord>> events =
+        store().ListEvents({.practice = "p1", .limit = limit});
+    EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument) << limit;
+    EXPECT_THAT(events.status().message(), HasSubstr("limit")) << limit;
+  }
+  for (int limit : {1, 1000}) {
+    absl::StatusOr<std::vector<EventRecord>> events =
+        store().ListEvents({.practice = "p1", .limit = limit});
+    EXPECT_TRUE(events.ok()) << limit << ": " << events.status();
+  }
+}
+
+TEST_P(StoreContractTest, ListEventsOfAPracticeNameInsteadOfAnIdIsInvalidArgument) {
+  for (const char* practice : {"", "practices/p1"}) {
+    absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = practice});
+    EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument) << practice;
+    EXPECT_THAT(events.status().message(), HasSubstr("practice")) << practice;
+  }
+}
+
 // ---- Concurrency. ----
 
 TEST_P(StoreContractTest, ConcurrentCommitsAllLand) {
@@ -1010,6 +1421,84 @@ TEST_P(StoreContractTest, ConcurrentCommitsAllLand) {
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(all->items.size(), static_cast<size_t>(kThreads * kCommitsPerThread));
   EXPECT_EQ(AllAudit(store()).size(), static_cast<size_t>(kThreads * kCommitsPerThread));
+}
+
+TEST_P(StoreContractTest, ConcurrentCommitsWithEventsGetDistinctIncreasingSequences) {
+  constexpr int kThreads = 4;
+  constexpr int kCommitsPerThread = 25;
+  const std::string c1 = "practices/p1/clients/c1";
+  std::atomic<int> failures = 0;
+  std::atomic<bool> writing = true;
+  // A watcher resuming after the last sequence it saw while the commits land: since sequences
+  // follow commit order, it must see every event exactly once.
+  std::vector<std::string> watched;
+  std::thread watcher([&] {
+    int64_t after = 0;
+    bool last_round = false;
+    while (!last_round) {
+      last_round = !writing.load();
+      while (true) {
+        absl::StatusOr<std::vector<EventRecord>> events =
+            store().ListEvents({.practice = "p1", .after_sequence = after, .limit = 7});
+        if (!events.ok()) {
+          ++failures;
+          return;
+        }
+        for (const EventRecord& event : *events) watched.push_back(event.resource);
+        if (events->empty()) break;
+        after = events->back().sequence;
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCommitsPerThread; ++i) {
+        const std::string name = absl::StrCat(c1, "/assignments/a1/completions/t", t, "-", i);
+        Mutation mutation = Inserting(MakeCompletion(name, 1'700'000'000 + i));
+        mutation.events = {MakeEvent("p1", c1, v1::Event::TYPE_COMPLETION_RECORDED, name,
+                                     1'700'000'000'000'000 + i)};
+        absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
+        if (!outcome.ok() || *outcome != CommitOutcome::kCommitted) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  writing = false;
+  watcher.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  absl::StatusOr<std::vector<EventRecord>> events =
+      store().ListEvents({.practice = "p1", .limit = 1000});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), static_cast<size_t>(kThreads * kCommitsPerThread));
+  std::vector<std::string> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kCommitsPerThread; ++i) {
+      expected.push_back(absl::StrCat(c1, "/assignments/a1/completions/t", t, "-", i));
+    }
+  }
+  EXPECT_THAT(ResourcesOf(*events), UnorderedElementsAreArray(expected));
+  for (size_t i = 1; i < events->size(); ++i) {
+    ASSERT_GT((*events)[i].sequence, (*events)[i - 1].sequence) << i;
+  }
+  // Each thread committed in order, so its events appear in that order.
+  for (int t = 0; t < kThreads; ++t) {
+    std::vector<std::string> of_thread;
+    for (const std::string& resource : ResourcesOf(*events)) {
+      if (absl::StrContains(resource, absl::StrCat("/completions/t", t, "-"))) {
+        of_thread.push_back(resource);
+      }
+    }
+    EXPECT_EQ(of_thread, std::vector<std::string>(expected.begin() + t * kCommitsPerThread,
+                                                  expected.begin() + (t + 1) * kCommitsPerThread))
+        << t;
+  }
+  EXPECT_EQ(watched, ResourcesOf(*events));
+  absl::StatusOr<int64_t> latest = store().LatestEventSequence();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(*latest, events->back().sequence);
 }
 
 TEST_P(StoreContractTest, ConcurrentRetriesWithOneKeyCommitOnce) {

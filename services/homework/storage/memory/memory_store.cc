@@ -91,6 +91,13 @@ AuditRecord AsStored(const AuditRecord& record) {
   return stored;
 }
 
+EventRecord AsStored(const EventRecord& event, int64_t sequence) {
+  EventRecord stored = event;
+  stored.sequence = sequence;
+  stored.time = absl::FromUnixMicros(absl::ToUnixMicros(event.time));
+  return stored;
+}
+
 template <typename Stored, typename Resource>
 std::optional<Resource> Find(const std::map<std::string, Stored, std::less<>>& rows,
                              absl::string_view name) {
@@ -139,12 +146,18 @@ absl::StatusOr<Page<v1::Client>> MemoryStore::ListClients(const ClientQuery& que
 }
 
 absl::StatusOr<Page<v1::Assignment>> MemoryStore::ListAssignments(const AssignmentQuery& query) {
+  if (absl::Status status = CheckAssignmentScope(query); !status.ok()) return status;
   absl::StatusOr<uint64_t> mask = AssignmentStateMask(query.states);
   if (!mask.ok()) return mask.status();
+  // Exactly one of the two is set: compare the row's column of the same kind.
+  const bool of_practice = !query.practice_name.empty();
   absl::MutexLock lock(&mu_);
   std::vector<Candidate<v1::Assignment>> candidates;
   for (const auto& [name, stored] : assignments_) {
-    if (stored.row.client_name != query.client_name) continue;
+    if (of_practice ? stored.row.practice_name != query.practice_name
+                    : stored.row.client_name != query.client_name) {
+      continue;
+    }
     if (!StateMatchesMask(stored.row.state, *mask)) continue;
     candidates.push_back({.key = {.time_micros = stored.row.create_micros, .name = name},
                           .resource = &stored.resource});
@@ -270,8 +283,31 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
                                   StoredHierarchy{mutation.hierarchy->resource, *hierarchy_row});
   }
   if (key.has_value()) idempotent_results_.emplace(*std::move(key), mutation.idempotent_result);
+  for (const EventRecord& event : mutation.events) {
+    events_.push_back(AsStored(event, ++last_event_sequence_));
+  }
   audit_log_.push_back(AsStored(mutation.audit));
   return CommitOutcome::kCommitted;
+}
+
+absl::StatusOr<std::vector<EventRecord>> MemoryStore::ListEvents(const EventQuery& query) {
+  if (absl::Status status = CheckEventQuery(query); !status.ok()) return status;
+  absl::MutexLock lock(&mu_);
+  std::vector<EventRecord> events;
+  auto it = std::upper_bound(
+      events_.begin(), events_.end(), query.after_sequence,
+      [](int64_t sequence, const EventRecord& event) { return sequence < event.sequence; });
+  for (; it != events_.end() && static_cast<int>(events.size()) < query.limit; ++it) {
+    if (it->practice != query.practice) continue;
+    if (query.client_name.has_value() && it->client != *query.client_name) continue;
+    events.push_back(*it);
+  }
+  return events;
+}
+
+absl::StatusOr<int64_t> MemoryStore::LatestEventSequence() {
+  absl::MutexLock lock(&mu_);
+  return events_.empty() ? 0 : events_.back().sequence;
 }
 
 absl::Status MemoryStore::AppendAudit(const AuditRecord& record) {

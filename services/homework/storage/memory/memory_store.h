@@ -1,6 +1,7 @@
 #ifndef SERVICES_HOMEWORK_STORAGE_MEMORY_MEMORY_STORE_H_
 #define SERVICES_HOMEWORK_STORAGE_MEMORY_MEMORY_STORE_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ class MemoryStore final : public Store {
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
 
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
+  absl::StatusOr<int64_t> LatestEventSequence() override;
+
   absl::Status AppendAudit(const AuditRecord& record) override;
 
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
@@ -67,6 +71,9 @@ class MemoryStore final : public Store {
   std::map<std::string, StoredHierarchy, std::less<>> hierarchies_ ABSL_GUARDED_BY(mu_);
   std::map<IdempotencyTuple, std::string> idempotent_results_ ABSL_GUARDED_BY(mu_);
   std::vector<AuditRecord> audit_log_ ABSL_GUARDED_BY(mu_);
+  // In sequence order; the last sequence handed out is `last_event_sequence_`.
+  std::vector<EventRecord> events_ ABSL_GUARDED_BY(mu_);
+  int64_t last_event_sequence_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace therapy::homework

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -78,13 +79,13 @@ constexpr Sql kSelectAssignment{"read assignment",
                                 "SELECT data FROM assignments WHERE name = :name"};
 constexpr Sql kAssignmentExists{"find assignment", "SELECT 1 FROM assignments WHERE name = :name"};
 constexpr Sql kInsertAssignment{"insert assignment", R"sql(
-  INSERT INTO assignments (name, client_name, state, create_time, etag, data)
-  VALUES (:name, :client_name, :state, :create_time, :etag, :data)
+  INSERT INTO assignments (name, practice_name, client_name, state, create_time, etag, data)
+  VALUES (:name, :practice_name, :client_name, :state, :create_time, :etag, :data)
 )sql"};
 constexpr Sql kUpdateAssignment{"update assignment", R"sql(
   UPDATE assignments
-  SET client_name = :client_name, state = :state, create_time = :create_time, etag = :etag,
-      data = :data
+  SET practice_name = :practice_name, client_name = :client_name, state = :state,
+      create_time = :create_time, etag = :etag, data = :data
   WHERE name = :name AND etag = :expected_etag
 )sql"};
 // Newest first from the cursor (:after_time, :after_name), which is (max int64, '') for the
@@ -92,6 +93,15 @@ constexpr Sql kUpdateAssignment{"update assignment", R"sql(
 constexpr Sql kListAssignments{"list assignments", R"sql(
   SELECT data, create_time FROM assignments
   WHERE client_name = :client_name
+    AND (create_time, name) < (:after_time, :after_name)
+    AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
+  ORDER BY create_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+// The same for every client of a practice, along assignments_by_practice (migration 0004).
+constexpr Sql kListAssignmentsOfPractice{"list assignments of practice", R"sql(
+  SELECT data, create_time FROM assignments
+  WHERE practice_name = :practice_name
     AND (create_time, name) < (:after_time, :after_name)
     AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
   ORDER BY create_time DESC, name DESC
@@ -179,6 +189,28 @@ constexpr Sql kListAuditFrom{"list audit records", R"sql(
   LIMIT :limit
 )sql"};
 
+// `sequence` is left to AUTOINCREMENT (migration 0003): the next of the whole log.
+constexpr Sql kInsertEvent{"append event", R"sql(
+  INSERT INTO events (practice, client, type, resource, actor, time)
+  VALUES (:practice, :client, :type, :resource, :actor, :time)
+)sql"};
+// Oldest first after :after_sequence, along events_by_practice or events_by_client.
+constexpr Sql kListEventsOfPractice{"list events of practice", R"sql(
+  SELECT sequence, practice, client, type, resource, actor, time FROM events
+  WHERE practice = :practice AND sequence > :after_sequence
+  ORDER BY sequence
+  LIMIT :limit
+)sql"};
+constexpr Sql kListEventsOfClient{"list events of client", R"sql(
+  SELECT sequence, practice, client, type, resource, actor, time FROM events
+  WHERE client = :client AND sequence > :after_sequence AND practice = :practice
+  ORDER BY sequence
+  LIMIT :limit
+)sql"};
+constexpr Sql kLatestEventSequence{"read latest event sequence", R"sql(
+  SELECT COALESCE(MAX(sequence), 0) FROM events
+)sql"};
+
 // The SQL of one resource kind, for the generic read and write paths below.
 struct TableSql {
   absl::string_view kind;  // "client", in messages
@@ -228,6 +260,15 @@ void BindAudit(Statement& insert, const AuditRecord& record) {
       .BindText(":resource", record.resource)
       .BindText(":call_id", record.call_id)
       .BindText(":outcome", record.outcome);
+}
+
+void BindEvent(Statement& insert, const EventRecord& event) {
+  insert.BindText(":practice", event.practice)
+      .BindText(":client", event.client)
+      .BindInt64(":type", event.type)
+      .BindText(":resource", event.resource)
+      .BindText(":actor", event.actor)
+      .BindInt64(":time", absl::ToUnixMicros(event.time));
 }
 
 // ---- Generic read and write paths. ----
@@ -446,17 +487,24 @@ absl::StatusOr<Page<v1::Client>> SqliteStore::ListClients(const ClientQuery& que
 }
 
 absl::StatusOr<Page<v1::Assignment>> SqliteStore::ListAssignments(const AssignmentQuery& query) {
+  if (absl::Status status = CheckAssignmentScope(query); !status.ok()) return status;
   absl::StatusOr<uint64_t> mask = AssignmentStateMask(query.states);
   if (!mask.ok()) return mask.status();
   const uint64_t fingerprint = QueryFingerprint(query);
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
+  const bool of_practice = !query.practice_name.empty();
   absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<Statement> list = reader_->Prepare(kListAssignments);
+  absl::StatusOr<Statement> list =
+      reader_->Prepare(of_practice ? kListAssignmentsOfPractice : kListAssignments);
   if (!list.ok()) return list.status();
-  list->BindText(":client_name", query.client_name)
-      .BindInt64(":state_mask", static_cast<int64_t>(*mask));
+  if (of_practice) {
+    list->BindText(":practice_name", query.practice_name);
+  } else {
+    list->BindText(":client_name", query.client_name);
+  }
+  list->BindInt64(":state_mask", static_cast<int64_t>(*mask));
   BindNewestFirstCursor(*list, *after);
   return ReadPage<v1::Assignment>(*list, kAssignmentSql.kind, query.page.page_size,
                                   /*has_time_column=*/true, fingerprint);
@@ -571,7 +619,8 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   if (mutation.assignment.has_value()) {
     absl::Status status =
         WritePut(db, kAssignmentSql, *mutation.assignment, [&](Statement& statement) {
-          statement.BindText(":client_name", assignment_row->client_name)
+          statement.BindText(":practice_name", assignment_row->practice_name)
+              .BindText(":client_name", assignment_row->client_name)
               .BindInt64(":state", assignment_row->state)
               .BindInt64(":create_time", assignment_row->create_micros);
         });
@@ -594,6 +643,13 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
         });
     if (!status.ok()) return status;
   }
+  // In vector order, so their sequences are too.
+  for (const EventRecord& event : mutation.events) {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertEvent);
+    if (!insert.ok()) return insert.status();
+    BindEvent(*insert, event);
+    if (absl::Status status = insert->Run(); !status.ok()) return status;
+  }
   {
     absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
     if (!insert.ok()) return insert.status();
@@ -602,6 +658,40 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   }
   if (absl::Status status = transaction->Commit(); !status.ok()) return status;
   return CommitOutcome::kCommitted;
+}
+
+absl::StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query) {
+  if (absl::Status status = CheckEventQuery(query); !status.ok()) return status;
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list = reader_->Prepare(
+      query.client_name.has_value() ? kListEventsOfClient : kListEventsOfPractice);
+  if (!list.ok()) return list.status();
+  list->BindText(":practice", query.practice)
+      .BindInt64(":after_sequence", query.after_sequence)
+      .BindInt64(":limit", query.limit);
+  if (query.client_name.has_value()) list->BindText(":client", *query.client_name);
+  std::vector<EventRecord> events;
+  while (true) {
+    absl::StatusOr<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    events.push_back(EventRecord{
+        .sequence = list->ColumnInt64(0),
+        .practice = std::string(list->ColumnText(1)),
+        .client = std::string(list->ColumnText(2)),
+        // Proto3 enums are open: a type written by a newer binary passes through unchanged.
+        .type = static_cast<v1::Event::Type>(list->ColumnInt64(3)),
+        .resource = std::string(list->ColumnText(4)),
+        .actor = std::string(list->ColumnText(5)),
+        .time = absl::FromUnixMicros(list->ColumnInt64(6)),
+    });
+  }
+  return events;
+}
+
+absl::StatusOr<int64_t> SqliteStore::LatestEventSequence() {
+  absl::MutexLock lock(&read_mu_);
+  return ReadInt(*reader_, kLatestEventSequence);
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {

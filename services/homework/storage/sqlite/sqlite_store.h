@@ -11,7 +11,9 @@
 // which runs each Commit as one BEGIN IMMEDIATE transaction, and one reader, behind another
 // mutex, so reads proceed while a commit waits for the disk (WAL readers see the last committed
 // state). Lists are keyset-paged along indexes in their sort order (never OFFSET), so a page costs
-// the same at any depth. All SQL is named constants at the top of sqlite_store.cc, run as prepared
+// the same at any depth. The event log is a table appended inside the Commit transaction; its
+// AUTOINCREMENT sequence follows commit order (writers hold SQLite's write lock) and is never
+// reused. All SQL is named constants at the top of sqlite_store.cc, run as prepared
 // statements with bound parameters; errors name the statement's purpose, never SQL or data.
 
 #include <cstdint>
@@ -74,6 +76,9 @@ class SqliteStore final : public Store {
       const IdempotencyKey& key) override;
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
+  absl::StatusOr<int64_t> LatestEventSequence() override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,7 @@ namespace therapy::homework {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // A directory of this test process's database files, removed when the process exits.
@@ -140,6 +142,13 @@ v1::Assignment MakeAssignment(const std::string& name) {
   return assignment;
 }
 
+template <typename Resource>
+std::vector<std::string> NamesOf(const std::vector<Resource>& resources) {
+  std::vector<std::string> names;
+  for (const Resource& resource : resources) names.push_back(resource.name());
+  return names;
+}
+
 // Rows as the schema of version 1 stores them, written without the store (which would migrate).
 constexpr sqlite::Sql kInsertVersion1Client{"insert version 1 client", R"sql(
   INSERT INTO clients (name, practice_name, create_time, etag, data)
@@ -177,6 +186,70 @@ void CreateVersion1Database(const std::string& path, const v1::Client& client,
       .BindText(":etag", assignment.etag())
       .BindBlob(":data", assignment.SerializeAsString());
   ASSERT_TRUE(insert->Run().ok());
+}
+
+constexpr sqlite::Sql kInsertVersion2Hierarchy{"insert version 2 hierarchy", R"sql(
+  INSERT INTO hierarchies (name, client_name, create_time, etag, data)
+  VALUES (:name, :client_name, :create_time, :etag, :data)
+)sql"};
+
+// Creates a database at schema version 2 (the first two migrations applied) holding `client`,
+// `assignments` (of any clients, their client_name derived from the name) and `hierarchy`, as a
+// binary of that version would have left it.
+void CreateVersion2Database(const std::string& path, const v1::Client& client,
+                            const std::vector<v1::Assignment>& assignments,
+                            const v1::Hierarchy& hierarchy) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(path, absl::Seconds(5));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations().first(2)).ok());
+  {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Client);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    insert->BindText(":name", client.name())
+        .BindText(":practice_name", "practices/p1")
+        .BindInt64(":create_time", client.create_time().seconds() * 1'000'000)
+        .BindText(":etag", client.etag())
+        .BindBlob(":data", client.SerializeAsString());
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  for (const v1::Assignment& assignment : assignments) {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Assignment);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    const std::string& name = assignment.name();
+    insert->BindText(":name", name)
+        .BindText(":client_name", name.substr(0, name.find("/assignments/")))
+        .BindInt64(":state", assignment.state())
+        .BindInt64(":create_time", assignment.create_time().seconds() * 1'000'000)
+        .BindText(":etag", assignment.etag())
+        .BindBlob(":data", assignment.SerializeAsString());
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion2Hierarchy);
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  insert->BindText(":name", hierarchy.name())
+      .BindText(":client_name", "practices/p1/clients/c1")
+      .BindInt64(":create_time", hierarchy.create_time().seconds() * 1'000'000)
+      .BindText(":etag", hierarchy.etag())
+      .BindBlob(":data", hierarchy.SerializeAsString());
+  ASSERT_TRUE(insert->Run().ok());
+}
+
+EventRecord MakeEvent(const std::string& resource) {
+  return EventRecord{.practice = "p1",
+                     .client = "practices/p1/clients/c1",
+                     .type = v1::Event::TYPE_ASSIGNMENT_CREATED,
+                     .resource = resource,
+                     .actor = "therapist-1",
+                     .time = absl::FromUnixSeconds(1'700'000'000)};
+}
+
+// The insert of `assignment` with its creation event.
+Mutation InsertingWithEvent(const v1::Assignment& assignment) {
+  Mutation mutation{.assignment = Put<v1::Assignment>{.resource = assignment},
+                    .events = {MakeEvent(assignment.name())}};
+  mutation.audit.resource = assignment.name();
+  return mutation;
 }
 
 class SqliteStoreTest : public testing::Test {
@@ -282,6 +355,114 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion1IsUpgradedOnOpenAndKeepsItsData)
   ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
   ASSERT_EQ(hierarchies->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
+}
+
+TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion2IsUpgradedOnOpenAndKeepsItsData) {
+  ASSERT_GE(EmbeddedMigrations().size(), 4u);
+  ASSERT_EQ(EmbeddedMigrations()[2].version, 3);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  // Assignments of two clients of p1, and one of p10, whose id starts with "p1".
+  v1::Assignment older = MakeAssignment("practices/p1/clients/c1/assignments/a1");
+  older.mutable_create_time()->set_seconds(1'700'000'100);
+  v1::Assignment newer = MakeAssignment("practices/p1/clients/c2/assignments/a1");
+  newer.mutable_create_time()->set_seconds(1'700'000'200);
+  v1::Assignment of_p10 = MakeAssignment("practices/p10/clients/c1/assignments/a1");
+  of_p10.mutable_create_time()->set_seconds(1'700'000'300);
+  v1::Hierarchy hierarchy;
+  hierarchy.set_name("practices/p1/clients/c1/hierarchies/h1");
+  hierarchy.set_target("Speaking up in meetings");
+  hierarchy.mutable_create_time()->set_seconds(1'700'000'050);
+  hierarchy.set_etag("etag-1");
+  ASSERT_NO_FATAL_FAILURE(CreateVersion2Database(path_, client, {older, newer, of_p10}, hierarchy));
+  RawDatabase raw(path_);
+  ASSERT_EQ(raw.QueryText("SELECT max(version) FROM schema_migrations"), "2");
+  ASSERT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = 'events'"), "0");
+  const std::string applied_before =
+      raw.QueryText("SELECT group_concat(applied_at, ',') FROM schema_migrations");
+
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<SqliteSettings> settings = store->Settings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->schema_version, EmbeddedMigrations().back().version);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations WHERE version IN (3, 4)"), "2");
+  EXPECT_EQ(raw.QueryText("SELECT group_concat(applied_at, ',') FROM schema_migrations "
+                          "WHERE version <= 2"),
+            applied_before);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE name IN ('events', "
+                          "'events_by_practice', 'events_by_client', 'assignments_by_practice')"),
+            "4");
+  // The data of version 2 reads back unchanged.
+  absl::StatusOr<std::optional<v1::Client>> stored_client = store->GetClient(client.name());
+  ASSERT_TRUE(stored_client.ok() && stored_client->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored_client, client));
+  absl::StatusOr<Page<v1::Assignment>> of_c1 =
+      store->ListAssignments({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(of_c1.ok()) << of_c1.status();
+  ASSERT_EQ(of_c1->items.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(of_c1->items[0], older));
+  absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
+      store->ListHierarchies({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
+  ASSERT_EQ(hierarchies->items.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
+  // The existing assignments were given their practice: the practice-wide lists find them.
+  absl::StatusOr<Page<v1::Assignment>> of_p1 =
+      store->ListAssignments({.practice_name = "practices/p1"});
+  ASSERT_TRUE(of_p1.ok()) << of_p1.status();
+  EXPECT_THAT(NamesOf(of_p1->items), ElementsAre(newer.name(), older.name()));
+  absl::StatusOr<Page<v1::Assignment>> of_p10_list =
+      store->ListAssignments({.practice_name = "practices/p10"});
+  ASSERT_TRUE(of_p10_list.ok()) << of_p10_list.status();
+  EXPECT_THAT(NamesOf(of_p10_list->items), ElementsAre(of_p10.name()));
+  // And the event log starts empty and takes events.
+  absl::StatusOr<int64_t> latest = store->LatestEventSequence();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(*latest, 0);
+  v1::Assignment added = MakeAssignment("practices/p1/clients/c1/assignments/a2");
+  added.mutable_create_time()->set_seconds(1'700'000'400);
+  absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingWithEvent(added));
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].resource, added.name());
+  absl::StatusOr<Page<v1::Assignment>> of_p1_now =
+      store->ListAssignments({.practice_name = "practices/p1"});
+  ASSERT_TRUE(of_p1_now.ok()) << of_p1_now.status();
+  EXPECT_THAT(NamesOf(of_p1_now->items), ElementsAre(added.name(), newer.name(), older.name()));
+}
+
+TEST_F(SqliteStoreTest, EventSequenceIsNeverReusedAfterTheNewestEventsAreDeleted) {
+  int64_t third = 0;
+  {
+    std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+    ASSERT_NE(store, nullptr);
+    for (int i = 1; i <= 3; ++i) {
+      absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingWithEvent(
+          MakeAssignment(absl::StrCat("practices/p1/clients/c1/assignments/a", i))));
+      ASSERT_TRUE(outcome.ok()) << outcome.status();
+    }
+    absl::StatusOr<int64_t> latest = store->LatestEventSequence();
+    ASSERT_TRUE(latest.ok()) << latest.status();
+    third = *latest;
+  }
+  // An operator prunes the log, newest rows included.
+  RawDatabase(path_).Execute("DELETE FROM events WHERE sequence >= 2");
+
+  std::unique_ptr<SqliteStore> reopened = OpenOrDie({.path = path_});
+  ASSERT_NE(reopened, nullptr);
+  absl::StatusOr<CommitOutcome> outcome = reopened->Commit(
+      InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/a4")));
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+
+  absl::StatusOr<std::vector<EventRecord>> events =
+      reopened->ListEvents({.practice = "p1", .after_sequence = 1});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].resource, "practices/p1/clients/c1/assignments/a4");
+  EXPECT_GT((*events)[0].sequence, third);
 }
 
 TEST_F(SqliteStoreTest, DatabaseOfANewerSchemaIsFailedPrecondition) {

@@ -1,0 +1,166 @@
+// The event feed: the signal that wakes watchers, cursors, and the WatchEvents use case.
+
+#include "services/homework/core/events.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/core/homework_internal.h"
+#include "services/homework/core/proto_time.h"
+#include "services/homework/core/resource_names.h"
+
+namespace therapy::homework {
+
+void EventSignal::Notify() {
+  absl::MutexLock lock(&mutex_);
+  ++generation_;
+}
+
+uint64_t EventSignal::WaitAfter(uint64_t seen, absl::Duration timeout) {
+  absl::MutexLock lock(&mutex_);
+  auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return generation_ != seen || closed_;
+  };
+  mutex_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+  return generation_;
+}
+
+uint64_t EventSignal::generation() const {
+  absl::MutexLock lock(&mutex_);
+  return generation_;
+}
+
+void EventSignal::Close() {
+  absl::MutexLock lock(&mutex_);
+  closed_ = true;
+}
+
+bool EventSignal::closed() const {
+  absl::MutexLock lock(&mutex_);
+  return closed_;
+}
+
+std::string EventCursor(int64_t sequence) { return absl::StrCat(sequence); }
+
+absl::StatusOr<int64_t> ParseEventCursor(absl::string_view field, absl::string_view cursor) {
+  int64_t sequence = 0;
+  if (!absl::SimpleAtoi(cursor, &sequence) || sequence < 0) {
+    return InvalidField(field, "not a cursor of this service: pass an Event.cursor unchanged");
+  }
+  return sequence;
+}
+
+v1::Event ToProto(const EventRecord& record) {
+  v1::Event event;
+  event.set_cursor(EventCursor(record.sequence));
+  event.set_type(record.type);
+  event.set_client(record.client);
+  event.set_resource(record.resource);
+  *event.mutable_event_time() = ToProtoTime(record.time);
+  event.set_actor(record.actor);
+  return event;
+}
+
+EventRecord Homework::MakeEvent(const Caller& caller, v1::Event::Type type,
+                                absl::string_view client, absl::string_view resource) const {
+  return EventRecord{.practice = caller.practice,
+                     .client = std::string(client),
+                     .type = type,
+                     .resource = std::string(resource),
+                     .actor = caller.subject,
+                     .time = options_.now()};
+}
+
+absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
+  absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
+  if (outcome.ok() && *outcome == CommitOutcome::kCommitted && !mutation.events.empty()) {
+    signal_.Notify();
+  }
+  return outcome;
+}
+
+void Homework::StopWatching() { signal_.Close(); }
+
+absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
+                                   const std::function<bool(const v1::Event&)>& sink,
+                                   const std::function<bool()>& cancelled) {
+  constexpr absl::string_view kMethod = "WatchEvents";
+  constexpr int kBatch = 100;
+  ASSIGN_OR_RETURN(PracticeName practice, ParsePracticeName("parent", request.parent()));
+  std::optional<ClientName> client;
+  if (!request.client().empty()) {
+    ASSIGN_OR_RETURN(client, ParseClientName("client", request.client()));
+    if (client->practice != practice.practice) {
+      return InvalidField("client", "must be a client of `parent`");
+    }
+  }
+  std::optional<int64_t> after;
+  if (!request.after_cursor().empty()) {
+    ASSIGN_OR_RETURN(after, ParseEventCursor("after_cursor", request.after_cursor()));
+  }
+  if (caller.role == Role::kClient && !client) {
+    return InvalidField("client", "required for callers with role client: your own name");
+  }
+  // Who may see what: one client's events like a read of that client; the whole practice's
+  // like listing its clients, a therapist then seeing only their care team's clients.
+  if (client) {
+    RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, *client, kMethod));
+  } else {
+    absl::StatusOr<Grant> grant = Authorize(caller, Action::kListClients, practice);
+    if (!grant.ok()) {
+      Audit(caller, kMethod, practice.Format(), grant.status()).IgnoreError();
+      return grant.status();
+    }
+  }
+  const std::string scope = client ? client->Format() : practice.Format();
+  RETURN_IF_ERROR(Audit(caller, kMethod, scope, absl::OkStatus()));
+
+  int64_t sequence = 0;
+  if (after) {
+    sequence = *after;
+  } else {
+    ASSIGN_OR_RETURN(sequence, store_.LatestEventSequence());
+  }
+  // A therapist watching the whole practice sees the clients whose care team names them.
+  std::unordered_map<std::string, bool> visible;
+  auto may_see = [&](const EventRecord& event) -> absl::StatusOr<bool> {
+    if (event.type == v1::Event::TYPE_URGENT_FLAG_RAISED && caller.role == Role::kClient) {
+      return false;
+    }
+    if (caller.role != Role::kTherapist || client) return true;
+    auto it = visible.find(event.client);
+    if (it == visible.end()) {
+      ASSIGN_OR_RETURN(std::optional<v1::Client> loaded, store_.GetClient(event.client));
+      const bool on_team =
+          loaded && std::find(loaded->care_team().begin(), loaded->care_team().end(),
+                              caller.subject) != loaded->care_team().end();
+      it = visible.emplace(event.client, on_team).first;
+    }
+    return it->second;
+  };
+
+  uint64_t generation = signal_.generation();
+  while (!cancelled() && !signal_.closed()) {
+    ASSIGN_OR_RETURN(std::vector<EventRecord> events,
+                     store_.ListEvents(EventQuery{.practice = practice.practice,
+                                                  .client_name = request.client().empty()
+                                                                     ? std::nullopt
+                                                                     : std::optional<std::string>(
+                                                                           request.client()),
+                                                  .after_sequence = sequence,
+                                                  .limit = kBatch}));
+    for (const EventRecord& event : events) {
+      sequence = event.sequence;
+      ASSIGN_OR_RETURN(bool shown, may_see(event));
+      if (shown && !sink(ToProto(event))) return absl::OkStatus();
+    }
+    if (static_cast<int>(events.size()) == kBatch) continue;
+    generation = signal_.WaitAfter(generation, options_.watch_poll_interval);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,123 @@
+#ifndef SERVICES_HOMEWORK_CORE_HOMEWORK_INTERNAL_H_
+#define SERVICES_HOMEWORK_CORE_HOMEWORK_INTERNAL_H_
+
+// The steps the use cases of Homework share: not-found and replay results, etag and update-mask
+// checks, idempotency keys, and the end of a write. For the core's .cc files only.
+
+#include <algorithm>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/core/status_macros.h"
+#include "services/homework/core/validation.h"
+
+namespace therapy::homework {
+
+// NOT_FOUND for a missing resource the caller may see.
+template <typename Resource>
+absl::StatusOr<Resource> Found(absl::StatusOr<std::optional<Resource>> found,
+                               absl::string_view what, absl::string_view name) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError(absl::StrCat(what, " ", name, " not found"));
+  return *std::move(*found);
+}
+
+// The first result of an idempotent create, looked up by the name its key recorded.
+template <typename Resource>
+absl::StatusOr<Resource> Replayed(absl::StatusOr<std::optional<Resource>> found) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::InternalError("the result recorded for this request_id is missing");
+  }
+  return *std::move(*found);
+}
+
+// ABORTED when the caller read an older version than the stored one.
+inline absl::Status CheckEtag(absl::string_view field, absl::string_view requested,
+                       absl::string_view current) {
+  if (requested.empty() || requested == current) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(field, " \"", requested.substr(0, 64),
+                                         "\" is stale: the resource changed since it was "
+                                         "read; read it again and retry"));
+}
+
+// Checks an update mask against the fields a method lets callers change.
+inline absl::Status CheckMask(const google::protobuf::FieldMask& mask, const google::protobuf::Descriptor* descriptor,
+                       std::initializer_list<absl::string_view> allowed) {
+  if (mask.paths().empty()) {
+    return InvalidField("update_mask", absl::StrCat("required: name the fields to change, or *"));
+  }
+  if (mask.paths_size() == 1 && mask.paths(0) == "*") return absl::OkStatus();
+  for (const std::string& path : mask.paths()) {
+    const absl::string_view top = absl::string_view(path).substr(0, path.find('.'));
+    const bool known = std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
+                       google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
+    if (!known) {
+      std::string list;
+      for (absl::string_view field : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", field);
+      return InvalidField("update_mask", absl::StrCat("\"", path.substr(0, 100),
+                                                      "\" cannot be updated; updatable: ", list));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Copies the masked fields of `from` into `to`; "*" copies the listed top-level fields.
+template <typename Message>
+void ApplyMask(const google::protobuf::FieldMask& mask, std::initializer_list<absl::string_view> all,
+               const Message& from, Message& to) {
+  google::protobuf::FieldMask effective = mask;
+  if (mask.paths_size() == 1 && mask.paths(0) == "*") {
+    effective.clear_paths();
+    for (absl::string_view field : all) effective.add_paths(std::string(field));
+  }
+  google::protobuf::util::FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(from, effective, options, &to);
+}
+
+
+// The idempotency key of a create, or nullopt without a request id.
+inline std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
+                                     absl::string_view request_id) {
+  if (request_id.empty()) return std::nullopt;
+  return IdempotencyKey{caller.subject, std::string(method), std::string(request_id)};
+}
+
+
+template <typename Resource>
+absl::StatusOr<Resource> Homework::FinishWrite(const Caller& caller, absl::string_view method,
+                                               absl::string_view target,
+                                               absl::StatusOr<Written<Resource>> written) {
+  if (!written.ok()) {
+    Audit(caller, method, target, written.status()).IgnoreError();
+    return written.status();
+  }
+  if (written->replayed) {
+    RETURN_IF_ERROR(Audit(caller, method, written->resource.name(), absl::OkStatus()));
+  }
+  return std::move(written->resource);
+}
+
+template <typename Resource, typename Get>
+absl::StatusOr<std::optional<Resource>> Homework::FindReplay(
+    const std::optional<IdempotencyKey>& key, Get get) {
+  if (!key) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<std::string> prior, store_.FindIdempotentResult(*key));
+  if (!prior) return std::nullopt;
+  ASSIGN_OR_RETURN(Resource first, Replayed(get(*prior)));
+  return std::optional<Resource>(std::move(first));
+}
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_CORE_HOMEWORK_INTERNAL_H_

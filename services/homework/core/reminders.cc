@@ -1,0 +1,153 @@
+// Reminders that actually arrive are what clients ask for most: per client, in their zone, on
+// their schedule, and never for practice already done.
+
+#include "services/homework/core/reminders.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "services/homework/core/clinical/schedule.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/core/homework_internal.h"
+#include "services/homework/core/proto_time.h"
+#include "services/homework/core/resource_names.h"
+
+namespace therapy::homework {
+
+std::string ReminderText(const v1::Assignment& assignment) {
+  const v1::Schedule& schedule = assignment.schedule();
+  std::vector<std::string> parts = {absl::StrCat("Time for: ", assignment.title(), ".")};
+  if (!schedule.habit_anchor().client_words().empty()) {
+    parts.push_back(absl::StrCat("Your plan: ", schedule.habit_anchor().client_words(), "."));
+  }
+  if (!schedule.environmental_cue().empty()) {
+    parts.push_back(absl::StrCat("Your cue: ", schedule.environmental_cue(), "."));
+  }
+  if (!schedule.minimum_version().empty()) {
+    parts.push_back(
+        absl::StrCat("Short on time? ", schedule.minimum_version(), " still counts."));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
+    const v1::Client& client, const v1::Assignment& assignment,
+    const std::vector<v1::Completion>& completions, absl::Time from, absl::Time to,
+    absl::Time now) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(client.time_zone(), &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("client.time_zone \"", client.time_zone(), "\" cannot be loaded"));
+  }
+  // Occurrences are grouped by the start of their day or week; one whose day began before
+  // `from` (or whose week did, due at its end) can still be due inside the window.
+  ASSIGN_OR_RETURN(std::vector<clinical::Occurrence> occurrences,
+                   clinical::ExpectedOccurrences(assignment.schedule(), zone,
+                                                 from - absl::Hours(24 * 8), to));
+  const clinical::Matching matching =
+      clinical::MatchOccurrences(occurrences, completions, zone, now);
+  std::vector<v1::Reminder> reminders;
+  const std::string text = ReminderText(assignment);
+  for (const clinical::MatchedOccurrence& matched : matching.occurrences) {
+    if (matched.status == clinical::OccurrenceStatus::kDone) continue;
+    const absl::Time due = matched.occurrence.planned_time.value_or(matched.occurrence.window_end);
+    if (due < from || due >= to) continue;
+    v1::Reminder& reminder = reminders.emplace_back();
+    reminder.set_client(client.name());
+    reminder.set_assignment(assignment.name());
+    *reminder.mutable_due_time() = ToProtoTime(due);
+    reminder.set_time_zone(client.time_zone());
+    reminder.set_text(text);
+  }
+  return reminders;
+}
+
+absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
+    const Caller& caller, const v1::ListDueRemindersRequest& request) {
+  constexpr absl::string_view kMethod = "ListDueReminders";
+  constexpr absl::Duration kLongestWindow = absl::Hours(24 * 7);
+  ASSIGN_OR_RETURN(PracticeName practice, ParsePracticeName("parent", request.parent()));
+  ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
+  Violations violations;
+  if (!request.has_start_time()) violations.Add("start_time", "required");
+  if (!request.has_end_time()) violations.Add("end_time", "required");
+  RETURN_IF_ERROR(violations.ToStatus());
+  const absl::Time from = FromProtoTime(request.start_time());
+  const absl::Time to = FromProtoTime(request.end_time());
+  if (to <= from || to - from > kLongestWindow) {
+    return InvalidField("end_time", "must be after start_time and at most 7 days later");
+  }
+  size_t offset = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
+    return InvalidField("page_token", "not a page token of this method");
+  }
+  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageClients, practice);
+  if (!grant.ok()) {
+    Audit(caller, kMethod, practice.Format(), grant.status()).IgnoreError();
+    return grant.status();
+  }
+
+  auto list = [&]() -> absl::StatusOr<v1::ListDueRemindersResponse> {
+    const absl::Time now = options_.now();
+    AssignmentQuery active{.practice_name = practice.Format(),
+                           .states = {v1::Assignment::STATE_ACTIVE},
+                           .page = {.page_size = 1000}};
+    std::map<std::string, std::vector<v1::Assignment>> by_client;
+    do {
+      ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(active));
+      for (v1::Assignment& assignment : page.items) {
+        const std::string& name = assignment.name();
+        by_client[name.substr(0, name.find("/assignments/"))].push_back(std::move(assignment));
+      }
+      active.page.page_token = page.next_page_token;
+    } while (!active.page.page_token.empty());
+
+    std::vector<v1::Reminder> reminders;
+    for (const auto& [client_name, assignments] : by_client) {
+      ASSIGN_OR_RETURN(std::optional<v1::Client> client, store_.GetClient(client_name));
+      if (!client) continue;
+      // Completions of the week around the window settle weekly targets too.
+      CompletionQuery around{.client_name = client_name,
+                             .start_time = from - absl::Hours(24 * 7),
+                             .end_time = to + absl::Hours(24 * 7),
+                             .page = {.page_size = 1000}};
+      std::map<std::string, std::vector<v1::Completion>> by_assignment;
+      do {
+        ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(around));
+        for (v1::Completion& completion : page.items) {
+          const std::string& name = completion.name();
+          by_assignment[name.substr(0, name.find("/completions/"))].push_back(
+              std::move(completion));
+        }
+        around.page.page_token = page.next_page_token;
+      } while (!around.page.page_token.empty());
+      for (const v1::Assignment& assignment : assignments) {
+        ASSIGN_OR_RETURN(std::vector<v1::Reminder> due,
+                         DueReminders(*client, assignment, by_assignment[assignment.name()],
+                                      from, to, now));
+        std::move(due.begin(), due.end(), std::back_inserter(reminders));
+      }
+    }
+    std::stable_sort(reminders.begin(), reminders.end(),
+                     [](const v1::Reminder& a, const v1::Reminder& b) {
+                       return FromProtoTime(a.due_time()) < FromProtoTime(b.due_time());
+                     });
+    v1::ListDueRemindersResponse response;
+    for (size_t i = offset; i < reminders.size() && response.reminders_size() < page_size; ++i) {
+      *response.add_reminders() = std::move(reminders[i]);
+    }
+    if (offset + static_cast<size_t>(response.reminders_size()) < reminders.size()) {
+      response.set_next_page_token(absl::StrCat(offset + response.reminders_size()));
+    }
+    return response;
+  };
+  absl::StatusOr<v1::ListDueRemindersResponse> response = list();
+  RETURN_IF_ERROR(Audit(caller, kMethod, practice.Format(), response.status()));
+  return response;
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,164 @@
+#include "services/homework/core/reminders.h"
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/core/proto_time.h"
+#include "services/homework/storage/memory/memory_store.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+absl::TimeZone Berlin() {
+  absl::TimeZone zone;
+  absl::LoadTimeZone("Europe/Berlin", &zone);
+  return zone;
+}
+
+v1::Client Ana() {
+  v1::Client client;
+  client.set_name("practices/sunrise/clients/ana");
+  client.set_display_name("Ana");
+  client.set_time_zone("Europe/Berlin");
+  client.add_care_team("dr-lee");
+  return client;
+}
+
+v1::Assignment Breathing() {
+  v1::Assignment assignment;
+  assignment.set_name("practices/sunrise/clients/ana/assignments/breathing");
+  assignment.set_title("Paced breathing");
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_SKILLS_PRACTICE);
+  auto* schedule = assignment.mutable_schedule();
+  schedule->set_target_count(1);
+  schedule->set_period(v1::Schedule::PERIOD_DAY);
+  schedule->set_start_date("2026-10-01");
+  schedule->set_preferred_local_time("07:30");
+  schedule->mutable_habit_anchor()->set_when(v1::EVENT_TIMING_AFTER_BREAKFAST);
+  schedule->mutable_habit_anchor()->set_client_words("right after my morning coffee");
+  schedule->set_environmental_cue("the breathing card next to the kettle");
+  schedule->set_minimum_version("Three slow breaths");
+  return assignment;
+}
+
+TEST(RemindersTest, TextUsesTheClientsOwnWordsTheCueAndTheTwoMinuteVersion) {
+  const std::string text = ReminderText(Breathing());
+  EXPECT_THAT(text, HasSubstr("Paced breathing"));
+  EXPECT_THAT(text, HasSubstr("right after my morning coffee"));
+  EXPECT_THAT(text, HasSubstr("the breathing card next to the kettle"));
+  EXPECT_THAT(text, HasSubstr("Three slow breaths still counts"));
+}
+
+TEST(RemindersTest, APracticeAlreadyDoneIsNotReminded) {
+  const absl::TimeZone berlin = Berlin();
+  const absl::Time from = absl::FromCivil(absl::CivilDay(2026, 11, 2), berlin);
+  const absl::Time to = absl::FromCivil(absl::CivilDay(2026, 11, 4), berlin);
+  v1::Completion done;
+  done.set_name(Breathing().name() + "/completions/c1");
+  *done.mutable_occur_time() =
+      ToProtoTime(absl::FromCivil(absl::CivilSecond(2026, 11, 2, 7, 40, 0), berlin));
+  done.set_occur_time_zone("Europe/Berlin");
+  done.set_status(v1::Completion::STATUS_MINIMUM_VERSION);
+  auto reminders = DueReminders(Ana(), Breathing(), {done}, from, to, from);
+  ASSERT_TRUE(reminders.ok()) << reminders.status();
+  ASSERT_THAT(*reminders, SizeIs(1));
+  EXPECT_EQ(FromProtoTime((*reminders)[0].due_time()),
+            absl::FromCivil(absl::CivilSecond(2026, 11, 3, 7, 30, 0), berlin));
+  EXPECT_EQ((*reminders)[0].time_zone(), "Europe/Berlin");
+}
+
+TEST(RemindersTest, ThePlannedLocalTimeHoldsAcrossTheEndOfSummerTime) {
+  // Berlin leaves summer time on 2026-10-25: 07:30 local is 05:30 UTC before, 06:30 UTC after.
+  const absl::Time from = absl::FromCivil(absl::CivilDay(2026, 10, 24), absl::UTCTimeZone());
+  const absl::Time to = absl::FromCivil(absl::CivilDay(2026, 10, 26), absl::UTCTimeZone());
+  auto reminders = DueReminders(Ana(), Breathing(), {}, from, to, from);
+  ASSERT_TRUE(reminders.ok()) << reminders.status();
+  ASSERT_THAT(*reminders, SizeIs(2));
+  EXPECT_EQ(FromProtoTime((*reminders)[0].due_time()),
+            absl::FromCivil(absl::CivilSecond(2026, 10, 24, 5, 30, 0), absl::UTCTimeZone()));
+  EXPECT_EQ(FromProtoTime((*reminders)[1].due_time()),
+            absl::FromCivil(absl::CivilSecond(2026, 10, 25, 6, 30, 0), absl::UTCTimeZone()));
+}
+
+TEST(RemindersTest, OnlyPlatformServicesListRemindersAndTheWindowIsBounded) {
+  MemoryStore store;
+  Homework homework(store, HomeworkOptions{});
+  v1::ListDueRemindersRequest request;
+  request.set_parent("practices/sunrise");
+  *request.mutable_start_time() = ToProtoTime(absl::Now());
+  *request.mutable_end_time() = ToProtoTime(absl::Now() + absl::Hours(24));
+  const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
+  EXPECT_EQ(homework.ListDueReminders(therapist, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  const Caller service{"notifier", "sunrise", Role::kService, "call"};
+  auto empty = homework.ListDueReminders(service, request);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_THAT(empty->reminders(), SizeIs(0));
+  *request.mutable_end_time() = ToProtoTime(absl::Now() + absl::Hours(24 * 8));
+  EXPECT_EQ(homework.ListDueReminders(service, request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace therapy::homework
+
+namespace therapy::homework {
+namespace {
+
+TEST(RemindersTest, ListDueRemindersCoversEveryClientsActiveAssignmentsInTheWindow) {
+  MemoryStore store;
+  const absl::Time now =
+      absl::FromCivil(absl::CivilSecond(2026, 11, 26, 6, 0, 0), absl::UTCTimeZone());
+  int ids = 0;
+  Homework homework(store, HomeworkOptions{.now = [now] { return now; },
+                                           .new_id = [&ids] { return absl::StrCat("id", ++ids); }});
+  const Caller service{"notifier", "sunrise", Role::kService, "call"};
+  const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
+  for (const char* id : {"ana", "ben"}) {
+    v1::CreateClientRequest create;
+    create.set_parent("practices/sunrise");
+    create.set_client_id(id);
+    *create.mutable_client() = Ana();
+    create.mutable_client()->clear_name();
+    ASSERT_TRUE(homework.CreateClient(service, create).ok());
+    v1::CreateAssignmentRequest assign;
+    assign.set_parent(absl::StrCat("practices/sunrise/clients/", id));
+    *assign.mutable_assignment() = Breathing();
+    assign.mutable_assignment()->clear_name();
+    auto draft = homework.CreateAssignment(therapist, assign);
+    ASSERT_TRUE(draft.ok()) << draft.status();
+    if (std::string(id) == "ben") continue;  // ben's stays a draft: no reminders
+    v1::ActivateAssignmentRequest activate;
+    activate.set_name(draft->name());
+    ASSERT_TRUE(homework.ActivateAssignment(therapist, activate).ok());
+  }
+  v1::ListDueRemindersRequest request;
+  request.set_parent("practices/sunrise");
+  *request.mutable_start_time() = ToProtoTime(now);
+  *request.mutable_end_time() = ToProtoTime(now + absl::Hours(48));
+  auto listed = homework.ListDueReminders(service, request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed->reminders(), SizeIs(2));  // 07:30 Berlin today and tomorrow
+  EXPECT_EQ(listed->reminders(0).client(), "practices/sunrise/clients/ana");
+  EXPECT_EQ(FromProtoTime(listed->reminders(0).due_time()),
+            absl::FromCivil(absl::CivilSecond(2026, 11, 26, 7, 30, 0), Berlin()));
+
+  request.set_page_size(1);
+  auto first = homework.ListDueReminders(service, request);
+  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first->reminders(), SizeIs(1));
+  request.set_page_token(first->next_page_token());
+  auto second = homework.ListDueReminders(service, request);
+  ASSERT_TRUE(second.ok());
+  ASSERT_THAT(second->reminders(), SizeIs(1));
+  EXPECT_TRUE(second->next_page_token().empty());
+  EXPECT_NE(first->reminders(0).due_time().seconds(), second->reminders(0).due_time().seconds());
+}
+
+}  // namespace
+}  // namespace therapy::homework

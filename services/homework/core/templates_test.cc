@@ -1,0 +1,311 @@
+#include "services/homework/core/templates.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "gtest/gtest.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/core/resource_names.h"
+#include "services/homework/core/validation.h"
+#include "services/homework/storage/memory/memory_store.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 26, 9, 0, 0), absl::UTCTimeZone());
+
+std::vector<std::string> BadFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  if (auto request = BadRequestOf(status)) {
+    for (const auto& violation : request->field_violations()) fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+std::vector<std::string> Names(const std::vector<v1::Template>& templates) {
+  std::vector<std::string> names;
+  for (const v1::Template& t : templates) names.push_back(t.name());
+  return names;
+}
+
+TEST(BuiltInTemplatesTest, EveryExerciseKindHasATemplate) {
+  std::set<int> covered;
+  for (const v1::Template& t : BuiltInTemplates()) covered.insert(t.exercise().kind());
+  const google::protobuf::EnumDescriptor* kinds = v1::ExerciseKind_descriptor();
+  for (int i = 0; i < kinds->value_count(); ++i) {
+    const int kind = kinds->value(i)->number();
+    if (kind == v1::EXERCISE_KIND_UNSPECIFIED) continue;
+    EXPECT_TRUE(covered.count(kind)) << "no template for " << kinds->value(i)->name();
+  }
+}
+
+TEST(BuiltInTemplatesTest, TheLibraryHasTheClinicalModelsExercises) {
+  const std::vector<std::string> names = Names(BuiltInTemplates());
+  for (absl::string_view id :
+       {"thought-record", "mood-monitoring", "activity-log", "cognitive-restructuring",
+        "behavioral-experiment", "exposure-practice", "paced-breathing", "grounding-5-4-3-2-1",
+        "sleep-routine", "physical-activity", "social-connection", "coping-card",
+        "relapse-prevention-plan", "your-own-practice", "phq-9", "gad-7"}) {
+    EXPECT_TRUE(FindBuiltInTemplate(absl::StrCat("templates/", id)) != nullptr) << id;
+  }
+  EXPECT_EQ(FindBuiltInTemplate("templates/nope"), nullptr);
+  EXPECT_EQ(FindBuiltInTemplate("thought-record"), nullptr);
+}
+
+TEST(BuiltInTemplatesTest, NamesAreUniqueAndInOrder) {
+  const std::vector<std::string> names = Names(BuiltInTemplates());
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
+  for (const std::string& name : names) {
+    ASSERT_TRUE(absl::StartsWith(name, "templates/")) << name;
+    EXPECT_TRUE(IsValidResourceId(absl::string_view(name).substr(10))) << name;
+  }
+}
+
+TEST(BuiltInTemplatesTest, EveryTemplateIsCompleteAndValidOnceItHasAStartDate) {
+  for (const v1::Template& t : BuiltInTemplates()) {
+    SCOPED_TRACE(t.name());
+    EXPECT_FALSE(t.title().empty());
+    EXPECT_FALSE(t.description().empty());
+    EXPECT_FALSE(t.exercise().instructions().empty());
+    EXPECT_NE(t.exercise().details_case(), v1::Exercise::DETAILS_NOT_SET);
+    EXPECT_FALSE(t.rationale().empty());
+    const v1::Schedule& schedule = t.schedule();
+    EXPECT_TRUE(schedule.start_date().empty());
+    EXPECT_FALSE(schedule.minimum_version().empty());
+    EXPECT_NE(schedule.habit_anchor().when(), v1::EVENT_TIMING_UNSPECIFIED);
+    EXPECT_FALSE(schedule.habit_anchor().client_words().empty());
+    EXPECT_FALSE(schedule.environmental_cue().empty());
+
+    v1::Assignment personalisation;
+    personalisation.mutable_schedule()->set_start_date("2026-11-26");
+    auto assignment = AssignmentFromTemplate("template", t.name(), personalisation);
+    ASSERT_TRUE(assignment.ok()) << assignment.status();
+    Violations violations;
+    ValidateAssignment(*assignment, "assignment", violations);
+    EXPECT_TRUE(violations.empty()) << violations.ToStatus();
+  }
+}
+
+TEST(BuiltInTemplatesTest, MeasureTemplatesNameTheirMeasure) {
+  const v1::Template* phq9 = FindBuiltInTemplate("templates/phq-9");
+  const v1::Template* gad7 = FindBuiltInTemplate("templates/gad-7");
+  ASSERT_NE(phq9, nullptr);
+  ASSERT_NE(gad7, nullptr);
+  EXPECT_EQ(phq9->exercise().outcome_measure().measure(), v1::MEASURE_PHQ9);
+  EXPECT_EQ(gad7->exercise().outcome_measure().measure(), v1::MEASURE_GAD7);
+  EXPECT_THAT(phq9->description(), HasSubstr("44261-6"));
+  EXPECT_THAT(gad7->description(), HasSubstr("70274-6"));
+}
+
+TEST(BuiltInTemplatesTest, PersonalisationMergesOverTheTemplate) {
+  v1::Assignment personalisation;
+  personalisation.set_title("Evening breathing");
+  personalisation.mutable_schedule()->set_start_date("2026-11-26");
+  personalisation.mutable_schedule()->mutable_habit_anchor()->set_client_words(
+      "after I brush my teeth");
+  auto assignment =
+      AssignmentFromTemplate("template", "templates/paced-breathing", personalisation);
+  ASSERT_TRUE(assignment.ok()) << assignment.status();
+  EXPECT_EQ(assignment->title(), "Evening breathing");
+  EXPECT_EQ(assignment->exercise().skills_practice().skill(),
+            v1::SkillsPracticeInstructions::SKILL_BREATHING);
+  EXPECT_EQ(assignment->phase(), v1::TREATMENT_PHASE_PRACTICE);
+  EXPECT_EQ(assignment->schedule().start_date(), "2026-11-26");
+  EXPECT_EQ(assignment->schedule().habit_anchor().when(), v1::EVENT_TIMING_BEFORE_SLEEP);
+  EXPECT_EQ(assignment->schedule().habit_anchor().client_words(), "after I brush my teeth");
+  EXPECT_EQ(assignment->schedule().minimum_version(), "Take five slow breaths: in for 4, out for 6.");
+}
+
+TEST(BuiltInTemplatesTest, UnknownTemplateIsNotFoundAndAMalformedNameIsInvalid) {
+  absl::Status unknown = AssignmentFromTemplate("template", "templates/x", {}).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(unknown.message(), "template templates/x not found");
+  absl::Status malformed = AssignmentFromTemplate("template", "paced-breathing", {}).status();
+  EXPECT_THAT(BadFields(malformed), ElementsAre("template"));
+}
+
+TEST(BuiltInHierarchyTemplateTest, SocialAnxietyLadderIsTheSeedsFiveSteps) {
+  const v1::Hierarchy* ladder =
+      BuiltInHierarchyTemplate("hierarchyTemplates/social-anxiety-ladder");
+  ASSERT_NE(ladder, nullptr);
+  EXPECT_EQ(ladder->target(), "Social anxiety");
+  EXPECT_FALSE(ladder->has_policy());
+  std::vector<std::string> steps;
+  for (const v1::HierarchyStep& step : ladder->steps()) {
+    steps.push_back(absl::StrCat(step.expected_suds(), " ", step.situation(), " | ",
+                                 step.prescription()));
+  }
+  EXPECT_THAT(
+      steps,
+      ElementsAre(
+          "30 Make brief eye contact with a stranger | Practice 3 times daily for one week",
+          "40 Say hello to a cashier | Complete 5 interactions over the week",
+          "50 Ask a question in a store | Engage in 3 conversations with brief questions",
+          "65 Have a short conversation with an acquaintance | Initiate 2 brief conversations "
+          "per day",
+          "80 Attend a small social event | Attend one event and stay for 30 minutes"));
+  EXPECT_EQ(BuiltInHierarchyTemplate("hierarchyTemplates/spiders"), nullptr);
+  EXPECT_EQ(BuiltInHierarchyTemplate("social-anxiety-ladder"), nullptr);
+}
+
+// ListTemplates and CreateAssignment from a template, through the use cases.
+class TemplateUseCaseTest : public ::testing::Test {
+ protected:
+  TemplateUseCaseTest()
+      : homework_(store_, HomeworkOptions{.now = [] { return kNow; },
+                                          .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
+
+  static Caller Therapist() { return {"dr-lee", "sunrise", Role::kTherapist, "call-2"}; }
+  static Caller ClientCaller() { return {"ana", "sunrise", Role::kClient, "call-3"}; }
+
+  void CreateAna() {
+    v1::CreateClientRequest request;
+    request.set_parent("practices/sunrise");
+    request.set_client_id("ana");
+    request.mutable_client()->set_display_name("Ana");
+    request.mutable_client()->set_time_zone("Europe/Berlin");
+    request.mutable_client()->add_care_team("dr-lee");
+    ASSERT_TRUE(homework_.CreateClient({"backend", "sunrise", Role::kService, "call-1"}, request)
+                    .ok());
+  }
+
+  int ids_ = 0;
+  MemoryStore store_;
+  Homework homework_;
+};
+
+TEST_F(TemplateUseCaseTest, ListTemplatesPagesThroughTheWholeLibraryInNameOrder) {
+  v1::ListTemplatesRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_page_size(5);
+  std::vector<std::string> listed;
+  int pages = 0;
+  do {
+    auto page = homework_.ListTemplates(ClientCaller(), request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->templates_size(), 5);
+    for (const v1::Template& t : page->templates()) listed.push_back(t.name());
+    request.set_page_token(page->next_page_token());
+    ASSERT_LT(++pages, 100);
+  } while (!request.page_token().empty());
+  EXPECT_EQ(listed, Names(BuiltInTemplates()));
+  EXPECT_EQ(pages, (static_cast<int>(BuiltInTemplates().size()) + 4) / 5);
+}
+
+TEST_F(TemplateUseCaseTest, ListTemplatesFiltersByKind) {
+  v1::ListTemplatesRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_kind(v1::EXERCISE_KIND_SKILLS_PRACTICE);
+  auto page = homework_.ListTemplates(Therapist(), request);
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> names;
+  for (const v1::Template& t : page->templates()) names.push_back(t.name());
+  EXPECT_THAT(names, ElementsAre("templates/grounding-5-4-3-2-1", "templates/paced-breathing"));
+  EXPECT_TRUE(page->next_page_token().empty());
+}
+
+TEST_F(TemplateUseCaseTest, ListTemplatesNamesEachBadField) {
+  v1::ListTemplatesRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_page_token("not a token!");
+  EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
+              ElementsAre("page_token"));
+  request.set_page_token("dGhyb3VnaA");  // web-safe base64 of a name outside the library
+  EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
+              ElementsAre("page_token"));
+  request.clear_page_token();
+  request.set_kind(static_cast<v1::ExerciseKind>(99));
+  EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
+              ElementsAre("kind"));
+  request.set_kind(v1::EXERCISE_KIND_UNSPECIFIED);
+  request.set_page_size(1001);
+  EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
+              ElementsAre("page_size"));
+  request.set_page_size(0);
+  request.set_parent("sunrise");
+  EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
+              ElementsAre("parent"));
+}
+
+TEST_F(TemplateUseCaseTest, AnotherPracticeIsDeniedAndTheRefusalIsAudited) {
+  v1::ListTemplatesRequest request;
+  request.set_parent("practices/sunrise");
+  ASSERT_TRUE(homework_.ListTemplates(Therapist(), request).ok());
+  Caller outsider{"dr-lee", "moonrise", Role::kTherapist, "call-9"};
+  EXPECT_EQ(homework_.ListTemplates(outsider, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto audit = store_.ListAudit("practices/sunrise", 100);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_THAT(*audit, SizeIs(1));  // the successful read of the library is not clinical data
+  EXPECT_EQ((*audit)[0].action, "ListTemplates");
+  EXPECT_EQ((*audit)[0].outcome, "PERMISSION_DENIED");
+}
+
+TEST_F(TemplateUseCaseTest, CreateAssignmentFromATemplateKeepsTheTemplatesPlan) {
+  CreateAna();
+  v1::CreateAssignmentRequest request;
+  request.set_parent("practices/sunrise/clients/ana");
+  request.set_template_("templates/grounding-5-4-3-2-1");
+  request.mutable_assignment()->mutable_schedule()->set_start_date("2026-11-26");
+  request.mutable_assignment()->mutable_schedule()->mutable_habit_anchor()->set_client_words(
+      "when I sit down at my desk");
+  auto created = homework_.CreateAssignment(Therapist(), request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->title(), "5-4-3-2-1 grounding");
+  EXPECT_EQ(created->exercise().skills_practice().skill(),
+            v1::SkillsPracticeInstructions::SKILL_GROUNDING);
+  EXPECT_EQ(created->schedule().start_date(), "2026-11-26");
+  EXPECT_EQ(created->schedule().habit_anchor().client_words(), "when I sit down at my desk");
+  EXPECT_EQ(created->schedule().habit_anchor().when(), v1::EVENT_TIMING_AFTER_LUNCH);
+  EXPECT_FALSE(created->schedule().minimum_version().empty());
+  EXPECT_EQ(created->state(), v1::Assignment::STATE_DRAFT);
+  EXPECT_EQ(created->assigned_by(), "dr-lee");
+}
+
+TEST_F(TemplateUseCaseTest, CreateAssignmentValidatesTheMergedAssignment) {
+  CreateAna();
+  v1::CreateAssignmentRequest request;
+  request.set_parent("practices/sunrise/clients/ana");
+  request.set_template_("templates/phq-9");
+  absl::Status no_start = homework_.CreateAssignment(Therapist(), request).status();
+  EXPECT_THAT(BadFields(no_start), ElementsAre("assignment.schedule.start_date"));
+
+  request.mutable_assignment()->mutable_schedule()->set_start_date("2026-11-26");
+  request.mutable_assignment()->mutable_exercise()->set_kind(v1::EXERCISE_KIND_MOOD_MONITORING);
+  absl::Status other_kind = homework_.CreateAssignment(Therapist(), request).status();
+  EXPECT_THAT(BadFields(other_kind), ElementsAre("assignment.exercise"));
+}
+
+TEST_F(TemplateUseCaseTest, CreateAssignmentFromAnUnknownTemplateIsNotFound) {
+  CreateAna();
+  v1::CreateAssignmentRequest request;
+  request.set_parent("practices/sunrise/clients/ana");
+  request.set_template_("templates/x");
+  request.mutable_assignment()->mutable_schedule()->set_start_date("2026-11-26");
+  absl::Status status = homework_.CreateAssignment(Therapist(), request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "template templates/x not found");
+  auto listed = homework_.ListAssignments(Therapist(), [] {
+    v1::ListAssignmentsRequest list;
+    list.set_parent("practices/sunrise/clients/ana");
+    return list;
+  }());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->assignments(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace therapy::homework
