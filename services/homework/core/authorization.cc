@@ -25,6 +25,8 @@ absl::string_view Verb(Action action) {
       return "move the exposure hierarchies of";
     case Action::kReadLibrary:
       return "read the template library of";
+    case Action::kManageLibrary:
+      return "change the template library of";
   }
   return "act on";
 }
@@ -53,6 +55,8 @@ bool RoleMay(Role role, Action action) {
       return role == Role::kTherapist;
     case Action::kReadLibrary:
       return true;
+    case Action::kManageLibrary:
+      return role == Role::kTherapist || role == Role::kAdmin;
   }
   return false;
 }

@@ -19,6 +19,7 @@ enum class Action {
   kReviewCompletion,  // review a completion
   kDecideProgression, // advance or step back on an exposure hierarchy
   kReadLibrary,       // read the practice's template library
+  kManageLibrary,     // add to or change the practice's template library
 };
 
 // The first half of an authorisation decision, made from the caller and the target's name alone,

@@ -201,16 +201,18 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
     const Caller& caller, const v1::CreateAssignmentRequest& request) {
   constexpr absl::string_view kMethod = "CreateAssignment";
   ASSIGN_OR_RETURN(ClientName parent, ParseClientName("parent", request.parent()));
-  // A template is the base and the request's assignment is merged over it (templates.h); the
-  // library is built in, so this needs no lookup in the store and validation still comes first.
+  // A template is the base and the request's assignment is merged over it (templates.h). The
+  // built-in library needs no lookup, so validation still comes first; a practice's own
+  // template is practice data, read and validated only after authorisation.
+  const bool own_template = IsPracticeTemplateName(request.template_());
   v1::Assignment proposed = request.assignment();
-  if (!request.template_().empty()) {
+  if (!request.template_().empty() && !own_template) {
     ASSIGN_OR_RETURN(proposed,
                      AssignmentFromTemplate("template", request.template_(), request.assignment()));
   }
   Violations violations;
   ValidateRequestId(request.request_id(), violations);
-  ValidateAssignment(proposed, "assignment", violations);
+  if (!own_template) ValidateAssignment(proposed, "assignment", violations);
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, parent, kMethod));
 
@@ -220,6 +222,14 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
     ASSIGN_OR_RETURN(std::optional<v1::Assignment> replay, FindReplay<v1::Assignment>(key, get));
     if (replay) return Written<v1::Assignment>{*std::move(replay), true};
     RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
+    if (own_template) {
+      ASSIGN_OR_RETURN(v1::Template base,
+                       FindPracticeTemplate("template", request.template_(), parent.practice));
+      proposed = AssignmentFromTemplate(base, request.assignment());
+      Violations content;
+      ValidateAssignment(proposed, "assignment", content);
+      RETURN_IF_ERROR(content.ToStatus());
+    }
     RETURN_IF_ERROR(CheckExposureStep(proposed, parent));
 
     const absl::Time now = options_.now();

@@ -100,6 +100,12 @@ class Homework {
   // The template library (templates.cc).
   absl::StatusOr<v1::ListTemplatesResponse> ListTemplates(const Caller& caller,
                                                           const v1::ListTemplatesRequest& request);
+  absl::StatusOr<v1::Template> GetTemplate(const Caller& caller,
+                                           const v1::GetTemplateRequest& request);
+  absl::StatusOr<v1::Template> CreateTemplate(const Caller& caller,
+                                              const v1::CreateTemplateRequest& request);
+  absl::StatusOr<v1::Template> UpdateTemplate(const Caller& caller,
+                                              const v1::UpdateTemplateRequest& request);
 
   // Exposure hierarchies (hierarchies.cc).
   absl::StatusOr<v1::Hierarchy> CreateHierarchy(const Caller& caller,
@@ -140,6 +146,11 @@ class Homework {
   template <typename Resource, typename Get>
   absl::StatusOr<std::optional<Resource>> FindReplay(const std::optional<IdempotencyKey>& key,
                                                      Get get);
+  // A practice's own template for an assignment in `practice`: INVALID_ARGUMENT naming `field`
+  // for a malformed name or another practice's template, NOT_FOUND when it does not exist.
+  absl::StatusOr<v1::Template> FindPracticeTemplate(absl::string_view field,
+                                                    absl::string_view name,
+                                                    absl::string_view practice);
   // An exposure practice may point at a step of one of the same client's hierarchies:
   // INVALID_ARGUMENT naming the field when it points elsewhere or past the last step, NOT_FOUND
   // when the hierarchy does not exist.

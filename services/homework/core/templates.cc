@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/homework/core/homework.h"
+#include "services/homework/core/homework_internal.h"
+#include "services/homework/core/proto_time.h"
 #include "services/homework/core/resource_names.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/validation.h"
@@ -698,14 +700,35 @@ absl::StatusOr<v1::Assignment> AssignmentFromTemplate(absl::string_view field,
   if (found == nullptr) {
     return absl::NotFoundError(absl::StrCat("template ", template_name, " not found"));
   }
+  return AssignmentFromTemplate(*found, personalisation);
+}
+
+v1::Assignment AssignmentFromTemplate(const v1::Template& base,
+                                      const v1::Assignment& personalisation) {
   v1::Assignment assignment;
-  assignment.set_title(found->title());
-  *assignment.mutable_exercise() = found->exercise();
-  assignment.set_rationale(found->rationale());
-  assignment.set_phase(found->phase());
-  *assignment.mutable_schedule() = found->schedule();
+  assignment.set_title(base.title());
+  *assignment.mutable_exercise() = base.exercise();
+  assignment.set_rationale(base.rationale());
+  assignment.set_phase(base.phase());
+  *assignment.mutable_schedule() = base.schedule();
   assignment.MergeFrom(personalisation);
   return assignment;
+}
+
+bool IsPracticeTemplateName(absl::string_view name) {
+  return absl::StartsWith(name, "practices/");
+}
+
+void ValidateTemplate(const v1::Template& t, absl::string_view prefix, Violations& violations) {
+  // An assignment's checks apply, with a stand-in start date when the template has none.
+  v1::Assignment as_assignment = AssignmentFromTemplate(t, v1::Assignment());
+  if (as_assignment.schedule().start_date().empty()) {
+    as_assignment.mutable_schedule()->set_start_date("2000-01-01");
+  }
+  ValidateAssignment(as_assignment, prefix, violations);
+  violations.Length(absl::StrCat(prefix, ".description"), t.description(), 0, 2000);
+  violations.Length(absl::StrCat(prefix, ".schedule.minimum_version"),
+                    t.schedule().minimum_version(), 1, 500);
 }
 
 const v1::Hierarchy* BuiltInHierarchyTemplate(absl::string_view name) {
@@ -714,11 +737,49 @@ const v1::Hierarchy* BuiltInHierarchyTemplate(absl::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+constexpr std::initializer_list<absl::string_view> kTemplateMutable = {
+    "title", "description", "exercise", "rationale", "phase", "schedule"};
+
+struct PracticeTemplateName {
+  PracticeName practice;
+  std::string id;
+  std::string Format() const { return absl::StrCat(practice.Format(), "/templates/", id); }
+};
+
+absl::StatusOr<PracticeTemplateName> ParsePracticeTemplateName(absl::string_view field,
+                                                               absl::string_view name) {
+  const size_t split = name.find("/templates/");
+  if (split != absl::string_view::npos) {
+    absl::StatusOr<PracticeName> practice = ParsePracticeName(field, name.substr(0, split));
+    const absl::string_view id = name.substr(split + std::string_view("/templates/").size());
+    if (practice.ok() && IsValidResourceId(id)) return PracticeTemplateName{*practice, std::string(id)};
+  }
+  return InvalidField(field, absl::StrCat("\"", name.substr(0, 200),
+                                          "\" is not templates/{template} or "
+                                          "practices/{practice}/templates/{template}"));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Template> Homework::FindPracticeTemplate(absl::string_view field,
+                                                            absl::string_view name,
+                                                            absl::string_view practice) {
+  ASSIGN_OR_RETURN(PracticeTemplateName parsed, ParsePracticeTemplateName(field, name));
+  if (parsed.practice.practice != practice) {
+    return InvalidField(field, "must be a built-in template or one of the same practice");
+  }
+  return Found(store_.GetTemplate(name), "template", name);
+}
+
 // Templates are not clinical data and name no client, so a successful read is not audited;
-// a refusal is, like every refusal.
+// a refusal is, like every refusal. The list is the practice's own templates and the built-in
+// ones together, in name order.
 absl::StatusOr<v1::ListTemplatesResponse> Homework::ListTemplates(
     const Caller& caller, const v1::ListTemplatesRequest& request) {
   constexpr absl::string_view kMethod = "ListTemplates";
+  constexpr int kMostPracticeTemplates = 1000;
   ASSIGN_OR_RETURN(PracticeName parent, ParsePracticeName("parent", request.parent()));
   ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
   if (!v1::ExerciseKind_IsValid(request.kind())) {
@@ -734,19 +795,134 @@ absl::StatusOr<v1::ListTemplatesResponse> Homework::ListTemplates(
     return grant.status();
   }
 
+  ASSIGN_OR_RETURN(Page<v1::Template> own,
+                   store_.ListTemplates(TemplateQuery{
+                       .practice_name = parent.Format(),
+                       .page = {.page_size = kMostPracticeTemplates}}));
+  std::vector<const v1::Template*> library;
+  for (const v1::Template& t : own.items) library.push_back(&t);
+  for (const v1::Template& t : BuiltInTemplates()) library.push_back(&t);
+  std::sort(library.begin(), library.end(),
+            [](const v1::Template* a, const v1::Template* b) { return a->name() < b->name(); });
+
   v1::ListTemplatesResponse response;
-  for (const v1::Template& t : BuiltInTemplates()) {
-    if (t.name() <= after) continue;
-    if (request.kind() != v1::EXERCISE_KIND_UNSPECIFIED && t.exercise().kind() != request.kind()) {
+  for (const v1::Template* t : library) {
+    if (t->name() <= after) continue;
+    if (request.kind() != v1::EXERCISE_KIND_UNSPECIFIED && t->exercise().kind() != request.kind()) {
       continue;
     }
     if (response.templates_size() == page_size) {
       response.set_next_page_token(PageTokenAfter(response.templates().rbegin()->name()));
       break;
     }
-    *response.add_templates() = t;
+    *response.add_templates() = *t;
   }
   return response;
+}
+
+absl::StatusOr<v1::Template> Homework::GetTemplate(const Caller& caller,
+                                                   const v1::GetTemplateRequest& request) {
+  constexpr absl::string_view kMethod = "GetTemplate";
+  if (!IsPracticeTemplateName(request.name())) {
+    const v1::Template* built_in = FindBuiltInTemplate(request.name());
+    if (built_in == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("template ", request.name().substr(0, 200), " not found"));
+    }
+    return *built_in;
+  }
+  ASSIGN_OR_RETURN(PracticeTemplateName name, ParsePracticeTemplateName("name", request.name()));
+  absl::StatusOr<Grant> grant = Authorize(caller, Action::kReadLibrary, name.practice);
+  if (!grant.ok()) {
+    Audit(caller, kMethod, request.name(), grant.status()).IgnoreError();
+    return grant.status();
+  }
+  return Found(store_.GetTemplate(request.name()), "template", request.name());
+}
+
+absl::StatusOr<v1::Template> Homework::CreateTemplate(const Caller& caller,
+                                                      const v1::CreateTemplateRequest& request) {
+  constexpr absl::string_view kMethod = "CreateTemplate";
+  ASSIGN_OR_RETURN(PracticeName parent, ParsePracticeName("parent", request.parent()));
+  Violations violations;
+  if (!request.template_id().empty() && !IsValidResourceId(request.template_id())) {
+    violations.Add("template_id", "must be 1-63 characters of [a-z0-9-], not starting with -");
+  }
+  ValidateRequestId(request.request_id(), violations);
+  ValidateTemplate(request.template_(), "template", violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageLibrary, parent);
+  if (!grant.ok()) {
+    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
+    return grant.status();
+  }
+
+  const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  auto get = [this](absl::string_view name) { return store_.GetTemplate(name); };
+  auto create = [&]() -> absl::StatusOr<Written<v1::Template>> {
+    ASSIGN_OR_RETURN(std::optional<v1::Template> replay, FindReplay<v1::Template>(key, get));
+    if (replay) return Written<v1::Template>{*std::move(replay), true};
+    const absl::Time now = options_.now();
+    v1::Template t = request.template_();
+    const std::string id = request.template_id().empty() ? NewId() : request.template_id();
+    t.set_name(PracticeTemplateName{parent, id}.Format());
+    t.set_created_by(caller.subject);
+    *t.mutable_create_time() = ToProtoTime(now);
+    *t.mutable_update_time() = ToProtoTime(now);
+    t.set_etag(NewId());
+    Mutation mutation{.practice_template = Put<v1::Template>{WriteMode::kInsert, t, ""},
+                      .idempotency = key,
+                      .idempotent_result = t.name(),
+                      .audit = MakeAudit(caller, kMethod, t.name(), absl::OkStatus())};
+    absl::StatusOr<CommitOutcome> outcome = Commit(mutation);
+    if (absl::IsAlreadyExists(outcome.status())) {
+      return absl::AlreadyExistsError(absl::StrCat("template ", t.name(), " already exists"));
+    }
+    if (!outcome.ok()) return outcome.status();
+    if (*outcome == CommitOutcome::kDuplicateRequest) {
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Template>(key, get));
+      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
+      return Written<v1::Template>{*std::move(replay), true};
+    }
+    return Written<v1::Template>{std::move(t), false};
+  };
+  return FinishWrite(caller, kMethod, parent.Format(), create());
+}
+
+absl::StatusOr<v1::Template> Homework::UpdateTemplate(const Caller& caller,
+                                                      const v1::UpdateTemplateRequest& request) {
+  constexpr absl::string_view kMethod = "UpdateTemplate";
+  const v1::Template& patch = request.template_();
+  if (!IsPracticeTemplateName(patch.name())) {
+    return absl::PermissionDeniedError(
+        "built-in templates cannot change; create a practice template from it instead");
+  }
+  ASSIGN_OR_RETURN(PracticeTemplateName name,
+                   ParsePracticeTemplateName("template.name", patch.name()));
+  RETURN_IF_ERROR(CheckMask(request.update_mask(), v1::Template::descriptor(), kTemplateMutable));
+  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageLibrary, name.practice);
+  if (!grant.ok()) {
+    Audit(caller, kMethod, patch.name(), grant.status()).IgnoreError();
+    return grant.status();
+  }
+
+  auto update = [&]() -> absl::StatusOr<Written<v1::Template>> {
+    ASSIGN_OR_RETURN(v1::Template current,
+                     Found(store_.GetTemplate(patch.name()), "template", patch.name()));
+    RETURN_IF_ERROR(CheckEtag("template.etag", patch.etag(), current.etag()));
+    v1::Template t = current;
+    ApplyMask(request.update_mask(), kTemplateMutable, patch, t);
+    Violations violations;
+    ValidateTemplate(t, "template", violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    *t.mutable_update_time() = ToProtoTime(options_.now());
+    t.set_etag(NewId());
+    Mutation mutation{.practice_template = Put<v1::Template>{WriteMode::kUpdate, t, current.etag()},
+                      .audit = MakeAudit(caller, kMethod, t.name(), absl::OkStatus())};
+    RETURN_IF_ERROR(Commit(mutation).status());
+    return Written<v1::Template>{std::move(t), false};
+  };
+  return FinishWrite(caller, kMethod, patch.name(), update());
 }
 
 }  // namespace therapy::homework

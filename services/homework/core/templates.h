@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/homework/core/validation.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
 #include "therapy/homework/v1/template.pb.h"
@@ -39,6 +40,19 @@ const v1::Template* FindBuiltInTemplate(absl::string_view name);
 absl::StatusOr<v1::Assignment> AssignmentFromTemplate(absl::string_view field,
                                                       absl::string_view template_name,
                                                       const v1::Assignment& personalisation);
+
+// The same merge for a template already found (built-in or a practice's own).
+v1::Assignment AssignmentFromTemplate(const v1::Template& base,
+                                      const v1::Assignment& personalisation);
+
+// Whether `name` names a practice's own template (`practices/{p}/templates/{t}`) rather than a
+// built-in one.
+bool IsPracticeTemplateName(absl::string_view name);
+
+// Field checks of a template, under `prefix`: like an assignment's (ValidateAssignment), except
+// that the schedule's start date may be empty, plus the description, and the two-minute
+// version is required.
+void ValidateTemplate(const v1::Template& t, absl::string_view prefix, Violations& violations);
 
 // The built-in hierarchy called `name`, or nullptr. Known: `hierarchyTemplates/social-anxiety-
 // ladder`, the five-step social-anxiety ladder of the source document with expected SUDS

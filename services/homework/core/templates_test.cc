@@ -309,3 +309,121 @@ TEST_F(TemplateUseCaseTest, CreateAssignmentFromAnUnknownTemplateIsNotFound) {
 
 }  // namespace
 }  // namespace therapy::homework
+
+namespace therapy::homework {
+namespace {
+
+class PracticeTemplatesTest : public ::testing::Test {
+ protected:
+  PracticeTemplatesTest() : homework_(store_, HomeworkOptions{}) {}
+
+  static v1::Template WorryTime() {
+    v1::Template t;
+    t.set_title("Worry time");
+    t.set_description("Postponing worry to a daily 15-minute slot; middle phase, GAD.");
+    t.mutable_exercise()->set_kind(v1::EXERCISE_KIND_CUSTOM);
+    t.mutable_exercise()->mutable_custom()->set_description(
+        "Note each worry on the card; think about them only at your worry time.");
+    t.set_phase(v1::TREATMENT_PHASE_PRACTICE);
+    t.mutable_schedule()->set_target_count(1);
+    t.mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
+    t.mutable_schedule()->set_minutes_per_practice(15);
+    t.mutable_schedule()->set_minimum_version("Write one worry down and close the notebook");
+    return t;
+  }
+
+  absl::StatusOr<v1::Template> Create(const Caller& caller, v1::Template t = WorryTime()) {
+    v1::CreateTemplateRequest request;
+    request.set_parent("practices/sunrise");
+    request.set_template_id("worry-time");
+    *request.mutable_template_() = std::move(t);
+    return homework_.CreateTemplate(caller, request);
+  }
+
+  const Caller therapist_{"dr-lee", "sunrise", Role::kTherapist, "call"};
+  MemoryStore store_;
+  Homework homework_;
+};
+
+TEST_F(PracticeTemplatesTest, APracticeAddsItsOwnTemplateAndListsItWithTheBuiltInOnes) {
+  auto created = Create(therapist_);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->name(), "practices/sunrise/templates/worry-time");
+  EXPECT_EQ(created->created_by(), "dr-lee");
+
+  v1::ListTemplatesRequest list;
+  list.set_parent("practices/sunrise");
+  list.set_page_size(1000);
+  auto listed = homework_.ListTemplates(therapist_, list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->templates_size(), static_cast<int>(BuiltInTemplates().size()) + 1);
+  EXPECT_EQ(listed->templates(0).name(), "practices/sunrise/templates/worry-time");
+
+  const Caller other{"dr-kim", "moonrise", Role::kTherapist, "call"};
+  list.set_parent("practices/moonrise");
+  auto theirs = homework_.ListTemplates(other, list);
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(theirs->templates_size(), static_cast<int>(BuiltInTemplates().size()));
+}
+
+TEST_F(PracticeTemplatesTest, ClientsCannotChangeTheLibraryAndBuiltInsCannotChange) {
+  const Caller client{"ana", "sunrise", Role::kClient, "call"};
+  EXPECT_EQ(Create(client).status().code(), absl::StatusCode::kPermissionDenied);
+  v1::UpdateTemplateRequest update;
+  *update.mutable_template_() = *FindBuiltInTemplate("templates/paced-breathing");
+  update.mutable_update_mask()->add_paths("title");
+  EXPECT_EQ(homework_.UpdateTemplate(therapist_, update).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PracticeTemplatesTest, ATemplateNeedsATwoMinuteVersion) {
+  v1::Template t = WorryTime();
+  t.mutable_schedule()->clear_minimum_version();
+  absl::Status status = Create(therapist_, t).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(status), ElementsAre("template.schedule.minimum_version"));
+}
+
+TEST_F(PracticeTemplatesTest, UpdateWithAStaleEtagIsAborted) {
+  auto created = Create(therapist_);
+  ASSERT_TRUE(created.ok());
+  v1::UpdateTemplateRequest update;
+  *update.mutable_template_() = *created;
+  update.mutable_template_()->set_title("Worry window");
+  update.mutable_update_mask()->add_paths("title");
+  auto updated = homework_.UpdateTemplate(therapist_, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->title(), "Worry window");
+  EXPECT_EQ(homework_.UpdateTemplate(therapist_, update).status().code(),
+            absl::StatusCode::kAborted);
+}
+
+TEST_F(PracticeTemplatesTest, AnAssignmentStartsFromThePracticesOwnTemplate) {
+  ASSERT_TRUE(Create(therapist_).ok());
+  v1::CreateClientRequest client;
+  client.set_parent("practices/sunrise");
+  client.set_client_id("ana");
+  client.mutable_client()->set_display_name("Ana");
+  client.mutable_client()->set_time_zone("UTC");
+  client.mutable_client()->add_care_team("dr-lee");
+  ASSERT_TRUE(homework_.CreateClient({"backend", "sunrise", Role::kService, "call"}, client).ok());
+
+  v1::CreateAssignmentRequest request;
+  request.set_parent("practices/sunrise/clients/ana");
+  request.set_template_("practices/sunrise/templates/worry-time");
+  request.mutable_assignment()->mutable_schedule()->set_start_date("2026-11-26");
+  auto assignment = homework_.CreateAssignment(therapist_, request);
+  ASSERT_TRUE(assignment.ok()) << assignment.status();
+  EXPECT_EQ(assignment->title(), "Worry time");
+  EXPECT_EQ(assignment->schedule().minutes_per_practice(), 15);
+
+  request.set_template_("practices/moonrise/templates/worry-time");
+  EXPECT_THAT(BadFields(homework_.CreateAssignment(therapist_, request).status()),
+              ElementsAre("template"));
+  request.set_template_("practices/sunrise/templates/nothing-here");
+  EXPECT_EQ(homework_.CreateAssignment(therapist_, request).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace therapy::homework

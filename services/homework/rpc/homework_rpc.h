@@ -60,6 +60,14 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
                                 v1::ReviewSummary* response) override;
   grpc::Status ListTemplates(grpc::ServerContext* context, const v1::ListTemplatesRequest* request,
                              v1::ListTemplatesResponse* response) override;
+  grpc::Status GetTemplate(grpc::ServerContext* context, const v1::GetTemplateRequest* request,
+                           v1::Template* response) override;
+  grpc::Status CreateTemplate(grpc::ServerContext* context,
+                              const v1::CreateTemplateRequest* request,
+                              v1::Template* response) override;
+  grpc::Status UpdateTemplate(grpc::ServerContext* context,
+                              const v1::UpdateTemplateRequest* request,
+                              v1::Template* response) override;
   grpc::Status CreateHierarchy(grpc::ServerContext* context,
                                const v1::CreateHierarchyRequest* request,
                                v1::Hierarchy* response) override;

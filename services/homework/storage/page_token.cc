@@ -112,6 +112,11 @@ uint64_t QueryFingerprint(const HierarchyQuery& query) {
   return Fingerprint("hierarchies").AddString(query.client_name).value();
 }
 
+uint64_t QueryFingerprint(const TemplateQuery& query) {
+  // Its own kind: a practice's clients are in name order too, under the same practice name.
+  return Fingerprint("templates").AddString(query.practice_name).value();
+}
+
 std::string MakePageToken(uint64_t query_fingerprint, const PageCursor& last) {
   std::string bytes;
   bytes.reserve(kHeaderSize + last.name.size());

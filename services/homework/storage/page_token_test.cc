@@ -107,6 +107,19 @@ TEST(PageTokenTest, FingerprintTellsListsOfOneClientApart) {
                                                          .page = {.page_size = 7}}));
 }
 
+TEST(PageTokenTest, FingerprintTellsTemplatesFromOtherListsOfOnePractice) {
+  const std::string practice = "practices/p1";
+
+  const uint64_t templates = QueryFingerprint(TemplateQuery{.practice_name = practice});
+
+  EXPECT_NE(templates, QueryFingerprint(ClientQuery{.practice_name = practice}));
+  EXPECT_NE(templates, QueryFingerprint(AssignmentQuery{.practice_name = practice}));
+  EXPECT_NE(templates, QueryFingerprint(HierarchyQuery{.client_name = practice}));
+  EXPECT_NE(templates, QueryFingerprint(TemplateQuery{.practice_name = "practices/p10"}));
+  EXPECT_EQ(templates, QueryFingerprint(TemplateQuery{
+                           .practice_name = practice, .page = {.page_size = 3, .page_token = "x"}}));
+}
+
 TEST(PageTokenTest, FingerprintTellsAPracticeWideListFromAClientsList) {
   const AssignmentQuery of_practice{.practice_name = "practices/p1"};
   // The same string in the other field, and the practice's list with a state filter.

@@ -93,6 +93,13 @@ absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy) {
   };
 }
 
+absl::StatusOr<TemplateRow> TemplateRowOf(const v1::Template& practice_template) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(practice_template.name(), {"practices", "templates"});
+  if (!segments.ok()) return segments.status();
+  return TemplateRow{.practice_name = Prefix(*segments, 2)};
+}
+
 absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states) {
   uint64_t mask = 0;
   for (v1::Assignment::State state : states) {

@@ -17,6 +17,7 @@
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
+#include "therapy/homework/v1/template.pb.h"
 
 namespace therapy::homework {
 
@@ -47,12 +48,18 @@ struct HierarchyRow {
   int64_t create_micros = 0;
 };
 
+// A practice's own template; the built-in library (`templates/{t}`) is not stored.
+struct TemplateRow {
+  std::string practice_name;  // "practices/{p}"
+};
+
 // The columns of a resource about to be written. INVALID_ARGUMENT naming `name` when the
 // resource name does not have the resource's pattern.
 absl::StatusOr<ClientRow> ClientRowOf(const v1::Client& client);
 absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment);
 absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion);
 absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy);
+absl::StatusOr<TemplateRow> TemplateRowOf(const v1::Template& practice_template);
 
 // The states of an AssignmentQuery as a bit set (bit n: state n); 0 means every state.
 // INVALID_ARGUMENT naming `states` for a value that is not an Assignment.State.

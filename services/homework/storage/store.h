@@ -15,6 +15,7 @@
 #include "therapy/homework/v1/completion.pb.h"
 #include "therapy/homework/v1/event.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
+#include "therapy/homework/v1/template.pb.h"
 
 namespace therapy::homework {
 
@@ -80,6 +81,7 @@ struct Mutation {
   std::optional<Put<v1::Assignment>> assignment;
   std::optional<Put<v1::Completion>> completion;
   std::optional<Put<v1::Hierarchy>> hierarchy;
+  std::optional<Put<v1::Template>> practice_template;  // a practice's own template
   // Events to append to the log with the write (sequence assigned in this order).
   std::vector<EventRecord> events;
   // When set, records that `idempotency` produced `idempotent_result` (a resource name).
@@ -140,6 +142,12 @@ struct HierarchyQuery {
   PageRequest page;
 };
 
+// A practice's own templates (`practices/{p}/templates/{t}`) in name order.
+struct TemplateQuery {
+  std::string practice_name;  // "practices/{p}"
+  PageRequest page;
+};
+
 // Events after a sequence, oldest first: the whole practice's, or one client's. `practice` is
 // an id (unlike AssignmentQuery's name); a client of another practice matches nothing. A
 // `limit` outside 1-1000 or a malformed `practice` is INVALID_ARGUMENT naming it.
@@ -165,11 +173,13 @@ class Store {
   virtual absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) = 0;
   virtual absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) = 0;
   virtual absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) = 0;
+  virtual absl::StatusOr<std::optional<v1::Template>> GetTemplate(absl::string_view name) = 0;
 
   virtual absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) = 0;
+  virtual absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) = 0;
 
   // The resource name an earlier create with this key produced, or nullopt.
   virtual absl::StatusOr<std::optional<std::string>> FindIdempotentResult(

@@ -101,6 +101,28 @@ v1::Hierarchy MakeHierarchy(const std::string& name, int64_t create_seconds) {
   return hierarchy;
 }
 
+v1::Template MakeTemplate(const std::string& name) {
+  v1::Template practice_template;
+  practice_template.set_name(name);
+  practice_template.set_title("Worry postponement");
+  practice_template.set_description("For generalised worry once the client can name worries");
+  practice_template.mutable_exercise()->set_kind(v1::EXERCISE_KIND_BEHAVIORAL_EXPERIMENT);
+  practice_template.mutable_exercise()->set_instructions("Write the worry down, keep it till 6pm");
+  practice_template.mutable_exercise()->mutable_behavioral_experiment()->set_prediction(
+      "I cannot put the worry off");
+  practice_template.set_rationale("Postponing shows that worry can wait");
+  practice_template.set_phase(v1::TREATMENT_PHASE_PRACTICE);
+  practice_template.mutable_schedule()->set_target_count(5);
+  practice_template.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
+  practice_template.mutable_schedule()->set_minutes_per_practice(15);
+  practice_template.mutable_schedule()->set_minimum_version("Write one worry on a sticky note");
+  *practice_template.mutable_create_time() = At(1'700'000'000);
+  *practice_template.mutable_update_time() = At(1'700'000'000);
+  practice_template.set_etag("etag-1");
+  practice_template.set_created_by("therapist-1");
+  return practice_template;
+}
+
 AuditRecord MakeAudit(const std::string& action, const std::string& resource) {
   return AuditRecord{
       .actor = "therapist-1",
@@ -135,6 +157,12 @@ Mutation Inserting(const v1::Hierarchy& hierarchy) {
   return Mutation{
       .hierarchy = Put<v1::Hierarchy>{.mode = WriteMode::kInsert, .resource = hierarchy},
       .audit = MakeAudit("CreateHierarchy", hierarchy.name())};
+}
+
+Mutation Inserting(const v1::Template& practice_template) {
+  return Mutation{.practice_template = Put<v1::Template>{.mode = WriteMode::kInsert,
+                                                         .resource = practice_template},
+                  .audit = MakeAudit("CreateTemplate", practice_template.name())};
 }
 
 template <typename Resource>
@@ -289,6 +317,10 @@ TEST_P(StoreContractTest, GetOfMissingResourceIsNullopt) {
       store().GetHierarchy("practices/p1/clients/c1/hierarchies/no");
   ASSERT_TRUE(hierarchy.ok()) << hierarchy.status();
   EXPECT_FALSE(hierarchy->has_value());
+  absl::StatusOr<std::optional<v1::Template>> practice_template =
+      store().GetTemplate("practices/p1/templates/no");
+  ASSERT_TRUE(practice_template.ok()) << practice_template.status();
+  EXPECT_FALSE(practice_template->has_value());
 }
 
 TEST_P(StoreContractTest, InsertOfExistingNameIsAlreadyExists) {
@@ -1150,6 +1182,278 @@ TEST_P(StoreContractTest, PageTokenOfListAssignmentsIsRefusedByListHierarchies) 
   EXPECT_THAT(hierarchies.status().message(), HasSubstr("page_token"));
 }
 
+// ---- A practice's own templates. ----
+
+TEST_P(StoreContractTest, InsertedTemplateReadsBackEqual) {
+  v1::Template practice_template = MakeTemplate("practices/p1/templates/t1");
+  practice_template.mutable_schedule()->mutable_habit_anchor()->set_when(
+      v1::EVENT_TIMING_AFTER_LUNCH);
+  practice_template.mutable_schedule()->set_environmental_cue("notebook beside the kettle");
+  *practice_template.mutable_update_time() = At(1'700'100'000, 250'000);
+
+  ExpectCommitted(store(), Inserting(practice_template));
+
+  absl::StatusOr<std::optional<v1::Template>> stored =
+      store().GetTemplate(practice_template.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, practice_template)) << (*stored)->DebugString();
+}
+
+TEST_P(StoreContractTest, InsertOfExistingTemplateNameIsAlreadyExists) {
+  const std::string name = "practices/p1/templates/t1";
+  ExpectCommitted(store(), Inserting(MakeTemplate(name)));
+  v1::Template second = MakeTemplate(name);
+  second.set_title("Someone else's template");
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(second));
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(name);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->title(), "Worry postponement");
+  EXPECT_EQ(AllAudit(store()).size(), 1u);
+}
+
+TEST_P(StoreContractTest, UpdateTemplateWithCurrentEtagReplacesIt) {
+  const v1::Template original = MakeTemplate("practices/p1/templates/t1");
+  ExpectCommitted(store(), Inserting(original));
+  v1::Template edited = original;
+  edited.set_title("Worry time");
+  *edited.mutable_update_time() = At(1'700'000'900);
+  edited.set_etag("etag-2");
+
+  ExpectCommitted(store(), Mutation{.practice_template = Updating(edited, "etag-1"),
+                                    .audit = MakeAudit("UpdateTemplate", edited.name())});
+
+  absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(edited.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, edited));
+  absl::StatusOr<Page<v1::Template>> listed =
+      store().ListTemplates({.practice_name = "practices/p1"});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].title(), "Worry time");
+}
+
+TEST_P(StoreContractTest, UpdateTemplateWithStaleEtagIsAborted) {
+  const v1::Template original = MakeTemplate("practices/p1/templates/t1");
+  ExpectCommitted(store(), Inserting(original));
+  v1::Template edited = original;
+  edited.set_title("Worry time");
+  edited.set_etag("etag-3");
+
+  absl::StatusOr<CommitOutcome> outcome =
+      store().Commit(Mutation{.practice_template = Updating(edited, "etag-0"),
+                              .audit = MakeAudit("UpdateTemplate", edited.name())});
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(original.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, original));
+  EXPECT_EQ(AllAudit(store()).size(), 1u);
+}
+
+TEST_P(StoreContractTest, UpdateOfMissingTemplateIsNotFound) {
+  const v1::Template practice_template = MakeTemplate("practices/p1/templates/t1");
+
+  absl::StatusOr<CommitOutcome> outcome =
+      store().Commit(Mutation{.practice_template = Updating(practice_template, "etag-1"),
+                              .audit = MakeAudit("UpdateTemplate", practice_template.name())});
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<std::optional<v1::Template>> stored =
+      store().GetTemplate(practice_template.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->has_value());
+  EXPECT_THAT(AllAudit(store()), IsEmpty());
+}
+
+TEST_P(StoreContractTest, MalformedTemplateNameIsInvalidArgument) {
+  // A built-in library name, a client's child and an empty template id: none is a practice's
+  // own template.
+  for (const char* name : {"templates/t1", "practices/p1/clients/c1/templates/t1",
+                           "practices/p1/templates/", "practices/p1/template/t1"}) {
+    absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(MakeTemplate(name)));
+
+    EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(outcome.status().message(), HasSubstr("practices/{id}/templates/{id}")) << name;
+  }
+  EXPECT_THAT(AllAudit(store()), IsEmpty());
+}
+
+TEST_P(StoreContractTest, FailedCommitIncludingATemplateWritesNothing) {
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+  // A new template and an idempotency key, together with a client update that must fail.
+  const v1::Template practice_template = MakeTemplate("practices/p1/templates/t1");
+  v1::Client changed = MakeClient("practices/p1/clients/c1");
+  changed.set_display_name("Samantha");
+  changed.set_etag("etag-2");
+  const Mutation mutation{
+      .client = Updating(changed, "etag-stale"),
+      .practice_template =
+          Put<v1::Template>{.mode = WriteMode::kInsert, .resource = practice_template},
+      .idempotency =
+          IdempotencyKey{.actor = "therapist-1", .method = "CreateTemplate", .request_id = "r-1"},
+      .idempotent_result = practice_template.name(),
+      .audit = MakeAudit("CreateTemplate", practice_template.name()),
+  };
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Template>> stored =
+      store().GetTemplate(practice_template.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->has_value());
+  absl::StatusOr<Page<v1::Template>> listed =
+      store().ListTemplates({.practice_name = "practices/p1"});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->items, IsEmpty());
+  absl::StatusOr<std::optional<std::string>> key =
+      store().FindIdempotentResult(*mutation.idempotency);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_FALSE(key->has_value());
+  std::vector<AuditRecord> audit = AllAudit(store());
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "CreateClient");
+}
+
+TEST_P(StoreContractTest, TemplateWithAStaleEtagKeepsTheRestOfTheMutationOut) {
+  const v1::Template original = MakeTemplate("practices/p1/templates/t1");
+  ExpectCommitted(store(), Inserting(original));
+  // An assignment written with a template update whose etag is stale: it must not land alone.
+  const v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'100);
+  v1::Template edited = original;
+  edited.set_title("Worry time");
+  edited.set_etag("etag-3");
+
+  absl::StatusOr<CommitOutcome> stale = store().Commit(Mutation{
+      .assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert, .resource = assignment},
+      .practice_template = Updating(edited, "etag-0"),
+      .audit = MakeAudit("UpdateTemplate", edited.name())});
+
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::optional<v1::Assignment>> not_landed =
+      store().GetAssignment(assignment.name());
+  ASSERT_TRUE(not_landed.ok()) << not_landed.status();
+  EXPECT_FALSE(not_landed->has_value());
+  EXPECT_EQ(AllAudit(store()).size(), 1u);
+
+  // With the current etag both land together.
+  ExpectCommitted(store(), Mutation{.assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert,
+                                                                      .resource = assignment},
+                                    .practice_template = Updating(edited, "etag-1"),
+                                    .audit = MakeAudit("UpdateTemplate", edited.name())});
+
+  absl::StatusOr<std::optional<v1::Assignment>> landed = store().GetAssignment(assignment.name());
+  absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(edited.name());
+  ASSERT_TRUE(landed.ok() && stored.ok());
+  EXPECT_TRUE(landed->has_value());
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->title(), "Worry time");
+  EXPECT_EQ(AllAudit(store()).size(), 2u);
+}
+
+TEST_P(StoreContractTest, ListTemplatesIsInNameOrderOfOnePracticeOnly) {
+  const std::string p1 = "practices/p1/templates/";
+  // Inserted out of order.
+  for (const char* id : {"worry", "breathing", "activity-b", "activity-a"}) {
+    ExpectCommitted(store(), Inserting(MakeTemplate(p1 + id)));
+  }
+  // Other practices' templates, including a practice id that starts with "p1", and a client of
+  // p1 (not a template).
+  for (const char* other : {"practices/p10/templates/aaa", "practices/p10/templates/worry",
+                            "practices/p2/templates/breathing"}) {
+    ExpectCommitted(store(), Inserting(MakeTemplate(other)));
+  }
+  ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
+
+  absl::StatusOr<Page<v1::Template>> of_p1 =
+      store().ListTemplates({.practice_name = "practices/p1"});
+  absl::StatusOr<Page<v1::Template>> of_p10 =
+      store().ListTemplates({.practice_name = "practices/p10"});
+  absl::StatusOr<Page<v1::Template>> of_p3 =
+      store().ListTemplates({.practice_name = "practices/p3"});
+
+  ASSERT_TRUE(of_p1.ok()) << of_p1.status();
+  EXPECT_THAT(NamesOf(of_p1->items), ElementsAre(p1 + "activity-a", p1 + "activity-b",
+                                                 p1 + "breathing", p1 + "worry"));
+  EXPECT_EQ(of_p1->next_page_token, "");
+  ASSERT_TRUE(of_p10.ok()) << of_p10.status();
+  EXPECT_THAT(NamesOf(of_p10->items),
+              ElementsAre("practices/p10/templates/aaa", "practices/p10/templates/worry"));
+  ASSERT_TRUE(of_p3.ok()) << of_p3.status();
+  EXPECT_THAT(of_p3->items, IsEmpty());
+  EXPECT_EQ(of_p3->next_page_token, "");
+}
+
+TEST_P(StoreContractTest, ListTemplatesPagesWithoutDuplicatesOrGaps) {
+  std::vector<std::string> expected;
+  // 12 templates of p1 (ids t00-t11, inserted newest id first), interleaved with p10's, whose
+  // names sort between and after them.
+  for (int i = 11; i >= 0; --i) {
+    const std::string id = absl::StrCat("t", i / 10, i % 10);
+    ExpectCommitted(store(), Inserting(MakeTemplate("practices/p1/templates/" + id)));
+    ExpectCommitted(store(), Inserting(MakeTemplate("practices/p10/templates/" + id)));
+  }
+  for (int i = 0; i < 12; ++i) {
+    expected.push_back(absl::StrCat("practices/p1/templates/t", i / 10, i % 10));
+  }
+  const std::function<absl::StatusOr<Page<v1::Template>>(const TemplateQuery&)> list =
+      [&](const TemplateQuery& query) { return store().ListTemplates(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(TemplateQuery{.practice_name = "practices/p1"}, 5, list, &pages),
+            expected);
+  EXPECT_EQ(pages, 3);
+  // A page that ends exactly at the last item says there is no next page.
+  EXPECT_EQ(NamesOfAllPages(TemplateQuery{.practice_name = "practices/p1"}, 6, list, &pages),
+            expected);
+  EXPECT_EQ(pages, 2);
+}
+
+TEST_P(StoreContractTest, PageTokenOfListTemplatesIsRefusedByOtherListsAndTheirsByIt) {
+  // Clients and templates of one practice, both in name order under the same practice name.
+  for (int i = 0; i < 2; ++i) {
+    ExpectCommitted(store(), Inserting(MakeClient(absl::StrCat("practices/p1/clients/c", i))));
+    ExpectCommitted(store(), Inserting(MakeTemplate(absl::StrCat("practices/p1/templates/t", i))));
+    ExpectCommitted(store(), Inserting(MakeTemplate(absl::StrCat("practices/p2/templates/t", i))));
+  }
+  absl::StatusOr<Page<v1::Template>> templates =
+      store().ListTemplates({.practice_name = "practices/p1", .page = {.page_size = 1}});
+  absl::StatusOr<Page<v1::Client>> clients =
+      store().ListClients({.practice_name = "practices/p1", .page = {.page_size = 1}});
+  ASSERT_TRUE(templates.ok()) << templates.status();
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  ASSERT_NE(templates->next_page_token, "");
+  ASSERT_NE(clients->next_page_token, "");
+  const PageRequest after_template{.page_size = 1, .page_token = templates->next_page_token};
+
+  absl::StatusOr<Page<v1::Client>> clients_after_template =
+      store().ListClients({.practice_name = "practices/p1", .page = after_template});
+  absl::StatusOr<Page<v1::Assignment>> assignments_after_template =
+      store().ListAssignments({.practice_name = "practices/p1", .page = after_template});
+  absl::StatusOr<Page<v1::Template>> other_practice =
+      store().ListTemplates({.practice_name = "practices/p2", .page = after_template});
+  absl::StatusOr<Page<v1::Template>> templates_after_client = store().ListTemplates(
+      {.practice_name = "practices/p1",
+       .page = {.page_size = 1, .page_token = clients->next_page_token}});
+  absl::StatusOr<Page<v1::Template>> next =
+      store().ListTemplates({.practice_name = "practices/p1", .page = after_template});
+
+  for (const absl::Status& status :
+       {clients_after_template.status(), assignments_after_template.status(),
+        other_practice.status(), templates_after_client.status()}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr("page_token"));
+  }
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_THAT(NamesOf(next->items), ElementsAre("practices/p1/templates/t1"));
+  EXPECT_EQ(next->next_page_token, "");
+}
+
 // ---- Page tokens. ----
 
 TEST_P(StoreContractTest, UnreadablePageTokenIsInvalidArgumentNamingPageToken) {
@@ -1163,9 +1467,11 @@ TEST_P(StoreContractTest, UnreadablePageTokenIsInvalidArgumentNamingPageToken) {
       store().ListCompletions({.client_name = "practices/p1/clients/c1", .page = bad});
   absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
       store().ListHierarchies({.client_name = "practices/p1/clients/c1", .page = bad});
+  absl::StatusOr<Page<v1::Template>> templates =
+      store().ListTemplates({.practice_name = "practices/p1", .page = bad});
 
-  for (const absl::Status& status :
-       {clients.status(), assignments.status(), completions.status(), hierarchies.status()}) {
+  for (const absl::Status& status : {clients.status(), assignments.status(), completions.status(),
+                                     hierarchies.status(), templates.status()}) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(status.message(), HasSubstr("page_token"));
   }

@@ -128,6 +128,11 @@ absl::StatusOr<std::optional<v1::Hierarchy>> MemoryStore::GetHierarchy(absl::str
   return Find<StoredHierarchy, v1::Hierarchy>(hierarchies_, name);
 }
 
+absl::StatusOr<std::optional<v1::Template>> MemoryStore::GetTemplate(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredTemplate, v1::Template>(templates_, name);
+}
+
 absl::StatusOr<Page<v1::Client>> MemoryStore::ListClients(const ClientQuery& query) {
   absl::MutexLock lock(&mu_);
   std::vector<Candidate<v1::Client>> candidates;
@@ -198,6 +203,19 @@ absl::StatusOr<Page<v1::Hierarchy>> MemoryStore::ListHierarchies(const Hierarchy
                                  QueryFingerprint(query));
 }
 
+absl::StatusOr<Page<v1::Template>> MemoryStore::ListTemplates(const TemplateQuery& query) {
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::Template>> candidates;
+  for (const auto& [name, stored] : templates_) {
+    if (stored.row.practice_name != query.practice_name) continue;
+    candidates.push_back({.key = {.time_micros = 0, .name = name}, .resource = &stored.resource});
+  }
+  return TakePage<v1::Template>(
+      std::move(candidates),
+      [](const PageCursor& a, const PageCursor& b) { return a.name < b.name; }, query.page,
+      QueryFingerprint(query));
+}
+
 absl::StatusOr<std::optional<std::string>> MemoryStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&mu_);
@@ -212,6 +230,7 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
   std::optional<AssignmentRow> assignment_row;
   std::optional<CompletionRow> completion_row;
   std::optional<HierarchyRow> hierarchy_row;
+  std::optional<TemplateRow> template_row;
   if (mutation.client.has_value()) {
     absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
     if (!row.ok()) return row.status();
@@ -231,6 +250,11 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
     absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
     if (!row.ok()) return row.status();
     hierarchy_row = *std::move(row);
+  }
+  if (mutation.practice_template.has_value()) {
+    absl::StatusOr<TemplateRow> row = TemplateRowOf(mutation.practice_template->resource);
+    if (!row.ok()) return row.status();
+    template_row = *std::move(row);
   }
 
   absl::MutexLock lock(&mu_);
@@ -265,6 +289,12 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
       return status;
     }
   }
+  if (mutation.practice_template.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.practice_template, templates_, "template");
+        !status.ok()) {
+      return status;
+    }
+  }
 
   if (mutation.client.has_value()) {
     clients_.insert_or_assign(mutation.client->resource.name(),
@@ -281,6 +311,11 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
   if (mutation.hierarchy.has_value()) {
     hierarchies_.insert_or_assign(mutation.hierarchy->resource.name(),
                                   StoredHierarchy{mutation.hierarchy->resource, *hierarchy_row});
+  }
+  if (mutation.practice_template.has_value()) {
+    templates_.insert_or_assign(
+        mutation.practice_template->resource.name(),
+        StoredTemplate{mutation.practice_template->resource, *template_row});
   }
   if (key.has_value()) idempotent_results_.emplace(*std::move(key), mutation.idempotent_result);
   for (const EventRecord& event : mutation.events) {

@@ -32,11 +32,13 @@ class MemoryStore final : public Store {
   absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Template>> GetTemplate(absl::string_view name) override;
 
   absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
   absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
   absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
   absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
+  absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
 
   absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
       const IdempotencyKey& key) override;
@@ -62,6 +64,7 @@ class MemoryStore final : public Store {
   using StoredAssignment = Stored<v1::Assignment, AssignmentRow>;
   using StoredCompletion = Stored<v1::Completion, CompletionRow>;
   using StoredHierarchy = Stored<v1::Hierarchy, HierarchyRow>;
+  using StoredTemplate = Stored<v1::Template, TemplateRow>;
   using IdempotencyTuple = std::tuple<std::string, std::string, std::string>;
 
   absl::Mutex mu_;
@@ -69,6 +72,7 @@ class MemoryStore final : public Store {
   std::map<std::string, StoredAssignment, std::less<>> assignments_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredCompletion, std::less<>> completions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredHierarchy, std::less<>> hierarchies_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredTemplate, std::less<>> templates_ ABSL_GUARDED_BY(mu_);
   std::map<IdempotencyTuple, std::string> idempotent_results_ ABSL_GUARDED_BY(mu_);
   std::vector<AuditRecord> audit_log_ ABSL_GUARDED_BY(mu_);
   // In sequence order; the last sequence handed out is `last_event_sequence_`.

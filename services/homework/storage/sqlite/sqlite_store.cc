@@ -161,6 +161,26 @@ constexpr Sql kListHierarchies{"list hierarchies", R"sql(
   LIMIT :limit
 )sql"};
 
+constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = :name"};
+constexpr Sql kTemplateExists{"find template", "SELECT 1 FROM templates WHERE name = :name"};
+constexpr Sql kInsertTemplate{"insert template", R"sql(
+  INSERT INTO templates (name, practice_name, etag, data)
+  VALUES (:name, :practice_name, :etag, :data)
+)sql"};
+constexpr Sql kUpdateTemplate{"update template", R"sql(
+  UPDATE templates
+  SET practice_name = :practice_name, etag = :etag, data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+// One practice's in name order from the cursor, along templates_by_practice (migration 0005),
+// as in kListClients.
+constexpr Sql kListTemplates{"list templates", R"sql(
+  SELECT data FROM templates
+  WHERE practice_name = :practice_name AND name > :after_name
+  ORDER BY name
+  LIMIT :limit
+)sql"};
+
 constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
   SELECT result_name FROM idempotency_keys
   WHERE actor = :actor AND method = :method AND request_id = :request_id
@@ -226,6 +246,8 @@ constexpr TableSql kCompletionSql{"completion", kSelectCompletion, kCompletionEx
                                   kInsertCompletion, kUpdateCompletion};
 constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists,
                                  kInsertHierarchy, kUpdateHierarchy};
+constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kInsertTemplate,
+                                kUpdateTemplate};
 
 // ---- Conversions between rows and values. ----
 
@@ -470,6 +492,11 @@ absl::StatusOr<std::optional<v1::Hierarchy>> SqliteStore::GetHierarchy(absl::str
   return ReadResource<v1::Hierarchy>(*reader_, kHierarchySql, name);
 }
 
+absl::StatusOr<std::optional<v1::Template>> SqliteStore::GetTemplate(absl::string_view name) {
+  absl::MutexLock lock(&read_mu_);
+  return ReadResource<v1::Template>(*reader_, kTemplateSql, name);
+}
+
 absl::StatusOr<Page<v1::Client>> SqliteStore::ListClients(const ClientQuery& query) {
   const uint64_t fingerprint = QueryFingerprint(query);
   absl::StatusOr<std::optional<PageCursor>> after =
@@ -547,6 +574,20 @@ absl::StatusOr<Page<v1::Hierarchy>> SqliteStore::ListHierarchies(const Hierarchy
                                  /*has_time_column=*/true, fingerprint);
 }
 
+absl::StatusOr<Page<v1::Template>> SqliteStore::ListTemplates(const TemplateQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement> list = reader_->Prepare(kListTemplates);
+  if (!list.ok()) return list.status();
+  list->BindText(":practice_name", query.practice_name)
+      .BindText(":after_name", after->has_value() ? (*after)->name : "");
+  return ReadPage<v1::Template>(*list, kTemplateSql.kind, query.page.page_size,
+                                /*has_time_column=*/false, fingerprint);
+}
+
 absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&read_mu_);
@@ -567,6 +608,7 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   std::optional<AssignmentRow> assignment_row;
   std::optional<CompletionRow> completion_row;
   std::optional<HierarchyRow> hierarchy_row;
+  std::optional<TemplateRow> template_row;
   if (mutation.client.has_value()) {
     absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
     if (!row.ok()) return row.status();
@@ -586,6 +628,11 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
     absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
     if (!row.ok()) return row.status();
     hierarchy_row = *std::move(row);
+  }
+  if (mutation.practice_template.has_value()) {
+    absl::StatusOr<TemplateRow> row = TemplateRowOf(mutation.practice_template->resource);
+    if (!row.ok()) return row.status();
+    template_row = *std::move(row);
   }
 
   absl::MutexLock lock(&write_mu_);
@@ -640,6 +687,13 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
         WritePut(db, kHierarchySql, *mutation.hierarchy, [&](Statement& statement) {
           statement.BindText(":client_name", hierarchy_row->client_name)
               .BindInt64(":create_time", hierarchy_row->create_micros);
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.practice_template.has_value()) {
+    absl::Status status =
+        WritePut(db, kTemplateSql, *mutation.practice_template, [&](Statement& statement) {
+          statement.BindText(":practice_name", template_row->practice_name);
         });
     if (!status.ok()) return status;
   }

@@ -66,11 +66,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Template>> GetTemplate(absl::string_view name) override;
 
   absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
   absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
   absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
   absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
+  absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
 
   absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
       const IdempotencyKey& key) override;

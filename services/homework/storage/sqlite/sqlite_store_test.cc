@@ -235,6 +235,77 @@ void CreateVersion2Database(const std::string& path, const v1::Client& client,
   ASSERT_TRUE(insert->Run().ok());
 }
 
+constexpr sqlite::Sql kInsertVersion4Assignment{"insert version 4 assignment", R"sql(
+  INSERT INTO assignments (name, practice_name, client_name, state, create_time, etag, data)
+  VALUES (:name, :practice_name, :client_name, :state, :create_time, :etag, :data)
+)sql"};
+constexpr sqlite::Sql kInsertVersion3Event{"insert version 3 event", R"sql(
+  INSERT INTO events (practice, client, type, resource, actor, time)
+  VALUES ('p1', 'practices/p1/clients/c1', :type, :resource, 'therapist-1', :time)
+)sql"};
+
+// Creates a database at schema version 4 (the first four migrations applied) holding `client`,
+// `assignment` and `hierarchy` of client c1 of p1 and the assignment's creation event, as a
+// binary of that version would have left it.
+void CreateVersion4Database(const std::string& path, const v1::Client& client,
+                            const v1::Assignment& assignment, const v1::Hierarchy& hierarchy) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(path, absl::Seconds(5));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations().first(4)).ok());
+  {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Client);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    insert->BindText(":name", client.name())
+        .BindText(":practice_name", "practices/p1")
+        .BindInt64(":create_time", client.create_time().seconds() * 1'000'000)
+        .BindText(":etag", client.etag())
+        .BindBlob(":data", client.SerializeAsString());
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion4Assignment);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    insert->BindText(":name", assignment.name())
+        .BindText(":practice_name", "practices/p1")
+        .BindText(":client_name", "practices/p1/clients/c1")
+        .BindInt64(":state", assignment.state())
+        .BindInt64(":create_time", assignment.create_time().seconds() * 1'000'000)
+        .BindText(":etag", assignment.etag())
+        .BindBlob(":data", assignment.SerializeAsString());
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion2Hierarchy);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    insert->BindText(":name", hierarchy.name())
+        .BindText(":client_name", "practices/p1/clients/c1")
+        .BindInt64(":create_time", hierarchy.create_time().seconds() * 1'000'000)
+        .BindText(":etag", hierarchy.etag())
+        .BindBlob(":data", hierarchy.SerializeAsString());
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion3Event);
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  insert->BindInt64(":type", v1::Event::TYPE_ASSIGNMENT_CREATED)
+      .BindText(":resource", assignment.name())
+      .BindInt64(":time", 1'700'000'100'000'000);
+  ASSERT_TRUE(insert->Run().ok());
+}
+
+v1::Template MakeTemplate(const std::string& name) {
+  v1::Template practice_template;
+  practice_template.set_name(name);
+  practice_template.set_title("Worry postponement");
+  practice_template.mutable_exercise()->set_kind(v1::EXERCISE_KIND_BEHAVIORAL_EXPERIMENT);
+  practice_template.mutable_schedule()->set_target_count(5);
+  practice_template.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
+  practice_template.mutable_schedule()->set_minimum_version("Write one worry on a sticky note");
+  practice_template.mutable_create_time()->set_seconds(1'700'000'300);
+  practice_template.set_etag("etag-1");
+  return practice_template;
+}
+
 EventRecord MakeEvent(const std::string& resource) {
   return EventRecord{.practice = "p1",
                      .client = "practices/p1/clients/c1",
@@ -432,6 +503,73 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion2IsUpgradedOnOpenAndKeepsItsData)
       store->ListAssignments({.practice_name = "practices/p1"});
   ASSERT_TRUE(of_p1_now.ok()) << of_p1_now.status();
   EXPECT_THAT(NamesOf(of_p1_now->items), ElementsAre(added.name(), newer.name(), older.name()));
+}
+
+TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion4IsUpgradedOnOpenAndKeepsItsData) {
+  ASSERT_GE(EmbeddedMigrations().size(), 5u);
+  ASSERT_EQ(EmbeddedMigrations()[4].version, 5);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  const v1::Assignment assignment = MakeAssignment("practices/p1/clients/c1/assignments/a1");
+  v1::Hierarchy hierarchy;
+  hierarchy.set_name("practices/p1/clients/c1/hierarchies/h1");
+  hierarchy.set_target("Speaking up in meetings");
+  hierarchy.mutable_create_time()->set_seconds(1'700'000'050);
+  hierarchy.set_etag("etag-1");
+  ASSERT_NO_FATAL_FAILURE(CreateVersion4Database(path_, client, assignment, hierarchy));
+  RawDatabase raw(path_);
+  ASSERT_EQ(raw.QueryText("SELECT max(version) FROM schema_migrations"), "4");
+  ASSERT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = 'templates'"), "0");
+  const std::string applied_before =
+      raw.QueryText("SELECT group_concat(applied_at, ',') FROM schema_migrations");
+
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<SqliteSettings> settings = store->Settings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->schema_version, EmbeddedMigrations().back().version);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations WHERE version = 5"), "1");
+  EXPECT_EQ(raw.QueryText("SELECT group_concat(applied_at, ',') FROM schema_migrations "
+                          "WHERE version <= 4"),
+            applied_before);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema "
+                          "WHERE name IN ('templates', 'templates_by_practice')"),
+            "2");
+  // The data of version 4 reads back unchanged.
+  absl::StatusOr<std::optional<v1::Client>> stored_client = store->GetClient(client.name());
+  ASSERT_TRUE(stored_client.ok() && stored_client->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored_client, client));
+  absl::StatusOr<Page<v1::Assignment>> of_p1 =
+      store->ListAssignments({.practice_name = "practices/p1"});
+  ASSERT_TRUE(of_p1.ok()) << of_p1.status();
+  ASSERT_EQ(of_p1->items.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(of_p1->items[0], assignment));
+  absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
+      store->ListHierarchies({.client_name = "practices/p1/clients/c1"});
+  ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
+  ASSERT_EQ(hierarchies->items.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
+  absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].resource, assignment.name());
+  // And the new table starts empty and takes templates.
+  absl::StatusOr<Page<v1::Template>> none = store->ListTemplates({.practice_name = "practices/p1"});
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->items.empty());
+  const v1::Template practice_template = MakeTemplate("practices/p1/templates/t1");
+  Mutation create{.practice_template = Put<v1::Template>{.resource = practice_template}};
+  create.audit.resource = practice_template.name();
+  absl::StatusOr<CommitOutcome> outcome = store->Commit(create);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  absl::StatusOr<std::optional<v1::Template>> stored_template =
+      store->GetTemplate(practice_template.name());
+  ASSERT_TRUE(stored_template.ok() && stored_template->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored_template, practice_template));
+  absl::StatusOr<Page<v1::Template>> templates =
+      store->ListTemplates({.practice_name = "practices/p1"});
+  ASSERT_TRUE(templates.ok()) << templates.status();
+  EXPECT_THAT(NamesOf(templates->items), ElementsAre(practice_template.name()));
 }
 
 TEST_F(SqliteStoreTest, EventSequenceIsNeverReusedAfterTheNewestEventsAreDeleted) {
