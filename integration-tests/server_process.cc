@@ -1,0 +1,241 @@
+#include "integration-tests/server_process.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <utility>
+#include <vector>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "integration-tests/subprocess.h"
+
+#ifndef HOMEWORK_SERVER_PATH
+#error "HOMEWORK_SERVER_PATH must name the homework-server binary (set by CMake)"
+#endif
+
+namespace therapy::homework::testing {
+namespace {
+
+// grpc.health.v1.HealthCheckResponse{status: SERVING}: field 1, varint 1. Debian ships no
+// health.proto, so the check is made with raw bytes (the request, an empty service name, is
+// the empty message).
+constexpr absl::string_view kServingResponse("\x08\x01", 2);
+
+absl::Status WriteFile(const std::string& path, absl::string_view contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+// One Health/Check call. OK when the answer is SERVING.
+absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  grpc::Slice empty;
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("Health/Check: code ", status.error_code(), " ",
+                                               status.error_message()));
+  }
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return absl::InternalError("unreadable health response");
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  if (bytes != kServingResponse) {
+    return absl::UnavailableError(absl::StrCat("Health/Check answered ",
+                                               absl::CEscape(bytes), ", not SERVING (08 01)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOptions options) {
+  absl::StatusOr<ScratchDir> work_dir = ScratchDir::Make("homework-it");
+  if (!work_dir.ok()) return work_dir.status();
+  absl::StatusOr<SigningKey> key = GenerateSigningKey("integration-test-1");
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> jwks = PublicJwks(*key);
+  if (!jwks.ok()) return jwks.status();
+
+  std::unique_ptr<ServerProcess> server(
+      new ServerProcess(std::move(options), *std::move(work_dir), *std::move(key)));
+  if (absl::Status written = WriteFile(server->work_dir_ + "/jwks.json", *jwks); !written.ok()) {
+    return written;
+  }
+  if (absl::Status written = WriteFile(server->work_dir_ + "/signing-key.pem",
+                                       server->key_.private_pem);
+      !written.ok()) {
+    return written;
+  }
+  if (absl::Status launched = server->Launch(); !launched.ok()) return launched;
+  return server;
+}
+
+ServerProcess::ServerProcess(ServerOptions options, ScratchDir work_dir, SigningKey key)
+    : options_(std::move(options)),
+      scratch_(std::move(work_dir)),
+      work_dir_(scratch_.path()),
+      data_dir_(work_dir_ + "/data"),
+      jwks_path_(options_.jwks_path.value_or(work_dir_ + "/jwks.json")),
+      port_file_(work_dir_ + "/port"),
+      stderr_path_(work_dir_ + "/server.stderr.log"),
+      key_(std::move(key)) {}
+
+ServerProcess::~ServerProcess() {
+  if (running()) (void)Kill(SIGKILL);
+}
+
+absl::Status ServerProcess::Launch() {
+  std::error_code ignored;
+  std::filesystem::remove(port_file_, ignored);
+
+  std::vector<std::string> argv = {
+      HOMEWORK_SERVER_PATH,
+      "--listen=127.0.0.1:0",
+      "--port_file=" + port_file_,
+      "--data_dir=" + data_dir_,
+      "--jwks=" + jwks_path_,
+      "--shutdown_grace=2s",
+  };
+  if (!options_.store.empty()) argv.push_back("--store=" + options_.store);
+
+  absl::StatusOr<pid_t> pid =
+      Spawn(argv, OutputFiles{.stdout_path = stderr_path_, .stderr_path = stderr_path_},
+            {"GRPC_VERBOSITY=ERROR"});
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
+  address_.clear();
+
+  absl::Status serving = WaitUntilServing(absl::Now() + options_.start_timeout);
+  if (!serving.ok() && running()) (void)Kill(SIGKILL);
+  return serving;
+}
+
+absl::Status ServerProcess::WaitUntilServing(absl::Time deadline) {
+  absl::Status last = absl::UnavailableError("no port file yet");
+  while (absl::Now() < deadline) {
+    // A server that died during start-up will never answer: report at once.
+    absl::StatusOr<int> exited = WaitForExit(pid_, absl::ZeroDuration());
+    if (exited.ok()) {
+      pid_ = -1;
+      return Failure(absl::StrCat("homework-server exited with code ", *exited,
+                                  " during start-up"));
+    }
+
+    if (address_.empty()) {
+      std::string text(absl::StripAsciiWhitespace(ReadFileOrEmpty(port_file_)));
+      int port = 0;
+      if (absl::SimpleAtoi(text, &port) && port > 0 && port < 65536) {
+        address_ = absl::StrCat("127.0.0.1:", port);
+      }
+    }
+    if (!address_.empty()) {
+      last = CheckHealth(NewChannel());
+      if (last.ok()) return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return Failure(absl::StrCat("homework-server was not SERVING within ",
+                              absl::FormatDuration(options_.start_timeout),
+                              " (last: ", last.message(), ")"));
+}
+
+absl::Status ServerProcess::Kill(int signal) {
+  if (!running()) return absl::FailedPreconditionError("homework-server is not running");
+  ::kill(pid_, signal);
+  absl::StatusOr<int> exited = WaitForExit(pid_, absl::Seconds(15));
+  if (!exited.ok()) {
+    ::kill(pid_, SIGKILL);
+    (void)WaitForExit(pid_, absl::Seconds(5));
+  }
+  pid_ = -1;
+  return exited.status();
+}
+
+absl::Status ServerProcess::Stop(absl::Duration timeout) {
+  if (!running()) return absl::FailedPreconditionError("homework-server is not running");
+  ::kill(pid_, SIGTERM);
+  absl::StatusOr<int> exited = WaitForExit(pid_, timeout);
+  if (!exited.ok()) {
+    ::kill(pid_, SIGKILL);
+    (void)WaitForExit(pid_, absl::Seconds(5));
+    pid_ = -1;
+    return Failure(absl::StrCat("homework-server did not exit within ",
+                                absl::FormatDuration(timeout), " of SIGTERM"));
+  }
+  pid_ = -1;
+  if (*exited != 0) {
+    return Failure(absl::StrCat("homework-server exited with code ", *exited, " after SIGTERM"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServerProcess::Restart() {
+  if (running()) return absl::FailedPreconditionError("Restart: stop or kill the server first");
+  return Launch();
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {
+  return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<v1::HomeworkService::Stub> ServerProcess::NewStub() const {
+  return v1::HomeworkService::NewStub(NewChannel());
+}
+
+std::string ServerProcess::Token(const TokenClaims& claims, absl::Time now) const {
+  absl::StatusOr<std::string> token = MintToken(key_, claims, now);
+  if (!token.ok()) {
+    ADD_FAILURE() << "MintToken: " << token.status();
+    return "";
+  }
+  return *token;
+}
+
+std::string ServerProcess::Token(const std::string& subject, const std::string& role,
+                                 const std::string& practice) const {
+  TokenClaims claims;
+  claims.subject = subject;
+  claims.role = role;
+  claims.practice = practice;
+  return Token(claims);
+}
+
+std::string ServerProcess::StderrTail(int max_lines) const {
+  return FileTail(stderr_path_, max_lines);
+}
+
+absl::Status ServerProcess::Failure(absl::string_view what) const {
+  return absl::InternalError(absl::StrCat(what, "\n  binary: ", HOMEWORK_SERVER_PATH,
+                                          "\n  work dir: ", work_dir_,
+                                          "\n  server stderr ends with:\n", StderrTail()));
+}
+
+std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+}  // namespace therapy::homework::testing
