@@ -18,7 +18,7 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address, host:port (port 0: any free port)");
 ABSL_FLAG(std::string, data_dir, ".data", "Folder for the embedded store; created if missing");
 ABSL_FLAG(std::string, store, "",
-          "Store URI: sqlite:<path> or memory: (default: sqlite:<data_dir>/homework.db)");
+          "Store URI: sqlite:<path>, postgresql://... or memory: (default: sqlite:<data_dir>/homework.db)");
 ABSL_FLAG(std::string, jwks, "", "Required. JWKS file (RFC 7517) with the token signing keys");
 ABSL_FLAG(std::string, issuer, "homework-dev", "Required `iss` claim of bearer tokens");
 ABSL_FLAG(std::string, audience, "therapy-homework", "Required `aud` claim of bearer tokens");

@@ -85,8 +85,7 @@ absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
 void Homework::StopWatching() { signal_.Close(); }
 
 absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
-                                   const std::function<bool(const v1::Event&)>& sink,
-                                   const std::function<bool()>& cancelled) {
+                                   const WatchSink& sink) {
   constexpr absl::string_view kMethod = "WatchEvents";
   constexpr int kBatch = 100;
   ASSIGN_OR_RETURN(PracticeName practice, ParsePracticeName("parent", request.parent()));
@@ -124,13 +123,15 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
   } else {
     ASSIGN_OR_RETURN(sequence, store_.LatestEventSequence());
   }
-  // A therapist watching the whole practice sees the clients whose care team names them.
+  if (sink.started) sink.started(EventCursor(sequence));
+  // A therapist sees the clients whose care team names them now: membership is read again for
+  // every batch, so a therapist taken off a care team stops seeing that client at once.
   std::unordered_map<std::string, bool> visible;
   auto may_see = [&](const EventRecord& event) -> absl::StatusOr<bool> {
     if (event.type == v1::Event::TYPE_URGENT_FLAG_RAISED && caller.role == Role::kClient) {
       return false;
     }
-    if (caller.role != Role::kTherapist || client) return true;
+    if (caller.role != Role::kTherapist) return true;
     auto it = visible.find(event.client);
     if (it == visible.end()) {
       ASSIGN_OR_RETURN(std::optional<v1::Client> loaded, store_.GetClient(event.client));
@@ -143,7 +144,8 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
   };
 
   uint64_t generation = signal_.generation();
-  while (!cancelled() && !signal_.closed()) {
+  while (!sink.cancelled() && !signal_.closed()) {
+    visible.clear();
     ASSIGN_OR_RETURN(std::vector<EventRecord> events,
                      store_.ListEvents(EventQuery{.practice = practice.practice,
                                                   .client_name = request.client().empty()
@@ -155,7 +157,13 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
     for (const EventRecord& event : events) {
       sequence = event.sequence;
       ASSIGN_OR_RETURN(bool shown, may_see(event));
-      if (shown && !sink(ToProto(event))) return absl::OkStatus();
+      if (!shown && client && caller.role == Role::kTherapist) {
+        const absl::Status denied = absl::PermissionDeniedError(
+            absl::StrCat("caller is no longer on the care team of ", client->Format()));
+        Audit(caller, kMethod, client->Format(), denied).IgnoreError();
+        return denied;
+      }
+      if (shown && !sink.event(ToProto(event))) return absl::OkStatus();
     }
     if (static_cast<int>(events.size()) == kBatch) continue;
     generation = signal_.WaitAfter(generation, options_.watch_poll_interval);

@@ -72,16 +72,19 @@ class EventsTest : public ::testing::Test {
 
   // Watches until `count` events arrived or 5 s passed.
   std::vector<v1::Event> Watch(const Caller& caller, v1::WatchEventsRequest request, size_t count,
-                               absl::Status* status = nullptr) {
+                               absl::Status* status = nullptr,
+                               absl::Duration timeout = absl::Seconds(5)) {
     std::vector<v1::Event> events;
-    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    const absl::Time deadline = absl::Now() + timeout;
     absl::Status result = homework_.WatchEvents(
         caller, request,
-        [&](const v1::Event& event) {
-          events.push_back(event);
-          return events.size() < count;
-        },
-        [&] { return absl::Now() > deadline; });
+        Homework::WatchSink{.started = [this](const std::string& cursor) { started_ = cursor; },
+                            .event =
+                                [&](const v1::Event& event) {
+                                  events.push_back(event);
+                                  return events.size() < count;
+                                },
+                            .cancelled = [&] { return absl::Now() > deadline; }});
     if (status != nullptr) *status = result;
     return events;
   }
@@ -93,6 +96,7 @@ class EventsTest : public ::testing::Test {
   }
 
   int ids_ = 0;
+  std::string started_;
   MemoryStore store_;
   Homework homework_;
 };
@@ -172,8 +176,10 @@ TEST_F(EventsTest, StopWatchingEndsEveryWatch) {
   request.set_parent("practices/sunrise");
   absl::Notification ended;
   std::thread watcher([&] {
-    homework_.WatchEvents(
-        kService, request, [](const v1::Event&) { return true; }, [] { return false; })
+    homework_
+        .WatchEvents(kService, request,
+                     Homework::WatchSink{.event = [](const v1::Event&) { return true; },
+                                         .cancelled = [] { return false; }})
         .IgnoreError();
     ended.Notify();
   });
@@ -181,6 +187,49 @@ TEST_F(EventsTest, StopWatchingEndsEveryWatch) {
   homework_.StopWatching();
   EXPECT_TRUE(ended.WaitForNotificationWithTimeout(absl::Seconds(5)));
   watcher.join();
+}
+
+TEST_F(EventsTest, AWatchSaysFromWhichCursorItIsLive) {
+  v1::Assignment assignment = Assign("ana");
+  v1::WatchEventsRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_after_cursor("1");
+  Watch(kService, request, 1);
+  EXPECT_EQ(started_, "1");
+  request.clear_after_cursor();
+  std::thread watcher([&] { Watch(kService, request, 1); });
+  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(Record(assignment, "ana").ok());
+  watcher.join();
+  EXPECT_EQ(started_, "2");  // the end of the log when the watch began
+}
+
+TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents) {
+  v1::Assignment assignment = Assign("ana");
+  v1::WatchEventsRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_client("practices/sunrise/clients/ana");
+  absl::Status one_client;
+  std::vector<v1::Event> seen;
+  std::thread watcher([&] { seen = Watch(kTherapist, request, 5, &one_client); });
+  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(Record(assignment, "ana").ok());  // still on the team: delivered
+
+  v1::UpdateClientRequest update;
+  update.mutable_client()->set_name("practices/sunrise/clients/ana");
+  update.mutable_client()->add_care_team("dr-kim");
+  update.mutable_update_mask()->add_paths("care_team");
+  ASSERT_TRUE(homework_.UpdateClient(kService, update).ok());
+  ASSERT_TRUE(Record(assignment, "ana").ok());  // off the team: the watch ends
+  watcher.join();
+  EXPECT_EQ(one_client.code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_THAT(seen, SizeIs(1));
+  EXPECT_EQ(seen[0].type(), v1::Event::TYPE_COMPLETION_RECORDED);
+
+  // Watching the whole practice, the therapist no longer sees ana's events at all.
+  request.clear_client();
+  request.set_after_cursor("0");
+  EXPECT_THAT(Watch(kTherapist, request, 1, nullptr, absl::Milliseconds(300)), SizeIs(0));
 }
 
 }  // namespace

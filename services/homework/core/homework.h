@@ -86,16 +86,27 @@ class Homework {
   absl::StatusOr<v1::ListDueRemindersResponse> ListDueReminders(
       const Caller& caller, const v1::ListDueRemindersRequest& request);
 
-  // Streams events to `sink` (events.cc), from after `request.after_cursor` or from now, until
-  // `sink` returns false, `cancelled` returns true, or StopWatching is called; then OK. Errors
-  // come before the first event: INVALID_ARGUMENT, PERMISSION_DENIED, UNAVAILABLE. Blocks the
-  // calling thread.
+  // Streams events (events.cc), from after `request.after_cursor` or from now, until `sink`
+  // returns false, `cancelled` returns true, or StopWatching is called; then OK. Once the start
+  // is fixed, `started` gets the cursor the stream continues after, so a caller knows it is live
+  // and misses nothing written from then on. Access is checked again on every read of the log:
+  // a therapist taken off a client's care team stops receiving that client's events (a watch of
+  // that one client ends with PERMISSION_DENIED). Errors: INVALID_ARGUMENT, PERMISSION_DENIED,
+  // UNAVAILABLE. Blocks the calling thread.
+  struct WatchSink {
+    std::function<void(const std::string& start_cursor)> started;
+    std::function<bool(const v1::Event&)> event;
+    std::function<bool()> cancelled;
+  };
   absl::Status WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
-                           const std::function<bool(const v1::Event&)>& sink,
-                           const std::function<bool()>& cancelled);
+                           const WatchSink& sink);
 
   // Ends every WatchEvents for good: the server is shutting down.
   void StopWatching();
+
+  // The client's record as a FHIR R4 Bundle (fhir/export.cc).
+  absl::StatusOr<v1::ExportClientRecordResponse> ExportClientRecord(
+      const Caller& caller, const v1::ExportClientRecordRequest& request);
 
   // The template library (templates.cc).
   absl::StatusOr<v1::ListTemplatesResponse> ListTemplates(const Caller& caller,

@@ -170,8 +170,14 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     }
     if (assignment.exercise().kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE) {
       AddSudsSeries(own, *review->mutable_suds_series());
+      // An exposure step of a hierarchy follows that hierarchy's policy.
+      clinical::ProgressionPolicy policy;
+      const std::string& step_of = assignment.exercise().exposure_practice().hierarchy();
+      for (const v1::Hierarchy& hierarchy : hierarchies) {
+        if (hierarchy.name() == step_of) policy = PolicyOf(hierarchy);
+      }
       ASSIGN_OR_RETURN(clinical::Suggestion suggestion,
-                       clinical::SuggestProgression(clinical::ProgressionPolicy{}, own));
+                       clinical::SuggestProgression(policy, own));
       *review->mutable_progression() = ToProto(suggestion);
     }
     if (auto adjustment = AdjustmentFor(assignment, adherence)) {

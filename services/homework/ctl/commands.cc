@@ -1,6 +1,7 @@
 #include "services/homework/ctl/commands.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -24,8 +26,11 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/slice.h"
+#include "nlohmann/json.hpp"
 #include "services/homework/ctl/json_methods.h"
+#include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework::ctl {
 namespace {
@@ -76,6 +81,43 @@ std::string Concatenate(const grpc::ByteBuffer& buffer) {
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return bytes;
+}
+
+// The largest response homework-ctl accepts: a whole client record exported as FHIR runs to a few
+// megabytes, past gRPC's default of 4 MiB.
+constexpr int kMaxResponseBytes = 64 * 1024 * 1024;
+
+// A channel to `address`: plaintext, or TLS with the roots in `ca_cert_path` (the system's when
+// empty).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& address,
+                                                           bool use_tls,
+                                                           const std::string& ca_cert_path) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (use_tls) {
+    grpc::SslCredentialsOptions tls;
+    if (!ca_cert_path.empty()) {
+      absl::StatusOr<std::string> roots = ReadFile(ca_cert_path);
+      if (!roots.ok()) return roots.status();
+      tls.pem_root_certs = *std::move(roots);
+    }
+    credentials = grpc::SslCredentials(tls);
+  }
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(kMaxResponseBytes);
+  return grpc::CreateCustomChannel(address, credentials, arguments);
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp timestamp;
+  const absl::Duration since_epoch = time - absl::UnixEpoch();
+  absl::Duration remainder;
+  timestamp.set_seconds(absl::IDivDuration(since_epoch, absl::Seconds(1), &remainder));
+  timestamp.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(remainder)));
+  if (timestamp.nanos() < 0) {
+    timestamp.set_seconds(timestamp.seconds() - 1);
+    timestamp.set_nanos(timestamp.nanos() + 1000000000);
+  }
+  return timestamp;
 }
 
 }  // namespace
@@ -129,17 +171,10 @@ absl::StatusOr<CallResult> Call(const CallOptions& options) {
     return absl::InvalidArgumentError("--deadline must be positive");
   }
 
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (options.use_tls) {
-    grpc::SslCredentialsOptions tls;
-    if (!options.ca_cert_path.empty()) {
-      absl::StatusOr<std::string> roots = ReadFile(options.ca_cert_path);
-      if (!roots.ok()) return roots.status();
-      tls.pem_root_certs = *std::move(roots);
-    }
-    credentials = grpc::SslCredentials(tls);
-  }
-  grpc::GenericStub stub(grpc::CreateChannel(options.address, credentials));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenChannel(options.address, options.use_tls, options.ca_cert_path);
+  if (!channel.ok()) return channel.status();
+  grpc::GenericStub stub(*std::move(channel));
 
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
@@ -166,6 +201,81 @@ absl::StatusOr<CallResult> Call(const CallOptions& options) {
   }
   result.response_json = *std::move(json);
   return result;
+}
+
+absl::StatusOr<ExportResult> ExportFhir(const ExportOptions& options) {
+  if (options.client.empty()) return absl::InvalidArgumentError("export needs --client");
+  if (options.deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--deadline must be positive");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenChannel(options.address, options.use_tls, options.ca_cert_path);
+  if (!channel.ok()) return channel.status();
+  std::unique_ptr<v1::HomeworkService::Stub> stub = v1::HomeworkService::NewStub(*channel);
+
+  v1::ExportClientRecordRequest request;
+  request.set_client(options.client);
+  if (options.start_time) *request.mutable_start_time() = ToTimestamp(*options.start_time);
+  if (options.end_time) *request.mutable_end_time() = ToTimestamp(*options.end_time);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(options.deadline));
+  if (!options.token.empty()) context.AddMetadata("authorization", "Bearer " + options.token);
+  v1::ExportClientRecordResponse response;
+  ExportResult result;
+  result.status = stub->ExportClientRecord(&context, request, &response);
+  if (!result.status.ok()) return result;
+
+  absl::StatusOr<std::string> pretty = PrettyJson(response.bundle_json());
+  if (!pretty.ok()) {
+    result.status =
+        grpc::Status(grpc::StatusCode::INTERNAL, "the server sent a bundle that is not JSON");
+    return result;
+  }
+  result.bundle_json = *std::move(pretty);
+  for (const auto& [type, count] : response.resource_counts()) {
+    result.resource_counts[type] = count;
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> PrettyJson(absl::string_view json) {
+  const nlohmann::ordered_json parsed =
+      nlohmann::ordered_json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return absl::InvalidArgumentError("not JSON");
+  return absl::StrCat(
+      parsed.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace),
+      "\n");
+}
+
+std::string DescribeResourceCounts(const std::map<std::string, int>& counts) {
+  std::string text;
+  for (const auto& [type, count] : counts) absl::StrAppend(&text, type, " ", count, "\n");
+  return text;
+}
+
+absl::Status WriteExportFile(const std::string& path, absl::string_view contents) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return FileError(path, "create", errno);
+  // An existing file keeps its mode through O_TRUNC: narrow it before writing anything.
+  if (::fchmod(fd, 0600) != 0) {
+    const int error_number = errno;
+    ::close(fd);
+    return FileError(path, "restrict", error_number);
+  }
+  absl::string_view rest = contents;
+  while (!rest.empty()) {
+    const ssize_t written = ::write(fd, rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      const int error_number = errno;
+      ::close(fd);
+      return FileError(path, "write", error_number);
+    }
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
+  if (::close(fd) != 0) return FileError(path, "write", errno);
+  return absl::OkStatus();
 }
 
 std::string DescribeRpcError(const grpc::Status& status) {

@@ -4,6 +4,8 @@
 // The subcommands of homework-ctl, each taking an options struct that main.cc fills from the
 // command line. They print nothing themselves: they return the text to print.
 
+#include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -59,6 +61,41 @@ absl::StatusOr<CallResult> Call(const CallOptions& options);
 // violation in the status details ("  client.display_name: must not be empty"), and the type of
 // any other detail. Ends in a newline.
 std::string DescribeRpcError(const grpc::Status& status);
+
+struct ExportOptions {
+  std::string client;  // practices/{practice}/clients/{client}
+  std::optional<absl::Time> start_time;  // only completions at or after
+  std::optional<absl::Time> end_time;    // only completions before
+  std::string address = "127.0.0.1:50051";
+  std::string token;  // sent as `authorization: Bearer <token>` when not empty
+  absl::Duration deadline = absl::Seconds(30);
+  bool use_tls = false;
+  std::string ca_cert_path;  // PEM roots for TLS; empty means the system's
+};
+
+// What ExportClientRecord answered: OK with the bundle as pretty JSON (2-space indent, the
+// server's key order, ending in a newline) and the counts per resource type, or an error status.
+struct ExportResult {
+  grpc::Status status;
+  std::string bundle_json;
+  std::map<std::string, int> resource_counts;
+};
+
+// Calls ExportClientRecord once. The returned status is about making the call (an empty client,
+// an unreadable CA file); what the server answered is in ExportResult::status. A bundle that is
+// not JSON is an INTERNAL ExportResult::status.
+absl::StatusOr<ExportResult> ExportFhir(const ExportOptions& options);
+
+// `json` re-indented with 2 spaces, keys in their order, ending in a newline. INVALID_ARGUMENT
+// when it is not JSON.
+absl::StatusOr<std::string> PrettyJson(absl::string_view json);
+
+// "CarePlan 1\nGoal 2\n...": one "Type count" line per resource type, in name order.
+std::string DescribeResourceCounts(const std::map<std::string, int>& counts);
+
+// Writes `contents` to `path` with mode 0600, replacing the file if it exists: an export is
+// protected health information. FAILED_PRECONDITION naming the path on a file error.
+absl::Status WriteExportFile(const std::string& path, absl::string_view contents);
 
 }  // namespace therapy::homework::ctl
 

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "absl/status/status.h"
@@ -106,6 +108,44 @@ TEST(KeygenTest, RefusesToOverwriteAnExistingKey) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(again.status().ToString(), HasSubstr("already exists"));
+}
+
+TEST(ExportTest, PrettyJsonKeepsTheServersKeyOrder) {
+  const absl::StatusOr<std::string> pretty =
+      PrettyJson(R"({"resourceType":"Bundle","type":"collection","entry":[]})");
+  ASSERT_TRUE(pretty.ok()) << pretty.status();
+  EXPECT_EQ(*pretty, "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"collection\",\n"
+                     "  \"entry\": []\n}\n");
+  EXPECT_EQ(PrettyJson("{not json").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ExportTest, DescribesCountsOneTypePerLineInNameOrder) {
+  EXPECT_EQ(DescribeResourceCounts({{"Task", 3}, {"CarePlan", 1}}), "CarePlan 1\nTask 3\n");
+}
+
+TEST(ExportTest, ExportFileIsReadableByTheOwnerOnlyEvenWhenReplaced) {
+  const std::string path =
+      (std::filesystem::path(::testing::TempDir()) / "export-mode-test.json").string();
+  std::filesystem::remove(path);
+  {
+    std::ofstream loose(path);
+    loose << "old";
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::all);
+  ASSERT_TRUE(WriteExportFile(path, "{}\n").ok());
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::ifstream in(path);
+  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(contents, "{}\n");
+  std::filesystem::remove(path);
+}
+
+TEST(ExportTest, ExportWithoutClientFailsBeforeConnecting) {
+  ExportOptions options;
+  options.address = "127.0.0.1:1";
+  EXPECT_EQ(ExportFhir(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ Commands:
   keygen   write a development ES256 signing key and its public JWKS
   token    print a development token signed with a key from keygen
   call     call a therapy.homework.v1.HomeworkService method with JSON
+  export   export a client's record (`export fhir`: an HL7 FHIR R4 Bundle)
 
 Run `homework-ctl <command> --help` for a command's flags.
 Exit codes: 0 success, 1 the command or the RPC failed, 2 usage error.
@@ -87,6 +88,28 @@ Flags:
 Example:
   homework-ctl call CreateClient --json '{"parent": "practices/acme",
       "client": {"displayName": "A. Client", "timeZone": "Europe/Berlin"}}'
+)";
+
+constexpr char kExportUsage[] =
+    R"(usage: homework-ctl export fhir --client practices/P/clients/C [--start RFC3339]
+                               [--end RFC3339] [--out FILE] [--address 127.0.0.1:50051]
+                               [--token T] [--deadline 30s] [--tls] [--ca_cert PATH]
+
+Calls ExportClientRecord and writes the client's record as a FHIR R4 Bundle (type collection,
+application/fhir+json, pretty-printed) to stdout or FILE; the count of each resource type goes to
+stderr. The mapping is in docs/fhir-mapping.md. A repeated export of the same data is identical.
+The bundle is protected health information: FILE is created with mode 0600.
+
+Flags:
+  --client NAME         the client, practices/{practice}/clients/{client} (required)
+  --start TIME          only completions at or after TIME, e.g. 2026-01-01T00:00:00Z
+  --end TIME            only completions before TIME
+  --out FILE            write the bundle to FILE instead of stdout (replaced if it exists)
+  --address HOST:PORT   server address (default 127.0.0.1:50051)
+  --token T             bearer token (default: the HOMEWORK_TOKEN environment variable)
+  --deadline DURATION   deadline of the call (default 30s)
+  --tls                 use TLS instead of plaintext
+  --ca_cert PATH        PEM root certificates for --tls (default: the system's)
 )";
 
 // The flags and positional arguments after the command name.
@@ -258,6 +281,80 @@ int RunCall(const std::vector<std::string>& raw) {
   return kExitOk;
 }
 
+std::optional<absl::Time> ParseTimeFlag(const std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return std::nullopt;
+  return time;
+}
+
+int RunExport(const std::vector<std::string>& raw) {
+  Arguments args;
+  if (auto error = ParseArguments(raw,
+                                  {"client", "start", "end", "out", "address", "token", "deadline",
+                                   "tls", "ca_cert"},
+                                  {"tls"}, &args)) {
+    return Usage("export", error->message);
+  }
+  if (args.help) {
+    std::cout << kExportUsage;
+    return kExitOk;
+  }
+  if (args.positional.size() != 1 || args.positional[0] != "fhir") {
+    return Usage("export", "export takes the format: `export fhir`");
+  }
+  ExportOptions options;
+  options.client = FlagOr(args, "client", "");
+  if (options.client.empty()) return Usage("export", "--client is required");
+  for (const char* name : {"start", "end"}) {
+    const std::string text = FlagOr(args, name, "");
+    if (text.empty()) continue;
+    const std::optional<absl::Time> time = ParseTimeFlag(text);
+    if (!time.has_value()) {
+      return Usage("export", absl::StrCat("--", name,
+                                          " must be an RFC 3339 time such as "
+                                          "2026-01-01T00:00:00Z"));
+    }
+    (std::string(name) == "start" ? options.start_time : options.end_time) = *time;
+  }
+  options.address = FlagOr(args, "address", options.address);
+  const char* env_token = std::getenv("HOMEWORK_TOKEN");
+  options.token = FlagOr(args, "token", env_token == nullptr ? "" : env_token);
+  const std::optional<absl::Duration> deadline =
+      ParseDurationFlag(FlagOr(args, "deadline", "30s"));
+  if (!deadline.has_value()) {
+    return Usage("export", "--deadline must be a positive duration such as 30s");
+  }
+  options.deadline = *deadline;
+  const std::string tls = FlagOr(args, "tls", "false");
+  if (tls != "true" && tls != "false") {
+    return Usage("export", "--tls takes no value (or true/false)");
+  }
+  options.use_tls = tls == "true";
+  options.ca_cert_path = FlagOr(args, "ca_cert", "");
+  if (!options.ca_cert_path.empty() && !options.use_tls) {
+    return Usage("export", "--ca_cert needs --tls");
+  }
+  const std::string out = FlagOr(args, "out", "");
+
+  const absl::StatusOr<ExportResult> result = ExportFhir(options);
+  if (!result.ok()) return Usage("export", result.status().message());
+  if (!result->status.ok()) {
+    std::cerr << DescribeRpcError(result->status);
+    return kExitFailed;
+  }
+  if (out.empty()) {
+    std::cout << result->bundle_json;
+  } else if (absl::Status written = WriteExportFile(out, result->bundle_json); !written.ok()) {
+    std::cerr << "error: " << written.message() << "\n";
+    return kExitFailed;
+  } else {
+    std::cerr << "wrote " << out << "\n";
+  }
+  std::cerr << DescribeResourceCounts(result->resource_counts);
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
@@ -273,6 +370,7 @@ int Main(int argc, char** argv) {
   if (command == "keygen") return RunKeygen(rest);
   if (command == "token") return RunToken(rest);
   if (command == "call") return RunCall(rest);
+  if (command == "export") return RunExport(rest);
   std::cerr << "error: unknown command \"" << command << "\"\n\n" << kUsage;
   return kExitUsage;
 }

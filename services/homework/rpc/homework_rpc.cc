@@ -60,8 +60,16 @@ grpc::Status HomeworkRpc::WatchEvents(grpc::ServerContext* context,
   if (caller.ok()) {
     caller->call_id = call_id;
     status = homework_.WatchEvents(
-        *caller, *request, [writer](const v1::Event& event) { return writer->Write(event); },
-        [context] { return context->IsCancelled(); });
+        *caller, *request,
+        Homework::WatchSink{
+            // Initial metadata tells the watcher it is live, and from which cursor.
+            .started =
+                [context, writer](const std::string& cursor) {
+                  context->AddInitialMetadata("x-watch-cursor", cursor);
+                  writer->SendInitialMetadata();
+                },
+            .event = [writer](const v1::Event& event) { return writer->Write(event); },
+            .cancelled = [context] { return context->IsCancelled(); }});
   }
   LogCall("WatchEvents", call_id, start, caller, status);
   return ToGrpcStatus(status);
@@ -102,6 +110,7 @@ HOMEWORK_RPC(UpdateHierarchy, UpdateHierarchyRequest, Hierarchy)
 HOMEWORK_RPC(AdvanceHierarchy, AdvanceHierarchyRequest, Hierarchy)
 HOMEWORK_RPC(StepBackHierarchy, StepBackHierarchyRequest, Hierarchy)
 HOMEWORK_RPC(ListDueReminders, ListDueRemindersRequest, ListDueRemindersResponse)
+HOMEWORK_RPC(ExportClientRecord, ExportClientRecordRequest, ExportClientRecordResponse)
 
 #undef HOMEWORK_RPC
 

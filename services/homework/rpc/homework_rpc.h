@@ -88,6 +88,9 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
   grpc::Status ListDueReminders(grpc::ServerContext* context,
                                 const v1::ListDueRemindersRequest* request,
                                 v1::ListDueRemindersResponse* response) override;
+  grpc::Status ExportClientRecord(grpc::ServerContext* context,
+                                  const v1::ExportClientRecordRequest* request,
+                                  v1::ExportClientRecordResponse* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
                            grpc::ServerWriter<v1::Event>* writer) override;
 

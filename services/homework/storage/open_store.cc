@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "services/homework/storage/postgres/postgres_store.h"
 #include "services/homework/storage/sqlite/sqlite_store.h"
 
 namespace therapy::homework {
@@ -40,10 +41,20 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest) {
   return std::unique_ptr<Store>(*std::move(store));
 }
 
+// `rest` follows "postgresql://" or "postgres://", which libpq reads alike.
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest) {
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store =
+      PostgresStore::Open({.conninfo = absl::StrCat("postgresql://", rest)});
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(*std::move(store));
+}
+
 // Every backend, one line each.
 constexpr Backend kBackends[] = {
     {"memory:", "memory:", OpenMemory},
     {"sqlite:", "sqlite:/path/to/file.db", OpenSqlite},
+    {"postgresql://", "postgresql://user@host:5432/database", OpenPostgres},
+    {"postgres://", "postgres://user@host:5432/database", OpenPostgres},
 };
 
 }  // namespace

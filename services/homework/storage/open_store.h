@@ -13,11 +13,16 @@ struct StoreOptions {
   // Which backend, and where: the value of the `--store` flag.
   //   memory:              everything in memory, lost at exit (tests, demos)
   //   sqlite:PATH          one SQLite file, PATH absolute or relative to the working directory
+  //   postgresql://...     a PostgreSQL database, as a libpq connection URI (also postgres://),
+  //                        for example postgresql://homework@db.internal:5432/homework?sslmode=
+  //                        verify-full; the password is best left to ~/.pgpass or PGPASSWORD.
+  //                        Pool of 8 connections, 5 s statement timeout (PostgresStoreOptions)
   std::string uri;
 };
 
 // Opens the store `options.uri` names. INVALID_ARGUMENT naming `--store` and the accepted forms
-// for anything else; otherwise the backend's own errors (see SqliteStore::Open).
+// for anything else; otherwise the backend's own errors (see SqliteStore::Open and
+// PostgresStore::Open).
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
 
 }  // namespace therapy::homework

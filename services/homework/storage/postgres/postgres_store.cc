@@ -1,0 +1,887 @@
+#include "services/homework/storage/postgres/postgres_store.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/homework/storage/page_token.h"
+#include "services/homework/storage/postgres/connection.h"
+#include "services/homework/storage/postgres/connection_pool.h"
+#include "services/homework/storage/postgres/migrations.h"
+#include "services/homework/storage/resource_rows.h"
+
+namespace therapy::homework {
+namespace {
+
+using postgres::Connection;
+using postgres::ConnectionPool;
+using postgres::Param;
+using postgres::Result;
+using postgres::Sql;
+using postgres::Transaction;
+
+// ---- The SQL. Times are microseconds since the Unix epoch; `data` is the serialized proto.
+// Parameters are positional; each statement's comment lists them. ----
+
+// Every resource table's point read, existence check, insert and update take the same first
+// parameters: $1 name, then (writes) $2 etag, $3 data; an update's $4 is the etag the stored
+// row must still have; the row's other columns follow in the order listed.
+
+// $1 name.
+constexpr Sql kSelectClient{"read client", "SELECT data FROM clients WHERE name = $1"};
+constexpr Sql kClientExists{"find client", "SELECT 1 FROM clients WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 practice_name, $5 create_time. No row when the name is taken.
+constexpr Sql kInsertClient{"insert client", R"sql(
+  INSERT INTO clients (name, etag, data, practice_name, create_time)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, $5 practice_name, $6 create_time.
+constexpr Sql kUpdateClient{"update client", R"sql(
+  UPDATE clients SET etag = $2, data = $3, practice_name = $5, create_time = $6
+  WHERE name = $1 AND etag = $4
+)sql"};
+// $1 client name.
+constexpr Sql kDeleteCareTeam{"clear care team", R"sql(
+  DELETE FROM client_care_team WHERE client_name = $1
+)sql"};
+// $1 member, $2 client name. A member listed twice is stored once.
+constexpr Sql kInsertCareTeamMember{"insert care team member", R"sql(
+  INSERT INTO client_care_team (member, client_name) VALUES ($1, $2)
+  ON CONFLICT DO NOTHING
+)sql"};
+// Both client lists walk an index in name order from the cursor (the last name of the previous
+// page, '' for the first) and fetch one row more than the page to learn whether another page
+// follows. $1 practice_name, $2 after name, $3 limit.
+constexpr Sql kListClients{"list clients", R"sql(
+  SELECT data FROM clients
+  WHERE practice_name = $1 AND name > $2
+  ORDER BY name
+  LIMIT $3
+)sql"};
+// $1 member, $2 after name, $3 practice_name, $4 limit.
+constexpr Sql kListClientsOfMember{"list clients of care team member", R"sql(
+  SELECT clients.data FROM client_care_team
+  JOIN clients ON clients.name = client_care_team.client_name
+  WHERE client_care_team.member = $1 AND client_care_team.client_name > $2
+    AND clients.practice_name = $3
+  ORDER BY client_care_team.client_name
+  LIMIT $4
+)sql"};
+
+constexpr Sql kSelectAssignment{"read assignment", "SELECT data FROM assignments WHERE name = $1"};
+constexpr Sql kAssignmentExists{"find assignment", "SELECT 1 FROM assignments WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 practice_name, $5 client_name, $6 state, $7 create_time.
+constexpr Sql kInsertAssignment{"insert assignment", R"sql(
+  INSERT INTO assignments (name, etag, data, practice_name, client_name, state, create_time)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, $5 practice_name, $6 client_name, $7 state,
+// $8 create_time.
+constexpr Sql kUpdateAssignment{"update assignment", R"sql(
+  UPDATE assignments
+  SET etag = $2, data = $3, practice_name = $5, client_name = $6, state = $7, create_time = $8
+  WHERE name = $1 AND etag = $4
+)sql"};
+// Newest first from the cursor ($2 time, $3 name), which is (max int64, '') for the first page.
+// $4 has bit n set for each state n asked for; 0 means every state. $1 client_name, $5 limit.
+constexpr Sql kListAssignments{"list assignments", R"sql(
+  SELECT data, create_time FROM assignments
+  WHERE client_name = $1
+    AND (create_time, name) < ($2, $3)
+    AND ($4 = 0 OR (state BETWEEN 0 AND 62 AND (($4 >> state) & 1) = 1))
+  ORDER BY create_time DESC, name DESC
+  LIMIT $5
+)sql"};
+// The same for every client of a practice, along assignments_by_practice. $1 practice_name.
+constexpr Sql kListAssignmentsOfPractice{"list assignments of practice", R"sql(
+  SELECT data, create_time FROM assignments
+  WHERE practice_name = $1
+    AND (create_time, name) < ($2, $3)
+    AND ($4 = 0 OR (state BETWEEN 0 AND 62 AND (($4 >> state) & 1) = 1))
+  ORDER BY create_time DESC, name DESC
+  LIMIT $5
+)sql"};
+
+constexpr Sql kSelectCompletion{"read completion", "SELECT data FROM completions WHERE name = $1"};
+constexpr Sql kCompletionExists{"find completion", "SELECT 1 FROM completions WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 client_name, $5 assignment_name, $6 occur_time.
+constexpr Sql kInsertCompletion{"insert completion", R"sql(
+  INSERT INTO completions (name, etag, data, client_name, assignment_name, occur_time)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, $5 client_name, $6 assignment_name,
+// $7 occur_time.
+constexpr Sql kUpdateCompletion{"update completion", R"sql(
+  UPDATE completions
+  SET etag = $2, data = $3, client_name = $5, assignment_name = $6, occur_time = $7
+  WHERE name = $1 AND etag = $4
+)sql"};
+// Newest first from the cursor ($3 time, $4 name) as in kListAssignments, down to $2
+// start_time. The end of the window is part of the cursor (see NewestFirstKey), so one index
+// range does both. $1 client_name, $5 limit.
+constexpr Sql kListCompletionsOfClient{"list completions of client", R"sql(
+  SELECT data, occur_time FROM completions
+  WHERE client_name = $1
+    AND occur_time >= $2
+    AND (occur_time, name) < ($3, $4)
+  ORDER BY occur_time DESC, name DESC
+  LIMIT $5
+)sql"};
+// The same for one assignment. $6 assignment_name.
+constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"sql(
+  SELECT data, occur_time FROM completions
+  WHERE assignment_name = $6 AND client_name = $1
+    AND occur_time >= $2
+    AND (occur_time, name) < ($3, $4)
+  ORDER BY occur_time DESC, name DESC
+  LIMIT $5
+)sql"};
+
+constexpr Sql kSelectHierarchy{"read hierarchy", "SELECT data FROM hierarchies WHERE name = $1"};
+constexpr Sql kHierarchyExists{"find hierarchy", "SELECT 1 FROM hierarchies WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 client_name, $5 create_time.
+constexpr Sql kInsertHierarchy{"insert hierarchy", R"sql(
+  INSERT INTO hierarchies (name, etag, data, client_name, create_time)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, $5 client_name, $6 create_time.
+constexpr Sql kUpdateHierarchy{"update hierarchy", R"sql(
+  UPDATE hierarchies SET etag = $2, data = $3, client_name = $5, create_time = $6
+  WHERE name = $1 AND etag = $4
+)sql"};
+// Newest first from the cursor as in kListAssignments. $1 client_name, $2 after time,
+// $3 after name, $4 limit.
+constexpr Sql kListHierarchies{"list hierarchies", R"sql(
+  SELECT data, create_time FROM hierarchies
+  WHERE client_name = $1
+    AND (create_time, name) < ($2, $3)
+  ORDER BY create_time DESC, name DESC
+  LIMIT $4
+)sql"};
+
+constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = $1"};
+constexpr Sql kTemplateExists{"find template", "SELECT 1 FROM templates WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 practice_name.
+constexpr Sql kInsertTemplate{"insert template", R"sql(
+  INSERT INTO templates (name, etag, data, practice_name) VALUES ($1, $2, $3, $4)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, $5 practice_name.
+constexpr Sql kUpdateTemplate{"update template", R"sql(
+  UPDATE templates SET etag = $2, data = $3, practice_name = $5
+  WHERE name = $1 AND etag = $4
+)sql"};
+// One practice's in name order from the cursor, as in kListClients. $1 practice_name,
+// $2 after name, $3 limit.
+constexpr Sql kListTemplates{"list templates", R"sql(
+  SELECT data FROM templates
+  WHERE practice_name = $1 AND name > $2
+  ORDER BY name
+  LIMIT $3
+)sql"};
+
+// $1 actor, $2 method, $3 request_id.
+constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
+  SELECT result_name FROM idempotency_keys
+  WHERE actor = $1 AND method = $2 AND request_id = $3
+)sql"};
+// $1 actor, $2 method, $3 request_id, $4 result_name, $5 create_time. No row when the key is
+// recorded already; when another transaction is recording it, waits for that one to end.
+constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
+  INSERT INTO idempotency_keys (actor, method, request_id, result_name, create_time)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT DO NOTHING
+)sql"};
+
+// $1 time, $2 actor, $3 role, $4 practice, $5 action, $6 resource, $7 call_id, $8 outcome.
+constexpr Sql kInsertAudit{"append audit record", R"sql(
+  INSERT INTO audit_log (time, actor, role, practice, action, resource, call_id, outcome)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+)sql"};
+// Resources in [$1, $2), that is those starting with the prefix $1, via the index. $3 limit.
+constexpr Sql kListAuditOfPrefix{"list audit records", R"sql(
+  SELECT time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  WHERE resource >= $1 AND resource < $2
+  ORDER BY id
+  LIMIT $3
+)sql"};
+// For a prefix that no string bounds from above (the empty one). $1 prefix, $2 limit.
+constexpr Sql kListAuditFrom{"list audit records", R"sql(
+  SELECT time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  WHERE resource >= $1
+  ORDER BY id
+  LIMIT $2
+)sql"};
+
+// Takes the lock that makes event sequences follow commit order (kPostgresEventLogLockKey; see
+// the design notes in postgres_store.h). $1 the lock key. Held until the transaction ends.
+constexpr Sql kLockEventLog{"lock event log", "SELECT pg_advisory_xact_lock($1)"};
+// `sequence` is left to the identity: the next of the whole log.
+// $1 practice, $2 client, $3 type, $4 resource, $5 actor, $6 time.
+constexpr Sql kInsertEvent{"append event", R"sql(
+  INSERT INTO events (practice, client, type, resource, actor, time)
+  VALUES ($1, $2, $3, $4, $5, $6)
+)sql"};
+// Oldest first after $2 sequence, along events_by_practice or events_by_client.
+// $1 practice, $3 limit.
+constexpr Sql kListEventsOfPractice{"list events of practice", R"sql(
+  SELECT sequence, practice, client, type, resource, actor, time FROM events
+  WHERE practice = $1 AND sequence > $2
+  ORDER BY sequence
+  LIMIT $3
+)sql"};
+// $4 client.
+constexpr Sql kListEventsOfClient{"list events of client", R"sql(
+  SELECT sequence, practice, client, type, resource, actor, time FROM events
+  WHERE client = $4 AND sequence > $2 AND practice = $1
+  ORDER BY sequence
+  LIMIT $3
+)sql"};
+constexpr Sql kLatestEventSequence{"read latest event sequence", R"sql(
+  SELECT COALESCE(MAX(sequence), 0) FROM events
+)sql"};
+
+// The SQL of one resource kind, for the generic read and write paths below.
+struct TableSql {
+  absl::string_view kind;  // "client", in messages
+  const Sql& select;
+  const Sql& exists;
+  const Sql& insert;
+  const Sql& update;
+};
+constexpr TableSql kClientSql{"client", kSelectClient, kClientExists, kInsertClient, kUpdateClient};
+constexpr TableSql kAssignmentSql{"assignment", kSelectAssignment, kAssignmentExists,
+                                  kInsertAssignment, kUpdateAssignment};
+constexpr TableSql kCompletionSql{"completion", kSelectCompletion, kCompletionExists,
+                                  kInsertCompletion, kUpdateCompletion};
+constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists, kInsertHierarchy,
+                                 kUpdateHierarchy};
+constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kInsertTemplate,
+                                kUpdateTemplate};
+
+// How many times Commit tries a transaction that a deadlock or serialization failure rolled
+// back, or whose connection broke before COMMIT was sent.
+constexpr int kCommitAttempts = 3;
+
+// ---- Conversions between rows and values. ----
+
+// The cursor of the first page of a newest-first list: before every stored row.
+constexpr int64_t kFirstPageTime = std::numeric_limits<int64_t>::max();
+
+template <typename Resource>
+absl::StatusOr<Resource> ParseStored(absl::string_view bytes, absl::string_view kind) {
+  Resource resource;
+  if (!resource.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError(absl::StrCat("a stored ", kind, " cannot be parsed"));
+  }
+  return resource;
+}
+
+// UTF-8 helpers for PrefixEnd. A code point's bytes compare in code point order, so byte order
+// (COLLATE "C") is code point order.
+void AppendUtf8(uint32_t code_point, std::string& out) {
+  if (code_point < 0x80) {
+    out.push_back(static_cast<char>(code_point));
+  } else if (code_point < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (code_point >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
+  } else if (code_point < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (code_point >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (code_point >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
+  }
+}
+
+uint32_t DecodeUtf8(absl::string_view bytes) {
+  const auto lead = static_cast<unsigned char>(bytes[0]);
+  uint32_t code_point = lead;
+  if (lead >= 0xf0) {
+    code_point = lead & 0x07;
+  } else if (lead >= 0xe0) {
+    code_point = lead & 0x0f;
+  } else if (lead >= 0xc0) {
+    code_point = lead & 0x1f;
+  }
+  for (size_t i = 1; i < bytes.size(); ++i) {
+    code_point = (code_point << 6) | (static_cast<unsigned char>(bytes[i]) & 0x3f);
+  }
+  return code_point;
+}
+
+// The smallest valid UTF-8 string greater than every string that starts with `prefix` (a
+// UTF-8 string), or nullopt when there is none (the prefix is empty or all U+10FFFF). Unlike
+// SQLite, PostgreSQL refuses text that is not UTF-8, so the last byte cannot simply be raised.
+std::optional<std::string> PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    size_t start = end.size() - 1;
+    while (start > 0 && (static_cast<unsigned char>(end[start]) & 0xc0) == 0x80) --start;
+    uint32_t code_point = DecodeUtf8(absl::string_view(end).substr(start));
+    end.resize(start);
+    if (code_point >= 0x10ffff) continue;
+    ++code_point;
+    if (code_point == 0xd800) code_point = 0xe000;  // surrogates are not characters
+    AppendUtf8(code_point, end);
+    return end;
+  }
+  return std::nullopt;
+}
+
+std::vector<Param> AuditParams(const AuditRecord& record) {
+  return {Param::Int64(absl::ToUnixMicros(record.time)),
+          Param::Text(record.actor),
+          Param::Text(record.role),
+          Param::Text(record.practice),
+          Param::Text(record.action),
+          Param::Text(record.resource),
+          Param::Text(record.call_id),
+          Param::Text(record.outcome)};
+}
+
+// A page's LIMIT: one row more than the page, to learn whether another follows.
+int64_t PageLimit(const PageRequest& page) {
+  return static_cast<int64_t>(std::max(page.page_size, 1)) + 1;
+}
+
+// Makes the page from rows (data[, sort time]) fetched with PageLimit.
+template <typename Resource>
+absl::StatusOr<Page<Resource>> ReadPage(const Result& rows, absl::string_view kind,
+                                        const PageRequest& request, bool has_time_column,
+                                        uint64_t fingerprint) {
+  const int size = std::max(request.page_size, 1);
+  Page<Resource> page;
+  PageCursor last;
+  for (int row = 0; row < rows.rows(); ++row) {
+    if (row == size) {
+      page.next_page_token = MakePageToken(fingerprint, last);
+      break;
+    }
+    absl::StatusOr<Resource> resource = ParseStored<Resource>(rows.Bytes(row, 0), kind);
+    if (!resource.ok()) return resource.status();
+    last = {.time_micros = has_time_column ? rows.Int64(row, 1) : 0, .name = resource->name()};
+    page.items.push_back(*std::move(resource));
+  }
+  return page;
+}
+
+// The key a newest-first list continues after: the token's cursor, or before every row for the
+// first page. With `end_micros` (an exclusive end of the sort time), the key is at most
+// (end_micros, ''), which every row before the end sorts after (names are never empty).
+PageCursor NewestFirstKey(const std::optional<PageCursor>& after,
+                          std::optional<int64_t> end_micros = std::nullopt) {
+  PageCursor key{.time_micros = kFirstPageTime, .name = ""};
+  if (after.has_value()) key = *after;
+  if (end_micros.has_value() && *end_micros <= key.time_micros) {
+    key = {.time_micros = *end_micros, .name = ""};
+  }
+  return key;
+}
+
+// ---- Running work on pooled connections. ----
+
+// Whether work that failed on a broken connection may run again on another one.
+enum class OnBrokenConnection {
+  kRunAgain,  // reads: running twice changes nothing
+  kFail,      // a write in autocommit: it may have been applied before the connection broke
+};
+
+// Runs `work` on a pooled connection. When the connection broke, drops the idle ones too (most
+// likely broken the same way) and, if `on_broken` allows, runs `work` once more on a new one.
+template <typename T, typename Work>
+absl::StatusOr<T> Run(ConnectionPool& pool, const Work& work,
+                      OnBrokenConnection on_broken = OnBrokenConnection::kRunAgain) {
+  const int attempts = on_broken == OnBrokenConnection::kRunAgain ? 2 : 1;
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire();
+    if (!lease.ok()) return lease.status();
+    absl::StatusOr<T> result = work(**lease);
+    if (result.ok() || !(*lease)->broken()) return result;
+    pool.DiscardIdle();
+    if (attempt == attempts) return result;
+  }
+}
+
+template <typename Resource>
+absl::StatusOr<std::optional<Resource>> ReadResource(ConnectionPool& pool, const TableSql& table,
+                                                     absl::string_view name) {
+  return Run<std::optional<Resource>>(
+      pool, [&](Connection& db) -> absl::StatusOr<std::optional<Resource>> {
+        absl::StatusOr<Result> row = db.Execute(table.select, {Param::Text(name)});
+        if (!row.ok()) return row.status();
+        if (row->rows() == 0) return std::nullopt;
+        absl::StatusOr<Resource> resource = ParseStored<Resource>(row->Bytes(0, 0), table.kind);
+        if (!resource.ok()) return resource.status();
+        return *std::move(resource);
+      });
+}
+
+template <typename Resource>
+absl::StatusOr<Page<Resource>> ReadList(ConnectionPool& pool, const Sql& sql,
+                                        const std::vector<Param>& params, absl::string_view kind,
+                                        const PageRequest& request, bool has_time_column,
+                                        uint64_t fingerprint) {
+  return Run<Page<Resource>>(pool, [&](Connection& db) -> absl::StatusOr<Page<Resource>> {
+    absl::StatusOr<Result> rows = db.Execute(sql, params);
+    if (!rows.ok()) return rows.status();
+    return ReadPage<Resource>(*rows, kind, request, has_time_column, fingerprint);
+  });
+}
+
+// ---- The write path, inside Commit's transaction. ----
+
+// Writes one Put. `columns` are the row's indexed columns other than name, etag and data, in
+// the order of the table's statements.
+template <typename Resource>
+absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>& put,
+                      const std::vector<Param>& columns) {
+  std::string data;
+  if (!put.resource.SerializeToString(&data)) {
+    return absl::InternalError(absl::StrCat("cannot serialize ", table.kind));
+  }
+  const std::string& name = put.resource.name();
+  std::vector<Param> params = {Param::Text(name), Param::Text(put.resource.etag()),
+                               Param::Bytes(data)};
+  if (put.mode == WriteMode::kUpdate) params.push_back(Param::Text(put.expected_etag));
+  params.insert(params.end(), columns.begin(), columns.end());
+  switch (put.mode) {
+    case WriteMode::kInsert: {
+      absl::StatusOr<Result> insert = db.Execute(table.insert, params);
+      if (!insert.ok() && db.last_sqlstate() != postgres::kUniqueViolation) {
+        return insert.status();
+      }
+      if (!insert.ok() || insert->affected_rows() == 0) {
+        return absl::AlreadyExistsError(absl::StrCat(table.kind, " \"", name, "\" already exists"));
+      }
+      return absl::OkStatus();
+    }
+    case WriteMode::kUpdate: {
+      absl::StatusOr<Result> update = db.Execute(table.update, params);
+      if (!update.ok()) return update.status();
+      if (update->affected_rows() > 0) return absl::OkStatus();
+      // Nothing matched: either there is no such row, or its etag moved on.
+      absl::StatusOr<Result> exists = db.Execute(table.exists, {Param::Text(name)});
+      if (!exists.ok()) return exists.status();
+      if (exists->rows() == 0) {
+        return absl::NotFoundError(absl::StrCat(table.kind, " \"", name, "\" not found"));
+      }
+      return absl::AbortedError(
+          absl::StrCat(table.kind, " \"", name, "\" was changed concurrently (etag mismatch)"));
+    }
+  }
+  return absl::InternalError("unknown WriteMode");
+}
+
+absl::Status WriteCareTeam(Connection& db, const Put<v1::Client>& put) {
+  if (put.mode == WriteMode::kUpdate) {
+    absl::StatusOr<Result> clear = db.Execute(kDeleteCareTeam, {Param::Text(put.resource.name())});
+    if (!clear.ok()) return clear.status();
+  }
+  for (const std::string& member : put.resource.care_team()) {
+    absl::StatusOr<Result> insert =
+        db.Execute(kInsertCareTeamMember, {Param::Text(member), Param::Text(put.resource.name())});
+    if (!insert.ok()) return insert.status();
+  }
+  return absl::OkStatus();
+}
+
+// The indexed columns of a mutation's resources, derived before any SQL runs.
+struct MutationRows {
+  std::optional<ClientRow> client;
+  std::optional<AssignmentRow> assignment;
+  std::optional<CompletionRow> completion;
+  std::optional<HierarchyRow> hierarchy;
+  std::optional<TemplateRow> practice_template;
+};
+
+template <typename Row, typename Resource, typename Derive>
+absl::Status DeriveRow(const std::optional<Put<Resource>>& put, const Derive& derive,
+                       std::optional<Row>& row) {
+  if (!put.has_value()) return absl::OkStatus();
+  absl::StatusOr<Row> derived = derive(put->resource);
+  if (!derived.ok()) return derived.status();
+  row = *std::move(derived);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation) {
+  MutationRows rows;
+  absl::Status status = DeriveRow(mutation.client, ClientRowOf, rows.client);
+  if (status.ok()) status = DeriveRow(mutation.assignment, AssignmentRowOf, rows.assignment);
+  if (status.ok()) status = DeriveRow(mutation.completion, CompletionRowOf, rows.completion);
+  if (status.ok()) status = DeriveRow(mutation.hierarchy, HierarchyRowOf, rows.hierarchy);
+  if (status.ok()) {
+    status = DeriveRow(mutation.practice_template, TemplateRowOf, rows.practice_template);
+  }
+  if (!status.ok()) return status;
+  return rows;
+}
+
+// Writes everything of `mutation` inside the caller's open transaction, in the order of the
+// design notes. kDuplicateRequest, or an error, leaves the transaction for the caller to roll
+// back.
+absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& mutation,
+                                            const MutationRows& rows) {
+  // The key first: a retry that lost a race must replay the first result, even when its own
+  // write would also collide with the first one's.
+  if (mutation.idempotency.has_value()) {
+    absl::StatusOr<Result> insert = db.Execute(
+        kInsertIdempotencyKey,
+        {Param::Text(mutation.idempotency->actor), Param::Text(mutation.idempotency->method),
+         Param::Text(mutation.idempotency->request_id), Param::Text(mutation.idempotent_result),
+         Param::Int64(absl::ToUnixMicros(absl::Now()))});
+    if (!insert.ok()) return insert.status();
+    if (insert->affected_rows() == 0) return CommitOutcome::kDuplicateRequest;
+  }
+  if (mutation.client.has_value()) {
+    absl::Status status = WritePut(
+        db, kClientSql, *mutation.client,
+        {Param::Text(rows.client->practice_name), Param::Int64(rows.client->create_micros)});
+    if (status.ok()) status = WriteCareTeam(db, *mutation.client);
+    if (!status.ok()) return status;
+  }
+  if (mutation.assignment.has_value()) {
+    const AssignmentRow& row = *rows.assignment;
+    absl::Status status = WritePut(db, kAssignmentSql, *mutation.assignment,
+                                   {Param::Text(row.practice_name), Param::Text(row.client_name),
+                                    Param::Int64(row.state), Param::Int64(row.create_micros)});
+    if (!status.ok()) return status;
+  }
+  if (mutation.completion.has_value()) {
+    const CompletionRow& row = *rows.completion;
+    absl::Status status = WritePut(db, kCompletionSql, *mutation.completion,
+                                   {Param::Text(row.client_name), Param::Text(row.assignment_name),
+                                    Param::Int64(row.occur_micros)});
+    if (!status.ok()) return status;
+  }
+  if (mutation.hierarchy.has_value()) {
+    absl::Status status = WritePut(
+        db, kHierarchySql, *mutation.hierarchy,
+        {Param::Text(rows.hierarchy->client_name), Param::Int64(rows.hierarchy->create_micros)});
+    if (!status.ok()) return status;
+  }
+  if (mutation.practice_template.has_value()) {
+    absl::Status status = WritePut(db, kTemplateSql, *mutation.practice_template,
+                                   {Param::Text(rows.practice_template->practice_name)});
+    if (!status.ok()) return status;
+  }
+  if (absl::StatusOr<Result> insert = db.Execute(kInsertAudit, AuditParams(mutation.audit));
+      !insert.ok()) {
+    return insert.status();
+  }
+  if (mutation.events.empty()) return CommitOutcome::kCommitted;
+  // Last, so the lock is held only for the events and the commit.
+  if (absl::StatusOr<Result> lock =
+          db.Execute(kLockEventLog, {Param::Int64(kPostgresEventLogLockKey)});
+      !lock.ok()) {
+    return lock.status();
+  }
+  // In vector order, so their sequences are too.
+  for (const EventRecord& event : mutation.events) {
+    absl::StatusOr<Result> insert = db.Execute(
+        kInsertEvent, {Param::Text(event.practice), Param::Text(event.client),
+                       Param::Int64(event.type), Param::Text(event.resource),
+                       Param::Text(event.actor), Param::Int64(absl::ToUnixMicros(event.time))});
+    if (!insert.ok()) return insert.status();
+  }
+  return CommitOutcome::kCommitted;
+}
+
+// How one attempt of Commit ended, for the decision to try again.
+struct CommitAttempt {
+  absl::StatusOr<CommitOutcome> outcome;
+  bool commit_sent = false;  // COMMIT was sent: when the connection broke, the outcome is unknown
+  std::string sqlstate;      // of the statement that failed
+};
+
+CommitAttempt CommitOnce(Connection& db, const Mutation& mutation, const MutationRows& rows) {
+  CommitAttempt attempt{.outcome = absl::UnknownError("not run")};
+  absl::StatusOr<Transaction> transaction = Transaction::Begin(db);
+  if (!transaction.ok()) {
+    attempt.outcome = transaction.status();
+  } else {
+    attempt.outcome = WriteMutation(db, mutation, rows);
+    if (attempt.outcome.ok() && *attempt.outcome == CommitOutcome::kCommitted) {
+      if (absl::Status status = transaction->Commit(); !status.ok()) attempt.outcome = status;
+    }
+    attempt.commit_sent = transaction->commit_sent();
+  }
+  attempt.sqlstate = db.last_sqlstate();
+  return attempt;  // the transaction rolls back here unless it committed
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
+    const PostgresStoreOptions& options) {
+  if (options.conninfo.empty()) {
+    return absl::InvalidArgumentError("PostgreSQL store: the connection URI is empty");
+  }
+  if (options.pool_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PostgreSQL store: pool_size ", options.pool_size, " is below 1"));
+  }
+  const postgres::ConnectionSettings settings{.conninfo = options.conninfo,
+                                              .connect_timeout = options.connect_timeout,
+                                              .statement_timeout = options.statement_timeout};
+  absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Open(settings);
+  if (!connection.ok()) return connection.status();
+  if (absl::StatusOr<int> applied =
+          postgres::ApplyMigrations(**connection, postgres::EmbeddedMigrations());
+      !applied.ok()) {
+    return applied.status();
+  }
+  auto pool = std::make_unique<ConnectionPool>(postgres::ConnectionPoolOptions{
+      .settings = settings, .size = options.pool_size, .acquire_timeout = options.acquire_timeout});
+  pool->Adopt(*std::move(connection));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(pool)));
+}
+
+PostgresStore::PostgresStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+PostgresStore::~PostgresStore() = default;
+
+absl::StatusOr<std::optional<v1::Client>> PostgresStore::GetClient(absl::string_view name) {
+  return ReadResource<v1::Client>(*pool_, kClientSql, name);
+}
+
+absl::StatusOr<std::optional<v1::Assignment>> PostgresStore::GetAssignment(absl::string_view name) {
+  return ReadResource<v1::Assignment>(*pool_, kAssignmentSql, name);
+}
+
+absl::StatusOr<std::optional<v1::Completion>> PostgresStore::GetCompletion(absl::string_view name) {
+  return ReadResource<v1::Completion>(*pool_, kCompletionSql, name);
+}
+
+absl::StatusOr<std::optional<v1::Hierarchy>> PostgresStore::GetHierarchy(absl::string_view name) {
+  return ReadResource<v1::Hierarchy>(*pool_, kHierarchySql, name);
+}
+
+absl::StatusOr<std::optional<v1::Template>> PostgresStore::GetTemplate(absl::string_view name) {
+  return ReadResource<v1::Template>(*pool_, kTemplateSql, name);
+}
+
+absl::StatusOr<Page<v1::Client>> PostgresStore::ListClients(const ClientQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const std::string after_name = after->has_value() ? (*after)->name : "";
+  const int64_t limit = PageLimit(query.page);
+  if (query.care_team_member.has_value()) {
+    return ReadList<v1::Client>(*pool_, kListClientsOfMember,
+                                {Param::Text(*query.care_team_member), Param::Text(after_name),
+                                 Param::Text(query.practice_name), Param::Int64(limit)},
+                                kClientSql.kind, query.page, /*has_time_column=*/false,
+                                fingerprint);
+  }
+  return ReadList<v1::Client>(
+      *pool_, kListClients,
+      {Param::Text(query.practice_name), Param::Text(after_name), Param::Int64(limit)},
+      kClientSql.kind, query.page, /*has_time_column=*/false, fingerprint);
+}
+
+absl::StatusOr<Page<v1::Assignment>> PostgresStore::ListAssignments(const AssignmentQuery& query) {
+  if (absl::Status status = CheckAssignmentScope(query); !status.ok()) return status;
+  absl::StatusOr<uint64_t> mask = AssignmentStateMask(query.states);
+  if (!mask.ok()) return mask.status();
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const bool of_practice = !query.practice_name.empty();
+  const PageCursor key = NewestFirstKey(*after);
+  return ReadList<v1::Assignment>(
+      *pool_, of_practice ? kListAssignmentsOfPractice : kListAssignments,
+      {Param::Text(of_practice ? query.practice_name : query.client_name),
+       Param::Int64(key.time_micros), Param::Text(key.name),
+       Param::Int64(static_cast<int64_t>(*mask)), Param::Int64(PageLimit(query.page))},
+      kAssignmentSql.kind, query.page, /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<Page<v1::Completion>> PostgresStore::ListCompletions(const CompletionQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const PageCursor key =
+      NewestFirstKey(*after, query.end_time.has_value()
+                                 ? std::optional<int64_t>(absl::ToUnixMicros(*query.end_time))
+                                 : std::nullopt);
+  std::vector<Param> params = {
+      Param::Text(query.client_name),
+      Param::Int64(query.start_time.has_value() ? absl::ToUnixMicros(*query.start_time)
+                                                : std::numeric_limits<int64_t>::min()),
+      Param::Int64(key.time_micros), Param::Text(key.name), Param::Int64(PageLimit(query.page))};
+  if (query.assignment_name.has_value()) params.push_back(Param::Text(*query.assignment_name));
+  return ReadList<v1::Completion>(
+      *pool_,
+      query.assignment_name.has_value() ? kListCompletionsOfAssignment : kListCompletionsOfClient,
+      params, kCompletionSql.kind, query.page, /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<Page<v1::Hierarchy>> PostgresStore::ListHierarchies(const HierarchyQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const PageCursor key = NewestFirstKey(*after);
+  return ReadList<v1::Hierarchy>(*pool_, kListHierarchies,
+                                 {Param::Text(query.client_name), Param::Int64(key.time_micros),
+                                  Param::Text(key.name), Param::Int64(PageLimit(query.page))},
+                                 kHierarchySql.kind, query.page, /*has_time_column=*/true,
+                                 fingerprint);
+}
+
+absl::StatusOr<Page<v1::Template>> PostgresStore::ListTemplates(const TemplateQuery& query) {
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const std::string after_name = after->has_value() ? (*after)->name : "";
+  return ReadList<v1::Template>(*pool_, kListTemplates,
+                                {Param::Text(query.practice_name), Param::Text(after_name),
+                                 Param::Int64(PageLimit(query.page))},
+                                kTemplateSql.kind, query.page, /*has_time_column=*/false,
+                                fingerprint);
+}
+
+absl::StatusOr<std::optional<std::string>> PostgresStore::FindIdempotentResult(
+    const IdempotencyKey& key) {
+  return Run<std::optional<std::string>>(
+      *pool_, [&](Connection& db) -> absl::StatusOr<std::optional<std::string>> {
+        absl::StatusOr<Result> row = db.Execute(
+            kSelectIdempotentResult,
+            {Param::Text(key.actor), Param::Text(key.method), Param::Text(key.request_id)});
+        if (!row.ok()) return row.status();
+        if (row->rows() == 0) return std::nullopt;
+        return std::string(row->Bytes(0, 0));
+      });
+}
+
+absl::StatusOr<CommitOutcome> PostgresStore::Commit(const Mutation& mutation) {
+  // Derive the columns first: a malformed name fails before the transaction starts.
+  absl::StatusOr<MutationRows> rows = RowsOf(mutation);
+  if (!rows.ok()) return rows.status();
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    CommitAttempt result = CommitOnce(**lease, mutation, *rows);
+    if (result.outcome.ok()) return result.outcome;
+    bool retry = false;
+    if ((*lease)->broken()) {
+      pool_->DiscardIdle();
+      retry = !result.commit_sent;  // otherwise it may have committed
+    } else {
+      retry = result.sqlstate == postgres::kSerializationFailure ||
+              result.sqlstate == postgres::kDeadlockDetected;
+    }
+    if (!retry || attempt == kCommitAttempts) {
+      if (result.commit_sent && (*lease)->broken()) {
+        return absl::UnavailableError(absl::StrCat(
+            result.outcome.status().message(), "; the commit may or may not have been applied"));
+      }
+      return result.outcome;
+    }
+  }
+}
+
+absl::StatusOr<std::vector<EventRecord>> PostgresStore::ListEvents(const EventQuery& query) {
+  if (absl::Status status = CheckEventQuery(query); !status.ok()) return status;
+  std::vector<Param> params = {Param::Text(query.practice), Param::Int64(query.after_sequence),
+                               Param::Int64(query.limit)};
+  if (query.client_name.has_value()) params.push_back(Param::Text(*query.client_name));
+  return Run<std::vector<EventRecord>>(
+      *pool_, [&](Connection& db) -> absl::StatusOr<std::vector<EventRecord>> {
+        absl::StatusOr<Result> rows = db.Execute(
+            query.client_name.has_value() ? kListEventsOfClient : kListEventsOfPractice, params);
+        if (!rows.ok()) return rows.status();
+        std::vector<EventRecord> events;
+        events.reserve(static_cast<size_t>(rows->rows()));
+        for (int row = 0; row < rows->rows(); ++row) {
+          events.push_back(EventRecord{
+              .sequence = rows->Int64(row, 0),
+              .practice = std::string(rows->Bytes(row, 1)),
+              .client = std::string(rows->Bytes(row, 2)),
+              // Proto3 enums are open: a type written by a newer binary passes through unchanged.
+              .type = static_cast<v1::Event::Type>(rows->Int64(row, 3)),
+              .resource = std::string(rows->Bytes(row, 4)),
+              .actor = std::string(rows->Bytes(row, 5)),
+              .time = absl::FromUnixMicros(rows->Int64(row, 6)),
+          });
+        }
+        return events;
+      });
+}
+
+absl::StatusOr<int64_t> PostgresStore::LatestEventSequence() {
+  return Run<int64_t>(*pool_, [](Connection& db) -> absl::StatusOr<int64_t> {
+    absl::StatusOr<Result> row = db.Execute(kLatestEventSequence);
+    if (!row.ok()) return row.status();
+    return row->Int64(0, 0);
+  });
+}
+
+absl::Status PostgresStore::AppendAudit(const AuditRecord& record) {
+  absl::StatusOr<bool> appended = Run<bool>(
+      *pool_,
+      [&](Connection& db) -> absl::StatusOr<bool> {
+        absl::StatusOr<Result> insert = db.Execute(kInsertAudit, AuditParams(record));
+        if (!insert.ok()) return insert.status();
+        return true;
+      },
+      OnBrokenConnection::kFail);
+  return appended.status();
+}
+
+absl::StatusOr<std::vector<AuditRecord>> PostgresStore::ListAudit(absl::string_view resource_prefix,
+                                                                  int limit) {
+  std::vector<AuditRecord> records;
+  if (limit <= 0) return records;
+  const std::optional<std::string> prefix_end = PrefixEnd(resource_prefix);
+  std::vector<Param> params = {Param::Text(resource_prefix)};
+  if (prefix_end.has_value()) params.push_back(Param::Text(*prefix_end));
+  params.push_back(Param::Int64(limit));
+  return Run<std::vector<AuditRecord>>(
+      *pool_, [&](Connection& db) -> absl::StatusOr<std::vector<AuditRecord>> {
+        absl::StatusOr<Result> rows =
+            db.Execute(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom, params);
+        if (!rows.ok()) return rows.status();
+        std::vector<AuditRecord> found;
+        found.reserve(static_cast<size_t>(rows->rows()));
+        for (int row = 0; row < rows->rows(); ++row) {
+          found.push_back(AuditRecord{
+              .actor = std::string(rows->Bytes(row, 1)),
+              .role = std::string(rows->Bytes(row, 2)),
+              .practice = std::string(rows->Bytes(row, 3)),
+              .action = std::string(rows->Bytes(row, 4)),
+              .resource = std::string(rows->Bytes(row, 5)),
+              .call_id = std::string(rows->Bytes(row, 6)),
+              .time = absl::FromUnixMicros(rows->Int64(row, 0)),
+              .outcome = std::string(rows->Bytes(row, 7)),
+          });
+        }
+        return found;
+      });
+}
+
+absl::StatusOr<int64_t> PostgresStore::SchemaVersion() {
+  return Run<int64_t>(*pool_, [](Connection& db) { return postgres::SchemaVersion(db); });
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,124 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_POSTGRES_POSTGRES_STORE_H_
+#define SERVICES_HOMEWORK_STORAGE_POSTGRES_POSTGRES_STORE_H_
+
+// Design notes. PostgresStore is the backend for several replicas of the service sharing one
+// PostgreSQL database. Like the SQLite store it keeps each resource as its serialized proto
+// (bytea) beside the columns its queries filter and sort on (resource_rows.h derives them), and
+// pages lists by key along indexes in their sort order, with the same page tokens
+// (page_token.h), so a token issued by one replica is read by any other. Text columns that sort
+// use COLLATE "C" (byte order, whatever the cluster's locale).
+//
+// Schema: the numbered scripts in postgres/migrations/, embedded at build time and applied at
+// Open in one transaction under a transaction-level advisory lock (migrations.h), so replicas
+// starting together migrate once.
+//
+// Commit runs one READ COMMITTED transaction: the idempotency key first (INSERT ... ON CONFLICT
+// DO NOTHING: a key another transaction holds makes this one wait for it, and a key already
+// committed means kDuplicateRequest, rolled back); inserts (a unique violation is
+// ALREADY_EXISTS); updates as `UPDATE ... WHERE name = $n AND etag = $m` (READ COMMITTED
+// re-checks the etag against a concurrent writer's committed row, so of two updates from one
+// etag exactly one matches; 0 rows is NOT_FOUND or ABORTED, told apart by one more read); the
+// audit record; then the events. No SERIALIZABLE is needed: every check is on the row written.
+// Event sequences come from an identity sequence, drawn at insert and not at commit, so two
+// writers could commit out of sequence order and a watcher reading `sequence > last` would skip
+// the smaller one committed later. So a commit with events first takes a transaction-level
+// advisory lock (kPostgresEventLogLockKey) and holds it through COMMIT: sequences are drawn and
+// made visible one writer at a time, in order (PostgreSQL makes a commit visible before it
+// releases the transaction's locks). The price is that commits with events are serialised for
+// their last few statements and their commit's flush; commits without events are not.
+//
+// Connections come from a bounded pool (connection_pool.h). Transient failures are UNAVAILABLE:
+// connection loss, the server shutting down or starting, serialization failure or deadlock
+// after retries, lock and statement timeouts, and no connection free within the acquire
+// timeout. A connection that broke is dropped with every idle one (a restart ends every
+// session) and the work runs once more on a new connection, when that is safe: always for
+// reads; for Commit when the transaction ended before COMMIT was sent (nothing was written). A
+// Commit whose connection is lost after COMMIT was sent is UNAVAILABLE without a retry (it may
+// have been written; the core's idempotency keys and etags make the caller's retry safe).
+// Deadlocks and serialization failures roll the transaction back whole and are retried up to
+// three attempts. All SQL is named constants at the top of postgres_store.cc, run as prepared
+// statements with binary parameters; errors name the statement's purpose, never SQL or data.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/homework/storage/store.h"
+
+namespace therapy::homework {
+
+namespace postgres {
+class ConnectionPool;
+}  // namespace postgres
+
+// The transaction-level advisory lock (pg_advisory_xact_lock) a commit with events holds from
+// just before it inserts them until it ends ("hw-event" in ASCII). Anything else that appends to
+// `events` must take it too, or watchers may skip its events.
+inline constexpr int64_t kPostgresEventLogLockKey = 0x68772d6576656e74;
+
+struct PostgresStoreOptions {
+  // A libpq connection URI, "postgresql://[user[:password]@]host[:port]/database[?param=value]"
+  // (or a key=value conninfo string).
+  std::string conninfo;
+  int pool_size = 8;                                    // connections at most, 1 or more
+  absl::Duration acquire_timeout = absl::Seconds(5);    // waiting for a free connection
+  absl::Duration statement_timeout = absl::Seconds(5);  // per statement, lock waits included
+  absl::Duration connect_timeout = absl::Seconds(5);    // whole seconds, at least 2
+};
+
+// A Store in a PostgreSQL database, shared by any number of replicas. Thread-safe.
+class PostgresStore final : public Store {
+ public:
+  // Connects, and brings the database's schema up to date. INVALID_ARGUMENT for an empty
+  // conninfo or a pool size below 1; UNAVAILABLE when the database cannot be reached;
+  // FAILED_PRECONDITION when the database was migrated by a newer binary; INTERNAL when it
+  // holds a schema this store cannot use.
+  static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(const PostgresStoreOptions& options);
+
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+  ~PostgresStore() override;
+
+  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Template>> GetTemplate(absl::string_view name) override;
+
+  absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
+  absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
+  absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
+  absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
+  absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
+
+  absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+      const IdempotencyKey& key) override;
+
+  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
+  absl::StatusOr<int64_t> LatestEventSequence() override;
+
+  absl::Status AppendAudit(const AuditRecord& record) override;
+
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
+                                                     int limit) override;
+
+  // The version of the last migration applied to the database, for operators and tests.
+  absl::StatusOr<int64_t> SchemaVersion();
+
+ private:
+  explicit PostgresStore(std::unique_ptr<postgres::ConnectionPool> pool);
+
+  const std::unique_ptr<postgres::ConnectionPool> pool_;
+};
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_STORAGE_POSTGRES_POSTGRES_STORE_H_

@@ -1,0 +1,677 @@
+#include "services/homework/storage/postgres/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "services/homework/storage/open_store.h"
+#include "services/homework/storage/postgres/connection.h"
+#include "services/homework/storage/postgres/migrations.h"
+#include "services/homework/storage/postgres/test_cluster.h"
+#include "services/homework/storage/store_contract_test.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using postgres::TestCluster;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// ---- The cluster: one per test process, started by the global environment (see main). ----
+
+TestCluster* cluster = nullptr;
+
+class ClusterEnvironment : public testing::Environment {
+ public:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<TestCluster>> started =
+        TestCluster::Create({.parent_dir = testing::TempDir()});
+    ASSERT_TRUE(started.ok()) << started.status();
+    cluster_ = *std::move(started);
+    cluster = cluster_.get();
+  }
+  void TearDown() override {
+    cluster = nullptr;
+    cluster_.reset();
+  }
+
+ private:
+  std::unique_ptr<TestCluster> cluster_;
+};
+
+// A new, empty database for the current test; its URI. The previous test's database is dropped
+// first (tests run one at a time, so its stores are gone), which keeps the cluster small.
+std::string NewDatabaseUri() {
+  static std::string previous;
+  if (cluster == nullptr) {
+    ADD_FAILURE() << "the PostgreSQL test cluster did not start";
+    return "";
+  }
+  if (!previous.empty()) {
+    const absl::Status dropped = cluster->DropDatabase(previous);
+    EXPECT_TRUE(dropped.ok()) << dropped;
+  }
+  absl::StatusOr<std::string> name = cluster->CreateDatabase();
+  if (!name.ok()) {
+    ADD_FAILURE() << name.status();
+    return "";
+  }
+  previous = *name;
+  return cluster->Uri(*name);
+}
+
+std::unique_ptr<PostgresStore> OpenOrDie(const PostgresStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+std::unique_ptr<Store> MakePostgresStore() {
+  const std::string uri = NewDatabaseUri();
+  if (uri.empty()) return nullptr;
+  return OpenOrDie({.conninfo = uri});
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreContractTest,
+                         testing::Values(StoreFactory(&MakePostgresStore)));
+
+// ---- Helpers of the PostgreSQL-specific tests. ----
+
+// A connection of the test's own, to look at or tamper with the database behind the store's
+// back (a psql session, in effect).
+class RawDatabase {
+ public:
+  explicit RawDatabase(const std::string& uri) : conn_(PQconnectdb(uri.c_str())) {
+    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
+  }
+  ~RawDatabase() { PQfinish(conn_); }
+
+  void Execute(const std::string& sql) {
+    PGresult* result = PQexec(conn_, sql.c_str());
+    EXPECT_THAT(PQresultStatus(result), testing::AnyOf(PGRES_COMMAND_OK, PGRES_TUPLES_OK))
+        << sql << ": " << PQerrorMessage(conn_);
+    PQclear(result);
+  }
+
+  // The first column of the first row of `sql` as text; "" for NULL or no row.
+  std::string QueryText(const std::string& sql) {
+    PGresult* result = PQexec(conn_, sql.c_str());
+    EXPECT_EQ(PQresultStatus(result), PGRES_TUPLES_OK) << sql << ": " << PQerrorMessage(conn_);
+    std::string value;
+    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0) {
+      value = PQgetvalue(result, 0, 0);
+    }
+    PQclear(result);
+    return value;
+  }
+
+  // Polls `sql` (one text value) until it returns `expected`, for up to 10 s.
+  bool AwaitText(const std::string& sql, const std::string& expected) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (QueryText(sql) == expected) return true;
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return false;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+// The sessions of the current database other than the asking one.
+constexpr char kCountOtherSessions[] =
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()";
+// Sessions of the current database waiting for a lock of `locktype` (advisory, relation, ...).
+std::string CountWaitingFor(absl::string_view locktype) {
+  return absl::StrCat(
+      "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) "
+      "WHERE datname = current_database() AND NOT granted AND locktype = '",
+      locktype, "'");
+}
+
+v1::Client MakeClient(const std::string& name) {
+  v1::Client client;
+  client.set_name(name);
+  client.set_display_name("Sam");
+  client.set_time_zone("Europe/Berlin");
+  client.add_care_team("t-ann");
+  client.mutable_create_time()->set_seconds(1'700'000'000);
+  client.set_etag("etag-1");
+  return client;
+}
+
+AuditRecord MakeAudit(const std::string& action, const std::string& resource) {
+  return AuditRecord{.actor = "svc-1",
+                     .role = "service",
+                     .practice = "p1",
+                     .action = action,
+                     .resource = resource,
+                     .call_id = "call-1",
+                     .time = absl::FromUnixSeconds(1'700'000'000),
+                     .outcome = "OK"};
+}
+
+Mutation InsertingClient(const v1::Client& client, const std::string& request_id = "r-1") {
+  return Mutation{
+      .client = Put<v1::Client>{.mode = WriteMode::kInsert, .resource = client},
+      .idempotency =
+          IdempotencyKey{.actor = "svc-1", .method = "CreateClient", .request_id = request_id},
+      .idempotent_result = client.name(),
+      .audit = MakeAudit("CreateClient", client.name()),
+  };
+}
+
+Mutation UpdatingClient(const v1::Client& client, const std::string& expected_etag) {
+  return Mutation{.client = Put<v1::Client>{.mode = WriteMode::kUpdate,
+                                            .resource = client,
+                                            .expected_etag = expected_etag},
+                  .audit = MakeAudit("UpdateClient", client.name())};
+}
+
+v1::Assignment MakeAssignment(const std::string& name) {
+  v1::Assignment assignment;
+  assignment.set_name(name);
+  assignment.set_title("Catch the thought");
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  assignment.mutable_create_time()->set_seconds(1'700'000'100);
+  assignment.set_etag("etag-1");
+  return assignment;
+}
+
+// The insert of `assignment` with its creation event.
+Mutation InsertingWithEvent(const v1::Assignment& assignment) {
+  Mutation mutation{.assignment = Put<v1::Assignment>{.resource = assignment},
+                    .events = {EventRecord{.practice = "p1",
+                                           .client = "practices/p1/clients/c1",
+                                           .type = v1::Event::TYPE_ASSIGNMENT_CREATED,
+                                           .resource = assignment.name(),
+                                           .actor = "therapist-1",
+                                           .time = absl::FromUnixSeconds(1'700'000'100)}}};
+  mutation.audit = MakeAudit("CreateAssignment", assignment.name());
+  return mutation;
+}
+
+std::vector<std::string> ResourcesOf(const std::vector<EventRecord>& events) {
+  std::vector<std::string> resources;
+  for (const EventRecord& event : events) resources.push_back(event.resource);
+  return resources;
+}
+
+template <typename Resource>
+std::vector<std::string> NamesOf(const std::vector<Resource>& resources) {
+  std::vector<std::string> names;
+  for (const Resource& resource : resources) names.push_back(resource.name());
+  return names;
+}
+
+class PostgresStoreTest : public testing::Test {
+ protected:
+  const std::string uri_ = NewDatabaseUri();
+};
+
+// ---- Migrations. ----
+
+TEST_F(PostgresStoreTest, OpenAppliesAndRecordsEveryMigration) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+
+  absl::StatusOr<int64_t> version = store->SchemaVersion();
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_EQ(*version, postgres::EmbeddedMigrations().back().version);
+  std::vector<std::string> versions;
+  for (const postgres::Migration& migration : postgres::EmbeddedMigrations()) {
+    versions.push_back(absl::StrCat(migration.version));
+  }
+  RawDatabase raw(uri_);
+  EXPECT_EQ(raw.QueryText("SELECT string_agg(version::text, ',' ORDER BY version) "
+                          "FROM schema_migrations"),
+            absl::StrJoin(versions, ","));
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND "
+                          "tablename IN ('clients', 'client_care_team', 'assignments', "
+                          "'completions', 'hierarchies', 'templates', 'idempotency_keys', "
+                          "'audit_log', 'events', 'schema_migrations')"),
+            "10");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND "
+                          "indexname IN ('assignments_by_practice', 'events_by_practice', "
+                          "'events_by_client', 'templates_by_practice', 'audit_log_by_resource')"),
+            "5");
+}
+
+TEST_F(PostgresStoreTest, ReopeningAppliesNoMigrationAndKeepsTheData) {
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  {
+    std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  }
+  RawDatabase raw(uri_);
+  const std::string recorded_before =
+      raw.QueryText("SELECT string_agg(version || '@' || applied_at, ',') FROM schema_migrations");
+
+  std::unique_ptr<PostgresStore> reopened = OpenOrDie({.conninfo = uri_});
+  absl::StatusOr<std::unique_ptr<postgres::Connection>> connection =
+      postgres::Connection::Open({.conninfo = uri_});
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  absl::StatusOr<int> applied =
+      postgres::ApplyMigrations(**connection, postgres::EmbeddedMigrations());
+
+  ASSERT_NE(reopened, nullptr);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 0);
+  EXPECT_EQ(raw.QueryText("SELECT string_agg(version || '@' || applied_at, ',') "
+                          "FROM schema_migrations"),
+            recorded_before);
+  absl::StatusOr<std::optional<v1::Client>> stored = reopened->GetClient(client.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, client));
+}
+
+TEST_F(PostgresStoreTest, ReplicasOpeningAnEmptyDatabaseTogetherMigrateItOnce) {
+  constexpr int kReplicas = 6;
+  std::vector<absl::Status> results(kReplicas);
+  std::vector<std::thread> replicas;
+  for (int i = 0; i < kReplicas; ++i) {
+    replicas.emplace_back(
+        [&, i] { results[i] = PostgresStore::Open({.conninfo = uri_}).status(); });
+  }
+  for (std::thread& replica : replicas) replica.join();
+
+  for (const absl::Status& result : results) EXPECT_TRUE(result.ok()) << result;
+  EXPECT_EQ(RawDatabase(uri_).QueryText("SELECT count(*) FROM schema_migrations"),
+            absl::StrCat(postgres::EmbeddedMigrations().size()));
+}
+
+TEST_F(PostgresStoreTest, DatabaseOfANewerSchemaIsFailedPrecondition) {
+  ASSERT_NE(OpenOrDie({.conninfo = uri_}), nullptr);
+  const int future = postgres::EmbeddedMigrations().back().version + 1;
+  RawDatabase(uri_).Execute(
+      absl::StrCat("INSERT INTO schema_migrations (version) VALUES (", future, ")"));
+
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open({.conninfo = uri_});
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr(absl::StrCat("version ", future)));
+}
+
+// ---- Replicas: two stores on one database. ----
+
+TEST_F(PostgresStoreTest, TwoReplicasSeeEachOthersWritesEtagsAndRequestIds) {
+  std::unique_ptr<PostgresStore> a = OpenOrDie({.conninfo = uri_});
+  std::unique_ptr<PostgresStore> b = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+
+  // A creates; B sees the client, and a retry of the same request on B is a duplicate.
+  absl::StatusOr<CommitOutcome> created = a->Commit(InsertingClient(client, "r-7"));
+  absl::StatusOr<std::optional<v1::Client>> seen_by_b = b->GetClient(client.name());
+  v1::Client other_name = MakeClient("practices/p1/clients/c2");
+  absl::StatusOr<CommitOutcome> retried_on_b = b->Commit(InsertingClient(other_name, "r-7"));
+  absl::StatusOr<std::optional<std::string>> replayed =
+      b->FindIdempotentResult({.actor = "svc-1", .method = "CreateClient", .request_id = "r-7"});
+  absl::StatusOr<CommitOutcome> inserted_again_on_b = b->Commit(InsertingClient(client, "r-8"));
+
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(*created, CommitOutcome::kCommitted);
+  ASSERT_TRUE(seen_by_b.ok() && seen_by_b->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**seen_by_b, client));
+  ASSERT_TRUE(retried_on_b.ok()) << retried_on_b.status();
+  EXPECT_EQ(*retried_on_b, CommitOutcome::kDuplicateRequest);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(*replayed, std::optional<std::string>(client.name()));
+  EXPECT_EQ(inserted_again_on_b.status().code(), absl::StatusCode::kAlreadyExists);
+
+  // B updates from etag-1; A, still holding etag-1, loses.
+  v1::Client renamed_by_b = client;
+  renamed_by_b.set_display_name("Sam B.");
+  renamed_by_b.set_etag("etag-2");
+  v1::Client renamed_by_a = client;
+  renamed_by_a.set_display_name("Samuel");
+  renamed_by_a.set_etag("etag-2a");
+  absl::StatusOr<CommitOutcome> b_update = b->Commit(UpdatingClient(renamed_by_b, "etag-1"));
+  absl::StatusOr<CommitOutcome> a_update = a->Commit(UpdatingClient(renamed_by_a, "etag-1"));
+  absl::StatusOr<std::optional<v1::Client>> seen_by_a = a->GetClient(client.name());
+
+  ASSERT_TRUE(b_update.ok()) << b_update.status();
+  EXPECT_EQ(a_update.status().code(), absl::StatusCode::kAborted);
+  ASSERT_TRUE(seen_by_a.ok() && seen_by_a->has_value());
+  EXPECT_EQ((*seen_by_a)->display_name(), "Sam B.");
+  EXPECT_EQ((*seen_by_a)->etag(), "etag-2");
+
+  // A page token made by one replica is read by the other.
+  ASSERT_TRUE(a->Commit(InsertingClient(other_name, "r-9")).ok());
+  absl::StatusOr<Page<v1::Client>> first =
+      a->ListClients({.practice_name = "practices/p1", .page = {.page_size = 1}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token.empty());
+  absl::StatusOr<Page<v1::Client>> second =
+      b->ListClients({.practice_name = "practices/p1",
+                      .page = {.page_size = 1, .page_token = first->next_page_token}});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(NamesOf(second->items), ElementsAre(other_name.name()));
+}
+
+TEST_F(PostgresStoreTest, ReplicasCommittingEventsTogetherKeepSequencesInCommitOrder) {
+  std::unique_ptr<PostgresStore> a = OpenOrDie({.conninfo = uri_});
+  std::unique_ptr<PostgresStore> b = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  constexpr int kWritersPerReplica = 3;
+  constexpr int kCommitsPerWriter = 20;
+  std::atomic<int> failures = 0;
+  std::atomic<bool> writing = true;
+  // A watcher on B resumes after the last sequence it saw while both replicas write.
+  std::vector<std::string> watched;
+  std::thread watcher([&] {
+    int64_t after = 0;
+    bool last_round = false;
+    while (!last_round) {
+      last_round = !writing.load();
+      absl::StatusOr<std::vector<EventRecord>> events =
+          b->ListEvents({.practice = "p1", .after_sequence = after, .limit = 1000});
+      if (!events.ok()) {
+        ++failures;
+        return;
+      }
+      for (const EventRecord& event : *events) watched.push_back(event.resource);
+      if (!events->empty()) after = events->back().sequence;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (PostgresStore* store : {a.get(), b.get()}) {
+    for (int w = 0; w < kWritersPerReplica; ++w) {
+      writers.emplace_back([&, store, w] {
+        for (int i = 0; i < kCommitsPerWriter; ++i) {
+          absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingWithEvent(
+              MakeAssignment(absl::StrCat("practices/p1/clients/c1/assignments/",
+                                          store == a.get() ? "a" : "b", w, "-", i))));
+          if (!outcome.ok()) ++failures;
+        }
+      });
+    }
+  }
+  for (std::thread& writer : writers) writer.join();
+  writing = false;
+  watcher.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  absl::StatusOr<std::vector<EventRecord>> events =
+      a->ListEvents({.practice = "p1", .limit = 1000});
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(events->size(), 2u * kWritersPerReplica * kCommitsPerWriter);
+  EXPECT_EQ(watched, ResourcesOf(*events));
+}
+
+TEST_F(PostgresStoreTest, CommitWithEventsWaitsForAnEarlierEventWriterToCommit) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  // Another writer of the log (an operator's tool, or a replica between its INSERT and COMMIT)
+  // draws a sequence first and commits later.
+  RawDatabase other(uri_);
+  other.Execute("BEGIN");
+  other.Execute(absl::StrCat("SELECT pg_advisory_xact_lock(", kPostgresEventLogLockKey, ")"));
+  other.Execute(
+      "INSERT INTO events (practice, client, type, resource, actor, time) VALUES "
+      "('p1', 'practices/p1/clients/c1', 1, 'practices/p1/clients/c1/assignments/first', "
+      "'therapist-1', 0)");
+  std::atomic<bool> committed = false;
+  std::thread later([&] {
+    EXPECT_TRUE(store
+                    ->Commit(InsertingWithEvent(
+                        MakeAssignment("practices/p1/clients/c1/assignments/second")))
+                    .ok());
+    committed = true;
+  });
+
+  // The store's commit waits for the lock instead of committing a larger sequence first.
+  RawDatabase observer(uri_);
+  const bool waits = observer.AwaitText(CountWaitingFor("advisory"), "1");
+  const bool committed_while_waiting = committed.load();
+  absl::StatusOr<std::vector<EventRecord>> meanwhile = store->ListEvents({.practice = "p1"});
+  other.Execute("COMMIT");
+  later.join();
+
+  EXPECT_TRUE(waits);
+  EXPECT_FALSE(committed_while_waiting);
+  ASSERT_TRUE(meanwhile.ok()) << meanwhile.status();
+  EXPECT_TRUE(meanwhile->empty());
+  absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_THAT(ResourcesOf(*events), ElementsAre("practices/p1/clients/c1/assignments/first",
+                                                "practices/p1/clients/c1/assignments/second"));
+}
+
+// ---- Failures and recovery. ----
+
+TEST_F(PostgresStoreTest, KilledConnectionsAreUnavailableAtMostOnceThenTheStoreRecovers) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_, .pool_size = 4});
+  ASSERT_NE(store, nullptr);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  // Open every connection of the pool: concurrent reads.
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(store->GetClient(client.name()).ok());
+    });
+  }
+  for (std::thread& reader : readers) reader.join();
+  RawDatabase admin(uri_);
+  ASSERT_NE(admin.QueryText(kCountOtherSessions), "0");
+
+  admin.Execute(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  ASSERT_TRUE(admin.AwaitText(kCountOtherSessions, "0"));
+
+  int unavailable = 0;
+  std::vector<absl::StatusCode> codes;
+  for (int i = 0; i < 8; ++i) {
+    absl::StatusOr<std::optional<v1::Client>> read = store->GetClient(client.name());
+    absl::StatusOr<CommitOutcome> write = store->Commit(
+        InsertingWithEvent(MakeAssignment(absl::StrCat(client.name(), "/assignments/a", i))));
+    for (absl::StatusCode code : {read.status().code(), write.status().code()}) {
+      codes.push_back(code);
+      if (code == absl::StatusCode::kUnavailable) ++unavailable;
+    }
+  }
+
+  EXPECT_LE(unavailable, 1);
+  // Everything after the first call worked.
+  EXPECT_THAT(std::vector<absl::StatusCode>(codes.begin() + 1, codes.end()),
+              testing::Each(absl::StatusCode::kOk));
+  absl::StatusOr<std::optional<v1::Client>> stored = store->GetClient(client.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, client));
+}
+
+TEST_F(PostgresStoreTest, DatabaseRestartIsUnavailableWhileDownThenTheStoreRecovers) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+
+  ASSERT_TRUE(cluster->StopServer().ok());
+  absl::StatusOr<std::optional<v1::Client>> read_while_down = store->GetClient(client.name());
+  absl::StatusOr<CommitOutcome> write_while_down =
+      store->Commit(InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/a1")));
+  ASSERT_TRUE(cluster->StartServer().ok());
+  absl::StatusOr<std::optional<v1::Client>> read_after = store->GetClient(client.name());
+  absl::StatusOr<CommitOutcome> write_after =
+      store->Commit(InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/a1")));
+
+  EXPECT_EQ(read_while_down.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(write_while_down.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(read_after.ok()) << read_after.status();
+  ASSERT_TRUE(read_after->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**read_after, client));
+  ASSERT_TRUE(write_after.ok()) << write_after.status();
+  EXPECT_EQ(*write_after, CommitOutcome::kCommitted);
+}
+
+TEST_F(PostgresStoreTest, StatementPastTheStatementTimeoutIsUnavailable) {
+  std::unique_ptr<PostgresStore> store =
+      OpenOrDie({.conninfo = uri_, .statement_timeout = absl::Milliseconds(200)});
+  ASSERT_NE(store, nullptr);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  // Another session holds the client's row.
+  RawDatabase other(uri_);
+  other.Execute("BEGIN");
+  other.Execute("SELECT 1 FROM clients FOR UPDATE");
+
+  v1::Client renamed = client;
+  renamed.set_display_name("Samuel");
+  renamed.set_etag("etag-2");
+  const absl::Time start = absl::Now();
+  absl::StatusOr<CommitOutcome> blocked = store->Commit(UpdatingClient(renamed, "etag-1"));
+  const absl::Duration waited = absl::Now() - start;
+  other.Execute("ROLLBACK");
+  absl::StatusOr<CommitOutcome> retried = store->Commit(UpdatingClient(renamed, "etag-1"));
+
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(blocked.status().message(), HasSubstr("57014"));
+  EXPECT_THAT(blocked.status().message(), Not(HasSubstr("UPDATE")));
+  EXPECT_GE(waited, absl::Milliseconds(200));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(*retried, CommitOutcome::kCommitted);
+}
+
+TEST_F(PostgresStoreTest, EveryConnectionBusyPastTheAcquireTimeoutIsUnavailable) {
+  std::unique_ptr<PostgresStore> store =
+      OpenOrDie({.conninfo = uri_, .pool_size = 1, .acquire_timeout = absl::Milliseconds(100)});
+  ASSERT_NE(store, nullptr);
+  const v1::Client client = MakeClient("practices/p1/clients/c1");
+  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  // The pool's only connection waits for a table another session has locked.
+  RawDatabase other(uri_);
+  other.Execute("BEGIN");
+  other.Execute("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE");
+  std::thread holder([&] { EXPECT_TRUE(store->GetClient(client.name()).ok()); });
+  ASSERT_TRUE(RawDatabase(uri_).AwaitText(CountWaitingFor("relation"), "1"));
+
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::optional<v1::Client>> starved = store->GetClient(client.name());
+  const absl::Duration waited = absl::Now() - start;
+  other.Execute("COMMIT");
+  holder.join();
+  absl::StatusOr<std::optional<v1::Client>> after = store->GetClient(client.name());
+
+  EXPECT_EQ(starved.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(starved.status().message(), HasSubstr("in use"));
+  EXPECT_GE(waited, absl::Milliseconds(100));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(after->has_value());
+}
+
+TEST_F(PostgresStoreTest, CorruptStoredResourceIsInternal) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  RawDatabase(uri_).Execute("UPDATE clients SET data = '\\xffffffff'::bytea");
+
+  absl::StatusOr<std::optional<v1::Client>> got = store->GetClient("practices/p1/clients/c1");
+  absl::StatusOr<Page<v1::Client>> listed = store->ListClients({.practice_name = "practices/p1"});
+
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(got.status().message(), Not(HasSubstr("SELECT")));
+}
+
+// ---- Byte order, whatever the cluster's collation. ----
+
+TEST_F(PostgresStoreTest, NamesSortInByteOrderUnderALocaleCollation) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  // The test cluster's default collation is a locale's, where "a" sorts before "B".
+  ASSERT_EQ(RawDatabase(uri_).QueryText("SELECT 'a' < 'B'"), "t");
+  for (const char* id : {"a", "B", "c", "D"}) {
+    ASSERT_TRUE(
+        store->Commit(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/", id)), id))
+            .ok());
+  }
+
+  absl::StatusOr<Page<v1::Client>> clients = store->ListClients({.practice_name = "practices/p1"});
+
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  EXPECT_THAT(NamesOf(clients->items),
+              ElementsAre("practices/p1/clients/B", "practices/p1/clients/D",
+                          "practices/p1/clients/a", "practices/p1/clients/c"));
+}
+
+TEST_F(PostgresStoreTest, ListAuditTakesAPrefixEndingInAMultibyteCharacter) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  for (const char* resource : {"practices/p1/clients/z\u00e9", "practices/p1/clients/z\u00e92",
+                               "practices/p1/clients/z\u00ea", "practices/p1/clients/zf"}) {
+    ASSERT_TRUE(store->AppendAudit(MakeAudit("GetClient", resource)).ok());
+  }
+
+  absl::StatusOr<std::vector<AuditRecord>> records =
+      store->ListAudit("practices/p1/clients/z\u00e9", 100);
+
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::vector<std::string> resources;
+  for (const AuditRecord& record : *records) resources.push_back(record.resource);
+  EXPECT_THAT(resources,
+              ElementsAre("practices/p1/clients/z\u00e9", "practices/p1/clients/z\u00e92"));
+}
+
+// ---- Opening. ----
+
+TEST_F(PostgresStoreTest, OpenStoreTakesPostgresqlAndPostgresUris) {
+  for (const std::string& uri : {uri_, "postgres://" + uri_.substr(uri_.find("://") + 3)}) {
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.uri = uri});
+
+    ASSERT_TRUE(store.ok()) << uri << ": " << store.status();
+    ASSERT_TRUE((*store)->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+    absl::StatusOr<std::optional<v1::Client>> stored =
+        (*store)->GetClient("practices/p1/clients/c1");
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_TRUE(stored->has_value());
+  }
+}
+
+TEST_F(PostgresStoreTest, UnreachableServerIsUnavailable) {
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(
+      {.conninfo = "postgresql:///homework?host=/nonexistent-socket-folder&user=homework"});
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(store.status().message(), HasSubstr("cannot connect"));
+}
+
+TEST_F(PostgresStoreTest, EmptyUriOrPoolOfNoConnectionsIsInvalidArgument) {
+  EXPECT_EQ(PostgresStore::Open({.conninfo = ""}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PostgresStore::Open({.conninfo = uri_, .pool_size = 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace therapy::homework
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  // Owned by GoogleTest, which deletes it at exit.
+  testing::AddGlobalTestEnvironment(new therapy::homework::ClusterEnvironment);
+  return RUN_ALL_TESTS();
+}
