@@ -50,6 +50,7 @@ class HomeworkRpcTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Shutdown(absl::Seconds(1));
     if (log_file_ != nullptr) std::fclose(log_file_);
+    std::remove(jwks_path_.c_str());
   }
 
   std::unique_ptr<grpc::ClientContext> As(const std::string& subject, const std::string& role) {
