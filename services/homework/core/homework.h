@@ -104,7 +104,7 @@ class Homework {
   // Ends every WatchEvents for good: the server is shutting down.
   void StopWatching();
 
-  // The client's record as a FHIR R4 Bundle (fhir/export.cc).
+  // The client's record as a FHIR R4 Bundle (export.cc; the mapping is fhir/bundle.h).
   absl::StatusOr<v1::ExportClientRecordResponse> ExportClientRecord(
       const Caller& caller, const v1::ExportClientRecordRequest& request);
 

@@ -31,11 +31,14 @@ constexpr Form kForms[] = {
     {"gad-7", "HomeworkGad7", "Generalized Anxiety Disorder-7 (GAD-7)", FormRecord::kGad7},
 };
 
+constexpr size_t kCustomForm = 10;
+static_assert(kForms[kCustomForm].id == "custom");
+
 const Form& FormById(absl::string_view id) {
   for (const Form& form : kForms) {
     if (form.id == id) return form;
   }
-  return kForms[10];  // custom
+  return kForms[kCustomForm];
 }
 
 // LOINC codes of the measures: panel, items in form order, total, and the answers scored 0-3.
