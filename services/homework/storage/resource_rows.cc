@@ -141,4 +141,34 @@ absl::Status CheckEventQuery(const EventQuery& query) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation) {
+  MutationRows rows;
+  if (mutation.client.has_value()) {
+    absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
+    if (!row.ok()) return row.status();
+    rows.client = *std::move(row);
+  }
+  if (mutation.assignment.has_value()) {
+    absl::StatusOr<AssignmentRow> row = AssignmentRowOf(mutation.assignment->resource);
+    if (!row.ok()) return row.status();
+    rows.assignment = *std::move(row);
+  }
+  if (mutation.completion.has_value()) {
+    absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
+    if (!row.ok()) return row.status();
+    rows.completion = *std::move(row);
+  }
+  if (mutation.hierarchy.has_value()) {
+    absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
+    if (!row.ok()) return row.status();
+    rows.hierarchy = *std::move(row);
+  }
+  if (mutation.practice_template.has_value()) {
+    absl::StatusOr<TemplateRow> row = TemplateRowOf(mutation.practice_template->resource);
+    if (!row.ok()) return row.status();
+    rows.practice_template = *std::move(row);
+  }
+  return rows;
+}
+
 }  // namespace therapy::homework

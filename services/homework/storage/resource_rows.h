@@ -6,6 +6,7 @@
 // queries over them, so that every backend refuses the same queries.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,17 @@ absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment);
 absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion);
 absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy);
 absl::StatusOr<TemplateRow> TemplateRowOf(const v1::Template& practice_template);
+
+// The rows of every resource a mutation writes, derived before anything is written so that a
+// malformed name fails before a transaction starts.
+struct MutationRows {
+  std::optional<ClientRow> client;
+  std::optional<AssignmentRow> assignment;
+  std::optional<CompletionRow> completion;
+  std::optional<HierarchyRow> hierarchy;
+  std::optional<TemplateRow> practice_template;
+};
+absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation);
 
 // The states of an AssignmentQuery as a bit set (bit n: state n); 0 means every state.
 // INVALID_ARGUMENT naming `states` for a value that is not an Assignment.State.

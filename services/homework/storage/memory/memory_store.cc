@@ -226,36 +226,8 @@ absl::StatusOr<std::optional<std::string>> MemoryStore::FindIdempotentResult(
 
 absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
   // Everything that can fail is checked before anything is written.
-  std::optional<ClientRow> client_row;
-  std::optional<AssignmentRow> assignment_row;
-  std::optional<CompletionRow> completion_row;
-  std::optional<HierarchyRow> hierarchy_row;
-  std::optional<TemplateRow> template_row;
-  if (mutation.client.has_value()) {
-    absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
-    if (!row.ok()) return row.status();
-    client_row = *std::move(row);
-  }
-  if (mutation.assignment.has_value()) {
-    absl::StatusOr<AssignmentRow> row = AssignmentRowOf(mutation.assignment->resource);
-    if (!row.ok()) return row.status();
-    assignment_row = *std::move(row);
-  }
-  if (mutation.completion.has_value()) {
-    absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
-    if (!row.ok()) return row.status();
-    completion_row = *std::move(row);
-  }
-  if (mutation.hierarchy.has_value()) {
-    absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
-    if (!row.ok()) return row.status();
-    hierarchy_row = *std::move(row);
-  }
-  if (mutation.practice_template.has_value()) {
-    absl::StatusOr<TemplateRow> row = TemplateRowOf(mutation.practice_template->resource);
-    if (!row.ok()) return row.status();
-    template_row = *std::move(row);
-  }
+  absl::StatusOr<MutationRows> rows = RowsOf(mutation);
+  if (!rows.ok()) return rows.status();
 
   absl::MutexLock lock(&mu_);
   // The key first: a retry that lost a race must replay the first result, even when its own
@@ -298,24 +270,24 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
 
   if (mutation.client.has_value()) {
     clients_.insert_or_assign(mutation.client->resource.name(),
-                              StoredClient{mutation.client->resource, *client_row});
+                              StoredClient{mutation.client->resource, *rows->client});
   }
   if (mutation.assignment.has_value()) {
     assignments_.insert_or_assign(mutation.assignment->resource.name(),
-                                  StoredAssignment{mutation.assignment->resource, *assignment_row});
+                                  StoredAssignment{mutation.assignment->resource, *rows->assignment});
   }
   if (mutation.completion.has_value()) {
     completions_.insert_or_assign(mutation.completion->resource.name(),
-                                  StoredCompletion{mutation.completion->resource, *completion_row});
+                                  StoredCompletion{mutation.completion->resource, *rows->completion});
   }
   if (mutation.hierarchy.has_value()) {
     hierarchies_.insert_or_assign(mutation.hierarchy->resource.name(),
-                                  StoredHierarchy{mutation.hierarchy->resource, *hierarchy_row});
+                                  StoredHierarchy{mutation.hierarchy->resource, *rows->hierarchy});
   }
   if (mutation.practice_template.has_value()) {
     templates_.insert_or_assign(
         mutation.practice_template->resource.name(),
-        StoredTemplate{mutation.practice_template->resource, *template_row});
+        StoredTemplate{mutation.practice_template->resource, *rows->practice_template});
   }
   if (key.has_value()) idempotent_results_.emplace(*std::move(key), mutation.idempotent_result);
   for (const EventRecord& event : mutation.events) {

@@ -604,36 +604,8 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
 
 absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   // Derive the columns first: a malformed name fails before the transaction starts.
-  std::optional<ClientRow> client_row;
-  std::optional<AssignmentRow> assignment_row;
-  std::optional<CompletionRow> completion_row;
-  std::optional<HierarchyRow> hierarchy_row;
-  std::optional<TemplateRow> template_row;
-  if (mutation.client.has_value()) {
-    absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
-    if (!row.ok()) return row.status();
-    client_row = *std::move(row);
-  }
-  if (mutation.assignment.has_value()) {
-    absl::StatusOr<AssignmentRow> row = AssignmentRowOf(mutation.assignment->resource);
-    if (!row.ok()) return row.status();
-    assignment_row = *std::move(row);
-  }
-  if (mutation.completion.has_value()) {
-    absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
-    if (!row.ok()) return row.status();
-    completion_row = *std::move(row);
-  }
-  if (mutation.hierarchy.has_value()) {
-    absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
-    if (!row.ok()) return row.status();
-    hierarchy_row = *std::move(row);
-  }
-  if (mutation.practice_template.has_value()) {
-    absl::StatusOr<TemplateRow> row = TemplateRowOf(mutation.practice_template->resource);
-    if (!row.ok()) return row.status();
-    template_row = *std::move(row);
-  }
+  absl::StatusOr<MutationRows> rows = RowsOf(mutation);
+  if (!rows.ok()) return rows.status();
 
   absl::MutexLock lock(&write_mu_);
   Connection& db = *writer_;
@@ -657,8 +629,8 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   }
   if (mutation.client.has_value()) {
     absl::Status status = WritePut(db, kClientSql, *mutation.client, [&](Statement& statement) {
-      statement.BindText(":practice_name", client_row->practice_name)
-          .BindInt64(":create_time", client_row->create_micros);
+      statement.BindText(":practice_name", rows->client->practice_name)
+          .BindInt64(":create_time", rows->client->create_micros);
     });
     if (status.ok()) status = WriteCareTeam(db, *mutation.client);
     if (!status.ok()) return status;
@@ -666,34 +638,34 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   if (mutation.assignment.has_value()) {
     absl::Status status =
         WritePut(db, kAssignmentSql, *mutation.assignment, [&](Statement& statement) {
-          statement.BindText(":practice_name", assignment_row->practice_name)
-              .BindText(":client_name", assignment_row->client_name)
-              .BindInt64(":state", assignment_row->state)
-              .BindInt64(":create_time", assignment_row->create_micros);
+          statement.BindText(":practice_name", rows->assignment->practice_name)
+              .BindText(":client_name", rows->assignment->client_name)
+              .BindInt64(":state", rows->assignment->state)
+              .BindInt64(":create_time", rows->assignment->create_micros);
         });
     if (!status.ok()) return status;
   }
   if (mutation.completion.has_value()) {
     absl::Status status =
         WritePut(db, kCompletionSql, *mutation.completion, [&](Statement& statement) {
-          statement.BindText(":client_name", completion_row->client_name)
-              .BindText(":assignment_name", completion_row->assignment_name)
-              .BindInt64(":occur_time", completion_row->occur_micros);
+          statement.BindText(":client_name", rows->completion->client_name)
+              .BindText(":assignment_name", rows->completion->assignment_name)
+              .BindInt64(":occur_time", rows->completion->occur_micros);
         });
     if (!status.ok()) return status;
   }
   if (mutation.hierarchy.has_value()) {
     absl::Status status =
         WritePut(db, kHierarchySql, *mutation.hierarchy, [&](Statement& statement) {
-          statement.BindText(":client_name", hierarchy_row->client_name)
-              .BindInt64(":create_time", hierarchy_row->create_micros);
+          statement.BindText(":client_name", rows->hierarchy->client_name)
+              .BindInt64(":create_time", rows->hierarchy->create_micros);
         });
     if (!status.ok()) return status;
   }
   if (mutation.practice_template.has_value()) {
     absl::Status status =
         WritePut(db, kTemplateSql, *mutation.practice_template, [&](Statement& statement) {
-          statement.BindText(":practice_name", template_row->practice_name);
+          statement.BindText(":practice_name", rows->practice_template->practice_name);
         });
     if (!status.ok()) return status;
   }
