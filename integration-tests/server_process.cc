@@ -72,7 +72,9 @@ absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOptions options) {
   absl::StatusOr<ScratchDir> work_dir = ScratchDir::Make("homework-it");
   if (!work_dir.ok()) return work_dir.status();
-  absl::StatusOr<SigningKey> key = GenerateSigningKey("integration-test-1");
+  absl::StatusOr<SigningKey> key = options.signing_key.has_value()
+                                       ? *options.signing_key
+                                       : GenerateSigningKey("integration-test-1");
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> jwks = PublicJwks(*key);
   if (!jwks.ok()) return jwks.status();
@@ -99,7 +101,8 @@ ServerProcess::ServerProcess(ServerOptions options, ScratchDir work_dir, Signing
       jwks_path_(options_.jwks_path.value_or(work_dir_ + "/jwks.json")),
       port_file_(work_dir_ + "/port"),
       stderr_path_(work_dir_ + "/server.stderr.log"),
-      key_(std::move(key)) {}
+      key_(std::move(key)),
+      connect_port_file_(work_dir_ + "/connect_port") {}
 
 ServerProcess::~ServerProcess() {
   if (running()) (void)Kill(SIGKILL);
@@ -108,6 +111,7 @@ ServerProcess::~ServerProcess() {
 absl::Status ServerProcess::Launch() {
   std::error_code ignored;
   std::filesystem::remove(port_file_, ignored);
+  std::filesystem::remove(connect_port_file_, ignored);
 
   std::vector<std::string> argv = {
       HOMEWORK_SERVER_PATH,
@@ -118,6 +122,11 @@ absl::Status ServerProcess::Launch() {
       "--shutdown_grace=2s",
   };
   if (!options_.store.empty()) argv.push_back("--store=" + options_.store);
+  if (options_.connect) {
+    argv.push_back("--connect_listen=127.0.0.1:0");
+    argv.push_back("--connect_port_file=" + connect_port_file_);
+  }
+  argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
 
   absl::StatusOr<pid_t> pid =
       Spawn(argv, OutputFiles{.stdout_path = stderr_path_, .stderr_path = stderr_path_},
@@ -125,6 +134,7 @@ absl::Status ServerProcess::Launch() {
   if (!pid.ok()) return pid.status();
   pid_ = *pid;
   address_.clear();
+  connect_port_ = 0;
 
   absl::Status serving = WaitUntilServing(absl::Now() + options_.start_timeout);
   if (!serving.ok() && running()) (void)Kill(SIGKILL);
@@ -149,7 +159,12 @@ absl::Status ServerProcess::WaitUntilServing(absl::Time deadline) {
         address_ = absl::StrCat("127.0.0.1:", port);
       }
     }
-    if (!address_.empty()) {
+    if (options_.connect && connect_port_ == 0) {
+      std::string text(absl::StripAsciiWhitespace(ReadFileOrEmpty(connect_port_file_)));
+      int port = 0;
+      if (absl::SimpleAtoi(text, &port) && port > 0 && port < 65536) connect_port_ = port;
+    }
+    if (!address_.empty() && (!options_.connect || connect_port_ != 0)) {
       last = CheckHealth(NewChannel());
       if (last.ok()) return absl::OkStatus();
     }

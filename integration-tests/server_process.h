@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -26,6 +27,13 @@ struct ServerOptions {
   // A JWKS file to trust instead of the fixture's own key (for tests that make keys with
   // homework-ctl). Tokens from ServerProcess::Token() do not verify against it.
   std::optional<std::string> jwks_path;
+  // The key whose JWKS the server trusts and Token() signs with; a fresh one when unset. Give
+  // several servers the same key to run them as replicas that accept the same tokens.
+  std::optional<SigningKey> signing_key;
+  // Also serve the Connect protocol (`--connect_listen=127.0.0.1:0`); connect_port() tells where.
+  bool connect = false;
+  // More flags for the binary, passed as given (e.g. "--cors_origins=http://a.test").
+  std::vector<std::string> extra_flags;
   // How long start-up (port file, then health SERVING) may take.
   absl::Duration start_timeout = absl::Seconds(20);
 };
@@ -61,6 +69,8 @@ class ServerProcess {
   bool running() const { return pid_ > 0; }
   // "127.0.0.1:PORT" of the current run.
   const std::string& address() const { return address_; }
+  // The Connect listener's port of the current run (ServerOptions::connect); 0 when off.
+  int connect_port() const { return connect_port_; }
   const std::string& data_dir() const { return data_dir_; }
   // The temporary folder of this server: data dir, keys, logs. Tests may put scratch files here.
   const std::string& work_dir() const { return work_dir_; }
@@ -96,6 +106,8 @@ class ServerProcess {
   SigningKey key_;
   pid_t pid_ = -1;
   std::string address_;
+  std::string connect_port_file_;
+  int connect_port_ = 0;
 };
 
 // A ClientContext carrying `authorization: Bearer <token>` (none when `token` is empty) and a

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -23,6 +24,18 @@ ABSL_FLAG(std::string, jwks, "", "Required. JWKS file (RFC 7517) with the token 
 ABSL_FLAG(std::string, issuer, "homework-dev", "Required `iss` claim of bearer tokens");
 ABSL_FLAG(std::string, audience, "therapy-homework", "Required `aud` claim of bearer tokens");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written here once serving");
+ABSL_FLAG(std::string, connect_listen, "",
+          "Connect protocol (browser) address, host:port (port 0: any free port); empty: off");
+ABSL_FLAG(std::vector<std::string>, cors_origins, {},
+          "Comma-separated origins (scheme://host[:port]) whose pages may call the Connect "
+          "listener");
+ABSL_FLAG(int64_t, connect_max_request_bytes, 1024 * 1024,
+          "Larger Connect request bodies are refused (HTTP 413, resource_exhausted)");
+ABSL_FLAG(std::string, connect_tls_cert, "",
+          "PEM certificate chain: the Connect listener serves HTTPS");
+ABSL_FLAG(std::string, connect_tls_key, "", "PEM private key of --connect_tls_cert");
+ABSL_FLAG(std::string, connect_port_file, "",
+          "If set, the bound Connect port is written here once serving");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM");
 
@@ -57,7 +70,18 @@ int main(int argc, char** argv) {
       .jwks_path = absl::GetFlag(FLAGS_jwks),
       .issuer = absl::GetFlag(FLAGS_issuer),
       .audience = absl::GetFlag(FLAGS_audience),
+      .connect_listen_address = absl::GetFlag(FLAGS_connect_listen),
+      .cors_origins = absl::GetFlag(FLAGS_cors_origins),
+      .connect_tls_cert_path = absl::GetFlag(FLAGS_connect_tls_cert),
+      .connect_tls_key_path = absl::GetFlag(FLAGS_connect_tls_key),
   };
+  if (absl::GetFlag(FLAGS_connect_max_request_bytes) <= 0) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", "--connect_max_request_bytes must be positive"}});
+    return 2;
+  }
+  options.connect_max_request_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_connect_max_request_bytes));
   if (options.jwks_path.empty()) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", "--jwks is required: the JWKS file of the token signing keys "
@@ -97,8 +121,17 @@ int main(int argc, char** argv) {
               {{"message", absl::StrCat("cannot write --port_file=", port_file)}});
     return 1;
   }
+  const std::string connect_port_file = absl::GetFlag(FLAGS_connect_port_file);
+  if (!connect_port_file.empty() &&
+      !WritePortFile(connect_port_file, (*server)->connect_port())) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", absl::StrCat("cannot write --connect_port_file=", connect_port_file)}});
+    return 1;
+  }
   log.Write(LogLevel::kInfo, "serving",
-            {{"port", (*server)->port()}, {"store", options.store_uri.substr(0, options.store_uri.find(':'))}});
+            {{"port", (*server)->port()},
+             {"connect_port", (*server)->connect_port()},
+             {"store", options.store_uri.substr(0, options.store_uri.find(':'))}});
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

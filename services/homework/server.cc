@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -43,6 +44,27 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
         absl::StrCat("cannot listen on --listen=", options.listen_address,
                      " (address in use, or not host:port?)"));
   }
+
+  if (!options.connect_listen_address.empty()) {
+    const std::string& address = options.connect_listen_address;
+    const size_t colon = address.rfind(':');
+    int connect_port = -1;
+    if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &connect_port) ||
+        connect_port < 0 || connect_port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--connect_listen=", address, " is not host:port"));
+    }
+    absl::StatusOr<std::unique_ptr<ConnectServer>> connect = ConnectServer::Start(
+        ConnectServerOptions{.host = address.substr(0, colon),
+                             .port = connect_port,
+                             .allowed_origins = options.cors_origins,
+                             .max_request_bytes = options.connect_max_request_bytes,
+                             .tls_cert_path = options.connect_tls_cert_path,
+                             .tls_key_path = options.connect_tls_key_path},
+        *server->homework_, *server->verifier_, log);
+    if (!connect.ok()) return connect.status();
+    server->connect_ = *std::move(connect);
+  }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   return server;
 }
@@ -52,6 +74,8 @@ void Server::Shutdown(absl::Duration grace) {
   stopped_ = true;
   // Open event streams would otherwise hold the shutdown for the whole grace period.
   if (homework_ != nullptr) homework_->StopWatching();
+  // The Connect listener's workers end with their streams; it stops before the store closes.
+  if (connect_ != nullptr) connect_->Shutdown();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
@@ -59,6 +83,7 @@ void Server::Shutdown(absl::Duration grace) {
     grpc_server_->Wait();
   }
   // In-flight calls have finished: the store can close.
+  connect_.reset();
   rpc_.reset();
   homework_.reset();
   store_.reset();

@@ -1,13 +1,16 @@
 #ifndef SERVICES_HOMEWORK_SERVER_H_
 #define SERVICES_HOMEWORK_SERVER_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/homework/auth/token_verifier.h"
+#include "services/homework/connect/connect_server.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
@@ -21,11 +24,19 @@ struct ServerOptions {
   std::string jwks_path;                            // JWKS (RFC 7517) of the token signers
   std::string issuer = "homework-dev";
   std::string audience = "therapy-homework";
+  // The browser-facing Connect listener (docs/connect-api.md), host:port (port 0 picks a free
+  // one); empty: off.
+  std::string connect_listen_address;
+  std::vector<std::string> cors_origins;  // origins allowed to call the Connect listener
+  std::size_t connect_max_request_bytes = 1024 * 1024;
+  std::string connect_tls_cert_path;  // both set: the Connect listener serves HTTPS
+  std::string connect_tls_key_path;
 };
 
 // The composition root: opens the store, loads the keys, wires core and RPC glue, and serves
-// gRPC with health checking and reflection. Start() fails with a message naming the option at
-// fault; a started server serves until Shutdown().
+// gRPC with health checking and reflection, and, when configured, the Connect listener
+// (connect/connect_server.h). Start() fails with a message naming the option at fault; a
+// started server serves until Shutdown().
 class Server {
  public:
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
@@ -34,6 +45,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The port the Connect listener bound; 0 when it is off.
+  int connect_port() const { return connect_ != nullptr ? connect_->port() : 0; }
 
   // Stops accepting calls, lets in-flight calls finish for up to `grace` (then cancels them),
   // and closes the store. Safe to call once; the destructor calls it with no grace if needed.
@@ -47,6 +60,7 @@ class Server {
   std::unique_ptr<Homework> homework_;
   std::unique_ptr<HomeworkRpc> rpc_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<ConnectServer> connect_;
   int port_ = 0;
   bool stopped_ = false;
 };

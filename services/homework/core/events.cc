@@ -103,6 +103,17 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
   if (caller.role == Role::kClient && !client) {
     return InvalidField("client", "required for callers with role client: your own name");
   }
+  // Whose clients to follow: a therapist always their own; service and admin may ask for one
+  // therapist's.
+  std::string therapist = request.therapist();
+  if (caller.role == Role::kTherapist) {
+    if (!therapist.empty() && therapist != caller.subject) {
+      return InvalidField("therapist", "a therapist watches their own clients: leave it empty");
+    }
+    therapist = caller.subject;
+  } else if (!therapist.empty() && caller.role == Role::kClient) {
+    return InvalidField("therapist", "not for callers with role client");
+  }
   // Who may see what: one client's events like a read of that client; the whole practice's
   // like listing its clients, a therapist then seeing only their care team's clients.
   if (client) {
@@ -131,13 +142,13 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
     if (event.type == v1::Event::TYPE_URGENT_FLAG_RAISED && caller.role == Role::kClient) {
       return false;
     }
-    if (caller.role != Role::kTherapist) return true;
+    if (therapist.empty()) return true;
     auto it = visible.find(event.client);
     if (it == visible.end()) {
       ASSIGN_OR_RETURN(std::optional<v1::Client> loaded, store_.GetClient(event.client));
       const bool on_team =
           loaded && std::find(loaded->care_team().begin(), loaded->care_team().end(),
-                              caller.subject) != loaded->care_team().end();
+                              therapist) != loaded->care_team().end();
       it = visible.emplace(event.client, on_team).first;
     }
     return it->second;

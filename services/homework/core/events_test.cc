@@ -211,9 +211,24 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   request.set_client("practices/sunrise/clients/ana");
   absl::Status one_client;
   std::vector<v1::Event> seen;
-  std::thread watcher([&] { seen = Watch(kTherapist, request, 5, &one_client); });
-  absl::SleepFor(absl::Milliseconds(100));
+  absl::Notification live;
+  absl::Notification first_delivered;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  std::thread watcher([&] {
+    one_client = homework_.WatchEvents(
+        kTherapist, request,
+        Homework::WatchSink{.started = [&](const std::string&) { live.Notify(); },
+                            .event =
+                                [&](const v1::Event& event) {
+                                  seen.push_back(event);
+                                  first_delivered.Notify();
+                                  return true;
+                                },
+                            .cancelled = [&] { return absl::Now() > deadline; }});
+  });
+  ASSERT_TRUE(live.WaitForNotificationWithTimeout(absl::Seconds(5)));
   ASSERT_TRUE(Record(assignment, "ana").ok());  // still on the team: delivered
+  ASSERT_TRUE(first_delivered.WaitForNotificationWithTimeout(absl::Seconds(5)));
 
   v1::UpdateClientRequest update;
   update.mutable_client()->set_name("practices/sunrise/clients/ana");

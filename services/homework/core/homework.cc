@@ -30,8 +30,8 @@ std::string RandomId() {
 }
 
 // The fields UpdateClient and UpdateAssignment may change.
-constexpr std::initializer_list<absl::string_view> kClientMutable = {"display_name", "time_zone",
-                                                                     "care_team"};
+constexpr std::initializer_list<absl::string_view> kClientMutable = {
+    "display_name", "time_zone", "care_team", "last_session_time"};
 constexpr std::initializer_list<absl::string_view> kAssignmentMutable = {
     "title", "exercise", "rationale", "phase", "schedule", "session_id"};
 
@@ -581,16 +581,25 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
   constexpr absl::Duration kLongestPeriod = absl::Hours(24 * 366);
   ASSIGN_OR_RETURN(ClientName name, ParseClientName("client", request.client()));
   const absl::Time now = options_.now();
-  const absl::Time since =
-      request.has_since_time() ? FromProtoTime(request.since_time()) : now - kDefaultPeriod;
-  if (since >= now || since < now - kLongestPeriod) {
-    return InvalidField("since_time", "must be in the past and at most 366 days back");
+  if (request.has_since_time()) {
+    const absl::Time since = FromProtoTime(request.since_time());
+    if (since >= now || since < now - kLongestPeriod) {
+      return InvalidField("since_time", "must be in the past and at most 366 days back");
+    }
   }
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, name, kMethod));
 
   auto summarise = [&]() -> absl::StatusOr<v1::ReviewSummary> {
     ASSIGN_OR_RETURN(v1::Client client,
                      Found(store_.GetClient(request.client()), "client", request.client()));
+    // By default the review covers the time since the client's last session.
+    absl::Time since = now - kDefaultPeriod;
+    if (request.has_since_time()) {
+      since = FromProtoTime(request.since_time());
+    } else if (client.has_last_session_time()) {
+      const absl::Time last_session = FromProtoTime(client.last_session_time());
+      if (last_session < now && last_session >= now - kLongestPeriod) since = last_session;
+    }
     std::vector<v1::Assignment> assignments;
     AssignmentQuery active{.client_name = request.client(),
                            .states = {v1::Assignment::STATE_ACTIVE},

@@ -440,6 +440,11 @@ absl::Status Violations::ToStatus() const {
 
 void ValidateClient(const v1::Client& client, absl::string_view prefix, Violations& v) {
   v.Length(Path(prefix, "display_name"), client.display_name(), 1, 200);
+  if (client.has_last_session_time() &&
+      (client.last_session_time().seconds() < 0 || client.last_session_time().nanos() < 0 ||
+       client.last_session_time().nanos() > 999999999)) {
+    v.Add(Path(prefix, "last_session_time"), "not a valid timestamp");
+  }
   v.TimeZone(Path(prefix, "time_zone"), client.time_zone());
   const std::string care_team = Path(prefix, "care_team");
   if (client.care_team_size() > 20) {

@@ -141,33 +141,30 @@ absl::Status CheckEventQuery(const EventQuery& query) {
   return absl::OkStatus();
 }
 
+namespace {
+
+template <typename Row, typename Resource, typename Derive>
+absl::Status DeriveRow(const std::optional<Put<Resource>>& put, const Derive& derive,
+                       std::optional<Row>& row) {
+  if (!put.has_value()) return absl::OkStatus();
+  absl::StatusOr<Row> derived = derive(put->resource);
+  if (!derived.ok()) return derived.status();
+  row = *std::move(derived);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation) {
   MutationRows rows;
-  if (mutation.client.has_value()) {
-    absl::StatusOr<ClientRow> row = ClientRowOf(mutation.client->resource);
-    if (!row.ok()) return row.status();
-    rows.client = *std::move(row);
+  absl::Status status = DeriveRow(mutation.client, ClientRowOf, rows.client);
+  if (status.ok()) status = DeriveRow(mutation.assignment, AssignmentRowOf, rows.assignment);
+  if (status.ok()) status = DeriveRow(mutation.completion, CompletionRowOf, rows.completion);
+  if (status.ok()) status = DeriveRow(mutation.hierarchy, HierarchyRowOf, rows.hierarchy);
+  if (status.ok()) {
+    status = DeriveRow(mutation.practice_template, TemplateRowOf, rows.practice_template);
   }
-  if (mutation.assignment.has_value()) {
-    absl::StatusOr<AssignmentRow> row = AssignmentRowOf(mutation.assignment->resource);
-    if (!row.ok()) return row.status();
-    rows.assignment = *std::move(row);
-  }
-  if (mutation.completion.has_value()) {
-    absl::StatusOr<CompletionRow> row = CompletionRowOf(mutation.completion->resource);
-    if (!row.ok()) return row.status();
-    rows.completion = *std::move(row);
-  }
-  if (mutation.hierarchy.has_value()) {
-    absl::StatusOr<HierarchyRow> row = HierarchyRowOf(mutation.hierarchy->resource);
-    if (!row.ok()) return row.status();
-    rows.hierarchy = *std::move(row);
-  }
-  if (mutation.practice_template.has_value()) {
-    absl::StatusOr<TemplateRow> row = TemplateRowOf(mutation.practice_template->resource);
-    if (!row.ok()) return row.status();
-    rows.practice_template = *std::move(row);
-  }
+  if (!status.ok()) return status;
   return rows;
 }
 

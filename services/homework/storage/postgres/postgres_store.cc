@@ -500,38 +500,6 @@ absl::Status WriteCareTeam(Connection& db, const Put<v1::Client>& put) {
   return absl::OkStatus();
 }
 
-// The indexed columns of a mutation's resources, derived before any SQL runs.
-struct MutationRows {
-  std::optional<ClientRow> client;
-  std::optional<AssignmentRow> assignment;
-  std::optional<CompletionRow> completion;
-  std::optional<HierarchyRow> hierarchy;
-  std::optional<TemplateRow> practice_template;
-};
-
-template <typename Row, typename Resource, typename Derive>
-absl::Status DeriveRow(const std::optional<Put<Resource>>& put, const Derive& derive,
-                       std::optional<Row>& row) {
-  if (!put.has_value()) return absl::OkStatus();
-  absl::StatusOr<Row> derived = derive(put->resource);
-  if (!derived.ok()) return derived.status();
-  row = *std::move(derived);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation) {
-  MutationRows rows;
-  absl::Status status = DeriveRow(mutation.client, ClientRowOf, rows.client);
-  if (status.ok()) status = DeriveRow(mutation.assignment, AssignmentRowOf, rows.assignment);
-  if (status.ok()) status = DeriveRow(mutation.completion, CompletionRowOf, rows.completion);
-  if (status.ok()) status = DeriveRow(mutation.hierarchy, HierarchyRowOf, rows.hierarchy);
-  if (status.ok()) {
-    status = DeriveRow(mutation.practice_template, TemplateRowOf, rows.practice_template);
-  }
-  if (!status.ok()) return status;
-  return rows;
-}
-
 // Writes everything of `mutation` inside the caller's open transaction, in the order of the
 // design notes. kDuplicateRequest, or an error, leaves the transaction for the caller to roll
 // back.

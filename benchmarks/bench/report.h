@@ -1,0 +1,47 @@
+#ifndef BENCHMARKS_BENCH_REPORT_H_
+#define BENCHMARKS_BENCH_REPORT_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace therapy::bench {
+
+// One scenario at one load, next to the echo baseline measured just before it under the same
+// load and duration.
+struct Figures {
+  std::string scenario;  // "read", "complete", "summary", "watch"
+  std::string backend;   // "sqlite", "postgres", or the store URI's scheme
+  std::string load;      // "16 in flight", "1000 streams"
+  uint64_t requests = 0;     // calls (or deliveries) in the window, any status
+  uint64_t errors = 0;       // non-OK statuses (or missed deliveries)
+  std::string errors_by_code;  // "UNAVAILABLE=3", "-"
+  double ok_per_second = 0;    // throughput of OK calls (deliveries for watch)
+  int64_t p50_ns = 0;
+  int64_t p99_ns = 0;
+  double echo_ok_per_second = 0;
+  int64_t echo_p50_ns = 0;
+  int64_t echo_p99_ns = 0;
+  uint64_t echo_requests = 0;
+  uint64_t echo_errors = 0;
+  int64_t server_peak_kib = 0;  // homework-server VmHWM during this measurement
+  int64_t echo_peak_kib = 0;    // echo server VmHWM during its measurement
+  // The scenario's rate is set by the bench (watch: writes per second), so its throughput says
+  // nothing about the server and no throughput ratio is printed.
+  bool paced = false;
+
+  double throughput_ratio() const;  // ok/s over echo ok/s: 1.0 = as fast as a bare RPC
+  double p50_ratio() const;         // p50 over echo p50: 1.0 = as quick as a bare RPC
+  double p99_ratio() const;
+};
+
+// The block printed as soon as a measurement ends.
+void PrintFigures(const Figures& figures, std::ostream& out);
+
+// The table of every measurement of the run, at the end.
+void PrintSummary(const std::vector<Figures>& all, std::ostream& out);
+
+}  // namespace therapy::bench
+
+#endif  // BENCHMARKS_BENCH_REPORT_H_

@@ -1,0 +1,398 @@
+#include "benchmarks/bench/scenarios.h"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <utility>
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "benchmarks/bench/child_process.h"
+#include "benchmarks/bench/echo.grpc.pb.h"
+#include "benchmarks/bench/interruption.h"
+#include "benchmarks/bench/unary_load.h"
+#include "therapy/homework/v1/homework_service.grpc.pb.h"
+
+namespace therapy::bench {
+namespace {
+
+namespace hw = homework::v1;
+
+constexpr absl::Duration kCallDeadline = absl::Seconds(10);
+// Call n reads client (n mod clients) x kSpread mod clients: every client once per round, in an
+// order that jumps around the store (kSpread is a prime above the largest client count).
+constexpr int64_t kSpread = 1'000'003;
+// The complete scenario spreads its writes over the assignments of at most this many clients.
+constexpr int kCompletionClients = 64;
+
+int64_t ClientFor(uint64_t sequence, int64_t clients) {
+  return static_cast<int64_t>(sequence % static_cast<uint64_t>(clients)) * kSpread % clients;
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(absl::ToUnixSeconds(time));
+  return timestamp;
+}
+
+class Bench {
+ public:
+  Bench(const BenchOptions& options, HomeworkServerProcess& server, ServedProcess& echo,
+        const SeedManifest& seed, std::ostream& out)
+      : options_(options), server_(server), echo_(echo), seed_(seed), out_(out) {}
+
+  absl::StatusOr<std::vector<Figures>> Run() {
+    std::vector<Figures> all;
+    for (Scenario scenario : options_.scenarios) {
+      if (Interrupted()) break;
+      if (scenario == Scenario::kWatch) {
+        absl::StatusOr<Figures> figures = MeasureWatch();
+        if (!figures.ok()) return figures.status();
+        all.push_back(*std::move(figures));
+        continue;
+      }
+      for (int concurrency : options_.concurrency) {
+        if (Interrupted()) break;
+        absl::StatusOr<Figures> figures = MeasureUnary(scenario, concurrency);
+        if (!figures.ok()) return figures.status();
+        all.push_back(*std::move(figures));
+      }
+    }
+    PrintSummary(all, out_);
+    return all;
+  }
+
+ private:
+  struct EchoFigures {
+    UnaryLoadResult load;
+    int64_t peak_kib = 0;
+  };
+
+  std::shared_ptr<grpc::Channel> ConnectedChannel(ServedProcess& served) {
+    std::shared_ptr<grpc::Channel> channel = served.NewChannel(/*separate_connection=*/true);
+    channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    return channel;
+  }
+
+  UnaryLoadOptions LoadOptions(std::string label, int concurrency) const {
+    return UnaryLoadOptions{.label = std::move(label),
+                            .concurrency = concurrency,
+                            .warmup = options_.warmup,
+                            .duration = options_.duration,
+                            .polling_threads = options_.polling_threads};
+  }
+
+  // The baseline: Echo under `concurrency` calls in flight for the same warm-up and duration.
+  // Its calls carry the same authorization header as the service's, so the transport carries
+  // the same bytes; the server ignores it.
+  absl::StatusOr<EchoFigures> MeasureEcho(const std::string& label, int concurrency) {
+    std::cerr << "  [" << label << "] echo baseline first" << std::endl;
+    auto stub = std::shared_ptr<v1::Echo::Stub>(v1::Echo::NewStub(ConnectedChannel(echo_)));
+    const std::string payload(static_cast<size_t>(options_.echo_payload_bytes), 'x');
+    CallStarter start = UnaryCalls<v1::EchoRequest, v1::EchoResponse>(
+        [stub](grpc::ClientContext* context, const v1::EchoRequest& request,
+               grpc::CompletionQueue* queue) {
+          return stub->PrepareAsyncEcho(context, request, queue);
+        },
+        [payload](uint64_t, v1::EchoRequest& request) { request.set_payload(payload); },
+        {{"authorization", server_.bearers().therapist}}, kCallDeadline);
+    (void)ResetPeakRss(echo_.pid());
+    absl::StatusOr<UnaryLoadResult> load =
+        RunUnaryLoad(LoadOptions(absl::StrCat(label, " echo"), concurrency), start);
+    if (!load.ok()) return load.status();
+    EchoFigures figures{.load = *std::move(load)};
+    if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(echo_.pid()); status.ok()) {
+      figures.peak_kib = status->peak_rss_kib;
+    }
+    return figures;
+  }
+
+  // What a scenario's calls are, and the words that say so in the report.
+  struct Calls {
+    CallStarter start;
+    std::string description;
+  };
+
+  absl::StatusOr<Calls> CallsFor(Scenario scenario,
+                                 const std::shared_ptr<hw::HomeworkService::Stub>& stub) {
+    const SeedShape& shape = seed_.shape;
+    const int64_t clients = shape.clients;
+    switch (scenario) {
+      case Scenario::kRead:
+        return Calls{
+            UnaryCalls<hw::ListAssignmentsRequest, hw::ListAssignmentsResponse>(
+                [stub](grpc::ClientContext* context, const hw::ListAssignmentsRequest& request,
+                       grpc::CompletionQueue* queue) {
+                  return stub->PrepareAsyncListAssignments(context, request, queue);
+                },
+                [clients](uint64_t sequence, hw::ListAssignmentsRequest& request) {
+                  request.set_parent(ClientName(ClientFor(sequence, clients)));
+                  request.add_states(hw::Assignment::STATE_ACTIVE);
+                },
+                {{"authorization", server_.bearers().therapist}}, kCallDeadline),
+            absl::StrFormat("ListAssignments(states=[ACTIVE]) of one of %d clients (%d active "
+                            "assignments each; store: %d assignments, %d completions), as their "
+                            "therapist",
+                            clients, shape.assignments_per_client, shape.assignments(),
+                            shape.completions())};
+      case Scenario::kSummary: {
+        // Every seeded completion of the client counts (as far back as the API allows).
+        const absl::Time since =
+            std::max(seed_.anchor - absl::Hours(24) * (shape.completions_per_assignment + 1),
+                     absl::Now() - absl::Hours(24 * 365));
+        return Calls{
+            UnaryCalls<hw::GetReviewSummaryRequest, hw::ReviewSummary>(
+                [stub](grpc::ClientContext* context, const hw::GetReviewSummaryRequest& request,
+                       grpc::CompletionQueue* queue) {
+                  return stub->PrepareAsyncGetReviewSummary(context, request, queue);
+                },
+                [clients, since](uint64_t sequence, hw::GetReviewSummaryRequest& request) {
+                  request.set_client(ClientName(ClientFor(sequence, clients)));
+                  *request.mutable_since_time() = ToTimestamp(since);
+                },
+                {{"authorization", server_.bearers().therapist}}, kCallDeadline),
+            absl::StrFormat("GetReviewSummary since %s of one of %d clients (%d assignments x %d "
+                            "completions each), as their therapist",
+                            absl::FormatTime("%Y-%m-%d", since, absl::UTCTimeZone()), clients,
+                            shape.assignments_per_client, shape.completions_per_assignment)};
+      }
+      case Scenario::kComplete: {
+        absl::StatusOr<std::vector<std::string>> assignments =
+            ActiveAssignments(std::min<int64_t>(clients, kCompletionClients));
+        if (!assignments.ok()) return assignments.status();
+        auto names = std::make_shared<std::vector<std::string>>(*std::move(assignments));
+        // Unique across runs against the same store, so no call is an idempotent replay.
+        const std::string run = absl::StrCat("bench-", absl::ToUnixMillis(absl::Now()), "-");
+        return Calls{
+            UnaryCalls<hw::CreateCompletionRequest, hw::Completion>(
+                [stub](grpc::ClientContext* context, const hw::CreateCompletionRequest& request,
+                       grpc::CompletionQueue* queue) {
+                  return stub->PrepareAsyncCreateCompletion(context, request, queue);
+                },
+                [names, run](uint64_t sequence, hw::CreateCompletionRequest& request) {
+                  request.set_parent((*names)[sequence % names->size()]);
+                  request.set_request_id(absl::StrCat(run, sequence));
+                  hw::Completion& completion = *request.mutable_completion();
+                  *completion.mutable_occur_time() = ToTimestamp(absl::Now() - absl::Minutes(1));
+                  completion.set_occur_time_zone("UTC");
+                  completion.set_status(hw::Completion::STATUS_DONE);
+                  completion.set_mood(static_cast<int32_t>(sequence % 11));
+                },
+                {{"authorization", server_.bearers().service}}, kCallDeadline),
+            absl::StrFormat("CreateCompletion with a fresh request_id on one of %d active "
+                            "assignments, as the service (durable: committed before the answer)",
+                            names->size())};
+      }
+      case Scenario::kWatch:
+        break;
+    }
+    return absl::InternalError("no unary calls for the watch scenario");
+  }
+
+  // The active assignments of the first `clients` seeded clients.
+  absl::StatusOr<std::vector<std::string>> ActiveAssignments(int64_t clients) {
+    auto stub = hw::HomeworkService::NewStub(ConnectedChannel(server_.served()));
+    std::vector<std::string> names;
+    for (int64_t client = 0; client < clients; ++client) {
+      hw::ListAssignmentsRequest request;
+      request.set_parent(ClientName(client));
+      request.add_states(hw::Assignment::STATE_ACTIVE);
+      request.set_page_size(1000);
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", server_.bearers().therapist);
+      context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+      hw::ListAssignmentsResponse response;
+      if (absl::Status s = FromGrpc(stub->ListAssignments(&context, request, &response),
+                                    "ListAssignments (finding assignments to complete)");
+          !s.ok()) {
+        return s;
+      }
+      for (const hw::Assignment& assignment : response.assignments()) {
+        names.push_back(assignment.name());
+      }
+    }
+    if (names.empty()) return absl::FailedPreconditionError("the seed holds no active assignment");
+    return names;
+  }
+
+  void PrintHeader(const std::string& scenario, const std::string& load,
+                   const std::string& description) {
+    out_ << "\n== " << scenario << " | " << options_.store_label << " | " << load << " | "
+         << absl::FormatDuration(options_.warmup) << " warm-up + "
+         << absl::FormatDuration(options_.duration) << "\n   " << description << "\n"
+         << std::flush;
+  }
+
+  absl::StatusOr<Figures> MeasureUnary(Scenario scenario, int concurrency) {
+    const std::string name = ScenarioName(scenario);
+    const std::string label = absl::StrCat(name, " ", options_.store_label, " x", concurrency);
+    auto stub = std::shared_ptr<hw::HomeworkService::Stub>(
+        hw::HomeworkService::NewStub(ConnectedChannel(server_.served())));
+    absl::StatusOr<Calls> calls = CallsFor(scenario, stub);
+    if (!calls.ok()) return calls.status();
+    const std::string load = absl::StrCat(concurrency, " in flight");
+    PrintHeader(name, load, calls->description);
+
+    absl::StatusOr<EchoFigures> echo = MeasureEcho(label, concurrency);
+    if (!echo.ok()) return echo.status();
+    (void)ResetPeakRss(server_.served().pid());
+    absl::StatusOr<UnaryLoadResult> result =
+        RunUnaryLoad(LoadOptions(label, concurrency), calls->start);
+    if (!result.ok()) return result.status();
+
+    Figures figures{.scenario = name,
+                    .backend = options_.store_label,
+                    .load = load,
+                    .requests = result->calls,
+                    .errors = result->errors(),
+                    .errors_by_code = result->ErrorsByCode(),
+                    .ok_per_second = result->ok_per_second(),
+                    .p50_ns = result->latency.Percentile(0.50),
+                    .p99_ns = result->latency.Percentile(0.99),
+                    .echo_ok_per_second = echo->load.ok_per_second(),
+                    .echo_p50_ns = echo->load.latency.Percentile(0.50),
+                    .echo_p99_ns = echo->load.latency.Percentile(0.99),
+                    .echo_requests = echo->load.calls,
+                    .echo_errors = echo->load.errors(),
+                    .echo_peak_kib = echo->peak_kib};
+    if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(server_.served().pid());
+        status.ok()) {
+      figures.server_peak_kib = status->peak_rss_kib;
+    }
+    PrintFigures(figures, out_);
+    return figures;
+  }
+
+  absl::StatusOr<Figures> MeasureWatch() {
+    WatchLoadOptions watch = options_.watch;
+    watch.duration = options_.duration;
+    watch.polling_threads = options_.polling_threads;
+    absl::StatusOr<std::vector<std::string>> assignments = ActiveAssignments(1);
+    if (!assignments.ok()) return assignments.status();
+    watch.assignment = assignments->front();
+    const std::string load = absl::StrCat(watch.watchers, " streams");
+    PrintHeader("watch", load,
+                absl::StrFormat("%d WatchEvents streams for the whole practice as the therapist "
+                                "over %d connections; CreateCompletion at %.1f/s as the service; "
+                                "latency = arrival on a stream - write acknowledged",
+                                watch.watchers, watch.channels, watch.events_per_second));
+
+    const std::string label = absl::StrCat("watch ", options_.store_label, " x", watch.watchers);
+    absl::StatusOr<EchoFigures> echo =
+        MeasureEcho(label, std::min(watch.watchers, kMaxConcurrency));
+    if (!echo.ok()) return echo.status();
+    const pid_t pid = server_.served().pid();
+    absl::StatusOr<ProcessStatus> before = ReadProcessStatus(pid);
+    (void)ResetPeakRss(pid);
+    absl::StatusOr<WatchLoadResult> result = RunWatchLoad(watch, server_.served(),
+                                                          server_.bearers());
+    if (!result.ok()) return result.status();
+    const uint64_t missed = result->expected - std::min(result->expected, result->delivered);
+    uint64_t write_errors = 0;
+    for (uint64_t count : result->write_errors) write_errors += count;
+    std::string write_codes;
+    for (int code = 1; code < 17; ++code) {
+      if (result->write_errors[static_cast<size_t>(code)] > 0) {
+        absl::StrAppend(&write_codes, " ", CodeName(code), "=",
+                        result->write_errors[static_cast<size_t>(code)]);
+      }
+    }
+    Figures figures{
+        .scenario = "watch",
+        .backend = options_.store_label,
+        .load = load,
+        .requests = result->delivered,
+        .errors = missed + write_errors,
+        .errors_by_code = absl::StrCat("missed deliveries=", missed, "; writes refused:",
+                                       write_codes.empty() ? " -" : write_codes,
+                                       "; streams ended by the server: ", result->StreamEnds()),
+        .ok_per_second = result->deliveries_per_second(),
+        .p50_ns = result->delivery_after_ack.Percentile(0.50),
+        .p99_ns = result->delivery_after_ack.Percentile(0.99),
+        .echo_ok_per_second = echo->load.ok_per_second(),
+        .echo_p50_ns = echo->load.latency.Percentile(0.50),
+        .echo_p99_ns = echo->load.latency.Percentile(0.99),
+        .echo_requests = echo->load.calls,
+        .echo_errors = echo->load.errors(),
+        .echo_peak_kib = echo->peak_kib,
+        .paced = true};
+    if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(pid); status.ok()) {
+      figures.server_peak_kib = status->peak_rss_kib;
+    }
+    out_ << absl::StrFormat(
+        "  streams: %d/%d live in %.1f s (%d refused, %d still opening at the timeout and "
+        "cancelled, %d never asked for); server with them open: RSS %.1f MiB (before: %.1f "
+        "MiB), %d threads (before: %d)\n"
+        "  writes: %d acknowledged, p50 %.3f ms, p99 %.3f ms; deliveries %d of %d expected "
+        "(%d arrived before the ack, counted as 0)\n"
+        "  delivery after send: p50 %.3f ms, p99 %.3f ms, max %.3f ms; after ack: max %.3f ms\n",
+        result->opened, result->requested, absl::ToDoubleSeconds(result->open_time),
+        result->refused, result->abandoned,
+        result->requested - result->opened - result->refused - result->abandoned,
+        static_cast<double>(result->server_open.rss_kib) / 1024.0,
+        before.ok() ? static_cast<double>(before->rss_kib) / 1024.0 : 0.0,
+        result->server_open.threads, before.ok() ? before->threads : 0, result->events_written,
+        static_cast<double>(result->write_latency.Percentile(0.5)) / 1e6,
+        static_cast<double>(result->write_latency.Percentile(0.99)) / 1e6, result->delivered,
+        result->expected, result->before_ack,
+        static_cast<double>(result->delivery_after_send.Percentile(0.5)) / 1e6,
+        static_cast<double>(result->delivery_after_send.Percentile(0.99)) / 1e6,
+        static_cast<double>(result->delivery_after_send.max()) / 1e6,
+        static_cast<double>(result->delivery_after_ack.max()) / 1e6);
+    out_ << "  (the requests column counts deliveries; ok/s is deliveries per second; the echo "
+            "row is unary calls at "
+         << std::min(watch.watchers, kMaxConcurrency) << " in flight)\n";
+    PrintFigures(figures, out_);
+    return figures;
+  }
+
+  const BenchOptions& options_;
+  HomeworkServerProcess& server_;
+  ServedProcess& echo_;
+  const SeedManifest& seed_;
+  std::ostream& out_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text) {
+  if (text == "all") {
+    return std::vector<Scenario>{Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
+                                 Scenario::kWatch};
+  }
+  for (Scenario scenario :
+       {Scenario::kRead, Scenario::kSummary, Scenario::kComplete, Scenario::kWatch}) {
+    if (text == ScenarioName(scenario)) return std::vector<Scenario>{scenario};
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--scenario must be read, complete, summary, watch or all, got \"", text, "\""));
+}
+
+std::string ScenarioName(Scenario scenario) {
+  switch (scenario) {
+    case Scenario::kRead:
+      return "read";
+    case Scenario::kSummary:
+      return "summary";
+    case Scenario::kComplete:
+      return "complete";
+    case Scenario::kWatch:
+      return "watch";
+  }
+  return "?";
+}
+
+absl::StatusOr<std::vector<Figures>> RunBench(const BenchOptions& options,
+                                              HomeworkServerProcess& server, ServedProcess& echo,
+                                              const SeedManifest& seed, std::ostream& out) {
+  if (!seed.complete()) {
+    return absl::FailedPreconditionError(
+        "the store's seed is incomplete: finish it with `homework-bench seed` first");
+  }
+  return Bench(options, server, echo, seed, out).Run();
+}
+
+}  // namespace therapy::bench

@@ -1,0 +1,54 @@
+#ifndef BENCHMARKS_BENCH_SCENARIOS_H_
+#define BENCHMARKS_BENCH_SCENARIOS_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "benchmarks/bench/homework_server_process.h"
+#include "benchmarks/bench/report.h"
+#include "benchmarks/bench/seed.h"
+#include "benchmarks/bench/served_process.h"
+#include "benchmarks/bench/watch_load.h"
+
+namespace therapy::bench {
+
+enum class Scenario {
+  kRead,      // ListAssignments of a seeded client's active assignments
+  kSummary,   // GetReviewSummary of a seeded client
+  kComplete,  // CreateCompletion with a fresh request_id (a durable write)
+  kWatch,     // N WatchEvents streams, completions written at a modest rate
+};
+
+// "read", "complete", "summary", "watch", or "all" (read, summary, complete, watch: the summary
+// runs before complete adds completions). INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text);
+std::string ScenarioName(Scenario scenario);
+
+struct BenchOptions {
+  std::vector<Scenario> scenarios;
+  std::vector<int> concurrency;  // unary scenarios run once at each, 1..kMaxConcurrency
+  absl::Duration warmup = absl::Seconds(1);
+  absl::Duration duration = absl::Seconds(10);
+  int polling_threads = 1;
+  int echo_payload_bytes = 64;
+  std::string store_label;      // for the report: "sqlite", "postgres", ...
+  WatchLoadOptions watch;       // `assignment` is chosen by the bench
+};
+
+// Runs each scenario (at each concurrency), each right after the echo baseline under the same
+// load and duration, printing each measurement's figures to `out` as it ends and the summary
+// table at the end; progress goes to stderr. `seed` says what the store holds (it must be
+// complete). Returns the figures; an error when a load could not run at all (a scenario whose
+// calls fail is measured and reported, not an error).
+absl::StatusOr<std::vector<Figures>> RunBench(const BenchOptions& options,
+                                              HomeworkServerProcess& server, ServedProcess& echo,
+                                              const SeedManifest& seed, std::ostream& out);
+
+}  // namespace therapy::bench
+
+#endif  // BENCHMARKS_BENCH_SCENARIOS_H_

@@ -1,0 +1,260 @@
+#include "services/homework/connect/connect_routes.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/homework/connect/connect_errors.h"
+
+namespace therapy::homework {
+namespace {
+
+constexpr absl::string_view kJsonContentType = "application/json";
+constexpr absl::string_view kProtoContentType = "application/proto";
+
+// The call id rule of the gRPC glue (rpc/caller_from_metadata.h): X-Request-Id when it is 1-64
+// characters of [A-Za-z0-9._-], otherwise a new random one.
+std::string CallId(absl::string_view given) {
+  const bool usable =
+      !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+               c == '-';
+      });
+  if (usable) return std::string(given);
+  thread_local absl::BitGen generator;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(generator),
+                         absl::Uniform<uint64_t>(generator));
+}
+
+template <typename Message>
+absl::StatusOr<Message> Parse(ConnectCodec codec, absl::string_view body) {
+  Message message;
+  if (codec == ConnectCodec::kProto) {
+    if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("request body is not a binary ", Message::descriptor()->full_name()));
+    }
+    return message;
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(body.data(), body.size()), &message, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("request body is not a JSON ",
+                                                   Message::descriptor()->full_name(), ": ",
+                                                   parsed.message().as_string()));
+  }
+  return message;
+}
+
+absl::StatusOr<std::string> Serialize(ConnectCodec codec,
+                                      const google::protobuf::Message& message) {
+  if (codec == ConnectCodec::kProto) return message.SerializeAsString();
+  std::string json;
+  const auto printed = google::protobuf::util::MessageToJsonString(message, &json);
+  if (!printed.ok()) {
+    return absl::InternalError(absl::StrCat("cannot print ", message.GetTypeName(),
+                                            " as JSON: ", printed.message().as_string()));
+  }
+  return json;
+}
+
+// A handler for one unary use case: parse the request, call the core, serialize the answer.
+template <typename Request, typename Response>
+auto Unary(Homework& homework,
+           absl::StatusOr<Response> (Homework::*use_case)(const Caller&, const Request&)) {
+  return [&homework, use_case](const Caller& caller,
+                               const ConnectCall& call) -> absl::StatusOr<std::string> {
+    absl::StatusOr<Request> request = Parse<Request>(call.codec, call.body);
+    if (!request.ok()) return request.status();
+    absl::StatusOr<Response> response = (homework.*use_case)(caller, *request);
+    if (!response.ok()) return response.status();
+    return Serialize(call.codec, *response);
+  };
+}
+
+std::string EndStream(const absl::Status& status) {
+  nlohmann::json end = nlohmann::json::object();
+  if (!status.ok()) end["error"] = ConnectErrorObject(status);
+  return ConnectEnvelope(kConnectEndStreamFlag,
+                         end.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
+std::string ConnectEnvelope(std::uint8_t flags, absl::string_view payload) {
+  const auto size = static_cast<std::uint32_t>(payload.size());
+  std::string frame;
+  frame.reserve(5 + payload.size());
+  frame.push_back(static_cast<char>(flags));
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    frame.push_back(static_cast<char>((size >> shift) & 0xff));
+  }
+  frame.append(payload.data(), payload.size());
+  return frame;
+}
+
+absl::StatusOr<std::string> ConnectUnenvelope(absl::string_view body) {
+  if (body.size() < 5) {
+    return absl::InvalidArgumentError("streaming request body is shorter than a frame header");
+  }
+  const auto flags = static_cast<std::uint8_t>(body[0]);
+  std::uint32_t size = 0;
+  for (int i = 1; i <= 4; ++i) size = (size << 8) | static_cast<unsigned char>(body[i]);
+  if ((flags & kConnectCompressedFlag) != 0) {
+    return absl::UnimplementedError("compressed frames are not supported (send identity)");
+  }
+  if (size != body.size() - 5) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("streaming request must hold exactly one frame: "
+                     "frame length ",
+                     size, ", body carries ", body.size() - 5));
+  }
+  return std::string(body.substr(5));
+}
+
+ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, JsonLog& log)
+    : homework_(homework), verifier_(verifier), log_(log) {
+#define HOMEWORK_CONNECT_UNARY(Method) unary_[#Method] = Unary(homework_, &Homework::Method);
+  HOMEWORK_CONNECT_UNARY(CreateClient)
+  HOMEWORK_CONNECT_UNARY(GetClient)
+  HOMEWORK_CONNECT_UNARY(UpdateClient)
+  HOMEWORK_CONNECT_UNARY(ListClients)
+  HOMEWORK_CONNECT_UNARY(CreateAssignment)
+  HOMEWORK_CONNECT_UNARY(GetAssignment)
+  HOMEWORK_CONNECT_UNARY(ListAssignments)
+  HOMEWORK_CONNECT_UNARY(UpdateAssignment)
+  HOMEWORK_CONNECT_UNARY(ActivateAssignment)
+  HOMEWORK_CONNECT_UNARY(CancelAssignment)
+  HOMEWORK_CONNECT_UNARY(CompleteAssignment)
+  HOMEWORK_CONNECT_UNARY(CreateCompletion)
+  HOMEWORK_CONNECT_UNARY(GetCompletion)
+  HOMEWORK_CONNECT_UNARY(ListCompletions)
+  HOMEWORK_CONNECT_UNARY(ReviewCompletion)
+  HOMEWORK_CONNECT_UNARY(GetReviewSummary)
+  HOMEWORK_CONNECT_UNARY(ListTemplates)
+  HOMEWORK_CONNECT_UNARY(GetTemplate)
+  HOMEWORK_CONNECT_UNARY(CreateTemplate)
+  HOMEWORK_CONNECT_UNARY(UpdateTemplate)
+  HOMEWORK_CONNECT_UNARY(CreateHierarchy)
+  HOMEWORK_CONNECT_UNARY(GetHierarchy)
+  HOMEWORK_CONNECT_UNARY(ListHierarchies)
+  HOMEWORK_CONNECT_UNARY(UpdateHierarchy)
+  HOMEWORK_CONNECT_UNARY(AdvanceHierarchy)
+  HOMEWORK_CONNECT_UNARY(StepBackHierarchy)
+  HOMEWORK_CONNECT_UNARY(ListDueReminders)
+  HOMEWORK_CONNECT_UNARY(ExportClientRecord)
+#undef HOMEWORK_CONNECT_UNARY
+}
+
+bool ConnectRoutes::IsUnary(absl::string_view method) const { return unary_.contains(method); }
+
+bool ConnectRoutes::IsServerStreaming(absl::string_view method) const {
+  return method == "WatchEvents";
+}
+
+absl::StatusOr<Caller> ConnectRoutes::Authenticate(const ConnectCall& call, absl::Time now) const {
+  if (call.authorization.empty()) {
+    return absl::UnauthenticatedError(
+        "missing Authorization header: send \"Authorization: Bearer <JWT>\"");
+  }
+  absl::StatusOr<absl::string_view> token = BearerToken(call.authorization);
+  if (!token.ok()) return token.status();
+  return verifier_.Verify(*token, now);
+}
+
+ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
+  const absl::Time start = absl::Now();
+  const std::string call_id = CallId(call.request_id);
+  absl::StatusOr<Caller> caller = Authenticate(call, start);
+  absl::Status status = caller.status();
+  ConnectReply reply;
+  if (caller.ok()) {
+    caller->call_id = call_id;
+    auto handler = unary_.find(call.method);
+    if (handler == unary_.end()) {
+      status = absl::UnimplementedError(absl::StrCat("no unary method ", call.method));
+    } else {
+      absl::StatusOr<std::string> body = handler->second(*caller, call);
+      status = body.status();
+      if (body.ok()) {
+        reply.content_type =
+            std::string(call.codec == ConnectCodec::kProto ? kProtoContentType : kJsonContentType);
+        reply.body = *std::move(body);
+      }
+    }
+  }
+  LogCall(call.method, call_id, start, caller, status);
+  if (!status.ok()) {
+    ConnectErrorResponse error = ToConnectError(status);
+    reply.http_status = error.http_status;
+    reply.content_type = std::string(kJsonContentType);
+    reply.body = std::move(error.body);
+  }
+  return reply;
+}
+
+std::string ConnectRoutes::Watch(const ConnectCall& call,
+                                 const std::function<void(const std::string& cursor)>& started,
+                                 const std::function<bool(const std::string& frame)>& write_frame,
+                                 const std::function<bool()>& cancelled) const {
+  const absl::Time start = absl::Now();
+  const std::string call_id = CallId(call.request_id);
+  absl::StatusOr<Caller> caller = Authenticate(call, start);
+  absl::Status status = caller.status();
+  if (caller.ok()) {
+    caller->call_id = call_id;
+    absl::StatusOr<std::string> payload = ConnectUnenvelope(call.body);
+    absl::StatusOr<v1::WatchEventsRequest> request =
+        payload.ok() ? Parse<v1::WatchEventsRequest>(call.codec, *payload)
+                     : absl::StatusOr<v1::WatchEventsRequest>(payload.status());
+    status = request.status();
+    if (request.ok()) {
+      bool writable = true;
+      status = homework_.WatchEvents(
+          *caller, *request,
+          Homework::WatchSink{.started = started,
+                              .event =
+                                  [&](const v1::Event& event) {
+                                    absl::StatusOr<std::string> message =
+                                        Serialize(call.codec, event);
+                                    if (!message.ok()) return writable = false;
+                                    writable = write_frame(ConnectEnvelope(0, *message));
+                                    return writable;
+                                  },
+                              .cancelled = [&] { return !writable || cancelled(); }});
+    }
+  }
+  LogCall(call.method, call_id, start, caller, status);
+  return EndStream(status);
+}
+
+void ConnectRoutes::LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
+                            const absl::StatusOr<Caller>& caller,
+                            const absl::Status& status) const {
+  nlohmann::json fields = {
+      {"method", std::string(method)},
+      {"protocol", "connect"},
+      {"code", absl::StatusCodeToString(status.code())},
+      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
+      {"call_id", call_id},
+  };
+  if (caller.ok()) {
+    fields["role"] = std::string(RoleName(caller->role));
+    fields["practice"] = caller->practice;
+  }
+  // As in the gRPC glue: messages name fields and ids only, and are logged for server faults.
+  const bool server_fault = status.code() == absl::StatusCode::kInternal ||
+                            status.code() == absl::StatusCode::kUnavailable ||
+                            status.code() == absl::StatusCode::kUnknown;
+  if (server_fault) fields["message"] = std::string(status.message());
+  log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
+}
+
+}  // namespace therapy::homework
