@@ -627,5 +627,105 @@ TEST_F(ClinicalFlowTest, Phq9WithEightAnswersIsInvalidArgumentNamingItemScores) 
   EXPECT_EQ(stored.completions_size(), 0);
 }
 
+TEST_F(ClinicalFlowTest, HierarchyAndTemplateMethodsWorkOverTheWire) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateAlex(&alex));
+
+  // A ladder of the client's own, read back, listed, edited, moved up and back with reasons.
+  v1::CreateHierarchyRequest create;
+  create.set_parent(alex.name());
+  create.mutable_hierarchy()->set_target("Driving on the motorway");
+  for (auto [situation, suds] : {std::pair{"Drive round the block", 30},
+                                 std::pair{"Drive to the supermarket", 50},
+                                 std::pair{"Ten minutes on the motorway", 80}}) {
+    v1::HierarchyStep* step = create.mutable_hierarchy()->add_steps();
+    step->set_situation(situation);
+    step->set_expected_suds(suds);
+  }
+  v1::Hierarchy ladder;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateHierarchy, dr_ada_, create, &ladder));
+
+  v1::GetHierarchyRequest get;
+  get.set_name(ladder.name());
+  v1::Hierarchy read;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::GetHierarchy, alex_, get, &read));
+  EXPECT_EQ(read.steps_size(), 3);
+  EXPECT_EQ(read.target(), "Driving on the motorway");
+
+  v1::ListHierarchiesRequest list;
+  list.set_parent(alex.name());
+  v1::ListHierarchiesResponse listed;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::ListHierarchies, dr_ada_, list, &listed));
+  ASSERT_EQ(listed.hierarchies_size(), 1);
+  EXPECT_EQ(listed.hierarchies(0).name(), ladder.name());
+
+  v1::UpdateHierarchyRequest update;
+  *update.mutable_hierarchy() = read;
+  update.mutable_hierarchy()->mutable_anchors()->set_worst("Stuck in the fast lane, hands shaking");
+  update.mutable_update_mask()->add_paths("anchors");
+  v1::Hierarchy updated;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::UpdateHierarchy, dr_ada_, update, &updated));
+  EXPECT_EQ(updated.anchors().worst(), "Stuck in the fast lane, hands shaking");
+  EXPECT_EQ(Call(*stub_, &Stub::UpdateHierarchy, dr_ada_, update, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+
+  v1::AdvanceHierarchyRequest advance;
+  advance.set_name(ladder.name());
+  advance.set_reason("Start SUDS at 35 on the last practice");
+  v1::Hierarchy advanced;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::AdvanceHierarchy, dr_ada_, advance, &advanced));
+  v1::StepBackHierarchyRequest back;
+  back.set_name(ladder.name());
+  back.set_reason("Skipped twice, felt overwhelmed");
+  v1::Hierarchy stepped_back;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::StepBackHierarchy, dr_ada_, back, &stepped_back));
+  EXPECT_EQ(stepped_back.current_step(), 0);
+  ASSERT_EQ(stepped_back.decisions_size(), 2);
+  EXPECT_EQ(stepped_back.decisions(1).kind(), v1::ProgressionDecision::KIND_STEP_BACK);
+  EXPECT_EQ(stepped_back.decisions(1).reason(), "Skipped twice, felt overwhelmed");
+
+  // Templates: a built-in read by anyone in the practice, a practice one changed by a therapist.
+  v1::GetTemplateRequest get_template;
+  get_template.set_name("templates/thought-record");
+  v1::Template thought_record;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::GetTemplate, alex_, get_template, &thought_record));
+  EXPECT_EQ(thought_record.exercise().kind(), v1::EXERCISE_KIND_THOUGHT_RECORD);
+
+  v1::CreateTemplateRequest create_template;
+  create_template.set_parent(kPracticeName);
+  create_template.set_template_id("driving-step");
+  v1::Template* own = create_template.mutable_template_();
+  own->set_title("Driving step");
+  own->mutable_exercise()->set_kind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+  own->mutable_exercise()->mutable_exposure_practice()->set_situation("The next step of your ladder");
+  own->mutable_schedule()->set_target_count(4);
+  own->mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
+  own->mutable_schedule()->set_minimum_version("Sit in the car with the engine running");
+  v1::Template created;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateTemplate, dr_ada_, create_template, &created));
+  v1::UpdateTemplateRequest update_template;
+  *update_template.mutable_template_() = created;
+  update_template.mutable_template_()->set_title("Driving ladder step");
+  update_template.mutable_update_mask()->add_paths("title");
+  v1::Template renamed;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::UpdateTemplate, dr_ada_, update_template, &renamed));
+  EXPECT_EQ(renamed.title(), "Driving ladder step");
+  get_template.set_name(created.name());
+  v1::Template reread;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::GetTemplate, dr_ada_, get_template, &reread));
+  EXPECT_EQ(reread.title(), "Driving ladder step");
+
+  v1::ListTemplatesRequest by_kind;
+  by_kind.set_parent(kPracticeName);
+  by_kind.set_kind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+  v1::ListTemplatesResponse exposures;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::ListTemplates, alex_, by_kind, &exposures));
+  ASSERT_GE(exposures.templates_size(), 2);
+  for (const v1::Template& t : exposures.templates()) {
+    EXPECT_EQ(t.exercise().kind(), v1::EXERCISE_KIND_EXPOSURE_PRACTICE) << t.name();
+  }
+  EXPECT_EQ(exposures.templates(0).name(), created.name());
+}
+
 }  // namespace
 }  // namespace therapy::homework::testing
