@@ -17,20 +17,6 @@ namespace {
 constexpr absl::string_view kJsonContentType = "application/json";
 constexpr absl::string_view kProtoContentType = "application/proto";
 
-// The call id rule of the gRPC glue (rpc/caller_from_metadata.h): X-Request-Id when it is 1-64
-// characters of [A-Za-z0-9._-], otherwise a new random one.
-std::string CallId(absl::string_view given) {
-  const bool usable =
-      !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](char c) {
-        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-               c == '-';
-      });
-  if (usable) return std::string(given);
-  thread_local absl::BitGen generator;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(generator),
-                         absl::Uniform<uint64_t>(generator));
-}
-
 template <typename Message>
 absl::StatusOr<Message> Parse(ConnectCodec codec, absl::string_view body) {
   Message message;
@@ -171,7 +157,7 @@ absl::StatusOr<Caller> ConnectRoutes::Authenticate(const ConnectCall& call, absl
 
 ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
   const absl::Time start = absl::Now();
-  const std::string call_id = CallId(call.request_id);
+  const std::string call_id = CallIdOr(call.request_id);
   absl::StatusOr<Caller> caller = Authenticate(call, start);
   absl::Status status = caller.status();
   ConnectReply reply;
@@ -205,7 +191,7 @@ std::string ConnectRoutes::Watch(const ConnectCall& call,
                                  const std::function<bool(const std::string& frame)>& write_frame,
                                  const std::function<bool()>& cancelled) const {
   const absl::Time start = absl::Now();
-  const std::string call_id = CallId(call.request_id);
+  const std::string call_id = CallIdOr(call.request_id);
   absl::StatusOr<Caller> caller = Authenticate(call, start);
   absl::Status status = caller.status();
   if (caller.ok()) {

@@ -22,6 +22,11 @@ absl::string_view RoleName(Role role);
 // Parses a `role` claim; nullopt for anything else.
 std::optional<Role> ParseRole(absl::string_view name);
 
+// The id of a call: `given` (a request id the caller sent) when it is 1-64 characters of
+// [A-Za-z0-9._-], otherwise a new random one. Read once per call, by every transport: it names
+// the call in the logs and the audit log.
+std::string CallIdOr(absl::string_view given);
+
 // An authenticated caller: who it is, in which practice, as what, and the id of this call (for
 // the audit log and the structured logs). Built by the RPC layer from verified token claims;
 // the core trusts it.

@@ -18,25 +18,10 @@ std::optional<absl::string_view> Header(const grpc::ServerContext& context,
   return absl::string_view(it->second.data(), it->second.size());
 }
 
-std::string NewCallId() {
-  thread_local absl::BitGen generator;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(generator),
-                         absl::Uniform<uint64_t>(generator));
-}
-
-bool IsCallId(absl::string_view id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-           c == '-';
-  });
-}
-
 }  // namespace
 
 std::string CallIdFromMetadata(const grpc::ServerContext& context) {
-  std::optional<absl::string_view> given = Header(context, "x-request-id");
-  if (given && IsCallId(*given)) return std::string(*given);
-  return NewCallId();
+  return CallIdOr(Header(context, "x-request-id").value_or(""));
 }
 
 absl::StatusOr<Caller> CallerFromMetadata(const grpc::ServerContext& context,
