@@ -10,7 +10,8 @@ packages=(
   cmake g++ make pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libsqlite3-dev libjwt-dev libssl-dev nlohmann-json3-dev
-  libbenchmark-dev postgresql libpq-dev libcpp-httplib-dev
+  libbenchmark-dev postgresql libpq-dev libcpp-httplib-dev libical-dev
+  janus janus-dev libjs-janus-gateway libjs-webrtc-adapter chromium iproute2
 )
 
 missing=()

@@ -136,6 +136,7 @@ ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, 
   HOMEWORK_CONNECT_UNARY(StepBackHierarchy)
   HOMEWORK_CONNECT_UNARY(ListDueReminders)
   HOMEWORK_CONNECT_UNARY(ExportClientRecord)
+  HOMEWORK_CONNECT_UNARY(GetCaller)
 #undef HOMEWORK_CONNECT_UNARY
 }
 

@@ -143,6 +143,29 @@ absl::StatusOr<v1::Client> Homework::GetClient(const Caller& caller,
   return client;
 }
 
+absl::StatusOr<v1::CallerIdentity> Homework::GetCaller(const Caller& caller,
+                                                      const v1::GetCallerRequest& /*request*/) {
+  v1::CallerIdentity identity;
+  identity.set_subject(caller.subject);
+  identity.set_practice(absl::StrCat("practices/", caller.practice));
+  switch (caller.role) {
+    case Role::kTherapist:
+      identity.set_role(v1::CallerIdentity::ROLE_THERAPIST);
+      break;
+    case Role::kClient:
+      identity.set_role(v1::CallerIdentity::ROLE_CLIENT);
+      identity.set_client(ClientName{caller.practice, caller.subject}.Format());
+      break;
+    case Role::kService:
+      identity.set_role(v1::CallerIdentity::ROLE_SERVICE);
+      break;
+    case Role::kAdmin:
+      identity.set_role(v1::CallerIdentity::ROLE_ADMIN);
+      break;
+  }
+  return identity;
+}
+
 absl::StatusOr<v1::Client> Homework::UpdateClient(const Caller& caller,
                                                   const v1::UpdateClientRequest& request) {
   constexpr absl::string_view kMethod = "UpdateClient";

@@ -108,6 +108,10 @@ class Homework {
   absl::StatusOr<v1::ExportClientRecordResponse> ExportClientRecord(
       const Caller& caller, const v1::ExportClientRecordRequest& request);
 
+  // The caller as its verified token describes it. Reads no clinical data, so not audited.
+  absl::StatusOr<v1::CallerIdentity> GetCaller(const Caller& caller,
+                                               const v1::GetCallerRequest& request);
+
   // The template library (templates.cc).
   absl::StatusOr<v1::ListTemplatesResponse> ListTemplates(const Caller& caller,
                                                           const v1::ListTemplatesRequest& request);

@@ -119,6 +119,20 @@ class HomeworkTest : public ::testing::Test {
   Homework homework_;
 };
 
+TEST_F(HomeworkTest, GetCallerDescribesTheVerifiedCaller) {
+  auto client = homework_.GetCaller(ClientCaller("ana"), v1::GetCallerRequest());
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(client->subject(), "ana");
+  EXPECT_EQ(client->role(), v1::CallerIdentity::ROLE_CLIENT);
+  EXPECT_EQ(client->practice(), "practices/sunrise");
+  EXPECT_EQ(client->client(), "practices/sunrise/clients/ana");
+
+  auto therapist = homework_.GetCaller(Therapist("dr-lee"), v1::GetCallerRequest());
+  ASSERT_TRUE(therapist.ok()) << therapist.status();
+  EXPECT_EQ(therapist->role(), v1::CallerIdentity::ROLE_THERAPIST);
+  EXPECT_EQ(therapist->client(), "");
+}
+
 TEST_F(HomeworkTest, ServiceCreatesClientUnderTheGivenId) {
   v1::Client client = CreateClient();
   EXPECT_EQ(client.name(), "practices/sunrise/clients/ana");

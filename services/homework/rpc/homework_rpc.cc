@@ -111,6 +111,7 @@ HOMEWORK_RPC(AdvanceHierarchy, AdvanceHierarchyRequest, Hierarchy)
 HOMEWORK_RPC(StepBackHierarchy, StepBackHierarchyRequest, Hierarchy)
 HOMEWORK_RPC(ListDueReminders, ListDueRemindersRequest, ListDueRemindersResponse)
 HOMEWORK_RPC(ExportClientRecord, ExportClientRecordRequest, ExportClientRecordResponse)
+HOMEWORK_RPC(GetCaller, GetCallerRequest, CallerIdentity)
 
 #undef HOMEWORK_RPC
 

@@ -91,6 +91,8 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
   grpc::Status ExportClientRecord(grpc::ServerContext* context,
                                   const v1::ExportClientRecordRequest* request,
                                   v1::ExportClientRecordResponse* response) override;
+  grpc::Status GetCaller(grpc::ServerContext* context, const v1::GetCallerRequest* request,
+                         v1::CallerIdentity* response) override;
   grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
                            grpc::ServerWriter<v1::Event>* writer) override;
 
