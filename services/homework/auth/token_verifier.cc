@@ -1,6 +1,7 @@
 #include "services/homework/auth/token_verifier.h"
 
 #include <jwt.h>
+#include <openssl/evp.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -106,6 +107,16 @@ absl::StatusOr<std::string> RequiredString(const Json& claims, const char* name)
   return it->get<std::string>();
 }
 
+// The cache key of a token: its SHA-256, so the cache holds no tokens.
+std::string TokenDigest(absl::string_view token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(token.data(), token.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    return std::string();
+  }
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
@@ -135,9 +146,55 @@ TokenVerifier::TokenVerifier(VerificationKeys keys, const TokenVerifierOptions& 
     : keys_(std::move(keys)),
       issuer_(options.issuer),
       audience_(options.audience),
-      leeway_(options.leeway) {}
+      leeway_(options.leeway),
+      cache_capacity_(options.cache_capacity) {}
 
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view bearer_token, absl::Time now) const {
+  const std::string digest = cache_capacity_ > 0 && bearer_token.size() <= kMaxTokenBytes
+                                 ? TokenDigest(bearer_token)
+                                 : std::string();
+  if (!digest.empty()) {
+    absl::MutexLock lock(&cache_mutex_);
+    if (const auto found = cache_.find(digest); found != cache_.end()) {
+      if (absl::Status valid = CheckValidity(found->second, now); !valid.ok()) {
+        cache_.erase(found);
+        return valid;
+      }
+      return found->second.caller;
+    }
+  }
+
+  absl::StatusOr<Verified> verified = VerifyToken(bearer_token, now);
+  if (!verified.ok()) return verified.status();
+  if (!digest.empty()) {
+    absl::MutexLock lock(&cache_mutex_);
+    if (cache_.size() >= cache_capacity_) {
+      // Bounded: drop what has expired; if that frees nothing, start over.
+      absl::erase_if(cache_, [&](const auto& entry) {
+        return !CheckValidity(entry.second, now).ok();
+      });
+      if (cache_.size() >= cache_capacity_) cache_.clear();
+    }
+    cache_.insert_or_assign(digest, *verified);
+  }
+  return verified->caller;
+}
+
+absl::Status TokenVerifier::CheckValidity(const Verified& token, absl::Time now) const {
+  if (now > token.expires + leeway_) {
+    return Unauthenticated(
+        absl::StrCat("token expired at ", absl::FormatTime(token.expires, absl::UTCTimeZone())));
+  }
+  if (token.not_before.has_value() && *token.not_before > now + leeway_) {
+    return Unauthenticated(absl::StrCat("token is not valid yet (`nbf` is ",
+                                        absl::FormatTime(*token.not_before, absl::UTCTimeZone()),
+                                        ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyToken(absl::string_view bearer_token,
+                                                                   absl::Time now) const {
   // 1. Shape: three base64url segments, the last (the signature) non-empty.
   if (bearer_token.empty()) return Unauthenticated("token is empty");
   if (bearer_token.size() > kMaxTokenBytes) {
@@ -240,20 +297,17 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view bearer_token, abs
   }
   const auto exp = claims.find("exp");
   if (exp == claims.end()) return Unauthenticated("token has no `exp` claim");
+  Verified verified;
   const std::optional<absl::Time> expires = NumericDate(*exp);
   if (!expires.has_value()) return Unauthenticated("token `exp` claim must be a number");
-  if (now > *expires + leeway_) {
-    return Unauthenticated(
-        absl::StrCat("token expired at ", absl::FormatTime(*expires, absl::UTCTimeZone())));
-  }
+  verified.expires = *expires;
   if (const auto nbf = claims.find("nbf"); nbf != claims.end()) {
-    const std::optional<absl::Time> not_before = NumericDate(*nbf);
-    if (!not_before.has_value()) return Unauthenticated("token `nbf` claim must be a number");
-    if (*not_before > now + leeway_) {
-      return Unauthenticated(absl::StrCat("token is not valid yet (`nbf` is ",
-                                          absl::FormatTime(*not_before, absl::UTCTimeZone()), ")"));
+    verified.not_before = NumericDate(*nbf);
+    if (!verified.not_before.has_value()) {
+      return Unauthenticated("token `nbf` claim must be a number");
     }
   }
+  if (absl::Status valid = CheckValidity(verified, now); !valid.ok()) return valid;
 
   // 5. The service's own claims.
   absl::StatusOr<std::string> subject = RequiredString(claims, "sub");
@@ -271,11 +325,10 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view bearer_token, abs
     return Unauthenticated(absl::StrCat("token `role` claim ", Quoted(*role_name),
                                         " is not one of therapist, client, service, admin"));
   }
-  Caller caller;
-  caller.subject = *std::move(subject);
-  caller.practice = *std::move(practice);
-  caller.role = *role;
-  return caller;
+  verified.caller.subject = *std::move(subject);
+  verified.caller.practice = *std::move(practice);
+  verified.caller.role = *role;
+  return verified;
 }
 
 absl::StatusOr<absl::string_view> BearerToken(absl::string_view authorization) {

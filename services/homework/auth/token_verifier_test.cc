@@ -159,6 +159,50 @@ TEST_F(TokenVerifierTest, TokenExpiredWithinLeewayIsAccepted) {
   EXPECT_TRUE(verifier_->Verify(Sign(EsKey(), claims), kNow).ok());
 }
 
+TEST_F(TokenVerifierTest, RememberedTokenStillExpires) {
+  Json claims = ValidClaims();
+  claims["exp"] = 1'700'000'000 + 10;
+  const std::string token = Sign(EsKey(), claims);
+  ASSERT_TRUE(verifier_->Verify(token, kNow).ok());  // verified and remembered
+
+  const absl::StatusOr<Caller> later = verifier_->Verify(token, kNow + absl::Seconds(71));
+
+  ASSERT_FALSE(later.ok()) << "an expired token was accepted from the cache";
+  EXPECT_THAT(later.status().ToString(), HasSubstr("token expired"));
+}
+
+TEST_F(TokenVerifierTest, RememberedTokenDoesNotVouchForATamperedCopy) {
+  const std::string token = Sign(EsKey(), ValidClaims());
+  ASSERT_TRUE(verifier_->Verify(token, kNow).ok());
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  Json claims = ValidClaims();
+  claims["role"] = "admin";
+  std::string payload;
+  absl::WebSafeBase64Escape(claims.dump(), &payload);
+
+  ExpectRejected(absl::StrCat(parts[0], ".", payload, ".", parts[2]), "signature does not verify");
+}
+
+TEST_F(VerifierTestBase, CacheStaysWithinItsCapacityAndKeepsVerifying) {
+  const absl::StatusOr<std::string> jwks = PublicJwks(std::vector<SigningKey>{EsKey()});
+  ASSERT_TRUE(jwks.ok()) << jwks.status();
+  absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
+      {.jwks_path = WriteFile("small-cache.jwks.json", *jwks), .issuer = kIssuer,
+       .audience = kAudience, .cache_capacity = 2});
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  for (int i = 0; i < 5; ++i) {
+    Json claims = ValidClaims();
+    claims["sub"] = absl::StrCat("client-", i);
+    const std::string token = Sign(EsKey(), claims);
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      const absl::StatusOr<Caller> caller = (*verifier)->Verify(token, kNow);
+      ASSERT_TRUE(caller.ok()) << caller.status();
+      EXPECT_EQ(caller->subject, absl::StrCat("client-", i));
+    }
+  }
+}
+
 TEST_F(TokenVerifierTest, TokenWithoutExpIsRejected) {
   Json claims = ValidClaims();
   claims.erase("exp");

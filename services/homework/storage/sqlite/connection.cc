@@ -172,6 +172,8 @@ absl::Status Connection::ExecuteScript(absl::string_view purpose, const char* te
   return absl::OkStatus();
 }
 
+bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 absl::StatusOr<Transaction> Transaction::BeginImmediate(Connection& connection) {
   absl::StatusOr<Statement> begin = connection.Prepare(kBegin);
   if (!begin.ok()) return begin.status();

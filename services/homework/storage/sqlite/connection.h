@@ -98,6 +98,9 @@ class Connection {
   // it returns are ignored.
   absl::Status ExecuteScript(absl::string_view purpose, const char* text);
 
+  // Whether a transaction is open (SQLite rolls one back by itself after some errors).
+  bool InTransaction() const;
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 

@@ -15,7 +15,9 @@
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/resource_rows.h"
 #include "services/homework/storage/sqlite/connection.h"
+#include "services/homework/storage/sqlite/group_commit.h"
 #include "services/homework/storage/sqlite/migrations.h"
+#include "services/homework/storage/sqlite/reader_pool.h"
 
 namespace therapy::homework {
 namespace {
@@ -456,45 +458,57 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations()); !status.ok()) {
     return status;
   }
-  absl::StatusOr<std::unique_ptr<Connection>> reader =
-      Connection::Open(options.path, options.busy_timeout);
-  if (!reader.ok()) return reader.status();
-  if (absl::Status status =
-          (*reader)->ExecuteScript(kSetReaderPragmas.purpose, kSetReaderPragmas.text);
-      !status.ok()) {
-    return status;
+  if (options.readers < 1 || options.readers > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SQLite store: readers must be 1-64, not ", options.readers));
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(writer), *std::move(reader)));
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int i = 0; i < options.readers; ++i) {
+    absl::StatusOr<std::unique_ptr<Connection>> reader =
+        Connection::Open(options.path, options.busy_timeout);
+    if (!reader.ok()) return reader.status();
+    if (absl::Status status =
+            (*reader)->ExecuteScript(kSetReaderPragmas.purpose, kSetReaderPragmas.text);
+        !status.ok()) {
+      return status;
+    }
+    readers.push_back(*std::move(reader));
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(writer), std::move(readers)));
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
+                         std::vector<std::unique_ptr<Connection>> readers)
+    : writer_(std::move(writer)),
+      writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(*writer_, write_mu_,
+                                                                  CommitOutcome::kCommitted)),
+      readers_(std::make_unique<sqlite::ReaderPool>(std::move(readers))) {}
 
 SqliteStore::~SqliteStore() = default;
 
 absl::StatusOr<std::optional<v1::Client>> SqliteStore::GetClient(absl::string_view name) {
-  absl::MutexLock lock(&read_mu_);
-  return ReadResource<v1::Client>(*reader_, kClientSql, name);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::Client>(*reader, kClientSql, name);
 }
 
 absl::StatusOr<std::optional<v1::Assignment>> SqliteStore::GetAssignment(absl::string_view name) {
-  absl::MutexLock lock(&read_mu_);
-  return ReadResource<v1::Assignment>(*reader_, kAssignmentSql, name);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::Assignment>(*reader, kAssignmentSql, name);
 }
 
 absl::StatusOr<std::optional<v1::Completion>> SqliteStore::GetCompletion(absl::string_view name) {
-  absl::MutexLock lock(&read_mu_);
-  return ReadResource<v1::Completion>(*reader_, kCompletionSql, name);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::Completion>(*reader, kCompletionSql, name);
 }
 
 absl::StatusOr<std::optional<v1::Hierarchy>> SqliteStore::GetHierarchy(absl::string_view name) {
-  absl::MutexLock lock(&read_mu_);
-  return ReadResource<v1::Hierarchy>(*reader_, kHierarchySql, name);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::Hierarchy>(*reader, kHierarchySql, name);
 }
 
 absl::StatusOr<std::optional<v1::Template>> SqliteStore::GetTemplate(absl::string_view name) {
-  absl::MutexLock lock(&read_mu_);
-  return ReadResource<v1::Template>(*reader_, kTemplateSql, name);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::Template>(*reader, kTemplateSql, name);
 }
 
 absl::StatusOr<Page<v1::Client>> SqliteStore::ListClients(const ClientQuery& query) {
@@ -502,9 +516,9 @@ absl::StatusOr<Page<v1::Client>> SqliteStore::ListClients(const ClientQuery& que
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
-  absl::MutexLock lock(&read_mu_);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
   absl::StatusOr<Statement> list =
-      reader_->Prepare(query.care_team_member.has_value() ? kListClientsOfMember : kListClients);
+      reader->Prepare(query.care_team_member.has_value() ? kListClientsOfMember : kListClients);
   if (!list.ok()) return list.status();
   list->BindText(":practice_name", query.practice_name)
       .BindText(":after_name", after->has_value() ? (*after)->name : "");
@@ -522,9 +536,9 @@ absl::StatusOr<Page<v1::Assignment>> SqliteStore::ListAssignments(const Assignme
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
   const bool of_practice = !query.practice_name.empty();
-  absl::MutexLock lock(&read_mu_);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
   absl::StatusOr<Statement> list =
-      reader_->Prepare(of_practice ? kListAssignmentsOfPractice : kListAssignments);
+      reader->Prepare(of_practice ? kListAssignmentsOfPractice : kListAssignments);
   if (!list.ok()) return list.status();
   if (of_practice) {
     list->BindText(":practice_name", query.practice_name);
@@ -542,8 +556,8 @@ absl::StatusOr<Page<v1::Completion>> SqliteStore::ListCompletions(const Completi
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<Statement> list = reader_->Prepare(
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list = reader->Prepare(
       query.assignment_name.has_value() ? kListCompletionsOfAssignment : kListCompletionsOfClient);
   if (!list.ok()) return list.status();
   list->BindText(":client_name", query.client_name)
@@ -565,8 +579,8 @@ absl::StatusOr<Page<v1::Hierarchy>> SqliteStore::ListHierarchies(const Hierarchy
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<Statement> list = reader_->Prepare(kListHierarchies);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list = reader->Prepare(kListHierarchies);
   if (!list.ok()) return list.status();
   list->BindText(":client_name", query.client_name);
   BindNewestFirstCursor(*list, *after);
@@ -579,8 +593,8 @@ absl::StatusOr<Page<v1::Template>> SqliteStore::ListTemplates(const TemplateQuer
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<Statement> list = reader_->Prepare(kListTemplates);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list = reader->Prepare(kListTemplates);
   if (!list.ok()) return list.status();
   list->BindText(":practice_name", query.practice_name)
       .BindText(":after_name", after->has_value() ? (*after)->name : "");
@@ -590,8 +604,8 @@ absl::StatusOr<Page<v1::Template>> SqliteStore::ListTemplates(const TemplateQuer
 
 absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
     const IdempotencyKey& key) {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<Statement> select = reader_->Prepare(kSelectIdempotentResult);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> select = reader->Prepare(kSelectIdempotentResult);
   if (!select.ok()) return select.status();
   select->BindText(":actor", key.actor)
       .BindText(":method", key.method)
@@ -607,89 +621,86 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
   absl::StatusOr<MutationRows> rows = RowsOf(mutation);
   if (!rows.ok()) return rows.status();
 
-  absl::MutexLock lock(&write_mu_);
-  Connection& db = *writer_;
-  // Any return before Commit below rolls everything back.
-  absl::StatusOr<Transaction> transaction = Transaction::BeginImmediate(db);
-  if (!transaction.ok()) return transaction.status();
-
-  // The key first: a retry that lost a race must replay the first result, even when its own
-  // write would also collide with the first one's.
-  if (mutation.idempotency.has_value()) {
-    absl::StatusOr<Statement> insert = db.Prepare(kInsertIdempotencyKey);
-    if (!insert.ok()) return insert.status();
-    insert->BindText(":actor", mutation.idempotency->actor)
-        .BindText(":method", mutation.idempotency->method)
-        .BindText(":request_id", mutation.idempotency->request_id)
-        .BindText(":result_name", mutation.idempotent_result)
-        .BindInt64(":create_time", absl::ToUnixMicros(absl::Now()));
-    absl::StatusOr<InsertResult> inserted = insert->Insert();
-    if (!inserted.ok()) return inserted.status();
-    if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
-  }
-  if (mutation.client.has_value()) {
-    absl::Status status = WritePut(db, kClientSql, *mutation.client, [&](Statement& statement) {
-      statement.BindText(":practice_name", rows->client->practice_name)
-          .BindInt64(":create_time", rows->client->create_micros);
-    });
-    if (status.ok()) status = WriteCareTeam(db, *mutation.client);
-    if (!status.ok()) return status;
-  }
-  if (mutation.assignment.has_value()) {
-    absl::Status status =
-        WritePut(db, kAssignmentSql, *mutation.assignment, [&](Statement& statement) {
-          statement.BindText(":practice_name", rows->assignment->practice_name)
-              .BindText(":client_name", rows->assignment->client_name)
-              .BindInt64(":state", rows->assignment->state)
-              .BindInt64(":create_time", rows->assignment->create_micros);
-        });
-    if (!status.ok()) return status;
-  }
-  if (mutation.completion.has_value()) {
-    absl::Status status =
-        WritePut(db, kCompletionSql, *mutation.completion, [&](Statement& statement) {
-          statement.BindText(":client_name", rows->completion->client_name)
-              .BindText(":assignment_name", rows->completion->assignment_name)
-              .BindInt64(":occur_time", rows->completion->occur_micros);
-        });
-    if (!status.ok()) return status;
-  }
-  if (mutation.hierarchy.has_value()) {
-    absl::Status status =
-        WritePut(db, kHierarchySql, *mutation.hierarchy, [&](Statement& statement) {
-          statement.BindText(":client_name", rows->hierarchy->client_name)
-              .BindInt64(":create_time", rows->hierarchy->create_micros);
-        });
-    if (!status.ok()) return status;
-  }
-  if (mutation.practice_template.has_value()) {
-    absl::Status status =
-        WritePut(db, kTemplateSql, *mutation.practice_template, [&](Statement& statement) {
-          statement.BindText(":practice_name", rows->practice_template->practice_name);
-        });
-    if (!status.ok()) return status;
-  }
-  // In vector order, so their sequences are too.
-  for (const EventRecord& event : mutation.events) {
-    absl::StatusOr<Statement> insert = db.Prepare(kInsertEvent);
-    if (!insert.ok()) return insert.status();
-    BindEvent(*insert, event);
-    if (absl::Status status = insert->Run(); !status.ok()) return status;
-  }
-  {
-    absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-    if (!insert.ok()) return insert.status();
-    BindAudit(*insert, mutation.audit);
-    if (absl::Status status = insert->Run(); !status.ok()) return status;
-  }
-  if (absl::Status status = transaction->Commit(); !status.ok()) return status;
-  return CommitOutcome::kCommitted;
+  // Runs inside a shared transaction (group_commit.h): anything but kCommitted, error or not,
+  // rolls this mutation back and leaves the other writes of the batch alone.
+  return writes_->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
+    // The key first: a retry that lost a race must replay the first result, even when its own
+    // write would also collide with the first one's.
+    if (mutation.idempotency.has_value()) {
+      absl::StatusOr<Statement> insert = db.Prepare(kInsertIdempotencyKey);
+      if (!insert.ok()) return insert.status();
+      insert->BindText(":actor", mutation.idempotency->actor)
+          .BindText(":method", mutation.idempotency->method)
+          .BindText(":request_id", mutation.idempotency->request_id)
+          .BindText(":result_name", mutation.idempotent_result)
+          .BindInt64(":create_time", absl::ToUnixMicros(absl::Now()));
+      absl::StatusOr<InsertResult> inserted = insert->Insert();
+      if (!inserted.ok()) return inserted.status();
+      if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
+    }
+    if (mutation.client.has_value()) {
+      absl::Status status = WritePut(db, kClientSql, *mutation.client, [&](Statement& statement) {
+        statement.BindText(":practice_name", rows->client->practice_name)
+            .BindInt64(":create_time", rows->client->create_micros);
+      });
+      if (status.ok()) status = WriteCareTeam(db, *mutation.client);
+      if (!status.ok()) return status;
+    }
+    if (mutation.assignment.has_value()) {
+      absl::Status status =
+          WritePut(db, kAssignmentSql, *mutation.assignment, [&](Statement& statement) {
+            statement.BindText(":practice_name", rows->assignment->practice_name)
+                .BindText(":client_name", rows->assignment->client_name)
+                .BindInt64(":state", rows->assignment->state)
+                .BindInt64(":create_time", rows->assignment->create_micros);
+          });
+      if (!status.ok()) return status;
+    }
+    if (mutation.completion.has_value()) {
+      absl::Status status =
+          WritePut(db, kCompletionSql, *mutation.completion, [&](Statement& statement) {
+            statement.BindText(":client_name", rows->completion->client_name)
+                .BindText(":assignment_name", rows->completion->assignment_name)
+                .BindInt64(":occur_time", rows->completion->occur_micros);
+          });
+      if (!status.ok()) return status;
+    }
+    if (mutation.hierarchy.has_value()) {
+      absl::Status status =
+          WritePut(db, kHierarchySql, *mutation.hierarchy, [&](Statement& statement) {
+            statement.BindText(":client_name", rows->hierarchy->client_name)
+                .BindInt64(":create_time", rows->hierarchy->create_micros);
+          });
+      if (!status.ok()) return status;
+    }
+    if (mutation.practice_template.has_value()) {
+      absl::Status status =
+          WritePut(db, kTemplateSql, *mutation.practice_template, [&](Statement& statement) {
+            statement.BindText(":practice_name", rows->practice_template->practice_name);
+          });
+      if (!status.ok()) return status;
+    }
+    // In vector order, so their sequences are too.
+    for (const EventRecord& event : mutation.events) {
+      absl::StatusOr<Statement> insert = db.Prepare(kInsertEvent);
+      if (!insert.ok()) return insert.status();
+      BindEvent(*insert, event);
+      if (absl::Status status = insert->Run(); !status.ok()) return status;
+    }
+    {
+      absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+      if (!insert.ok()) return insert.status();
+      BindAudit(*insert, mutation.audit);
+      if (absl::Status status = insert->Run(); !status.ok()) return status;
+    }
+    return CommitOutcome::kCommitted;
+  });
 }
 
 absl::StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query) {
   if (absl::Status status = CheckEventQuery(query); !status.ok()) return status;
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<Statement> list = reader_->Prepare(
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list = reader->Prepare(
       query.client_name.has_value() ? kListEventsOfClient : kListEventsOfPractice);
   if (!list.ok()) return list.status();
   list->BindText(":practice", query.practice)
@@ -716,16 +727,21 @@ absl::StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuer
 }
 
 absl::StatusOr<int64_t> SqliteStore::LatestEventSequence() {
-  absl::MutexLock lock(&read_mu_);
-  return ReadInt(*reader_, kLatestEventSequence);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadInt(*reader, kLatestEventSequence);
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
-  absl::MutexLock lock(&write_mu_);
-  absl::StatusOr<Statement> insert = writer_->Prepare(kInsertAudit);
-  if (!insert.ok()) return insert.status();
-  BindAudit(*insert, record);
-  return insert->Run();
+  // Every read appends one: shared commits keep reads from queueing on fsyncs.
+  return writes_
+      ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
+        absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+        if (!insert.ok()) return insert.status();
+        BindAudit(*insert, record);
+        if (absl::Status status = insert->Run(); !status.ok()) return status;
+        return CommitOutcome::kCommitted;
+      })
+      .status();
 }
 
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_view resource_prefix,
@@ -733,9 +749,9 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_vie
   std::vector<AuditRecord> records;
   if (limit <= 0) return records;
   const std::optional<std::string> prefix_end = PrefixEnd(resource_prefix);
-  absl::MutexLock lock(&read_mu_);
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
   absl::StatusOr<Statement> list =
-      reader_->Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
+      reader->Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
   if (!list.ok()) return list.status();
   list->BindText(":prefix", resource_prefix).BindInt64(":limit", limit);
   if (prefix_end.has_value()) list->BindText(":prefix_end", *prefix_end);

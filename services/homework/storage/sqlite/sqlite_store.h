@@ -34,11 +34,15 @@ namespace therapy::homework {
 
 namespace sqlite {
 class Connection;
+template <typename Outcome>
+class GroupCommit;
+class ReaderPool;
 }  // namespace sqlite
 
 struct SqliteStoreOptions {
   std::string path;  // the database file, created when missing; its directory must exist
   absl::Duration busy_timeout = absl::Seconds(5);  // how long to wait for another writer
+  int readers = 4;  // reading connections (1-64): concurrent reads run side by side
 };
 
 // The settings in force on the writing connection, for operators and tests.
@@ -50,7 +54,9 @@ struct SqliteSettings {
 };
 
 // A Store in one SQLite file. Thread-safe. Several processes may open the same file; writes
-// are serialised by SQLite's lock and wait up to the busy timeout (then UNAVAILABLE).
+// are serialised by SQLite's lock and wait up to the busy timeout (then UNAVAILABLE). Within
+// a process, concurrent writes (Commit, AppendAudit) share transactions and so share fsyncs
+// (sqlite/group_commit.h); reads use a pool of connections (sqlite/reader_pool.h).
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database and brings its schema up to date. UNAVAILABLE when the file
@@ -91,12 +97,13 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer,
-              std::unique_ptr<sqlite::Connection> reader);
+              std::vector<std::unique_ptr<sqlite::Connection>> readers);
 
   absl::Mutex write_mu_;
   const std::unique_ptr<sqlite::Connection> writer_ ABSL_PT_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  const std::unique_ptr<sqlite::Connection> reader_ ABSL_PT_GUARDED_BY(read_mu_);
+  // Runs every write on writer_, under write_mu_.
+  const std::unique_ptr<sqlite::GroupCommit<CommitOutcome>> writes_;
+  const std::unique_ptr<sqlite::ReaderPool> readers_;
 };
 
 }  // namespace therapy::homework

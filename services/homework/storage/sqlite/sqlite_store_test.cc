@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -657,6 +658,60 @@ TEST_F(SqliteStoreTest, WriteLockHeldPastBusyTimeoutIsUnavailable) {
       store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1")));
 
   EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(*retried, CommitOutcome::kCommitted);
+}
+
+// Group commit: writes from many threads share transactions, yet each one succeeds or fails on
+// its own, and each acknowledged one is stored.
+TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/taken"))).ok());
+  constexpr int kThreads = 8;
+  constexpr int kWritesPerThread = 40;
+  std::vector<std::vector<absl::StatusOr<CommitOutcome>>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        // Every fifth write collides with an existing client and must fail alone.
+        const std::string name = i % 5 == 4 ? "practices/p1/clients/taken"
+                                            : absl::StrCat("practices/p1/clients/c", t, "-", i);
+        Mutation mutation = InsertingClient(MakeClient(name));
+        mutation.idempotency->request_id = absl::StrCat("r-", t, "-", i);
+        if (i % 7 == 6) {
+          store->AppendAudit(mutation.audit).IgnoreError();  // reads audit through the same path
+        }
+        results[t].push_back(store->Commit(mutation));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  std::unique_ptr<SqliteStore> reopened;
+  store.reset();
+  reopened = OpenOrDie({.path = path_});
+  ASSERT_NE(reopened, nullptr);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kWritesPerThread; ++i) {
+      const absl::StatusOr<CommitOutcome>& result = results[t][i];
+      if (i % 5 == 4) {
+        EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists) << t << "/" << i;
+        continue;
+      }
+      ASSERT_TRUE(result.ok()) << t << "/" << i << ": " << result.status();
+      EXPECT_EQ(*result, CommitOutcome::kCommitted);
+      const std::string name = absl::StrCat("practices/p1/clients/c", t, "-", i);
+      absl::StatusOr<std::optional<v1::Client>> stored = reopened->GetClient(name);
+      ASSERT_TRUE(stored.ok()) << stored.status();
+      EXPECT_TRUE(stored->has_value()) << name << " was acknowledged but is not stored";
+    }
+  }
+  // A failed write's idempotency key went with it: the same request id may be used again.
+  Mutation retry = InsertingClient(MakeClient("practices/p1/clients/after"));
+  retry.idempotency->request_id = "r-0-4";
+  absl::StatusOr<CommitOutcome> retried = reopened->Commit(retry);
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(*retried, CommitOutcome::kCommitted);
 }
