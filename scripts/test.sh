@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI checks, in the order a failure is cheapest to find:
-#   install deps, buf lint, buf breaking (against the main branch), a -Werror build with all
-#   tests (unit, contract, in-process RPC, integration against the real binaries), then an
+#   install deps, buf lint, buf breaking (against the main branch), the browser side (TypeScript
+#   types generated from proto/, type check, bundles), a -Werror build with all tests (unit,
+#   contract, in-process RPC, integration against the real binaries: the service, the Janus
+#   plugin in a real Janus, the portal and session pages in headless Chromium), then an
 #   AddressSanitizer + UBSan build running every test but the integration ones.
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -43,6 +45,8 @@ configure_and_build() {
 step "install dependencies" ./scripts/install-deps.sh
 step "buf lint" bash -c 'cd proto && ../node_modules/.bin/buf lint'
 step "buf breaking against main" buf_breaking
+step "browser side: generate types, type-check, bundle (plugin/web)" \
+  bash -c 'npm run -s web:gen && npm run -s web:check && npm run -s web:build'
 step "build with -Werror (build/ci)" configure_and_build build/ci -DHOMEWORK_WERROR=ON
 step "all tests (build/ci)" ctest --test-dir build/ci --output-on-failure -j"$jobs"
 step "build with sanitizers (build/asan)" configure_and_build build/asan -DHOMEWORK_SANITIZE=ON

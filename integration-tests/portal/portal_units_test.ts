@@ -1,0 +1,103 @@
+// The portal's pure pieces with plain values, no server or browser: the plan in plain words
+// (English and Spanish), what is due today, the practice calendar's weeks and targets in the
+// client's time zone (a practice late in the evening in Berlin is the next day in UTC terms for
+// nobody but counts on the Berlin day), and the SUDS series per hierarchy step.
+// Run: tsx portal_units_test.ts
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { AssignmentSchema, EventTiming, ExerciseKind, Schedule_Period }
+  from "../../plugin/web/src/gen/therapy/homework/v1/assignment_pb.js";
+import { CompletionSchema, Completion_Status } from "../../plugin/web/src/gen/therapy/homework/v1/completion_pb.js";
+import { HierarchySchema } from "../../plugin/web/src/gen/therapy/homework/v1/hierarchy_pb.js";
+import { catalogue, resolveLocale } from "../../plugin/web/src/shared/i18n.js";
+import { planLines, planText } from "../../plugin/web/src/shared/plan-text.js";
+import { addDays, dueToday, localDay, practiceCalendar, sudsByStep, weekStart }
+  from "../../plugin/web/src/portal/practice-days.js";
+import { Checks } from "./harness.js";
+
+const checks = new Checks();
+const A = "practices/demo/clients/alex/assignments/";
+
+const walk = create(AssignmentSchema, {
+  name: `${A}walk`, title: "Walk",
+  exercise: { kind: ExerciseKind.SELF_CARE },
+  schedule: {
+    targetCount: 3, period: Schedule_Period.WEEK, minutesPerPractice: 20, startDate: "2026-03-04",
+    endDate: "2026-04-30", preferredLocalTime: "07:30",
+    habitAnchor: { when: EventTiming.AFTER_BREAKFAST, offsetMinutes: 10 },
+    environmentalCue: "shoes by the door", minimumVersion: "Walk to the corner",
+  },
+});
+const breathe = create(AssignmentSchema, {
+  name: `${A}breathe`, title: "Breathe",
+  exercise: { kind: ExerciseKind.SKILLS_PRACTICE },
+  schedule: { targetCount: 2, period: Schedule_Period.DAY, startDate: "2026-03-01",
+    habitAnchor: { when: EventTiming.WAKE, clientWords: "when my alarm goes off" }, minimumVersion: "3 breaths" },
+});
+const completion = (assignment: string, id: string, at: string, status = Completion_Status.DONE,
+                    suds?: { before?: number; peak?: number; after?: number }) =>
+  create(CompletionSchema, { name: `${A}${assignment}/completions/${id}`, occurTime: timestampFromDate(new Date(at)),
+    occurTimeZone: "Europe/Berlin", status, suds });
+
+// The plan in plain words.
+const en = catalogue("en");
+checks.equal(planLines(walk, en).map((l) => [l.part, l.text]), [
+  ["often", "3 times a week, 20 minutes each time, until 2026-04-30"],
+  ["when", "around 07:30"],
+  ["anchor", "10 min after breakfast"],
+  ["cue", "shoes by the door"],
+  ["minimum", "Walk to the corner"],
+], "the plan's parts in English");
+checks.equal(planLines(breathe, en).find((l) => l.part === "anchor")?.text, "when my alarm goes off",
+  "the client's own words win over the coded routine");
+checks.equal(planText(breathe, catalogue("es")),
+  "Dos veces al día. When my alarm goes off. En un día difícil: 3 breaths.", "the plan as one Spanish paragraph");
+checks.equal([resolveLocale("es-MX"), resolveLocale("fr"), resolveLocale(undefined)], ["es", "en", "en"],
+  "locales resolve to a supported one, English by default");
+
+// Days and weeks.
+checks.equal(weekStart("2026-03-08"), "2026-03-02", "a Sunday belongs to the week starting Monday");
+checks.equal(addDays("2026-02-27", 2), "2026-03-01", "adding days crosses the month");
+checks.equal(localDay(new Date("2026-03-10T23:30:00Z"), "Europe/Berlin"), "2026-03-11",
+  "23:30 UTC is the next day in Berlin");
+
+// What is due: breathe twice a day (one done today), walk 3 a week (3 done this week: not due).
+const completions = [
+  completion("breathe", "b1", "2026-03-11T06:00:00Z"),
+  completion("breathe", "b2", "2026-03-10T23:30:00Z", Completion_Status.SKIPPED), // skipped: not counted
+  completion("walk", "w1", "2026-03-09T07:00:00Z"),
+  completion("walk", "w2", "2026-03-10T07:00:00Z", Completion_Status.MINIMUM_VERSION),
+  completion("walk", "w3", "2026-03-11T07:00:00Z", Completion_Status.PARTIAL),
+];
+checks.equal(dueToday([walk, breathe], completions, "2026-03-11", "Europe/Berlin")
+  .map((d) => [d.assignment.title, d.done, d.target]), [["Breathe", 1, 2]], "due today: breathe 1 of 2; walk's week is met");
+checks.equal(dueToday([walk], [], "2026-03-03", "Europe/Berlin").length, 0, "nothing due before the start date");
+
+// The calendar: four weeks up to today's week, targets from the schedule.
+const weeks = practiceCalendar(walk, completions, "2026-03-11", "Europe/Berlin");
+checks.equal(weeks.map((w) => [w.start, w.done, w.target]),
+  [["2026-02-16", 0, 0], ["2026-02-23", 0, 0], ["2026-03-02", 0, 3], ["2026-03-09", 3, 3]],
+  "walk's weeks: none before the start, 3 of 3 this week");
+const days = weeks[3]!.days;
+checks.equal(days.slice(0, 4).map((d) => [d.day, d.done, d.minimum, d.future]),
+  [["2026-03-09", 1, 0, false], ["2026-03-10", 1, 1, false], ["2026-03-11", 1, 0, false], ["2026-03-12", 0, 0, true]],
+  "walk's days this week, the two-minute version marked");
+const breatheWeeks = practiceCalendar(breathe, completions, "2026-03-11", "Europe/Berlin");
+checks.equal(breatheWeeks[2]!.target, 2 * 7, "a daily target times the scheduled days of a whole week");
+checks.equal(breatheWeeks[1]!.target, 2 * 1, "only the scheduled day counts in the start week");
+
+// SUDS per hierarchy step, oldest first; a step without ratings is left out.
+const hierarchy = create(HierarchySchema, { name: "practices/demo/clients/alex/hierarchies/h1",
+  steps: [{ situation: "Eye contact" }, { situation: "Say hello" }], anchors: { calm: "sofa" } });
+const exposure = (id: string, step: number) => create(AssignmentSchema, { name: `${A}${id}`, exercise: {
+  kind: ExerciseKind.EXPOSURE_PRACTICE, details: { case: "exposurePractice",
+    value: { situation: `step ${step}`, hierarchy: hierarchy.name, hierarchyStep: step } } } });
+const series = sudsByStep([exposure("e0", 0), exposure("e1", 1)], [
+  completion("e0", "x2", "2026-03-10T10:00:00Z", Completion_Status.DONE, { before: 50, peak: 60, after: 20 }),
+  completion("e0", "x1", "2026-03-09T10:00:00Z", Completion_Status.DONE, { before: 70, peak: 80, after: 50 }),
+  completion("e1", "y1", "2026-03-09T10:00:00Z", Completion_Status.SKIPPED),
+], [hierarchy]);
+checks.equal(series.map((s) => [s.situation, s.points.map((p) => p.peak)]), [["Eye contact", [80, 60]]],
+  "one series for the rated step, named after it, oldest practice first");
+
+process.exit(checks.finish("portal_units_test"));

@@ -1,0 +1,13 @@
+// The bundle a telehealth page loads for homework in a session (dist/session-panels.js): the
+// three panels (<homework-review-panel>, <homework-assign-panel>, <homework-session-panel>) and
+// what a page needs to wire them to its janus.js session: the session channel over a plugin
+// handle, the Transport over it and the typed service client.
+import "../panels/review-panel.js";
+import "../panels/assign-panel.js";
+import "../panels/session-panel.js";
+
+export { attachSessionChannel, SessionChannel, HOMEWORK_PLUGIN } from "../client/session-channel.js";
+export type { Draft, Joined, Participant, SessionSummary } from "../client/session-channel.js";
+export { createJanusTransport } from "../client/janus-transport.js";
+export { createHomeworkClient } from "../client/homework-client.js";
+export { toApiError } from "../client/errors.js";

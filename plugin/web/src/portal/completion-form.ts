@@ -1,0 +1,527 @@
+// <hw-completion-form>: records one practice of an assignment, with the fields of its exercise
+// kind (completion.proto): a thought record, an experiment, SUDS before/peak/after on sliders
+// that show the client's own hierarchy anchors, an activity, self-care, mood, or a PHQ-9/GAD-7.
+// "I did the two-minute version" is a status of its own. The form checks what the service would
+// refuse before anything is saved (the rules of core/validation.cc, with the same field paths
+// minus `completion.`), shows each error at its field, and also shows the service's own field
+// violations (showViolations). A PHQ-9 item 9 answer above zero shows the crisis resources at
+// once. It saves nothing itself: it fires `hw-completion-submit` with the built Completion.
+import { LitElement, css, html, nothing, type TemplateResult } from "lit";
+import { customElement, property, state } from "lit/decorators.js";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { ExerciseKind, Measure, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
+import { CompletionSchema, Completion_Status, type Completion } from "../gen/therapy/homework/v1/completion_pb.js";
+import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
+import type { FieldViolation } from "../client/errors.js";
+import { baseStyles } from "../shared/styles.js";
+import { catalogue, elementLocale, type Catalogue, type Locale } from "../shared/i18n.js";
+
+/** A crisis line or service the platform configures (e.g. a national hotline). */
+export interface CrisisResource {
+  /** The service's name, e.g. "988 Suicide & Crisis Lifeline". */
+  name: string;
+  /** Optional. A phone number to dial. */
+  phone?: string;
+  /** Optional. A web address. */
+  url?: string;
+  /** Optional. A line of explanation, e.g. "Call or text, 24/7". */
+  text?: string;
+}
+
+/** The detail of `hw-completion-submit`. */
+export interface CompletionSubmit {
+  /** The assignment's resource name. */
+  parent: string;
+  completion: Completion;
+}
+
+type Values = Record<string, string>;
+
+const STATUS: Record<string, Completion_Status> = {
+  done: Completion_Status.DONE,
+  minimum: Completion_Status.MINIMUM_VERSION,
+  partial: Completion_Status.PARTIAL,
+  skipped: Completion_Status.SKIPPED,
+};
+
+let formIds = 0;
+
+@customElement("hw-completion-form")
+export class CompletionForm extends LitElement {
+  static override styles = [baseStyles, css`
+    :host { background: transparent; }
+    form { display: grid; gap: var(--hw-gap); }
+    fieldset { border: 1px solid var(--hw-border); border-radius: var(--hw-radius); padding: 8px 12px; margin: 0; min-width: 0; }
+    legend { font-weight: 600; padding: 0 4px; }
+    .field { display: grid; gap: 4px; }
+    .field > label, .label { font-weight: 600; }
+    .choice { display: flex; align-items: center; gap: 8px; min-height: var(--hw-target); }
+    .choice input { width: 22px; height: 22px; margin: 0; flex: none; }
+    .hint { font-size: 0.875rem; color: var(--hw-muted); }
+    .field-error { color: var(--hw-error); font-weight: 600; font-size: 0.9375rem; }
+    [aria-invalid="true"] { border-color: var(--hw-error); border-width: 2px; }
+    .slider { display: grid; grid-template-columns: 1fr auto; gap: 8px; align-items: center; }
+    input[type="range"] { width: 100%; min-height: var(--hw-target); accent-color: var(--hw-primary); }
+    .slider output { min-width: 3ch; font-weight: 600; text-align: right; }
+    .anchors { display: flex; justify-content: space-between; gap: 8px; font-size: 0.875rem; color: var(--hw-muted); }
+    .anchors span:nth-child(2) { text-align: center; }
+    .anchors span:last-child { text-align: right; }
+    .actions { display: flex; flex-wrap: wrap; gap: 8px; }
+    .crisis { border: 3px solid var(--hw-error); border-radius: var(--hw-radius); padding: 12px; background: #fff4f2; }
+    .crisis ul { margin: 4px 0 0; padding-left: 18px; }
+    .crisis a { color: #8c1d18; font-weight: 600; }
+    .summary { border-left: 4px solid var(--hw-error); padding-left: 8px; }
+  `];
+
+  /** Required. The assignment to record against. */
+  @property({ attribute: false }) assignment?: Assignment;
+  /** Optional. The hierarchy of an exposure step, for the client's SUDS anchors. */
+  @property({ attribute: false }) hierarchy?: Hierarchy;
+  /** Optional. Where the client practised when the browser cannot tell (the client's zone). */
+  @property({ attribute: false }) fallbackTimeZone = "UTC";
+  /** Crisis resources to show after a PHQ-9 item 9 answer above zero. */
+  @property({ attribute: false }) crisisResources: CrisisResource[] = [];
+  /** Whether a save is in flight (the host sets it). */
+  @property({ type: Boolean }) busy = false;
+
+  @state() private values: Values = {};
+  @state() private errors: Record<string, string> = {};
+  @state() private summary = "";
+
+  private readonly formId = `hw-form-${++formIds}`;
+  private locale: Locale = "en";
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.locale = elementLocale(this);
+  }
+
+  /** Shows the service's field violations (paths like `completion.suds.before`) at their fields. */
+  showViolations(violations: FieldViolation[]): void {
+    const t = catalogue(this.locale);
+    const errors: Record<string, string> = {};
+    for (const violation of violations) {
+      const path = violation.field.replace(/^completion\.?/, "") || "status";
+      errors[path] = violation.description;
+    }
+    this.errors = errors;
+    this.summary = t.form.serverRejected;
+    void this.updateComplete.then(() => this.focusFirstError());
+  }
+
+  override render() {
+    const assignment = this.assignment;
+    if (!assignment) return nothing;
+    const t = catalogue(this.locale);
+    const kind = assignment.exercise?.kind ?? ExerciseKind.UNSPECIFIED;
+    const skipped = this.values["status"] === "skipped";
+    const isMeasure = kind === ExerciseKind.OUTCOME_MEASURE;
+    return html`
+      <form novalidate @submit=${this.submit} aria-labelledby="${this.formId}-heading">
+        <h3 id="${this.formId}-heading">${t.form.heading(assignment.title)}</h3>
+        ${this.summary ? html`<p class="summary error-text" role="alert">${this.summary}</p>` : nothing}
+        ${this.renderStatus(t, isMeasure)}
+        ${skipped ? this.textField("skip_reason", t.form.skipReason, { multiline: true }) : nothing}
+        ${!skipped ? this.renderKind(kind, t) : nothing}
+        ${!skipped && !isMeasure ? this.numberField("minutes", t.form.minutes, 0, 1440) : nothing}
+        ${this.textField("client_note", t.form.note, { multiline: true })}
+        <div class="actions">
+          <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? t.form.saving : t.form.save}</button>
+          <button type="button" @click=${this.cancel}>${t.form.cancel}</button>
+        </div>
+      </form>`;
+  }
+
+  private renderStatus(t: Catalogue, isMeasure: boolean) {
+    const minimum = this.assignment?.schedule?.minimumVersion ?? "";
+    const options: [string, string, string][] = isMeasure
+      ? [["done", t.form.statusDone, ""], ["skipped", t.form.statusSkipped, ""]]
+      : [
+        ["done", t.form.statusDone, ""],
+        ["minimum", t.form.statusMinimum, minimum],
+        ["partial", t.form.statusPartial, ""],
+        ["skipped", t.form.statusSkipped, ""],
+      ];
+    const error = this.errors["status"];
+    return html`
+      <fieldset aria-describedby=${error ? `${this.formId}-status-error` : nothing}>
+        <legend>${t.form.howFar}</legend>
+        ${options.map(([value, label, hint]) => html`
+          <label class="choice">
+            <input type="radio" name="status" value=${value} .checked=${this.values["status"] === value}
+              data-field="status" @change=${() => this.set("status", value)}>
+            <span>${label}${hint ? html`<br><span class="hint">${hint}</span>` : nothing}</span>
+          </label>`)}
+        ${error ? html`<p class="field-error" id="${this.formId}-status-error">${error}</p>` : nothing}
+      </fieldset>`;
+  }
+
+  private renderKind(kind: ExerciseKind, t: Catalogue): TemplateResult | typeof nothing {
+    const details = this.assignment?.exercise?.details;
+    switch (kind) {
+      case ExerciseKind.THOUGHT_RECORD:
+      case ExerciseKind.COGNITIVE_RESTRUCTURING:
+        return html`
+          ${this.textField("thought_record.situation", t.form.situation, { multiline: true })}
+          ${this.textField("thought_record.automatic_thought", t.form.automaticThought, { multiline: true })}
+          ${this.numberField("thought_record.automatic_thought_belief", t.form.automaticBelief, 0, 100)}
+          <fieldset>
+            <legend>${t.form.emotions}</legend>
+            ${this.textField("thought_record.emotions", t.form.emotion)}
+            ${this.numberField("thought_record.emotions[0].intensity", t.form.intensity, 0, 100)}
+          </fieldset>
+          ${this.textField("thought_record.evidence_for", t.form.evidenceFor, { multiline: true })}
+          ${this.textField("thought_record.evidence_against", t.form.evidenceAgainst, { multiline: true })}
+          ${this.textField("thought_record.balanced_thought", t.form.balancedThought, { multiline: true })}
+          ${this.numberField("thought_record.balanced_thought_belief", t.form.balancedBelief, 0, 100)}`;
+      case ExerciseKind.BEHAVIORAL_EXPERIMENT:
+        return html`
+          ${this.textField("experiment.prediction", t.form.prediction, {
+            multiline: true, initial: details?.case === "behavioralExperiment" ? details.value.prediction : "" })}
+          ${this.numberField("experiment.belief_before", t.form.beliefBefore, 0, 100)}
+          ${this.textField("experiment.experiment", t.form.experiment, { multiline: true })}
+          ${this.textField("experiment.outcome", t.form.outcome, { multiline: true })}
+          ${this.numberField("experiment.belief_after", t.form.beliefAfter, 0, 100)}
+          ${this.textField("experiment.learning", t.form.learning, { multiline: true })}`;
+      case ExerciseKind.EXPOSURE_PRACTICE: {
+        const track = details?.case === "exposurePractice" && details.value.trackExpectancy;
+        return html`
+          ${this.sudsSlider("suds.before", t.form.sudsBefore)}
+          ${this.sudsSlider("suds.peak", t.form.sudsPeak)}
+          ${this.sudsSlider("suds.after", t.form.sudsAfter)}
+          ${track ? html`
+            ${this.numberField("expectancy.before", t.form.expectancyBefore, 0, 100)}
+            ${this.numberField("expectancy.after", t.form.expectancyAfter, 0, 100)}
+            ${this.yesNo("expectancy.feared_outcome_occurred", t.form.fearedHappened, t)}` : nothing}`;
+      }
+      case ExerciseKind.SKILLS_PRACTICE:
+        return html`${this.sudsSlider("suds.before", t.form.sudsBefore)}${this.sudsSlider("suds.after", t.form.sudsAfter)}`;
+      case ExerciseKind.MOOD_MONITORING: {
+        const emotions = details?.case === "moodMonitoring" ? details.value.emotions : [];
+        return emotions.length === 0
+          ? this.numberField("mood", t.form.mood, 0, 10)
+          : html`<fieldset><legend>${t.form.emotions}</legend>
+              ${emotions.map((emotion, i) => this.numberField(`emotions[${i}].intensity`, `${emotion}: ${t.form.intensity}`, 0, 100))}
+            </fieldset>`;
+      }
+      case ExerciseKind.BEHAVIORAL_TRACKING: {
+        const rate = details?.case === "behavioralTracking" && details.value.rateMasteryAndPleasure;
+        return html`
+          ${this.textField("activity.activity", t.form.activity)}
+          ${rate ? html`${this.numberField("activity.mastery", t.form.mastery, 0, 10)}
+            ${this.numberField("activity.pleasure", t.form.pleasure, 0, 10)}` : nothing}`;
+      }
+      case ExerciseKind.SELF_CARE: {
+        const unit = details?.case === "selfCare" ? details.value.unit : "";
+        return this.numberField("self_care.amount", t.form.amount(unit), 0, 1000, { decimals: true });
+      }
+      case ExerciseKind.OUTCOME_MEASURE:
+        return this.renderMeasure(t);
+      default:
+        return nothing;
+    }
+  }
+
+  private renderMeasure(t: Catalogue) {
+    const details = this.assignment?.exercise?.details;
+    const measure = details?.case === "outcomeMeasure" ? details.value.measure : Measure.UNSPECIFIED;
+    const items = measure === Measure.PHQ9 ? t.phq9 : measure === Measure.GAD7 ? t.gad7 : [];
+    const crisis = measure === Measure.PHQ9 && Number(this.values["measure.item_scores[8]"] ?? "0") > 0;
+    return html`
+      <p>${t.form.measureLead}</p>
+      ${items.map((item, i) => {
+        const path = `measure.item_scores[${i}]`;
+        const error = this.errors[path];
+        return html`
+          <fieldset aria-describedby=${error ? `${this.formId}-${cssId(path)}-error` : nothing}
+            aria-invalid=${error ? "true" : nothing}>
+            <legend>${i + 1}. ${item}</legend>
+            ${t.form.measureChoice.map((choice, score) => html`
+              <label class="choice">
+                <input type="radio" name=${path} value=${score} data-field=${path}
+                  .checked=${this.values[path] === String(score)} @change=${() => this.set(path, String(score))}>
+                <span>${choice} (${score})</span>
+              </label>`)}
+            ${error ? html`<p class="field-error" id="${this.formId}-${cssId(path)}-error">${error}</p>` : nothing}
+          </fieldset>
+          ${i === 8 && crisis ? this.renderCrisis(t) : nothing}`;
+      })}`;
+  }
+
+  /** The crisis resources, announced at once (role=alert) right below the answer. */
+  private renderCrisis(t: Catalogue) {
+    return html`
+      <section class="crisis" role="alert" aria-labelledby="${this.formId}-crisis" data-crisis>
+        <h4 id="${this.formId}-crisis">${t.form.crisisHeading}</h4>
+        <p>${t.form.crisisLead}</p>
+        <ul>
+          ${this.crisisResources.map((resource) => html`<li>
+            <strong>${resource.name}</strong>
+            ${resource.phone ? html` <a href="tel:${resource.phone.replace(/[^0-9+]/g, "")}">${resource.phone}</a>` : nothing}
+            ${resource.url ? html` <a href=${resource.url} target="_blank" rel="noopener">${resource.url}</a>` : nothing}
+            ${resource.text ? html`<br><span>${resource.text}</span>` : nothing}
+          </li>`)}
+        </ul>
+      </section>`;
+  }
+
+  private textField(path: string, label: string, options: { multiline?: boolean; initial?: string } = {}) {
+    if (options.initial && this.values[path] === undefined) this.values[path] = options.initial;
+    const id = `${this.formId}-${cssId(path)}`;
+    const error = this.errors[path];
+    const value = this.values[path] ?? "";
+    const input = options.multiline
+      ? html`<textarea id=${id} data-field=${path} .value=${value} aria-invalid=${error ? "true" : "false"}
+          aria-describedby=${error ? `${id}-error` : nothing} @input=${(e: Event) => this.set(path, (e.target as HTMLTextAreaElement).value)}></textarea>`
+      : html`<input type="text" id=${id} data-field=${path} .value=${value} aria-invalid=${error ? "true" : "false"}
+          aria-describedby=${error ? `${id}-error` : nothing} @input=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}>`;
+    return html`<div class="field"><label for=${id}>${label}</label>${input}
+      ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}</div>`;
+  }
+
+  private numberField(path: string, label: string, min: number, max: number, options: { decimals?: boolean } = {}) {
+    const id = `${this.formId}-${cssId(path)}`;
+    const error = this.errors[path];
+    return html`<div class="field"><label for=${id}>${label}</label>
+      <input type="number" id=${id} data-field=${path} min=${min} max=${max} step=${options.decimals ? "any" : "1"}
+        inputmode=${options.decimals ? "decimal" : "numeric"} .value=${this.values[path] ?? ""}
+        aria-invalid=${error ? "true" : "false"} aria-describedby=${error ? `${id}-error` : nothing}
+        @input=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}>
+      ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}</div>`;
+  }
+
+  /** A 0-100 SUDS slider, unrated until moved; the client's anchors are shown under it. */
+  private sudsSlider(path: string, label: string) {
+    const t = catalogue(this.locale);
+    const id = `${this.formId}-${cssId(path)}`;
+    const error = this.errors[path];
+    const raw = this.values[path];
+    const anchors = this.hierarchy?.anchors;
+    const words = raw === undefined ? "" : anchorWords(Number(raw), anchors);
+    return html`<div class="field">
+      <label for=${id}>${label}</label>
+      <div class="slider">
+        <input type="range" id=${id} data-field=${path} min="0" max="100" step="5" .value=${raw ?? "50"}
+          aria-valuetext=${raw === undefined ? "–" : t.suds.sliderValue(Number(raw), words)}
+          aria-invalid=${error ? "true" : "false"}
+          aria-describedby="${id}-anchors${error ? ` ${id}-error` : ""}"
+          @input=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}>
+        <output for=${id} aria-hidden="true">${raw ?? "–"}</output>
+      </div>
+      <div class="anchors" id="${id}-anchors">
+        <span>0${anchors?.calm ? `: ${anchors.calm}` : ""}</span>
+        <span>50${anchors?.moderate ? `: ${anchors.moderate}` : ""}</span>
+        <span>100${anchors?.worst ? `: ${anchors.worst}` : ""}</span>
+      </div>
+      ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}
+    </div>`;
+  }
+
+  private yesNo(path: string, label: string, t: Catalogue) {
+    return html`<fieldset><legend>${label}</legend>
+      ${([["true", t.form.yes], ["false", t.form.no]] as const).map(([value, text]) => html`
+        <label class="choice"><input type="radio" name=${path} value=${value} data-field=${path}
+          .checked=${this.values[path] === value} @change=${() => this.set(path, value)}><span>${text}</span></label>`)}
+    </fieldset>`;
+  }
+
+  private set(path: string, value: string): void {
+    this.values = { ...this.values, [path]: value };
+    if (this.errors[path]) {
+      const { [path]: _, ...rest } = this.errors;
+      this.errors = rest;
+    }
+  }
+
+  private cancel(): void {
+    this.dispatchEvent(new CustomEvent("hw-completion-cancel", { bubbles: true, composed: true }));
+  }
+
+  private submit(event: Event): void {
+    event.preventDefault();
+    const t = catalogue(this.locale);
+    const assignment = this.assignment;
+    if (!assignment || this.busy) return;
+    const result = buildCompletion(assignment, this.values, t, this.fallbackTimeZone);
+    this.errors = result.errors;
+    if (Object.keys(result.errors).length > 0) {
+      this.summary = t.form.fixErrors;
+      void this.updateComplete.then(() => this.focusFirstError());
+      return;
+    }
+    this.summary = "";
+    this.dispatchEvent(new CustomEvent<CompletionSubmit>("hw-completion-submit", {
+      bubbles: true, composed: true, detail: { parent: assignment.name, completion: result.completion },
+    }));
+  }
+
+  private focusFirstError(): void {
+    const first = this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"] input, [aria-invalid="true"]');
+    first?.focus();
+  }
+}
+
+/**
+ * Builds the completion from the form's values, or the errors at their field paths. The checks
+ * are the service's (core/validation.cc ValidateCompletion), made early so the client sees them
+ * at once and nothing invalid is queued offline.
+ */
+export function buildCompletion(assignment: Assignment, values: Values, t: Catalogue, fallbackTimeZone: string):
+    { completion: Completion; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const text = (path: string) => (values[path] ?? "").trim();
+  const required = (path: string) => {
+    if (text(path) === "") errors[path] = t.form.required;
+    return text(path);
+  };
+  const number = (path: string, min: number, max: number, options: { required?: boolean; integer?: boolean } = {}) => {
+    const raw = text(path);
+    if (raw === "") {
+      if (options.required) errors[path] = t.form.required;
+      return undefined;
+    }
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max || (options.integer !== false && !Number.isInteger(value))) {
+      errors[path] = t.form.range(min, max);
+      return undefined;
+    }
+    return value;
+  };
+
+  const completion = create(CompletionSchema, {
+    occurTime: timestampFromDate(new Date()),
+    occurTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || fallbackTimeZone,
+  });
+  const status = STATUS[text("status")];
+  if (status === undefined) errors["status"] = t.form.required;
+  else completion.status = status;
+  const skipped = status === Completion_Status.SKIPPED;
+  const done = status === Completion_Status.DONE;
+  if (skipped) completion.skipReason = required("skip_reason");
+  completion.clientNote = text("client_note");
+  if (skipped) return { completion, errors };
+
+  completion.minutes = number("minutes", 0, 1440) ?? 0;
+  const kind = assignment.exercise?.kind ?? ExerciseKind.UNSPECIFIED;
+  const anyOf = (prefix: string) => Object.keys(values).some((k) => k.startsWith(prefix) && text(k) !== "");
+
+  if (kind === ExerciseKind.EXPOSURE_PRACTICE || kind === ExerciseKind.SKILLS_PRACTICE) {
+    const before = number("suds.before", 0, 100);
+    const peak = number("suds.peak", 0, 100);
+    const after = number("suds.after", 0, 100);
+    if (before !== undefined || peak !== undefined || after !== undefined) {
+      completion.suds = { $typeName: "therapy.homework.v1.SudsRatings", before, peak, after };
+      if (peak !== undefined && ((before !== undefined && peak < before) || (after !== undefined && peak < after))) {
+        errors["suds.peak"] = t.form.peakTooLow;
+      }
+    }
+    const eBefore = number("expectancy.before", 0, 100);
+    const eAfter = number("expectancy.after", 0, 100);
+    const happened = text("expectancy.feared_outcome_occurred");
+    if (eBefore !== undefined || eAfter !== undefined || happened !== "") {
+      completion.expectancy = {
+        $typeName: "therapy.homework.v1.Expectancy", before: eBefore, after: eAfter,
+        fearedOutcomeOccurred: happened === "" ? undefined : happened === "true",
+      };
+    }
+  }
+  if (kind === ExerciseKind.MOOD_MONITORING) {
+    const details = assignment.exercise?.details;
+    const emotions = details?.case === "moodMonitoring" ? details.value.emotions : [];
+    if (emotions.length === 0) {
+      completion.mood = number("mood", 0, 10, { required: done });
+    } else {
+      emotions.forEach((emotion, i) => {
+        const intensity = number(`emotions[${i}].intensity`, 0, 100);
+        if (intensity !== undefined) {
+          completion.emotions.push({ $typeName: "therapy.homework.v1.EmotionRating", emotion, intensity });
+        }
+      });
+    }
+  }
+  if (kind === ExerciseKind.THOUGHT_RECORD || kind === ExerciseKind.COGNITIVE_RESTRUCTURING) {
+    // A blank record is not a completion: done needs it whole, and any record sent must be whole.
+    if (done || anyOf("thought_record.")) {
+      const emotion = required("thought_record.emotions");
+      const intensity = number("thought_record.emotions[0].intensity", 0, 100, { required: true });
+      completion.record = { case: "thoughtRecord", value: {
+        $typeName: "therapy.homework.v1.ThoughtRecord",
+        situation: required("thought_record.situation"),
+        automaticThought: required("thought_record.automatic_thought"),
+        automaticThoughtBelief: number("thought_record.automatic_thought_belief", 0, 100, { required: true }),
+        emotions: emotion && intensity !== undefined
+          ? [{ $typeName: "therapy.homework.v1.EmotionRating", emotion, intensity }] : [],
+        evidenceFor: text("thought_record.evidence_for"),
+        evidenceAgainst: text("thought_record.evidence_against"),
+        balancedThought: required("thought_record.balanced_thought"),
+        balancedThoughtBelief: number("thought_record.balanced_thought_belief", 0, 100, { required: true }),
+        emotionsRerated: [],
+      } };
+    }
+  }
+  if (kind === ExerciseKind.BEHAVIORAL_EXPERIMENT && (done || anyOf("experiment.") &&
+      Object.keys(values).some((k) => k.startsWith("experiment.") && k !== "experiment.prediction" && text(k) !== ""))) {
+    completion.record = { case: "experiment", value: {
+      $typeName: "therapy.homework.v1.ExperimentRecord",
+      prediction: required("experiment.prediction"),
+      beliefBefore: number("experiment.belief_before", 0, 100, { required: true }),
+      experiment: required("experiment.experiment"),
+      outcome: required("experiment.outcome"),
+      beliefAfter: number("experiment.belief_after", 0, 100, { required: true }),
+      learning: text("experiment.learning"),
+    } };
+  }
+  if (kind === ExerciseKind.BEHAVIORAL_TRACKING && (done || anyOf("activity."))) {
+    completion.record = { case: "activity", value: {
+      $typeName: "therapy.homework.v1.ActivityRecord",
+      activity: required("activity.activity"),
+      mastery: number("activity.mastery", 0, 10),
+      pleasure: number("activity.pleasure", 0, 10),
+    } };
+  }
+  if (kind === ExerciseKind.SELF_CARE) {
+    const amount = number("self_care.amount", 0, 1000, { required: done, integer: false });
+    if (amount !== undefined) {
+      completion.record = { case: "selfCare", value: { $typeName: "therapy.homework.v1.SelfCareRecord", amount } };
+    }
+  }
+  if (kind === ExerciseKind.OUTCOME_MEASURE) {
+    const details = assignment.exercise?.details;
+    const measure = details?.case === "outcomeMeasure" ? details.value.measure : Measure.UNSPECIFIED;
+    const count = measure === Measure.PHQ9 ? 9 : measure === Measure.GAD7 ? 7 : 0;
+    const scores: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const score = number(`measure.item_scores[${i}]`, 0, 3, { required: true });
+      if (score !== undefined) scores.push(score);
+    }
+    completion.record = { case: "measure", value: {
+      $typeName: "therapy.homework.v1.MeasureResponse", itemScores: scores, measure: Measure.UNSPECIFIED,
+      total: 0, severity: 0, loinc: "", urgent: false,
+    } };
+  }
+  return { completion, errors };
+}
+
+/** The client's word for a SUDS value when it is within 10 of an anchor. */
+function anchorWords(value: number, anchors: Hierarchy["anchors"]): string {
+  if (!anchors) return "";
+  const points: [number, string][] = [[0, anchors.calm], [50, anchors.moderate], [100, anchors.worst]];
+  const near = points.filter(([point, words]) => words && Math.abs(point - value) <= 10);
+  return near[0]?.[1] ?? "";
+}
+
+/** A field path as an id fragment. */
+function cssId(path: string): string {
+  return path.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "hw-completion-form": CompletionForm;
+  }
+  interface HTMLElementEventMap {
+    "hw-completion-submit": CustomEvent<CompletionSubmit>;
+    "hw-completion-cancel": CustomEvent<void>;
+  }
+}

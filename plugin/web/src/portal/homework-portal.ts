@@ -1,0 +1,424 @@
+// <homework-portal>: the client's homework portal, embedded in a telehealth platform's page.
+// Three views: Today (the practices due, each one's plan in plain words and one tap to start),
+// Progress (per assignment a four-week calendar of practice against target, the forgiving streak,
+// SUDS charts per exposure step, the therapist's feedback) and Check-ins (PHQ-9, GAD-7).
+// Saving goes through the outbox (outbox.ts): kept on the device, sent once when a connection
+// exists, its state visible. The embedding page sets `api-base-url`, the `token` property (a
+// client's JWT; never an attribute, so it stays out of the DOM), `lang`, and the crisis
+// resources shown after a PHQ-9 item 9 answer above zero.
+import { LitElement, css, html, nothing, type PropertyValues } from "lit";
+import { customElement, property, state } from "lit/decorators.js";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Transport } from "@connectrpc/connect";
+import { Assignment_State, ExerciseKind, Schedule_Period, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
+import type { Completion } from "../gen/therapy/homework/v1/completion_pb.js";
+import type { Client } from "../gen/therapy/homework/v1/client_pb.js";
+import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
+import type { ReviewSummary } from "../gen/therapy/homework/v1/review_summary_pb.js";
+import { createHomeworkClient, type HomeworkClient } from "../client/homework-client.js";
+import { connectTransport } from "../client/connect-transport.js";
+import { toApiError } from "../client/errors.js";
+import { baseStyles } from "../shared/styles.js";
+import { catalogue, elementLocale, formatDay, type Catalogue, type Locale } from "../shared/i18n.js";
+import { planLines } from "../shared/plan-text.js";
+import "../shared/suds-chart.js";
+import "./completion-form.js";
+import type { CompletionForm, CompletionSubmit, CrisisResource } from "./completion-form.js";
+import { Outbox, type OutboxEntry, type SendResult } from "./outbox.js";
+import { dueToday, localDay, practiceCalendar, sudsByStep, type CalendarWeek } from "./practice-days.js";
+
+type View = "today" | "progress" | "measures";
+const VIEWS: readonly View[] = ["today", "progress", "measures"];
+const HISTORY_DAYS = 35;
+const RETRY_MS = 30_000;
+
+@customElement("homework-portal")
+export class HomeworkPortal extends LitElement {
+  static override styles = [baseStyles, css`
+    :host { padding: 12px; }
+    header { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 8px; }
+    [role="tablist"] { display: flex; gap: 4px; margin: 8px 0 12px; border-bottom: 2px solid var(--hw-border); }
+    [role="tab"] { border: none; border-radius: var(--hw-radius) var(--hw-radius) 0 0; flex: 1 1 0; padding: 8px; }
+    [role="tab"][aria-selected="true"] { background: var(--hw-primary); color: var(--hw-on-primary); }
+    dl.plan { display: grid; grid-template-columns: minmax(7rem, max-content) 1fr; gap: 2px 12px; margin: 8px 0; }
+    dl.plan dt { font-weight: 600; }
+    dl.plan dd { margin: 0; }
+    @media (max-width: 420px) { dl.plan { grid-template-columns: 1fr; } dl.plan dd { margin-bottom: 6px; } }
+    .banner { padding: 8px 12px; border-radius: var(--hw-radius); margin-bottom: 12px; }
+    .banner.offline { background: #fff8e1; border: 2px solid var(--hw-warning); color: #4d2f00; }
+    .status { min-height: 1.5em; font-weight: 600; color: var(--hw-success); }
+    .outbox li { margin-bottom: 4px; }
+    .state-failed { color: var(--hw-error); font-weight: 600; }
+    table.calendar { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.875rem; }
+    table.calendar th, table.calendar td { border: 1px solid #c8c8d0; padding: 2px; text-align: center; height: 2.25rem; }
+    table.calendar td.met { background: #c4eed0; font-weight: 700; }
+    table.calendar td.some { background: #fff0c2; }
+    table.calendar td.off { background: #ececf0; color: var(--hw-muted); }
+    table.calendar caption { text-align: left; font-weight: 600; margin-bottom: 4px; }
+    .legend { font-size: 0.875rem; color: var(--hw-muted); }
+    .feedback blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 4px solid var(--hw-primary); }
+  `];
+
+  /** Required. The Connect listener's base URL, e.g. `https://homework.example`. */
+  @property({ attribute: "api-base-url" }) apiBaseUrl = "";
+  /** Required unless `transport` is set. The client's bearer token. A property only. */
+  @property({ attribute: false }) token = "";
+  /** Optional. A transport to use instead of HTTP to `api-base-url`. */
+  @property({ attribute: false }) transport?: Transport;
+  /** Optional. The client, `practices/{p}/clients/{c}`; by default the token's (GetCaller). */
+  @property({ attribute: "client-name" }) clientName = "";
+  /** Crisis resources from the platform's configuration; also settable as a JSON attribute. */
+  @property({ attribute: "crisis-resources", converter: { fromAttribute: parseResources } })
+  crisisResources: CrisisResource[] = [];
+
+  @state() private view: View = "today";
+  @state() private loading = true;
+  @state() private loadError = "";
+  @state() private client?: Client;
+  @state() private assignments: Assignment[] = [];
+  @state() private completions: Completion[] = [];
+  @state() private hierarchies: Hierarchy[] = [];
+  @state() private summary?: ReviewSummary;
+  @state() private open = "";
+  @state() private busy = false;
+  @state() private message = "";
+  @state() private outboxEntries: OutboxEntry[] = [];
+  @state() private online = navigator.onLine;
+
+  private api?: HomeworkClient;
+  private outbox?: Outbox;
+  private retryTimer?: ReturnType<typeof setInterval>;
+  private readonly onOnline = () => { this.online = true; void this.flush(); };
+  private readonly onOffline = () => { this.online = false; };
+
+  private get locale(): Locale {
+    return elementLocale(this);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
+    this.retryTimer = setInterval(() => { if (this.outboxEntries.length > 0) void this.flush(); }, RETRY_MS);
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
+    clearInterval(this.retryTimer);
+    super.disconnectedCallback();
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if ((changed.has("apiBaseUrl") || changed.has("token") || changed.has("transport")) &&
+        (this.transport || (this.apiBaseUrl && this.token))) {
+      this.api = createHomeworkClient(this.transport ??
+        connectTransport({ baseUrl: this.apiBaseUrl.replace(/\/$/, ""), token: () => this.token }));
+      if (!this.client) void this.load();
+    }
+  }
+
+  /** Loads everything the views show; called once, and again by "Try again". */
+  async load(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    this.loading = true;
+    this.loadError = "";
+    try {
+      const name = this.clientName || (await api.getCaller({})).client;
+      this.outbox = new Outbox(name);
+      this.outboxEntries = this.outbox.entries();
+      const since = timestampFromDate(new Date(Date.now() - HISTORY_DAYS * 86_400_000));
+      const [client, assignments, completions, hierarchies] = await Promise.all([
+        api.getClient({ name }),
+        this.listAll((pageToken) => api.listAssignments({ parent: name, pageToken, pageSize: 1000,
+          states: [Assignment_State.ACTIVE] }).then((r) => [r.assignments, r.nextPageToken] as const)),
+        this.listAll((pageToken) => api.listCompletions({ parent: `${name}/assignments/-`, pageToken,
+          pageSize: 1000, startTime: since }).then((r) => [r.completions, r.nextPageToken] as const)),
+        this.listAll((pageToken) => api.listHierarchies({ parent: name, pageToken, pageSize: 1000 })
+          .then((r) => [r.hierarchies, r.nextPageToken] as const)),
+      ]);
+      this.client = client;
+      this.assignments = assignments;
+      this.completions = completions;
+      this.hierarchies = hierarchies;
+      await this.loadSummary();
+      void this.flush();
+    } catch (error) {
+      this.loadError = toApiError(error).codeName;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private async loadSummary(): Promise<void> {
+    if (!this.api || !this.client) return;
+    this.summary = await this.api.getReviewSummary({
+      client: this.client.name, sinceTime: timestampFromDate(new Date(Date.now() - 28 * 86_400_000)),
+    });
+  }
+
+  private async listAll<T>(page: (token: string) => Promise<readonly [T[], string]>): Promise<T[]> {
+    const all: T[] = [];
+    let token = "";
+    do {
+      const [items, next] = await page(token);
+      all.push(...items);
+      token = next;
+    } while (token);
+    return all;
+  }
+
+  /** Sends what the outbox holds, for the timer and the `online` event. */
+  private async flush(): Promise<void> {
+    const results = await this.sendNow();
+    const stored = results.filter((r) => r.outcome === "sent").length;
+    if (stored > 0) this.message = catalogue(this.locale).portal.syncedNow;
+  }
+
+  /** One outbox run; what the service stored shows in the views at once. */
+  private async sendNow(): Promise<SendResult[]> {
+    if (!this.api || !this.outbox) return [];
+    const results = await this.outbox.flush(this.api, () => { this.outboxEntries = this.outbox?.entries() ?? []; });
+    const sent = results.flatMap((r) => (r.outcome === "sent" ? [r.completion] : []));
+    if (sent.length > 0) {
+      const known = new Set(this.completions.map((c) => c.name));
+      this.completions = [...this.completions, ...sent.filter((c) => !known.has(c.name))];
+      this.online = true;
+      try { await this.loadSummary(); } catch { /* the next load shows it */ }
+    }
+    return results;
+  }
+
+  override render() {
+    const t = catalogue(this.locale);
+    return html`
+      <header><h2>${t.portal.title}</h2>${this.client ? html`<span class="muted">${this.client.displayName}</span>` : nothing}</header>
+      ${!this.online ? html`<p class="banner offline" role="status">${t.portal.offline}</p>` : nothing}
+      <p class="status" role="status" aria-live="polite">${this.message}</p>
+      ${this.renderOutbox(t)}
+      <div role="tablist" aria-label=${t.portal.title} @keydown=${this.tabKeys}>
+        ${VIEWS.map((view) => html`<button role="tab" id="tab-${view}" aria-controls="panel-${view}"
+          aria-selected=${this.view === view ? "true" : "false"} tabindex=${this.view === view ? 0 : -1}
+          @click=${() => this.show(view)}>${this.tabLabel(view, t)}</button>`)}
+      </div>
+      <section role="tabpanel" id="panel-${this.view}" aria-labelledby="tab-${this.view}" tabindex="0">
+        ${this.loading ? html`<p>${t.portal.loading}</p>`
+          : this.loadError ? html`<p class="error-text" role="alert">${t.portal.loadFailed}</p>
+              <button @click=${() => this.load()}>${t.portal.retry}</button>`
+          : this.view === "today" ? this.renderToday(t)
+          : this.view === "progress" ? this.renderProgress(t)
+          : this.renderMeasures(t)}
+      </section>`;
+  }
+
+  private tabLabel(view: View, t: Catalogue): string {
+    return view === "today" ? t.portal.tabToday : view === "progress" ? t.portal.tabProgress : t.portal.tabMeasures;
+  }
+
+  private show(view: View): void {
+    this.view = view;
+    this.open = "";
+  }
+
+  /** Arrow keys move between tabs (WAI-ARIA tabs pattern). */
+  private tabKeys(event: KeyboardEvent): void {
+    const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    if (step === 0) return;
+    const next = VIEWS[(VIEWS.indexOf(this.view) + step + VIEWS.length) % VIEWS.length]!;
+    this.show(next);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${next}`)?.focus());
+  }
+
+  private renderOutbox(t: Catalogue) {
+    if (this.outboxEntries.length === 0) return nothing;
+    const title = (parent: string) => this.assignments.find((a) => a.name === parent)?.title ?? "";
+    return html`<section class="card outbox" aria-labelledby="outbox-heading">
+      <h3 id="outbox-heading">${t.portal.pendingCount(this.outboxEntries.length)}</h3>
+      <ul>${this.outboxEntries.map((entry) => html`<li data-outbox-state=${entry.state}>
+        ${title(entry.parent)}: <span class=${entry.state === "failed" ? "state-failed" : ""}>${
+          entry.state === "queued" ? t.portal.stateQueued : entry.state === "sending" ? t.portal.stateSending : t.portal.stateFailed}</span>
+        ${entry.state === "failed" ? html` <button @click=${() => this.discard(entry)}>${t.portal.close}</button>` : nothing}
+      </li>`)}</ul></section>`;
+  }
+
+  private discard(entry: OutboxEntry): void {
+    this.outbox?.discard(entry.requestId);
+    this.outboxEntries = this.outbox?.entries() ?? [];
+  }
+
+  private today(): string {
+    return localDay(new Date(), this.client?.timeZone || "UTC");
+  }
+
+  private renderToday(t: Catalogue) {
+    const zone = this.client?.timeZone || "UTC";
+    const due = dueToday(this.assignments, this.completions, this.today(), zone);
+    if (due.length === 0) return html`<p>${t.portal.todayEmpty}</p>`;
+    return html`<h3>${t.portal.dueCount(due.length)}</h3>
+      <ul class="due" role="list" style="list-style:none;padding:0;margin:0">
+        ${due.map((item) => html`<li class="card" data-assignment=${item.assignment.name}>
+          ${this.open === item.assignment.name ? this.renderForm(item.assignment) : html`
+            <h4>${item.assignment.title}</h4>
+            <p class="muted">${t.portal.doneToday(item.done, item.target)}</p>
+            <dl class="plan">${planLines(item.assignment, t).map((line) => html`<dt>${line.label}</dt><dd data-part=${line.part}>${line.text}</dd>`)}</dl>
+            <button class="primary" @click=${() => this.start(item.assignment)}>${t.portal.start(item.assignment.title)}</button>`}
+        </li>`)}
+      </ul>`;
+  }
+
+  private renderMeasures(t: Catalogue) {
+    const measures = this.assignments.filter((a) => a.exercise?.kind === ExerciseKind.OUTCOME_MEASURE);
+    if (measures.length === 0) return html`<p>${t.portal.noMeasures}</p>`;
+    return html`<h3>${t.portal.tabMeasures}</h3><p>${t.portal.measuresIntro}</p>
+      <ul role="list" style="list-style:none;padding:0;margin:0">${measures.map((assignment) => html`
+        <li class="card" data-assignment=${assignment.name}>
+          ${this.open === assignment.name ? this.renderForm(assignment) : html`
+            <h4>${assignment.title}</h4>
+            <button class="primary" @click=${() => this.start(assignment)}>${t.portal.start(assignment.title)}</button>`}
+        </li>`)}</ul>`;
+  }
+
+  private renderForm(assignment: Assignment) {
+    const details = assignment.exercise?.details;
+    const hierarchy = details?.case === "exposurePractice"
+      ? this.hierarchies.find((h) => h.name === details.value.hierarchy) : undefined;
+    return html`<hw-completion-form lang=${this.locale} .assignment=${assignment} .hierarchy=${hierarchy}
+      .fallbackTimeZone=${this.client?.timeZone ?? "UTC"} .crisisResources=${this.crisisResources}
+      ?busy=${this.busy} @hw-completion-submit=${this.save} @hw-completion-cancel=${() => this.close(assignment.name)}>
+    </hw-completion-form>`;
+  }
+
+  private start(assignment: Assignment): void {
+    this.open = assignment.name;
+    this.message = "";
+    void this.updateComplete.then(() => {
+      const form = this.renderRoot.querySelector("hw-completion-form");
+      void form?.updateComplete.then(() => form.renderRoot.querySelector<HTMLElement>("input, textarea")?.focus());
+    });
+  }
+
+  private close(name: string): void {
+    this.open = "";
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>(`[data-assignment="${CSS.escape(name)}"] button`)?.focus());
+  }
+
+  /**
+   * Puts the completion in the outbox, then tries to send it at once. Stored: thank and close.
+   * Refused (invalid): show why at the fields and keep nothing queued, the client is still here
+   * to fix it. Otherwise (offline, service unreachable): it stays queued and visible.
+   */
+  private async save(event: CustomEvent<CompletionSubmit>): Promise<void> {
+    const t = catalogue(this.locale);
+    const form = event.target as CompletionForm;
+    if (!this.outbox || !this.api) return;
+    const entry = this.outbox.add(event.detail.parent, event.detail.completion);
+    this.outboxEntries = this.outbox.entries();
+    this.busy = true;
+    try {
+      let mine = (await this.sendNow()).find((r) => r.requestId === entry.requestId);
+      // A run already under way when we queued did not include this entry: run again.
+      if (!mine) mine = (await this.sendNow()).find((r) => r.requestId === entry.requestId);
+      if (mine?.outcome === "sent") {
+        this.message = t.portal.saved;
+        this.close(event.detail.parent);
+      } else if (mine?.outcome === "refused") {
+        this.outbox.discard(entry.requestId);
+        this.outboxEntries = this.outbox.entries();
+        form.showViolations(mine.error.fieldViolations.length > 0 ? mine.error.fieldViolations
+          : [{ field: "completion", description: mine.error.message }]);
+      } else {
+        this.online = navigator.onLine;
+        this.message = t.portal.savedOffline;
+        this.close(event.detail.parent);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private renderProgress(t: Catalogue) {
+    const zone = this.client?.timeZone || "UTC";
+    const today = this.today();
+    const practices = this.assignments.filter((a) => a.exercise?.kind !== ExerciseKind.OUTCOME_MEASURE);
+    const series = sudsByStep(this.assignments, this.completions, this.hierarchies);
+    const reviewed = this.completions
+      .filter((c) => c.review && c.review.feedback)
+      .sort((a, b) => Number((b.review?.reviewTime?.seconds ?? 0n) - (a.review?.reviewTime?.seconds ?? 0n)));
+    return html`
+      <h3>${t.portal.calendarHeading}</h3>
+      <p class="legend">■ ${t.portal.legendDone} · ◆ ${t.portal.legendMinimum} · – ${t.portal.legendNone}</p>
+      ${practices.map((assignment) => {
+        const review = this.summary?.assignments.find((r) => r.assignment?.name === assignment.name);
+        const adherence = review?.adherence;
+        return html`<section class="card" data-progress=${assignment.name} aria-labelledby="p-${cssId(assignment.name)}">
+          <h4 id="p-${cssId(assignment.name)}">${assignment.title}</h4>
+          ${adherence ? html`<p data-adherence>${t.portal.adherence(adherence.completedCount, adherence.targetCount)}</p>
+            <p data-streak>${t.portal.streak(adherence.streak)}${adherence.streakForgiven > 0
+              ? html` <span class="muted">(${t.portal.streakForgiven(adherence.streakForgiven)})</span>` : nothing}</p>` : nothing}
+          ${this.renderCalendar(assignment, practiceCalendar(assignment, this.completions, today, zone), t)}
+        </section>`;
+      })}
+      ${series.map((step) => html`<section class="card" data-suds-step=${step.key}>
+        <hw-suds-chart lang=${this.locale} .heading=${t.portal.sudsHeading(step.situation)} .points=${step.points}
+          .anchors=${step.hierarchy?.anchors} time-zone=${zone}></hw-suds-chart></section>`)}
+      <section class="feedback" aria-labelledby="feedback-heading">
+        <h3 id="feedback-heading">${t.portal.feedbackHeading}</h3>
+        ${reviewed.length === 0 ? html`<p class="muted">${t.portal.noFeedback}</p>` : html`<ul>
+          ${reviewed.map((c) => html`<li class="card" data-feedback=${c.name}>
+            <strong>${this.assignments.find((a) => a.name === c.name.replace(/\/completions\/[^/]+$/, ""))?.title ?? ""}</strong>,
+            ${c.occurTime ? formatDay(this.locale, timestampDate(c.occurTime)) : ""}
+            <blockquote>${c.review?.feedback}</blockquote></li>`)}
+        </ul>`}
+      </section>`;
+  }
+
+  private renderCalendar(assignment: Assignment, weeks: CalendarWeek[], t: Catalogue) {
+    const weekdays = weeks[0]?.days.map((d) => new Intl.DateTimeFormat(this.locale, { weekday: "narrow", timeZone: "UTC" })
+      .format(new Date(`${d.day}T12:00:00Z`))) ?? [];
+    const weekdayNames = weeks[0]?.days.map((d) => new Intl.DateTimeFormat(this.locale, { weekday: "long", timeZone: "UTC" })
+      .format(new Date(`${d.day}T12:00:00Z`))) ?? [];
+    const daily = assignment.schedule?.targetCount ?? 1;
+    const weekly = assignment.schedule?.period === Schedule_Period.WEEK;
+    return html`<table class="calendar" data-calendar=${assignment.name}>
+      <caption class="visually-hidden">${assignment.title}: ${t.portal.calendarHeading}</caption>
+      <thead><tr>${weekdays.map((d, i) => html`<th scope="col"><abbr title=${weekdayNames[i] ?? ""}>${d}</abbr></th>`)}
+        <th scope="col"><span aria-hidden="true">Σ</span><span class="visually-hidden">${t.portal.weekTotal}</span></th></tr></thead>
+      <tbody>${weeks.map((week) => html`<tr>
+        ${week.days.map((day) => {
+          const cls = !day.scheduled || day.future ? "off" : weekly ? (day.done > 0 ? "some" : "")
+            : day.done >= daily ? "met" : day.done > 0 ? "some" : "";
+          const label = t.portal.calendarDay(formatDay(this.locale, day.day), day.done, weekly ? 0 : daily);
+          return html`<td class=${cls} data-day=${day.day} data-done=${day.done}>
+            <span aria-hidden="true">${day.future || !day.scheduled ? "" : day.done === 0 ? "–"
+              : `${day.done}${day.minimum > 0 ? "◆" : "■"}`}</span>
+            <span class="visually-hidden">${weekly ? `${formatDay(this.locale, day.day)}: ${day.done}` : label}</span></td>`;
+        })}
+        <td data-week-total=${week.done}>${week.target > 0 ? `${week.done}/${week.target}` : ""}</td>
+      </tr>`)}</tbody></table>`;
+  }
+}
+
+/** `crisis-resources` attribute: a JSON array of {name, phone?, url?, text?}; bad JSON is none. */
+function parseResources(value: string | null): CrisisResource[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed)
+      ? parsed.filter((r): r is CrisisResource => typeof r === "object" && r !== null && typeof (r as CrisisResource).name === "string")
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+function cssId(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "homework-portal": HomeworkPortal;
+  }
+}
