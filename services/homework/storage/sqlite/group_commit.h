@@ -23,9 +23,21 @@ namespace therapy::homework::sqlite {
 // rolled back to its savepoint and the others go on. A caller learns its result only after the
 // COMMIT has returned, so an acknowledged write is on disk (with synchronous=FULL).
 //
+// A write may ask for less: kAtNextSync commits without waiting for the fsync (SQLite's
+// synchronous=NORMAL for that batch). It is in the WAL when the caller hears back, so it
+// survives a crash of the process; an operating-system crash or power cut can lose it until
+// the next durable commit or Sync() (which the store calls every 100 milliseconds),
+// as PostgreSQL's asynchronous commit does. The store uses it only for the audit records of
+// reads; every change to the data is durable before it is acknowledged.
+//
 // If the transaction itself fails (BEGIN, a savepoint, or COMMIT, or SQLite rolls the whole
 // transaction back after an I/O error), every write of the batch gets that error: none of them
 // was committed, and a retry is safe.
+enum class Durability {
+  kDurable,     // on disk before Run returns
+  kAtNextSync,  // in the WAL before Run returns; on disk at the next durable commit or Sync
+};
+
 template <typename Outcome>
 class GroupCommit {
  public:
@@ -45,8 +57,8 @@ class GroupCommit {
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   // Runs `write` in the next batch and returns once that batch has committed or failed.
-  absl::StatusOr<Outcome> Run(Write write) {
-    Pending pending{write};
+  absl::StatusOr<Outcome> Run(Write write, Durability durability = Durability::kDurable) {
+    Pending pending{write, durability};
     queue_mu_.Lock();
     queue_.push_back(&pending);
     while (!pending.done) {
@@ -69,9 +81,21 @@ class GroupCommit {
     return pending.result;
   }
 
+  // Makes every write committed so far durable: when a batch was committed without fsync since
+  // the last durable commit, calls `flush` (which fsyncs the WAL file) under the connection's
+  // lock.
+  absl::Status Sync(absl::FunctionRef<absl::Status()> flush) {
+    absl::MutexLock lock(&connection_mu_);
+    if (!unsynced_) return absl::OkStatus();
+    absl::Status status = flush();
+    if (status.ok()) unsynced_ = false;
+    return status;
+  }
+
  private:
   struct Pending {
     Write write;
+    Durability durability;
     absl::StatusOr<Outcome> result = absl::UnknownError("write did not run");
     bool ran = false;   // its own result is in `result`
     bool done = false;  // the batch is over: the caller may read `result`
@@ -80,6 +104,8 @@ class GroupCommit {
   static constexpr Sql kSavepoint{"begin write", "SAVEPOINT write"};
   static constexpr Sql kRollbackTo{"undo write", "ROLLBACK TO write"};
   static constexpr Sql kRelease{"end write", "RELEASE write"};
+  static constexpr Sql kSyncNormal{"commit without fsync", "PRAGMA synchronous = NORMAL"};
+  static constexpr Sql kSyncFull{"commit with fsync", "PRAGMA synchronous = FULL"};
 
   void RunBatch(const std::vector<Pending*>& batch) {
     absl::MutexLock lock(&connection_mu_);
@@ -90,23 +116,54 @@ class GroupCommit {
         if (!pending->ran || pending->result.ok()) pending->result = status;
       }
     };
+    bool durable = false;
+    for (const Pending* pending : batch) durable |= pending->durability == Durability::kDurable;
+    if (!durable) {
+      if (absl::Status status = Step(kSyncNormal); !status.ok()) return fail_all(status);
+      synchronous_full_ = false;
+    } else if (!synchronous_full_) {
+      if (absl::Status status = Step(kSyncFull); !status.ok()) return fail_all(status);
+      synchronous_full_ = true;
+    }
+    const bool committed = CommitBatch(batch, fail_all);
+    if (!durable) {
+      unsynced_ |= committed;
+      // Back to FULL for every other batch. Should even that fail, the durable batch would
+      // commit without fsync, so the next durable batch sets FULL again before it begins.
+      synchronous_full_ = Step(kSyncFull).ok();
+    } else if (committed) {
+      unsynced_ = false;  // the fsync of this COMMIT covered every earlier frame of the WAL
+    }
+  }
+
+  // One transaction for the batch; true when it committed.
+  template <typename FailAll>
+  bool CommitBatch(const std::vector<Pending*>& batch, const FailAll& fail_all) {
     absl::StatusOr<Transaction> transaction = Transaction::BeginImmediate(connection_);
-    if (!transaction.ok()) return fail_all(transaction.status());
+    if (!transaction.ok()) {
+      fail_all(transaction.status());
+      return false;
+    }
+    const auto fail = [&](const absl::Status& status) {
+      fail_all(status);
+      return false;  // ~Transaction rolls back what is left
+    };
     for (Pending* pending : batch) {
-      if (absl::Status status = Step(kSavepoint); !status.ok()) return fail_all(status);
+      if (absl::Status status = Step(kSavepoint); !status.ok()) return fail(status);
       pending->result = pending->write(connection_);
       pending->ran = true;
       if (!connection_.InTransaction()) {
         // SQLite rolled the whole transaction back (I/O error, disk full): the batch is lost.
-        return fail_all(absl::UnavailableError(
+        return fail(absl::UnavailableError(
             "SQLite rolled back a shared write transaction after an error; retry"));
       }
       if (!pending->result.ok() || *pending->result != committed_) {
-        if (absl::Status status = Step(kRollbackTo); !status.ok()) return fail_all(status);
+        if (absl::Status status = Step(kRollbackTo); !status.ok()) return fail(status);
       }
-      if (absl::Status status = Step(kRelease); !status.ok()) return fail_all(status);
+      if (absl::Status status = Step(kRelease); !status.ok()) return fail(status);
     }
-    if (absl::Status status = transaction->Commit(); !status.ok()) fail_all(status);
+    if (absl::Status status = transaction->Commit(); !status.ok()) return fail(status);
+    return true;
   }
 
   absl::Status Step(const Sql& sql) {
@@ -119,6 +176,11 @@ class GroupCommit {
   absl::Mutex& connection_mu_;
   const Outcome committed_;
   const size_t max_batch_;
+  // Whether a batch was committed without fsync since the last durable commit or Sync. Used
+  // under connection_mu_.
+  bool unsynced_ = false;
+  // Whether the connection is at synchronous=FULL, as the store opened it. Under connection_mu_.
+  bool synchronous_full_ = true;
 
   absl::Mutex queue_mu_;
   absl::CondVar wake_;

@@ -1,5 +1,8 @@
 #include "services/homework/storage/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -474,17 +477,52 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
     }
     readers.push_back(*std::move(reader));
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(writer), std::move(readers)));
+  if (options.audit_sync_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("SQLite store: audit_sync_interval must not be negative");
+  }
+  // The WAL exists once the migrations ran. Without it every audit record is durable at once.
+  int wal_fd = -1;
+  if (options.audit_sync_interval > absl::ZeroDuration()) {
+    wal_fd = ::open((options.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      *std::move(writer), std::move(readers), wal_fd, options.audit_sync_interval));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
-                         std::vector<std::unique_ptr<Connection>> readers)
+                         std::vector<std::unique_ptr<Connection>> readers, int wal_fd,
+                         absl::Duration audit_sync_interval)
     : writer_(std::move(writer)),
       writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(*writer_, write_mu_,
                                                                   CommitOutcome::kCommitted)),
-      readers_(std::make_unique<sqlite::ReaderPool>(std::move(readers))) {}
+      readers_(std::make_unique<sqlite::ReaderPool>(std::move(readers))),
+      wal_fd_(wal_fd) {
+  if (wal_fd_ >= 0) {
+    audit_sync_ = std::thread([this, audit_sync_interval] {
+      SyncAuditPeriodically(audit_sync_interval);
+    });
+  }
+}
 
-SqliteStore::~SqliteStore() = default;
+void SqliteStore::SyncAuditPeriodically(absl::Duration interval) {
+  const auto flush = [this]() -> absl::Status {
+    if (::fdatasync(wal_fd_) != 0) {
+      return absl::UnavailableError("SQLite store: syncing the write-ahead log failed");
+    }
+    return absl::OkStatus();
+  };
+  while (!closing_.WaitForNotificationWithTimeout(interval)) {
+    // A failure is retried at the next tick; the next durable write syncs the WAL as well.
+    writes_->Sync(flush).IgnoreError();
+  }
+  writes_->Sync(flush).IgnoreError();
+}
+
+SqliteStore::~SqliteStore() {
+  closing_.Notify();
+  if (audit_sync_.joinable()) audit_sync_.join();
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
 
 absl::StatusOr<std::optional<v1::Client>> SqliteStore::GetClient(absl::string_view name) {
   sqlite::ReaderPool::Lease reader = readers_->Acquire();
@@ -732,15 +770,21 @@ absl::StatusOr<int64_t> SqliteStore::LatestEventSequence() {
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
-  // Every read appends one: shared commits keep reads from queueing on fsyncs.
+  // Every read appends one. It is committed (so it survives a crash of the process) before the
+  // read is answered, but does not wait for an fsync: SyncAuditPeriodically or the next durable
+  // write puts it on disk.
+  const sqlite::Durability durability =
+      wal_fd_ >= 0 ? sqlite::Durability::kAtNextSync : sqlite::Durability::kDurable;
   return writes_
-      ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
-        absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-        if (!insert.ok()) return insert.status();
-        BindAudit(*insert, record);
-        if (absl::Status status = insert->Run(); !status.ok()) return status;
-        return CommitOutcome::kCommitted;
-      })
+      ->Run(
+          [&](Connection& db) -> absl::StatusOr<CommitOutcome> {
+            absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+            if (!insert.ok()) return insert.status();
+            BindAudit(*insert, record);
+            if (absl::Status status = insert->Run(); !status.ok()) return status;
+            return CommitOutcome::kCommitted;
+          },
+          durability)
       .status();
 }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -27,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/homework/storage/store.h"
 
@@ -43,6 +45,10 @@ struct SqliteStoreOptions {
   std::string path;  // the database file, created when missing; its directory must exist
   absl::Duration busy_timeout = absl::Seconds(5);  // how long to wait for another writer
   int readers = 4;  // reading connections (1-64): concurrent reads run side by side
+  // How often the audit records of reads, committed without waiting for an fsync, are synced
+  // to disk at the latest (every data write is durable before it is acknowledged, and also
+  // syncs every audit record before it). Zero: audit records are durable at once too.
+  absl::Duration audit_sync_interval = absl::Milliseconds(100);
 };
 
 // The settings in force on the writing connection, for operators and tests.
@@ -56,7 +62,9 @@ struct SqliteSettings {
 // A Store in one SQLite file. Thread-safe. Several processes may open the same file; writes
 // are serialised by SQLite's lock and wait up to the busy timeout (then UNAVAILABLE). Within
 // a process, concurrent writes (Commit, AppendAudit) share transactions and so share fsyncs
-// (sqlite/group_commit.h); reads use a pool of connections (sqlite/reader_pool.h).
+// (sqlite/group_commit.h); reads use a pool of connections (sqlite/reader_pool.h). Audit records
+// of reads (AppendAudit) are in the WAL when the call returns, so they survive a crash of the
+// process, and on disk within `audit_sync_interval`.
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database and brings its schema up to date. UNAVAILABLE when the file
@@ -97,13 +105,21 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer,
-              std::vector<std::unique_ptr<sqlite::Connection>> readers);
+              std::vector<std::unique_ptr<sqlite::Connection>> readers, int wal_fd,
+              absl::Duration audit_sync_interval);
+
+  // Syncs audit records committed without fsync, every audit_sync_interval until closed.
+  void SyncAuditPeriodically(absl::Duration interval);
 
   absl::Mutex write_mu_;
   const std::unique_ptr<sqlite::Connection> writer_ ABSL_PT_GUARDED_BY(write_mu_);
   // Runs every write on writer_, under write_mu_.
   const std::unique_ptr<sqlite::GroupCommit<CommitOutcome>> writes_;
   const std::unique_ptr<sqlite::ReaderPool> readers_;
+  // The WAL file, opened to fsync it (-1 when audit records are durable at once).
+  const int wal_fd_;
+  absl::Notification closing_;
+  std::thread audit_sync_;
 };
 
 }  // namespace therapy::homework

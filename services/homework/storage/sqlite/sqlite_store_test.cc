@@ -716,6 +716,32 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) 
   EXPECT_EQ(*retried, CommitOutcome::kCommitted);
 }
 
+// The audit record of a read is committed (visible to another connection, so a crash of the
+// process cannot lose it) before AppendAudit returns, and data writes stay at FULL sync.
+TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesStayFullSync) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  const AuditRecord read{.actor = "t-ann",
+                         .role = "therapist",
+                         .practice = "p1",
+                         .action = "GetClient",
+                         .resource = "practices/p1/clients/c1",
+                         .call_id = "call-7",
+                         .time = absl::FromUnixSeconds(1'700'000'000),
+                         .outcome = "OK"};
+
+  ASSERT_TRUE(store->AppendAudit(read).ok());
+
+  EXPECT_EQ(RawDatabase(path_).QueryText(
+                "SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
+            "1");
+  absl::StatusOr<SqliteSettings> settings = store->Settings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->synchronous, 2);  // back to FULL for the next data write
+  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  EXPECT_EQ(RawDatabase(path_).QueryText("SELECT COUNT(*) FROM clients"), "1");
+}
+
 TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
   std::ofstream file(path_);
   for (int i = 0; i < 100; ++i) file << "not the pages of a database, just text\n";
