@@ -1,0 +1,92 @@
+#include "plugin/janus/homework_plugin.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+
+namespace therapy::homework::janus_plugin {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+// Collects what the plugin pushes, per handle.
+class RecordingSink : public EventSink {
+ public:
+  void Push(HandleId handle, const std::string& text) override {
+    absl::MutexLock lock(&mutex_);
+    pushed_[handle].push_back(json::parse(text));
+  }
+
+  // The first event pushed to `handle`, waiting for it up to 5 seconds.
+  json First(HandleId handle) {
+    absl::MutexLock lock(&mutex_);
+    auto arrived = [this, handle]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return !pushed_[handle].empty(); };
+    if (!mutex_.AwaitWithTimeout(absl::Condition(&arrived), absl::Seconds(5))) return json();
+    return pushed_[handle].front();
+  }
+
+ private:
+  absl::Mutex mutex_;
+  std::map<HandleId, std::vector<json>> pushed_ ABSL_GUARDED_BY(mutex_);
+};
+
+// The engine without Janus and without a service (nothing listens at the address): what it
+// answers before any call to the service is needed.
+class HomeworkPluginTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PluginOptions options{
+        .service_address = "127.0.0.1:1", .call_deadline = absl::Milliseconds(500), .workers = 2};
+    absl::StatusOr<std::unique_ptr<ServiceBridge>> service = ServiceBridge::Open(options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    plugin_ = std::make_unique<HomeworkPlugin>(options, *std::move(service), &sink_,
+                                               [](absl::string_view) {});
+  }
+
+  RecordingSink sink_;  // outlives the plugin
+  std::unique_ptr<HomeworkPlugin> plugin_;
+};
+
+TEST_F(HomeworkPluginTest, AnUnparsableRequestIsAnsweredWithItsIdAndTheField) {
+  plugin_->HandleMessage(1, R"({"request":"join","id":"j1","session":"bad session!"})");
+  json answer = sink_.First(1);
+  EXPECT_EQ(answer["homework"], "error");
+  EXPECT_EQ(answer["id"], "j1");
+  EXPECT_EQ(answer["code"], "invalid_argument");
+  EXPECT_THAT(answer["message"].get<std::string>(), HasSubstr("session"));
+}
+
+TEST_F(HomeworkPluginTest, RequestsBeforeAJoinFailPrecondition) {
+  plugin_->HandleMessage(2, R"({"request":"draft","id":"d","draft":{"assignment":{}}})");
+  json answer = sink_.First(2);
+  EXPECT_EQ(answer["id"], "d");
+  EXPECT_EQ(answer["code"], "failed_precondition");
+}
+
+TEST_F(HomeworkPluginTest, AnUnreachableServiceIsUnavailable) {
+  plugin_->HandleMessage(3, R"({"request":"join","id":"j","session":"tele-1",
+                                "client":"practices/p/clients/c","token":"t"})");
+  json answer = sink_.First(3);
+  EXPECT_EQ(answer["id"], "j");
+  EXPECT_THAT(answer["code"].get<std::string>(),
+              ::testing::AnyOf("unavailable", "deadline_exceeded"));
+}
+
+TEST_F(HomeworkPluginTest, LeaveIsAcknowledgedEvenOutsideASession) {
+  plugin_->HandleMessage(4, R"({"request":"leave","id":"l"})");
+  json answer = sink_.First(4);
+  EXPECT_EQ(answer["homework"], "ack");
+  EXPECT_EQ(answer["id"], "l");
+}
+
+}  // namespace
+}  // namespace therapy::homework::janus_plugin

@@ -1,0 +1,100 @@
+#ifndef PLUGIN_JANUS_SERVICE_BRIDGE_H_
+#define PLUGIN_JANUS_SERVICE_BRIDGE_H_
+
+// The plugin's calls to the homework service over gRPC, each with the participant's own bearer
+// token and the configured deadline. Blocking: callers are the plugin's workers, never Janus's
+// threads.
+
+#include <google/protobuf/message.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "plugin/janus/plugin_options.h"
+#include "therapy/homework/v1/homework_service.grpc.pb.h"
+
+namespace therapy::homework::janus_plugin {
+
+// The one conversion from a failed grpc::Status to absl::Status; the error details
+// (google.rpc.Status) travel as a payload that ErrorEvent (wire.h) shows.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+class ServiceBridge {
+ public:
+  // A channel to `options.service_address` (TLS when asked; a CA file that cannot be read is
+  // INVALID_ARGUMENT naming `general.ca_file`). Connects lazily.
+  static absl::StatusOr<std::unique_ptr<ServiceBridge>> Open(const PluginOptions& options);
+
+  // Any unary HomeworkService method by its name, request and response as protobuf JSON
+  // (camelCase). An unknown method, WatchEvents, or a body that does not parse as the method's
+  // request is INVALID_ARGUMENT naming `method` or `body`; service errors keep their code.
+  absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
+                                       const std::string& token) const;
+
+  // A unary call with typed messages; `method` is the bare name, e.g. "GetCaller".
+  absl::Status Call(const std::string& method, const google::protobuf::Message& request,
+                    google::protobuf::Message* response, const std::string& token) const;
+
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+
+ private:
+  ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::GenericStub> stub_;
+  absl::Duration deadline_;
+};
+
+// One participant's WatchEvents stream, opened with its own token and relayed event by event
+// to `on_event` (on the relay's own thread). Reconnects after a failure, resuming from the last
+// cursor, with a growing pause (200 ms to 10 s); stops for good when the service refuses the
+// token or the access (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND). The
+// destructor cancels the stream and joins the thread.
+class EventRelay {
+ public:
+  using EventCallback = std::function<void(const therapy::homework::v1::Event&)>;
+
+  EventRelay(std::shared_ptr<grpc::Channel> channel,
+             therapy::homework::v1::WatchEventsRequest request, std::string token,
+             EventCallback on_event);
+  EventRelay(const EventRelay&) = delete;
+  EventRelay& operator=(const EventRelay&) = delete;
+  ~EventRelay();
+
+  // Waits until the service says the stream is live (every event written after that is
+  // relayed); false when it did not within `timeout`.
+  bool WaitUntilLive(absl::Duration timeout);
+
+  // The cursor to resume after: the last relayed event's, or the stream's start.
+  std::string cursor() const;
+
+ private:
+  void Run();
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<therapy::homework::v1::HomeworkService::Stub> stub_;
+  therapy::homework::v1::WatchEventsRequest request_;
+  std::string token_;
+  EventCallback on_event_;
+  absl::Notification live_;
+  mutable absl::Mutex mutex_;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mutex_) = nullptr;
+  std::string cursor_ ABSL_GUARDED_BY(mutex_);
+  std::thread thread_;
+};
+
+}  // namespace therapy::homework::janus_plugin
+
+#endif  // PLUGIN_JANUS_SERVICE_BRIDGE_H_
