@@ -42,17 +42,24 @@ try {
   status.textContent = `Could not join: ${demo.error}`;
 }
 
-/** The therapist gets review and assign panels, the client its session panel. */
+/**
+ * The therapist gets review and assign panels in a dock with Review and Assign tabs (an open
+ * draft from `join` opens on Assign); the client gets its session panel.
+ */
 function mountPanels(joined, channel, api) {
   const aside = document.getElementById("panels");
   const practice = joined.client.split("/clients/")[0];
   if (joined.you.role === "therapist") {
+    const dock = document.createElement("homework-therapist-dock");
+    dock.channel = channel;
     const review = document.createElement("homework-review-panel");
-    Object.assign(review, { api, channel, client: joined.client });
+    Object.assign(review, { api, channel, client: joined.client, slot: "review" });
     const assign = document.createElement("homework-assign-panel");
-    Object.assign(assign, { api, channel, practice });
+    Object.assign(assign, { api, channel, practice, slot: "assign" });
     assign.showDraft(joined.drafts[0]);
-    aside.append(review, assign);
+    if (joined.drafts.length > 0) dock.view = "assign";
+    dock.append(review, assign);
+    aside.append(dock);
   } else {
     const panel = document.createElement("homework-session-panel");
     Object.assign(panel, { api, channel, client: joined.client });

@@ -17,7 +17,8 @@
 //     [--store=memory:|sqlite:PATH] [--work_dir=D] [--ice_interface=IF] [--page_port=8080]
 //
 // Ctrl-C stops everything. Importable: startSessionDemo(options) resolves with the URLs, the
-// tokens, `callService(method, body, token)` and `stop()` (what the end-to-end test uses).
+// tokens, `mintToken(who, ttl)`, `callService(method, body, token)` and `stop()` (what the
+// end-to-end test uses).
 
 import { spawn, execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -60,8 +61,8 @@ export async function startSessionDemo(options) {
     // 1. Keys and the service.
     const keys = path.join(workDir, "keys");
     execFileSync(options.ctlBin, ["keygen", "--out_dir", keys, "--kid", "dev-1"], { stdio: "pipe" });
-    const token = (person) => execFileSync(options.ctlBin, ["token", "--key", path.join(keys, "signing-key.pem"),
-      "--sub", person.sub, "--role", person.role, "--practice", practice, "--ttl", "12h"]).toString().trim();
+    const token = (person, ttl = "12h") => execFileSync(options.ctlBin, ["token", "--key", path.join(keys, "signing-key.pem"),
+      "--sub", person.sub, "--role", person.role, "--practice", practice, "--ttl", ttl]).toString().trim();
     const tokens = Object.fromEntries(Object.entries(people).map(([key, person]) => [key, token(person)]));
 
     const grpcPortFile = path.join(workDir, "grpc.port");
@@ -98,6 +99,8 @@ export async function startSessionDemo(options) {
 
     return {
       workDir, session, room, practice, tokens, seeded, callService, pageUrl,
+      // A fresh development token for one of `people` (e.g. to test a token refresh).
+      mintToken: (who, ttl = "12h") => token(people[who], ttl),
       therapistUrl: pageUrl("therapist"), clientUrl: pageUrl("client"),
       janusUrl: `ws://127.0.0.1:${janusPort}`, connectUrl: `http://127.0.0.1:${connectPort}`,
       stop,

@@ -110,18 +110,51 @@ async function main(): Promise<number> {
     // The same record, filled in: saved.
     await situation.fill("Team meeting, my idea was ignored");
     await page.getByLabel("How much did you believe it? (%)").fill("80");
-    await page.getByLabel("Emotion", { exact: true }).fill("ashamed");
-    await page.getByLabel("Intensity (0-100)").fill("70");
+    checks.equal(await page.getByText("Name at least one emotion and how strong it was.").count(), 1,
+      "a done record without emotions says at least one is needed");
+    await page.getByLabel("Emotion 1", { exact: true }).fill("ashamed");
+    await page.getByLabel("Intensity of emotion 1 (0-100)").fill("70");
+    await page.getByRole("button", { name: "Add an emotion" }).click();
+    checks.expect(await page.getByLabel("Emotion 2", { exact: true }).evaluate((el) => el.matches(":focus")),
+      "an added emotion row takes the focus");
+    await page.getByLabel("Emotion 2", { exact: true }).fill("sad");
     await page.getByLabel("Balanced thought", { exact: true }).fill("One meeting does not show what I am worth");
     await page.getByLabel("How much do you believe the balanced thought? (%)").fill("55");
+    // A row with a name but no intensity is refused at that field, nothing saved.
+    await page.getByRole("button", { name: "Save" }).click();
+    const intensity2 = page.getByLabel("Intensity of emotion 2 (0-100)");
+    await page.getByText("Please check the highlighted fields.").waitFor();
+    checks.equal(await intensity2.getAttribute("aria-invalid"), "true", "the second emotion's missing intensity is marked");
+    checks.equal((await completionsOf(seeded.thoughtRecord.name)).length, 0, "the incomplete emotion row saved nothing");
+    await intensity2.fill("40");
+    // A third row added and removed again; a blank row is not sent.
+    await page.getByRole("button", { name: "Add an emotion" }).click();
+    await page.getByLabel("Emotion 3", { exact: true }).fill("angry");
+    await page.getByRole("button", { name: "Remove emotion 3" }).click();
+    checks.equal(await page.getByLabel("Emotion 3", { exact: true }).count(), 0, "a removed emotion row is gone");
+    await page.getByRole("button", { name: "Add an emotion" }).click();
+    // Re-rated after the balanced thought: the first row starts with the first emotion's name.
+    await page.getByRole("button", { name: "Re-rate an emotion" }).click();
+    checks.equal(await page.getByLabel("Emotion 1 now", { exact: true }).inputValue(), "ashamed",
+      "a re-rated row starts with the same emotion");
+    await page.getByLabel("Intensity of emotion 1 now (0-100)").fill("120");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Enter a number from 0 to 100.").waitFor();
+    checks.equal(await page.getByLabel("Intensity of emotion 1 now (0-100)").getAttribute("aria-invalid"), "true",
+      "a re-rated intensity above 100 is refused at its field");
+    await shot("02b-thought-record-emotions");
+    await axe("a thought record with several emotions");
+    await page.getByLabel("Intensity of emotion 1 now (0-100)").fill("35");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByRole("status").filter({ hasText: "Saved. Thank you." }).waitFor();
     const thoughts = await completionsOf(seeded.thoughtRecord.name);
     checks.equal(thoughts.length, 1, "one thought record stored");
     const record = thoughts[0]?.record;
     checks.equal(record?.case === "thoughtRecord" ? [record.value.situation, record.value.automaticThoughtBelief,
-      record.value.emotions[0]?.emotion, record.value.balancedThoughtBelief] : [],
-      ["Team meeting, my idea was ignored", 80, "ashamed", 55], "the stored thought record has what was typed");
+      record.value.emotions.map((e) => [e.emotion, e.intensity]), record.value.balancedThoughtBelief,
+      record.value.emotionsRerated.map((e) => [e.emotion, e.intensity])] : [],
+      ["Team meeting, my idea was ignored", 80, [["ashamed", 70], ["sad", 40]], 55, [["ashamed", 35]]],
+      "the stored thought record has what was typed: two emotions (the blank third row dropped), one re-rated");
     checks.equal(thoughts[0]?.status, Completion_Status.DONE, "stored as done");
 
     // Exposure with SUDS sliders showing the hierarchy's anchors.
@@ -251,6 +284,42 @@ async function main(): Promise<number> {
     await spanish.screenshot({ path: path.join(shots, "07-spanish-gad7.png"), fullPage: true });
     const spanishAxe = await new AxeBuilder({ page: spanish }).analyze();
     checks.equal(spanishAxe.violations.map((v) => v.id), [], "axe finds no violations in Spanish");
+
+    // The therapist's review panel speaks the nearest `lang` too (the same catalogues): mounted in
+    // a Spanish page of the same origin, over the Connect API with the therapist's token.
+    const panelPage = await context.newPage();
+    panelPage.on("pageerror", (error) => pageErrors.push(error.message));
+    panelPage.on("console", (message) => consoleLines.push(`review panel page ${message.type()}: ${message.text()}`));
+    failureShot = async () => {
+      await panelPage.screenshot({ path: path.join(shots, "failure.png"), fullPage: true }).catch(() => {});
+      console.error(`page console:\n${consoleLines.join("\n")}\npage errors: ${pageErrors.join("; ")}`);
+    };
+    // The page itself is made here (routed on the page server's origin); the bundle and the API
+    // come from the real page server.
+    const panelUrl = `${page$.origin}/review-es.html`;
+    await panelPage.route(panelUrl, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: `<!doctype html>
+      <html lang="es"><head><title>Revisión</title></head>
+      <body><main><h1>Consulta</h1><homework-review-panel></homework-review-panel></main>
+      <script type="module">
+        import { createHomeworkClient, connectTransport } from "/dist/session-panels.js";
+        const token = ${JSON.stringify(server.token(THERAPIST, "therapist"))};
+        const panel = document.querySelector("homework-review-panel");
+        panel.api = createHomeworkClient(connectTransport({ baseUrl: location.origin, token: () => token }));
+        panel.client = ${JSON.stringify(CLIENT)};
+      </script></body></html>` }));
+    await panelPage.goto(panelUrl);
+    const reviewPanel = panelPage.locator("homework-review-panel");
+    await reviewPanel.getByRole("heading", { name: "Desde la última sesión" }).waitFor();
+    await reviewPanel.locator("[data-unreviewed]").filter({ hasText: "sin revisar" }).waitFor();
+    checks.expect(await reviewPanel.getByRole("heading", { name: "Para comentar" }).isVisible(),
+      "the review panel's sections are in Spanish");
+    checks.expect(await reviewPanel.getByText("Registro de pensamientos").first().isVisible(),
+      "the thought record to discuss is introduced in Spanish");
+    checks.expect(await reviewPanel.getByRole("button", { name: "Marcar como revisado" }).first().isVisible(),
+      "the review form is in Spanish");
+    await panelPage.screenshot({ path: path.join(shots, "08-spanish-review-panel.png"), fullPage: true });
+    const panelAxe = await new AxeBuilder({ page: panelPage }).analyze();
+    checks.equal(panelAxe.violations.map((v) => v.id), [], "axe finds no violations in the Spanish review panel");
 
     // Nothing failed in the page, nothing clinical or secret in the server's log.
     checks.equal(pageErrors, [], "no uncaught errors in the page");

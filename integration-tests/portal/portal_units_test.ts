@@ -1,7 +1,9 @@
 // The portal's pure pieces with plain values, no server or browser: the plan in plain words
-// (English and Spanish), what is due today, the practice calendar's weeks and targets in the
-// client's time zone (a practice late in the evening in Berlin is the next day in UTC terms for
-// nobody but counts on the Berlin day), and the SUDS series per hierarchy step.
+// (English and Spanish; the client's own words for the routine shown once, never with the offset
+// added again; every coded routine labelled in every locale), what is due today, the practice
+// calendar's weeks and targets in the client's time zone (a practice late in the evening in
+// Berlin is the next day in UTC terms for nobody but counts on the Berlin day), and the SUDS
+// series per hierarchy step.
 // Run: tsx portal_units_test.ts
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -10,7 +12,7 @@ import { AssignmentSchema, EventTiming, ExerciseKind, Schedule_Period }
 import { CompletionSchema, Completion_Status } from "../../plugin/web/src/gen/therapy/homework/v1/completion_pb.js";
 import { HierarchySchema } from "../../plugin/web/src/gen/therapy/homework/v1/hierarchy_pb.js";
 import { catalogue, resolveLocale } from "../../plugin/web/src/shared/i18n.js";
-import { planLines, planText } from "../../plugin/web/src/shared/plan-text.js";
+import { planLines, planText, timingText } from "../../plugin/web/src/shared/plan-text.js";
 import { addDays, dueToday, localDay, practiceCalendar, sudsByStep, weekStart }
   from "../../plugin/web/src/portal/practice-days.js";
 import { Checks } from "./harness.js";
@@ -52,6 +54,32 @@ checks.equal(planLines(breathe, en).find((l) => l.part === "anchor")?.text, "whe
   "the client's own words win over the coded routine");
 checks.equal(planText(breathe, catalogue("es")),
   "Dos veces al día. When my alarm goes off. En un día difícil: 3 breaths.", "the plan as one Spanish paragraph");
+// The anchor: the client's words are their phrasing of when, so the offset is not added to them
+// (the built-in "Activity log" template: 30 min before sleep, "half an hour before bed").
+const withAnchor = (habitAnchor: { when: EventTiming; offsetMinutes?: number; clientWords?: string }) =>
+  create(AssignmentSchema, { name: `${A}anchored`, schedule: { targetCount: 1, period: Schedule_Period.DAY, habitAnchor } });
+const anchorOf = (assignment: ReturnType<typeof withAnchor>, locale: "en" | "es") =>
+  planLines(assignment, catalogue(locale)).find((l) => l.part === "anchor")?.text;
+const activityLog = withAnchor({ when: EventTiming.BEFORE_SLEEP, offsetMinutes: -30, clientWords: "half an hour before bed" });
+checks.equal(anchorOf(activityLog, "en"), "half an hour before bed", "client words with an offset are shown once, verbatim");
+checks.equal(planText(activityLog, en), "Once a day. Half an hour before bed.", "no doubled timing in the paragraph");
+// Coded routines without client words are spelled out, with the offset when there is one.
+checks.equal([
+  anchorOf(withAnchor({ when: EventTiming.WAKE }), "en"),
+  anchorOf(withAnchor({ when: EventTiming.BEFORE_SLEEP, offsetMinutes: -30 }), "en"),
+  anchorOf(withAnchor({ when: EventTiming.LUNCH, offsetMinutes: 15 }), "es"),
+  anchorOf(withAnchor({ when: EventTiming.UNSPECIFIED, offsetMinutes: 15 }), "en"),
+], ["waking up", "30 min before going to sleep", "15 min después del almuerzo", undefined],
+  "coded routines without client words, with and without an offset; none when unspecified");
+// Every routine has a label in every locale, found by the generated name and the proto name.
+const routines = Object.values(EventTiming).filter((v): v is EventTiming => typeof v === "number" && v !== EventTiming.UNSPECIFIED);
+for (const locale of ["en", "es"] as const) {
+  const missing = routines.filter((r) => timingText(r, catalogue(locale)) === "").map((r) => EventTiming[r]);
+  checks.equal(missing, [], `every EventTiming has a ${locale} label`);
+}
+checks.equal([timingText("EVENT_TIMING_WAKE", en), timingText("WAKE", en), timingText(EventTiming.WAKE, en),
+  timingText("EVENT_TIMING_UNSPECIFIED", en)], ["waking up", "waking up", "waking up", ""],
+  "a routine is found by the enum value, its generated name and its proto name");
 checks.equal([resolveLocale("es-MX"), resolveLocale("fr"), resolveLocale(undefined)], ["es", "en", "en"],
   "locales resolve to a supported one, English by default");
 

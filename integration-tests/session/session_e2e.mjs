@@ -4,10 +4,12 @@
 // browser contexts in one video room. Run inside integration-tests/session/in-netns.sh (Janus
 // never uses loopback for ICE).
 //
-// --mode=test (CTest): asserts the session story — the therapist's review panel shows the seeded
-//   completions; a draft the therapist shapes reaches the client, who amends their own plan (and
+// --mode=test (CTest): asserts the session story — the therapist's dock switches between its Review
+//   and Assign tabs by keyboard; the review panel shows the seeded completions; a draft the therapist shapes reaches the client, who amends their own plan (and
 //   may change nothing else); the therapist assigns; the client's panel shows the assignment; a
-//   completion recorded through the service reaches the therapist's panel; a review is stored; a
+//   therapist's token is refreshed (same subject accepted, another subject or a forged token
+//   refused) and a completion recorded through the service then reaches the therapist's panel
+//   through the restarted relay; a review is stored; a
 //   client page can neither assign nor read another client; video flows both ways; axe reports
 //   no violations on either page; screenshots go to --output_dir. Then a short benchmark.
 // --mode=bench: only the benchmark, --runs times (the full run: 30), printed as a table: assign
@@ -78,7 +80,8 @@ try {
   if (demo) console.error(`logs: ${demo.workDir}`);
   // What the panels said, and how the pages looked, when it failed.
   for (const [index, page] of (browser?.contexts() ?? []).flatMap((c) => c.pages()).entries()) {
-    const said = await page.evaluate(() => [...document.querySelectorAll("#panels > *")]
+    const said = await page.evaluate(() => [...document.querySelectorAll(
+      "homework-review-panel, homework-assign-panel, homework-session-panel")]
       .map((panel) => [...panel.shadowRoot.querySelectorAll(".error, [role=status]")].map((e) => e.textContent.trim()).join(" | "))
       .join(" || ")).catch(() => "");
     console.error(`page ${index} panels: ${said}`);
@@ -95,6 +98,16 @@ async function sessionStory(therapist, client) {
   const review = therapist.locator("homework-review-panel");
   const assign = therapist.locator("homework-assign-panel");
   const clientPanel = client.locator("homework-session-panel");
+  const dock = therapist.locator("homework-therapist-dock");
+  const tab = (name) => dock.getByRole("tab", { name });
+  const focusedTab = () => therapist.evaluate(() =>
+    document.querySelector("homework-therapist-dock").shadowRoot.activeElement?.id ?? "");
+
+  // The therapist's dock opens on Review; Assign is hidden until its tab is chosen.
+  assert.equal(await dock.getByRole("tab").count(), 2);
+  assert.equal(await tab("Review").getAttribute("aria-selected"), "true");
+  assert.equal(await assign.isVisible(), false, "the assign panel is hidden behind its tab");
+  check("therapist dock: Review and Assign tabs, Review showing", true);
 
   // The review panel shows the seeded completions.
   for (const completion of demo.seeded.completions) {
@@ -111,6 +124,21 @@ async function sessionStory(therapist, client) {
   await review.locator("section", { hasText: "Suggested adjustments" }).locator("li").first().waitFor();
   await review.locator("section", { hasText: "Trends" }).getByText("PHQ-9 10").waitFor();
   check("review shows the SUDS chart, the thought record to discuss, measure trend and suggested adjustments", true);
+
+  // Keyboard: the selected tab is the one in the Tab order; arrows move and select, and wrap.
+  await tab("Review").focus();
+  await therapist.keyboard.press("ArrowRight");
+  await assign.locator("#template").waitFor();
+  assert.equal(await tab("Assign").getAttribute("aria-selected"), "true");
+  assert.equal(await focusedTab(), "tab-assign");
+  assert.equal(await review.isVisible(), false, "the review panel is hidden while Assign shows");
+  assert.deepEqual(await dock.getByRole("tab").evaluateAll((tabs) => tabs.map((t) => t.tabIndex)), [-1, 0]);
+  await therapist.keyboard.press("ArrowRight");
+  assert.equal(await focusedTab(), "tab-review", "ArrowRight wraps from the last tab to the first");
+  await therapist.keyboard.press("End");
+  assert.equal(await focusedTab(), "tab-assign");
+  await assign.locator("#template").waitFor();
+  check("dock tabs by keyboard: arrows and End move focus and selection, one tab stop", true);
 
   // A discarded draft disappears from the client's panel.
   await assign.locator("#template").selectOption({ index: 2 });
@@ -129,7 +157,9 @@ async function sessionStory(therapist, client) {
   await clientPanel.locator('section.draft dd[data-part="cue"]', { hasText: "Kettle on in the morning" }).waitFor();
   check("client sees the therapist's draft and its changes", true);
 
-  // The client amends their own plan; the therapist sees it.
+  // The client amends their own plan; the therapist sees it, and the Assign tab says so while
+  // the therapist is on Review.
+  await tab("Review").click();
   await clientPanel.locator("#c-time").fill("07:30");
   // Keyboard only: into the two-minute version, type, Tab to "Propose change", Enter.
   await clientPanel.locator("#c-min").focus();
@@ -145,6 +175,11 @@ async function sessionStory(therapist, client) {
       panel.shadowRoot.querySelector("#t-min")?.value === "One slow breath at the kettle";
   });
   check("therapist sees the client's amendment (time, two-minute version typed and proposed by keyboard)", true);
+  await tab("client changed the plan").waitFor();
+  await tab("Assign").click();
+  await therapist.waitForFunction(() => !document.querySelector("homework-therapist-dock").shadowRoot
+    .querySelector("#tab-assign").textContent.includes("("));
+  check("the Assign tab flags the client's change while Review shows, until it is opened", true);
   await therapist.screenshot({ path: path.join(outputDir, "therapist-draft.png"), fullPage: true });
   await client.screenshot({ path: path.join(outputDir, "client-draft.png"), fullPage: true });
 
@@ -181,7 +216,25 @@ async function sessionStory(therapist, client) {
   assert.equal(stored.schedule.environmentalCue, "Kettle on in the morning");
   check("assigned: client panel shows it; the service stores it active with the agreed plan", true);
 
-  // A completion recorded through the service reaches the therapist's review panel.
+  // The therapist's token is refreshed mid-session: the same subject is accepted and calls go on;
+  // another subject (permission_denied, 7) or a forged token (unauthenticated, 16) is refused.
+  const refreshed = await therapist.evaluate(async ({ fresh, other, client }) => {
+    const { channel } = window.homeworkDemo;
+    const outcome = async (call) => { try { await call(); return "ok"; } catch (error) { return error.code; } };
+    return {
+      fresh: await outcome(() => channel.refreshToken(fresh)),
+      callAfter: await outcome(() => channel.call("GetClient", { name: client })),
+      otherSubject: await outcome(() => channel.refreshToken(other)),
+      forged: await outcome(() => channel.refreshToken(`${fresh.slice(0, -4)}AAAA`)),
+      callStill: await outcome(() => channel.call("GetClient", { name: client })),
+    };
+  }, { fresh: demo.mintToken("therapist", "11h"), other: demo.mintToken("otherTherapist"), client: demo.seeded.client });
+  assert.deepEqual(refreshed, { fresh: "ok", callAfter: "ok", otherSubject: 7, forged: 16, callStill: "ok" });
+  check("token refresh: same subject accepted, another subject and a forged token refused, calls go on", true);
+
+  // A completion recorded through the service reaches the therapist's review panel (through the
+  // event relay the refresh restarted).
+  await tab("Review").click();
   const completion = await recordCompletion(demo.callService, demo.tokens.client, assignmentName,
     { occurTime: new Date().toISOString(), minutes: 5, mood: 6 }, "e2e-completion-1");
   await review.locator(`li[data-completion="${completion.name}"]`).first().waitFor({ timeout: 15_000 });
@@ -211,9 +264,14 @@ async function sessionStory(therapist, client) {
   await client.screenshot({ path: path.join(outputDir, "client.png"), fullPage: true });
   check(`screenshots (shared draft, then assigned) in ${outputDir}`, true);
 
-  for (const [who, page] of [["therapist", therapist], ["client (360 px)", client]]) {
+  // axe sees only what shows: the therapist page once per dock tab.
+  const axeRuns = [["therapist (Review)", therapist, "Review"], ["therapist (Assign)", therapist, "Assign"],
+    ["client (360 px)", client, undefined]];
+  for (const [who, page, tabName] of axeRuns) {
+    if (tabName) await tab(tabName).click();
     const { violations } = await new AxeBuilder({ page }).analyze();
-    await writeFile(path.join(outputDir, `axe-${who.split(" ")[0]}.json`), JSON.stringify(violations, null, 2));
+    const file = who.replace(/[^a-z]+/gi, "-").replace(/-+$/, "").toLowerCase();
+    await writeFile(path.join(outputDir, `axe-${file}.json`), JSON.stringify(violations, null, 2));
     assert.deepEqual(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), []);
     check(`axe: no violations on the ${who} page`, true);
   }
@@ -249,6 +307,7 @@ async function benchmark(therapist, client, count) {
   const results = { assign: [], textroom: [] };
   const assign = therapist.locator("homework-assign-panel");
   const clientPanel = client.locator("homework-session-panel");
+  await therapist.locator("homework-therapist-dock").getByRole("tab", { name: "Assign" }).click();
   for (let run = 0; run < count; run++) {
     // A fresh draft the client has seen, then the timed assign.
     await assign.locator("#template").selectOption({ index: 1 + (run % 2) });

@@ -1,7 +1,11 @@
-// English, the source catalogue: every built-in text of the portal widget, the plan wording and
-// the SUDS chart. Other locales are typed against this one (`Catalogue`), so a missing or
+// English, the source catalogue: every built-in text of the portal widget, the session panels,
+// the plan wording and the SUDS chart. Other locales are typed against this one (`Catalogue`), so a missing or
 // misshapen translation fails `npm run web:check`. Texts with values are functions; plurals go
 // through Intl.PluralRules in the function, never by string concatenation at the call site.
+import type { EventTiming } from "../gen/therapy/homework/v1/assignment_pb.js";
+
+/** The generated EventTiming member names with a routine ("WAKE", not "EVENT_TIMING_WAKE"). */
+type TimingName = Exclude<keyof typeof EventTiming, "UNSPECIFIED">;
 
 const plural = (n: number, one: string, other: string) =>
   new Intl.PluralRules("en").select(n) === "one" ? one : other;
@@ -25,7 +29,8 @@ export const en = {
     cueLabel: "Your cue",
     minimumLabel: "Two-minute version",
   },
-  // FHIR EventTiming routines, as they read after "after"/"before".
+  // FHIR EventTiming routines, as they read after "after"/"before"; keyed by the generated enum's
+  // member names, every one required (shared/plan-text.ts timingText looks them up).
   timing: {
     WAKE: "waking up",
     MORNING: "the morning",
@@ -44,7 +49,7 @@ export const en = {
     AFTER_BREAKFAST: "breakfast",
     AFTER_LUNCH: "lunch",
     AFTER_DINNER: "dinner",
-  } as Record<string, string>,
+  } satisfies Record<TimingName, string>,
   // The SUDS chart (shared/suds-chart.ts).
   suds: {
     scale: "SUDS 0-100",
@@ -132,6 +137,18 @@ export const en = {
     automaticThought: "Automatic thought",
     automaticBelief: "How much did you believe it? (%)",
     emotions: "Emotions",
+    emotionN: (n: number) => `Emotion ${n}`,
+    intensityN: (n: number) => `Intensity of emotion ${n} (0-100)`,
+    emotionNowN: (n: number) => `Emotion ${n} now`,
+    intensityNowN: (n: number) => `Intensity of emotion ${n} now (0-100)`,
+    addEmotion: "Add an emotion",
+    removeEmotion: (n: number) => `Remove emotion ${n}`,
+    emotionsRerated: "Emotions now, after the balanced thought",
+    rerateHint: "Optional: rate your emotions again.",
+    addRerated: "Re-rate an emotion",
+    atLeastOneEmotion: "Name at least one emotion and how strong it was.",
+    tooManyEmotions: (n: number) => `At most ${n} emotions.`,
+    tooLong: (n: number) => `Use at most ${n} characters.`,
     evidenceFor: "Evidence for the thought",
     evidenceAgainst: "Evidence against the thought",
     balancedThought: "Balanced thought",
@@ -152,6 +169,101 @@ export const en = {
     measureLead: "Over the last 2 weeks, how often have you been bothered by the following problems?",
     crisisHeading: "You are not alone",
     crisisLead: "If you are thinking about hurting yourself, please reach out now:",
+  },
+  // The session panels (panels/): the therapist's review and assign panels, the client's panel.
+  panels: {
+    // Shared plan inputs (panels/plan-fields.ts).
+    preferredTime: "Preferred time",
+    routine: "Routine it goes with",
+    noRoutine: "(none)",
+    // The routine choices of the plan inputs, each as it reads on its own.
+    routines: {
+      WAKE: "on waking", MORNING: "in the morning", NOON: "at noon", AFTERNOON: "in the afternoon",
+      EVENING: "in the evening", NIGHT: "at night", BEFORE_SLEEP: "before sleep", AFTER_SLEEP: "after sleep",
+      MEAL: "at a meal", BREAKFAST: "at breakfast", LUNCH: "at lunch", DINNER: "at dinner",
+      BEFORE_MEAL: "before a meal", AFTER_MEAL: "after a meal", AFTER_BREAKFAST: "after breakfast",
+      AFTER_LUNCH: "after lunch", AFTER_DINNER: "after dinner",
+    } satisfies Record<TimingName, string>,
+    routineWords: "The routine in your own words",
+    cue: "Cue",
+    minimumVersion: "Two-minute version",
+    // Review (panels/review-panel.ts).
+    reviewTitle: "Since the last session",
+    loading: "Loading…",
+    urgent: "Needs attention now",
+    unreviewed: (n: number) => `${n} ${plural(n, "completion", "completions")} not yet reviewed`,
+    adherence: (done: number, target: number) => `Done ${done} of ${target} expected`,
+    adherenceMissed: (missed: number, skipped: number, streak: number) =>
+      `missed ${missed}, skipped ${skipped}; streak ${streak}.`,
+    sudsPerPractice: (title: string) => `SUDS per practice of ${title}`,
+    nextStep: "Next step:",
+    recentCompletions: (title: string) => `Recent completions of ${title}`,
+    reviewed: "Reviewed",
+    quality: (n: number) => `quality ${n}/5`,
+    qualityLabel: "Quality (1-5)",
+    feedback: "Feedback",
+    markReviewed: "Mark reviewed",
+    toDiscuss: "To discuss",
+    thoughtRecord: "Thought record",
+    experiment: (prediction: string, outcome: string) => `Experiment — predicted “${prediction}”, outcome “${outcome}”`,
+    trends: "Trends",
+    moodTrend: "Mood (0-10), oldest first:",
+    measureTrend: "Measures, oldest first:",
+    hierarchies: "Exposure hierarchies",
+    hierarchyStep: (target: string, step: number) => `${target}, step ${step}`,
+    adjustments: "Suggested adjustments",
+    minutes: (n: number) => `${n} min`,
+    suds: (before: string, peak: string, after: string) => `SUDS ${before}/${peak}/${after} (before/peak/after)`,
+    mood: (n: number) => `mood ${n}/10`,
+    statusDone: "done",
+    statusPartial: "partly done",
+    statusMinimum: "two-minute version",
+    statusSkipped: "skipped",
+    statusRecorded: "recorded",
+    advance: "advance to the next step",
+    repeat: "repeat this step",
+    stepBack: "step back or split this step",
+    noSuggestion: "no suggestion",
+    measure: "measure",
+    // Assign (panels/assign-panel.ts).
+    assignTitle: "Assign homework",
+    fromTemplate: "Start from a template",
+    choose: "Choose…",
+    noDraft: "No draft yet.",
+    draftForm: "Draft assignment",
+    title: "Title",
+    times: "Times",
+    per: "Per",
+    day: "day",
+    week: "week",
+    minutesLabel: "Minutes",
+    starts: "Starts",
+    rationale: "Why this helps",
+    stepLabel: "Hierarchy step (1 = first)",
+    draftVersion: (version: number) => `Draft version ${version}`,
+    lastChangedBy: (role: string) => `, last changed by the ${role === "client" ? "client" : role === "therapist" ? "therapist" : role}`,
+    assign: "Assign",
+    discard: "Discard",
+    clientChanged: "The client changed the plan.",
+    staleTherapist: "The draft changed meanwhile; here is the current one.",
+    assigned: (title: string) => `Assigned: ${title}`,
+    discarded: "Draft discarded.",
+    // The client's panel (panels/session-panel.ts).
+    yourHomework: "Your homework",
+    newHomework: (title: string) => `New: ${title}`,
+    beingPlanned: (title: string) => `Being planned: ${title}`,
+    proposeForm: "Propose your plan",
+    propose: "Propose change",
+    alreadyPractising: "Already practising",
+    therapistUpdated: "Your therapist updated the plan.",
+    assignedNow: (title: string) => `New homework: ${title}`,
+    shared: "Your change is shared with your therapist.",
+    staleClient: "The plan changed meanwhile; check it and propose again.",
+    // The therapist's dock (panels/therapist-dock.ts).
+    dock: "Homework",
+    tabReview: "Review",
+    tabAssign: "Assign",
+    draftChangedBadge: "client changed the plan",
   },
   // PHQ-9 and GAD-7 items (public domain, Pfizer; the official wording).
   phq9: [

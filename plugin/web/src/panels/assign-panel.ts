@@ -22,6 +22,7 @@ import {
 import type { Template } from "../gen/therapy/homework/v1/template_pb.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
+import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 
 @customElement("homework-assign-panel")
 export class HomeworkAssignPanel extends LitElement {
@@ -54,7 +55,7 @@ export class HomeworkAssignPanel extends LitElement {
         channel.on("draft", (e) => {
           if (this.draft === undefined || this.draft.id === e.detail.id) {
             this.draft = e.detail;
-            if (e.detail.updatedBy?.role === "client") this.status = "The client changed the plan.";
+            if (e.detail.updatedBy?.role === "client") this.status = this.t.panels.clientChanged;
           }
         }),
         channel.on("draft-removed", (e) => {
@@ -78,48 +79,54 @@ export class HomeworkAssignPanel extends LitElement {
     }
   }
 
+  /** The catalogue of the nearest `lang`. */
+  private get t(): Catalogue {
+    return catalogue(elementLocale(this));
+  }
+
   override render(): TemplateResult {
+    const t = this.t.panels;
     const assignment = this.draft?.assignment;
     const schedule = assignment?.schedule;
     const exposure = assignment?.exercise?.details.case === "exposurePractice" ? assignment.exercise.details.value : undefined;
     return html`
-      <h2>Assign homework</h2>
-      <label for="template">Start from a template</label>
+      <h2>${t.assignTitle}</h2>
+      <label for="template">${t.fromTemplate}</label>
       <select id="template" @change=${this.pickTemplate} ?disabled=${this.busy}>
-        <option value="">Choose…</option>
+        <option value="">${t.choose}</option>
         ${this.templates.map((t) => html`<option value=${t.name}>${t.title}</option>`)}
       </select>
-      ${assignment === undefined ? html`<p class="status">No draft yet.</p>` : html`
-        <form @change=${this.edited} @submit=${this.assign} aria-label="Draft assignment">
-          <label for="title">Title</label>
+      ${assignment === undefined ? html`<p class="status">${t.noDraft}</p>` : html`
+        <form @change=${this.edited} @submit=${this.assign} aria-label=${t.draftForm}>
+          <label for="title">${t.title}</label>
           <input id="title" name="title" required maxlength="200" .value=${assignment.title}>
           <div class="row">
-            <div><label for="count">Times</label>
+            <div><label for="count">${t.times}</label>
               <input id="count" name="targetCount" type="number" min="1" max="50"
                 .value=${String(schedule?.targetCount ?? 1)}></div>
-            <div><label for="period">Per</label>
+            <div><label for="period">${t.per}</label>
               <select id="period" name="period">
-                <option value=${Schedule_Period.DAY} ?selected=${schedule?.period === Schedule_Period.DAY}>day</option>
-                <option value=${Schedule_Period.WEEK} ?selected=${schedule?.period === Schedule_Period.WEEK}>week</option>
+                <option value=${Schedule_Period.DAY} ?selected=${schedule?.period === Schedule_Period.DAY}>${t.day}</option>
+                <option value=${Schedule_Period.WEEK} ?selected=${schedule?.period === Schedule_Period.WEEK}>${t.week}</option>
               </select></div>
-            <div><label for="minutes">Minutes</label>
+            <div><label for="minutes">${t.minutesLabel}</label>
               <input id="minutes" name="minutesPerPractice" type="number" min="0" max="240"
                 .value=${String(schedule?.minutesPerPractice ?? 0)}></div>
-            <div><label for="start">Starts</label>
+            <div><label for="start">${t.starts}</label>
               <input id="start" name="startDate" type="date" required .value=${schedule?.startDate ?? ""}></div>
           </div>
-          ${planFields(schedule, "t")}
-          <label for="rationale">Why this helps</label>
+          ${planFields(schedule, "t", this.t)}
+          <label for="rationale">${t.rationale}</label>
           <textarea id="rationale" name="rationale" rows="2" maxlength="2000" .value=${assignment.rationale}></textarea>
           ${exposure === undefined ? nothing : html`
-            <label for="step">Hierarchy step (1 = first)</label>
+            <label for="step">${t.stepLabel}</label>
             <input id="step" name="hierarchyStep" type="number" min="1" max="50"
               .value=${String(exposure.hierarchyStep + 1)}>`}
-          <p class="status" aria-live="polite">Draft version ${this.draft?.version}${this.draft?.updatedBy
-            ? html`, last changed by the ${this.draft.updatedBy.role}` : nothing}</p>
+          <p class="status" aria-live="polite">${t.draftVersion(this.draft?.version ?? 0)}${this.draft?.updatedBy
+            ? t.lastChangedBy(this.draft.updatedBy.role) : nothing}</p>
           <div class="row">
-            <button type="submit" class="primary" ?disabled=${this.busy}>Assign</button>
-            <button type="button"  @click=${this.discard} ?disabled=${this.busy}>Discard</button>
+            <button type="submit" class="primary" ?disabled=${this.busy}>${t.assign}</button>
+            <button type="button"  @click=${this.discard} ?disabled=${this.busy}>${t.discard}</button>
           </div>
         </form>`}
       <p class="status" role="status">${this.status}</p>
@@ -176,7 +183,7 @@ export class HomeworkAssignPanel extends LitElement {
       const stale = staleDraftOf(error);
       if (stale !== undefined) {
         this.draft = stale;
-        this.error = "The draft changed meanwhile; here is the current one.";
+        this.error = this.t.panels.staleTherapist;
       } else {
         this.error = toApiError(error).message;
       }
@@ -190,7 +197,7 @@ export class HomeworkAssignPanel extends LitElement {
     try {
       const assignment = await this.channel.assign(this.draft.id);
       this.draft = undefined;
-      this.status = `Assigned: ${assignment.title}`;
+      this.status = this.t.panels.assigned(assignment.title);
       this.error = "";
       this.dispatchEvent(new CustomEvent("assigned", { detail: assignment, bubbles: true, composed: true }));
     } catch (error) {
@@ -206,7 +213,7 @@ export class HomeworkAssignPanel extends LitElement {
     try {
       await this.channel.discard(this.draft.id);
       this.draft = undefined;
-      this.status = "Draft discarded.";
+      this.status = this.t.panels.discarded;
     } catch (error) {
       this.error = toApiError(error).message;
     }

@@ -13,35 +13,38 @@ import {
   type Assignment,
   type Schedule,
 } from "../gen/therapy/homework/v1/assignment_pb.js";
+import type { Catalogue } from "../shared/i18n.js";
 
 /** The routines an anchor can name, in the order a person's day runs. */
 const timings = Object.values(EventTiming).filter((v): v is EventTiming => typeof v === "number");
 
-/** A routine in words, e.g. AFTER_BREAKFAST -> "after breakfast". */
-export function timingText(timing: EventTiming): string {
-  return timing === EventTiming.UNSPECIFIED ? "(none)" : (EventTiming[timing] ?? "").toLowerCase().replace(/_/g, " ");
+/** A routine as a choice on its own, e.g. AFTER_BREAKFAST -> "after breakfast". */
+export function routineChoice(timing: EventTiming, t: Catalogue): string {
+  const name = EventTiming[timing];
+  if (timing === EventTiming.UNSPECIFIED || name === undefined) return t.panels.noRoutine;
+  return (t.panels.routines as Record<string, string | undefined>)[name] ?? name;
 }
 
-/** The four plan inputs, ids prefixed with `prefix` (unique per panel). */
-export function planFields(schedule: Schedule | undefined, prefix: string, disabled = false): TemplateResult {
+/** The four plan inputs in the catalogue's words, ids prefixed with `prefix` (unique per panel). */
+export function planFields(schedule: Schedule | undefined, prefix: string, t: Catalogue, disabled = false): TemplateResult {
   const anchor = schedule?.habitAnchor;
   return html`
     <div class="row">
-      <div><label for="${prefix}-time">Preferred time</label>
+      <div><label for="${prefix}-time">${t.panels.preferredTime}</label>
         <input id="${prefix}-time" name="preferredLocalTime" type="time" ?disabled=${disabled}
           .value=${schedule?.preferredLocalTime ?? ""}></div>
-      <div><label for="${prefix}-when">Routine it goes with</label>
+      <div><label for="${prefix}-when">${t.panels.routine}</label>
         <select id="${prefix}-when" name="anchorWhen" ?disabled=${disabled}>
-          ${timings.map((t) => html`<option value=${t} ?selected=${(anchor?.when ?? 0) === t}>${timingText(t)}</option>`)}
+          ${timings.map((w) => html`<option value=${w} ?selected=${(anchor?.when ?? 0) === w}>${routineChoice(w, t)}</option>`)}
         </select></div>
     </div>
-    <label for="${prefix}-words">The routine in your own words</label>
+    <label for="${prefix}-words">${t.panels.routineWords}</label>
     <input id="${prefix}-words" name="anchorWords" maxlength="200" ?disabled=${disabled}
       .value=${anchor?.clientWords ?? ""}>
-    <label for="${prefix}-cue">Cue</label>
+    <label for="${prefix}-cue">${t.panels.cue}</label>
     <input id="${prefix}-cue" name="environmentalCue" maxlength="200" ?disabled=${disabled}
       .value=${schedule?.environmentalCue ?? ""}>
-    <label for="${prefix}-min">Two-minute version</label>
+    <label for="${prefix}-min">${t.panels.minimumVersion}</label>
     <input id="${prefix}-min" name="minimumVersion" maxlength="200" ?disabled=${disabled}
       .value=${schedule?.minimumVersion ?? ""}>`;
 }

@@ -22,6 +22,7 @@ import { Measure } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { panelStyles } from "./panel-styles.js";
 import "../shared/suds-chart.js";
 import { idOf } from "./dom-ids.js";
+import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
 
 @customElement("homework-review-panel")
 export class HomeworkReviewPanel extends LitElement {
@@ -68,29 +69,35 @@ export class HomeworkReviewPanel extends LitElement {
     }
   }
 
+  /** The catalogue and locale of the nearest `lang`. */
+  private get locale(): Locale {
+    return elementLocale(this);
+  }
+
   override render(): TemplateResult {
     const summary = this.summary;
+    const locale = this.locale;
+    const t = catalogue(locale).panels;
     return html`
-      <h2 id="title">Since the last session</h2>
+      <h2 id="title">${t.reviewTitle}</h2>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${summary === undefined ? html`<p class="status">Loading…</p>` : html`
+      ${summary === undefined ? html`<p class="status">${t.loading}</p>` : html`
         ${summary.urgentFlags.length > 0 ? html`
           <section class="urgent" role="alert" aria-labelledby="urgent-title">
-            <h3 id="urgent-title">Needs attention now</h3>
+            <h3 id="urgent-title">${t.urgent}</h3>
             <ul>${summary.urgentFlags.map((flag) => html`
-              <li data-completion=${flag.completion}>${when(flag.occurTime)}: ${flag.reason}</li>`)}</ul>
+              <li data-completion=${flag.completion}>${when(flag.occurTime, locale)}: ${flag.reason}</li>`)}</ul>
           </section>` : nothing}
-        <p class="status" data-unreviewed=${summary.unreviewedCount}>
-          ${summary.unreviewedCount} completion${summary.unreviewedCount === 1 ? "" : "s"} not yet reviewed
-        </p>
-        ${summary.assignments.map((review) => this.renderAssignment(review))}
-        ${this.renderToDiscuss(summary.toDiscuss)}
-        ${this.renderTrends(summary)}
+        <p class="status" data-unreviewed=${summary.unreviewedCount}>${t.unreviewed(summary.unreviewedCount)}</p>
+        ${summary.assignments.map((review) => this.renderAssignment(review, locale))}
+        ${this.renderToDiscuss(summary.toDiscuss, locale)}
+        ${this.renderTrends(summary, locale)}
         ${summary.hierarchies.length > 0 ? html`
           <section aria-labelledby="hier-title">
-            <h3 id="hier-title">Exposure hierarchies</h3>
+            <h3 id="hier-title">${t.hierarchies}</h3>
             ${summary.hierarchies.map((h) => html`<div>
-              <p>${h.hierarchy?.target}, step ${(h.hierarchy?.currentStep ?? 0) + 1}: ${progression(h.suggestion?.kind)}
+              <p>${t.hierarchyStep(h.hierarchy?.target ?? "", (h.hierarchy?.currentStep ?? 0) + 1)}:
+              ${progression(h.suggestion?.kind, locale)}
               ${h.suggestion?.reason ? html` (${h.suggestion.reason})` : nothing}</p>
               ${h.currentStepSeries.length > 0 ? html`<hw-suds-chart .points=${h.currentStepSeries}
                 .anchors=${h.hierarchy?.anchors}
@@ -99,14 +106,15 @@ export class HomeworkReviewPanel extends LitElement {
           </section>` : nothing}
         ${summary.suggestedAdjustments.length > 0 ? html`
           <section aria-labelledby="adj-title">
-            <h3 id="adj-title">Suggested adjustments</h3>
+            <h3 id="adj-title">${t.adjustments}</h3>
             <ul>${summary.suggestedAdjustments.map((a) => html`
               <li>${a.suggestion} <span class="status">(${a.reason})</span></li>`)}</ul>
           </section>` : nothing}
       `}`;
   }
 
-  private renderAssignment(review: AssignmentReview): TemplateResult {
+  private renderAssignment(review: AssignmentReview, locale: Locale): TemplateResult {
+    const t = catalogue(locale).panels;
     const assignment = review.assignment;
     const adherence = review.adherence;
     const titleId = `a-${idOf(assignment?.name ?? "")}`;
@@ -114,66 +122,69 @@ export class HomeworkReviewPanel extends LitElement {
       <section aria-labelledby=${titleId} data-assignment=${assignment?.name ?? ""}>
         <h3 id=${titleId}>${assignment?.title}</h3>
         ${adherence ? html`<p>
-          Done ${adherence.completedCount} of ${adherence.targetCount} expected
-          ${adherence.ratio !== undefined ? html` (${Math.round(adherence.ratio * 100)}%)` : nothing};
-          missed ${adherence.missedCount}, skipped ${adherence.skippedCount}; streak ${adherence.streak}.
+          ${t.adherence(adherence.completedCount, adherence.targetCount)}${adherence.ratio !== undefined
+            ? ` (${Math.round(adherence.ratio * 100)}%)` : ""};
+          ${t.adherenceMissed(adherence.missedCount, adherence.skippedCount, adherence.streak)}
         </p>` : nothing}
         ${review.sudsSeries.length > 0 ? html`<hw-suds-chart .points=${review.sudsSeries}
-          heading="SUDS per practice of ${assignment?.title ?? ""}"></hw-suds-chart>` : nothing}
+          heading=${t.sudsPerPractice(assignment?.title ?? "")}></hw-suds-chart>` : nothing}
         ${review.progression && review.progression.kind !== ProgressionSuggestion_Kind.UNSPECIFIED ? html`
-          <p>Next step: <strong>${progression(review.progression.kind)}</strong> — ${review.progression.reason}</p>`
+          <p>${t.nextStep} <strong>${progression(review.progression.kind, locale)}</strong> — ${review.progression.reason}</p>`
           : nothing}
-        <ul aria-label="Recent completions of ${assignment?.title ?? ""}">
-          ${review.recentCompletions.map((c) => this.renderCompletion(c))}
+        <ul aria-label=${t.recentCompletions(assignment?.title ?? "")}>
+          ${review.recentCompletions.map((c) => this.renderCompletion(c, locale))}
         </ul>
       </section>`;
   }
 
-  private renderCompletion(completion: Completion): TemplateResult {
+  private renderCompletion(completion: Completion, locale: Locale): TemplateResult {
+    const t = catalogue(locale).panels;
     const id = idOf(completion.name);
     const reviewed = completion.review !== undefined || this.reviewedNow.has(completion.name);
     return html`
       <li data-completion=${completion.name}>
-        ${when(completion.occurTime)}: ${completionFacts(completion)}
+        ${when(completion.occurTime, locale)}: ${completionFacts(completion, locale)}
         ${completion.clientNote ? html`<br><q>${completion.clientNote}</q>` : nothing}
-        ${reviewed ? html`<p class="status" data-reviewed>Reviewed${completion.review
-          ? html` (quality ${completion.review.qualityRating}/5)` : nothing}</p>` : html`
+        ${reviewed ? html`<p class="status" data-reviewed>${t.reviewed}${completion.review
+          ? ` (${t.quality(completion.review.qualityRating)})` : nothing}</p>` : html`
           <form @submit=${(e: SubmitEvent) => this.review(e, completion)}>
             <div class="row">
-              <div><label for="q-${id}">Quality (1-5)</label>
+              <div><label for="q-${id}">${t.qualityLabel}</label>
                 <select id="q-${id}" name="quality" required>
                   ${[5, 4, 3, 2, 1].map((n) => html`<option value=${n} ?selected=${n === 4}>${n}</option>`)}
                 </select></div>
-              <div><label for="f-${id}">Feedback</label>
+              <div><label for="f-${id}">${t.feedback}</label>
                 <input id="f-${id}" name="feedback" maxlength="2000"></div>
             </div>
-            <button type="submit" class="primary" ?disabled=${this.saving === completion.name}>Mark reviewed</button>
+            <button type="submit" class="primary" ?disabled=${this.saving === completion.name}>${t.markReviewed}</button>
           </form>`}
       </li>`;
   }
 
-  private renderToDiscuss(items: Completion[]): TemplateResult | typeof nothing {
+  private renderToDiscuss(items: Completion[], locale: Locale): TemplateResult | typeof nothing {
     if (items.length === 0) return nothing;
+    const t = catalogue(locale).panels;
     return html`
       <section aria-labelledby="discuss-title">
-        <h3 id="discuss-title">To discuss</h3>
-        <ul>${items.map((c) => html`<li data-completion=${c.name}>${when(c.occurTime)}:
-          ${c.record.case === "thoughtRecord" ? html`Thought record — “${c.record.value.automaticThought}”
+        <h3 id="discuss-title">${t.toDiscuss}</h3>
+        <ul>${items.map((c) => html`<li data-completion=${c.name}>${when(c.occurTime, locale)}:
+          ${c.record.case === "thoughtRecord" ? html`${t.thoughtRecord} — “${c.record.value.automaticThought}”
             ${c.record.value.balancedThought ? html` → “${c.record.value.balancedThought}”` : nothing}`
-          : c.record.case === "experiment" ? html`Experiment — predicted “${c.record.value.prediction}”,
-            outcome “${c.record.value.outcome}”` : statusText(c.status)}</li>`)}</ul>
+          : c.record.case === "experiment" ? t.experiment(c.record.value.prediction, c.record.value.outcome)
+          : statusText(c.status, locale)}</li>`)}</ul>
       </section>`;
   }
 
-  private renderTrends(summary: ReviewSummary): TemplateResult | typeof nothing {
+  private renderTrends(summary: ReviewSummary, locale: Locale): TemplateResult | typeof nothing {
     if (summary.moodTrend.length === 0 && summary.measureTrend.length === 0) return nothing;
+    const t = catalogue(locale).panels;
     return html`
       <section aria-labelledby="trend-title">
-        <h3 id="trend-title">Trends</h3>
-        ${summary.moodTrend.length > 0 ? html`<p>Mood (0-10), oldest first:
+        <h3 id="trend-title">${t.trends}</h3>
+        ${summary.moodTrend.length > 0 ? html`<p>${t.moodTrend}
           ${summary.moodTrend.map((p) => p.mood).join(", ")}</p>` : nothing}
-        ${summary.measureTrend.length > 0 ? html`<p>Measures, oldest first:
-          ${summary.measureTrend.map((p) => `${measureName(p.measure)} ${p.total}`).join(", ")}</p>` : nothing}
+        ${summary.measureTrend.length > 0 ? html`<p>${t.measureTrend}
+          ${summary.measureTrend.map((p) => `${measureName(p.measure, locale)} ${p.total}`).join(", ")}</p>` : nothing}
       </section>`;
   }
 
@@ -200,42 +211,47 @@ export class HomeworkReviewPanel extends LitElement {
   }
 }
 
-function when(time: Timestamp | undefined): string {
+/** A moment as the locale writes it, e.g. "Tue 10 Mar, 09:30". */
+function when(time: Timestamp | undefined, locale: Locale): string {
   if (time === undefined) return "";
-  return timestampDate(time).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return timestampDate(time).toLocaleString(locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 }
 
 /** Status, minutes, SUDS and mood of a completion in one line. */
-function completionFacts(completion: Completion): string {
-  const facts = [statusText(completion.status)];
-  if (completion.minutes > 0) facts.push(`${completion.minutes} min`);
+function completionFacts(completion: Completion, locale: Locale): string {
+  const t = catalogue(locale).panels;
+  const facts = [statusText(completion.status, locale)];
+  if (completion.minutes > 0) facts.push(t.minutes(completion.minutes));
   const suds = completion.suds;
-  if (suds) facts.push(`SUDS ${suds.before ?? "–"}/${suds.peak ?? "–"}/${suds.after ?? "–"} (before/peak/after)`);
-  if (completion.mood !== undefined) facts.push(`mood ${completion.mood}/10`);
+  if (suds) facts.push(t.suds(String(suds.before ?? "–"), String(suds.peak ?? "–"), String(suds.after ?? "–")));
+  if (completion.mood !== undefined) facts.push(t.mood(completion.mood));
   return facts.join(", ");
 }
 
-function statusText(status: Completion_Status): string {
+function statusText(status: Completion_Status, locale: Locale): string {
+  const t = catalogue(locale).panels;
   switch (status) {
-    case Completion_Status.DONE: return "done";
-    case Completion_Status.PARTIAL: return "partly done";
-    case Completion_Status.MINIMUM_VERSION: return "two-minute version";
-    case Completion_Status.SKIPPED: return "skipped";
-    default: return "recorded";
+    case Completion_Status.DONE: return t.statusDone;
+    case Completion_Status.PARTIAL: return t.statusPartial;
+    case Completion_Status.MINIMUM_VERSION: return t.statusMinimum;
+    case Completion_Status.SKIPPED: return t.statusSkipped;
+    default: return t.statusRecorded;
   }
 }
 
-function progression(kind: ProgressionSuggestion_Kind | undefined): string {
+function progression(kind: ProgressionSuggestion_Kind | undefined, locale: Locale): string {
+  const t = catalogue(locale).panels;
   switch (kind) {
-    case ProgressionSuggestion_Kind.ADVANCE: return "advance to the next step";
-    case ProgressionSuggestion_Kind.REPEAT: return "repeat this step";
-    case ProgressionSuggestion_Kind.STEP_BACK: return "step back or split this step";
-    default: return "no suggestion";
+    case ProgressionSuggestion_Kind.ADVANCE: return t.advance;
+    case ProgressionSuggestion_Kind.REPEAT: return t.repeat;
+    case ProgressionSuggestion_Kind.STEP_BACK: return t.stepBack;
+    default: return t.noSuggestion;
   }
 }
 
-function measureName(measure: Measure): string {
-  return measure === Measure.PHQ9 ? "PHQ-9" : measure === Measure.GAD7 ? "GAD-7" : "measure";
+function measureName(measure: Measure, locale: Locale): string {
+  const catalogued = catalogue(locale).measureName[Measure[measure]];
+  return catalogued ?? catalogue(locale).panels.measure;
 }
 
 declare global {

@@ -13,7 +13,7 @@ import { staleDraftOf, type Draft, type SessionChannel } from "../client/session
 import { toApiError } from "../client/errors.js";
 import { Assignment_State, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { planLines } from "../shared/plan-text.js";
-import { catalogue, elementLocale } from "../shared/i18n.js";
+import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { idOf } from "./dom-ids.js";
@@ -53,14 +53,14 @@ export class HomeworkSessionPanel extends LitElement {
       this.unsubscribe = [
         channel.on("draft", (e) => {
           this.draft = e.detail;
-          if (e.detail.updatedBy?.role === "therapist") this.status = "Your therapist updated the plan.";
+          if (e.detail.updatedBy?.role === "therapist") this.status = this.t.panels.therapistUpdated;
         }),
         channel.on("draft-removed", (e) => {
           if (this.draft?.id === e.detail.draft) this.draft = undefined;
         }),
         channel.on("assigned", (e) => {
           this.assignedNow = [e.detail, ...this.assignedNow.filter((a) => a.name !== e.detail.name)];
-          this.status = `New homework: ${e.detail.title}`;
+          this.status = this.t.panels.assignedNow(e.detail.title);
         }),
       ];
     }
@@ -80,28 +80,34 @@ export class HomeworkSessionPanel extends LitElement {
     }
   }
 
+  /** The catalogue of the nearest `lang`. */
+  private get t(): Catalogue {
+    return catalogue(elementLocale(this));
+  }
+
   override render(): TemplateResult {
+    const t = this.t;
     const earlier = this.active.filter((a) => !this.assignedNow.some((n) => n.name === a.name));
     return html`
-      <h2>Your homework</h2>
+      <h2>${t.panels.yourHomework}</h2>
       <p class="status" role="status" aria-live="polite">${this.status}</p>
       ${this.assignedNow.map((a) => html`
         <section class="assigned" data-assignment=${a.name} aria-labelledby="n-${idOf(a.name)}">
-          <h3 id="n-${idOf(a.name)}">New: ${a.title}</h3>
+          <h3 id="n-${idOf(a.name)}">${t.panels.newHomework(a.title)}</h3>
           ${this.plan(a)}
         </section>`)}
       ${this.draft === undefined ? nothing : html`
         <section class="draft" aria-labelledby="draft-title" data-draft=${this.draft.id} data-version=${this.draft.version}>
-          <h3 id="draft-title">Being planned: ${this.draft.assignment.title}</h3>
+          <h3 id="draft-title">${t.panels.beingPlanned(this.draft.assignment.title)}</h3>
           ${this.plan(this.draft.assignment)}
-          <form @submit=${this.propose} aria-label="Propose your plan">
-            ${planFields(this.draft.assignment.schedule, "c")}
-            <button type="submit" class="primary">Propose change</button>
+          <form @submit=${this.propose} aria-label=${t.panels.proposeForm}>
+            ${planFields(this.draft.assignment.schedule, "c", t)}
+            <button type="submit" class="primary">${t.panels.propose}</button>
           </form>
         </section>`}
       ${earlier.length === 0 ? nothing : html`
         <section aria-labelledby="active-title">
-          <h3 id="active-title">Already practising</h3>
+          <h3 id="active-title">${t.panels.alreadyPractising}</h3>
           <ul>${earlier.map((a) => html`<li data-assignment=${a.name}>${a.title}</li>`)}</ul>
         </section>`}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
@@ -109,7 +115,7 @@ export class HomeworkSessionPanel extends LitElement {
 
   /** The plan in plain words, the same wording as the portal. */
   private plan(assignment: Assignment): TemplateResult {
-    const lines = planLines(assignment, catalogue(elementLocale(this)));
+    const lines = planLines(assignment, this.t);
     return html`<dl class="plan">${lines.map((line) => html`
       <dt>${line.label}</dt><dd data-part=${line.part}>${line.text}</dd>`)}</dl>`;
   }
@@ -120,13 +126,13 @@ export class HomeworkSessionPanel extends LitElement {
     const next = withPlanFields(this.draft.assignment, event.target as HTMLFormElement);
     try {
       this.draft = await this.channel.saveDraft({ id: this.draft.id, version: this.draft.version, assignment: next });
-      this.status = "Your change is shared with your therapist.";
+      this.status = this.t.panels.shared;
       this.error = "";
     } catch (error) {
       const stale = staleDraftOf(error);
       if (stale !== undefined) {
         this.draft = stale;
-        this.error = "The plan changed meanwhile; check it and propose again.";
+        this.error = this.t.panels.staleClient;
       } else {
         this.error = toApiError(error).message;
       }

@@ -1,7 +1,9 @@
 // <hw-completion-form>: records one practice of an assignment, with the fields of its exercise
 // kind (completion.proto): a thought record, an experiment, SUDS before/peak/after on sliders
 // that show the client's own hierarchy anchors, an activity, self-care, mood, or a PHQ-9/GAD-7.
-// "I did the two-minute version" is a status of its own. The form checks what the service would
+// A thought record takes up to 10 emotions, one row each (name, intensity 0-100), and optionally
+// the emotions re-rated after the balanced thought. "I did the two-minute version" is a status of
+// its own. The form checks what the service would
 // refuse before anything is saved (the rules of core/validation.cc, with the same field paths
 // minus `completion.`), shows each error at its field, and also shows the service's own field
 // violations (showViolations). A PHQ-9 item 9 answer above zero shows the crisis resources at
@@ -38,6 +40,13 @@ export interface CompletionSubmit {
 
 type Values = Record<string, string>;
 
+/** The two emotion lists of a thought record, by their field paths (core/validation.cc). */
+const EMOTIONS = "thought_record.emotions";
+const RERATED = "thought_record.emotions_rerated";
+export type EmotionList = typeof EMOTIONS | typeof RERATED;
+const MAX_EMOTIONS = 10;
+const EMOTION_MAX = 60;
+
 const STATUS: Record<string, Completion_Status> = {
   done: Completion_Status.DONE,
   minimum: Completion_Status.MINIMUM_VERSION,
@@ -72,6 +81,10 @@ export class CompletionForm extends LitElement {
     .crisis ul { margin: 4px 0 0; padding-left: 18px; }
     .crisis a { color: #8c1d18; font-weight: 600; }
     .summary { border-left: 4px solid var(--hw-error); padding-left: 8px; }
+    .emotion-row { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 8px; align-items: end;
+      padding-bottom: 8px; }
+    .emotion-row .remove { grid-column: 1 / -1; justify-self: start; }
+    @media (max-width: 420px) { .emotion-row { grid-template-columns: 1fr; } }
   `];
 
   /** Required. The assignment to record against. */
@@ -88,6 +101,8 @@ export class CompletionForm extends LitElement {
   @state() private values: Values = {};
   @state() private errors: Record<string, string> = {};
   @state() private summary = "";
+  /** Rows shown per emotion list (thought records); at least one for the required list. */
+  @state() private rows: Record<EmotionList, number> = { [EMOTIONS]: 1, [RERATED]: 0 };
 
   private readonly formId = `hw-form-${++formIds}`;
   private locale: Locale = "en";
@@ -104,6 +119,8 @@ export class CompletionForm extends LitElement {
     for (const violation of violations) {
       const path = violation.field.replace(/^completion\.?/, "") || "status";
       errors[path] = violation.description;
+      const row = /^(thought_record\.emotions(?:_rerated)?)\[(\d+)\]/.exec(path);
+      if (row) this.showRows(row[1] as EmotionList, Number(row[2]) + 1);
     }
     this.errors = errors;
     this.summary = t.form.serverRejected;
@@ -166,15 +183,12 @@ export class CompletionForm extends LitElement {
           ${this.textField("thought_record.situation", t.form.situation, { multiline: true })}
           ${this.textField("thought_record.automatic_thought", t.form.automaticThought, { multiline: true })}
           ${this.numberField("thought_record.automatic_thought_belief", t.form.automaticBelief, 0, 100)}
-          <fieldset>
-            <legend>${t.form.emotions}</legend>
-            ${this.textField("thought_record.emotions", t.form.emotion)}
-            ${this.numberField("thought_record.emotions[0].intensity", t.form.intensity, 0, 100)}
-          </fieldset>
+          ${this.emotionRows(EMOTIONS, t.form.emotions, "", t)}
           ${this.textField("thought_record.evidence_for", t.form.evidenceFor, { multiline: true })}
           ${this.textField("thought_record.evidence_against", t.form.evidenceAgainst, { multiline: true })}
           ${this.textField("thought_record.balanced_thought", t.form.balancedThought, { multiline: true })}
-          ${this.numberField("thought_record.balanced_thought_belief", t.form.balancedBelief, 0, 100)}`;
+          ${this.numberField("thought_record.balanced_thought_belief", t.form.balancedBelief, 0, 100)}
+          ${this.emotionRows(RERATED, t.form.emotionsRerated, t.form.rerateHint, t)}`;
       case ExerciseKind.BEHAVIORAL_EXPERIMENT:
         return html`
           ${this.textField("experiment.prediction", t.form.prediction, {
@@ -266,7 +280,76 @@ export class CompletionForm extends LitElement {
       </section>`;
   }
 
-  private textField(path: string, label: string, options: { multiline?: boolean; initial?: string } = {}) {
+  /**
+   * A list of emotions, one row each (name and 0-100 intensity), up to 10 rows; rows can be added
+   * and removed, blank rows are not sent. Re-rated rows start with the name of the emotion in the
+   * same place of the first list.
+   */
+  private emotionRows(list: EmotionList, legend: string, hint: string, t: Catalogue) {
+    const count = this.rows[list];
+    const error = this.errors[list];
+    const errorId = `${this.formId}-${cssId(list)}-error`;
+    return html`<fieldset data-list=${list} aria-describedby=${error ? errorId : nothing}
+        aria-invalid=${error ? "true" : nothing}>
+      <legend>${legend}</legend>
+      ${hint ? html`<p class="hint">${hint}</p>` : nothing}
+      ${Array.from({ length: count }, (_, i) => html`<div class="emotion-row" data-row=${i}>
+        ${this.textField(`${list}[${i}].emotion`, (list === RERATED ? t.form.emotionNowN : t.form.emotionN)(i + 1),
+          { maxLength: EMOTION_MAX })}
+        ${this.numberField(`${list}[${i}].intensity`, (list === RERATED ? t.form.intensityNowN : t.form.intensityN)(i + 1), 0, 100)}
+        ${list === RERATED || count > 1 ? html`<button type="button" class="remove"
+          @click=${() => this.removeRow(list, i)}>${t.form.removeEmotion(i + 1)}</button>` : nothing}
+      </div>`)}
+      ${error ? html`<p class="field-error" id=${errorId}>${error}</p>` : nothing}
+      ${count < MAX_EMOTIONS ? html`<button type="button" @click=${() => this.addRow(list)}>
+        ${list === RERATED ? t.form.addRerated : t.form.addEmotion}</button>` : nothing}
+    </fieldset>`;
+  }
+
+  private showRows(list: EmotionList, count: number): void {
+    if (count > this.rows[list]) this.rows = { ...this.rows, [list]: Math.min(MAX_EMOTIONS, count) };
+  }
+
+  private addRow(list: EmotionList): void {
+    const index = this.rows[list];
+    if (index >= MAX_EMOTIONS) return;
+    const name = `${list}[${index}].emotion`;
+    const same = (this.values[`${EMOTIONS}[${index}].emotion`] ?? "").trim();
+    if (list === RERATED && same !== "" && !this.values[name]) this.values = { ...this.values, [name]: same };
+    this.rows = { ...this.rows, [list]: index + 1 };
+    if (this.errors[list]) {
+      const { [list]: _, ...rest } = this.errors;
+      this.errors = rest;
+    }
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>(`[data-field="${name}"]`)?.focus());
+  }
+
+  /** Removes row `index`; the rows below move up, with their values and errors. */
+  private removeRow(list: EmotionList, index: number): void {
+    const count = this.rows[list];
+    const moved = (record: Record<string, string>) => {
+      const next = { ...record };
+      for (let i = index; i < count; i++) {
+        for (const part of ["emotion", "intensity"]) {
+          const below = record[`${list}[${i + 1}].${part}`];
+          if (i + 1 < count && below !== undefined) next[`${list}[${i}].${part}`] = below;
+          else delete next[`${list}[${i}].${part}`];
+        }
+      }
+      return next;
+    };
+    this.values = moved(this.values);
+    this.errors = moved(this.errors);
+    this.rows = { ...this.rows, [list]: Math.max(list === EMOTIONS ? 1 : 0, count - 1) };
+    void this.updateComplete.then(() => {
+      const focus = this.renderRoot.querySelector<HTMLElement>(`fieldset[data-list="${list}"] [data-row="${Math.max(0, index - 1)}"] input`) ??
+        this.renderRoot.querySelector<HTMLElement>(`fieldset[data-list="${list}"] button`);
+      focus?.focus();
+    });
+  }
+
+  private textField(path: string, label: string, options: { multiline?: boolean; initial?: string; maxLength?: number } = {}) {
     if (options.initial && this.values[path] === undefined) this.values[path] = options.initial;
     const id = `${this.formId}-${cssId(path)}`;
     const error = this.errors[path];
@@ -275,6 +358,7 @@ export class CompletionForm extends LitElement {
       ? html`<textarea id=${id} data-field=${path} .value=${value} aria-invalid=${error ? "true" : "false"}
           aria-describedby=${error ? `${id}-error` : nothing} @input=${(e: Event) => this.set(path, (e.target as HTMLTextAreaElement).value)}></textarea>`
       : html`<input type="text" id=${id} data-field=${path} .value=${value} aria-invalid=${error ? "true" : "false"}
+          maxlength=${options.maxLength ?? nothing}
           aria-describedby=${error ? `${id}-error` : nothing} @input=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}>`;
     return html`<div class="field"><label for=${id}>${label}</label>${input}
       ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : nothing}</div>`;
@@ -343,6 +427,13 @@ export class CompletionForm extends LitElement {
     const t = catalogue(this.locale);
     const assignment = this.assignment;
     if (!assignment || this.busy) return;
+    // Blank emotion rows are dropped first, so row i is the i-th emotion sent and the service's
+    // field paths (emotions[i]) point at the row the client sees.
+    this.values = compactEmotionRows(this.values);
+    this.rows = {
+      [EMOTIONS]: Math.max(1, emotionRowCount(this.values, EMOTIONS)),
+      [RERATED]: emotionRowCount(this.values, RERATED),
+    };
     const result = buildCompletion(assignment, this.values, t, this.fallbackTimeZone);
     this.errors = result.errors;
     if (Object.keys(result.errors).length > 0) {
@@ -371,8 +462,13 @@ export function buildCompletion(assignment: Assignment, values: Values, t: Catal
     { completion: Completion; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const text = (path: string) => (values[path] ?? "").trim();
-  const required = (path: string) => {
+  const required = (path: string, maxLength?: number) => {
     if (text(path) === "") errors[path] = t.form.required;
+    else if (maxLength !== undefined && text(path).length > maxLength) errors[path] = t.form.tooLong(maxLength);
+    return text(path);
+  };
+  const optional = (path: string, maxLength: number) => {
+    if (text(path).length > maxLength) errors[path] = t.form.tooLong(maxLength);
     return text(path);
   };
   const number = (path: string, min: number, max: number, options: { required?: boolean; integer?: boolean } = {}) => {
@@ -443,20 +539,36 @@ export function buildCompletion(assignment: Assignment, values: Values, t: Catal
   if (kind === ExerciseKind.THOUGHT_RECORD || kind === ExerciseKind.COGNITIVE_RESTRUCTURING) {
     // A blank record is not a completion: done needs it whole, and any record sent must be whole.
     if (done || anyOf("thought_record.")) {
-      const emotion = required("thought_record.emotions");
-      const intensity = number("thought_record.emotions[0].intensity", 0, 100, { required: true });
+      // Each row with anything in it needs both its name (1-60 characters) and its intensity.
+      const emotionList = (list: EmotionList) => {
+        const ratings: { $typeName: "therapy.homework.v1.EmotionRating"; emotion: string; intensity: number }[] = [];
+        const count = emotionRowCount(values, list);
+        if (count > MAX_EMOTIONS) errors[list] = t.form.tooManyEmotions(MAX_EMOTIONS);
+        for (let i = 0; i < Math.min(count, MAX_EMOTIONS); i++) {
+          const name = `${list}[${i}].emotion`;
+          const level = `${list}[${i}].intensity`;
+          if (text(name) === "" && text(level) === "") continue;
+          const emotion = required(name, EMOTION_MAX);
+          const intensity = number(level, 0, 100, { required: true });
+          if (emotion !== "" && intensity !== undefined) {
+            ratings.push({ $typeName: "therapy.homework.v1.EmotionRating", emotion, intensity });
+          }
+        }
+        return ratings;
+      };
+      const emotions = emotionList(EMOTIONS);
+      if (emotionRowCount(values, EMOTIONS, { filledOnly: true }) === 0) errors[EMOTIONS] = t.form.atLeastOneEmotion;
       completion.record = { case: "thoughtRecord", value: {
         $typeName: "therapy.homework.v1.ThoughtRecord",
-        situation: required("thought_record.situation"),
-        automaticThought: required("thought_record.automatic_thought"),
+        situation: required("thought_record.situation", 2000),
+        automaticThought: required("thought_record.automatic_thought", 1000),
         automaticThoughtBelief: number("thought_record.automatic_thought_belief", 0, 100, { required: true }),
-        emotions: emotion && intensity !== undefined
-          ? [{ $typeName: "therapy.homework.v1.EmotionRating", emotion, intensity }] : [],
-        evidenceFor: text("thought_record.evidence_for"),
-        evidenceAgainst: text("thought_record.evidence_against"),
-        balancedThought: required("thought_record.balanced_thought"),
+        emotions,
+        evidenceFor: optional("thought_record.evidence_for", 2000),
+        evidenceAgainst: optional("thought_record.evidence_against", 2000),
+        balancedThought: required("thought_record.balanced_thought", 1000),
         balancedThoughtBelief: number("thought_record.balanced_thought_belief", 0, 100, { required: true }),
-        emotionsRerated: [],
+        emotionsRerated: emotionList(RERATED),
       } };
     }
   }
@@ -509,6 +621,39 @@ function anchorWords(value: number, anchors: Hierarchy["anchors"]): string {
   const points: [number, string][] = [[0, anchors.calm], [50, anchors.moderate], [100, anchors.worst]];
   const near = points.filter(([point, words]) => words && Math.abs(point - value) <= 10);
   return near[0]?.[1] ?? "";
+}
+
+/**
+ * Rows in `list` (one past the highest row index with a value key), or with `filledOnly` the
+ * rows with a name or an intensity.
+ */
+export function emotionRowCount(values: Values, list: EmotionList, options: { filledOnly?: boolean } = {}): number {
+  const rows = new Set<number>();
+  for (const [key, value] of Object.entries(values)) {
+    const match = key.startsWith(`${list}[`) ? /^\[(\d+)\]\.(emotion|intensity)$/.exec(key.slice(list.length)) : null;
+    if (match && (!options.filledOnly || value.trim() !== "")) rows.add(Number(match[1]));
+  }
+  return options.filledOnly ? rows.size : rows.size === 0 ? 0 : Math.max(...rows) + 1;
+}
+
+/** `values` with the blank rows of both emotion lists removed and the others renumbered. */
+export function compactEmotionRows(values: Values): Values {
+  const next: Values = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (!/^thought_record\.emotions(_rerated)?\[\d+\]\./.test(key)) next[key] = value;
+  }
+  for (const list of [EMOTIONS, RERATED] as const) {
+    let row = 0;
+    for (let i = 0; i < emotionRowCount(values, list); i++) {
+      const name = values[`${list}[${i}].emotion`] ?? "";
+      const level = values[`${list}[${i}].intensity`] ?? "";
+      if (name.trim() === "" && level.trim() === "") continue;
+      next[`${list}[${row}].emotion`] = name;
+      next[`${list}[${row}].intensity`] = level;
+      row++;
+    }
+  }
+  return next;
 }
 
 /** A field path as an id fragment. */

@@ -22,6 +22,7 @@ import { baseStyles } from "../shared/styles.js";
 import { catalogue, elementLocale, formatDay, type Catalogue, type Locale } from "../shared/i18n.js";
 import { planLines } from "../shared/plan-text.js";
 import "../shared/suds-chart.js";
+import { tabAfterKey, tabStyles } from "../shared/tabs.js";
 import "./completion-form.js";
 import type { CompletionForm, CompletionSubmit, CrisisResource } from "./completion-form.js";
 import { Outbox, type OutboxEntry, type SendResult } from "./outbox.js";
@@ -34,12 +35,9 @@ const RETRY_MS = 30_000;
 
 @customElement("homework-portal")
 export class HomeworkPortal extends LitElement {
-  static override styles = [baseStyles, css`
+  static override styles = [baseStyles, tabStyles, css`
     :host { padding: 12px; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 8px; }
-    [role="tablist"] { display: flex; gap: 4px; margin: 8px 0 12px; border-bottom: 2px solid var(--hw-border); }
-    [role="tab"] { border: none; border-radius: var(--hw-radius) var(--hw-radius) 0 0; flex: 1 1 0; padding: 8px; }
-    [role="tab"][aria-selected="true"] { background: var(--hw-primary); color: var(--hw-on-primary); }
     dl.plan { display: grid; grid-template-columns: minmax(7rem, max-content) 1fr; gap: 2px 12px; margin: 8px 0; }
     dl.plan dt { font-weight: 600; }
     dl.plan dd { margin: 0; }
@@ -221,11 +219,11 @@ export class HomeworkPortal extends LitElement {
     this.open = "";
   }
 
-  /** Arrow keys move between tabs (WAI-ARIA tabs pattern). */
+  /** Arrow keys, Home and End move between tabs (shared/tabs.ts). */
   private tabKeys(event: KeyboardEvent): void {
-    const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
-    if (step === 0) return;
-    const next = VIEWS[(VIEWS.indexOf(this.view) + step + VIEWS.length) % VIEWS.length]!;
+    const next = tabAfterKey(VIEWS, this.view, event.key);
+    if (next === undefined) return;
+    event.preventDefault();
     this.show(next);
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${next}`)?.focus());
   }

@@ -60,13 +60,28 @@ export function planText(assignment: Assignment, t: Catalogue): string {
     .join(". ") + ".";
 }
 
-/** The habit anchor in words: the client's own words win over the coded routine. */
+/**
+ * The habit anchor in words. The client's own words are their phrasing of when ("half an hour
+ * before bed") and are shown verbatim, without adding the offset again; the offset is spelled out
+ * only around the coded routine.
+ */
 function anchorText(anchor: HabitAnchor | undefined, t: Catalogue): string {
   if (!anchor) return "";
-  const routine = anchor.clientWords ||
-    (anchor.when !== EventTiming.UNSPECIFIED ? t.timing[EventTiming[anchor.when]] ?? "" : "");
+  if (anchor.clientWords) return anchor.clientWords;
+  const routine = timingText(anchor.when, t);
   if (!routine) return "";
   if (anchor.offsetMinutes > 0) return t.plan.anchorAfter(anchor.offsetMinutes, routine);
   if (anchor.offsetMinutes < 0) return t.plan.anchorBefore(-anchor.offsetMinutes, routine);
   return t.plan.anchorAt(routine);
+}
+
+/**
+ * A routine as it reads after "after"/"before" ("waking up"); "" for UNSPECIFIED or an unknown
+ * value. The catalogue is keyed by the generated enum's member names (`WAKE`); a proto enum name
+ * (`EVENT_TIMING_WAKE`, as in proto JSON) is accepted too, so either spelling finds the label.
+ */
+export function timingText(when: EventTiming | string, t: Catalogue): string {
+  const name = typeof when === "number" ? EventTiming[when] : when.replace(/^EVENT_TIMING_/, "");
+  if (!name || name === "UNSPECIFIED") return "";
+  return (t.timing as Record<string, string | undefined>)[name] ?? "";
 }
