@@ -8,7 +8,8 @@
 // SessionChannel), `practice` (`practices/{practice}`, whose templates to list).
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
-import { customElement, property, state } from "lit/decorators.js";
+import { property, state } from "lit/decorators.js";
+import { defineElement } from "../shared/define.js";
 import { clone, create } from "@bufbuild/protobuf";
 import type { HomeworkClient } from "../client/homework-client.js";
 import { staleDraftOf, type Draft, type SessionChannel } from "../client/session-channel.js";
@@ -24,7 +25,7 @@ import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 
-@customElement("homework-assign-panel")
+@defineElement("homework-assign-panel")
 export class HomeworkAssignPanel extends LitElement {
   static override styles = panelStyles;
 

@@ -9,7 +9,8 @@
 // client's resource name), optional `channel`. Clinical content is shown, never logged.
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
-import { customElement, property, state } from "lit/decorators.js";
+import { property, state } from "lit/decorators.js";
+import { defineElement } from "../shared/define.js";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { HomeworkClient } from "../client/homework-client.js";
 import type { SessionChannel } from "../client/session-channel.js";
@@ -24,7 +25,7 @@ import "../shared/suds-chart.js";
 import { idOf } from "./dom-ids.js";
 import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
 
-@customElement("homework-review-panel")
+@defineElement("homework-review-panel")
 export class HomeworkReviewPanel extends LitElement {
   static override styles = panelStyles;
 

@@ -7,7 +7,8 @@
 // active homework) and `client` (the client's resource name).
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
-import { customElement, property, state } from "lit/decorators.js";
+import { property, state } from "lit/decorators.js";
+import { defineElement } from "../shared/define.js";
 import type { HomeworkClient } from "../client/homework-client.js";
 import { staleDraftOf, type Draft, type SessionChannel } from "../client/session-channel.js";
 import { toApiError } from "../client/errors.js";
@@ -18,7 +19,7 @@ import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { idOf } from "./dom-ids.js";
 
-@customElement("homework-session-panel")
+@defineElement("homework-session-panel")
 export class HomeworkSessionPanel extends LitElement {
   static override styles = panelStyles;
 

@@ -9,7 +9,8 @@
 // joined SessionChannel, for the Assign tab's note). Text from the catalogue of the nearest `lang`.
 
 import { LitElement, css, html, type PropertyValues, type TemplateResult } from "lit";
-import { customElement, property, state } from "lit/decorators.js";
+import { property, state } from "lit/decorators.js";
+import { defineElement } from "../shared/define.js";
 import type { SessionChannel } from "../client/session-channel.js";
 import { baseStyles } from "../shared/styles.js";
 import { tabAfterKey, tabStyles } from "../shared/tabs.js";
@@ -18,7 +19,7 @@ import { catalogue, elementLocale } from "../shared/i18n.js";
 export type DockView = "review" | "assign";
 const VIEWS: readonly DockView[] = ["review", "assign"];
 
-@customElement("homework-therapist-dock")
+@defineElement("homework-therapist-dock")
 export class HomeworkTherapistDock extends LitElement {
   static override styles = [baseStyles, tabStyles, css`
     :host { background: transparent; }

@@ -9,7 +9,8 @@
 // violations (showViolations). A PHQ-9 item 9 answer above zero shows the crisis resources at
 // once. It saves nothing itself: it fires `hw-completion-submit` with the built Completion.
 import { LitElement, css, html, nothing, type TemplateResult } from "lit";
-import { customElement, property, state } from "lit/decorators.js";
+import { property, state } from "lit/decorators.js";
+import { defineElement } from "../shared/define.js";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ExerciseKind, Measure, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
@@ -56,7 +57,7 @@ const STATUS: Record<string, Completion_Status> = {
 
 let formIds = 0;
 
-@customElement("hw-completion-form")
+@defineElement("hw-completion-form")
 export class CompletionForm extends LitElement {
   static override styles = [baseStyles, css`
     :host { background: transparent; }

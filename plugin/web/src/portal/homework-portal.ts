@@ -7,7 +7,8 @@
 // client's JWT; never an attribute, so it stays out of the DOM), `lang`, and the crisis
 // resources shown after a PHQ-9 item 9 answer above zero.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
-import { customElement, property, state } from "lit/decorators.js";
+import { property, state } from "lit/decorators.js";
+import { defineElement } from "../shared/define.js";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Transport } from "@connectrpc/connect";
 import { Assignment_State, ExerciseKind, Schedule_Period, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
@@ -33,7 +34,7 @@ const VIEWS: readonly View[] = ["today", "progress", "measures"];
 const HISTORY_DAYS = 35;
 const RETRY_MS = 30_000;
 
-@customElement("homework-portal")
+@defineElement("homework-portal")
 export class HomeworkPortal extends LitElement {
   static override styles = [baseStyles, tabStyles, css`
     :host { padding: 12px; }

@@ -4,7 +4,8 @@
 // table, so a screen-reader user gets every value. The client's own anchor words for 0, 50 and
 // 100 label the scale when given.
 import { LitElement, css, html, svg, nothing, type PropertyValues } from "lit";
-import { customElement, property } from "lit/decorators.js";
+import { property } from "lit/decorators.js";
+import { defineElement } from "./define.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { baseStyles } from "./styles.js";
@@ -33,7 +34,7 @@ const PAD = { left: 34, right: 10, top: 10, bottom: 26 };
 
 let chartIds = 0;
 
-@customElement("hw-suds-chart")
+@defineElement("hw-suds-chart")
 export class SudsChart extends LitElement {
   static override styles = [baseStyles, css`
     :host { background: transparent; }
