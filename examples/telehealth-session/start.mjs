@@ -103,6 +103,7 @@ export async function startSessionDemo(options) {
       mintToken: (who, ttl = "12h") => token(people[who], ttl),
       therapistUrl: pageUrl("therapist"), clientUrl: pageUrl("client"),
       janusUrl: `ws://127.0.0.1:${janusPort}`, connectUrl: `http://127.0.0.1:${connectPort}`,
+      grpcAddress: `127.0.0.1:${grpcPort}`,
       stop,
     };
   } catch (error) {
@@ -322,7 +323,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const required of ["server_bin", "ctl_bin", "plugin"]) {
     if (!flags[required]) {
       console.error("usage: start.mjs --server_bin=PATH --ctl_bin=PATH --plugin=PATH/libjanus_homework.so " +
-        "[--store=memory:|sqlite:PATH] [--work_dir=DIR] [--ice_interface=IF] [--page_port=PORT]");
+        "[--store=memory:|sqlite:PATH] [--work_dir=DIR] [--ice_interface=IF] [--page_port=PORT] " +
+        "[--portal_port=PORT]");
       process.exit(2);
     }
   }
@@ -331,16 +333,28 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     store: flags.store || undefined, workDir: flags.work_dir || undefined,
     iceInterface: flags.ice_interface || undefined, pagePort: Number(flags.page_port || 0),
   });
+  // The client's portal (examples/portal) against the same service, between sessions.
+  const portalPortFile = path.join(demo.workDir, "portal.port");
+  const portal = spawnLogged(process.execPath, [
+    path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "portal", "serve.mjs"),
+    "--port", String(Number(flags.portal_port || 0)), "--api", demo.connectUrl,
+    "--port_file", portalPortFile,
+  ], path.join(demo.workDir, "portal.log"));
+  const portalPort = await readPortFile(portalPortFile, portal);
   console.log(`Telehealth session demo (logs in ${demo.workDir}). Development tokens, valid 12 h.
 
-Therapist (Dr Ada):
+Therapist (Dr Ada), in the video session:
   ${demo.therapistUrl}
 
-Client (Alex):
+Client (Alex), in the video session:
   ${demo.clientUrl}
 
-Ctrl-C stops the service, Janus and the page server.`);
-  const shutdown = async () => { await demo.stop(); process.exit(0); };
+Client (Alex), the portal between sessions (add ?lang=es before the # for Spanish):
+  http://127.0.0.1:${portalPort}/#token=${demo.tokens.client}
+
+The homework service: gRPC on ${demo.grpcAddress}, Connect on ${demo.connectUrl}.
+Ctrl-C stops the service, Janus and the page servers.`);
+  const shutdown = async () => { await stopChild(portal); await demo.stop(); process.exit(0); };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 }
