@@ -1,7 +1,8 @@
 // The Connect protocol listener (docs/connect-api.md) of the real homework-server binary, over
 // real HTTP with cpp-httplib's client: unary JSON and binary calls, the error contract (codes,
-// HTTP statuses, the google.rpc.BadRequest detail), CORS, the request size limit, and the
-// WatchEvents stream in Connect's enveloped framing.
+// HTTP statuses, the google.rpc.BadRequest detail), CORS, the request size limit, deadlines
+// (Connect-Timeout-Ms), request compression, and the WatchEvents stream in Connect's enveloped
+// framing.
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -108,7 +109,8 @@ struct Frame {
 // One WatchEvents call over HTTP on its own thread; frames are parsed as they arrive.
 class ConnectWatch {
  public:
-  ConnectWatch(int port, const std::string& token, const v1::WatchEventsRequest& request)
+  ConnectWatch(int port, const std::string& token, const v1::WatchEventsRequest& request,
+               httplib::Headers extra_headers = {})
       : client_("127.0.0.1", port) {
     client_.set_read_timeout(30, 0);
     const std::string json = ToJson(request);
@@ -117,13 +119,14 @@ class ConnectWatch {
       body.push_back(static_cast<char>((json.size() >> shift) & 0xff));
     }
     body += json;
-    thread_ = std::thread([this, token, body] {
+    thread_ = std::thread([this, token, body, extra_headers] {
       httplib::Request http;
       http.method = "POST";
       http.path = std::string(kService) + "WatchEvents";
       http.headers = {{"Authorization", "Bearer " + token},
                       {"Content-Type", "application/connect+json"},
                       {"Connect-Protocol-Version", "1"}};
+      http.headers.insert(extra_headers.begin(), extra_headers.end());
       http.body = body;
       http.response_handler = [this](const httplib::Response& response) {
         absl::MutexLock lock(&mutex_);
@@ -357,6 +360,9 @@ TEST_F(ConnectApiTest, CorsPreflightOnlyForAllowedOrigins) {
   ASSERT_TRUE(allowed) << httplib::to_string(allowed.error());
   EXPECT_EQ(allowed->status, 204);
   EXPECT_EQ(allowed->get_header_value("Access-Control-Allow-Origin"), kAllowedOrigin);
+  // Once each: a browser refuses a preflight whose CORS headers repeat.
+  EXPECT_EQ(allowed->get_header_value_count("Access-Control-Allow-Origin"), 1u);
+  EXPECT_EQ(allowed->get_header_value_count("Access-Control-Expose-Headers"), 1u);
   const std::string allow_headers = allowed->get_header_value("Access-Control-Allow-Headers");
   for (const char* header : {"Content-Type", "Authorization", "Connect-Protocol-Version",
                              "Connect-Timeout-Ms", "X-Request-Id"}) {
@@ -473,6 +479,92 @@ TEST_F(ConnectApiTest, WatchEventsErrorTravelsInEndStreamFrame) {
   EXPECT_EQ(end->flags, 0x02);
   const nlohmann::json payload = nlohmann::json::parse(end->payload, nullptr, false);
   EXPECT_EQ(payload["error"]["code"], "permission_denied") << end->payload;
+}
+
+TEST_F(ConnectApiTest, UnaryWithAGenerousTimeoutSucceeds) {
+  CreateAlex();
+  Reply reply = Post("GetClient", dr_ada_, R"({"name":"practices/clinic-a/clients/alex"})",
+                     "application/json", {{"Connect-Timeout-Ms", "10000"}});
+  EXPECT_EQ(reply.status, 200) << reply.body;
+}
+
+TEST_F(ConnectApiTest, UnaryWhoseDeadlineHasPassedIsDeadlineExceededAndNotRun) {
+  Reply reply = Post("CreateClient", platform_,
+                     R"({"parent":"practices/clinic-a","clientId":"late",
+                         "client":{"displayName":"Late","timeZone":"Europe/Berlin"}})",
+                     "application/json", {{"Connect-Timeout-Ms", "0"}});
+  EXPECT_EQ(reply.status, 504) << reply.body;
+  EXPECT_EQ(reply.Json()["code"], "deadline_exceeded") << reply.body;
+  EXPECT_NE(reply.Json()["message"].get<std::string>().find("Connect-Timeout-Ms"),
+            std::string::npos)
+      << reply.body;
+  // Not run: the client does not exist.
+  Reply get = Post("GetClient", platform_, R"({"name":"practices/clinic-a/clients/late"})");
+  EXPECT_EQ(get.status, 404) << get.body;
+}
+
+TEST_F(ConnectApiTest, MalformedTimeoutIsInvalidArgumentNamingTheHeader) {
+  for (const char* timeout : {"soon", "-5", "12345678901", "1.5"}) {
+    Reply reply = Post("GetClient", dr_ada_, R"({"name":"practices/clinic-a/clients/alex"})",
+                       "application/json", {{"Connect-Timeout-Ms", timeout}});
+    EXPECT_EQ(reply.status, 400) << timeout << ": " << reply.body;
+    EXPECT_EQ(reply.Json()["code"], "invalid_argument") << reply.body;
+    EXPECT_NE(reply.body.find("Connect-Timeout-Ms"), std::string::npos) << reply.body;
+  }
+}
+
+TEST_F(ConnectApiTest, WatchEventsEndsCleanlyAtItsDeadline) {
+  const v1::Client alex = CreateAlex();
+  v1::WatchEventsRequest request;
+  request.set_parent(kPracticeName);
+  request.set_client(alex.name());
+  const absl::Time start = absl::Now();
+  ConnectWatch watch(server_->connect_port(), dr_ada_, request, {{"Connect-Timeout-Ms", "1500"}});
+  ASSERT_EQ(watch.WaitForHeaders(), 200);
+  std::optional<Frame> end = watch.Next(absl::Seconds(10));
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(end.has_value()) << server_->StderrTail();
+  EXPECT_EQ(end->flags, 0x02);
+  const nlohmann::json payload = nlohmann::json::parse(end->payload, nullptr, false);
+  EXPECT_EQ(payload["error"]["code"], "deadline_exceeded") << end->payload;
+  EXPECT_GE(took, absl::Milliseconds(1400));
+  EXPECT_LT(took, absl::Seconds(6));
+  // The server is still healthy and the stream's log line says why it ended.
+  EXPECT_NE(server_->StderrTail(50).find("DEADLINE_EXCEEDED"), std::string::npos)
+      << server_->StderrTail(50);
+}
+
+TEST_F(ConnectApiTest, GzipRequestBodiesAreAccepted) {
+  httplib::Client client("127.0.0.1", server_->connect_port());
+  client.set_compress(true);  // gzip, with Content-Encoding: gzip
+  httplib::Result result = client.Post(
+      (std::string(kService) + "CreateClient").c_str(),
+      {{"Authorization", "Bearer " + platform_}, {"Connect-Protocol-Version", "1"}},
+      R"({"parent":"practices/clinic-a","clientId":"zipped",
+          "client":{"displayName":"Zipped","timeZone":"Europe/Berlin"}})",
+      "application/json");
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, 200) << result->body;
+}
+
+TEST_F(ConnectApiTest, UnsupportedCompressionIsUnimplementedNamingTheHeader) {
+  Reply unary = Post("GetClient", dr_ada_, R"({"name":"practices/clinic-a/clients/alex"})",
+                     "application/json", {{"Content-Encoding", "zstd"}});
+  EXPECT_EQ(unary.status, 501) << unary.body;
+  EXPECT_EQ(unary.Json()["code"], "unimplemented") << unary.body;
+  EXPECT_NE(unary.body.find("Content-Encoding"), std::string::npos) << unary.body;
+
+  v1::WatchEventsRequest request;
+  request.set_parent(kPracticeName);
+  ConnectWatch watch(server_->connect_port(), dr_ada_, request,
+                     {{"Connect-Content-Encoding", "gzip"}});
+  ASSERT_EQ(watch.WaitForHeaders(), 200);
+  std::optional<Frame> end = watch.Next();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->flags, 0x02);
+  const nlohmann::json payload = nlohmann::json::parse(end->payload, nullptr, false);
+  EXPECT_EQ(payload["error"]["code"], "unimplemented") << end->payload;
+  EXPECT_NE(end->payload.find("Connect-Content-Encoding"), std::string::npos) << end->payload;
 }
 
 // With --connect_tls_cert/--connect_tls_key the listener serves HTTPS (a self-signed P-256

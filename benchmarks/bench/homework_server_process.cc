@@ -1,8 +1,12 @@
 #include "benchmarks/bench/homework_server_process.h"
 
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -45,15 +49,35 @@ absl::StatusOr<std::unique_ptr<HomeworkServerProcess>> HomeworkServerProcess::St
   }
 
   process->log_path_ = options.work_dir + "/server.log";
+  const std::string connect_port_file = options.work_dir + "/server.connect_port";
+  std::remove(connect_port_file.c_str());
   absl::StatusOr<std::unique_ptr<ServedProcess>> served = ServedProcess::Start(
       ServedProcessOptions{.argv = {options.server_path, "--listen=127.0.0.1:0",
                                     absl::StrCat("--data_dir=", options.data_dir),
                                     absl::StrCat("--store=", options.store_uri),
-                                    absl::StrCat("--jwks=", jwks_path), "--shutdown_grace=2s"},
+                                    absl::StrCat("--jwks=", jwks_path), "--shutdown_grace=2s",
+                                    "--connect_listen=127.0.0.1:0",
+                                    absl::StrCat("--connect_port_file=", connect_port_file)},
                            .port_file = options.work_dir + "/server.port",
                            .output_path = process->log_path_});
   if (!served.ok()) return served.status();
   process->served_ = *std::move(served);
+  // The Connect port is written once that listener serves, around the time gRPC does.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (process->connect_port_ == 0 && absl::Now() < give_up) {
+    std::ifstream in(connect_port_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int port = 0;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0 && port < 65536) {
+      process->connect_port_ = port;
+    } else {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  if (process->connect_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("homework-server wrote no Connect port to ",
+                                               connect_port_file, " within 10 s"));
+  }
   return process;
 }
 

@@ -29,7 +29,8 @@ struct HomeworkServerOptions {
 };
 
 // The real homework-server binary in a child process on 127.0.0.1:0, trusting a signing key made
-// for this run (so its peak memory can be read from /proc/<pid>/status).
+// for this run (so its peak memory can be read from /proc/<pid>/status), with its Connect
+// listener on another port of 127.0.0.1.
 class HomeworkServerProcess {
  public:
   static absl::StatusOr<std::unique_ptr<HomeworkServerProcess>> Start(
@@ -38,6 +39,8 @@ class HomeworkServerProcess {
   ServedProcess& served() { return *served_; }
   const Bearers& bearers() const { return bearers_; }
   std::string log_path() const { return log_path_; }
+  // The Connect listener's port (--connect_listen=127.0.0.1:0), for the connect scenario.
+  int connect_port() const { return connect_port_; }
 
  private:
   HomeworkServerProcess() = default;
@@ -45,6 +48,7 @@ class HomeworkServerProcess {
   std::unique_ptr<ServedProcess> served_;
   Bearers bearers_;
   std::string log_path_;
+  int connect_port_ = 0;
 };
 
 }  // namespace therapy::bench

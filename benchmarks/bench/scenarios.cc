@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "benchmarks/bench/child_process.h"
+#include "benchmarks/bench/connect_load.h"
 #include "benchmarks/bench/echo.grpc.pb.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/unary_load.h"
@@ -48,6 +49,15 @@ class Bench {
     std::vector<Figures> all;
     for (Scenario scenario : options_.scenarios) {
       if (Interrupted()) break;
+      if (scenario == Scenario::kConnect) {
+        for (int concurrency : options_.concurrency) {
+          if (Interrupted()) break;
+          absl::StatusOr<std::vector<Figures>> figures = MeasureConnect(concurrency);
+          if (!figures.ok()) return figures.status();
+          all.insert(all.end(), figures->begin(), figures->end());
+        }
+        continue;
+      }
       if (scenario == Scenario::kWatch) {
         absl::StatusOr<Figures> figures = MeasureWatch();
         if (!figures.ok()) return figures.status();
@@ -187,9 +197,10 @@ class Bench {
                             names->size())};
       }
       case Scenario::kWatch:
+      case Scenario::kConnect:
         break;
     }
-    return absl::InternalError("no unary calls for the watch scenario");
+    return absl::InternalError("no gRPC unary calls of their own for watch and connect");
   }
 
   // The active assignments of the first `clients` seeded clients.
@@ -226,6 +237,86 @@ class Bench {
          << std::flush;
   }
 
+  // One unary measurement beside the echo baseline measured just before it.
+  Figures UnaryFigures(const std::string& name, const std::string& load,
+                       const UnaryLoadResult& result, const EchoFigures& echo) {
+    Figures figures{.scenario = name,
+                    .backend = options_.store_label,
+                    .load = load,
+                    .requests = result.calls,
+                    .errors = result.errors(),
+                    .errors_by_code = result.ErrorsByCode(),
+                    .ok_per_second = result.ok_per_second(),
+                    .p50_ns = result.latency.Percentile(0.50),
+                    .p99_ns = result.latency.Percentile(0.99),
+                    .echo_ok_per_second = echo.load.ok_per_second(),
+                    .echo_p50_ns = echo.load.latency.Percentile(0.50),
+                    .echo_p99_ns = echo.load.latency.Percentile(0.99),
+                    .echo_requests = echo.load.calls,
+                    .echo_errors = echo.load.errors(),
+                    .echo_peak_kib = echo.peak_kib};
+    if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(server_.served().pid());
+        status.ok()) {
+      figures.server_peak_kib = status->peak_rss_kib;
+    }
+    return figures;
+  }
+
+  // The read's ListAssignments three ways under the same load, one right after the other: the
+  // echo baseline, the call over gRPC, the same call over Connect (one HTTP/1.1 keep-alive
+  // connection and thread per call in flight, JSON bodies, as a browser makes it).
+  absl::StatusOr<std::vector<Figures>> MeasureConnect(int concurrency) {
+    const std::string label = absl::StrCat("connect ", options_.store_label, " x", concurrency);
+    auto stub = std::shared_ptr<hw::HomeworkService::Stub>(
+        hw::HomeworkService::NewStub(ConnectedChannel(server_.served())));
+    absl::StatusOr<Calls> calls = CallsFor(Scenario::kRead, stub);
+    if (!calls.ok()) return calls.status();
+    const std::string load = absl::StrCat(concurrency, " in flight");
+    PrintHeader("connect", load,
+                absl::StrCat(calls->description,
+                             "; over gRPC (one HTTP/2 connection), then over Connect "
+                             "(HTTP/1.1 + JSON, one keep-alive connection per call in flight)"));
+
+    absl::StatusOr<EchoFigures> echo = MeasureEcho(label, concurrency);
+    if (!echo.ok()) return echo.status();
+    (void)ResetPeakRss(server_.served().pid());
+    absl::StatusOr<UnaryLoadResult> grpc_read =
+        RunUnaryLoad(LoadOptions(absl::StrCat(label, " grpc"), concurrency), calls->start);
+    if (!grpc_read.ok()) return grpc_read.status();
+    std::vector<Figures> figures = {UnaryFigures("read-grpc", load, *grpc_read, *echo)};
+    PrintFigures(figures.back(), out_);
+
+    const int64_t clients = seed_.shape.clients;
+    ConnectCalls connect{
+        .port = server_.connect_port(),
+        .path = "/therapy.homework.v1.HomeworkService/ListAssignments",
+        .authorization = server_.bearers().therapist,
+        .body =
+            [clients](uint64_t sequence) {
+              return absl::StrCat(R"({"parent":")", ClientName(ClientFor(sequence, clients)),
+                                  R"(","states":["STATE_ACTIVE"]})");
+            }};
+    (void)ResetPeakRss(server_.served().pid());
+    absl::StatusOr<UnaryLoadResult> connect_read =
+        RunConnectLoad(LoadOptions(absl::StrCat(label, " connect"), concurrency), connect);
+    if (!connect_read.ok()) return connect_read.status();
+    figures.push_back(UnaryFigures("read-connect", load, *connect_read, *echo));
+    PrintFigures(figures.back(), out_);
+    const Figures& over_grpc = figures[0];
+    const Figures& over_connect = figures[1];
+    out_ << absl::StrFormat(
+        "  connect / grpc: %.3fx ok/s, %.2fx p50, %.2fx p99\n",
+        over_grpc.ok_per_second > 0 ? over_connect.ok_per_second / over_grpc.ok_per_second : 0.0,
+        over_grpc.p50_ns > 0 ? static_cast<double>(over_connect.p50_ns) /
+                                   static_cast<double>(over_grpc.p50_ns)
+                             : 0.0,
+        over_grpc.p99_ns > 0 ? static_cast<double>(over_connect.p99_ns) /
+                                   static_cast<double>(over_grpc.p99_ns)
+                             : 0.0)
+         << std::flush;
+    return figures;
+  }
+
   absl::StatusOr<Figures> MeasureUnary(Scenario scenario, int concurrency) {
     const std::string name = ScenarioName(scenario);
     const std::string label = absl::StrCat(name, " ", options_.store_label, " x", concurrency);
@@ -243,25 +334,7 @@ class Bench {
         RunUnaryLoad(LoadOptions(label, concurrency), calls->start);
     if (!result.ok()) return result.status();
 
-    Figures figures{.scenario = name,
-                    .backend = options_.store_label,
-                    .load = load,
-                    .requests = result->calls,
-                    .errors = result->errors(),
-                    .errors_by_code = result->ErrorsByCode(),
-                    .ok_per_second = result->ok_per_second(),
-                    .p50_ns = result->latency.Percentile(0.50),
-                    .p99_ns = result->latency.Percentile(0.99),
-                    .echo_ok_per_second = echo->load.ok_per_second(),
-                    .echo_p50_ns = echo->load.latency.Percentile(0.50),
-                    .echo_p99_ns = echo->load.latency.Percentile(0.99),
-                    .echo_requests = echo->load.calls,
-                    .echo_errors = echo->load.errors(),
-                    .echo_peak_kib = echo->peak_kib};
-    if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(server_.served().pid());
-        status.ok()) {
-      figures.server_peak_kib = status->peak_rss_kib;
-    }
+    Figures figures = UnaryFigures(name, load, *result, *echo);
     PrintFigures(figures, out_);
     return figures;
   }
@@ -363,12 +436,12 @@ absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text) {
     return std::vector<Scenario>{Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
                                  Scenario::kWatch};
   }
-  for (Scenario scenario :
-       {Scenario::kRead, Scenario::kSummary, Scenario::kComplete, Scenario::kWatch}) {
+  for (Scenario scenario : {Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
+                            Scenario::kWatch, Scenario::kConnect}) {
     if (text == ScenarioName(scenario)) return std::vector<Scenario>{scenario};
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "--scenario must be read, complete, summary, watch or all, got \"", text, "\""));
+      "--scenario must be read, complete, summary, watch, connect or all, got \"", text, "\""));
 }
 
 std::string ScenarioName(Scenario scenario) {
@@ -381,6 +454,8 @@ std::string ScenarioName(Scenario scenario) {
       return "complete";
     case Scenario::kWatch:
       return "watch";
+    case Scenario::kConnect:
+      return "connect";
   }
   return "?";
 }

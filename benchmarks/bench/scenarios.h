@@ -22,10 +22,11 @@ enum class Scenario {
   kSummary,   // GetReviewSummary of a seeded client
   kComplete,  // CreateCompletion with a fresh request_id (a durable write)
   kWatch,     // N WatchEvents streams, completions written at a modest rate
+  kConnect,   // the read's ListAssignments over gRPC and over Connect (HTTP/1.1, JSON)
 };
 
-// "read", "complete", "summary", "watch", or "all" (read, summary, complete, watch: the summary
-// runs before complete adds completions). INVALID_ARGUMENT otherwise.
+// "read", "complete", "summary", "watch", "connect", or "all" (read, summary, complete, watch:
+// the summary runs before complete adds completions). INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text);
 std::string ScenarioName(Scenario scenario);
 

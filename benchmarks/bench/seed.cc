@@ -14,6 +14,7 @@
 
 #include <grpcpp/client_context.h>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -22,6 +23,9 @@
 #include "absl/time/clock.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/served_process.h"
+#include "services/homework/core/caller.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/storage/open_store.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::bench {
@@ -37,6 +41,8 @@ constexpr int64_t kMaxCompletions = 100'000'000;
 constexpr absl::Duration kMaxTimeLimit = absl::Hours(24);
 constexpr absl::Duration kCallDeadline = absl::Seconds(30);
 constexpr int kAttempts = 5;
+// The subject of the bench's service token (HomeworkServerProcess mints it).
+constexpr char kServiceSubject[] = "platform";
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   google::protobuf::Timestamp timestamp;
@@ -64,22 +70,124 @@ absl::Status WriteManifest(const std::string& path, const SeedManifest& manifest
   return absl::OkStatus();
 }
 
-// The calls of one seeding caller thread. Every call is retried while the server answers
+// Where the seed's writes go: the real server over gRPC, or the same use cases in this
+// process on the store file itself. Both are thread-safe.
+class SeedTarget {
+ public:
+  virtual ~SeedTarget() = default;
+  virtual absl::StatusOr<hw::Client> CreateClient(const hw::CreateClientRequest& request) = 0;
+  virtual absl::StatusOr<hw::Assignment> CreateAssignment(
+      const hw::CreateAssignmentRequest& request) = 0;
+  virtual absl::StatusOr<hw::Assignment> ActivateAssignment(
+      const hw::ActivateAssignmentRequest& request) = 0;
+  virtual absl::StatusOr<hw::Completion> CreateCompletion(
+      const hw::CreateCompletionRequest& request) = 0;
+};
+
+// Over gRPC, as the roles the service expects. Every call is retried while the server answers
 // UNAVAILABLE or DEADLINE_EXCEEDED: creates carry request ids, so a retry never duplicates.
+class GrpcTarget final : public SeedTarget {
+ public:
+  GrpcTarget(const std::shared_ptr<grpc::Channel>& channel, const Bearers& bearers,
+             const std::atomic<bool>& stop)
+      : stub_(hw::HomeworkService::NewStub(channel)), bearers_(bearers), stop_(stop) {}
+
+  absl::StatusOr<hw::Client> CreateClient(const hw::CreateClientRequest& request) override {
+    return Call<hw::Client>("CreateClient", bearers_.service, [&](auto* context, auto* response) {
+      return stub_->CreateClient(context, request, response);
+    });
+  }
+  absl::StatusOr<hw::Assignment> CreateAssignment(
+      const hw::CreateAssignmentRequest& request) override {
+    return Call<hw::Assignment>("CreateAssignment", bearers_.therapist,
+                                [&](auto* context, auto* response) {
+                                  return stub_->CreateAssignment(context, request, response);
+                                });
+  }
+  absl::StatusOr<hw::Assignment> ActivateAssignment(
+      const hw::ActivateAssignmentRequest& request) override {
+    return Call<hw::Assignment>("ActivateAssignment", bearers_.therapist,
+                                [&](auto* context, auto* response) {
+                                  return stub_->ActivateAssignment(context, request, response);
+                                });
+  }
+  absl::StatusOr<hw::Completion> CreateCompletion(
+      const hw::CreateCompletionRequest& request) override {
+    return Call<hw::Completion>("CreateCompletion", bearers_.service,
+                                [&](auto* context, auto* response) {
+                                  return stub_->CreateCompletion(context, request, response);
+                                });
+  }
+
+ private:
+  template <typename Response, typename Rpc>
+  absl::StatusOr<Response> Call(absl::string_view what, const std::string& bearer, Rpc rpc) {
+    grpc::Status status;
+    Response response;
+    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+      if (stop_.load()) return absl::CancelledError("seeding stopped");
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", bearer);
+      context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+      status = rpc(&context, &response);
+      if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+          status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(100) * attempt);
+    }
+    if (absl::Status s = FromGrpc(status, what); !s.ok()) return s;
+    return response;
+  }
+
+  std::unique_ptr<hw::HomeworkService::Stub> stub_;
+  const Bearers& bearers_;
+  const std::atomic<bool>& stop_;
+};
+
+// In this process: the service's own use cases (homework::Homework: the same validation,
+// authorisation, rows, events and audit records as over the wire) on the store, without the
+// RPC. Callers are the same service and therapist the bench's tokens name.
+class CoreTarget final : public SeedTarget {
+ public:
+  explicit CoreTarget(homework::Store& store) : homework_(store, homework::HomeworkOptions{}) {}
+
+  absl::StatusOr<hw::Client> CreateClient(const hw::CreateClientRequest& request) override {
+    return homework_.CreateClient(Caller(kServiceSubject, homework::Role::kService), request);
+  }
+  absl::StatusOr<hw::Assignment> CreateAssignment(
+      const hw::CreateAssignmentRequest& request) override {
+    return homework_.CreateAssignment(Caller(kTherapist, homework::Role::kTherapist), request);
+  }
+  absl::StatusOr<hw::Assignment> ActivateAssignment(
+      const hw::ActivateAssignmentRequest& request) override {
+    return homework_.ActivateAssignment(Caller(kTherapist, homework::Role::kTherapist), request);
+  }
+  absl::StatusOr<hw::Completion> CreateCompletion(
+      const hw::CreateCompletionRequest& request) override {
+    return homework_.CreateCompletion(Caller(kServiceSubject, homework::Role::kService), request);
+  }
+
+ private:
+  static homework::Caller Caller(absl::string_view subject, homework::Role role) {
+    return homework::Caller{.subject = std::string(subject),
+                            .practice = kPractice,
+                            .role = role,
+                            .call_id = homework::CallIdOr("")};
+  }
+
+  homework::Homework homework_;
+};
+
+// Seeds whole clients through a target.
 class ClientSeeder {
  public:
-  ClientSeeder(hw::HomeworkService::Stub& stub, const Bearers& bearers, const SeedShape& shape,
-               absl::Time anchor, const std::atomic<bool>& stop,
+  ClientSeeder(SeedTarget& target, const SeedShape& shape, absl::Time anchor,
                std::atomic<int64_t>& completions_done)
-      : stub_(stub),
-        bearers_(bearers),
-        shape_(shape),
-        anchor_(anchor),
-        stop_(stop),
-        completions_done_(completions_done) {}
+      : target_(target), shape_(shape), anchor_(anchor), completions_done_(completions_done) {}
 
-  // Seeds client `index` with its assignments and completions. CANCELLED when `stop` was set
-  // before it finished.
+  // Seeds client `index` with its assignments and completions. CANCELLED when the seed was
+  // stopped before it finished.
   absl::Status SeedClient(int64_t index) {
     const std::string client_id = absl::StrFormat("c%07d", index);
     hw::CreateClientRequest create_client;
@@ -89,19 +197,13 @@ class ClientSeeder {
     create_client.mutable_client()->set_display_name(absl::StrCat("Bench client ", index));
     create_client.mutable_client()->set_time_zone("UTC");
     create_client.mutable_client()->add_care_team(kTherapist);
-    hw::Client client;
-    if (absl::Status s = Call("CreateClient", bearers_.service,
-                              [&](grpc::ClientContext* context) {
-                                return stub_.CreateClient(context, create_client, &client);
-                              });
-        !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<hw::Client> client = target_.CreateClient(create_client);
+    if (!client.ok()) return client.status();
 
     const absl::CivilDay anchor_day = absl::ToCivilDay(anchor_, absl::UTCTimeZone());
     for (int64_t a = 0; a < shape_.assignments_per_client; ++a) {
       hw::CreateAssignmentRequest create;
-      create.set_parent(client.name());
+      create.set_parent(client->name());
       create.set_request_id(absl::StrFormat("seed-%s-a%04d", client_id, a));
       hw::Assignment& assignment = *create.mutable_assignment();
       assignment.set_title(absl::StrCat("Rate my mood, round ", a + 1));
@@ -114,31 +216,21 @@ class ClientSeeder {
           absl::FormatCivilTime(anchor_day - (shape_.completions_per_assignment + 1)));
       schedule.set_preferred_local_time("20:00");
       schedule.set_minimum_version("One rating still counts");
-      hw::Assignment created;
-      if (absl::Status s = Call("CreateAssignment", bearers_.therapist,
-                                [&](grpc::ClientContext* context) {
-                                  return stub_.CreateAssignment(context, create, &created);
-                                });
-          !s.ok()) {
-        return s;
-      }
+      absl::StatusOr<hw::Assignment> created = target_.CreateAssignment(create);
+      if (!created.ok()) return created.status();
       // A replayed create (a resumed seed) returns the assignment as it is now: maybe active.
-      if (created.state() == hw::Assignment::STATE_DRAFT) {
+      if (created->state() == hw::Assignment::STATE_DRAFT) {
         hw::ActivateAssignmentRequest activate;
-        activate.set_name(created.name());
-        activate.set_etag(created.etag());
-        hw::Assignment active;
-        if (absl::Status s = Call("ActivateAssignment", bearers_.therapist,
-                                  [&](grpc::ClientContext* context) {
-                                    return stub_.ActivateAssignment(context, activate, &active);
-                                  });
-            !s.ok()) {
-          return s;
+        activate.set_name(created->name());
+        activate.set_etag(created->etag());
+        if (absl::StatusOr<hw::Assignment> active = target_.ActivateAssignment(activate);
+            !active.ok()) {
+          return active.status();
         }
       }
       for (int64_t c = 0; c < shape_.completions_per_assignment; ++c) {
         hw::CreateCompletionRequest record;
-        record.set_parent(created.name());
+        record.set_parent(created->name());
         record.set_request_id(absl::StrFormat("seed-%s-a%04d-k%04d", client_id, a, c));
         hw::Completion& completion = *record.mutable_completion();
         *completion.mutable_occur_time() =
@@ -146,13 +238,9 @@ class ClientSeeder {
         completion.set_occur_time_zone("UTC");
         completion.set_status(hw::Completion::STATUS_DONE);
         completion.set_mood(static_cast<int32_t>((index + a + c) % 11));
-        hw::Completion recorded;
-        if (absl::Status s = Call("CreateCompletion", bearers_.service,
-                                  [&](grpc::ClientContext* context) {
-                                    return stub_.CreateCompletion(context, record, &recorded);
-                                  });
-            !s.ok()) {
-          return s;
+        if (absl::StatusOr<hw::Completion> recorded = target_.CreateCompletion(record);
+            !recorded.ok()) {
+          return recorded.status();
         }
         completions_done_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -161,29 +249,9 @@ class ClientSeeder {
   }
 
  private:
-  template <typename Rpc>
-  absl::Status Call(absl::string_view what, const std::string& bearer, Rpc rpc) {
-    grpc::Status status;
-    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
-      if (stop_.load()) return absl::CancelledError("seeding stopped");
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", bearer);
-      context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-      status = rpc(&context);
-      if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
-          status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(100) * attempt);
-    }
-    return FromGrpc(status, what);
-  }
-
-  hw::HomeworkService::Stub& stub_;
-  const Bearers& bearers_;
+  SeedTarget& target_;
   const SeedShape& shape_;
   const absl::Time anchor_;
-  const std::atomic<bool>& stop_;
   std::atomic<int64_t>& completions_done_;
 };
 
@@ -279,9 +347,13 @@ absl::StatusOr<SeedManifest> ReadManifest(const std::string& path) {
   return manifest;
 }
 
-absl::StatusOr<SeedManifest> Seed(const SeedOptions& options,
-                                  const std::shared_ptr<grpc::Channel>& channel,
-                                  const Bearers& bearers) {
+namespace {
+
+// Seeds through the target `make_target` returns (it may watch `stop`, which is set when the
+// seed stops early).
+absl::StatusOr<SeedManifest> RunSeed(
+    const SeedOptions& options,
+    absl::FunctionRef<std::unique_ptr<SeedTarget>(const std::atomic<bool>& stop)> make_target) {
   if (absl::Status valid = ValidateShape(options.shape); !valid.ok()) return valid;
   if (options.concurrency < 1 || options.concurrency > 256) {
     return absl::InvalidArgumentError(
@@ -330,8 +402,8 @@ absl::StatusOr<SeedManifest> Seed(const SeedOptions& options,
                    options.concurrency, absl::FormatDuration(options.time_limit))
             << std::flush;
 
-  auto stub = homework::v1::HomeworkService::NewStub(channel);
   std::atomic<bool> stop{false};
+  const std::unique_ptr<SeedTarget> target = make_target(stop);
   std::atomic<int64_t> next_client{first};
   DoneClients done(first);
   std::mutex error_mu;
@@ -339,7 +411,7 @@ absl::StatusOr<SeedManifest> Seed(const SeedOptions& options,
   std::vector<std::thread> callers;
   for (int t = 0; t < options.concurrency; ++t) {
     callers.emplace_back([&] {
-      ClientSeeder seeder(*stub, bearers, shape, manifest.anchor, stop, completions_done);
+      ClientSeeder seeder(*target, shape, manifest.anchor, completions_done);
       while (!stop.load()) {
         const int64_t client = next_client.fetch_add(1);
         if (client >= shape.clients) return;
@@ -407,6 +479,28 @@ absl::StatusOr<SeedManifest> Seed(const SeedOptions& options,
                    static_cast<double>(completions_done.load() - resumed_at) / seconds)
             << std::flush;
   return manifest;
+}
+
+}  // namespace
+
+absl::StatusOr<SeedManifest> Seed(const SeedOptions& options,
+                                  const std::shared_ptr<grpc::Channel>& channel,
+                                  const Bearers& bearers) {
+  return RunSeed(options, [&](const std::atomic<bool>& stop) -> std::unique_ptr<SeedTarget> {
+    return std::make_unique<GrpcTarget>(channel, bearers, stop);
+  });
+}
+
+absl::StatusOr<SeedManifest> SeedInProcess(const SeedOptions& options,
+                                           const std::string& store_uri) {
+  std::cerr << "seed: in process, on the store itself (no server may use it meanwhile)"
+            << std::endl;
+  absl::StatusOr<std::unique_ptr<homework::Store>> store =
+      homework::OpenStore(homework::StoreOptions{.uri = store_uri});
+  if (!store.ok()) return store.status();
+  return RunSeed(options, [&](const std::atomic<bool>&) -> std::unique_ptr<SeedTarget> {
+    return std::make_unique<CoreTarget>(**store);
+  });
 }
 
 }  // namespace therapy::bench

@@ -27,8 +27,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!verifier.ok()) return verifier.status();
   server->verifier_ = *std::move(verifier);
 
-  server->homework_ = std::make_unique<Homework>(*server->store_, HomeworkOptions{});
-  server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->verifier_, log);
+  server->hub_ = std::make_unique<EventHub>(*server->store_, EventHubOptions{});
+  server->notifying_store_ = std::make_unique<HubNotifyingStore>(*server->store_, *server->hub_);
+  server->homework_ = std::make_unique<Homework>(*server->notifying_store_, HomeworkOptions{});
+  server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_,
+                                               *server->verifier_, log);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -72,7 +75,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 void Server::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
-  // Open event streams would otherwise hold the shutdown for the whole grace period.
+  // Open event streams would otherwise hold the shutdown for the whole grace period: the hub
+  // ends the gRPC ones, StopWatching the Connect ones (the blocking use case).
+  if (hub_ != nullptr) hub_->Close();
   if (homework_ != nullptr) homework_->StopWatching();
   // The Connect listener's workers end with their streams; it stops before the store closes.
   if (connect_ != nullptr) connect_->Shutdown();
@@ -86,6 +91,8 @@ void Server::Shutdown(absl::Duration grace) {
   connect_.reset();
   rpc_.reset();
   homework_.reset();
+  notifying_store_.reset();
+  hub_.reset();
   store_.reset();
 }
 

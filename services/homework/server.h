@@ -11,6 +11,7 @@
 #include "grpcpp/server.h"
 #include "services/homework/auth/token_verifier.h"
 #include "services/homework/connect/connect_server.h"
+#include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
@@ -57,6 +58,9 @@ class Server {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<TokenVerifier> verifier_;
+  // Feeds the gRPC watch streams; wakes through `notifying_store_`, which Homework writes to.
+  std::unique_ptr<EventHub> hub_;
+  std::unique_ptr<HubNotifyingStore> notifying_store_;
   std::unique_ptr<Homework> homework_;
   std::unique_ptr<HomeworkRpc> rpc_;
   std::unique_ptr<grpc::Server> grpc_server_;

@@ -5,6 +5,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -65,6 +66,23 @@ auto Unary(Homework& homework,
   };
 }
 
+// UNIMPLEMENTED naming the header for a compressed request body: gzip and friends are taken
+// care of by the HTTP listener before this point (ConnectCall::content_encoding).
+absl::Status CheckEncoding(const ConnectCall& call, bool streaming) {
+  if (call.content_encoding.empty() || call.content_encoding == "identity") {
+    return absl::OkStatus();
+  }
+  return absl::UnimplementedError(absl::StrCat(
+      streaming ? "Connect-Content-Encoding" : "Content-Encoding", " \"",
+      call.content_encoding.substr(0, 32), "\" is not supported; send ",
+      streaming ? "identity" : "identity, gzip, deflate or br"));
+}
+
+absl::Status DeadlineExceeded(const ConnectCall& call) {
+  return absl::DeadlineExceededError(
+      absl::StrCat("Connect-Timeout-Ms ", call.timeout_ms, " passed before the call finished"));
+}
+
 std::string EndStream(const absl::Status& status) {
   nlohmann::json end = nlohmann::json::object();
   if (!status.ok()) end["error"] = ConnectErrorObject(status);
@@ -84,6 +102,20 @@ std::string ConnectEnvelope(std::uint8_t flags, absl::string_view payload) {
   }
   frame.append(payload.data(), payload.size());
   return frame;
+}
+
+absl::StatusOr<std::optional<absl::Time>> ConnectDeadline(absl::string_view timeout_ms,
+                                                          absl::Time start) {
+  if (timeout_ms.empty()) return std::nullopt;
+  int64_t milliseconds = 0;
+  const bool digits = timeout_ms.size() <= 10 &&
+                      std::all_of(timeout_ms.begin(), timeout_ms.end(), absl::ascii_isdigit);
+  if (!digits || !absl::SimpleAtoi(timeout_ms, &milliseconds)) {
+    return absl::InvalidArgumentError(absl::StrCat("Connect-Timeout-Ms \"",
+                                                   timeout_ms.substr(0, 16),
+                                                   "\" is not 1-10 digits of milliseconds"));
+  }
+  return start + absl::Milliseconds(milliseconds);
 }
 
 absl::StatusOr<std::string> ConnectUnenvelope(absl::string_view body) {
@@ -137,6 +169,7 @@ ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, 
   HOMEWORK_CONNECT_UNARY(ListDueReminders)
   HOMEWORK_CONNECT_UNARY(ExportClientRecord)
   HOMEWORK_CONNECT_UNARY(GetCaller)
+  HOMEWORK_CONNECT_UNARY(GetPracticeCalendar)
 #undef HOMEWORK_CONNECT_UNARY
 }
 
@@ -146,12 +179,13 @@ bool ConnectRoutes::IsServerStreaming(absl::string_view method) const {
   return method == "WatchEvents";
 }
 
-absl::StatusOr<Caller> ConnectRoutes::Authenticate(const ConnectCall& call, absl::Time now) const {
-  if (call.authorization.empty()) {
+absl::StatusOr<Caller> ConnectRoutes::Authenticate(absl::string_view authorization,
+                                                   absl::Time now) const {
+  if (authorization.empty()) {
     return absl::UnauthenticatedError(
         "missing Authorization header: send \"Authorization: Bearer <JWT>\"");
   }
-  absl::StatusOr<absl::string_view> token = BearerToken(call.authorization);
+  absl::StatusOr<absl::string_view> token = BearerToken(authorization);
   if (!token.ok()) return token.status();
   return verifier_.Verify(*token, now);
 }
@@ -159,10 +193,14 @@ absl::StatusOr<Caller> ConnectRoutes::Authenticate(const ConnectCall& call, absl
 ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
   const absl::Time start = absl::Now();
   const std::string call_id = CallIdOr(call.request_id);
-  absl::StatusOr<Caller> caller = Authenticate(call, start);
+  absl::StatusOr<Caller> caller = Authenticate(call.authorization, start);
+  absl::StatusOr<std::optional<absl::Time>> deadline = ConnectDeadline(call.timeout_ms, start);
   absl::Status status = caller.status();
+  if (status.ok()) status = deadline.status();
+  if (status.ok()) status = CheckEncoding(call, /*streaming=*/false);
+  if (status.ok() && *deadline && **deadline <= start) status = DeadlineExceeded(call);
   ConnectReply reply;
-  if (caller.ok()) {
+  if (status.ok()) {
     caller->call_id = call_id;
     auto handler = unary_.find(call.method);
     if (handler == unary_.end()) {
@@ -170,7 +208,8 @@ ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
     } else {
       absl::StatusOr<std::string> body = handler->second(*caller, call);
       status = body.status();
-      if (body.ok()) {
+      if (status.ok() && *deadline && absl::Now() > **deadline) status = DeadlineExceeded(call);
+      if (status.ok()) {
         reply.content_type =
             std::string(call.codec == ConnectCodec::kProto ? kProtoContentType : kJsonContentType);
         reply.body = *std::move(body);
@@ -193,10 +232,15 @@ std::string ConnectRoutes::Watch(const ConnectCall& call,
                                  const std::function<bool()>& cancelled) const {
   const absl::Time start = absl::Now();
   const std::string call_id = CallIdOr(call.request_id);
-  absl::StatusOr<Caller> caller = Authenticate(call, start);
+  absl::StatusOr<Caller> caller = Authenticate(call.authorization, start);
+  absl::StatusOr<std::optional<absl::Time>> deadline = ConnectDeadline(call.timeout_ms, start);
   absl::Status status = caller.status();
-  if (caller.ok()) {
+  if (status.ok()) status = deadline.status();
+  if (status.ok()) status = CheckEncoding(call, /*streaming=*/true);
+  if (status.ok()) {
     caller->call_id = call_id;
+    const std::optional<absl::Time> until = *deadline;
+    auto expired = [&until] { return until && absl::Now() >= *until; };
     absl::StatusOr<std::string> payload = ConnectUnenvelope(call.body);
     absl::StatusOr<v1::WatchEventsRequest> request =
         payload.ok() ? Parse<v1::WatchEventsRequest>(call.codec, *payload)
@@ -215,11 +259,59 @@ std::string ConnectRoutes::Watch(const ConnectCall& call,
                                     writable = write_frame(ConnectEnvelope(0, *message));
                                     return writable;
                                   },
-                              .cancelled = [&] { return !writable || cancelled(); }});
+                              .cancelled = [&] {
+                                return !writable || cancelled() || expired();
+                              }});
+      // The deadline ends the stream like a cancellation; the caller learns which it was.
+      if (writable && expired() && (status.ok() || absl::IsCancelled(status))) {
+        status = DeadlineExceeded(call);
+      }
     }
   }
   LogCall(call.method, call_id, start, caller, status);
   return EndStream(status);
+}
+
+ConnectReply ConnectRoutes::GetCalendarFeed(const CalendarFeedCall& call) const {
+  constexpr absl::string_view kMethod = "GetPracticeCalendar";
+  const absl::Time start = absl::Now();
+  const std::string call_id = CallIdOr(call.request_id);
+  absl::StatusOr<Caller> caller = absl::UnauthenticatedError(
+      "missing token: send \"Authorization: Bearer <JWT>\" or ?access_token=<JWT>");
+  if (!call.authorization.empty() && !call.access_token.empty()) {
+    caller = absl::InvalidArgumentError(
+        "send the token once: Authorization header or access_token parameter, not both");
+  } else if (!call.access_token.empty()) {
+    caller = verifier_.Verify(call.access_token, start);
+  } else if (!call.authorization.empty()) {
+    caller = Authenticate(call.authorization, start);
+  }
+  absl::Status status = caller.status();
+  ConnectReply reply;
+  if (caller.ok()) {
+    caller->call_id = call_id;
+    v1::GetPracticeCalendarRequest request;
+    request.set_client(call.client);
+    absl::StatusOr<v1::PracticeCalendar> calendar = homework_.GetPracticeCalendar(*caller, request);
+    status = calendar.status();
+    if (calendar.ok()) {
+      reply.content_type = "text/calendar; charset=utf-8";
+      reply.body = std::move(*calendar->mutable_ics());
+      // RFC 6750 2.3: an answer to a URL holding a token must not be kept by shared caches.
+      reply.headers.emplace_back("Cache-Control", "private, no-store");
+    }
+  }
+  LogCall(kMethod, call_id, start, caller, status);
+  if (!status.ok()) {
+    ConnectErrorResponse error = ToConnectError(status);
+    reply.http_status = error.http_status;
+    reply.content_type = std::string(kJsonContentType);
+    reply.body = std::move(error.body);
+    if (absl::IsUnauthenticated(status)) {
+      reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"homework\"");
+    }
+  }
+  return reply;
 }
 
 void ConnectRoutes::LogCall(absl::string_view method, const std::string& call_id, absl::Time start,

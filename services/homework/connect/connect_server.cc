@@ -16,6 +16,7 @@ namespace therapy::homework {
 namespace {
 
 constexpr char kRoutePattern[] = R"(/therapy\.homework\.v1\.HomeworkService/([A-Za-z]+))";
+constexpr char kCalendarPattern[] = R"(/calendar/v1/(practices/[^/]+/clients/[^/]+)/practice\.ics)";
 constexpr char kAllowHeaders[] =
     "Content-Type, Authorization, Connect-Protocol-Version, Connect-Timeout-Ms, X-Request-Id, "
     "Connect-Accept-Encoding, Connect-Content-Encoding";
@@ -39,6 +40,22 @@ struct WatchQueue {
   bool finished ABSL_GUARDED_BY(mutex) = false;   // the end-stream frame is queued
   bool cancelled ABSL_GUARDED_BY(mutex) = false;  // the connection is gone
 };
+
+// The Content-Encoding of a unary request as the routes see it: httplib has already inflated
+// gzip, deflate and br bodies (it is built with zlib and brotli), so those arrive as identity.
+std::string UnaryContentEncoding(const httplib::Request& request) {
+  std::string encoding = std::string(
+      absl::StripAsciiWhitespace(request.get_header_value("Content-Encoding")));
+  absl::AsciiStrToLower(&encoding);
+  if (encoding == "gzip" || encoding == "deflate" || encoding == "br") return "identity";
+  return encoding;
+}
+
+void Reply(httplib::Response& response, const ConnectReply& reply) {
+  response.status = reply.http_status;
+  for (const auto& [name, value] : reply.headers) response.set_header(name.c_str(), value);
+  response.set_content(reply.body, reply.content_type.c_str());
+}
 
 void SetError(httplib::Response& response, const absl::Status& status, int http_status) {
   ConnectErrorResponse error = ToConnectError(status);
@@ -97,6 +114,9 @@ void ConnectServer::Route() {
   http.set_payload_max_length(options_.max_request_bytes);
   // Idle keep-alive connections hold a worker; a short timeout also keeps Shutdown short.
   http.set_keep_alive_timeout(2);
+  // httplib writes an answer's headers and body separately: with Nagle's algorithm the body
+  // waits for the caller's delayed ACK: about 40 ms per call (homework-bench --scenario=connect).
+  http.set_tcp_nodelay(true);
 
   // CORS on every answer to an allowed origin, so pages can read errors too.
   auto cors = [this](const httplib::Request& request, httplib::Response& response) {
@@ -118,9 +138,11 @@ void ConnectServer::Route() {
         return httplib::Server::HandlerResponse::Unhandled;
       });
 
-  http.Options(".*", [cors](const httplib::Request& request, httplib::Response& response) {
+  http.Options(".*", [](const httplib::Request&, httplib::Response& response) {
     response.status = 204;
-    if (!cors(request, response)) return;
+    // The pre-routing handler has added the CORS headers already, for an allowed origin only
+    // (adding them twice makes browsers refuse the preflight).
+    if (!response.has_header("Access-Control-Allow-Origin")) return;
     response.set_header("Access-Control-Allow-Methods", "POST");
     response.set_header("Access-Control-Allow-Headers", kAllowHeaders);
     response.set_header("Access-Control-Max-Age", "7200");
@@ -132,9 +154,11 @@ void ConnectServer::Route() {
         .body = request.body,
         .authorization = request.get_header_value("Authorization"),
         .request_id = request.get_header_value("X-Request-Id"),
+        .timeout_ms = request.get_header_value("Connect-Timeout-Ms"),
     };
     const std::string media_type = MediaType(request);
     if (routes_.IsUnary(call.method)) {
+      call.content_encoding = UnaryContentEncoding(request);
       if (media_type == "application/json") {
         call.codec = ConnectCodec::kJson;
       } else if (media_type == "application/proto") {
@@ -145,9 +169,7 @@ void ConnectServer::Route() {
         response.set_header("Accept-Post", "application/json, application/proto");
         return;
       }
-      ConnectReply reply = routes_.CallUnary(call);
-      response.status = reply.http_status;
-      response.set_content(reply.body, reply.content_type.c_str());
+      Reply(response, routes_.CallUnary(call));
       return;
     }
     if (!routes_.IsServerStreaming(call.method)) {
@@ -166,7 +188,20 @@ void ConnectServer::Route() {
       response.set_header("Accept-Post", "application/connect+json, application/connect+proto");
       return;
     }
+    call.content_encoding = request.get_header_value("Connect-Content-Encoding");
     ServeWatch(std::move(call), media_type, response);
+  });
+
+  // The practice calendar for calendar apps, which subscribe to a URL and send no headers: the
+  // token may come as ?access_token= (docs/connect-api.md). httplib logs nothing by itself.
+  http.Get(kCalendarPattern, [this](const httplib::Request& request,
+                                    httplib::Response& response) {
+    Reply(response, routes_.GetCalendarFeed(CalendarFeedCall{
+                        .client = request.matches[1].str(),
+                        .authorization = request.get_header_value("Authorization"),
+                        .access_token = request.get_param_value("access_token"),
+                        .request_id = request.get_header_value("X-Request-Id"),
+                    }));
   });
 
   // Errors httplib answers itself (413 over the limit, 404 unknown path, 400 bad request line)

@@ -84,40 +84,78 @@ absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
 
 void Homework::StopWatching() { signal_.Close(); }
 
-absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
-                                   const WatchSink& sink) {
-  constexpr absl::string_view kMethod = "WatchEvents";
-  constexpr int kBatch = 100;
+absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,
+                                           const v1::WatchEventsRequest& request) {
+  WatchScope scope{.caller = caller};
   ASSIGN_OR_RETURN(PracticeName practice, ParsePracticeName("parent", request.parent()));
-  std::optional<ClientName> client;
+  scope.practice = practice.practice;
   if (!request.client().empty()) {
-    ASSIGN_OR_RETURN(client, ParseClientName("client", request.client()));
-    if (client->practice != practice.practice) {
+    ASSIGN_OR_RETURN(scope.client, ParseClientName("client", request.client()));
+    if (scope.client->practice != practice.practice) {
       return InvalidField("client", "must be a client of `parent`");
     }
   }
-  std::optional<int64_t> after;
   if (!request.after_cursor().empty()) {
-    ASSIGN_OR_RETURN(after, ParseEventCursor("after_cursor", request.after_cursor()));
+    ASSIGN_OR_RETURN(scope.after, ParseEventCursor("after_cursor", request.after_cursor()));
   }
-  if (caller.role == Role::kClient && !client) {
+  if (caller.role == Role::kClient && !scope.client) {
     return InvalidField("client", "required for callers with role client: your own name");
   }
   // Whose clients to follow: a therapist always their own; service and admin may ask for one
   // therapist's.
-  std::string therapist = request.therapist();
+  scope.therapist = request.therapist();
   if (caller.role == Role::kTherapist) {
-    if (!therapist.empty() && therapist != caller.subject) {
+    if (!scope.therapist.empty() && scope.therapist != caller.subject) {
       return InvalidField("therapist", "a therapist watches their own clients: leave it empty");
     }
-    therapist = caller.subject;
-  } else if (!therapist.empty() && caller.role == Role::kClient) {
+    scope.therapist = caller.subject;
+  } else if (!scope.therapist.empty() && caller.role == Role::kClient) {
     return InvalidField("therapist", "not for callers with role client");
   }
+  return scope;
+}
+
+EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,
+                         const v1::Client* client) {
+  if (event.practice != scope.practice) return EventVisibility::kHidden;
+  if (scope.client && event.client != scope.client->Format()) return EventVisibility::kHidden;
+  if (event.type == v1::Event::TYPE_URGENT_FLAG_RAISED && scope.caller.role == Role::kClient) {
+    return EventVisibility::kHidden;
+  }
+  if (!ReadsCareTeam(scope)) return EventVisibility::kShown;
+  // A therapist sees the clients whose care team names them now.
+  const bool on_team = client != nullptr &&
+                       std::find(client->care_team().begin(), client->care_team().end(),
+                                 scope.therapist) != client->care_team().end();
+  if (on_team) return EventVisibility::kShown;
+  return scope.client && scope.caller.role == Role::kTherapist ? EventVisibility::kRevoked
+                                                                 : EventVisibility::kHidden;
+}
+
+AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal,
+                              absl::Time now) {
+  return AuditRecord{
+      .actor = scope.caller.subject,
+      .role = std::string(RoleName(scope.caller.role)),
+      .practice = scope.caller.practice,
+      .action = "WatchEvents",
+      .resource = scope.client ? scope.client->Format() : PracticeName{scope.practice}.Format(),
+      .call_id = scope.caller.call_id,
+      .time = now,
+      .outcome = absl::StatusCodeToString(refusal.code()),
+  };
+}
+
+absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
+                                   const WatchSink& sink) {
+  constexpr absl::string_view kMethod = "WatchEvents";
+  constexpr int kBatch = 100;
+  ASSIGN_OR_RETURN(const WatchScope scope, ParseWatchScope(caller, request));
+  const PracticeName practice{scope.practice};
   // Who may see what: one client's events like a read of that client; the whole practice's
   // like listing its clients, a therapist then seeing only their care team's clients.
-  if (client) {
-    RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, *client, kMethod));
+  if (scope.client) {
+    RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, *scope.client, kMethod));
   } else {
     absl::StatusOr<Grant> grant = Authorize(caller, Action::kListClients, practice);
     if (!grant.ok()) {
@@ -125,56 +163,52 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
       return grant.status();
     }
   }
-  const std::string scope = client ? client->Format() : practice.Format();
-  RETURN_IF_ERROR(Audit(caller, kMethod, scope, absl::OkStatus()));
+  const std::string audited = scope.client ? scope.client->Format() : practice.Format();
+  RETURN_IF_ERROR(Audit(caller, kMethod, audited, absl::OkStatus()));
 
   int64_t sequence = 0;
-  if (after) {
-    sequence = *after;
+  if (scope.after) {
+    sequence = *scope.after;
   } else {
     ASSIGN_OR_RETURN(sequence, store_.LatestEventSequence());
   }
   if (sink.started) sink.started(EventCursor(sequence));
-  // A therapist sees the clients whose care team names them now: membership is read again for
-  // every batch, so a therapist taken off a care team stops seeing that client at once.
-  std::unordered_map<std::string, bool> visible;
-  auto may_see = [&](const EventRecord& event) -> absl::StatusOr<bool> {
-    if (event.type == v1::Event::TYPE_URGENT_FLAG_RAISED && caller.role == Role::kClient) {
-      return false;
-    }
-    if (therapist.empty()) return true;
-    auto it = visible.find(event.client);
-    if (it == visible.end()) {
+  // Membership is read again for every batch, so a therapist taken off a care team stops
+  // seeing that client at once.
+  std::unordered_map<std::string, std::optional<v1::Client>> clients;
+  auto see = [&](const EventRecord& event) -> absl::StatusOr<EventVisibility> {
+    if (!ReadsCareTeam(scope)) return SeeEvent(scope, event, nullptr);
+    auto it = clients.find(event.client);
+    if (it == clients.end()) {
       ASSIGN_OR_RETURN(std::optional<v1::Client> loaded, store_.GetClient(event.client));
-      const bool on_team =
-          loaded && std::find(loaded->care_team().begin(), loaded->care_team().end(),
-                              therapist) != loaded->care_team().end();
-      it = visible.emplace(event.client, on_team).first;
+      it = clients.emplace(event.client, std::move(loaded)).first;
     }
-    return it->second;
+    return SeeEvent(scope, event, it->second ? &*it->second : nullptr);
   };
 
   uint64_t generation = signal_.generation();
   while (!sink.cancelled() && !signal_.closed()) {
-    visible.clear();
-    ASSIGN_OR_RETURN(std::vector<EventRecord> events,
-                     store_.ListEvents(EventQuery{.practice = practice.practice,
-                                                  .client_name = request.client().empty()
-                                                                     ? std::nullopt
-                                                                     : std::optional<std::string>(
-                                                                           request.client()),
-                                                  .after_sequence = sequence,
-                                                  .limit = kBatch}));
+    clients.clear();
+    ASSIGN_OR_RETURN(
+        std::vector<EventRecord> events,
+        store_.ListEvents(EventQuery{.practice = scope.practice,
+                                     .client_name = scope.client ? std::optional<std::string>(
+                                                                       scope.client->Format())
+                                                                 : std::nullopt,
+                                     .after_sequence = sequence,
+                                     .limit = kBatch}));
     for (const EventRecord& event : events) {
       sequence = event.sequence;
-      ASSIGN_OR_RETURN(bool shown, may_see(event));
-      if (!shown && client && caller.role == Role::kTherapist) {
+      ASSIGN_OR_RETURN(EventVisibility visibility, see(event));
+      if (visibility == EventVisibility::kRevoked) {
         const absl::Status denied = absl::PermissionDeniedError(
-            absl::StrCat("caller is no longer on the care team of ", client->Format()));
-        Audit(caller, kMethod, client->Format(), denied).IgnoreError();
+            absl::StrCat("caller is no longer on the care team of ", scope.client->Format()));
+        Audit(caller, kMethod, scope.client->Format(), denied).IgnoreError();
         return denied;
       }
-      if (shown && !sink.event(ToProto(event))) return absl::OkStatus();
+      if (visibility == EventVisibility::kShown && !sink.event(ToProto(event))) {
+        return absl::OkStatus();
+      }
     }
     if (static_cast<int>(events.size()) == kBatch) continue;
     generation = signal_.WaitAfter(generation, options_.watch_poll_interval);

@@ -2,6 +2,7 @@
 #define SERVICES_HOMEWORK_CORE_EVENTS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -9,8 +10,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/homework/core/caller.h"
+#include "services/homework/core/resource_names.h"
 #include "services/homework/storage/store.h"
+#include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/event.pb.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 
@@ -46,6 +51,41 @@ absl::StatusOr<int64_t> ParseEventCursor(absl::string_view field, absl::string_v
 
 // The one conversion from the log's record to the API's event.
 v1::Event ToProto(const EventRecord& record);
+
+// What one WatchEvents call follows, read from its request: the one place both the blocking use
+// case (Homework::WatchEvents) and the fan-out (event_hub.h) take it from.
+struct WatchScope {
+  Caller caller;
+  std::string practice;              // practice id
+  std::optional<ClientName> client;  // set: only this client's events
+  std::string therapist;             // set: only clients whose care team names this therapist
+  std::optional<int64_t> after;      // the request's after_cursor; unset: from now
+};
+
+// Validates a WatchEvents request for `caller`: INVALID_ARGUMENT naming the field at fault.
+// Authorises nothing.
+absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,
+                                           const v1::WatchEventsRequest& request);
+
+// What a watcher may do with one event of its practice.
+enum class EventVisibility {
+  kShown,
+  kHidden,   // another client's, or not for this watcher (clients never see urgent flags)
+  kRevoked,  // a therapist's watch of one client who is no longer on its care team: end it
+};
+
+// Whether `scope`'s watcher sees `event` now. `client` is the event's client as stored now
+// (nullptr when it no longer exists); it is read only when ReadsCareTeam(scope).
+EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,
+                         const v1::Client* client);
+
+// Whether SeeEvent needs the event's client record: the watch follows a care team.
+inline bool ReadsCareTeam(const WatchScope& scope) { return !scope.therapist.empty(); }
+
+// The audit record of a watch refused after it started (its start is audited by
+// Homework::WatchEvents with the same method name).
+AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal,
+                              absl::Time now);
 
 }  // namespace therapy::homework
 

@@ -108,6 +108,11 @@ class Homework {
   absl::StatusOr<v1::ExportClientRecordResponse> ExportClientRecord(
       const Caller& caller, const v1::ExportClientRecordRequest& request);
 
+  // The client's active assignments as an iCalendar feed (calendar.cc; the mapping is
+  // calendar.h). Callers: as ListAssignments; audited.
+  absl::StatusOr<v1::PracticeCalendar> GetPracticeCalendar(
+      const Caller& caller, const v1::GetPracticeCalendarRequest& request);
+
   // The caller as its verified token describes it. Reads no clinical data, so not audited.
   absl::StatusOr<v1::CallerIdentity> GetCaller(const Caller& caller,
                                                const v1::GetCallerRequest& request);

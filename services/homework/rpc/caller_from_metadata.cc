@@ -10,7 +10,7 @@
 namespace therapy::homework {
 namespace {
 
-std::optional<absl::string_view> Header(const grpc::ServerContext& context,
+std::optional<absl::string_view> Header(const grpc::ServerContextBase& context,
                                         absl::string_view key) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
@@ -20,11 +20,11 @@ std::optional<absl::string_view> Header(const grpc::ServerContext& context,
 
 }  // namespace
 
-std::string CallIdFromMetadata(const grpc::ServerContext& context) {
+std::string CallIdFromMetadata(const grpc::ServerContextBase& context) {
   return CallIdOr(Header(context, "x-request-id").value_or(""));
 }
 
-absl::StatusOr<Caller> CallerFromMetadata(const grpc::ServerContext& context,
+absl::StatusOr<Caller> CallerFromMetadata(const grpc::ServerContextBase& context,
                                           const TokenVerifier& verifier, absl::Time now) {
   std::optional<absl::string_view> header = Header(context, "authorization");
   if (!header) {

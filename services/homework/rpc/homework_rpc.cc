@@ -1,5 +1,9 @@
 #include "services/homework/rpc/homework_rpc.h"
 
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -9,8 +13,9 @@
 
 namespace therapy::homework {
 
-HomeworkRpc::HomeworkRpc(Homework& homework, const TokenVerifier& verifier, JsonLog& log)
-    : homework_(homework), verifier_(verifier), log_(log) {}
+HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
+                         JsonLog& log)
+    : homework_(homework), hub_(hub), verifier_(verifier), log_(log) {}
 
 template <typename Response, typename UseCase>
 grpc::Status HomeworkRpc::Handle(grpc::ServerContext& context, absl::string_view method,
@@ -50,29 +55,125 @@ void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, 
   log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
 }
 
-grpc::Status HomeworkRpc::WatchEvents(grpc::ServerContext* context,
-                                      const v1::WatchEventsRequest* request,
-                                      grpc::ServerWriter<v1::Event>* writer) {
-  const absl::Time start = absl::Now();
-  const std::string call_id = CallIdFromMetadata(*context);
-  absl::StatusOr<Caller> caller = CallerFromMetadata(*context, verifier_, start);
-  absl::Status status = caller.status();
-  if (caller.ok()) {
-    caller->call_id = call_id;
-    status = homework_.WatchEvents(
-        *caller, *request,
-        Homework::WatchSink{
-            // Initial metadata tells the watcher it is live, and from which cursor.
-            .started =
-                [context, writer](const std::string& cursor) {
-                  context->AddInitialMetadata("x-watch-cursor", cursor);
-                  writer->SendInitialMetadata();
-                },
-            .event = [writer](const v1::Event& event) { return writer->Write(event); },
-            .cancelled = [context] { return context->IsCancelled(); }});
+// One WatchEvents stream. The use case checks the call and fixes its start (its sink ends the
+// blocking part as soon as the start is known); the hub then offers it events on its reader
+// thread, which this queues (at most kMaxQueued) and writes one at a time. Deletes itself when
+// gRPC is done with the call; logs the call then.
+class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Event>,
+                                        public WatchListener {
+ public:
+  WatchReactor(HomeworkRpc& rpc, grpc::CallbackServerContext& context,
+               const v1::WatchEventsRequest& request)
+      : rpc_(rpc), start_(absl::Now()), call_id_(CallIdFromMetadata(context)),
+        caller_(CallerFromMetadata(context, rpc.verifier_, start_)) {
+    absl::Status status = caller_.status();
+    std::optional<std::string> start_cursor;
+    if (caller_.ok()) {
+      caller_->call_id = call_id_;
+      status = rpc_.homework_.WatchEvents(
+          *caller_, request,
+          Homework::WatchSink{
+              .started = [&](const std::string& cursor) { start_cursor = cursor; },
+              .event = [](const v1::Event&) { return false; },
+              .cancelled = [&] { return start_cursor.has_value(); }});
+    }
+    if (!status.ok() || !start_cursor) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      FinishLocked(status.ok() ? absl::UnavailableError("the server is shutting down") : status);
+      return;
+    }
+    // Initial metadata tells the watcher it is live, and from which cursor.
+    context.AddInitialMetadata("x-watch-cursor", *start_cursor);
+    StartSendInitialMetadata();
+    absl::StatusOr<WatchScope> scope = ParseWatchScope(*caller_, request);  // valid: checked above
+    absl::StatusOr<int64_t> after = ParseEventCursor("after_cursor", *start_cursor);
+    subscription_ = rpc_.hub_.Subscribe(*std::move(scope), *after, *this);
   }
-  LogCall("WatchEvents", call_id, start, caller, status);
-  return ToGrpcStatus(status);
+
+  bool Offer(std::shared_ptr<const v1::Event> event) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finishing_) return true;  // nobody is listening any more: drop it
+    if (queue_.size() >= kMaxQueued) {
+      refused_ = true;
+      return false;
+    }
+    queue_.push_back(std::move(event));
+    if (queue_.size() == 1) StartWrite(queue_.front().get());
+    return true;
+  }
+
+  void End(const absl::Status& status) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finishing_) return;
+    if (queue_.empty()) {
+      FinishLocked(status);
+    } else {
+      end_ = status;  // after the queued events
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.pop_front();
+      if (!ok) {
+        // The stream broke: gRPC cancels the call; OnCancel or OnDone follow.
+        FinishLocked(absl::CancelledError("the watcher went away"));
+        return;
+      }
+      if (!queue_.empty()) {
+        StartWrite(queue_.front().get());
+      } else if (end_) {
+        FinishLocked(*end_);
+      } else if (refused_) {
+        refused_ = false;
+        wake = true;
+      }
+    }
+    if (wake) rpc_.hub_.Wake();  // room again: the hub re-reads the log from where it stopped
+  }
+
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    FinishLocked(absl::CancelledError("the watcher cancelled the call"));
+  }
+
+  void OnDone() override {
+    rpc_.hub_.Unsubscribe(subscription_);
+    rpc_.LogCall("WatchEvents", call_id_, start_, caller_, status_);
+    delete this;
+  }
+
+ private:
+  static constexpr size_t kMaxQueued = 256;
+
+  // Needs `mutex_` held.
+  void FinishLocked(const absl::Status& status) {
+    if (finishing_) return;
+    finishing_ = true;
+    status_ = status;
+    Finish(ToGrpcStatus(status));
+  }
+
+  HomeworkRpc& rpc_;
+  const absl::Time start_;
+  const std::string call_id_;
+  absl::StatusOr<Caller> caller_;
+  uint64_t subscription_ = 0;  // 0: never subscribed
+
+  // A std::mutex: taken under the hub's per-watcher lock (see event_hub.cc). Guards the rest.
+  std::mutex mutex_;
+  std::deque<std::shared_ptr<const v1::Event>> queue_;  // front: being written
+  std::optional<absl::Status> end_;
+  bool refused_ = false;
+  bool finishing_ = false;
+  absl::Status status_;  // how the call ended, for the log; set once, before Finish
+};
+
+grpc::ServerWriteReactor<v1::Event>* HomeworkRpc::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  return new WatchReactor(*this, *context, *request);
 }
 
 #define HOMEWORK_RPC(Method, Request, Response)                                              \
@@ -112,6 +213,7 @@ HOMEWORK_RPC(StepBackHierarchy, StepBackHierarchyRequest, Hierarchy)
 HOMEWORK_RPC(ListDueReminders, ListDueRemindersRequest, ListDueRemindersResponse)
 HOMEWORK_RPC(ExportClientRecord, ExportClientRecordRequest, ExportClientRecordResponse)
 HOMEWORK_RPC(GetCaller, GetCallerRequest, CallerIdentity)
+HOMEWORK_RPC(GetPracticeCalendar, GetPracticeCalendarRequest, PracticeCalendar)
 
 #undef HOMEWORK_RPC
 

@@ -2,6 +2,7 @@
 #define SERVICES_HOMEWORK_RPC_HOMEWORK_RPC_H_
 
 #include "services/homework/auth/token_verifier.h"
+#include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -11,10 +12,14 @@ namespace therapy::homework {
 // The gRPC glue of HomeworkService. Each handler is the same five steps: caller from metadata,
 // (request already parsed by gRPC), one core call, status conversion, return; and one log line
 // per call at this boundary, with the method, code, latency and call id (no clinical content).
-// Keeps no state; the core and the verifier must outlive it.
-class HomeworkRpc final : public v1::HomeworkService::Service {
+// Keeps no state; the core, the hub and the verifier must outlive it.
+//
+// WatchEvents alone uses gRPC's callback API: each stream is a WatchReactor fed by the EventHub,
+// so open streams hold no thread (docs/decisions/0011-watch-fan-out.md).
+class HomeworkRpc final
+    : public v1::HomeworkService::WithCallbackMethod_WatchEvents<v1::HomeworkService::Service> {
  public:
-  HomeworkRpc(Homework& homework, const TokenVerifier& verifier, JsonLog& log);
+  HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, JsonLog& log);
 
   grpc::Status CreateClient(grpc::ServerContext* context, const v1::CreateClientRequest* request,
                             v1::Client* response) override;
@@ -93,10 +98,19 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
                                   v1::ExportClientRecordResponse* response) override;
   grpc::Status GetCaller(grpc::ServerContext* context, const v1::GetCallerRequest* request,
                          v1::CallerIdentity* response) override;
-  grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
-                           grpc::ServerWriter<v1::Event>* writer) override;
+  grpc::Status GetPracticeCalendar(grpc::ServerContext* context,
+                                   const v1::GetPracticeCalendarRequest* request,
+                                   v1::PracticeCalendar* response) override;
+  // The synchronous WatchEvents of the base is never called (the mixin marks the method
+  // callback); named here only so the override below does not hide it.
+  using v1::HomeworkService::WithCallbackMethod_WatchEvents<
+      v1::HomeworkService::Service>::WatchEvents;
+  grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
+                                                   const v1::WatchEventsRequest* request) override;
 
  private:
+  class WatchReactor;
+
   // Authenticates, runs `use_case` with the caller, moves its result into `response`, converts
   // the status and logs the call.
   template <typename Response, typename UseCase>
@@ -107,6 +121,7 @@ class HomeworkRpc final : public v1::HomeworkService::Service {
                const absl::StatusOr<Caller>& caller, const absl::Status& status);
 
   Homework& homework_;
+  EventHub& hub_;
   const TokenVerifier& verifier_;
   JsonLog& log_;
 };
