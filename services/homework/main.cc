@@ -32,6 +32,9 @@ ABSL_FLAG(std::vector<std::string>, cors_origins, {},
           "listener");
 ABSL_FLAG(int64_t, connect_max_request_bytes, 1024 * 1024,
           "Larger Connect request bodies are refused (HTTP 413, resource_exhausted)");
+ABSL_FLAG(int, connect_threads, 64,
+          "Connect listener worker threads (2-4096); each open connection and each WatchEvents "
+          "stream holds one while it lasts");
 ABSL_FLAG(std::string, connect_tls_cert, "",
           "PEM certificate chain: the Connect listener serves HTTPS");
 ABSL_FLAG(std::string, connect_tls_key, "", "PEM private key of --connect_tls_cert");
@@ -89,6 +92,11 @@ int main(int argc, char** argv) {
   }
   options.connect_max_request_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_connect_max_request_bytes));
+  if (absl::GetFlag(FLAGS_connect_threads) < 2 || absl::GetFlag(FLAGS_connect_threads) > 4096) {
+    log.Write(LogLevel::kError, "startup_failed", {{"message", "--connect_threads must be 2-4096"}});
+    return 2;
+  }
+  options.connect_threads = absl::GetFlag(FLAGS_connect_threads);
   if (options.jwks_path.empty()) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", "--jwks is required: the JWKS file of the token signing keys "

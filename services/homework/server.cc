@@ -63,7 +63,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                              .allowed_origins = options.cors_origins,
                              .max_request_bytes = options.connect_max_request_bytes,
                              .tls_cert_path = options.connect_tls_cert_path,
-                             .tls_key_path = options.connect_tls_key_path},
+                             .tls_key_path = options.connect_tls_key_path,
+                             .threads = options.connect_threads},
         *server->homework_, *server->verifier_, log);
     if (!connect.ok()) return connect.status();
     server->connect_ = *std::move(connect);

@@ -30,6 +30,7 @@ struct ServerOptions {
   std::string connect_listen_address;
   std::vector<std::string> cors_origins;  // origins allowed to call the Connect listener
   std::size_t connect_max_request_bytes = 1024 * 1024;
+  int connect_threads = 64;  // each open connection and WatchEvents stream holds one
   std::string connect_tls_cert_path;  // both set: the Connect listener serves HTTPS
   std::string connect_tls_key_path;
 };

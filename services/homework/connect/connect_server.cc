@@ -114,9 +114,10 @@ void ConnectServer::Route() {
   http.set_payload_max_length(options_.max_request_bytes);
   // Idle keep-alive connections hold a worker; a short timeout also keeps Shutdown short.
   http.set_keep_alive_timeout(2);
-  // httplib closes a connection after 5 requests by default; a portal page or backend making
-  // many calls would race that close (a call sent as the server hangs up gets no answer).
-  http.set_keep_alive_max_count(1000);
+  // httplib closes a connection after 5 requests by default (telling the caller in the last
+  // answer); a few more save handshakes, and the limit still lets waiting connections take
+  // turns on the workers.
+  http.set_keep_alive_max_count(100);
   // httplib writes an answer's headers and body separately: with Nagle's algorithm the body
   // waits for the caller's delayed ACK: about 40 ms per call (homework-bench --scenario=connect).
   http.set_tcp_nodelay(true);

@@ -34,8 +34,9 @@ struct ConnectServerOptions {
   // Both set: serve HTTPS with this PEM certificate chain and key; both empty: plain HTTP.
   std::string tls_cert_path;
   std::string tls_key_path;
-  // Worker threads; each open WatchEvents stream holds one.
-  int threads = 16;
+  // Worker threads. cpp-httplib serves a connection on one worker for as long as it is kept
+  // alive, so each open connection and each WatchEvents stream holds one.
+  int threads = 64;
 };
 
 // The browser-facing listener: HomeworkService over the Connect protocol (docs/connect-api.md)
