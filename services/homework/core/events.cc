@@ -146,11 +146,10 @@ AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refus
   };
 }
 
-absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
-                                   const WatchSink& sink) {
+absl::StatusOr<Homework::WatchStart> Homework::StartWatch(const Caller& caller,
+                                                         const v1::WatchEventsRequest& request) {
   constexpr absl::string_view kMethod = "WatchEvents";
-  constexpr int kBatch = 100;
-  ASSIGN_OR_RETURN(const WatchScope scope, ParseWatchScope(caller, request));
+  ASSIGN_OR_RETURN(WatchScope scope, ParseWatchScope(caller, request));
   const PracticeName practice{scope.practice};
   // Who may see what: one client's events like a read of that client; the whole practice's
   // like listing its clients, a therapist then seeing only their care team's clients.
@@ -172,6 +171,16 @@ absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRe
   } else {
     ASSIGN_OR_RETURN(sequence, store_.LatestEventSequence());
   }
+  return WatchStart{.scope = std::move(scope), .after_sequence = sequence};
+}
+
+absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
+                                   const WatchSink& sink) {
+  constexpr absl::string_view kMethod = "WatchEvents";
+  constexpr int kBatch = 100;
+  ASSIGN_OR_RETURN(WatchStart start, StartWatch(caller, request));
+  const WatchScope& scope = start.scope;
+  int64_t sequence = start.after_sequence;
   if (sink.started) sink.started(EventCursor(sequence));
   // Membership is read again for every batch, so a therapist taken off a care team stops
   // seeing that client at once.

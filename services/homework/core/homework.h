@@ -101,6 +101,16 @@ class Homework {
   absl::Status WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
                            const WatchSink& sink);
 
+  // The first half of a watch, for transports that deliver events themselves (the gRPC
+  // listener feeds its streams from the event hub, event_hub.h): validates and authorises the
+  // request, audits the watch, and fixes where it starts. The same errors as WatchEvents.
+  struct WatchStart {
+    WatchScope scope;
+    int64_t after_sequence = 0;  // the stream continues after this event of the log
+  };
+  absl::StatusOr<WatchStart> StartWatch(const Caller& caller,
+                                        const v1::WatchEventsRequest& request);
+
   // Ends every WatchEvents for good: the server is shutting down.
   void StopWatching();
 

@@ -55,9 +55,9 @@ void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, 
   log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
 }
 
-// One WatchEvents stream. The use case checks the call and fixes its start (its sink ends the
-// blocking part as soon as the start is known); the hub then offers it events on its reader
-// thread, which this queues (at most kMaxQueued) and writes one at a time. Deletes itself when
+// One WatchEvents stream. The use case checks the call and fixes its start
+// (Homework::StartWatch); the hub then offers it events on its reader thread, which this queues
+// (at most kMaxQueued) and writes one at a time. Deletes itself when
 // gRPC is done with the call; logs the call then.
 class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Event>,
                                         public WatchListener {
@@ -66,28 +66,19 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
                const v1::WatchEventsRequest& request)
       : rpc_(rpc), start_(absl::Now()), call_id_(CallIdFromMetadata(context)),
         caller_(CallerFromMetadata(context, rpc.verifier_, start_)) {
-    absl::Status status = caller_.status();
-    std::optional<std::string> start_cursor;
-    if (caller_.ok()) {
-      caller_->call_id = call_id_;
-      status = rpc_.homework_.WatchEvents(
-          *caller_, request,
-          Homework::WatchSink{
-              .started = [&](const std::string& cursor) { start_cursor = cursor; },
-              .event = [](const v1::Event&) { return false; },
-              .cancelled = [&] { return start_cursor.has_value(); }});
-    }
-    if (!status.ok() || !start_cursor) {
+    if (caller_.ok()) caller_->call_id = call_id_;
+    absl::StatusOr<Homework::WatchStart> start =
+        caller_.ok() ? rpc_.homework_.StartWatch(*caller_, request)
+                     : absl::StatusOr<Homework::WatchStart>(caller_.status());
+    if (!start.ok()) {
       std::lock_guard<std::mutex> lock(mutex_);
-      FinishLocked(status.ok() ? absl::UnavailableError("the server is shutting down") : status);
+      FinishLocked(start.status());
       return;
     }
     // Initial metadata tells the watcher it is live, and from which cursor.
-    context.AddInitialMetadata("x-watch-cursor", *start_cursor);
+    context.AddInitialMetadata("x-watch-cursor", EventCursor(start->after_sequence));
     StartSendInitialMetadata();
-    absl::StatusOr<WatchScope> scope = ParseWatchScope(*caller_, request);  // valid: checked above
-    absl::StatusOr<int64_t> after = ParseEventCursor("after_cursor", *start_cursor);
-    subscription_ = rpc_.hub_.Subscribe(*std::move(scope), *after, *this);
+    subscription_ = rpc_.hub_.Subscribe(std::move(start->scope), start->after_sequence, *this);
   }
 
   bool Offer(std::shared_ptr<const v1::Event> event) override {
