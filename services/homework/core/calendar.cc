@@ -22,6 +22,7 @@
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/reminders.h"
 #include "services/homework/core/resource_names.h"
+#include "services/homework/core/time_zone.h"
 
 namespace therapy::homework {
 namespace {
@@ -45,10 +46,11 @@ struct CalendarZone {
 absl::StatusOr<CalendarZone> LoadZone(const std::string& name) {
   CalendarZone zone{.name = name};
   icaltimezone* ical = name.empty() ? nullptr : icaltimezone_get_builtin_timezone(name.c_str());
-  if (ical == nullptr || !absl::LoadTimeZone(name, &zone.absl_zone)) {
-    return InvalidField("client.time_zone",
-                        absl::StrCat("\"", name.substr(0, 64), "\" is not a known IANA time zone"));
+  const std::optional<absl::TimeZone> loaded = LoadIanaTimeZone(name);
+  if (ical == nullptr || !loaded) {
+    return InvalidField("client.time_zone", "is not a time zone of the IANA tz database");
   }
+  zone.absl_zone = *loaded;
   if (ical != icaltimezone_get_utc_timezone()) zone.ical = ical;
   return zone;
 }

@@ -274,7 +274,7 @@ absl::StatusOr<Page<v1::Hierarchy>> HubNotifyingStore::ListHierarchies(
 absl::StatusOr<Page<v1::Template>> HubNotifyingStore::ListTemplates(const TemplateQuery& query) {
   return store_.ListTemplates(query);
 }
-absl::StatusOr<std::optional<std::string>> HubNotifyingStore::FindIdempotentResult(
+absl::StatusOr<std::optional<IdempotentResult>> HubNotifyingStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   return store_.FindIdempotentResult(key);
 }

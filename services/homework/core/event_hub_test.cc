@@ -110,7 +110,7 @@ class CountingStore final : public Store {
   absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& q) override {
     return store_.ListTemplates(q);
   }
-  absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+  absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) override {
     return store_.FindIdempotentResult(key);
   }

@@ -118,9 +118,10 @@ absl::StatusOr<v1::Hierarchy> Homework::CreateHierarchy(const Caller& caller,
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, parent, kMethod));
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  const std::string fingerprint = RequestFingerprint(request);
   auto get = [this](absl::string_view name) { return store_.GetHierarchy(name); };
   auto create = [&]() -> absl::StatusOr<Written<v1::Hierarchy>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Hierarchy> replay, FindReplay<v1::Hierarchy>(key, get));
+    ASSIGN_OR_RETURN(std::optional<v1::Hierarchy> replay, FindReplay<v1::Hierarchy>(key, fingerprint, get));
     if (replay) return Written<v1::Hierarchy>{*std::move(replay), true};
     RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
 
@@ -137,10 +138,11 @@ absl::StatusOr<v1::Hierarchy> Homework::CreateHierarchy(const Caller& caller,
                                            parent.Format(), hierarchy.name())},
                       .idempotency = key,
                       .idempotent_result = hierarchy.name(),
+                      .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, hierarchy.name(), absl::OkStatus())};
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
     if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Hierarchy>(key, get));
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Hierarchy>(key, fingerprint, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
       return Written<v1::Hierarchy>{*std::move(replay), true};
     }
@@ -170,7 +172,7 @@ absl::StatusOr<v1::ListHierarchiesResponse> Homework::ListHierarchies(
       .client_name = parent.Format(),
       .page = {.page_size = page_size, .page_token = request.page_token()}});
   RETURN_IF_ERROR(Audit(caller, kMethod, parent.Format(), page.status()));
-  if (!page.ok()) return page.status();
+  if (!page.ok()) return ListStatus(page.status());
   v1::ListHierarchiesResponse response;
   for (v1::Hierarchy& hierarchy : page->items) *response.add_hierarchies() = std::move(hierarchy);
   response.set_next_page_token(page->next_page_token);

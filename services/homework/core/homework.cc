@@ -6,8 +6,13 @@
 #include <optional>
 #include <utility>
 
+#include <openssl/sha.h>
+
 #include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/measure_scoring.h"
@@ -36,6 +41,20 @@ constexpr std::initializer_list<absl::string_view> kAssignmentMutable = {
     "title", "exercise", "rationale", "phase", "schedule", "session_id"};
 
 }  // namespace
+
+std::string RequestFingerprint(const google::protobuf::Message& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream output(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&output);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
 
 Homework::Homework(Store& store, HomeworkOptions options)
     : store_(store), options_(std::move(options)) {}
@@ -91,7 +110,7 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
     violations.Add("client_id", "must be 1-63 characters of [a-z0-9-], not starting with -");
   }
   ValidateRequestId(request.request_id(), violations);
-  ValidateClient(request.client(), "client", violations);
+  ValidateClient(request.client(), options_.now(), "client", violations);
   RETURN_IF_ERROR(violations.ToStatus());
   absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageClients, parent);
   if (!grant.ok()) {
@@ -100,9 +119,10 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
   }
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  const std::string fingerprint = RequestFingerprint(request);
   auto get = [this](absl::string_view name) { return store_.GetClient(name); };
   auto create = [&]() -> absl::StatusOr<Written<v1::Client>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Client> replay, FindReplay<v1::Client>(key, get));
+    ASSIGN_OR_RETURN(std::optional<v1::Client> replay, FindReplay<v1::Client>(key, fingerprint, get));
     if (replay) return Written<v1::Client>{*std::move(replay), true};
 
     const absl::Time now = options_.now();
@@ -116,6 +136,7 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
     Mutation mutation{.client = Put<v1::Client>{WriteMode::kInsert, client, ""},
                       .idempotency = key,
                       .idempotent_result = client.name(),
+                      .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, client.name(), absl::OkStatus())};
     absl::StatusOr<CommitOutcome> outcome = Commit(mutation);
     if (absl::IsAlreadyExists(outcome.status())) {
@@ -123,7 +144,7 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
     }
     if (!outcome.ok()) return outcome.status();
     if (*outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Client>(key, get));
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Client>(key, fingerprint, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
       return Written<v1::Client>{*std::move(replay), true};
     }
@@ -181,7 +202,7 @@ absl::StatusOr<v1::Client> Homework::UpdateClient(const Caller& caller,
     v1::Client client = current;
     ApplyMask(request.update_mask(), kClientMutable, patch, client);
     Violations violations;
-    ValidateClient(client, "client", violations);
+    ValidateClient(client, options_.now(), "client", violations);
     RETURN_IF_ERROR(violations.ToStatus());
     *client.mutable_update_time() = ToProtoTime(options_.now());
     client.set_etag(NewId());
@@ -210,7 +231,7 @@ absl::StatusOr<v1::ListClientsResponse> Homework::ListClients(
 
   absl::StatusOr<Page<v1::Client>> page = store_.ListClients(query);
   RETURN_IF_ERROR(Audit(caller, kMethod, parent.Format(), page.status()));
-  if (!page.ok()) return page.status();
+  if (!page.ok()) return ListStatus(page.status());
   v1::ListClientsResponse response;
   for (v1::Client& client : page->items) *response.add_clients() = std::move(client);
   response.set_next_page_token(page->next_page_token);
@@ -240,9 +261,10 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, parent, kMethod));
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  const std::string fingerprint = RequestFingerprint(request);
   auto get = [this](absl::string_view name) { return store_.GetAssignment(name); };
   auto create = [&]() -> absl::StatusOr<Written<v1::Assignment>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Assignment> replay, FindReplay<v1::Assignment>(key, get));
+    ASSIGN_OR_RETURN(std::optional<v1::Assignment> replay, FindReplay<v1::Assignment>(key, fingerprint, get));
     if (replay) return Written<v1::Assignment>{*std::move(replay), true};
     RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
     if (own_template) {
@@ -272,10 +294,11 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
                                            parent.Format(), assignment.name())},
                       .idempotency = key,
                       .idempotent_result = assignment.name(),
+                      .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, assignment.name(), absl::OkStatus())};
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
     if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Assignment>(key, get));
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Assignment>(key, fingerprint, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
       return Written<v1::Assignment>{*std::move(replay), true};
     }
@@ -313,7 +336,7 @@ absl::StatusOr<v1::ListAssignmentsResponse> Homework::ListAssignments(
 
   absl::StatusOr<Page<v1::Assignment>> page = store_.ListAssignments(query);
   RETURN_IF_ERROR(Audit(caller, kMethod, parent.Format(), page.status()));
-  if (!page.ok()) return page.status();
+  if (!page.ok()) return ListStatus(page.status());
   v1::ListAssignmentsResponse response;
   for (v1::Assignment& assignment : page->items) {
     *response.add_assignments() = std::move(assignment);
@@ -471,9 +494,10 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kRecordCompletion, parent.client, kMethod));
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  const std::string fingerprint = RequestFingerprint(request);
   auto get = [this](absl::string_view name) { return store_.GetCompletion(name); };
   auto create = [&]() -> absl::StatusOr<Written<v1::Completion>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Completion> replay, FindReplay<v1::Completion>(key, get));
+    ASSIGN_OR_RETURN(std::optional<v1::Completion> replay, FindReplay<v1::Completion>(key, fingerprint, get));
     if (replay) return Written<v1::Completion>{*std::move(replay), true};
     ASSIGN_OR_RETURN(v1::Assignment assignment,
                      Found(store_.GetAssignment(request.parent()), "assignment", request.parent()));
@@ -503,6 +527,7 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
                                            parent.client.Format(), completion.name())},
                       .idempotency = key,
                       .idempotent_result = completion.name(),
+                      .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
     // A risk answer reaches the care team at once, in the same commit as the answer.
     if (completion.has_measure() && completion.measure().urgent()) {
@@ -511,7 +536,7 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
     }
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
     if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Completion>(key, get));
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Completion>(key, fingerprint, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
       return Written<v1::Completion>{*std::move(replay), true};
     }
@@ -549,7 +574,7 @@ absl::StatusOr<v1::ListCompletionsResponse> Homework::ListCompletions(
 
   absl::StatusOr<Page<v1::Completion>> page = store_.ListCompletions(query);
   RETURN_IF_ERROR(Audit(caller, kMethod, request.parent(), page.status()));
-  if (!page.ok()) return page.status();
+  if (!page.ok()) return ListStatus(page.status());
   v1::ListCompletionsResponse response;
   for (v1::Completion& completion : page->items) {
     *response.add_completions() = std::move(completion);

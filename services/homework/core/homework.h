@@ -172,10 +172,11 @@ class Homework {
   absl::StatusOr<Resource> FinishWrite(const Caller& caller, absl::string_view method,
                                        absl::string_view target,
                                        absl::StatusOr<Written<Resource>> written);
-  // The first result of an earlier create with `key`, if any.
+  // The first result of an earlier create with `key`, if any; INVALID_ARGUMENT naming
+  // request_id when that create was asked by a request with another `fingerprint`.
   template <typename Resource, typename Get>
   absl::StatusOr<std::optional<Resource>> FindReplay(const std::optional<IdempotencyKey>& key,
-                                                     Get get);
+                                                     absl::string_view fingerprint, Get get);
   // A practice's own template for an assignment in `practice`: INVALID_ARGUMENT naming `field`
   // for a malformed name or another practice's template, NOT_FOUND when it does not exist.
   absl::StatusOr<v1::Template> FindPracticeTemplate(absl::string_view field,

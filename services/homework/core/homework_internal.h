@@ -86,6 +86,17 @@ void ApplyMask(const google::protobuf::FieldMask& mask, std::initializer_list<ab
 }
 
 
+// A store's answer to a list: a page token it cannot read comes back INVALID_ARGUMENT, which
+// gets the BadRequest naming page_token that every other invalid field has.
+inline absl::Status ListStatus(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kInvalidArgument || BadRequestOf(status)) return status;
+  return InvalidField("page_token", status.message());
+}
+
+// What a request asked, for telling a retry from another request under a reused request_id:
+// the SHA-256 (hex) of its deterministic protobuf serialization.
+std::string RequestFingerprint(const google::protobuf::Message& request);
+
 // The idempotency key of a create, or nullopt without a request id.
 inline std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
                                      absl::string_view request_id) {
@@ -110,11 +121,19 @@ absl::StatusOr<Resource> Homework::FinishWrite(const Caller& caller, absl::strin
 
 template <typename Resource, typename Get>
 absl::StatusOr<std::optional<Resource>> Homework::FindReplay(
-    const std::optional<IdempotencyKey>& key, Get get) {
+    const std::optional<IdempotencyKey>& key, absl::string_view fingerprint, Get get) {
   if (!key) return std::nullopt;
-  ASSIGN_OR_RETURN(std::optional<std::string> prior, store_.FindIdempotentResult(*key));
+  ASSIGN_OR_RETURN(std::optional<IdempotentResult> prior, store_.FindIdempotentResult(*key));
   if (!prior) return std::nullopt;
-  ASSIGN_OR_RETURN(Resource first, Replayed(get(*prior)));
+  // A replay is the same request again; a different one under a used id is the caller's bug,
+  // and answering it with the first request's resource would hide that (AIP-155).
+  if (!prior->request_fingerprint.empty() && prior->request_fingerprint != fingerprint) {
+    return InvalidField("request_id",
+                        absl::StrCat("already used by this caller for a different ", key->method,
+                                     " request: a retry repeats the request exactly; a new "
+                                     "request needs a new request_id"));
+  }
+  ASSIGN_OR_RETURN(Resource first, Replayed(get(prior->name)));
   return std::optional<Resource>(std::move(first));
 }
 

@@ -15,6 +15,7 @@
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/resource_names.h"
+#include "services/homework/core/time_zone.h"
 
 namespace therapy::homework {
 
@@ -38,11 +39,12 @@ absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
     const v1::Client& client, const v1::Assignment& assignment,
     const std::vector<v1::Completion>& completions, absl::Time from, absl::Time to,
     absl::Time now) {
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(client.time_zone(), &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("client.time_zone \"", client.time_zone(), "\" cannot be loaded"));
+  const std::optional<absl::TimeZone> loaded = LoadIanaTimeZone(client.time_zone());
+  if (!loaded) {
+    return absl::FailedPreconditionError(
+        "the client's stored time_zone is not an IANA time zone: set it with UpdateClient");
   }
+  const absl::TimeZone zone = *loaded;
   // Occurrences are grouped by the start of their day or week; one whose day began before
   // `from` (or whose week did, due at its end) can still be due inside the window.
   ASSIGN_OR_RETURN(std::vector<clinical::Occurrence> occurrences,

@@ -11,6 +11,7 @@
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/status_macros.h"
+#include "services/homework/core/time_zone.h"
 
 namespace therapy::homework {
 namespace {
@@ -112,11 +113,12 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     const v1::Client& client, const std::vector<v1::Assignment>& assignments,
     std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
     const std::vector<v1::Hierarchy>& hierarchies) {
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(client.time_zone(), &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("client.time_zone \"", client.time_zone(), "\" cannot be loaded"));
+  const std::optional<absl::TimeZone> loaded = LoadIanaTimeZone(client.time_zone());
+  if (!loaded) {
+    return absl::FailedPreconditionError(
+        "the client's stored time_zone is not an IANA time zone: set it with UpdateClient");
   }
+  const absl::TimeZone zone = *loaded;
   std::sort(completions.begin(), completions.end(), OlderFirst);
 
   v1::ReviewSummary summary;

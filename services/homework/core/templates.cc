@@ -858,9 +858,10 @@ absl::StatusOr<v1::Template> Homework::CreateTemplate(const Caller& caller,
   }
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
+  const std::string fingerprint = RequestFingerprint(request);
   auto get = [this](absl::string_view name) { return store_.GetTemplate(name); };
   auto create = [&]() -> absl::StatusOr<Written<v1::Template>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Template> replay, FindReplay<v1::Template>(key, get));
+    ASSIGN_OR_RETURN(std::optional<v1::Template> replay, FindReplay<v1::Template>(key, fingerprint, get));
     if (replay) return Written<v1::Template>{*std::move(replay), true};
     const absl::Time now = options_.now();
     v1::Template t = request.template_();
@@ -873,6 +874,7 @@ absl::StatusOr<v1::Template> Homework::CreateTemplate(const Caller& caller,
     Mutation mutation{.practice_template = Put<v1::Template>{WriteMode::kInsert, t, ""},
                       .idempotency = key,
                       .idempotent_result = t.name(),
+                      .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, t.name(), absl::OkStatus())};
     absl::StatusOr<CommitOutcome> outcome = Commit(mutation);
     if (absl::IsAlreadyExists(outcome.status())) {
@@ -880,7 +882,7 @@ absl::StatusOr<v1::Template> Homework::CreateTemplate(const Caller& caller,
     }
     if (!outcome.ok()) return outcome.status();
     if (*outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Template>(key, get));
+      ASSIGN_OR_RETURN(replay, FindReplay<v1::Template>(key, fingerprint, get));
       if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
       return Written<v1::Template>{*std::move(replay), true};
     }

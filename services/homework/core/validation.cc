@@ -5,6 +5,8 @@
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/homework/core/measure_scoring.h"
+#include "services/homework/core/text.h"
+#include "services/homework/core/time_zone.h"
 
 namespace therapy::homework {
 namespace {
@@ -15,10 +17,11 @@ std::string Path(absl::string_view prefix, absl::string_view field) {
   return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
 }
 
-// `YYYY-MM-DD`, a real calendar day.
+// `YYYY-MM-DD`, a real calendar day of the years 1900-9999 (FHIR dates and protobuf
+// Timestamps hold those; year 0 and negative years are not dates anyone schedules practice on).
 bool ParseDay(absl::string_view text, absl::CivilDay& day) {
   if (text.size() != 10) return false;
-  return absl::ParseCivilTime(text, &day);
+  return absl::ParseCivilTime(text, &day) && day.year() >= 1900 && day.year() <= 9999;
 }
 
 // `HH:MM`, 00:00-23:59.
@@ -220,14 +223,12 @@ void ValidateSchedule(const v1::Schedule& schedule, absl::string_view prefix, Vi
   absl::CivilDay start;
   const bool start_ok = ParseDay(schedule.start_date(), start);
   if (!start_ok) {
-    v.Add(Path(prefix, "start_date"),
-          absl::StrCat("required: a calendar day as YYYY-MM-DD, got \"",
-                       schedule.start_date().substr(0, 20), "\""));
+    v.Add(Path(prefix, "start_date"), "required: a calendar day as YYYY-MM-DD, years 1900-9999");
   }
   if (!schedule.end_date().empty()) {
     absl::CivilDay end;
     if (!ParseDay(schedule.end_date(), end)) {
-      v.Add(Path(prefix, "end_date"), "must be a calendar day as YYYY-MM-DD");
+      v.Add(Path(prefix, "end_date"), "must be a calendar day as YYYY-MM-DD, years 1900-9999");
     } else if (start_ok && end < start) {
       v.Add(Path(prefix, "end_date"), "must not be before start_date");
     }
@@ -258,35 +259,55 @@ void ValidateEmotions(const google::protobuf::RepeatedPtrField<v1::EmotionRating
   }
 }
 
-void RequirePercent(absl::string_view field, bool present, int value, Violations& v) {
-  if (!present) {
-    v.Add(std::string(field), "required: 0-100");
-  } else {
+// Whether a record's required fields apply: they do for STATUS_DONE; partial work and the
+// two-minute version keep whatever the client wrote, checked only for limits.
+enum class Completeness { kRequired, kAsFarAsWritten };
+
+Completeness CompletenessOf(v1::Completion::Status status) {
+  return status == v1::Completion::STATUS_DONE ? Completeness::kRequired
+                                                : Completeness::kAsFarAsWritten;
+}
+
+// Text of `max` characters, required when `completeness` says so.
+void Text(absl::string_view field, absl::string_view value, Completeness completeness, size_t max,
+          Violations& v) {
+  v.Length(field, value, completeness == Completeness::kRequired ? 1 : 0, max);
+}
+
+void Percent(absl::string_view field, bool present, int value, Completeness completeness,
+             Violations& v) {
+  if (present) {
     v.Range(field, value, 0, 100);
+  } else if (completeness == Completeness::kRequired) {
+    v.Add(std::string(field), "required: 0-100");
   }
 }
 
-void ValidateThoughtRecord(const v1::ThoughtRecord& r, absl::string_view p, Violations& v) {
-  v.Length(Path(p, "situation"), r.situation(), 1, 2000);
-  v.Length(Path(p, "automatic_thought"), r.automatic_thought(), 1, 1000);
-  RequirePercent(Path(p, "automatic_thought_belief"), r.has_automatic_thought_belief(),
-                 r.automatic_thought_belief(), v);
-  if (r.emotions().empty()) v.Add(Path(p, "emotions"), "required: at least one emotion");
+void ValidateThoughtRecord(const v1::ThoughtRecord& r, Completeness c, absl::string_view p,
+                           Violations& v) {
+  Text(Path(p, "situation"), r.situation(), c, 2000, v);
+  Text(Path(p, "automatic_thought"), r.automatic_thought(), c, 1000, v);
+  Percent(Path(p, "automatic_thought_belief"), r.has_automatic_thought_belief(),
+          r.automatic_thought_belief(), c, v);
+  if (c == Completeness::kRequired && r.emotions().empty()) {
+    v.Add(Path(p, "emotions"), "required: at least one emotion");
+  }
   ValidateEmotions(r.emotions(), Path(p, "emotions"), v);
   v.Length(Path(p, "evidence_for"), r.evidence_for(), 0, 2000);
   v.Length(Path(p, "evidence_against"), r.evidence_against(), 0, 2000);
-  v.Length(Path(p, "balanced_thought"), r.balanced_thought(), 1, 1000);
-  RequirePercent(Path(p, "balanced_thought_belief"), r.has_balanced_thought_belief(),
-                 r.balanced_thought_belief(), v);
+  Text(Path(p, "balanced_thought"), r.balanced_thought(), c, 1000, v);
+  Percent(Path(p, "balanced_thought_belief"), r.has_balanced_thought_belief(),
+          r.balanced_thought_belief(), c, v);
   ValidateEmotions(r.emotions_rerated(), Path(p, "emotions_rerated"), v);
 }
 
-void ValidateExperiment(const v1::ExperimentRecord& r, absl::string_view p, Violations& v) {
-  v.Length(Path(p, "prediction"), r.prediction(), 1, 1000);
-  RequirePercent(Path(p, "belief_before"), r.has_belief_before(), r.belief_before(), v);
-  v.Length(Path(p, "experiment"), r.experiment(), 1, 2000);
-  v.Length(Path(p, "outcome"), r.outcome(), 1, 2000);
-  RequirePercent(Path(p, "belief_after"), r.has_belief_after(), r.belief_after(), v);
+void ValidateExperiment(const v1::ExperimentRecord& r, Completeness c, absl::string_view p,
+                        Violations& v) {
+  Text(Path(p, "prediction"), r.prediction(), c, 1000, v);
+  Percent(Path(p, "belief_before"), r.has_belief_before(), r.belief_before(), c, v);
+  Text(Path(p, "experiment"), r.experiment(), c, 2000, v);
+  Text(Path(p, "outcome"), r.outcome(), c, 2000, v);
+  Percent(Path(p, "belief_after"), r.has_belief_after(), r.belief_after(), c, v);
   v.Length(Path(p, "learning"), r.learning(), 0, 2000);
 }
 
@@ -333,16 +354,17 @@ void ValidateRecord(const v1::Completion& c, const v1::Exercise& exercise,
           "required when status is STATUS_DONE: fill in the record");
     return;
   }
+  const Completeness completeness = CompletenessOf(c.status());
   switch (c.record_case()) {
     case v1::Completion::kThoughtRecord:
-      ValidateThoughtRecord(c.thought_record(), Path(prefix, "thought_record"), v);
+      ValidateThoughtRecord(c.thought_record(), completeness, Path(prefix, "thought_record"), v);
       break;
     case v1::Completion::kExperiment:
-      ValidateExperiment(c.experiment(), Path(prefix, "experiment"), v);
+      ValidateExperiment(c.experiment(), completeness, Path(prefix, "experiment"), v);
       break;
     case v1::Completion::kActivity: {
       const std::string p = Path(prefix, "activity");
-      v.Length(Path(p, "activity"), c.activity().activity(), 1, 200);
+      Text(Path(p, "activity"), c.activity().activity(), completeness, 200, v);
       if (c.activity().has_mastery()) v.Range(Path(p, "mastery"), c.activity().mastery(), 0, 10);
       if (c.activity().has_pleasure()) {
         v.Range(Path(p, "pleasure"), c.activity().pleasure(), 0, 10);
@@ -385,10 +407,17 @@ void Violations::Add(std::string field, std::string description) {
 
 void Violations::Length(absl::string_view field, absl::string_view value, size_t min,
                         size_t max) {
-  if (value.size() < min) {
+  const std::optional<size_t> characters = CodePointCount(value);
+  if (!characters) {
+    Add(std::string(field), "must be valid UTF-8 text");
+  } else if (min > 0 && value.empty()) {
     Add(std::string(field), min == 1 ? "required" : absl::StrCat("at least ", min, " characters"));
-  } else if (value.size() > max) {
-    Add(std::string(field), absl::StrCat("at most ", max, " characters, got ", value.size()));
+  } else if (min > 0 && IsBlank(value)) {
+    Add(std::string(field), "required: white space alone says nothing");
+  } else if (*characters < min) {
+    Add(std::string(field), absl::StrCat("at least ", min, " characters"));
+  } else if (*characters > max) {
+    Add(std::string(field), absl::StrCat("at most ", max, " characters, got ", *characters));
   }
 }
 
@@ -405,11 +434,12 @@ void Violations::RangeReal(absl::string_view field, double value, double min, do
 }
 
 void Violations::TimeZone(absl::string_view field, absl::string_view zone) {
-  absl::TimeZone tz;
   if (zone.empty()) {
     Add(std::string(field), "required: an IANA time zone such as Europe/Berlin");
-  } else if (zone.size() > 64 || !absl::LoadTimeZone(zone, &tz)) {
-    Add(std::string(field), absl::StrCat("unknown IANA time zone \"", zone.substr(0, 64), "\""));
+  } else if (!LoadIanaTimeZone(zone)) {
+    Add(std::string(field),
+        "must be a time zone name of the IANA tz database, such as Europe/Berlin "
+        "(not a file path or a POSIX TZ string)");
   }
 }
 
@@ -438,12 +468,18 @@ absl::Status Violations::ToStatus() const {
   return status;
 }
 
-void ValidateClient(const v1::Client& client, absl::string_view prefix, Violations& v) {
+void ValidateClient(const v1::Client& client, absl::Time now, absl::string_view prefix,
+                    Violations& v) {
   v.Length(Path(prefix, "display_name"), client.display_name(), 1, 200);
-  if (client.has_last_session_time() &&
-      (client.last_session_time().seconds() < 0 || client.last_session_time().nanos() < 0 ||
-       client.last_session_time().nanos() > 999999999)) {
-    v.Add(Path(prefix, "last_session_time"), "not a valid timestamp");
+  if (client.has_last_session_time()) {
+    const auto& last = client.last_session_time();
+    const std::string field = Path(prefix, "last_session_time");
+    if (last.seconds() < 0 || last.seconds() > TimeUtil::kTimestampMaxSeconds ||
+        last.nanos() < 0 || last.nanos() > 999999999) {
+      v.Add(field, "not a valid timestamp after 1970");
+    } else if (absl::FromUnixSeconds(last.seconds()) > now + absl::Minutes(10)) {
+      v.Add(field, "must not be in the future: a session that has taken place");
+    }
   }
   v.TimeZone(Path(prefix, "time_zone"), client.time_zone());
   const std::string care_team = Path(prefix, "care_team");

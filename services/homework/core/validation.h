@@ -32,12 +32,15 @@ class Violations {
  public:
   void Add(std::string field, std::string description);
 
-  // Length in bytes of UTF-8 text; `min` 1 makes the field required.
+  // Text of `min`-`max` characters (Unicode code points, core/text.h); `min` >= 1 makes the
+  // field required, and then white space alone does not count. Text that is not valid UTF-8 is
+  // refused. Messages name the field and the rule, never the text.
   void Length(absl::string_view field, absl::string_view value, size_t min, size_t max);
   void Range(absl::string_view field, int64_t value, int64_t min, int64_t max);
   void RangeReal(absl::string_view field, double value, double min, double max);
+  // A required IANA time zone name (core/time_zone.h).
   void TimeZone(absl::string_view field, absl::string_view zone);
-  // Each item 1..max_length characters, at most max_items items.
+  // Each item 1..max_length characters (as Length), at most max_items items.
   void List(absl::string_view field, const google::protobuf::RepeatedPtrField<std::string>& items,
             int max_items, size_t max_length);
 
@@ -54,7 +57,9 @@ class Violations {
 
 // Field checks of the resources, appended under `prefix` (for example "client" or
 // "assignment"). Output-only fields are not checked: the use cases overwrite them.
-void ValidateClient(const v1::Client& client, absl::string_view prefix, Violations& violations);
+// `now` bounds `last_session_time` (at most 10 minutes ahead, for clock skew).
+void ValidateClient(const v1::Client& client, absl::Time now, absl::string_view prefix,
+                    Violations& violations);
 void ValidateAssignment(const v1::Assignment& assignment, absl::string_view prefix,
                         Violations& violations);
 // `exercise` is the exercise of the assignment the completion belongs to: its kind decides

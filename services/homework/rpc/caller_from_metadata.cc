@@ -31,6 +31,12 @@ absl::StatusOr<Caller> CallerFromMetadata(const grpc::ServerContextBase& context
     return absl::UnauthenticatedError(
         "missing authorization metadata: send \"authorization: Bearer <JWT>\"");
   }
+  // Two credentials leave it open which one the call acts as: refuse rather than pick one.
+  if (context.client_metadata().count("authorization") > 1) {
+    return absl::UnauthenticatedError(
+        "more than one authorization metadata entry: send exactly one \"authorization: Bearer "
+        "<JWT>\"");
+  }
   absl::StatusOr<absl::string_view> token = BearerToken(*header);
   if (!token.ok()) return token.status();
   return verifier.Verify(*token, now);

@@ -73,6 +73,13 @@ struct IdempotencyKey {
   friend bool operator==(const IdempotencyKey&, const IdempotencyKey&) = default;
 };
 
+// What an idempotent create recorded: the resource it produced, and the fingerprint of the
+// request that asked for it (empty for keys recorded before fingerprints were kept).
+struct IdempotentResult {
+  std::string name;
+  std::string request_fingerprint;
+};
+
 // Everything one use case writes, applied atomically by Store::Commit: at most one resource of
 // each kind, the idempotency record of a create, and the audit record. Either all of it is
 // durable when Commit returns kCommitted, or none of it is stored.
@@ -84,9 +91,11 @@ struct Mutation {
   std::optional<Put<v1::Template>> practice_template;  // a practice's own template
   // Events to append to the log with the write (sequence assigned in this order).
   std::vector<EventRecord> events;
-  // When set, records that `idempotency` produced `idempotent_result` (a resource name).
+  // When set, records that `idempotency` produced `idempotent_result` (a resource name), asked
+  // by the request whose fingerprint is `request_fingerprint`.
   std::optional<IdempotencyKey> idempotency;
   std::string idempotent_result;
+  std::string request_fingerprint;
   AuditRecord audit;
 };
 
@@ -181,8 +190,8 @@ class Store {
   virtual absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) = 0;
 
-  // The resource name an earlier create with this key produced, or nullopt.
-  virtual absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+  // What an earlier create with this key recorded, or nullopt.
+  virtual absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) = 0;
 
   // Applies the mutation atomically and durably (see Mutation). A recorded idempotency key is

@@ -410,7 +410,7 @@ TEST_P(StoreContractTest, FailedCommitWritesNothing) {
   absl::StatusOr<std::optional<v1::Assignment>> stored = store().GetAssignment(assignment.name());
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_FALSE(stored->has_value());
-  absl::StatusOr<std::optional<std::string>> key =
+  absl::StatusOr<std::optional<IdempotentResult>> key =
       store().FindIdempotentResult(*mutation.idempotency);
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_FALSE(key->has_value());
@@ -431,18 +431,21 @@ TEST_P(StoreContractTest, IdempotencyKeyRecordsItsResult) {
   Mutation mutation = Inserting(client);
   mutation.idempotency = key;
   mutation.idempotent_result = client.name();
+  mutation.request_fingerprint = "3f1c0a";
 
   ExpectCommitted(store(), mutation);
 
-  absl::StatusOr<std::optional<std::string>> found = store().FindIdempotentResult(key);
+  absl::StatusOr<std::optional<IdempotentResult>> found = store().FindIdempotentResult(key);
   ASSERT_TRUE(found.ok()) << found.status();
-  EXPECT_EQ(*found, std::optional<std::string>("practices/p1/clients/c1"));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->name, "practices/p1/clients/c1");
+  EXPECT_EQ((*found)->request_fingerprint, "3f1c0a");
   // The key is the triple: changing any part finds nothing.
   for (const IdempotencyKey& other :
        {IdempotencyKey{.actor = "svc-2", .method = "CreateClient", .request_id = "r-1"},
         IdempotencyKey{.actor = "svc-1", .method = "CreateAssignment", .request_id = "r-1"},
         IdempotencyKey{.actor = "svc-1", .method = "CreateClient", .request_id = "r-2"}}) {
-    absl::StatusOr<std::optional<std::string>> missing = store().FindIdempotentResult(other);
+    absl::StatusOr<std::optional<IdempotentResult>> missing = store().FindIdempotentResult(other);
     ASSERT_TRUE(missing.ok()) << missing.status();
     EXPECT_FALSE(missing->has_value()) << other.actor << " " << other.method;
   }
@@ -469,10 +472,10 @@ TEST_P(StoreContractTest, DuplicateIdempotencyKeyIsDuplicateRequestAndWritesNoth
       store().GetCompletion("practices/p1/clients/c7/assignments/a1/completions/x2");
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE(second->has_value());
-  absl::StatusOr<std::optional<std::string>> found = store().FindIdempotentResult(key);
+  absl::StatusOr<std::optional<IdempotentResult>> found = store().FindIdempotentResult(key);
   ASSERT_TRUE(found.ok()) << found.status();
-  EXPECT_EQ(*found,
-            std::optional<std::string>("practices/p1/clients/c7/assignments/a1/completions/x1"));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->name, "practices/p1/clients/c7/assignments/a1/completions/x1");
   EXPECT_EQ(AllAudit(store()).size(), 1u);
 }
 
@@ -1051,7 +1054,7 @@ TEST_P(StoreContractTest, FailedCommitIncludingAHierarchyWritesNothing) {
       store().ListHierarchies({.client_name = "practices/p1/clients/c1"});
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_THAT(listed->items, IsEmpty());
-  absl::StatusOr<std::optional<std::string>> key =
+  absl::StatusOr<std::optional<IdempotentResult>> key =
       store().FindIdempotentResult(*mutation.idempotency);
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_FALSE(key->has_value());
@@ -1310,7 +1313,7 @@ TEST_P(StoreContractTest, FailedCommitIncludingATemplateWritesNothing) {
       store().ListTemplates({.practice_name = "practices/p1"});
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_THAT(listed->items, IsEmpty());
-  absl::StatusOr<std::optional<std::string>> key =
+  absl::StatusOr<std::optional<IdempotentResult>> key =
       store().FindIdempotentResult(*mutation.idempotency);
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_FALSE(key->has_value());
@@ -1833,9 +1836,10 @@ TEST_P(StoreContractTest, ConcurrentRetriesWithOneKeyCommitOnce) {
       store().ListCompletions({.client_name = "practices/p1/clients/c1"});
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->items.size(), 1u);
-  absl::StatusOr<std::optional<std::string>> found = store().FindIdempotentResult(key);
+  absl::StatusOr<std::optional<IdempotentResult>> found = store().FindIdempotentResult(key);
   ASSERT_TRUE(found.ok()) << found.status();
-  EXPECT_EQ(*found, std::optional<std::string>(all->items[0].name()));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->name, all->items[0].name());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/homework/core/proto_time.h"
+#include "services/homework/core/time_zone.h"
 
 namespace therapy::homework::clinical {
 namespace {
@@ -210,8 +211,7 @@ bool CountsAsPractice(v1::Completion::Status status) {
 absl::CivilSecond LocalTimeOf(const v1::Completion& completion, absl::TimeZone fallback) {
   absl::TimeZone zone = fallback;
   if (!completion.occur_time_zone().empty()) {
-    absl::TimeZone loaded;
-    if (absl::LoadTimeZone(completion.occur_time_zone(), &loaded)) zone = loaded;
+    zone = LoadIanaTimeZone(completion.occur_time_zone()).value_or(fallback);
   }
   return absl::ToCivilSecond(FromProtoTime(completion.occur_time()), zone);
 }

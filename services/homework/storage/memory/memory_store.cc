@@ -216,7 +216,7 @@ absl::StatusOr<Page<v1::Template>> MemoryStore::ListTemplates(const TemplateQuer
       QueryFingerprint(query));
 }
 
-absl::StatusOr<std::optional<std::string>> MemoryStore::FindIdempotentResult(
+absl::StatusOr<std::optional<IdempotentResult>> MemoryStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&mu_);
   auto it = idempotent_results_.find({key.actor, key.method, key.request_id});
@@ -289,7 +289,10 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
         mutation.practice_template->resource.name(),
         StoredTemplate{mutation.practice_template->resource, *rows->practice_template});
   }
-  if (key.has_value()) idempotent_results_.emplace(*std::move(key), mutation.idempotent_result);
+  if (key.has_value()) {
+    idempotent_results_.emplace(
+        *std::move(key), IdempotentResult{mutation.idempotent_result, mutation.request_fingerprint});
+  }
   for (const EventRecord& event : mutation.events) {
     events_.push_back(AsStored(event, ++last_event_sequence_));
   }

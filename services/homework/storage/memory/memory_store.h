@@ -40,7 +40,7 @@ class MemoryStore final : public Store {
   absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
   absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
 
-  absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+  absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) override;
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
@@ -73,7 +73,7 @@ class MemoryStore final : public Store {
   std::map<std::string, StoredCompletion, std::less<>> completions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredHierarchy, std::less<>> hierarchies_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredTemplate, std::less<>> templates_ ABSL_GUARDED_BY(mu_);
-  std::map<IdempotencyTuple, std::string> idempotent_results_ ABSL_GUARDED_BY(mu_);
+  std::map<IdempotencyTuple, IdempotentResult> idempotent_results_ ABSL_GUARDED_BY(mu_);
   std::vector<AuditRecord> audit_log_ ABSL_GUARDED_BY(mu_);
   // In sequence order; the last sequence handed out is `last_event_sequence_`.
   std::vector<EventRecord> events_ ABSL_GUARDED_BY(mu_);

@@ -81,6 +81,11 @@ absl::Status PostgresStatus(absl::string_view sqlstate, absl::string_view purpos
   std::string message =
       absl::StrCat("PostgreSQL: ", purpose, ": SQLSTATE ", sqlstate,
                    description.empty() ? "" : " (", description, description.empty() ? "" : ")");
+  if (sqlstate == "53100") {  // disk_full: retrying does not help until space is freed
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the store's disk is full (", message,
+        "): free space on the PostgreSQL server's data volume; nothing acknowledged was lost"));
+  }
   if (EndsSession(sqlstate) || absl::StartsWith(sqlstate, "53") ||
       sqlstate == kSerializationFailure || sqlstate == kDeadlockDetected || sqlstate == "55P03" ||
       sqlstate == "57014") {

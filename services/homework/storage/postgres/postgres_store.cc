@@ -193,14 +193,16 @@ constexpr Sql kListTemplates{"list templates", R"sql(
 
 // $1 actor, $2 method, $3 request_id.
 constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
-  SELECT result_name FROM idempotency_keys
+  SELECT result_name, request_fingerprint FROM idempotency_keys
   WHERE actor = $1 AND method = $2 AND request_id = $3
 )sql"};
-// $1 actor, $2 method, $3 request_id, $4 result_name, $5 create_time. No row when the key is
+// $1 actor, $2 method, $3 request_id, $4 result_name, $5 create_time, $6 request_fingerprint.
+// No row when the key is
 // recorded already; when another transaction is recording it, waits for that one to end.
 constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
-  INSERT INTO idempotency_keys (actor, method, request_id, result_name, create_time)
-  VALUES ($1, $2, $3, $4, $5)
+  INSERT INTO idempotency_keys
+    (actor, method, request_id, result_name, create_time, request_fingerprint)
+  VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT DO NOTHING
 )sql"};
 
@@ -512,7 +514,7 @@ absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& muta
         kInsertIdempotencyKey,
         {Param::Text(mutation.idempotency->actor), Param::Text(mutation.idempotency->method),
          Param::Text(mutation.idempotency->request_id), Param::Text(mutation.idempotent_result),
-         Param::Int64(absl::ToUnixMicros(absl::Now()))});
+         Param::Int64(absl::ToUnixMicros(absl::Now())), Param::Text(mutation.request_fingerprint)});
     if (!insert.ok()) return insert.status();
     if (insert->affected_rows() == 0) return CommitOutcome::kDuplicateRequest;
   }
@@ -729,16 +731,16 @@ absl::StatusOr<Page<v1::Template>> PostgresStore::ListTemplates(const TemplateQu
                                 fingerprint);
 }
 
-absl::StatusOr<std::optional<std::string>> PostgresStore::FindIdempotentResult(
+absl::StatusOr<std::optional<IdempotentResult>> PostgresStore::FindIdempotentResult(
     const IdempotencyKey& key) {
-  return Run<std::optional<std::string>>(
-      *pool_, [&](Connection& db) -> absl::StatusOr<std::optional<std::string>> {
+  return Run<std::optional<IdempotentResult>>(
+      *pool_, [&](Connection& db) -> absl::StatusOr<std::optional<IdempotentResult>> {
         absl::StatusOr<Result> row = db.Execute(
             kSelectIdempotentResult,
             {Param::Text(key.actor), Param::Text(key.method), Param::Text(key.request_id)});
         if (!row.ok()) return row.status();
         if (row->rows() == 0) return std::nullopt;
-        return std::string(row->Bytes(0, 0));
+        return IdempotentResult{std::string(row->Bytes(0, 0)), std::string(row->Bytes(0, 1))};
       });
 }
 

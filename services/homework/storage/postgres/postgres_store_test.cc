@@ -326,7 +326,7 @@ TEST_F(PostgresStoreTest, TwoReplicasSeeEachOthersWritesEtagsAndRequestIds) {
   absl::StatusOr<std::optional<v1::Client>> seen_by_b = b->GetClient(client.name());
   v1::Client other_name = MakeClient("practices/p1/clients/c2");
   absl::StatusOr<CommitOutcome> retried_on_b = b->Commit(InsertingClient(other_name, "r-7"));
-  absl::StatusOr<std::optional<std::string>> replayed =
+  absl::StatusOr<std::optional<IdempotentResult>> replayed =
       b->FindIdempotentResult({.actor = "svc-1", .method = "CreateClient", .request_id = "r-7"});
   absl::StatusOr<CommitOutcome> inserted_again_on_b = b->Commit(InsertingClient(client, "r-8"));
 
@@ -337,7 +337,8 @@ TEST_F(PostgresStoreTest, TwoReplicasSeeEachOthersWritesEtagsAndRequestIds) {
   ASSERT_TRUE(retried_on_b.ok()) << retried_on_b.status();
   EXPECT_EQ(*retried_on_b, CommitOutcome::kDuplicateRequest);
   ASSERT_TRUE(replayed.ok()) << replayed.status();
-  EXPECT_EQ(*replayed, std::optional<std::string>(client.name()));
+  ASSERT_TRUE(replayed->has_value());
+  EXPECT_EQ((*replayed)->name, client.name());
   EXPECT_EQ(inserted_again_on_b.status().code(), absl::StatusCode::kAlreadyExists);
 
   // B updates from etag-1; A, still holding etag-1, loses.

@@ -19,10 +19,15 @@ constexpr Sql kRollback{"roll back transaction", "ROLLBACK"};
 absl::Status SqliteStatus(int result_code, absl::string_view purpose) {
   std::string message = absl::StrCat("SQLite: ", purpose, ": ", sqlite3_errstr(result_code));
   switch (result_code & 0xff) {
+    case SQLITE_FULL:
+      // Retrying does not help until an operator frees space: not UNAVAILABLE.
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the store's disk is full (SQLite: ", purpose,
+          "): free space on the volume that holds the database; nothing acknowledged was lost, "
+          "and writes and audited reads work again once there is room"));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
-    case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_NOMEM:
     case SQLITE_PROTOCOL:

@@ -196,12 +196,13 @@ constexpr Sql kListTemplates{"list templates", R"sql(
 )sql"};
 
 constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
-  SELECT result_name FROM idempotency_keys
+  SELECT result_name, request_fingerprint FROM idempotency_keys
   WHERE actor = :actor AND method = :method AND request_id = :request_id
 )sql"};
 constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
-  INSERT INTO idempotency_keys (actor, method, request_id, result_name, create_time)
-  VALUES (:actor, :method, :request_id, :result_name, :create_time)
+  INSERT INTO idempotency_keys
+    (actor, method, request_id, result_name, request_fingerprint, create_time)
+  VALUES (:actor, :method, :request_id, :result_name, :request_fingerprint, :create_time)
 )sql"};
 
 constexpr Sql kInsertAudit{"append audit record", R"sql(
@@ -649,7 +650,7 @@ absl::StatusOr<Page<v1::Template>> SqliteStore::ListTemplates(const TemplateQuer
                                 /*has_time_column=*/false, fingerprint);
 }
 
-absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
+absl::StatusOr<std::optional<IdempotentResult>> SqliteStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   sqlite::ReaderPool::Lease reader = readers_->Acquire();
   absl::StatusOr<Statement> select = reader->Prepare(kSelectIdempotentResult);
@@ -660,7 +661,7 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::FindIdempotentResult(
   absl::StatusOr<bool> row = select->Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
-  return std::string(select->ColumnText(0));
+  return IdempotentResult{std::string(select->ColumnText(0)), std::string(select->ColumnText(1))};
 }
 
 absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
@@ -680,6 +681,7 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
           .BindText(":method", mutation.idempotency->method)
           .BindText(":request_id", mutation.idempotency->request_id)
           .BindText(":result_name", mutation.idempotent_result)
+          .BindText(":request_fingerprint", mutation.request_fingerprint)
           .BindInt64(":create_time", absl::ToUnixMicros(absl::Now()));
       absl::StatusOr<InsertResult> inserted = insert->Insert();
       if (!inserted.ok()) return inserted.status();

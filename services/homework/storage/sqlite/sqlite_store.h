@@ -88,7 +88,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
   absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
 
-  absl::StatusOr<std::optional<std::string>> FindIdempotentResult(
+  absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) override;
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;

@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -347,10 +349,11 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
       reopened->ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
   ASSERT_TRUE(of_ann.ok()) << of_ann.status();
   EXPECT_EQ(of_ann->items.size(), 1u);
-  absl::StatusOr<std::optional<std::string>> key = reopened->FindIdempotentResult(
+  absl::StatusOr<std::optional<IdempotentResult>> key = reopened->FindIdempotentResult(
       {.actor = "svc-1", .method = "CreateClient", .request_id = "r-1"});
   ASSERT_TRUE(key.ok()) << key.status();
-  EXPECT_EQ(*key, std::optional<std::string>("practices/p1/clients/c1"));
+  ASSERT_TRUE(key->has_value());
+  EXPECT_EQ((*key)->name, "practices/p1/clients/c1");
   absl::StatusOr<std::vector<AuditRecord>> audit = reopened->ListAudit("practices/p1/", 10);
   ASSERT_TRUE(audit.ok()) << audit.status();
   ASSERT_EQ(audit->size(), 1u);
@@ -757,6 +760,38 @@ TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {
       SqliteStore::Open({.path = path_ + ".missing/store.db"});
 
   EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace therapy::homework
+
+namespace therapy::homework {
+namespace {
+
+// A full disk is RESOURCE_EXHAUSTED with a message an operator acts on, not UNAVAILABLE ("retry
+// with backoff"), which would have callers hammer a store that cannot take writes. SQLite's
+// max_page_count makes the database file "full" at a size the test chooses.
+TEST(SqliteFullDiskTest, AFullDatabaseIsResourceExhaustedNamingTheDisk) {
+  const std::string path = ::testing::TempDir() + "/full_disk_test." +
+                           std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(path, absl::Seconds(5));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->ExecuteScript("schema", "CREATE TABLE t (v BLOB); PRAGMA max_page_count = 8;")
+                  .ok());
+  constexpr sqlite::Sql kInsert{"insert a row", "INSERT INTO t (v) VALUES (:v)"};
+  absl::Status status;
+  for (int i = 0; i < 100 && status.ok(); ++i) {
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsert);
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    insert->BindBlob(":v", std::string(4096, 'x'));
+    status = insert->Run();
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_NE(status.message().find("disk is full"), absl::string_view::npos) << status;
+  db->reset();
+  std::remove(path.c_str());
 }
 
 }  // namespace
