@@ -32,10 +32,9 @@ absl::StatusOr<HierarchyName> ParseHierarchyName(absl::string_view field, absl::
     const absl::string_view id = name.substr(split + std::string_view("/hierarchies/").size());
     if (client.ok() && IsValidResourceId(id)) return HierarchyName{*client, std::string(id)};
   }
-  return InvalidField(field, absl::StrCat("\"", name.substr(0, 300),
-                                          "\" is not a resource name of the form "
-                                          "practices/{practice}/clients/{client}/hierarchies/"
-                                          "{hierarchy}"));
+  return InvalidField(field,
+                      "not a resource name of the form "
+                      "practices/{practice}/clients/{client}/hierarchies/{hierarchy}");
 }
 
 void ValidateHierarchy(const v1::Hierarchy& h, absl::string_view prefix, Violations& v) {

@@ -16,9 +16,10 @@ constexpr absl::string_view kAssignmentForm =
 constexpr absl::string_view kCompletionForm =
     "practices/{practice}/clients/{client}/assignments/{assignment}/completions/{completion}";
 
-absl::Status BadName(absl::string_view field, absl::string_view name, absl::string_view form) {
-  return InvalidField(field, absl::StrCat("\"", name.substr(0, 300), "\" is not a resource name of the form ",
-                                          form, "; ids are 1-63 characters of [a-z0-9-]"));
+// The name itself is not echoed: a malformed one is text the caller typed, not a resource id.
+absl::Status BadName(absl::string_view field, absl::string_view form) {
+  return InvalidField(field, absl::StrCat("not a resource name of the form ", form,
+                                          "; ids are 1-63 characters of [a-z0-9-]"));
 }
 
 // Splits `name` and checks the collection words at the even positions.
@@ -61,7 +62,7 @@ std::string CompletionName::Format() const {
 absl::StatusOr<PracticeName> ParsePracticeName(absl::string_view field, absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (!Matches(parts, {"practices"}) || !IsValidResourceId(parts[1])) {
-    return BadName(field, name, kPracticeForm);
+    return BadName(field, kPracticeForm);
   }
   return PracticeName{std::string(parts[1])};
 }
@@ -70,7 +71,7 @@ absl::StatusOr<ClientName> ParseClientName(absl::string_view field, absl::string
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (!Matches(parts, {"practices", "clients"}) || !IsValidResourceId(parts[1]) ||
       !IsValidResourceId(parts[3])) {
-    return BadName(field, name, kClientForm);
+    return BadName(field, kClientForm);
   }
   return ClientName{std::string(parts[1]), std::string(parts[3])};
 }
@@ -82,7 +83,7 @@ absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field,
                                            (wildcard == Wildcard::kAccepted && parts[5] == "-"));
   if (!Matches(parts, {"practices", "clients", "assignments"}) || !IsValidResourceId(parts[1]) ||
       !IsValidResourceId(parts[3]) || !id_ok) {
-    return BadName(field, name, kAssignmentForm);
+    return BadName(field, kAssignmentForm);
   }
   return AssignmentName{{std::string(parts[1]), std::string(parts[3])}, std::string(parts[5])};
 }
@@ -93,7 +94,7 @@ absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field,
   if (!Matches(parts, {"practices", "clients", "assignments", "completions"}) ||
       !IsValidResourceId(parts[1]) || !IsValidResourceId(parts[3]) ||
       !IsValidResourceId(parts[5]) || !IsValidResourceId(parts[7])) {
-    return BadName(field, name, kCompletionForm);
+    return BadName(field, kCompletionForm);
   }
   return CompletionName{
       {{std::string(parts[1]), std::string(parts[3])}, std::string(parts[5])},

@@ -693,8 +693,7 @@ absl::StatusOr<v1::Assignment> AssignmentFromTemplate(absl::string_view field,
                                                       const v1::Assignment& personalisation) {
   if (!absl::StartsWith(template_name, kTemplatePrefix) ||
       !IsValidResourceId(template_name.substr(kTemplatePrefix.size()))) {
-    return InvalidField(field, absl::StrCat("must be templates/{template}, got \"",
-                                            template_name.substr(0, 100), "\""));
+    return InvalidField(field, "must be templates/{template}");
   }
   const v1::Template* found = FindBuiltInTemplate(template_name);
   if (found == nullptr) {
@@ -756,9 +755,8 @@ absl::StatusOr<PracticeTemplateName> ParsePracticeTemplateName(absl::string_view
     const absl::string_view id = name.substr(split + std::string_view("/templates/").size());
     if (practice.ok() && IsValidResourceId(id)) return PracticeTemplateName{*practice, std::string(id)};
   }
-  return InvalidField(field, absl::StrCat("\"", name.substr(0, 200),
-                                          "\" is not templates/{template} or "
-                                          "practices/{practice}/templates/{template}"));
+  return InvalidField(field,
+                      "not templates/{template} or practices/{practice}/templates/{template}");
 }
 
 }  // namespace
