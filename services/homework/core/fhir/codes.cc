@@ -106,6 +106,25 @@ bool IsBeforeMealOrMeal(v1::EventTiming when) {
   }
 }
 
+// An anchor at a meal itself (C, CM, CD, CV): R4's tim-9 forbids an offset with these codes.
+bool IsAtMeal(v1::EventTiming when) {
+  return when != v1::EVENT_TIMING_BEFORE_MEAL && IsBeforeMealOrMeal(when);
+}
+
+// The after-meal code of a meal routine: C -> PC, CM -> PCM, CD -> PCD, CV -> PCV.
+absl::string_view AfterMealCode(v1::EventTiming when) {
+  switch (when) {
+    case v1::EVENT_TIMING_BREAKFAST:
+      return "PCM";
+    case v1::EVENT_TIMING_LUNCH:
+      return "PCD";
+    case v1::EVENT_TIMING_DINNER:
+      return "PCV";
+    default:
+      return "PC";
+  }
+}
+
 // The before-meal code of a meal routine: C and AC -> AC, CM -> ACM, CD -> ACD, CV -> ACV.
 absl::string_view BeforeMealCode(v1::EventTiming when) {
   switch (when) {
@@ -255,6 +274,9 @@ EventTimingCode MapHabitAnchor(v1::EventTiming when, int offset_minutes) {
   if (offset_minutes > 0) {
     if (before_code) {
       mapped.signed_offset = offset_minutes;
+    } else if (IsAtMeal(when)) {
+      mapped.when = std::string(AfterMealCode(when));
+      mapped.offset = offset_minutes;
     } else {
       mapped.offset = offset_minutes;
     }

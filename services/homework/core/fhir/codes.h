@@ -71,8 +71,11 @@ absl::string_view SeverityCode(v1::MeasureResponse::Severity severity);
 // a habit anchor. FHIR's Timing.repeat.offset is unsigned: "minutes from the event", after it
 // unless the code itself says before (AC, ACM, ACD, ACV "before meal", HS "before sleep"). So:
 //   offset 0:           the anchor's own code, no offset;
-//   offset > 0:         the code with `offset`, except for the before-codes AC and HS, where
-//                       "after" cannot be said: `offset` is left out and `signed_offset` set;
+//   offset > 0:         at a meal (C, CM, CD, CV) becomes the matching after-meal code (PC, PCM,
+//                       PCD, PCV) with `offset`: R4's invariant tim-9 allows no offset with
+//                       C, CM, CD or CV. The before-codes AC and HS cannot say "after": `offset`
+//                       is left out and `signed_offset` set. Any other code keeps its code
+//                       with `offset`;
 //   offset < 0:         at or before a meal (C, CM, CD, CV, AC) becomes the matching before-meal
 //                       code (AC, ACM, ACD, ACV) and HS stays HS, each with `offset` = |minutes|;
 //                       any other code keeps its code, `offset` is left out and `signed_offset`
