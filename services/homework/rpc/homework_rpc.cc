@@ -31,6 +31,10 @@ bool IsStoreFull(const absl::Status& status) {
          absl::StartsWith(status.message(), "the store's disk is full");
 }
 
+absl::Status ShuttingDown() {
+  return absl::UnavailableError("the server is shutting down: retry on another replica");
+}
+
 // The bytes of a received message; takes ownership of `body` (may be null: no message).
 std::string TakeBytes(grpc_byte_buffer* body) {
   if (body == nullptr) return {};
@@ -94,7 +98,9 @@ grpc::Status HomeworkRpc::Handle(grpc::ServerContext& context, absl::string_view
   const absl::Time start = absl::Now();
   const std::string call_id = CallIdFromMetadata(context);
   absl::StatusOr<Caller> caller = CallerFromMetadata(context, verifier_, start);
-  absl::Status status = caller.ok() ? request.status() : caller.status();
+  absl::Status status = draining_.load()  ? ShuttingDown()
+                        : caller.ok()     ? request.status()
+                                          : caller.status();
   if (status.ok()) {
     caller->call_id = call_id;
     absl::StatusOr<Response> result = use_case(*caller, *request);
@@ -140,7 +146,8 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
         caller_(CallerFromMetadata(context, rpc.verifier_, start_)) {
     if (caller_.ok()) caller_->call_id = call_id_;
     absl::StatusOr<Homework::WatchStart> start =
-        !caller_.ok()   ? absl::StatusOr<Homework::WatchStart>(caller_.status())
+        rpc_.draining_.load() ? absl::StatusOr<Homework::WatchStart>(ShuttingDown())
+        : !caller_.ok()       ? absl::StatusOr<Homework::WatchStart>(caller_.status())
         : !request.ok() ? absl::StatusOr<Homework::WatchStart>(request.status())
                         : rpc_.homework_.StartWatch(*caller_, *request);
     if (!start.ok()) {

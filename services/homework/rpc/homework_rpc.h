@@ -1,6 +1,7 @@
 #ifndef SERVICES_HOMEWORK_RPC_HOMEWORK_RPC_H_
 #define SERVICES_HOMEWORK_RPC_HOMEWORK_RPC_H_
 
+#include <atomic>
 #include <deque>
 #include <string>
 
@@ -32,6 +33,10 @@ class HomeworkRpc final : public grpc::Service {
  public:
   HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, JsonLog& log);
 
+  // From now on every new call is answered UNAVAILABLE ("retry on another replica"), before
+  // anything else runs; calls already running finish. For a graceful shutdown. Thread-safe.
+  void Drain() { draining_.store(true); }
+
  private:
   class WatchReactor;
   template <typename Request, typename Response>
@@ -53,6 +58,7 @@ class HomeworkRpc final : public grpc::Service {
   JsonLog& log_;
   // "/therapy.homework.v1.HomeworkService/<Method>": gRPC keeps pointers to these.
   std::deque<std::string> paths_;
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace therapy::homework

@@ -190,9 +190,11 @@ TEST_F(Fixture, OnlyIanaTimeZoneNamesAreAccepted) {
   for (const std::string& zone : refused) {
     grpc::Status answer = CreateClient("tz-" + std::to_string(i++), "Ana", zone);
     EXPECT_TRUE(Names(answer, "client.time_zone")) << testing::PrintToString(zone);
-    if (!zone.empty()) EXPECT_EQ(answer.error_message().find(zone), std::string::npos);
+    if (!zone.empty()) {
+      EXPECT_EQ(answer.error_message().find(zone), std::string::npos);
+    }
   }
-  for (const std::string& zone : {"Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"}) {
+  for (const char* zone : {"Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"}) {
     EXPECT_TRUE(CreateClient("tz-" + std::to_string(i++), "Ana", zone).ok()) << zone;
   }
 }
@@ -231,6 +233,13 @@ TEST_F(Fixture, EveryMethodAnswersABrokenBodyWithInvalidArgument) {
     for (const std::string& body : {std::string("\x0a\x05" "ab", 4),  // truncated field
                                     std::string("\x0a\x02\xC3\x28", 4),  // broken UTF-8
                                     std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 10)}) {
+      // Broken text in field 1 is only broken where field 1 is a string (others skip it).
+      const google::protobuf::FieldDescriptor* first =
+          service.method(i)->input_type()->FindFieldByNumber(1);
+      if (body[2] == '\xC3' &&
+          (first == nullptr || first->type() != google::protobuf::FieldDescriptor::TYPE_STRING)) {
+        continue;
+      }
       auto context = As("backend", "service");
       grpc::Slice slice(body);
       grpc::ByteBuffer request(&slice, 1);
@@ -277,7 +286,7 @@ TEST_F(Fixture, LastSessionTimeAndDatesOutsideTheirRangeAreRefused) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << seconds;
     EXPECT_FALSE(FieldsOf(status).empty()) << seconds;
   }
-  for (const std::string& day : {"0000-01-01", "-001-01-01", "1899-12-31", "2026-02-30"}) {
+  for (const char* day : {"0000-01-01", "-001-01-01", "1899-12-31", "2026-02-30"}) {
     v1::CreateAssignmentRequest create;
     create.set_parent("practices/sunrise/clients/eve");
     auto* a = create.mutable_assignment();
