@@ -10,7 +10,7 @@ packages=(
   cmake g++ make pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libsqlite3-dev libjwt-dev libssl-dev nlohmann-json3-dev
-  libbenchmark-dev postgresql libpq-dev libcpp-httplib-dev libical-dev
+  libbenchmark-dev postgresql libpq-dev libcpp-httplib-dev libical-dev libboost1.81-dev
   janus janus-dev libjs-janus-gateway libjs-webrtc-adapter chromium iproute2
 )
 

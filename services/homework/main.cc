@@ -32,9 +32,25 @@ ABSL_FLAG(std::vector<std::string>, cors_origins, {},
           "listener");
 ABSL_FLAG(int64_t, connect_max_request_bytes, 1024 * 1024,
           "Larger Connect request bodies are refused (HTTP 413, resource_exhausted)");
-ABSL_FLAG(int, connect_threads, 64,
-          "Connect listener worker threads (2-4096); each open connection and each WatchEvents "
-          "stream holds one while it lasts");
+ABSL_FLAG(int, http_io_threads, 2,
+          "Browser listener: event-loop threads serving every connection (1-64)");
+ABSL_FLAG(int, http_blocking_threads, 8,
+          "Browser listener: threads running core calls off the event loop (1-256)");
+ABSL_FLAG(int64_t, http_max_connections, 20000,
+          "Browser listener: open connections at most; over it, the longest idle one is closed");
+ABSL_FLAG(absl::Duration, http_header_timeout, absl::Seconds(10),
+          "Browser listener: from a request's first byte to the end of its headers");
+ABSL_FLAG(absl::Duration, http_body_timeout, absl::Seconds(30),
+          "Browser listener: from the end of the headers to the end of the body");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(60),
+          "Browser listener: a kept-alive connection waiting for its next request");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Also serve GET /metrics on this host:port (port 0: any free port); empty: only on "
+          "the browser listener");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "If set, the bound --metrics_listen port is written here once serving");
+ABSL_FLAG(absl::Duration, shutdown_drain, absl::ZeroDuration(),
+          "After SIGTERM, answer UNAVAILABLE (health NOT_SERVING) this long before stopping");
 ABSL_FLAG(std::string, connect_tls_cert, "",
           "PEM certificate chain: the Connect listener serves HTTPS");
 ABSL_FLAG(std::string, connect_tls_key, "", "PEM private key of --connect_tls_cert");
@@ -92,11 +108,26 @@ int main(int argc, char** argv) {
   }
   options.connect_max_request_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_connect_max_request_bytes));
-  if (absl::GetFlag(FLAGS_connect_threads) < 2 || absl::GetFlag(FLAGS_connect_threads) > 4096) {
-    log.Write(LogLevel::kError, "startup_failed", {{"message", "--connect_threads must be 2-4096"}});
+  const int io_threads = absl::GetFlag(FLAGS_http_io_threads);
+  const int blocking_threads = absl::GetFlag(FLAGS_http_blocking_threads);
+  const int64_t max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  if (io_threads < 1 || io_threads > 64 || blocking_threads < 1 || blocking_threads > 256 ||
+      max_connections < 1) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", "--http_io_threads must be 1-64, --http_blocking_threads 1-256, "
+                           "--http_max_connections positive"}});
     return 2;
   }
-  options.connect_threads = absl::GetFlag(FLAGS_connect_threads);
+  options.http = therapy::homework::HttpListenerOptions{
+      .io_threads = io_threads,
+      .blocking_threads = blocking_threads,
+      .max_connections = static_cast<size_t>(max_connections),
+      .header_timeout = absl::GetFlag(FLAGS_http_header_timeout),
+      .body_timeout = absl::GetFlag(FLAGS_http_body_timeout),
+      .idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout),
+  };
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.drain = absl::GetFlag(FLAGS_shutdown_drain);
   if (options.jwks_path.empty()) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", "--jwks is required: the JWKS file of the token signing keys "
@@ -141,6 +172,13 @@ int main(int argc, char** argv) {
       !WritePortFile(connect_port_file, (*server)->connect_port())) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", absl::StrCat("cannot write --connect_port_file=", connect_port_file)}});
+    return 1;
+  }
+  const std::string metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
+  if (!metrics_port_file.empty() &&
+      !WritePortFile(metrics_port_file, (*server)->metrics_port())) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", absl::StrCat("cannot write --metrics_port_file=", metrics_port_file)}});
     return 1;
   }
   log.Write(LogLevel::kInfo, "serving",

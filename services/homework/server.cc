@@ -1,16 +1,77 @@
 #include "services/homework/server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "services/homework/storage/open_store.h"
 
 namespace therapy::homework {
+namespace {
+
+constexpr char kServiceName[] = "therapy.homework.v1.HomeworkService";
+
+// Counts and times every gRPC call of HomeworkService in the metrics (method and code only).
+class CallMetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  CallMetricsInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics& metrics)
+      : metrics_(metrics), start_(absl::Now()) {
+    absl::string_view method = info->method();
+    if (absl::ConsumePrefix(&method, "/therapy.homework.v1.HomeworkService/")) {
+      method_ = std::string(method);
+    }
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (!method_.empty() && methods->QueryInterceptionHookPoint(
+                                grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      metrics_.RecordCall("grpc", method_,
+                          static_cast<absl::StatusCode>(methods->GetSendStatus().error_code()),
+                          absl::Now() - start_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  Metrics& metrics_;
+  const absl::Time start_;
+  std::string method_;  // empty: not a HomeworkService call (health, reflection)
+};
+
+class CallMetricsFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CallMetricsFactory(Metrics& metrics) : metrics_(metrics) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new CallMetricsInterceptor(info, metrics_);
+  }
+
+ private:
+  Metrics& metrics_;
+};
+
+// host:port -> (host, port); INVALID_ARGUMENT naming `flag` otherwise.
+absl::StatusOr<std::pair<std::string, int>> HostPort(absl::string_view flag,
+                                                     const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, "=", address, " is not host:port"));
+  }
+  return std::make_pair(address.substr(0, colon), port);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       JsonLog& log) {
@@ -19,6 +80,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(StoreOptions{.uri = options.store_uri});
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);
+  server->drain_ = options.drain;
+  server->metered_store_ = std::make_unique<MeteredStore>(*server->store_, server->metrics_);
 
   absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
       TokenVerifier::Create(TokenVerifierOptions{.jwks_path = options.jwks_path,
@@ -27,8 +90,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!verifier.ok()) return verifier.status();
   server->verifier_ = *std::move(verifier);
 
-  server->hub_ = std::make_unique<EventHub>(*server->store_, EventHubOptions{});
-  server->notifying_store_ = std::make_unique<HubNotifyingStore>(*server->store_, *server->hub_);
+  server->hub_ = std::make_unique<EventHub>(*server->metered_store_, EventHubOptions{});
+  server->notifying_store_ =
+      std::make_unique<HubNotifyingStore>(*server->metered_store_, *server->hub_);
   server->homework_ = std::make_unique<Homework>(*server->notifying_store_, HomeworkOptions{});
   server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_,
                                                *server->verifier_, log);
@@ -41,6 +105,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                            &server->port_);
   builder.RegisterService(server->rpc_.get());
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<CallMetricsFactory>(server->metrics_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -49,26 +116,44 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
 
   if (!options.connect_listen_address.empty()) {
-    const std::string& address = options.connect_listen_address;
-    const size_t colon = address.rfind(':');
-    int connect_port = -1;
-    if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &connect_port) ||
-        connect_port < 0 || connect_port > 65535) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--connect_listen=", address, " is not host:port"));
-    }
-    absl::StatusOr<std::unique_ptr<ConnectServer>> connect = ConnectServer::Start(
-        ConnectServerOptions{.host = address.substr(0, colon),
-                             .port = connect_port,
-                             .allowed_origins = options.cors_origins,
-                             .max_request_bytes = options.connect_max_request_bytes,
-                             .tls_cert_path = options.connect_tls_cert_path,
-                             .tls_key_path = options.connect_tls_key_path,
-                             .threads = options.connect_threads},
-        *server->homework_, *server->verifier_, log);
-    if (!connect.ok()) return connect.status();
-    server->connect_ = *std::move(connect);
+    absl::StatusOr<std::pair<std::string, int>> address =
+        HostPort("--connect_listen", options.connect_listen_address);
+    if (!address.ok()) return address.status();
+    ConnectServerOptions connect{.http = options.http, .allowed_origins = options.cors_origins};
+    connect.http.host = address->first;
+    connect.http.port = address->second;
+    connect.http.max_body_bytes = options.connect_max_request_bytes;
+    connect.http.tls_cert_path = options.connect_tls_cert_path;
+    connect.http.tls_key_path = options.connect_tls_key_path;
+    absl::StatusOr<std::unique_ptr<ConnectServer>> started =
+        ConnectServer::Start(connect, *server->homework_, *server->hub_, *server->verifier_, log,
+                             server->metrics_);
+    if (!started.ok()) return started.status();
+    server->connect_ = *std::move(started);
   }
+  if (!options.metrics_listen_address.empty()) {
+    absl::StatusOr<std::pair<std::string, int>> address =
+        HostPort("--metrics_listen", options.metrics_listen_address);
+    if (!address.ok()) return address.status();
+    HttpListenerOptions metrics{.host = address->first, .port = address->second,
+                                .io_threads = 1, .blocking_threads = 1,
+                                .max_connections = 64};
+    absl::StatusOr<std::unique_ptr<MetricsServer>> started =
+        MetricsServer::Start(metrics, server->metrics_);
+    if (!started.ok()) return started.status();
+    server->metrics_server_ = *std::move(started);
+  }
+  EventHub* hub = server->hub_.get();
+  MeteredStore* metered = server->metered_store_.get();
+  server->metrics_.AddGauge("homework_event_hub_watchers", "Open watch subscriptions (all listeners).",
+                            [hub] { return static_cast<double>(hub->watchers()); });
+  server->metrics_.AddGauge("homework_store_commits_in_flight",
+                            "Store commits waiting or running (the group commit's queue).",
+                            [metered] { return static_cast<double>(metered->commits_in_flight()); });
+  server->metrics_.AddGauge("homework_audit_appends_in_flight",
+                            "Audit records of reads waiting to be written.",
+                            [metered] { return static_cast<double>(metered->audits_in_flight()); });
+  server->grpc_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   return server;
 }
@@ -76,24 +161,35 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 void Server::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
-  // Open event streams would otherwise hold the shutdown for the whole grace period: the hub
-  // ends the gRPC ones, StopWatching the Connect ones (the blocking use case).
-  if (hub_ != nullptr) hub_->Close();
-  if (homework_ != nullptr) homework_->StopWatching();
-  // The Connect listener's workers end with their streams; it stops before the store closes.
-  if (connect_ != nullptr) connect_->Shutdown();
+  // Draining: health says NOT_SERVING and new calls are answered UNAVAILABLE (retry elsewhere)
+  // while in-flight ones finish.
   if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(kServiceName, false);
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  }
+  if (rpc_ != nullptr) rpc_->Drain();
+  if (connect_ != nullptr) connect_->Drain();
+  if (drain_ > absl::ZeroDuration()) absl::SleepFor(drain_);
+  // Open event streams would otherwise hold the shutdown for the whole grace period: the hub
+  // ends them all, gRPC and browser alike (their last frame says so).
+  if (hub_ != nullptr) hub_->Close();
+  const absl::Time deadline = absl::Now() + grace;
+  if (connect_ != nullptr) connect_->Shutdown(grace);
+  if (grpc_server_ != nullptr) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(grace));
+                           absl::ToChronoMilliseconds(std::max(absl::ZeroDuration(),
+                                                               deadline - absl::Now())));
     grpc_server_->Wait();
   }
+  if (metrics_server_ != nullptr) metrics_server_->Shutdown();
   // In-flight calls have finished: the store can close.
   connect_.reset();
+  metrics_server_.reset();
   rpc_.reset();
   homework_.reset();
   notifying_store_.reset();
   hub_.reset();
+  metered_store_.reset();
   store_.reset();
 }
 

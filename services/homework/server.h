@@ -14,6 +14,8 @@
 #include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
+#include "services/homework/metrics/metered_store.h"
+#include "services/homework/metrics/metrics.h"
 #include "services/homework/rpc/homework_rpc.h"
 #include "services/homework/storage/store.h"
 
@@ -30,9 +32,16 @@ struct ServerOptions {
   std::string connect_listen_address;
   std::vector<std::string> cors_origins;  // origins allowed to call the Connect listener
   std::size_t connect_max_request_bytes = 1024 * 1024;
-  int connect_threads = 64;  // each open connection and WatchEvents stream holds one
   std::string connect_tls_cert_path;  // both set: the Connect listener serves HTTPS
   std::string connect_tls_key_path;
+  // The HTTP listener's threads and per-connection limits (connect/http_listener.h); the
+  // address, TLS files and body limit above are filled in from the fields above.
+  HttpListenerOptions http;
+  // GET /metrics on its own address too (host:port); empty: only on the Connect listener.
+  std::string metrics_listen_address;
+  // After SIGTERM: how long the server keeps answering UNAVAILABLE (health NOT_SERVING) before
+  // it stops accepting, so load balancers move callers elsewhere.
+  absl::Duration drain = absl::ZeroDuration();
 };
 
 // The composition root: opens the store, loads the keys, wires core and RPC glue, and serves
@@ -49,15 +58,21 @@ class Server {
   int port() const { return port_; }
   // The port the Connect listener bound; 0 when it is off.
   int connect_port() const { return connect_ != nullptr ? connect_->port() : 0; }
+  // The port of --metrics_listen; 0 when it is off.
+  int metrics_port() const { return metrics_server_ != nullptr ? metrics_server_->port() : 0; }
 
-  // Stops accepting calls, lets in-flight calls finish for up to `grace` (then cancels them),
-  // and closes the store. Safe to call once; the destructor calls it with no grace if needed.
+  // Health goes NOT_SERVING and calls arriving from now on are answered UNAVAILABLE on both
+  // listeners (for `drain`); then stops accepting, ends the watch streams, lets in-flight calls
+  // finish for up to `grace` (then cancels them), and closes the store. Safe to call once; the destructor calls it with no grace if needed.
   void Shutdown(absl::Duration grace);
 
  private:
   Server() = default;
 
   std::unique_ptr<Store> store_;
+  Metrics metrics_;
+  std::unique_ptr<MeteredStore> metered_store_;
+  absl::Duration drain_ = absl::ZeroDuration();
   std::unique_ptr<TokenVerifier> verifier_;
   // Feeds the gRPC watch streams; wakes through `notifying_store_`, which Homework writes to.
   std::unique_ptr<EventHub> hub_;
@@ -66,6 +81,7 @@ class Server {
   std::unique_ptr<HomeworkRpc> rpc_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<ConnectServer> connect_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   int port_ = 0;
   bool stopped_ = false;
 };

@@ -5,7 +5,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/status.pb.h"
 #include "services/homework/core/validation.h"
 
 namespace therapy::homework {
@@ -106,6 +109,32 @@ ConnectErrorResponse ToConnectError(const absl::Status& status) {
       .body =
           ConnectErrorObject(status).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
   };
+}
+
+std::string GrpcWebTrailers(const absl::Status& status) {
+  std::string trailers = absl::StrCat("grpc-status: ", static_cast<int>(status.code()), "\r\n");
+  if (status.ok()) return trailers;
+  // gRPC's percent-encoding of grpc-message: printable ASCII but '%' as is.
+  std::string message;
+  for (const char c : status.message()) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte <= 0x7e && byte != '%') {
+      message.push_back(c);
+    } else {
+      absl::StrAppendFormat(&message, "%%%02X", byte);
+    }
+  }
+  absl::StrAppend(&trailers, "grpc-message: ", message, "\r\n");
+  std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
+  if (bad_request) {
+    google::rpc::Status details;
+    details.set_code(static_cast<int>(status.code()));
+    details.set_message(std::string(status.message()));
+    details.add_details()->PackFrom(*bad_request);
+    absl::StrAppend(&trailers, "grpc-status-details-bin: ",
+                    absl::Base64Escape(details.SerializeAsString()), "\r\n");
+  }
+  return trailers;
 }
 
 }  // namespace therapy::homework

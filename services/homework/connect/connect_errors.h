@@ -30,6 +30,12 @@ struct ConnectErrorResponse {
 };
 ConnectErrorResponse ToConnectError(const absl::Status& status);
 
+// The same status as gRPC-Web trailers (the payload of the 0x80 frame): "grpc-status: N",
+// "grpc-message: <percent-encoded>" and, for a field violation, "grpc-status-details-bin:
+// <base64 google.rpc.Status holding the google.rpc.BadRequest>", each ending in CRLF. OK gives
+// just "grpc-status: 0".
+std::string GrpcWebTrailers(const absl::Status& status);
+
 }  // namespace therapy::homework
 
 #endif  // SERVICES_HOMEWORK_CONNECT_CONNECT_ERRORS_H_

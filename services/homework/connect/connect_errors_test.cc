@@ -83,5 +83,11 @@ TEST(ConnectFramingTest, EnvelopeIsFlagThenBigEndianLength) {
             absl::StatusCode::kUnimplemented);
 }
 
+TEST(GrpcWebTrailersTest, StatusAndPercentEncodedMessage) {
+  EXPECT_EQ(GrpcWebTrailers(absl::OkStatus()), "grpc-status: 0\r\n");
+  EXPECT_EQ(GrpcWebTrailers(absl::NotFoundError("no 100% client\n")),
+            "grpc-status: 5\r\ngrpc-message: no 100%25 client%0A\r\n");
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -10,7 +10,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "services/homework/connect/connect_errors.h"
+#include "services/homework/core/events.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
@@ -83,14 +87,44 @@ absl::Status DeadlineExceeded(const ConnectCall& call) {
       absl::StrCat("Connect-Timeout-Ms ", call.timeout_ms, " passed before the call finished"));
 }
 
-std::string EndStream(const absl::Status& status) {
+absl::string_view ProtocolName(BrowserProtocol protocol) {
+  return protocol == BrowserProtocol::kGrpcWeb ? "grpc_web" : "connect";
+}
+
+}  // namespace
+
+std::string ConnectEndStreamFrame(const absl::Status& status) {
   nlohmann::json end = nlohmann::json::object();
   if (!status.ok()) end["error"] = ConnectErrorObject(status);
   return ConnectEnvelope(kConnectEndStreamFlag,
                          end.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-}  // namespace
+absl::StatusOr<std::string> GrpcTimeoutAsMilliseconds(absl::string_view grpc_timeout) {
+  if (grpc_timeout.empty()) return std::string();
+  const absl::string_view digits = grpc_timeout.substr(0, grpc_timeout.size() - 1);
+  int64_t amount = 0;
+  const bool valid = !digits.empty() && digits.size() <= 8 &&
+                     std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) &&
+                     absl::SimpleAtoi(digits, &amount);
+  int64_t milliseconds = -1;
+  if (valid) {
+    switch (grpc_timeout.back()) {
+      case 'H': milliseconds = amount * 3600 * 1000; break;
+      case 'M': milliseconds = amount * 60 * 1000; break;
+      case 'S': milliseconds = amount * 1000; break;
+      case 'm': milliseconds = amount; break;
+      case 'u': milliseconds = (amount + 999) / 1000; break;
+      case 'n': milliseconds = (amount + 999999) / 1000000; break;
+      default: break;
+    }
+  }
+  if (milliseconds < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("grpc-timeout \"", grpc_timeout.substr(0, 16),
+                                                   "\" is not 1-8 digits and a unit (HMSmun)"));
+  }
+  return absl::StrCat(std::min<int64_t>(milliseconds, 9999999999));
+}
 
 std::string ConnectEnvelope(std::uint8_t flags, absl::string_view payload) {
   const auto size = static_cast<std::uint32_t>(payload.size());
@@ -137,8 +171,9 @@ absl::StatusOr<std::string> ConnectUnenvelope(absl::string_view body) {
   return std::string(body.substr(5));
 }
 
-ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, JsonLog& log)
-    : homework_(homework), verifier_(verifier), log_(log) {
+ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, JsonLog& log,
+                             Metrics* metrics)
+    : homework_(homework), verifier_(verifier), log_(log), metrics_(metrics) {
 #define HOMEWORK_CONNECT_UNARY(Method) unary_[#Method] = Unary(homework_, &Homework::Method);
   HOMEWORK_CONNECT_UNARY(CreateClient)
   HOMEWORK_CONNECT_UNARY(GetClient)
@@ -179,18 +214,31 @@ bool ConnectRoutes::IsServerStreaming(absl::string_view method) const {
   return method == "WatchEvents";
 }
 
-absl::StatusOr<Caller> ConnectRoutes::Authenticate(absl::string_view authorization,
+bool ConnectRoutes::IsSideEffectFree(absl::string_view method) {
+  const google::protobuf::ServiceDescriptor* service =
+      v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
+  const google::protobuf::MethodDescriptor* found =
+      service == nullptr ? nullptr : service->FindMethodByName(std::string(method));
+  return found != nullptr && found->options().idempotency_level() ==
+                                 google::protobuf::MethodOptions::NO_SIDE_EFFECTS;
+}
+
+absl::StatusOr<Caller> ConnectRoutes::Authenticate(const std::vector<std::string>& authorization,
                                                    absl::Time now) const {
-  if (authorization.empty()) {
+  if (authorization.empty() || (authorization.size() == 1 && authorization[0].empty())) {
     return absl::UnauthenticatedError(
         "missing Authorization header: send \"Authorization: Bearer <JWT>\"");
   }
-  absl::StatusOr<absl::string_view> token = BearerToken(authorization);
+  if (authorization.size() > 1) {
+    return absl::UnauthenticatedError(
+        "several Authorization headers: send exactly one \"Authorization: Bearer <JWT>\"");
+  }
+  absl::StatusOr<absl::string_view> token = BearerToken(authorization[0]);
   if (!token.ok()) return token.status();
   return verifier_.Verify(*token, now);
 }
 
-ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
+ConnectRoutes::UnaryOutcome ConnectRoutes::RunUnary(const ConnectCall& call) const {
   const absl::Time start = absl::Now();
   const std::string call_id = CallIdOr(call.request_id);
   absl::StatusOr<Caller> caller = Authenticate(call.authorization, start);
@@ -199,7 +247,7 @@ ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
   if (status.ok()) status = deadline.status();
   if (status.ok()) status = CheckEncoding(call, /*streaming=*/false);
   if (status.ok() && *deadline && **deadline <= start) status = DeadlineExceeded(call);
-  ConnectReply reply;
+  UnaryOutcome outcome;
   if (status.ok()) {
     caller->call_id = call_id;
     auto handler = unary_.find(call.method);
@@ -209,67 +257,68 @@ ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
       absl::StatusOr<std::string> body = handler->second(*caller, call);
       status = body.status();
       if (status.ok() && *deadline && absl::Now() > **deadline) status = DeadlineExceeded(call);
-      if (status.ok()) {
-        reply.content_type =
-            std::string(call.codec == ConnectCodec::kProto ? kProtoContentType : kJsonContentType);
-        reply.body = *std::move(body);
-      }
+      if (status.ok()) outcome.message = *std::move(body);
     }
   }
-  LogCall(call.method, call_id, start, caller, status);
-  if (!status.ok()) {
-    ConnectErrorResponse error = ToConnectError(status);
-    reply.http_status = error.http_status;
-    reply.content_type = std::string(kJsonContentType);
-    reply.body = std::move(error.body);
+  LogCall(call.protocol, call.method, call_id, start, caller, status, call.http_get);
+  outcome.status = status;
+  return outcome;
+}
+
+ConnectReply ConnectRoutes::CallUnary(const ConnectCall& call) const {
+  UnaryOutcome outcome = RunUnary(call);
+  ConnectReply reply;
+  if (outcome.status.ok()) {
+    reply.content_type =
+        std::string(call.codec == ConnectCodec::kProto ? kProtoContentType : kJsonContentType);
+    reply.body = std::move(outcome.message);
+    return reply;
   }
+  ConnectErrorResponse error = ToConnectError(outcome.status);
+  reply.http_status = error.http_status;
+  reply.content_type = std::string(kJsonContentType);
+  reply.body = std::move(error.body);
   return reply;
 }
 
-std::string ConnectRoutes::Watch(const ConnectCall& call,
-                                 const std::function<void(const std::string& cursor)>& started,
-                                 const std::function<bool(const std::string& frame)>& write_frame,
-                                 const std::function<bool()>& cancelled) const {
-  const absl::Time start = absl::Now();
-  const std::string call_id = CallIdOr(call.request_id);
-  absl::StatusOr<Caller> caller = Authenticate(call.authorization, start);
-  absl::StatusOr<std::optional<absl::Time>> deadline = ConnectDeadline(call.timeout_ms, start);
-  absl::Status status = caller.status();
+ConnectRoutes::WatchOpening ConnectRoutes::OpenWatch(const ConnectCall& call) const {
+  WatchOpening opening{.start = absl::Now(), .call_id = CallIdOr(call.request_id)};
+  opening.caller = Authenticate(call.authorization, opening.start);
+  absl::StatusOr<std::optional<absl::Time>> deadline =
+      ConnectDeadline(call.timeout_ms, opening.start);
+  absl::Status status = opening.caller.status();
   if (status.ok()) status = deadline.status();
   if (status.ok()) status = CheckEncoding(call, /*streaming=*/true);
   if (status.ok()) {
-    caller->call_id = call_id;
-    const std::optional<absl::Time> until = *deadline;
-    auto expired = [&until] { return until && absl::Now() >= *until; };
+    opening.caller->call_id = opening.call_id;
+    opening.deadline = *deadline;
     absl::StatusOr<std::string> payload = ConnectUnenvelope(call.body);
     absl::StatusOr<v1::WatchEventsRequest> request =
         payload.ok() ? Parse<v1::WatchEventsRequest>(call.codec, *payload)
                      : absl::StatusOr<v1::WatchEventsRequest>(payload.status());
     status = request.status();
     if (request.ok()) {
-      bool writable = true;
-      status = homework_.WatchEvents(
-          *caller, *request,
-          Homework::WatchSink{.started = started,
-                              .event =
-                                  [&](const v1::Event& event) {
-                                    absl::StatusOr<std::string> message =
-                                        Serialize(call.codec, event);
-                                    if (!message.ok()) return writable = false;
-                                    writable = write_frame(ConnectEnvelope(0, *message));
-                                    return writable;
-                                  },
-                              .cancelled = [&] {
-                                return !writable || cancelled() || expired();
-                              }});
-      // The deadline ends the stream like a cancellation; the caller learns which it was.
-      if (writable && expired() && (status.ok() || absl::IsCancelled(status))) {
-        status = DeadlineExceeded(call);
+      absl::StatusOr<Homework::WatchStart> started =
+          homework_.StartWatch(*opening.caller, *request);
+      status = started.status();
+      if (started.ok()) {
+        opening.watch = *std::move(started);
+        opening.cursor = EventCursor(opening.watch.after_sequence);
       }
     }
   }
-  LogCall(call.method, call_id, start, caller, status);
-  return EndStream(status);
+  opening.status = status;
+  return opening;
+}
+
+absl::StatusOr<std::string> ConnectRoutes::EventMessage(ConnectCodec codec,
+                                                        const v1::Event& event) {
+  return Serialize(codec, event);
+}
+
+void ConnectRoutes::EndWatch(const ConnectCall& call, const WatchOpening& opening,
+                             const absl::Status& status) const {
+  LogCall(call.protocol, call.method, opening.call_id, opening.start, opening.caller, status);
 }
 
 ConnectReply ConnectRoutes::GetCalendarFeed(const CalendarFeedCall& call) const {
@@ -278,7 +327,9 @@ ConnectReply ConnectRoutes::GetCalendarFeed(const CalendarFeedCall& call) const 
   const std::string call_id = CallIdOr(call.request_id);
   absl::StatusOr<Caller> caller = absl::UnauthenticatedError(
       "missing token: send \"Authorization: Bearer <JWT>\" or ?access_token=<JWT>");
-  if (!call.authorization.empty() && !call.access_token.empty()) {
+  if (call.authorization.size() > 1) {
+    caller = Authenticate(call.authorization, start);
+  } else if (!call.authorization.empty() && !call.access_token.empty()) {
     caller = absl::InvalidArgumentError(
         "send the token once: Authorization header or access_token parameter, not both");
   } else if (!call.access_token.empty()) {
@@ -301,7 +352,7 @@ ConnectReply ConnectRoutes::GetCalendarFeed(const CalendarFeedCall& call) const 
       reply.headers.emplace_back("Cache-Control", "private, no-store");
     }
   }
-  LogCall(kMethod, call_id, start, caller, status);
+  LogCall(BrowserProtocol::kConnect, kMethod, call_id, start, caller, status);
   if (!status.ok()) {
     ConnectErrorResponse error = ToConnectError(status);
     reply.http_status = error.http_status;
@@ -314,16 +365,22 @@ ConnectReply ConnectRoutes::GetCalendarFeed(const CalendarFeedCall& call) const 
   return reply;
 }
 
-void ConnectRoutes::LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
-                            const absl::StatusOr<Caller>& caller,
-                            const absl::Status& status) const {
+void ConnectRoutes::LogCall(BrowserProtocol protocol, absl::string_view method,
+                            const std::string& call_id, absl::Time start,
+                            const absl::StatusOr<Caller>& caller, const absl::Status& status,
+                            bool http_get) const {
+  const absl::Duration latency = absl::Now() - start;
+  if (metrics_ != nullptr) {
+    metrics_->RecordCall(ProtocolName(protocol), method, status.code(), latency);
+  }
   nlohmann::json fields = {
       {"method", std::string(method)},
-      {"protocol", "connect"},
+      {"protocol", std::string(ProtocolName(protocol))},
       {"code", absl::StatusCodeToString(status.code())},
-      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
+      {"latency_ms", absl::ToDoubleMilliseconds(latency)},
       {"call_id", call_id},
   };
+  if (http_get) fields["http_method"] = "GET";
   if (caller.ok()) {
     fields["role"] = std::string(RoleName(caller->role));
     fields["practice"] = caller->practice;

@@ -15,6 +15,7 @@
 #include "services/homework/auth/token_verifier.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
+#include "services/homework/metrics/metrics.h"
 
 namespace therapy::homework {
 
@@ -22,12 +23,20 @@ namespace therapy::homework {
 // wire format (application/proto, application/connect+proto).
 enum class ConnectCodec { kJson, kProto };
 
+// Which protocol carried a call, for the log line and the metrics: Connect (POST or GET) or
+// gRPC-Web.
+enum class BrowserProtocol { kConnect, kGrpcWeb };
+
 // One incoming Connect call, already taken apart by the HTTP listener.
 struct ConnectCall {
   std::string method;  // "CreateClient", from POST /therapy.homework.v1.HomeworkService/<method>
   ConnectCodec codec = ConnectCodec::kJson;
-  std::string body;           // unary: the bare message; streaming: the one enveloped message
-  std::string authorization;  // the Authorization header; empty when absent
+  BrowserProtocol protocol = BrowserProtocol::kConnect;
+  bool http_get = false;  // a Connect GET (logged as such)
+  std::string body;  // unary: the bare message; streaming: the one enveloped message
+  // Every Authorization header of the request, in order: none or several are
+  // `unauthenticated`.
+  std::vector<std::string> authorization;
   std::string request_id;     // the X-Request-Id header; empty when absent
   // The Connect-Timeout-Ms header, empty when absent: the call's deadline in milliseconds,
   // 1-10 digits.
@@ -42,7 +51,7 @@ struct ConnectCall {
 // GET /calendar/v1/practices/{practice}/clients/{client}/practice.ics, taken apart.
 struct CalendarFeedCall {
   std::string client;         // "practices/{practice}/clients/{client}", from the path
-  std::string authorization;  // the Authorization header; empty when absent
+  std::vector<std::string> authorization;  // every Authorization header of the request
   std::string access_token;   // the access_token query parameter (RFC 6750 2.3); empty when absent
   std::string request_id;     // the X-Request-Id header; empty when absent
 };
@@ -62,9 +71,19 @@ struct ConnectReply {
 absl::StatusOr<std::optional<absl::Time>> ConnectDeadline(absl::string_view timeout_ms,
                                                           absl::Time start);
 
-// Envelope flags of the Connect streaming framing.
+// Envelope flags of the Connect streaming framing, and of gRPC-Web's (same envelope; its
+// trailers travel in a frame with flag 0x80).
 inline constexpr std::uint8_t kConnectEndStreamFlag = 0x02;
 inline constexpr std::uint8_t kConnectCompressedFlag = 0x01;
+inline constexpr std::uint8_t kGrpcWebTrailersFlag = 0x80;
+
+// The Connect-Timeout-Ms equivalent (milliseconds, as digits) of a gRPC `grpc-timeout` header
+// ("100m", "5S", "1H": 1-8 digits and a unit); empty for an empty header. INVALID_ARGUMENT
+// naming the header otherwise.
+absl::StatusOr<std::string> GrpcTimeoutAsMilliseconds(absl::string_view grpc_timeout);
+
+// The end-stream frame of a Connect stream: `{}` or `{"error": {...}}`.
+std::string ConnectEndStreamFrame(const absl::Status& status);
 
 // One frame: 1 flag byte, 4-byte big-endian length, payload.
 std::string ConnectEnvelope(std::uint8_t flags, absl::string_view payload);
@@ -79,10 +98,23 @@ absl::StatusOr<std::string> ConnectUnenvelope(absl::string_view body);
 // Thread-safe; the core, verifier and log must outlive it.
 class ConnectRoutes {
  public:
-  ConnectRoutes(Homework& homework, const TokenVerifier& verifier, JsonLog& log);
+  // `metrics` may be null.
+  ConnectRoutes(Homework& homework, const TokenVerifier& verifier, JsonLog& log,
+                Metrics* metrics = nullptr);
 
   bool IsUnary(absl::string_view method) const;
   bool IsServerStreaming(absl::string_view method) const;
+  // Whether `method` is marked `option idempotency_level = NO_SIDE_EFFECTS` in
+  // homework_service.proto: those, and only those, may be called with Connect GET.
+  static bool IsSideEffectFree(absl::string_view method);
+
+  // A unary call's outcome before any protocol shapes it: the status and, when OK, the
+  // serialized response message in the call's codec. Logged and counted here.
+  struct UnaryOutcome {
+    absl::Status status;
+    std::string message;
+  };
+  UnaryOutcome RunUnary(const ConnectCall& call) const;
 
   // Runs a unary method; `call.method` must satisfy IsUnary. Never fails: errors are replies.
   // A call with a Connect-Timeout-Ms whose deadline has passed when it would start, or passes
@@ -97,29 +129,41 @@ class ConnectRoutes {
   // Neither the token nor the URL holding it is ever logged.
   ConnectReply GetCalendarFeed(const CalendarFeedCall& call) const;
 
-  // Runs WatchEvents (the one server-streaming method). `started` gets the cursor the stream
-  // continues after once the core has fixed it (not called when the call fails first). Each
-  // event goes to `write_frame` as a whole frame; the stream ends when `write_frame` returns
-  // false, `cancelled` returns true, or the core ends it (StopWatching); a Connect-Timeout-Ms
-  // ends it at its deadline with `deadline_exceeded` in the end-stream frame. Returns the
-  // mandatory end-stream frame to send last (`{}` or `{"error": {...}}`). Blocks the calling
-  // thread for the life of the stream.
-  std::string Watch(const ConnectCall& call,
-                    const std::function<void(const std::string& cursor)>& started,
-                    const std::function<bool(const std::string& frame)>& write_frame,
-                    const std::function<bool()>& cancelled) const;
+  // The start of a WatchEvents stream (the one server-streaming method): caller, deadline,
+  // encoding, the one enveloped request, then Homework::StartWatch (validation, authorisation,
+  // audit, where the stream starts). When `status` is not OK the stream ends at once with it;
+  // otherwise the transport subscribes `watch` to the event hub. Either way it calls EndWatch
+  // once, when the stream is over.
+  struct WatchOpening {
+    absl::Time start;
+    std::string call_id;
+    absl::StatusOr<Caller> caller = absl::UnauthenticatedError("not authenticated yet");
+    absl::Status status;
+    Homework::WatchStart watch;
+    std::optional<absl::Time> deadline;
+    std::string cursor;  // EventCursor of watch.after_sequence
+  };
+  WatchOpening OpenWatch(const ConnectCall& call) const;
+  // One event as a message in `codec`.
+  static absl::StatusOr<std::string> EventMessage(ConnectCodec codec, const v1::Event& event);
+  // Logs and counts a finished stream.
+  void EndWatch(const ConnectCall& call, const WatchOpening& opening,
+                const absl::Status& status) const;
 
  private:
   using UnaryHandler =
       std::function<absl::StatusOr<std::string>(const Caller&, const ConnectCall&)>;
 
-  absl::StatusOr<Caller> Authenticate(absl::string_view authorization, absl::Time now) const;
-  void LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
-               const absl::StatusOr<Caller>& caller, const absl::Status& status) const;
+  absl::StatusOr<Caller> Authenticate(const std::vector<std::string>& authorization,
+                                      absl::Time now) const;
+  void LogCall(BrowserProtocol protocol, absl::string_view method, const std::string& call_id,
+               absl::Time start, const absl::StatusOr<Caller>& caller,
+               const absl::Status& status, bool http_get = false) const;
 
   Homework& homework_;
   const TokenVerifier& verifier_;
   JsonLog& log_;
+  Metrics* metrics_;
   absl::flat_hash_map<std::string, UnaryHandler> unary_;
 };
 

@@ -51,5 +51,28 @@ TEST(ConnectEnvelopeTest, CompressedFrameIsUnimplemented) {
   EXPECT_EQ(ConnectUnenvelope(frame).status().code(), absl::StatusCode::kUnimplemented);
 }
 
+TEST(ConnectGetTest, OnlyMethodsMarkedNoSideEffectsInTheProtoTakeGet) {
+  for (const char* read : {"GetClient", "ListAssignments", "GetReviewSummary", "GetCaller",
+                           "ExportClientRecord", "GetPracticeCalendar", "ListDueReminders"}) {
+    EXPECT_TRUE(ConnectRoutes::IsSideEffectFree(read)) << read;
+  }
+  for (const char* write : {"CreateClient", "UpdateAssignment", "CreateCompletion",
+                            "AdvanceHierarchy", "WatchEvents", "NoSuchMethod"}) {
+    EXPECT_FALSE(ConnectRoutes::IsSideEffectFree(write)) << write;
+  }
+}
+
+TEST(GrpcTimeoutTest, UnitsBecomeMilliseconds) {
+  EXPECT_EQ(*GrpcTimeoutAsMilliseconds(""), "");
+  EXPECT_EQ(*GrpcTimeoutAsMilliseconds("1500m"), "1500");
+  EXPECT_EQ(*GrpcTimeoutAsMilliseconds("2S"), "2000");
+  EXPECT_EQ(*GrpcTimeoutAsMilliseconds("1M"), "60000");
+  EXPECT_EQ(*GrpcTimeoutAsMilliseconds("1u"), "1");
+  for (const char* bad : {"5", "S", "123456789S", "5x", "-1S"}) {
+    absl::StatusOr<std::string> parsed = GrpcTimeoutAsMilliseconds(bad);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace therapy::homework

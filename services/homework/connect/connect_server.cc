@@ -1,368 +1,484 @@
 #include "services/homework/connect/connect_server.h"
 
 #include <algorithm>
-#include <deque>
-#include <exception>
+#include <mutex>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "httplib.h"
+#include "absl/strings/strip.h"
 #include "services/homework/connect/connect_errors.h"
+#include "services/homework/connect/http_compression.h"
 
 namespace therapy::homework {
 namespace {
 
-constexpr char kRoutePattern[] = R"(/therapy\.homework\.v1\.HomeworkService/([A-Za-z]+))";
-constexpr char kCalendarPattern[] = R"(/calendar/v1/(practices/[^/]+/clients/[^/]+)/practice\.ics)";
+constexpr absl::string_view kServicePrefix = "/therapy.homework.v1.HomeworkService/";
+constexpr absl::string_view kCalendarPrefix = "/calendar/v1/";
+constexpr absl::string_view kCalendarSuffix = "/practice.ics";
 constexpr char kAllowHeaders[] =
     "Content-Type, Authorization, Connect-Protocol-Version, Connect-Timeout-Ms, X-Request-Id, "
-    "Connect-Accept-Encoding, Connect-Content-Encoding";
+    "Connect-Accept-Encoding, Connect-Content-Encoding, X-Grpc-Web, X-User-Agent, Grpc-Timeout";
 constexpr char kExposeHeaders[] =
     "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin, Connect-Content-Encoding, "
     "Connect-Accept-Encoding, X-Watch-Cursor";
+// Unary answers smaller than this go uncompressed: the headers would cost more than they save.
+constexpr std::size_t kCompressAbove = 1024;
+
+// How a stream's messages are framed on the wire.
+enum Framing { kConnectFraming = 0, kGrpcWebFraming = 1, kGrpcWebTextFraming = 2 };
 
 // The media type without parameters, lower case: "application/json; charset=utf-8" -> ...json.
-std::string MediaType(const httplib::Request& request) {
-  std::string type = request.get_header_value("Content-Type");
+std::string MediaType(const HttpRequest& request) {
+  std::string type = request.Header("Content-Type");
   type = std::string(absl::StripAsciiWhitespace(type.substr(0, type.find(';'))));
   absl::AsciiStrToLower(&type);
   return type;
 }
 
-// The frames of one WatchEvents stream, from the core's thread to the HTTP worker.
-struct WatchQueue {
-  absl::Mutex mutex;
-  std::deque<std::string> frames ABSL_GUARDED_BY(mutex);
-  std::optional<std::string> cursor ABSL_GUARDED_BY(mutex);
-  bool finished ABSL_GUARDED_BY(mutex) = false;   // the end-stream frame is queued
-  bool cancelled ABSL_GUARDED_BY(mutex) = false;  // the connection is gone
-};
-
-// The Content-Encoding of a unary request as the routes see it: httplib has already inflated
-// gzip, deflate and br bodies (it is built with zlib and brotli), so those arrive as identity.
-std::string UnaryContentEncoding(const httplib::Request& request) {
-  std::string encoding = std::string(
-      absl::StripAsciiWhitespace(request.get_header_value("Content-Encoding")));
-  absl::AsciiStrToLower(&encoding);
-  if (encoding == "gzip" || encoding == "deflate" || encoding == "br") return "identity";
-  return encoding;
+bool IsMethodName(absl::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), absl::ascii_isalpha);
 }
 
-void Reply(httplib::Response& response, const ConnectReply& reply) {
-  response.status = reply.http_status;
-  for (const auto& [name, value] : reply.headers) response.set_header(name.c_str(), value);
-  response.set_content(reply.body, reply.content_type.c_str());
-}
-
-void SetError(httplib::Response& response, const absl::Status& status, int http_status) {
+HttpResponse ErrorResponse(const absl::Status& status, int http_status = 0) {
   ConnectErrorResponse error = ToConnectError(status);
-  response.status = http_status;
-  response.set_content(error.body, "application/json");
+  return HttpResponse{
+      .status = http_status != 0 ? http_status : error.http_status,
+      .headers = {{"Content-Type", "application/json"}},
+      .body = std::move(error.body),
+  };
 }
+
+HttpResponse Reply(ConnectReply reply) {
+  HttpResponse response{.status = reply.http_status, .headers = std::move(reply.headers),
+                        .body = std::move(reply.body)};
+  if (!reply.content_type.empty()) response.headers.emplace_back("Content-Type", reply.content_type);
+  return response;
+}
+
+// Compresses a unary answer when the request's Accept-Encoding allows.
+void MaybeCompress(const HttpRequest& request, HttpResponse& response) {
+  if (response.body.size() < kCompressAbove) return;
+  const std::string encoding = PickResponseEncoding(request.Header("Accept-Encoding"));
+  if (encoding.empty()) return;
+  response.body = CompressBody(encoding, response.body);
+  response.headers.emplace_back("Content-Encoding", encoding);
+  response.headers.emplace_back("Vary", "Accept-Encoding");
+}
+
+// A gRPC-Web body: the message frame (when OK) and the trailers frame; base64 for -text.
+std::string GrpcWebBody(const absl::Status& status, const std::string& message, bool text) {
+  std::string body;
+  if (status.ok()) body = ConnectEnvelope(0, message);
+  body += ConnectEnvelope(kGrpcWebTrailersFlag, GrpcWebTrailers(status));
+  return text ? absl::Base64Escape(body) : body;
+}
+
+std::string Frame(int framing, std::uint8_t flags, absl::string_view payload) {
+  std::string frame = ConnectEnvelope(flags, payload);
+  return framing == kGrpcWebTextFraming ? absl::Base64Escape(frame) : frame;
+}
+
+std::string EndFrame(int framing, const absl::Status& status) {
+  if (framing == kConnectFraming) return ConnectEndStreamFrame(status);
+  return Frame(framing, kGrpcWebTrailersFlag, GrpcWebTrailers(status));
+}
+
+// One WatchEvents stream over HTTP, fed by the event hub (the same hub as the gRPC reactor,
+// docs/decisions/0011-watch-fan-out.md): Offer frames each event into the listener's queue;
+// a full queue refuses, and the hub re-reads once it has room. Never blocks.
+class BrowserWatch final : public WatchListener, public HttpStream {
+ public:
+  BrowserWatch(const ConnectRoutes& routes, EventHub& hub, ConnectCall call,
+               ConnectRoutes::WatchOpening opening, int framing)
+      : routes_(routes), hub_(hub), call_(std::move(call)), opening_(std::move(opening)),
+        framing_(framing) {}
+
+  // On the I/O strand, once the answer's head is written.
+  void Start(std::shared_ptr<HttpStreamSink> sink) {
+    sink_ = std::move(sink);
+    sink_->SetOnRoom([hub = &hub_] { hub->Wake(); });
+    subscription_ = hub_.Subscribe(opening_.watch.scope, opening_.watch.after_sequence, *this);
+  }
+
+  bool Offer(std::shared_ptr<const v1::Event> event) override {
+    if (ended_.load()) return true;  // nobody listens any more: drop it
+    absl::StatusOr<std::string> message = ConnectRoutes::EventMessage(call_.codec, *event);
+    if (!message.ok()) {
+      Finish(message.status());
+      return true;
+    }
+    if (sink_->Write(Frame(framing_, 0, *message))) return true;
+    return ended_.load();  // refused for room: the hub offers it again after Wake
+  }
+
+  void End(const absl::Status& status) override { Finish(status); }
+
+  void Expired() override {
+    Finish(absl::DeadlineExceededError(absl::StrCat(
+        framing_ == kConnectFraming ? "Connect-Timeout-Ms " : "grpc-timeout ", "passed")));
+  }
+
+  void Closed() override {
+    // The peer went away (or the answer is fully written): stop the hub's deliveries first.
+    hub_.Unsubscribe(subscription_);
+    Log(absl::CancelledError("the watcher went away"));
+    ended_.store(true);
+  }
+
+ private:
+  void Finish(const absl::Status& status) {
+    if (ended_.exchange(true)) return;
+    Log(status);
+    sink_->Finish(EndFrame(framing_, status));
+  }
+
+  void Log(const absl::Status& status) {
+    if (logged_.exchange(true)) return;
+    routes_.EndWatch(call_, opening_, status);
+  }
+
+  const ConnectRoutes& routes_;
+  EventHub& hub_;
+  const ConnectCall call_;
+  const ConnectRoutes::WatchOpening opening_;
+  const int framing_;
+  std::shared_ptr<HttpStreamSink> sink_;
+  uint64_t subscription_ = 0;
+  std::atomic<bool> ended_{false};
+  std::atomic<bool> logged_{false};
+};
 
 }  // namespace
 
 ConnectServer::ConnectServer(const ConnectServerOptions& options, Homework& homework,
-                             const TokenVerifier& verifier, JsonLog& log)
-    : options_(options), routes_(homework, verifier, log) {}
+                             EventHub& hub, const TokenVerifier& verifier, JsonLog& log,
+                             Metrics& metrics)
+    : options_(options), hub_(hub), metrics_(metrics),
+      routes_(homework, verifier, log, &metrics) {}
 
 absl::StatusOr<std::unique_ptr<ConnectServer>> ConnectServer::Start(
-    const ConnectServerOptions& options, Homework& homework, const TokenVerifier& verifier,
-    JsonLog& log) {
-  if (options.tls_cert_path.empty() != options.tls_key_path.empty()) {
-    return absl::InvalidArgumentError(
-        "--connect_tls_cert and --connect_tls_key must be set together");
+    const ConnectServerOptions& options, Homework& homework, EventHub& hub,
+    const TokenVerifier& verifier, JsonLog& log, Metrics& metrics) {
+  std::unique_ptr<ConnectServer> server(
+      new ConnectServer(options, homework, hub, verifier, log, metrics));
+  absl::StatusOr<std::unique_ptr<HttpListener>> listener =
+      HttpListener::Start(options.http, *server);
+  if (!listener.ok()) {
+    if (absl::IsUnavailable(listener.status())) {
+      return absl::UnavailableError(absl::StrCat("--connect_listen: ", listener.status().message()));
+    }
+    return listener.status();
   }
-  std::unique_ptr<ConnectServer> server(new ConnectServer(options, homework, verifier, log));
-  try {
-    if (options.tls_cert_path.empty()) {
-      server->http_ = std::make_unique<httplib::Server>();
-    } else {
-      server->http_ = std::make_unique<httplib::SSLServer>(options.tls_cert_path.c_str(),
-                                                           options.tls_key_path.c_str());
-    }
-    if (!server->http_->is_valid()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot load --connect_tls_cert=", options.tls_cert_path,
-          " / --connect_tls_key=", options.tls_key_path, " (PEM certificate chain and key)"));
-    }
-    server->Route();
-    const bool bound = options.port == 0
-                           ? (server->port_ = server->http_->bind_to_any_port(options.host)) > 0
-                           : server->http_->bind_to_port(options.host, options.port);
-    if (!bound) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on --connect_listen=", options.host,
-                                                 ":", options.port,
-                                                 " (address in use, or not host:port?)"));
-    }
-    if (options.port != 0) server->port_ = options.port;
-    httplib::Server* http = server->http_.get();
-    server->listener_ = std::thread([http] { http->listen_after_bind(); });
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("cannot start the Connect listener: ", e.what()));
-  }
+  server->listener_ = *std::move(listener);
+  HttpListener* http = server->listener_.get();
+  metrics.AddGauge("homework_http_open_connections", "Open connections on the browser listener.",
+                   [http] { return static_cast<double>(http->open_connections()); });
+  metrics.AddGauge("homework_http_open_streams",
+                   "Open WatchEvents streams on the browser listener.",
+                   [http] { return static_cast<double>(http->open_streams()); });
   return server;
 }
 
-void ConnectServer::Route() {
-  httplib::Server& http = *http_;
-  const int threads = std::max(2, options_.threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  http.set_payload_max_length(options_.max_request_bytes);
-  // Idle keep-alive connections hold a worker; a short timeout also keeps Shutdown short.
-  http.set_keep_alive_timeout(2);
-  // httplib closes a connection after 5 requests by default (telling the caller in the last
-  // answer); a few more save handshakes, and the limit still lets waiting connections take
-  // turns on the workers.
-  http.set_keep_alive_max_count(100);
-  // httplib writes an answer's headers and body separately: with Nagle's algorithm the body
-  // waits for the caller's delayed ACK: about 40 ms per call (homework-bench --scenario=connect).
-  http.set_tcp_nodelay(true);
+ConnectServer::~ConnectServer() { Shutdown(absl::ZeroDuration()); }
 
-  // CORS on every answer to an allowed origin, so pages can read errors too.
-  auto cors = [this](const httplib::Request& request, httplib::Response& response) {
-    const std::string origin = request.get_header_value("Origin");
-    if (origin.empty() ||
-        std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(), origin) ==
-            options_.allowed_origins.end()) {
-      return false;
+void ConnectServer::Shutdown(absl::Duration grace) {
+  draining_.store(true);
+  if (listener_ != nullptr) listener_->Shutdown(grace);
+}
+
+HttpResponse ConnectServer::Refuse(int http_status, const absl::Status& status) {
+  HttpResponse response = ErrorResponse(status, http_status);
+  response.headers.emplace_back("Connection", "close");
+  return response;
+}
+
+void ConnectServer::AddCors(const HttpRequest& request, HttpResponse& response) const {
+  const std::string origin = request.Header("Origin");
+  if (origin.empty() || std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(),
+                                  origin) == options_.allowed_origins.end()) {
+    return;
+  }
+  response.headers.emplace_back("Access-Control-Allow-Origin", origin);
+  response.headers.emplace_back("Vary", "Origin");
+  response.headers.emplace_back("Access-Control-Expose-Headers", kExposeHeaders);
+}
+
+HttpAnswer ConnectServer::Handle(HttpRequest request) {
+  const absl::string_view path = request.Path();
+  HttpAnswer answer;
+  if (request.method == "OPTIONS") {
+    answer = Preflight(request);
+  } else if (absl::StartsWith(path, kServicePrefix)) {
+    const std::string method(path.substr(kServicePrefix.size()));
+    if (request.method == "POST") {
+      answer = HandleRpc(request, method);
+    } else if (request.method == "GET") {
+      answer = HandleConnectGet(request, method);
+    } else {
+      HttpResponse refused = ErrorResponse(
+          absl::UnimplementedError(absl::StrCat(request.method, " is not a Connect method")), 405);
+      refused.headers.emplace_back("Allow", "GET, POST");
+      answer = std::move(refused);
     }
-    response.set_header("Access-Control-Allow-Origin", origin);
-    response.set_header("Vary", "Origin");
-    response.set_header("Access-Control-Expose-Headers", kExposeHeaders);
-    return true;
+  } else if (request.method == "GET" && absl::StartsWith(path, kCalendarPrefix) &&
+             absl::EndsWith(path, kCalendarSuffix)) {
+    const absl::string_view client = path.substr(
+        kCalendarPrefix.size(), path.size() - kCalendarPrefix.size() - kCalendarSuffix.size());
+    answer = CalendarFeed(request, std::string(client));
+  } else if (request.method == "GET" && path == "/metrics" && options_.serve_metrics) {
+    answer = HttpResponse{.headers = {{"Content-Type", "text/plain; version=0.0.4"}},
+                          .body = metrics_.Render()};
+  } else {
+    answer = ErrorResponse(absl::NotFoundError(absl::StrCat("no route ", path.substr(0, 128))));
+  }
+  if (auto* response = std::get_if<HttpResponse>(&answer)) {
+    AddCors(request, *response);
+  } else {
+    AddCors(request, std::get<HttpStreamAnswer>(answer).head);
+  }
+  return answer;
+}
+
+HttpResponse ConnectServer::Preflight(const HttpRequest& request) {
+  HttpResponse allowed;
+  AddCors(request, allowed);
+  if (allowed.headers.empty()) return HttpResponse{.status = 204};  // no CORS at all
+  // Handle adds the origin's CORS headers to every answer, this one included.
+  return HttpResponse{.status = 204,
+                      .headers = {{"Access-Control-Allow-Methods", "GET, POST"},
+                                  {"Access-Control-Allow-Headers", kAllowHeaders},
+                                  {"Access-Control-Max-Age", "7200"}}};
+}
+
+HttpAnswer ConnectServer::HandleRpc(const HttpRequest& request, const std::string& method) {
+  const std::string media_type = MediaType(request);
+  const bool unary = routes_.IsUnary(method);
+  const bool streaming = routes_.IsServerStreaming(method);
+  ConnectCall call{
+      .method = method,
+      .authorization = request.Headers("Authorization"),
+      .request_id = request.Header("X-Request-Id"),
+      .timeout_ms = request.Header("Connect-Timeout-Ms"),
   };
-
-  http.set_pre_routing_handler(
-      [cors](const httplib::Request& request, httplib::Response& response) {
-        cors(request, response);
-        return httplib::Server::HandlerResponse::Unhandled;
-      });
-
-  http.Options(".*", [](const httplib::Request&, httplib::Response& response) {
-    response.status = 204;
-    // The pre-routing handler has added the CORS headers already, for an allowed origin only
-    // (adding them twice makes browsers refuse the preflight).
-    if (!response.has_header("Access-Control-Allow-Origin")) return;
-    response.set_header("Access-Control-Allow-Methods", "POST");
-    response.set_header("Access-Control-Allow-Headers", kAllowHeaders);
-    response.set_header("Access-Control-Max-Age", "7200");
-  });
-
-  http.Post(kRoutePattern, [this](const httplib::Request& request, httplib::Response& response) {
-    ConnectCall call{
-        .method = request.matches[1].str(),
-        .body = request.body,
-        .authorization = request.get_header_value("Authorization"),
-        .request_id = request.get_header_value("X-Request-Id"),
-        .timeout_ms = request.get_header_value("Connect-Timeout-Ms"),
-    };
-    const std::string media_type = MediaType(request);
-    if (routes_.IsUnary(call.method)) {
-      call.content_encoding = UnaryContentEncoding(request);
-      if (media_type == "application/json") {
-        call.codec = ConnectCodec::kJson;
-      } else if (media_type == "application/proto") {
-        call.codec = ConnectCodec::kProto;
-      } else {
-        // Connect: an unsupported unary codec is HTTP 415, with no Connect error body.
-        response.status = 415;
-        response.set_header("Accept-Post", "application/json, application/proto");
-        return;
+  // gRPC-Web: binary protobuf only, base64 for the -text variants; status in the trailers.
+  if (absl::StartsWith(media_type, "application/grpc-web")) {
+    const bool text = absl::StartsWith(media_type, "application/grpc-web-text");
+    const std::string subtype(absl::StripPrefix(
+        media_type, text ? "application/grpc-web-text" : "application/grpc-web"));
+    if (!subtype.empty() && subtype != "+proto") {
+      return HttpResponse{.status = 415,
+                          .headers = {{"Accept-Post", "application/grpc-web+proto"}}};
+    }
+    call.protocol = BrowserProtocol::kGrpcWeb;
+    call.codec = ConnectCodec::kProto;
+    const std::string content_type = media_type;
+    absl::Status status;
+    if (text) {
+      std::string decoded;
+      if (!absl::Base64Unescape(request.body, &decoded)) {
+        status = absl::InvalidArgumentError("grpc-web-text body is not base64");
       }
-      Reply(response, routes_.CallUnary(call));
-      return;
+      call.body = std::move(decoded);
+    } else {
+      call.body = request.body;
     }
-    if (!routes_.IsServerStreaming(call.method)) {
-      SetError(response,
-               absl::NotFoundError(absl::StrCat("no method ", call.method,
-                                                " in therapy.homework.v1.HomeworkService")),
-               404);
-      return;
+    absl::StatusOr<std::string> timeout = GrpcTimeoutAsMilliseconds(request.Header("grpc-timeout"));
+    if (status.ok()) status = timeout.status();
+    if (status.ok()) call.timeout_ms = *timeout;
+    if (status.ok() && !unary && !streaming) {
+      status = absl::UnimplementedError(
+          absl::StrCat("no method ", method.substr(0, 64), " in therapy.homework.v1.HomeworkService"));
     }
-    if (media_type == "application/connect+json") {
+    if (status.ok() && draining_.load()) {
+      status = absl::UnavailableError("the server is shutting down; retry with backoff");
+    }
+    HttpResponse response{.headers = {{"Content-Type", content_type}}};
+    if (!status.ok()) {
+      response.body = GrpcWebBody(status, "", text);
+      return response;
+    }
+    if (streaming) return Stream(std::move(call), text ? kGrpcWebTextFraming : kGrpcWebFraming);
+    absl::StatusOr<std::string> payload = ConnectUnenvelope(call.body);
+    if (!payload.ok()) {
+      response.body = GrpcWebBody(payload.status(), "", text);
+      return response;
+    }
+    call.body = *std::move(payload);
+    ConnectRoutes::UnaryOutcome outcome = routes_.RunUnary(call);
+    response.body = GrpcWebBody(outcome.status, outcome.message, text);
+    return response;
+  }
+  if (unary) {
+    if (media_type == "application/json") {
       call.codec = ConnectCodec::kJson;
-    } else if (media_type == "application/connect+proto") {
+    } else if (media_type == "application/proto") {
       call.codec = ConnectCodec::kProto;
     } else {
-      response.status = 415;
-      response.set_header("Accept-Post", "application/connect+json, application/connect+proto");
-      return;
+      // Connect: an unsupported unary codec is HTTP 415, with no Connect error body.
+      return HttpResponse{.status = 415,
+                          .headers = {{"Accept-Post", "application/json, application/proto"}}};
     }
-    call.content_encoding = request.get_header_value("Connect-Content-Encoding");
-    ServeWatch(std::move(call), media_type, response);
-  });
-
-  // The practice calendar for calendar apps, which subscribe to a URL and send no headers: the
-  // token may come as ?access_token= (docs/connect-api.md). httplib logs nothing by itself.
-  http.Get(kCalendarPattern, [this](const httplib::Request& request,
-                                    httplib::Response& response) {
-    Reply(response, routes_.GetCalendarFeed(CalendarFeedCall{
-                        .client = request.matches[1].str(),
-                        .authorization = request.get_header_value("Authorization"),
-                        .access_token = request.get_param_value("access_token"),
-                        .request_id = request.get_header_value("X-Request-Id"),
-                    }));
-  });
-
-  // Errors httplib answers itself (413 over the limit, 404 unknown path, 400 bad request line)
-  // get a Connect error body when they have none.
-  http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [cors](const httplib::Request& request, httplib::Response& response) {
-        if (!response.body.empty() || response.is_chunked_content_provider_) {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        if (response.status == 413) {
-          cors(request, response);
-          SetError(response,
-                   absl::ResourceExhaustedError("request body exceeds --connect_max_request_bytes"),
-                   413);
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        if (response.status == 404) {
-          SetError(response, absl::NotFoundError(absl::StrCat("no route ", request.path)), 404);
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-      }));
-
-  http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
-        SetError(response, absl::InternalError("internal error in the Connect listener"), 500);
-      });
-}
-
-void ConnectServer::ServeWatch(ConnectCall call, const std::string& content_type,
-                               httplib::Response& response) {
-  // The core runs the stream on its own thread, so that the start cursor it fixes can go out
-  // as the X-Watch-Cursor header before any frame; this HTTP worker writes the queued frames.
-  // Errors travel in the end-stream frame, with HTTP 200 (Connect streaming).
-  auto stream = std::make_shared<WatchQueue>();
-  StartWatchThread([this, call = std::move(call), stream] {
-    std::string end;
-    try {
-      end = routes_.Watch(
-          call,
-          [&stream](const std::string& cursor) {
-            absl::MutexLock lock(&stream->mutex);
-            stream->cursor = cursor;
-          },
-          [&stream](const std::string& frame) {
-            absl::MutexLock lock(&stream->mutex);
-            if (stream->cancelled) return false;
-            stream->frames.push_back(frame);
-            return true;
-          },
-          [&stream] {
-            absl::MutexLock lock(&stream->mutex);
-            return stream->cancelled;
-          });
-    } catch (...) {
-      end = ConnectEnvelope(kConnectEndStreamFlag, R"({"error":{"code":"internal"}})");
+    if (draining_.load()) {
+      return ErrorResponse(absl::UnavailableError("the server is shutting down; retry with backoff"));
     }
-    absl::MutexLock lock(&stream->mutex);
-    stream->frames.push_back(std::move(end));
-    stream->finished = true;
-  });
-  {
-    absl::MutexLock lock(&stream->mutex);
-    stream->mutex.AwaitWithTimeout(
-        absl::Condition(
-            +[](WatchQueue* queue) { return queue->cursor.has_value() || queue->finished; },
-            stream.get()),
-        absl::Seconds(10));
-    if (stream->cursor) response.set_header("X-Watch-Cursor", *stream->cursor);
-  }
-  {
-    absl::MutexLock lock(&watch_mutex_);
-    ++open_streams_;
-  }
-  response.set_chunked_content_provider(
-      content_type,
-      [stream](size_t, httplib::DataSink& sink) {
-        std::deque<std::string> frames;
-        bool finished = false;
-        {
-          absl::MutexLock lock(&stream->mutex);
-          // Wakes now and then to notice a connection that can no longer be written.
-          stream->mutex.AwaitWithTimeout(
-              absl::Condition(
-                  +[](WatchQueue* queue) { return !queue->frames.empty() || queue->finished; },
-                  stream.get()),
-              absl::Seconds(1));
-          frames.swap(stream->frames);
-          finished = stream->finished;
-        }
-        for (const std::string& frame : frames) {
-          if (!sink.is_writable() || !sink.write(frame.data(), frame.size())) {
-            absl::MutexLock lock(&stream->mutex);
-            stream->cancelled = true;
-            return false;
-          }
-        }
-        if (finished) sink.done();
-        return true;
-      },
-      // Called when the response is gone, written or not: the watch ends at its next check.
-      [this, stream](bool) {
-        {
-          absl::MutexLock lock(&stream->mutex);
-          stream->cancelled = true;
-        }
-        absl::MutexLock lock(&watch_mutex_);
-        --open_streams_;
-      });
-}
-
-void ConnectServer::StartWatchThread(std::function<void()> body) {
-  absl::MutexLock lock(&watch_mutex_);
-  // Reap the threads of streams that have ended.
-  for (auto it = watch_threads_.begin(); it != watch_threads_.end();) {
-    if (*it->done) {
-      it->thread.join();
-      it = watch_threads_.erase(it);
-    } else {
-      ++it;
+    absl::StatusOr<std::string> body = InflateBody(request.Header("Content-Encoding"), request.body,
+                                                   options_.http.max_body_bytes);
+    if (!body.ok()) {
+      return ErrorResponse(body.status(), absl::IsResourceExhausted(body.status()) ? 413 : 0);
     }
+    call.body = *std::move(body);
+    call.content_encoding = "identity";
+    HttpResponse response = Reply(routes_.CallUnary(call));
+    MaybeCompress(request, response);
+    return response;
   }
-  auto done = std::make_shared<bool>(false);
-  std::thread thread([this, body = std::move(body), done] {
-    body();
-    absl::MutexLock done_lock(&watch_mutex_);
-    *done = true;
-  });
-  watch_threads_.push_back(WatchThread{.thread = std::move(thread), .done = std::move(done)});
+  if (!streaming) {
+    return ErrorResponse(absl::NotFoundError(absl::StrCat(
+        "no method ", method.substr(0, 64), " in therapy.homework.v1.HomeworkService")));
+  }
+  if (media_type == "application/connect+json") {
+    call.codec = ConnectCodec::kJson;
+  } else if (media_type == "application/connect+proto") {
+    call.codec = ConnectCodec::kProto;
+  } else {
+    return HttpResponse{
+        .status = 415,
+        .headers = {{"Accept-Post", "application/connect+json, application/connect+proto"}}};
+  }
+  call.body = request.body;
+  call.content_encoding = request.Header("Connect-Content-Encoding");
+  if (draining_.load()) {
+    return HttpResponse{
+        .headers = {{"Content-Type", media_type}},
+        .body = ConnectEndStreamFrame(
+            absl::UnavailableError("the server is shutting down; retry with backoff"))};
+  }
+  return Stream(std::move(call), kConnectFraming);
 }
 
-void ConnectServer::JoinWatchThreads() {
-  std::vector<WatchThread> threads;
-  {
-    absl::MutexLock lock(&watch_mutex_);
-    threads.swap(watch_threads_);
+HttpAnswer ConnectServer::Stream(ConnectCall call, int framing) {
+  const std::string content_type =
+      framing == kConnectFraming
+          ? (call.codec == ConnectCodec::kJson ? "application/connect+json"
+                                               : "application/connect+proto")
+          : (framing == kGrpcWebTextFraming ? "application/grpc-web-text+proto"
+                                            : "application/grpc-web+proto");
+  ConnectRoutes::WatchOpening opening = routes_.OpenWatch(call);
+  if (!opening.status.ok()) {
+    // Streaming errors travel in the stream's last frame, with HTTP 200.
+    routes_.EndWatch(call, opening, opening.status);
+    return HttpResponse{.headers = {{"Content-Type", content_type}},
+                        .body = EndFrame(framing, opening.status)};
   }
-  for (WatchThread& watch : threads) watch.thread.join();
+  HttpStreamAnswer answer;
+  answer.head.headers = {{"Content-Type", content_type}, {"X-Watch-Cursor", opening.cursor}};
+  answer.deadline = opening.deadline;
+  auto watch = std::make_shared<BrowserWatch>(routes_, hub_, std::move(call), std::move(opening),
+                                              framing);
+  answer.start = [watch](std::shared_ptr<HttpStreamSink> sink) -> std::shared_ptr<HttpStream> {
+    watch->Start(std::move(sink));
+    return watch;
+  };
+  return answer;
 }
 
-void ConnectServer::Shutdown() {
-  if (http_ == nullptr) return;
-  // The core has ended the streams (StopWatching): once their threads are done, give the HTTP
-  // workers a moment to send the queued end-stream frames, since httplib stops writing chunked
-  // answers as soon as the server stops.
-  JoinWatchThreads();
-  {
-    absl::MutexLock lock(&watch_mutex_);
-    watch_mutex_.AwaitWithTimeout(absl::Condition(
-                                      +[](int* open) { return *open == 0; }, &open_streams_),
-                                  absl::Seconds(2));
+HttpAnswer ConnectServer::HandleConnectGet(const HttpRequest& request, const std::string& method) {
+  if (!IsMethodName(method) || !routes_.IsUnary(method)) {
+    return ErrorResponse(absl::NotFoundError(absl::StrCat(
+        "no unary method ", method.substr(0, 64), " in therapy.homework.v1.HomeworkService")));
   }
-  http_->stop();
-  if (listener_.joinable()) listener_.join();
-  JoinWatchThreads();
+  if (!routes_.IsSideEffectFree(method)) {
+    HttpResponse refused = ErrorResponse(
+        absl::UnimplementedError(absl::StrCat(
+            method, " has side effects: call it with POST (only methods marked "
+                    "idempotency_level = NO_SIDE_EFFECTS take GET)")),
+        405);
+    refused.headers.emplace_back("Allow", "POST");
+    return refused;
+  }
+  ConnectCall call{
+      .method = method,
+      .authorization = request.Headers("Authorization"),
+      .request_id = request.Header("X-Request-Id"),
+      .timeout_ms = request.Header("Connect-Timeout-Ms"),
+      .content_encoding = "identity",
+  };
+  call.http_get = true;
+  const std::optional<std::string> encoding = request.Query("encoding");
+  const std::optional<std::string> message = request.Query("message");
+  if (encoding == "json") {
+    call.codec = ConnectCodec::kJson;
+  } else if (encoding == "proto") {
+    call.codec = ConnectCodec::kProto;
+  } else {
+    return ErrorResponse(absl::InvalidArgumentError(
+        "Connect GET needs the query parameter encoding=json or encoding=proto"));
+  }
+  if (!message) {
+    return ErrorResponse(
+        absl::InvalidArgumentError("Connect GET needs the query parameter message"));
+  }
+  std::string body = *message;
+  if (request.Query("base64") == "1") {
+    std::string decoded;
+    if (!absl::WebSafeBase64Unescape(body, &decoded)) {
+      return ErrorResponse(absl::InvalidArgumentError("message is not base64url (base64=1)"));
+    }
+    body = std::move(decoded);
+  }
+  absl::StatusOr<std::string> inflated =
+      InflateBody(request.Query("compression").value_or(""), body, options_.http.max_body_bytes);
+  if (!inflated.ok()) return ErrorResponse(inflated.status());
+  call.body = *std::move(inflated);
+  if (draining_.load()) {
+    return ErrorResponse(absl::UnavailableError("the server is shutting down; retry with backoff"));
+  }
+  HttpResponse response = Reply(routes_.CallUnary(call));
+  MaybeCompress(request, response);
+  return response;
 }
 
-ConnectServer::~ConnectServer() { Shutdown(); }
+HttpResponse ConnectServer::CalendarFeed(const HttpRequest& request, const std::string& client) {
+  if (draining_.load()) {
+    return ErrorResponse(absl::UnavailableError("the server is shutting down; retry with backoff"));
+  }
+  HttpResponse response = Reply(routes_.GetCalendarFeed(CalendarFeedCall{
+      .client = client,
+      .authorization = request.Headers("Authorization"),
+      .access_token = request.Query("access_token").value_or(""),
+      .request_id = request.Header("X-Request-Id"),
+  }));
+  MaybeCompress(request, response);
+  return response;
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
+    const HttpListenerOptions& options, Metrics& metrics) {
+  std::unique_ptr<MetricsServer> server(new MetricsServer(metrics));
+  absl::StatusOr<std::unique_ptr<HttpListener>> listener = HttpListener::Start(options, *server);
+  if (!listener.ok()) {
+    return absl::Status(listener.status().code(),
+                        absl::StrCat("--metrics_listen: ", listener.status().message()));
+  }
+  server->listener_ = *std::move(listener);
+  return server;
+}
+
+HttpAnswer MetricsServer::Handle(HttpRequest request) {
+  if (request.method == "GET" && request.Path() == "/metrics") {
+    return HttpResponse{.headers = {{"Content-Type", "text/plain; version=0.0.4"}},
+                        .body = metrics_.Render()};
+  }
+  return Refuse(404, absl::NotFoundError("only GET /metrics here"));
+}
+
+HttpResponse MetricsServer::Refuse(int http_status, const absl::Status& status) {
+  return ErrorResponse(status, http_status);
+}
 
 }  // namespace therapy::homework

@@ -1,86 +1,97 @@
 #ifndef SERVICES_HOMEWORK_CONNECT_CONNECT_SERVER_H_
 #define SERVICES_HOMEWORK_CONNECT_CONNECT_SERVER_H_
 
+#include <atomic>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "services/homework/auth/token_verifier.h"
 #include "services/homework/connect/connect_routes.h"
+#include "services/homework/connect/http_exchange.h"
+#include "services/homework/connect/http_listener.h"
+#include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
-
-namespace httplib {
-class Server;
-struct Response;
-}  // namespace httplib
+#include "services/homework/metrics/metrics.h"
 
 namespace therapy::homework {
 
 struct ConnectServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 0;  // 0: any free port; ConnectServer::port() tells which
+  // Address, TLS, threads and per-connection limits of the HTTP listener.
+  HttpListenerOptions http;
   // Origins (scheme://host[:port], exact match) whose browsers may call; others get no CORS
   // headers, so their pages cannot read the answers.
   std::vector<std::string> allowed_origins;
-  // Larger request bodies are refused with HTTP 413 and Connect code resource_exhausted.
-  std::size_t max_request_bytes = 1024 * 1024;
-  // Both set: serve HTTPS with this PEM certificate chain and key; both empty: plain HTTP.
-  std::string tls_cert_path;
-  std::string tls_key_path;
-  // Worker threads. cpp-httplib serves a connection on one worker for as long as it is kept
-  // alive, so each open connection and each WatchEvents stream holds one.
-  int threads = 64;
+  // Answer GET /metrics on this listener.
+  bool serve_metrics = true;
 };
 
-// The browser-facing listener: HomeworkService over the Connect protocol (docs/connect-api.md)
-// on cpp-httplib's own threads, calling the same core as the gRPC listener. Start() fails with
-// a message naming the option at fault (UNAVAILABLE for a port in use, INVALID_ARGUMENT for bad
-// TLS files). The core, verifier and log must outlive it.
-class ConnectServer {
+// The browser-facing listener (docs/connect-api.md): HomeworkService over Connect (POST unary
+// and streaming, GET for side-effect-free methods) and gRPC-Web, the calendar feed, and
+// /metrics, on the event-driven HTTP listener (http_listener.h), calling the same core as the
+// gRPC listener. WatchEvents streams are fed by the process's EventHub, like the gRPC ones.
+// Start() fails with a message naming the option at fault. Everything passed in must outlive
+// it.
+class ConnectServer final : public HttpHandler {
  public:
   static absl::StatusOr<std::unique_ptr<ConnectServer>> Start(const ConnectServerOptions& options,
-                                                              Homework& homework,
+                                                              Homework& homework, EventHub& hub,
                                                               const TokenVerifier& verifier,
-                                                              JsonLog& log);
-  ~ConnectServer();
+                                                              JsonLog& log, Metrics& metrics);
+  ~ConnectServer() override;
 
-  // The port actually bound.
-  int port() const { return port_; }
+  int port() const { return listener_->port(); }
+  std::size_t open_connections() const { return listener_->open_connections(); }
+  std::size_t open_streams() const { return listener_->open_streams(); }
 
-  // Stops accepting, waits for the worker threads and the streams' threads (open streams must
-  // have been ended first, with Homework::StopWatching). Safe to call more than once.
-  void Shutdown();
+  // The server is stopping: every call from now on is answered `unavailable`.
+  void Drain() { draining_.store(true); }
+  // Stops accepting, gives open connections up to `grace` to finish (streams are ended by the
+  // hub's Close first), then closes the rest. Safe to call more than once.
+  void Shutdown(absl::Duration grace);
+
+  HttpAnswer Handle(HttpRequest request) override;
+  HttpResponse Refuse(int http_status, const absl::Status& status) override;
 
  private:
-  ConnectServer(const ConnectServerOptions& options, Homework& homework,
-                const TokenVerifier& verifier, JsonLog& log);
-  void Route();
-  // WatchEvents: the core on its own thread, frames written by the HTTP worker.
-  void ServeWatch(ConnectCall call, const std::string& content_type, httplib::Response& response);
-  void JoinWatchThreads();
-  // Runs `body` on a new thread that Shutdown joins; joins the threads that have finished.
-  void StartWatchThread(std::function<void()> body);
+  ConnectServer(const ConnectServerOptions& options, Homework& homework, EventHub& hub,
+                const TokenVerifier& verifier, JsonLog& log, Metrics& metrics);
 
-  struct WatchThread {
-    std::thread thread;
-    std::shared_ptr<bool> done;  // guarded by watch_mutex_
-  };
+  HttpAnswer HandleRpc(const HttpRequest& request, const std::string& method);
+  HttpAnswer HandleConnectGet(const HttpRequest& request, const std::string& method);
+  HttpAnswer Stream(ConnectCall call, int framing);
+  HttpResponse Preflight(const HttpRequest& request);
+  HttpResponse CalendarFeed(const HttpRequest& request, const std::string& client);
+  // Adds the CORS headers for an allowed Origin.
+  void AddCors(const HttpRequest& request, HttpResponse& response) const;
 
   ConnectServerOptions options_;
+  EventHub& hub_;
+  Metrics& metrics_;
   ConnectRoutes routes_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread listener_;
-  absl::Mutex watch_mutex_;
-  std::vector<WatchThread> watch_threads_ ABSL_GUARDED_BY(watch_mutex_);
-  int open_streams_ ABSL_GUARDED_BY(watch_mutex_) = 0;  // answers still being written
-  int port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::unique_ptr<HttpListener> listener_;
+};
+
+// GET /metrics alone, for --metrics_listen: operators' scrapes off the browsers' address.
+class MetricsServer final : public HttpHandler {
+ public:
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const HttpListenerOptions& options,
+                                                              Metrics& metrics);
+  int port() const { return listener_->port(); }
+  void Shutdown() { listener_->Shutdown(absl::ZeroDuration()); }
+
+  HttpAnswer Handle(HttpRequest request) override;
+  HttpResponse Refuse(int http_status, const absl::Status& status) override;
+
+ private:
+  explicit MetricsServer(Metrics& metrics) : metrics_(metrics) {}
+  Metrics& metrics_;
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace therapy::homework
