@@ -1,9 +1,8 @@
-// The event feed: the signal that wakes watchers, cursors, and the WatchEvents use case.
+// The event feed: cursors, who sees which event, and the start of a WatchEvents stream.
 
 #include "services/homework/core/events.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -13,35 +12,6 @@
 #include "services/homework/core/resource_names.h"
 
 namespace therapy::homework {
-
-void EventSignal::Notify() {
-  absl::MutexLock lock(&mutex_);
-  ++generation_;
-}
-
-uint64_t EventSignal::WaitAfter(uint64_t seen, absl::Duration timeout) {
-  absl::MutexLock lock(&mutex_);
-  auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return generation_ != seen || closed_;
-  };
-  mutex_.AwaitWithTimeout(absl::Condition(&changed), timeout);
-  return generation_;
-}
-
-uint64_t EventSignal::generation() const {
-  absl::MutexLock lock(&mutex_);
-  return generation_;
-}
-
-void EventSignal::Close() {
-  absl::MutexLock lock(&mutex_);
-  closed_ = true;
-}
-
-bool EventSignal::closed() const {
-  absl::MutexLock lock(&mutex_);
-  return closed_;
-}
 
 std::string EventCursor(int64_t sequence) { return absl::StrCat(sequence); }
 
@@ -75,14 +45,8 @@ EventRecord Homework::MakeEvent(const Caller& caller, v1::Event::Type type,
 }
 
 absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
-  absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
-  if (outcome.ok() && *outcome == CommitOutcome::kCommitted && !mutation.events.empty()) {
-    signal_.Notify();
-  }
-  return outcome;
+  return store_.Commit(mutation);
 }
-
-void Homework::StopWatching() { signal_.Close(); }
 
 absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,
                                            const v1::WatchEventsRequest& request) {
@@ -172,57 +136,6 @@ absl::StatusOr<Homework::WatchStart> Homework::StartWatch(const Caller& caller,
     ASSIGN_OR_RETURN(sequence, store_.LatestEventSequence());
   }
   return WatchStart{.scope = std::move(scope), .after_sequence = sequence};
-}
-
-absl::Status Homework::WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
-                                   const WatchSink& sink) {
-  constexpr absl::string_view kMethod = "WatchEvents";
-  constexpr int kBatch = 100;
-  ASSIGN_OR_RETURN(WatchStart start, StartWatch(caller, request));
-  const WatchScope& scope = start.scope;
-  int64_t sequence = start.after_sequence;
-  if (sink.started) sink.started(EventCursor(sequence));
-  // Membership is read again for every batch, so a therapist taken off a care team stops
-  // seeing that client at once.
-  std::unordered_map<std::string, std::optional<v1::Client>> clients;
-  auto see = [&](const EventRecord& event) -> absl::StatusOr<EventVisibility> {
-    if (!ReadsCareTeam(scope)) return SeeEvent(scope, event, nullptr);
-    auto it = clients.find(event.client);
-    if (it == clients.end()) {
-      ASSIGN_OR_RETURN(std::optional<v1::Client> loaded, store_.GetClient(event.client));
-      it = clients.emplace(event.client, std::move(loaded)).first;
-    }
-    return SeeEvent(scope, event, it->second ? &*it->second : nullptr);
-  };
-
-  uint64_t generation = signal_.generation();
-  while (!sink.cancelled() && !signal_.closed()) {
-    clients.clear();
-    ASSIGN_OR_RETURN(
-        std::vector<EventRecord> events,
-        store_.ListEvents(EventQuery{.practice = scope.practice,
-                                     .client_name = scope.client ? std::optional<std::string>(
-                                                                       scope.client->Format())
-                                                                 : std::nullopt,
-                                     .after_sequence = sequence,
-                                     .limit = kBatch}));
-    for (const EventRecord& event : events) {
-      sequence = event.sequence;
-      ASSIGN_OR_RETURN(EventVisibility visibility, see(event));
-      if (visibility == EventVisibility::kRevoked) {
-        const absl::Status denied = absl::PermissionDeniedError(
-            absl::StrCat("caller is no longer on the care team of ", scope.client->Format()));
-        Audit(caller, kMethod, scope.client->Format(), denied).IgnoreError();
-        return denied;
-      }
-      if (visibility == EventVisibility::kShown && !sink.event(ToProto(event))) {
-        return absl::OkStatus();
-      }
-    }
-    if (static_cast<int>(events.size()) == kBatch) continue;
-    generation = signal_.WaitAfter(generation, options_.watch_poll_interval);
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace therapy::homework

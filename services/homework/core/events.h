@@ -19,30 +19,6 @@
 
 namespace therapy::homework {
 
-// Wakes the watchers of this process when it commits events, so they read the log at once.
-// Events committed by other replicas are found by polling the log (WatchEvents waits at most a
-// poll interval), so the durable log, not this signal, is the source of truth. Thread-safe.
-class EventSignal {
- public:
-  // After a commit that appended events.
-  void Notify();
-
-  // Blocks until Notify has been called since generation `seen`, Close has been called, or
-  // `timeout` has passed; returns the generation then.
-  uint64_t WaitAfter(uint64_t seen, absl::Duration timeout);
-
-  uint64_t generation() const;
-
-  // Wakes every waiter for good: the server is shutting down.
-  void Close();
-  bool closed() const;
-
- private:
-  mutable absl::Mutex mutex_;
-  uint64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;
-  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
-};
-
 // The cursor of an event: its log sequence as decimal text. Opaque to callers.
 std::string EventCursor(int64_t sequence);
 

@@ -1,13 +1,16 @@
 #include "services/homework/core/events.h"
 
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/storage/memory/memory_store.h"
@@ -23,11 +26,43 @@ const Caller kTherapist{"dr-lee", "sunrise", Role::kTherapist, "call-2"};
 
 Caller ClientCaller(std::string id) { return {std::move(id), "sunrise", Role::kClient, "call-3"}; }
 
+// One watch's receiving end: keeps what the hub delivers.
+class Collector final : public WatchListener {
+ public:
+  bool Offer(std::shared_ptr<const v1::Event> event) override {
+    absl::MutexLock lock(&mutex_);
+    events_.push_back(*event);
+    return true;
+  }
+  void End(const absl::Status& status) override {
+    absl::MutexLock lock(&mutex_);
+    ended_ = status;
+  }
+  // Waits until `count` events arrived, the watch ended, or `timeout` passed.
+  std::vector<v1::Event> Await(size_t count, absl::Duration timeout) {
+    absl::MutexLock lock(&mutex_);
+    auto done = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return events_.size() >= count || ended_.has_value();
+    };
+    mutex_.AwaitWithTimeout(absl::Condition(&done), timeout);
+    return events_;
+  }
+  std::optional<absl::Status> ended() {
+    absl::MutexLock lock(&mutex_);
+    return ended_;
+  }
+
+ private:
+  absl::Mutex mutex_;
+  std::vector<v1::Event> events_ ABSL_GUARDED_BY(mutex_);
+  std::optional<absl::Status> ended_ ABSL_GUARDED_BY(mutex_);
+};
+
 class EventsTest : public ::testing::Test {
  protected:
   EventsTest()
-      : homework_(store_, HomeworkOptions{.new_id = [this] { return absl::StrCat("id", ++ids_); },
-                                          .watch_poll_interval = absl::Milliseconds(20)}) {
+      : hub_(store_, EventHubOptions{.poll_interval = absl::Milliseconds(20)}),
+        homework_(store_, HomeworkOptions{.new_id = [this] { return absl::StrCat("id", ++ids_); }}) {
     for (const char* id : {"ana", "ben"}) {
       v1::CreateClientRequest request;
       request.set_parent("practices/sunrise");
@@ -70,22 +105,22 @@ class EventsTest : public ::testing::Test {
     return homework_.CreateCompletion(ClientCaller(client), request);
   }
 
-  // Watches until `count` events arrived or 5 s passed.
+  // Starts a watch as the listeners do (Homework::StartWatch, then the event hub) and
+  // collects until `count` events arrived, the watch ended, or `timeout` passed. `status`: how
+  // the start or the watch ended (OK while still open).
   std::vector<v1::Event> Watch(const Caller& caller, v1::WatchEventsRequest request, size_t count,
                                absl::Status* status = nullptr,
                                absl::Duration timeout = absl::Seconds(5)) {
-    std::vector<v1::Event> events;
-    const absl::Time deadline = absl::Now() + timeout;
-    absl::Status result = homework_.WatchEvents(
-        caller, request,
-        Homework::WatchSink{.started = [this](const std::string& cursor) { started_ = cursor; },
-                            .event =
-                                [&](const v1::Event& event) {
-                                  events.push_back(event);
-                                  return events.size() < count;
-                                },
-                            .cancelled = [&] { return absl::Now() > deadline; }});
-    if (status != nullptr) *status = result;
+    absl::StatusOr<Homework::WatchStart> start = homework_.StartWatch(caller, request);
+    if (status != nullptr) *status = start.status();
+    if (!start.ok()) return {};
+    started_ = EventCursor(start->after_sequence);
+    Collector collector;
+    const uint64_t subscription = hub_.Subscribe(start->scope, start->after_sequence, collector);
+    std::vector<v1::Event> events = collector.Await(count, timeout);
+    hub_.Unsubscribe(subscription);
+    if (status != nullptr) *status = collector.ended().value_or(absl::OkStatus());
+    if (events.size() > count) events.resize(count);
     return events;
   }
 
@@ -98,6 +133,7 @@ class EventsTest : public ::testing::Test {
   int ids_ = 0;
   std::string started_;
   MemoryStore store_;
+  EventHub hub_;
   Homework homework_;
 };
 
@@ -171,24 +207,6 @@ TEST_F(EventsTest, AMalformedCursorIsInvalidArgumentNamingIt) {
   EXPECT_NE(status.message().find("after_cursor"), absl::string_view::npos);
 }
 
-TEST_F(EventsTest, StopWatchingEndsEveryWatch) {
-  v1::WatchEventsRequest request;
-  request.set_parent("practices/sunrise");
-  absl::Notification ended;
-  std::thread watcher([&] {
-    homework_
-        .WatchEvents(kService, request,
-                     Homework::WatchSink{.event = [](const v1::Event&) { return true; },
-                                         .cancelled = [] { return false; }})
-        .IgnoreError();
-    ended.Notify();
-  });
-  absl::SleepFor(absl::Milliseconds(50));
-  homework_.StopWatching();
-  EXPECT_TRUE(ended.WaitForNotificationWithTimeout(absl::Seconds(5)));
-  watcher.join();
-}
-
 TEST_F(EventsTest, AWatchSaysFromWhichCursorItIsLive) {
   v1::Assignment assignment = Assign("ana");
   v1::WatchEventsRequest request;
@@ -209,26 +227,12 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   v1::WatchEventsRequest request;
   request.set_parent("practices/sunrise");
   request.set_client("practices/sunrise/clients/ana");
-  absl::Status one_client;
-  std::vector<v1::Event> seen;
-  absl::Notification live;
-  absl::Notification first_delivered;
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  std::thread watcher([&] {
-    one_client = homework_.WatchEvents(
-        kTherapist, request,
-        Homework::WatchSink{.started = [&](const std::string&) { live.Notify(); },
-                            .event =
-                                [&](const v1::Event& event) {
-                                  seen.push_back(event);
-                                  first_delivered.Notify();
-                                  return true;
-                                },
-                            .cancelled = [&] { return absl::Now() > deadline; }});
-  });
-  ASSERT_TRUE(live.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  absl::StatusOr<Homework::WatchStart> start = homework_.StartWatch(kTherapist, request);
+  ASSERT_TRUE(start.ok()) << start.status();
+  Collector collector;
+  const uint64_t subscription = hub_.Subscribe(start->scope, start->after_sequence, collector);
   ASSERT_TRUE(Record(assignment, "ana").ok());  // still on the team: delivered
-  ASSERT_TRUE(first_delivered.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  ASSERT_THAT(collector.Await(1, absl::Seconds(5)), SizeIs(1));
 
   v1::UpdateClientRequest update;
   update.mutable_client()->set_name("practices/sunrise/clients/ana");
@@ -236,8 +240,10 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   update.mutable_update_mask()->add_paths("care_team");
   ASSERT_TRUE(homework_.UpdateClient(kService, update).ok());
   ASSERT_TRUE(Record(assignment, "ana").ok());  // off the team: the watch ends
-  watcher.join();
-  EXPECT_EQ(one_client.code(), absl::StatusCode::kPermissionDenied);
+  std::vector<v1::Event> seen = collector.Await(2, absl::Seconds(5));
+  hub_.Unsubscribe(subscription);
+  ASSERT_TRUE(collector.ended().has_value());
+  EXPECT_EQ(collector.ended()->code(), absl::StatusCode::kPermissionDenied);
   ASSERT_THAT(seen, SizeIs(1));
   EXPECT_EQ(seen[0].type(), v1::Event::TYPE_COMPLETION_RECORDED);
 

@@ -21,9 +21,6 @@ struct HomeworkOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
   // New resource ids and etags: unique, 1-63 characters of [a-z0-9].
   std::function<std::string()> new_id;  // empty: 20 random base-36 characters
-  // How often a watcher reads the event log when this process wrote nothing (events of other
-  // replicas are seen within this interval).
-  absl::Duration watch_poll_interval = absl::Milliseconds(250);
 };
 
 // The use cases of the homework service. Each one reads in the order a reviewer checks it:
@@ -86,33 +83,16 @@ class Homework {
   absl::StatusOr<v1::ListDueRemindersResponse> ListDueReminders(
       const Caller& caller, const v1::ListDueRemindersRequest& request);
 
-  // Streams events (events.cc), from after `request.after_cursor` or from now, until `sink`
-  // returns false, `cancelled` returns true, or StopWatching is called; then OK. Once the start
-  // is fixed, `started` gets the cursor the stream continues after, so a caller knows it is live
-  // and misses nothing written from then on. Access is checked again on every read of the log:
-  // a therapist taken off a client's care team stops receiving that client's events (a watch of
-  // that one client ends with PERMISSION_DENIED). Errors: INVALID_ARGUMENT, PERMISSION_DENIED,
-  // UNAVAILABLE. Blocks the calling thread.
-  struct WatchSink {
-    std::function<void(const std::string& start_cursor)> started;
-    std::function<bool(const v1::Event&)> event;
-    std::function<bool()> cancelled;
-  };
-  absl::Status WatchEvents(const Caller& caller, const v1::WatchEventsRequest& request,
-                           const WatchSink& sink);
-
-  // The first half of a watch, for transports that deliver events themselves (the gRPC
-  // listener feeds its streams from the event hub, event_hub.h): validates and authorises the
-  // request, audits the watch, and fixes where it starts. The same errors as WatchEvents.
+  // The start of a WatchEvents stream (events.cc): validates and authorises the request,
+  // audits the watch, and fixes where it starts. Both listeners then feed the stream from the
+  // process's event hub (event_hub.h), which re-checks access for every batch it delivers.
+  // Errors: INVALID_ARGUMENT, PERMISSION_DENIED, UNAVAILABLE.
   struct WatchStart {
     WatchScope scope;
     int64_t after_sequence = 0;  // the stream continues after this event of the log
   };
   absl::StatusOr<WatchStart> StartWatch(const Caller& caller,
                                         const v1::WatchEventsRequest& request);
-
-  // Ends every WatchEvents for good: the server is shutting down.
-  void StopWatching();
 
   // The client's record as a FHIR R4 Bundle (export.cc; the mapping is fhir/bundle.h).
   absl::StatusOr<v1::ExportClientRecordResponse> ExportClientRecord(
@@ -193,13 +173,12 @@ class Homework {
   // An event of this caller's write, to commit with it.
   EventRecord MakeEvent(const Caller& caller, v1::Event::Type type, absl::string_view client,
                         absl::string_view resource) const;
-  // Store::Commit, then wakes this process's watchers when events were appended.
+  // Store::Commit (the composition root hands Homework a store that wakes the event hub).
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation);
   std::string NewId() const;
 
   Store& store_;
   HomeworkOptions options_;
-  EventSignal signal_;
 };
 
 }  // namespace therapy::homework
