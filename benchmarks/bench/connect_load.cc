@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "benchmarks/bench/interruption.h"
@@ -27,6 +29,29 @@ struct ThreadTally {
 };
 
 // The gRPC code number of a Connect error answer (its JSON `code`); UNKNOWN when unreadable.
+// The grpc-status of a gRPC-Web answer's trailer frame (flag 0x80); UNKNOWN when there is none.
+int GrpcWebCode(const std::string& body) {
+  size_t at = 0;
+  while (at + 5 <= body.size()) {
+    uint32_t size = 0;
+    for (size_t i = 1; i <= 4; ++i) size = (size << 8) | static_cast<unsigned char>(body[at + i]);
+    if (static_cast<unsigned char>(body[at]) == 0x80) {
+      const std::string trailers = body.substr(at + 5, size);
+      const size_t found = trailers.find("grpc-status: ");
+      int code = 2;
+      if (found != std::string::npos &&
+          absl::SimpleAtoi(trailers.substr(found + 13, trailers.find('\r', found) - found - 13),
+                           &code) &&
+          code >= 0 && code <= 16) {
+        return code;
+      }
+      return 2;
+    }
+    at += 5 + size;
+  }
+  return 2;
+}
+
 int CodeOfAnswer(const std::string& body) {
   const nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
   if (!error.is_object() || !error.contains("code") || !error["code"].is_string()) return 2;
@@ -67,6 +92,7 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
   const Clock::time_point measure_from = begin + absl::ToChronoNanoseconds(options.warmup);
   const Clock::time_point stop_at = measure_from + absl::ToChronoNanoseconds(options.duration);
 
+  const bool grpc_web = absl::StartsWith(calls.content_type, "application/grpc-web");
   std::vector<ThreadTally> tallies(static_cast<size_t>(options.concurrency));
   std::vector<std::thread> threads;
   for (ThreadTally& tally : tallies) {
@@ -80,10 +106,15 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
       while (Clock::now() < stop_at && !Interrupted()) {
         const std::string body = calls.body(sequence.fetch_add(1));
         const Clock::time_point started = Clock::now();
-        httplib::Result result = http.Post(calls.path.c_str(), headers, body, "application/json");
+        httplib::Result result =
+            http.Post(calls.path.c_str(), headers, body, calls.content_type.c_str());
         const Clock::time_point now = Clock::now();
         int code = 14;  // UNAVAILABLE: no HTTP answer
-        if (result) code = result->status == 200 ? 0 : CodeOfAnswer(result->body);
+        if (result && grpc_web) {
+          code = result->status == 200 ? GrpcWebCode(result->body) : 14;
+        } else if (result) {
+          code = result->status == 200 ? 0 : CodeOfAnswer(result->body);
+        }
         if (now >= measure_from && now < stop_at) {
           if (!result) ++tally.no_answer[httplib::to_string(result.error())];
           ++tally.calls;

@@ -16,8 +16,11 @@ struct ConnectCalls {
   int port = 0;                // the homework server's --connect_listen port on 127.0.0.1
   std::string path;            // "/therapy.homework.v1.HomeworkService/ListAssignments"
   std::string authorization;   // the Authorization header value, "Bearer ..."
-  // The JSON body of call number `sequence`. Called from the load threads, concurrently.
+  // The body of call number `sequence`. Called from the load threads, concurrently.
   std::function<std::string(uint64_t sequence)> body;
+  // application/json (Connect), or application/grpc-web+proto: then `body` is one enveloped
+  // binary message and a call's code is the grpc-status of the answer's trailer frame.
+  std::string content_type = "application/json";
 };
 
 // A closed loop like RunUnaryLoad, over HTTP/1.1: `options.concurrency` threads, each with its

@@ -40,7 +40,12 @@
 #error "HOMEWORK_SERVER_PATH must name the homework-server binary (set by CMake)"
 #endif
 
-ABSL_FLAG(std::string, scenario, "read", "read, complete, summary, watch, connect, or all");
+ABSL_FLAG(std::string, scenario, "read",
+          "read, complete, summary, watch, connect, edge, or all");
+ABSL_FLAG(int, edge_idle, 10000, "edge: idle TCP connections held on the browser listener");
+ABSL_FLAG(int, edge_slow, 1000, "edge: slowloris connections held (a byte every 2 s)");
+ABSL_FLAG(int, edge_watch_streams, 0,
+          "edge: then open this many Connect WatchEvents streams and report the server's memory");
 ABSL_FLAG(std::vector<std::string>, concurrency, {"16"},
           "Calls in flight, 1-20000; a comma list runs each unary scenario at each (e.g. 1,16,64)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
@@ -323,6 +328,13 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
       .events_per_second = absl::GetFlag(FLAGS_watch_events_per_second),
       .open_timeout = absl::GetFlag(FLAGS_watch_open_timeout),
   };
+  options.bench.edge = EdgeOptions{.idle = absl::GetFlag(FLAGS_edge_idle),
+                                   .slow = absl::GetFlag(FLAGS_edge_slow),
+                                   .watch_streams = absl::GetFlag(FLAGS_edge_watch_streams)};
+  if (options.bench.edge.idle < 0 || options.bench.edge.slow < 0 ||
+      options.bench.edge.watch_streams < 0) {
+    return absl::InvalidArgumentError("--edge_idle, --edge_slow, --edge_watch_streams must be >= 0");
+  }
   if (options.bench.watch.watchers < 1 || options.bench.watch.watchers > kMaxWatchers) {
     return absl::InvalidArgumentError(absl::StrCat("--watchers must be 1-", kMaxWatchers));
   }

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "benchmarks/bench/child_process.h"
 #include "benchmarks/bench/connect_load.h"
+#include "benchmarks/bench/edge_load.h"
 #include "benchmarks/bench/echo.grpc.pb.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/unary_load.h"
@@ -49,10 +50,12 @@ class Bench {
     std::vector<Figures> all;
     for (Scenario scenario : options_.scenarios) {
       if (Interrupted()) break;
-      if (scenario == Scenario::kConnect) {
+      if (scenario == Scenario::kConnect || scenario == Scenario::kEdge) {
         for (int concurrency : options_.concurrency) {
           if (Interrupted()) break;
-          absl::StatusOr<std::vector<Figures>> figures = MeasureConnect(concurrency);
+          absl::StatusOr<std::vector<Figures>> figures = scenario == Scenario::kConnect
+                                                             ? MeasureConnect(concurrency)
+                                                             : MeasureEdge(concurrency);
           if (!figures.ok()) return figures.status();
           all.insert(all.end(), figures->begin(), figures->end());
         }
@@ -198,6 +201,7 @@ class Bench {
       }
       case Scenario::kWatch:
       case Scenario::kConnect:
+      case Scenario::kEdge:
         break;
     }
     return absl::InternalError("no gRPC unary calls of their own for watch and connect");
@@ -286,16 +290,7 @@ class Bench {
     std::vector<Figures> figures = {UnaryFigures("read-grpc", load, *grpc_read, *echo)};
     PrintFigures(figures.back(), out_);
 
-    const int64_t clients = seed_.shape.clients;
-    ConnectCalls connect{
-        .port = server_.connect_port(),
-        .path = "/therapy.homework.v1.HomeworkService/ListAssignments",
-        .authorization = server_.bearers().therapist,
-        .body =
-            [clients](uint64_t sequence) {
-              return absl::StrCat(R"({"parent":")", ClientName(ClientFor(sequence, clients)),
-                                  R"(","states":["STATE_ACTIVE"]})");
-            }};
+    const ConnectCalls connect = ReadOverHttp(/*grpc_web=*/false);
     (void)ResetPeakRss(server_.served().pid());
     absl::StatusOr<UnaryLoadResult> connect_read =
         RunConnectLoad(LoadOptions(absl::StrCat(label, " connect"), concurrency), connect);
@@ -314,6 +309,122 @@ class Bench {
                                    static_cast<double>(over_grpc.p99_ns)
                              : 0.0)
          << std::flush;
+    return figures;
+  }
+
+  // The read as a browser sends it: Connect JSON, or gRPC-Web with the binary message.
+  ConnectCalls ReadOverHttp(bool grpc_web) const {
+    const int64_t clients = seed_.shape.clients;
+    ConnectCalls calls{.port = server_.connect_port(),
+                       .path = "/therapy.homework.v1.HomeworkService/ListAssignments",
+                       .authorization = server_.bearers().therapist};
+    if (!grpc_web) {
+      calls.body = [clients](uint64_t sequence) {
+        return absl::StrCat(R"({"parent":")", ClientName(ClientFor(sequence, clients)),
+                            R"(","states":["STATE_ACTIVE"]})");
+      };
+      return calls;
+    }
+    calls.content_type = "application/grpc-web+proto";
+    calls.body = [clients](uint64_t sequence) {
+      hw::ListAssignmentsRequest request;
+      request.set_parent(ClientName(ClientFor(sequence, clients)));
+      request.add_states(hw::Assignment::STATE_ACTIVE);
+      const std::string message = request.SerializeAsString();
+      std::string frame(1, '\0');
+      const auto size = static_cast<uint32_t>(message.size());
+      for (int shift = 24; shift >= 0; shift -= 8) frame.push_back(static_cast<char>(size >> shift));
+      return frame + message;
+    };
+    return calls;
+  }
+
+  // The browser edge: the read over Connect alone, then beside `edge.idle` idle and `edge.slow`
+  // slowloris connections; then the same read over gRPC, Connect and gRPC-Web; then the
+  // server's memory with `edge.watch_streams` browser watch streams open.
+  absl::StatusOr<std::vector<Figures>> MeasureEdge(int concurrency) {
+    const EdgeOptions& edge = options_.edge;
+    const std::string label = absl::StrCat("edge ", options_.store_label, " x", concurrency);
+    auto stub = std::shared_ptr<hw::HomeworkService::Stub>(
+        hw::HomeworkService::NewStub(ConnectedChannel(server_.served())));
+    absl::StatusOr<Calls> calls = CallsFor(Scenario::kRead, stub);
+    if (!calls.ok()) return calls.status();
+    const std::string load = absl::StrCat(concurrency, " in flight");
+    PrintHeader("edge", load,
+                absl::StrCat(calls->description, "; over Connect alone, then beside ", edge.idle,
+                             " idle + ", edge.slow,
+                             " slowloris connections; then over gRPC, Connect and gRPC-Web"));
+    absl::StatusOr<EchoFigures> echo = MeasureEcho(label, concurrency);
+    if (!echo.ok()) return echo.status();
+    std::vector<Figures> figures;
+    auto measure = [&](const std::string& name, const ConnectCalls& http) -> absl::Status {
+      absl::StatusOr<UnaryLoadResult> result =
+          RunConnectLoad(LoadOptions(absl::StrCat(label, " ", name), concurrency), http);
+      if (!result.ok()) return result.status();
+      figures.push_back(UnaryFigures(name, load, *result, *echo));
+      PrintFigures(figures.back(), out_);
+      return absl::OkStatus();
+    };
+    if (absl::Status done = measure("edge-connect-alone", ReadOverHttp(false)); !done.ok()) {
+      return done;
+    }
+    {
+      absl::StatusOr<std::unique_ptr<HeldConnections>> held = HeldConnections::Open(
+          server_.connect_port(), edge.idle, edge.slow, absl::Seconds(2));
+      if (!held.ok()) return held.status();
+      out_ << absl::StrFormat("  holding %d idle + %d slowloris connections\n", edge.idle,
+                              edge.slow);
+      if (absl::Status done = measure("edge-connect-under-attack", ReadOverHttp(false));
+          !done.ok()) {
+        return done;
+      }
+      out_ << absl::StrFormat("  slowloris connections closed by the server and reopened: %d\n",
+                              (*held)->slow_reopened());
+    }
+    const Figures& alone = figures[0];
+    const Figures& attacked = figures[1];
+    out_ << absl::StrFormat(
+                "  under attack / alone: %.2fx p50, %.2fx p99; answered %d of %d calls\n",
+                alone.p50_ns > 0 ? static_cast<double>(attacked.p50_ns) / alone.p50_ns : 0.0,
+                alone.p99_ns > 0 ? static_cast<double>(attacked.p99_ns) / alone.p99_ns : 0.0,
+                attacked.requests - attacked.errors, attacked.requests)
+         << std::flush;
+    absl::StatusOr<UnaryLoadResult> grpc_read =
+        RunUnaryLoad(LoadOptions(absl::StrCat(label, " grpc"), concurrency), calls->start);
+    if (!grpc_read.ok()) return grpc_read.status();
+    figures.push_back(UnaryFigures("edge-read-grpc", load, *grpc_read, *echo));
+    PrintFigures(figures.back(), out_);
+    if (absl::Status done = measure("edge-read-connect", ReadOverHttp(false)); !done.ok()) {
+      return done;
+    }
+    if (absl::Status done = measure("edge-read-grpc-web", ReadOverHttp(true)); !done.ok()) {
+      return done;
+    }
+    const double grpc_ok = figures[2].ok_per_second;
+    out_ << absl::StrFormat("  connect / grpc: %.3fx ok/s; grpc-web / grpc: %.3fx ok/s\n",
+                            grpc_ok > 0 ? figures[3].ok_per_second / grpc_ok : 0.0,
+                            grpc_ok > 0 ? figures[4].ok_per_second / grpc_ok : 0.0)
+         << std::flush;
+    if (edge.watch_streams > 0) {
+      absl::StatusOr<ProcessStatus> before = ReadProcessStatus(server_.served().pid());
+      if (!before.ok()) return before.status();
+      const absl::Time start = absl::Now();
+      absl::StatusOr<std::unique_ptr<BrowserWatchStreams>> streams =
+          BrowserWatchStreams::Open(server_.connect_port(), edge.watch_streams, "practices/bench",
+                                    server_.bearers().therapist);
+      if (!streams.ok()) return streams.status();
+      const absl::Duration opening = absl::Now() - start;
+      absl::SleepFor(absl::Seconds(1));
+      absl::StatusOr<ProcessStatus> after = ReadProcessStatus(server_.served().pid());
+      if (!after.ok()) return after.status();
+      out_ << absl::StrFormat(
+                  "  %d Connect WatchEvents streams open in %.1f s: server RSS %.1f MB -> %.1f "
+                  "MB (%.1f KB per stream)\n",
+                  edge.watch_streams, absl::ToDoubleSeconds(opening), before->rss_kib / 1024.0,
+                  after->rss_kib / 1024.0,
+                  static_cast<double>(after->rss_kib - before->rss_kib) / edge.watch_streams)
+           << std::flush;
+    }
     return figures;
   }
 
@@ -437,11 +548,11 @@ absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text) {
                                  Scenario::kWatch};
   }
   for (Scenario scenario : {Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
-                            Scenario::kWatch, Scenario::kConnect}) {
+                            Scenario::kWatch, Scenario::kConnect, Scenario::kEdge}) {
     if (text == ScenarioName(scenario)) return std::vector<Scenario>{scenario};
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "--scenario must be read, complete, summary, watch, connect or all, got \"", text, "\""));
+      "--scenario must be read, complete, summary, watch, connect, edge or all, got \"", text, "\""));
 }
 
 std::string ScenarioName(Scenario scenario) {
@@ -456,6 +567,8 @@ std::string ScenarioName(Scenario scenario) {
       return "watch";
     case Scenario::kConnect:
       return "connect";
+    case Scenario::kEdge:
+      return "edge";
   }
   return "?";
 }

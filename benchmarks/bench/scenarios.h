@@ -23,9 +23,18 @@ enum class Scenario {
   kComplete,  // CreateCompletion with a fresh request_id (a durable write)
   kWatch,     // N WatchEvents streams, completions written at a modest rate
   kConnect,   // the read's ListAssignments over gRPC and over Connect (HTTP/1.1, JSON)
+  kEdge,      // the browser edge: a Connect caller beside idle + slowloris connections, then
+              // the read over Connect, gRPC-Web and gRPC, then N browser watch streams' memory
 };
 
-// "read", "complete", "summary", "watch", "connect", or "all" (read, summary, complete, watch:
+// The edge scenario's hostile load (docs/decisions/0012-event-driven-http-edge.md).
+struct EdgeOptions {
+  int idle = 10000;          // TCP connections that never send a byte
+  int slow = 1000;           // slowloris connections: a partial header, a byte every 2 s
+  int watch_streams = 0;     // then this many Connect WatchEvents streams, to weigh the server
+};
+
+// "read", "complete", "summary", "watch", "connect", "edge", or "all" (read, summary, complete, watch:
 // the summary runs before complete adds completions). INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text);
 std::string ScenarioName(Scenario scenario);
@@ -39,6 +48,7 @@ struct BenchOptions {
   int echo_payload_bytes = 64;
   std::string store_label;      // for the report: "sqlite", "postgres", ...
   WatchLoadOptions watch;       // `assignment` is chosen by the bench
+  EdgeOptions edge;
 };
 
 // Runs each scenario (at each concurrency), each right after the echo baseline under the same
