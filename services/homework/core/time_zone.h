@@ -13,7 +13,8 @@ namespace therapy::homework {
 // "UTC" or "Etc/GMT+5", that the system's zoneinfo can load. Refused, though the zoneinfo loader
 // would open them: file paths ("/etc/localtime", "../x"), the zoneinfo folder's own entries that
 // are not zones ("localtime", "posixrules", "posix/...", "right/..."), POSIX TZ strings, names
-// with control characters or NUL, and anything over 64 bytes.
+// with control characters or NUL, anything over 64 bytes, and any name the system's tz
+// database (/usr/share/zoneinfo/tzdata.zi) does not list.
 std::optional<absl::TimeZone> LoadIanaTimeZone(absl::string_view name);
 
 }  // namespace therapy::homework
