@@ -16,6 +16,12 @@ namespace therapy::homework {
 // naming "request" when the bytes are not a message of that type. Then CheckRequest.
 absl::Status ParseRequest(absl::string_view bytes, google::protobuf::Message& request);
 
+// Parses `json` (the Connect / proto3 JSON mapping: camelCase or proto field names, unknown
+// fields refused) into `request`. Text that is not UTF-8 is INVALID_ARGUMENT naming the field
+// whose string holds it (`client.display_name`); any other parse failure names "request" with
+// the parser's reason, without the body's text. Then CheckRequest.
+absl::Status ParseJsonRequest(absl::string_view json, google::protobuf::Message& request);
+
 // A parsed request: every string field valid UTF-8 (a JSON parser may let broken text through)
 // and every google.protobuf.Timestamp within 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999999Z
 // with nanos 0-999,999,999, as the Timestamp type defines. INVALID_ARGUMENT naming each field

@@ -105,6 +105,45 @@ TEST(ParseRequestTest, RandomBytesAreEitherARequestOrAnInvalidArgumentNamingAFie
   }
 }
 
+TEST(ParseJsonRequestTest, BrokenTextInAJsonBodyIsNamedByItsProtoPath) {
+  for (const std::string& broken : kBrokenText) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"parent":")" + broken + R"("})", "parent"},
+        {R"({"completion":{"occurTimeZone":")" + broken + R"("}})", "completion.occur_time_zone"},
+        {R"({"completion":{"thoughtRecord":{"emotions":[{"emotion":"sad"},{"emotion":")" +
+             broken + R"("}]}}})",
+         "completion.thought_record.emotions[1].emotion"},
+        {R"({"completion": {"thought_record": {"situation": "a\"b)" + broken + R"("}}})",
+         "completion.thought_record.situation"},
+    };
+    for (const auto& [json, field] : cases) {
+      v1::CreateCompletionRequest parsed;
+      absl::Status status = ParseJsonRequest(json, parsed);
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+      EXPECT_THAT(FieldsOf(status), ElementsAre(field)) << testing::PrintToString(json);
+    }
+  }
+}
+
+TEST(ParseJsonRequestTest, OtherParseErrorsNameTheRequestWithoutTheBodysText) {
+  for (const std::string& json :
+       {std::string(R"({"parent": "my secret note", "nope": 1})"),
+        std::string(R"({"completion": {"status": "my secret note"}})"),
+        std::string(R"({"parent": "my secret note")"), std::string("my secret note")}) {
+    v1::CreateCompletionRequest parsed;
+    absl::Status status = ParseJsonRequest(json, parsed);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(FieldsOf(status), ElementsAre("request")) << json;
+    EXPECT_EQ(status.message().find("secret"), absl::string_view::npos) << status;
+  }
+  v1::CreateCompletionRequest parsed;
+  EXPECT_TRUE(ParseJsonRequest(R"({"parent":"practices/p/clients/c/assignments/a",)"
+                               R"("completion":{"thoughtRecord":{"situation":"Встреча 😟"}}})",
+                               parsed)
+                  .ok());
+  EXPECT_EQ(parsed.completion().thought_record().situation(), "Встреча 😟");
+}
+
 TEST(CheckRequestTest, TimestampsOutsideTheTimestampRangeAreNamed) {
   v1::ListCompletionsRequest request;
   request.set_parent("practices/p1/clients/c1/assignments/-");
