@@ -25,11 +25,6 @@
 namespace therapy::homework::testing {
 namespace {
 
-// grpc.health.v1.HealthCheckResponse{status: SERVING}: field 1, varint 1. Debian ships no
-// health.proto, so the check is made with raw bytes (the request, an empty service name, is
-// the empty message).
-constexpr absl::string_view kServingResponse("\x08\x01", 2);
-
 absl::Status WriteFile(const std::string& path, absl::string_view contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << contents;
@@ -38,36 +33,43 @@ absl::Status WriteFile(const std::string& path, absl::string_view contents) {
   return absl::OkStatus();
 }
 
-// One Health/Check call. OK when the answer is SERVING.
+// One Health/Check call for the whole server. OK when the answer is SERVING.
 absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-  grpc::Slice empty;
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  grpc::Status status = done.get_future().get();
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat("Health/Check: code ", status.error_code(), " ",
-                                               status.error_message()));
-  }
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return absl::InternalError("unreadable health response");
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  if (bytes != kServingResponse) {
-    return absl::UnavailableError(absl::StrCat("Health/Check answered ",
-                                               absl::CEscape(bytes), ", not SERVING (08 01)"));
+  const int status = HealthStatus(channel, "");
+  if (status != 1) {
+    return absl::UnavailableError(absl::StrCat("Health/Check answered ", status,
+                                               ", not SERVING (1)"));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
+
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Debian ships no health.proto: HealthCheckRequest{service} is field 1, length-delimited,
+  // and the answer's status is field 1, a varint.
+  const std::string request_bytes =
+      service.empty() ? std::string()
+                      : std::string(1, '\x0a') + std::string(1, static_cast<char>(service.size())) +
+                            service;
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  if (!done.get_future().get().ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& part : slices) {
+    bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+  }
+  return bytes.size() == 2 ? bytes[1] : (bytes.empty() ? 0 : -1);
+}
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOptions options) {
   absl::StatusOr<ScratchDir> work_dir = ScratchDir::Make("homework-it");

@@ -38,6 +38,10 @@ struct ServerOptions {
   absl::Duration start_timeout = absl::Seconds(20);
 };
 
+// grpc.health.v1.Health/Check for `service` ("" for the whole server) over `channel`: the
+// answer's status (1 SERVING, 2 NOT_SERVING, 0 UNKNOWN), or -1 when the call failed.
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service);
+
 // The real `homework-server` binary in a child process, for tests that talk to it over gRPC.
 //
 // Start() makes a fresh temporary folder holding the data dir, a signing key and its JWKS,

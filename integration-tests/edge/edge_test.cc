@@ -404,38 +404,14 @@ TEST_F(EdgeTest, TwoAuthorizationHeadersAreUnauthenticated) {
   EXPECT_TRUE(absl::StrContains(result.body, "\"code\":\"unauthenticated\"")) << result.body;
 }
 
-// grpc.health.v1.Health/Check for `service`: the status byte of the answer, or -1.
-int HealthStatus(ServerProcess& server, const std::string& service) {
-  grpc::GenericStub stub(server.NewChannel());
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  // HealthCheckRequest{service}: field 1, length-delimited.
-  const std::string request_bytes =
-      std::string(1, '\x0a') + std::string(1, static_cast<char>(service.size())) + service;
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  if (!done.get_future().get().ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -1;
-  std::string bytes;
-  for (const grpc::Slice& part : slices) {
-    bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
-  }
-  return bytes.size() == 2 ? bytes[1] : (bytes.empty() ? 0 : -1);
-}
-
 TEST_F(EdgeTest, HealthByServiceNameThenUnavailableOnBothListenersAfterSigterm) {
   StartServer({"--shutdown_drain=3s"});
-  EXPECT_EQ(HealthStatus(*server_, "therapy.homework.v1.HomeworkService"), 1);  // SERVING
+  EXPECT_EQ(HealthStatus(server_->NewChannel(), "therapy.homework.v1.HomeworkService"), 1);  // SERVING
   std::unique_ptr<v1::HomeworkService::Stub> stub = server_->NewStub();
   // Keep a connection to the HTTP listener, as a browser would.
   std::thread stopping([this] { EXPECT_TRUE(server_->Stop().ok()); });
   absl::SleepFor(absl::Milliseconds(700));
-  EXPECT_EQ(HealthStatus(*server_, "therapy.homework.v1.HomeworkService"), 2);  // NOT_SERVING
+  EXPECT_EQ(HealthStatus(server_->NewChannel(), "therapy.homework.v1.HomeworkService"), 2);  // NOT_SERVING
   v1::GetCallerRequest request;
   v1::CallerIdentity identity;
   const grpc::Status grpc_status =

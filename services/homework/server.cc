@@ -19,6 +19,8 @@ namespace therapy::homework {
 namespace {
 
 constexpr char kServiceName[] = "therapy.homework.v1.HomeworkService";
+// The health of the store alone: NOT_SERVING while its disk is full.
+constexpr char kStoreHealthName[] = "homework.store";
 
 // Counts and times every gRPC call of HomeworkService in the metrics (method and code only).
 class CallMetricsInterceptor final : public grpc::experimental::Interceptor {
@@ -76,6 +78,7 @@ absl::StatusOr<std::pair<std::string, int>> HostPort(absl::string_view flag,
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       JsonLog& log) {
   std::unique_ptr<Server> server(new Server());
+  server->protobuf_log_ = std::make_unique<ProtobufLogRoute>(log);
 
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(StoreOptions{.uri = options.store_uri});
   if (!store.ok()) return store.status();
@@ -150,6 +153,25 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->metrics_.AddGauge("homework_store_commits_in_flight",
                             "Store commits waiting or running (the group commit's queue).",
                             [metered] { return static_cast<double>(metered->commits_in_flight()); });
+  server->metrics_.AddGauge("homework_store_disk_full",
+                            "1 while the store's disk is full: writes and audited reads fail.",
+                            [metered] { return metered->disk_full() ? 1.0 : 0.0; });
+  // A full disk, once per episode: one log line, and health's "homework.store" NOT_SERVING
+  // until a write gets through again (the overall health stays SERVING, so the traffic that
+  // proves the disk has room keeps coming).
+  grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(std::string(kStoreHealthName), true);
+  metered->OnDiskFullChange([&log, health](bool full) {
+    health->SetServingStatus(std::string(kStoreHealthName), !full);
+    if (full) {
+      log.Write(LogLevel::kError, "store_disk_full",
+                {{"message",
+                  "the store's disk is full: free space on its volume; writes and audited reads "
+                  "fail with RESOURCE_EXHAUSTED until then, nothing acknowledged is lost"}});
+    } else {
+      log.Write(LogLevel::kInfo, "store_disk_has_room", {{"message", "writes get through again"}});
+    }
+  });
   server->metrics_.AddGauge("homework_audit_appends_in_flight",
                             "Audit records of reads waiting to be written.",
                             [metered] { return static_cast<double>(metered->audits_in_flight()); });

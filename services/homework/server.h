@@ -14,6 +14,7 @@
 #include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
+#include "services/homework/logging/protobuf_log.h"
 #include "services/homework/metrics/metered_store.h"
 #include "services/homework/metrics/metrics.h"
 #include "services/homework/rpc/homework_rpc.h"
@@ -69,6 +70,8 @@ class Server {
  private:
   Server() = default;
 
+  // libprotobuf's own lines into the JSON log, for the server's lifetime.
+  std::unique_ptr<ProtobufLogRoute> protobuf_log_;
   std::unique_ptr<Store> store_;
   Metrics metrics_;
   std::unique_ptr<MeteredStore> metered_store_;

@@ -14,6 +14,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "services/homework/connect/connect_errors.h"
 #include "services/homework/core/events.h"
+#include "services/homework/core/request_checks.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -22,25 +23,14 @@ namespace {
 constexpr absl::string_view kJsonContentType = "application/json";
 constexpr absl::string_view kProtoContentType = "application/proto";
 
+// The one request parser of both listeners (core/request_checks.h): a broken body is
+// INVALID_ARGUMENT naming the field, never quoting the body.
 template <typename Message>
 absl::StatusOr<Message> Parse(ConnectCodec codec, absl::string_view body) {
   Message message;
-  if (codec == ConnectCodec::kProto) {
-    if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("request body is not a binary ", Message::descriptor()->full_name()));
-    }
-    return message;
-  }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(body.data(), body.size()), &message, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("request body is not a JSON ",
-                                                   Message::descriptor()->full_name(), ": ",
-                                                   parsed.message().as_string()));
-  }
+  absl::Status parsed = codec == ConnectCodec::kProto ? ParseRequest(body, message)
+                                                      : ParseJsonRequest(body, message);
+  if (!parsed.ok()) return parsed;
   return message;
 }
 

@@ -1,5 +1,6 @@
 #include "services/homework/metrics/metered_store.h"
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 
 namespace therapy::homework {
@@ -10,13 +11,22 @@ absl::StatusOr<CommitOutcome> MeteredStore::Commit(const Mutation& mutation) {
   absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
   metrics_.RecordCommit(absl::Now() - start, mutation.events.size());
   --commits_in_flight_;
+  NoteWrite(outcome.status());
   return outcome;
+}
+
+void MeteredStore::NoteWrite(const absl::Status& status) {
+  const bool full = status.code() == absl::StatusCode::kResourceExhausted &&
+                    absl::StrContains(status.message(), "disk is full");
+  if (!status.ok() && !full) return;  // another failure says nothing about the disk
+  if (disk_full_.exchange(full) != full && on_disk_full_change_) on_disk_full_change_(full);
 }
 
 absl::Status MeteredStore::AppendAudit(const AuditRecord& record) {
   ++audits_in_flight_;
   absl::Status status = store_.AppendAudit(record);
   --audits_in_flight_;
+  if (!status.ok()) NoteWrite(status);  // an audit that got through may not have synced yet
   return status;
 }
 

@@ -2,6 +2,7 @@
 #define SERVICES_HOMEWORK_METRICS_METERED_STORE_H_
 
 #include <atomic>
+#include <functional>
 #include <utility>
 
 #include "services/homework/metrics/metrics.h"
@@ -17,6 +18,14 @@ class MeteredStore final : public Store {
   MeteredStore(Store& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
 
   int64_t commits_in_flight() const { return commits_in_flight_.load(); }
+  // Whether the last write (a commit or an audit append) found the store's disk full (the
+  // stores' RESOURCE_EXHAUSTED). A later successful commit clears it.
+  bool disk_full() const { return disk_full_.load(); }
+  // Called with the new value each time disk_full() changes, on the thread of the write that
+  // changed it (so once per episode, not once per refused call). Set before the store is used.
+  void OnDiskFullChange(std::function<void(bool)> callback) {
+    on_disk_full_change_ = std::move(callback);
+  }
   int64_t audits_in_flight() const { return audits_in_flight_.load(); }
 
   absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
@@ -42,7 +51,12 @@ class MeteredStore final : public Store {
  private:
   Store& store_;
   Metrics& metrics_;
+  // Notes whether a write's answer says the disk is full (or, when OK, that it is not).
+  void NoteWrite(const absl::Status& status);
+
   std::atomic<int64_t> commits_in_flight_{0};
+  std::atomic<bool> disk_full_{false};
+  std::function<void(bool)> on_disk_full_change_;
   std::atomic<int64_t> audits_in_flight_{0};
 };
 
