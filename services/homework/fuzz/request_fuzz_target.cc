@@ -42,6 +42,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
+#include "services/homework/core/request_checks.h"
 #include "services/homework/core/resource_names.h"
 #include "services/homework/core/validation.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -220,17 +221,19 @@ v1::Exercise ExerciseFor(uint8_t flags) {
 // 2026-01-05T12:00:00Z: a fixed "now" keeps runs reproducible.
 const absl::Time kNow = absl::FromUnixSeconds(1767614400);
 
+// The listeners' own parser (core/request_checks.h); a refusal must be INVALID_ARGUMENT naming
+// a field, like every other refusal.
 template <typename Request>
 bool Parse(bool json, const uint8_t* data, size_t size, Request& request) {
-  if (json) {
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = false;  // as the Connect listener
-    return google::protobuf::util::JsonStringToMessage(
-               google::protobuf::StringPiece(reinterpret_cast<const char*>(data), size),
-               &request, options)
-        .ok();
+  const absl::string_view body(reinterpret_cast<const char*>(data), size);
+  const absl::Status parsed = json ? ParseJsonRequest(body, request) : ParseRequest(body, request);
+  if (!parsed.ok()) {
+    if (parsed.code() != absl::StatusCode::kInvalidArgument) Fail("parse refusal not INVALID_ARGUMENT");
+    std::optional<google::rpc::BadRequest> bad = BadRequestOf(parsed);
+    if (!bad || bad->field_violations().empty()) Fail("parse refusal names no field");
+    return false;
   }
-  if (!request.ParseFromArray(data, static_cast<int>(size))) return false;
+  if (json) return true;
   // Binary round trip.
   Request again;
   if (!again.ParseFromString(request.SerializeAsString())) Fail("serialized request re-parse");
