@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "integration-tests/rpc_test_support.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 #include "integration-tests/server_process.h"
 #include "nlohmann/json.hpp"
 
@@ -202,6 +203,98 @@ TEST_F(ConnectInputClassesTest, ForgedPageTokensNamePageToken) {
                          {Token("backend", "service")});
     EXPECT_EQ(answer.code, "invalid_argument") << token;
     EXPECT_TRUE(Names(answer, "page_token")) << answer.body.dump();
+  }
+}
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string json;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(message, &json).ok());
+  return json;
+}
+
+TEST_F(ConnectInputClassesTest, PartialWorkIsKeptAndRequestIdsAreOneRequest) {
+  ASSERT_EQ(Post("CreateClient", ClientJson("pia", "Pia", "Europe/Berlin"),
+                 {Token("backend", "service")})
+                .http,
+            200);
+  v1::CreateAssignmentRequest create;
+  create.set_parent("practices/sunrise/clients/pia");
+  auto* a = create.mutable_assignment();
+  a->set_title("Thought record");
+  a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_THOUGHT_RECORD);
+  a->mutable_schedule()->set_target_count(1);
+  a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
+  a->mutable_schedule()->set_start_date("2026-01-05");
+  a->mutable_schedule()->set_minimum_version("One line");
+  Answer created = Post("CreateAssignment", Json(create), {Token("dr-lee", "therapist")});
+  ASSERT_EQ(created.http, 200) << created.body.dump();
+  const std::string assignment = created.body.value("name", "");
+  Answer activated = Post("ActivateAssignment", absl::StrCat(R"({"name":")", assignment, R"("})"),
+                          {Token("dr-lee", "therapist")});
+  ASSERT_EQ(activated.http, 200) << activated.body.dump();
+
+  // Every prefix of the columns is kept as partial work or the two-minute version.
+  for (int filled = 0; filled <= 4; ++filled) {
+    for (auto status : {v1::Completion::STATUS_PARTIAL, v1::Completion::STATUS_MINIMUM_VERSION}) {
+      v1::CreateCompletionRequest record;
+      record.set_parent(assignment);
+      v1::Completion* c = record.mutable_completion();
+      c->mutable_occur_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+      c->set_occur_time_zone("Europe/Berlin");
+      c->set_status(status);
+      auto* r = c->mutable_thought_record();
+      if (filled > 0) r->set_situation("Встреча затянулась");
+      if (filled > 1) r->set_automatic_thought("They think I'm useless");
+      if (filled > 2) r->set_automatic_thought_belief(80);
+      if (filled > 3) r->add_emotions()->set_emotion("anxious");
+      Answer answer = Post("CreateCompletion", Json(record), {Token("pia", "client")});
+      EXPECT_EQ(answer.http, 200) << filled << " " << answer.body.dump();
+    }
+  }
+
+  // A request_id is one request: the replay gets the first result, another request is refused.
+  v1::CreateCompletionRequest first;
+  first.set_parent(assignment);
+  first.set_request_id("r-1");
+  v1::Completion* c = first.mutable_completion();
+  c->mutable_occur_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+  c->set_occur_time_zone("Europe/Berlin");
+  c->set_status(v1::Completion::STATUS_PARTIAL);
+  c->mutable_thought_record()->set_situation("Bus");
+  Answer stored = Post("CreateCompletion", Json(first), {Token("pia", "client")});
+  Answer replayed = Post("CreateCompletion", Json(first), {Token("pia", "client")});
+  ASSERT_EQ(stored.http, 200) << stored.body.dump();
+  EXPECT_EQ(replayed.body.value("name", "x"), stored.body.value("name", "y"));
+  v1::CreateCompletionRequest other = first;
+  other.mutable_completion()->mutable_thought_record()->set_situation("Train");
+  Answer refused = Post("CreateCompletion", Json(other), {Token("pia", "client")});
+  EXPECT_EQ(refused.code, "invalid_argument") << refused.body.dump();
+  EXPECT_TRUE(Names(refused, "request_id")) << refused.body.dump();
+}
+
+TEST_F(ConnectInputClassesTest, FutureSessionsAndYearZeroDatesAreRefused) {
+  ASSERT_EQ(Post("CreateClient", ClientJson("quin", "Quin", "UTC"), {Token("backend", "service")})
+                .http,
+            200);
+  v1::UpdateClientRequest update;
+  update.mutable_client()->set_name("practices/sunrise/clients/quin");
+  update.mutable_client()->mutable_last_session_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now()) + 86400);
+  update.mutable_update_mask()->add_paths("last_session_time");
+  Answer future = Post("UpdateClient", Json(update), {Token("backend", "service")});
+  EXPECT_TRUE(Names(future, "client.last_session_time")) << future.body.dump();
+  for (const char* day : {"0000-01-01", "1899-12-31", "2026-02-30"}) {
+    v1::CreateAssignmentRequest create;
+    create.set_parent("practices/sunrise/clients/quin");
+    auto* a = create.mutable_assignment();
+    a->set_title("Walk");
+    a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_SELF_CARE);
+    a->mutable_exercise()->mutable_self_care()->set_domain(v1::SelfCareInstructions::DOMAIN_EXERCISE);
+    a->mutable_schedule()->set_target_count(1);
+    a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
+    a->mutable_schedule()->set_start_date(day);
+    Answer answer = Post("CreateAssignment", Json(create), {Token("dr-lee", "therapist")});
+    EXPECT_TRUE(Names(answer, "assignment.schedule.start_date")) << day << answer.body.dump();
   }
 }
 
