@@ -44,7 +44,7 @@ class HeldConnections {
 
 // `count` WatchEvents streams over Connect (application/connect+json) on the browser listener,
 // each on its own connection, watching `parent` with `authorization`; returns once every stream
-// has its answer's head (X-Watch-Cursor), or an error. Closed on destruction.
+// has its answer's head (X-Watch-Cursor, within 180 s), or an error. Closed on destruction.
 class BrowserWatchStreams {
  public:
   static absl::StatusOr<std::unique_ptr<BrowserWatchStreams>> Open(int port, int count,
