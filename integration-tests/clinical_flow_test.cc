@@ -339,6 +339,11 @@ TEST_F(ClinicalFlowTest, Phq9SelfHarmAnswerReachesTherapistWatchAtOnceButNeverTh
   EXPECT_EQ(event->resource(), answered.name());
   EXPECT_EQ(event->client(), alex.name());
   EXPECT_LT(absl::Now() - answered_at, absl::Seconds(2));
+  // In the same commit, the urgent flag the care team must acknowledge (safety_flag_flow_test).
+  event = therapist_watch->Next();
+  ASSERT_TRUE(event) << "no event";
+  EXPECT_EQ(event->type(), v1::Event::TYPE_SAFETY_FLAG_RAISED) << DescribeEvent(event);
+  EXPECT_THAT(event->resource(), StartsWith(alex.name() + "/safetyFlags/"));
 
   // Dr Ada reviews it: an event both streams see, after which the client's stream has shown
   // everything it will ever show of this completion.

@@ -58,6 +58,10 @@ ABSL_FLAG(std::string, connect_port_file, "",
           "If set, the bound Connect port is written here once serving");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, flag_escalation_after, absl::Minutes(60),
+          "An urgent flag not acknowledged this long after it was raised escalates");
+ABSL_FLAG(absl::Duration, flag_escalation_check, absl::Seconds(15),
+          "How often the server looks for urgent flags due to escalate");
 
 namespace {
 
@@ -127,6 +131,8 @@ int main(int argc, char** argv) {
       .idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout),
   };
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.flag_escalation_after = absl::GetFlag(FLAGS_flag_escalation_after);
+  options.flag_escalation_check = absl::GetFlag(FLAGS_flag_escalation_check);
   options.drain = absl::GetFlag(FLAGS_shutdown_drain);
   if (options.jwks_path.empty()) {
     log.Write(LogLevel::kError, "startup_failed",

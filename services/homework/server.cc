@@ -96,7 +96,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->hub_ = std::make_unique<EventHub>(*server->metered_store_, EventHubOptions{});
   server->notifying_store_ =
       std::make_unique<HubNotifyingStore>(*server->metered_store_, *server->hub_);
-  server->homework_ = std::make_unique<Homework>(*server->notifying_store_, HomeworkOptions{});
+  if (options.flag_escalation_after <= absl::ZeroDuration() ||
+      options.flag_escalation_check <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--flag_escalation_after and --flag_escalation_check must be positive durations");
+  }
+  const absl::Duration escalation_after = options.flag_escalation_after;
+  server->homework_ = std::make_unique<Homework>(
+      *server->notifying_store_,
+      HomeworkOptions{.practice_policy = [escalation_after](absl::string_view) {
+        return PracticePolicy{.flag_escalation_after = escalation_after};
+      }});
+  server->escalator_ = std::make_unique<SafetyFlagEscalator>(
+      *server->homework_, options.flag_escalation_check, [&log](const absl::Status& status) {
+        log.Write(LogLevel::kError, "flag_escalation",
+                  {{"code", absl::StatusCodeToString(status.code())},
+                   {"message", std::string(status.message())}});
+      });
   server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_,
                                                *server->verifier_, log);
 
@@ -208,6 +224,7 @@ void Server::Shutdown(absl::Duration grace) {
   connect_.reset();
   metrics_server_.reset();
   rpc_.reset();
+  escalator_.reset();
   homework_.reset();
   notifying_store_.reset();
   hub_.reset();

@@ -13,6 +13,7 @@
 #include "services/homework/connect/connect_server.h"
 #include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
+#include "services/homework/core/safety_flag_escalator.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/logging/protobuf_log.h"
 #include "services/homework/metrics/metered_store.h"
@@ -43,6 +44,10 @@ struct ServerOptions {
   // After SIGTERM: how long the server keeps answering UNAVAILABLE (health NOT_SERVING) before
   // it stops accepting, so load balancers move callers elsewhere.
   absl::Duration drain = absl::ZeroDuration();
+  // Urgent flags not acknowledged this long after they were raised escalate (every practice),
+  // checked every `flag_escalation_check` (core/safety_flag_escalator.h).
+  absl::Duration flag_escalation_after = absl::Minutes(60);
+  absl::Duration flag_escalation_check = absl::Seconds(15);
 };
 
 // The composition root: opens the store, loads the keys, wires core and RPC glue, and serves
@@ -81,6 +86,7 @@ class Server {
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<HubNotifyingStore> notifying_store_;
   std::unique_ptr<Homework> homework_;
+  std::unique_ptr<SafetyFlagEscalator> escalator_;
   std::unique_ptr<HomeworkRpc> rpc_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<ConnectServer> connect_;

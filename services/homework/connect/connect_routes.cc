@@ -195,6 +195,11 @@ ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, 
   HOMEWORK_CONNECT_UNARY(ExportClientRecord)
   HOMEWORK_CONNECT_UNARY(GetCaller)
   HOMEWORK_CONNECT_UNARY(GetPracticeCalendar)
+  HOMEWORK_CONNECT_UNARY(RaiseSafetyFlag)
+  HOMEWORK_CONNECT_UNARY(GetSafetyFlag)
+  HOMEWORK_CONNECT_UNARY(ListSafetyFlags)
+  HOMEWORK_CONNECT_UNARY(AcknowledgeSafetyFlag)
+  HOMEWORK_CONNECT_UNARY(ResolveSafetyFlag)
 #undef HOMEWORK_CONNECT_UNARY
 }
 

@@ -27,6 +27,14 @@ absl::string_view Verb(Action action) {
       return "read the template library of";
     case Action::kManageLibrary:
       return "change the template library of";
+    case Action::kRaiseFlag:
+      return "raise urgent flags for";
+    case Action::kReadFlags:
+      return "read the urgent flags of";
+    case Action::kAcknowledgeFlag:
+      return "acknowledge the urgent flags of";
+    case Action::kResolveFlag:
+      return "resolve the urgent flags of";
   }
   return "act on";
 }
@@ -56,6 +64,16 @@ bool RoleMay(Role role, Action action) {
     case Action::kReadLibrary:
       return true;
     case Action::kManageLibrary:
+      return role == Role::kTherapist || role == Role::kAdmin;
+    // Flags: the client raises its own and never acknowledges or resolves one; acknowledging is
+    // the care team's therapists', resolving also an admin's.
+    case Action::kRaiseFlag:
+      return role == Role::kClient || role == Role::kService;
+    case Action::kReadFlags:
+      return role != Role::kClient;
+    case Action::kAcknowledgeFlag:
+      return role == Role::kTherapist;
+    case Action::kResolveFlag:
       return role == Role::kTherapist || role == Role::kAdmin;
   }
   return false;

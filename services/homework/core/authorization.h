@@ -20,6 +20,10 @@ enum class Action {
   kDecideProgression, // advance or step back on an exposure hierarchy
   kReadLibrary,       // read the practice's template library
   kManageLibrary,     // add to or change the practice's template library
+  kRaiseFlag,         // raise an urgent flag ("I need help now")
+  kReadFlags,         // read a client's urgent flags
+  kAcknowledgeFlag,   // acknowledge an urgent flag
+  kResolveFlag,       // resolve an urgent flag
 };
 
 // The first half of an authorisation decision, made from the caller and the target's name alone,

@@ -274,6 +274,16 @@ absl::StatusOr<Page<v1::Hierarchy>> HubNotifyingStore::ListHierarchies(
 absl::StatusOr<Page<v1::Template>> HubNotifyingStore::ListTemplates(const TemplateQuery& query) {
   return store_.ListTemplates(query);
 }
+absl::StatusOr<std::optional<v1::SafetyFlag>> HubNotifyingStore::GetSafetyFlag(absl::string_view name) {
+  return store_.GetSafetyFlag(name);
+}
+absl::StatusOr<Page<v1::SafetyFlag>> HubNotifyingStore::ListSafetyFlags(const SafetyFlagQuery& query) {
+  return store_.ListSafetyFlags(query);
+}
+absl::StatusOr<std::vector<v1::SafetyFlag>> HubNotifyingStore::ListSafetyFlagsToEscalate(absl::Time due_by,
+                                                                          int limit) {
+  return store_.ListSafetyFlagsToEscalate(due_by, limit);
+}
 absl::StatusOr<std::optional<IdempotentResult>> HubNotifyingStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   return store_.FindIdempotentResult(key);

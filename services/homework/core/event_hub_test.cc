@@ -110,6 +110,16 @@ class CountingStore final : public Store {
   absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& q) override {
     return store_.ListTemplates(q);
   }
+  absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view n) override {
+    return store_.GetSafetyFlag(n);
+  }
+  absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& q) override {
+    return store_.ListSafetyFlags(q);
+  }
+  absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time t,
+                                                                         int limit) override {
+    return store_.ListSafetyFlagsToEscalate(t, limit);
+  }
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) override {
     return store_.FindIdempotentResult(key);

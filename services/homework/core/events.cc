@@ -79,11 +79,24 @@ absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,
   return scope;
 }
 
+bool IsRiskEvent(v1::Event::Type type) {
+  switch (type) {
+    case v1::Event::TYPE_URGENT_FLAG_RAISED:
+    case v1::Event::TYPE_SAFETY_FLAG_RAISED:
+    case v1::Event::TYPE_SAFETY_FLAG_ACKNOWLEDGED:
+    case v1::Event::TYPE_SAFETY_FLAG_RESOLVED:
+    case v1::Event::TYPE_SAFETY_FLAG_ESCALATED:
+      return true;
+    default:
+      return false;
+  }
+}
+
 EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,
                          const v1::Client* client) {
   if (event.practice != scope.practice) return EventVisibility::kHidden;
   if (scope.client && event.client != scope.client->Format()) return EventVisibility::kHidden;
-  if (event.type == v1::Event::TYPE_URGENT_FLAG_RAISED && scope.caller.role == Role::kClient) {
+  if (IsRiskEvent(event.type) && scope.caller.role == Role::kClient) {
     return EventVisibility::kHidden;
   }
   if (!ReadsCareTeam(scope)) return EventVisibility::kShown;

@@ -50,6 +50,9 @@ enum class EventVisibility {
   kRevoked,  // a therapist's watch of one client who is no longer on its care team: end it
 };
 
+// Whether an event is about risk (urgent answers, safety flags): never shown to a client.
+bool IsRiskEvent(v1::Event::Type type);
+
 // Whether `scope`'s watcher sees `event` now. `client` is the event's client as stored now
 // (nullptr when it no longer exists); it is read only when ReadsCareTeam(scope).
 EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,

@@ -529,10 +529,18 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
                       .idempotent_result = completion.name(),
                       .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
-    // A risk answer reaches the care team at once, in the same commit as the answer.
+    // A risk answer reaches the care team at once, in the same commit as the answer, and
+    // opens an urgent flag that someone on the care team must acknowledge.
     if (completion.has_measure() && completion.measure().urgent()) {
       mutation.events.push_back(MakeEvent(caller, v1::Event::TYPE_URGENT_FLAG_RAISED,
                                           parent.client.Format(), completion.name()));
+      v1::SafetyFlag flag =
+          NewSafetyFlag(parent.client, v1::SafetyFlag::SOURCE_PHQ9_ITEM_9,
+                        UrgentReason(completion.measure()), caller.subject, now);
+      flag.set_completion(completion.name());
+      mutation.events.push_back(MakeEvent(caller, v1::Event::TYPE_SAFETY_FLAG_RAISED,
+                                          parent.client.Format(), flag.name()));
+      mutation.safety_flag = Put<v1::SafetyFlag>{WriteMode::kInsert, std::move(flag), ""};
     }
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
     if (outcome == CommitOutcome::kDuplicateRequest) {
@@ -676,8 +684,22 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
       std::move(page.items.begin(), page.items.end(), std::back_inserter(hierarchies));
       all_hierarchies.page.page_token = page.next_page_token;
     } while (!all_hierarchies.page.page_token.empty());
+
+    // Reliable change compares with the first total ever and the one before: the measures
+    // answered before the period.
+    std::vector<v1::Completion> measure_history;
+    CompletionQuery before{
+        .client_name = request.client(), .end_time = since, .page = {.page_size = 1000}};
+    do {
+      ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(before));
+      for (v1::Completion& completion : page.items) {
+        if (completion.has_measure()) measure_history.push_back(std::move(completion));
+      }
+      before.page.page_token = page.next_page_token;
+    } while (!before.page.page_token.empty());
     return BuildReviewSummary(client, assignments, std::move(completions), since, now,
-                              hierarchies);
+                              hierarchies, std::move(measure_history),
+                              options_.practice_policy(name.practice).measures);
   };
   absl::StatusOr<v1::ReviewSummary> summary = summarise();
   RETURN_IF_ERROR(Audit(caller, kMethod, request.client(), summary.status()));

@@ -10,6 +10,7 @@
 #include "services/homework/core/authorization.h"
 #include "services/homework/core/caller.h"
 #include "services/homework/core/events.h"
+#include "services/homework/core/practice_policy.h"
 #include "services/homework/core/resource_names.h"
 #include "services/homework/storage/store.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -21,6 +22,10 @@ struct HomeworkOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
   // New resource ids and etags: unique, 1-63 characters of [a-z0-9].
   std::function<std::string()> new_id;  // empty: 20 random base-36 characters
+  // Each practice's clinical thresholds, by practice id; the clinical model's defaults unless
+  // the composition root knows better.
+  std::function<PracticePolicy(absl::string_view practice)> practice_policy =
+      [](absl::string_view) { return PracticePolicy{}; };
 };
 
 // The use cases of the homework service. Each one reads in the order a reviewer checks it:
@@ -131,6 +136,27 @@ class Homework {
   absl::StatusOr<v1::Hierarchy> StepBackHierarchy(const Caller& caller,
                                                   const v1::StepBackHierarchyRequest& request);
 
+  // Urgent flags (safety_flags.cc, safety_flag.proto). A PHQ-9 answer with item 9 above zero
+  // raises one in CreateCompletion's commit.
+  absl::StatusOr<v1::SafetyFlag> RaiseSafetyFlag(const Caller& caller,
+                                                 const v1::RaiseSafetyFlagRequest& request);
+  absl::StatusOr<v1::SafetyFlag> GetSafetyFlag(const Caller& caller,
+                                               const v1::GetSafetyFlagRequest& request);
+  absl::StatusOr<v1::ListSafetyFlagsResponse> ListSafetyFlags(
+      const Caller& caller, const v1::ListSafetyFlagsRequest& request);
+  absl::StatusOr<v1::SafetyFlag> AcknowledgeSafetyFlag(
+      const Caller& caller, const v1::AcknowledgeSafetyFlagRequest& request);
+  absl::StatusOr<v1::SafetyFlag> ResolveSafetyFlag(const Caller& caller,
+                                                   const v1::ResolveSafetyFlagRequest& request);
+
+  // The subject escalations are audited and announced under.
+  static constexpr absl::string_view kEscalationActor = "homework-service";
+  // Escalates every open flag of every practice whose escalation_due_time has passed by the
+  // clock of HomeworkOptions: marks escalate_time and appends TYPE_SAFETY_FLAG_ESCALATED, audited
+  // as EscalateSafetyFlag by kEscalationActor. Safe to run on every replica at once (a flag
+  // changed meanwhile is left alone). Returns how many this call escalated. Errors: UNAVAILABLE.
+  absl::StatusOr<int> EscalateDueSafetyFlags();
+
  private:
   // Both halves of authorisation for an action on one client; refusals are audited.
   absl::Status AuthorizeClient(const Caller& caller, Action action, const ClientName& target,
@@ -170,6 +196,15 @@ class Homework {
   absl::StatusOr<v1::Hierarchy> MoveHierarchy(const Caller& caller, absl::string_view method,
                                               absl::string_view name, absl::string_view etag,
                                               absl::string_view reason, int delta);
+  // A new open flag on `client`, due to escalate after the practice's time.
+  v1::SafetyFlag NewSafetyFlag(const ClientName& client, v1::SafetyFlag::Source source,
+                               absl::string_view reason, absl::string_view raised_by,
+                               absl::Time now) const;
+  // Acknowledges or resolves a flag (`to`) with a note.
+  absl::StatusOr<v1::SafetyFlag> MoveSafetyFlag(const Caller& caller, absl::string_view method,
+                                                Action action, absl::string_view name,
+                                                absl::string_view etag, absl::string_view note,
+                                                v1::SafetyFlag::State to);
   // An event of this caller's write, to commit with it.
   EventRecord MakeEvent(const Caller& caller, v1::Event::Type type, absl::string_view client,
                         absl::string_view resource) const;

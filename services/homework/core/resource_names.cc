@@ -101,4 +101,21 @@ absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field,
       std::string(parts[7])};
 }
 
+std::string ClientChildName::Format() const {
+  return absl::StrCat(client.Format(), "/", collection, "/", id);
+}
+
+absl::StatusOr<ClientChildName> ParseClientChildName(absl::string_view field,
+                                                     absl::string_view name,
+                                                     absl::string_view collection) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (!Matches(parts, {"practices", "clients", collection}) || !IsValidResourceId(parts[1]) ||
+      !IsValidResourceId(parts[3]) || !IsValidResourceId(parts[5])) {
+    return BadName(field, absl::StrCat(kClientForm, "/", collection, "/{id}"));
+  }
+  return ClientChildName{{std::string(parts[1]), std::string(parts[3])},
+                         std::string(collection),
+                         std::string(parts[5])};
+}
+
 }  // namespace therapy::homework

@@ -37,6 +37,15 @@ struct CompletionName {
   std::string Format() const;
 };
 
+// A resource directly under a client: `practices/{p}/clients/{c}/{collection}/{id}` (hierarchies,
+// safetyFlags).
+struct ClientChildName {
+  ClientName client;
+  std::string collection;
+  std::string id;
+  std::string Format() const;
+};
+
 absl::StatusOr<PracticeName> ParsePracticeName(absl::string_view field, absl::string_view name);
 absl::StatusOr<ClientName> ParseClientName(absl::string_view field, absl::string_view name);
 
@@ -47,6 +56,10 @@ absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field,
                                                    Wildcard wildcard = Wildcard::kRejected);
 absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field,
                                                    absl::string_view name);
+// INVALID_ARGUMENT naming `field` unless `name` is a resource of `collection` under a client.
+absl::StatusOr<ClientChildName> ParseClientChildName(absl::string_view field,
+                                                     absl::string_view name,
+                                                     absl::string_view collection);
 
 }  // namespace therapy::homework
 

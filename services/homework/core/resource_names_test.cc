@@ -51,5 +51,21 @@ TEST(ResourceNamesTest, ResourceIdsAreShortLowercase) {
   EXPECT_FALSE(IsValidResourceId(""));
 }
 
+TEST(ResourceNamesTest, AClientChildNameHasItsCollectionAndRoundTrips) {
+  const char* text = "practices/sunrise/clients/ana/safetyFlags/f1";
+  auto name = ParseClientChildName("name", text, "safetyFlags");
+  ASSERT_TRUE(name.ok()) << name.status();
+  EXPECT_EQ(name->client.Format(), "practices/sunrise/clients/ana");
+  EXPECT_EQ(name->id, "f1");
+  EXPECT_EQ(name->Format(), text);
+  EXPECT_FALSE(ParseClientChildName("name", text, "hierarchies").ok());
+  EXPECT_FALSE(
+      ParseClientChildName("name", "practices/sunrise/clients/ana/safetyFlags/F1", "safetyFlags")
+          .ok());
+  EXPECT_FALSE(ParseClientChildName("name", "practices/sunrise/clients/ana/safetyFlags/f1/x",
+                                    "safetyFlags")
+                   .ok());
+}
+
 }  // namespace
 }  // namespace therapy::homework

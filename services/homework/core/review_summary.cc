@@ -107,12 +107,78 @@ clinical::ProgressionPolicy PolicyOf(const v1::Hierarchy& hierarchy) {
   return policy;
 }
 
+v1::MeasureChange::ReliableChange ToProto(clinical::ReliableChange change) {
+  switch (change) {
+    case clinical::ReliableChange::kReliableImprovement:
+      return v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT;
+    case clinical::ReliableChange::kNoReliableChange:
+      return v1::MeasureChange::RELIABLE_CHANGE_NONE;
+    case clinical::ReliableChange::kReliableDeterioration:
+      return v1::MeasureChange::RELIABLE_CHANGE_DETERIORATION;
+  }
+  return v1::MeasureChange::RELIABLE_CHANGE_UNSPECIFIED;
+}
+
+v1::MeasureChange::Recovery ToProto(clinical::Recovery recovery) {
+  switch (recovery) {
+    case clinical::Recovery::kNotAtCaseness:
+      return v1::MeasureChange::RECOVERY_NOT_AT_CASENESS;
+    case clinical::Recovery::kNotRecovered:
+      return v1::MeasureChange::RECOVERY_NOT_RECOVERED;
+    case clinical::Recovery::kRecovered:
+      return v1::MeasureChange::RECOVERY_RECOVERED;
+    case clinical::Recovery::kReliableRecovery:
+      return v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY;
+  }
+  return v1::MeasureChange::RECOVERY_UNSPECIFIED;
+}
+
 }  // namespace
+
+std::vector<v1::MeasureChange> MeasureChanges(const std::vector<v1::Completion>& history,
+                                              const std::vector<v1::Completion>& completions,
+                                              const clinical::MeasureThresholds& thresholds) {
+  struct Seen {
+    std::string baseline_completion;
+    int baseline = 0;
+    int previous = 0;
+  };
+  std::map<v1::Measure, Seen> seen;
+  std::vector<v1::MeasureChange> changes;
+  auto assess = [&](const v1::Completion& completion, bool output) {
+    if (!completion.has_measure()) return;
+    const v1::MeasureResponse& measure = completion.measure();
+    const clinical::ChangeThresholds& limits =
+        measure.measure() == v1::MEASURE_GAD7 ? thresholds.gad7 : thresholds.phq9;
+    const int total = measure.total();
+    auto [it, first] = seen.try_emplace(measure.measure(), Seen{completion.name(), total, total});
+    if (output) {
+      const clinical::MeasureChange change = clinical::AssessChange(
+          limits, it->second.baseline,
+          first ? std::nullopt : std::optional<int>(it->second.previous), total);
+      v1::MeasureChange& proto = changes.emplace_back();
+      proto.set_baseline_completion(it->second.baseline_completion);
+      proto.set_baseline_total(change.baseline);
+      proto.set_change_from_baseline(change.from_baseline);
+      proto.set_since_baseline(ToProto(change.since_baseline));
+      if (change.from_previous) proto.set_change_from_previous(*change.from_previous);
+      if (change.since_previous) proto.set_since_previous(ToProto(*change.since_previous));
+      proto.set_recovery(ToProto(change.recovery));
+      proto.set_reliable_change_threshold(limits.reliable_change);
+      proto.set_caseness_threshold(limits.caseness);
+    }
+    it->second.previous = total;
+  };
+  for (const v1::Completion& completion : history) assess(completion, false);
+  for (const v1::Completion& completion : completions) assess(completion, true);
+  return changes;
+}
 
 absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     const v1::Client& client, const std::vector<v1::Assignment>& assignments,
     std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
-    const std::vector<v1::Hierarchy>& hierarchies) {
+    const std::vector<v1::Hierarchy>& hierarchies, std::vector<v1::Completion> measure_history,
+    const clinical::MeasureThresholds& thresholds) {
   const std::optional<absl::TimeZone> loaded = LoadIanaTimeZone(client.time_zone());
   if (!loaded) {
     return absl::FailedPreconditionError(
@@ -120,6 +186,10 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
   }
   const absl::TimeZone zone = *loaded;
   std::sort(completions.begin(), completions.end(), OlderFirst);
+  std::sort(measure_history.begin(), measure_history.end(), OlderFirst);
+  std::vector<v1::MeasureChange> changes =
+      MeasureChanges(measure_history, completions, thresholds);
+  size_t next_change = 0;
 
   v1::ReviewSummary summary;
   summary.set_client(client.name());
@@ -146,6 +216,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
       *point->mutable_occur_time() = completion.occur_time();
       point->set_total(measure.total());
       point->set_severity(measure.severity());
+      *point->mutable_change() = std::move(changes[next_change++]);
     }
   }
   // Urgent answers newest first, reviewed or not: a review of the homework does not settle a

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/homework/core/clinical/reliable_change.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
@@ -25,10 +26,24 @@ inline constexpr double kLowAdherence = 0.5;
 // `hierarchies` are the client's exposure hierarchies: each is reviewed with the practice of its
 // current step (completions of active exposure assignments pointing at that step) and a
 // progression suggestion under its own policy.
+// Each `measure_trend` point carries its change from the client's first (baseline) and previous
+// total of the same measure under `thresholds`; `measure_history` holds the client's measure
+// completions before `since` (any order; others are ignored), where the baseline and the
+// previous total of the period's first point usually are.
 absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     const v1::Client& client, const std::vector<v1::Assignment>& assignments,
     std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
-    const std::vector<v1::Hierarchy>& hierarchies = {});
+    const std::vector<v1::Hierarchy>& hierarchies = {},
+    std::vector<v1::Completion> measure_history = {},
+    const clinical::MeasureThresholds& thresholds = {});
+
+// The change of each measure total in `completions` (sorted oldest first; completions without
+// a measure are skipped) from the first and the previous total of its measure, `history`
+// (older measure completions, oldest first) counting before them. The result is parallel to
+// the measure completions of `completions`, in their order.
+std::vector<v1::MeasureChange> MeasureChanges(const std::vector<v1::Completion>& history,
+                                              const std::vector<v1::Completion>& completions,
+                                              const clinical::MeasureThresholds& thresholds);
 
 }  // namespace therapy::homework
 

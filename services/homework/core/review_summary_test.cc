@@ -194,5 +194,80 @@ TEST(ReviewSummaryTest, Gad7TotalsFormATrendWithTheirBandsOldestFirst) {
   EXPECT_THAT(summary->urgent_flags(), IsEmpty());
 }
 
+TEST(ReviewSummaryTest, MeasureTotalsCarryReliableChangeFromTheBaselineBeforeThePeriod) {
+  v1::Assignment phq9 = Measure("phq9", v1::MEASURE_PHQ9);
+  // Baseline 16 and a 13 weeks before; in the period 10 (-6: reliable, still at caseness
+  // 10) and 9 (-7 and below 10: reliable recovery; -1 from the previous: no reliable change).
+  v1::Completion baseline =
+      Answered(phq9, 1, absl::CivilSecond(2026, 10, 1, 9, 0, 0), {2, 2, 2, 2, 2, 2, 2, 2, 0});
+  v1::Completion earlier =
+      Answered(phq9, 2, absl::CivilSecond(2026, 10, 20, 9, 0, 0), {2, 2, 2, 2, 2, 2, 1, 0, 0});
+  v1::Completion at_threshold =
+      Answered(phq9, 3, absl::CivilSecond(2026, 11, 20, 9, 0, 0), {2, 2, 2, 2, 2, 0, 0, 0, 0});
+  v1::Completion latest =
+      Answered(phq9, 4, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 2, 1, 0, 0, 0, 0});
+  auto summary = BuildReviewSummary(Ana(), {phq9}, {latest, at_threshold}, kSince, kNow, {},
+                                    {earlier, baseline});
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->measure_trend(), SizeIs(2));
+
+  const v1::MeasureChange& first = summary->measure_trend(0).change();
+  EXPECT_EQ(first.baseline_completion(), baseline.name());
+  EXPECT_EQ(first.baseline_total(), 16);
+  EXPECT_EQ(first.change_from_baseline(), -6);
+  EXPECT_EQ(first.since_baseline(), v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT);
+  EXPECT_EQ(first.change_from_previous(), -3);
+  EXPECT_EQ(first.since_previous(), v1::MeasureChange::RELIABLE_CHANGE_NONE);
+  EXPECT_EQ(first.recovery(), v1::MeasureChange::RECOVERY_NOT_RECOVERED);
+  EXPECT_EQ(first.reliable_change_threshold(), 6);
+  EXPECT_EQ(first.caseness_threshold(), 10);
+
+  const v1::MeasureChange& second = summary->measure_trend(1).change();
+  EXPECT_EQ(second.change_from_baseline(), -7);
+  EXPECT_EQ(second.change_from_previous(), -1);
+  EXPECT_EQ(second.recovery(), v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY);
+}
+
+TEST(ReviewSummaryTest, TheFirstTotalEverIsItsOwnBaselineAndGad7UsesItsOwnThresholds) {
+  v1::Assignment gad7 = Measure("gad7", v1::MEASURE_GAD7);
+  v1::Completion first =
+      Answered(gad7, 1, absl::CivilSecond(2026, 11, 20, 9, 0, 0), {1, 1, 1, 1, 1, 1, 0});
+  v1::Completion worse =
+      Answered(gad7, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 1, 1, 1, 1});
+  auto summary = BuildReviewSummary(Ana(), {gad7}, {worse, first}, kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->measure_trend(), SizeIs(2));
+
+  const v1::MeasureChange& baseline = summary->measure_trend(0).change();
+  EXPECT_EQ(baseline.baseline_completion(), first.name());
+  EXPECT_EQ(baseline.change_from_baseline(), 0);
+  EXPECT_FALSE(baseline.has_change_from_previous());
+  EXPECT_EQ(baseline.since_previous(), v1::MeasureChange::RELIABLE_CHANGE_UNSPECIFIED);
+  EXPECT_EQ(baseline.recovery(), v1::MeasureChange::RECOVERY_NOT_AT_CASENESS);  // 6 < 8
+
+  const v1::MeasureChange& later = summary->measure_trend(1).change();
+  EXPECT_EQ(later.change_from_baseline(), 4);  // 6 -> 10
+  EXPECT_EQ(later.since_baseline(), v1::MeasureChange::RELIABLE_CHANGE_DETERIORATION);
+  EXPECT_EQ(later.reliable_change_threshold(), 4);
+  EXPECT_EQ(later.caseness_threshold(), 8);
+}
+
+TEST(ReviewSummaryTest, APracticeThresholdChangesTheClassification) {
+  v1::Assignment gad7 = Measure("gad7", v1::MEASURE_GAD7);
+  v1::Completion first =
+      Answered(gad7, 1, absl::CivilSecond(2026, 11, 20, 9, 0, 0), {1, 1, 1, 1, 1, 1, 0});
+  v1::Completion worse =
+      Answered(gad7, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 1, 1, 1, 1});
+  clinical::MeasureThresholds practice;
+  practice.gad7 = {.reliable_change = 5, .caseness = 10};
+  auto summary =
+      BuildReviewSummary(Ana(), {gad7}, {worse, first}, kSince, kNow, {}, {}, practice);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary->measure_trend(), SizeIs(2));
+  EXPECT_EQ(summary->measure_trend(1).change().since_baseline(),
+            v1::MeasureChange::RELIABLE_CHANGE_NONE);
+  EXPECT_EQ(summary->measure_trend(1).change().reliable_change_threshold(), 5);
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -60,6 +60,16 @@ absl::StatusOr<Page<v1::Hierarchy>> MeteredStore::ListHierarchies(const Hierarch
 absl::StatusOr<Page<v1::Template>> MeteredStore::ListTemplates(const TemplateQuery& query) {
   return store_.ListTemplates(query);
 }
+absl::StatusOr<std::optional<v1::SafetyFlag>> MeteredStore::GetSafetyFlag(absl::string_view name) {
+  return store_.GetSafetyFlag(name);
+}
+absl::StatusOr<Page<v1::SafetyFlag>> MeteredStore::ListSafetyFlags(const SafetyFlagQuery& query) {
+  return store_.ListSafetyFlags(query);
+}
+absl::StatusOr<std::vector<v1::SafetyFlag>> MeteredStore::ListSafetyFlagsToEscalate(absl::Time due_by,
+                                                                          int limit) {
+  return store_.ListSafetyFlagsToEscalate(due_by, limit);
+}
 auto MeteredStore::FindIdempotentResult(const IdempotencyKey& key)
     -> decltype(std::declval<Store&>().FindIdempotentResult(key)) {
   return store_.FindIdempotentResult(key);

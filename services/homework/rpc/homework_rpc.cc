@@ -296,6 +296,11 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
   HOMEWORK_RPC(ExportClientRecord, ExportClientRecordRequest, ExportClientRecordResponse)
   HOMEWORK_RPC(GetCaller, GetCallerRequest, CallerIdentity)
   HOMEWORK_RPC(GetPracticeCalendar, GetPracticeCalendarRequest, PracticeCalendar)
+  HOMEWORK_RPC(RaiseSafetyFlag, RaiseSafetyFlagRequest, SafetyFlag)
+  HOMEWORK_RPC(GetSafetyFlag, GetSafetyFlagRequest, SafetyFlag)
+  HOMEWORK_RPC(ListSafetyFlags, ListSafetyFlagsRequest, ListSafetyFlagsResponse)
+  HOMEWORK_RPC(AcknowledgeSafetyFlag, AcknowledgeSafetyFlagRequest, SafetyFlag)
+  HOMEWORK_RPC(ResolveSafetyFlag, ResolveSafetyFlagRequest, SafetyFlag)
 #undef HOMEWORK_RPC
 
   const google::protobuf::ServiceDescriptor& service =

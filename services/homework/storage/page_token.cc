@@ -117,6 +117,16 @@ uint64_t QueryFingerprint(const TemplateQuery& query) {
   return Fingerprint("templates").AddString(query.practice_name).value();
 }
 
+uint64_t QueryFingerprint(const SafetyFlagQuery& query) {
+  std::vector<int> states(query.states.begin(), query.states.end());
+  std::sort(states.begin(), states.end());
+  states.erase(std::unique(states.begin(), states.end()), states.end());
+  Fingerprint fingerprint("safety flags");
+  fingerprint.AddString(query.client_name).AddInt(static_cast<int64_t>(states.size()));
+  for (int state : states) fingerprint.AddInt(state);
+  return fingerprint.value();
+}
+
 std::string MakePageToken(uint64_t query_fingerprint, const PageCursor& last) {
   std::string bytes;
   bytes.reserve(kHeaderSize + last.name.size());

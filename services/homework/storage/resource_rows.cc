@@ -100,16 +100,55 @@ absl::StatusOr<TemplateRow> TemplateRowOf(const v1::Template& practice_template)
   return TemplateRow{.practice_name = Prefix(*segments, 2)};
 }
 
-absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states) {
+absl::StatusOr<SafetyFlagRow> SafetyFlagRowOf(const v1::SafetyFlag& flag) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(flag.name(), {"practices", "clients", "safetyFlags"});
+  if (!segments.ok()) return segments.status();
+  SafetyFlagRow row{
+      .practice_name = Prefix(*segments, 2),
+      .client_name = Prefix(*segments, 4),
+      .raise_micros = UnixMicros(flag.raise_time()),
+      .state = flag.state(),
+  };
+  if (flag.state() == v1::SafetyFlag::STATE_OPEN && !flag.has_escalate_time()) {
+    row.escalation_due_micros = UnixMicros(flag.escalation_due_time());
+  }
+  return row;
+}
+
+namespace {
+
+// The states of a query as a bit set; `is_valid` is the enum's generated check, `type` its name
+// for the message.
+template <typename State>
+absl::StatusOr<uint64_t> StateMask(const std::vector<State>& states, bool (*is_valid)(int),
+                                   absl::string_view type) {
   uint64_t mask = 0;
-  for (v1::Assignment::State state : states) {
-    if (!v1::Assignment::State_IsValid(state)) {
+  for (State state : states) {
+    if (!is_valid(state)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("states contains ", static_cast<int>(state), ", not an Assignment.State"));
+          absl::StrCat("states contains ", static_cast<int>(state), ", not ", type));
     }
     mask |= uint64_t{1} << state;
   }
   return mask;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> SafetyFlagStateMask(const std::vector<v1::SafetyFlag::State>& states) {
+  return StateMask(states, &v1::SafetyFlag::State_IsValid, "a SafetyFlag.State");
+}
+
+absl::Status CheckEscalationLimit(int limit) {
+  if (limit < 1 || limit > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("limit must be 1-1000, got ", limit));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states) {
+  return StateMask(states, &v1::Assignment::State_IsValid, "an Assignment.State");
 }
 
 bool StateMatchesMask(int state, uint64_t mask) {
@@ -164,6 +203,7 @@ absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation) {
   if (status.ok()) {
     status = DeriveRow(mutation.practice_template, TemplateRowOf, rows.practice_template);
   }
+  if (status.ok()) status = DeriveRow(mutation.safety_flag, SafetyFlagRowOf, rows.safety_flag);
   if (!status.ok()) return status;
   return rows;
 }

@@ -49,6 +49,16 @@ struct HierarchyRow {
   int64_t create_micros = 0;
 };
 
+struct SafetyFlagRow {
+  std::string practice_name;  // "practices/{p}"
+  std::string client_name;    // "practices/{p}/clients/{c}"
+  int64_t raise_micros = 0;
+  int state = 0;
+  // escalation_due_time while the flag is open and has not escalated: what
+  // ListSafetyFlagsToEscalate scans. nullopt otherwise.
+  std::optional<int64_t> escalation_due_micros;
+};
+
 // A practice's own template; the built-in library (`templates/{t}`) is not stored.
 struct TemplateRow {
   std::string practice_name;  // "practices/{p}"
@@ -61,6 +71,7 @@ absl::StatusOr<AssignmentRow> AssignmentRowOf(const v1::Assignment& assignment);
 absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion);
 absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy);
 absl::StatusOr<TemplateRow> TemplateRowOf(const v1::Template& practice_template);
+absl::StatusOr<SafetyFlagRow> SafetyFlagRowOf(const v1::SafetyFlag& flag);
 
 // The rows of every resource a mutation writes, derived before anything is written so that a
 // malformed name fails before a transaction starts.
@@ -70,12 +81,19 @@ struct MutationRows {
   std::optional<CompletionRow> completion;
   std::optional<HierarchyRow> hierarchy;
   std::optional<TemplateRow> practice_template;
+  std::optional<SafetyFlagRow> safety_flag;
 };
 absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation);
 
 // The states of an AssignmentQuery as a bit set (bit n: state n); 0 means every state.
 // INVALID_ARGUMENT naming `states` for a value that is not an Assignment.State.
 absl::StatusOr<uint64_t> AssignmentStateMask(const std::vector<v1::Assignment::State>& states);
+
+// The same for a SafetyFlagQuery's states (INVALID_ARGUMENT naming `states`).
+absl::StatusOr<uint64_t> SafetyFlagStateMask(const std::vector<v1::SafetyFlag::State>& states);
+
+// Checks ListSafetyFlagsToEscalate's limit: INVALID_ARGUMENT naming `limit` unless 1-1000.
+absl::Status CheckEscalationLimit(int limit);
 
 // Whether a stored state passes a mask made by AssignmentStateMask.
 bool StateMatchesMask(int state, uint64_t mask);

@@ -15,6 +15,7 @@
 #include "therapy/homework/v1/completion.pb.h"
 #include "therapy/homework/v1/event.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
+#include "therapy/homework/v1/safety_flag.pb.h"
 #include "therapy/homework/v1/template.pb.h"
 
 namespace therapy::homework {
@@ -89,6 +90,7 @@ struct Mutation {
   std::optional<Put<v1::Completion>> completion;
   std::optional<Put<v1::Hierarchy>> hierarchy;
   std::optional<Put<v1::Template>> practice_template;  // a practice's own template
+  std::optional<Put<v1::SafetyFlag>> safety_flag;
   // Events to append to the log with the write (sequence assigned in this order).
   std::vector<EventRecord> events;
   // When set, records that `idempotency` produced `idempotent_result` (a resource name), asked
@@ -157,6 +159,13 @@ struct TemplateQuery {
   PageRequest page;
 };
 
+// Urgent flags of one client, newest raise_time first (ties: name descending).
+struct SafetyFlagQuery {
+  std::string client_name;                      // "practices/{p}/clients/{c}"
+  std::vector<v1::SafetyFlag::State> states;    // empty: every state
+  PageRequest page;
+};
+
 // Events after a sequence, oldest first: the whole practice's, or one client's. `practice` is
 // an id (unlike AssignmentQuery's name); a client of another practice matches nothing. A
 // `limit` outside 1-1000 or a malformed `practice` is INVALID_ARGUMENT naming it.
@@ -189,6 +198,16 @@ class Store {
   virtual absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) = 0;
   virtual absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) = 0;
+
+  // Urgent flags (see SafetyFlagQuery). A state that is not a SafetyFlag.State is
+  // INVALID_ARGUMENT naming `states`.
+  virtual absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view name) = 0;
+  virtual absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& query) = 0;
+  // Flags of every practice that are STATE_OPEN, have no escalate_time, and whose
+  // escalation_due_time is at or before `due_by`: earliest due first (ties: name ascending), at
+  // most `limit` (1-1000, otherwise INVALID_ARGUMENT naming `limit`).
+  virtual absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
+                                                                                 int limit) = 0;
 
   // What an earlier create with this key recorded, or nullopt.
   virtual absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(

@@ -1842,5 +1842,204 @@ TEST_P(StoreContractTest, ConcurrentRetriesWithOneKeyCommitOnce) {
   EXPECT_EQ((*found)->name, all->items[0].name());
 }
 
+// ---- Urgent flags. ----
+
+v1::SafetyFlag MakeSafetyFlag(const std::string& name, int64_t raise_seconds,
+                              int64_t escalate_after_seconds = 3600) {
+  v1::SafetyFlag flag;
+  flag.set_name(name);
+  flag.set_state(v1::SafetyFlag::STATE_OPEN);
+  flag.set_source(v1::SafetyFlag::SOURCE_CLIENT_REQUEST);
+  flag.set_reason("The client asked for help now");
+  flag.set_raised_by("c1");
+  *flag.mutable_raise_time() = At(raise_seconds);
+  *flag.mutable_escalation_due_time() = At(raise_seconds + escalate_after_seconds);
+  flag.set_etag("etag-1");
+  return flag;
+}
+
+Mutation Inserting(const v1::SafetyFlag& flag) {
+  return Mutation{
+      .safety_flag = Put<v1::SafetyFlag>{.mode = WriteMode::kInsert, .resource = flag},
+      .audit = MakeAudit("RaiseSafetyFlag", flag.name())};
+}
+
+std::vector<std::string> DueNames(Store& store, int64_t due_by_seconds, int limit = 100) {
+  absl::StatusOr<std::vector<v1::SafetyFlag>> due =
+      store.ListSafetyFlagsToEscalate(absl::FromUnixSeconds(due_by_seconds), limit);
+  EXPECT_TRUE(due.ok()) << due.status();
+  return due.ok() ? NamesOf(*due) : std::vector<std::string>{};
+}
+
+TEST_P(StoreContractTest, InsertedSafetyFlagReadsBackEqual) {
+  v1::SafetyFlag flag = MakeSafetyFlag("practices/p1/clients/c1/safetyFlags/f1", 1'700'000'000);
+  flag.set_source(v1::SafetyFlag::SOURCE_PHQ9_ITEM_9);
+  flag.set_completion("practices/p1/clients/c1/assignments/a1/completions/x1");
+  *flag.mutable_raise_time() = At(1'700'000'000, 123'000);
+
+  ExpectCommitted(store(), Inserting(flag));
+
+  absl::StatusOr<std::optional<v1::SafetyFlag>> stored = store().GetSafetyFlag(flag.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, flag)) << (*stored)->DebugString();
+  absl::StatusOr<std::optional<v1::SafetyFlag>> missing =
+      store().GetSafetyFlag("practices/p1/clients/c1/safetyFlags/no");
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreContractTest, SafetyFlagUpdatesCheckTheEtagAndExistence) {
+  const v1::SafetyFlag original =
+      MakeSafetyFlag("practices/p1/clients/c1/safetyFlags/f1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(original));
+  EXPECT_EQ(store().Commit(Inserting(original)).status().code(), absl::StatusCode::kAlreadyExists);
+  v1::SafetyFlag acknowledged = original;
+  acknowledged.set_state(v1::SafetyFlag::STATE_ACKNOWLEDGED);
+  acknowledged.set_acknowledge_note("Called the client");
+  acknowledged.set_etag("etag-2");
+
+  EXPECT_EQ(store()
+                .Commit(Mutation{.safety_flag = Updating(acknowledged, "etag-0"),
+                                 .audit = MakeAudit("AcknowledgeSafetyFlag", original.name())})
+                .status()
+                .code(),
+            absl::StatusCode::kAborted);
+  v1::SafetyFlag missing = acknowledged;
+  missing.set_name("practices/p1/clients/c1/safetyFlags/f2");
+  EXPECT_EQ(store()
+                .Commit(Mutation{.safety_flag = Updating(missing, "etag-1"),
+                                 .audit = MakeAudit("AcknowledgeSafetyFlag", missing.name())})
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  ExpectCommitted(store(), Mutation{.safety_flag = Updating(acknowledged, "etag-1"),
+                                    .audit = MakeAudit("AcknowledgeSafetyFlag", original.name())});
+
+  absl::StatusOr<std::optional<v1::SafetyFlag>> stored = store().GetSafetyFlag(original.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, acknowledged));
+}
+
+TEST_P(StoreContractTest, MalformedSafetyFlagNameIsInvalidArgument) {
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(
+      Inserting(MakeSafetyFlag("practices/p1/clients/c1/hierarchies/f1", 1'700'000'000)));
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(AllAudit(store()), IsEmpty());
+}
+
+TEST_P(StoreContractTest, ListSafetyFlagsIsOneClientsNewestFirstFilteredByState) {
+  const std::string c1 = "practices/p1/clients/c1";
+  ExpectCommitted(store(), Inserting(MakeSafetyFlag(c1 + "/safetyFlags/old", 1'700'000'000)));
+  v1::SafetyFlag resolved = MakeSafetyFlag(c1 + "/safetyFlags/mid", 1'700'000'100);
+  resolved.set_state(v1::SafetyFlag::STATE_RESOLVED);
+  ExpectCommitted(store(), Inserting(resolved));
+  ExpectCommitted(store(), Inserting(MakeSafetyFlag(c1 + "/safetyFlags/new", 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeSafetyFlag("practices/p1/clients/c2/safetyFlags/other",
+                                                    1'700'000'300)));
+
+  absl::StatusOr<Page<v1::SafetyFlag>> all = store().ListSafetyFlags({.client_name = c1});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(NamesOf(all->items), ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/mid",
+                                               c1 + "/safetyFlags/old"));
+  absl::StatusOr<Page<v1::SafetyFlag>> open = store().ListSafetyFlags(
+      {.client_name = c1, .states = {v1::SafetyFlag::STATE_OPEN}});
+  ASSERT_TRUE(open.ok()) << open.status();
+  EXPECT_THAT(NamesOf(open->items),
+              ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/old"));
+  EXPECT_EQ(store()
+                .ListSafetyFlags({.client_name = c1,
+                                  .states = {static_cast<v1::SafetyFlag::State>(40)}})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, ListSafetyFlagsPagesAcrossEqualTimes) {
+  const std::string c1 = "practices/p1/clients/c1";
+  std::vector<std::string> expected;
+  for (int second = 2; second >= 0; --second) {
+    for (int i = 3; i >= 0; --i) {
+      const std::string name = absl::StrCat(c1, "/safetyFlags/f", second, "-", i);
+      ExpectCommitted(store(), Inserting(MakeSafetyFlag(name, 1'700'000'000 + second)));
+      expected.push_back(name);
+    }
+  }
+  const std::function<absl::StatusOr<Page<v1::SafetyFlag>>(const SafetyFlagQuery&)> list =
+      [&](const SafetyFlagQuery& query) { return store().ListSafetyFlags(query); };
+
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(SafetyFlagQuery{.client_name = c1}, 5, list, &pages), expected);
+  EXPECT_EQ(pages, 3);
+}
+
+TEST_P(StoreContractTest, FlagsToEscalateAreOpenUnescalatedAndDueAcrossPractices) {
+  const int64_t t0 = 1'700'000'000;
+  // Due at t0 + 60, t0 + 30 (another practice), t0 + 90; one acknowledged, one escalated.
+  ExpectCommitted(store(),
+                  Inserting(MakeSafetyFlag("practices/p1/clients/c1/safetyFlags/a", t0, 60)));
+  ExpectCommitted(store(),
+                  Inserting(MakeSafetyFlag("practices/p2/clients/c9/safetyFlags/b", t0, 30)));
+  ExpectCommitted(store(),
+                  Inserting(MakeSafetyFlag("practices/p1/clients/c2/safetyFlags/c", t0, 90)));
+  v1::SafetyFlag acknowledged = MakeSafetyFlag("practices/p1/clients/c1/safetyFlags/d", t0, 10);
+  acknowledged.set_state(v1::SafetyFlag::STATE_ACKNOWLEDGED);
+  ExpectCommitted(store(), Inserting(acknowledged));
+  v1::SafetyFlag escalated = MakeSafetyFlag("practices/p1/clients/c1/safetyFlags/e", t0, 10);
+  *escalated.mutable_escalate_time() = At(t0 + 10);
+  ExpectCommitted(store(), Inserting(escalated));
+
+  EXPECT_THAT(DueNames(store(), t0 + 29), IsEmpty());
+  EXPECT_THAT(DueNames(store(), t0 + 30), ElementsAre("practices/p2/clients/c9/safetyFlags/b"));
+  EXPECT_THAT(DueNames(store(), t0 + 90), ElementsAre("practices/p2/clients/c9/safetyFlags/b",
+                                                      "practices/p1/clients/c1/safetyFlags/a",
+                                                      "practices/p1/clients/c2/safetyFlags/c"));
+  EXPECT_THAT(DueNames(store(), t0 + 90, 2), ElementsAre("practices/p2/clients/c9/safetyFlags/b",
+                                                         "practices/p1/clients/c1/safetyFlags/a"));
+  EXPECT_EQ(store().ListSafetyFlagsToEscalate(absl::FromUnixSeconds(t0), 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // Marking one escalated takes it out of the scan.
+  v1::SafetyFlag marked = MakeSafetyFlag("practices/p2/clients/c9/safetyFlags/b", t0, 30);
+  *marked.mutable_escalate_time() = At(t0 + 31);
+  marked.set_etag("etag-2");
+  ExpectCommitted(store(), Mutation{.safety_flag = Updating(marked, "etag-1"),
+                                    .audit = MakeAudit("EscalateSafetyFlag", marked.name())});
+  EXPECT_THAT(DueNames(store(), t0 + 90), ElementsAre("practices/p1/clients/c1/safetyFlags/a",
+                                                      "practices/p1/clients/c2/safetyFlags/c"));
+}
+
+TEST_P(StoreContractTest, AFlagCommitsWithACompletionAndItsEventsOrNotAtAll) {
+  const std::string c1 = "practices/p1/clients/c1";
+  const v1::SafetyFlag flag = MakeSafetyFlag(c1 + "/safetyFlags/f1", 1'700'000'000);
+  v1::Completion completion;
+  completion.set_name(c1 + "/assignments/a1/completions/x1");
+  *completion.mutable_occur_time() = At(1'700'000'000);
+  completion.set_etag("etag-1");
+  Mutation both{
+      .completion = Put<v1::Completion>{.mode = WriteMode::kInsert, .resource = completion},
+      .safety_flag = Put<v1::SafetyFlag>{.mode = WriteMode::kInsert, .resource = flag},
+      .events = {MakeEvent("p1", c1, v1::Event::TYPE_SAFETY_FLAG_RAISED, flag.name(),
+                           1'700'000'000'000'000)},
+      .audit = MakeAudit("CreateCompletion", completion.name())};
+  ExpectCommitted(store(), both);
+  // The same again: the completion exists, so nothing of it is written, flag update included.
+  v1::SafetyFlag changed = flag;
+  changed.set_reason("changed");
+  changed.set_etag("etag-2");
+  both.safety_flag = Updating(changed, "etag-1");
+  EXPECT_EQ(store().Commit(both).status().code(), absl::StatusCode::kAlreadyExists);
+
+  absl::StatusOr<std::optional<v1::SafetyFlag>> stored = store().GetSafetyFlag(flag.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->reason(), "The client asked for help now");
+  absl::StatusOr<std::vector<EventRecord>> events =
+      store().ListEvents({.practice = "p1", .after_sequence = 0, .limit = 10});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type, v1::Event::TYPE_SAFETY_FLAG_RAISED);
+}
+
 }  // namespace
 }  // namespace therapy::homework

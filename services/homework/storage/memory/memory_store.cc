@@ -216,6 +216,48 @@ absl::StatusOr<Page<v1::Template>> MemoryStore::ListTemplates(const TemplateQuer
       QueryFingerprint(query));
 }
 
+absl::StatusOr<std::optional<v1::SafetyFlag>> MemoryStore::GetSafetyFlag(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredSafetyFlag, v1::SafetyFlag>(safety_flags_, name);
+}
+
+absl::StatusOr<Page<v1::SafetyFlag>> MemoryStore::ListSafetyFlags(const SafetyFlagQuery& query) {
+  absl::StatusOr<uint64_t> mask = SafetyFlagStateMask(query.states);
+  if (!mask.ok()) return mask.status();
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::SafetyFlag>> candidates;
+  for (const auto& [name, stored] : safety_flags_) {
+    if (stored.row.client_name != query.client_name) continue;
+    if (!StateMatchesMask(stored.row.state, *mask)) continue;
+    candidates.push_back({.key = {.time_micros = stored.row.raise_micros, .name = name},
+                          .resource = &stored.resource});
+  }
+  return TakePage<v1::SafetyFlag>(std::move(candidates), NewerFirst, query.page,
+                                  QueryFingerprint(query));
+}
+
+absl::StatusOr<std::vector<v1::SafetyFlag>> MemoryStore::ListSafetyFlagsToEscalate(
+    absl::Time due_by, int limit) {
+  if (absl::Status status = CheckEscalationLimit(limit); !status.ok()) return status;
+  const int64_t due_micros = absl::ToUnixMicros(due_by);
+  absl::MutexLock lock(&mu_);
+  std::vector<const StoredSafetyFlag*> due;
+  for (const auto& [name, stored] : safety_flags_) {
+    if (stored.row.escalation_due_micros && *stored.row.escalation_due_micros <= due_micros) {
+      due.push_back(&stored);
+    }
+  }
+  absl::c_sort(due, [](const StoredSafetyFlag* a, const StoredSafetyFlag* b) {
+    return std::tie(*a->row.escalation_due_micros, a->resource.name()) <
+           std::tie(*b->row.escalation_due_micros, b->resource.name());
+  });
+  std::vector<v1::SafetyFlag> flags;
+  for (size_t i = 0; i < due.size() && i < static_cast<size_t>(limit); ++i) {
+    flags.push_back(due[i]->resource);
+  }
+  return flags;
+}
+
 absl::StatusOr<std::optional<IdempotentResult>> MemoryStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&mu_);
@@ -267,6 +309,12 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
       return status;
     }
   }
+  if (mutation.safety_flag.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.safety_flag, safety_flags_, "safety flag");
+        !status.ok()) {
+      return status;
+    }
+  }
 
   if (mutation.client.has_value()) {
     clients_.insert_or_assign(mutation.client->resource.name(),
@@ -288,6 +336,11 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
     templates_.insert_or_assign(
         mutation.practice_template->resource.name(),
         StoredTemplate{mutation.practice_template->resource, *rows->practice_template});
+  }
+  if (mutation.safety_flag.has_value()) {
+    safety_flags_.insert_or_assign(
+        mutation.safety_flag->resource.name(),
+        StoredSafetyFlag{mutation.safety_flag->resource, *rows->safety_flag});
   }
   if (key.has_value()) {
     idempotent_results_.emplace(

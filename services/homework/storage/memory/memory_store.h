@@ -40,6 +40,11 @@ class MemoryStore final : public Store {
   absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
   absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
 
+  absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view name) override;
+  absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& query) override;
+  absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
+                                                                         int limit) override;
+
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) override;
 
@@ -65,6 +70,7 @@ class MemoryStore final : public Store {
   using StoredCompletion = Stored<v1::Completion, CompletionRow>;
   using StoredHierarchy = Stored<v1::Hierarchy, HierarchyRow>;
   using StoredTemplate = Stored<v1::Template, TemplateRow>;
+  using StoredSafetyFlag = Stored<v1::SafetyFlag, SafetyFlagRow>;
   using IdempotencyTuple = std::tuple<std::string, std::string, std::string>;
 
   absl::Mutex mu_;
@@ -73,6 +79,7 @@ class MemoryStore final : public Store {
   std::map<std::string, StoredCompletion, std::less<>> completions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredHierarchy, std::less<>> hierarchies_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredTemplate, std::less<>> templates_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredSafetyFlag, std::less<>> safety_flags_ ABSL_GUARDED_BY(mu_);
   std::map<IdempotencyTuple, IdempotentResult> idempotent_results_ ABSL_GUARDED_BY(mu_);
   std::vector<AuditRecord> audit_log_ ABSL_GUARDED_BY(mu_);
   // In sequence order; the last sequence handed out is `last_event_sequence_`.

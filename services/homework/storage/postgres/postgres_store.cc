@@ -170,6 +170,44 @@ constexpr Sql kListHierarchies{"list hierarchies", R"sql(
   LIMIT $4
 )sql"};
 
+constexpr Sql kSelectSafetyFlag{"read safety flag",
+                                "SELECT data FROM safety_flags WHERE name = $1"};
+constexpr Sql kSafetyFlagExists{"find safety flag",
+                                "SELECT 1 FROM safety_flags WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 practice_name, $5 client_name, $6 raise_time, $7 state,
+// $8 escalation_due.
+constexpr Sql kInsertSafetyFlag{"insert safety flag", R"sql(
+  INSERT INTO safety_flags
+    (name, etag, data, practice_name, client_name, raise_time, state, escalation_due)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, then the columns as in kInsertSafetyFlag
+// from $5.
+constexpr Sql kUpdateSafetyFlag{"update safety flag", R"sql(
+  UPDATE safety_flags SET etag = $2, data = $3, practice_name = $5, client_name = $6,
+    raise_time = $7, state = $8, escalation_due = $9
+  WHERE name = $1 AND etag = $4
+)sql"};
+// Newest first from the cursor, states as in kListAssignments (migration 0003).
+// $1 client_name, $2 after time, $3 after name, $4 state mask, $5 limit.
+constexpr Sql kListSafetyFlags{"list safety flags", R"sql(
+  SELECT data, raise_time FROM safety_flags
+  WHERE client_name = $1
+    AND (raise_time, name) < ($2, $3)
+    AND ($4 = 0 OR (state BETWEEN 0 AND 62 AND (($4 >> state) & 1) = 1))
+  ORDER BY raise_time DESC, name DESC
+  LIMIT $5
+)sql"};
+// Along safety_flags_by_escalation_due; flags that cannot escalate hold the largest bigint.
+// $1 due by, $2 limit.
+constexpr Sql kListSafetyFlagsToEscalate{"list safety flags to escalate", R"sql(
+  SELECT data FROM safety_flags
+  WHERE escalation_due <= $1
+  ORDER BY escalation_due, name
+  LIMIT $2
+)sql"};
+
 constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = $1"};
 constexpr Sql kTemplateExists{"find template", "SELECT 1 FROM templates WHERE name = $1"};
 // $1 name, $2 etag, $3 data, $4 practice_name.
@@ -271,6 +309,8 @@ constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists
                                  kUpdateHierarchy};
 constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kInsertTemplate,
                                 kUpdateTemplate};
+constexpr TableSql kSafetyFlagSql{"safety flag", kSelectSafetyFlag, kSafetyFlagExists,
+                                  kInsertSafetyFlag, kUpdateSafetyFlag};
 
 // How many times Commit tries a transaction that a deadlock or serialization failure rolled
 // back, or whose connection broke before COMMIT was sent.
@@ -550,6 +590,15 @@ absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& muta
                                    {Param::Text(rows.practice_template->practice_name)});
     if (!status.ok()) return status;
   }
+  if (mutation.safety_flag.has_value()) {
+    const SafetyFlagRow& row = *rows.safety_flag;
+    absl::Status status = WritePut(
+        db, kSafetyFlagSql, *mutation.safety_flag,
+        {Param::Text(row.practice_name), Param::Text(row.client_name),
+         Param::Int64(row.raise_micros), Param::Int64(row.state),
+         Param::Int64(row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()))});
+    if (!status.ok()) return status;
+  }
   if (absl::StatusOr<Result> insert = db.Execute(kInsertAudit, AuditParams(mutation.audit));
       !insert.ok()) {
     return insert.status();
@@ -644,6 +693,47 @@ absl::StatusOr<std::optional<v1::Hierarchy>> PostgresStore::GetHierarchy(absl::s
 
 absl::StatusOr<std::optional<v1::Template>> PostgresStore::GetTemplate(absl::string_view name) {
   return ReadResource<v1::Template>(*pool_, kTemplateSql, name);
+}
+
+absl::StatusOr<std::optional<v1::SafetyFlag>> PostgresStore::GetSafetyFlag(
+    absl::string_view name) {
+  return ReadResource<v1::SafetyFlag>(*pool_, kSafetyFlagSql, name);
+}
+
+absl::StatusOr<Page<v1::SafetyFlag>> PostgresStore::ListSafetyFlags(
+    const SafetyFlagQuery& query) {
+  absl::StatusOr<uint64_t> mask = SafetyFlagStateMask(query.states);
+  if (!mask.ok()) return mask.status();
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const PageCursor key = NewestFirstKey(*after);
+  return ReadList<v1::SafetyFlag>(
+      *pool_, kListSafetyFlags,
+      {Param::Text(query.client_name), Param::Int64(key.time_micros), Param::Text(key.name),
+       Param::Int64(static_cast<int64_t>(*mask)), Param::Int64(PageLimit(query.page))},
+      kSafetyFlagSql.kind, query.page, /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<std::vector<v1::SafetyFlag>> PostgresStore::ListSafetyFlagsToEscalate(
+    absl::Time due_by, int limit) {
+  if (absl::Status status = CheckEscalationLimit(limit); !status.ok()) return status;
+  return Run<std::vector<v1::SafetyFlag>>(
+      *pool_, [&](Connection& db) -> absl::StatusOr<std::vector<v1::SafetyFlag>> {
+        absl::StatusOr<Result> rows = db.Execute(
+            kListSafetyFlagsToEscalate,
+            {Param::Int64(absl::ToUnixMicros(due_by)), Param::Int64(limit)});
+        if (!rows.ok()) return rows.status();
+        std::vector<v1::SafetyFlag> flags;
+        for (int row = 0; row < rows->rows(); ++row) {
+          absl::StatusOr<v1::SafetyFlag> flag =
+              ParseStored<v1::SafetyFlag>(rows->Bytes(row, 0), kSafetyFlagSql.kind);
+          if (!flag.ok()) return flag.status();
+          flags.push_back(*std::move(flag));
+        }
+        return flags;
+      });
 }
 
 absl::StatusOr<Page<v1::Client>> PostgresStore::ListClients(const ClientQuery& query) {

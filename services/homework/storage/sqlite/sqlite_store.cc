@@ -175,6 +175,38 @@ constexpr Sql kListHierarchies{"list hierarchies", R"sql(
   LIMIT :limit
 )sql"};
 
+constexpr Sql kSelectSafetyFlag{"read safety flag",
+                                "SELECT data FROM safety_flags WHERE name = :name"};
+constexpr Sql kSafetyFlagExists{"find safety flag",
+                                "SELECT 1 FROM safety_flags WHERE name = :name"};
+constexpr Sql kInsertSafetyFlag{"insert safety flag", R"sql(
+  INSERT INTO safety_flags
+    (name, practice_name, client_name, raise_time, state, escalation_due, etag, data)
+  VALUES (:name, :practice_name, :client_name, :raise_time, :state, :escalation_due, :etag, :data)
+)sql"};
+constexpr Sql kUpdateSafetyFlag{"update safety flag", R"sql(
+  UPDATE safety_flags
+  SET practice_name = :practice_name, client_name = :client_name, raise_time = :raise_time,
+      state = :state, escalation_due = :escalation_due, etag = :etag, data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+// Newest first from the cursor, states as in kListAssignments (migration 0007).
+constexpr Sql kListSafetyFlags{"list safety flags", R"sql(
+  SELECT data, raise_time FROM safety_flags
+  WHERE client_name = :client_name
+    AND (raise_time, name) < (:after_time, :after_name)
+    AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
+  ORDER BY raise_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+// Along safety_flags_by_escalation_due; flags that cannot escalate hold the largest integer.
+constexpr Sql kListSafetyFlagsToEscalate{"list safety flags to escalate", R"sql(
+  SELECT data FROM safety_flags
+  WHERE escalation_due <= :due_by
+  ORDER BY escalation_due, name
+  LIMIT :limit
+)sql"};
+
 constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = :name"};
 constexpr Sql kTemplateExists{"find template", "SELECT 1 FROM templates WHERE name = :name"};
 constexpr Sql kInsertTemplate{"insert template", R"sql(
@@ -263,6 +295,8 @@ constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists
                                  kInsertHierarchy, kUpdateHierarchy};
 constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kInsertTemplate,
                                 kUpdateTemplate};
+constexpr TableSql kSafetyFlagSql{"safety flag", kSelectSafetyFlag, kSafetyFlagExists,
+                                  kInsertSafetyFlag, kUpdateSafetyFlag};
 
 // ---- Conversions between rows and values. ----
 
@@ -650,6 +684,48 @@ absl::StatusOr<Page<v1::Template>> SqliteStore::ListTemplates(const TemplateQuer
                                 /*has_time_column=*/false, fingerprint);
 }
 
+absl::StatusOr<std::optional<v1::SafetyFlag>> SqliteStore::GetSafetyFlag(absl::string_view name) {
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::SafetyFlag>(*reader, kSafetyFlagSql, name);
+}
+
+absl::StatusOr<Page<v1::SafetyFlag>> SqliteStore::ListSafetyFlags(const SafetyFlagQuery& query) {
+  absl::StatusOr<uint64_t> mask = SafetyFlagStateMask(query.states);
+  if (!mask.ok()) return mask.status();
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list = reader->Prepare(kListSafetyFlags);
+  if (!list.ok()) return list.status();
+  list->BindText(":client_name", query.client_name)
+      .BindInt64(":state_mask", static_cast<int64_t>(*mask));
+  BindNewestFirstCursor(*list, *after);
+  return ReadPage<v1::SafetyFlag>(*list, kSafetyFlagSql.kind, query.page.page_size,
+                                  /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<std::vector<v1::SafetyFlag>> SqliteStore::ListSafetyFlagsToEscalate(
+    absl::Time due_by, int limit) {
+  if (absl::Status status = CheckEscalationLimit(limit); !status.ok()) return status;
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list = reader->Prepare(kListSafetyFlagsToEscalate);
+  if (!list.ok()) return list.status();
+  list->BindInt64(":due_by", absl::ToUnixMicros(due_by)).BindInt64(":limit", limit);
+  std::vector<v1::SafetyFlag> flags;
+  while (true) {
+    absl::StatusOr<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<v1::SafetyFlag> flag =
+        ParseStored<v1::SafetyFlag>(list->ColumnBlob(0), kSafetyFlagSql.kind);
+    if (!flag.ok()) return flag.status();
+    flags.push_back(*std::move(flag));
+  }
+  return flags;
+}
+
 absl::StatusOr<std::optional<IdempotentResult>> SqliteStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   sqlite::ReaderPool::Lease reader = readers_->Acquire();
@@ -726,6 +802,19 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
       absl::Status status =
           WritePut(db, kTemplateSql, *mutation.practice_template, [&](Statement& statement) {
             statement.BindText(":practice_name", rows->practice_template->practice_name);
+          });
+      if (!status.ok()) return status;
+    }
+    if (mutation.safety_flag.has_value()) {
+      const SafetyFlagRow& row = *rows->safety_flag;
+      absl::Status status =
+          WritePut(db, kSafetyFlagSql, *mutation.safety_flag, [&](Statement& statement) {
+            statement.BindText(":practice_name", row.practice_name)
+                .BindText(":client_name", row.client_name)
+                .BindInt64(":raise_time", row.raise_micros)
+                .BindInt64(":state", row.state)
+                .BindInt64(":escalation_due", row.escalation_due_micros.value_or(
+                                                  std::numeric_limits<int64_t>::max()));
           });
       if (!status.ok()) return status;
     }
