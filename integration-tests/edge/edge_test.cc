@@ -394,6 +394,35 @@ TEST_F(EdgeTest, ConnectGetOnlyForSideEffectFreeMethods) {
   EXPECT_EQ(write.status, 405) << write.head;
 }
 
+TEST_F(EdgeTest, PipelinedRequestsAreAnsweredInOrderOnOneKeptAliveConnection) {
+  StartServer();
+  std::optional<Socket> socket = Socket::Connect(server_->connect_port());
+  ASSERT_TRUE(socket.has_value());
+  // Three requests in one write: an unknown method, a read, a malformed JSON body.
+  const std::string json = "Content-Type: application/json";
+  ASSERT_TRUE(socket->Send(
+      Request("POST", absl::StrCat(kService, "NoSuchMethod"), {Auth(), json}, "{}") +
+      Request("POST", absl::StrCat(kService, "GetCaller"), {Auth(), json}, "{}") +
+      Request("POST", absl::StrCat(kService, "GetCaller"), {Auth(), json}, "{not json")));
+  const std::string text = socket->ReadUntil([](const std::string& got) {
+    size_t answers = 0;
+    for (size_t at = got.find("HTTP/1.1 "); at != std::string::npos;
+         at = got.find("HTTP/1.1 ", at + 1)) {
+      ++answers;
+    }
+    return answers == 3 && CompleteBody(got.substr(got.rfind("HTTP/1.1 "))).has_value();
+  });
+  const size_t first = text.find("HTTP/1.1 404");
+  const size_t second = text.find("HTTP/1.1 200");
+  const size_t third = text.find("HTTP/1.1 400");
+  ASSERT_NE(first, std::string::npos) << text;
+  ASSERT_NE(second, std::string::npos) << text;
+  ASSERT_NE(third, std::string::npos) << text;
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  EXPECT_FALSE(socket->closed());  // kept alive after all three
+}
+
 TEST_F(EdgeTest, TwoAuthorizationHeadersAreUnauthenticated) {
   StartServer();
   HttpResult result = Exchange(
