@@ -166,6 +166,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   MeteredStore* metered = server->metered_store_.get();
   server->metrics_.AddGauge("homework_event_hub_watchers", "Open watch subscriptions (all listeners).",
                             [hub] { return static_cast<double>(hub->watchers()); });
+  server->metrics_.AddGauge("homework_event_hub_lag_seconds",
+                            "Age of the oldest event at the hub's last read (commit to hand-out).",
+                            [hub] { return absl::ToDoubleSeconds(hub->lag()); });
   server->metrics_.AddGauge("homework_store_commits_in_flight",
                             "Store commits waiting or running (the group commit's queue).",
                             [metered] { return static_cast<double>(metered->commits_in_flight()); });

@@ -154,6 +154,7 @@ void EventHub::Run() {
     }
     std::erase_if(heads, [&](const auto& head) { return !by_practice.contains(head.first); });
     more = false;
+    oldest_handed_out_ = absl::InfiniteFuture();
     for (const auto& [practice, watchers] : by_practice) {
       auto head = heads.find(practice);
       if (head == heads.end()) {
@@ -163,6 +164,10 @@ void EventHub::Run() {
       }
       more = Pump(practice, head->second, watchers) || more;
     }
+    lag_micros_.store(oldest_handed_out_ == absl::InfiniteFuture()
+                          ? 0
+                          : std::max<int64_t>(0, absl::ToInt64Microseconds(
+                                                     absl::Now() - oldest_handed_out_)));
   }
 }
 
@@ -173,6 +178,8 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
       EventQuery{.practice = practice, .after_sequence = head, .limit = options_.batch});
   if (!shared.ok()) return false;  // retried at the next poll
   const int64_t through = shared->empty() ? head : shared->back().sequence;
+  // The lag: the oldest event handed out by this read, shared or a watcher's own catch-up.
+  absl::Time oldest = shared->empty() ? absl::InfiniteFuture() : shared->front().time;
   bool more = static_cast<int>(shared->size()) == options_.batch;
   const std::vector<std::shared_ptr<const v1::Event>> shared_events = ToProtos(*shared);
   for (const std::shared_ptr<Watcher>& watcher : watchers) {
@@ -188,6 +195,7 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
                                      .after_sequence = watcher->cursor,
                                      .limit = options_.batch});
     if (!own.ok()) continue;
+    if (!own->empty()) oldest = std::min(oldest, own->front().time);
     // A short read saw everything committed before it, so all up to `through`.
     int64_t own_through = through;
     if (static_cast<int>(own->size()) == options_.batch) {
@@ -198,6 +206,7 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
       more = true;
     }
   }
+  oldest_handed_out_ = std::min(oldest_handed_out_, oldest);
   head = through;
   return more;
 }

@@ -5,6 +5,7 @@
 // each watched practice's new events from the log once and hands them to every watcher whose
 // scope sees them, so thousands of open watches cost memory, not threads or store reads.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -88,6 +89,11 @@ class EventHub {
   // Open subscriptions.
   size_t watchers() const;
 
+  // How far behind the log the hub was at its last pass over the practices: the age of the
+  // oldest event it handed out then (commit to hand-out), zero when the pass found nothing new.
+  // For /metrics.
+  absl::Duration lag() const { return absl::Microseconds(lag_micros_.load()); }
+
  private:
   struct Watcher;
   // Clients' records read for one batch, shared by all its watchers.
@@ -114,6 +120,9 @@ class EventHub {
   uint64_t next_id_ ABSL_GUARDED_BY(mutex_) = 1;
   uint64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;
   bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  std::atomic<int64_t> lag_micros_{0};
+  // The reader thread's own: the oldest event handed out in the current pass over practices.
+  absl::Time oldest_handed_out_ = absl::InfiniteFuture();
   std::thread reader_;
 };
 

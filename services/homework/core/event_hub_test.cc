@@ -410,5 +410,27 @@ TEST_F(EventHubTest, ReplicaWritesArriveByPollingTheLog) {
   polling.Unsubscribe(id);
 }
 
+TEST_F(EventHubTest, LagIsTheAgeOfTheOldestEventAtTheLastRead) {
+  // A long poll: the hub reads only when woken, so its last read is the one that delivered.
+  EventHub polling(store_, EventHubOptions{.poll_interval = absl::Seconds(60), .batch = 10});
+  RecordingListener listener;
+  const uint64_t id = polling.Subscribe(Scope(kService), Now(), listener);
+  // An event committed 30 s before the hub reads it (a replica's, delayed), then one of now.
+  ASSERT_TRUE(store_
+                  .Commit(Mutation{.events = {EventRecord{
+                                       .practice = "sunrise",
+                                       .client = "practices/sunrise/clients/ben",
+                                       .type = v1::Event::TYPE_ASSIGNMENT_CREATED,
+                                       .resource = "practices/sunrise/clients/ben/assignments/x",
+                                       .actor = "dr-kim",
+                                       .time = absl::Now() - absl::Seconds(30)}}})
+                  .ok());
+  polling.Wake();
+  listener.WaitFor(1);
+  EXPECT_GE(polling.lag(), absl::Seconds(30));
+  EXPECT_LT(polling.lag(), absl::Seconds(40));
+  polling.Unsubscribe(id);
+}
+
 }  // namespace
 }  // namespace therapy::homework
