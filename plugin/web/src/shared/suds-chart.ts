@@ -1,7 +1,8 @@
 // <hw-suds-chart>: SUDS (Subjective Units of Distress, 0-100) before, peak and after for each
 // practice of one exposure step, drawn as SVG. Series differ by colour, marker shape and dash
 // pattern; the chart has a text summary as its accessible name and a visually hidden data
-// table, so a screen-reader user gets every value. The client's own anchor words for 0, 50 and
+// table, so a screen-reader user gets every value. The table sits in a clipped 1 px box (a
+// table itself grows to its content whatever its width, and would widen the page). The client's own anchor words for 0, 50 and
 // 100 label the scale when given.
 import { LitElement, css, html, svg, nothing, type PropertyValues } from "lit";
 import { property } from "lit/decorators.js";
@@ -41,15 +42,19 @@ export class SudsChart extends LitElement {
     figure { margin: 0; }
     figcaption { font-weight: 600; margin-bottom: 4px; }
     svg { width: 100%; height: auto; display: block; overflow: visible; }
+    /* At most 1.5 times the drawing's size: on a wide page the ticks stay body-sized. */
+    figure > svg { max-width: 480px; }
     .axis { stroke: var(--hw-border); stroke-width: 1; }
     .grid { stroke: #c8c8d0; stroke-width: 1; }
     .tick { font-size: 11px; fill: var(--hw-muted); }
-    .line { fill: none; stroke-width: 2; }
     .before { stroke: var(--hw-series-before); fill: var(--hw-series-before); }
     .peak { stroke: var(--hw-series-peak); fill: var(--hw-series-peak); }
     .after { stroke: var(--hw-series-after); fill: var(--hw-series-after); }
-    .line.before { stroke-dasharray: 6 4; fill: none; }
-    .line.after { stroke-dasharray: 2 3; fill: none; }
+    /* After the series colours and more specific than them: a line is never filled (a filled
+       polyline of three or more points draws a wedge). */
+    svg .line { fill: none; stroke-width: 2; }
+    svg .line.before { stroke-dasharray: 6 4; }
+    svg .line.after { stroke-dasharray: 2 3; }
     .legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 0; padding: 0; list-style: none; font-size: 14px; }
     .legend svg { width: 28px; height: 12px; display: inline-block; vertical-align: middle; margin-right: 4px; }
     .anchors { font-size: 14px; margin: 4px 0 0; padding-left: 18px; }
@@ -104,7 +109,8 @@ export class SudsChart extends LitElement {
                 .map(([value, words]) => html`<li>${t.anchor(value, words)}</li>`)}
             </ul>`
           : nothing}
-        <table class="visually-hidden">
+        <div class="visually-hidden" data-suds-table>
+        <table>
           <caption>${this.heading || t.scale}</caption>
           <thead><tr><th scope="col">${t.date}</th><th scope="col">${t.before}</th>
             <th scope="col">${t.peak}</th><th scope="col">${t.after}</th></tr></thead>
@@ -113,6 +119,7 @@ export class SudsChart extends LitElement {
             <td>${point.before ?? "–"}</td><td>${point.peak ?? "–"}</td><td>${point.after ?? "–"}</td>
           </tr>`)}</tbody>
         </table>
+        </div>
       </figure>`;
   }
 
