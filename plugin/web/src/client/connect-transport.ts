@@ -1,7 +1,7 @@
 // The HTTP transport to the service's Connect listener (docs/connect-api.md), for pages that call
 // the service directly (the portal). JSON on the wire, so calls are readable in the browser's
 // network panel; the bearer token is added to every call and never stored here.
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 
 /** Where the Connect listener is and how to get the caller's current token. */
@@ -9,10 +9,18 @@ export interface ConnectTransportOptions {
   /** The listener's origin and path prefix, e.g. `https://homework.example` (no trailing `/`). */
   baseUrl: string;
   /**
-   * Returns the bearer token (a JWT) for the next call; called on every call so a page can
-   * refresh tokens without rebuilding the transport. An empty string sends no Authorization.
+   * Returns the bearer token (a JWT) for the next call, or a promise of it; called on every call
+   * so a page can refresh tokens without rebuilding the transport. An empty string sends no
+   * Authorization.
    */
-  token: () => string;
+  token: () => string | Promise<string>;
+  /**
+   * Optional. Called when a unary call is answered UNAUTHENTICATED (the token expired or was
+   * revoked): it resolves once the caller may have a fresh token, and the call is then sent once
+   * more with `token()`'s new answer. A second UNAUTHENTICATED is thrown to the caller.
+   * Streaming calls are never resent.
+   */
+  onUnauthenticated?: () => Promise<void>;
   /** Optional. The fetch to use (tests, service workers); the global fetch by default. */
   fetch?: typeof globalThis.fetch;
 }
@@ -20,9 +28,20 @@ export interface ConnectTransportOptions {
 /** A transport speaking the Connect protocol over HTTP with `authorization: Bearer <token>`. */
 export function connectTransport(options: ConnectTransportOptions): Transport {
   const bearer: Interceptor = (next) => async (request) => {
-    const token = options.token();
-    if (token !== "") request.header.set("authorization", `Bearer ${token}`);
-    return next(request);
+    const send = async () => {
+      const token = await options.token();
+      if (token !== "") request.header.set("authorization", `Bearer ${token}`);
+      else request.header.delete("authorization");
+      return next(request);
+    };
+    if (!options.onUnauthenticated || request.stream) return send();
+    try {
+      return await send();
+    } catch (error) {
+      if (ConnectError.from(error).code !== Code.Unauthenticated) throw error;
+      await options.onUnauthenticated();
+      return send();
+    }
   };
   return createConnectTransport({
     baseUrl: options.baseUrl,

@@ -1,6 +1,8 @@
 // <hw-completion-form>: records one practice of an assignment, with the fields of its exercise
-// kind (completion.proto): a thought record, an experiment, SUDS before/peak/after on sliders
-// that show the client's own hierarchy anchors, an activity, self-care, mood, or a PHQ-9/GAD-7.
+// kind (completion.proto), under the practice's instructions, rationale and plan
+// (practice-brief.ts): a thought record, an experiment, SUDS before/peak/after on sliders that
+// show the client's own hierarchy anchors and read "not rated yet" until moved (an untouched
+// slider is not a rating; an exposure done or partly done needs all three), an activity, self-care, mood, or a PHQ-9/GAD-7.
 // A thought record takes up to 10 emotions, one row each (name, intensity 0-100), and optionally
 // the emotions re-rated after the balanced thought. "I did the two-minute version" is a status of
 // its own. The form checks what the service would
@@ -19,6 +21,7 @@ import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
 import type { FieldViolation } from "../client/errors.js";
 import { baseStyles } from "../shared/styles.js";
 import { catalogue, elementLocale, type Catalogue, type Locale } from "../shared/i18n.js";
+import { briefStyles, practiceBrief } from "./practice-brief.js";
 
 /** A crisis line or service the platform configures (e.g. a national hotline). */
 export interface CrisisResource {
@@ -59,7 +62,7 @@ let formIds = 0;
 
 @defineElement("hw-completion-form")
 export class CompletionForm extends LitElement {
-  static override styles = [baseStyles, css`
+  static override styles = [baseStyles, briefStyles, css`
     :host { background: transparent; }
     form { display: grid; gap: var(--hw-gap); }
     fieldset { border: 1px solid var(--hw-border); border-radius: var(--hw-radius); padding: 8px 12px; margin: 0; min-width: 0; }
@@ -74,6 +77,15 @@ export class CompletionForm extends LitElement {
     .slider { display: grid; grid-template-columns: 1fr auto; gap: 8px; align-items: center; }
     input[type="range"] { width: 100%; min-height: var(--hw-target); accent-color: var(--hw-primary); }
     .slider output { min-width: 3ch; font-weight: 600; text-align: right; }
+    .slider output.unrated { font-weight: 400; font-style: italic; color: var(--hw-muted); }
+    /* Unrated: an empty dashed track and no thumb, so nothing looks like an answer (the value
+       underneath is 50) until the client moves it. */
+    input[type="range"].unrated { -webkit-appearance: none; appearance: none; background: transparent; }
+    input[type="range"].unrated::-webkit-slider-runnable-track {
+      height: 10px; border: 2px dashed var(--hw-border); border-radius: 5px; background: transparent; }
+    input[type="range"].unrated::-webkit-slider-thumb { -webkit-appearance: none; appearance: none; width: 24px; height: 24px; opacity: 0; }
+    input[type="range"].unrated::-moz-range-thumb { opacity: 0; }
+    input[type="range"].unrated[aria-invalid="true"]::-webkit-slider-runnable-track { border-color: var(--hw-error); }
     .anchors { display: flex; justify-content: space-between; gap: 8px; font-size: 0.875rem; color: var(--hw-muted); }
     .anchors span:nth-child(2) { text-align: center; }
     .anchors span:last-child { text-align: right; }
@@ -138,6 +150,7 @@ export class CompletionForm extends LitElement {
     return html`
       <form novalidate @submit=${this.submit} aria-labelledby="${this.formId}-heading">
         <h3 id="${this.formId}-heading">${t.form.heading(assignment.title)}</h3>
+        ${practiceBrief(assignment, t)}
         ${this.summary ? html`<p class="summary error-text" role="alert">${this.summary}</p>` : nothing}
         ${this.renderStatus(t, isMeasure)}
         ${skipped ? this.textField("skip_reason", t.form.skipReason, { multiline: true }) : nothing}
@@ -388,11 +401,13 @@ export class CompletionForm extends LitElement {
       <label for=${id}>${label}</label>
       <div class="slider">
         <input type="range" id=${id} data-field=${path} min="0" max="100" step="5" .value=${raw ?? "50"}
-          aria-valuetext=${raw === undefined ? "–" : t.suds.sliderValue(Number(raw), words)}
+          class=${raw === undefined ? "unrated" : ""} data-rated=${raw === undefined ? "false" : "true"}
+          aria-valuetext=${raw === undefined ? t.form.notRated : t.suds.sliderValue(Number(raw), words)}
           aria-invalid=${error ? "true" : "false"}
-          aria-describedby="${id}-anchors${error ? ` ${id}-error` : ""}"
-          @input=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}>
-        <output for=${id} aria-hidden="true">${raw ?? "–"}</output>
+          aria-describedby="${error ? `${id}-error ` : ""}${id}-anchors"
+          @input=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}
+          @click=${(e: Event) => this.set(path, (e.target as HTMLInputElement).value)}>
+        <output for=${id} aria-hidden="true" class=${raw === undefined ? "unrated" : ""}>${raw ?? t.form.notRated}</output>
       </div>
       <div class="anchors" id="${id}-anchors">
         <span>0${anchors?.calm ? `: ${anchors.calm}` : ""}</span>
@@ -504,9 +519,19 @@ export function buildCompletion(assignment: Assignment, values: Values, t: Catal
   const anyOf = (prefix: string) => Object.keys(values).some((k) => k.startsWith(prefix) && text(k) !== "");
 
   if (kind === ExerciseKind.EXPOSURE_PRACTICE || kind === ExerciseKind.SKILLS_PRACTICE) {
-    const before = number("suds.before", 0, 100);
-    const peak = number("suds.peak", 0, 100);
-    const after = number("suds.after", 0, 100);
+    // An exposure done or partly done is its SUDS: each of before, peak and after must be rated
+    // (an untouched slider has no value). The two-minute version and skills practice may go
+    // without; core/validation.cc ValidateCompletion allows both. (The service does not yet
+    // refuse a done or partial exposure without SUDS: this form is stricter until it does.)
+    const rated = kind === ExerciseKind.EXPOSURE_PRACTICE &&
+      (status === Completion_Status.DONE || status === Completion_Status.PARTIAL);
+    const suds = (path: string) => {
+      if (rated && text(path) === "") errors[path] = t.form.sudsRequired;
+      return number(path, 0, 100);
+    };
+    const before = suds("suds.before");
+    const peak = suds("suds.peak");
+    const after = suds("suds.after");
     if (before !== undefined || peak !== undefined || after !== undefined) {
       completion.suds = { $typeName: "therapy.homework.v1.SudsRatings", before, peak, after };
       if (peak !== undefined && ((before !== undefined && peak < before) || (after !== undefined && peak < after))) {

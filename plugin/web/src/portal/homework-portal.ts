@@ -3,9 +3,14 @@
 // Progress (per assignment a four-week calendar of practice against target, the forgiving streak,
 // SUDS charts per exposure step, the therapist's feedback) and Check-ins (PHQ-9, GAD-7).
 // Saving goes through the outbox (outbox.ts): kept on the device, sent once when a connection
-// exists, its state visible. The embedding page sets `api-base-url`, the `token` property (a
-// client's JWT; never an attribute, so it stays out of the DOM), `lang`, and the crisis
-// resources shown after a PHQ-9 item 9 answer above zero.
+// exists, its state visible; Today counts what waits in the outbox as "saved on this device,
+// sending". Each practice shows its instructions, why it helps and the plan (practice-brief.ts).
+// The embedding page sets `api-base-url`, `getToken` (a callback returning a promise of the
+// client's JWT, asked before every call; the older `token` property still works), `lang`, and
+// the crisis resources shown after a PHQ-9 item 9 answer above zero. When the service says the
+// token is no longer valid the portal fires `homework-token-expired` (bubbling, composed; the
+// host may pass a promise to `event.detail.waitUntil` while it refreshes), asks `getToken` again
+// and resends the call once; without a token it says the client is not signed in.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defineElement } from "../shared/define.js";
@@ -18,31 +23,42 @@ import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
 import type { ReviewSummary } from "../gen/therapy/homework/v1/review_summary_pb.js";
 import { createHomeworkClient, type HomeworkClient } from "../client/homework-client.js";
 import { connectTransport } from "../client/connect-transport.js";
+import { Code } from "@connectrpc/connect";
 import { toApiError } from "../client/errors.js";
 import { baseStyles } from "../shared/styles.js";
 import { catalogue, elementLocale, formatDay, type Catalogue, type Locale } from "../shared/i18n.js";
-import { planLines } from "../shared/plan-text.js";
+import { briefStyles, practiceBrief } from "./practice-brief.js";
 import "../shared/suds-chart.js";
 import { tabAfterKey, tabStyles } from "../shared/tabs.js";
 import "./completion-form.js";
 import type { CompletionForm, CompletionSubmit, CrisisResource } from "./completion-form.js";
-import { Outbox, type OutboxEntry, type SendResult } from "./outbox.js";
+import { Outbox, pendingPractices, type OutboxEntry, type SendResult } from "./outbox.js";
 import { dueToday, localDay, practiceCalendar, sudsByStep, type CalendarWeek } from "./practice-days.js";
 
 type View = "today" | "progress" | "measures";
 const VIEWS: readonly View[] = ["today", "progress", "measures"];
 const HISTORY_DAYS = 35;
 const RETRY_MS = 30_000;
+/** How long the portal waits for the host to refresh an expired token before trying anyway. */
+const REFRESH_WAIT_MS = 15_000;
+
+/** The detail of `homework-token-expired`. */
+export interface TokenExpiredDetail {
+  /** Optional. The host passes the promise of its refresh; the portal asks `getToken` once it settles. */
+  waitUntil(refresh: Promise<unknown>): void;
+}
+
+/** Why nothing can load: no token at all, or the service no longer accepts the one given. */
+type SignIn = "ok" | "signed-out" | "ended";
 
 @defineElement("homework-portal")
 export class HomeworkPortal extends LitElement {
-  static override styles = [baseStyles, tabStyles, css`
+  static override styles = [baseStyles, tabStyles, briefStyles, css`
     :host { padding: 12px; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 8px; }
-    dl.plan { display: grid; grid-template-columns: minmax(7rem, max-content) 1fr; gap: 2px 12px; margin: 8px 0; }
-    dl.plan dt { font-weight: 600; }
-    dl.plan dd { margin: 0; }
-    @media (max-width: 420px) { dl.plan { grid-template-columns: 1fr; } dl.plan dd { margin-bottom: 6px; } }
+    .pending { font-weight: 600; color: var(--hw-success); }
+    .sign-in { border-left: 4px solid var(--hw-primary); }
+    .sign-in p { font-weight: 600; }
     .banner { padding: 8px 12px; border-radius: var(--hw-radius); margin-bottom: 12px; }
     .banner.offline { background: #fff8e1; border: 2px solid var(--hw-warning); color: #4d2f00; }
     .status { min-height: 1.5em; font-weight: 600; color: var(--hw-success); }
@@ -60,7 +76,13 @@ export class HomeworkPortal extends LitElement {
 
   /** Required. The Connect listener's base URL, e.g. `https://homework.example`. */
   @property({ attribute: "api-base-url" }) apiBaseUrl = "";
-  /** Required unless `transport` is set. The client's bearer token. A property only. */
+  /**
+   * Required unless `token` or `transport` is set. Returns a promise of the client's current
+   * bearer token; called before every call, and again after `homework-token-expired`. An empty
+   * string (or a rejection) means not signed in. A property only.
+   */
+  @property({ attribute: false }) getToken?: () => Promise<string>;
+  /** The older alternative to `getToken`: the client's bearer token itself. A property only. */
   @property({ attribute: false }) token = "";
   /** Optional. A transport to use instead of HTTP to `api-base-url`. */
   @property({ attribute: false }) transport?: Transport;
@@ -83,12 +105,14 @@ export class HomeworkPortal extends LitElement {
   @state() private message = "";
   @state() private outboxEntries: OutboxEntry[] = [];
   @state() private online = navigator.onLine;
+  @state() private signIn: SignIn = "ok";
 
   private api?: HomeworkClient;
   private outbox?: Outbox;
   private retryTimer?: ReturnType<typeof setInterval>;
   private readonly onOnline = () => { this.online = true; void this.flush(); };
   private readonly onOffline = () => { this.online = false; };
+  private refreshing?: Promise<void>;
 
   private get locale(): Locale {
     return elementLocale(this);
@@ -109,12 +133,44 @@ export class HomeworkPortal extends LitElement {
   }
 
   protected override updated(changed: PropertyValues): void {
-    if ((changed.has("apiBaseUrl") || changed.has("token") || changed.has("transport")) &&
-        (this.transport || (this.apiBaseUrl && this.token))) {
-      this.api = createHomeworkClient(this.transport ??
-        connectTransport({ baseUrl: this.apiBaseUrl.replace(/\/$/, ""), token: () => this.token }));
+    if (!(changed.has("apiBaseUrl") || changed.has("token") || changed.has("getToken") || changed.has("transport"))) return;
+    if (this.transport || (this.apiBaseUrl && (this.getToken || this.token))) {
+      this.api = createHomeworkClient(this.transport ?? connectTransport({
+        baseUrl: this.apiBaseUrl.replace(/\/$/, ""), token: () => this.currentToken(),
+        onUnauthenticated: () => this.refreshToken(),
+      }));
       if (!this.client) void this.load();
+    } else if (this.apiBaseUrl) {
+      // Configured, but with no way to get a token: say so rather than load forever.
+      this.api = undefined;
+      this.loading = false;
+      this.signIn = "signed-out";
     }
+  }
+
+  /** The token for the next call: the host's `getToken`, else `token`; "" when there is none. */
+  private async currentToken(): Promise<string> {
+    if (!this.getToken) return this.token;
+    try {
+      return (await this.getToken()) ?? "";
+    } catch {
+      return "";
+    }
+  }
+
+  /**
+   * Tells the host the token was refused (`homework-token-expired`) and waits for the refresh it
+   * passes to `waitUntil`, at most REFRESH_WAIT_MS. Calls refused at the same moment share one.
+   */
+  private refreshToken(): Promise<void> {
+    this.refreshing ??= (async () => {
+      const waits: Promise<unknown>[] = [];
+      this.dispatchEvent(new CustomEvent<TokenExpiredDetail>("homework-token-expired", {
+        bubbles: true, composed: true, detail: { waitUntil: (refresh) => { waits.push(refresh); } },
+      }));
+      await Promise.race([Promise.allSettled(waits), new Promise((resolve) => setTimeout(resolve, REFRESH_WAIT_MS))]);
+    })().finally(() => { this.refreshing = undefined; });
+    return this.refreshing;
   }
 
   /** Loads everything the views show; called once, and again by "Try again". */
@@ -123,7 +179,12 @@ export class HomeworkPortal extends LitElement {
     if (!api) return;
     this.loading = true;
     this.loadError = "";
+    this.signIn = "ok";
     try {
+      if (!this.transport && await this.currentToken() === "") {
+        this.signIn = "signed-out";
+        return;
+      }
       const name = this.clientName || (await api.getCaller({})).client;
       this.outbox = new Outbox(name);
       this.outboxEntries = this.outbox.entries();
@@ -144,7 +205,9 @@ export class HomeworkPortal extends LitElement {
       await this.loadSummary();
       void this.flush();
     } catch (error) {
-      this.loadError = toApiError(error).codeName;
+      const failure = toApiError(error);
+      if (failure.code === Code.Unauthenticated) this.signIn = "ended";
+      else this.loadError = failure.codeName;
     } finally {
       this.loading = false;
     }
@@ -196,7 +259,7 @@ export class HomeworkPortal extends LitElement {
       ${!this.online ? html`<p class="banner offline" role="status">${t.portal.offline}</p>` : nothing}
       <p class="status" role="status" aria-live="polite">${this.message}</p>
       ${this.renderOutbox(t)}
-      <div role="tablist" aria-label=${t.portal.title} @keydown=${this.tabKeys}>
+      ${!this.loading && this.signIn !== "ok" ? this.renderSignIn(t) : html`<div role="tablist" aria-label=${t.portal.title} @keydown=${this.tabKeys}>
         ${VIEWS.map((view) => html`<button role="tab" id="tab-${view}" aria-controls="panel-${view}"
           aria-selected=${this.view === view ? "true" : "false"} tabindex=${this.view === view ? 0 : -1}
           @click=${() => this.show(view)}>${this.tabLabel(view, t)}</button>`)}
@@ -208,7 +271,15 @@ export class HomeworkPortal extends LitElement {
           : this.view === "today" ? this.renderToday(t)
           : this.view === "progress" ? this.renderProgress(t)
           : this.renderMeasures(t)}
-      </section>`;
+      </section>`}`;
+  }
+
+  /** Not signed in, or the sign-in ended: said plainly, without views that cannot load. */
+  private renderSignIn(t: Catalogue) {
+    return html`<section class="card sign-in" role="alert" data-sign-in=${this.signIn}>
+      <p>${this.signIn === "signed-out" ? t.portal.signedOut : t.portal.sessionEnded}</p>
+      ${this.api ? html`<button @click=${() => this.load()}>${t.portal.retry}</button>` : nothing}
+    </section>`;
   }
 
   private tabLabel(view: View, t: Catalogue): string {
@@ -252,17 +323,24 @@ export class HomeworkPortal extends LitElement {
 
   private renderToday(t: Catalogue) {
     const zone = this.client?.timeZone || "UTC";
-    const due = dueToday(this.assignments, this.completions, this.today(), zone);
+    const due = dueToday(this.assignments, this.completions, this.today(), zone, pendingPractices(this.outboxEntries));
     if (due.length === 0) return html`<p>${t.portal.todayEmpty}</p>`;
-    return html`<h3>${t.portal.dueCount(due.length)}</h3>
+    const toDo = due.filter((item) => item.done + item.pending < item.target).length;
+    return html`<h3>${t.portal.dueCount(toDo)}</h3>
       <ul class="due" role="list" style="list-style:none;padding:0;margin:0">
-        ${due.map((item) => html`<li class="card" data-assignment=${item.assignment.name}>
+        ${due.map((item) => {
+          const sending = item.done + item.pending >= item.target;
+          return html`<li class="card" data-assignment=${item.assignment.name} data-pending=${item.pending}>
           ${this.open === item.assignment.name ? this.renderForm(item.assignment) : html`
-            <h4>${item.assignment.title}</h4>
-            <p class="muted">${t.portal.doneToday(item.done, item.target)}</p>
-            <dl class="plan">${planLines(item.assignment, t).map((line) => html`<dt>${line.label}</dt><dd data-part=${line.part}>${line.text}</dd>`)}</dl>
-            <button class="primary" @click=${() => this.start(item.assignment)}>${t.portal.start(item.assignment.title)}</button>`}
-        </li>`)}
+            <h4 tabindex="-1">${item.assignment.title}</h4>
+            <p class=${item.pending > 0 ? "pending" : "muted"} data-progress-today>${sending ? t.portal.allPending(item.pending)
+              : item.pending > 0 ? t.portal.doneWithPending(item.done, item.pending, item.target)
+              : t.portal.doneToday(item.done, item.target)}</p>
+            ${practiceBrief(item.assignment, t)}
+            ${sending ? nothing : html`<button class="primary" @click=${() => this.start(item.assignment)}>${
+              t.portal.start(item.assignment.title)}</button>`}`}
+        </li>`;
+        })}
       </ul>`;
   }
 
@@ -299,8 +377,10 @@ export class HomeworkPortal extends LitElement {
 
   private close(name: string): void {
     this.open = "";
-    void this.updateComplete.then(() =>
-      this.renderRoot.querySelector<HTMLElement>(`[data-assignment="${CSS.escape(name)}"] button`)?.focus());
+    void this.updateComplete.then(() => {
+      const card = this.renderRoot.querySelector<HTMLElement>(`[data-assignment="${CSS.escape(name)}"]`);
+      (card?.querySelector<HTMLElement>("button") ?? card?.querySelector<HTMLElement>("h4"))?.focus();
+    });
   }
 
   /**

@@ -9,6 +9,8 @@ import { Code } from "@connectrpc/connect";
 import { CompletionSchema, type Completion } from "../gen/therapy/homework/v1/completion_pb.js";
 import type { HomeworkClient } from "../client/homework-client.js";
 import { toApiError, type ApiError } from "../client/errors.js";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { counts, type PendingPractice } from "./practice-days.js";
 
 /** Where an entry is: waiting, being sent, or refused by the service (kept for the client). */
 export type OutboxState = "queued" | "sending" | "failed";
@@ -119,6 +121,23 @@ export class Outbox {
   private write(entries: OutboxEntry[]): void {
     this.storage.setItem(this.key, JSON.stringify(entries));
   }
+}
+
+/**
+ * The practices the entries hold that still count as being sent (queued or sending, not refused),
+ * skips left out: what Today shows as "saved on this device, sending".
+ */
+export function pendingPractices(entries: OutboxEntry[]): PendingPractice[] {
+  return entries.flatMap((entry) => {
+    if (entry.state === "failed") return [];
+    try {
+      const completion = fromJson(CompletionSchema, entry.completion);
+      return counts(completion) && completion.occurTime
+        ? [{ parent: entry.parent, occurTime: timestampDate(completion.occurTime) }] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**

@@ -54,23 +54,39 @@ export interface DueItem {
   done: number;
   /** The period's target. */
   target: number;
+  /** Practices of this period saved on this device and not yet stored by the service (outbox). */
+  pending: number;
+}
+
+/** A completion saved on the device and not yet sent (an outbox entry, portal/outbox.ts). */
+export interface PendingPractice {
+  /** The assignment's resource name. */
+  parent: string;
+  /** When the practice happened. */
+  occurTime: Date;
 }
 
 /**
- * The assignments due on `today` whose current period's target is not yet met, outcome measures
- * excluded (they have their own view). `completions` are the client's, any order.
+ * The assignments due on `today` whose current period's target is not yet met by what the
+ * service stored, outcome measures excluded (they have their own view). `completions` are the
+ * client's, any order. `pending` (the outbox) is counted apart: an assignment whose target is met
+ * only with pending practices stays listed, so Today can say "saved on this device, sending".
  */
 export function dueToday(assignments: Assignment[], completions: Completion[], today: string,
-                         timeZone: string): DueItem[] {
+                         timeZone: string, pending: PendingPractice[] = []): DueItem[] {
   return assignments
     .filter((a) => a.exercise?.kind !== ExerciseKind.OUTCOME_MEASURE && scheduledOn(a, today))
     .map((assignment) => {
       const weekly = assignment.schedule?.period === Schedule_Period.WEEK;
       const from = weekly ? weekStart(today) : today;
+      const inPeriod = (instant: Date) => {
+        const day = localDay(instant, timeZone);
+        return day >= from && day <= today;
+      };
       const done = completions.filter((c) => assignmentOf(c) === assignment.name && counts(c) && c.occurTime &&
-        localDay(timestampDate(c.occurTime), timeZone) >= from &&
-        localDay(timestampDate(c.occurTime), timeZone) <= today).length;
-      return { assignment, done, target: assignment.schedule?.targetCount ?? 1 };
+        inPeriod(timestampDate(c.occurTime))).length;
+      const waiting = pending.filter((p) => p.parent === assignment.name && inPeriod(p.occurTime)).length;
+      return { assignment, done, target: assignment.schedule?.targetCount ?? 1, pending: waiting };
     })
     .filter((item) => item.done < item.target);
 }
