@@ -54,8 +54,9 @@ export async function seed(server: ServerProcess): Promise<Seeded> {
     targetCount, period, startDate: start, minutesPerPractice: 10,
     minimumVersion: "Two minutes, just start", ...extra,
   });
-  const make = async (title: string, exercise: object, sched: object): Promise<Assignment> => {
-    const created = await therapist.createAssignment({ parent: CLIENT, assignment: { title, exercise, schedule: sched } });
+  const make = async (title: string, exercise: object, sched: object, extra: object = {}): Promise<Assignment> => {
+    const created = await therapist.createAssignment({ parent: CLIENT,
+      assignment: { title, exercise, schedule: sched, ...extra } });
     return therapist.activateAssignment({ name: created.name, etag: created.etag });
   };
   return {
@@ -70,8 +71,10 @@ export async function seed(server: ServerProcess): Promise<Seeded> {
     exposure: await make("Eye contact practice",
       { kind: ExerciseKind.EXPOSURE_PRACTICE, details: { case: "exposurePractice", value: {
         situation: "Brief eye contact with a stranger", expectedSuds: 30, hierarchy: hierarchy.name, hierarchyStep: 0,
-        trackExpectancy: true } } },
-      schedule(Schedule_Period.DAY, 3)),
+        trackExpectancy: true } },
+        instructions: "Look a passer-by in the eye for two seconds. Stay until your distress has clearly dropped." },
+      schedule(Schedule_Period.DAY, 3, { habitAnchor: { clientWords: "on my way to the bakery" } }),
+      { rationale: "Staying in the situation teaches you that the distress passes and the feared outcome rarely comes." }),
     mood: await make("Mood check", { kind: ExerciseKind.MOOD_MONITORING },
       schedule(Schedule_Period.DAY, 1, { minutesPerPractice: 0 })),
     selfCare: await make("Evening walk",

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Page, type Browser } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
 import { Completion_Status } from "../../plugin/web/src/gen/therapy/homework/v1/completion_pb.js";
-import { binariesFromArgs, Checks, ServerProcess } from "./harness.js";
+import { binariesFromArgs, Checks, ServerProcess, type Binaries } from "./harness.js";
 import { CLIENT, CLIENT_ID, THERAPIST, TIME_ZONE, localDay, seed } from "./fixture.js";
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,17 +36,67 @@ export async function startPageServer(api?: string): Promise<{ origin: string; c
   return { origin: `http://127.0.0.1:${readFileSync(portFile, "utf8").trim()}`, child, dir };
 }
 
-async function main(): Promise<number> {
+/** What a browser suite runs against: the real server, the example page server passing the API through. */
+export interface BrowserSuite {
+  binaries: Binaries;
+  /** The output folder for screenshots (created). */
+  shots: string;
+  checks: Checks;
+  server: ServerProcess;
+  page$: Awaited<ReturnType<typeof startPageServer>>;
+  /** Stops the page server and the server (by their PIDs) and removes their folders. */
+  stop(): Promise<void>;
+}
+
+/** Starts a browser suite from the command line's binaries; undefined when the bundle is missing. */
+export async function startBrowserSuite(): Promise<BrowserSuite | undefined> {
   const binaries = binariesFromArgs(process.argv);
   if (!existsSync("plugin/web/dist/portal.js")) {
     console.error("plugin/web/dist/portal.js is missing: run `npm run web:gen && npm run web:build` first");
-    return 1;
+    return undefined;
   }
   const shots = binaries.outputDir;
   mkdirSync(shots, { recursive: true });
-  const checks = new Checks();
   const server = await ServerProcess.start(binaries);
   const page$ = await startPageServer(server.connectUrl);
+  return {
+    binaries, shots, checks: new Checks(), server, page$,
+    stop: async () => {
+      await server.stop();
+      page$.child.kill("SIGTERM");
+      rmSync(page$.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A page holding <homework-review-panel> for `client` over the Connect API of the page's own
+ * origin with a therapist's `token`; `docked` puts it in the right third, as beside the video.
+ */
+export function reviewPanelHtml(options: { token: string; client: string; lang: string; title: string;
+                                          heading: string; docked?: boolean }): string {
+  const panel = "<homework-review-panel></homework-review-panel>";
+  return `<!doctype html>
+    <html lang="${options.lang}"><head><meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>${options.title}</title>
+    <style>body { margin: 0; } main.docked { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 8px; }
+      @media (max-width: 700px) { main.docked { grid-template-columns: minmax(0, 1fr); } }</style></head>
+    <body>${options.docked
+      ? `<main class="docked"><div><h1>${options.heading}</h1><p>The video sits here.</p></div><aside aria-label="Homework">${panel}</aside></main>`
+      : `<main><h1>${options.heading}</h1>${panel}</main>`}
+    <script type="module">
+      import { createHomeworkClient, connectTransport } from "/dist/session-panels.js";
+      const token = ${JSON.stringify(options.token)};
+      const panel = document.querySelector("homework-review-panel");
+      panel.api = createHomeworkClient(connectTransport({ baseUrl: location.origin, token: () => token }));
+      panel.client = ${JSON.stringify(options.client)};
+    </script></body></html>`;
+}
+
+async function main(): Promise<number> {
+  const suite = await startBrowserSuite();
+  if (!suite) return 1;
+  const { shots, checks, server, page$ } = suite;
   let browser: Browser | undefined;
   let failureShot = async () => {};
   try {
@@ -297,16 +347,9 @@ async function main(): Promise<number> {
     // The page itself is made here (routed on the page server's origin); the bundle and the API
     // come from the real page server.
     const panelUrl = `${page$.origin}/review-es.html`;
-    await panelPage.route(panelUrl, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: `<!doctype html>
-      <html lang="es"><head><title>Revisión</title></head>
-      <body><main><h1>Consulta</h1><homework-review-panel></homework-review-panel></main>
-      <script type="module">
-        import { createHomeworkClient, connectTransport } from "/dist/session-panels.js";
-        const token = ${JSON.stringify(server.token(THERAPIST, "therapist"))};
-        const panel = document.querySelector("homework-review-panel");
-        panel.api = createHomeworkClient(connectTransport({ baseUrl: location.origin, token: () => token }));
-        panel.client = ${JSON.stringify(CLIENT)};
-      </script></body></html>` }));
+    await panelPage.route(panelUrl, (route) => route.fulfill({ contentType: "text/html; charset=utf-8",
+      body: reviewPanelHtml({ token: server.token(THERAPIST, "therapist"), client: CLIENT, lang: "es",
+        title: "Revisión", heading: "Consulta" }) }));
     await panelPage.goto(panelUrl);
     const reviewPanel = panelPage.locator("homework-review-panel");
     await reviewPanel.getByRole("heading", { name: "Desde la última sesión" }).waitFor();
@@ -330,9 +373,7 @@ async function main(): Promise<number> {
     throw error;
   } finally {
     await browser?.close();
-    await server.stop();
-    page$.child.kill("SIGTERM");
-    rmSync(page$.dir, { recursive: true, force: true });
+    await suite.stop();
   }
   return checks.finish("portal_browser_test");
 }

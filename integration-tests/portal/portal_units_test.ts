@@ -100,6 +100,16 @@ const completions = [
 checks.equal(dueToday([walk, breathe], completions, "2026-03-11", "Europe/Berlin")
   .map((d) => [d.assignment.title, d.done, d.target]), [["Breathe", 1, 2]], "due today: breathe 1 of 2; walk's week is met");
 checks.equal(dueToday([walk], [], "2026-03-03", "Europe/Berlin").length, 0, "nothing due before the start date");
+// The outbox counts apart: breathe's second practice waits on the device (today in Berlin), one
+// from yesterday does not count for today, and another assignment's is not breathe's.
+const pending = [
+  { parent: `${A}breathe`, occurTime: new Date("2026-03-10T23:45:00Z") },
+  { parent: `${A}breathe`, occurTime: new Date("2026-03-10T12:00:00Z") },
+  { parent: `${A}walk`, occurTime: new Date("2026-03-11T08:00:00Z") },
+];
+checks.equal(dueToday([walk, breathe], completions, "2026-03-11", "Europe/Berlin", pending)
+  .map((d) => [d.assignment.title, d.done, d.pending, d.target]), [["Breathe", 1, 1, 2]],
+  "due today: breathe 1 of 2 stored, 1 waiting in the outbox (yesterday's not counted)");
 
 // The calendar: four weeks up to today's week, targets from the schedule.
 const weeks = practiceCalendar(walk, completions, "2026-03-11", "Europe/Berlin");
