@@ -80,7 +80,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::unique_ptr<Server> server(new Server());
   server->protobuf_log_ = std::make_unique<ProtobufLogRoute>(log);
 
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(StoreOptions{.uri = options.store_uri});
+  Metrics* server_metrics = &server->metrics_;
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(
+      StoreOptions{.uri = options.store_uri,
+                   .on_write_batch = [server_metrics](size_t writes) {
+                     server_metrics->RecordWriteBatch(writes);
+                   }});
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);
   server->drain_ = options.drain;

@@ -77,8 +77,8 @@ class Server {
 
   // libprotobuf's own lines into the JSON log, for the server's lifetime.
   std::unique_ptr<ProtobufLogRoute> protobuf_log_;
+  Metrics metrics_;  // before the store, which reports its write batches here
   std::unique_ptr<Store> store_;
-  Metrics metrics_;
   std::unique_ptr<MeteredStore> metered_store_;
   absl::Duration drain_ = absl::ZeroDuration();
   std::unique_ptr<TokenVerifier> verifier_;

@@ -49,7 +49,9 @@ void Histogram::Render(absl::string_view name, absl::string_view labels, std::st
 }
 
 Metrics::Metrics()
-    : commit_latency_(LatencyBounds()), commit_events_({0, 1, 2, 4, 8, 16, 32, 64, 128}) {}
+    : commit_latency_(LatencyBounds()),
+      commit_events_({0, 1, 2, 4, 8, 16, 32, 64, 128}),
+      write_batch_({1, 2, 4, 8, 16, 32, 64, 128, 256}) {}
 
 void Metrics::RecordCall(absl::string_view protocol, absl::string_view method,
                          absl::StatusCode code, absl::Duration latency) {
@@ -63,6 +65,10 @@ void Metrics::RecordCall(absl::string_view protocol, absl::string_view method,
     histogram = slot.get();
   }
   histogram->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RecordWriteBatch(std::size_t writes) {
+  write_batch_.Observe(static_cast<double>(writes));
 }
 
 void Metrics::RecordCommit(absl::Duration latency, std::size_t events) {
@@ -102,6 +108,10 @@ std::string Metrics::Render() const {
   out += "# HELP homework_store_commit_events Events appended per store commit.\n";
   out += "# TYPE homework_store_commit_events histogram\n";
   commit_events_.Render("homework_store_commit_events", "", out);
+  out += "# HELP homework_store_write_batch_size Writes sharing one transaction (SQLite group "
+         "commit).\n";
+  out += "# TYPE homework_store_write_batch_size histogram\n";
+  write_batch_.Render("homework_store_write_batch_size", "", out);
   for (const Gauge& gauge : gauges_) {
     absl::StrAppend(&out, "# HELP ", gauge.name, " ", gauge.help, "\n# TYPE ", gauge.name,
                     " gauge\n", gauge.name, " ", Number(gauge.read()), "\n");

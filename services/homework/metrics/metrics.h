@@ -46,6 +46,8 @@ class Metrics {
                   absl::Duration latency);
   // One Store::Commit: how long it took and how many events it appended.
   void RecordCommit(absl::Duration latency, std::size_t events);
+  // One transaction of the store's group commit: how many writes shared it.
+  void RecordWriteBatch(std::size_t writes);
   // A value read at every scrape (open connections, open streams, ...). `name` must be a valid
   // metric name; `help` one line.
   void AddGauge(std::string name, std::string help, std::function<double()> read);
@@ -67,6 +69,7 @@ class Metrics {
   std::vector<Gauge> gauges_ ABSL_GUARDED_BY(mutex_);
   Histogram commit_latency_;
   Histogram commit_events_;
+  Histogram write_batch_;
 };
 
 }  // namespace therapy::homework

@@ -55,5 +55,19 @@ TEST(MetricsTest, CommitsFillTheirHistograms) {
   EXPECT_NE(text.find("homework_store_commit_events_count 1\n"), std::string::npos) << text;
 }
 
+TEST(MetricsTest, WriteBatchesFillTheirHistogram) {
+  Metrics metrics;
+  metrics.RecordWriteBatch(3);
+  metrics.RecordWriteBatch(1);
+  const std::string text = metrics.Render();
+  EXPECT_NE(text.find("homework_store_write_batch_size_bucket{le=\"1\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("homework_store_write_batch_size_bucket{le=\"4\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("homework_store_write_batch_size_sum 4\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -20,29 +20,31 @@ namespace {
 struct Backend {
   absl::string_view prefix;
   absl::string_view form;
-  absl::StatusOr<std::unique_ptr<Store>> (*open)(absl::string_view rest);
+  absl::StatusOr<std::unique_ptr<Store>> (*open)(absl::string_view rest,
+                                                 const StoreOptions& options);
 };
 
-absl::StatusOr<std::unique_ptr<Store>> OpenMemory(absl::string_view rest) {
+absl::StatusOr<std::unique_ptr<Store>> OpenMemory(absl::string_view rest, const StoreOptions&) {
   if (!rest.empty()) {
     return absl::InvalidArgumentError("--store memory: takes nothing after the colon");
   }
   return std::make_unique<MemoryStore>();
 }
 
-absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest) {
+absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest,
+                                                  const StoreOptions& options) {
   if (rest.empty()) {
     return absl::InvalidArgumentError(
         "--store sqlite: needs a file path, as in sqlite:/var/lib/homework.db");
   }
   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-      SqliteStore::Open({.path = std::string(rest)});
+      SqliteStore::Open({.path = std::string(rest), .on_write_batch = options.on_write_batch});
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(*std::move(store));
 }
 
 // `rest` follows "postgresql://" or "postgres://", which libpq reads alike.
-absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest) {
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest, const StoreOptions&) {
   absl::StatusOr<std::unique_ptr<PostgresStore>> store =
       PostgresStore::Open({.conninfo = absl::StrCat("postgresql://", rest)});
   if (!store.ok()) return store.status();
@@ -63,7 +65,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   std::vector<absl::string_view> forms;
   for (const Backend& backend : kBackends) {
     if (absl::StartsWith(options.uri, backend.prefix)) {
-      return backend.open(absl::string_view(options.uri).substr(backend.prefix.size()));
+      return backend.open(absl::string_view(options.uri).substr(backend.prefix.size()), options);
     }
     forms.push_back(backend.form);
   }

@@ -1,6 +1,7 @@
 #ifndef SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_
 #define SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,9 @@ struct StoreOptions {
   //                        verify-full; the password is best left to ~/.pgpass or PGPASSWORD.
   //                        Pool of 8 connections, 5 s statement timeout (PostgresStoreOptions)
   std::string uri;
+  // When set, hears how many writes each shared transaction carried. SQLite's group commit
+  // calls it; PostgreSQL commits each write in its own transaction and never does.
+  std::function<void(size_t)> on_write_batch;
 };
 
 // Opens the store `options.uri` names. INVALID_ARGUMENT naming `--store` and the accepted forms

@@ -2,6 +2,8 @@
 #define SERVICES_HOMEWORK_STORAGE_SQLITE_GROUP_COMMIT_H_
 
 #include <cstddef>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -46,12 +48,14 @@ class GroupCommit {
 
   // `connection` is used only under `connection_mu`, which other users of the connection
   // (migrations, settings) also take. At most `max_batch` writes share a transaction.
+  // `on_batch`, when set, hears how many writes each transaction carried (for metrics).
   GroupCommit(Connection& connection, absl::Mutex& connection_mu, Outcome committed,
-              size_t max_batch = 256)
+              size_t max_batch = 256, std::function<void(size_t)> on_batch = nullptr)
       : connection_(connection),
         connection_mu_(connection_mu),
         committed_(committed),
-        max_batch_(max_batch) {}
+        max_batch_(max_batch),
+        on_batch_(std::move(on_batch)) {}
 
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -108,6 +112,7 @@ class GroupCommit {
   static constexpr Sql kSyncFull{"commit with fsync", "PRAGMA synchronous = FULL"};
 
   void RunBatch(const std::vector<Pending*>& batch) {
+    if (on_batch_) on_batch_(batch.size());
     absl::MutexLock lock(&connection_mu_);
     // Nothing of the batch is committed: every write gets `status`, but for those that had
     // already failed on their own.
@@ -176,6 +181,7 @@ class GroupCommit {
   absl::Mutex& connection_mu_;
   const Outcome committed_;
   const size_t max_batch_;
+  const std::function<void(size_t)> on_batch_;
   // Whether a batch was committed without fsync since the last durable commit or Sync. Used
   // under connection_mu_.
   bool unsynced_ = false;

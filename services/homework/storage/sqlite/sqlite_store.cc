@@ -530,15 +530,17 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
     wal_fd = ::open((options.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(
-      *std::move(writer), std::move(readers), wal_fd, options.audit_sync_interval));
+      *std::move(writer), std::move(readers), wal_fd, options.audit_sync_interval,
+      options.on_write_batch));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
                          std::vector<std::unique_ptr<Connection>> readers, int wal_fd,
-                         absl::Duration audit_sync_interval)
+                         absl::Duration audit_sync_interval,
+                         std::function<void(size_t)> on_write_batch)
     : writer_(std::move(writer)),
-      writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(*writer_, write_mu_,
-                                                                  CommitOutcome::kCommitted)),
+      writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(
+          *writer_, write_mu_, CommitOutcome::kCommitted, 256, std::move(on_write_batch))),
       readers_(std::make_unique<sqlite::ReaderPool>(std::move(readers))),
       wal_fd_(wal_fd) {
   if (wal_fd_ >= 0) {

@@ -17,6 +17,7 @@
 // statements with bound parameters; errors name the statement's purpose, never SQL or data.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,8 @@ struct SqliteStoreOptions {
   // to disk at the latest (every data write is durable before it is acknowledged, and also
   // syncs every audit record before it). Zero: audit records are durable at once too.
   absl::Duration audit_sync_interval = absl::Milliseconds(100);
+  // When set, hears how many writes each shared transaction carried (group commit; metrics).
+  std::function<void(size_t)> on_write_batch;
 };
 
 // The settings in force on the writing connection, for operators and tests.
@@ -111,7 +114,7 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer,
               std::vector<std::unique_ptr<sqlite::Connection>> readers, int wal_fd,
-              absl::Duration audit_sync_interval);
+              absl::Duration audit_sync_interval, std::function<void(size_t)> on_write_batch);
 
   // Syncs audit records committed without fsync, every audit_sync_interval until closed.
   void SyncAuditPeriodically(absl::Duration interval);

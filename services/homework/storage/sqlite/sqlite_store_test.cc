@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -767,6 +768,36 @@ TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {
 
 namespace therapy::homework {
 namespace {
+
+// The group commit tells its observer how many writes each transaction carried: every write
+// is counted exactly once, and concurrent writers share transactions.
+TEST_F(SqliteStoreTest, EveryWriteIsCountedInExactlyOneReportedBatch) {
+  std::atomic<size_t> writes{0};
+  std::atomic<size_t> batches{0};
+  std::unique_ptr<SqliteStore> store = OpenOrDie(
+      {.path = NewDatabasePath(), .on_write_batch = [&](size_t size) {
+         writes += size;
+         ++batches;
+       }});
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Mutation mutation = InsertingClient(
+            MakeClient(absl::StrCat("practices/p1/clients/c", t, "-", i)));
+        mutation.idempotency.reset();
+        EXPECT_TRUE(store->Commit(mutation).ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(writes.load(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_GE(batches.load(), 1u);
+  EXPECT_LE(batches.load(), writes.load());
+}
 
 // A full disk is RESOURCE_EXHAUSTED with a message an operator acts on, not UNAVAILABLE ("retry
 // with backoff"), which would have callers hammer a store that cannot take writes. SQLite's
