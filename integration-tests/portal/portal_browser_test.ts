@@ -80,6 +80,7 @@ export function reviewPanelHtml(options: { token: string; client: string; lang: 
     <html lang="${options.lang}"><head><meta name="viewport" content="width=device-width, initial-scale=1">
     <title>${options.title}</title>
     <style>body { margin: 0; } main.docked { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 8px; }
+      main.docked aside { padding: 0 12px; }
       @media (max-width: 700px) { main.docked { grid-template-columns: minmax(0, 1fr); } }</style></head>
     <body>${options.docked
       ? `<main class="docked"><div><h1>${options.heading}</h1><p>The video sits here.</p></div><aside aria-label="Homework">${panel}</aside></main>`

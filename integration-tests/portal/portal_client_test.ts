@@ -207,6 +207,11 @@ async function main(): Promise<number> {
     // Done with all three rated: stored with the values moved to.
     await page.getByRole("button", { name: "Start: Eye contact practice" }).click();
     await page.getByRole("radio", { name: "I did it" }).check();
+    // A tap on the middle of an untouched slider is a rating of 50 (the value does not change, so
+    // no input event: the click counts).
+    await sliders[0]!.click();
+    checks.equal([await sliders[0]!.getAttribute("data-rated"), await sliders[0]!.getAttribute("aria-valuetext")],
+      ["true", "50, waiting for a call"], "tapping the middle of an untouched slider rates 50");
     await sliders[0]!.fill("45");
     await sliders[1]!.fill("60");
     await sliders[2]!.fill("15");
