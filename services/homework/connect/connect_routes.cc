@@ -200,6 +200,7 @@ ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, 
   HOMEWORK_CONNECT_UNARY(ListSafetyFlags)
   HOMEWORK_CONNECT_UNARY(AcknowledgeSafetyFlag)
   HOMEWORK_CONNECT_UNARY(ResolveSafetyFlag)
+  HOMEWORK_CONNECT_UNARY(ListAttentionItems)
 #undef HOMEWORK_CONNECT_UNARY
 }
 

@@ -157,6 +157,11 @@ class Homework {
   // changed meanwhile is left alone). Returns how many this call escalated. Errors: UNAVAILABLE.
   absl::StatusOr<int> EscalateDueSafetyFlags();
 
+  // The clients of a therapist's caseload who need attention now (attention_list.cc, the rules
+  // in attention.h), under the practice's thresholds.
+  absl::StatusOr<v1::ListAttentionItemsResponse> ListAttentionItems(
+      const Caller& caller, const v1::ListAttentionItemsRequest& request);
+
  private:
   // Both halves of authorisation for an action on one client; refusals are audited.
   absl::Status AuthorizeClient(const Caller& caller, Action action, const ClientName& target,

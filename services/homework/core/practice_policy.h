@@ -6,6 +6,7 @@
 // where a practice's own values come from and hands them to Homework through HomeworkOptions.
 
 #include "absl/time/time.h"
+#include "services/homework/core/attention.h"
 #include "services/homework/core/clinical/reliable_change.h"
 
 namespace therapy::homework {
@@ -15,6 +16,8 @@ struct PracticePolicy {
   clinical::MeasureThresholds measures;
   // An urgent flag not acknowledged within this time escalates to the platform's on-call route.
   absl::Duration flag_escalation_after = absl::Minutes(60);
+  // The attention list's rules (attention.h).
+  AttentionThresholds attention;
 };
 
 }  // namespace therapy::homework

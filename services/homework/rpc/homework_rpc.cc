@@ -301,6 +301,7 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
   HOMEWORK_RPC(ListSafetyFlags, ListSafetyFlagsRequest, ListSafetyFlagsResponse)
   HOMEWORK_RPC(AcknowledgeSafetyFlag, AcknowledgeSafetyFlagRequest, SafetyFlag)
   HOMEWORK_RPC(ResolveSafetyFlag, ResolveSafetyFlagRequest, SafetyFlag)
+  HOMEWORK_RPC(ListAttentionItems, ListAttentionItemsRequest, ListAttentionItemsResponse)
 #undef HOMEWORK_RPC
 
   const google::protobuf::ServiceDescriptor& service =
