@@ -544,6 +544,17 @@ void ValidateCompletion(const v1::Completion& c, const v1::Exercise& exercise, a
     v.Add(Path(prefix, "skip_reason"), "only for STATUS_SKIPPED");
   }
   v.Range(Path(prefix, "minutes"), c.minutes(), 0, 1440);
+  // An exposure done or partly done is its SUDS: all three ratings, as the client's form asks.
+  // The two-minute version and a skip may go without.
+  if (exercise.kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE &&
+      (c.status() == v1::Completion::STATUS_DONE ||
+       c.status() == v1::Completion::STATUS_PARTIAL)) {
+    const std::string p = Path(prefix, "suds");
+    const char* const kRequired = "required for an exposure done or partly done: rate it 0-100";
+    if (!c.suds().has_before()) v.Add(Path(p, "before"), kRequired);
+    if (!c.suds().has_peak()) v.Add(Path(p, "peak"), kRequired);
+    if (!c.suds().has_after()) v.Add(Path(p, "after"), kRequired);
+  }
   if (c.has_suds()) {
     const std::string p = Path(prefix, "suds");
     const auto& s = c.suds();

@@ -125,10 +125,43 @@ TEST(ValidationTest, SudsPeakBelowBeforeIsRejected) {
   completion.set_status(v1::Completion::STATUS_DONE);
   completion.mutable_suds()->set_before(60);
   completion.mutable_suds()->set_peak(40);
+  completion.mutable_suds()->set_after(20);
   Violations violations;
   ValidateCompletion(completion, OfKind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE),
                      absl::FromUnixSeconds(1'800'000'000), "completion", violations);
   EXPECT_THAT(Fields(violations), ElementsAre("completion.suds.peak"));
+}
+
+TEST(ValidationTest, AnExposureDoneOrPartlyDoneNeedsAllThreeSudsRatings) {
+  for (auto status : {v1::Completion::STATUS_DONE, v1::Completion::STATUS_PARTIAL}) {
+    v1::Completion completion;
+    completion.mutable_occur_time()->set_seconds(1'700'000'000);
+    completion.set_occur_time_zone("Europe/Berlin");
+    completion.set_status(status);
+    Violations none;
+    ValidateCompletion(completion, OfKind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE),
+                       absl::FromUnixSeconds(1'800'000'000), "completion", none);
+    EXPECT_THAT(Fields(none), ElementsAre("completion.suds.before", "completion.suds.peak",
+                                          "completion.suds.after"));
+    completion.mutable_suds()->set_before(50);
+    completion.mutable_suds()->set_peak(70);
+    Violations two;
+    ValidateCompletion(completion, OfKind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE),
+                       absl::FromUnixSeconds(1'800'000'000), "completion", two);
+    EXPECT_THAT(Fields(two), ElementsAre("completion.suds.after"));
+  }
+  // The two-minute version, and skills practice, may go without.
+  v1::Completion minimum;
+  minimum.mutable_occur_time()->set_seconds(1'700'000'000);
+  minimum.set_occur_time_zone("Europe/Berlin");
+  minimum.set_status(v1::Completion::STATUS_MINIMUM_VERSION);
+  Violations violations;
+  ValidateCompletion(minimum, OfKind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE),
+                     absl::FromUnixSeconds(1'800'000'000), "completion", violations);
+  minimum.set_status(v1::Completion::STATUS_DONE);
+  ValidateCompletion(minimum, OfKind(v1::EXERCISE_KIND_SKILLS_PRACTICE),
+                     absl::FromUnixSeconds(1'800'000'000), "completion", violations);
+  EXPECT_TRUE(violations.empty());
 }
 
 TEST(ValidationTest, RecordOfAnotherKindIsRejected) {

@@ -521,8 +521,7 @@ export function buildCompletion(assignment: Assignment, values: Values, t: Catal
   if (kind === ExerciseKind.EXPOSURE_PRACTICE || kind === ExerciseKind.SKILLS_PRACTICE) {
     // An exposure done or partly done is its SUDS: each of before, peak and after must be rated
     // (an untouched slider has no value). The two-minute version and skills practice may go
-    // without; core/validation.cc ValidateCompletion allows both. (The service does not yet
-    // refuse a done or partial exposure without SUDS: this form is stricter until it does.)
+    // without. The same rule as core/validation.cc ValidateCompletion.
     const rated = kind === ExerciseKind.EXPOSURE_PRACTICE &&
       (status === Completion_Status.DONE || status === Completion_Status.PARTIAL);
     const suds = (path: string) => {
