@@ -13,6 +13,9 @@
 //   BM_GetReviewSummary/7d      the default period (no since_time)
 //   BM_GetReviewSummary/30d     since_time 30 days ago
 //   BM_GetReviewSummary/365d    since_time 365 days ago (every completion)
+//   BM_ListAttentionItems       with --caseload=N (N > 1): the therapist's attention list over N
+//                               clients seeded alike (every fourth one stops practising 20 days
+//                               before today, so it is listed), one page of up to 100
 // After the run, main prints each benchmark's latency as a ratio to BM_GetClient: the machine is
 // shared and noisy, so absolute figures move from run to run and the ratio is the figure to
 // compare. Repetitions are randomly interleaved so the baseline and the summaries share the
@@ -36,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -59,6 +63,7 @@ constexpr int kDaysOfPractice = 365;
 
 // The baseline, and the review periods in the order they are registered and summarised.
 constexpr char kBaseline[] = "BM_GetClient";
+constexpr char kAttention[] = "BM_ListAttentionItems";
 struct Period {
   const char* benchmark;
   int days;  // 7 is the default period: the request leaves since_time unset
@@ -149,7 +154,8 @@ std::vector<Exercise> ExercisesOfTheYear() {
 // its own gRPC API. The destructor stops the server and removes the folder.
 class SeededServer {
  public:
-  static absl::StatusOr<std::unique_ptr<SeededServer>> Start() {
+  // `caseload` clients on the therapist's care team: "ana" and caseload - 1 more.
+  static absl::StatusOr<std::unique_ptr<SeededServer>> Start(int caseload) {
     std::unique_ptr<SeededServer> env(new SeededServer());
     std::string pattern = (std::filesystem::temp_directory_path() / "homework-bench-XXXXXX");
     if (::mkdtemp(pattern.data()) == nullptr) {
@@ -190,7 +196,12 @@ class SeededServer {
       if (!token.ok()) return token.status();
       env->bearer_[role] = absl::StrCat("Bearer ", *token);
     }
-    if (absl::Status seeded = env->SeedYear(); !seeded.ok()) return seeded;
+    for (int i = 0; i < caseload; ++i) {
+      const std::string id = i == 0 ? std::string(kClientId) : absl::StrCat("client-", i);
+      // Every fourth client after "ana" stopped practising 20 days ago.
+      const int days = i % 4 == 1 ? kDaysOfPractice - 20 : kDaysOfPractice;
+      if (absl::Status seeded = env->SeedYear(id, days); !seeded.ok()) return seeded;
+    }
     return env;
   }
 
@@ -221,7 +232,9 @@ class SeededServer {
  private:
   SeededServer() = default;
 
-  absl::Status SeedYear() {
+  // A client `id` with a year of the five assignments, practised on the first `days_practised`
+  // days of the 365.
+  absl::Status SeedYear(const std::string& id, int days_practised) {
     const absl::Time started = absl::Now();
     absl::TimeZone zone;
     if (!absl::LoadTimeZone(kTimeZone, &zone)) {
@@ -231,11 +244,11 @@ class SeededServer {
 
     v1::CreateClientRequest create_client;
     create_client.set_parent(absl::StrCat("practices/", kPractice));
-    create_client.set_client_id(kClientId);
-    create_client.mutable_client()->set_display_name("Ana");
+    create_client.set_client_id(id);
+    create_client.mutable_client()->set_display_name(id);
     create_client.mutable_client()->set_time_zone(kTimeZone);
     create_client.mutable_client()->add_care_team(kTherapist);
-    create_client.set_request_id("seed-client");
+    create_client.set_request_id(absl::StrCat("seed-client-", id));
     v1::Client client;
     if (absl::Status s = FromGrpc(stub_->CreateClient(As("service").get(), create_client, &client),
                                   "CreateClient");
@@ -248,7 +261,7 @@ class SeededServer {
     for (size_t i = 0; i < exercises.size(); ++i) {
       v1::CreateAssignmentRequest create;
       create.set_parent(client.name());
-      create.set_request_id(absl::StrCat("seed-assignment-", i));
+      create.set_request_id(absl::StrCat("seed-assignment-", id, "-", i));
       v1::Assignment& a = *create.mutable_assignment();
       a.set_title(exercises[i].title);
       exercises[i].describe(*a.mutable_exercise());
@@ -278,15 +291,19 @@ class SeededServer {
       assignment_names.push_back(active.name());
     }
 
-    const size_t total = exercises.size() * kDaysOfPractice;
+    const size_t total = exercises.size() * days_practised;
     std::cerr << "seeding " << total << " completions..." << std::endl;
     // One caller thread per assignment: the store commits one at a time, so a few calls in
     // flight keep it busy while the others travel.
+    absl::StatusOr<std::string> client_token = MintToken(
+        key_, TokenClaims{.subject = id, .practice = kPractice, .role = "client"}, absl::Now());
+    if (!client_token.ok()) return client_token.status();
+    const std::string client_bearer = absl::StrCat("Bearer ", *client_token);
     std::vector<absl::Status> outcomes(exercises.size());
     std::vector<std::thread> callers;
     for (size_t i = 0; i < exercises.size(); ++i) {
       callers.emplace_back([&, i] {
-        for (int day = 0; day < kDaysOfPractice && outcomes[i].ok(); ++day) {
+        for (int day = 0; day < days_practised && outcomes[i].ok(); ++day) {
           // Days run from 365 days ago to yesterday, near the preferred time, a little late.
           const absl::CivilDay date = today - kDaysOfPractice + day;
           const absl::Time occur = absl::FromCivil(
@@ -295,7 +312,7 @@ class SeededServer {
               zone);
           v1::CreateCompletionRequest request;
           request.set_parent(assignment_names[i]);
-          request.set_request_id(absl::StrCat("seed-", i, "-", day));
+          request.set_request_id(absl::StrCat("seed-", id, "-", i, "-", day));
           v1::Completion& c = *request.mutable_completion();
           *c.mutable_occur_time() = ToTimestamp(occur);
           c.set_occur_time_zone(kTimeZone);
@@ -304,7 +321,9 @@ class SeededServer {
                                        : v1::Completion::STATUS_DONE);
           exercises[i].record(day, c);
           v1::Completion recorded;
-          outcomes[i] = FromGrpc(stub_->CreateCompletion(As("client").get(), request, &recorded),
+          auto context = std::make_unique<grpc::ClientContext>();
+          context->AddMetadata("authorization", client_bearer);
+          outcomes[i] = FromGrpc(stub_->CreateCompletion(context.get(), request, &recorded),
                                  "CreateCompletion");
         }
       });
@@ -355,7 +374,21 @@ void MeasureCalls(benchmark::State& state, std::vector<double>& latencies_us, Ca
   latencies_us.insert(latencies_us.end(), local.begin(), local.end());
 }
 
-void RegisterBenchmarks(SeededServer& env, CallLatencies& latencies) {
+void RegisterBenchmarks(SeededServer& env, int caseload, CallLatencies& latencies) {
+  if (caseload > 1) {
+    benchmark::RegisterBenchmark(kAttention,
+                                 [&env, &latencies](benchmark::State& state) {
+                                   v1::ListAttentionItemsRequest request;
+                                   request.set_parent(absl::StrCat("practices/", kPractice));
+                                   MeasureCalls(state, latencies[kAttention], [&] {
+                                     v1::ListAttentionItemsResponse response;
+                                     return env.stub().ListAttentionItems(
+                                         env.As("therapist").get(), request, &response);
+                                   });
+                                 })
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
   benchmark::RegisterBenchmark(kBaseline,
                                [&env, &latencies](benchmark::State& state) {
                                  v1::GetClientRequest request;
@@ -468,6 +501,7 @@ void PrintRatios(const std::map<std::string, double>& mean_latency_us,
       << std::setw(8) << "x" << std::setw(11) << "p99 us" << std::setw(8) << "x" << "\n";
   std::vector<std::string> rows = {kBaseline};
   for (const Period& period : kPeriods) rows.emplace_back(period.benchmark);
+  rows.emplace_back(kAttention);
   for (const std::string& name : rows) {
     const auto mean_of = mean_latency_us.find(name);
     const auto calls = latencies.find(name);
@@ -501,7 +535,16 @@ int main(int argc, char** argv) {
                                     "--benchmark_enable_random_interleaving=true",
                                     "--benchmark_display_aggregates_only=true"};
   bool console = true;
+  int caseload = 1;
   for (int i = 1; i < argc; ++i) {
+    if (absl::StartsWith(argv[i], "--caseload=")) {
+      if (!absl::SimpleAtoi(absl::string_view(argv[i]).substr(11), &caseload) || caseload < 1 ||
+          caseload > 1000) {
+        std::cerr << "--caseload must be 1-1000" << std::endl;
+        return 1;
+      }
+      continue;
+    }
     words.emplace_back(argv[i]);
     if (absl::StartsWith(argv[i], "--benchmark_format=") &&
         !absl::EndsWith(argv[i], "=console")) {
@@ -515,7 +558,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&count, args.data());
   if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
 
-  absl::StatusOr<std::unique_ptr<SeededServer>> env = SeededServer::Start();
+  absl::StatusOr<std::unique_ptr<SeededServer>> env = SeededServer::Start(caseload);
   if (!env.ok()) {
     std::cerr << "set-up failed: " << env.status() << std::endl;
     return 1;
@@ -526,7 +569,19 @@ int main(int argc, char** argv) {
   }
 
   CallLatencies latencies;
-  therapy::homework::RegisterBenchmarks(**env, latencies);
+  therapy::homework::RegisterBenchmarks(**env, caseload, latencies);
+  if (caseload > 1) {
+    therapy::homework::v1::ListAttentionItemsRequest request;
+    request.set_parent("practices/sunrise");
+    therapy::homework::v1::ListAttentionItemsResponse listed;
+    grpc::Status status =
+        (*env)->stub().ListAttentionItems((*env)->As("therapist").get(), request, &listed);
+    std::cerr << "attention list of " << caseload << " clients: "
+              << (status.ok() ? absl::StrCat(listed.attention_items_size(), " listed, ",
+                                             listed.ByteSizeLong(), " bytes")
+                              : status.error_message())
+              << std::endl;
+  }
   therapy::homework::RecordingReporter reporter(*benchmark::CreateDefaultDisplayReporter());
   benchmark::RunSpecifiedBenchmarks(&reporter);
   // A machine-readable format owns stdout; the ratios then go to stderr.

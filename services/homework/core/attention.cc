@@ -105,7 +105,7 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
           assignment.schedule().period() == v1::Schedule::PERIOD_DAY ? kDay : 7 * kDay;
       absl::Time last = FromProtoTime(assignment.has_activate_time() ? assignment.activate_time()
                                                                      : assignment.create_time());
-      if (!own.empty()) last = std::max(last, FromProtoTime(own.back()->occur_time()));
+      if (!own.empty()) last = FromProtoTime(own.back()->occur_time());
       if (now - last > period) {
         reasons.push_back({AttentionKind::kMeasureOverdue,
                            absl::StrFormat("%s not answered for %.1f days (due every %.0f)",
@@ -116,21 +116,21 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
     }
     std::vector<v1::Completion> copies;
     for (const v1::Completion* completion : own) copies.push_back(*completion);
+    // The schedule's own start date bounds what it expects (adherence.h).
     ASSIGN_OR_RETURN(clinical::Adherence adherence,
-                     clinical::ComputeAdherence(assignment, zone, copies,
-                                                std::max(window_start,
-                                                         FromProtoTime(assignment.activate_time())),
-                                                now, now));
+                     clinical::ComputeAdherence(assignment, zone, copies, window_start, now, now));
     completed += adherence.completed_count;
     missed += adherence.missed_count;
     if (kind == v1::EXERCISE_KIND_EXPOSURE_PRACTICE) {
-      absl::Time last = FromProtoTime(assignment.has_activate_time() ? assignment.activate_time()
-                                                                     : assignment.create_time());
+      // The last practice; never practised: since it was activated.
+      std::optional<absl::Time> practised;
       for (const v1::Completion* completion : own) {
         if (completion->status() != v1::Completion::STATUS_SKIPPED) {
-          last = std::max(last, FromProtoTime(completion->occur_time()));
+          practised = FromProtoTime(completion->occur_time());
         }
       }
+      const absl::Time last = practised.value_or(FromProtoTime(
+          assignment.has_activate_time() ? assignment.activate_time() : assignment.create_time()));
       if (now - last >= limits.exposure_idle) {
         reasons.push_back({AttentionKind::kExposureNotPractised,
                            absl::StrFormat("\"%s\" not practised for %.0f days",

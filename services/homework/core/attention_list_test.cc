@@ -49,7 +49,11 @@ class AttentionListTest : public ::testing::Test {
     assignment.mutable_exercise()->mutable_self_care()->set_domain(v1::SelfCareInstructions::DOMAIN_EXERCISE);
     assignment.mutable_schedule()->set_target_count(1);
     assignment.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
-    assignment.mutable_schedule()->set_start_date("2026-11-01");
+    // Starting today: no week of it has ended, so adherence has nothing to say yet.
+    absl::TimeZone berlin;
+    absl::LoadTimeZone("Europe/Berlin", &berlin);
+    assignment.mutable_schedule()->set_start_date(
+        absl::FormatCivilTime(absl::ToCivilDay(kNow, berlin)));
     assignment.mutable_schedule()->set_minimum_version("Two minutes outside");
     auto created = homework_.CreateAssignment(Therapist(therapist), create);
     ASSERT_TRUE(created.ok()) << created.status();
