@@ -1,70 +1,81 @@
 #!/usr/bin/env bash
-# Runs the product on this machine, built from source (Release, into build/):
+# Runs the product on this machine, built from source (Release, into build/; set
+# HOMEWORK_BUILD_DIR for another folder). Build output goes to <build>/run.log; the terminal
+# shows one line per step, and the log's last lines when a step fails.
 #
-#   ./scripts/run.sh                 the telehealth demo: homework-server (SQLite in .data/),
-#                                    Janus with the homework plugin and its VideoRoom, the
-#                                    session page and the client's portal page; prints the URLs
-#                                    (therapist and client in the video session, client portal)
-#                                    with development tokens. Extra arguments go to
-#                                    examples/telehealth-session/start.mjs, e.g.
-#                                    --ice_interface=eth0 --page_port=8080 --portal_port=8081
-#   ./scripts/run.sh --service-only  only homework-server on 127.0.0.1:50051 with a development
-#                                    key in .dev/, in the foreground; extra arguments go to it,
-#                                    e.g. --store=memory:
+#   ./scripts/run.sh                 the telehealth demo: homework-server, Janus with the homework
+#                                    plugin, the session page and the client's portal, seeded with a
+#                                    client three weeks into treatment; prints a one-screen summary
+#                                    with short sign-in addresses. Fixed ports: pages 8080 (session)
+#                                    and 8081 (portal), browser API 8082, Janus 8083, gRPC 50051;
+#                                    flags to change them and the rest:
+#                                    ./scripts/run.sh --help
+#   ./scripts/run.sh --service-only  only homework-server (gRPC 50051, browser API 8082; data in
+#                                    .data/, development keys in .dev/), then a first result: client
+#                                    Alex and an active assignment (created, or kept when there) and
+#                                    Alex's practices due today. --once stops it after that.
+#
+# Extra arguments go to examples/telehealth-session/start.mjs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 mode=demo
-if [[ "${1:-}" == "--service-only" ]]; then
-  mode=service
+for arg in "$@"; do
+  if [[ "$arg" == --service-only ]]; then mode=service; fi
+  if [[ "$arg" == --help || "$arg" == -h ]]; then
+    exec node examples/telehealth-session/start.mjs --help
+  fi
+done
+
+build="${HOMEWORK_BUILD_DIR:-build}"
+mkdir -p "$build"
+log="$build/run.log"
+: >"$log"
+
+# step "what" command...: one line for the step, its output in the log; on failure the log's
+# last lines and exit. On a terminal the line shows the build's progress while it runs.
+step() {
+  local what="$1"
   shift
-fi
+  local started=$SECONDS
+  printf '%s ...' "$what"
+  echo "== $what: $*" >>"$log"
+  "$@" >>"$log" 2>&1 &
+  local pid=$!
+  if [[ -t 1 ]]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      local progress
+      progress=$(grep -o '^\[ *[0-9]*%\]' "$log" | tail -n 1 | tr -d '[ ]' || true)
+      printf '\r%s ... %s ' "$what" "$progress"
+      sleep 1
+    done
+  fi
+  if ! wait "$pid"; then
+    printf '\r%s failed after %d s. The last lines of %s:\n' "$what" $((SECONDS - started)) "$log"
+    tail -n 25 "$log" | sed 's/^/  /'
+    exit 1
+  fi
+  printf '\r%s: done in %d s   \n' "$what" $((SECONDS - started))
+}
 
-./scripts/install-deps.sh
-
-# Executables land in build/bin so the commands printed below do not depend on the source tree.
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$PWD/build/bin"
+echo "Building (output in $log)"
+step "Dependencies (Debian packages, npm)" ./scripts/install-deps.sh
+step "Configuring" cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$PWD/$build/bin"
 
 if [[ "$mode" == service ]]; then
-  cmake --build build -j"$(nproc)" --target homework-server homework-ctl
-  if [[ ! -f .dev/signing-key.pem || ! -f .dev/jwks.json ]]; then
-    mkdir -p .dev
-    build/bin/homework-ctl keygen --out_dir .dev --kid dev-1
-  fi
-  cat <<'HOW'
-
-homework-server is starting on 127.0.0.1:50051 (data in .data/, development keys in .dev/).
-In another terminal, mint a token for a platform backend and make a first call:
-
-  TOKEN=$(build/bin/homework-ctl token --key .dev/signing-key.pem \
-            --sub platform-backend --role service --practice demo)
-  build/bin/homework-ctl call CreateClient --address 127.0.0.1:50051 --token "$TOKEN" \
-    --json '{"parent": "practices/demo", "clientId": "alex",
-             "client": {"displayName": "Alex", "timeZone": "Europe/Berlin",
-                        "careTeam": ["dr-ada"]}}'
-
-Then as the therapist on Alex's care team:
-
-  TOKEN=$(build/bin/homework-ctl token --key .dev/signing-key.pem \
-            --sub dr-ada --role therapist --practice demo)
-  build/bin/homework-ctl call ListAssignments --address 127.0.0.1:50051 --token "$TOKEN" \
-    --json '{"parent": "practices/demo/clients/alex"}'
-
-Stop the server with Ctrl-C.
-
-HOW
-  exec build/bin/homework-server --listen=127.0.0.1:50051 --data_dir=.data \
-    --jwks=.dev/jwks.json "$@"
+  step "Building homework-server and homework-ctl" \
+    cmake --build "$build" -j"$(nproc)" --target homework-server homework-ctl
+  echo
+  exec node examples/telehealth-session/start.mjs \
+    --server_bin="$build/bin/homework-server" --ctl_bin="$build/bin/homework-ctl" "$@"
 fi
 
-cmake --build build -j"$(nproc)" --target homework-server homework-ctl janus_homework
-npm run -s web:gen
-npm run -s web:build -- --release
-
-# A fresh demo store each run: the demo seeds its own clients and practices.
-rm -rf .demo
-mkdir -p .demo
+step "Building homework-server, homework-ctl and the Janus plugin" \
+  cmake --build "$build" -j"$(nproc)" --target homework-server homework-ctl janus_homework
+step "Building the web panels and portal" \
+  sh -c 'npm run -s web:gen && npm run -s web:build -- --release'
+echo
 exec node examples/telehealth-session/start.mjs \
-  --server_bin=build/bin/homework-server --ctl_bin=build/bin/homework-ctl \
-  --plugin="$(find build/plugin/janus -name libjanus_homework.so | head -n 1)" \
-  --store=sqlite:.demo/homework.db --work_dir=.demo "$@"
+  --server_bin="$build/bin/homework-server" --ctl_bin="$build/bin/homework-ctl" \
+  --plugin="$build/plugin/janus/libjanus_homework.so" "$@"

@@ -1,20 +1,42 @@
 // The demo page's wiring: one janus.js session carries both the VideoRoom video and the homework
 // plugin handle; the panels from dist/session-panels.js run their calls through that handle.
-// URL parameters: role (therapist|client, only picks which panels to show; the plugin decides
-// what the person may do from their token), token, session, client, display, room (VideoRoom
-// room id, default 1234), textroom=1 (also attach the TextRoom probe used by the benchmark).
-// window.homeworkDemo exposes the channel and state for tests.
+// Who is on the page: from the URL parameters role (therapist|client, only picks which panels to
+// show; the plugin decides what the person may do from their token), token, session, client,
+// display, room (VideoRoom room id, default 1234), as a platform would pass them; or, on the
+// short addresses /therapist and /client, from the demo sign-in of serve.mjs, which also hands
+// out a fresh token before this one expires. textroom=1 also attaches the TextRoom probe used by
+// the benchmark. window.homeworkDemo exposes the channel and state for tests.
 
 import { attachSessionChannel, createHomeworkClient, createJanusTransport } from "/dist/session-panels.js";
 
 const params = new URLSearchParams(location.search);
-const token = params.get("token") ?? "";
-const session = params.get("session") ?? "";
-const client = params.get("client") ?? "";
-const display = params.get("display") ?? "";
-const room = Number(params.get("room") ?? "1234");
+const signInAs = { "/therapist": "therapist", "/client": "client" }[location.pathname];
 const status = document.getElementById("status");
 const demo = (window.homeworkDemo = { ready: false, videoPublished: false, remoteVideo: false, error: "" });
+
+/** POST /demo/sign-in: a development token for the seeded person, with the session to join. */
+async function signIn(as) {
+  const response = await fetch("/demo/sign-in", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ as }) });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`sign-in: ${answer.error ?? response.status}`);
+  return answer;
+}
+
+let who;
+try {
+  who = signInAs ? await signIn(signInAs) : {
+    token: params.get("token") ?? "", session: params.get("session") ?? "", client: params.get("client") ?? "",
+    display: params.get("display") ?? "", room: Number(params.get("room") ?? "1234"),
+  };
+} catch (error) {
+  demo.error = String(error?.message ?? error);
+  status.textContent = `Could not sign in: ${demo.error}. Is the demo still running?`;
+  throw error;
+}
+const { token, session, client, display } = who;
+const room = Number(who.room);
+if (signInAs) document.title = `${display}: telehealth session`;
 
 try {
   const config = await (await fetch("/config.json")).json();
@@ -36,10 +58,24 @@ try {
   mountPanels(joined, channel, api);
   channel.on("presence", (e) => { status.textContent = `In the session: ${e.detail.map((p) => p.display).join(", ")}`; });
   status.textContent = `Joined as ${joined.you.display} (${joined.you.role})`;
+  if (signInAs) keepSignedIn(channel, who.ttlSeconds);
   demo.ready = true;
 } catch (error) {
   demo.error = String(error?.message ?? error);
   status.textContent = `Could not join: ${demo.error}`;
+}
+
+/** Asks the demo sign-in for a fresh token when 90% of this one's life has passed, and so on. */
+function keepSignedIn(channel, ttlSeconds) {
+  setTimeout(async () => {
+    try {
+      const fresh = await signIn(signInAs);
+      await channel.refreshToken(fresh.token);
+      keepSignedIn(channel, fresh.ttlSeconds);
+    } catch (error) {
+      status.textContent = `Signed out: ${error?.message ?? error}. Reload the page to sign in again.`;
+    }
+  }, Math.max(60, ttlSeconds * 0.9) * 1000);
 }
 
 /**

@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // The demo session page's static server: the page (index.html, page.js), the panel bundles from
 // plugin/web/dist, janus.js and adapter.js from Debian's packages, and /config.json telling the
-// page where Janus's WebSocket transport is. Tokens, session and client travel in the page URL
-// (see start.mjs), never in this server's config. Development only: binds to one address, serves
-// a fixed set of folders, no TLS.
+// page where Janus's WebSocket transport is. Development only: binds to one address, serves a
+// fixed set of folders, no TLS.
+//
+// Who is on the page comes either from the page URL (role, token, session, client, display,
+// room: what a platform would pass, and what the tests use) or, when start.mjs gives a `signIn`
+// callback, from the demo sign-in: /therapist and /client serve the page, which asks
+// POST /demo/sign-in {"as": "therapist"} for a development token of that seeded person, and
+// /portal sends the browser on to the portal page with a fresh client token in the URL fragment
+// (the portal page takes it out of the address bar at once). So the addresses people open are
+// short and carry no token. The sign-in answers only requests addressed to a loopback host name
+// with a JSON body (a page of another origin cannot make its browser send one without a CORS
+// preflight, which this server never allows).
 //
 //   node examples/telehealth-session/serve.mjs --janus_url=ws://127.0.0.1:8188 [--listen=127.0.0.1:8080]
 //
-// Also importable: startPageServer({ janusUrl, host, port }) resolves with { url, close }.
+// Also importable: startPageServer({ janusUrl, host, port, signIn, portalPort, portalToken })
+// resolves with { url, close }.
 
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -26,21 +36,51 @@ const roots = [
 ];
 
 /** Files of the example folder the page may load; everything else there stays private. */
-const pageFiles = new Set(["/", "/index.html", "/page.js", "/textroom-probe.js"]);
+const pageFiles = new Set(["/", "/index.html", "/page.js", "/textroom-probe.js", "/demo.html"]);
+
+/** The demo sign-in's people, by the path that serves the page for them. */
+const signInPaths = new Set(["/therapist", "/client"]);
+
+/** Host names a browser on this machine (or through an SSH tunnel) uses for the demo. */
+const loopbackHost = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
   ".map": "application/json", ".json": "application/json", ".css": "text/css" };
 
-/** Starts the server; resolves once it listens. `port` 0 picks a free one. */
-export function startPageServer({ janusUrl, host = "127.0.0.1", port = 0 }) {
+/**
+ * Starts the server; resolves once it listens. `port` 0 picks a free one. `signIn(who)` (who:
+ * "therapist" | "client") returns { token, ttlSeconds, session, room, role, display, client } or
+ * undefined; `portalPort` and `portalToken()` make /portal lead to the portal page signed in.
+ */
+export function startPageServer({ janusUrl, host = "127.0.0.1", port = 0, signIn, portalPort, portalToken }) {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://page");
     if (url.pathname === "/config.json") {
       response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-      response.end(JSON.stringify({ janusUrl }));
+      response.end(JSON.stringify({ janusUrl, signIn: signIn !== undefined }));
       return;
     }
-    const file = resolveFile(url.pathname);
+    if (signIn !== undefined && url.pathname === "/demo/sign-in") {
+      await answerSignIn(request, response, signIn);
+      return;
+    }
+    if (portalToken !== undefined && url.pathname === "/portal") {
+      // The same host the browser used (127.0.0.1, localhost, a tunnel), on the portal's port.
+      const hostName = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
+      if (!loopbackHost.test(hostName)) {
+        response.writeHead(403, { "content-type": "text/plain" }).end("the demo sign-in answers loopback addresses only\n");
+        return;
+      }
+      const lang = url.searchParams.get("lang");
+      response.writeHead(302, { location: `http://${hostName}:${portalPort}/${lang ? `?lang=${encodeURIComponent(lang)}` : ""}` +
+        `#token=${encodeURIComponent(portalToken())}`, "cache-control": "no-store", "referrer-policy": "no-referrer" });
+      response.end();
+      return;
+    }
+    // With the demo sign-in, / without a token in the URL is the demo's start page.
+    const pathname = signInPaths.has(url.pathname) ? "/index.html"
+      : signIn !== undefined && url.pathname === "/" && !url.searchParams.has("token") ? "/demo.html" : url.pathname;
+    const file = resolveFile(pathname);
     if (file === undefined) {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;
@@ -64,6 +104,27 @@ export function startPageServer({ janusUrl, host = "127.0.0.1", port = 0 }) {
       });
     });
   });
+}
+
+/** POST /demo/sign-in {"as": "therapist" | "client"} -> the sign-in's answer as JSON. */
+async function answerSignIn(request, response, signIn) {
+  const refuse = (status, message) => response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" })
+    .end(JSON.stringify({ error: message }));
+  if (request.method !== "POST") return refuse(405, "POST only");
+  if (!loopbackHost.test(request.headers.host ?? "")) return refuse(403, "the demo sign-in answers loopback addresses only");
+  if (!(request.headers["content-type"] ?? "").startsWith("application/json")) return refuse(415, "a JSON body only");
+  let body = "";
+  for await (const chunk of request) {
+    body += chunk;
+    if (body.length > 1000) return refuse(413, "body too large");
+  }
+  let who;
+  try { who = JSON.parse(body).as; } catch { return refuse(400, "body is not JSON"); }
+  let answer;
+  try { answer = signIn(who); } catch { return refuse(500, "could not mint a development token"); }
+  if (answer === undefined) return refuse(404, "the demo signs in \"therapist\" or \"client\" only");
+  response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+  response.end(JSON.stringify(answer));
 }
 
 /** A request path -> a file inside the served roots, or undefined (no `..` escapes). */
