@@ -37,12 +37,13 @@ log="$build/run.log"
 step() {
   local what="$1"
   shift
-  local started=$SECONDS
-  printf '%s ...' "$what"
+  local started=$SECONDS tty=false
+  if [[ -t 1 ]]; then tty=true; fi
+  printf '%s ... ' "$what"
   echo "== $what: $*" >>"$log"
   "$@" >>"$log" 2>&1 &
   local pid=$!
-  if [[ -t 1 ]]; then
+  if $tty; then
     while kill -0 "$pid" 2>/dev/null; do
       local progress
       progress=$(grep -o '^\[ *[0-9]*%\]' "$log" | tail -n 1 | tr -d '[ ]' || true)
@@ -50,12 +51,15 @@ step() {
       sleep 1
     done
   fi
-  if ! wait "$pid"; then
-    printf '\r%s failed after %d s. The last lines of %s:\n' "$what" $((SECONDS - started)) "$log"
+  local status=0
+  wait "$pid" || status=$?
+  if $tty; then printf '\r%s ... ' "$what"; fi
+  if ((status != 0)); then
+    printf 'failed after %d s. The last lines of %s:\n' $((SECONDS - started)) "$log"
     tail -n 25 "$log" | sed 's/^/  /'
     exit 1
   fi
-  printf '\r%s: done in %d s   \n' "$what" $((SECONDS - started))
+  printf 'done in %d s    \n' $((SECONDS - started))
 }
 
 echo "Building (output in $log)"

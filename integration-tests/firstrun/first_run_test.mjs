@@ -11,7 +11,8 @@
 //   the logs; the printed addresses are short and carry no token, and open signed in, in
 //   Chromium: the start page, the therapist's and the client's session pages (review and session
 //   panels with the seeded data) and the portal (Today), each at 360 and 1280 px without
-//   horizontal scrolling (screenshots to --output_dir); a second launcher finds the page port
+//   horizontal scrolling (screenshots to --output_dir), the start page also axe-clean and
+//   reachable by keyboard with a visible focus ring; a second launcher finds the page port
 //   taken and says so in one line; Ctrl-C stops everything and exits 0.
 //
 //   node integration-tests/firstrun/first_run_test.mjs --mode=service --server_bin=B --ctl_bin=C
@@ -128,6 +129,7 @@ async function serviceMode() {
 
 async function demoMode() {
   const { chromium } = await import("playwright-core");
+  const { AxeBuilder } = await import("@axe-core/playwright");
   await mkdir(outputDir, { recursive: true });
   // A work folder left by an earlier run: an old Janus config (its symlinks), keys, a store.
   const workDir = path.join(outputDir, "work");
@@ -203,6 +205,13 @@ async function demoMode() {
       });
       assert.deepEqual(await start.page.getByRole("link").evaluateAll((links) => links.map((a) => a.getAttribute("href"))),
         ["/therapist", "/client", "/portal", "/portal?lang=es"]);
+      const { violations } = await new AxeBuilder({ page: start.page }).analyze();
+      assert.deepEqual(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), []);
+      // Keyboard: the first Tab reaches the first link, with a visible focus ring.
+      await start.page.keyboard.press("Tab");
+      assert.equal(await start.page.evaluate(() => [document.activeElement.getAttribute("href"),
+        getComputedStyle(document.activeElement).outlineStyle]).then((a) => a.join(" ")), "/therapist solid");
+      check(`start page at ${width} px: axe finds nothing, Tab reaches the first link with a visible focus ring`);
       await start.context.close();
 
       const therapist = await visit("therapist", urls.therapist, width, async (page) => {
