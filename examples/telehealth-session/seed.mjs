@@ -93,22 +93,33 @@ export async function seedDemo(callService, tokens) {
 
   const history = [];
   const thisWeek = [];
-  /** Records a practice `daysAgo` days ago at local `hhmm` (skipped when that is still ahead). */
-  const practised = async (assignment, daysAgo, hhmm, fields, feedback) => {
+  /**
+   * Records a practice `daysAgo` days ago at local `hhmm` (none when that is still ahead). Each
+   * assignment's practices are recorded in order, the assignments side by side (the store
+   * commits concurrent writes together); `recorded()` waits for all.
+   */
+  const chains = new Map();
+  const practised = (assignment, daysAgo, hhmm, fields, feedback) => {
     const occur = localTime(daysAgo, hhmm, timeZone, now);
-    if (occur.getTime() > now) return undefined;
-    const completion = await recordCompletion(callService, tokens.client, assignment.name,
-      { occurTime: occur.toISOString(), ...fields }, `seed-${assignment.name.split("/").pop()}-${daysAgo}`);
-    (occur < lastSession ? history : thisWeek).push({ completion, feedback });
-    return completion;
+    if (occur.getTime() > now) return Promise.resolve(undefined);
+    const chain = (chains.get(assignment.name) ?? Promise.resolve()).then(async () => {
+      const completion = await recordCompletion(callService, tokens.client, assignment.name,
+        { occurTime: occur.toISOString(), ...fields }, `seed-${assignment.name.split("/").pop()}-${daysAgo}`);
+      (occur < lastSession ? history : thisWeek).push({ completion, feedback });
+      return completion;
+    });
+    chain.catch(() => {}); // reported by recorded(), not as an unhandled rejection meanwhile
+    chains.set(assignment.name, chain);
+    return chain;
   };
+  const recorded = () => Promise.all(chains.values());
 
   // 1. Paced breathing, daily at 22:00 right before bed (the template's plan): most evenings.
   const breathing = await assign("paced-breathing");
   const breathingDays = [20, 19, 18, 16, 15, 14, 13, 11, 10, 9, 8, 6, 5, 3, 2, 1];
   for (const daysAgo of breathingDays) {
     const late = daysAgo % 4 === 0 ? "22:40" : "22:05";
-    await practised(breathing, daysAgo, late, { minutes: daysAgo % 5 === 0 ? 2 : 5,
+    practised(breathing, daysAgo, late, { minutes: daysAgo % 5 === 0 ? 2 : 5,
       status: daysAgo % 5 === 0 ? "STATUS_MINIMUM_VERSION" : "STATUS_DONE",
       suds: { before: 45 - (20 - daysAgo), after: 25 - Math.floor((20 - daysAgo) / 2) } },
     "Well done keeping this going, even the short evenings count.");
@@ -129,7 +140,7 @@ export async function seedDemo(callService, tokens) {
   const sudsSeries = [[20, 70, 85, 60], [18, 68, 80, 55], [16, 65, 78, 50], [13, 60, 72, 45], [11, 58, 70, 40],
     [9, 55, 65, 35], [6, 50, 60, 30], [4, 45, 55, 25], [2, 40, 50, 20], [1, 35, 45, 15]];
   for (const [daysAgo, before, peak, after] of sudsSeries) {
-    await practised(exposure, daysAgo, "13:35", { minutes: 25, suds: { before, peak, after },
+    practised(exposure, daysAgo, "13:35", { minutes: 25, suds: { before, peak, after },
       expectancy: { before: Math.min(90, before + 10), after: Math.max(10, after - 5), fearedOutcomeOccurred: false } },
     "You stayed until it dropped: that is exactly the practice.");
   }
@@ -154,7 +165,7 @@ export async function seedDemo(callService, tokens) {
       emotionsRerated: [{ emotion: "anxious", intensity: 40 }, { emotion: "sad", intensity: 25 }] }],
   ];
   for (const [daysAgo, record] of records) {
-    await practised(thoughts, daysAgo, "20:10", { minutes: 15, thoughtRecord: record },
+    practised(thoughts, daysAgo, "20:10", { minutes: 15, thoughtRecord: record },
       "Good catch. Notice how much the belief dropped once you wrote the evidence down.");
   }
 
@@ -163,40 +174,41 @@ export async function seedDemo(callService, tokens) {
   const social = await assign("social-connection", { preferredLocalTime: "19:30",
     habitAnchor: { when: "EVENT_TIMING_AFTER_DINNER", clientWords: "after dinner, before I turn the TV on" },
     environmentalCue: "My sister's name on a note by the TV remote" });
-  await practised(social, 17, "19:40", { minutes: 10, selfCare: { amount: 1 } }, "Calling your sister was a big step.");
-  await practised(social, 12, "19:35", { minutes: 5, selfCare: { amount: 1 } }, undefined);
-  await practised(social, 3, "19:30", { status: "STATUS_SKIPPED", skipReason: "Too tired after work" });
+  practised(social, 17, "19:40", { minutes: 10, selfCare: { amount: 1 } }, "Calling your sister was a big step.");
+  practised(social, 12, "19:35", { minutes: 5, selfCare: { amount: 1 } }, undefined);
+  practised(social, 3, "19:30", { status: "STATUS_SKIPPED", skipReason: "Too tired after work" });
 
   // 5 and 6. PHQ-9 and GAD-7, weekly after breakfast on the day before the session.
   const phq9 = await assign("phq-9");
   const gad7 = await assign("gad-7");
   const phq9Answers = [[15, [2, 2, 2, 2, 1, 2, 2, 1, 0]], [8, [2, 1, 2, 2, 1, 2, 1, 1, 0]]];
   for (const [daysAgo, itemScores] of phq9Answers) {
-    await practised(phq9, daysAgo, "08:15", { measure: { measure: "MEASURE_PHQ9", itemScores } },
+    practised(phq9, daysAgo, "08:15", { measure: { measure: "MEASURE_PHQ9", itemScores } },
       "Thank you. Lower than last time; we will go through it together.");
   }
   const gad7Answers = [[15, [2, 2, 3, 2, 1, 2, 2]], [8, [2, 2, 2, 2, 1, 1, 2]], [1, [1, 2, 2, 1, 1, 1, 1]]];
   for (const [daysAgo, itemScores] of gad7Answers) {
-    await practised(gad7, daysAgo, "08:20", { measure: { measure: "MEASURE_GAD7", itemScores } },
+    practised(gad7, daysAgo, "08:20", { measure: { measure: "MEASURE_GAD7", itemScores } },
       "Thank you, we will look at it together.");
   }
   // This week's PHQ-9 totals 10, with item 9 above zero: an urgent flag for the care team.
-  const urgent = await practised(phq9, 1, "08:15", { measure: { measure: "MEASURE_PHQ9",
+  const urgent = practised(phq9, 1, "08:15", { measure: { measure: "MEASURE_PHQ9",
     itemScores: [1, 2, 1, 2, 1, 1, 1, 0, 1] } });
 
+  await recorded();
+
   // The earlier weeks were reviewed in the last sessions; this week's work waits for review.
-  for (const { completion, feedback } of history) {
-    if (feedback === undefined) continue;
-    await callService("ReviewCompletion", { name: completion.name, etag: completion.etag,
-      review: { qualityRating: completion.status === "STATUS_MINIMUM_VERSION" ? 3 : 4, feedback } }, tokens.therapist);
-  }
+  await Promise.all(history.filter(({ feedback }) => feedback !== undefined).map(({ completion, feedback }) =>
+    callService("ReviewCompletion", { name: completion.name, etag: completion.etag,
+      review: { qualityRating: completion.status === "STATUS_MINIMUM_VERSION" ? 3 : 4, feedback } }, tokens.therapist)));
+  thisWeek.sort((a, b) => Date.parse(a.completion.occurTime) - Date.parse(b.completion.occurTime));
   return {
     client, otherClient, lastSessionTime: lastSession.toISOString(),
     assignments: { breathing, exposure, thoughts, social, phq9, gad7 },
     hierarchy: ladder,
     // This week's work, newest last; the review panel lists each.
     completions: thisWeek.map((entry) => entry.completion),
-    urgent,
+    urgent: await urgent,
   };
 }
 
