@@ -380,11 +380,16 @@ function exists(file) {
 
 // ---- The command line -------------------------------------------------------------------------
 
-const usage = `usage: start.mjs --server_bin=PATH --ctl_bin=PATH [--plugin=PATH/libjanus_homework.so]
-  [--service-only [--once]] [--work_dir=DIR] [--store=memory:|sqlite:PATH] [--ice_interface=IF]
-  [--page_port=8080] [--portal_port=8081] [--api_port=8082] [--janus_port=8083] [--grpc_port=50051]
-The demo keeps configs, keys and logs in --work_dir (default .demo; with --service-only, keys and
-logs in .dev and the data in .data). Port 0 picks any free port.`;
+const usage = `usage: ./scripts/run.sh [--service-only [--once]] [FLAGS]   (builds, then runs this launcher)
+   or: node examples/telehealth-session/start.mjs --server_bin=PATH --ctl_bin=PATH
+         [--plugin=PATH/libjanus_homework.so] [--service-only [--once]] [FLAGS]
+  --service-only      homework-server alone, then a first result; --once stops it after that
+  --page_port=8080 --portal_port=8081 --api_port=8082 --janus_port=8083 --grpc_port=50051
+                      the fixed ports (0 picks any free port)
+  --ice_interface=IF  the interface Janus sends media over (default: the default route's)
+  --work_dir=DIR      configs, keys and logs (default .demo; with --service-only .dev)
+  --store=URI         memory: or sqlite:PATH (default: the demo a fresh .demo/homework.db each
+                      run; --service-only .data/homework.db, kept)`;
 
 const flagNames = new Set(["server_bin", "ctl_bin", "plugin", "service-only", "once", "work_dir", "store",
   "ice_interface", "help", ...Object.values(defaultPorts).map((p) => p.flag)]);
