@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,8 +18,6 @@
 
 namespace therapy::homework {
 namespace {
-
-constexpr int kReadPage = 1000;
 
 v1::AttentionReason::Kind ToProto(AttentionKind kind) {
   switch (kind) {
@@ -58,18 +57,6 @@ bool Before(const PageCursor& a, const PageCursor& b) {
   return a.time_micros != b.time_micros ? a.time_micros < b.time_micros : a.name < b.name;
 }
 
-// Every page of a store list, appended to `out`.
-template <typename Query, typename Resource, typename List>
-absl::Status ReadAll(Query query, List list, std::vector<Resource>& out) {
-  query.page = {.page_size = kReadPage};
-  do {
-    ASSIGN_OR_RETURN(Page<Resource> page, list(query));
-    std::move(page.items.begin(), page.items.end(), std::back_inserter(out));
-    query.page.page_token = page.next_page_token;
-  } while (!query.page.page_token.empty());
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<v1::ListAttentionItemsResponse> Homework::ListAttentionItems(
@@ -102,40 +89,48 @@ absl::StatusOr<v1::ListAttentionItemsResponse> Homework::ListAttentionItems(
     const absl::Time now = options_.now();
     const PracticePolicy policy = options_.practice_policy(parent.practice);
     const AttentionThresholds& limits = policy.attention;
-    std::vector<v1::Client> clients;
-    RETURN_IF_ERROR(ReadAll(caseload, [&](const ClientQuery& q) { return store_.ListClients(q); },
-                            clients));
+    // The whole caseload in one read per kind (Store::ReadCaseload): the recent completions, and
+    // before them only the measures, whose first totals are the baselines.
+    ASSIGN_OR_RETURN(Caseload loaded,
+                     store_.ReadCaseload(CaseloadQuery{
+                         .practice_name = caseload.practice_name,
+                         .care_team_member = therapist,
+                         .assignment_states = {v1::Assignment::STATE_ACTIVE},
+                         .flag_states = {v1::SafetyFlag::STATE_OPEN,
+                                         v1::SafetyFlag::STATE_ACKNOWLEDGED},
+                         .recent_start = now - AttentionLookback(limits),
+                         .recent_end = now + absl::Minutes(10)}));
+    std::map<std::string, AttentionInput> inputs;
+    for (v1::Client& client : loaded.clients) {
+      const std::string name = client.name();
+      inputs[name].client = std::move(client);
+    }
+    // Resource names start with their client's name: "practices/{p}/clients/{c}/...".
+    auto input_of = [&](const std::string& name) -> AttentionInput* {
+      const size_t end = name.find('/', name.find("/clients/") + 9);
+      auto it = inputs.find(name.substr(0, end));
+      return it == inputs.end() ? nullptr : &it->second;
+    };
+    for (v1::Assignment& assignment : loaded.assignments) {
+      if (AttentionInput* input = input_of(assignment.name())) {
+        input->assignments.push_back(std::move(assignment));
+      }
+    }
+    for (v1::Completion& completion : loaded.completions) {
+      if (AttentionInput* input = input_of(completion.name())) {
+        input->completions.push_back(std::move(completion));
+      }
+    }
+    for (v1::SafetyFlag& flag : loaded.safety_flags) {
+      if (AttentionInput* input = input_of(flag.name())) input->flags.push_back(std::move(flag));
+    }
     struct Entry {
       PageCursor key;
       v1::AttentionItem item;
     };
     std::vector<Entry> entries;
-    for (const v1::Client& client : clients) {
-      AttentionInput input{.client = client};
-      RETURN_IF_ERROR(ReadAll(
-          AssignmentQuery{.client_name = client.name(), .states = {v1::Assignment::STATE_ACTIVE}},
-          [&](const AssignmentQuery& q) { return store_.ListAssignments(q); },
-          input.assignments));
-      RETURN_IF_ERROR(ReadAll(
-          CompletionQuery{.client_name = client.name(),
-                          .start_time = now - AttentionLookback(limits),
-                          .end_time = now + absl::Minutes(10)},
-          [&](const CompletionQuery& q) { return store_.ListCompletions(q); },
-          input.completions));
-      // The measures before the window: their first total is the baseline.
-      std::vector<v1::Completion> older;
-      RETURN_IF_ERROR(ReadAll(
-          CompletionQuery{.client_name = client.name(),
-                          .end_time = now - AttentionLookback(limits)},
-          [&](const CompletionQuery& q) { return store_.ListCompletions(q); }, older));
-      for (v1::Completion& completion : older) {
-        if (completion.has_measure()) input.completions.push_back(std::move(completion));
-      }
-      RETURN_IF_ERROR(ReadAll(
-          SafetyFlagQuery{.client_name = client.name(),
-                          .states = {v1::SafetyFlag::STATE_OPEN,
-                                     v1::SafetyFlag::STATE_ACKNOWLEDGED}},
-          [&](const SafetyFlagQuery& q) { return store_.ListSafetyFlags(q); }, input.flags));
+    for (auto& [client_name, input] : inputs) {
+      const v1::Client& client = input.client;
       ASSIGN_OR_RETURN(std::vector<AttentionReason> reasons,
                        AttentionReasons(input, policy.measures, limits, now));
       if (reasons.empty()) continue;

@@ -1,16 +1,75 @@
-// ListAttentionItems on the in-memory store: who is listed, in which order, for whom, in pages.
+// ListAttentionItems on every store (memory, SQLite, and PostgreSQL in a private cluster): who
+// is listed, in which order, for whom, in pages, with the measures read before the window.
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "services/homework/storage/postgres/postgres_store.h"
+#include "services/homework/storage/postgres/test_cluster.h"
+#include "services/homework/storage/sqlite/sqlite_store.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
+
+enum class StoreKind { kMemory, kSqlite, kPostgres };
+
+// A folder for the SQLite files of this process, removed at exit.
+class SqliteFolder {
+ public:
+  SqliteFolder() {
+    std::string pattern = testing::TempDir() + "attention_list_test.XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = std::move(pattern);
+  }
+  ~SqliteFolder() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  std::string NewPath() { return absl::StrCat(path_, "/store-", ++files_, ".db"); }
+
+ private:
+  std::string path_;
+  int files_ = 0;
+};
+
+// A new, empty store of `kind`. PostgreSQL runs in one private cluster per process, started on
+// first use; each store gets a new database. Null (with a test failure) when it cannot start.
+std::unique_ptr<Store> NewStore(StoreKind kind) {
+  switch (kind) {
+    case StoreKind::kMemory:
+      return std::make_unique<MemoryStore>();
+    case StoreKind::kSqlite: {
+      static SqliteFolder folder;
+      absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+          SqliteStore::Open({.path = folder.NewPath()});
+      EXPECT_TRUE(store.ok()) << store.status();
+      return store.ok() ? *std::move(store) : nullptr;
+    }
+    case StoreKind::kPostgres: {
+      static absl::StatusOr<std::unique_ptr<postgres::TestCluster>> cluster =
+          postgres::TestCluster::Create({.parent_dir = testing::TempDir()});
+      EXPECT_TRUE(cluster.ok()) << cluster.status();
+      if (!cluster.ok()) return nullptr;
+      absl::StatusOr<std::string> database = (*cluster)->CreateDatabase();
+      EXPECT_TRUE(database.ok()) << database.status();
+      if (!database.ok()) return nullptr;
+      absl::StatusOr<std::unique_ptr<PostgresStore>> store =
+          PostgresStore::Open({.conninfo = (*cluster)->Uri(*database)});
+      EXPECT_TRUE(store.ok()) << store.status();
+      return store.ok() ? *std::move(store) : nullptr;
+    }
+  }
+  return nullptr;
+}
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -25,10 +84,11 @@ Caller ClientCaller(std::string subject) {
   return {std::move(subject), "sunrise", Role::kClient, "call-3"};
 }
 
-class AttentionListTest : public ::testing::Test {
+class AttentionListTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   AttentionListTest()
-      : homework_(store_, HomeworkOptions{.now = [this] { return now_; },
+      : store_(NewStore(GetParam())),
+        homework_(store_ ? *store_ : fallback_, HomeworkOptions{.now = [this] { return now_; },
                                           .new_id = [this] { return "id" + std::to_string(++ids_); }}) {}
 
   void AddClient(const std::string& id, const std::string& therapist, absl::Time last_session) {
@@ -72,13 +132,31 @@ class AttentionListTest : public ::testing::Test {
     return clients;
   }
 
+  void SetUp() override { ASSERT_NE(store_, nullptr) << "the store did not open"; }
+
   absl::Time now_ = kNow;
   int ids_ = 0;
-  MemoryStore store_;
+  MemoryStore fallback_;  // only so that homework_ is never bound to nothing
+  std::unique_ptr<Store> store_;
   Homework homework_;
 };
 
-TEST_F(AttentionListTest, ATherapistSeesItsClientsWhoNeedAttentionMostUrgentFirst) {
+INSTANTIATE_TEST_SUITE_P(Stores, AttentionListTest,
+                         ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite,
+                                           StoreKind::kPostgres),
+                         [](const ::testing::TestParamInfo<StoreKind>& store) {
+                           switch (store.param) {
+                             case StoreKind::kMemory:
+                               return "Memory";
+                             case StoreKind::kSqlite:
+                               return "Sqlite";
+                             case StoreKind::kPostgres:
+                               return "Postgres";
+                           }
+                           return "Unknown";
+                         });
+
+TEST_P(AttentionListTest, ATherapistSeesItsClientsWhoNeedAttentionMostUrgentFirst) {
   AddClient("quiet", "dr-lee", kNow - absl::Hours(24 * 5));   // nothing since the session
   AddClient("calm", "dr-lee", kNow - absl::Hours(24));         // session yesterday: fine
   AddClient("urgent", "dr-lee", kNow - absl::Hours(24));       // asks for help now
@@ -103,7 +181,7 @@ TEST_F(AttentionListTest, ATherapistSeesItsClientsWhoNeedAttentionMostUrgentFirs
   EXPECT_EQ(FromProtoTime(response->compute_time()), kNow);
 }
 
-TEST_F(AttentionListTest, PagesFollowTheOrderAndTokensBelongToTheirList) {
+TEST_P(AttentionListTest, PagesFollowTheOrderAndTokensBelongToTheirList) {
   AddClient("a-quiet", "dr-lee", kNow - absl::Hours(24 * 5));
   AddClient("b-quiet", "dr-lee", kNow - absl::Hours(24 * 6));
   v1::ListAttentionItemsRequest request;
@@ -127,7 +205,7 @@ TEST_F(AttentionListTest, PagesFollowTheOrderAndTokensBelongToTheirList) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(AttentionListTest, ServiceNamesTheTherapistAndClientsAreRefused) {
+TEST_P(AttentionListTest, ServiceNamesTheTherapistAndClientsAreRefused) {
   AddClient("quiet", "dr-lee", kNow - absl::Hours(24 * 5));
   v1::ListAttentionItemsRequest request;
   request.set_parent("practices/sunrise");
@@ -147,6 +225,57 @@ TEST_F(AttentionListTest, ServiceNamesTheTherapistAndClientsAreRefused) {
   Caller other_practice{"dr-lee", "elsewhere", Role::kTherapist, "call-9"};
   EXPECT_EQ(homework_.ListAttentionItems(other_practice, request).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+TEST_P(AttentionListTest, AMeasureBaselineBeforeTheWindowStillCounts) {
+  // A PHQ-9 of 5 thirty days ago (long before the list's 15-day window) and of 14 yesterday:
+  // +9, a reliable deterioration only the baseline read before the window can show.
+  AddClient("worse", "dr-lee", kNow - absl::Hours(24));
+  v1::CreateAssignmentRequest create;
+  create.set_parent("practices/sunrise/clients/worse");
+  v1::Assignment& phq9 = *create.mutable_assignment();
+  phq9.set_title("PHQ-9");
+  phq9.mutable_exercise()->set_kind(v1::EXERCISE_KIND_OUTCOME_MEASURE);
+  phq9.mutable_exercise()->mutable_outcome_measure()->set_measure(v1::MEASURE_PHQ9);
+  phq9.mutable_schedule()->set_target_count(1);
+  phq9.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
+  absl::TimeZone berlin;
+  absl::LoadTimeZone("Europe/Berlin", &berlin);
+  phq9.mutable_schedule()->set_start_date(
+      absl::FormatCivilTime(absl::ToCivilDay(kNow - absl::Hours(24 * 40), berlin)));
+  phq9.mutable_schedule()->set_minimum_version("The first two questions");
+  auto created = homework_.CreateAssignment(Therapist(), create);
+  ASSERT_TRUE(created.ok()) << created.status();
+  v1::ActivateAssignmentRequest activate;
+  activate.set_name(created->name());
+  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
+  auto answer = [&](absl::Time when, std::vector<int> items) {
+    now_ = when + absl::Minutes(1);
+    v1::CreateCompletionRequest request;
+    request.set_parent(created->name());
+    v1::Completion& completion = *request.mutable_completion();
+    *completion.mutable_occur_time() = ToProtoTime(when);
+    completion.set_occur_time_zone("Europe/Berlin");
+    completion.set_status(v1::Completion::STATUS_DONE);
+    for (int item : items) completion.mutable_measure()->add_item_scores(item);
+    auto recorded = homework_.CreateCompletion(ClientCaller("worse"), request);
+    ASSERT_TRUE(recorded.ok()) << recorded.status();
+  };
+  answer(kNow - absl::Hours(24 * 30), {1, 1, 1, 1, 1, 0, 0, 0, 0});  // 5
+  answer(kNow - absl::Hours(24), {2, 2, 2, 2, 2, 2, 1, 1, 0});        // 14
+  now_ = kNow;
+
+  v1::ListAttentionItemsRequest request;
+  request.set_parent("practices/sunrise");
+  auto response = homework_.ListAttentionItems(Therapist(), request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->attention_items_size(), 1);
+  const v1::AttentionItem& item = response->attention_items(0);
+  EXPECT_EQ(item.display_name(), "worse");
+  ASSERT_EQ(item.reasons_size(), 1);
+  EXPECT_EQ(item.reasons(0).kind(), v1::AttentionReason::KIND_RELIABLE_DETERIORATION);
+  EXPECT_DOUBLE_EQ(item.reasons(0).value(), 9);
+  EXPECT_DOUBLE_EQ(item.reasons(0).threshold(), 6);
 }
 
 }  // namespace

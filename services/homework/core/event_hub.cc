@@ -289,6 +289,9 @@ absl::StatusOr<std::optional<v1::SafetyFlag>> HubNotifyingStore::GetSafetyFlag(a
 absl::StatusOr<Page<v1::SafetyFlag>> HubNotifyingStore::ListSafetyFlags(const SafetyFlagQuery& query) {
   return store_.ListSafetyFlags(query);
 }
+absl::StatusOr<Caseload> HubNotifyingStore::ReadCaseload(const CaseloadQuery& query) {
+  return store_.ReadCaseload(query);
+}
 absl::StatusOr<std::vector<v1::SafetyFlag>> HubNotifyingStore::ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                           int limit) {
   return store_.ListSafetyFlagsToEscalate(due_by, limit);

@@ -146,6 +146,7 @@ class HubNotifyingStore final : public Store {
   absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
   absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view name) override;
   absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& query) override;
+  absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                          int limit) override;
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(

@@ -116,6 +116,9 @@ class CountingStore final : public Store {
   absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& q) override {
     return store_.ListSafetyFlags(q);
   }
+  absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override {
+    return store_.ReadCaseload(query);
+  }
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time t,
                                                                          int limit) override {
     return store_.ListSafetyFlagsToEscalate(t, limit);

@@ -66,6 +66,9 @@ absl::StatusOr<std::optional<v1::SafetyFlag>> MeteredStore::GetSafetyFlag(absl::
 absl::StatusOr<Page<v1::SafetyFlag>> MeteredStore::ListSafetyFlags(const SafetyFlagQuery& query) {
   return store_.ListSafetyFlags(query);
 }
+absl::StatusOr<Caseload> MeteredStore::ReadCaseload(const CaseloadQuery& query) {
+  return store_.ReadCaseload(query);
+}
 absl::StatusOr<std::vector<v1::SafetyFlag>> MeteredStore::ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                           int limit) {
   return store_.ListSafetyFlagsToEscalate(due_by, limit);

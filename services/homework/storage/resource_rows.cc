@@ -80,6 +80,7 @@ absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion) 
       .client_name = Prefix(*segments, 4),
       .assignment_name = Prefix(*segments, 6),
       .occur_micros = UnixMicros(completion.occur_time()),
+      .is_measure = completion.has_measure(),
   };
 }
 
@@ -167,6 +168,27 @@ absl::Status CheckAssignmentScope(const AssignmentQuery& query) {
                                                    "\" does not have the form practices/{id}"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<CheckedCaseloadQuery> CheckCaseloadQuery(const CaseloadQuery& query) {
+  CheckedCaseloadQuery checked;
+  absl::StatusOr<uint64_t> assignments = AssignmentStateMask(query.assignment_states);
+  if (!assignments.ok()) return assignments.status();
+  absl::StatusOr<uint64_t> flags = SafetyFlagStateMask(query.flag_states);
+  if (!flags.ok()) return flags.status();
+  if (!SplitName(query.practice_name, {"practices"}).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("practice_name \"", query.practice_name,
+                                                   "\" does not have the form practices/{id}"));
+  }
+  if (query.recent_end <= query.recent_start) {
+    return absl::InvalidArgumentError("recent_end must be after recent_start");
+  }
+  checked.assignment_mask = *assignments;
+  checked.flag_mask = *flags;
+  checked.clients_from = absl::StrCat(query.practice_name, "/clients/");
+  // '0' follows '/' in byte order.
+  checked.clients_to = absl::StrCat(query.practice_name, "/clients0");
+  return checked;
 }
 
 absl::Status CheckEventQuery(const EventQuery& query) {

@@ -42,6 +42,10 @@ struct CompletionRow {
   std::string client_name;      // "practices/{p}/clients/{c}"
   std::string assignment_name;  // "practices/{p}/clients/{c}/assignments/{a}"
   int64_t occur_micros = 0;
+  // Whether it carries an outcome-measure response (`measure`): what ReadCaseload reads before
+  // its recent window. Rows written before the column existed hold NULL (unknown), and the
+  // stores read those as possible measures and keep only the ones that are.
+  bool is_measure = false;
 };
 
 struct HierarchyRow {
@@ -94,6 +98,17 @@ absl::StatusOr<uint64_t> SafetyFlagStateMask(const std::vector<v1::SafetyFlag::S
 
 // Checks ListSafetyFlagsToEscalate's limit: INVALID_ARGUMENT naming `limit` unless 1-1000.
 absl::Status CheckEscalationLimit(int limit);
+
+// A CaseloadQuery checked: its state masks (AssignmentStateMask, SafetyFlagStateMask), and the
+// range of client names of its practice, [clients_from, clients_to). INVALID_ARGUMENT naming
+// `states`, `practice_name` (not "practices/{id}") or `recent_end` (not after recent_start).
+struct CheckedCaseloadQuery {
+  uint64_t assignment_mask = 0;
+  uint64_t flag_mask = 0;
+  std::string clients_from;  // "practices/{p}/clients/"
+  std::string clients_to;    // "practices/{p}/clients0": just after every such name
+};
+absl::StatusOr<CheckedCaseloadQuery> CheckCaseloadQuery(const CaseloadQuery& query);
 
 // Whether a stored state passes a mask made by AssignmentStateMask.
 bool StateMatchesMask(int state, uint64_t mask);

@@ -166,6 +166,30 @@ struct SafetyFlagQuery {
   PageRequest page;
 };
 
+// What the attention list (core/attention.h) reads of one therapist's caseload: one query per
+// kind of resource over the whole caseload, never a loop over its clients. The caseload is the
+// clients of `practice_name` whose care team names `care_team_member` (as ClientQuery).
+struct CaseloadQuery {
+  std::string practice_name;      // "practices/{p}"
+  std::string care_team_member;   // a therapist's subject id
+  std::vector<v1::Assignment::State> assignment_states;  // empty: every state
+  std::vector<v1::SafetyFlag::State> flag_states;        // empty: every state
+  // Completions of every kind with occur_time in [recent_start, recent_end); before
+  // recent_start, only those that carry an outcome-measure response (`measure` set): the
+  // baselines. A recent_end not after recent_start is INVALID_ARGUMENT naming `recent_end`.
+  absl::Time recent_start;
+  absl::Time recent_end;
+};
+
+// The caseload of a CaseloadQuery. Not paged: a therapist's caseload bounds it, and the recent
+// window is the caller's.
+struct Caseload {
+  std::vector<v1::Client> clients;           // in name order
+  std::vector<v1::Assignment> assignments;   // of those clients, in the states asked; any order
+  std::vector<v1::Completion> completions;   // of those clients, as CaseloadQuery; any order
+  std::vector<v1::SafetyFlag> safety_flags;  // of those clients, in the states asked; any order
+};
+
 // Events after a sequence, oldest first: the whole practice's, or one client's. `practice` is
 // an id (unlike AssignmentQuery's name); a client of another practice matches nothing. A
 // `limit` outside 1-1000 or a malformed `practice` is INVALID_ARGUMENT naming it.
@@ -208,6 +232,10 @@ class Store {
   // most `limit` (1-1000, otherwise INVALID_ARGUMENT naming `limit`).
   virtual absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                                  int limit) = 0;
+
+  // One therapist's caseload for the attention list (see CaseloadQuery), each kind of resource
+  // read by one query. States outside their enum are INVALID_ARGUMENT naming `states`.
+  virtual absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) = 0;
 
   // What an earlier create with this key recorded, or nullopt.
   virtual absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(

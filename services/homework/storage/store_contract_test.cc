@@ -2041,5 +2041,111 @@ TEST_P(StoreContractTest, AFlagCommitsWithACompletionAndItsEventsOrNotAtAll) {
   EXPECT_EQ((*events)[0].type, v1::Event::TYPE_SAFETY_FLAG_RAISED);
 }
 
+
+// ---- The attention list's caseload read. ----
+
+TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNeed) {
+  const int64_t t0 = 1'700'000'000;
+  const std::string c1 = "practices/p1/clients/c1";
+  const std::string c2 = "practices/p1/clients/c2";
+  const std::string other_team = "practices/p1/clients/c3";
+  const std::string other_practice = "practices/p10/clients/c1";
+  for (const auto& [name, team] : std::vector<std::pair<std::string, std::string>>{
+           {c1, "dr-lee"}, {c2, "dr-lee"}, {other_team, "dr-kim"}, {other_practice, "dr-lee"}}) {
+    ExpectCommitted(store(), Mutation{.client = Put<v1::Client>{.resource = MakeClient(name, {team})},
+                                      .audit = MakeAudit("CreateClient", name)});
+  }
+  auto insert_assignment = [&](const std::string& name, v1::Assignment::State state) {
+    ExpectCommitted(store(), Mutation{.assignment = Put<v1::Assignment>{
+                                          .resource = MakeAssignment(name, t0, state)},
+                                      .audit = MakeAudit("CreateAssignment", name)});
+  };
+  insert_assignment(c1 + "/assignments/a1", v1::Assignment::STATE_ACTIVE);
+  insert_assignment(c1 + "/assignments/draft", v1::Assignment::STATE_DRAFT);
+  insert_assignment(c2 + "/assignments/a2", v1::Assignment::STATE_ACTIVE);
+  insert_assignment(other_team + "/assignments/a3", v1::Assignment::STATE_ACTIVE);
+  insert_assignment(other_practice + "/assignments/a4", v1::Assignment::STATE_ACTIVE);
+  // Window [t0, t0 + 100): before it only measures count; at its end nothing does.
+  auto insert_completion = [&](const std::string& name, int64_t at, bool measure) {
+    v1::Completion completion = MakeCompletion(name, at);
+    if (measure) {
+      completion.clear_thought_record();
+      completion.mutable_measure()->set_measure(v1::MEASURE_PHQ9);
+      completion.mutable_measure()->set_total(12);
+    }
+    ExpectCommitted(store(), Mutation{.completion = Put<v1::Completion>{.resource = completion},
+                                      .audit = MakeAudit("CreateCompletion", name)});
+  };
+  insert_completion(c1 + "/assignments/a1/completions/old-practice", t0 - 1, false);
+  insert_completion(c1 + "/assignments/m/completions/old-measure", t0 - 1000, true);
+  insert_completion(c1 + "/assignments/a1/completions/at-start", t0, false);
+  insert_completion(c1 + "/assignments/a1/completions/last-in", t0 + 99, false);
+  insert_completion(c1 + "/assignments/m/completions/at-end", t0 + 100, true);
+  insert_completion(c2 + "/assignments/m/completions/measure-in", t0 + 5, true);
+  insert_completion(other_team + "/assignments/a3/completions/x", t0 + 5, true);
+  insert_completion(other_practice + "/assignments/a4/completions/x", t0 + 5, true);
+  // A measure stored later without its response is no longer a measure.
+  insert_completion(c2 + "/assignments/m/completions/changed", t0 - 50, true);
+  v1::Completion changed = MakeCompletion(c2 + "/assignments/m/completions/changed", t0 - 50);
+  changed.set_etag("etag-2");
+  ExpectCommitted(store(), Mutation{.completion = Put<v1::Completion>{.mode = WriteMode::kUpdate,
+                                                                      .resource = changed,
+                                                                      .expected_etag = "etag-1"},
+                                    .audit = MakeAudit("UpdateCompletion", changed.name())});
+  v1::SafetyFlag resolved = MakeSafetyFlag(c2 + "/safetyFlags/resolved", t0);
+  resolved.set_state(v1::SafetyFlag::STATE_RESOLVED);
+  for (const v1::SafetyFlag& flag :
+       {MakeSafetyFlag(c1 + "/safetyFlags/open", t0), resolved,
+        MakeSafetyFlag(other_team + "/safetyFlags/open", t0)}) {
+    ExpectCommitted(store(), Inserting(flag));
+  }
+
+  absl::StatusOr<Caseload> caseload = store().ReadCaseload(CaseloadQuery{
+      .practice_name = "practices/p1",
+      .care_team_member = "dr-lee",
+      .assignment_states = {v1::Assignment::STATE_ACTIVE},
+      .flag_states = {v1::SafetyFlag::STATE_OPEN, v1::SafetyFlag::STATE_ACKNOWLEDGED},
+      .recent_start = absl::FromUnixSeconds(t0),
+      .recent_end = absl::FromUnixSeconds(t0 + 100)});
+  ASSERT_TRUE(caseload.ok()) << caseload.status();
+  EXPECT_THAT(NamesOf(caseload->clients), ElementsAre(c1, c2));
+  EXPECT_THAT(NamesOf(caseload->assignments),
+              UnorderedElementsAreArray({c1 + "/assignments/a1", c2 + "/assignments/a2"}));
+  EXPECT_THAT(NamesOf(caseload->completions),
+              UnorderedElementsAreArray({c1 + "/assignments/m/completions/old-measure",
+                                         c1 + "/assignments/a1/completions/at-start",
+                                         c1 + "/assignments/a1/completions/last-in",
+                                         c2 + "/assignments/m/completions/measure-in"}));
+  EXPECT_THAT(NamesOf(caseload->safety_flags), ElementsAre(c1 + "/safetyFlags/open"));
+
+  // Every state when none is named; a bad state or window is refused naming its field.
+  absl::StatusOr<Caseload> all = store().ReadCaseload(
+      CaseloadQuery{.practice_name = "practices/p1",
+                    .care_team_member = "dr-lee",
+                    .recent_start = absl::FromUnixSeconds(t0),
+                    .recent_end = absl::FromUnixSeconds(t0 + 100)});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->assignments.size(), 3u);
+  EXPECT_EQ(all->safety_flags.size(), 2u);
+  absl::Status bad_state =
+      store()
+          .ReadCaseload(CaseloadQuery{.practice_name = "practices/p1",
+                                      .care_team_member = "dr-lee",
+                                      .flag_states = {static_cast<v1::SafetyFlag::State>(77)},
+                                      .recent_start = absl::FromUnixSeconds(t0),
+                                      .recent_end = absl::FromUnixSeconds(t0 + 100)})
+          .status();
+  EXPECT_EQ(bad_state.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad_state.message()), ::testing::HasSubstr("states"));
+  absl::Status bad_window = store()
+                                .ReadCaseload(CaseloadQuery{.practice_name = "practices/p1",
+                                                            .care_team_member = "dr-lee",
+                                                            .recent_start = absl::FromUnixSeconds(t0),
+                                                            .recent_end = absl::FromUnixSeconds(t0)})
+                                .status();
+  EXPECT_EQ(bad_window.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad_window.message()), ::testing::HasSubstr("recent_end"));
+}
+
 }  // namespace
 }  // namespace therapy::homework

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <set>
 #include <utility>
 
 #include "absl/algorithm/container.h"
@@ -234,6 +235,43 @@ absl::StatusOr<Page<v1::SafetyFlag>> MemoryStore::ListSafetyFlags(const SafetyFl
   }
   return TakePage<v1::SafetyFlag>(std::move(candidates), NewerFirst, query.page,
                                   QueryFingerprint(query));
+}
+
+absl::StatusOr<Caseload> MemoryStore::ReadCaseload(const CaseloadQuery& query) {
+  absl::StatusOr<CheckedCaseloadQuery> checked = CheckCaseloadQuery(query);
+  if (!checked.ok()) return checked.status();
+  const int64_t start = absl::ToUnixMicros(query.recent_start);
+  const int64_t end = absl::ToUnixMicros(query.recent_end);
+  absl::MutexLock lock(&mu_);
+  Caseload caseload;
+  std::set<std::string, std::less<>> names;
+  for (const auto& [name, stored] : clients_) {
+    if (stored.row.practice_name != query.practice_name ||
+        !absl::c_linear_search(stored.resource.care_team(), query.care_team_member)) {
+      continue;
+    }
+    names.insert(name);
+    caseload.clients.push_back(stored.resource);
+  }
+  for (const auto& [name, stored] : assignments_) {
+    if (names.count(stored.row.client_name) > 0 &&
+        StateMatchesMask(stored.row.state, checked->assignment_mask)) {
+      caseload.assignments.push_back(stored.resource);
+    }
+  }
+  for (const auto& [name, stored] : completions_) {
+    if (names.count(stored.row.client_name) == 0 || stored.row.occur_micros >= end) continue;
+    if (stored.row.occur_micros >= start || stored.row.is_measure) {
+      caseload.completions.push_back(stored.resource);
+    }
+  }
+  for (const auto& [name, stored] : safety_flags_) {
+    if (names.count(stored.row.client_name) > 0 &&
+        StateMatchesMask(stored.row.state, checked->flag_mask)) {
+      caseload.safety_flags.push_back(stored.resource);
+    }
+  }
+  return caseload;
 }
 
 absl::StatusOr<std::vector<v1::SafetyFlag>> MemoryStore::ListSafetyFlagsToEscalate(

@@ -113,17 +113,18 @@ constexpr Sql kListAssignmentsOfPractice{"list assignments of practice", R"sql(
 
 constexpr Sql kSelectCompletion{"read completion", "SELECT data FROM completions WHERE name = $1"};
 constexpr Sql kCompletionExists{"find completion", "SELECT 1 FROM completions WHERE name = $1"};
-// $1 name, $2 etag, $3 data, $4 client_name, $5 assignment_name, $6 occur_time.
+// $1 name, $2 etag, $3 data, $4 client_name, $5 assignment_name, $6 occur_time, $7 is_measure.
 constexpr Sql kInsertCompletion{"insert completion", R"sql(
-  INSERT INTO completions (name, etag, data, client_name, assignment_name, occur_time)
-  VALUES ($1, $2, $3, $4, $5, $6)
+  INSERT INTO completions (name, etag, data, client_name, assignment_name, occur_time, is_measure)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, $5 client_name, $6 assignment_name,
-// $7 occur_time.
+// $7 occur_time, $8 is_measure.
 constexpr Sql kUpdateCompletion{"update completion", R"sql(
   UPDATE completions
-  SET etag = $2, data = $3, client_name = $5, assignment_name = $6, occur_time = $7
+  SET etag = $2, data = $3, client_name = $5, assignment_name = $6, occur_time = $7,
+      is_measure = $8
   WHERE name = $1 AND etag = $4
 )sql"};
 // Newest first from the cursor ($3 time, $4 name) as in kListAssignments, down to $2
@@ -206,6 +207,50 @@ constexpr Sql kListSafetyFlagsToEscalate{"list safety flags to escalate", R"sql(
   WHERE escalation_due <= $1
   ORDER BY escalation_due, name
   LIMIT $2
+)sql"};
+
+// ReadCaseload (migration 0004): one query per kind over a therapist's caseload, each walking
+// the care team's primary key (member, client_name) over the practice's client names [$2, $3)
+// and joining each client's rows along its per-client index. $1 member.
+constexpr Sql kCaseloadClients{"read caseload clients", R"sql(
+  SELECT clients.data FROM client_care_team
+  JOIN clients ON clients.name = client_care_team.client_name
+  WHERE client_care_team.member = $1
+    AND client_care_team.client_name >= $2 AND client_care_team.client_name < $3
+  ORDER BY client_care_team.client_name
+)sql"};
+// $4 state mask as in kListAssignments.
+constexpr Sql kCaseloadAssignments{"read caseload assignments", R"sql(
+  SELECT assignments.data FROM client_care_team
+  JOIN assignments ON assignments.client_name = client_care_team.client_name
+  WHERE client_care_team.member = $1
+    AND client_care_team.client_name >= $2 AND client_care_team.client_name < $3
+    AND ($4 = 0 OR (state BETWEEN 0 AND 62 AND (($4 >> state) & 1) = 1))
+)sql"};
+// $4 start time, $5 end time.
+constexpr Sql kCaseloadRecentCompletions{"read caseload recent completions", R"sql(
+  SELECT completions.data FROM client_care_team
+  JOIN completions ON completions.client_name = client_care_team.client_name
+  WHERE client_care_team.member = $1
+    AND client_care_team.client_name >= $2 AND client_care_team.client_name < $3
+    AND completions.occur_time >= $4 AND completions.occur_time < $5
+)sql"};
+// $4 start time. Along the partial index completions_measures_by_client, whose condition it
+// repeats.
+constexpr Sql kCaseloadEarlierMeasures{"read caseload earlier measures", R"sql(
+  SELECT completions.data FROM client_care_team
+  JOIN completions ON completions.client_name = client_care_team.client_name
+  WHERE client_care_team.member = $1
+    AND client_care_team.client_name >= $2 AND client_care_team.client_name < $3
+    AND completions.occur_time < $4 AND completions.is_measure IS DISTINCT FROM 0
+)sql"};
+// $4 state mask.
+constexpr Sql kCaseloadSafetyFlags{"read caseload safety flags", R"sql(
+  SELECT safety_flags.data FROM client_care_team
+  JOIN safety_flags ON safety_flags.client_name = client_care_team.client_name
+  WHERE client_care_team.member = $1
+    AND client_care_team.client_name >= $2 AND client_care_team.client_name < $3
+    AND ($4 = 0 OR (state BETWEEN 0 AND 62 AND (($4 >> state) & 1) = 1))
 )sql"};
 
 constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = $1"};
@@ -485,6 +530,22 @@ absl::StatusOr<Page<Resource>> ReadList(ConnectionPool& pool, const Sql& sql,
   });
 }
 
+// Runs `sql` and appends every row's resource (its first column, `data`) to `out`, those that
+// `keep` accepts.
+template <typename Resource>
+absl::Status ReadAll(Connection& db, const Sql& sql, const std::vector<Param>& params,
+                     absl::string_view kind, std::vector<Resource>& out,
+                     bool (*keep)(const Resource&) = nullptr) {
+  absl::StatusOr<Result> rows = db.Execute(sql, params);
+  if (!rows.ok()) return rows.status();
+  for (int row = 0; row < rows->rows(); ++row) {
+    absl::StatusOr<Resource> resource = ParseStored<Resource>(rows->Bytes(row, 0), kind);
+    if (!resource.ok()) return resource.status();
+    if (keep == nullptr || keep(*resource)) out.push_back(*std::move(resource));
+  }
+  return absl::OkStatus();
+}
+
 // ---- The write path, inside Commit's transaction. ----
 
 // Writes one Put. `columns` are the row's indexed columns other than name, etag and data, in
@@ -576,7 +637,8 @@ absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& muta
     const CompletionRow& row = *rows.completion;
     absl::Status status = WritePut(db, kCompletionSql, *mutation.completion,
                                    {Param::Text(row.client_name), Param::Text(row.assignment_name),
-                                    Param::Int64(row.occur_micros)});
+                                    Param::Int64(row.occur_micros),
+                                    Param::Int64(row.is_measure ? 1 : 0)});
     if (!status.ok()) return status;
   }
   if (mutation.hierarchy.has_value()) {
@@ -721,19 +783,56 @@ absl::StatusOr<std::vector<v1::SafetyFlag>> PostgresStore::ListSafetyFlagsToEsca
   if (absl::Status status = CheckEscalationLimit(limit); !status.ok()) return status;
   return Run<std::vector<v1::SafetyFlag>>(
       *pool_, [&](Connection& db) -> absl::StatusOr<std::vector<v1::SafetyFlag>> {
-        absl::StatusOr<Result> rows = db.Execute(
-            kListSafetyFlagsToEscalate,
-            {Param::Int64(absl::ToUnixMicros(due_by)), Param::Int64(limit)});
-        if (!rows.ok()) return rows.status();
         std::vector<v1::SafetyFlag> flags;
-        for (int row = 0; row < rows->rows(); ++row) {
-          absl::StatusOr<v1::SafetyFlag> flag =
-              ParseStored<v1::SafetyFlag>(rows->Bytes(row, 0), kSafetyFlagSql.kind);
-          if (!flag.ok()) return flag.status();
-          flags.push_back(*std::move(flag));
-        }
+        absl::Status status = ReadAll(
+            db, kListSafetyFlagsToEscalate,
+            {Param::Int64(absl::ToUnixMicros(due_by)), Param::Int64(limit)},
+            kSafetyFlagSql.kind, flags);
+        if (!status.ok()) return status;
         return flags;
       });
+}
+
+absl::StatusOr<Caseload> PostgresStore::ReadCaseload(const CaseloadQuery& query) {
+  absl::StatusOr<CheckedCaseloadQuery> checked = CheckCaseloadQuery(query);
+  if (!checked.ok()) return checked.status();
+  const std::vector<Param> scope = {Param::Text(query.care_team_member),
+                                    Param::Text(checked->clients_from),
+                                    Param::Text(checked->clients_to)};
+  auto with = [&](std::vector<Param> more) {
+    std::vector<Param> params = scope;
+    params.insert(params.end(), more.begin(), more.end());
+    return params;
+  };
+  const int64_t start = absl::ToUnixMicros(query.recent_start);
+  const int64_t end = absl::ToUnixMicros(query.recent_end);
+  return Run<Caseload>(*pool_, [&](Connection& db) -> absl::StatusOr<Caseload> {
+    Caseload caseload;
+    absl::Status status = ReadAll(db, kCaseloadClients, scope, kClientSql.kind, caseload.clients);
+    if (status.ok()) {
+      status = ReadAll(db, kCaseloadAssignments,
+                       with({Param::Int64(static_cast<int64_t>(checked->assignment_mask))}),
+                       kAssignmentSql.kind, caseload.assignments);
+    }
+    if (status.ok()) {
+      status = ReadAll(db, kCaseloadRecentCompletions,
+                       with({Param::Int64(start), Param::Int64(end)}), kCompletionSql.kind,
+                       caseload.completions);
+    }
+    if (status.ok()) {
+      // Rows of unknown kind (written before migration 0004) come too: keep the measures.
+      status = ReadAll(db, kCaseloadEarlierMeasures, with({Param::Int64(start)}),
+                       kCompletionSql.kind, caseload.completions,
+                       +[](const v1::Completion& c) { return c.has_measure(); });
+    }
+    if (status.ok()) {
+      status = ReadAll(db, kCaseloadSafetyFlags,
+                       with({Param::Int64(static_cast<int64_t>(checked->flag_mask))}),
+                       kSafetyFlagSql.kind, caseload.safety_flags);
+    }
+    if (!status.ok()) return status;
+    return caseload;
+  });
 }
 
 absl::StatusOr<Page<v1::Client>> PostgresStore::ListClients(const ClientQuery& query) {

@@ -102,6 +102,7 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                          int limit) override;
 
+  absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
       const IdempotencyKey& key) override;
 

@@ -126,13 +126,14 @@ constexpr Sql kSelectCompletion{"read completion",
                                 "SELECT data FROM completions WHERE name = :name"};
 constexpr Sql kCompletionExists{"find completion", "SELECT 1 FROM completions WHERE name = :name"};
 constexpr Sql kInsertCompletion{"insert completion", R"sql(
-  INSERT INTO completions (name, client_name, assignment_name, occur_time, etag, data)
-  VALUES (:name, :client_name, :assignment_name, :occur_time, :etag, :data)
+  INSERT INTO completions
+    (name, client_name, assignment_name, occur_time, is_measure, etag, data)
+  VALUES (:name, :client_name, :assignment_name, :occur_time, :is_measure, :etag, :data)
 )sql"};
 constexpr Sql kUpdateCompletion{"update completion", R"sql(
   UPDATE completions
   SET client_name = :client_name, assignment_name = :assignment_name, occur_time = :occur_time,
-      etag = :etag, data = :data
+      is_measure = :is_measure, etag = :etag, data = :data
   WHERE name = :name AND etag = :expected_etag
 )sql"};
 // Newest first from the cursor as in kListAssignments, down to :start_time. The end of the
@@ -205,6 +206,47 @@ constexpr Sql kListSafetyFlagsToEscalate{"list safety flags to escalate", R"sql(
   WHERE escalation_due <= :due_by
   ORDER BY escalation_due, name
   LIMIT :limit
+)sql"};
+
+// ReadCaseload (migration 0008): one query per kind over a therapist's caseload, each walking
+// the care team's primary key (member, client_name) over the practice's client names
+// [:clients_from, :clients_to) and joining each client's rows along its per-client index.
+constexpr Sql kCaseloadClients{"read caseload clients", R"sql(
+  SELECT clients.data FROM client_care_team
+  JOIN clients ON clients.name = client_care_team.client_name
+  WHERE client_care_team.member = :member
+    AND client_care_team.client_name >= :clients_from AND client_care_team.client_name < :clients_to
+  ORDER BY client_care_team.client_name
+)sql"};
+constexpr Sql kCaseloadAssignments{"read caseload assignments", R"sql(
+  SELECT assignments.data FROM client_care_team
+  JOIN assignments ON assignments.client_name = client_care_team.client_name
+  WHERE client_care_team.member = :member
+    AND client_care_team.client_name >= :clients_from AND client_care_team.client_name < :clients_to
+    AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
+)sql"};
+constexpr Sql kCaseloadRecentCompletions{"read caseload recent completions", R"sql(
+  SELECT completions.data FROM client_care_team
+  JOIN completions ON completions.client_name = client_care_team.client_name
+  WHERE client_care_team.member = :member
+    AND client_care_team.client_name >= :clients_from AND client_care_team.client_name < :clients_to
+    AND completions.occur_time >= :start_time AND completions.occur_time < :end_time
+)sql"};
+// Along the partial index completions_measures_by_client: its condition is repeated verbatim so
+// that SQLite can use it.
+constexpr Sql kCaseloadEarlierMeasures{"read caseload earlier measures", R"sql(
+  SELECT completions.data FROM client_care_team
+  JOIN completions ON completions.client_name = client_care_team.client_name
+  WHERE client_care_team.member = :member
+    AND client_care_team.client_name >= :clients_from AND client_care_team.client_name < :clients_to
+    AND completions.occur_time < :start_time AND is_measure IS NOT 0
+)sql"};
+constexpr Sql kCaseloadSafetyFlags{"read caseload safety flags", R"sql(
+  SELECT safety_flags.data FROM client_care_team
+  JOIN safety_flags ON safety_flags.client_name = client_care_team.client_name
+  WHERE client_care_team.member = :member
+    AND client_care_team.client_name >= :clients_from AND client_care_team.client_name < :clients_to
+    AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
 )sql"};
 
 constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = :name"};
@@ -354,6 +396,21 @@ absl::StatusOr<std::optional<Resource>> ReadResource(Connection& db, const Table
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
   return ParseStored<Resource>(select->ColumnBlob(0), table.kind);
+}
+
+// Runs a bound statement whose first column is `data` and appends every row's resource to
+// `out`, those that `keep` accepts.
+template <typename Resource>
+absl::Status ReadAll(Statement& list, absl::string_view kind, std::vector<Resource>& out,
+                     bool (*keep)(const Resource&) = nullptr) {
+  while (true) {
+    absl::StatusOr<bool> row = list.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    absl::StatusOr<Resource> resource = ParseStored<Resource>(list.ColumnBlob(0), kind);
+    if (!resource.ok()) return resource.status();
+    if (keep == nullptr || keep(*resource)) out.push_back(*std::move(resource));
+  }
 }
 
 // Runs a bound list statement whose rows are (data[, sort time]) and makes the page, fetching
@@ -716,16 +773,68 @@ absl::StatusOr<std::vector<v1::SafetyFlag>> SqliteStore::ListSafetyFlagsToEscala
   if (!list.ok()) return list.status();
   list->BindInt64(":due_by", absl::ToUnixMicros(due_by)).BindInt64(":limit", limit);
   std::vector<v1::SafetyFlag> flags;
-  while (true) {
-    absl::StatusOr<bool> row = list->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    absl::StatusOr<v1::SafetyFlag> flag =
-        ParseStored<v1::SafetyFlag>(list->ColumnBlob(0), kSafetyFlagSql.kind);
-    if (!flag.ok()) return flag.status();
-    flags.push_back(*std::move(flag));
+  if (absl::Status status = ReadAll(*list, kSafetyFlagSql.kind, flags); !status.ok()) {
+    return status;
   }
   return flags;
+}
+
+absl::StatusOr<Caseload> SqliteStore::ReadCaseload(const CaseloadQuery& query) {
+  absl::StatusOr<CheckedCaseloadQuery> checked = CheckCaseloadQuery(query);
+  if (!checked.ok()) return checked.status();
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  Caseload caseload;
+  // Binds the caseload's scope, then reads with `bind_more`'s parameters.
+  auto read_kind = [&](const Sql& sql, absl::string_view kind, auto& out, auto bind_more,
+                       auto keep) -> absl::Status {
+    absl::StatusOr<Statement> list = reader->Prepare(sql);
+    if (!list.ok()) return list.status();
+    list->BindText(":member", query.care_team_member)
+        .BindText(":clients_from", checked->clients_from)
+        .BindText(":clients_to", checked->clients_to);
+    bind_more(*list);
+    return ReadAll(*list, kind, out, keep);
+  };
+  using Keep = bool (*)(const v1::Completion&);
+  const Keep measures_only = [](const v1::Completion& c) { return c.has_measure(); };
+  const auto nothing = [](Statement&) {};
+  const auto window = [&](Statement& list) {
+    list.BindInt64(":start_time", absl::ToUnixMicros(query.recent_start))
+        .BindInt64(":end_time", absl::ToUnixMicros(query.recent_end));
+  };
+  absl::Status status = read_kind(kCaseloadClients, kClientSql.kind, caseload.clients, nothing,
+                                  static_cast<bool (*)(const v1::Client&)>(nullptr));
+  if (status.ok()) {
+    status = read_kind(
+        kCaseloadAssignments, kAssignmentSql.kind, caseload.assignments,
+        [&](Statement& list) {
+          list.BindInt64(":state_mask", static_cast<int64_t>(checked->assignment_mask));
+        },
+        static_cast<bool (*)(const v1::Assignment&)>(nullptr));
+  }
+  if (status.ok()) {
+    status = read_kind(kCaseloadRecentCompletions, kCompletionSql.kind, caseload.completions,
+                       window, Keep{nullptr});
+  }
+  if (status.ok()) {
+    // Rows of unknown kind (written before migration 0008) come too: keep the measures.
+    status = read_kind(
+        kCaseloadEarlierMeasures, kCompletionSql.kind, caseload.completions,
+        [&](Statement& list) {
+          list.BindInt64(":start_time", absl::ToUnixMicros(query.recent_start));
+        },
+        measures_only);
+  }
+  if (status.ok()) {
+    status = read_kind(
+        kCaseloadSafetyFlags, kSafetyFlagSql.kind, caseload.safety_flags,
+        [&](Statement& list) {
+          list.BindInt64(":state_mask", static_cast<int64_t>(checked->flag_mask));
+        },
+        static_cast<bool (*)(const v1::SafetyFlag&)>(nullptr));
+  }
+  if (!status.ok()) return status;
+  return caseload;
 }
 
 absl::StatusOr<std::optional<IdempotentResult>> SqliteStore::FindIdempotentResult(
@@ -788,7 +897,8 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
           WritePut(db, kCompletionSql, *mutation.completion, [&](Statement& statement) {
             statement.BindText(":client_name", rows->completion->client_name)
                 .BindText(":assignment_name", rows->completion->assignment_name)
-                .BindInt64(":occur_time", rows->completion->occur_micros);
+                .BindInt64(":occur_time", rows->completion->occur_micros)
+                .BindInt64(":is_measure", rows->completion->is_measure ? 1 : 0);
           });
       if (!status.ok()) return status;
     }
