@@ -5,8 +5,15 @@
 // session events while hidden). Keyboard: the tabs pattern of shared/tabs.ts. When the client
 // changes the shared draft while Review is showing, the Assign tab says so until it is opened.
 //
-// Properties: `view` ("review" or "assign"; reflected as an attribute), optional `channel` (the
-// joined SessionChannel, for the Assign tab's note). Text from the catalogue of the nearest `lang`.
+// Wide mode, for review: a toggle above the tabs sets `wide` (reflected as an attribute) and fires
+// `homework-dock-wide` ({wide}, bubbling and composed); the host page gives the dock most of the
+// width and shrinks the video to a strip while it is set (examples/telehealth-session does). The
+// Review tab counts urgent flags not yet acknowledged (the review panel's
+// `homework-flags-changed`), so they show while Assign is open.
+//
+// Properties: `view` ("review" or "assign"; reflected as an attribute), `wide` (boolean,
+// reflected), optional `channel` (the joined SessionChannel, for the Assign tab's note). Text
+// from the catalogue of the nearest `lang`.
 
 import { LitElement, css, html, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
@@ -25,13 +32,29 @@ export class HomeworkTherapistDock extends LitElement {
     :host { background: transparent; }
     [role="tabpanel"][hidden] { display: none; }
     .badge { font-weight: 400; }
+    .urgent-badge { display: inline-block; margin-left: 4px; padding: 0 8px; border-radius: 999px; background: var(--hw-error);
+      color: var(--hw-on-primary); font-weight: 700; font-size: var(--hw-text-sm); }
+    .dock-bar { display: flex; justify-content: flex-end; }
+    .dock-bar button { margin: 0; }
+    /* One column on a phone: there is no video column to shrink. */
+    @media (max-width: 50rem) { .dock-bar { display: none; } }
   `];
 
   @property({ reflect: true }) view: DockView = "review";
+  /** Whether the dock asks the host for most of the width (review). */
+  @property({ type: Boolean, reflect: true }) wide = false;
   /** Optional: the joined session channel, to flag client changes on the Assign tab. */
   @property({ attribute: false }) channel?: SessionChannel;
 
   @state() private draftChanged = false;
+  @state() private openFlags = 0;
+
+  constructor() {
+    super();
+    this.addEventListener("homework-flags-changed", (event) => {
+      this.openFlags = (event as CustomEvent<{ open: number }>).detail.open;
+    });
+  }
   private unsubscribe?: () => void;
 
   override updated(changed: PropertyValues<this>): void {
@@ -50,16 +73,26 @@ export class HomeworkTherapistDock extends LitElement {
 
   override render(): TemplateResult {
     const t = catalogue(elementLocale(this)).panels;
+    const r = catalogue(elementLocale(this)).review;
     const label = (view: DockView) => (view === "review" ? t.tabReview : t.tabAssign);
     return html`
+      <div class="dock-bar"><button type="button" data-wide aria-pressed=${this.wide ? "true" : "false"}
+        @click=${() => this.setWide(!this.wide)}>${this.wide ? r.narrow : r.widen}</button></div>
       <div role="tablist" aria-label=${t.dock} @keydown=${this.tabKeys}>
         ${VIEWS.map((view) => html`<button role="tab" id="tab-${view}" aria-controls="panel-${view}"
           aria-selected=${this.view === view ? "true" : "false"} tabindex=${this.view === view ? 0 : -1}
           @click=${() => this.show(view)}>${label(view)}${view === "assign" && this.draftChanged
-            ? html` <span class="badge">(${t.draftChangedBadge})</span>` : ""}</button>`)}
+            ? html` <span class="badge">(${t.draftChangedBadge})</span>` : ""}${view === "review" && this.openFlags > 0
+            ? html`<span class="urgent-badge">${r.dockUrgentBadge(this.openFlags)}</span>` : ""}</button>`)}
       </div>
       ${VIEWS.map((view) => html`<div role="tabpanel" id="panel-${view}" aria-labelledby="tab-${view}"
         ?hidden=${this.view !== view}><slot name=${view}></slot></div>`)}`;
+  }
+
+  /** Widens (or narrows) the dock and tells the host page (`homework-dock-wide`). */
+  setWide(wide: boolean): void {
+    this.wide = wide;
+    this.dispatchEvent(new CustomEvent<{ wide: boolean }>("homework-dock-wide", { bubbles: true, composed: true, detail: { wide } }));
   }
 
   /** Shows `view`'s panel. */

@@ -25,6 +25,8 @@ import { createHomeworkClient, type HomeworkClient } from "../client/homework-cl
 import { connectTransport } from "../client/connect-transport.js";
 import { Code } from "@connectrpc/connect";
 import { toApiError } from "../client/errors.js";
+import { watchClientEvents } from "../client/watch-events.js";
+import { Event_Type } from "../gen/therapy/homework/v1/event_pb.js";
 import { baseStyles } from "../shared/styles.js";
 import { catalogue, elementLocale, formatDay, type Catalogue, type Locale } from "../shared/i18n.js";
 import { briefStyles, practiceBrief } from "./practice-brief.js";
@@ -113,6 +115,7 @@ export class HomeworkPortal extends LitElement {
   private readonly onOnline = () => { this.online = true; void this.flush(); };
   private readonly onOffline = () => { this.online = false; };
   private refreshing?: Promise<void>;
+  private watch?: AbortController;
 
   private get locale(): Locale {
     return elementLocale(this);
@@ -129,6 +132,8 @@ export class HomeworkPortal extends LitElement {
     window.removeEventListener("online", this.onOnline);
     window.removeEventListener("offline", this.onOffline);
     clearInterval(this.retryTimer);
+    this.watch?.abort();
+    this.watch = undefined;
     super.disconnectedCallback();
   }
 
@@ -204,6 +209,7 @@ export class HomeworkPortal extends LitElement {
       this.hierarchies = hierarchies;
       await this.loadSummary();
       void this.flush();
+      this.watchReviews(name);
     } catch (error) {
       const failure = toApiError(error);
       if (failure.code === Code.Unauthenticated) this.signIn = "ended";
@@ -211,6 +217,22 @@ export class HomeworkPortal extends LitElement {
     } finally {
       this.loading = false;
     }
+  }
+
+  /**
+   * The therapist's feedback shows as soon as it is written: over HTTP the portal watches its own
+   * events (WatchEvents) and a review event reloads that completion.
+   */
+  private watchReviews(client: string): void {
+    if (this.watch || !this.api || this.transport) return;
+    const api = this.api;
+    this.watch = new AbortController();
+    void watchClientEvents(api, client, (event) => {
+      if (event.type !== Event_Type.COMPLETION_REVIEWED) return;
+      void api.getCompletion({ name: event.resource }).then((completion) => {
+        this.completions = this.completions.map((c) => (c.name === completion.name ? completion : c));
+      }, () => { /* shown at the next load */ });
+    }, this.watch.signal);
   }
 
   private async loadSummary(): Promise<void> {

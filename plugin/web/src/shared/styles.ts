@@ -21,6 +21,16 @@ export const baseStyles = css`
     --hw-focus: #a8c7fa;
     --hw-radius: 8px;
     --hw-gap: 12px;
+    /* Type scale and spacing (4 px steps); surfaces behind text keep 4.5:1 with --hw-text. */
+    --hw-text-sm: 0.875rem;
+    --hw-space-1: 4px;
+    --hw-space-2: 8px;
+    --hw-space-3: 12px;
+    --hw-space-4: 16px;
+    --hw-border-subtle: #c8c8d0;
+    --hw-error-surface: #fdecec;
+    --hw-warning-surface: #fff4e0;
+    --hw-selected: #e8f0fe;
     --hw-target: 44px;
     /* SUDS series: told apart by marker shape and dash pattern too, never by colour alone. */
     --hw-series-before: #0b57d0;
