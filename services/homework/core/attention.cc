@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/homework/core/clinical/adherence.h"
+#include "services/homework/core/clinical/measure_cadence.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/status_macros.h"
@@ -90,6 +91,35 @@ void MeasureReasons(const AttentionInput& input, const clinical::MeasureThreshol
   }
 }
 
+// A measure taken before each session (MeasureCadence.TRIGGER_BEFORE_SESSION): listed once the
+// one before the client's next session is overdue or has expired unanswered, for as long as it
+// could have stayed open.
+absl::Status SessionMeasureReason(const v1::Client& client, const v1::Assignment& assignment,
+                                  const std::vector<const v1::Completion*>& own,
+                                  absl::TimeZone zone, absl::Time now,
+                                  std::vector<AttentionReason>& reasons) {
+  std::vector<v1::Completion> answers;
+  for (const v1::Completion* completion : own) answers.push_back(*completion);
+  const absl::Duration open = clinical::LongestOpen(assignment.schedule());
+  ASSIGN_OR_RETURN(std::vector<clinical::MeasureDue> dues,
+                   clinical::MeasuresDue(assignment, client, zone, answers, now - 2 * open,
+                                         now + absl::Seconds(1)));
+  for (const clinical::MeasureDue& due : dues) {
+    const clinical::MeasureState state = clinical::StateAt(due, now);
+    if (state != clinical::MeasureState::kOverdue && state != clinical::MeasureState::kExpired) {
+      continue;
+    }
+    reasons.push_back(
+        {AttentionKind::kMeasureOverdue,
+         absl::StrFormat("%s before the session not answered: %s %.1f days after it fell due",
+                         assignment.title(),
+                         state == clinical::MeasureState::kExpired ? "expired" : "overdue",
+                         Days(now - due.due_time)),
+         assignment.name(), Days(now - due.due_time), Days(due.overdue_time - due.due_time)});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresholds& limits,
                              absl::TimeZone zone, absl::Time now,
                              std::vector<AttentionReason>& reasons) {
@@ -99,10 +129,18 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
   for (const v1::Assignment& assignment : input.assignments) {
     const std::vector<const v1::Completion*> own = CompletionsOf(input.completions, assignment.name());
     const v1::ExerciseKind kind = assignment.exercise().kind();
+    if (kind == v1::EXERCISE_KIND_OUTCOME_MEASURE &&
+        assignment.schedule().measure_cadence().trigger() ==
+            v1::MeasureCadence::TRIGGER_BEFORE_SESSION) {
+      RETURN_IF_ERROR(SessionMeasureReason(input.client, assignment, own, zone, now, reasons));
+      continue;
+    }
     if (kind == v1::EXERCISE_KIND_OUTCOME_MEASURE) {
-      // Overdue once a whole period of its schedule has passed without an answer.
+      // Overdue once a whole period of its schedule (times its interval: every two weeks
+      // expects one per two weeks) has passed without an answer.
       const absl::Duration period =
-          assignment.schedule().period() == v1::Schedule::PERIOD_DAY ? kDay : 7 * kDay;
+          (assignment.schedule().period() == v1::Schedule::PERIOD_DAY ? kDay : 7 * kDay) *
+          std::max(1, assignment.schedule().interval());
       absl::Time last = FromProtoTime(assignment.has_activate_time() ? assignment.activate_time()
                                                                      : assignment.create_time());
       if (!own.empty()) last = FromProtoTime(own.back()->occur_time());

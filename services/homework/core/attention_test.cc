@@ -161,6 +161,32 @@ TEST_F(MeasureAttentionTest, AWeeklyMeasureIsOverdueOnceAWholeWeekPassedWithoutA
   EXPECT_THAT(Kinds(input), ElementsAre(AttentionKind::kMeasureOverdue));
 }
 
+TEST_F(MeasureAttentionTest, EveryTwoWeeksIsOverdueOnlyAfterTwoWholeWeeks) {
+  phq9_.mutable_schedule()->set_interval(2);
+  AttentionInput input{.client = Ana(), .assignments = {phq9_}};
+  input.completions = {Measured(phq9_, 1, kNow - 14 * kDay, Phq9Totalling(5))};
+  EXPECT_THAT(Kinds(input), IsEmpty());
+  input.completions = {Measured(phq9_, 1, kNow - 14 * kDay - absl::Minutes(1), Phq9Totalling(5))};
+  EXPECT_THAT(Kinds(input), ElementsAre(AttentionKind::kMeasureOverdue));
+}
+
+TEST_F(MeasureAttentionTest, BeforeASessionOverdueOnceTheSessionBeganUnanswered) {
+  phq9_.mutable_schedule()->mutable_measure_cadence()->set_trigger(
+      v1::MeasureCadence::TRIGGER_BEFORE_SESSION);
+  AttentionInput input{.client = Ana(), .assignments = {phq9_}};
+  // A session at 18:00 today: due since 18:00 yesterday, overdue from now on.
+  *input.client.mutable_next_session_time() = ToProtoTime(kNow);
+  EXPECT_THAT(Kinds(input, kNow - absl::Seconds(1)), IsEmpty());
+  EXPECT_THAT(Kinds(input), ElementsAre(AttentionKind::kMeasureOverdue));
+  // Answered while it was due: nothing.
+  input.completions = {Measured(phq9_, 1, kNow - absl::Hours(2), Phq9Totalling(5))};
+  EXPECT_THAT(Kinds(input), IsEmpty());
+  // No session set: nothing is due, nothing overdue (weeks without an answer or not).
+  input.completions.clear();
+  input.client.clear_next_session_time();
+  EXPECT_THAT(Kinds(input), IsEmpty());
+}
+
 TEST(AttentionTest, LowAdherenceBelowHalfOfPlanOverFourteenDays) {
   // A daily practice at 08:00, active for longer than the window: the 14-day window ending now
   // (18:00) settles 13 mornings (today's is still open). 7 of 13 done is above half; 6 is below.

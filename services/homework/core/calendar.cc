@@ -112,6 +112,13 @@ std::string Clock(int minute) { return absl::StrFormat("%02d:%02d", minute / 60,
 // The cadence in plain words, for the description: "Every day at 07:30.", "3 times a week:
 // any day of the week counts."
 std::string Cadence(const clinical::PracticePlan& plan) {
+  if (plan.interval > 1) {
+    const std::string every = absl::StrCat(
+        plan.interval, plan.period == v1::Schedule::PERIOD_WEEK ? " weeks" : " days");
+    return absl::StrCat(plan.target_count == 1 ? "Once" : absl::StrCat(plan.target_count, " times"),
+                        " every ", every, "; the days shown are suggestions, any day of those ",
+                        every, " counts.");
+  }
   if (plan.period == v1::Schedule::PERIOD_WEEK) {
     return absl::StrCat(plan.target_count == 1 ? "Once" : absl::StrCat(plan.target_count, " times"),
                         " a week; the days shown are suggestions, any day of the week counts.");
@@ -163,6 +170,8 @@ icalproperty* RuleOf(const Recurrence& recurrence, const clinical::PracticePlan&
   icalrecurrencetype rule;
   icalrecurrencetype_clear(&rule);
   rule.freq = recurrence.frequency;
+  // Every `interval` days or weeks, counted from DTSTART's day or week as the plan's blocks are.
+  rule.interval = static_cast<short>(plan.interval);
   rule.week_start = ICAL_MONDAY_WEEKDAY;
   for (size_t i = 0; i < recurrence.weekdays.size(); ++i) {
     rule.by_day[i] = static_cast<short>(kWeekdays[recurrence.weekdays[i]]);

@@ -36,7 +36,7 @@ std::string RandomId() {
 
 // The fields UpdateClient and UpdateAssignment may change.
 constexpr std::initializer_list<absl::string_view> kClientMutable = {
-    "display_name", "time_zone", "care_team", "last_session_time"};
+    "display_name", "time_zone", "care_team", "last_session_time", "next_session_time"};
 constexpr std::initializer_list<absl::string_view> kAssignmentMutable = {
     "title", "exercise", "rationale", "phase", "schedule", "session_id"};
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "services/homework/core/clinical/measure_cadence.h"
 #include "services/homework/core/clinical/schedule.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
@@ -35,6 +36,46 @@ std::string ReminderText(const v1::Assignment& assignment) {
   return absl::StrJoin(parts, " ");
 }
 
+namespace {
+
+// An outcome measure's reminders in [from, to): one when it falls due, one when it becomes
+// overdue and one when it expires, for each measure not answered (MeasureCadence).
+absl::StatusOr<std::vector<v1::Reminder>> MeasureReminders(
+    const v1::Client& client, const v1::Assignment& assignment, absl::TimeZone zone,
+    const std::vector<v1::Completion>& completions, absl::Time from, absl::Time to,
+    const std::string& text) {
+  // Measures that fell due before the window can still become overdue or expire inside it.
+  ASSIGN_OR_RETURN(std::vector<clinical::MeasureDue> dues,
+                   clinical::MeasuresDue(assignment, client, zone, completions,
+                                         from - clinical::LongestOpen(assignment.schedule()), to));
+  std::vector<v1::Reminder> reminders;
+  for (const clinical::MeasureDue& due : dues) {
+    if (due.answered_by) continue;
+    const std::pair<absl::Time, v1::MeasureState> moments[] = {
+        {due.due_time, v1::MEASURE_STATE_DUE},
+        {due.overdue_time, v1::MEASURE_STATE_OVERDUE},
+        {due.expire_time, v1::MEASURE_STATE_EXPIRED}};
+    for (const auto& [at, state] : moments) {
+      if (at < from || at >= to) continue;
+      // Overdue at the moment it expires says nothing: only the expiry is sent.
+      if (state == v1::MEASURE_STATE_OVERDUE && at >= due.expire_time) continue;
+      v1::Reminder& reminder = reminders.emplace_back();
+      reminder.set_client(client.name());
+      reminder.set_assignment(assignment.name());
+      *reminder.mutable_due_time() = ToProtoTime(at);
+      reminder.set_time_zone(client.time_zone());
+      reminder.set_text(text);
+      reminder.set_measure_state(state);
+      if (state != v1::MEASURE_STATE_EXPIRED) {
+        *reminder.mutable_expire_time() = ToProtoTime(due.expire_time);
+      }
+    }
+  }
+  return reminders;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
     const v1::Client& client, const v1::Assignment& assignment,
     const std::vector<v1::Completion>& completions, absl::Time from, absl::Time to,
@@ -45,6 +86,10 @@ absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
         "the client's stored time_zone is not an IANA time zone: set it with UpdateClient");
   }
   const absl::TimeZone zone = *loaded;
+  const std::string text = ReminderText(assignment);
+  if (assignment.exercise().kind() == v1::EXERCISE_KIND_OUTCOME_MEASURE) {
+    return MeasureReminders(client, assignment, zone, completions, from, to, text);
+  }
   // Occurrences are grouped by the start of their day or week; one whose day began before
   // `from` (or whose week did, due at its end) can still be due inside the window.
   ASSIGN_OR_RETURN(std::vector<clinical::Occurrence> occurrences,
@@ -53,7 +98,6 @@ absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
   const clinical::Matching matching =
       clinical::MatchOccurrences(occurrences, completions, zone, now);
   std::vector<v1::Reminder> reminders;
-  const std::string text = ReminderText(assignment);
   for (const clinical::MatchedOccurrence& matched : matching.occurrences) {
     if (matched.status == clinical::OccurrenceStatus::kDone) continue;
     const absl::Time due = matched.occurrence.planned_time.value_or(matched.occurrence.window_end);
@@ -112,9 +156,17 @@ absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
     for (const auto& [client_name, assignments] : by_client) {
       ASSIGN_OR_RETURN(std::optional<v1::Client> client, store_.GetClient(client_name));
       if (!client) continue;
-      // Completions of the week around the window settle weekly targets too.
+      // Completions of the week around the window settle weekly targets too; a measure's
+      // answers as far back as it can stay open.
+      absl::Duration before = absl::Hours(24 * 7);
+      for (const v1::Assignment& assignment : assignments) {
+        if (assignment.exercise().kind() == v1::EXERCISE_KIND_OUTCOME_MEASURE) {
+          before = std::max(before, clinical::LongestOpen(assignment.schedule()) +
+                                        absl::Hours(24 * 8));
+        }
+      }
       CompletionQuery around{.client_name = client_name,
-                             .start_time = from - absl::Hours(24 * 7),
+                             .start_time = from - before,
                              .end_time = to + absl::Hours(24 * 7),
                              .page = {.page_size = 1000}};
       std::map<std::string, std::vector<v1::Completion>> by_assignment;

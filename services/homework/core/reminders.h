@@ -20,7 +20,10 @@ std::string ReminderText(const v1::Assignment& assignment);
 // The practices of one active assignment planned in [from, to) that are not done, as reminders
 // for the notification backend. `completions` are the assignment's completions around the
 // window (a practice already done is not reminded). Each reminder is due at its planned time,
-// or for weekly targets at the end of the week. Errors: INVALID_ARGUMENT for a client time zone
+// or for weekly targets at the end of the week. An outcome measure instead gives up to three
+// reminders per measure not answered, each at its moment in [from, to): when it falls due, when
+// it is overdue and when it expires (measure_state, expire_time; clinical/measure_cadence.h);
+// `completions` must then reach back LongestOpen plus 8 days before `from`. Errors: INVALID_ARGUMENT for a client time zone
 // or schedule that cannot be used.
 absl::StatusOr<std::vector<v1::Reminder>> DueReminders(const v1::Client& client,
                                                        const v1::Assignment& assignment,

@@ -46,6 +46,16 @@ v1::Assignment Breathing() {
   return assignment;
 }
 
+// Creates the client `id` (as Ana() otherwise) through the core, as the platform's service.
+absl::StatusOr<v1::Client> AddClient(Homework& homework, const std::string& id) {
+  v1::CreateClientRequest create;
+  create.set_parent("practices/sunrise");
+  create.set_client_id(id);
+  *create.mutable_client() = Ana();
+  create.mutable_client()->clear_name();
+  return homework.CreateClient(Caller{"platform", "sunrise", Role::kService, "call"}, create);
+}
+
 TEST(RemindersTest, TextUsesTheClientsOwnWordsTheCueAndTheTwoMinuteVersion) {
   const std::string text = ReminderText(Breathing());
   EXPECT_THAT(text, HasSubstr("Paced breathing"));
@@ -120,12 +130,7 @@ TEST(RemindersTest, ListDueRemindersCoversEveryClientsActiveAssignmentsInTheWind
   const Caller service{"notifier", "sunrise", Role::kService, "call"};
   const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
   for (const char* id : {"ana", "ben"}) {
-    v1::CreateClientRequest create;
-    create.set_parent("practices/sunrise");
-    create.set_client_id(id);
-    *create.mutable_client() = Ana();
-    create.mutable_client()->clear_name();
-    ASSERT_TRUE(homework.CreateClient(service, create).ok());
+    ASSERT_TRUE(AddClient(homework, id).ok());
     v1::CreateAssignmentRequest assign;
     assign.set_parent(absl::StrCat("practices/sunrise/clients/", id));
     *assign.mutable_assignment() = Breathing();
@@ -158,6 +163,162 @@ TEST(RemindersTest, ListDueRemindersCoversEveryClientsActiveAssignmentsInTheWind
   ASSERT_THAT(second->reminders(), SizeIs(1));
   EXPECT_TRUE(second->next_page_token().empty());
   EXPECT_NE(first->reminders(0).due_time().seconds(), second->reminders(0).due_time().seconds());
+}
+
+}  // namespace
+}  // namespace therapy::homework
+
+namespace therapy::homework {
+namespace {
+
+v1::Assignment Phq9EveryTwoWeeks() {
+  v1::Assignment assignment;
+  assignment.set_name("practices/sunrise/clients/ana/assignments/phq9");
+  assignment.set_title("PHQ-9");
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_OUTCOME_MEASURE);
+  assignment.mutable_exercise()->mutable_outcome_measure()->set_measure(v1::MEASURE_PHQ9);
+  auto* schedule = assignment.mutable_schedule();
+  schedule->set_target_count(1);
+  schedule->set_period(v1::Schedule::PERIOD_WEEK);
+  schedule->set_interval(2);
+  schedule->set_start_date("2026-11-02");  // a Monday
+  schedule->set_minimum_version("The first two questions");
+  return assignment;
+}
+
+absl::Time BerlinDay(int month, int day, int hour = 0) {
+  return absl::FromCivil(absl::CivilSecond(2026, month, day, hour, 0, 0), Berlin());
+}
+
+std::vector<std::pair<absl::Time, v1::MeasureState>> Moments(
+    const absl::StatusOr<std::vector<v1::Reminder>>& reminders) {
+  EXPECT_TRUE(reminders.ok()) << reminders.status();
+  std::vector<std::pair<absl::Time, v1::MeasureState>> moments;
+  for (const v1::Reminder& reminder : reminders.value_or(std::vector<v1::Reminder>{})) {
+    moments.emplace_back(FromProtoTime(reminder.due_time()), reminder.measure_state());
+  }
+  return moments;
+}
+
+TEST(RemindersTest, AMeasureIsRemindedWhenDueWhenOverdueAndWhenItExpires) {
+  // Due Monday 2 November 00:00, overdue 48 h later, expired 96 h later; the next is due on
+  // 16 November.
+  const auto reminders =
+      DueReminders(Ana(), Phq9EveryTwoWeeks(), {}, BerlinDay(11, 1), BerlinDay(11, 8), BerlinDay(11, 1));
+  EXPECT_THAT(Moments(reminders),
+              ::testing::ElementsAre(std::pair(BerlinDay(11, 2), v1::MEASURE_STATE_DUE),
+                                     std::pair(BerlinDay(11, 4), v1::MEASURE_STATE_OVERDUE),
+                                     std::pair(BerlinDay(11, 6), v1::MEASURE_STATE_EXPIRED)));
+  ASSERT_THAT(*reminders, SizeIs(3));
+  EXPECT_EQ(FromProtoTime((*reminders)[0].expire_time()), BerlinDay(11, 6));
+  EXPECT_EQ(FromProtoTime((*reminders)[1].expire_time()), BerlinDay(11, 6));
+  EXPECT_FALSE((*reminders)[2].has_expire_time());
+  // Each moment belongs to the window holding it: [start, end).
+  EXPECT_THAT(Moments(DueReminders(Ana(), Phq9EveryTwoWeeks(), {}, BerlinDay(11, 4),
+                                   BerlinDay(11, 5), BerlinDay(11, 4))),
+              ::testing::ElementsAre(std::pair(BerlinDay(11, 4), v1::MEASURE_STATE_OVERDUE)));
+  EXPECT_THAT(Moments(DueReminders(Ana(), Phq9EveryTwoWeeks(), {}, BerlinDay(11, 3),
+                                   BerlinDay(11, 4), BerlinDay(11, 3))),
+              ::testing::IsEmpty());
+  // Nothing in the second week of the block: every two weeks is not weekly.
+  EXPECT_THAT(Moments(DueReminders(Ana(), Phq9EveryTwoWeeks(), {}, BerlinDay(11, 8),
+                                   BerlinDay(11, 15), BerlinDay(11, 8))),
+              ::testing::IsEmpty());
+  // Answered on the 3rd: nothing more about it.
+  v1::Completion answer;
+  answer.set_name(Phq9EveryTwoWeeks().name() + "/completions/c1");
+  *answer.mutable_occur_time() = ToProtoTime(BerlinDay(11, 3, 9));
+  answer.set_occur_time_zone("Europe/Berlin");
+  answer.set_status(v1::Completion::STATUS_DONE);
+  EXPECT_THAT(Moments(DueReminders(Ana(), Phq9EveryTwoWeeks(), {answer}, BerlinDay(11, 1),
+                                   BerlinDay(11, 8), BerlinDay(11, 3, 10))),
+              ::testing::IsEmpty());
+}
+
+TEST(RemindersTest, AMeasureBeforeEachSessionFollowsTheNextSessionTheServiceSets) {
+  MemoryStore store;
+  const absl::Time now = BerlinDay(11, 26, 6);
+  int ids = 0;
+  Homework homework(store, HomeworkOptions{.now = [now] { return now; },
+                                           .new_id = [&ids] { return absl::StrCat("id", ++ids); }});
+  const Caller service{"scheduler", "sunrise", Role::kService, "call"};
+  const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
+  auto client = AddClient(homework, "ana");
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  v1::UpdateClientRequest update;
+  *update.mutable_client() = *client;
+  update.mutable_update_mask()->add_paths("next_session_time");
+  *update.mutable_client()->mutable_next_session_time() = ToProtoTime(now + absl::Hours(24 * 401));
+  auto too_far = homework.UpdateClient(service, update);
+  EXPECT_EQ(too_far.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(too_far.status().message()), HasSubstr("next_session_time"));
+  // Thursday's session at 15:00 Berlin.
+  *update.mutable_client()->mutable_next_session_time() = ToProtoTime(BerlinDay(11, 27, 15));
+  auto updated = homework.UpdateClient(service, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(FromProtoTime(updated->next_session_time()), BerlinDay(11, 27, 15));
+
+  v1::CreateAssignmentRequest assign;
+  assign.set_parent(client->name());
+  *assign.mutable_assignment() = Phq9EveryTwoWeeks();
+  assign.mutable_assignment()->clear_name();
+  assign.mutable_assignment()->mutable_schedule()->set_interval(0);
+  assign.mutable_assignment()->mutable_schedule()->mutable_measure_cadence()->set_trigger(
+      v1::MeasureCadence::TRIGGER_BEFORE_SESSION);
+  auto draft = homework.CreateAssignment(therapist, assign);
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  v1::ActivateAssignmentRequest activate;
+  activate.set_name(draft->name());
+  ASSERT_TRUE(homework.ActivateAssignment(therapist, activate).ok());
+
+  v1::ListDueRemindersRequest request;
+  request.set_parent("practices/sunrise");
+  *request.mutable_start_time() = ToProtoTime(now);
+  *request.mutable_end_time() = ToProtoTime(now + absl::Hours(24 * 7));
+  auto listed = homework.ListDueReminders(service, request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed->reminders(), SizeIs(3));
+  EXPECT_EQ(listed->reminders(0).measure_state(), v1::MEASURE_STATE_DUE);
+  EXPECT_EQ(FromProtoTime(listed->reminders(0).due_time()), BerlinDay(11, 26, 15));
+  EXPECT_EQ(listed->reminders(1).measure_state(), v1::MEASURE_STATE_OVERDUE);
+  EXPECT_EQ(FromProtoTime(listed->reminders(1).due_time()), BerlinDay(11, 27, 15));
+  EXPECT_EQ(listed->reminders(2).measure_state(), v1::MEASURE_STATE_EXPIRED);
+  EXPECT_EQ(FromProtoTime(listed->reminders(2).due_time()), BerlinDay(11, 30, 15));
+}
+
+TEST(RemindersTest, IntervalAndCadenceAreValidatedNamingTheirFields) {
+  MemoryStore store;
+  Homework homework(store, HomeworkOptions{});
+  const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
+  ASSERT_TRUE(AddClient(homework, "ana").ok());
+  auto refused = [&](v1::Assignment assignment) {
+    v1::CreateAssignmentRequest assign;
+    assign.set_parent("practices/sunrise/clients/ana");
+    assignment.clear_name();
+    *assign.mutable_assignment() = assignment;
+    absl::Status status = homework.CreateAssignment(therapist, assign).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    return std::string(status.message());
+  };
+  v1::Assignment every = Phq9EveryTwoWeeks();
+  every.mutable_schedule()->set_interval(53);
+  EXPECT_THAT(refused(every), HasSubstr("schedule.interval"));
+  every.mutable_schedule()->set_interval(-1);
+  EXPECT_THAT(refused(every), HasSubstr("schedule.interval"));
+  v1::Assignment lead = Phq9EveryTwoWeeks();
+  lead.mutable_schedule()->mutable_measure_cadence()->set_before_session_hours(169);
+  EXPECT_THAT(refused(lead), HasSubstr("schedule.measure_cadence.before_session_hours"));
+  v1::Assignment breathing = Breathing();
+  breathing.mutable_schedule()->mutable_measure_cadence()->set_expire_after_hours(24);
+  EXPECT_THAT(refused(breathing), HasSubstr("schedule.measure_cadence"));
+  every.mutable_schedule()->set_interval(52);
+  v1::CreateAssignmentRequest assign;
+  assign.set_parent("practices/sunrise/clients/ana");
+  every.clear_name();
+  *assign.mutable_assignment() = every;
+  EXPECT_TRUE(homework.CreateAssignment(therapist, assign).ok());
 }
 
 }  // namespace

@@ -219,6 +219,20 @@ void ValidateSchedule(const v1::Schedule& schedule, absl::string_view prefix, Vi
       !v1::Schedule::Period_IsValid(schedule.period())) {
     v.Add(Path(prefix, "period"), "required: PERIOD_DAY or PERIOD_WEEK");
   }
+  if (schedule.interval() < 0 || schedule.interval() > 52) {
+    v.Add(Path(prefix, "interval"),
+          absl::StrCat("must be 1-52 periods (0 means 1), got ", schedule.interval()));
+  }
+  if (schedule.has_measure_cadence()) {
+    const v1::MeasureCadence& cadence = schedule.measure_cadence();
+    const std::string p = Path(prefix, "measure_cadence");
+    if (!v1::MeasureCadence::Trigger_IsValid(cadence.trigger())) {
+      v.Add(Path(p, "trigger"), absl::StrCat("unknown MeasureCadence.Trigger ", cadence.trigger()));
+    }
+    v.Range(Path(p, "before_session_hours"), cadence.before_session_hours(), 0, 168);
+    v.Range(Path(p, "overdue_after_hours"), cadence.overdue_after_hours(), 0, 720);
+    v.Range(Path(p, "expire_after_hours"), cadence.expire_after_hours(), 0, 2160);
+  }
   v.Range(Path(prefix, "minutes_per_practice"), schedule.minutes_per_practice(), 0, 480);
   absl::CivilDay start;
   const bool start_ok = ParseDay(schedule.start_date(), start);
@@ -481,6 +495,16 @@ void ValidateClient(const v1::Client& client, absl::Time now, absl::string_view 
       v.Add(field, "must not be in the future: a session that has taken place");
     }
   }
+  if (client.has_next_session_time()) {
+    const auto& next = client.next_session_time();
+    const std::string field = Path(prefix, "next_session_time");
+    if (next.seconds() < 0 || next.seconds() > TimeUtil::kTimestampMaxSeconds ||
+        next.nanos() < 0 || next.nanos() > 999999999) {
+      v.Add(field, "not a valid timestamp after 1970");
+    } else if (absl::FromUnixSeconds(next.seconds()) > now + absl::Hours(24 * 400)) {
+      v.Add(field, "must be at most 400 days from now");
+    }
+  }
   v.TimeZone(Path(prefix, "time_zone"), client.time_zone());
   const std::string care_team = Path(prefix, "care_team");
   if (client.care_team_size() > 20) {
@@ -516,6 +540,11 @@ void ValidateAssignment(const v1::Assignment& a, absl::string_view prefix, Viola
     v.Add(Path(prefix, "schedule"), "required: how often and when to practise");
   } else {
     ValidateSchedule(a.schedule(), Path(prefix, "schedule"), v);
+    if (a.schedule().has_measure_cadence() &&
+        a.exercise().kind() != v1::EXERCISE_KIND_OUTCOME_MEASURE) {
+      v.Add(Path(prefix, "schedule.measure_cadence"),
+            "only for EXERCISE_KIND_OUTCOME_MEASURE assignments");
+    }
   }
   v.Length(Path(prefix, "session_id"), a.session_id(), 0, 128);
 }

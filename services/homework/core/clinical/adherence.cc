@@ -86,8 +86,9 @@ class ForgivingRun {
 Streak ComputeStreak(const PracticePlan& plan, absl::TimeZone zone,
                      absl::Span<const v1::Completion> completions, absl::Time now) {
   Streak streak;
-  streak.unit =
-      plan.period == v1::Schedule::PERIOD_WEEK ? Streak::Unit::kWeeks : Streak::Unit::kDays;
+  streak.unit = plan.interval > 1                            ? Streak::Unit::kBlocks
+                : plan.period == v1::Schedule::PERIOD_WEEK ? Streak::Unit::kWeeks
+                                                           : Streak::Unit::kDays;
 
   std::multiset<absl::CivilDay> practice_days;
   for (const v1::Completion& completion : completions) {
@@ -106,21 +107,22 @@ Streak ComputeStreak(const PracticePlan& plan, absl::TimeZone zone,
   if (newest < plan.first_day) return streak;
 
   ForgivingRun run;
-  if (plan.period == v1::Schedule::PERIOD_DAY) {
+  if (streak.unit == Streak::Unit::kDays) {
     absl::CivilDay day = newest;
     if (newest_is_open && practice_days.count(day) == 0) --day;
     for (; day >= plan.first_day; --day) {
       if (!run.Add(practice_days.count(day) > 0)) break;
     }
   } else {
-    std::optional<PlannedWeek> week = PlannedWeekOf(plan, newest);
+    // Weeks, or blocks of `interval` periods (PlannedBlockOf is PlannedWeekOf for weeks).
+    std::optional<PlannedWeek> week = PlannedBlockOf(plan, newest);
     auto met = [&](const PlannedWeek& w) {
       const auto begin = practice_days.lower_bound(w.first_day);
       const auto end = practice_days.upper_bound(w.last_day);
       return std::distance(begin, end) >= w.target;
     };
-    if (week && newest_is_open && !met(*week)) week = PlannedWeekOf(plan, week->first_day - 7);
-    for (; week; week = PlannedWeekOf(plan, week->first_day - 7)) {
+    if (week && newest_is_open && !met(*week)) week = PlannedBlockOf(plan, week->first_day - 1);
+    for (; week; week = PlannedBlockOf(plan, week->first_day - 1)) {
       if (!run.Add(met(*week))) break;
     }
   }

@@ -52,8 +52,11 @@ struct TimingConsistency {
 // The streak looks at every completion given, not only those in [from, to): a streak that
 // started before the review period still counts. It never reaches before the schedule's
 // start_date.
+//
+// Schedules with an interval above 1 (unit kBlocks): the same over blocks of `interval` periods
+// (PlannedBlockOf), each counting when it met its target.
 struct Streak {
-  enum class Unit { kDays, kWeeks };
+  enum class Unit { kDays, kWeeks, kBlocks };
   Unit unit = Unit::kDays;
   int length = 0;
   int forgiven = 0;

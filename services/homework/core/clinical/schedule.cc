@@ -48,6 +48,24 @@ absl::CivilDay MondayOf(absl::CivilDay day) {
   return absl::PrevWeekday(day + 1, absl::Weekday::monday);
 }
 
+// One expected practice over the local days first..last, slot `slot` among them, planned at
+// `minute` after midnight of `first` when given.
+Occurrence OccurrenceOver(Occurrence::Kind kind, absl::CivilDay first, absl::CivilDay last,
+                          int slot, absl::TimeZone zone, std::optional<int> minute) {
+  Occurrence occurrence;
+  occurrence.kind = kind;
+  occurrence.first_day = first;
+  occurrence.last_day = last;
+  occurrence.window_start = StartOf(first, zone);
+  occurrence.window_end = StartOf(last + 1, zone);
+  if (minute) {
+    // `pre`: a skipped local time shifts forward by the gap, a repeated one is the first.
+    occurrence.planned_time = zone.At(absl::CivilSecond(absl::CivilMinute(first) + *minute)).pre;
+  }
+  occurrence.slot = slot;
+  return occurrence;
+}
+
 }  // namespace
 
 absl::StatusOr<PracticePlan> PlanPractice(const v1::Schedule& schedule) {
@@ -62,6 +80,11 @@ absl::StatusOr<PracticePlan> PlanPractice(const v1::Schedule& schedule) {
     return absl::InvalidArgumentError("schedule.period must be PERIOD_DAY or PERIOD_WEEK");
   }
   plan.period = schedule.period();
+  if (schedule.interval() < 0 || schedule.interval() > 52) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("schedule.interval must be 1-52 (0 means 1), got ", schedule.interval()));
+  }
+  plan.interval = std::max(1, schedule.interval());
   if (!ParseDay(schedule.start_date(), plan.first_day)) {
     return absl::InvalidArgumentError("schedule.start_date must be a calendar day as YYYY-MM-DD");
   }
@@ -143,6 +166,31 @@ std::optional<PlannedWeek> PlannedWeekOf(const PracticePlan& plan, absl::CivilDa
   return week;
 }
 
+std::optional<PlannedWeek> PlannedBlockOf(const PracticePlan& plan, absl::CivilDay day) {
+  // A day outside the plan has no block, even where its calendar block holds scheduled days:
+  // walking from a block's first day - 1 or last day + 1 then ends at the plan's edges.
+  if (day < plan.first_day || (plan.last_day && day > *plan.last_day)) return std::nullopt;
+  if (plan.interval == 1) {
+    if (plan.period == v1::Schedule::PERIOD_WEEK) return PlannedWeekOf(plan, day);
+    return PlannedWeek{.first_day = day, .last_day = day, .target = plan.target_count};
+  }
+  const absl::CivilDay origin =
+      plan.period == v1::Schedule::PERIOD_WEEK ? MondayOf(plan.first_day) : plan.first_day;
+  const int block_days = plan.interval * (plan.period == v1::Schedule::PERIOD_WEEK ? 7 : 1);
+  // Floor division, so days before the origin fall in blocks before the first.
+  const int64_t offset = day - origin;
+  const int64_t index = offset >= 0 ? offset / block_days : -((-offset + block_days - 1) / block_days);
+  const absl::CivilDay start = origin + index * block_days;
+  PlannedWeek block;
+  block.first_day = std::max(start, plan.first_day);
+  block.last_day = start + (block_days - 1);
+  if (plan.last_day) block.last_day = std::min(block.last_day, *plan.last_day);
+  if (block.first_day > block.last_day) return std::nullopt;
+  const int days = static_cast<int>(block.last_day - block.first_day) + 1;
+  block.target = (plan.target_count * days + block_days - 1) / block_days;
+  return block;
+}
+
 absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& schedule,
                                                             absl::TimeZone zone, absl::Time from,
                                                             absl::Time to) {
@@ -161,43 +209,34 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
   absl::CivilDay last = absl::ToCivilDay(to, zone);
   if (plan->last_day) last = std::min(last, *plan->last_day);
 
-  if (plan->period == v1::Schedule::PERIOD_DAY) {
+  if (plan->period == v1::Schedule::PERIOD_DAY && plan->interval == 1) {
     for (absl::CivilDay day = first; day <= last; ++day) {
       const absl::Time start = StartOf(day, zone);
       if (start < from || start >= to) continue;
       for (int i = 0; i < plan->target_count; ++i) {
-        Occurrence occurrence;
-        occurrence.kind = Occurrence::Kind::kDaySlot;
-        occurrence.first_day = day;
-        occurrence.last_day = day;
-        occurrence.window_start = start;
-        occurrence.window_end = StartOf(day + 1, zone);
-        // `pre`: a skipped local time shifts forward by the gap, a repeated one is the first.
-        occurrence.planned_time =
-            zone.At(absl::CivilSecond(absl::CivilMinute(day) +
-                                      plan->slot_minutes[static_cast<size_t>(i)]))
-                .pre;
-        occurrence.slot = i;
-        occurrences.push_back(occurrence);
+        occurrences.push_back(
+            OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, i, zone,
+                           plan->slot_minutes[static_cast<size_t>(i)]));
       }
     }
     return occurrences;
   }
 
-  for (absl::CivilDay monday = MondayOf(first); monday <= last; monday += 7) {
-    const std::optional<PlannedWeek> week = PlannedWeekOf(*plan, monday);
-    if (!week) continue;
-    const absl::Time start = StartOf(week->first_day, zone);
+  // Weeks, or blocks of `interval` periods, whose first scheduled day starts inside the window.
+  const Occurrence::Kind kind =
+      plan->interval > 1 ? Occurrence::Kind::kBlockSlot : Occurrence::Kind::kWeekSlot;
+  for (std::optional<PlannedWeek> block = PlannedBlockOf(*plan, first);
+       block && block->first_day <= last; block = PlannedBlockOf(*plan, block->last_day + 1)) {
+    const absl::Time start = StartOf(block->first_day, zone);
     if (start < from || start >= to) continue;
-    for (int i = 0; i < week->target; ++i) {
-      Occurrence occurrence;
-      occurrence.kind = Occurrence::Kind::kWeekSlot;
-      occurrence.first_day = week->first_day;
-      occurrence.last_day = week->last_day;
-      occurrence.window_start = start;
-      occurrence.window_end = StartOf(week->last_day + 1, zone);
-      occurrence.slot = i;
-      occurrences.push_back(occurrence);
+    for (int i = 0; i < block->target; ++i) {
+      // Daily slots of a block are planned on its first day (target <= target_count).
+      std::optional<int> minute;
+      if (plan->period == v1::Schedule::PERIOD_DAY) {
+        minute = plan->slot_minutes[static_cast<size_t>(i) % plan->slot_minutes.size()];
+      }
+      occurrences.push_back(
+          OccurrenceOver(kind, block->first_day, block->last_day, i, zone, minute));
     }
   }
   return occurrences;

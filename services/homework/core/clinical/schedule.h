@@ -32,8 +32,11 @@ inline constexpr int kMaxWindowDays = 3660;
 // A schedule read and checked once: what the other functions here compute from.
 struct PracticePlan {
   v1::Schedule::Period period = v1::Schedule::PERIOD_DAY;
-  // Practices per period, 1-20.
+  // Practices per period, 1-20; with an interval above 1, per block of `interval` periods.
   int target_count = 1;
+  // Every how many periods, 1-52 (`schedule.interval`, 0 read as 1). Above 1 the plan expects
+  // `target_count` practices per block of `interval` periods (see PlannedBlockOf).
+  int interval = 1;
   // First and last day of practice, inclusive, in the client's zone; no last day when the
   // schedule is open-ended.
   absl::CivilDay first_day;
@@ -76,6 +79,16 @@ struct PlannedWeek {
 // nullopt when no day of that week is scheduled. Meaningful for PERIOD_WEEK plans.
 std::optional<PlannedWeek> PlannedWeekOf(const PracticePlan& plan, absl::CivilDay day);
 
+// With an interval above 1, the block of `interval` periods holding a day: blocks are counted
+// from the schedule's first day (PERIOD_DAY) or from its Monday (PERIOD_WEEK), so with PERIOD_WEEK
+// and interval 2 the weeks go in pairs from the start. The block's days are cut to the plan's
+// days, and a cut-short block keeps a share of the target, rounded up:
+// ceil(target_count * scheduled_days / days_in_block). Every 2 weeks, once, starting on a
+// Wednesday: the first block is that Wednesday to the Sunday of the following week (12 days,
+// target 1). With interval 1 it is PlannedWeekOf for weeks, the day itself for days. nullopt
+// for a day outside the plan's days (so walking block by block stops at its edges).
+std::optional<PlannedWeek> PlannedBlockOf(const PracticePlan& plan, absl::CivilDay day);
+
 // One practice a schedule expects.
 struct Occurrence {
   enum class Kind {
@@ -83,6 +96,10 @@ struct Occurrence {
     kDaySlot,
     // One of the week's practices; done by a practice on any scheduled day of that week.
     kWeekSlot,
+    // One of the practices of a block of `interval` periods (PlannedBlockOf, interval above 1);
+    // done by a practice on any scheduled day of the block. Daily plans give the block's slots
+    // their planned times on its first day; weekly ones have none.
+    kBlockSlot,
   };
   Kind kind = Kind::kDaySlot;
   // The local days a practice counts for, inclusive (one day for a day slot; the scheduled

@@ -42,7 +42,7 @@ ScheduleTiming TimingOf(const v1::Schedule& schedule, absl::string_view time_zon
   if (schedule.target_count() > 0) repeat["frequency"] = schedule.target_count();
   if (schedule.period() == v1::Schedule::PERIOD_DAY ||
       schedule.period() == v1::Schedule::PERIOD_WEEK) {
-    repeat["period"] = 1;
+    repeat["period"] = schedule.interval() > 1 ? schedule.interval() : 1;
     repeat["periodUnit"] = schedule.period() == v1::Schedule::PERIOD_DAY ? "d" : "wk";
   }
   const std::string time_of_day = FhirTimeOfDay(schedule.preferred_local_time());
