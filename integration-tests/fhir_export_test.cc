@@ -435,6 +435,17 @@ TEST_F(FhirExportTest, ExportOfEveryExerciseKindIsValidFhirAndHoldsWhatWasRecord
   }
   EXPECT_EQ(observations_by_code["44261-6"]["valueQuantity"]["value"], 6);
   EXPECT_EQ(CodeOf(observations_by_code["44261-6"]["interpretation"][0]), "severity-mild");
+  // The client's only PHQ-9 is its own baseline: no reliable change, with the numbers and the
+  // rule applied as components (docs/fhir-mapping.md, "Reliable change").
+  EXPECT_EQ(CodeOf(observations_by_code["44261-6"]["interpretation"][1]), "no-reliable-change");
+  std::map<std::string, json> phq9_components;
+  for (const json& component : observations_by_code["44261-6"]["component"]) {
+    phq9_components[CodeOf(component["code"])] = component["valueQuantity"]["value"];
+  }
+  EXPECT_EQ(phq9_components["baseline-total"], 6);
+  EXPECT_EQ(phq9_components["change-from-baseline"], 0);
+  EXPECT_EQ(phq9_components["reliable-change-threshold"], 6);
+  EXPECT_EQ(phq9_components["caseness-threshold"], 10);
   EXPECT_EQ(observations_by_code["70274-6"]["valueQuantity"]["value"], 8);
   EXPECT_EQ(observations_by_code["70274-6"]["code"]["coding"][0]["system"], "http://loinc.org");
 

@@ -593,8 +593,69 @@ class BundleBuilder {
     const absl::string_view severity = SeverityCode(measure.severity());
     if (!severity.empty()) interpretation.push_back(HomeworkConcept(severity));
     if (measure.urgent()) interpretation.push_back(HomeworkConcept("urgent"));
+    const auto change = record_.measure_changes.find(completion.name());
+    if (change != record_.measure_changes.end()) {
+      AddReliableChange(change->second, interpretation, observation);
+    }
     if (!interpretation.empty()) observation["interpretation"] = std::move(interpretation);
-    FinishObservation(observation, response_key);
+    if (observation.contains("component")) {
+      FinishObservationWithComponents(observation, response_key);
+    } else {
+      FinishObservation(observation, response_key);
+    }
+  }
+
+  // A total's reliable change since the baseline as an interpretation (v3 `B` better / `W` worse
+  // beside the homework code; no v3 code says "no reliable change"), its recovery when it was
+  // at caseness at baseline, and the numbers as components (docs/fhir-mapping.md).
+  static void AddReliableChange(const v1::MeasureChange& change, Json& interpretation,
+                                Json& observation) {
+    switch (change.since_baseline()) {
+      case v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT: {
+        Json concept_json = HomeworkConcept("reliable-improvement");
+        concept_json["coding"].insert(concept_json["coding"].begin(),
+                                      Coding(kObservationInterpretationSystem, "B", "Better"));
+        interpretation.push_back(std::move(concept_json));
+        break;
+      }
+      case v1::MeasureChange::RELIABLE_CHANGE_DETERIORATION: {
+        Json concept_json = HomeworkConcept("reliable-deterioration");
+        concept_json["coding"].insert(concept_json["coding"].begin(),
+                                      Coding(kObservationInterpretationSystem, "W", "Worse"));
+        interpretation.push_back(std::move(concept_json));
+        break;
+      }
+      case v1::MeasureChange::RELIABLE_CHANGE_NONE:
+        interpretation.push_back(HomeworkConcept("no-reliable-change"));
+        break;
+      default:
+        break;
+    }
+    switch (change.recovery()) {
+      case v1::MeasureChange::RECOVERY_RECOVERED:
+        interpretation.push_back(HomeworkConcept("recovered"));
+        break;
+      case v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY:
+        interpretation.push_back(HomeworkConcept("reliable-recovery"));
+        break;
+      case v1::MeasureChange::RECOVERY_NOT_RECOVERED:
+        interpretation.push_back(HomeworkConcept("not-recovered"));
+        break;
+      default:
+        break;
+    }
+    Json components = Json::array();
+    auto points = [&](absl::string_view code, int value, absl::string_view unit) {
+      components.push_back(Component(code, {{"valueQuantity", UcumQuantity(value, unit)}}));
+    };
+    points("baseline-total", change.baseline_total(), "{score}");
+    points("change-from-baseline", change.change_from_baseline(), "{score}");
+    if (change.has_change_from_previous()) {
+      points("change-from-previous", change.change_from_previous(), "{score}");
+    }
+    points("reliable-change-threshold", change.reliable_change_threshold(), "{score}");
+    points("caseness-threshold", change.caseness_threshold(), "{score}");
+    observation["component"] = std::move(components);
   }
 
   static Json Component(absl::string_view code, Json value_element) {

@@ -10,6 +10,7 @@
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
+#include "therapy/homework/v1/review_summary.pb.h"
 
 namespace therapy::homework::fhir {
 
@@ -19,6 +20,10 @@ struct ClientRecord {
   std::vector<v1::Assignment> assignments;  // every state
   std::vector<v1::Completion> completions;  // of the requested range, any order
   std::vector<v1::Hierarchy> hierarchies;
+  // The reliable change of each PHQ-9 / GAD-7 total, by completion name (MeasureChanges in
+  // review_summary.h, from the client's first total of the measure ever): its Observation's
+  // interpretation and components. A measure completion without an entry has neither.
+  std::map<std::string, v1::MeasureChange> measure_changes;
 };
 
 struct Bundle {

@@ -604,6 +604,73 @@ TEST(BuildBundleTest, MeasureTotalsAreLoincObservationsWithSeverity) {
   EXPECT_EQ(answers["44261-6"]["valueInteger"], 7);
 }
 
+TEST(BuildBundleTest, MeasureTotalsCarryTheirReliableChangeAsInterpretationAndComponents) {
+  // The sample's PHQ-9 (7 now) against three baselines, with the practice's thresholds (6 points,
+  // caseness 10): 13 -> 7 improved reliably and recovered, 9 -> 7 no reliable change, 1 -> 7
+  // deteriorated reliably.
+  struct Case {
+    int baseline;
+    v1::MeasureChange::ReliableChange since_baseline;
+    v1::MeasureChange::Recovery recovery;
+    std::vector<std::string> codings;  // the interpretation after the band and `urgent`
+    std::string recovery_code;         // empty: none
+  };
+  const Case cases[] = {
+      {13, v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT,
+       v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY, {"B", "reliable-improvement"},
+       "reliable-recovery"},
+      {9, v1::MeasureChange::RELIABLE_CHANGE_NONE, v1::MeasureChange::RECOVERY_NOT_AT_CASENESS,
+       {"no-reliable-change"}, ""},
+      {1, v1::MeasureChange::RELIABLE_CHANGE_DETERIORATION,
+       v1::MeasureChange::RECOVERY_NOT_AT_CASENESS, {"W", "reliable-deterioration"}, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.baseline);
+    ClientRecord record = SampleRecord();
+    v1::MeasureChange change;
+    change.set_baseline_completion(std::string(kPhq9) + "/completions/c0");
+    change.set_baseline_total(c.baseline);
+    change.set_change_from_baseline(7 - c.baseline);
+    change.set_since_baseline(c.since_baseline);
+    change.set_change_from_previous(-1);
+    change.set_recovery(c.recovery);
+    change.set_reliable_change_threshold(6);
+    change.set_caseness_threshold(10);
+    record.measure_changes[std::string(kPhq9) + "/completions/c3"] = change;
+    const json bundle = Build(record);
+    const json phq = ObservationWithCode(
+        bundle, "http://loinc.org", "44261-6",
+        OneWithIdentifier(bundle, "QuestionnaireResponse", std::string(kPhq9) + "/completions/c3"));
+    const json& interpretation = phq["interpretation"];
+    ASSERT_EQ(interpretation.size(), c.recovery_code.empty() ? 3u : 4u);
+    std::vector<std::string> codings;
+    for (const json& coding : interpretation[2]["coding"]) codings.push_back(coding["code"]);
+    EXPECT_EQ(codings, c.codings);
+    if (c.codings.size() == 2) {
+      EXPECT_EQ(interpretation[2]["coding"][0]["system"],
+                "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation");
+    }
+    if (!c.recovery_code.empty()) {
+      EXPECT_EQ(interpretation[3]["coding"][0]["code"], c.recovery_code);
+    }
+    std::map<std::string, json> components;
+    for (const json& component : phq["component"]) {
+      components[component["code"]["coding"][0]["code"]] = component["valueQuantity"]["value"];
+    }
+    EXPECT_EQ(components["baseline-total"], c.baseline);
+    EXPECT_EQ(components["change-from-baseline"], 7 - c.baseline);
+    EXPECT_EQ(components["change-from-previous"], -1);
+    EXPECT_EQ(components["reliable-change-threshold"], 6);
+    EXPECT_EQ(components["caseness-threshold"], 10);
+  }
+  // The GAD-7 without an entry has neither.
+  const json bundle = Build(SampleRecord());
+  const json gad = ObservationWithCode(
+      bundle, "http://loinc.org", "70274-6",
+      OneWithIdentifier(bundle, "QuestionnaireResponse", std::string(kGad7) + "/completions/c4"));
+  EXPECT_FALSE(gad.contains("component"));
+}
+
 TEST(BuildBundleTest, SudsIsOneObservationWithBeforePeakAndAfterComponents) {
   const json bundle = Build(SampleRecord());
   const json response = OneWithIdentifier(bundle, "QuestionnaireResponse",

@@ -91,6 +91,20 @@ constexpr Concept kConcepts[] = {
     {"severity-moderately-severe", "Moderately severe"},
     {"severity-severe", "Severe"},
     {"urgent", "Urgent: thoughts of self-harm reported (PHQ-9 item 9 above zero)"},
+    // Observation.interpretation of a PHQ-9 / GAD-7 total: reliable change since the baseline
+    // (Jacobson & Truax with the practice's fixed thresholds) and recovery.
+    {"reliable-improvement", "Reliable improvement since baseline"},
+    {"no-reliable-change", "No reliable change since baseline"},
+    {"reliable-deterioration", "Reliable deterioration since baseline"},
+    {"recovered", "Recovered: at caseness at baseline, below it now"},
+    {"reliable-recovery", "Reliable recovery: recovered with a reliable improvement"},
+    {"not-recovered", "Not recovered: at caseness at baseline and now"},
+    // Observation.component of a PHQ-9 / GAD-7 total.
+    {"baseline-total", "Baseline total (the first total of this measure)"},
+    {"change-from-baseline", "Change from baseline (points)"},
+    {"change-from-previous", "Change from the previous total (points)"},
+    {"reliable-change-threshold", "Reliable change threshold applied (points)"},
+    {"caseness-threshold", "Caseness cut-off applied (total)"},
 };
 
 bool IsBeforeMealOrMeal(v1::EventTiming when) {

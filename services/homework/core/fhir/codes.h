@@ -32,6 +32,10 @@ inline constexpr absl::string_view kAnchorOffsetExtension =
 
 inline constexpr absl::string_view kLoincSystem = "http://loinc.org";
 inline constexpr absl::string_view kUcumSystem = "http://unitsofmeasure.org";
+// HL7 v3 ObservationInterpretation (the value set Observation.interpretation is bound to): `B`
+// better and `W` worse, beside the homework code of a reliable change.
+inline constexpr absl::string_view kObservationInterpretationSystem =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 inline constexpr absl::string_view kObservationCategorySystem =
     "http://terminology.hl7.org/CodeSystem/observation-category";
 // Core R4 extension: the IANA time zone of a date, dateTime or instant.
