@@ -7,8 +7,8 @@
 //   before bed, a thought record at 20:00 after dinner, exposure at 13:30 after lunch, ...), and
 //   the history a therapist would review: practices done at their planned times (and some not),
 //   SUDS falling over the exposure practices, thought records, weekly PHQ-9 and GAD-7 scores
-//   coming down, the earlier weeks reviewed with feedback, this week's waiting. The newest PHQ-9
-//   answers item 9 above zero, so the review opens with an urgent flag, as it would.
+//   coming down, the earlier weeks reviewed (some with a word of feedback), this week's waiting.
+//   The newest PHQ-9 answers item 9 above zero, so the review opens with an urgent flag.
 // - `quickStart`: the `--service-only` first result: client Alex and one active assignment,
 //   reused when they exist, so it can run any number of times against the same store.
 
@@ -94,12 +94,13 @@ export async function seedDemo(callService, tokens) {
   const history = [];
   const thisWeek = [];
   /**
-   * Records a practice `daysAgo` days ago at local `hhmm` (none when that is still ahead). Each
+   * Records a practice `daysAgo` days ago at local `hhmm` (none when that is still ahead); one
+   * before the last session was reviewed then, with `feedback` when it is not empty. Each
    * assignment's practices are recorded in order, the assignments side by side (the store
    * commits concurrent writes together); `recorded()` waits for all.
    */
   const chains = new Map();
-  const practised = (assignment, daysAgo, hhmm, fields, feedback) => {
+  const practised = (assignment, daysAgo, hhmm, fields, feedback = undefined) => {
     const occur = localTime(daysAgo, hhmm, timeZone, now);
     if (occur.getTime() > now) return Promise.resolve(undefined);
     const chain = (chains.get(assignment.name) ?? Promise.resolve()).then(async () => {
@@ -122,7 +123,8 @@ export async function seedDemo(callService, tokens) {
     practised(breathing, daysAgo, late, { minutes: daysAgo % 5 === 0 ? 2 : 5,
       status: daysAgo % 5 === 0 ? "STATUS_MINIMUM_VERSION" : "STATUS_DONE",
       suds: { before: 45 - (20 - daysAgo), after: 25 - Math.floor((20 - daysAgo) / 2) } },
-    "Well done keeping this going, even the short evenings count.");
+    { 15: "Five evenings in a row: the routine is forming.",
+      8: "The two-minute evenings count too. Keep the card on the pillow." }[daysAgo] ?? "");
   }
 
   // 2. Exposure: the social-anxiety ladder's first step, four times a week at 13:30 after lunch,
@@ -142,7 +144,8 @@ export async function seedDemo(callService, tokens) {
   for (const [daysAgo, before, peak, after] of sudsSeries) {
     practised(exposure, daysAgo, "13:35", { minutes: 25, suds: { before, peak, after },
       expectancy: { before: Math.min(90, before + 10), after: Math.max(10, after - 5), fearedOutcomeOccurred: false } },
-    "You stayed until it dropped: that is exactly the practice.");
+    { 16: "You stayed until it dropped: that is exactly the practice.",
+      9: "Your peak is coming down week by week. Next session we look at the next step." }[daysAgo] ?? "");
   }
 
   // 3. Thought record, daily at 20:00 after dinner (the template's plan): a few a week.
@@ -175,7 +178,7 @@ export async function seedDemo(callService, tokens) {
     habitAnchor: { when: "EVENT_TIMING_AFTER_DINNER", clientWords: "after dinner, before I turn the TV on" },
     environmentalCue: "My sister's name on a note by the TV remote" });
   practised(social, 17, "19:40", { minutes: 10, selfCare: { amount: 1 } }, "Calling your sister was a big step.");
-  practised(social, 12, "19:35", { minutes: 5, selfCare: { amount: 1 } }, undefined);
+  practised(social, 12, "19:35", { minutes: 5, selfCare: { amount: 1 } }, "");
   practised(social, 3, "19:30", { status: "STATUS_SKIPPED", skipReason: "Too tired after work" });
 
   // 5 and 6. PHQ-9 and GAD-7, weekly after breakfast on the day before the session.
@@ -184,12 +187,12 @@ export async function seedDemo(callService, tokens) {
   const phq9Answers = [[15, [2, 2, 2, 2, 1, 2, 2, 1, 0]], [8, [2, 1, 2, 2, 1, 2, 1, 1, 0]]];
   for (const [daysAgo, itemScores] of phq9Answers) {
     practised(phq9, daysAgo, "08:15", { measure: { measure: "MEASURE_PHQ9", itemScores } },
-      "Thank you. Lower than last time; we will go through it together.");
+      daysAgo === 8 ? "Lower than last time; we will go through it together." : "");
   }
   const gad7Answers = [[15, [2, 2, 3, 2, 1, 2, 2]], [8, [2, 2, 2, 2, 1, 1, 2]], [1, [1, 2, 2, 1, 1, 1, 1]]];
   for (const [daysAgo, itemScores] of gad7Answers) {
     practised(gad7, daysAgo, "08:20", { measure: { measure: "MEASURE_GAD7", itemScores } },
-      "Thank you, we will look at it together.");
+      "");
   }
   // This week's PHQ-9 totals 10, with item 9 above zero: an urgent flag for the care team.
   const urgent = practised(phq9, 1, "08:15", { measure: { measure: "MEASURE_PHQ9",
@@ -200,7 +203,8 @@ export async function seedDemo(callService, tokens) {
   // The earlier weeks were reviewed in the last sessions; this week's work waits for review.
   await Promise.all(history.filter(({ feedback }) => feedback !== undefined).map(({ completion, feedback }) =>
     callService("ReviewCompletion", { name: completion.name, etag: completion.etag,
-      review: { qualityRating: completion.status === "STATUS_MINIMUM_VERSION" ? 3 : 4, feedback } }, tokens.therapist)));
+      review: { qualityRating: completion.status === "STATUS_MINIMUM_VERSION" ? 3 : 4, ...(feedback ? { feedback } : {}) } },
+    tokens.therapist)));
   thisWeek.sort((a, b) => Date.parse(a.completion.occurTime) - Date.parse(b.completion.occurTime));
   return {
     client, otherClient, lastSessionTime: lastSession.toISOString(),
