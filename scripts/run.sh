@@ -59,7 +59,7 @@ step() {
     tail -n 25 "$log" | sed 's/^/  /'
     exit 1
   fi
-  printf 'done in %d s    \n' $((SECONDS - started))
+  printf 'done in %d s\n' $((SECONDS - started))
 }
 
 echo "Building (output in $log)"
