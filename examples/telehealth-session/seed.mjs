@@ -169,7 +169,8 @@ export async function seedDemo(callService, tokens) {
   ];
   for (const [daysAgo, record] of records) {
     practised(thoughts, daysAgo, "20:10", { minutes: 15, thoughtRecord: record },
-      "Good catch. Notice how much the belief dropped once you wrote the evidence down.");
+      { 15: "Good catch: the evidence against was there all along.",
+        10: "Notice how much the belief dropped once you wrote the evidence down." }[daysAgo] ?? "");
   }
 
   // 4. Reach out to someone, three times a week after dinner: the hardest to start (below half

@@ -231,6 +231,11 @@ async function demoMode() {
       });
       assert.equal(new URL(portal.page.url()).origin, "http://127.0.0.1:8081");
       assert.equal(new URL(portal.page.url()).hash, "", "the token left the address bar");
+      // Progress holds the seeded history: the therapist's feedback from the earlier weeks.
+      await portal.page.locator("homework-portal").getByRole("tab").nth(1).click();
+      await portal.page.locator("homework-portal").getByText("Five evenings in a row: the routine is forming.").waitFor();
+      await portal.page.screenshot({ path: path.join(outputDir, `portal-progress-${width}.png`), fullPage: true });
+      check(`portal Progress at ${width} px shows the earlier weeks' feedback (portal-progress-${width}.png)`);
       await portal.context.close();
     }
 

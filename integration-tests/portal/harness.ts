@@ -45,8 +45,11 @@ export class ServerProcess {
     child.stderr?.on("data", (chunk: Buffer) => { this.stderr += chunk.toString(); });
   }
 
-  /** Starts the server on an in-memory store; `corsOrigins` may call from pages. */
-  static async start(binaries: Binaries, options: { corsOrigins?: string[] } = {}): Promise<ServerProcess> {
+  /**
+   * Starts the server on an in-memory store; `corsOrigins` may call from pages; `extraArgs` are
+   * more server flags (e.g. a short `--flag_escalation_after`).
+   */
+  static async start(binaries: Binaries, options: { corsOrigins?: string[]; extraArgs?: string[] } = {}): Promise<ServerProcess> {
     const dir = mkdtempSync(path.join(tmpdir(), "homework-portal-"));
     execFileSync(binaries.ctl, ["keygen", "--out_dir", dir, "--kid", "dev-1"], { stdio: "pipe" });
     const portFile = path.join(dir, "port");
@@ -58,6 +61,7 @@ export class ServerProcess {
       "--shutdown_grace=2s",
     ];
     if (options.corsOrigins?.length) args.push(`--cors_origins=${options.corsOrigins.join(",")}`);
+    args.push(...(options.extraArgs ?? []));
     const child = spawn(binaries.server, args, { stdio: ["ignore", "ignore", "pipe"] });
     let early = "";
     child.stderr?.on("data", (chunk: Buffer) => { early += chunk.toString(); });

@@ -49,7 +49,7 @@ export interface BrowserSuite {
 }
 
 /** Starts a browser suite from the command line's binaries; undefined when the bundle is missing. */
-export async function startBrowserSuite(): Promise<BrowserSuite | undefined> {
+export async function startBrowserSuite(serverArgs: string[] = []): Promise<BrowserSuite | undefined> {
   const binaries = binariesFromArgs(process.argv);
   if (!existsSync("plugin/web/dist/portal.js")) {
     console.error("plugin/web/dist/portal.js is missing: run `npm run web:gen && npm run web:build` first");
@@ -57,7 +57,7 @@ export async function startBrowserSuite(): Promise<BrowserSuite | undefined> {
   }
   const shots = binaries.outputDir;
   mkdirSync(shots, { recursive: true });
-  const server = await ServerProcess.start(binaries);
+  const server = await ServerProcess.start(binaries, { extraArgs: serverArgs });
   const page$ = await startPageServer(server.connectUrl);
   return {
     binaries, shots, checks: new Checks(), server, page$,

@@ -441,6 +441,14 @@ absl::StatusOr<v1::Assignment> Homework::ActivateAssignment(
                             "schedule.minimum_version is empty: agree a two-minute version "
                             "with the client before activating");
                       }
+                      // A safety plan is for a crisis: someone to call must be on it.
+                      const v1::SafetyPlan& plan = assignment.exercise().safety_plan();
+                      if (assignment.exercise().kind() == v1::EXERCISE_KIND_SAFETY_PLAN &&
+                          plan.help_contacts().empty() && plan.professional_contacts().empty()) {
+                        return absl::FailedPreconditionError(
+                            "exercise.safety_plan has no one to contact: add a person to ask for "
+                            "help or a professional or crisis line before activating");
+                      }
                       assignment.set_state(v1::Assignment::STATE_ACTIVE);
                       *assignment.mutable_activate_time() = ToProtoTime(now);
                       return absl::OkStatus();

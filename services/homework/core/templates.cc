@@ -502,6 +502,42 @@ const TemplateRow kTemplates[] = {
                      .minimum_version = "Read your list of early warning signs once."},
     },
     {
+        .id = "safety-plan",
+        .title = "My safety plan",
+        .description =
+            "Stanley & Brown's Safety Planning Intervention, written with the client in session "
+            "in their own words: 1 warning signs; 2 internal coping strategies; 3 people and "
+            "social settings that distract; 4 people to ask for help; 5 professionals and "
+            "agencies, with the crisis line; 6 making the environment safe; and reasons for "
+            "living. Fill exercise.safety_plan before assigning; activating needs at least one "
+            "person or professional to contact. The client's portal keeps the plan on the "
+            "device and shows it first, with the platform's crisis resources, when the client "
+            "taps \"I need help now\" or a PHQ-9 answer raises an urgent flag. Any phase.",
+        .phase = v1::TREATMENT_PHASE_UNSPECIFIED,
+        .kind = v1::EXERCISE_KIND_SAFETY_PLAN,
+        .instructions =
+            "When things get hard, work down your plan one step at a time until you feel safer:\n"
+            "1. Notice your warning signs.\n"
+            "2. Try the things you can do on your own.\n"
+            "3. Go to a person or place that takes your mind off things.\n"
+            "4. Ask someone on your list for help.\n"
+            "5. Call a professional or the crisis line.\n"
+            "Once a week, read your plan and change anything that no longer fits.",
+        .details = [](v1::Exercise& e) { e.mutable_safety_plan(); },
+        .rationale =
+            "In a crisis it is hard to think clearly. A plan you wrote yourself, in your own "
+            "words, tells you what to do next and who to reach, one step at a time.",
+        .schedule = {.target_count = 1,
+                     .period = v1::Schedule::PERIOD_WEEK,
+                     .minutes_per_practice = 5,
+                     .preferred_local_time = "",
+                     .anchor = v1::EVENT_TIMING_EVENING,
+                     .anchor_offset_minutes = 0,
+                     .anchor_words = "on Sunday evening",
+                     .cue = "Your plan saved on your phone's home screen",
+                     .minimum_version = "Read your reasons for living once."},
+    },
+    {
         .id = "your-own-practice",
         .title = "Your own practice",
         .description =

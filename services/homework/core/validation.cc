@@ -63,6 +63,8 @@ v1::Exercise::DetailsCase DetailsFor(v1::ExerciseKind kind) {
       return Exercise::kCustom;
     case v1::EXERCISE_KIND_OUTCOME_MEASURE:
       return Exercise::kOutcomeMeasure;
+    case v1::EXERCISE_KIND_SAFETY_PLAN:
+      return Exercise::kSafetyPlan;
     default:
       return Exercise::DETAILS_NOT_SET;
   }
@@ -87,6 +89,50 @@ v1::Completion::RecordCase RecordFor(v1::ExerciseKind kind) {
     default:
       return Completion::RECORD_NOT_SET;
   }
+}
+
+// A phone number as people write it: digits, spaces and `+-().`, at least one digit.
+bool IsPhoneText(absl::string_view text) {
+  bool digit = false;
+  for (const char c : text) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      digit = true;
+    } else if (absl::string_view(" +-().").find(c) == absl::string_view::npos) {
+      return false;
+    }
+  }
+  return digit;
+}
+
+constexpr int kSafetyPlanItems = 20;
+
+void ValidateSafetyPlanContacts(
+    const google::protobuf::RepeatedPtrField<v1::SafetyPlanContact>& contacts,
+    absl::string_view field, Violations& v) {
+  if (contacts.size() > kSafetyPlanItems) {
+    v.Add(std::string(field),
+          absl::StrCat("at most ", kSafetyPlanItems, " items, got ", contacts.size()));
+    return;
+  }
+  for (int i = 0; i < contacts.size(); ++i) {
+    const std::string p = absl::StrCat(field, "[", i, "]");
+    v.Length(Path(p, "name"), contacts[i].name(), 1, 200);
+    v.Length(Path(p, "phone"), contacts[i].phone(), 0, 32);
+    if (!contacts[i].phone().empty() && !IsPhoneText(contacts[i].phone())) {
+      v.Add(Path(p, "phone"), "must be digits, spaces and +-() . with at least one digit");
+    }
+    v.Length(Path(p, "note"), contacts[i].note(), 0, 200);
+  }
+}
+
+void ValidateSafetyPlan(const v1::SafetyPlan& d, absl::string_view p, Violations& v) {
+  v.List(Path(p, "warning_signs"), d.warning_signs(), kSafetyPlanItems, 300);
+  v.List(Path(p, "coping_strategies"), d.coping_strategies(), kSafetyPlanItems, 300);
+  ValidateSafetyPlanContacts(d.social_distractions(), Path(p, "social_distractions"), v);
+  ValidateSafetyPlanContacts(d.help_contacts(), Path(p, "help_contacts"), v);
+  ValidateSafetyPlanContacts(d.professional_contacts(), Path(p, "professional_contacts"), v);
+  v.List(Path(p, "environment_steps"), d.environment_steps(), kSafetyPlanItems, 300);
+  v.List(Path(p, "reasons_for_living"), d.reasons_for_living(), kSafetyPlanItems, 300);
 }
 
 void ValidateExerciseDetails(const v1::Exercise& exercise, absl::string_view prefix,
@@ -178,6 +224,9 @@ void ValidateExerciseDetails(const v1::Exercise& exercise, absl::string_view pre
                            exercise.outcome_measure().measure()));
       }
       break;
+    case v1::Exercise::kSafetyPlan:
+      ValidateSafetyPlan(exercise.safety_plan(), Path(prefix, "safety_plan"), v);
+      break;
     case v1::Exercise::DETAILS_NOT_SET:
       break;
   }
@@ -202,6 +251,11 @@ void ValidateExercise(const v1::Exercise& exercise, absl::string_view prefix, Vi
       exercise.details_case() != v1::Exercise::kOutcomeMeasure) {
     v.Add(Path(prefix, "outcome_measure"),
           "required for EXERCISE_KIND_OUTCOME_MEASURE: name the measure (PHQ-9 or GAD-7)");
+  }
+  if (exercise.kind() == v1::EXERCISE_KIND_SAFETY_PLAN &&
+      exercise.details_case() != v1::Exercise::kSafetyPlan) {
+    v.Add(Path(prefix, "safety_plan"),
+          "required for EXERCISE_KIND_SAFETY_PLAN: the plan's steps (may start empty)");
   }
   if (exercise.details_case() != v1::Exercise::DETAILS_NOT_SET &&
       exercise.details_case() != DetailsFor(exercise.kind())) {

@@ -7,6 +7,8 @@ import "../panels/review-panel.js";
 import "../panels/assign-panel.js";
 import "../panels/session-panel.js";
 import "../panels/therapist-dock.js";
+// <homework-caseload> as a standalone element, for the dock's page to show before a session.
+import "../caseload/homework-caseload.js";
 
 export { attachSessionChannel, SessionChannel, HOMEWORK_PLUGIN } from "../client/session-channel.js";
 export type { Draft, Joined, Participant, SessionSummary } from "../client/session-channel.js";

@@ -180,6 +180,70 @@ export const en = {
     crisisHeading: "You are not alone",
     crisisLead: "If you are thinking about hurting yourself, please reach out now:",
   },
+  // The safety plan (portal/safety-plan-*.ts, the assign panel's plan editor) and the
+  // therapist's caseload (caseload/): issue 15.
+  safety: {
+    helpNow: "I need help now",
+    showPlan: "My safety plan",
+    heading: "Your safety plan",
+    lead: "Go through your plan one step at a time, until you feel safer.",
+    back: "Back to my practice",
+    dangerHeading: "If you are in danger now",
+    dangerLead: "Call your local emergency number, or one of these services:",
+    noResources: "Call your local emergency number.",
+    noPlan: "You have not made a safety plan yet. You can make one with your therapist at your next session.",
+    helpSent: "Your care team has been told that you need help now.",
+    helpWaiting: "Saved on this device. Your care team will be told as soon as you are back online. If you are in danger, call now.",
+    helpRefused: "Your care team could not be told from here. Please call one of the numbers below.",
+    call: (name: string, phone: string) => `Call ${name}: ${phone}`,
+    // Stanley & Brown's steps, as the client reads them (SafetyPlan in assignment.proto).
+    steps: {
+      warningSigns: "1. Warning signs that a crisis may be coming",
+      copingStrategies: "2. Things I can do on my own to take my mind off things",
+      socialDistractions: "3. People and places that take my mind off things",
+      helpContacts: "4. People I can ask for help",
+      professionalContacts: "5. Professionals and crisis lines",
+      environmentSteps: "6. Making my surroundings safe",
+      reasonsForLiving: "My reasons for living",
+    },
+    // The assign panel's plan editor (therapist-facing).
+    editorHeading: "Safety plan, in the client's words",
+    editorHint: "One entry per line. For people and places: name, then a comma and the phone number, then a comma and a note.",
+    editorNeedsContact: "Add at least one person or professional to contact before assigning.",
+  },
+  caseload: {
+    title: "Clients who need attention",
+    loading: "Loading…",
+    loadFailed: "Could not load the list. Try again.",
+    retry: "Try again",
+    empty: "No client needs attention now.",
+    more: "Show more clients",
+    asOf: (time: string) => `As of ${time}`,
+    reasons: (n: number) => `${n} ${plural(n, "reason", "reasons")}`,
+    open: (name: string) => `Open ${name}`,
+    flagEscalated: (open: string) => `Urgent flag open ${open}, escalated to on-call`,
+    flagOpen: (open: string) => `Urgent flag open ${open}, not acknowledged`,
+    flagPhq9: "PHQ-9 question 9 answered above 0",
+    flagClient: "the client asked for help now",
+    deterioration: (measure: string, from: number, to: number, limit: number) =>
+      `${measure} ${from} → ${to}, reliable deterioration (+${to - from}; reliable at ${limit})`,
+    deteriorationBy: (measure: string, by: number, limit: number) =>
+      `${measure} +${by} since the first answer, reliable deterioration (reliable at ${limit})`,
+    noImprovement: (measure: string, weeks: number, limit: number) =>
+      `${measure}: no reliable improvement after ${weeks} weeks at caseness (looked at from ${limit})`,
+    highPeak: (count: number, limit: number) =>
+      `Very high SUDS peaks on ${count} ${plural(count, "practice", "practices")} (listed from ${limit})`,
+    lowAdherence: (percent: number, limit: number) => `${percent}% of planned practice done (below ${limit}%)`,
+    exposureIdle: (title: string, days: number) => `“${title}” not practised for ${days} ${plural(days, "day", "days")}`,
+    repeatedSkip: (count: number) => `Skipped ${count} times for the same reason`,
+    quiet: (days: number) => `Nothing recorded in the ${days} ${plural(days, "day", "days")} since the last session`,
+    overdue: (title: string, days: number, period: number) =>
+      `${title} not answered for ${days} ${plural(days, "day", "days")} (due every ${period} ${plural(period, "day", "days")})`,
+    aPractice: "a practice",
+    aMeasure: "A questionnaire",
+    trend: (measure: string, values: string) => `${measure} totals, oldest first: ${values}`,
+    adherenceBar: (percent: number, limit: number) => `${percent}% of plan done; the line marks ${limit}%`,
+  },
   // The session panels (panels/): the therapist's review and assign panels, the client's panel.
   panels: {
     // Shared plan inputs (panels/plan-fields.ts).

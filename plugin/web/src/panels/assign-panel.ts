@@ -23,6 +23,7 @@ import {
 import type { Template } from "../gen/therapy/homework/v1/template_pb.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
+import { safetyPlanFields, withSafetyPlanFields } from "./safety-plan-fields.js";
 import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 
 @defineElement("homework-assign-panel")
@@ -123,6 +124,7 @@ export class HomeworkAssignPanel extends LitElement {
             <label for="step">${t.stepLabel}</label>
             <input id="step" name="hierarchyStep" type="number" min="1" max="50"
               .value=${String(exposure.hierarchyStep + 1)}>`}
+          ${assignment.exercise?.details.case === "safetyPlan" ? safetyPlanFields(assignment.exercise.details.value, "t", this.t) : nothing}
           <p class="status" aria-live="polite">${t.draftVersion(this.draft?.version ?? 0)}${this.draft?.updatedBy
             ? t.lastChangedBy(this.draft.updatedBy.role) : nothing}</p>
           <div class="row">
@@ -155,7 +157,7 @@ export class HomeworkAssignPanel extends LitElement {
     const form = (event.currentTarget as HTMLFormElement);
     if (this.draft === undefined) return;
     const data = new FormData(form);
-    const next = withPlanFields(this.draft.assignment, form);
+    const next = withSafetyPlanFields(withPlanFields(this.draft.assignment, form), form);
     next.title = String(data.get("title") ?? "").trim();
     next.rationale = String(data.get("rationale") ?? "").trim();
     const schedule = next.schedule ?? create(ScheduleSchema);

@@ -11,12 +11,16 @@
 // token is no longer valid the portal fires `homework-token-expired` (bubbling, composed; the
 // host may pass a promise to `event.detail.waitUntil` while it refreshes), asks `getToken` again
 // and resends the call once; without a token it says the client is not signed in.
+// "I need help now" is in the header whatever else shows: it raises an urgent flag (queued on the
+// device when offline, safety-plan-store.ts) and shows, before anything else, the client's
+// safety plan (the newest active safety-plan assignment, kept on the device so it shows without
+// a connection) and the crisis resources; a saved PHQ-9 with question 9 above 0 shows it too.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defineElement } from "../shared/define.js";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Transport } from "@connectrpc/connect";
-import { Assignment_State, ExerciseKind, Schedule_Period, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
+import { Assignment_State, ExerciseKind, Measure, Schedule_Period, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import type { Completion } from "../gen/therapy/homework/v1/completion_pb.js";
 import type { Client } from "../gen/therapy/homework/v1/client_pb.js";
 import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
@@ -35,6 +39,8 @@ import { tabAfterKey, tabStyles } from "../shared/tabs.js";
 import "./completion-form.js";
 import type { CompletionForm, CompletionSubmit, CrisisResource } from "./completion-form.js";
 import { Outbox, pendingPractices, type OutboxEntry, type SendResult } from "./outbox.js";
+import "./safety-plan-view.js";
+import { SafetyPlanStore, clientOfToken, latestSafetyPlan, safetyPlanOf, type HelpState } from "./safety-plan-store.js";
 import { dueToday, localDay, practiceCalendar, sudsByStep, type CalendarWeek } from "./practice-days.js";
 
 type View = "today" | "progress" | "measures";
@@ -73,6 +79,9 @@ export class HomeworkPortal extends LitElement {
     table.calendar td.off { background: #ececf0; color: var(--hw-muted); }
     table.calendar caption { text-align: left; font-weight: 600; margin-bottom: 4px; }
     .legend { font-size: 0.875rem; color: var(--hw-muted); }
+    .help { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 12px; }
+    button.help-now { background: var(--hw-error); border-color: var(--hw-error); color: #fff; font-weight: 700; }
+    button.back { margin-top: 12px; }
     .feedback blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 4px solid var(--hw-primary); }
   `];
 
@@ -108,6 +117,13 @@ export class HomeworkPortal extends LitElement {
   @state() private outboxEntries: OutboxEntry[] = [];
   @state() private online = navigator.onLine;
   @state() private signIn: SignIn = "ok";
+  /** The safety plan and crisis resources show first (help asked for, or a PHQ-9 flag). */
+  @state() private safetyFirst = false;
+  @state() private keptPlan?: Assignment;
+  @state() private helpState?: HelpState;
+
+  private safety?: SafetyPlanStore;
+  private clientRef = "";
 
   private api?: HomeworkClient;
   private outbox?: Outbox;
@@ -191,6 +207,7 @@ export class HomeworkPortal extends LitElement {
         return;
       }
       const name = this.clientName || (await api.getCaller({})).client;
+      this.openSafety(name);
       this.outbox = new Outbox(name);
       this.outboxEntries = this.outbox.entries();
       const since = timestampFromDate(new Date(Date.now() - HISTORY_DAYS * 86_400_000));
@@ -207,6 +224,8 @@ export class HomeworkPortal extends LitElement {
       this.assignments = assignments;
       this.completions = completions;
       this.hierarchies = hierarchies;
+      this.keptPlan = latestSafetyPlan(assignments);
+      this.safety?.keep(this.keptPlan, this.crisisResources);
       await this.loadSummary();
       void this.flush();
       this.watchReviews(name);
@@ -214,9 +233,50 @@ export class HomeworkPortal extends LitElement {
       const failure = toApiError(error);
       if (failure.code === Code.Unauthenticated) this.signIn = "ended";
       else this.loadError = failure.codeName;
+      // No connection: the plan kept on this device still shows when help is asked for.
+      if (!this.safety) this.openSafety(this.clientName || clientOfToken(await this.currentToken()) || "");
     } finally {
       this.loading = false;
     }
+  }
+
+  /** Opens the device's safety-plan store of `client` ("" keeps none) and what it holds. */
+  private openSafety(client: string): void {
+    if (!client) return;
+    this.clientRef = client;
+    this.safety = new SafetyPlanStore(client);
+    this.keptPlan = this.safety.plan();
+  }
+
+  /** "I need help now": the plan first, and a flag for the care team (queued when offline). */
+  private needHelp(): void {
+    this.showSafetyFirst();
+    if (!this.safety) return;
+    this.safety.addHelpRequest();
+    this.helpState = "waiting";
+    void this.sendHelp();
+  }
+
+  private async sendHelp(): Promise<void> {
+    if (!this.api || !this.safety || this.safety.helpRequests().length === 0) return;
+    const state = await this.safety.sendHelp(this.api, this.clientRef);
+    if (state && this.helpState !== undefined) this.helpState = state;
+  }
+
+  /** Shows the safety plan and crisis resources first, and moves focus to the plan. */
+  private showSafetyFirst(): void {
+    this.safetyFirst = true;
+    this.open = "";
+    void this.updateComplete.then(() => {
+      const view = this.renderRoot.querySelector("hw-safety-plan");
+      void view?.updateComplete.then(() => view.renderRoot.querySelector<HTMLElement>("#plan-heading")?.focus());
+    });
+  }
+
+  private closeSafety(): void {
+    this.safetyFirst = false;
+    this.helpState = undefined;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>("button.show-plan, button.help-now")?.focus());
   }
 
   /**
@@ -255,6 +315,7 @@ export class HomeworkPortal extends LitElement {
 
   /** Sends what the outbox holds, for the timer and the `online` event. */
   private async flush(): Promise<void> {
+    void this.sendHelp();
     const results = await this.sendNow();
     const stored = results.filter((r) => r.outcome === "sent").length;
     if (stored > 0) this.message = catalogue(this.locale).portal.syncedNow;
@@ -278,6 +339,23 @@ export class HomeworkPortal extends LitElement {
     const t = catalogue(this.locale);
     return html`
       <header><h2>${t.portal.title}</h2>${this.client ? html`<span class="muted">${this.client.displayName}</span>` : nothing}</header>
+      <div class="help">
+        <button class="help-now" @click=${this.needHelp}>${t.safety.helpNow}</button>
+        ${this.keptPlan && !this.safetyFirst ? html`<button class="show-plan" @click=${this.showSafetyFirst}>${t.safety.showPlan}</button>` : nothing}
+      </div>
+      ${this.safetyFirst ? this.renderSafety(t) : this.renderPractice(t)}`;
+  }
+
+  /** The safety plan and the crisis resources, with nothing else but the way back. */
+  private renderSafety(t: Catalogue) {
+    const resources = this.crisisResources.length > 0 ? this.crisisResources : this.safety?.crisisResources() ?? [];
+    return html`<hw-safety-plan lang=${this.locale} .plan=${safetyPlanOf(this.keptPlan)} .crisisResources=${resources}
+        .helpState=${this.helpState}></hw-safety-plan>
+      <button class="back" @click=${this.closeSafety}>${t.safety.back}</button>`;
+  }
+
+  private renderPractice(t: Catalogue) {
+    return html`
       ${!this.online ? html`<p class="banner offline" role="status">${t.portal.offline}</p>` : nothing}
       <p class="status" role="status" aria-live="polite">${this.message}</p>
       ${this.renderOutbox(t)}
@@ -434,6 +512,10 @@ export class HomeworkPortal extends LitElement {
         this.message = t.portal.savedOffline;
         this.close(event.detail.parent);
       }
+      if (mine?.outcome !== "refused" && raisesFlag(event.detail.completion, form.assignment)) {
+        // The service raises the flag with the answer (now, or when the outbox sends it).
+        this.showSafetyFirst();
+      }
     } finally {
       this.busy = false;
     }
@@ -512,6 +594,13 @@ function parseResources(value: string | null): CrisisResource[] {
   } catch {
     return [];
   }
+}
+
+/** A PHQ-9 answer with question 9 above 0: the service raises an urgent flag with it. */
+function raisesFlag(completion: Completion, assignment: Assignment | undefined): boolean {
+  const details = assignment?.exercise?.details;
+  return details?.case === "outcomeMeasure" && details.value.measure === Measure.PHQ9 &&
+    completion.record.case === "measure" && (completion.record.value.itemScores[8] ?? 0) > 0;
 }
 
 function cssId(name: string): string {

@@ -145,14 +145,14 @@ export function pendingPractices(entries: OutboxEntry[]): PendingPractice[] {
  * as `unknown` or `unavailable`), the service busy or stopping, or a timeout. Authentication
  * failures are kept too: the page will get a fresh token, and the entry must not be lost.
  */
-function isTransient(error: ApiError): boolean {
+export function isTransient(error: ApiError): boolean {
   return error.code === Code.Unavailable || error.code === Code.Unknown ||
     error.code === Code.DeadlineExceeded || error.code === Code.Unauthenticated ||
     error.code === Code.Canceled || error.code === Code.Internal || error.code === Code.ResourceExhausted;
 }
 
 /** 32 hex digits from the platform's CSPRNG: within request_id's `[A-Za-z0-9_-]{1,64}`. */
-function newRequestId(): string {
+export function newRequestId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

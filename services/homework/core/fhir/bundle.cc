@@ -166,7 +166,8 @@ absl::string_view DomainCode(v1::SelfCareInstructions::Domain domain) {
 }
 
 // The structured instructions of the exercise kind. Support contacts of a relapse-prevention
-// plan name third persons and stay out (docs/fhir-mapping.md, "Not exported").
+// plan and the contacts of a safety plan name third persons and stay out
+// (docs/fhir-mapping.md, "Not exported").
 void AddExerciseDetailInputs(const v1::Exercise& exercise, Json& inputs) {
   switch (exercise.details_case()) {
     case v1::Exercise::kThoughtRecord:
@@ -245,6 +246,14 @@ void AddExerciseDetailInputs(const v1::Exercise& exercise, Json& inputs) {
     case v1::Exercise::kCustom:
       AddStringInput(inputs, "custom-description", exercise.custom().description());
       break;
+    case v1::Exercise::kSafetyPlan: {
+      const v1::SafetyPlan& plan = exercise.safety_plan();
+      AddStringInputs(inputs, "warning-sign", plan.warning_signs());
+      AddStringInputs(inputs, "coping-strategy", plan.coping_strategies());
+      AddStringInputs(inputs, "safe-environment-step", plan.environment_steps());
+      AddStringInputs(inputs, "reason-for-living", plan.reasons_for_living());
+      break;
+    }
     default:
       break;
   }

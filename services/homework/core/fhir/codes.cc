@@ -19,6 +19,7 @@ constexpr Concept kConcepts[] = {
     {"relapse-prevention-plan", "Relapse-prevention plan"},
     {"custom", "Custom practice"},
     {"outcome-measure", "Outcome measure"},
+    {"safety-plan", "Safety plan (Stanley-Brown)"},
     // Task.input and Task.output types.
     {"schedule", "Practice schedule"},
     {"questionnaire", "Form to complete"},
@@ -52,6 +53,8 @@ constexpr Concept kConcepts[] = {
     {"coping-statement", "Coping statement"},
     {"warning-sign", "Early warning sign"},
     {"coping-strategy", "Coping strategy"},
+    {"safe-environment-step", "Making the environment safe"},
+    {"reason-for-living", "Reason for living"},
     {"custom-description", "What to do"},
     {"completion", "Recorded completion"},
     // Values of Task inputs.
@@ -188,6 +191,8 @@ absl::string_view ExerciseKindCode(v1::ExerciseKind kind) {
       return "relapse-prevention-plan";
     case v1::EXERCISE_KIND_OUTCOME_MEASURE:
       return "outcome-measure";
+    case v1::EXERCISE_KIND_SAFETY_PLAN:
+      return "safety-plan";
     default:
       return "custom";
   }

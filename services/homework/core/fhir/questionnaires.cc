@@ -29,6 +29,7 @@ constexpr Form kForms[] = {
     {"custom", "HomeworkCustomPractice", "Custom practice", FormRecord::kNone},
     {"phq-9", "HomeworkPhq9", "Patient Health Questionnaire-9 (PHQ-9)", FormRecord::kPhq9},
     {"gad-7", "HomeworkGad7", "Generalized Anxiety Disorder-7 (GAD-7)", FormRecord::kGad7},
+    {"safety-plan", "HomeworkSafetyPlan", "Safety plan", FormRecord::kNone},
 };
 
 constexpr size_t kCustomForm = 10;
