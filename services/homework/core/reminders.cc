@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "services/homework/core/clinical/measure_cadence.h"
 #include "services/homework/core/clinical/schedule.h"
 #include "services/homework/core/homework.h"
@@ -20,18 +21,29 @@
 
 namespace therapy::homework {
 
+namespace {
+
+// `lead` then `text` as one sentence: a full stop is added only when the person's own words do
+// not already end one ("in for 4, out for 6." stays as written).
+std::string Sentence(absl::string_view lead, absl::string_view text) {
+  const bool ended = !text.empty() && absl::string_view(".!?").find(text.back()) !=
+                                          absl::string_view::npos;
+  return absl::StrCat(lead, text, ended ? "" : ".");
+}
+
+}  // namespace
+
 std::string ReminderText(const v1::Assignment& assignment) {
   const v1::Schedule& schedule = assignment.schedule();
-  std::vector<std::string> parts = {absl::StrCat("Time for: ", assignment.title(), ".")};
+  std::vector<std::string> parts = {Sentence("Time for: ", assignment.title())};
   if (!schedule.habit_anchor().client_words().empty()) {
-    parts.push_back(absl::StrCat("Your plan: ", schedule.habit_anchor().client_words(), "."));
+    parts.push_back(Sentence("Your plan: ", schedule.habit_anchor().client_words()));
   }
   if (!schedule.environmental_cue().empty()) {
-    parts.push_back(absl::StrCat("Your cue: ", schedule.environmental_cue(), "."));
+    parts.push_back(Sentence("Your cue: ", schedule.environmental_cue()));
   }
   if (!schedule.minimum_version().empty()) {
-    parts.push_back(
-        absl::StrCat("Short on time? ", schedule.minimum_version(), " still counts."));
+    parts.push_back(Sentence("Short on time? Even this counts: ", schedule.minimum_version()));
   }
   return absl::StrJoin(parts, " ");
 }

@@ -11,6 +11,7 @@ namespace therapy::homework {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 absl::TimeZone Berlin() {
@@ -61,7 +62,18 @@ TEST(RemindersTest, TextUsesTheClientsOwnWordsTheCueAndTheTwoMinuteVersion) {
   EXPECT_THAT(text, HasSubstr("Paced breathing"));
   EXPECT_THAT(text, HasSubstr("right after my morning coffee"));
   EXPECT_THAT(text, HasSubstr("the breathing card next to the kettle"));
-  EXPECT_THAT(text, HasSubstr("Three slow breaths still counts"));
+  EXPECT_THAT(text, HasSubstr("Short on time? Even this counts: Three slow breaths."));
+}
+
+TEST(RemindersTest, TextEndsEachSentenceOnceWhenTheClientsWordsAlreadyEndOne) {
+  v1::Assignment assignment = Breathing();
+  assignment.mutable_schedule()->set_minimum_version("Three breaths: in for 4, out for 6.");
+  assignment.mutable_schedule()->set_environmental_cue("The card by the kettle!");
+  const std::string text = ReminderText(assignment);
+  EXPECT_THAT(text, ::testing::EndsWith("Even this counts: Three breaths: in for 4, out for 6."));
+  EXPECT_THAT(text, Not(HasSubstr("..")));
+  EXPECT_THAT(text, HasSubstr("Your cue: The card by the kettle! "));
+  EXPECT_THAT(text, Not(HasSubstr("!.")));
 }
 
 TEST(RemindersTest, APracticeAlreadyDoneIsNotReminded) {

@@ -119,7 +119,8 @@ void ValidateSafetyPlanContacts(
     v.Length(Path(p, "name"), contacts[i].name(), 1, 200);
     v.Length(Path(p, "phone"), contacts[i].phone(), 0, 32);
     if (!contacts[i].phone().empty() && !IsPhoneText(contacts[i].phone())) {
-      v.Add(Path(p, "phone"), "must be digits, spaces and +-() . with at least one digit");
+      v.Add(Path(p, "phone"), "must be a phone number: digits with spaces, plus, hyphens, "
+                              "parentheses or dots");
     }
     v.Length(Path(p, "note"), contacts[i].note(), 0, 200);
   }
