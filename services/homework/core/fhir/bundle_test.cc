@@ -425,6 +425,45 @@ TEST(BuildBundleTest, TasksMapStateScheduleAndLinks) {
   EXPECT_FALSE(gad["input"][1]["valueTiming"]["repeat"].contains("when"));
 }
 
+// A safety plan exports the client's own steps as Task inputs; the people and places on it are
+// third persons and stay out (docs/fhir-mapping.md, "Not exported").
+TEST(BuildBundleTest, ASafetyPlanExportsItsStepsButNotItsContacts) {
+  constexpr char kPlan[] = "practices/clinic-a/clients/alex/assignments/a7-safety-plan";
+  ClientRecord record = SampleRecord();
+  v1::Assignment plan =
+      MakeAssignment(kPlan, v1::EXERCISE_KIND_SAFETY_PLAN, v1::Assignment::STATE_ACTIVE);
+  v1::SafetyPlan& steps = *plan.mutable_exercise()->mutable_safety_plan();
+  steps.add_warning_signs("I stop answering messages");
+  steps.add_coping_strategies("A walk round the block");
+  steps.add_social_distractions()->set_name("The climbing gym");
+  v1::SafetyPlanContact& sam = *steps.add_help_contacts();
+  sam.set_name("Sam (sister)");
+  sam.set_phone("+49 151 2345 6789");
+  steps.add_professional_contacts()->set_name("Dr Ada");
+  steps.add_environment_steps("Pills stay with Sam");
+  steps.add_reasons_for_living("My niece's laugh");
+  record.assignments.push_back(plan);
+
+  absl::StatusOr<Bundle> built = BuildBundle(record);
+  ASSERT_TRUE(built.ok()) << built.status();
+  const json bundle = json::parse(built->json);
+  const json task = OneWithIdentifier(bundle, "Task", kPlan);
+  EXPECT_EQ(task["code"]["coding"][0]["code"], "safety-plan");
+  std::multimap<std::string, std::string> inputs;
+  for (const json& input : task["input"]) {
+    if (input.contains("valueString")) {
+      inputs.emplace(input["type"]["coding"][0]["code"], input["valueString"]);
+    }
+  }
+  EXPECT_EQ(inputs.find("warning-sign")->second, "I stop answering messages");
+  EXPECT_EQ(inputs.find("coping-strategy")->second, "A walk round the block");
+  EXPECT_EQ(inputs.find("safe-environment-step")->second, "Pills stay with Sam");
+  EXPECT_EQ(inputs.find("reason-for-living")->second, "My niece's laugh");
+  EXPECT_EQ(built->json.find("Sam (sister)"), std::string::npos);
+  EXPECT_EQ(built->json.find("2345 6789"), std::string::npos);
+  EXPECT_EQ(built->json.find("climbing gym"), std::string::npos);
+}
+
 TEST(BuildBundleTest, HabitAnchorsBecomeEventTimingWithUnsignedOffsets) {
   const json bundle = Build(SampleRecord());
   // Dinner - 30 min: ACV ("before dinner") with offset 30.
