@@ -24,6 +24,7 @@ constexpr const char* kClientFields[] = {
     "schedule.habitAnchor",
     "schedule.environmentalCue",
     "schedule.minimumVersion",
+    "schedule.ifThenPlan",
 };
 
 bool ClientMayChange(const std::string& path) {

@@ -94,12 +94,15 @@ TEST_F(SessionRegistryTest, ClientAmendsItsOwnPlanAndEveryoneIsTold) {
   amended.mutable_schedule()->set_preferred_local_time("07:30");
   amended.mutable_schedule()->mutable_habit_anchor()->set_client_words("after brushing my teeth");
   amended.mutable_schedule()->set_minimum_version("three slow breaths");
+  amended.mutable_schedule()->mutable_if_then_plan()->set_situation("I brush my teeth");
+  amended.mutable_schedule()->mutable_if_then_plan()->set_action("breathe slowly five times");
   DraftOutcome changed =
       registry_.ChangeDraft(kAlex, {.id = id, .version = 1, .assignment = amended});
   ASSERT_TRUE(changed.status.ok()) << changed.status;
   EXPECT_EQ(changed.draft->version, 2);
   EXPECT_EQ(changed.draft->updated_by_subject, "alex");
   EXPECT_EQ(changed.draft->assignment.schedule().preferred_local_time(), "07:30");
+  EXPECT_EQ(changed.draft->assignment.schedule().if_then_plan().action(), "breathe slowly five times");
   EXPECT_EQ(changed.members.participants.size(), 2u);
 }
 

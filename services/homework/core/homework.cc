@@ -21,6 +21,7 @@
 #include "services/homework/core/review_summary.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/templates.h"
+#include "services/homework/core/time_zone.h"
 #include "services/homework/core/validation.h"
 
 namespace therapy::homework {
@@ -694,20 +695,30 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
     } while (!all_hierarchies.page.page_token.empty());
 
     // Reliable change compares with the first total ever and the one before: the measures
-    // answered before the period.
+    // answered before the period. The adherence calendar and the streak also look at the
+    // practice of the calendar's weeks before the period.
+    const absl::Time calendar_start =
+        CalendarStart(LoadIanaTimeZone(client.time_zone()).value_or(absl::UTCTimeZone()), now);
     std::vector<v1::Completion> measure_history;
+    std::vector<v1::Completion> earlier_practice;
     CompletionQuery before{
         .client_name = request.client(), .end_time = since, .page = {.page_size = 1000}};
     do {
       ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(before));
       for (v1::Completion& completion : page.items) {
-        if (completion.has_measure()) measure_history.push_back(std::move(completion));
+        if (completion.has_measure()) {
+          measure_history.push_back(completion);
+        }
+        if (FromProtoTime(completion.occur_time()) >= calendar_start) {
+          earlier_practice.push_back(std::move(completion));
+        }
       }
       before.page.page_token = page.next_page_token;
     } while (!before.page.page_token.empty());
     return BuildReviewSummary(client, assignments, std::move(completions), since, now,
                               hierarchies, std::move(measure_history),
-                              options_.practice_policy(name.practice).measures);
+                              options_.practice_policy(name.practice).measures,
+                              std::move(earlier_practice));
   };
   absl::StatusOr<v1::ReviewSummary> summary = summarise();
   RETURN_IF_ERROR(Audit(caller, kMethod, request.client(), summary.status()));

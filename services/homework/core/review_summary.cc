@@ -6,8 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/exposure.h"
+#include "services/homework/core/clinical/practice_periods.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/status_macros.h"
@@ -30,6 +32,8 @@ v1::Adherence ToProto(const clinical::Adherence& a) {
   proto.set_partial_count(a.partial_count);
   proto.set_minimum_version_count(a.minimum_version_count);
   proto.set_missed_count(a.missed_count);
+  proto.set_open_count(a.open_count);
+  proto.set_extra_count(a.extra_count);
   proto.set_skipped_count(a.skipped_count);
   if (a.ratio) proto.set_ratio(*a.ratio);
   if (a.timing.median_minutes_off) {
@@ -41,6 +45,50 @@ v1::Adherence ToProto(const clinical::Adherence& a) {
   proto.set_reviewed_count(a.quality.reviewed_count);
   if (a.quality.mean_rating) proto.set_mean_quality_rating(*a.quality.mean_rating);
   return proto;
+}
+
+std::string DayText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+v1::PracticePeriod ToProto(const clinical::PeriodCount& count) {
+  v1::PracticePeriod proto;
+  proto.set_first_day(DayText(count.first_day));
+  proto.set_last_day(DayText(count.last_day));
+  proto.set_expected_count(count.expected);
+  proto.set_completed_count(count.completed);
+  proto.set_minimum_version_count(count.minimum_version);
+  proto.set_extra_count(count.extra);
+  using State = clinical::PeriodCount::State;
+  switch (count.state) {
+    case State::kNotScheduled:
+      proto.set_state(v1::PracticePeriod::STATE_NOT_SCHEDULED);
+      break;
+    case State::kUpcoming:
+      proto.set_state(v1::PracticePeriod::STATE_UPCOMING);
+      break;
+    case State::kOpen:
+      proto.set_state(v1::PracticePeriod::STATE_OPEN);
+      break;
+    case State::kMet:
+      proto.set_state(v1::PracticePeriod::STATE_MET);
+      break;
+    case State::kPartlyMet:
+      proto.set_state(v1::PracticePeriod::STATE_PARTLY_MET);
+      break;
+    case State::kMissed:
+      proto.set_state(v1::PracticePeriod::STATE_MISSED);
+      break;
+  }
+  return proto;
+}
+
+// The figures every view shows, into `proto` beside the adherence counts.
+void AddFigures(const clinical::PracticeFigures& figures, v1::Adherence& proto) {
+  proto.set_period(figures.period);
+  proto.set_periods_elapsed(figures.periods_elapsed);
+  *proto.mutable_current_period() = ToProto(figures.current);
+  for (const clinical::PeriodCount& count : figures.calendar) {
+    *proto.add_calendar() = ToProto(count);
+  }
 }
 
 v1::ProgressionSuggestion ToProto(const clinical::Suggestion& s) {
@@ -73,7 +121,7 @@ std::optional<v1::SuggestedAdjustment> AdjustmentFor(const v1::Assignment& assig
                      "happening reliably at the current moment of the day"
                    : "Agree a smaller version (make the two-minute version the plan for a week) "
                      "or stack it on a different routine");
-  adjustment.set_reason(absl::StrFormat("%d of %d expected practices done (%.0f%%)",
+  adjustment.set_reason(absl::StrFormat("%d of the %d practices due so far done (%.0f%%)",
                                         adherence.completed_count,
                                         adherence.completed_count + adherence.missed_count,
                                         *adherence.ratio * 100));
@@ -135,6 +183,12 @@ v1::MeasureChange::Recovery ToProto(clinical::Recovery recovery) {
 
 }  // namespace
 
+absl::Time CalendarStart(absl::TimeZone zone, absl::Time now) {
+  const absl::CivilDay today = absl::ToCivilDay(now, zone);
+  const absl::CivilDay monday = absl::PrevWeekday(today + 1, absl::Weekday::monday);
+  return absl::FromCivil(monday - 7 * (kCalendarWeeks - 1) - 1, zone);
+}
+
 std::vector<v1::MeasureChange> MeasureChanges(const std::vector<v1::Completion>& history,
                                               const std::vector<v1::Completion>& completions,
                                               const clinical::MeasureThresholds& thresholds) {
@@ -178,7 +232,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     const v1::Client& client, const std::vector<v1::Assignment>& assignments,
     std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
     const std::vector<v1::Hierarchy>& hierarchies, std::vector<v1::Completion> measure_history,
-    const clinical::MeasureThresholds& thresholds) {
+    const clinical::MeasureThresholds& thresholds, std::vector<v1::Completion> earlier_practice) {
   const std::optional<absl::TimeZone> loaded = LoadIanaTimeZone(client.time_zone());
   if (!loaded) {
     return absl::FailedPreconditionError(
@@ -229,13 +283,28 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     flag->set_reason(UrgentReason(it->measure()));
   }
 
+  // Practice before the period, for the streak and the calendar only.
+  std::map<std::string, std::vector<v1::Completion>> earlier_by_assignment;
+  for (v1::Completion& completion : earlier_practice) {
+    if (FromProtoTime(completion.occur_time()) >= since) continue;
+    const std::string& name = completion.name();
+    std::string parent = name.substr(0, name.find("/completions/"));
+    earlier_by_assignment[std::move(parent)].push_back(std::move(completion));
+  }
+
   for (const v1::Assignment& assignment : assignments) {
     const std::vector<v1::Completion>& own = by_assignment[assignment.name()];
+    std::vector<v1::Completion> practice = earlier_by_assignment[assignment.name()];
+    practice.insert(practice.end(), own.begin(), own.end());
     v1::AssignmentReview* review = summary.add_assignments();
     *review->mutable_assignment() = assignment;
     ASSIGN_OR_RETURN(clinical::Adherence adherence,
-                     clinical::ComputeAdherence(assignment, zone, own, since, now, now));
+                     clinical::ComputeAdherence(assignment, zone, practice, since, now, now));
     *review->mutable_adherence() = ToProto(adherence);
+    ASSIGN_OR_RETURN(clinical::PracticeFigures figures,
+                     clinical::ComputePracticeFigures(assignment, zone, practice, since, now,
+                                                      kCalendarWeeks));
+    AddFigures(figures, *review->mutable_adherence());
     for (auto it = own.rbegin(); it != own.rend() && review->recent_completions_size() <
                                                          kRecentCompletions;
          ++it) {

@@ -30,12 +30,26 @@ inline constexpr double kLowAdherence = 0.5;
 // total of the same measure under `thresholds`; `measure_history` holds the client's measure
 // completions before `since` (any order; others are ignored), where the baseline and the
 // previous total of the period's first point usually are.
+// Each assignment's adherence carries the figures every view shows (clinical/practice_periods.h:
+// its period, the periods elapsed, the current period and the four-week calendar).
+// `earlier_practice` holds the client's completions from a day before CalendarStart(...) up to
+// `since` (any order), so the calendar and the streak can reach before the period; they count
+// nowhere else.
 absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     const v1::Client& client, const std::vector<v1::Assignment>& assignments,
     std::vector<v1::Completion> completions, absl::Time since, absl::Time now,
     const std::vector<v1::Hierarchy>& hierarchies = {},
     std::vector<v1::Completion> measure_history = {},
-    const clinical::MeasureThresholds& thresholds = {});
+    const clinical::MeasureThresholds& thresholds = {},
+    std::vector<v1::Completion> earlier_practice = {});
+
+// The weeks of the adherence calendar (the current one included).
+inline constexpr int kCalendarWeeks = 4;
+
+// The first instant whose practice the adherence calendar of a client in `zone` can show at
+// `now`: a day before the Monday kCalendarWeeks - 1 weeks before this week's (a day earlier for a
+// practice abroad). Load completions from min(this, since) for BuildReviewSummary.
+absl::Time CalendarStart(absl::TimeZone zone, absl::Time now);
 
 // The change of each measure total in `completions` (sorted oldest first; completions without
 // a measure are skipped) from the first and the previous total of its measure, `history`

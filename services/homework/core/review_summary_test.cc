@@ -71,6 +71,71 @@ TEST(ReviewSummaryTest, LowAdherenceSuggestsASmallerVersionOrAnotherAnchor) {
   EXPECT_EQ(summary->assignments(0).recent_completions(0).name(), completions[1].name());
 }
 
+// The one set of figures every view shows. A weekly exposure, 4 a week from Monday 2 Nov: the
+// review (since Thursday 19 Nov 18:00) expects the current week's 4 (3 done so far, open); the
+// streak is in weeks and counts the met weeks before the period from `earlier_practice`; the
+// calendar is four weeks, never days, and never counts the earlier practice into the period.
+TEST(ReviewSummaryTest, AdherenceCarriesItsPeriodCurrentPeriodAndCalendarInWeeks) {
+  v1::Assignment exposure = Daily("lift", v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
+  exposure.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
+  exposure.mutable_schedule()->set_target_count(4);
+  exposure.mutable_schedule()->set_start_date("2026-11-02");
+  std::vector<v1::Completion> earlier;
+  int id = 0;
+  for (int day : {2, 3, 4, 5, 9, 10, 11, 12}) {  // weeks of 2 and 9 Nov met
+    earlier.push_back(Practice(exposure, ++id, absl::CivilSecond(2026, 11, day, 8, 0, 0)));
+  }
+  std::vector<v1::Completion> period;
+  for (int day : {23, 24, 25}) {  // 3 of 4 this week
+    period.push_back(Practice(exposure, ++id, absl::CivilSecond(2026, 11, day, 8, 0, 0)));
+  }
+  auto summary = BuildReviewSummary(Ana(), {exposure}, period, kSince, kNow, {}, {}, {}, earlier);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const v1::Adherence& adherence = summary->assignments(0).adherence();
+  EXPECT_EQ(adherence.period(), v1::Schedule::PERIOD_WEEK);
+  EXPECT_EQ(adherence.periods_elapsed(), 1);
+  EXPECT_EQ(adherence.target_count(), 4);
+  EXPECT_EQ(adherence.completed_count(), 3);
+  EXPECT_EQ(adherence.open_count(), 1);
+  EXPECT_EQ(adherence.missed_count(), 0);
+  // Weeks of 2 and 9 Nov met, 16 Nov missed (forgiven), this week open: a streak of 2 weeks.
+  EXPECT_EQ(adherence.streak(), 2);
+  EXPECT_EQ(adherence.streak_forgiven(), 1);
+  EXPECT_EQ(adherence.current_period().first_day(), "2026-11-23");
+  EXPECT_EQ(adherence.current_period().last_day(), "2026-11-29");
+  EXPECT_EQ(adherence.current_period().expected_count(), 4);
+  EXPECT_EQ(adherence.current_period().completed_count(), 3);
+  EXPECT_EQ(adherence.current_period().state(), v1::PracticePeriod::STATE_OPEN);
+  ASSERT_THAT(adherence.calendar(), SizeIs(4));
+  EXPECT_EQ(adherence.calendar(0).first_day(), "2026-11-02");
+  EXPECT_EQ(adherence.calendar(0).state(), v1::PracticePeriod::STATE_MET);
+  EXPECT_EQ(adherence.calendar(2).state(), v1::PracticePeriod::STATE_MISSED);
+  // The earlier practice is not in the period's lists.
+  EXPECT_THAT(summary->assignments(0).recent_completions(), SizeIs(3));
+  EXPECT_EQ(summary->unreviewed_count(), 3);
+}
+
+// A daily calendar has 28 days; the suggested adjustment names practices "due so far", the
+// same denominator as the ratio, never the expected count that includes today.
+TEST(ReviewSummaryTest, DailyCalendarHasTwentyEightDaysAndTheReasonSaysDueSoFar) {
+  v1::Assignment breathing = Daily("breathing", v1::EXERCISE_KIND_SKILLS_PRACTICE);
+  auto summary = BuildReviewSummary(
+      Ana(), {breathing}, {Practice(breathing, 1, absl::CivilSecond(2026, 11, 20, 8, 0, 0))},
+      kSince, kNow);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const v1::Adherence& adherence = summary->assignments(0).adherence();
+  EXPECT_EQ(adherence.period(), v1::Schedule::PERIOD_DAY);
+  EXPECT_EQ(adherence.periods_elapsed(), 7);  // Fri 20 .. Thu 26 (the 19th began before since)
+  EXPECT_EQ(adherence.target_count(), 7);
+  ASSERT_THAT(adherence.calendar(), SizeIs(28));
+  EXPECT_EQ(adherence.calendar(0).first_day(), "2026-11-02");
+  EXPECT_EQ(adherence.calendar(0).state(), v1::PracticePeriod::STATE_NOT_SCHEDULED);
+  EXPECT_EQ(adherence.current_period().first_day(), "2026-11-26");
+  ASSERT_THAT(summary->suggested_adjustments(), SizeIs(1));
+  EXPECT_EQ(summary->suggested_adjustments(0).reason(),
+            "1 of the 6 practices due so far done (17%)");
+}
+
 TEST(ReviewSummaryTest, ExposureShowsTheSudsSeriesAndSuggestsAdvancingAfterTwoHalvings) {
   v1::Assignment exposure = Daily("hello-cashier", v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
   std::vector<v1::Completion> completions;

@@ -316,6 +316,14 @@ void ValidateSchedule(const v1::Schedule& schedule, absl::string_view prefix, Vi
   }
   v.Length(Path(prefix, "environmental_cue"), schedule.environmental_cue(), 0, 500);
   v.Length(Path(prefix, "minimum_version"), schedule.minimum_version(), 0, 500);
+  if (schedule.has_if_then_plan()) {
+    // Both parts or neither: a plan with both parts blank is no plan (a cleared form).
+    const v1::IfThenPlan& plan = schedule.if_then_plan();
+    const std::string p = Path(prefix, "if_then_plan");
+    const bool neither = IsBlank(plan.situation()) && IsBlank(plan.action());
+    v.Length(Path(p, "situation"), plan.situation(), neither ? 0 : 1, 200);
+    v.Length(Path(p, "action"), plan.action(), neither ? 0 : 1, 200);
+  }
 }
 
 void ValidateEmotions(const google::protobuf::RepeatedPtrField<v1::EmotionRating>& emotions,

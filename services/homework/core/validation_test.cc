@@ -99,6 +99,36 @@ TEST(ValidationTest, EndDateBeforeStartDateIsRejected) {
   EXPECT_THAT(Fields(violations), ElementsAre("assignment.schedule.end_date"));
 }
 
+TEST(ValidationTest, AnIfThenPlanHasBothPartsOrNeitherCountedInCodePoints) {
+  v1::Assignment assignment = Breathing();
+  v1::IfThenPlan* plan = assignment.mutable_schedule()->mutable_if_then_plan();
+  // Both parts blank: no plan, accepted (the form was cleared).
+  plan->set_situation(" ");
+  Violations cleared;
+  ValidateAssignment(assignment, "assignment", cleared);
+  EXPECT_TRUE(cleared.empty()) << cleared.ToStatus();
+
+  // One part alone: the other is named.
+  plan->set_situation("I put the kettle on in the morning");
+  Violations half;
+  ValidateAssignment(assignment, "assignment", half);
+  EXPECT_THAT(Fields(half), ElementsAre("assignment.schedule.if_then_plan.action"));
+
+  // 200 code points of a two-byte letter (400 bytes) fit; 201 do not.
+  std::string limit;
+  for (int i = 0; i < 200; ++i) limit += "é";
+  plan->set_action(limit);
+  Violations fits;
+  ValidateAssignment(assignment, "assignment", fits);
+  EXPECT_TRUE(fits.empty()) << fits.ToStatus();
+  plan->set_action(limit + "é");
+  plan->set_situation(limit + "é");
+  Violations too_long;
+  ValidateAssignment(assignment, "assignment", too_long);
+  EXPECT_THAT(Fields(too_long), ElementsAre("assignment.schedule.if_then_plan.situation",
+                                            "assignment.schedule.if_then_plan.action"));
+}
+
 TEST(ValidationTest, InstructionsMustMatchTheKind) {
   v1::Assignment assignment = Breathing();
   assignment.mutable_exercise()->mutable_self_care()->set_domain(
