@@ -91,7 +91,7 @@ function mountPanels(joined, channel, api) {
     const review = document.createElement("homework-review-panel");
     Object.assign(review, { api, channel, client: joined.client, slot: "review" });
     const assign = document.createElement("homework-assign-panel");
-    Object.assign(assign, { api, channel, practice, slot: "assign" });
+    Object.assign(assign, { api, channel, practice, client: joined.client, slot: "assign" });
     assign.showDraft(joined.drafts[0]);
     if (joined.drafts.length > 0) dock.view = "assign";
     dock.append(review, assign);

@@ -1,9 +1,9 @@
 // The portal's pure pieces with plain values, no server or browser: the plan in plain words
 // (English and Spanish; the client's own words for the routine shown once, never with the offset
-// added again; every coded routine labelled in every locale), what is due today, the practice
-// calendar's weeks and targets in the client's time zone (a practice late in the evening in
-// Berlin is the next day in UTC terms for nobody but counts on the Berlin day), and the SUDS
-// series per hierarchy step.
+// added again; every coded routine labelled in every locale; the if-then plan), what is due now
+// from the service's current period with the outbox counted apart in the client's time zone (a
+// practice late in the evening in Berlin counts on the Berlin day), the service's adherence
+// figures in words (weeks for a weekly practice), and the SUDS series per hierarchy step.
 // Run: tsx portal_units_test.ts
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -13,8 +13,10 @@ import { CompletionSchema, Completion_Status } from "../../plugin/web/src/gen/th
 import { HierarchySchema } from "../../plugin/web/src/gen/therapy/homework/v1/hierarchy_pb.js";
 import { catalogue, resolveLocale } from "../../plugin/web/src/shared/i18n.js";
 import { planLines, planText, timingText } from "../../plugin/web/src/shared/plan-text.js";
-import { addDays, dueToday, localDay, practiceCalendar, sudsByStep, weekStart }
-  from "../../plugin/web/src/portal/practice-days.js";
+import { dueToday, localDay, sudsByStep } from "../../plugin/web/src/portal/practice-days.js";
+import { AdherenceSchema, AssignmentReviewSchema, PracticePeriod_State }
+  from "../../plugin/web/src/gen/therapy/homework/v1/review_summary_pb.js";
+import { adherenceWords } from "../../plugin/web/src/shared/adherence.js";
 import { Checks } from "./harness.js";
 
 const checks = new Checks();
@@ -83,23 +85,24 @@ checks.equal([timingText("EVENT_TIMING_WAKE", en), timingText("WAKE", en), timin
 checks.equal([resolveLocale("es-MX"), resolveLocale("fr"), resolveLocale(undefined)], ["es", "en", "en"],
   "locales resolve to a supported one, English by default");
 
-// Days and weeks.
-checks.equal(weekStart("2026-03-08"), "2026-03-02", "a Sunday belongs to the week starting Monday");
-checks.equal(addDays("2026-02-27", 2), "2026-03-01", "adding days crosses the month");
+// Days.
 checks.equal(localDay(new Date("2026-03-10T23:30:00Z"), "Europe/Berlin"), "2026-03-11",
   "23:30 UTC is the next day in Berlin");
 
-// What is due: breathe twice a day (one done today), walk 3 a week (3 done this week: not due).
-const completions = [
-  completion("breathe", "b1", "2026-03-11T06:00:00Z"),
-  completion("breathe", "b2", "2026-03-10T23:30:00Z", Completion_Status.SKIPPED), // skipped: not counted
-  completion("walk", "w1", "2026-03-09T07:00:00Z"),
-  completion("walk", "w2", "2026-03-10T07:00:00Z", Completion_Status.MINIMUM_VERSION),
-  completion("walk", "w3", "2026-03-11T07:00:00Z", Completion_Status.PARTIAL),
+// What is due comes from the service's current period: breathe today 1 of 2 (due), walk this week
+// 3 of 3 (met: not due). Nothing is counted from completions here.
+const period = (firstDay: string, lastDay: string, expectedCount: number, completedCount: number) =>
+  ({ firstDay, lastDay, expectedCount, completedCount,
+    state: completedCount >= expectedCount ? PracticePeriod_State.MET : PracticePeriod_State.OPEN });
+const reviews = [
+  create(AssignmentReviewSchema, { assignment: walk, adherence: { period: Schedule_Period.WEEK,
+    currentPeriod: period("2026-03-09", "2026-03-15", 3, 3) } }),
+  create(AssignmentReviewSchema, { assignment: breathe, adherence: { period: Schedule_Period.DAY,
+    currentPeriod: period("2026-03-11", "2026-03-11", 2, 1) } }),
 ];
-checks.equal(dueToday([walk, breathe], completions, "2026-03-11", "Europe/Berlin")
-  .map((d) => [d.assignment.title, d.done, d.target]), [["Breathe", 1, 2]], "due today: breathe 1 of 2; walk's week is met");
-checks.equal(dueToday([walk], [], "2026-03-03", "Europe/Berlin").length, 0, "nothing due before the start date");
+checks.equal(dueToday([walk, breathe], reviews, "Europe/Berlin").map((d) => [d.assignment.title, d.done, d.target, d.weekly]),
+  [["Breathe", 1, 2, false]], "due: breathe 1 of 2 today; walk's week is met");
+checks.equal(dueToday([walk, breathe], [], "Europe/Berlin").length, 0, "nothing due without the service's figures");
 // The outbox counts apart: breathe's second practice waits on the device (today in Berlin), one
 // from yesterday does not count for today, and another assignment's is not breathe's.
 const pending = [
@@ -107,22 +110,24 @@ const pending = [
   { parent: `${A}breathe`, occurTime: new Date("2026-03-10T12:00:00Z") },
   { parent: `${A}walk`, occurTime: new Date("2026-03-11T08:00:00Z") },
 ];
-checks.equal(dueToday([walk, breathe], completions, "2026-03-11", "Europe/Berlin", pending)
+checks.equal(dueToday([walk, breathe], reviews, "Europe/Berlin", pending)
   .map((d) => [d.assignment.title, d.done, d.pending, d.target]), [["Breathe", 1, 1, 2]],
-  "due today: breathe 1 of 2 stored, 1 waiting in the outbox (yesterday's not counted)");
+  "due: breathe 1 of 2 stored, 1 waiting in the outbox (yesterday's not counted)");
 
-// The calendar: four weeks up to today's week, targets from the schedule.
-const weeks = practiceCalendar(walk, completions, "2026-03-11", "Europe/Berlin");
-checks.equal(weeks.map((w) => [w.start, w.done, w.target]),
-  [["2026-02-16", 0, 0], ["2026-02-23", 0, 0], ["2026-03-02", 0, 3], ["2026-03-09", 3, 3]],
-  "walk's weeks: none before the start, 3 of 3 this week");
-const days = weeks[3]!.days;
-checks.equal(days.slice(0, 4).map((d) => [d.day, d.done, d.minimum, d.future]),
-  [["2026-03-09", 1, 0, false], ["2026-03-10", 1, 1, false], ["2026-03-11", 1, 0, false], ["2026-03-12", 0, 0, true]],
-  "walk's days this week, the two-minute version marked");
-const breatheWeeks = practiceCalendar(breathe, completions, "2026-03-11", "Europe/Berlin");
-checks.equal(breatheWeeks[2]!.target, 2 * 7, "a daily target times the scheduled days of a whole week");
-checks.equal(breatheWeeks[1]!.target, 2 * 1, "only the scheduled day counts in the start week");
+// The service's figures in words: a weekly practice in weeks, never days.
+const since = timestampFromDate(new Date("2026-03-02T09:00:00Z"));
+const weekly = adherenceWords(create(AdherenceSchema, { period: Schedule_Period.WEEK, targetCount: 4, completedCount: 3,
+  openCount: 1, periodsElapsed: 1, streak: 3, streakForgiven: 1, currentPeriod: period("2026-03-09", "2026-03-15", 4, 3) }),
+since, "en");
+checks.equal([weekly.sincePeriod, weekly.current, weekly.streak], [
+  "Since Mon, Mar 2: 3 of 4 practices done over 1 week (1 still open)",
+  "This week: 3 of 4 done",
+  "Streak: 3 weeks (1 missed week forgiven)"], "weekly figures are in weeks and say their period");
+const daily = adherenceWords(create(AdherenceSchema, { period: Schedule_Period.DAY, targetCount: 7, completedCount: 5,
+  periodsElapsed: 7, streak: 1, currentPeriod: period("2026-03-08", "2026-03-08", 1, 1) }), since, "es");
+checks.equal([daily.sincePeriod, daily.current, daily.streak], [
+  "Desde el lun, 2 mar: 5 de 7 prácticas hechas en 7 días", "Hoy: 1 de 1 hechas", "Racha: 1 día"],
+  "daily figures in Spanish");
 
 // SUDS per hierarchy step, oldest first; a step without ratings is left out.
 const hierarchy = create(HierarchySchema, { name: "practices/demo/clients/alex/hierarchies/h1",

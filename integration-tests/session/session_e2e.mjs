@@ -109,26 +109,26 @@ async function sessionStory(therapist, client) {
   assert.equal(await assign.isVisible(), false, "the assign panel is hidden behind its tab");
   check("therapist dock: Review and Assign tabs, Review showing", true);
 
-  // The review panel shows the seeded completions.
+  // The review panel shows the seeded completions as cards (collapsed until opened).
   for (const completion of demo.seeded.completions) {
-    await review.locator(`li[data-completion="${completion.name}"]`).first().waitFor();
+    await review.locator(`li.card[data-completion="${completion.name}"]`).first().waitFor({ state: "attached" });
   }
   check(`review panel shows the ${demo.seeded.completions.length} seeded completions`, true);
   const order = await therapist.evaluate(() => [...document.querySelector("homework-review-panel").shadowRoot
-    .querySelectorAll("section")].map((section) => section.querySelector("h3")?.textContent?.trim()));
-  assert.equal(order[0], "Needs attention now", `sections in order: ${order.join(" / ")}`);
-  await review.locator(`section.urgent li[data-completion="${demo.seeded.urgent.name}"]`).waitFor();
-  check("the seeded PHQ-9 urgent flag is the first section", true);
-  await review.locator("section", { hasText: "Face a feared situation" }).locator("hw-suds-chart").first().waitFor();
-  await review.locator("section", { hasText: "To discuss" }).getByText("They think I am useless").waitFor();
-  await review.locator("section", { hasText: "Suggested adjustments" }).locator("li").first().waitFor();
-  await review.locator("section", { hasText: "Trends" }).getByText("PHQ-9 10").waitFor();
-  check("review shows the SUDS chart, the thought record to discuss, measure trend and suggested adjustments", true);
+    .querySelectorAll("hw-safety-flags, section")].map((s) => (s.localName === "hw-safety-flags" ? "flags" : s.className)));
+  assert.equal(order[0], "flags", `sections in order: ${order.join(" / ")}`);
+  await review.locator(`hw-safety-flags li[data-completion="${demo.seeded.urgent.name}"]`).waitFor();
+  check("the seeded PHQ-9 urgent flag comes first, with its acknowledge and resolve actions", true);
+  await review.locator('[data-assignment] hw-suds-chart').first().waitFor({ state: "attached" });
+  await review.locator("li.card", { hasText: "They think I am useless" }).first().waitFor();
+  await review.locator("details[data-adjustments] li").first().waitFor({ state: "attached" });
+  await review.locator('[data-section="measures"]').getByText(/PHQ-9 \d+/).first().waitFor();
+  check("review shows the SUDS chart, the thought record's card, the measure trend and suggested adjustments", true);
 
   // Keyboard: the selected tab is the one in the Tab order; arrows move and select, and wrap.
   await tab("Review").focus();
   await therapist.keyboard.press("ArrowRight");
-  await assign.locator("#template").waitFor();
+  await assign.locator("details.gallery summary").waitFor();
   assert.equal(await tab("Assign").getAttribute("aria-selected"), "true");
   assert.equal(await focusedTab(), "tab-assign");
   assert.equal(await review.isVisible(), false, "the review panel is hidden while Assign shows");
@@ -137,18 +137,18 @@ async function sessionStory(therapist, client) {
   assert.equal(await focusedTab(), "tab-review", "ArrowRight wraps from the last tab to the first");
   await therapist.keyboard.press("End");
   assert.equal(await focusedTab(), "tab-assign");
-  await assign.locator("#template").waitFor();
+  await assign.locator("details.gallery summary").waitFor();
   check("dock tabs by keyboard: arrows and End move focus and selection, one tab stop", true);
 
   // A discarded draft disappears from the client's panel.
-  await assign.locator("#template").selectOption({ index: 2 });
+  await useTemplate(assign, 1);
   await clientPanel.locator("section.draft").waitFor();
   await assign.getByRole("button", { name: "Discard" }).click();
   await clientPanel.locator("section.draft").waitFor({ state: "detached" });
   check("a discarded draft disappears from the client's panel", true);
 
   // The therapist shapes a draft from a template; the client sees it as it changes.
-  await assign.locator("#template").selectOption({ index: 1 });
+  await useTemplate(assign, 0);
   const title = await assign.locator("#title").inputValue();
   assert.notEqual(title, "");
   await clientPanel.locator("section.draft h3", { hasText: title }).waitFor();
@@ -302,6 +302,16 @@ async function endSession(therapist, client, story) {
   check("after end a call through the session is failed_precondition", true);
 }
 
+/**
+ * Uses the n-th template of the assign panel's gallery (0-based, in the order shown), opening the
+ * gallery first when a draft has folded it away.
+ */
+async function useTemplate(assign, n) {
+  const gallery = assign.locator("details.gallery");
+  if (!(await gallery.evaluate((details) => details.open))) await gallery.locator("summary").click();
+  await assign.locator("hw-template-gallery li.template button").nth(n).click();
+}
+
 /** `runs` assigns and `runs` TextRoom messages, each timed page to page. */
 async function benchmark(therapist, client, count) {
   const results = { assign: [], textroom: [] };
@@ -310,7 +320,7 @@ async function benchmark(therapist, client, count) {
   await therapist.locator("homework-therapist-dock").getByRole("tab", { name: "Assign" }).click();
   for (let run = 0; run < count; run++) {
     // A fresh draft the client has seen, then the timed assign.
-    await assign.locator("#template").selectOption({ index: 1 + (run % 2) });
+    await useTemplate(assign, run % 2);
     await assign.locator("#t-min").fill(`Two minutes, run ${run}`);
     await assign.locator("#t-min").press("Tab");
     await clientPanel.locator('section.draft dd[data-part="minimum"]', { hasText: `Two minutes, run ${run}` }).waitFor();

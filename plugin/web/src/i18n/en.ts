@@ -28,6 +28,8 @@ export const en = {
     anchor: "Routine",
     cueLabel: "Your cue",
     minimumLabel: "Two-minute version",
+    ifThenLabel: "Your if-then plan",
+    ifThen: (situation: string, action: string) => `If ${situation}, then I will ${action}.`,
   },
   // FHIR EventTiming routines, as they read after "after"/"before"; keyed by the generated enum's
   // member names, every one required (shared/plan-text.ts timingText looks them up).
@@ -64,6 +66,39 @@ export const en = {
     anchor: (value: number, words: string) => `${value}: ${words}`,
     sliderValue: (value: number, words: string) => (words ? `${value}, ${words}` : `${value}`),
   },
+  // The service's adherence figures and calendar, one wording for the review and the portal
+  // (shared/adherence.ts); `weeks` is true for weekly schedules, counted in weeks.
+  adherence: {
+    since: (date: string) => (date ? `Since ${date}:` : "This period:"),
+    doneOver: (completed: number, expected: number, periods: number, weeks: boolean) =>
+      `${completed} of ${expected} ${plural(expected, "practice", "practices")} done over ${periods} ${
+        weeks ? plural(periods, "week", "weeks") : plural(periods, "day", "days")}`,
+    stillOpen: (n: number) => `(${n} still open)`,
+    today: (completed: number, expected: number) => `Today: ${completed} of ${expected} done`,
+    thisWeek: (completed: number, expected: number) => `This week: ${completed} of ${expected} done`,
+    streak: (n: number, weeks: boolean) =>
+      `Streak: ${n} ${weeks ? plural(n, "week", "weeks") : plural(n, "day", "days")}`,
+    forgiven: (n: number, weeks: boolean) =>
+      `(${n} missed ${weeks ? plural(n, "week", "weeks") : plural(n, "day", "days")} forgiven)`,
+    calendarCaption: (title: string) => `${title}: the last four weeks`,
+    week: "Week",
+    done: "Done",
+    state: "How it went",
+    weekOf: (date: string) => `Week of ${date}`,
+    countOf: (completed: number, expected: number) => `${completed} of ${expected}`,
+    dayCell: (date: string, done: number, expected: number, state: string) =>
+      expected > 0 ? `${date}: ${done} of ${expected}, ${state}` : `${date}: ${state}${done > 0 ? `, ${done} done` : ""}`,
+    stateMet: "done",
+    statePartly: "partly done",
+    stateMissed: "missed",
+    stateOpen: "under way",
+    stateUpcoming: "to come",
+    stateNotScheduled: "not scheduled",
+    legendDone: "done",
+    legendMinimum: "two-minute version",
+    legendNone: "none",
+    weeklyLegend: "A weekly practice counts by the week: any day of the week will do.",
+  },
   // The portal widget (portal/).
   portal: {
     title: "My practice",
@@ -77,9 +112,8 @@ export const en = {
     sessionEnded: "Your sign-in has ended. Sign in again on your care provider's site, then try again.",
     todayEmpty: "Nothing due today. Well done.",
     dueCount: (n: number) => `${n} ${plural(n, "practice", "practices")} to do today`,
-    doneToday: (done: number, target: number) => `${done} of ${target} done`,
-    doneWithPending: (done: number, pending: number, target: number) =>
-      `${done} of ${target} done, ${pending} saved on this device, sending`,
+    // `period` is adherence.today or adherence.thisWeek ("Today: 1 of 3 done").
+    doneWithPending: (period: string, pending: number) => `${period}, ${pending} saved on this device, sending`,
     allPending: (n: number) => `${n === 1 ? "Saved" : `${n} saved`} on this device, sending. Nothing more to do for now.`,
     instructionsLabel: "What to do",
     situationLabel: "The situation",
@@ -96,17 +130,9 @@ export const en = {
     stateFailed: "Could not be sent",
     // Progress.
     calendarHeading: "The last four weeks",
-    weekTotal: "Week total",
-    calendarDay: (date: string, done: number, target: number) => `${date}: ${done} of ${target}`,
-    streak: (n: number) => `Streak: ${n} ${plural(n, "day", "days")}`,
-    streakForgiven: (n: number) => `${n} missed ${plural(n, "day", "days")} forgiven`,
-    adherence: (done: number, target: number) => `${done} of ${target} practices this period`,
     feedbackHeading: "Feedback from your therapist",
     noFeedback: "No feedback yet.",
     sudsHeading: (step: string) => `SUDS: ${step}`,
-    legendDone: "done",
-    legendMinimum: "two-minute version",
-    legendNone: "not yet",
     // Measures.
     measuresIntro: "Short questionnaires your therapist asked you to fill in.",
     noMeasures: "No questionnaires to fill in.",
@@ -259,6 +285,9 @@ export const en = {
       AFTER_LUNCH: "after lunch", AFTER_DINNER: "after dinner",
     } satisfies Record<TimingName, string>,
     routineWords: "The routine in your own words",
+    ifThenLegend: "If-then plan, in your own words",
+    ifSituation: "If… (the moment you will meet)",
+    thenAction: "then I will… (what you will do)",
     cue: "Cue",
     minimumVersion: "Two-minute version",
     // Review (panels/review-panel.ts).
@@ -266,9 +295,6 @@ export const en = {
     loading: "Loading…",
     urgent: "Needs attention now",
     unreviewed: (n: number) => `${n} ${plural(n, "completion", "completions")} not yet reviewed`,
-    adherence: (done: number, target: number) => `Done ${done} of ${target} expected`,
-    adherenceMissed: (missed: number, skipped: number, streak: number) =>
-      `missed ${missed}, skipped ${skipped}; streak ${streak}.`,
     sudsPerPractice: (title: string) => `SUDS per practice of ${title}`,
     nextStep: "Next step:",
     recentCompletions: (title: string) => `Recent completions of ${title}`,
@@ -301,8 +327,6 @@ export const en = {
     measure: "measure",
     // Assign (panels/assign-panel.ts).
     assignTitle: "Assign homework",
-    fromTemplate: "Start from a template",
-    choose: "Choose…",
     noDraft: "No draft yet.",
     draftForm: "Draft assignment",
     title: "Title",
@@ -313,7 +337,30 @@ export const en = {
     minutesLabel: "Minutes",
     starts: "Starts",
     rationale: "Why this helps",
-    stepLabel: "Hierarchy step (1 = first)",
+    situationLabel: "The situation (exposure step)",
+    instructionsLabel: "What to do (instructions for the client)",
+    exerciseKind: (kind: string) => `Exercise: ${kind}`,
+    galleryOpen: (n: number) => `Template library (${n})`,
+    ladderTitle: "Step of the client's ladder",
+    gallery: {
+      search: "Search templates",
+      count: (n: number) => `${n} ${plural(n, "template", "templates")}`,
+      noMatch: (query: string) => `No template matches “${query}”.`,
+      phaseAwareness: "Awareness (early): make patterns visible",
+      phasePractice: "Practice (middle): build new responses",
+      phaseConsolidation: "Consolidation (late): generalise, prevent relapse",
+      phaseAny: "Any phase",
+      why: "Why it helps:",
+      use: (title: string) => `Use “${title}”`,
+    },
+    ladder: {
+      none: "This client has no exposure ladder yet.",
+      legend: (target: string) => `Ladder: ${target}`,
+      stepsOf: (target: string) => `Steps of ${target}, least distressing first`,
+      step: (n: number) => `Step ${n}:`,
+      current: "(practising now)",
+      expected: (suds: number) => `Expected SUDS ${suds}`,
+    },
     draftVersion: (version: number) => `Draft version ${version}`,
     lastChangedBy: (role: string) => `, last changed by the ${role === "client" ? "client" : role === "therapist" ? "therapist" : role}`,
     assign: "Assign",
@@ -486,10 +533,9 @@ export const en = {
     legendBaseline: "first score",
     // Practice.
     practiceTitle: "Practice since the last session",
-    adherence: (done: number, target: number) => `${done} of ${target} expected`,
-    adherenceDetail: (missed: number, skipped: number, streak: number) =>
-      `missed ${missed}, skipped ${skipped}, streak ${streak}`,
-    meanQuality: (q: string) => `mean quality ${q}`,
+    // Beside the shared adherence figures (shared/adherence.ts).
+    skippedAndQuality: (skipped: number, quality: string | undefined) =>
+      [skipped > 0 ? `${skipped} skipped` : "", quality ? `mean quality ${quality}` : ""].filter(Boolean).join(" · "),
     moodTitle: "Mood (0-10), oldest first",
     // Urgent flags.
     flagsTitle: "Urgent flags",

@@ -1,13 +1,18 @@
 // <homework-assign-panel>: the therapist shapes homework with the client during the session.
-// Pick a template (ListTemplates), personalise it (schedule, preferred time, habit anchor, cue,
-// minimum version, rationale, hierarchy step); every change goes to the session's shared draft,
-// which the client sees and may amend (their amendments arrive here as `draft` events); Assign
-// stores and activates it through the plugin.
+// Pick a template from the gallery (assign/template-gallery.ts: every page of ListTemplates,
+// searchable, grouped by treatment phase and kind, each with its description and rationale);
+// for exposure practice pick the step from the client's ladder (assign/ladder-picker.ts, from
+// ListHierarchies, with the expected SUDS of each step); edit the situation and instructions,
+// the schedule, and the plan (preferred time, habit anchor, the if-then plan beside it, cue,
+// minimum version, rationale). Every change goes to the session's shared draft, which the client
+// sees and may amend (their amendments arrive here as `draft` events); Assign stores and
+// activates it through the plugin.
 //
 // Properties: `api` (HomeworkClient over the Janus transport), `channel` (a joined
-// SessionChannel), `practice` (`practices/{practice}`, whose templates to list).
+// SessionChannel), `practice` (`practices/{practice}`, whose templates to list), `client` (the
+// client's resource name, whose ladders to list).
 
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defineElement } from "../shared/define.js";
 import { clone, create } from "@bufbuild/protobuf";
@@ -21,6 +26,11 @@ import {
   type Assignment,
 } from "../gen/therapy/homework/v1/assignment_pb.js";
 import type { Template } from "../gen/therapy/homework/v1/template_pb.js";
+import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
+import "./assign/template-gallery.js";
+import { kindName, type TemplatePick } from "./assign/template-gallery.js";
+import "./assign/ladder-picker.js";
+import type { LadderPick } from "./assign/ladder-picker.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { safetyPlanFields, withSafetyPlanFields } from "./safety-plan-fields.js";
@@ -28,13 +38,20 @@ import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 
 @defineElement("homework-assign-panel")
 export class HomeworkAssignPanel extends LitElement {
-  static override styles = panelStyles;
+  static override styles = [...panelStyles, css`
+    details.gallery { border-top: 1px solid var(--hw-border); padding: 8px 0; }
+    details.gallery > summary { font-weight: 600; min-height: var(--hw-target); display: flex; align-items: center; cursor: pointer; }
+    .kind { color: var(--hw-muted); margin: 0 0 4px; }
+    .ladder-title { font-size: 1rem; margin: 12px 0 4px; }
+  `];
 
   @property({ attribute: false }) api?: HomeworkClient;
   @property({ attribute: false }) channel?: SessionChannel;
   @property() practice = "";
+  @property() client = "";
 
   @state() private templates: Template[] = [];
+  @state() private hierarchies: Hierarchy[] = [];
   @state() private draft?: Draft;
   @state() private status = "";
   @state() private error = "";
@@ -49,6 +66,7 @@ export class HomeworkAssignPanel extends LitElement {
 
   override updated(changed: PropertyValues<this>): void {
     if (changed.has("api") || changed.has("practice")) void this.loadTemplates();
+    if (changed.has("api") || changed.has("client")) void this.loadHierarchies();
     if (changed.has("channel")) {
       for (const off of this.unsubscribe) off();
       const channel = this.channel;
@@ -72,10 +90,35 @@ export class HomeworkAssignPanel extends LitElement {
     for (const off of this.unsubscribe) off();
   }
 
+  /** Every page of ListTemplates (the built-in library and the practice's own). */
   private async loadTemplates(): Promise<void> {
     if (this.api === undefined || this.practice === "") return;
     try {
-      this.templates = (await this.api.listTemplates({ parent: this.practice, pageSize: 200 })).templates;
+      const all: Template[] = [];
+      let pageToken = "";
+      do {
+        const page = await this.api.listTemplates({ parent: this.practice, pageSize: 100, pageToken });
+        all.push(...page.templates);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      this.templates = all;
+    } catch (error) {
+      this.error = toApiError(error).message;
+    }
+  }
+
+  /** The client's exposure ladders (every page of ListHierarchies). */
+  private async loadHierarchies(): Promise<void> {
+    if (this.api === undefined || this.client === "") return;
+    try {
+      const all: Hierarchy[] = [];
+      let pageToken = "";
+      do {
+        const page = await this.api.listHierarchies({ parent: this.client, pageSize: 100, pageToken });
+        all.push(...page.hierarchies);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      this.hierarchies = all;
     } catch (error) {
       this.error = toApiError(error).message;
     }
@@ -93,15 +136,26 @@ export class HomeworkAssignPanel extends LitElement {
     const exposure = assignment?.exercise?.details.case === "exposurePractice" ? assignment.exercise.details.value : undefined;
     return html`
       <h2>${t.assignTitle}</h2>
-      <label for="template">${t.fromTemplate}</label>
-      <select id="template" @change=${this.pickTemplate} ?disabled=${this.busy}>
-        <option value="">${t.choose}</option>
-        ${this.templates.map((t) => html`<option value=${t.name}>${t.title}</option>`)}
-      </select>
+      <details class="gallery" ?open=${assignment === undefined}>
+        <summary>${t.galleryOpen(this.templates.length)}</summary>
+        <hw-template-gallery .templates=${this.templates} ?disabled=${this.busy}
+          @hw-template-pick=${this.pickTemplate}></hw-template-gallery>
+      </details>
       ${assignment === undefined ? html`<p class="status">${t.noDraft}</p>` : html`
         <form @change=${this.edited} @submit=${this.assign} aria-label=${t.draftForm}>
+          <p class="kind" data-kind>${t.exerciseKind(kindName(assignment.exercise?.kind, this.t))}</p>
           <label for="title">${t.title}</label>
           <input id="title" name="title" required maxlength="200" .value=${assignment.title}>
+          ${exposure === undefined ? nothing : html`
+            <h3 class="ladder-title">${t.ladderTitle}</h3>
+            <hw-ladder-picker .hierarchies=${this.hierarchies} hierarchy=${exposure.hierarchy}
+              step=${exposure.hierarchy ? exposure.hierarchyStep : -1} ?disabled=${this.busy}
+              @hw-ladder-pick=${this.pickStep}></hw-ladder-picker>
+            <label for="situation">${t.situationLabel}</label>
+            <input id="situation" name="situation" required maxlength="500" .value=${exposure.situation}>`}
+          <label for="instructions">${t.instructionsLabel}</label>
+          <textarea id="instructions" name="instructions" rows="3" maxlength="4000"
+            .value=${assignment.exercise?.instructions ?? ""}></textarea>
           <div class="row">
             <div><label for="count">${t.times}</label>
               <input id="count" name="targetCount" type="number" min="1" max="50"
@@ -120,10 +174,6 @@ export class HomeworkAssignPanel extends LitElement {
           ${planFields(schedule, "t", this.t)}
           <label for="rationale">${t.rationale}</label>
           <textarea id="rationale" name="rationale" rows="2" maxlength="2000" .value=${assignment.rationale}></textarea>
-          ${exposure === undefined ? nothing : html`
-            <label for="step">${t.stepLabel}</label>
-            <input id="step" name="hierarchyStep" type="number" min="1" max="50"
-              .value=${String(exposure.hierarchyStep + 1)}>`}
           ${assignment.exercise?.details.case === "safetyPlan" ? safetyPlanFields(assignment.exercise.details.value, "t", this.t) : nothing}
           <p class="status" aria-live="polite">${t.draftVersion(this.draft?.version ?? 0)}${this.draft?.updatedBy
             ? t.lastChangedBy(this.draft.updatedBy.role) : nothing}</p>
@@ -136,10 +186,8 @@ export class HomeworkAssignPanel extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
 
-  private async pickTemplate(event: Event): Promise<void> {
-    const name = (event.target as HTMLSelectElement).value;
-    const template = this.templates.find((t) => t.name === name);
-    if (template === undefined) return;
+  private async pickTemplate(event: CustomEvent<TemplatePick>): Promise<void> {
+    const template = event.detail.template;
     const assignment = create(AssignmentSchema, {
       title: template.title,
       rationale: template.rationale,
@@ -149,8 +197,30 @@ export class HomeworkAssignPanel extends LitElement {
     });
     // Templates carry no dates: practice starts today (the therapist can change it).
     if (assignment.schedule && assignment.schedule.startDate === "") assignment.schedule.startDate = localToday();
+    // An exposure step starts on the step the client's first ladder is practising (changeable).
+    const ladder = this.hierarchies[0];
+    const details = assignment.exercise?.details;
+    if (details?.case === "exposurePractice" && details.value.hierarchy === "" && ladder !== undefined) {
+      const step = ladder.steps[ladder.currentStep];
+      details.value.hierarchy = ladder.name;
+      details.value.hierarchyStep = ladder.currentStep;
+      if (step) Object.assign(details.value, { situation: step.situation, expectedSuds: step.expectedSuds });
+    }
     // A new template replaces the open draft's content (same draft, next version).
     await this.save(assignment);
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>("#title")?.focus();
+  }
+
+  /** A rung of the ladder: the step, its situation and expected SUDS go into the draft. */
+  private async pickStep(event: CustomEvent<LadderPick>): Promise<void> {
+    if (this.draft === undefined) return;
+    const next = clone(AssignmentSchema, this.draft.assignment);
+    const details = next.exercise?.details;
+    if (details?.case !== "exposurePractice") return;
+    Object.assign(details.value, { hierarchy: event.detail.hierarchy, hierarchyStep: event.detail.step,
+      situation: event.detail.situation, expectedSuds: event.detail.expectedSuds });
+    await this.save(next);
   }
 
   private async edited(event: Event): Promise<void> {
@@ -166,8 +236,9 @@ export class HomeworkAssignPanel extends LitElement {
     schedule.minutesPerPractice = Number(data.get("minutesPerPractice") ?? 0);
     schedule.startDate = String(data.get("startDate") ?? "");
     next.schedule = schedule;
-    if (next.exercise?.details.case === "exposurePractice" && data.has("hierarchyStep")) {
-      next.exercise.details.value.hierarchyStep = Math.max(0, Number(data.get("hierarchyStep")) - 1);
+    if (next.exercise) next.exercise.instructions = String(data.get("instructions") ?? "").trim();
+    if (next.exercise?.details.case === "exposurePractice" && data.has("situation")) {
+      next.exercise.details.value.situation = String(data.get("situation") ?? "").trim();
     }
     await this.save(next);
   }

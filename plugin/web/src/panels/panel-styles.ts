@@ -23,4 +23,7 @@ export const panelStyles = [baseStyles, css`
   .plan dd { margin: 0 0 4px 0; }
   .row { display: flex; flex-wrap: wrap; gap: var(--hw-gap); }
   .row > * { flex: 1 1 8rem; }
+  fieldset.if-then { border: 1px solid var(--hw-border-subtle); border-left: 4px solid var(--hw-primary);
+    border-radius: var(--hw-radius); margin: 8px 0 0; padding: 0 8px 8px; min-width: 0; }
+  fieldset.if-then legend { font-weight: 600; padding: 0 4px; }
 `];

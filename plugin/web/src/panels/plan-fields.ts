@@ -1,5 +1,6 @@
 // The client's own plan of an assignment as form fields: preferred time, habit anchor (routine
-// and the client's words), environmental cue and two-minute minimum version. These are exactly
+// and the client's words), the if-then plan beside it ("If <situation>, then I will <action>"),
+// environmental cue and two-minute minimum version. These are exactly
 // the fields a client may amend in a shared draft (docs/janus-plugin-protocol.md, `draft`), so
 // the therapist's assign panel and the client's session panel edit them with the same inputs.
 
@@ -9,6 +10,7 @@ import {
   AssignmentSchema,
   EventTiming,
   HabitAnchorSchema,
+  IfThenPlanSchema,
   ScheduleSchema,
   type Assignment,
   type Schedule,
@@ -25,7 +27,7 @@ export function routineChoice(timing: EventTiming, t: Catalogue): string {
   return (t.panels.routines as Record<string, string | undefined>)[name] ?? name;
 }
 
-/** The four plan inputs in the catalogue's words, ids prefixed with `prefix` (unique per panel). */
+/** The plan inputs in the catalogue's words, ids prefixed with `prefix` (unique per panel). */
 export function planFields(schedule: Schedule | undefined, prefix: string, t: Catalogue, disabled = false): TemplateResult {
   const anchor = schedule?.habitAnchor;
   return html`
@@ -41,6 +43,15 @@ export function planFields(schedule: Schedule | undefined, prefix: string, t: Ca
     <label for="${prefix}-words">${t.panels.routineWords}</label>
     <input id="${prefix}-words" name="anchorWords" maxlength="200" ?disabled=${disabled}
       .value=${anchor?.clientWords ?? ""}>
+    <fieldset class="if-then">
+      <legend>${t.panels.ifThenLegend}</legend>
+      <label for="${prefix}-if">${t.panels.ifSituation}</label>
+      <input id="${prefix}-if" name="ifSituation" maxlength="200" ?disabled=${disabled}
+        .value=${schedule?.ifThenPlan?.situation ?? ""}>
+      <label for="${prefix}-then">${t.panels.thenAction}</label>
+      <input id="${prefix}-then" name="thenAction" maxlength="200" ?disabled=${disabled}
+        .value=${schedule?.ifThenPlan?.action ?? ""}>
+    </fieldset>
     <label for="${prefix}-cue">${t.panels.cue}</label>
     <input id="${prefix}-cue" name="environmentalCue" maxlength="200" ?disabled=${disabled}
       .value=${schedule?.environmentalCue ?? ""}>
@@ -63,6 +74,13 @@ export function withPlanFields(assignment: Assignment, form: HTMLFormElement): A
     schedule.habitAnchor ??= create(HabitAnchorSchema);
     schedule.habitAnchor.when = when;
     schedule.habitAnchor.clientWords = words;
+  }
+  const situation = String(data.get("ifSituation") ?? "").trim();
+  const action = String(data.get("thenAction") ?? "").trim();
+  if (situation !== "" || action !== "") {
+    schedule.ifThenPlan = create(IfThenPlanSchema, { situation, action });
+  } else {
+    schedule.ifThenPlan = undefined;
   }
   next.schedule = schedule;
   return next;

@@ -35,6 +35,7 @@ import type { SafetyFlags } from "../review/safety-flags.js";
 import { recordContext, renderRecord, when } from "../review/records/index.js";
 import { reviewStyles } from "../review/styles.js";
 import { idOf } from "./dom-ids.js";
+import { adherenceFigures, adherenceStyles } from "../shared/adherence.js";
 import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
 
 /** The panel's width (px) from which the charts sit open beside the queue (52rem). */
@@ -62,7 +63,7 @@ interface BatchResult {
 
 @defineElement("homework-review-panel")
 export class HomeworkReviewPanel extends LitElement {
-  static override styles = reviewStyles;
+  static override styles = [...reviewStyles, adherenceStyles];
 
   @property({ attribute: false }) api?: HomeworkClient;
   @property() client = "";
@@ -390,12 +391,10 @@ export class HomeworkReviewPanel extends LitElement {
       <div class="practice-row" role="group" aria-labelledby=${titleId} data-assignment=${assignment?.name ?? ""}>
         <p class="practice-line"><strong id=${titleId}>${assignment?.title}</strong>
           <span class="muted small">${t.review.kind[ExerciseKind[kind]] ?? ""}</span></p>
-        ${adherence ? html`<p class="small" data-adherence>
-          <strong>${t.review.adherence(adherence.completedCount, adherence.targetCount)}${adherence.ratio !== undefined
-            ? ` (${Math.round(adherence.ratio * 100)}%)` : ""}</strong> ·
-          ${t.review.adherenceDetail(adherence.missedCount, adherence.skippedCount, adherence.streak)}${adherence.meanQualityRating !== undefined
-            ? html` · ${t.review.meanQuality(adherence.meanQualityRating.toFixed(1))}` : nothing}
-        </p>` : nothing}
+        ${adherence ? html`<div class="small">${adherenceFigures(adherence, this.summary?.sinceTime, locale)}
+          ${adherence.skippedCount > 0 || adherence.meanQualityRating !== undefined ? html`<p class="muted">${
+            t.review.skippedAndQuality(adherence.skippedCount, adherence.meanQualityRating?.toFixed(1))}</p>` : nothing}
+        </div>` : nothing}
         ${review.progression && review.progression.kind !== ProgressionSuggestion_Kind.UNSPECIFIED ? html`
           <p class="small">${t.panels.nextStep} <strong>${progression(review.progression.kind, locale)}</strong> — ${review.progression.reason}</p>`
           : nothing}

@@ -1,7 +1,9 @@
 // <homework-session-panel>: the client's side of homework in the session. Shows the draft the
-// therapist is shaping as it changes, with its plan in plain words; lets the client propose their
-// own plan (preferred time, routine, cue, two-minute version: the fields the plugin lets a client
-// amend); shows an assignment the moment it is made, and the client's active homework.
+// therapist is shaping as it changes, with what to do, why it helps and its plan in the client's
+// words (portal/practice-brief.ts, the portal's own wording); lets the client propose their own
+// plan (preferred time, routine, if-then plan, cue, two-minute version: the fields the plugin
+// lets a client amend); shows an assignment the moment it is made, and the client's active
+// homework, each with the same brief.
 //
 // Properties: `channel` (a joined SessionChannel), optional `api` (HomeworkClient, to list the
 // active homework) and `client` (the client's resource name).
@@ -13,7 +15,7 @@ import type { HomeworkClient } from "../client/homework-client.js";
 import { staleDraftOf, type Draft, type SessionChannel } from "../client/session-channel.js";
 import { toApiError } from "../client/errors.js";
 import { Assignment_State, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
-import { planLines } from "../shared/plan-text.js";
+import { briefStyles, practiceBrief } from "../portal/practice-brief.js";
 import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
@@ -21,7 +23,7 @@ import { idOf } from "./dom-ids.js";
 
 @defineElement("homework-session-panel")
 export class HomeworkSessionPanel extends LitElement {
-  static override styles = panelStyles;
+  static override styles = [...panelStyles, briefStyles];
 
   @property({ attribute: false }) api?: HomeworkClient;
   @property({ attribute: false }) channel?: SessionChannel;
@@ -95,12 +97,12 @@ export class HomeworkSessionPanel extends LitElement {
       ${this.assignedNow.map((a) => html`
         <section class="assigned" data-assignment=${a.name} aria-labelledby="n-${idOf(a.name)}">
           <h3 id="n-${idOf(a.name)}">${t.panels.newHomework(a.title)}</h3>
-          ${this.plan(a)}
+          ${practiceBrief(a, t)}
         </section>`)}
       ${this.draft === undefined ? nothing : html`
         <section class="draft" aria-labelledby="draft-title" data-draft=${this.draft.id} data-version=${this.draft.version}>
           <h3 id="draft-title">${t.panels.beingPlanned(this.draft.assignment.title)}</h3>
-          ${this.plan(this.draft.assignment)}
+          ${practiceBrief(this.draft.assignment, t)}
           <form @submit=${this.propose} aria-label=${t.panels.proposeForm}>
             ${planFields(this.draft.assignment.schedule, "c", t)}
             <button type="submit" class="primary">${t.panels.propose}</button>
@@ -109,16 +111,10 @@ export class HomeworkSessionPanel extends LitElement {
       ${earlier.length === 0 ? nothing : html`
         <section aria-labelledby="active-title">
           <h3 id="active-title">${t.panels.alreadyPractising}</h3>
-          <ul>${earlier.map((a) => html`<li data-assignment=${a.name}>${a.title}</li>`)}</ul>
+          <ul class="earlier">${earlier.map((a) => html`<li data-assignment=${a.name}>
+            <details><summary>${a.title}</summary>${practiceBrief(a, t)}</details></li>`)}</ul>
         </section>`}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
-  }
-
-  /** The plan in plain words, the same wording as the portal. */
-  private plan(assignment: Assignment): TemplateResult {
-    const lines = planLines(assignment, this.t);
-    return html`<dl class="plan">${lines.map((line) => html`
-      <dt>${line.label}</dt><dd data-part=${line.part}>${line.text}</dd>`)}</dl>`;
   }
 
   private async propose(event: SubmitEvent): Promise<void> {

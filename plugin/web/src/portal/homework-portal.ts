@@ -41,7 +41,8 @@ import type { CompletionForm, CompletionSubmit, CrisisResource } from "./complet
 import { Outbox, pendingPractices, type OutboxEntry, type SendResult } from "./outbox.js";
 import "./safety-plan-view.js";
 import { SafetyPlanStore, clientOfToken, latestSafetyPlan, safetyPlanOf, type HelpState } from "./safety-plan-store.js";
-import { dueToday, localDay, practiceCalendar, sudsByStep, type CalendarWeek } from "./practice-days.js";
+import { dueToday, localDay, sudsByStep } from "./practice-days.js";
+import { adherenceCalendar, adherenceFigures, adherenceStyles } from "../shared/adherence.js";
 
 type View = "today" | "progress" | "measures";
 const VIEWS: readonly View[] = ["today", "progress", "measures"];
@@ -61,7 +62,7 @@ type SignIn = "ok" | "signed-out" | "ended";
 
 @defineElement("homework-portal")
 export class HomeworkPortal extends LitElement {
-  static override styles = [baseStyles, tabStyles, briefStyles, css`
+  static override styles = [baseStyles, tabStyles, briefStyles, adherenceStyles, css`
     :host { padding: 12px; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 8px; }
     .pending { font-weight: 600; color: var(--hw-success); }
@@ -72,13 +73,6 @@ export class HomeworkPortal extends LitElement {
     .status { min-height: 1.5em; font-weight: 600; color: var(--hw-success); }
     .outbox li { margin-bottom: 4px; }
     .state-failed { color: var(--hw-error); font-weight: 600; }
-    table.calendar { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.875rem; }
-    table.calendar th, table.calendar td { border: 1px solid #c8c8d0; padding: 2px; text-align: center; height: 2.25rem; }
-    table.calendar td.met { background: #c4eed0; font-weight: 700; }
-    table.calendar td.some { background: #fff0c2; }
-    table.calendar td.off { background: #ececf0; color: var(--hw-muted); }
-    table.calendar caption { text-align: left; font-weight: 600; margin-bottom: 4px; }
-    .legend { font-size: 0.875rem; color: var(--hw-muted); }
     .help { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 12px; }
     button.help-now { background: var(--hw-error); border-color: var(--hw-error); color: #fff; font-weight: 700; }
     button.back { margin-top: 12px; }
@@ -297,9 +291,8 @@ export class HomeworkPortal extends LitElement {
 
   private async loadSummary(): Promise<void> {
     if (!this.api || !this.client) return;
-    this.summary = await this.api.getReviewSummary({
-      client: this.client.name, sinceTime: timestampFromDate(new Date(Date.now() - 28 * 86_400_000)),
-    });
+    // The period the therapist reviews (since the last session): both see the same figures.
+    this.summary = await this.api.getReviewSummary({ client: this.client.name });
   }
 
   private async listAll<T>(page: (token: string) => Promise<readonly [T[], string]>): Promise<T[]> {
@@ -423,19 +416,20 @@ export class HomeworkPortal extends LitElement {
 
   private renderToday(t: Catalogue) {
     const zone = this.client?.timeZone || "UTC";
-    const due = dueToday(this.assignments, this.completions, this.today(), zone, pendingPractices(this.outboxEntries));
+    const due = dueToday(this.assignments, this.summary?.assignments ?? [], zone, pendingPractices(this.outboxEntries));
     if (due.length === 0) return html`<p>${t.portal.todayEmpty}</p>`;
     const toDo = due.filter((item) => item.done + item.pending < item.target).length;
     return html`<h3>${t.portal.dueCount(toDo)}</h3>
       <ul class="due" role="list" style="list-style:none;padding:0;margin:0">
         ${due.map((item) => {
           const sending = item.done + item.pending >= item.target;
-          return html`<li class="card" data-assignment=${item.assignment.name} data-pending=${item.pending}>
+          const period = (item.weekly ? t.adherence.thisWeek : t.adherence.today)(item.done, item.target);
+          return html`<li class="card" data-assignment=${item.assignment.name} data-pending=${item.pending}
+              data-completed=${item.done} data-expected=${item.target}>
           ${this.open === item.assignment.name ? this.renderForm(item.assignment) : html`
             <h4 tabindex="-1">${item.assignment.title}</h4>
             <p class=${item.pending > 0 ? "pending" : "muted"} data-progress-today>${sending ? t.portal.allPending(item.pending)
-              : item.pending > 0 ? t.portal.doneWithPending(item.done, item.pending, item.target)
-              : t.portal.doneToday(item.done, item.target)}</p>
+              : item.pending > 0 ? t.portal.doneWithPending(period, item.pending) : period}</p>
             ${practiceBrief(item.assignment, t)}
             ${sending ? nothing : html`<button class="primary" @click=${() => this.start(item.assignment)}>${
               t.portal.start(item.assignment.title)}</button>`}`}
@@ -523,7 +517,6 @@ export class HomeworkPortal extends LitElement {
 
   private renderProgress(t: Catalogue) {
     const zone = this.client?.timeZone || "UTC";
-    const today = this.today();
     const practices = this.assignments.filter((a) => a.exercise?.kind !== ExerciseKind.OUTCOME_MEASURE);
     const series = sudsByStep(this.assignments, this.completions, this.hierarchies);
     const reviewed = this.completions
@@ -531,16 +524,13 @@ export class HomeworkPortal extends LitElement {
       .sort((a, b) => Number((b.review?.reviewTime?.seconds ?? 0n) - (a.review?.reviewTime?.seconds ?? 0n)));
     return html`
       <h3>${t.portal.calendarHeading}</h3>
-      <p class="legend">■ ${t.portal.legendDone} · ◆ ${t.portal.legendMinimum} · – ${t.portal.legendNone}</p>
       ${practices.map((assignment) => {
-        const review = this.summary?.assignments.find((r) => r.assignment?.name === assignment.name);
-        const adherence = review?.adherence;
+        // The service's figures and calendar (shared/adherence.ts), the ones the therapist sees.
+        const adherence = this.summary?.assignments.find((r) => r.assignment?.name === assignment.name)?.adherence;
         return html`<section class="card" data-progress=${assignment.name} aria-labelledby="p-${cssId(assignment.name)}">
           <h4 id="p-${cssId(assignment.name)}">${assignment.title}</h4>
-          ${adherence ? html`<p data-adherence>${t.portal.adherence(adherence.completedCount, adherence.targetCount)}</p>
-            <p data-streak>${t.portal.streak(adherence.streak)}${adherence.streakForgiven > 0
-              ? html` <span class="muted">(${t.portal.streakForgiven(adherence.streakForgiven)})</span>` : nothing}</p>` : nothing}
-          ${this.renderCalendar(assignment, practiceCalendar(assignment, this.completions, today, zone), t)}
+          ${adherence ? html`${adherenceFigures(adherence, this.summary?.sinceTime, this.locale)}
+            ${adherenceCalendar(assignment.name, assignment.title, adherence, this.locale)}` : nothing}
         </section>`;
       })}
       ${series.map((step) => html`<section class="card" data-suds-step=${step.key}>
@@ -555,31 +545,6 @@ export class HomeworkPortal extends LitElement {
             <blockquote>${c.review?.feedback}</blockquote></li>`)}
         </ul>`}
       </section>`;
-  }
-
-  private renderCalendar(assignment: Assignment, weeks: CalendarWeek[], t: Catalogue) {
-    const weekdays = weeks[0]?.days.map((d) => new Intl.DateTimeFormat(this.locale, { weekday: "narrow", timeZone: "UTC" })
-      .format(new Date(`${d.day}T12:00:00Z`))) ?? [];
-    const weekdayNames = weeks[0]?.days.map((d) => new Intl.DateTimeFormat(this.locale, { weekday: "long", timeZone: "UTC" })
-      .format(new Date(`${d.day}T12:00:00Z`))) ?? [];
-    const daily = assignment.schedule?.targetCount ?? 1;
-    const weekly = assignment.schedule?.period === Schedule_Period.WEEK;
-    return html`<table class="calendar" data-calendar=${assignment.name}>
-      <caption class="visually-hidden">${assignment.title}: ${t.portal.calendarHeading}</caption>
-      <thead><tr>${weekdays.map((d, i) => html`<th scope="col"><abbr title=${weekdayNames[i] ?? ""}>${d}</abbr></th>`)}
-        <th scope="col"><span aria-hidden="true">Σ</span><span class="visually-hidden">${t.portal.weekTotal}</span></th></tr></thead>
-      <tbody>${weeks.map((week) => html`<tr>
-        ${week.days.map((day) => {
-          const cls = !day.scheduled || day.future ? "off" : weekly ? (day.done > 0 ? "some" : "")
-            : day.done >= daily ? "met" : day.done > 0 ? "some" : "";
-          const label = t.portal.calendarDay(formatDay(this.locale, day.day), day.done, weekly ? 0 : daily);
-          return html`<td class=${cls} data-day=${day.day} data-done=${day.done}>
-            <span aria-hidden="true">${day.future || !day.scheduled ? "" : day.done === 0 ? "–"
-              : `${day.done}${day.minimum > 0 ? "◆" : "■"}`}</span>
-            <span class="visually-hidden">${weekly ? `${formatDay(this.locale, day.day)}: ${day.done}` : label}</span></td>`;
-        })}
-        <td data-week-total=${week.done}>${week.target > 0 ? `${week.done}/${week.target}` : ""}</td>
-      </tr>`)}</tbody></table>`;
   }
 }
 

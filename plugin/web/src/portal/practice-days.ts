@@ -1,11 +1,12 @@
-// What the portal shows, computed from the client's assignments and completions in the client's
-// time zone: what is due today, the four-week practice calendar against target, and the SUDS
-// series per exposure step. Pure functions of their inputs (no clock, no DOM) so the views and
-// the tests read the same numbers.
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+// What the portal shows beside the service's figures: what is due now (from each assignment's
+// current period in GetReviewSummary, plus what waits in this device's outbox) and the SUDS
+// series per exposure step. Adherence is never counted here: "expected", "done", the streak and
+// the calendar come from the service (core/clinical/practice_periods.h, shared/adherence.ts), so
+// the client and the therapist see the same numbers. Pure functions of their inputs.
 import { ExerciseKind, Schedule_Period, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { Completion_Status, type Completion } from "../gen/therapy/homework/v1/completion_pb.js";
 import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
+import type { AssignmentReview } from "../gen/therapy/homework/v1/review_summary_pb.js";
 import type { SudsChartPoint } from "../shared/suds-chart.js";
 
 /** `YYYY-MM-DD` of an instant in an IANA zone. */
@@ -15,20 +16,10 @@ export function localDay(instant: Date, timeZone: string): string {
   }).format(instant);
 }
 
-/** The day `days` after `day` (both `YYYY-MM-DD`; negative goes back). */
-export function addDays(day: string, days: number): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-}
-
-/** The Monday starting the week of `day` (weeks run Monday to Sunday, as in the schedule). */
-export function weekStart(day: string): string {
-  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 Sunday
-  return addDays(day, -((weekday + 6) % 7));
-}
-
-/** Whether a completion counts as practice (done, partial or the two-minute version). */
+/**
+ * Whether a completion counts as practice (done, partial or the two-minute version), the
+ * service's rule (CountsAsPractice); used only for what waits in this device's outbox.
+ */
 export function counts(completion: Completion): boolean {
   return completion.status === Completion_Status.DONE ||
     completion.status === Completion_Status.PARTIAL ||
@@ -40,19 +31,14 @@ export function assignmentOf(completion: Completion): string {
   return completion.name.replace(/\/completions\/[^/]+$/, "");
 }
 
-/** Whether `assignment` is scheduled on `day`. */
-export function scheduledOn(assignment: Assignment, day: string): boolean {
-  const schedule = assignment.schedule;
-  if (!schedule) return false;
-  return schedule.startDate <= day && (schedule.endDate === "" || day <= schedule.endDate);
-}
-
-/** A practice due today: the assignment and how far this period's target is met. */
+/** A practice due now: the assignment and how far its current period's target is met. */
 export interface DueItem {
   assignment: Assignment;
-  /** Practices counted in the current period (today, or this week). */
+  /** Whether the period is this week (a weekly schedule) rather than today. */
+  weekly: boolean;
+  /** Practices the service counted in the current period. */
   done: number;
-  /** The period's target. */
+  /** What the current period expects. */
   target: number;
   /** Practices of this period saved on this device and not yet stored by the service (outbox). */
   pending: number;
@@ -67,84 +53,28 @@ export interface PendingPractice {
 }
 
 /**
- * The assignments due on `today` whose current period's target is not yet met by what the
- * service stored, outcome measures excluded (they have their own view). `completions` are the
- * client's, any order. `pending` (the outbox) is counted apart: an assignment whose target is met
- * only with pending practices stays listed, so Today can say "saved on this device, sending".
+ * The assignments (in the order given, outcome measures excluded: they have their own view)
+ * whose current period, as the service counted it (`reviews`, GetReviewSummary), expects practice
+ * not yet done. `pending` (the outbox) is counted apart, by the client's local day against the
+ * period's days: an assignment whose target is met only with pending practices stays listed, so
+ * Today can say "saved on this device, sending".
  */
-export function dueToday(assignments: Assignment[], completions: Completion[], today: string,
-                         timeZone: string, pending: PendingPractice[] = []): DueItem[] {
-  return assignments
-    .filter((a) => a.exercise?.kind !== ExerciseKind.OUTCOME_MEASURE && scheduledOn(a, today))
-    .map((assignment) => {
-      const weekly = assignment.schedule?.period === Schedule_Period.WEEK;
-      const from = weekly ? weekStart(today) : today;
-      const inPeriod = (instant: Date) => {
-        const day = localDay(instant, timeZone);
-        return day >= from && day <= today;
-      };
-      const done = completions.filter((c) => assignmentOf(c) === assignment.name && counts(c) && c.occurTime &&
-        inPeriod(timestampDate(c.occurTime))).length;
-      const waiting = pending.filter((p) => p.parent === assignment.name && inPeriod(p.occurTime)).length;
-      return { assignment, done, target: assignment.schedule?.targetCount ?? 1, pending: waiting };
-    })
-    .filter((item) => item.done < item.target);
-}
-
-/** One day of the practice calendar. */
-export interface CalendarDay {
-  day: string;
-  /** Practices that count, recorded that day. */
-  done: number;
-  /** Of those, the two-minute versions. */
-  minimum: number;
-  /** Whether the assignment was scheduled that day; days outside are shown blank. */
-  scheduled: boolean;
-  /** Whether the day is after today. */
-  future: boolean;
-}
-
-/** One week (Monday to Sunday) of one assignment's calendar, with its total against target. */
-export interface CalendarWeek {
-  start: string;
-  days: CalendarDay[];
-  done: number;
-  /** The week's target: target per week, or per day times the scheduled days. */
-  target: number;
-}
-
-/** The last `weeks` weeks of `assignment` up to the week of `today`, oldest first. */
-export function practiceCalendar(assignment: Assignment, completions: Completion[], today: string,
-                                 timeZone: string, weeks = 4): CalendarWeek[] {
-  const perDay = new Map<string, { done: number; minimum: number }>();
-  for (const completion of completions) {
-    if (assignmentOf(completion) !== assignment.name || !counts(completion) || !completion.occurTime) continue;
-    const day = localDay(timestampDate(completion.occurTime), timeZone);
-    const entry = perDay.get(day) ?? { done: 0, minimum: 0 };
-    entry.done++;
-    if (completion.status === Completion_Status.MINIMUM_VERSION) entry.minimum++;
-    perDay.set(day, entry);
-  }
-  const weekly = assignment.schedule?.period === Schedule_Period.WEEK;
-  const targetCount = assignment.schedule?.targetCount ?? 1;
-  const first = addDays(weekStart(today), -7 * (weeks - 1));
-  const result: CalendarWeek[] = [];
-  for (let w = 0; w < weeks; w++) {
-    const start = addDays(first, 7 * w);
-    const days: CalendarDay[] = [];
-    for (let d = 0; d < 7; d++) {
-      const day = addDays(start, d);
-      const entry = perDay.get(day) ?? { done: 0, minimum: 0 };
-      days.push({ day, ...entry, scheduled: scheduledOn(assignment, day), future: day > today });
-    }
-    const scheduledDays = days.filter((d) => d.scheduled).length;
-    result.push({
-      start, days,
-      done: days.reduce((sum, d) => sum + d.done, 0),
-      target: scheduledDays === 0 ? 0 : weekly ? targetCount : targetCount * scheduledDays,
-    });
-  }
-  return result;
+export function dueToday(assignments: Assignment[], reviews: AssignmentReview[], timeZone: string,
+                         pending: PendingPractice[] = []): DueItem[] {
+  return assignments.flatMap((assignment) => {
+    if (assignment.exercise?.kind === ExerciseKind.OUTCOME_MEASURE) return [];
+    const current = reviews.find((r) => r.assignment?.name === assignment.name)?.adherence?.currentPeriod;
+    if (!current || current.completedCount >= current.expectedCount) return [];
+    const waiting = pending.filter((p) => {
+      if (p.parent !== assignment.name) return false;
+      const day = localDay(p.occurTime, timeZone);
+      return day >= current.firstDay && day <= current.lastDay;
+    }).length;
+    return [{
+      assignment, weekly: assignment.schedule?.period === Schedule_Period.WEEK,
+      done: current.completedCount, target: current.expectedCount, pending: waiting,
+    }];
+  });
 }
 
 /** The SUDS series of one exposure step, for <hw-suds-chart>. */

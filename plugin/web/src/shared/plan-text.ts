@@ -1,6 +1,7 @@
 // An assignment's plan in plain words, the way the client agreed it: how often, when (preferred
-// time), the routine it is stacked on (in the client's own words when they gave them), the cue,
-// and the two-minute version that still counts. One wording for the portal and the therapist
+// time), the routine it is stacked on (in the client's own words when they gave them), the if-then
+// plan ("If <situation>, then I will <action>", verbatim), the cue, and the two-minute version
+// that still counts. One wording for the portal and the therapist
 // panels, so both show the client the same plan.
 import type { Assignment, HabitAnchor } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { EventTiming, Schedule_Period } from "../gen/therapy/homework/v1/assignment_pb.js";
@@ -9,7 +10,7 @@ import type { Catalogue } from "./i18n.js";
 /** The parts of a plan, each a short localised phrase; absent parts are omitted. */
 export interface PlanLine {
   /** Which part: fixed keys a UI can style or test. */
-  part: "often" | "when" | "anchor" | "cue" | "minimum";
+  part: "often" | "when" | "anchor" | "ifThen" | "cue" | "minimum";
   /** The label, e.g. "How often". */
   label: string;
   /** The phrase, e.g. "3 times a week, 10 minutes each time". */
@@ -39,6 +40,11 @@ export function planLines(assignment: Assignment, t: Catalogue): PlanLine[] {
   const anchor = anchorText(schedule.habitAnchor, t);
   if (anchor) lines.push({ part: "anchor", label: t.plan.anchor, text: anchor });
 
+  const ifThen = schedule.ifThenPlan;
+  if (ifThen && ifThen.situation.trim() && ifThen.action.trim()) {
+    lines.push({ part: "ifThen", label: t.plan.ifThenLabel, text: t.plan.ifThen(ifThen.situation.trim(), ifThen.action.trim()) });
+  }
+
   if (schedule.environmentalCue) {
     lines.push({ part: "cue", label: t.plan.cueLabel, text: schedule.environmentalCue });
   }
@@ -54,6 +60,7 @@ export function planText(assignment: Assignment, t: Catalogue): string {
     .map((line) => {
       if (line.part === "cue") return t.plan.cue(line.text);
       if (line.part === "minimum") return t.plan.minimum(line.text);
+      if (line.part === "ifThen") return line.text.replace(/\.$/, "");
       return line.text;
     })
     .map((sentence) => sentence.charAt(0).toUpperCase() + sentence.slice(1))
