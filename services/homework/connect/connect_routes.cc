@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "services/homework/connect/connect_errors.h"
+#include "services/homework/connect/proto_json.h"
 #include "services/homework/core/events.h"
 #include "services/homework/core/request_checks.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -37,13 +37,7 @@ absl::StatusOr<Message> Parse(ConnectCodec codec, absl::string_view body) {
 absl::StatusOr<std::string> Serialize(ConnectCodec codec,
                                       const google::protobuf::Message& message) {
   if (codec == ConnectCodec::kProto) return message.SerializeAsString();
-  std::string json;
-  const auto printed = google::protobuf::util::MessageToJsonString(message, &json);
-  if (!printed.ok()) {
-    return absl::InternalError(absl::StrCat("cannot print ", message.GetTypeName(),
-                                            " as JSON: ", printed.message().as_string()));
-  }
-  return json;
+  return MessageToJson(message);
 }
 
 // A handler for one unary use case: parse the request, call the core, serialize the answer.

@@ -1,0 +1,342 @@
+#include "services/homework/connect/proto_json.h"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace therapy::homework {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// protobuf's printer refuses deeper nesting (64); past this depth it decides.
+constexpr int kMaxDepth = 60;
+// The range protobuf prints a Timestamp in: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendHex4(std::string& out, uint32_t unit) {
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(unit >> shift) & 0xf]);
+}
+
+// The code points protobuf's JsonEscaping writes as \uXXXX beyond the ones JSON requires:
+// C1 controls, and invisible or direction-changing characters (against script injection).
+bool EscapedAsUnicode(uint32_t code_point) {
+  if (code_point < 0x20 || (code_point >= 0x7f && code_point < 0xa0)) return true;
+  switch (code_point) {
+    case 0x00ad: case 0x06dd: case 0x070f: case 0x17b4: case 0x17b5:
+    case 0xfeff: case 0xfff9: case 0xfffa: case 0xfffb:
+      return true;
+    default:
+      return (code_point >= 0x0600 && code_point <= 0x0603) ||
+             (code_point >= 0x200b && code_point <= 0x200f) ||
+             (code_point >= 0x2028 && code_point <= 0x202e) ||
+             (code_point >= 0x2060 && code_point <= 0x2064) ||
+             (code_point >= 0x206a && code_point <= 0x206f) || code_point == 0xe0001 ||
+             (code_point >= 0x1d173 && code_point <= 0x1d17a) ||
+             (code_point >= 0xe0020 && code_point <= 0xe007f);
+  }
+}
+
+// The code point starting at text[at] (well-formed UTF-8 only: no overlong forms, surrogates
+// or values past U+10FFFF) and its length in bytes; length 0 when the bytes are not UTF-8.
+std::pair<uint32_t, int> DecodeUtf8(absl::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  int length = 0;
+  uint32_t code_point = 0;
+  uint32_t minimum = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2, code_point = lead & 0x1f, minimum = 0x80;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3, code_point = lead & 0x0f, minimum = 0x800;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4, code_point = lead & 0x07, minimum = 0x10000;
+  } else {
+    return {0, 0};
+  }
+  if (at + static_cast<std::size_t>(length) > text.size()) return {0, 0};
+  for (int i = 1; i < length; ++i) {
+    const unsigned char next = byte(at + static_cast<std::size_t>(i));
+    if ((next & 0xc0) != 0x80) return {0, 0};
+    code_point = (code_point << 6) | (next & 0x3f);
+  }
+  if (code_point < minimum || code_point > 0x10ffff ||
+      (code_point >= 0xd800 && code_point <= 0xdfff)) {
+    return {0, 0};
+  }
+  return {code_point, length};
+}
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  // False when the message holds something MessageToJsonString must print (see the header).
+  bool Object(const Message& message, int depth) {
+    if (depth > kMaxDepth) return false;
+    const Descriptor* type = message.GetDescriptor();
+    if (type->well_known_type() == Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
+      return Timestamp(message);
+    }
+    if (type->file()->package() == "google.protobuf" || type->options().map_entry()) return false;
+    const Reflection* reflection = message.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    reflection->ListFields(message, &fields);
+    out_.push_back('{');
+    bool first = true;
+    for (const FieldDescriptor* field : fields) {
+      if (field->is_extension()) return false;
+      if (!first) out_.push_back(',');
+      first = false;
+      out_.push_back('"');
+      out_ += field->json_name();
+      out_ += "\":";
+      if (field->is_map()) {
+        // protobuf prints a map in its hash order, which reflection cannot walk (3.21 keeps
+        // MapBegin private): such a message goes to protobuf whole (only the export's counts).
+        return false;
+      }
+      if (field->is_repeated()) {
+        out_.push_back('[');
+        const int size = reflection->FieldSize(message, field);
+        for (int i = 0; i < size; ++i) {
+          if (i > 0) out_.push_back(',');
+          if (!Value(message, *field, i, depth)) return false;
+        }
+        out_.push_back(']');
+      } else if (!Value(message, *field, -1, depth)) {
+        return false;
+      }
+    }
+    out_.push_back('}');
+    return true;
+  }
+
+ private:
+  // One value of `field` (element `index` of a repeated field; -1: the singular field).
+  bool Value(const Message& message, const FieldDescriptor& field, int index, int depth) {
+    const Reflection* reflection = message.GetReflection();
+    const bool repeated = index >= 0;
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        absl::StrAppend(&out_, repeated ? reflection->GetRepeatedInt32(message, &field, index)
+                                        : reflection->GetInt32(message, &field));
+        return true;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        absl::StrAppend(&out_, repeated ? reflection->GetRepeatedUInt32(message, &field, index)
+                                        : reflection->GetUInt32(message, &field));
+        return true;
+      case FieldDescriptor::CPPTYPE_INT64:
+        absl::StrAppend(&out_, "\"",
+                        repeated ? reflection->GetRepeatedInt64(message, &field, index)
+                                 : reflection->GetInt64(message, &field),
+                        "\"");
+        return true;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        absl::StrAppend(&out_, "\"",
+                        repeated ? reflection->GetRepeatedUInt64(message, &field, index)
+                                 : reflection->GetUInt64(message, &field),
+                        "\"");
+        return true;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        Double(repeated ? reflection->GetRepeatedDouble(message, &field, index)
+                        : reflection->GetDouble(message, &field));
+        return true;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        Float(repeated ? reflection->GetRepeatedFloat(message, &field, index)
+                       : reflection->GetFloat(message, &field));
+        return true;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        out_ += (repeated ? reflection->GetRepeatedBool(message, &field, index)
+                          : reflection->GetBool(message, &field))
+                    ? "true"
+                    : "false";
+        return true;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return Enum(field, repeated ? reflection->GetRepeatedEnumValue(message, &field, index)
+                                    : reflection->GetEnumValue(message, &field));
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        return Text(field, repeated ? reflection->GetRepeatedStringReference(message, &field,
+                                                                             index, &scratch)
+                                    : reflection->GetStringReference(message, &field, &scratch));
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        return Object(repeated ? reflection->GetRepeatedMessage(message, &field, index)
+                               : reflection->GetMessage(message, &field),
+                      depth + 1);
+    }
+    return false;
+  }
+
+  bool Enum(const FieldDescriptor& field, int number) {
+    if (field.enum_type()->full_name() == "google.protobuf.NullValue") return false;
+    const auto* value = field.enum_type()->FindValueByNumber(number);
+    if (value == nullptr) {
+      absl::StrAppend(&out_, number);  // an open enum's unknown value: its number
+      return true;
+    }
+    out_.push_back('"');
+    out_ += value->name();
+    out_.push_back('"');
+    return true;
+  }
+
+  // A string field's text, or a bytes field's in base64.
+  bool Text(const FieldDescriptor& field, const std::string& text) {
+    if (field.type() != FieldDescriptor::TYPE_BYTES) return String(text);
+    out_.push_back('"');
+    out_ += absl::Base64Escape(text);
+    out_.push_back('"');
+    return true;
+  }
+
+  // A JSON string with protobuf's escapes; false for text that is not UTF-8.
+  bool String(absl::string_view text) {
+    out_.push_back('"');
+    std::size_t at = 0;
+    while (at < text.size()) {
+      const unsigned char byte = static_cast<unsigned char>(text[at]);
+      if (byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' && byte != '<' &&
+          byte != '>') {
+        out_.push_back(static_cast<char>(byte));
+        ++at;
+        continue;
+      }
+      uint32_t code_point = byte;
+      int length = 1;
+      if (byte >= 0x80) {
+        const auto [decoded, decoded_length] = DecodeUtf8(text, at);
+        if (decoded_length == 0) return false;
+        code_point = decoded;
+        length = decoded_length;
+      }
+      switch (code_point) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\t': out_ += "\\t"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\r': out_ += "\\r"; break;
+        case '<': AppendHex4(out_, code_point); break;
+        case '>': AppendHex4(out_, code_point); break;
+        default:
+          if (!EscapedAsUnicode(code_point)) {
+            out_.append(text.data() + at, static_cast<std::size_t>(length));
+          } else if (code_point < 0x10000) {
+            AppendHex4(out_, code_point);
+          } else {
+            const uint32_t offset = code_point - 0x10000;
+            AppendHex4(out_, 0xd800 + (offset >> 10));
+            AppendHex4(out_, 0xdc00 + (offset & 0x3ff));
+          }
+      }
+      at += static_cast<std::size_t>(length);
+    }
+    out_.push_back('"');
+    return true;
+  }
+
+  // protobuf's SimpleDtoa: the shortest of %.15g and %.17g that reads back as the same double;
+  // NaN and the infinities as strings.
+  void Double(double value) {
+    if (!std::isfinite(value)) return NonFinite(value);
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.*g", DBL_DIG, value);
+    if (std::strtod(buffer, nullptr) != value) {
+      std::snprintf(buffer, sizeof(buffer), "%.*g", DBL_DIG + 2, value);
+    }
+    out_ += buffer;
+  }
+
+  // protobuf's SimpleFtoa: %.6g, or %.9g when that does not read back as the same float.
+  void Float(float value) {
+    if (!std::isfinite(value)) return NonFinite(value);
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.*g", FLT_DIG, static_cast<double>(value));
+    if (std::strtof(buffer, nullptr) != value) {
+      std::snprintf(buffer, sizeof(buffer), "%.*g", FLT_DIG + 3, static_cast<double>(value));
+    }
+    out_ += buffer;
+  }
+
+  void NonFinite(double value) {
+    out_ += std::isnan(value) ? "\"NaN\"" : (value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  }
+
+  // RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protobuf's FormatTime.
+  bool Timestamp(const Message& message) {
+    google::protobuf::Timestamp timestamp;
+    if (const auto* generated = dynamic_cast<const google::protobuf::Timestamp*>(&message)) {
+      timestamp = *generated;
+    } else {
+      timestamp.CopyFrom(message);
+    }
+    const int64_t seconds = timestamp.seconds();
+    const int32_t nanos = timestamp.nanos();
+    if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds || nanos < 0 ||
+        nanos > 999999999) {
+      return false;
+    }
+    const absl::CivilSecond civil =
+        absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+    char buffer[48];
+    int written = std::snprintf(buffer, sizeof(buffer), "\"%04d-%02d-%02dT%02d:%02d:%02d",
+                                static_cast<int>(civil.year()), civil.month(), civil.day(),
+                                civil.hour(), civil.minute(), civil.second());
+    out_.append(buffer, static_cast<std::size_t>(written));
+    if (nanos != 0) {
+      if (nanos % 1000000 == 0) {
+        written = std::snprintf(buffer, sizeof(buffer), ".%03d", nanos / 1000000);
+      } else if (nanos % 1000 == 0) {
+        written = std::snprintf(buffer, sizeof(buffer), ".%06d", nanos / 1000);
+      } else {
+        written = std::snprintf(buffer, sizeof(buffer), ".%09d", nanos);
+      }
+      out_.append(buffer, static_cast<std::size_t>(written));
+    }
+    out_ += "Z\"";
+    return true;
+  }
+
+  std::string& out_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message) {
+  std::string json;
+  json.reserve(256);
+  if (JsonWriter(json).Object(message, 0)) return json;
+  json.clear();
+  const auto printed = google::protobuf::util::MessageToJsonString(message, &json);
+  if (!printed.ok()) {
+    return absl::InternalError(absl::StrCat("cannot print ", message.GetTypeName(),
+                                            " as JSON: ", printed.message().as_string()));
+  }
+  return json;
+}
+
+}  // namespace therapy::homework

@@ -1,0 +1,269 @@
+#include "services/homework/connect/proto_json.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "therapy/homework/v1/homework_service.pb.h"
+
+namespace therapy::homework {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// protobuf's own printer: the reference MessageToJson must match byte for byte.
+std::string Reference(const Message& message) {
+  std::string json;
+  const auto printed = google::protobuf::util::MessageToJsonString(message, &json);
+  EXPECT_TRUE(printed.ok()) << printed;
+  return json;
+}
+
+// Every message type reachable from the service's requests and responses.
+std::vector<const Descriptor*> ServiceMessageTypes() {
+  const google::protobuf::ServiceDescriptor* service =
+      v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
+  std::vector<const Descriptor*> pending;
+  for (int i = 0; i < service->method_count(); ++i) {
+    pending.push_back(service->method(i)->input_type());
+    pending.push_back(service->method(i)->output_type());
+  }
+  std::set<const Descriptor*> seen;
+  std::vector<const Descriptor*> types;
+  while (!pending.empty()) {
+    const Descriptor* type = pending.back();
+    pending.pop_back();
+    if (!seen.insert(type).second) continue;
+    types.push_back(type);
+    for (int i = 0; i < type->field_count(); ++i) {
+      if (type->field(i)->message_type() != nullptr) {
+        pending.push_back(type->field(i)->message_type());
+      }
+    }
+  }
+  return types;
+}
+
+// Fills messages at random through reflection, with the values that tell printers apart:
+// every class of string escape, doubles at the edges of %.15g/%.17g, NaN and infinities, int64
+// extremes, unknown enum numbers, Timestamps at both ends of their range with 0-9 fractional
+// digits.
+class Filler {
+ public:
+  explicit Filler(uint32_t seed) : random_(seed) {}
+
+  void Fill(Message& message, int depth) {
+    const Descriptor* type = message.GetDescriptor();
+    const Reflection* reflection = message.GetReflection();
+    if (type->well_known_type() == Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
+      auto& timestamp = dynamic_cast<google::protobuf::Timestamp&>(message);
+      timestamp.set_seconds(Pick<int64_t>({-62135596800, 253402300799, 0, -1, 1790000000,
+                                           Uniform(-62135596800, 253402300799)}));
+      timestamp.set_nanos(Pick<int32_t>({0, 999999999, 1, 5000000, 120000000, 123456000,
+                                         100, static_cast<int32_t>(Uniform(0, 999999999))}));
+      return;
+    }
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      if (Uniform(0, 2) == 0) continue;  // about a third left unset
+      if (field->is_repeated()) {
+        const int64_t count = Uniform(0, 3);
+        for (int64_t n = 0; n < count; ++n) Add(message, *reflection, *field, depth);
+      } else {
+        Set(message, *reflection, *field, depth);
+      }
+    }
+  }
+
+  std::string Text() {
+    static const std::vector<std::string> kPieces = {
+        "a", "Z", "0", " ", "\"", "\\", "/", "<", ">", "&", "'", std::string(1, '\0'), "\x01",
+        "\x1f", "\x7f", "\b\t\n\f\r", "\xc2\x80", "\xc2\x9f", "\xc2\xa0", "\xc2\xad", "\xc3\xa9",
+        "\xd8\x80", "\xd8\x83", "\xdb\x9d", "\xdc\x8f", "\xe1\x9e\xb4", "\xe1\x9e\xb5",
+        "\xe2\x80\x8b", "\xe2\x80\x8f", "\xe2\x80\xa8", "\xe2\x80\xae", "\xe2\x81\xa0",
+        "\xe2\x81\xa4", "\xe2\x81\xaa", "\xe2\x81\xaf", "\xef\xbb\xbf", "\xef\xbf\xb9",
+        "\xef\xbf\xbb", "\xef\xbf\xbd", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xf0\x9d\x85\xb3",
+        "\xf0\x9d\x85\xba", "\xf3\xa0\x80\x81", "\xf3\xa0\x80\xa0", "\xf3\xa0\x81\xbf",
+        "\xf4\x8f\xbf\xbf", "practices/p1/clients/c-1", "Rate my mood"};
+    std::string text;
+    const int64_t pieces = Uniform(0, 8);
+    for (int64_t i = 0; i < pieces; ++i) text += kPieces[static_cast<std::size_t>(Uniform(0, static_cast<int64_t>(kPieces.size()) - 1))];
+    return text;
+  }
+
+  double Double() {
+    const double pick = Pick<double>(
+        {0.0, -0.0, 1.0, -1.5, 0.1, 1.0 / 3.0, 2.0 / 3.0, 1e21, 1e22, 1e-7, 123456789012345678.0,
+         0.30000000000000004, std::numeric_limits<double>::max(),
+         std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(),
+         std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+         std::numeric_limits<double>::quiet_NaN(), 9007199254740993.0, 5e-324, 100.0, 0.5});
+    if (Uniform(0, 3) == 0) {
+      return std::uniform_real_distribution<double>(-1e6, 1e6)(random_);
+    }
+    return pick;
+  }
+
+ private:
+  template <typename T>
+  T Pick(std::initializer_list<T> values) {
+    return *(values.begin() + Uniform(0, static_cast<int64_t>(values.size()) - 1));
+  }
+
+  int64_t Uniform(int64_t low, int64_t high) {
+    return std::uniform_int_distribution<int64_t>(low, high)(random_);
+  }
+
+  int EnumNumber(const FieldDescriptor& field) {
+    if (Uniform(0, 4) == 0) return static_cast<int>(Pick<int64_t>({99, -1, 2147483647}));
+    const auto* type = field.enum_type();
+    return type->value(static_cast<int>(Uniform(0, type->value_count() - 1)))->number();
+  }
+
+  void Set(Message& message, const Reflection& reflection, const FieldDescriptor& field,
+           int depth) {
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        return reflection.SetInt32(&message, &field, static_cast<int32_t>(Pick<int64_t>(
+                                                         {0, 1, -1, 2147483647, -2147483648,
+                                                          Uniform(-100, 100)})));
+      case FieldDescriptor::CPPTYPE_UINT32:
+        return reflection.SetUInt32(&message, &field, static_cast<uint32_t>(Uniform(0, 4294967295)));
+      case FieldDescriptor::CPPTYPE_INT64:
+        return reflection.SetInt64(&message, &field,
+                                   Pick<int64_t>({0, -1, std::numeric_limits<int64_t>::max(),
+                                                  std::numeric_limits<int64_t>::min(),
+                                                  Uniform(-1000000, 1000000)}));
+      case FieldDescriptor::CPPTYPE_UINT64:
+        return reflection.SetUInt64(&message, &field,
+                                    Pick<uint64_t>({0, std::numeric_limits<uint64_t>::max(), 7}));
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        return reflection.SetDouble(&message, &field, Double());
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        return reflection.SetFloat(&message, &field, static_cast<float>(Double()));
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return reflection.SetBool(&message, &field, Uniform(0, 1) == 1);
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return reflection.SetEnumValue(&message, &field, EnumNumber(field));
+      case FieldDescriptor::CPPTYPE_STRING:
+        return reflection.SetString(&message, &field, Text());
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        Message* child = reflection.MutableMessage(&message, &field);
+        if (depth < 4) Fill(*child, depth + 1);
+        return;
+      }
+    }
+  }
+
+  void Add(Message& message, const Reflection& reflection, const FieldDescriptor& field,
+           int depth) {
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        return reflection.AddInt32(&message, &field, static_cast<int32_t>(Uniform(-5, 5)));
+      case FieldDescriptor::CPPTYPE_UINT32:
+        return reflection.AddUInt32(&message, &field, static_cast<uint32_t>(Uniform(0, 5)));
+      case FieldDescriptor::CPPTYPE_INT64:
+        return reflection.AddInt64(&message, &field, Uniform(-5, 5));
+      case FieldDescriptor::CPPTYPE_UINT64:
+        return reflection.AddUInt64(&message, &field, static_cast<uint64_t>(Uniform(0, 5)));
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        return reflection.AddDouble(&message, &field, Double());
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        return reflection.AddFloat(&message, &field, static_cast<float>(Double()));
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return reflection.AddBool(&message, &field, Uniform(0, 1) == 1);
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return reflection.AddEnumValue(&message, &field, EnumNumber(field));
+      case FieldDescriptor::CPPTYPE_STRING:
+        return reflection.AddString(&message, &field, Text());
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        Message* child = reflection.AddMessage(&message, &field);
+        if (depth < 4) Fill(*child, depth + 1);
+        return;
+      }
+    }
+  }
+
+  std::mt19937 random_;
+};
+
+TEST(MessageToJsonTest, MatchesProtobufsPrinterOnEveryMessageTypeOfTheService) {
+  const std::vector<const Descriptor*> types = ServiceMessageTypes();
+  ASSERT_GT(types.size(), 60u);
+  int compared = 0;
+  for (const Descriptor* type : types) {
+    const Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+    ASSERT_NE(prototype, nullptr) << type->full_name();
+    for (uint32_t seed = 0; seed < 60; ++seed) {
+      std::unique_ptr<Message> message(prototype->New());
+      Filler(seed * 7919 + static_cast<uint32_t>(compared)).Fill(*message, 0);
+      absl::StatusOr<std::string> json = MessageToJson(*message);
+      ASSERT_TRUE(json.ok()) << type->full_name() << ": " << json.status();
+      ASSERT_EQ(*json, Reference(*message)) << type->full_name() << " seed " << seed;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 3000);
+}
+
+TEST(MessageToJsonTest, PrintsAListOfAssignmentsAsConnectWebReadsIt) {
+  v1::ListAssignmentsResponse response;
+  v1::Assignment& assignment = *response.add_assignments();
+  assignment.set_name("practices/p1/clients/c1/assignments/a1");
+  assignment.set_title("Rate my mood \"daily\" <evening>");
+  assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_MOOD_MONITORING);
+  assignment.mutable_exercise()->mutable_mood_monitoring();
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  assignment.mutable_create_time()->set_seconds(1790000000);
+  assignment.mutable_create_time()->set_nanos(120000000);
+  response.set_next_page_token("");
+  absl::StatusOr<std::string> json = MessageToJson(response);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(*json,
+            R"({"assignments":[{"name":"practices/p1/clients/c1/assignments/a1",)"
+            R"("title":"Rate my mood \"daily\" \u003cevening\u003e",)"
+            R"("exercise":{"kind":"EXERCISE_KIND_MOOD_MONITORING","moodMonitoring":{}},)"
+            R"("state":"STATE_ACTIVE","createTime":"2026-09-21T14:13:20.120Z"}]})");
+  EXPECT_EQ(*json, Reference(response));
+}
+
+TEST(MessageToJsonTest, TextThatIsNotUtf8GoesToProtobufsPrinter) {
+  v1::Client client;
+  for (const char* broken : {"\xff", "a\xc0\x80", "\xed\xa0\x80", "\xe4\xb8", "\xf4\x90\x80\x80"}) {
+    client.set_display_name(broken);
+    absl::StatusOr<std::string> json = MessageToJson(client);
+    ASSERT_TRUE(json.ok()) << json.status();
+    EXPECT_EQ(*json, Reference(client)) << absl::CEscape(broken);
+  }
+}
+
+TEST(MessageToJsonTest, ATimestampOutOfRangeIsTheSameErrorAsProtobufs) {
+  v1::Client client;
+  client.mutable_create_time()->set_seconds(253402300800);  // 10000-01-01
+  std::string reference;
+  EXPECT_FALSE(google::protobuf::util::MessageToJsonString(client, &reference).ok());
+  absl::StatusOr<std::string> json = MessageToJson(client);
+  EXPECT_EQ(json.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(json.status().message().find("therapy.homework.v1.Client"), absl::string_view::npos)
+      << json.status();
+  client.mutable_create_time()->set_seconds(0);
+  client.mutable_create_time()->set_nanos(-1);
+  EXPECT_FALSE(MessageToJson(client).ok());
+}
+
+}  // namespace
+}  // namespace therapy::homework
