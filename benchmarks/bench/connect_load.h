@@ -11,15 +11,16 @@
 namespace therapy::bench {
 
 // Unary calls of one method over the Connect protocol (docs/connect-api.md): HTTP/1.1 POST
-// `path` with a JSON body, as a browser page with connect-web makes them.
+// `path` with a JSON (or binary) body, as a browser page with connect-web makes them.
 struct ConnectCalls {
   int port = 0;                // the homework server's --connect_listen port on 127.0.0.1
   std::string path;            // "/therapy.homework.v1.HomeworkService/ListAssignments"
   std::string authorization;   // the Authorization header value, "Bearer ..."
   // The body of call number `sequence`. Called from the load threads, concurrently.
   std::function<std::string(uint64_t sequence)> body;
-  // application/json (Connect), or application/grpc-web+proto: then `body` is one enveloped
-  // binary message and a call's code is the grpc-status of the answer's trailer frame.
+  // application/json or application/proto (Connect: `body` is the bare message), or
+  // application/grpc-web+proto: then `body` is one enveloped binary message and a call's code
+  // is the grpc-status of the answer's trailer frame.
   std::string content_type = "application/json";
 };
 

@@ -290,7 +290,7 @@ class Bench {
     std::vector<Figures> figures = {UnaryFigures("read-grpc", load, *grpc_read, *echo)};
     PrintFigures(figures.back(), out_);
 
-    const ConnectCalls connect = ReadOverHttp(/*grpc_web=*/false);
+    const ConnectCalls connect = ReadOverHttp(HttpCodec::kConnectJson);
     (void)ResetPeakRss(server_.served().pid());
     absl::StatusOr<UnaryLoadResult> connect_read =
         RunConnectLoad(LoadOptions(absl::StrCat(label, " connect"), concurrency), connect);
@@ -312,36 +312,45 @@ class Bench {
     return figures;
   }
 
-  // The read as a browser sends it: Connect JSON, or gRPC-Web with the binary message.
-  ConnectCalls ReadOverHttp(bool grpc_web) const {
+  // How a browser sends the read: Connect with a JSON or a binary body, or gRPC-Web.
+  enum class HttpCodec { kConnectJson, kConnectProto, kGrpcWeb };
+  ConnectCalls ReadOverHttp(HttpCodec codec) const {
     const int64_t clients = seed_.shape.clients;
     ConnectCalls calls{.port = server_.connect_port(),
                        .path = "/therapy.homework.v1.HomeworkService/ListAssignments",
                        .authorization = server_.bearers().therapist};
-    if (!grpc_web) {
+    if (codec == HttpCodec::kConnectJson) {
       calls.body = [clients](uint64_t sequence) {
         return absl::StrCat(R"({"parent":")", ClientName(ClientFor(sequence, clients)),
                             R"(","states":["STATE_ACTIVE"]})");
       };
       return calls;
     }
-    calls.content_type = "application/grpc-web+proto";
-    calls.body = [clients](uint64_t sequence) {
+    const auto message = [clients](uint64_t sequence) {
       hw::ListAssignmentsRequest request;
       request.set_parent(ClientName(ClientFor(sequence, clients)));
       request.add_states(hw::Assignment::STATE_ACTIVE);
-      const std::string message = request.SerializeAsString();
+      return request.SerializeAsString();
+    };
+    if (codec == HttpCodec::kConnectProto) {
+      calls.content_type = "application/proto";
+      calls.body = message;
+      return calls;
+    }
+    calls.content_type = "application/grpc-web+proto";
+    calls.body = [message](uint64_t sequence) {
+      const std::string bytes = message(sequence);
       std::string frame(1, '\0');
-      const auto size = static_cast<uint32_t>(message.size());
+      const auto size = static_cast<uint32_t>(bytes.size());
       for (int shift = 24; shift >= 0; shift -= 8) frame.push_back(static_cast<char>(size >> shift));
-      return frame + message;
+      return frame + bytes;
     };
     return calls;
   }
 
   // The browser edge: the read over Connect alone, then beside `edge.idle` idle and `edge.slow`
-  // slowloris connections; then the same read over gRPC, Connect and gRPC-Web; then the
-  // server's memory with `edge.watch_streams` browser watch streams open.
+  // slowloris connections; then the same read over gRPC, Connect (JSON, then binary) and
+  // gRPC-Web; then the server's memory with `edge.watch_streams` browser watch streams open.
   absl::StatusOr<std::vector<Figures>> MeasureEdge(int concurrency) {
     const EdgeOptions& edge = options_.edge;
     const std::string label = absl::StrCat("edge ", options_.store_label, " x", concurrency);
@@ -353,7 +362,8 @@ class Bench {
     PrintHeader("edge", load,
                 absl::StrCat(calls->description, "; over Connect alone, then beside ", edge.idle,
                              " idle + ", edge.slow,
-                             " slowloris connections; then over gRPC, Connect and gRPC-Web"));
+                             " slowloris connections; then over gRPC, Connect JSON, Connect "
+                             "binary and gRPC-Web"));
     absl::StatusOr<EchoFigures> echo = MeasureEcho(label, concurrency);
     if (!echo.ok()) return echo.status();
     std::vector<Figures> figures;
@@ -365,7 +375,7 @@ class Bench {
       PrintFigures(figures.back(), out_);
       return absl::OkStatus();
     };
-    if (absl::Status done = measure("edge-connect-alone", ReadOverHttp(false)); !done.ok()) {
+    if (absl::Status done = measure("edge-connect-alone", ReadOverHttp(HttpCodec::kConnectJson)); !done.ok()) {
       return done;
     }
     {
@@ -374,7 +384,8 @@ class Bench {
       if (!held.ok()) return held.status();
       out_ << absl::StrFormat("  holding %d idle + %d slowloris connections\n", edge.idle,
                               edge.slow);
-      if (absl::Status done = measure("edge-connect-under-attack", ReadOverHttp(false));
+      if (absl::Status done = measure("edge-connect-under-attack",
+                                          ReadOverHttp(HttpCodec::kConnectJson));
           !done.ok()) {
         return done;
       }
@@ -394,16 +405,27 @@ class Bench {
     if (!grpc_read.ok()) return grpc_read.status();
     figures.push_back(UnaryFigures("edge-read-grpc", load, *grpc_read, *echo));
     PrintFigures(figures.back(), out_);
-    if (absl::Status done = measure("edge-read-connect", ReadOverHttp(false)); !done.ok()) {
+    if (absl::Status done = measure("edge-read-connect", ReadOverHttp(HttpCodec::kConnectJson));
+        !done.ok()) {
       return done;
     }
-    if (absl::Status done = measure("edge-read-grpc-web", ReadOverHttp(true)); !done.ok()) {
+    if (absl::Status done =
+            measure("edge-read-connect-proto", ReadOverHttp(HttpCodec::kConnectProto));
+        !done.ok()) {
+      return done;
+    }
+    if (absl::Status done = measure("edge-read-grpc-web", ReadOverHttp(HttpCodec::kGrpcWeb));
+        !done.ok()) {
       return done;
     }
     const double grpc_ok = figures[2].ok_per_second;
-    out_ << absl::StrFormat("  connect / grpc: %.3fx ok/s; grpc-web / grpc: %.3fx ok/s\n",
-                            grpc_ok > 0 ? figures[3].ok_per_second / grpc_ok : 0.0,
-                            grpc_ok > 0 ? figures[4].ok_per_second / grpc_ok : 0.0)
+    const auto over_grpc = [grpc_ok](const Figures& other) {
+      return grpc_ok > 0 ? other.ok_per_second / grpc_ok : 0.0;
+    };
+    out_ << absl::StrFormat(
+                "  connect json / grpc: %.3fx ok/s; connect proto / grpc: %.3fx ok/s; "
+                "grpc-web / grpc: %.3fx ok/s\n",
+                over_grpc(figures[3]), over_grpc(figures[4]), over_grpc(figures[5]))
          << std::flush;
     if (edge.watch_streams > 0) {
       absl::StatusOr<ProcessStatus> before = ReadProcessStatus(server_.served().pid());
