@@ -342,7 +342,9 @@ export class HomeworkPortal extends LitElement {
   /** The safety plan and the crisis resources, with nothing else but the way back. */
   private renderSafety(t: Catalogue) {
     const resources = this.crisisResources.length > 0 ? this.crisisResources : this.safety?.crisisResources() ?? [];
-    return html`<hw-safety-plan lang=${this.locale} .plan=${safetyPlanOf(this.keptPlan)} .crisisResources=${resources}
+    // The status line stays: a PHQ-9 that brought the plan up says it was saved.
+    return html`${this.message ? html`<p class="status" role="status" aria-live="polite">${this.message}</p>` : nothing}
+      <hw-safety-plan lang=${this.locale} .plan=${safetyPlanOf(this.keptPlan)} .crisisResources=${resources}
         .helpState=${this.helpState}></hw-safety-plan>
       <button class="back" @click=${this.closeSafety}>${t.safety.back}</button>`;
   }
