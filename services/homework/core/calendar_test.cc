@@ -206,6 +206,19 @@ TEST(CalendarTest, WeeklyTargetIsSpreadOverSuggestedDaysFromTheFirstOnOrAfterThe
               HasSubstr("3 times a week; the days shown are suggestions"));
 }
 
+TEST(CalendarTest, EveryTwoWeeksIsAnIntervalOfTwoAndSaysSo) {
+  v1::Assignment every_two_weeks = ThoughtRecords();
+  every_two_weeks.mutable_schedule()->set_interval(2);
+  absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {every_two_weeks});
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  EXPECT_THAT(feed->ics, HasSubstr("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR\r\n"));
+  // Interval 1 (and its default 0) adds nothing to the rule.
+  every_two_weeks.mutable_schedule()->set_interval(1);
+  feed = BuildPracticeCalendar(Ana(), {every_two_weeks});
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  EXPECT_THAT(feed->ics, HasSubstr("RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR\r\n"));
+}
+
 TEST(CalendarTest, WeeklyPracticeWithoutATimeFollowsTheHabitAnchorThenItsEndDate) {
   v1::Assignment assignment = ThoughtRecords();
   assignment.mutable_schedule()->set_target_count(1);
