@@ -304,6 +304,17 @@ async function main(): Promise<number> {
         `the calendar's today for "${assignment.title}" matches the stored completions`);
     }
     const summary = await alex.getReviewSummary({ client: CLIENT });
+    // A weekly practice's calendar has a row per week, never days: this week's row holds the
+    // service's count for the current period.
+    for (const assignment of [seeded.selfCare, seeded.experiment]) {
+      const current = summary.assignments.find((r) => r.assignment?.name === assignment.name)?.adherence?.currentPeriod;
+      const calendar = page.locator(`table[data-calendar="${assignment.name}"]`);
+      checks.equal(await calendar.getAttribute("data-period"), "week", `"${assignment.title}" is drawn in weeks`);
+      checks.equal(await calendar.locator("td[data-day]").count(), 0, `"${assignment.title}" has no day cells`);
+      const row = calendar.locator(`tr[data-first-day="${current?.firstDay}"]`);
+      checks.equal([await row.getAttribute("data-completed"), await row.getAttribute("data-expected")],
+        [String(current?.completedCount), String(current?.expectedCount)], `"${assignment.title}": this week as the service counts it`);
+    }
     const moodReview = summary.assignments.find((r) => r.assignment?.name === seeded.mood.name);
     checks.equal(await page.locator(`section[data-progress="${seeded.mood.name}"] [data-streak]`).textContent(),
       `Streak: ${moodReview?.adherence?.streak ?? -1} ${moodReview?.adherence?.streak === 1 ? "day" : "days"}`,

@@ -248,6 +248,33 @@ async function main(): Promise<number> {
     checks.equal(rows, [["60", "80", "40"], ["55", "70", "30"], ["50", "65", "20"], ["45", "60", "15"]],
       "the chart's table holds every stored rating, oldest first");
     await look(page, "progress");
+    // One set of numbers: the service's figures per assignment, daily and weekly, as the portal
+    // shows them; the therapist's review below must show the same.
+    const figuresIn = async (scope: Locator) => scope.evaluateAll((nodes) => nodes.map((node) => {
+      const since = node.querySelector("[data-since-period]");
+      const streak = node.querySelector("[data-streak]");
+      const current = node.querySelector("[data-current-period]");
+      return [node.getAttribute("data-progress") ?? node.getAttribute("data-assignment"),
+        node.querySelector("[data-adherence]")?.getAttribute("data-period"),
+        since?.getAttribute("data-completed"), since?.getAttribute("data-expected"), since?.getAttribute("data-periods"),
+        current?.getAttribute("data-completed") ?? null, current?.getAttribute("data-expected") ?? null,
+        streak?.getAttribute("data-streak"), since?.textContent?.trim(), streak?.textContent?.trim()];
+    }));
+    const weeklyAndDaily = [seeded.exposure.name, seeded.mood.name, seeded.selfCare.name, seeded.experiment.name];
+    const portalFigures = (await figuresIn(page.locator("section[data-progress]")))
+      .filter((f) => weeklyAndDaily.includes(String(f[0]))).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    const apiSummary = await alex.getReviewSummary({ client: CLIENT });
+    for (const figures of portalFigures) {
+      const adherence = apiSummary.assignments.find((r) => r.assignment?.name === figures[0])?.adherence;
+      checks.equal(figures.slice(2, 5), [String(adherence?.completedCount), String(adherence?.targetCount),
+        String(adherence?.periodsElapsed)], `the portal's figures for ${figures[0]} are the service's`);
+    }
+    checks.equal(portalFigures.map((f) => f[1]),
+      portalFigures.map((f) => (f[0] === seeded.selfCare.name || f[0] === seeded.experiment.name ? "week" : "day")),
+      "weekly practices are counted in weeks, daily ones in days (all four shown)");
+    checks.equal(portalFigures.length, 4, "the four practices show their figures");
+    checks.expect(portalFigures.filter((f) => f[1] === "week").every((f) => /weeks?\b/.test(String(f[8])) && /weeks?\b/.test(String(f[9]))),
+      "a weekly practice's figures and streak say weeks, not days");
     await page.getByRole("tab", { name: "Check-ins" }).click();
     await look(page, "check-ins");
 
@@ -267,6 +294,9 @@ async function main(): Promise<number> {
     const reviewChart = review.locator("homework-review-panel [data-hierarchy] hw-suds-chart").first();
     await reviewChart.waitFor({ timeout: 15_000 });
     checks.equal((await peakLine(reviewChart))[0], "none", "the therapist's chart does not fill the peak series");
+    const reviewFigures = (await figuresIn(review.locator("homework-review-panel [data-assignment]")))
+      .filter((f) => weeklyAndDaily.includes(String(f[0]))).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    checks.equal(reviewFigures, portalFigures, "the therapist's review shows the same figures, in the same words, as the portal");
     await look(review, "therapist-review");
     await review.close();
 
