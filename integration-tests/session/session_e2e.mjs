@@ -148,14 +148,43 @@ async function sessionStory(therapist, client) {
   check("a discarded draft disappears from the client's panel", true);
 
   // The therapist shapes a draft from a template; the client sees it as it changes.
-  await useTemplate(assign, 0);
+  // From the gallery by search: every page of the library, filtered to the exposure template.
+  const { templates = [] } = await demo.callService("ListTemplates", { parent: "practices/demo", pageSize: 1000 },
+    demo.tokens.therapist);
+  const gallery = assign.locator("hw-template-gallery");
+  await gallery.locator("li.template").nth(templates.length - 1).waitFor();
+  assert.equal(await gallery.locator("li.template").count(), templates.length, "the gallery lists every template");
+  await gallery.getByLabel("Search templates").fill("feared situation");
+  assert.equal(await gallery.locator("li.template").count(), 1, "the search leaves the exposure template");
+  assert.equal(await gallery.locator("section[data-phase]").getAttribute("data-phase"), "PRACTICE");
+  assert.ok((await gallery.locator('li.template [data-part="rationale"]').textContent()).length > 20, "with its rationale");
+  await gallery.getByRole("button", { name: /^Use “Face a feared situation/ }).click();
   const title = await assign.locator("#title").inputValue();
-  assert.notEqual(title, "");
+  assert.match(title, /Face a feared situation/);
   await clientPanel.locator("section.draft h3", { hasText: title }).waitFor();
+  check("gallery: every template, search, grouped by phase, with rationale; the exposure template used", true);
+
+  // The step from the client's ladder (its second rung), the situation and instructions edited,
+  // and an if-then plan beside the anchor; the client sees each change.
+  const ladder = demo.seeded.hierarchy;
+  const second = ladder.steps[1];
+  await assign.locator("hw-ladder-picker").getByRole("radio", { name: new RegExp(`^Step 2: ${second.situation.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`) }).check();
+  await assign.locator("#situation").waitFor();
+  await clientPanel.locator('section.draft dd[data-part="situation"]', { hasText: second.situation }).waitFor();
+  assert.equal(await assign.locator("#situation").inputValue(), second.situation);
+  await assign.locator("#situation").fill(`${second.situation}, at the bakery`);
+  await assign.locator("#instructions").fill("Stay until your distress has clearly dropped, then note your SUDS.");
+  await assign.locator("#t-if").fill("I walk past the bakery on my way home");
+  await assign.locator("#t-then").fill("go in and say hello to the cashier");
   await assign.locator("#t-cue").fill("Kettle on in the morning");
   await assign.locator("#t-cue").press("Tab");
   await clientPanel.locator('section.draft dd[data-part="cue"]', { hasText: "Kettle on in the morning" }).waitFor();
-  check("client sees the therapist's draft and its changes", true);
+  await clientPanel.locator('section.draft dd[data-part="ifThen"]',
+    { hasText: "If I walk past the bakery on my way home, then I will go in and say hello to the cashier." }).waitFor();
+  await clientPanel.locator('section.draft dd[data-part="instructions"]', { hasText: "then note your SUDS" }).waitFor();
+  await therapist.screenshot({ path: path.join(outputDir, "assign-ladder-1280.png"), fullPage: true });
+  await client.screenshot({ path: path.join(outputDir, "client-draft-if-then-360.png"), fullPage: true });
+  check("ladder step, situation, instructions and if-then plan: the client sees them in the draft", true);
 
   // The client amends their own plan; the therapist sees it, and the Assign tab says so while
   // the therapist is on Review.
@@ -214,7 +243,14 @@ async function sessionStory(therapist, client) {
   assert.equal(stored.sessionId, demo.session);
   assert.equal(stored.schedule.preferredLocalTime, "07:30");
   assert.equal(stored.schedule.environmentalCue, "Kettle on in the morning");
-  check("assigned: client panel shows it; the service stores it active with the agreed plan", true);
+  assert.deepEqual(stored.schedule.ifThenPlan, { situation: "I walk past the bakery on my way home",
+    action: "go in and say hello to the cashier" });
+  assert.equal(stored.exercise.exposurePractice.hierarchy, demo.seeded.hierarchy.name);
+  assert.equal(stored.exercise.exposurePractice.hierarchyStep, 1);
+  assert.equal(stored.exercise.exposurePractice.situation, `${demo.seeded.hierarchy.steps[1].situation}, at the bakery`);
+  assert.match(stored.exercise.instructions, /then note your SUDS/);
+  await made.locator('dd[data-part="ifThen"]').waitFor();
+  check("assigned: client panel shows it; the service stores it active with the agreed plan, step and if-then plan", true);
 
   // The therapist's token is refreshed mid-session: the same subject is accepted and calls go on;
   // another subject (permission_denied, 7) or a forged token (unauthenticated, 16) is refused.
@@ -236,20 +272,27 @@ async function sessionStory(therapist, client) {
   // event relay the refresh restarted).
   await tab("Review").click();
   const completion = await recordCompletion(demo.callService, demo.tokens.client, assignmentName,
-    { occurTime: new Date().toISOString(), minutes: 5, mood: 6 }, "e2e-completion-1");
+    { occurTime: new Date().toISOString(), minutes: 5, mood: 6, suds: { before: 50, peak: 60, after: 30 } }, "e2e-completion-1");
   await review.locator(`li[data-completion="${completion.name}"]`).first().waitFor({ timeout: 15_000 });
   check("a completion recorded through the service appears in the therapist's panel", true);
 
-  // The therapist marks a seeded completion reviewed.
-  const seededName = demo.seeded.completions[0].name;
-  const item = review.locator(`li[data-completion="${seededName}"]`).first();
-  await item.locator("select").selectOption("5");
-  await item.locator("input").fill("Good start despite the hard day");
-  await item.getByRole("button", { name: "Mark reviewed" }).click();
-  await review.locator(`li[data-completion="${seededName}"] [data-reviewed]`).first().waitFor();
+  // The therapist widens the dock for review (the video becomes a strip), selects a seeded
+  // completion, rates it 5 with feedback and marks it reviewed.
+  await dock.getByRole("button", { name: "Widen for review" }).click();
+  assert.equal(await therapist.evaluate(() => document.querySelector("main").classList.contains("review-wide")), true);
+  check("wide mode: the page gives the dock the width", true);
+  const seededName = (demo.seeded.completions.find((c) => !c.review) ?? demo.seeded.completions[0]).name;
+  const item = review.locator(`li.card[data-completion="${seededName}"]`).first();
+  await item.locator("input[data-select]").check();
+  await review.getByRole("radio", { name: "5" }).check();
+  await review.locator("#feedback").fill("Good start despite the hard day");
+  await review.getByRole("button", { name: "Mark 1 reviewed" }).click();
+  await review.locator(`li.card[data-completion="${seededName}"][data-reviewed]`).first().waitFor({ state: "attached" });
   const reviewed = await demo.callService("GetCompletion", { name: seededName }, demo.tokens.therapist);
   assert.equal(reviewed.review?.qualityRating, 5);
-  check("review stored with quality rating 5", true);
+  assert.equal(reviewed.review?.feedback, "Good start despite the hard day");
+  check("review stored with quality rating 5 and the feedback", true);
+  await dock.getByRole("button", { name: "Back to the video" }).click();
 
   // Video flows both ways through the VideoRoom.
   for (const [who, page] of [["therapist", therapist], ["client", client]]) {
@@ -309,6 +352,7 @@ async function endSession(therapist, client, story) {
 async function useTemplate(assign, n) {
   const gallery = assign.locator("details.gallery");
   if (!(await gallery.evaluate((details) => details.open))) await gallery.locator("summary").click();
+  await assign.locator("hw-template-gallery").getByLabel("Search templates").fill("");
   await assign.locator("hw-template-gallery li.template button").nth(n).click();
 }
 
