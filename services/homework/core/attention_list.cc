@@ -53,6 +53,13 @@ PageCursor SortKey(const std::vector<AttentionReason>& reasons, const std::strin
   return PageCursor{.time_micros = top * 1000 + (999 - count), .name = client};
 }
 
+// Newest create_time first, ties by name descending: ListAssignments' order.
+template <typename Resource>
+bool NewestFirst(const Resource& a, const Resource& b) {
+  return std::pair(FromProtoTime(a.create_time()), a.name()) >
+         std::pair(FromProtoTime(b.create_time()), b.name());
+}
+
 bool Before(const PageCursor& a, const PageCursor& b) {
   return a.time_micros != b.time_micros ? a.time_micros < b.time_micros : a.name < b.name;
 }
@@ -130,6 +137,13 @@ absl::StatusOr<v1::ListAttentionItemsResponse> Homework::ListAttentionItems(
     };
     std::vector<Entry> entries;
     for (auto& [client_name, input] : inputs) {
+      // The orders the per-client lists gave (newest first, ties by name descending), so
+      // reasons of one kind keep their order.
+      std::sort(input.assignments.begin(), input.assignments.end(), NewestFirst<v1::Assignment>);
+      std::sort(input.flags.begin(), input.flags.end(), [](const auto& a, const auto& b) {
+        return std::pair(FromProtoTime(a.raise_time()), a.name()) >
+               std::pair(FromProtoTime(b.raise_time()), b.name());
+      });
       const v1::Client& client = input.client;
       ASSIGN_OR_RETURN(std::vector<AttentionReason> reasons,
                        AttentionReasons(input, policy.measures, limits, now));
