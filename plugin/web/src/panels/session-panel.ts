@@ -8,7 +8,7 @@
 // Properties: `channel` (a joined SessionChannel), optional `api` (HomeworkClient, to list the
 // active homework) and `client` (the client's resource name).
 
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defineElement } from "../shared/define.js";
 import type { HomeworkClient } from "../client/homework-client.js";
@@ -23,7 +23,10 @@ import { idOf } from "./dom-ids.js";
 
 @defineElement("homework-session-panel")
 export class HomeworkSessionPanel extends LitElement {
-  static override styles = [...panelStyles, briefStyles];
+  static override styles = [...panelStyles, briefStyles, css`
+    ul.earlier { list-style: none; padding-left: 0; }
+    ul.earlier summary { min-height: var(--hw-target); display: flex; align-items: center; cursor: pointer; }
+  `];
 
   @property({ attribute: false }) api?: HomeworkClient;
   @property({ attribute: false }) channel?: SessionChannel;
