@@ -96,6 +96,8 @@ function mountPanels(joined, channel, api) {
     if (joined.drafts.length > 0) dock.view = "assign";
     dock.append(review, assign);
     aside.append(dock);
+    // Wide mode for review: the dock takes most of the width and the video shrinks to a strip.
+    dock.addEventListener("homework-dock-wide", (e) => document.querySelector("main").classList.toggle("review-wide", e.detail.wide));
   } else {
     const panel = document.createElement("homework-session-panel");
     Object.assign(panel, { api, channel, client: joined.client });

@@ -364,9 +364,9 @@ async function main(): Promise<number> {
         title: "Revisión", heading: "Consulta" }) }));
     await panelPage.goto(panelUrl);
     const reviewPanel = panelPage.locator("homework-review-panel");
-    await reviewPanel.getByRole("heading", { name: "Desde la última sesión" }).waitFor();
-    await reviewPanel.locator("[data-unreviewed]").filter({ hasText: "sin revisar" }).waitFor();
-    checks.expect(await reviewPanel.getByRole("heading", { name: "Para comentar" }).isVisible(),
+    await reviewPanel.getByRole("heading", { name: "Desde la última sesión", exact: true }).waitFor();
+    await reviewPanel.locator("[data-unreviewed]").filter({ hasText: "por revisar" }).waitFor();
+    checks.expect(await reviewPanel.getByRole("heading", { name: /^Por revisar/ }).isVisible(),
       "the review panel's sections are in Spanish");
     checks.expect(await reviewPanel.getByText("Registro de pensamientos").first().isVisible(),
       "the thought record to discuss is introduced in Spanish");

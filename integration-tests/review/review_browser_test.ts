@@ -400,6 +400,13 @@ async function main(): Promise<number> {
 
     checks.equal(pageErrors, [], "no uncaught errors in the pages");
     checks.expect(!server.log().includes("They think I am useless"), "no clinical text in the server log");
+  } catch (error) {
+    // How the pages looked when it failed, and what they threw.
+    console.error(`page errors: ${pageErrors.join("; ")}`);
+    for (const [index, open] of (browser?.contexts() ?? []).flatMap((c) => c.pages()).entries()) {
+      await open.screenshot({ path: path.join(shots, `review-failure-${index}.png`), fullPage: true }).catch(() => {});
+    }
+    throw error;
   } finally {
     await browser?.close();
     await suite.stop();

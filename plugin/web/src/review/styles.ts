@@ -73,7 +73,8 @@ export const reviewStyles = [...panelStyles, css`
   dl.record { margin: var(--hw-space-2) 0 0; }
   dl.record .field { margin: 0 0 var(--hw-space-2); min-width: 0; }
   dl.record dt { font-size: var(--hw-text-sm); font-weight: 700; color: var(--hw-muted); }
-  dl.record dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+  dl.record dd { margin: 0; overflow-wrap: anywhere; }
+  .text, q, ol.flow p { white-space: pre-wrap; }
   dl.record dd ul { white-space: normal; padding-left: 18px; margin: 0; }
   dl.columns { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: var(--hw-space-2) var(--hw-space-3); }
   dl.columns .field { background: var(--hw-surface); border-radius: var(--hw-radius); padding: var(--hw-space-2); margin: 0; }

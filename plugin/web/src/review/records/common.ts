@@ -32,7 +32,9 @@ export function recordContext(locale: Locale, assignment?: Assignment, measurePo
 /** One labelled value of a record (`dt`/`dd` in a `div`); `part` names it for tests and styles. */
 export function field(label: string, value: unknown, part: string): TemplateResult | typeof nothing {
   if (value === undefined || value === null || value === "") return nothing;
-  return html`<div class="field" data-part=${part}><dt>${label}</dt><dd>${value}</dd></div>`;
+  // The client's own text keeps its line breaks; markup values are laid out by their template.
+  const shown = typeof value === "string" ? html`<span class="text">${value}</span>` : value;
+  return html`<div class="field" data-part=${part}><dt>${label}</dt><dd>${shown}</dd></div>`;
 }
 
 /** A percentage, or "not answered". */
