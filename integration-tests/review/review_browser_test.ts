@@ -239,7 +239,7 @@ async function main(): Promise<number> {
     // ---- The urgent flag: note required at the field, then acknowledge, then resolve.
     const flagItem = panel.locator(`hw-safety-flags li[data-flag="${flag!.name}"]`);
     checks.equal(await flagItem.getAttribute("data-state"), "OPEN", "the flag shows as open");
-    checks.expect(/raised (now|\d+ minutes? ago)/.test(await flagItem.locator('[data-part="age"]').innerText()), "the flag shows its age");
+    checks.expect(/raised (now|this minute|\d+ minutes? ago)/.test(await flagItem.locator('[data-part="age"]').innerText()), "the flag shows its age");
     checks.expect((await flagItem.innerText()).includes("PHQ-9 item 9 above 0"), "the flag says what raised it");
     const dock = page.locator("homework-therapist-dock");
     checks.expect((await dock.getByRole("tab", { name: /Review/ }).innerText()).includes("1 urgent"), "the dock's Review tab counts the open flag");
