@@ -85,6 +85,7 @@ v1::PracticePeriod ToProto(const clinical::PeriodCount& count) {
 void AddFigures(const clinical::PracticeFigures& figures, v1::Adherence& proto) {
   proto.set_period(figures.period);
   proto.set_periods_elapsed(figures.periods_elapsed);
+  proto.set_interval(figures.interval);
   *proto.mutable_current_period() = ToProto(figures.current);
   for (const clinical::PeriodCount& count : figures.calendar) {
     *proto.add_calendar() = ToProto(count);

@@ -76,6 +76,12 @@ export const en = {
     stillOpen: (n: number) => `(${n} still open)`,
     today: (completed: number, expected: number) => `Today: ${completed} of ${expected} done`,
     thisWeek: (completed: number, expected: number) => `This week: ${completed} of ${expected} done`,
+    thisBlock: (from: string, to: string, completed: number, expected: number) =>
+      `This stretch (${from} – ${to}): ${completed} of ${expected} done`,
+    streakBlocks: (n: number, size: number, weeks: boolean) =>
+      `Streak: ${n} ${plural(n, "stretch", "stretches")} of ${size} ${weeks ? "weeks" : "days"}`,
+    fromTo: (from: string, to: string) => `${from} – ${to}`,
+    blockLegend: "A practice every few days or weeks counts by the stretch: any day of it will do.",
     streak: (n: number, weeks: boolean) =>
       `Streak: ${n} ${weeks ? plural(n, "week", "weeks") : plural(n, "day", "days")}`,
     forgiven: (n: number, weeks: boolean) =>

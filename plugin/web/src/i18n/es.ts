@@ -69,6 +69,12 @@ export const es: Catalogue = {
     stillOpen: (n: number) => `(${n} ${plural(n, "sigue pendiente", "siguen pendientes")})`,
     today: (completed: number, expected: number) => `Hoy: ${completed} de ${expected} hechas`,
     thisWeek: (completed: number, expected: number) => `Esta semana: ${completed} de ${expected} hechas`,
+    thisBlock: (from: string, to: string, completed: number, expected: number) =>
+      `Este tramo (${from} – ${to}): ${completed} de ${expected} hechas`,
+    streakBlocks: (n: number, size: number, weeks: boolean) =>
+      `Racha: ${n} ${plural(n, "tramo", "tramos")} de ${size} ${weeks ? "semanas" : "días"}`,
+    fromTo: (from: string, to: string) => `${from} – ${to}`,
+    blockLegend: "Una práctica cada varios días o semanas cuenta por tramos: sirve cualquier día del tramo.",
     streak: (n: number, weeks: boolean) =>
       `Racha: ${n} ${weeks ? plural(n, "semana", "semanas") : plural(n, "día", "días")}`,
     forgiven: (n: number, weeks: boolean) =>

@@ -15,6 +15,11 @@ export function inWeeks(adherence: Adherence): boolean {
   return adherence.period === Schedule_Period.WEEK;
 }
 
+/** Above 1, the streak, the current period and the calendar's rows are blocks of this many periods. */
+function blockOf(adherence: Adherence): number {
+  return Math.max(1, adherence.interval);
+}
+
 /** The figures as short sentences, each naming its period. */
 export interface AdherenceWords {
   /** "Since Thu 19 Nov: 3 of 4 practices done over 1 week (1 still open)". */
@@ -36,8 +41,12 @@ export function adherenceWords(adherence: Adherence, since: Timestamp | undefine
     sincePeriod: `${t.since(start)} ${t.doneOver(adherence.completedCount, adherence.targetCount,
       adherence.periodsElapsed, weeks)}${open}`,
     current: current && current.expectedCount > 0
-      ? (weeks ? t.thisWeek : t.today)(current.completedCount, current.expectedCount) : "",
-    streak: `${t.streak(adherence.streak, weeks)}${adherence.streakForgiven > 0
+      ? blockOf(adherence) > 1
+        ? t.thisBlock(formatDay(locale, current.firstDay), formatDay(locale, current.lastDay),
+          current.completedCount, current.expectedCount)
+        : (weeks ? t.thisWeek : t.today)(current.completedCount, current.expectedCount) : "",
+    streak: `${blockOf(adherence) > 1 ? t.streakBlocks(adherence.streak, blockOf(adherence), weeks)
+      : t.streak(adherence.streak, weeks)}${adherence.streakForgiven > 0
       ? ` ${t.forgiven(adherence.streakForgiven, weeks)}` : ""}`,
   };
 }
@@ -116,18 +125,20 @@ function mark(period: PracticePeriod): string {
 export function adherenceCalendar(name: string, title: string, adherence: Adherence, locale: Locale): TemplateResult {
   const t = catalogue(locale).adherence;
   const caption = html`<caption class="visually-hidden">${t.calendarCaption(title)}</caption>`;
-  if (inWeeks(adherence)) {
-    return html`<table class="calendar weeks" data-calendar=${name} data-period="week">
+  const blocks = blockOf(adherence) > 1;
+  if (inWeeks(adherence) || blocks) {
+    return html`<table class="calendar weeks" data-calendar=${name} data-period=${blocks ? "block" : "week"}>
       ${caption}
       <thead><tr><th scope="col">${t.week}</th><th scope="col">${t.done}</th><th scope="col">${t.state}</th></tr></thead>
       <tbody>${adherence.calendar.map((week) => html`<tr data-first-day=${week.firstDay}
           data-completed=${week.completedCount} data-expected=${week.expectedCount} data-state=${PracticePeriod_State[week.state]}>
-        <th scope="row">${t.weekOf(formatDay(locale, week.firstDay))}</th>
+        <th scope="row">${blocks ? t.fromTo(formatDay(locale, week.firstDay), formatDay(locale, week.lastDay))
+          : t.weekOf(formatDay(locale, week.firstDay))}</th>
         <td class=${cellClass(week)}>${week.expectedCount > 0
           ? t.countOf(week.completedCount, week.expectedCount) : week.extraCount > 0 ? String(week.extraCount) : ""}</td>
         <td class=${cellClass(week)}>${stateText(week, locale)}</td>
       </tr>`)}</tbody></table>
-      <p class="legend">${t.weeklyLegend}</p>`;
+      <p class="legend">${blocks ? t.blockLegend : t.weeklyLegend}</p>`;
   }
   const rows: PracticePeriod[][] = [];
   for (let i = 0; i < adherence.calendar.length; i += 7) rows.push(adherence.calendar.slice(i, i + 7));

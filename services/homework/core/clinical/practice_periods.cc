@@ -11,15 +11,6 @@
 namespace therapy::homework::clinical {
 namespace {
 
-absl::CivilDay MondayOf(absl::CivilDay day) {
-  return absl::PrevWeekday(day + 1, absl::Weekday::monday);
-}
-
-// The first day of the period holding `day`.
-absl::CivilDay PeriodStart(v1::Schedule::Period period, absl::CivilDay day) {
-  return period == v1::Schedule::PERIOD_WEEK ? MondayOf(day) : day;
-}
-
 PeriodCount::State StateOf(const PeriodCount& count, bool any_missed, bool any_due) {
   if (count.expected == 0) return PeriodCount::State::kNotScheduled;
   if (count.completed >= count.expected) return PeriodCount::State::kMet;
@@ -39,10 +30,11 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
   if (last_day < first_day) {
     return absl::InvalidArgumentError("the last day must not be before the first day");
   }
-  const v1::Schedule::Period period = assignment.schedule().period();
-  const bool weekly = period == v1::Schedule::PERIOD_WEEK;
-  const absl::CivilDay begin = PeriodStart(period, first_day);
-  const absl::CivilDay end = weekly ? MondayOf(last_day) + 6 : last_day;  // inclusive
+  absl::StatusOr<PracticePlan> plan = PlanPractice(assignment.schedule());
+  if (!plan.ok()) return plan.status();
+  const auto start_of = [&](absl::CivilDay day) { return CalendarPeriodOf(*plan, day).first_day; };
+  const absl::CivilDay begin = start_of(first_day);
+  const absl::CivilDay end = CalendarPeriodOf(*plan, last_day).last_day;  // inclusive
   if (end - begin >= kMaxWindowDays) {
     return absl::InvalidArgumentError(
         absl::StrCat("the range of days must be at most ", kMaxWindowDays, " days"));
@@ -57,15 +49,17 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
   const Matching matching = MatchOccurrences(*occurrences, completions, client_zone, now);
 
   std::map<absl::CivilDay, PeriodCount> periods;
-  for (absl::CivilDay day = begin; day <= end; day += weekly ? 7 : 1) {
-    PeriodCount& count = periods[day];
-    count.first_day = day;
-    count.last_day = weekly ? day + 6 : day;
+  for (absl::CivilDay day = begin; day <= end;) {
+    const CalendarPeriod whole = CalendarPeriodOf(*plan, day);
+    PeriodCount& count = periods[whole.first_day];
+    count.first_day = whole.first_day;
+    count.last_day = whole.last_day;
+    day = whole.last_day + 1;
   }
   std::set<absl::CivilDay> missed;
   std::set<absl::CivilDay> due;
   for (const MatchedOccurrence& matched : matching.occurrences) {
-    const absl::CivilDay start = PeriodStart(period, matched.occurrence.first_day);
+    const absl::CivilDay start = start_of(matched.occurrence.first_day);
     auto it = periods.find(start);
     if (it == periods.end()) continue;
     PeriodCount& count = it->second;
@@ -90,7 +84,7 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
   }
   for (size_t index : matching.unmatched_completions) {
     const absl::CivilDay day(LocalTimeOf(completions[index], client_zone));
-    auto it = periods.find(PeriodStart(period, day));
+    auto it = periods.find(start_of(day));
     if (it != periods.end()) ++it->second.extra;
   }
 
@@ -109,15 +103,24 @@ absl::StatusOr<PracticeFigures> ComputePracticeFigures(const v1::Assignment& ass
                                                        absl::Time from, absl::Time now,
                                                        int calendar_weeks) {
   if (calendar_weeks < 1) return absl::InvalidArgumentError("calendar_weeks must be at least 1");
+  absl::StatusOr<PracticePlan> plan = PlanPractice(assignment.schedule());
+  if (!plan.ok()) return plan.status();
   PracticeFigures figures;
-  figures.period = assignment.schedule().period();
+  figures.period = plan->period;
+  figures.interval = plan->interval;
 
+  // Days or weeks that began in the window, also inside blocks of `interval` of them ("over 3
+  // weeks" of an every-two-weeks plan): the periods the same schedule taken every period would
+  // expect practice in.
+  v1::Schedule every_period = assignment.schedule();
+  every_period.set_interval(1);
   absl::StatusOr<std::vector<Occurrence>> window =
-      ExpectedOccurrences(assignment.schedule(), client_zone, from, now);
+      ExpectedOccurrences(every_period, client_zone, from, now);
   if (!window.ok()) return window.status();
   std::set<absl::CivilDay> begun;
   for (const Occurrence& occurrence : *window) {
-    begun.insert(PeriodStart(figures.period, occurrence.first_day));
+    begun.insert(figures.period == v1::Schedule::PERIOD_WEEK ? MondayOf(occurrence.first_day)
+                                                             : occurrence.first_day);
   }
   figures.periods_elapsed = static_cast<int>(begun.size());
 
@@ -128,7 +131,7 @@ absl::StatusOr<PracticeFigures> ComputePracticeFigures(const v1::Assignment& ass
       CountPracticePeriods(assignment, client_zone, completions, first, last, now);
   if (!calendar.ok()) return calendar.status();
   figures.calendar = *std::move(calendar);
-  const absl::CivilDay current = PeriodStart(figures.period, today);
+  const absl::CivilDay current = CalendarPeriodOf(*plan, today).first_day;
   for (const PeriodCount& count : figures.calendar) {
     if (count.first_day == current) figures.current = count;
   }

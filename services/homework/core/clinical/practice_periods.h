@@ -9,7 +9,7 @@
 // Built on ExpectedOccurrences and MatchOccurrences (schedule.h), the same expectation and
 // matching ComputeAdherence uses, so whatever those honour (start and end dates, a week cut
 // short keeping a share of its target, a practice abroad counting for the day the client lived,
-// and any future rule of the schedule such as practising every N periods) holds here too.
+// and practising every N periods) holds here too.
 //
 // Pure functions: no I/O, no clock (callers pass `now`), safe to call from any thread.
 
@@ -41,8 +41,9 @@ struct PeriodCount {
     // The period is over with none of its expected practice done.
     kMissed,
   };
-  // The whole period in the client's zone, inclusive: one day, or Monday to Sunday (also when
-  // the schedule starts or ends inside the week; `expected` is then that week's share).
+  // The whole period in the client's zone, inclusive (CalendarPeriodOf): one day, or Monday to
+  // Sunday (also when the schedule starts or ends inside the week; `expected` is then that
+  // week's share), or with an interval above 1 its block of `interval` days or weeks.
   absl::CivilDay first_day;
   absl::CivilDay last_day;
   // Practices the schedule expects in the period (the occurrences whose days start in it).
@@ -59,7 +60,8 @@ struct PeriodCount {
 
 // The periods of `assignment`'s schedule that hold a local day of [first_day, last_day], oldest
 // first: every day for a daily schedule; every Monday-Sunday week touching the range for a
-// weekly one (so pass a Monday and a Sunday for whole weeks). `completions` are the
+// weekly one (so pass a Monday and a Sunday for whole weeks); every block touching the range
+// for a schedule with an interval above 1. `completions` are the
 // assignment's, any order; pass those from a day before `first_day` on (a practice abroad can
 // fall on a local day of the range). Errors: INVALID_ARGUMENT for a malformed schedule, a
 // range that ends before it starts or one longer than kMaxWindowDays.
@@ -72,10 +74,14 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
 struct PracticeFigures {
   // The unit of `periods_elapsed`, `current` and `calendar` (and of ComputeAdherence's streak).
   v1::Schedule::Period period = v1::Schedule::PERIOD_DAY;
+  // The schedule's interval, 1 or more (blocks of `interval` periods above 1).
+  int interval = 1;
   // Scheduled periods that began in [from, now]: the periods whose practices ComputeAdherence
   // counts as expected over the same window (`target_count`), today's or this week's included.
   int periods_elapsed = 0;
-  // The period holding `now`: today, or this week.
+  // With an interval above 1, `periods_elapsed` still counts days or weeks, while `current`
+  // and `calendar` hold blocks.
+  // The period holding `now`: today, or this week (or the block holding them).
   PeriodCount current;
   // The calendar: the `calendar_weeks` Monday-Sunday weeks ending with the current one, per
   // period (7 x weeks days, or weeks weeks), oldest first.

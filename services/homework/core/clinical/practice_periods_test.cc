@@ -227,6 +227,44 @@ TEST(PracticePeriodsTest, WeeklyFiguresAreInWeeks) {
   EXPECT_EQ(figures->current.state, State::kOpen);
 }
 
+// Once every two weeks from Wednesday 4 Nov: the weeks go in pairs from Monday 2 Nov, so the
+// periods are 2-15 Nov and 16-29 Nov (the first cut to 4-15 Nov keeps its whole target of 1:
+// ceil(1 x 12 / 14)). Practised on Tuesday 10 Nov; now Thursday 19 Nov. The first block is met
+// (one practice on any of its days, not on its first day only), the second is open.
+TEST(PracticePeriodsTest, EveryTwoWeeksCountsBlocksOfTwoWeeks) {
+  v1::Assignment fortnightly = Practice(1, kWeek, "2026-11-04");
+  fortnightly.mutable_schedule()->set_interval(2);
+  const auto blocks = Count(fortnightly, {Did(At(10))}, Nov(2), Nov(22), At(19, 12));
+  EXPECT_THAT(Rows(blocks), ElementsAre(Row{Nov(2), 1, 1, State::kMet},
+                                        Row{Nov(16), 1, 0, State::kOpen}));
+  EXPECT_EQ(blocks[0].last_day, Nov(15));
+  EXPECT_EQ(blocks[1].last_day, Nov(29));
+
+  absl::StatusOr<PracticeFigures> figures =
+      ComputePracticeFigures(fortnightly, kBerlin, {Did(At(10))}, At(2, 0), At(19, 12));
+  ASSERT_TRUE(figures.ok()) << figures.status();
+  EXPECT_EQ(figures->period, kWeek);
+  EXPECT_EQ(figures->interval, 2);
+  EXPECT_EQ(figures->periods_elapsed, 3);  // the weeks of 2, 9 and 16 Nov began in the window
+  EXPECT_EQ(figures->current.first_day, Nov(16));
+  EXPECT_EQ(figures->current.last_day, Nov(29));
+  EXPECT_EQ(figures->current.expected, 1);
+  EXPECT_EQ(figures->current.state, State::kOpen);
+}
+
+// Every three days from Monday 2 Nov, once: blocks 2-4, 5-7, 8-10 Nov. A practice on the third
+// day of a block counts for it; a block without one is missed once it is over.
+TEST(PracticePeriodsTest, EveryThreeDaysCountsBlocksOfThreeDays) {
+  v1::Assignment every_third_day = Practice(1, kDay);
+  every_third_day.mutable_schedule()->set_interval(3);
+  const auto blocks =
+      Count(every_third_day, {Did(At(4)), Did(At(9))}, Nov(2), Nov(10), At(9, 12));
+  EXPECT_THAT(Rows(blocks), ElementsAre(Row{Nov(2), 1, 1, State::kMet},
+                                        Row{Nov(5), 1, 0, State::kMissed},
+                                        Row{Nov(8), 1, 1, State::kMet}));
+  EXPECT_EQ(blocks[2].last_day, Nov(10));
+}
+
 TEST(PracticePeriodsTest, MalformedRangesAndSchedulesAreRefused) {
   EXPECT_EQ(CountPracticePeriods(Practice(1, kDay), kBerlin, {}, Nov(5), Nov(4), At(5)).status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -44,10 +44,6 @@ std::vector<int> DaySlots(int first_minute, int count) {
 
 absl::Time StartOf(absl::CivilDay day, absl::TimeZone zone) { return absl::FromCivil(day, zone); }
 
-absl::CivilDay MondayOf(absl::CivilDay day) {
-  return absl::PrevWeekday(day + 1, absl::Weekday::monday);
-}
-
 // One expected practice over the local days first..last, slot `slot` among them, planned at
 // `minute` after midnight of `first` when given.
 Occurrence OccurrenceOver(Occurrence::Kind kind, absl::CivilDay first, absl::CivilDay last,
@@ -174,21 +170,34 @@ std::optional<PlannedWeek> PlannedBlockOf(const PracticePlan& plan, absl::CivilD
     if (plan.period == v1::Schedule::PERIOD_WEEK) return PlannedWeekOf(plan, day);
     return PlannedWeek{.first_day = day, .last_day = day, .target = plan.target_count};
   }
-  const absl::CivilDay origin =
-      plan.period == v1::Schedule::PERIOD_WEEK ? MondayOf(plan.first_day) : plan.first_day;
-  const int block_days = plan.interval * (plan.period == v1::Schedule::PERIOD_WEEK ? 7 : 1);
-  // Floor division, so days before the origin fall in blocks before the first.
-  const int64_t offset = day - origin;
-  const int64_t index = offset >= 0 ? offset / block_days : -((-offset + block_days - 1) / block_days);
-  const absl::CivilDay start = origin + index * block_days;
+  const CalendarPeriod whole = CalendarPeriodOf(plan, day);
+  const int block_days = static_cast<int>(whole.last_day - whole.first_day) + 1;
   PlannedWeek block;
-  block.first_day = std::max(start, plan.first_day);
-  block.last_day = start + (block_days - 1);
+  block.first_day = std::max(whole.first_day, plan.first_day);
+  block.last_day = whole.last_day;
   if (plan.last_day) block.last_day = std::min(block.last_day, *plan.last_day);
   if (block.first_day > block.last_day) return std::nullopt;
   const int days = static_cast<int>(block.last_day - block.first_day) + 1;
   block.target = (plan.target_count * days + block_days - 1) / block_days;
   return block;
+}
+
+absl::CivilDay MondayOf(absl::CivilDay day) {
+  return absl::PrevWeekday(day + 1, absl::Weekday::monday);
+}
+
+CalendarPeriod CalendarPeriodOf(const PracticePlan& plan, absl::CivilDay day) {
+  const bool weekly = plan.period == v1::Schedule::PERIOD_WEEK;
+  if (plan.interval == 1) {
+    return weekly ? CalendarPeriod{MondayOf(day), MondayOf(day) + 6} : CalendarPeriod{day, day};
+  }
+  const absl::CivilDay origin = weekly ? MondayOf(plan.first_day) : plan.first_day;
+  const int block_days = plan.interval * (weekly ? 7 : 1);
+  // Floor division, so days before the origin fall in blocks before the first.
+  const int64_t offset = day - origin;
+  const int64_t index = offset >= 0 ? offset / block_days : -((-offset + block_days - 1) / block_days);
+  const absl::CivilDay start = origin + index * block_days;
+  return CalendarPeriod{start, start + (block_days - 1)};
 }
 
 absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& schedule,

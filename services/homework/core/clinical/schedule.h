@@ -89,6 +89,19 @@ std::optional<PlannedWeek> PlannedWeekOf(const PracticePlan& plan, absl::CivilDa
 // for a day outside the plan's days (so walking block by block stops at its edges).
 std::optional<PlannedWeek> PlannedBlockOf(const PracticePlan& plan, absl::CivilDay day);
 
+// The whole calendar period of a plan holding a day, inclusive, not cut to the plan's days and
+// defined before and after them too: the day itself (daily), its Monday-Sunday week (weekly), or
+// with an interval above 1 its block of `interval` days or weeks counted from the plan's first
+// day or its Monday (PlannedBlockOf's blocks before they are cut). Views lay out practice by it.
+// The Monday of the Monday-Sunday week holding a day.
+absl::CivilDay MondayOf(absl::CivilDay day);
+
+struct CalendarPeriod {
+  absl::CivilDay first_day;
+  absl::CivilDay last_day;
+};
+CalendarPeriod CalendarPeriodOf(const PracticePlan& plan, absl::CivilDay day);
+
 // One practice a schedule expects.
 struct Occurrence {
   enum class Kind {
