@@ -296,7 +296,7 @@ async function main(): Promise<number> {
     await page.getByRole("tab", { name: "Progress" }).click();
     await page.getByText("You stayed until it dropped. Well done.").waitFor();
     const today = localDay(new Date());
-    for (const assignment of [seeded.thoughtRecord, seeded.exposure, seeded.mood, seeded.selfCare, seeded.experiment]) {
+    for (const assignment of [seeded.thoughtRecord, seeded.exposure, seeded.mood]) {
       const stored = (await completionsOf(assignment.name)).filter((c) =>
         c.status !== Completion_Status.SKIPPED && c.occurTime && localDay(new Date(Number(c.occurTime.seconds) * 1000)) === today);
       const cell = page.locator(`table[data-calendar="${assignment.name}"] td[data-day="${today}"]`);
