@@ -94,7 +94,12 @@ function mountPanels(joined, channel, api) {
     Object.assign(assign, { api, channel, practice, client: joined.client, slot: "assign" });
     assign.showDraft(joined.drafts[0]);
     if (joined.drafts.length > 0) dock.view = "assign";
-    dock.append(review, assign);
+    // The therapist's caseload, most urgent first, behind a disclosure above the tabs; choosing
+    // this session's client opens its review.
+    const caseload = document.createElement("homework-caseload");
+    Object.assign(caseload, { api, practice, slot: "caseload" });
+    caseload.addEventListener("homework-caseload-select", (e) => { if (e.detail.client === joined.client) dock.show("review"); });
+    dock.append(caseload, review, assign);
     aside.append(dock);
     // Wide mode for review: the dock takes most of the width and the video shrinks to a strip.
     dock.addEventListener("homework-dock-wide", (e) => document.querySelector("main").classList.toggle("review-wide", e.detail.wide));

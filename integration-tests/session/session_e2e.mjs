@@ -140,6 +140,20 @@ async function sessionStory(therapist, client) {
   await assign.locator("details.gallery summary").waitFor();
   check("dock tabs by keyboard: arrows and End move focus and selection, one tab stop", true);
 
+  // The caseload, behind a closed disclosure above the tabs: the session's client is listed with
+  // its urgent flag first (the seeded PHQ-9), over the session's own transport.
+  const caseloadSummary = dock.locator("details.caseload > summary");
+  assert.equal(await caseloadSummary.textContent(), "Caseload: who needs attention");
+  assert.equal(await dock.locator("homework-caseload").isVisible(), false, "the caseload starts closed");
+  await caseloadSummary.focus();
+  await therapist.keyboard.press("Enter");
+  const listed = dock.locator(`homework-caseload li.client[data-client="${demo.seeded.client}"]`);
+  await listed.waitFor();
+  assert.match(await listed.locator("ul.reasons > li").first().getAttribute("data-kind"), /^FLAG_/);
+  await therapist.screenshot({ path: path.join(outputDir, "therapist-caseload.png"), fullPage: true });
+  await caseloadSummary.click();
+  check("the dock's caseload opens by keyboard and lists the session's client, its urgent flag first", true);
+
   // A discarded draft disappears from the client's panel.
   await useTemplate(assign, 1);
   await clientPanel.locator("section.draft").waitFor();

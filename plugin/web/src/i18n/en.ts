@@ -388,6 +388,7 @@ export const en = {
     staleClient: "The plan changed meanwhile; check it and propose again.",
     // The therapist's dock (panels/therapist-dock.ts).
     dock: "Homework",
+    caseloadSummary: "Caseload: who needs attention",
     tabReview: "Review",
     tabAssign: "Assign",
     draftChangedBadge: "client changed the plan",

@@ -368,6 +368,7 @@ export const es: Catalogue = {
     shared: "Tu cambio se ha compartido con tu terapeuta.",
     staleClient: "El plan cambió mientras tanto; revísalo y vuelve a proponer.",
     dock: "Tareas",
+    caseloadSummary: "Casos: quién necesita atención",
     tabReview: "Revisión",
     tabAssign: "Asignar",
     draftChangedBadge: "el cliente cambió el plan",

@@ -11,6 +11,10 @@
 // Review tab counts urgent flags not yet acknowledged (the review panel's
 // `homework-flags-changed`), so they show while Assign is open.
 //
+// The caseload, before a session: a <homework-caseload slot="caseload"> the page puts inside shows
+// behind a one-line disclosure above the tabs ("Caseload: who needs attention"), closed by default,
+// so the therapist can look across all clients without leaving the dock. Without one, nothing shows.
+//
 // Properties: `view` ("review" or "assign"; reflected as an attribute), `wide` (boolean,
 // reflected), optional `channel` (the joined SessionChannel, for the Assign tab's note). Text
 // from the catalogue of the nearest `lang`.
@@ -35,6 +39,9 @@ export class HomeworkTherapistDock extends LitElement {
     .urgent-badge { display: inline-block; margin-left: 4px; padding: 0 8px; border-radius: 999px; background: var(--hw-error);
       color: var(--hw-on-primary); font-weight: 700; font-size: var(--hw-text-sm); }
     .dock-bar { display: flex; justify-content: flex-end; }
+    details.caseload { margin: 0 0 var(--hw-space-2, 8px); }
+    details.caseload[hidden] { display: none; }
+    details.caseload > summary { cursor: pointer; font-weight: 600; padding: 8px 0; min-height: 24px; }
     .dock-bar button { margin: 0; }
     /* One column on a phone: there is no video column to shrink. */
     @media (max-width: 50rem) { .dock-bar { display: none; } }
@@ -48,6 +55,7 @@ export class HomeworkTherapistDock extends LitElement {
 
   @state() private draftChanged = false;
   @state() private openFlags = 0;
+  @state() private hasCaseload = false;
 
   constructor() {
     super();
@@ -76,6 +84,8 @@ export class HomeworkTherapistDock extends LitElement {
     const r = catalogue(elementLocale(this)).review;
     const label = (view: DockView) => (view === "review" ? t.tabReview : t.tabAssign);
     return html`
+      <details class="caseload" ?hidden=${!this.hasCaseload}><summary>${t.caseloadSummary}</summary>
+        <slot name="caseload" @slotchange=${this.caseloadChanged}></slot></details>
       <div class="dock-bar"><button type="button" data-wide aria-pressed=${this.wide ? "true" : "false"}
         @click=${() => this.setWide(!this.wide)}>${this.wide ? r.narrow : r.widen}</button></div>
       <div role="tablist" aria-label=${t.dock} @keydown=${this.tabKeys}>
@@ -87,6 +97,10 @@ export class HomeworkTherapistDock extends LitElement {
       </div>
       ${VIEWS.map((view) => html`<div role="tabpanel" id="panel-${view}" aria-labelledby="tab-${view}"
         ?hidden=${this.view !== view}><slot name=${view}></slot></div>`)}`;
+  }
+
+  private caseloadChanged(event: Event): void {
+    this.hasCaseload = (event.target as HTMLSlotElement).assignedElements().length > 0;
   }
 
   /** Widens (or narrows) the dock and tells the host page (`homework-dock-wide`). */
