@@ -1,23 +1,25 @@
-// The homework side of a telehealth session over a janus.js plugin handle: join, presence, shared
-// drafts, assign, discard, end and the relayed service events. Speaks exactly the protocol in
-// docs/janus-plugin-protocol.md; this file is the one place where its JSON meets typed messages
-// (drafts and assignments are `Assignment` messages here, protobuf JSON on the wire).
+// The Janus side of a telehealth session over a janus.js plugin handle: join, token, unary calls
+// and the pushed `presence` and `event` messages of the thinned plugin
+// (docs/janus-plugin-protocol.md). The plugin holds no clinical state: drafts, assignments and
+// the session's summary live in the service and reach the panels through LiveSession
+// (live-session.ts), which uses this channel as its Transport (createJanusTransport) and its event
+// source (`events`). This file is the one place where the plugin's JSON meets typed messages.
 //
 // Errors: every request returns a promise that rejects with a ConnectError whose Code is the
-// plugin's lower_snake_case code (`aborted` on a stale draft carries the current draft in
-// `staleDraft` of the error's cause). Requests not answered within `requestTimeoutMs` reject with
+// plugin's lower_snake_case code. Requests not answered within `requestTimeoutMs` reject with
 // Code.DeadlineExceeded; a handle the transport cannot reach rejects with Code.Unavailable.
 //
-// Events are dispatched as CustomEvents on the channel (an EventTarget): `presence`, `draft`,
-// `draft-removed`, `assigned`, `event`, `summary`; see SessionChannelEventMap.
+// After Janus goes away (its session destroyed, the WebSocket closed) the page attaches a new
+// handle to the same channel (`attachSessionChannel(janus, opaqueId, channel)`), so the Transport
+// and the event source built on it stay valid, and joins again.
 
-import { create, fromJson, toJson, createRegistry, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { fromJson, createRegistry, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeFromString } from "@connectrpc/connect/protocol-connect";
-import { type Assignment, AssignmentSchema } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { type Event as HomeworkEvent, EventSchema } from "../gen/therapy/homework/v1/event_pb.js";
 import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
+import type { SessionEventSource } from "./live-session.js";
 
 /** The Janus plugin package this channel talks to. */
 export const HOMEWORK_PLUGIN = "janus.plugin.homework";
@@ -38,34 +40,15 @@ export interface Participant {
   display: string;
 }
 
-/** A shared draft assignment: lives in the plugin's session until assigned or discarded. */
-export interface Draft {
-  id: string;
-  version: number;
-  assignment: Assignment;
-  updatedBy?: { subject: string; role: string };
-}
-
 /** The answer to `join`. */
 export interface Joined {
   session: string;
   client: string;
   you: Participant;
   participants: Participant[];
-  drafts: Draft[];
 }
 
-/** The end-of-session summary every participant receives after `end`. */
-export interface SessionSummary {
-  session: string;
-  client: string;
-  assigned: { name: string; title: string }[];
-  reviewed: string[];
-  draftsDiscarded: number;
-  endTime: string;
-}
-
-/** What `join` needs: the telehealth session, its client and the participant's own token. */
+/** What `join` needs: the Session (`practices/{p}/sessions/{s}`), its client and the participant's own token. */
 export interface JoinOptions {
   session: string;
   client: string;
@@ -76,11 +59,7 @@ export interface JoinOptions {
 /** The events a channel dispatches, by name. */
 export interface SessionChannelEventMap {
   presence: CustomEvent<Participant[]>;
-  draft: CustomEvent<Draft>;
-  "draft-removed": CustomEvent<{ draft: string; reason: "assigned" | "discarded" }>;
-  assigned: CustomEvent<Assignment>;
   event: CustomEvent<HomeworkEvent>;
-  summary: CustomEvent<SessionSummary>;
 }
 
 // Error details arrive as google.rpc messages in JSON with "@type"; these are the ones we decode.
@@ -101,13 +80,30 @@ export class SessionChannel extends EventTarget {
   private nextId = 1;
 
   constructor(
-    private readonly handle: JanusHandle,
+    private handle: JanusHandle,
     private readonly requestTimeoutMs = 10_000,
   ) {
     super();
   }
 
-  /** Joins the session; resolves with who is there and the open drafts. */
+  /**
+   * Moves the channel onto a new handle (after Janus went away); requests waiting on the old one
+   * reject with Code.Unavailable. Join again afterwards.
+   */
+  useHandle(handle: JanusHandle): void {
+    for (const id of [...this.pending.keys()]) this.fail(id, new ConnectError("janus: the session was lost", Code.Unavailable));
+    this.handle = handle;
+  }
+
+  /** The relayed service events as a LiveSession event source. */
+  get events(): SessionEventSource {
+    return (onEvent, signal) => {
+      const off = this.on("event", (e) => onEvent(e.detail));
+      signal.addEventListener("abort", off, { once: true });
+    };
+  }
+
+  /** Joins the session; resolves with who is there. */
   async join(options: JoinOptions): Promise<Joined> {
     const answer = await this.request({ request: "join", ...options });
     return {
@@ -115,7 +111,6 @@ export class SessionChannel extends EventTarget {
       client: String(answer["client"] ?? ""),
       you: answer["you"] as unknown as Participant,
       participants: (answer["participants"] ?? []) as unknown as Participant[],
-      drafts: ((answer["drafts"] ?? []) as JsonObject[]).map(draftFromJson),
     };
   }
 
@@ -128,37 +123,6 @@ export class SessionChannel extends EventTarget {
   async call(method: string, body: JsonValue): Promise<JsonValue> {
     const answer = await this.request({ request: "call", method, body });
     return answer["body"] ?? {};
-  }
-
-  /**
-   * Creates (`id` empty, `version` 0) or changes a shared draft. Rejects with Code.Aborted when
-   * the draft moved on (the current draft is the error's `cause`), Code.PermissionDenied when a
-   * client changes a field outside its own plan.
-   */
-  async saveDraft(draft: { id: string; version: number; assignment: Assignment }): Promise<Draft> {
-    const wire: JsonObject = {
-      version: draft.version,
-      assignment: toJson(AssignmentSchema, draft.assignment),
-    };
-    if (draft.id !== "") wire["id"] = draft.id;
-    const answer = await this.request({ request: "draft", draft: wire });
-    return draftFromJson(answer["draft"] as JsonObject);
-  }
-
-  /** Therapist only: stores and activates the draft; resolves with the assignment made. */
-  async assign(draftId: string): Promise<Assignment> {
-    const answer = await this.request({ request: "assign", draft: draftId });
-    return fromJson(AssignmentSchema, answer["body"] ?? {}, { ignoreUnknownFields: true });
-  }
-
-  /** Therapist only: ends a draft without assigning it. */
-  async discard(draftId: string): Promise<void> {
-    await this.request({ request: "discard", draft: draftId });
-  }
-
-  /** Therapist only: ends the homework side of the session (everyone receives `summary`). */
-  async end(): Promise<void> {
-    await this.request({ request: "end" });
   }
 
   /** Leaves the session; the others receive `presence`. */
@@ -194,23 +158,8 @@ export class SessionChannel extends EventTarget {
       case "presence":
         this.emit("presence", (body["participants"] ?? []) as unknown as Participant[]);
         return;
-      case "draft":
-        this.emit("draft", draftFromJson(body["draft"] as JsonObject));
-        return;
-      case "draft_removed":
-        this.emit("draft-removed", {
-          draft: String(body["draft"] ?? ""),
-          reason: body["reason"] === "assigned" ? "assigned" : "discarded",
-        });
-        return;
-      case "assigned":
-        this.emit("assigned", fromJson(AssignmentSchema, body["assignment"] ?? {}, { ignoreUnknownFields: true }));
-        return;
       case "event":
         this.emit("event", fromJson(EventSchema, body["event"] ?? {}, { ignoreUnknownFields: true }));
-        return;
-      case "summary":
-        this.emit("summary", body as unknown as SessionSummary);
         return;
       default:
         return;
@@ -264,8 +213,11 @@ export interface JanusSession {
   }): void;
 }
 
-/** Attaches a handle to the homework plugin on a janus.js session and wraps it in a channel. */
-export function attachSessionChannel(janus: JanusSession, opaqueId?: string): Promise<SessionChannel> {
+/**
+ * Attaches a handle to the homework plugin on a janus.js session and wraps it in a channel, or,
+ * given `channel`, moves that channel onto the new handle (useHandle).
+ */
+export function attachSessionChannel(janus: JanusSession, opaqueId?: string, existing?: SessionChannel): Promise<SessionChannel> {
   return new Promise((resolve, reject) => {
     let channel: SessionChannel | undefined;
     const early: unknown[] = [];
@@ -273,7 +225,8 @@ export function attachSessionChannel(janus: JanusSession, opaqueId?: string): Pr
       plugin: HOMEWORK_PLUGIN,
       ...(opaqueId === undefined ? {} : { opaqueId }),
       success: (handle) => {
-        channel = new SessionChannel(handle);
+        if (existing !== undefined) existing.useHandle(handle);
+        channel = existing ?? new SessionChannel(handle);
         for (const message of early) channel.receive(message);
         resolve(channel);
       },
@@ -284,26 +237,6 @@ export function attachSessionChannel(janus: JanusSession, opaqueId?: string): Pr
       },
     });
   });
-}
-
-/** The current draft an `aborted` draft error carries (the page edited an old version). */
-export function staleDraftOf(error: unknown): Draft | undefined {
-  if (!(error instanceof ConnectError) || error.code !== Code.Aborted) return undefined;
-  return (error.cause as { staleDraft?: Draft } | undefined)?.staleDraft;
-}
-
-/** A draft as the plugin sends it -> typed. */
-function draftFromJson(json: JsonObject | undefined): Draft {
-  const draft = json ?? {};
-  const updatedBy = draft["updatedBy"] as { subject: string; role: string } | undefined;
-  return {
-    id: String(draft["id"] ?? ""),
-    version: Number(draft["version"] ?? 0),
-    assignment: draft["assignment"] === undefined
-      ? create(AssignmentSchema)
-      : fromJson(AssignmentSchema, draft["assignment"], { ignoreUnknownFields: true }),
-    ...(updatedBy === undefined ? {} : { updatedBy }),
-  };
 }
 
 /** An `error` event -> ConnectError with its Code and decodable details (e.g. BadRequest). */
@@ -318,8 +251,7 @@ export function errorFromEvent(body: JsonObject): ConnectError {
       // A detail type this page does not know is left out; the message still says what failed.
     }
   }
-  const cause = body["draft"] === undefined ? undefined : { staleDraft: draftFromJson(body["draft"] as JsonObject) };
-  const error = new ConnectError(String(body["message"] ?? ""), code, undefined, undefined, cause);
+  const error = new ConnectError(String(body["message"] ?? ""), code);
   error.details.push(...details);
   return error;
 }

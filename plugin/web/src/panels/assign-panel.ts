@@ -4,21 +4,25 @@
 // for exposure practice pick the step from the client's ladder (assign/ladder-picker.ts, from
 // ListHierarchies, with the expected SUDS of each step); edit the situation and instructions,
 // the schedule, and the plan (preferred time, habit anchor, the if-then plan beside it, cue,
-// minimum version, rationale). Every change goes to the session's shared draft, which the client
-// sees and may amend (their amendments arrive here as `draft` events); Assign stores and
-// activates it through the plugin.
+// minimum version, rationale). The draft is an Assignment in STATE_DRAFT in the service
+// (LiveSession): the first template makes it (CreateAssignment in this session), every change is
+// an UpdateAssignment naming only the fields changed (draft-editor.ts), so the client's edits of
+// its own plan, arriving as `draft` events, land beside the therapist's; Assign activates it,
+// Discard cancels it. Drafts left open in an earlier session are listed under the form to reopen
+// here (their plan becomes the client's to edit again) or discard.
 //
-// Properties: `api` (HomeworkClient over the Janus transport), `channel` (a joined
-// SessionChannel), `practice` (`practices/{practice}`, whose templates to list), `client` (the
-// client's resource name, whose ladders to list).
+// Properties: `api` (HomeworkClient), `live` (the open LiveSession), `practice`
+// (`practices/{practice}`, whose templates to list), `client` (the client's resource name, whose
+// ladders to list).
 
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defineElement } from "../shared/define.js";
 import { clone, create } from "@bufbuild/protobuf";
 import type { HomeworkClient } from "../client/homework-client.js";
-import { staleDraftOf, type Draft, type SessionChannel } from "../client/session-channel.js";
+import type { LiveSession } from "../client/live-session.js";
 import { toApiError } from "../client/errors.js";
+import { DraftEditor } from "./draft-editor.js";
 import {
   AssignmentSchema,
   ScheduleSchema,
@@ -43,46 +47,82 @@ export class HomeworkAssignPanel extends LitElement {
     details.gallery > summary { font-weight: 600; min-height: var(--hw-target); display: flex; align-items: center; cursor: pointer; }
     .kind { color: var(--hw-muted); margin: 0 0 4px; }
     .ladder-title { font-size: 1rem; margin: 12px 0 4px; }
+    .open-drafts ul { list-style: none; padding: 0; }
+    .open-drafts li { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; padding: 4px 0;
+      border-top: 1px solid var(--hw-border-subtle); }
+    .open-drafts li > span { flex: 1 1 12rem; overflow-wrap: anywhere; }
+    .open-drafts li button { margin: 0; }
   `];
 
   @property({ attribute: false }) api?: HomeworkClient;
-  @property({ attribute: false }) channel?: SessionChannel;
+  @property({ attribute: false }) live?: LiveSession;
   @property() practice = "";
   @property() client = "";
 
   @state() private templates: Template[] = [];
   @state() private hierarchies: Hierarchy[] = [];
-  @state() private draft?: Draft;
+  /** The draft being edited, or none. */
+  @state() private editor?: DraftEditor;
+  /** The client's other open drafts (this session's and earlier ones). */
+  @state() private others: Assignment[] = [];
   @state() private status = "";
   @state() private error = "";
   @state() private busy = false;
 
   private unsubscribe: (() => void)[] = [];
 
-  /** Adopts a draft the page already knows (e.g. from `join`). */
-  showDraft(draft: Draft | undefined): void {
-    this.draft = draft;
+  /** The draft on show, as the form has it (tests, the page). */
+  get currentDraft(): Assignment | undefined {
+    return this.editor?.view;
   }
 
   override updated(changed: PropertyValues<this>): void {
     if (changed.has("api") || changed.has("practice")) void this.loadTemplates();
     if (changed.has("api") || changed.has("client")) void this.loadHierarchies();
-    if (changed.has("channel")) {
+    if (changed.has("live")) {
       for (const off of this.unsubscribe) off();
-      const channel = this.channel;
-      if (channel === undefined) return;
+      this.unsubscribe = [];
+      const live = this.live;
+      this.editor = undefined;
+      if (live === undefined) return;
+      // The newest draft of this session opens in the form; the others are listed.
+      const ours = live.openDrafts.find((d) => live.isOurs(d));
+      if (ours !== undefined) this.edit(ours);
+      this.listOthers();
       this.unsubscribe = [
-        channel.on("draft", (e) => {
-          if (this.draft === undefined || this.draft.id === e.detail.id) {
-            this.draft = e.detail;
-            if (e.detail.updatedBy?.role === "client") this.status = this.t.panels.clientChanged;
+        live.on("draft", (e) => {
+          const draft = e.detail.assignment;
+          if (this.editor?.name === draft.name) {
+            this.editor.remote(draft);
+            if (e.detail.by === "client") this.status = this.t.panels.clientChanged;
+          } else if (this.editor === undefined && live.isOurs(draft)) {
+            this.edit(draft);
           }
+          this.listOthers();
         }),
-        channel.on("draft-removed", (e) => {
-          if (this.draft?.id === e.detail.draft) this.draft = undefined;
+        live.on("draft-removed", (e) => {
+          if (this.editor?.name === e.detail.name) this.editor = undefined;
+          this.listOthers();
         }),
       ];
     }
+  }
+
+  /** Opens `draft` in the form. */
+  private edit(draft: Assignment): void {
+    this.editor = new DraftEditor(this.requireLive(), draft, () => this.requestUpdate(), (error) => {
+      this.error = toApiError(error).message;
+    });
+    this.listOthers();
+  }
+
+  private listOthers(): void {
+    this.others = (this.live?.openDrafts ?? []).filter((d) => d.name !== this.editor?.name);
+  }
+
+  private requireLive(): LiveSession {
+    if (this.live === undefined) throw new Error("assign panel: no live session");
+    return this.live;
   }
 
   override disconnectedCallback(): void {
@@ -131,7 +171,7 @@ export class HomeworkAssignPanel extends LitElement {
 
   override render(): TemplateResult {
     const t = this.t.panels;
-    const assignment = this.draft?.assignment;
+    const assignment = this.editor?.view;
     const schedule = assignment?.schedule;
     const exposure = assignment?.exercise?.details.case === "exposurePractice" ? assignment.exercise.details.value : undefined;
     return html`
@@ -142,7 +182,7 @@ export class HomeworkAssignPanel extends LitElement {
           @hw-template-pick=${this.pickTemplate}></hw-template-gallery>
       </details>
       ${assignment === undefined ? html`<p class="status">${t.noDraft}</p>` : html`
-        <form @change=${this.edited} @submit=${this.assign} aria-label=${t.draftForm}>
+        <form @input=${this.edited} @change=${this.edited} @submit=${this.assign} aria-label=${t.draftForm}>
           <p class="kind" data-kind>${t.exerciseKind(kindName(assignment.exercise?.kind, this.t))}</p>
           <label for="title">${t.title}</label>
           <input id="title" name="title" required maxlength="200" .value=${assignment.title}>
@@ -175,13 +215,23 @@ export class HomeworkAssignPanel extends LitElement {
           <label for="rationale">${t.rationale}</label>
           <textarea id="rationale" name="rationale" rows="2" maxlength="2000" .value=${assignment.rationale}></textarea>
           ${assignment.exercise?.details.case === "safetyPlan" ? safetyPlanFields(assignment.exercise.details.value, "t", this.t) : nothing}
-          <p class="status" aria-live="polite">${t.draftVersion(this.draft?.version ?? 0)}${this.draft?.updatedBy
-            ? t.lastChangedBy(this.draft.updatedBy.role) : nothing}</p>
+          <p class="status" aria-live="polite" data-saving=${this.editor?.busy ? "true" : "false"}>${
+            this.editor?.busy ? t.saving : t.savedInService}</p>
           <div class="row">
             <button type="submit" class="primary" ?disabled=${this.busy}>${t.assign}</button>
-            <button type="button"  @click=${this.discard} ?disabled=${this.busy}>${t.discard}</button>
+            <button type="button" @click=${() => this.discard(this.editor?.name ?? "")} ?disabled=${this.busy}>${t.discard}</button>
           </div>
         </form>`}
+      ${this.others.length === 0 ? nothing : html`
+        <section class="open-drafts" aria-labelledby="open-drafts-title">
+          <h3 id="open-drafts-title">${t.openDrafts}</h3>
+          <ul>${this.others.map((d) => html`<li data-draft=${d.name}>
+            <span>${d.title}${this.live?.isOurs(d) ? nothing : html` <em>(${t.fromEarlierSession})</em>`}</span>
+            <button type="button" ?disabled=${this.busy} aria-label=${t.reopenDraftLabel(d.title)}
+              @click=${() => this.reopen(d)}>${this.live?.isOurs(d) ? t.openDraft : t.reopenDraft}</button>
+            <button type="button" ?disabled=${this.busy} aria-label=${t.discardDraftLabel(d.title)}
+              @click=${() => this.discard(d.name)}>${t.discard}</button></li>`)}</ul>
+        </section>`}
       <p class="status" role="status">${this.status}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
@@ -206,28 +256,42 @@ export class HomeworkAssignPanel extends LitElement {
       details.value.hierarchyStep = ladder.currentStep;
       if (step) Object.assign(details.value, { situation: step.situation, expectedSuds: step.expectedSuds });
     }
-    // A new template replaces the open draft's content (same draft, next version).
-    await this.save(assignment);
+    // A new template replaces the open draft's content (the same draft), or makes a new draft.
+    if (this.editor !== undefined) {
+      this.editor.edit({ ...assignment, name: this.editor.name, session: this.editor.server.session });
+    } else if (this.live !== undefined) {
+      this.busy = true;
+      try {
+        this.edit(await this.live.createDraft(assignment));
+        this.error = "";
+      } catch (error) {
+        this.error = toApiError(error).message;
+      } finally {
+        this.busy = false;
+      }
+    }
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLElement>("#title")?.focus();
   }
 
   /** A rung of the ladder: the step, its situation and expected SUDS go into the draft. */
   private async pickStep(event: CustomEvent<LadderPick>): Promise<void> {
-    if (this.draft === undefined) return;
-    const next = clone(AssignmentSchema, this.draft.assignment);
+    if (this.editor === undefined) return;
+    const next = clone(AssignmentSchema, this.editor.view);
     const details = next.exercise?.details;
     if (details?.case !== "exposurePractice") return;
     Object.assign(details.value, { hierarchy: event.detail.hierarchy, hierarchyStep: event.detail.step,
       situation: event.detail.situation, expectedSuds: event.detail.expectedSuds });
-    await this.save(next);
+    this.editor.edit(next);
+    await this.updateComplete;
   }
 
-  private async edited(event: Event): Promise<void> {
+  /** Every keystroke and choice: the form read whole, and only what differs sent (DraftEditor). */
+  private edited(event: Event): void {
     const form = (event.currentTarget as HTMLFormElement);
-    if (this.draft === undefined) return;
+    if (this.editor === undefined) return;
     const data = new FormData(form);
-    const next = withSafetyPlanFields(withPlanFields(this.draft.assignment, form), form);
+    const next = withSafetyPlanFields(withPlanFields(this.editor.view, form), form);
     next.title = String(data.get("title") ?? "").trim();
     next.rationale = String(data.get("rationale") ?? "").trim();
     const schedule = next.schedule ?? create(ScheduleSchema);
@@ -240,37 +304,17 @@ export class HomeworkAssignPanel extends LitElement {
     if (next.exercise?.details.case === "exposurePractice" && data.has("situation")) {
       next.exercise.details.value.situation = String(data.get("situation") ?? "").trim();
     }
-    await this.save(next);
-  }
-
-  /** Sends the draft; on a stale version adopts the current one and says so. */
-  private async save(assignment: Assignment): Promise<void> {
-    if (this.channel === undefined) return;
-    try {
-      this.draft = await this.channel.saveDraft({
-        id: this.draft?.id ?? "",
-        version: this.draft?.version ?? 0,
-        assignment,
-      });
-      this.error = "";
-    } catch (error) {
-      const stale = staleDraftOf(error);
-      if (stale !== undefined) {
-        this.draft = stale;
-        this.error = this.t.panels.staleTherapist;
-      } else {
-        this.error = toApiError(error).message;
-      }
-    }
+    this.editor.edit(next);
   }
 
   private async assign(event: SubmitEvent): Promise<void> {
     event.preventDefault();
-    if (this.channel === undefined || this.draft === undefined) return;
+    if (this.live === undefined || this.editor === undefined) return;
     this.busy = true;
     try {
-      const assignment = await this.channel.assign(this.draft.id);
-      this.draft = undefined;
+      await this.editor.settled();
+      const assignment = await this.live.assign(this.editor.name);
+      this.editor = undefined;
       this.status = this.t.panels.assigned(assignment.title);
       this.error = "";
       this.dispatchEvent(new CustomEvent("assigned", { detail: assignment, bubbles: true, composed: true }));
@@ -282,14 +326,36 @@ export class HomeworkAssignPanel extends LitElement {
     }
   }
 
-  private async discard(): Promise<void> {
-    if (this.channel === undefined || this.draft === undefined) return;
+  private async discard(name: string): Promise<void> {
+    if (this.live === undefined || name === "") return;
+    this.busy = true;
     try {
-      await this.channel.discard(this.draft.id);
-      this.draft = undefined;
+      await this.live.discard(name);
+      if (this.editor?.name === name) this.editor = undefined;
+      this.listOthers();
       this.status = this.t.panels.discarded;
+      this.error = "";
     } catch (error) {
       this.error = toApiError(error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Opens another draft of this session, or brings an earlier session's draft into this one. */
+  private async reopen(draft: Assignment): Promise<void> {
+    if (this.live === undefined) return;
+    this.busy = true;
+    try {
+      this.edit(this.live.isOurs(draft) ? draft : await this.live.reopen(draft.name));
+      this.status = this.t.panels.reopened(draft.title);
+      this.error = "";
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>("#title")?.focus();
+    } catch (error) {
+      this.error = toApiError(error).message;
+    } finally {
+      this.busy = false;
     }
   }
 }

@@ -8,11 +8,11 @@
 // it: the PHQ-9/GAD-7 trend over their severity bands with each point's reliable-change class,
 // practice per assignment with its SUDS chart, hierarchies, mood and suggested adjustments.
 // Keyboard: j/k (or arrows) move between cards, x selects, o/Enter opens, a selects all
-// unreviewed, r goes to the rating; the panel lists them. With a `channel` it reloads when the
-// session relays an event; without one it watches the client's events itself (WatchEvents).
+// unreviewed, r goes to the rating; the panel lists them. With a `live` LiveSession it reloads on the
+// session's events; without one it watches the client's events itself (WatchEvents).
 //
 // Properties: `api` (a HomeworkClient; in a session over createJanusTransport), `client` (the
-// client's resource name), optional `channel`. Clinical content is shown, never logged.
+// client's resource name), optional `live` (the open LiveSession). Clinical content is shown, never logged.
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
@@ -20,7 +20,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { defineElement } from "../shared/define.js";
 import type { HomeworkClient } from "../client/homework-client.js";
-import type { SessionChannel } from "../client/session-channel.js";
+import type { LiveSession } from "../client/live-session.js";
 import { toApiError } from "../client/errors.js";
 import { watchClientEvents } from "../client/watch-events.js";
 import { Event_Type, type Event as HomeworkEvent } from "../gen/therapy/homework/v1/event_pb.js";
@@ -67,7 +67,7 @@ export class HomeworkReviewPanel extends LitElement {
 
   @property({ attribute: false }) api?: HomeworkClient;
   @property() client = "";
-  @property({ attribute: false }) channel?: SessionChannel;
+  @property({ attribute: false }) live?: LiveSession;
 
   @state() private summary?: ReviewSummary;
   @state() private measureTrend: MeasurePoint[] = [];
@@ -94,7 +94,7 @@ export class HomeworkReviewPanel extends LitElement {
 
   override updated(changed: PropertyValues<this>): void {
     if (changed.has("api") || changed.has("client")) void this.load();
-    if (changed.has("channel") || changed.has("api") || changed.has("client")) this.listen();
+    if (changed.has("live") || changed.has("api") || changed.has("client")) this.listen();
   }
 
   override disconnectedCallback(): void {
@@ -119,8 +119,8 @@ export class HomeworkReviewPanel extends LitElement {
     this.unsubscribe = undefined;
     this.watch?.abort();
     this.watch = undefined;
-    if (this.channel) {
-      this.unsubscribe = this.channel.on("event", (event) => this.onEvent(event.detail));
+    if (this.live) {
+      this.unsubscribe = this.live.on("event", (event) => this.onEvent(event.detail));
     } else if (this.api && this.client) {
       this.watch = new AbortController();
       void watchClientEvents(this.api, this.client, (event) => this.onEvent(event), this.watch.signal);

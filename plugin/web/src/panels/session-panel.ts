@@ -1,18 +1,24 @@
-// <homework-session-panel>: the client's side of homework in the session. Shows the draft the
-// therapist is shaping as it changes, with what to do, why it helps and its plan in the client's
-// words (portal/practice-brief.ts, the portal's own wording); lets the client propose their own
-// plan (preferred time, routine, if-then plan, cue, two-minute version: the fields the plugin
-// lets a client amend); shows an assignment the moment it is made, and the client's active
-// homework, each with the same brief.
+// <homework-session-panel>: the client's side of homework in the session. Shows each draft the
+// therapist is shaping in this session as it changes, with what to do, why it helps and its plan
+// in the client's words (portal/practice-brief.ts, the portal's own wording); lets the client
+// change its own plan of the draft while the session is live (preferred time, routine, if-then
+// plan, cue, two-minute version: the fields the service lets a client change, each sent alone as
+// it is typed, draft-editor.ts); shows an assignment the moment it is made, the client's active
+// homework, each with the same brief, and the summary once the session ends.
 //
-// Properties: `channel` (a joined SessionChannel), optional `api` (HomeworkClient, to list the
-// active homework) and `client` (the client's resource name).
+// Two ways to use it:
+// - wired by the page: properties `live` (an open LiveSession), `api` (HomeworkClient, to list the
+//   active homework) and `client` (the client's resource name);
+// - self-wiring, on any host page: attributes `api` (the browser API's base URL), `session` (the
+//   Session name), `client`, and the property `getToken: () => Promise<string>`; once all are set
+//   the panel builds its transport and opens the LiveSession itself (session-wiring.ts). A caller
+//   with no homework role for this client sees only "No homework for you in this session".
 
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defineElement } from "../shared/define.js";
 import type { HomeworkClient } from "../client/homework-client.js";
-import { staleDraftOf, type Draft, type SessionChannel } from "../client/session-channel.js";
+import type { LiveSession } from "../client/live-session.js";
 import { toApiError } from "../client/errors.js";
 import { Assignment_State, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { briefStyles, practiceBrief } from "../portal/practice-brief.js";
@@ -20,19 +26,31 @@ import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { idOf } from "./dom-ids.js";
+import { DraftEditor } from "./draft-editor.js";
+import { wireElement, wiringChanged } from "./session-wiring.js";
+import { sessionSummary, summaryStyles } from "./session-summary.js";
 
 @defineElement("homework-session-panel")
 export class HomeworkSessionPanel extends LitElement {
-  static override styles = [...panelStyles, briefStyles, css`
+  static override styles = [...panelStyles, briefStyles, summaryStyles, css`
     ul.earlier { list-style: none; padding-left: 0; }
     ul.earlier summary { min-height: var(--hw-target); display: flex; align-items: center; cursor: pointer; }
   `];
 
   @property({ attribute: false }) api?: HomeworkClient;
-  @property({ attribute: false }) channel?: SessionChannel;
+  @property({ attribute: false }) live?: LiveSession;
   @property() client = "";
+  /** Self-wiring: the browser API's base URL (attribute `api`). */
+  @property({ attribute: "api" }) apiUrl = "";
+  /** Self-wiring: the Session, `practices/{p}/sessions/{s}` (attribute `session`). */
+  @property({ attribute: "session" }) sessionName = "";
+  /** Self-wiring: the host's token provider. */
+  @property({ attribute: false }) getToken?: () => Promise<string>;
+  /** Set when the caller has no homework role here (self-wiring sets it; a page may): the plain message, no data. */
+  @property({ type: Boolean, reflect: true }) denied = false;
 
-  @state() private draft?: Draft;
+  /** One editor per draft of this session on show, by draft name. */
+  @state() private editors: DraftEditor[] = [];
   @state() private assignedNow: Assignment[] = [];
   @state() private active: Assignment[] = [];
   @state() private status = "";
@@ -40,34 +58,38 @@ export class HomeworkSessionPanel extends LitElement {
 
   private unsubscribe: (() => void)[] = [];
 
-  /** Adopts a draft the page already knows (e.g. from `join`). */
-  showDraft(draft: Draft | undefined): void {
-    this.draft = draft;
-  }
-
-  /** The draft on show, as last received. */
-  get currentDraft(): Draft | undefined {
-    return this.draft;
+  /** The first draft on show, as the form has it. */
+  get currentDraft(): Assignment | undefined {
+    return this.editors[0]?.view;
   }
 
   override updated(changed: PropertyValues<this>): void {
+    if (wiringChanged(changed)) void this.wireItself();
     if (changed.has("api") || changed.has("client")) void this.loadActive();
-    if (changed.has("channel")) {
+    if (changed.has("live")) {
       for (const off of this.unsubscribe) off();
-      const channel = this.channel;
-      if (channel === undefined) return;
+      this.unsubscribe = [];
+      const live = this.live;
+      this.editors = [];
+      if (live === undefined) return;
+      for (const draft of live.openDrafts) if (live.isOurs(draft)) this.open(draft);
       this.unsubscribe = [
-        channel.on("draft", (e) => {
-          this.draft = e.detail;
-          if (e.detail.updatedBy?.role === "therapist") this.status = this.t.panels.therapistUpdated;
+        live.on("draft", (e) => {
+          const draft = e.detail.assignment;
+          const editor = this.editors.find((d) => d.name === draft.name);
+          if (editor !== undefined) editor.remote(draft);
+          else if (live.isOurs(draft)) this.open(draft);
+          else return;
+          if (e.detail.by === "care-team") this.status = this.t.panels.therapistUpdated;
         }),
-        channel.on("draft-removed", (e) => {
-          if (this.draft?.id === e.detail.draft) this.draft = undefined;
+        live.on("draft-removed", (e) => {
+          this.editors = this.editors.filter((d) => d.name !== e.detail.name);
         }),
-        channel.on("assigned", (e) => {
+        live.on("assigned", (e) => {
           this.assignedNow = [e.detail, ...this.assignedNow.filter((a) => a.name !== e.detail.name)];
           this.status = this.t.panels.assignedNow(e.detail.title);
         }),
+        live.on("session", () => this.requestUpdate()),
       ];
     }
   }
@@ -75,6 +97,22 @@ export class HomeworkSessionPanel extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const off of this.unsubscribe) off();
+  }
+
+  /** Self-wiring: once the attributes and getToken are all there. */
+  private async wireItself(): Promise<void> {
+    const wired = await wireElement(this, (message) => { this.error = message; });
+    if (wired === undefined) return;
+    this.api = wired.api;
+    this.live = wired.live;
+  }
+
+  private open(draft: Assignment): void {
+    const live = this.live;
+    if (live === undefined) return;
+    this.editors = [...this.editors, new DraftEditor(live, draft, () => this.requestUpdate(), (error) => {
+      this.error = toApiError(error).message;
+    })];
   }
 
   private async loadActive(): Promise<void> {
@@ -93,24 +131,33 @@ export class HomeworkSessionPanel extends LitElement {
 
   override render(): TemplateResult {
     const t = this.t;
+    if (this.denied) return html`<h2>${t.panels.yourHomework}</h2><p class="status" data-denied>${t.panels.noHomeworkHere}</p>`;
+    const live = this.live;
+    const editable = live?.isLive ?? false;
     const earlier = this.active.filter((a) => !this.assignedNow.some((n) => n.name === a.name));
     return html`
       <h2>${t.panels.yourHomework}</h2>
       <p class="status" role="status" aria-live="polite">${this.status}</p>
+      ${live === undefined ? nothing : sessionSummary(live.session, (name) => live.titleOf(name), t, false)}
       ${this.assignedNow.map((a) => html`
         <section class="assigned" data-assignment=${a.name} aria-labelledby="n-${idOf(a.name)}">
           <h3 id="n-${idOf(a.name)}">${t.panels.newHomework(a.title)}</h3>
           ${practiceBrief(a, t)}
         </section>`)}
-      ${this.draft === undefined ? nothing : html`
-        <section class="draft" aria-labelledby="draft-title" data-draft=${this.draft.id} data-version=${this.draft.version}>
-          <h3 id="draft-title">${t.panels.beingPlanned(this.draft.assignment.title)}</h3>
-          ${practiceBrief(this.draft.assignment, t)}
-          <form @submit=${this.propose} aria-label=${t.panels.proposeForm}>
-            ${planFields(this.draft.assignment.schedule, "c", t)}
-            <button type="submit" class="primary">${t.panels.propose}</button>
+      ${this.editors.map((editor, index) => {
+        const draft = editor.view;
+        const prefix = index === 0 ? "c" : `c${index + 1}`;
+        return html`
+        <section class="draft" aria-labelledby="${prefix}-draft-title" data-draft=${draft.name}>
+          <h3 id="${prefix}-draft-title">${t.panels.beingPlanned(draft.title)}</h3>
+          ${practiceBrief(draft, t)}
+          <form @input=${(e: Event) => this.edited(editor, e)} @change=${(e: Event) => this.edited(editor, e)}
+            @submit=${(e: SubmitEvent) => this.propose(editor, e)} aria-label=${t.panels.proposeForm}>
+            ${planFields(draft.schedule, prefix, t, !editable)}
+            <button type="submit" class="primary" ?disabled=${!editable}>${t.panels.propose}</button>
           </form>
-        </section>`}
+        </section>`;
+      })}
       ${earlier.length === 0 ? nothing : html`
         <section aria-labelledby="active-title">
           <h3 id="active-title">${t.panels.alreadyPractising}</h3>
@@ -120,23 +167,17 @@ export class HomeworkSessionPanel extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
 
-  private async propose(event: SubmitEvent): Promise<void> {
+  /** Each keystroke of the client's plan: only the plan field changed is sent. */
+  private edited(editor: DraftEditor, event: Event): void {
+    editor.edit(withPlanFields(editor.view, event.currentTarget as HTMLFormElement));
+  }
+
+  /** "Propose change": sends what is not sent yet and says when it is shared. */
+  private async propose(editor: DraftEditor, event: SubmitEvent): Promise<void> {
     event.preventDefault();
-    if (this.channel === undefined || this.draft === undefined) return;
-    const next = withPlanFields(this.draft.assignment, event.target as HTMLFormElement);
-    try {
-      this.draft = await this.channel.saveDraft({ id: this.draft.id, version: this.draft.version, assignment: next });
-      this.status = this.t.panels.shared;
-      this.error = "";
-    } catch (error) {
-      const stale = staleDraftOf(error);
-      if (stale !== undefined) {
-        this.draft = stale;
-        this.error = this.t.panels.staleClient;
-      } else {
-        this.error = toApiError(error).message;
-      }
-    }
+    editor.edit(withPlanFields(editor.view, event.currentTarget as HTMLFormElement));
+    await editor.settled();
+    if (this.error === "") this.status = this.t.panels.shared;
   }
 }
 
