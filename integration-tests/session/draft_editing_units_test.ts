@@ -1,0 +1,129 @@
+// The co-design rules of a draft on the page side, with plain values (no server, no browser): the
+// update mask names only the fields a person changed (each schedule field alone), and one
+// person's editor (panels/draft-editor.ts) sends one UpdateAssignment at a time naming only its
+// own changes, keeps what is being typed when the other person's change arrives, and takes the
+// other person's change of any other field.
+// Run: tsx integration-tests/session/draft_editing_units_test.ts
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { AssignmentSchema, ScheduleSchema, EventTiming, ExerciseKind, Schedule_Period, type Assignment }
+  from "../../plugin/web/src/gen/therapy/homework/v1/assignment_pb.js";
+import { changedPaths, withPaths, LiveSession } from "../../plugin/web/src/client/live-session.js";
+import type { HomeworkClient } from "../../plugin/web/src/client/homework-client.js";
+import { Assignment_State } from "../../plugin/web/src/gen/therapy/homework/v1/assignment_pb.js";
+import { EventSchema, Event_Type, type Event as HomeworkEvent } from "../../plugin/web/src/gen/therapy/homework/v1/event_pb.js";
+import { SessionSchema, Session_State } from "../../plugin/web/src/gen/therapy/homework/v1/session_pb.js";
+import { CallerIdentitySchema, CallerIdentity_Role } from "../../plugin/web/src/gen/therapy/homework/v1/homework_service_pb.js";
+import { DraftEditor } from "../../plugin/web/src/panels/draft-editor.js";
+import { Checks } from "../portal/harness.js";
+
+const checks = new Checks();
+const name = "practices/demo/clients/alex/assignments/d1";
+let clock = 1_000;
+const draft = (schedule: MessageInitShape<typeof ScheduleSchema>, title = "Walk"): Assignment => create(AssignmentSchema, {
+  name, title, state: Assignment_State.DRAFT, exercise: { kind: ExerciseKind.SELF_CARE, instructions: "Walk to the park" },
+  schedule: { targetCount: 1, period: Schedule_Period.DAY, startDate: "2026-12-03", ...schedule } as MessageInitShape<typeof ScheduleSchema>,
+  updateTime: timestampFromMs(clock++),
+});
+
+// The mask: nothing for the same content, each changed schedule field by its own path.
+const base = draft({ environmentalCue: "shoes by the door" });
+checks.equal(changedPaths(base, base), [], "no change, no path");
+checks.equal(changedPaths(base, { ...base, title: "Walk daily" }), ["title"], "a title change names title");
+checks.equal(changedPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" })),
+  ["schedule.environmental_cue", "schedule.minimum_version"], "two schedule fields, two paths, snake_case");
+checks.equal(changedPaths(base, draft({ environmentalCue: "shoes by the door",
+  habitAnchor: { when: EventTiming.AFTER_BREAKFAST, clientWords: "after coffee" } })),
+["schedule.habit_anchor"], "the habit anchor is one path as a whole");
+checks.equal(changedPaths(base, { ...base, exercise: { ...base.exercise!, instructions: "Walk to the river" } }),
+  ["exercise"], "instructions change the exercise");
+const merged = withPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" }, "Run"),
+  ["schedule.minimum_version"]);
+checks.equal([merged.title, merged.schedule?.environmentalCue, merged.schedule?.minimumVersion],
+  ["Walk", "shoes by the door", "to the corner"], "withPaths takes only the named fields");
+
+async function main(): Promise<number> {
+  // The editor against a fake session: updates are held until released, so the test decides the order.
+  interface Sent { next: Assignment; paths: string[]; release: (stored: Assignment) => void }
+  const sent: Sent[] = [];
+  const fake = {
+    updateDraft: (next: Assignment, paths: readonly string[]) => new Promise<Assignment>((resolve) => {
+      sent.push({ next, paths: [...paths], release: resolve });
+    }),
+  } as unknown as LiveSession;
+  const errors: unknown[] = [];
+  const editor = new DraftEditor(fake, base, () => undefined, (error) => errors.push(error));
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  // The therapist types "k", "ke", "key" into the cue: one call in flight, then the latest text.
+  editor.edit(draft({ environmentalCue: "k" }));
+  editor.edit(draft({ environmentalCue: "ke" }));
+  editor.edit(draft({ environmentalCue: "key" }));
+  await settle();
+  checks.equal(sent.map((s) => [s.paths, s.next.schedule?.environmentalCue]), [[["schedule.environmental_cue"], "k"]],
+    "one UpdateAssignment in flight, naming only the cue");
+  checks.equal(editor.view.schedule?.environmentalCue, "key", "the form keeps what is typed");
+
+  // Meanwhile the client's change of another field arrives (an event's re-read): it is taken, and
+  // the cue being typed is not overwritten by the server's older value.
+  editor.remote(draft({ environmentalCue: "shoes by the door", preferredLocalTime: "07:30" }));
+  checks.equal([editor.view.schedule?.environmentalCue, editor.view.schedule?.preferredLocalTime], ["key", "07:30"],
+    "the other person's field is taken, the field being typed is kept");
+
+  sent[0]!.release(draft({ environmentalCue: "k", preferredLocalTime: "07:30" }));
+  await settle();
+  await settle();
+  checks.equal(sent.slice(1).map((s) => [s.paths, s.next.schedule?.environmentalCue, s.next.schedule?.preferredLocalTime]),
+    [[["schedule.environmental_cue"], "key", "07:30"]], "then the latest text, still naming only the cue (not the client's time)");
+  sent[1]!.release(draft({ environmentalCue: "key", preferredLocalTime: "07:30" }));
+  await editor.settled();
+  checks.equal([editor.busy, editor.view.schedule?.environmentalCue, sent.length], [false, "key", 2],
+    "settled: nothing more to send, the stored draft shown");
+
+  // A change of the same field by the other person after ours: the last write wins and shows.
+  editor.remote(draft({ environmentalCue: "keys on the hook", preferredLocalTime: "07:30" }));
+  checks.equal(editor.view.schedule?.environmentalCue, "keys on the hook", "the later write of the same field shows");
+  checks.equal(errors.length, 0, "no save failed");
+
+  // LiveSession over a fake service: an event is read again; an older copy than the one known (a slow
+  // re-read) is dropped; who changed it comes from the event's actor; an activated draft is removed
+  // and announced once.
+  const stored = new Map<string, Assignment>([[name, base]]);
+  let push: (event: HomeworkEvent) => void = () => undefined;
+  const api = {
+    getCaller: async () => create(CallerIdentitySchema, { subject: "dr-ada", role: CallerIdentity_Role.THERAPIST }),
+    joinSession: async () => create(SessionSchema, { name: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
+      state: Session_State.LIVE }),
+    listAssignments: async () => ({ assignments: [base], nextPageToken: "" }),
+    getAssignment: async ({ name: n }: { name: string }) => stored.get(n)!,
+  } as unknown as HomeworkClient;
+  const live = await LiveSession.open({ api, session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
+    events: (onEvent) => { push = onEvent; } });
+  const seen: string[] = [];
+  live.on("draft", (e) => seen.push(`draft ${e.detail.by} ${e.detail.assignment.schedule?.environmentalCue}`));
+  live.on("draft-removed", (e) => seen.push(`removed ${e.detail.reason}`));
+  live.on("assigned", (e) => seen.push(`assigned ${e.detail.title}`));
+  const updated = (actor: string) => create(EventSchema, { type: Event_Type.ASSIGNMENT_UPDATED, client: "practices/demo/clients/alex",
+    resource: name, actor });
+  stored.set(name, create(AssignmentSchema, { ...draft({ environmentalCue: "stale" }), updateTime: timestampFromMs(1) }));
+  push(updated("alex"));
+  await settle();
+  stored.set(name, draft({ environmentalCue: "the client's cue" }));
+  push(updated("alex"));
+  await settle();
+  stored.set(name, create(AssignmentSchema, { ...draft({ environmentalCue: "the client's cue" }), state: Assignment_State.ACTIVE }));
+  push(updated("dr-ada"));
+  push(updated("dr-ada"));
+  await settle();
+  checks.equal(seen, ["draft client the client's cue", "removed assigned", "assigned Walk"],
+    "older copy dropped, the client's change by the client, assigned once");
+  checks.equal(live.openDrafts.length, 0, "no open draft after assign");
+  live.close();
+
+  return checks.finish("draft_editing_units_test");
+}
+
+void main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
