@@ -363,7 +363,8 @@ async function checkPortsFree(ports) {
   }
 }
 
-function freePort() {
+/** A port free on 127.0.0.1 right now (for a server started just after). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -576,6 +576,13 @@ export const en = {
     acknowledgedNow: "Acknowledged.",
     resolvedNow: "Resolved.",
   },
+  // The embedded frame's own texts (embed/frame.ts), shown instead of the panels.
+  embed: {
+    connecting: "Connecting to the session…",
+    notFramed: "Open the homework panels from your video session.",
+    parentNotAllowed: "This page may not show the homework panels: its address is not on the panels' list of hosts.",
+    noToken: "Could not sign in to homework. Reload the page to try again.",
+  },
   // PHQ-9 and GAD-7 items (public domain, Pfizer; the official wording).
   phq9: [
     "Little interest or pleasure in doing things",

@@ -540,6 +540,12 @@ export const es: Catalogue = {
     acknowledgedNow: "Atendida.",
     resolvedNow: "Resuelta.",
   },
+  embed: {
+    connecting: "Conectando con la sesión…",
+    notFramed: "Abre los paneles de tareas desde tu videollamada.",
+    parentNotAllowed: "Esta página no puede mostrar los paneles de tareas: su dirección no está en la lista de anfitriones de los paneles.",
+    noToken: "No se pudo iniciar sesión en las tareas. Vuelve a cargar la página para intentarlo de nuevo.",
+  },
   phq9: [
     "Poco interés o placer en hacer cosas",
     "Se ha sentido decaído(a), deprimido(a) o sin esperanzas",
