@@ -1,18 +1,25 @@
 // The demo page's wiring: one janus.js session carries both the VideoRoom video and the homework
-// plugin handle; the panels from dist/session-panels.js run their calls through that handle.
+// plugin handle; the panels from dist/session-panels.js run over LiveSession, whose calls travel
+// through that handle (createJanusTransport) and whose events are the plugin's relayed ones. The
+// plugin keeps nothing: drafts, assignments and the session's summary are in the service.
 // Who is on the page: from the URL parameters role (therapist|client, only picks which panels to
-// show; the plugin decides what the person may do from their token), token, session, client,
-// display, room (VideoRoom room id, default 1234), as a platform would pass them; or, on the
-// short addresses /therapist and /client, from the demo sign-in of serve.mjs, which also hands
-// out a fresh token before this one expires. textroom=1 also attaches the TextRoom probe used by
-// the benchmark. window.homeworkDemo exposes the channel and state for tests.
+// show; the service decides what the person may do from their token), token, session (the
+// Session's name, which the platform created), client, display, room (VideoRoom room id, default
+// 1234), as a platform would pass them; or, on the short addresses /therapist and /client, from
+// the demo sign-in of serve.mjs, which also hands out a fresh token before this one expires.
+// When Janus goes away (the WebSocket closes, its session is destroyed), the page makes a new
+// Janus session and handle with backoff, joins again and the panels reload the drafts.
+// textroom=1 also attaches the TextRoom probe used by the benchmark. window.homeworkDemo exposes
+// the channel, the LiveSession and state for tests.
 
-import { attachSessionChannel, createHomeworkClient, createJanusTransport } from "/dist/session-panels.js";
+import {
+  attachSessionChannel, createHomeworkClient, createJanusTransport, LiveSession,
+} from "/dist/session-panels.js";
 
 const params = new URLSearchParams(location.search);
 const signInAs = { "/therapist": "therapist", "/client": "client" }[location.pathname];
 const status = document.getElementById("status");
-const demo = (window.homeworkDemo = { ready: false, videoPublished: false, remoteVideo: false, error: "" });
+const demo = (window.homeworkDemo = { ready: false, videoPublished: false, remoteVideo: false, error: "", reconnects: 0 });
 
 /** POST /demo/sign-in: a development token for the seeded person, with the session to join. */
 async function signIn(as) {
@@ -27,51 +34,104 @@ let who;
 try {
   who = signInAs ? await signIn(signInAs) : {
     token: params.get("token") ?? "", session: params.get("session") ?? "", client: params.get("client") ?? "",
-    display: params.get("display") ?? "", room: Number(params.get("room") ?? "1234"),
+    display: params.get("display") ?? "", room: Number(params.get("room") ?? "1234"), role: params.get("role") ?? "",
   };
 } catch (error) {
   demo.error = String(error?.message ?? error);
   status.textContent = `Could not sign in: ${demo.error}. Is the demo still running?`;
   throw error;
 }
-const { token, session, client, display } = who;
+const { session, client, display } = who;
+let token = who.token;
 const room = Number(who.room);
 if (signInAs) document.title = `${display}: telehealth session`;
 
+// The codes of a caller with no homework role here (Code.Unauthenticated, Code.PermissionDenied).
+const NO_ROLE = new Set([16, 7]);
+let config;
+let channel;
+
 try {
-  const config = await (await fetch("/config.json")).json();
+  config = await (await fetch("/config.json")).json();
   await new Promise((resolve) => Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: resolve }));
+  const joined = await connect();
+  const api = createHomeworkClient(createJanusTransport(channel));
+  const live = await LiveSession.open({ api, session, client, events: channel.events });
+  Object.assign(demo, { channel, joined, api, live });
+  mountPanels(joined, live, api);
+  channel.on("presence", (e) => { status.textContent = `In the session: ${e.detail.map((p) => p.display).join(", ")}`; });
+  status.textContent = `Joined as ${joined.you.display} (${joined.you.role})`;
+  if (signInAs) keepSignedIn(who.ttlSeconds);
+  demo.ready = true;
+} catch (error) {
+  if (NO_ROLE.has(error?.code)) {
+    // Someone in the call without a homework role (an interpreter, a family member): nothing.
+    mountNoRole();
+    status.textContent = "Joined the call";
+    demo.noRole = true;
+    demo.ready = true;
+  } else {
+    demo.error = String(error?.message ?? error);
+    status.textContent = `Could not join: ${demo.error}`;
+  }
+}
+
+/**
+ * A Janus session with the video and the homework handle, joined; resolves with `joined`. The
+ * channel object stays the same across reconnects (the transport and events are built on it).
+ */
+async function connect() {
   const janus = await new Promise((resolve, reject) => {
-    const instance = new Janus({ server: config.janusUrl, success: () => resolve(instance), error: reject });
+    let up = false;
+    const instance = new Janus({
+      server: config.janusUrl,
+      success: () => { up = true; resolve(instance); },
+      error: (error) => (up ? janusLost(instance, error) : reject(new Error(`janus: ${error}`))),
+      destroyed: () => janusLost(instance, "destroyed"),
+    });
   });
   demo.janus = janus;
+  // Video first: everyone in the call gets it, whether or not the homework side lets them in.
   startVideo(janus);
   if (params.get("textroom") === "1") {
     const { attachTextRoomProbe } = await import("/textroom-probe.js");
     demo.textroom = await attachTextRoomProbe(janus, room, display);
   }
+  channel = await attachSessionChannel(janus, `homework-${session}`, channel);
+  return channel.join({ session, client, token, display });
+}
 
-  const channel = await attachSessionChannel(janus, `homework-${session}`);
-  const joined = await channel.join({ session, client, token, display });
-  const api = createHomeworkClient(createJanusTransport(channel));
-  Object.assign(demo, { channel, joined, api });
-  mountPanels(joined, channel, api);
-  channel.on("presence", (e) => { status.textContent = `In the session: ${e.detail.map((p) => p.display).join(", ")}`; });
-  status.textContent = `Joined as ${joined.you.display} (${joined.you.role})`;
-  if (signInAs) keepSignedIn(channel, who.ttlSeconds);
-  demo.ready = true;
-} catch (error) {
-  demo.error = String(error?.message ?? error);
-  status.textContent = `Could not join: ${demo.error}`;
+let reconnecting = false;
+/** Janus went away: a new session, handle and join, with backoff; then the drafts are read again. */
+async function janusLost(instance, reason) {
+  if (instance !== demo.janus || reconnecting || !demo.ready) return;
+  reconnecting = true;
+  demo.connected = false;
+  status.textContent = "Connection to the video service lost; reconnecting…";
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5000)));
+    try {
+      demo.joined = await connect();
+      await demo.live.reload();
+      break;
+    } catch {
+      // Janus is not back yet; try again.
+    }
+  }
+  reconnecting = false;
+  demo.connected = true;
+  demo.reconnects++;
+  status.textContent = `Reconnected as ${demo.joined.you.display} (${demo.joined.you.role}) after ${String(reason)}`;
 }
 
 /** Asks the demo sign-in for a fresh token when 90% of this one's life has passed, and so on. */
-function keepSignedIn(channel, ttlSeconds) {
+function keepSignedIn(ttlSeconds) {
   setTimeout(async () => {
     try {
       const fresh = await signIn(signInAs);
       await channel.refreshToken(fresh.token);
-      keepSignedIn(channel, fresh.ttlSeconds);
+      token = fresh.token;
+      keepSignedIn(fresh.ttlSeconds);
     } catch (error) {
       status.textContent = `Signed out: ${error?.message ?? error}. Reload the page to sign in again.`;
     }
@@ -79,36 +139,37 @@ function keepSignedIn(channel, ttlSeconds) {
 }
 
 /**
- * The therapist gets review and assign panels in a dock with Review and Assign tabs (an open
- * draft from `join` opens on Assign); the client gets its session panel.
+ * The therapist gets review and assign panels in a dock with Review and Assign tabs (a draft of
+ * this session opens on Assign); the client gets its session panel.
  */
-function mountPanels(joined, channel, api) {
+function mountPanels(joined, live, api) {
   const aside = document.getElementById("panels");
   const practice = joined.client.split("/clients/")[0];
   if (joined.you.role === "therapist") {
     const dock = document.createElement("homework-therapist-dock");
-    dock.channel = channel;
-    const review = document.createElement("homework-review-panel");
-    Object.assign(review, { api, channel, client: joined.client, slot: "review" });
-    const assign = document.createElement("homework-assign-panel");
-    Object.assign(assign, { api, channel, practice, client: joined.client, slot: "assign" });
-    assign.showDraft(joined.drafts[0]);
-    if (joined.drafts.length > 0) dock.view = "assign";
+    const review = Object.assign(document.createElement("homework-review-panel"), { slot: "review" });
+    const assign = Object.assign(document.createElement("homework-assign-panel"), { slot: "assign" });
     // The therapist's caseload, most urgent first, behind a disclosure above the tabs; choosing
     // this session's client opens its review.
-    const caseload = document.createElement("homework-caseload");
-    Object.assign(caseload, { api, practice, slot: "caseload" });
+    const caseload = Object.assign(document.createElement("homework-caseload"), { slot: "caseload" });
     caseload.addEventListener("homework-caseload-select", (e) => { if (e.detail.client === joined.client) dock.show("review"); });
     dock.append(caseload, review, assign);
+    dock.wirePanels(api, live);
     aside.append(dock);
     // Wide mode for review: the dock takes most of the width and the video shrinks to a strip.
     dock.addEventListener("homework-dock-wide", (e) => document.querySelector("main").classList.toggle("review-wide", e.detail.wide));
   } else {
     const panel = document.createElement("homework-session-panel");
-    Object.assign(panel, { api, channel, client: joined.client });
-    panel.showDraft(joined.drafts[0]);
+    Object.assign(panel, { api, live, client: joined.client });
     aside.append(panel);
   }
+}
+
+/** The panel a person without a homework role sees: the plain message, no data. */
+function mountNoRole() {
+  const panel = document.createElement("homework-session-panel");
+  panel.denied = true;
+  document.getElementById("panels").append(panel);
 }
 
 /** Publishes the camera and microphone in the VideoRoom and subscribes to everyone else. */

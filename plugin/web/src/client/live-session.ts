@@ -217,7 +217,7 @@ export class LiveSession extends EventTarget {
    * other fields stands; on the same field the last write wins); resolves with the stored draft.
    */
   async updateDraft(next: Assignment, paths: readonly string[]): Promise<Assignment> {
-    const draft = await this.api.updateAssignment({ assignment: next, updateMask: { paths: [...paths] } });
+    const draft = await this.api.updateAssignment({ assignment: { ...next, etag: "" }, updateMask: { paths: [...paths] } });
     this.adopt(draft, "you");
     return draft;
   }

@@ -304,7 +304,8 @@ export class HomeworkAssignPanel extends LitElement {
     if (next.exercise?.details.case === "exposurePractice" && data.has("situation")) {
       next.exercise.details.value.situation = String(data.get("situation") ?? "").trim();
     }
-    this.editor.edit(next);
+    // A required field emptied while it is retyped is not sent (the service would refuse it).
+    this.editor.edit(next, form.checkValidity());
   }
 
   private async assign(event: SubmitEvent): Promise<void> {

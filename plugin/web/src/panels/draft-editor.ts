@@ -47,15 +47,19 @@ export class DraftEditor {
     while (this.flushing !== undefined) await this.flushing;
   }
 
-  /** The person changed the form: `next` is the whole draft as the form now reads. */
-  edit(next: Assignment): void {
+  /**
+   * The person changed the form: `next` is the whole draft as the form now reads. With `send`
+   * false (a required field is empty while being retyped) it is kept on the page only, and sent
+   * with the next edit that may be.
+   */
+  edit(next: Assignment, send = true): void {
     if (changedPaths(this.server, next).length === 0 && !this.sending) {
       this.local = undefined;
       return;
     }
     this.local = next;
     this.onChange();
-    if (!this.sending) this.flushing = this.flush().finally(() => { this.flushing = undefined; });
+    if (send && !this.sending) this.flushing = this.flush().finally(() => { this.flushing = undefined; });
   }
 
   /** A stored copy from someone else (or an event's re-read of one's own). */

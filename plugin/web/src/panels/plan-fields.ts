@@ -1,8 +1,8 @@
 // The client's own plan of an assignment as form fields: preferred time, habit anchor (routine
 // and the client's words), the if-then plan beside it ("If <situation>, then I will <action>"),
-// environmental cue and two-minute minimum version. These are exactly
-// the fields a client may amend in a shared draft (docs/janus-plugin-protocol.md, `draft`), so
-// the therapist's assign panel and the client's session panel edit them with the same inputs.
+// environmental cue and two-minute minimum version. These are exactly the fields a client may
+// change in a draft of a live session (UpdateAssignment in homework_service.proto), so the
+// therapist's assign panel and the client's session panel edit them with the same inputs.
 
 import { html, type TemplateResult } from "lit";
 import { clone, create } from "@bufbuild/protobuf";
@@ -75,11 +75,13 @@ export function withPlanFields(assignment: Assignment, form: HTMLFormElement): A
     schedule.habitAnchor.when = when;
     schedule.habitAnchor.clientWords = words;
   }
+  // An if-then plan has both parts or none (the service refuses half a plan): while only one part
+  // is filled in, the plan stays as it was.
   const situation = String(data.get("ifSituation") ?? "").trim();
   const action = String(data.get("thenAction") ?? "").trim();
-  if (situation !== "" || action !== "") {
+  if (situation !== "" && action !== "") {
     schedule.ifThenPlan = create(IfThenPlanSchema, { situation, action });
-  } else {
+  } else if (situation === "" && action === "") {
     schedule.ifThenPlan = undefined;
   }
   next.schedule = schedule;
