@@ -28,6 +28,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startPageServer } from "./serve.mjs";
 import { people, practice, quickStart, recordCompletion, seedDemo } from "./seed.mjs";
+import { anyHostSummary, panelsOrigins, startAnyHost } from "../any-host/start.mjs";
 
 export { people, recordCompletion };
 
@@ -44,6 +45,8 @@ export const defaultPorts = {
   api: { port: 8082, flag: "api_port", what: "the browser API" },
   janus: { port: 8083, flag: "janus_port", what: "Janus's WebSocket" },
   grpc: { port: 50051, flag: "grpc_port", what: "homework-server's gRPC" },
+  host: { port: 8084, flag: "host_port", what: "the any-host example's call page" },
+  panels: { port: 8085, flag: "panels_port", what: "the any-host example's panels" },
 };
 
 /** An error the command line prints as its one line (no stack). */
@@ -52,7 +55,8 @@ export class LaunchError extends Error {}
 /**
  * Starts homework-server with development keys in `workDir`. Options: serverBin, ctlBin, store
  * ("memory:" by default), workDir (a fresh temporary folder by default), ports { grpc, api }
- * (0 or absent: any free port). Resolves with { workDir, grpcAddress, connectUrl, tokens,
+ * (0 or absent: any free port), corsOrigins (page origins the browser API accepts calls from).
+ * Resolves with { workDir, grpcAddress, connectUrl, tokens,
  * mintToken, callService, keyFile, logFile, children, stop }.
  */
 export async function startService(options) {
@@ -87,6 +91,7 @@ export async function startService(options) {
     `--jwks=${jwksFile}`, `--store=${options.store ?? "memory:"}`, `--data_dir=${path.join(workDir, "data")}`,
     `--listen=127.0.0.1:${ports.grpc ?? 0}`, `--port_file=${grpcPortFile}`,
     `--connect_listen=127.0.0.1:${ports.api ?? 0}`, `--connect_port_file=${connectPortFile}`,
+    ...(options.corsOrigins?.length ? [`--cors_origins=${options.corsOrigins.join(",")}`] : []),
   ], logFile));
   try {
     const grpcPort = await readPortFile(grpcPortFile, children[0]);
@@ -131,8 +136,17 @@ export async function startSessionDemo(options) {
     const janusArgs = ["-C", path.join(janusDir, "conf", "janus.jcfg"), "-F", path.join(janusDir, "conf"),
       "-o", "-d", "4", "-r", rtpPorts];
     if (media) janusArgs.push("-E", media.name);
-    children.push(spawnLogged("janus", janusArgs, path.join(workDir, "janus.log"), { GRPC_VERBOSITY: "ERROR" }));
-    await waitForPort(janusPort, children.at(-1));
+    // (Re)starts Janus from the same config; the tests kill it by its PID and start it again.
+    let janus;
+    let janusStarts = 0;
+    const startJanus = async () => {
+      const log = path.join(workDir, janusStarts++ === 0 ? "janus.log" : `janus-${janusStarts}.log`);
+      janus = spawnLogged("janus", janusArgs, log, { GRPC_VERBOSITY: "ERROR" });
+      children.push(janus);
+      await waitForPort(janusPort, janus);
+      return janus;
+    };
+    await startJanus();
 
     // The client's portal (examples/portal) against the same service, between sessions.
     const portalPortFile = path.join(workDir, "portal.port");
@@ -142,23 +156,33 @@ export async function startSessionDemo(options) {
     path.join(workDir, "portal.log")));
     const portalPort = await readPortFile(portalPortFile, children.at(-1));
 
+    // The platform starts the call: it creates the Session (with its service token) and hands its
+    // name to both pages. `startSession(id)` starts another one (the next week's session).
+    let current = await createSession(callService, tokens.platform, seeded.client, session);
+    const startSession = async (id) => (current = await createSession(callService, tokens.platform, seeded.client, id));
+
     // The session page, with the demo sign-in for the seeded therapist and client.
     const signIn = (who) => {
       const person = { therapist: "therapist", client: "client" }[who];
       if (person === undefined) return undefined;
-      return { token: service.mintToken(person), ttlSeconds: 12 * 3600, session, room, role: people[person].role,
+      return { token: service.mintToken(person), ttlSeconds: 12 * 3600, session: current, room, role: people[person].role,
         display: people[person].display, client: seeded.client };
     };
     page = await startPageServer({ janusUrl: `ws://127.0.0.1:${janusPort}`, port: ports.page ?? 0, signIn,
       portalPort, portalToken: () => service.mintToken("client") });
     const pageUrl = (who, extra = {}) => `${page.url}/?` + new URLSearchParams({
-      role: people[who].role, token: tokens[who], session,
+      role: people[who].role, token: tokens[who], session: current,
       client: who === "otherClient" ? seeded.otherClient : seeded.client,
       display: people[who].display, room: String(room), ...extra,
     }).toString();
 
     return {
-      ...service, stop, session, room, practice, seeded, pageUrl, media,
+      ...service, stop, room, practice, seeded, pageUrl, media, startSession,
+      /** The Session the pages join now, `practices/demo/sessions/{id}`. */
+      get session() { return current; },
+      /** The running Janus process (its `pid`, `exited`) and how to start it again after it died. */
+      get janus() { return janus; },
+      startJanus,
       // The short addresses people open (no token in them).
       therapistUrl: `${page.url}/therapist`, clientUrl: `${page.url}/client`, portalUrl: `${page.url}/portal`,
       pageBaseUrl: page.url, portalBaseUrl: `http://127.0.0.1:${portalPort}`,
@@ -169,6 +193,17 @@ export async function startSessionDemo(options) {
     await stop();
     throw new LaunchError(`${error.message} (logs in ${workDir})`);
   }
+}
+
+/**
+ * The platform's side of starting a call: CreateSession for `client` with the service token
+ * (idempotent for the same id), resolving with the Session's name.
+ */
+async function createSession(callService, platformToken, client, id) {
+  const parent = client.split("/clients/")[0];
+  const created = await callService("CreateSession", { parent, sessionId: id, session: { client, externalId: `room-${room}` } },
+    platformToken);
+  return created.name;
 }
 
 /** A unary call to the Connect listener with protobuf JSON; rejects with the service's error. */
@@ -386,7 +421,10 @@ const usage = `usage: ./scripts/run.sh [--service-only [--once]] [FLAGS]   (buil
          [--plugin=PATH/libjanus_homework.so] [--service-only [--once]] [FLAGS]
   --service-only      homework-server alone, then a first result; --once stops it after that
   --page_port=8080 --portal_port=8081 --api_port=8082 --janus_port=8083 --grpc_port=50051
-                      the fixed ports (0 picks any free port)
+  --host_port=8084 --panels_port=8085
+                      the fixed ports (0 picks any free port); 8084 and 8085 are the any-host
+                      example's (examples/any-host: a peer-to-peer call, no Janus) call page
+                      and panels
   --ice_interface=IF  the interface Janus sends media over (default: the default route's)
   --work_dir=DIR      configs, keys and logs (default .demo; with --service-only .dev)
   --store=URI         memory: or sqlite:PATH (default: the demo a fresh .demo/homework.db each
@@ -464,10 +502,20 @@ async function main(argv) {
     for (const suffix of ["", "-wal", "-shm"]) await rm(db + suffix, { force: true });
     store = `sqlite:${db}`;
   }
+  for (const key of ["host", "panels"]) ports[key] ||= await freePort();
   const demo = await startSessionDemo({ serverBin: flags.server_bin, ctlBin: flags.ctl_bin, plugin: flags.plugin,
-    store, workDir, iceInterface: flags.ice_interface, ports });
+    store, workDir, iceInterface: flags.ice_interface, ports, corsOrigins: panelsOrigins(ports) });
+  // The second host, beside the Janus demo on the same service and seed.
+  let anyHost;
+  try {
+    anyHost = await startAnyHost({ service: demo, seeded: demo.seeded, ports });
+  } catch (error) {
+    await demo.stop();
+    throw new LaunchError(`the any-host example: ${error.message}`);
+  }
   console.log(demoSummary(demo));
-  shutdownOn(demo.stop);
+  console.log(`\n${anyHostSummary(anyHost)}`);
+  shutdownOn(async () => { await anyHost.stop(); await demo.stop(); });
 }
 
 function serviceSummary(service, result, { ctl, store, once }) {
