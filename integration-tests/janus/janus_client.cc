@@ -196,6 +196,15 @@ absl::Status JanusProcess::Stop(absl::Duration timeout) {
   return absl::OkStatus();
 }
 
+absl::Status JanusProcess::Kill() {
+  if (pid_ <= 0) return absl::FailedPreconditionError("janus is not running");
+  if (::kill(pid_, SIGKILL) != 0) return absl::InternalError("kill(SIGKILL) failed");
+  absl::StatusOr<int> exit_code = WaitForExit(pid_, absl::Seconds(10));
+  if (!exit_code.ok()) return exit_code.status();
+  pid_ = -1;
+  return absl::OkStatus();
+}
+
 std::string JanusProcess::LogTail(int max_lines) const { return FileTail(log_path_, max_lines); }
 
 absl::StatusOr<std::unique_ptr<JanusClient>> JanusClient::Connect(int port) {

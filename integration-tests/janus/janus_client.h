@@ -45,6 +45,10 @@ class JanusProcess {
   // SIGTERM and wait for the exit; OK for exit code 0.
   absl::Status Stop(absl::Duration timeout = absl::Seconds(10));
 
+  // SIGKILL to the PID this process started, and wait for it to be gone: a crash, with no
+  // chance for the plugin to tidy up. OK once reaped.
+  absl::Status Kill();
+
   int port() const { return port_; }
   std::string LogTail(int max_lines = 40) const;
 

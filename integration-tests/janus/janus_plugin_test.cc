@@ -1,10 +1,11 @@
-// The Janus plugin janus.plugin.homework in the real Janus, against the real homework-server:
-// participants join with real tokens from homework-ctl, the roster comes from the service,
-// `call` bridges unary methods with the service's canonical errors, a shared draft is amended
-// by the client within its rights and assigned by the therapist, the service's events (a
-// completion recorded outside the call, a PHQ-9 urgent flag for the therapist only) reach the
-// session, and `end` summarises it. Pages are played by WebSocket connections speaking the
-// Janus JSON API (janus_client.h).
+// The Janus plugin janus.plugin.homework, a thin adapter, in the real Janus against the real
+// homework-server: participants join a service Session (practices/{p}/sessions/{s}) with real
+// tokens from homework-ctl; the roster comes from the service; `call` runs unary methods with
+// the participant's own token and the service's canonical errors; the service's events for the
+// session's client are relayed (a PHQ-9 urgent flag to the therapist only); and a draft shaped
+// through `call` lives in the service, so Janus killed mid-session and started again loses
+// nothing: the pages rejoin and read the draft as it was. Pages are played by WebSocket
+// connections speaking the Janus JSON API (janus_client.h).
 
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
@@ -18,7 +19,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "integration-tests/janus/janus_client.h"
 #include "integration-tests/rpc_test_support.h"
@@ -36,8 +39,9 @@ using ::testing::HasSubstr;
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
 constexpr char kAlex[] = "practices/clinic-a/clients/alex";
+constexpr char kSam[] = "practices/clinic-a/clients/sam";
 constexpr char kZone[] = "Europe/Berlin";
-constexpr char kSession[] = "tele-2041";
+constexpr char kSession[] = "practices/clinic-a/sessions/tele-2041";
 
 // Plugin events are matched by their `homework` kind.
 auto Kind(const std::string& kind) {
@@ -52,7 +56,13 @@ auto ServiceEvent(const std::string& type, const std::string& resource) {
   };
 }
 
-// A fear-of-lifts exposure step as the therapist drafts it, in protobuf JSON.
+// A `call` request body.
+json CallBody(const std::string& method, json request) {
+  return json{{"request", "call"}, {"method", method}, {"body", std::move(request)}};
+}
+
+// A fear-of-lifts exposure step as the therapist drafts it, in protobuf JSON. (TODO(issue 13):
+// with `session` set, once the service serves sessions.)
 json LiftExposureDraft() {
   return json{{"title", "Ride the office lift to the 4th floor"},
               {"rationale", "Staying until the fear falls shows me the lift is safe enough."},
@@ -90,19 +100,13 @@ class JanusPluginTest : public ::testing::Test {
 
     ASSERT_NO_FATAL_FAILURE(platform_ = Token("platform-backend", "service"));
     ASSERT_NO_FATAL_FAILURE(dr_ada_ = Token("dr-ada", "therapist"));
+    ASSERT_NO_FATAL_FAILURE(dr_bo_ = Token("dr-bo", "therapist"));
     ASSERT_NO_FATAL_FAILURE(alex_ = Token("alex", "client"));
     ASSERT_NO_FATAL_FAILURE(sam_ = Token("sam", "client"));
     ASSERT_NO_FATAL_FAILURE(CreateClient("alex", "Alex Brandt"));
     ASSERT_NO_FATAL_FAILURE(CreateClient("sam", "Sam Okafor"));
 
-    absl::StatusOr<std::unique_ptr<JanusProcess>> janus =
-        JanusProcess::Start(JanusPaths{.janus_binary = JANUS_BINARY,
-                                       .transports_folder = JANUS_TRANSPORTS_DIR,
-                                       .plugin_library = JANUS_PLUGIN_LIBRARY,
-                                       .plugin_sample_config = JANUS_PLUGIN_SAMPLE_CONFIG},
-                            server_->address());
-    ASSERT_TRUE(janus.ok()) << janus.status();
-    janus_ = *std::move(janus);
+    ASSERT_NO_FATAL_FAILURE(StartJanus());
     ASSERT_NO_FATAL_FAILURE(therapist_ = Attach());
     ASSERT_NO_FATAL_FAILURE(client_ = Attach());
   }
@@ -118,6 +122,17 @@ class JanusPluginTest : public ::testing::Test {
         KeepJanusLog();
       }
     }
+  }
+
+  void StartJanus() {
+    absl::StatusOr<std::unique_ptr<JanusProcess>> janus =
+        JanusProcess::Start(JanusPaths{.janus_binary = JANUS_BINARY,
+                                       .transports_folder = JANUS_TRANSPORTS_DIR,
+                                       .plugin_library = JANUS_PLUGIN_LIBRARY,
+                                       .plugin_sample_config = JANUS_PLUGIN_SAMPLE_CONFIG},
+                            server_->address());
+    ASSERT_TRUE(janus.ok()) << janus.status();
+    janus_ = *std::move(janus);
   }
 
   // A failed test's Janus log, kept as <build>/test-output/janus/<test>.janus.log.
@@ -146,6 +161,7 @@ class JanusPluginTest : public ::testing::Test {
     return std::string(absl::StripAsciiWhitespace(token.stdout_text));
   }
 
+  // A client with Dr Ada (not Dr Bo) on its care team.
   void CreateClient(const std::string& id, const std::string& display_name) {
     v1::CreateClientRequest request;
     request.set_parent(kPracticeName);
@@ -167,9 +183,9 @@ class JanusPluginTest : public ::testing::Test {
   }
 
   json Join(JanusClient& page, const std::string& token, const std::string& display,
-            const std::string& client = kAlex) {
+            const std::string& client = kAlex, const std::string& session = kSession) {
     std::optional<json> answer = page.Request(json{{"request", "join"},
-                                                   {"session", kSession},
+                                                   {"session", session},
                                                    {"client", client},
                                                    {"token", token},
                                                    {"display", display}});
@@ -186,14 +202,14 @@ class JanusPluginTest : public ::testing::Test {
     ASSERT_TRUE(therapist_->WaitFor(Kind("presence"))) << "no presence event for Dr Ada";
   }
 
-  // The therapist drafts the lift exposure; the draft as the plugin sent it.
-  json CreateLiftDraft() {
-    std::optional<json> ack = therapist_->Request(json{
-        {"request", "draft"}, {"draft", {{"version", 0}, {"assignment", LiftExposureDraft()}}}});
-    EXPECT_TRUE(ack);
-    EXPECT_EQ(ack.value_or(json::object()).value("homework", ""), "ack")
-        << ack.value_or(json::object()).dump();
-    return ack.value_or(json::object()).value("draft", json::object());
+  // Sends a `call` from `page` and returns its `result` body (a test failure otherwise).
+  json CallOk(JanusClient& page, const std::string& method, json request) {
+    std::optional<json> answer = page.Request(CallBody(method, std::move(request)));
+    EXPECT_TRUE(answer) << "no answer to " << method;
+    if (!answer) return json::object();
+    EXPECT_EQ(answer->value("homework", ""), "result") << method << ": " << answer->dump();
+    EXPECT_EQ(answer->value("method", ""), method);
+    return answer->value("body", json::object());
   }
 
   std::unique_ptr<ScratchDir> keys_;
@@ -202,7 +218,7 @@ class JanusPluginTest : public ::testing::Test {
   std::unique_ptr<JanusProcess> janus_;
   std::unique_ptr<JanusClient> therapist_;
   std::unique_ptr<JanusClient> client_;
-  std::string platform_, dr_ada_, alex_, sam_;
+  std::string platform_, dr_ada_, dr_bo_, alex_, sam_;
 };
 
 TEST_F(JanusPluginTest, JoinTakesRolesFromTheServiceNotFromThePage) {
@@ -213,6 +229,7 @@ TEST_F(JanusPluginTest, JoinTakesRolesFromTheServiceNotFromThePage) {
   EXPECT_EQ(ada["client"], kAlex);
   EXPECT_EQ(ada["you"]["subject"], "dr-ada");
   EXPECT_EQ(ada["you"]["role"], "therapist");
+  EXPECT_FALSE(ada.contains("drafts")) << "drafts are the service's, read through call";
 
   json alex = Join(*client_, alex_, "Alex");
   ASSERT_EQ(alex.value("homework", ""), "joined") << alex.dump();
@@ -221,25 +238,54 @@ TEST_F(JanusPluginTest, JoinTakesRolesFromTheServiceNotFromThePage) {
   ASSERT_EQ(alex["participants"].size(), 2u) << alex.dump();
   EXPECT_EQ(alex["participants"][0]["subject"], "dr-ada");
   EXPECT_EQ(alex["participants"][0]["role"], "therapist");
+  EXPECT_EQ(alex["participants"][0]["display"], "Alex") << "the display is the page's";
 
   std::optional<json> presence = therapist_->WaitFor(Kind("presence"));
   ASSERT_TRUE(presence) << "Dr Ada was not told Alex joined";
   EXPECT_EQ((*presence)["participants"].size(), 2u);
 
-  // Sam, another client, cannot join Alex's session, whatever the page says.
-  std::unique_ptr<JanusClient> sam_page = Attach();
-  ASSERT_TRUE(sam_page);
-  json sam = Join(*sam_page, sam_, "Alex");
-  EXPECT_EQ(sam.value("homework", ""), "error") << sam.dump();
-  EXPECT_EQ(sam.value("code", ""), "permission_denied") << sam.dump();
+  // A handle joins once.
+  json twice = Join(*therapist_, dr_ada_, "Dr Ada");
+  EXPECT_EQ(twice.value("code", ""), "failed_precondition") << twice.dump();
 
-  // A bad token is the service's answer, unauthenticated.
-  std::unique_ptr<JanusClient> forged_page = Attach();
-  ASSERT_TRUE(forged_page);
-  json forged = Join(*forged_page, dr_ada_ + "x", "Dr Ada");
-  EXPECT_EQ(forged.value("code", ""), "unauthenticated") << forged.dump();
+  // Leaving tells the others.
+  ASSERT_TRUE(client_->Request(json{{"request", "leave"}}));
+  std::optional<json> left = therapist_->WaitFor(Kind("presence"));
+  ASSERT_TRUE(left);
+  ASSERT_EQ((*left)["participants"].size(), 1u) << left->dump();
+  EXPECT_EQ((*left)["participants"][0]["subject"], "dr-ada");
+}
 
-  // A fresh token for the same person is taken; one for somebody else is refused.
+TEST_F(JanusPluginTest, JoinRefusesEveryoneButTheClientAndItsCareTeam) {
+  auto refused = [&](const std::string& token, const std::string& client,
+                     const std::string& session = kSession) {
+    std::unique_ptr<JanusClient> page = Attach();
+    if (!page) return std::string("no page");
+    return Join(*page, token, "Somebody", client, session).value("code", "joined");
+  };
+  // Sam, another client, cannot join as Alex.
+  EXPECT_EQ(refused(sam_, kAlex), "permission_denied");
+  // Dr Bo, a therapist outside Alex's care team: the service refuses her.
+  EXPECT_EQ(refused(dr_bo_, kAlex), "permission_denied");
+  // A token of a role that takes no part in a session (the platform's own service token).
+  EXPECT_EQ(refused(platform_, kAlex), "permission_denied");
+  // A token the service does not trust.
+  EXPECT_EQ(refused(dr_ada_ + "x", kAlex), "unauthenticated");
+
+  // None of them is in the roster, and none of them was relayed anything.
+  json ada = Join(*therapist_, dr_ada_, "Dr Ada");
+  ASSERT_EQ(ada.value("homework", ""), "joined") << ada.dump();
+  EXPECT_EQ(ada["participants"].size(), 1u) << ada.dump();
+}
+
+TEST_F(JanusPluginTest, TokenRefreshKeepsTheSubjectAndTheRelay) {
+  // Before a join there is nothing to refresh.
+  std::optional<json> early = client_->Request(json{{"request", "token"}, {"token", alex_}});
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->value("code", ""), "failed_precondition") << early->dump();
+
+  ASSERT_NO_FATAL_FAILURE(JoinBoth());
+  // A fresh token for the same person is taken; one for somebody else, or a bad one, is not.
   std::optional<json> fresh =
       therapist_->Request(json{{"request", "token"}, {"token", Token("dr-ada", "therapist")}});
   ASSERT_TRUE(fresh);
@@ -247,37 +293,41 @@ TEST_F(JanusPluginTest, JoinTakesRolesFromTheServiceNotFromThePage) {
   std::optional<json> swapped = therapist_->Request(json{{"request", "token"}, {"token", sam_}});
   ASSERT_TRUE(swapped);
   EXPECT_EQ(swapped->value("code", ""), "permission_denied") << swapped->dump();
+  std::optional<json> forged =
+      therapist_->Request(json{{"request", "token"}, {"token", dr_ada_ + "x"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->value("code", ""), "unauthenticated") << forged->dump();
 
-  // Leaving tells the others.
-  ASSERT_TRUE(client_->Request(json{{"request", "leave"}}));
-  std::optional<json> left = therapist_->WaitFor(Kind("presence"));
-  ASSERT_TRUE(left);
-  EXPECT_EQ((*left)["participants"].size(), 1u) << left->dump();
+  // Calls still run as Dr Ada, and her relay (restarted with the fresh token) still relays.
+  EXPECT_EQ(CallOk(*therapist_, "GetCaller", json::object()).value("subject", ""), "dr-ada");
+  json draft = CallOk(*therapist_, "CreateAssignment",
+                      json{{"parent", kAlex}, {"assignment", LiftExposureDraft()}});
+  const std::string name = draft.value("name", "");
+  ASSERT_FALSE(name.empty()) << draft.dump();
+  EXPECT_TRUE(therapist_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_CREATED", name)))
+      << "the relay did not survive the token refresh";
 }
 
-TEST_F(JanusPluginTest, CallBridgesUnaryMethodsWithTheServicesCanonicalErrors) {
+TEST_F(JanusPluginTest, CallRunsWithTheParticipantsOwnTokenAndTheServicesErrors) {
   ASSERT_NO_FATAL_FAILURE(JoinBoth());
 
-  std::optional<json> client = client_->Request(
-      json{{"request", "call"}, {"method", "GetClient"}, {"body", {{"name", kAlex}}}});
-  ASSERT_TRUE(client);
-  ASSERT_EQ(client->value("homework", ""), "result") << client->dump();
-  EXPECT_EQ((*client)["method"], "GetClient");
-  EXPECT_EQ((*client)["body"]["name"], kAlex);
-  EXPECT_EQ((*client)["body"]["displayName"], "Alex Brandt");
+  // Each handle's calls run as its own participant.
+  EXPECT_EQ(CallOk(*client_, "GetCaller", json::object()).value("subject", ""), "alex");
+  EXPECT_EQ(CallOk(*therapist_, "GetCaller", json::object()).value("subject", ""), "dr-ada");
+
+  json client = CallOk(*client_, "GetClient", json{{"name", kAlex}});
+  EXPECT_EQ(client.value("name", ""), kAlex);
+  EXPECT_EQ(client.value("displayName", ""), "Alex Brandt");
 
   // Alex's token reaches only Alex: the service says so, and the plugin passes it on.
-  std::optional<json> other =
-      client_->Request(json{{"request", "call"},
-                            {"method", "GetClient"},
-                            {"body", {{"name", "practices/clinic-a/clients/sam"}}}});
+  std::optional<json> other = client_->Request(CallBody("GetClient", json{{"name", kSam}}));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->value("homework", ""), "error") << other->dump();
   EXPECT_EQ(other->value("code", ""), "permission_denied") << other->dump();
 
   // An invalid field: INVALID_ARGUMENT with the service's BadRequest naming it.
-  std::optional<json> invalid = therapist_->Request(
-      json{{"request", "call"}, {"method", "GetClient"}, {"body", {{"name", "clients/x"}}}});
+  std::optional<json> invalid =
+      therapist_->Request(CallBody("GetClient", json{{"name", "clients/x"}}));
   ASSERT_TRUE(invalid);
   EXPECT_EQ(invalid->value("code", ""), "invalid_argument") << invalid->dump();
   ASSERT_FALSE((*invalid)["details"].empty()) << invalid->dump();
@@ -285,172 +335,88 @@ TEST_F(JanusPluginTest, CallBridgesUnaryMethodsWithTheServicesCanonicalErrors) {
   EXPECT_EQ((*invalid)["details"][0]["fieldViolations"][0]["field"], "name") << invalid->dump();
 
   // The plugin's own checks name the field too.
-  std::optional<json> unknown =
-      therapist_->Request(json{{"request", "call"}, {"method", "DropTables"}, {"body", {}}});
+  std::optional<json> unknown = therapist_->Request(CallBody("DropTables", json::object()));
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->value("code", ""), "invalid_argument");
   EXPECT_THAT(unknown->value("message", ""), HasSubstr("method"));
-  std::optional<json> watch =
-      therapist_->Request(json{{"request", "call"}, {"method", "WatchEvents"}, {"body", {}}});
+  std::optional<json> watch = therapist_->Request(CallBody("WatchEvents", json::object()));
   ASSERT_TRUE(watch);
   EXPECT_EQ(watch->value("code", ""), "invalid_argument");
+  std::optional<json> bad_body =
+      therapist_->Request(CallBody("GetClient", json{{"colour", "red"}}));
+  ASSERT_TRUE(bad_body);
+  EXPECT_EQ(bad_body->value("code", ""), "invalid_argument");
+  EXPECT_THAT(bad_body->value("message", ""), HasSubstr("body"));
+
+  // The draft requests of the old protocol are gone: drafts are the service's.
+  std::optional<json> draft = therapist_->Request(
+      json{{"request", "draft"}, {"draft", {{"assignment", LiftExposureDraft()}}}});
+  ASSERT_TRUE(draft);
+  EXPECT_EQ(draft->value("code", ""), "invalid_argument") << draft->dump();
 
   // Before a join there is nothing to call.
   std::unique_ptr<JanusClient> stranger = Attach();
   ASSERT_TRUE(stranger);
-  std::optional<json> early = stranger->Request(
-      json{{"request", "call"}, {"method", "GetClient"}, {"body", {{"name", kAlex}}}});
+  std::optional<json> early = stranger->Request(CallBody("GetClient", json{{"name", kAlex}}));
   ASSERT_TRUE(early);
   EXPECT_EQ(early->value("code", ""), "failed_precondition") << early->dump();
 }
 
-TEST_F(JanusPluginTest, SharedDraftIsAmendedByTheClientAndAssignedByTheTherapist) {
+TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
   ASSERT_NO_FATAL_FAILURE(JoinBoth());
 
-  // Only the therapist drafts.
-  std::optional<json> client_draft = client_->Request(
-      json{{"request", "draft"}, {"draft", {{"version", 0}, {"assignment", LiftExposureDraft()}}}});
-  ASSERT_TRUE(client_draft);
-  EXPECT_EQ(client_draft->value("code", ""), "permission_denied") << client_draft->dump();
+  // Dr Ada drafts the lift exposure in this session: an Assignment in STATE_DRAFT.
+  json created = CallOk(*therapist_, "CreateAssignment",
+                        json{{"parent", kAlex}, {"assignment", LiftExposureDraft()}});
+  const std::string name = created.value("name", "");
+  ASSERT_THAT(name, ::testing::StartsWith(std::string(kAlex) + "/assignments/"))
+      << created.dump();
+  EXPECT_EQ(created.value("state", ""), "STATE_DRAFT");
+  ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_CREATED", name)))
+      << "Alex's panel was not told of the draft";
 
-  json draft = CreateLiftDraft();
-  ASSERT_EQ(draft.value("version", 0), 1) << draft.dump();
-  const std::string draft_id = draft.value("id", "");
-  std::optional<json> seen = client_->WaitFor(Kind("draft"));
-  ASSERT_TRUE(seen) << "Alex did not see the draft";
-  EXPECT_EQ((*seen)["draft"]["id"], draft_id);
-  EXPECT_EQ((*seen)["draft"]["assignment"]["title"], "Ride the office lift to the 4th floor");
-  ASSERT_TRUE(therapist_->WaitFor(Kind("draft")));
+  // The plan moves to Alex's preferred time (TODO(issue 13): by Alex, with its own token, once
+  // the service lets the client change its plan fields of a session's draft).
+  json schedule = created["schedule"];
+  schedule["preferredLocalTime"] = "07:30";
+  json amended = CallOk(*therapist_, "UpdateAssignment",
+                        json{{"assignment",
+                              {{"name", name}, {"etag", created.value("etag", "")},
+                               {"schedule", schedule}}},
+                             {"updateMask", "schedule"}});
+  EXPECT_EQ(amended["schedule"].value("preferredLocalTime", ""), "07:30") << amended.dump();
+  ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
+      << "Alex's panel was not told of the change";
 
-  // Alex makes the plan their own: time, anchor, minimum version.
-  json amended = (*seen)["draft"]["assignment"];
-  amended["schedule"]["preferredLocalTime"] = "07:30";
-  amended["schedule"]["habitAnchor"] = {{"when", "EVENT_TIMING_BREAKFAST"},
-                                        {"offsetMinutes", 30},
-                                        {"clientWords", "after my first coffee at work"}};
-  amended["schedule"]["minimumVersion"] = "Stand in the open lift for one minute";
-  std::optional<json> ack = client_->Request(
-      json{{"request", "draft"},
-           {"draft", {{"id", draft_id}, {"version", 1}, {"assignment", amended}}}});
-  ASSERT_TRUE(ack);
-  ASSERT_EQ(ack->value("homework", ""), "ack") << ack->dump();
-  EXPECT_EQ((*ack)["draft"]["version"], 2);
-  std::optional<json> therapist_sees = therapist_->WaitFor(Kind("draft"));
-  ASSERT_TRUE(therapist_sees) << "Dr Ada did not see Alex's change";
-  EXPECT_EQ((*therapist_sees)["draft"]["version"], 2);
-  EXPECT_EQ((*therapist_sees)["draft"]["assignment"]["schedule"]["preferredLocalTime"], "07:30");
-  EXPECT_EQ((*therapist_sees)["draft"]["updatedBy"]["subject"], "alex");
-  EXPECT_EQ((*therapist_sees)["draft"]["updatedBy"]["role"], "client");
-  ASSERT_TRUE(client_->WaitFor(Kind("draft")));
+  // Janus dies mid-session, by the PID this test started.
+  ASSERT_TRUE(janus_->Kill().ok());
+  therapist_.reset();
+  client_.reset();
+  ASSERT_NO_FATAL_FAILURE(StartJanus());
+  ASSERT_NO_FATAL_FAILURE(therapist_ = Attach());
+  ASSERT_NO_FATAL_FAILURE(client_ = Attach());
 
-  // Alex may not change what the therapist decides, and the refusal names the field.
-  json harder = amended;
-  harder["schedule"]["targetCount"] = 3;
-  std::optional<json> refused = client_->Request(json{
-      {"request", "draft"}, {"draft", {{"id", draft_id}, {"version", 2}, {"assignment", harder}}}});
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->value("code", ""), "permission_denied") << refused->dump();
-  EXPECT_THAT(refused->value("message", ""), HasSubstr("schedule.targetCount"));
-
-  // A stale version is aborted with the current draft.
-  std::optional<json> stale = therapist_->Request(
-      json{{"request", "draft"},
-           {"draft", {{"id", draft_id}, {"version", 1}, {"assignment", LiftExposureDraft()}}}});
-  ASSERT_TRUE(stale);
-  EXPECT_EQ(stale->value("code", ""), "aborted") << stale->dump();
-  EXPECT_EQ((*stale)["draft"]["version"], 2);
-
-  // Only the therapist assigns.
-  std::optional<json> client_assign =
-      client_->Request(json{{"request", "assign"}, {"draft", draft_id}});
-  ASSERT_TRUE(client_assign);
-  EXPECT_EQ(client_assign->value("code", ""), "permission_denied") << client_assign->dump();
-
-  std::optional<json> assigned =
-      therapist_->Request(json{{"request", "assign"}, {"draft", draft_id}});
-  ASSERT_TRUE(assigned);
-  ASSERT_EQ(assigned->value("homework", ""), "result") << assigned->dump();
-  const std::string name = (*assigned)["body"].value("name", "");
-  EXPECT_THAT(name, ::testing::StartsWith(std::string(kAlex) + "/assignments/"));
-  EXPECT_EQ((*assigned)["body"]["state"], "STATE_ACTIVE");
+  // The pages rejoin the same session and find the draft as it was.
+  ASSERT_NO_FATAL_FAILURE(JoinBoth());
   for (JanusClient* page : {therapist_.get(), client_.get()}) {
-    std::optional<json> removed = page->WaitFor(Kind("draft_removed"));
-    ASSERT_TRUE(removed);
-    EXPECT_EQ((*removed)["draft"], draft_id);
-    EXPECT_EQ((*removed)["reason"], "assigned");
-    std::optional<json> told = page->WaitFor(Kind("assigned"));
-    ASSERT_TRUE(told);
-    EXPECT_EQ((*told)["assignment"]["name"], name);
+    json draft = CallOk(*page, "GetAssignment", json{{"name", name}});
+    EXPECT_EQ(draft.value("state", ""), "STATE_DRAFT") << draft.dump();
+    EXPECT_EQ(draft.value("title", ""), "Ride the office lift to the 4th floor");
+    EXPECT_EQ(draft["schedule"].value("preferredLocalTime", ""), "07:30");
+    EXPECT_EQ(draft["schedule"].value("minimumVersion", ""),
+              "Stand in the open lift for two minutes");
   }
+  json listed = CallOk(*therapist_, "ListAssignments", json{{"parent", kAlex}});
+  ASSERT_EQ(listed["assignments"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["assignments"][0].value("name", ""), name);
 
-  // The service has it, active, from this session, with Alex's plan.
-  v1::GetAssignmentRequest get;
-  get.set_name(name);
-  v1::Assignment stored;
-  ASSERT_RPC_OK(Call(*stub_, &Stub::GetAssignment, dr_ada_, get, &stored));
-  EXPECT_EQ(stored.state(), v1::Assignment::STATE_ACTIVE);
-  EXPECT_EQ(stored.session_id(), kSession);
-  EXPECT_EQ(stored.assigned_by(), "dr-ada");
-  EXPECT_EQ(stored.schedule().preferred_local_time(), "07:30");
-  EXPECT_EQ(stored.schedule().habit_anchor().client_words(), "after my first coffee at work");
-  EXPECT_EQ(stored.schedule().target_count(), 1);
-
-  // Alex records a practice from the portal, straight on the service: it reaches the session.
-  v1::CreateCompletionRequest record;
-  record.set_parent(name);
-  v1::Completion* completion = record.mutable_completion();
-  *completion->mutable_occur_time() =
-      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() - absl::Minutes(5)));
-  completion->set_occur_time_zone(kZone);
-  completion->set_status(v1::Completion::STATUS_DONE);
-  completion->set_minutes(20);
-  completion->mutable_suds()->set_before(60);
-  completion->mutable_suds()->set_peak(75);
-  completion->mutable_suds()->set_after(30);
-  v1::Completion recorded;
-  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateCompletion, alex_, record, &recorded));
-  std::optional<json> relayed =
-      therapist_->WaitFor(ServiceEvent("TYPE_COMPLETION_RECORDED", recorded.name()));
-  ASSERT_TRUE(relayed) << "the completion did not reach Dr Ada's handle";
-  EXPECT_EQ((*relayed)["event"]["client"], kAlex);
-  EXPECT_EQ((*relayed)["event"]["actor"], "alex");
-
-  // Dr Ada reviews it through the plugin; the summary counts it.
-  std::optional<json> reviewed = therapist_->Request(
-      json{{"request", "call"},
-           {"method", "ReviewCompletion"},
-           {"body",
-            {{"name", recorded.name()},
-             {"etag", recorded.etag()},
-             {"review", {{"qualityRating", 4}, {"feedback", "Good staying power."}}}}}});
-  ASSERT_TRUE(reviewed);
-  EXPECT_EQ(reviewed->value("homework", ""), "result") << reviewed->dump();
-
-  // A second draft left open is discarded at the end.
-  ASSERT_EQ(CreateLiftDraft().value("version", 0), 1);
-  std::optional<json> client_end = client_->Request(json{{"request", "end"}});
-  ASSERT_TRUE(client_end);
-  EXPECT_EQ(client_end->value("code", ""), "permission_denied") << client_end->dump();
-
-  std::optional<json> ended = therapist_->Request(json{{"request", "end"}});
-  ASSERT_TRUE(ended);
-  EXPECT_EQ(ended->value("homework", ""), "ack") << ended->dump();
-  for (JanusClient* page : {therapist_.get(), client_.get()}) {
-    std::optional<json> summary = page->WaitFor(Kind("summary"));
-    ASSERT_TRUE(summary) << "no summary";
-    EXPECT_EQ((*summary)["session"], kSession);
-    EXPECT_EQ((*summary)["client"], kAlex);
-    ASSERT_EQ((*summary)["assigned"].size(), 1u) << summary->dump();
-    EXPECT_EQ((*summary)["assigned"][0]["name"], name);
-    EXPECT_EQ((*summary)["assigned"][0]["title"], "Ride the office lift to the 4th floor");
-    EXPECT_EQ((*summary)["reviewed"], json::array({recorded.name()})) << summary->dump();
-    EXPECT_EQ((*summary)["draftsDiscarded"], 1);
-    EXPECT_FALSE((*summary).value("endTime", "").empty());
-  }
-  std::optional<json> after = client_->Request(
-      json{{"request", "call"}, {"method", "GetClient"}, {"body", {{"name", kAlex}}}});
-  ASSERT_TRUE(after);
-  EXPECT_EQ(after->value("code", ""), "failed_precondition") << after->dump();
+  // The relay works on the new Janus: Dr Ada assigns it, Alex's panel hears.
+  json draft = CallOk(*therapist_, "GetAssignment", json{{"name", name}});
+  json active = CallOk(*therapist_, "ActivateAssignment",
+                       json{{"name", name}, {"etag", draft.value("etag", "")}});
+  EXPECT_EQ(active.value("state", ""), "STATE_ACTIVE") << active.dump();
+  ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
+      << "Alex's relay on the restarted Janus is not live";
 }
 
 TEST_F(JanusPluginTest, UrgentFlagReachesTheTherapistOnly) {
@@ -495,6 +461,31 @@ TEST_F(JanusPluginTest, UrgentFlagReachesTheTherapistOnly) {
       << "Alex's relay is not live";
   for (const json& event : client_->Pending(absl::Seconds(1))) {
     EXPECT_FALSE(urgent(event)) << "the client was sent " << event.dump();
+  }
+}
+
+TEST_F(JanusPluginTest, ThePluginLogsNoClinicalContent) {
+  ASSERT_NO_FATAL_FAILURE(JoinBoth());
+  json created = CallOk(*therapist_, "CreateAssignment",
+                        json{{"parent", kAlex}, {"assignment", LiftExposureDraft()}});
+  ASSERT_FALSE(created.value("name", "").empty());
+  std::optional<json> refused = client_->Request(CallBody(
+      "GetClient", json{{"name", kSam}}));  // refused: logged as a code, nothing else
+  ASSERT_TRUE(refused);
+  ASSERT_TRUE(client_->Request(CallBody("Alex is afraid of lifts", json::object())));
+  // The plugin's lines of the Janus log (Janus's own lines are Janus's business).
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(janus_->LogTail(100000), '\n')) {
+    if (absl::StrContains(line, "[janus.plugin.homework]")) lines.emplace_back(line);
+  }
+  ASSERT_THAT(lines, ::testing::Contains(HasSubstr("joined as therapist")))
+      << "the plugin's log is not there";
+  ASSERT_THAT(lines, ::testing::Contains(HasSubstr("call GetClient -> PERMISSION_DENIED")));
+  for (const std::string& line : lines) {
+    for (const char* clinical :
+         {"lift", "Lift", "Alex", "afraid", "alex", "sam", "Dr Ada", "tele-2041"}) {
+      EXPECT_THAT(line, ::testing::Not(HasSubstr(clinical))) << "the plugin logged " << line;
+    }
   }
 }
 

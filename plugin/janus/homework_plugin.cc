@@ -1,15 +1,10 @@
 #include "plugin/janus/homework_plugin.h"
 
-#include <openssl/sha.h>
-
 #include <exception>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework::janus_plugin {
@@ -25,29 +20,10 @@ const char* KindName(RequestKind kind) {
       return "token";
     case RequestKind::kCall:
       return "call";
-    case RequestKind::kDraft:
-      return "draft";
-    case RequestKind::kAssign:
-      return "assign";
-    case RequestKind::kDiscard:
-      return "discard";
-    case RequestKind::kEnd:
-      return "end";
     case RequestKind::kLeave:
       return "leave";
   }
   return "unknown";
-}
-
-// The CreateAssignment request id of one version of one draft: a retry never assigns twice, and
-// a session id used again later (another instance) never collides. 38 characters.
-std::string AssignRequestId(const Membership& membership, const Draft& draft) {
-  const std::string key =
-      absl::StrCat(membership.instance, "/", membership.session, "/", draft.id, "/", draft.version);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  return absl::StrCat("janus-", absl::BytesToHexString(
-                                    absl::string_view(reinterpret_cast<const char*>(digest), 16)));
 }
 
 }  // namespace
@@ -107,18 +83,6 @@ void HomeworkPlugin::Process(HandleId handle, const std::string& body) {
       case RequestKind::kCall:
         status = Call(handle, request);
         break;
-      case RequestKind::kDraft:
-        status = ChangeDraft(handle, request);
-        break;
-      case RequestKind::kAssign:
-        status = Assign(handle, request);
-        break;
-      case RequestKind::kDiscard:
-        status = Discard(handle, request);
-        break;
-      case RequestKind::kEnd:
-        status = End(handle, request);
-        break;
       case RequestKind::kLeave:
         Leave(handle);
         sink_->Push(handle, AckEvent(request.id));
@@ -126,18 +90,17 @@ void HomeworkPlugin::Process(HandleId handle, const std::string& body) {
     }
   }
   if (!status.ok()) {
+    // The method's name only when it is one of the service's: the page's text is never logged.
+    const bool named_call = request.kind == RequestKind::kCall && IsCallableMethod(request.method);
     log_(absl::StrCat("handle ", handle, ": ", KindName(request.kind),
-                      request.kind == RequestKind::kCall ? absl::StrCat(" ", request.method) : "",
-                      " -> ", absl::StatusCodeToString(status.code())));
-    // ABORTED draft changes answer with the current draft themselves.
-    if (!(request.kind == RequestKind::kDraft && status.code() == absl::StatusCode::kAborted)) {
-      sink_->Push(handle, ErrorEvent(request.id, status));
-    }
+                      named_call ? absl::StrCat(" ", request.method) : "", " -> ",
+                      absl::StatusCodeToString(status.code())));
+    sink_->Push(handle, ErrorEvent(request.id, status));
   }
 }
 
 absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request) {
-  if (registry_.Members(handle)) {
+  if (registry_.Find(handle).ok()) {
     return absl::FailedPreconditionError("this handle has already joined a session");
   }
   v1::CallerIdentity caller;
@@ -151,12 +114,13 @@ absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request)
   } else if (caller.role() == v1::CallerIdentity::ROLE_CLIENT) {
     role = Role::kClient;
     if (caller.client() != request.client) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("client: a client joins only its own session, not ", request.client));
+      return absl::PermissionDeniedError("client: a client joins only its own session");
     }
   } else {
     return absl::PermissionDeniedError("token: only a therapist or a client joins a session");
   }
+  // The service decides who may read the client (its care team and the client itself).
+  // TODO(issue 13): JoinSession(session) once the service serves sessions.
   v1::GetClientRequest get_client;
   get_client.set_name(request.client);
   v1::Client client;
@@ -165,18 +129,23 @@ absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request)
   }
 
   StartRelay(handle, role, caller.practice(), request.client, request.token, "");
-  const Participant participant{
-      .handle = handle, .subject = caller.subject(), .role = role, .display = request.display};
-  absl::StatusOr<JoinOutcome> joined =
-      registry_.Join(request.session, request.client, participant, request.token);
-  if (!joined.ok()) {
+  const Membership membership{
+      .session = request.session,
+      .client = request.client,
+      .participant = {.handle = handle,
+                      .subject = caller.subject(),
+                      .role = role,
+                      .display = request.display},
+      .token = request.token};
+  absl::StatusOr<SessionMembers> members = registry_.Join(membership);
+  if (!members.ok()) {
     StopRelay(handle);
-    return joined.status();
+    return members.status();
   }
   log_(absl::StrCat("handle ", handle, ": joined as ", RoleName(role)));
-  sink_->Push(handle, JoinedEvent(request.id, *joined));
-  const std::string presence = PresenceEvent(joined->participants);
-  for (const Participant& other : joined->participants) {
+  sink_->Push(handle, JoinedEvent(request.id, membership, *members));
+  const std::string presence = PresenceEvent(members->participants);
+  for (const Participant& other : members->participants) {
     if (other.handle != handle) sink_->Push(other.handle, presence);
   }
   return absl::OkStatus();
@@ -218,79 +187,7 @@ absl::Status HomeworkPlugin::Call(HandleId handle, const PluginRequest& request)
   absl::StatusOr<std::string> response =
       service_->CallJson(request.method, request.body_json, membership->token);
   if (!response.ok()) return response.status();
-  if (request.method == "ReviewCompletion") {
-    nlohmann::json completion = nlohmann::json::parse(*response, nullptr, false);
-    if (completion.is_object() && completion.contains("name")) {
-      registry_.Reviewed(handle, completion["name"].get<std::string>());
-    }
-  }
   sink_->Push(handle, ResultEvent(request.id, request.method, *response));
-  return absl::OkStatus();
-}
-
-absl::Status HomeworkPlugin::ChangeDraft(HandleId handle, const PluginRequest& request) {
-  DraftOutcome outcome =
-      registry_.ChangeDraft(handle, DraftChange{.id = request.draft_id,
-                                                .version = request.version,
-                                                .assignment = request.assignment});
-  if (outcome.status.code() == absl::StatusCode::kAborted) {
-    sink_->Push(handle,
-                ErrorEvent(request.id, outcome.status, outcome.draft ? &*outcome.draft : nullptr));
-    return outcome.status;
-  }
-  if (!outcome.status.ok()) return outcome.status;
-  Broadcast(outcome.members, DraftEvent(*outcome.draft));
-  sink_->Push(handle, DraftAckEvent(request.id, *outcome.draft));
-  return absl::OkStatus();
-}
-
-absl::Status HomeworkPlugin::Assign(HandleId handle, const PluginRequest& request) {
-  absl::StatusOr<Membership> membership = registry_.Find(handle);
-  if (!membership.ok()) return membership.status();
-  absl::StatusOr<Draft> draft = registry_.DraftToAssign(handle, request.draft_id);
-  if (!draft.ok()) return draft.status();
-
-  v1::CreateAssignmentRequest create;
-  create.set_parent(membership->client);
-  *create.mutable_assignment() = draft->assignment;
-  create.mutable_assignment()->set_session_id(membership->session);
-  create.set_request_id(AssignRequestId(*membership, *draft));
-  v1::Assignment created;
-  if (absl::Status s = service_->Call("CreateAssignment", create, &created, membership->token);
-      !s.ok()) {
-    return s;
-  }
-  v1::Assignment active = created;
-  if (created.state() == v1::Assignment::STATE_DRAFT) {
-    v1::ActivateAssignmentRequest activate;
-    activate.set_name(created.name());
-    activate.set_etag(created.etag());
-    if (absl::Status s = service_->Call("ActivateAssignment", activate, &active, membership->token);
-        !s.ok()) {
-      return s;
-    }
-  }
-  absl::StatusOr<SessionMembers> members = registry_.Assigned(handle, draft->id, active);
-  if (!members.ok()) return members.status();
-  Broadcast(*members, DraftRemovedEvent(draft->id, "assigned"));
-  Broadcast(*members, AssignedEvent(active));
-  sink_->Push(handle, ResultEvent(request.id, "assign", MessageJson(active).dump()));
-  return absl::OkStatus();
-}
-
-absl::Status HomeworkPlugin::Discard(HandleId handle, const PluginRequest& request) {
-  absl::StatusOr<SessionMembers> members = registry_.Discard(handle, request.draft_id);
-  if (!members.ok()) return members.status();
-  Broadcast(*members, DraftRemovedEvent(request.draft_id, "discarded"));
-  sink_->Push(handle, AckEvent(request.id));
-  return absl::OkStatus();
-}
-
-absl::Status HomeworkPlugin::End(HandleId handle, const PluginRequest& request) {
-  auto ended = registry_.End(handle, absl::Now());
-  if (!ended.ok()) return ended.status();
-  Broadcast(ended->second, SummaryEvent(ended->first));
-  sink_->Push(handle, AckEvent(request.id));
   return absl::OkStatus();
 }
 

@@ -3,6 +3,8 @@
 
 // The plugin's logic behind the C ABI (janus_abi.cc): requests of docs/janus-plugin-protocol.md
 // in, events out through an EventSink. Janus-free, so it can run and be tested without Janus.
+// A thin adapter: it bridges each participant's token and calls to the homework service and
+// relays the service's events; the session, its drafts and its summary are the service's.
 
 #include <functional>
 #include <map>
@@ -54,10 +56,6 @@ class HomeworkPlugin {
   absl::Status Join(HandleId handle, const PluginRequest& request);
   absl::Status ReplaceToken(HandleId handle, const PluginRequest& request);
   absl::Status Call(HandleId handle, const PluginRequest& request);
-  absl::Status ChangeDraft(HandleId handle, const PluginRequest& request);
-  absl::Status Assign(HandleId handle, const PluginRequest& request);
-  absl::Status Discard(HandleId handle, const PluginRequest& request);
-  absl::Status End(HandleId handle, const PluginRequest& request);
   void Leave(HandleId handle);
 
   void Broadcast(const SessionMembers& members, const std::string& json);

@@ -164,8 +164,8 @@ int ApiCompatibility() { return JANUS_PLUGIN_API_VERSION; }
 int Version() { return kVersion; }
 const char* VersionString() { return "0.1.0"; }
 const char* Description() {
-  return "Therapy homework in a telehealth session: shared drafts, the homework service's "
-         "calls and events";
+  return "Therapy homework in a telehealth session: the homework service's calls and events, "
+         "with each participant's own token";
 }
 const char* Name() { return "Therapy homework"; }
 const char* Author() { return "therapy-homework"; }

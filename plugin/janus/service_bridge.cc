@@ -21,10 +21,11 @@ using ::google::protobuf::MethodDescriptor;
 
 constexpr char kServiceName[] = "therapy.homework.v1.HomeworkService";
 
-const google::protobuf::ServiceDescriptor& Service() {
+// HomeworkService's descriptor; null only if the generated code were not linked in.
+const google::protobuf::ServiceDescriptor* Service() {
   static const google::protobuf::ServiceDescriptor* service =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(kServiceName);
-  return *service;
+  return service;
 }
 
 void Authorize(grpc::ClientContext& context, const std::string& token) {
@@ -33,10 +34,12 @@ void Authorize(grpc::ClientContext& context, const std::string& token) {
 
 // The unary method called `name`, or INVALID_ARGUMENT naming `method`.
 absl::StatusOr<const MethodDescriptor*> UnaryMethod(const std::string& name) {
-  const MethodDescriptor* method = Service().FindMethodByName(name);
+  if (Service() == nullptr) {
+    return absl::InternalError(absl::StrCat(kServiceName, " is not in the descriptor pool"));
+  }
+  const MethodDescriptor* method = Service()->FindMethodByName(name);
   if (method == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("method: HomeworkService has no method \"", name, "\""));
+    return absl::InvalidArgumentError("method: HomeworkService has no such method");
   }
   if (method->server_streaming() || method->client_streaming()) {
     return absl::InvalidArgumentError(
@@ -46,6 +49,8 @@ absl::StatusOr<const MethodDescriptor*> UnaryMethod(const std::string& name) {
 }
 
 }  // namespace
+
+bool IsCallableMethod(const std::string& name) { return UnaryMethod(name).ok(); }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();

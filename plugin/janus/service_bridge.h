@@ -30,6 +30,10 @@ namespace therapy::homework::janus_plugin {
 // (google.rpc.Status) travel as a payload that ErrorEvent (wire.h) shows.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// Whether `name` is a unary HomeworkService method, so `call` can run it (and a log line may
+// name it: anything else the page sent is never logged).
+bool IsCallableMethod(const std::string& name);
+
 class ServiceBridge {
  public:
   // A channel to `options.service_address` (TLS when asked; a CA file that cannot be read is

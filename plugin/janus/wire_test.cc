@@ -10,6 +10,7 @@
 namespace therapy::homework::janus_plugin {
 namespace {
 
+namespace v1 = ::therapy::homework::v1;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -19,40 +20,56 @@ absl::Status Parse(const std::string& body, PluginRequest* request) {
 
 TEST(WireTest, JoinCarriesSessionClientTokenAndDisplay) {
   PluginRequest request;
-  ASSERT_TRUE(Parse(R"({"request":"join","id":"1","session":"tele-2041",
+  ASSERT_TRUE(Parse(R"({"request":"join","id":"1","session":"practices/demo/sessions/tele-2041",
                         "client":"practices/demo/clients/alex","token":"t.k.n",
                         "display":"Dr Ada"})",
                     &request)
                   .ok());
   EXPECT_EQ(request.kind, RequestKind::kJoin);
   EXPECT_EQ(request.id, "1");
-  EXPECT_EQ(request.session, "tele-2041");
+  EXPECT_EQ(request.session, "practices/demo/sessions/tele-2041");
   EXPECT_EQ(request.client, "practices/demo/clients/alex");
   EXPECT_EQ(request.token, "t.k.n");
   EXPECT_EQ(request.display, "Dr Ada");
 }
 
-TEST(WireTest, BadSessionIdIsInvalidArgumentNamingSession) {
-  PluginRequest request;
-  absl::Status status = Parse(R"({"request":"join","id":"1","session":"tele 2041",
-                                  "client":"practices/demo/clients/alex","token":"t"})",
-                              &request);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("session:"));
-  EXPECT_EQ(request.id, "1") << "the id is known even when the request is not";
+TEST(WireTest, SessionMustBeASessionResourceName) {
+  for (const char* session :
+       {"tele-2041", "practices/demo/sessions/tele 2041", "practices/demo/clients/alex",
+        "practices//sessions/tele-1", "practices/demo/sessions/", "practices/demo/sessions/a/b"}) {
+    PluginRequest request;
+    absl::Status status =
+        Parse(json{{"request", "join"}, {"id", "1"}, {"session", session},
+                   {"client", "practices/demo/clients/alex"}, {"token", "t"}}
+                  .dump(),
+              &request);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << session;
+    EXPECT_EQ(status.message(), "session: must be practices/{practice}/sessions/{session}")
+        << "names the field, never echoes the value";
+    EXPECT_EQ(request.id, "1") << "the id is known even when the request is not";
+  }
 }
 
 TEST(WireTest, MissingTokenNamesToken) {
   PluginRequest request;
   absl::Status status =
-      Parse(R"({"request":"join","session":"s","client":"practices/p/clients/c"})", &request);
+      Parse(R"({"request":"join","session":"practices/p/sessions/s",
+                "client":"practices/p/clients/c"})",
+            &request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("token: required"));
 }
 
 TEST(WireTest, UnknownRequestAndNonObjectBodyAreRefused) {
   PluginRequest request;
-  EXPECT_THAT(Parse(R"({"request":"dance"})", &request).message(), HasSubstr("request:"));
+  EXPECT_EQ(Parse(R"({"request":"dance"})", &request).message(),
+            "request: must be join, token, call or leave");
+  // The draft requests went to the service (an Assignment in STATE_DRAFT, through `call`).
+  for (const char* gone : {"draft", "assign", "discard", "end"}) {
+    EXPECT_EQ(Parse(json{{"request", gone}, {"draft", "d-1"}}.dump(), &request).code(),
+              absl::StatusCode::kInvalidArgument)
+        << gone;
+  }
   EXPECT_THAT(Parse("[1,2]", &request).message(), HasSubstr("body:"));
   EXPECT_THAT(Parse("{not json", &request).message(), HasSubstr("body:"));
   EXPECT_THAT(Parse(R"({"id":7,"request":"leave"})", &request).message(),
@@ -69,28 +86,6 @@ TEST(WireTest, CallKeepsTheBodyAsJson) {
   EXPECT_EQ(json::parse(request.body_json)["parent"], "practices/demo/clients/alex");
   EXPECT_THAT(Parse(R"({"request":"call","method":"GetClient","body":"x"})", &request).message(),
               HasSubstr("body:"));
-}
-
-TEST(WireTest, DraftParsesTheAssignmentAndRefusesUnknownFields) {
-  PluginRequest request;
-  ASSERT_TRUE(Parse(R"({"request":"draft","id":"9","draft":{"id":"d-1","version":3,
-                        "assignment":{"title":"Breathing",
-                                      "schedule":{"preferredLocalTime":"08:45"}}}})",
-                    &request)
-                  .ok());
-  EXPECT_EQ(request.kind, RequestKind::kDraft);
-  EXPECT_EQ(request.draft_id, "d-1");
-  EXPECT_EQ(request.version, 3);
-  EXPECT_EQ(request.assignment.title(), "Breathing");
-  EXPECT_EQ(request.assignment.schedule().preferred_local_time(), "08:45");
-
-  absl::Status unknown =
-      Parse(R"({"request":"draft","draft":{"assignment":{"colour":"red"}}})", &request);
-  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(unknown.message(), HasSubstr("draft.assignment:"));
-  EXPECT_THAT(
-      Parse(R"({"request":"draft","draft":{"version":-1,"assignment":{}}})", &request).message(),
-      HasSubstr("draft.version"));
 }
 
 TEST(WireTest, ErrorEventUsesLowerSnakeCodesAndShowsServiceDetails) {
@@ -118,33 +113,43 @@ TEST(WireTest, ErrorEventUsesLowerSnakeCodesAndShowsServiceDetails) {
             "failed_precondition");
 }
 
-TEST(WireTest, DraftEventCarriesVersionAndWhoChangedIt) {
-  Draft draft{
-      .id = "d-1", .version = 4, .updated_by_subject = "alex", .updated_by_role = Role::kClient};
-  draft.assignment.set_title("Breathing");
-  json event = json::parse(DraftEvent(draft));
-  EXPECT_EQ(event["homework"], "draft");
-  EXPECT_EQ(event["draft"]["id"], "d-1");
-  EXPECT_EQ(event["draft"]["version"], 4);
-  EXPECT_EQ(event["draft"]["assignment"]["title"], "Breathing");
-  EXPECT_EQ(event["draft"]["updatedBy"]["subject"], "alex");
-  EXPECT_EQ(event["draft"]["updatedBy"]["role"], "client");
+TEST(WireTest, JoinedCarriesTheSessionYouAndEveryoneButNoDrafts) {
+  const Membership you{.session = "practices/demo/sessions/tele-1",
+                       .client = "practices/demo/clients/alex",
+                       .participant = {.handle = 2,
+                                       .subject = "alex",
+                                       .role = Role::kClient,
+                                       .display = "Alex"},
+                       .token = "secret-token"};
+  const SessionMembers members{
+      .session = you.session,
+      .participants = {{.handle = 1, .subject = "dr-ada", .role = Role::kTherapist,
+                        .display = "Dr Ada"},
+                       you.participant}};
+  const std::string text = JoinedEvent("j1", you, members);
+  json event = json::parse(text);
+  EXPECT_EQ(event["homework"], "joined");
+  EXPECT_EQ(event["id"], "j1");
+  EXPECT_EQ(event["session"], "practices/demo/sessions/tele-1");
+  EXPECT_EQ(event["client"], "practices/demo/clients/alex");
+  EXPECT_EQ(event["you"], json({{"subject", "alex"}, {"role", "client"}, {"display", "Alex"}}));
+  ASSERT_EQ(event["participants"].size(), 2u);
+  EXPECT_EQ(event["participants"][0]["role"], "therapist");
+  EXPECT_FALSE(event.contains("drafts")) << "drafts are the service's";
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("secret-token"))) << "the token never goes out";
 }
 
-TEST(WireTest, SummaryListsAssignedAndReviewed) {
-  SessionSummary summary{
-      .session = "tele-1",
-      .client = "practices/p/clients/c",
-      .assigned = {{.name = "practices/p/clients/c/assignments/a1", .title = "Breathing"}},
-      .reviewed = {"practices/p/clients/c/assignments/a0/completions/c3"},
-      .drafts_discarded = 2,
-      .end_time = absl::FromUnixSeconds(1795690800)};
-  json event = json::parse(SummaryEvent(summary));
-  EXPECT_EQ(event["homework"], "summary");
-  EXPECT_EQ(event["assigned"][0]["title"], "Breathing");
-  EXPECT_EQ(event["reviewed"][0], "practices/p/clients/c/assignments/a0/completions/c3");
-  EXPECT_EQ(event["draftsDiscarded"], 2);
-  EXPECT_EQ(event["endTime"], "2026-11-26T11:00:00Z");
+TEST(WireTest, RelayedEventIsTheServicesEventAsProtobufJson) {
+  v1::Event event;
+  event.set_cursor("41");
+  event.set_type(v1::Event::TYPE_ASSIGNMENT_UPDATED);
+  event.set_client("practices/demo/clients/alex");
+  event.set_resource("practices/demo/clients/alex/assignments/a1");
+  json relayed = json::parse(RelayedEvent(event));
+  EXPECT_EQ(relayed["homework"], "event");
+  EXPECT_EQ(relayed["event"]["type"], "TYPE_ASSIGNMENT_UPDATED");
+  EXPECT_EQ(relayed["event"]["resource"], "practices/demo/clients/alex/assignments/a1");
+  EXPECT_EQ(relayed["event"]["cursor"], "41");
 }
 
 }  // namespace
