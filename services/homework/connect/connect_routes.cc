@@ -195,6 +195,11 @@ ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, 
   HOMEWORK_CONNECT_UNARY(AcknowledgeSafetyFlag)
   HOMEWORK_CONNECT_UNARY(ResolveSafetyFlag)
   HOMEWORK_CONNECT_UNARY(ListAttentionItems)
+  HOMEWORK_CONNECT_UNARY(CreateSession)
+  HOMEWORK_CONNECT_UNARY(GetSession)
+  HOMEWORK_CONNECT_UNARY(ListSessions)
+  HOMEWORK_CONNECT_UNARY(JoinSession)
+  HOMEWORK_CONNECT_UNARY(EndSession)
 #undef HOMEWORK_CONNECT_UNARY
 }
 

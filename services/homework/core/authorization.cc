@@ -35,13 +35,14 @@ absl::string_view Verb(Action action) {
       return "acknowledge the urgent flags of";
     case Action::kResolveFlag:
       return "resolve the urgent flags of";
+    case Action::kManageSession:
+      return "start or end sessions of";
+    case Action::kJoinSession:
+      return "join";
+    case Action::kShapeDraft:
+      return "change the plan of drafts of";
   }
   return "act on";
-}
-
-absl::Status Denied(const Caller& caller, Action action, absl::string_view target) {
-  return absl::PermissionDeniedError(absl::StrCat("caller with role ", RoleName(caller.role),
-                                                  " may not ", Verb(action), " ", target));
 }
 
 // Which roles may do what at all (before looking at the target). The client's own-self rule
@@ -75,11 +76,24 @@ bool RoleMay(Role role, Action action) {
       return role == Role::kTherapist;
     case Action::kResolveFlag:
       return role == Role::kTherapist || role == Role::kAdmin;
+    // Sessions: the platform (service), the care team or an admin starts and ends one; only
+    // the people in it join it; a client changes only its own plan, of its own drafts.
+    case Action::kManageSession:
+      return role != Role::kClient;
+    case Action::kJoinSession:
+      return role == Role::kTherapist || role == Role::kClient;
+    case Action::kShapeDraft:
+      return role == Role::kClient;
   }
   return false;
 }
 
 }  // namespace
+
+absl::Status Denied(const Caller& caller, Action action, absl::string_view target) {
+  return absl::PermissionDeniedError(absl::StrCat("caller with role ", RoleName(caller.role),
+                                                  " may not ", Verb(action), " ", target));
+}
 
 absl::StatusOr<Grant> Authorize(const Caller& caller, Action action, const PracticeName& target) {
   if (caller.practice != target.practice || !RoleMay(caller.role, action)) {

@@ -24,6 +24,9 @@ enum class Action {
   kReadFlags,         // read a client's urgent flags
   kAcknowledgeFlag,   // acknowledge an urgent flag
   kResolveFlag,       // resolve an urgent flag
+  kManageSession,     // create or end a live session with a client
+  kJoinSession,       // be present in a live session (its client, its care team)
+  kShapeDraft,        // change the own plan fields of a draft shaped in a live session
 };
 
 // The first half of an authorisation decision, made from the caller and the target's name alone,
@@ -37,6 +40,10 @@ enum class Grant {
 // not the target's, or the role may never do `action`, or a client targets someone else.
 absl::StatusOr<Grant> Authorize(const Caller& caller, Action action, const ClientName& target);
 absl::StatusOr<Grant> Authorize(const Caller& caller, Action action, const PracticeName& target);
+
+// The refusal of `action` on `target` (a resource name), worded as every other refusal: for a
+// resource whose client is known only once it is loaded (a session), and that is missing.
+absl::Status Denied(const Caller& caller, Action action, absl::string_view target);
 
 // The second half for kIfOnCareTeam: `client` is the loaded target, nullptr when it does not
 // exist. A missing client and a client of someone else's are refused alike, so existence never

@@ -292,6 +292,12 @@ absl::StatusOr<Page<v1::SafetyFlag>> HubNotifyingStore::ListSafetyFlags(const Sa
 absl::StatusOr<Caseload> HubNotifyingStore::ReadCaseload(const CaseloadQuery& query) {
   return store_.ReadCaseload(query);
 }
+absl::StatusOr<std::optional<v1::Session>> HubNotifyingStore::GetSession(absl::string_view name) {
+  return store_.GetSession(name);
+}
+absl::StatusOr<Page<v1::Session>> HubNotifyingStore::ListSessions(const SessionQuery& query) {
+  return store_.ListSessions(query);
+}
 absl::StatusOr<std::vector<v1::SafetyFlag>> HubNotifyingStore::ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                           int limit) {
   return store_.ListSafetyFlagsToEscalate(due_by, limit);

@@ -116,6 +116,12 @@ class CountingStore final : public Store {
   absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& q) override {
     return store_.ListSafetyFlags(q);
   }
+  absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view n) override {
+    return store_.GetSession(n);
+  }
+  absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& q) override {
+    return store_.ListSessions(q);
+  }
   absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override {
     return store_.ReadCaseload(query);
   }

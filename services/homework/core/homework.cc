@@ -39,7 +39,12 @@ std::string RandomId() {
 constexpr std::initializer_list<absl::string_view> kClientMutable = {
     "display_name", "time_zone", "care_team", "last_session_time", "next_session_time"};
 constexpr std::initializer_list<absl::string_view> kAssignmentMutable = {
-    "title", "exercise", "rationale", "phase", "schedule", "session_id"};
+    "title", "exercise", "rationale", "phase", "schedule", "session_id", "session"};
+// The plan of a draft that is the client's own: what its client may change while the session
+// the draft was shaped in is live (UpdateAssignment).
+constexpr std::initializer_list<absl::string_view> kClientPlanFields = {
+    "schedule.preferred_local_time", "schedule.habit_anchor", "schedule.environmental_cue",
+    "schedule.minimum_version", "schedule.if_then_plan"};
 
 }  // namespace
 
@@ -277,6 +282,9 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
       RETURN_IF_ERROR(content.ToStatus());
     }
     RETURN_IF_ERROR(CheckExposureStep(proposed, parent));
+    if (!proposed.session().empty()) {
+      RETURN_IF_ERROR(CheckDraftSession("assignment.session", proposed.session(), parent));
+    }
 
     const absl::Time now = options_.now();
     v1::Assignment assignment = std::move(proposed);
@@ -353,12 +361,33 @@ absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
   ASSIGN_OR_RETURN(AssignmentName name, ParseAssignmentName("assignment.name", patch.name()));
   RETURN_IF_ERROR(
       CheckMask(request.update_mask(), v1::Assignment::descriptor(), kAssignmentMutable));
-  RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, name.client, kMethod));
+  // The care team changes any field; the client only its own plan, of a draft shaped in a
+  // session that is still live (checked once the draft is loaded).
+  const bool as_client = caller.role == Role::kClient;
+  RETURN_IF_ERROR(AuthorizeClient(caller, as_client ? Action::kShapeDraft : Action::kWriteAssignment,
+                                  name.client, kMethod));
+  if (as_client) {
+    for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+      const std::string& path = request.update_mask().paths(i);
+      if (std::find(kClientPlanFields.begin(), kClientPlanFields.end(), path) !=
+          kClientPlanFields.end()) {
+        continue;
+      }
+      absl::Status denied = absl::PermissionDeniedError(absl::StrCat(
+          "update_mask.paths[", i, "] \"", path.substr(0, 100),
+          "\": a client changes only its own plan of a draft (schedule.preferred_local_time, "
+          "schedule.habit_anchor, schedule.environmental_cue, schedule.minimum_version, "
+          "schedule.if_then_plan)"));
+      Audit(caller, kMethod, patch.name(), denied).IgnoreError();
+      return denied;
+    }
+  }
 
   auto update = [&]() -> absl::StatusOr<Written<v1::Assignment>> {
     ASSIGN_OR_RETURN(v1::Assignment current,
                      Found(store_.GetAssignment(patch.name()), "assignment", patch.name()));
     RETURN_IF_ERROR(CheckEtag("assignment.etag", patch.etag(), current.etag()));
+    if (as_client) RETURN_IF_ERROR(ClientMayShape(caller, current, name.client));
     if (current.state() != v1::Assignment::STATE_DRAFT &&
         current.state() != v1::Assignment::STATE_ACTIVE) {
       return absl::FailedPreconditionError(
@@ -378,6 +407,14 @@ absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
     ValidateAssignment(assignment, "assignment", violations);
     RETURN_IF_ERROR(violations.ToStatus());
     RETURN_IF_ERROR(CheckExposureStep(assignment, name.client));
+    // A draft is reopened in a later session by naming it.
+    if (!assignment.session().empty() && assignment.session() != current.session()) {
+      if (current.state() != v1::Assignment::STATE_DRAFT) {
+        return absl::FailedPreconditionError(
+            "assignment.session: only a draft is shaped in (or reopened in) a session");
+      }
+      RETURN_IF_ERROR(CheckDraftSession("assignment.session", assignment.session(), name.client));
+    }
     *assignment.mutable_update_time() = ToProtoTime(options_.now());
     assignment.set_etag(NewId());
     Mutation mutation{
@@ -388,7 +425,30 @@ absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
     RETURN_IF_ERROR(Commit(mutation).status());
     return Written<v1::Assignment>{std::move(assignment), false};
   };
-  return FinishWrite(caller, kMethod, patch.name(), update());
+  // Without an etag the caller asked for its fields whatever else changed meanwhile: a race
+  // with another writer is retried on the new version, so both changes land. With one, a
+  // stale etag is ABORTED.
+  return FinishWrite(caller, kMethod, patch.name(),
+                     patch.etag().empty() ? RetryOnConflict(update) : update());
+}
+
+absl::Status Homework::ClientMayShape(const Caller& caller, const v1::Assignment& draft,
+                                      const ClientName& client) {
+  if (draft.state() != v1::Assignment::STATE_DRAFT) {
+    return Denied(caller, Action::kShapeDraft,
+                  absl::StrCat(draft.name(), ": it is no longer a draft"));
+  }
+  if (draft.session().empty()) {
+    return Denied(caller, Action::kShapeDraft,
+                  absl::StrCat(draft.name(), ": it was not shaped in a session"));
+  }
+  ASSIGN_OR_RETURN(std::optional<v1::Session> session, store_.GetSession(draft.session()));
+  if (!session || session->state() != v1::Session::STATE_LIVE ||
+      session->client() != client.Format()) {
+    return Denied(caller, Action::kShapeDraft,
+                  absl::StrCat(draft.name(), ": its session is not live"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Assignment> Homework::Transition(

@@ -149,6 +149,19 @@ class Homework {
   absl::StatusOr<v1::SafetyFlag> ResolveSafetyFlag(const Caller& caller,
                                                    const v1::ResolveSafetyFlagRequest& request);
 
+  // Live sessions (sessions.cc, session.proto): drafts shaped in one name it
+  // (Assignment.session), and while it is live their client may change their plan fields.
+  absl::StatusOr<v1::Session> CreateSession(const Caller& caller,
+                                            const v1::CreateSessionRequest& request);
+  absl::StatusOr<v1::Session> GetSession(const Caller& caller,
+                                         const v1::GetSessionRequest& request);
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(const Caller& caller,
+                                                        const v1::ListSessionsRequest& request);
+  absl::StatusOr<v1::Session> JoinSession(const Caller& caller,
+                                          const v1::JoinSessionRequest& request);
+  absl::StatusOr<v1::Session> EndSession(const Caller& caller,
+                                         const v1::EndSessionRequest& request);
+
   // The subject escalations are audited and announced under.
   static constexpr absl::string_view kEscalationActor = "homework-service";
   // Escalates every open flag of every practice whose escalation_due_time has passed by the
@@ -201,6 +214,27 @@ class Homework {
   absl::StatusOr<v1::Hierarchy> MoveHierarchy(const Caller& caller, absl::string_view method,
                                               absl::string_view name, absl::string_view etag,
                                               absl::string_view reason, int delta);
+  // Authorises `action` on a session for `caller` (its client's care team, the client itself,
+  // as the action allows) and returns it: the practice and role first, then the session is
+  // loaded to learn its client. A session that does not exist is NOT_FOUND for service and
+  // admin and refused like another client's for everyone else, so existence never leaks.
+  // Refusals are audited under `method`.
+  absl::StatusOr<v1::Session> AuthorizeSession(const Caller& caller, Action action,
+                                               const SessionName& name,
+                                               absl::string_view method);
+  // A session an assignment of `client` may name in `field` (Assignment.session): same practice
+  // and client (INVALID_ARGUMENT naming `field`), existing (NOT_FOUND) and live
+  // (FAILED_PRECONDITION).
+  absl::Status CheckDraftSession(absl::string_view field, absl::string_view session,
+                                 const ClientName& client);
+  // Whether the client `caller` may change its plan fields of `draft` (of `client`) now: a
+  // draft shaped in a session with it that is still live; PERMISSION_DENIED otherwise.
+  absl::Status ClientMayShape(const Caller& caller, const v1::Assignment& draft,
+                              const ClientName& client);
+  // The summary of a session ending now: its drafts' fate and the client's completions reviewed
+  // while it was live.
+  absl::StatusOr<v1::SessionSummary> SummarizeSession(const v1::Session& session,
+                                                      absl::Time end);
   // A new open flag on `client`, due to escalate after the practice's time.
   v1::SafetyFlag NewSafetyFlag(const ClientName& client, v1::SafetyFlag::Source source,
                                absl::string_view reason, absl::string_view raised_by,

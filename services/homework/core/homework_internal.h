@@ -93,6 +93,22 @@ inline absl::Status ListStatus(const absl::Status& status) {
   return InvalidField("page_token", status.message());
 }
 
+// How often a read-modify-write is tried when its commit keeps losing races (RetryOnConflict).
+inline constexpr int kConflictAttempts = 5;
+
+// Runs a read-modify-write again when its commit lost a race to another write of the same row
+// (ABORTED from the store): it re-reads and re-applies its change, so concurrent changes of
+// different fields both land. Only for writes whose caller named no etag, where an ABORTED can
+// only be such a race; after kConflictAttempts tries the last ABORTED is the answer.
+template <typename Attempt>
+auto RetryOnConflict(const Attempt& attempt) -> decltype(attempt()) {
+  auto result = attempt();
+  for (int i = 1; i < kConflictAttempts && absl::IsAborted(result.status()); ++i) {
+    result = attempt();
+  }
+  return result;
+}
+
 // What a request asked, for telling a retry from another request under a reused request_id:
 // the SHA-256 (hex) of its deterministic protobuf serialization.
 std::string RequestFingerprint(const google::protobuf::Message& request);

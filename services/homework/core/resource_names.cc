@@ -11,6 +11,7 @@ namespace {
 
 constexpr absl::string_view kPracticeForm = "practices/{practice}";
 constexpr absl::string_view kClientForm = "practices/{practice}/clients/{client}";
+constexpr absl::string_view kSessionForm = "practices/{practice}/sessions/{session}";
 constexpr absl::string_view kAssignmentForm =
     "practices/{practice}/clients/{client}/assignments/{assignment}";
 constexpr absl::string_view kCompletionForm =
@@ -43,6 +44,23 @@ bool IsValidResourceId(absl::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+bool IsValidSessionId(absl::string_view id) {
+  return IsValidResourceId(id) && id.front() >= 'a' && id.front() <= 'z';
+}
+
+std::string SessionName::Format() const {
+  return absl::StrCat("practices/", practice, "/sessions/", session);
+}
+
+absl::StatusOr<SessionName> ParseSessionName(absl::string_view field, absl::string_view name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (!Matches(parts, {"practices", "sessions"}) || !IsValidResourceId(parts[1]) ||
+      !IsValidResourceId(parts[3])) {
+    return BadName(field, kSessionForm);
+  }
+  return SessionName{std::string(parts[1]), std::string(parts[3])};
 }
 
 std::string PracticeName::Format() const { return absl::StrCat("practices/", practice); }

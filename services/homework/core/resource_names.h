@@ -46,6 +46,17 @@ struct ClientChildName {
   std::string Format() const;
 };
 
+// A live session, `practices/{practice}/sessions/{session}`.
+struct SessionName {
+  std::string practice;
+  std::string session;
+  std::string Format() const;
+};
+
+// True for a session id a caller may choose: 1-63 characters of [a-z0-9-], starting with a
+// letter.
+bool IsValidSessionId(absl::string_view id);
+
 absl::StatusOr<PracticeName> ParsePracticeName(absl::string_view field, absl::string_view name);
 absl::StatusOr<ClientName> ParseClientName(absl::string_view field, absl::string_view name);
 
@@ -56,6 +67,7 @@ absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field,
                                                    Wildcard wildcard = Wildcard::kRejected);
 absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field,
                                                    absl::string_view name);
+absl::StatusOr<SessionName> ParseSessionName(absl::string_view field, absl::string_view name);
 // INVALID_ARGUMENT naming `field` unless `name` is a resource of `collection` under a client.
 absl::StatusOr<ClientChildName> ParseClientChildName(absl::string_view field,
                                                      absl::string_view name,

@@ -5,6 +5,7 @@
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/homework/core/measure_scoring.h"
+#include "services/homework/core/resource_names.h"
 #include "services/homework/core/text.h"
 #include "services/homework/core/time_zone.h"
 
@@ -610,6 +611,10 @@ void ValidateAssignment(const v1::Assignment& a, absl::string_view prefix, Viola
     }
   }
   v.Length(Path(prefix, "session_id"), a.session_id(), 0, 128);
+  if (!a.session().empty() && !ParseSessionName(Path(prefix, "session"), a.session()).ok()) {
+    v.Add(Path(prefix, "session"),
+          "not a resource name of the form practices/{practice}/sessions/{session}");
+  }
 }
 
 void ValidateCompletion(const v1::Completion& c, const v1::Exercise& exercise, absl::Time now,

@@ -69,6 +69,12 @@ absl::StatusOr<Page<v1::SafetyFlag>> MeteredStore::ListSafetyFlags(const SafetyF
 absl::StatusOr<Caseload> MeteredStore::ReadCaseload(const CaseloadQuery& query) {
   return store_.ReadCaseload(query);
 }
+absl::StatusOr<std::optional<v1::Session>> MeteredStore::GetSession(absl::string_view name) {
+  return store_.GetSession(name);
+}
+absl::StatusOr<Page<v1::Session>> MeteredStore::ListSessions(const SessionQuery& query) {
+  return store_.ListSessions(query);
+}
 absl::StatusOr<std::vector<v1::SafetyFlag>> MeteredStore::ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                           int limit) {
   return store_.ListSafetyFlagsToEscalate(due_by, limit);

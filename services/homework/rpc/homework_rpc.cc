@@ -302,6 +302,11 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
   HOMEWORK_RPC(AcknowledgeSafetyFlag, AcknowledgeSafetyFlagRequest, SafetyFlag)
   HOMEWORK_RPC(ResolveSafetyFlag, ResolveSafetyFlagRequest, SafetyFlag)
   HOMEWORK_RPC(ListAttentionItems, ListAttentionItemsRequest, ListAttentionItemsResponse)
+  HOMEWORK_RPC(CreateSession, CreateSessionRequest, Session)
+  HOMEWORK_RPC(GetSession, GetSessionRequest, Session)
+  HOMEWORK_RPC(ListSessions, ListSessionsRequest, ListSessionsResponse)
+  HOMEWORK_RPC(JoinSession, JoinSessionRequest, Session)
+  HOMEWORK_RPC(EndSession, EndSessionRequest, Session)
 #undef HOMEWORK_RPC
 
   const google::protobuf::ServiceDescriptor& service =

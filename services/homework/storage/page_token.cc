@@ -127,6 +127,13 @@ uint64_t QueryFingerprint(const SafetyFlagQuery& query) {
   return fingerprint.value();
 }
 
+uint64_t QueryFingerprint(const SessionQuery& query) {
+  return Fingerprint("sessions")
+      .AddString(query.practice_name)
+      .AddOptionalString(query.client_name)
+      .value();
+}
+
 std::string MakePageToken(uint64_t query_fingerprint, const PageCursor& last) {
   std::string bytes;
   bytes.reserve(kHeaderSize + last.name.size());

@@ -38,6 +38,7 @@ uint64_t QueryFingerprint(const CompletionQuery& query);
 uint64_t QueryFingerprint(const HierarchyQuery& query);
 uint64_t QueryFingerprint(const TemplateQuery& query);
 uint64_t QueryFingerprint(const SafetyFlagQuery& query);
+uint64_t QueryFingerprint(const SessionQuery& query);
 
 // The token for the page after the one that ended with `last`.
 std::string MakePageToken(uint64_t query_fingerprint, const PageCursor& last);

@@ -117,6 +117,41 @@ absl::StatusOr<SafetyFlagRow> SafetyFlagRowOf(const v1::SafetyFlag& flag) {
   return row;
 }
 
+absl::StatusOr<SessionRow> SessionRowOf(const v1::Session& session) {
+  absl::StatusOr<std::vector<absl::string_view>> segments =
+      SplitName(session.name(), {"practices", "sessions"});
+  if (!segments.ok()) return segments.status();
+  absl::StatusOr<std::vector<absl::string_view>> client =
+      SplitName(session.client(), {"practices", "clients"});
+  if (!client.ok() || (*client)[1] != (*segments)[1]) {
+    return absl::InvalidArgumentError("client is not a client of the session's practice");
+  }
+  return SessionRow{
+      .practice_name = Prefix(*segments, 2),
+      .client_name = session.client(),
+      .start_micros = UnixMicros(session.start_time()),
+      .state = session.state(),
+  };
+}
+
+absl::Status CheckSessionQuery(const SessionQuery& query) {
+  absl::StatusOr<std::vector<absl::string_view>> practice =
+      SplitName(query.practice_name, {"practices"});
+  if (!practice.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("practice_name \"", query.practice_name,
+                                                   "\" does not have the form practices/{id}"));
+  }
+  if (query.client_name.has_value()) {
+    absl::StatusOr<std::vector<absl::string_view>> client =
+        SplitName(*query.client_name, {"practices", "clients"});
+    if (!client.ok() || (*client)[1] != (*practice)[1]) {
+      return absl::InvalidArgumentError(
+          "client_name is not of the form practices/{id}/clients/{id} in practice_name");
+    }
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // The states of a query as a bit set; `is_valid` is the enum's generated check, `type` its name
@@ -226,6 +261,7 @@ absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation) {
     status = DeriveRow(mutation.practice_template, TemplateRowOf, rows.practice_template);
   }
   if (status.ok()) status = DeriveRow(mutation.safety_flag, SafetyFlagRowOf, rows.safety_flag);
+  if (status.ok()) status = DeriveRow(mutation.session, SessionRowOf, rows.session);
   if (!status.ok()) return status;
   return rows;
 }

@@ -18,6 +18,7 @@
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
+#include "therapy/homework/v1/session.pb.h"
 #include "therapy/homework/v1/template.pb.h"
 
 namespace therapy::homework {
@@ -63,6 +64,14 @@ struct SafetyFlagRow {
   std::optional<int64_t> escalation_due_micros;
 };
 
+// A live session, `practices/{p}/sessions/{s}`.
+struct SessionRow {
+  std::string practice_name;  // "practices/{p}"
+  std::string client_name;    // "practices/{p}/clients/{c}", from the session's `client`
+  int64_t start_micros = 0;
+  int state = 0;
+};
+
 // A practice's own template; the built-in library (`templates/{t}`) is not stored.
 struct TemplateRow {
   std::string practice_name;  // "practices/{p}"
@@ -76,6 +85,8 @@ absl::StatusOr<CompletionRow> CompletionRowOf(const v1::Completion& completion);
 absl::StatusOr<HierarchyRow> HierarchyRowOf(const v1::Hierarchy& hierarchy);
 absl::StatusOr<TemplateRow> TemplateRowOf(const v1::Template& practice_template);
 absl::StatusOr<SafetyFlagRow> SafetyFlagRowOf(const v1::SafetyFlag& flag);
+// Also INVALID_ARGUMENT naming `client` unless it is a client of the session's practice.
+absl::StatusOr<SessionRow> SessionRowOf(const v1::Session& session);
 
 // The rows of every resource a mutation writes, derived before anything is written so that a
 // malformed name fails before a transaction starts.
@@ -86,6 +97,7 @@ struct MutationRows {
   std::optional<HierarchyRow> hierarchy;
   std::optional<TemplateRow> practice_template;
   std::optional<SafetyFlagRow> safety_flag;
+  std::optional<SessionRow> session;
 };
 absl::StatusOr<MutationRows> RowsOf(const Mutation& mutation);
 
@@ -117,6 +129,10 @@ bool StateMatchesMask(int state, uint64_t mask);
 // one of `client_name` and `practice_name` is set, naming `practice_name` when it is set but not
 // of the form "practices/{id}" (a bare practice id would otherwise silently match nothing).
 absl::Status CheckAssignmentScope(const AssignmentQuery& query);
+
+// Checks a SessionQuery: INVALID_ARGUMENT naming `practice_name` unless it is "practices/{id}",
+// naming `client_name` when it is set but not a client of that practice.
+absl::Status CheckSessionQuery(const SessionQuery& query);
 
 // Checks an EventQuery: INVALID_ARGUMENT naming `practice` unless it is a practice id (not
 // empty, no '/'), naming `limit` unless it is 1-1000.

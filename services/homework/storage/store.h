@@ -16,6 +16,7 @@
 #include "therapy/homework/v1/event.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
 #include "therapy/homework/v1/safety_flag.pb.h"
+#include "therapy/homework/v1/session.pb.h"
 #include "therapy/homework/v1/template.pb.h"
 
 namespace therapy::homework {
@@ -91,6 +92,7 @@ struct Mutation {
   std::optional<Put<v1::Hierarchy>> hierarchy;
   std::optional<Put<v1::Template>> practice_template;  // a practice's own template
   std::optional<Put<v1::SafetyFlag>> safety_flag;
+  std::optional<Put<v1::Session>> session;  // a live session (`practices/{p}/sessions/{s}`)
   // Events to append to the log with the write (sequence assigned in this order).
   std::vector<EventRecord> events;
   // When set, records that `idempotency` produced `idempotent_result` (a resource name), asked
@@ -166,6 +168,14 @@ struct SafetyFlagQuery {
   PageRequest page;
 };
 
+// Live sessions of one practice, newest start_time first (ties: name descending), optionally
+// only those with one client.
+struct SessionQuery {
+  std::string practice_name;                 // "practices/{p}"
+  std::optional<std::string> client_name;   // "practices/{p}/clients/{c}"; nullopt: every client
+  PageRequest page;
+};
+
 // What the attention list (core/attention.h) reads of one therapist's caseload: one query per
 // kind of resource over the whole caseload, never a loop over its clients. The caseload is the
 // clients of `practice_name` whose care team names `care_team_member` (as ClientQuery).
@@ -232,6 +242,10 @@ class Store {
   // most `limit` (1-1000, otherwise INVALID_ARGUMENT naming `limit`).
   virtual absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                                  int limit) = 0;
+
+  // Live sessions (see SessionQuery).
+  virtual absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) = 0;
+  virtual absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) = 0;
 
   // One therapist's caseload for the attention list (see CaseloadQuery), each kind of resource
   // read by one query. States outside their enum are INVALID_ARGUMENT naming `states`.

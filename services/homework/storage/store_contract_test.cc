@@ -2147,5 +2147,166 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
   EXPECT_THAT(std::string(bad_window.message()), ::testing::HasSubstr("recent_end"));
 }
 
+// ---- Live sessions. ----
+
+v1::Session MakeSession(const std::string& name, const std::string& client,
+                        int64_t start_seconds) {
+  v1::Session session;
+  session.set_name(name);
+  session.set_client(client);
+  session.set_external_id("room-42");
+  session.set_state(v1::Session::STATE_LIVE);
+  *session.mutable_start_time() = At(start_seconds);
+  session.set_etag("etag-1");
+  return session;
+}
+
+Mutation Inserting(const v1::Session& session) {
+  return Mutation{.session = Put<v1::Session>{.mode = WriteMode::kInsert, .resource = session},
+                  .audit = MakeAudit("CreateSession", session.name())};
+}
+
+TEST_P(StoreContractTest, InsertedSessionReadsBackEqualAndUpdatesCheckEtagAndExistence) {
+  v1::Session session =
+      MakeSession("practices/p1/sessions/s1", "practices/p1/clients/c1", 1'700'000'000);
+  *session.mutable_start_time() = At(1'700'000'000, 123'000);
+  ExpectCommitted(store(), Inserting(session));
+  EXPECT_EQ(store().Commit(Inserting(session)).status().code(), absl::StatusCode::kAlreadyExists);
+
+  absl::StatusOr<std::optional<v1::Session>> stored = store().GetSession(session.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, session)) << (*stored)->DebugString();
+  absl::StatusOr<std::optional<v1::Session>> missing =
+      store().GetSession("practices/p1/sessions/no");
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(missing->has_value());
+
+  v1::Session ended = session;
+  ended.set_state(v1::Session::STATE_ENDED);
+  ended.add_care_team_present("dr-lee");
+  ended.mutable_summary()->add_drafts_open("practices/p1/clients/c1/assignments/a1");
+  ended.set_etag("etag-2");
+  EXPECT_EQ(store()
+                .Commit(Mutation{.session = Updating(ended, "etag-0"),
+                                 .audit = MakeAudit("EndSession", ended.name())})
+                .status()
+                .code(),
+            absl::StatusCode::kAborted);
+  v1::Session other = ended;
+  other.set_name("practices/p1/sessions/s2");
+  EXPECT_EQ(store()
+                .Commit(Mutation{.session = Updating(other, "etag-1"),
+                                 .audit = MakeAudit("EndSession", other.name())})
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  ExpectCommitted(store(), Mutation{.session = Updating(ended, "etag-1"),
+                                    .audit = MakeAudit("EndSession", ended.name())});
+  stored = store().GetSession(session.name());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**stored, ended));
+}
+
+TEST_P(StoreContractTest, SessionWithMalformedNameOrAClientOfAnotherPracticeIsInvalidArgument) {
+  EXPECT_EQ(store()
+                .Commit(Inserting(MakeSession("practices/p1/clients/c1/sessions/s1",
+                                              "practices/p1/clients/c1", 1'700'000'000)))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store()
+                .Commit(Inserting(MakeSession("practices/p1/sessions/s1",
+                                              "practices/p2/clients/c1", 1'700'000'000)))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(AllAudit(store()), IsEmpty());
+}
+
+TEST_P(StoreContractTest, ListSessionsIsNewestFirstOfOnePracticeOrOneClient) {
+  const std::string c1 = "practices/p1/clients/c1";
+  const std::string c2 = "practices/p1/clients/c2";
+  ExpectCommitted(store(), Inserting(MakeSession("practices/p1/sessions/old", c1, 1'700'000'000)));
+  ExpectCommitted(store(), Inserting(MakeSession("practices/p1/sessions/mid", c2, 1'700'000'100)));
+  ExpectCommitted(store(), Inserting(MakeSession("practices/p1/sessions/new", c1, 1'700'000'200)));
+  ExpectCommitted(store(), Inserting(MakeSession("practices/p2/sessions/elsewhere",
+                                                 "practices/p2/clients/c1", 1'700'000'300)));
+
+  absl::StatusOr<Page<v1::Session>> all =
+      store().ListSessions({.practice_name = "practices/p1", .page = {.page_size = 10}});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(NamesOf(all->items),
+              ElementsAre("practices/p1/sessions/new", "practices/p1/sessions/mid",
+                          "practices/p1/sessions/old"));
+  absl::StatusOr<Page<v1::Session>> of_c1 = store().ListSessions(
+      {.practice_name = "practices/p1", .client_name = c1, .page = {.page_size = 10}});
+  ASSERT_TRUE(of_c1.ok()) << of_c1.status();
+  EXPECT_THAT(NamesOf(of_c1->items),
+              ElementsAre("practices/p1/sessions/new", "practices/p1/sessions/old"));
+  EXPECT_EQ(store()
+                .ListSessions({.practice_name = "practices/p1",
+                               .client_name = "practices/p2/clients/c1"})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store().ListSessions({.practice_name = "p1"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, ListSessionsPagesAcrossEqualTimesAndKeepsItsTokensToItself) {
+  const std::string c1 = "practices/p1/clients/c1";
+  std::vector<std::string> expected;
+  for (int second = 2; second >= 0; --second) {
+    for (int i = 3; i >= 0; --i) {
+      const std::string name = absl::StrCat("practices/p1/sessions/s", second, "-", i);
+      ExpectCommitted(store(), Inserting(MakeSession(name, c1, 1'700'000'000 + second)));
+      expected.push_back(name);
+    }
+  }
+  const std::function<absl::StatusOr<Page<v1::Session>>(const SessionQuery&)> list =
+      [&](const SessionQuery& query) { return store().ListSessions(query); };
+  int pages = 0;
+  EXPECT_EQ(NamesOfAllPages(SessionQuery{.practice_name = "practices/p1"}, 5, list, &pages),
+            expected);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(NamesOfAllPages(SessionQuery{.practice_name = "practices/p1", .client_name = c1}, 5,
+                            list, &pages),
+            expected);
+
+  // A practice-wide token is not a client's.
+  absl::StatusOr<Page<v1::Session>> first =
+      store().ListSessions({.practice_name = "practices/p1", .page = {.page_size = 5}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token.empty());
+  EXPECT_EQ(store()
+                .ListSessions({.practice_name = "practices/p1",
+                               .client_name = c1,
+                               .page = {.page_size = 5, .page_token = first->next_page_token}})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, ASessionCommitsWithAnAssignmentAndItsEventOrNotAtAll) {
+  const std::string c1 = "practices/p1/clients/c1";
+  v1::Session session = MakeSession("practices/p1/sessions/s1", c1, 1'700'000'000);
+  v1::Assignment taken = MakeAssignment(c1 + "/assignments/a1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(taken));
+  // The assignment's insert fails (its name is taken): the session is not written either.
+  Mutation both{.assignment = Put<v1::Assignment>{.mode = WriteMode::kInsert, .resource = taken},
+                .session = Put<v1::Session>{.mode = WriteMode::kInsert, .resource = session},
+                .events = {MakeEvent("p1", c1, v1::Event::TYPE_SESSION_UPDATED, session.name(),
+                                     1'700'000'000'000'000)},
+                .audit = MakeAudit("CreateSession", session.name())};
+  EXPECT_EQ(store().Commit(both).status().code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::optional<v1::Session>> stored = store().GetSession(session.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->has_value());
+  absl::StatusOr<int64_t> latest = store().LatestEventSequence();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, 0);
+}
+
 }  // namespace
 }  // namespace therapy::homework

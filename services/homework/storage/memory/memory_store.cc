@@ -296,6 +296,25 @@ absl::StatusOr<std::vector<v1::SafetyFlag>> MemoryStore::ListSafetyFlagsToEscala
   return flags;
 }
 
+absl::StatusOr<std::optional<v1::Session>> MemoryStore::GetSession(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  return Find<StoredSession, v1::Session>(sessions_, name);
+}
+
+absl::StatusOr<Page<v1::Session>> MemoryStore::ListSessions(const SessionQuery& query) {
+  if (absl::Status status = CheckSessionQuery(query); !status.ok()) return status;
+  absl::MutexLock lock(&mu_);
+  std::vector<Candidate<v1::Session>> candidates;
+  for (const auto& [name, stored] : sessions_) {
+    if (stored.row.practice_name != query.practice_name) continue;
+    if (query.client_name && stored.row.client_name != *query.client_name) continue;
+    candidates.push_back({.key = {.time_micros = stored.row.start_micros, .name = name},
+                          .resource = &stored.resource});
+  }
+  return TakePage<v1::Session>(std::move(candidates), NewerFirst, query.page,
+                               QueryFingerprint(query));
+}
+
 absl::StatusOr<std::optional<IdempotentResult>> MemoryStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   absl::MutexLock lock(&mu_);
@@ -353,6 +372,11 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
       return status;
     }
   }
+  if (mutation.session.has_value()) {
+    if (absl::Status status = CheckPut(*mutation.session, sessions_, "session"); !status.ok()) {
+      return status;
+    }
+  }
 
   if (mutation.client.has_value()) {
     clients_.insert_or_assign(mutation.client->resource.name(),
@@ -379,6 +403,10 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
     safety_flags_.insert_or_assign(
         mutation.safety_flag->resource.name(),
         StoredSafetyFlag{mutation.safety_flag->resource, *rows->safety_flag});
+  }
+  if (mutation.session.has_value()) {
+    sessions_.insert_or_assign(mutation.session->resource.name(),
+                               StoredSession{mutation.session->resource, *rows->session});
   }
   if (key.has_value()) {
     idempotent_results_.emplace(

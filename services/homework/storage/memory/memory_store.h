@@ -45,6 +45,9 @@ class MemoryStore final : public Store {
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
                                                                          int limit) override;
 
+  absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) override;
+  absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) override;
+
   absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
 
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
@@ -73,6 +76,7 @@ class MemoryStore final : public Store {
   using StoredHierarchy = Stored<v1::Hierarchy, HierarchyRow>;
   using StoredTemplate = Stored<v1::Template, TemplateRow>;
   using StoredSafetyFlag = Stored<v1::SafetyFlag, SafetyFlagRow>;
+  using StoredSession = Stored<v1::Session, SessionRow>;
   using IdempotencyTuple = std::tuple<std::string, std::string, std::string>;
 
   absl::Mutex mu_;
@@ -82,6 +86,7 @@ class MemoryStore final : public Store {
   std::map<std::string, StoredHierarchy, std::less<>> hierarchies_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredTemplate, std::less<>> templates_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredSafetyFlag, std::less<>> safety_flags_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredSession, std::less<>> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<IdempotencyTuple, IdempotentResult> idempotent_results_ ABSL_GUARDED_BY(mu_);
   std::vector<AuditRecord> audit_log_ ABSL_GUARDED_BY(mu_);
   // In sequence order; the last sequence handed out is `last_event_sequence_`.

@@ -209,6 +209,37 @@ constexpr Sql kListSafetyFlagsToEscalate{"list safety flags to escalate", R"sql(
   LIMIT $2
 )sql"};
 
+constexpr Sql kSelectSession{"read session", "SELECT data FROM sessions WHERE name = $1"};
+constexpr Sql kSessionExists{"find session", "SELECT 1 FROM sessions WHERE name = $1"};
+// $1 name, $2 etag, $3 data, $4 practice_name, $5 client_name, $6 start_time, $7 state.
+constexpr Sql kInsertSession{"insert session", R"sql(
+  INSERT INTO sessions (name, etag, data, practice_name, client_name, start_time, state)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT DO NOTHING
+)sql"};
+// $1 name, $2 etag, $3 data, $4 expected etag, then the columns as in kInsertSession from $5.
+constexpr Sql kUpdateSession{"update session", R"sql(
+  UPDATE sessions SET etag = $2, data = $3, practice_name = $5, client_name = $6,
+    start_time = $7, state = $8
+  WHERE name = $1 AND etag = $4
+)sql"};
+// Newest first from the cursor (migration 0005): a practice's ($1 practice_name) or one
+// client's ($1 client_name); $2 after time, $3 after name, $4 limit.
+constexpr Sql kListSessions{"list sessions", R"sql(
+  SELECT data, start_time FROM sessions
+  WHERE practice_name = $1
+    AND (start_time, name) < ($2, $3)
+  ORDER BY start_time DESC, name DESC
+  LIMIT $4
+)sql"};
+constexpr Sql kListSessionsOfClient{"list sessions of client", R"sql(
+  SELECT data, start_time FROM sessions
+  WHERE client_name = $1
+    AND (start_time, name) < ($2, $3)
+  ORDER BY start_time DESC, name DESC
+  LIMIT $4
+)sql"};
+
 // ReadCaseload (migration 0004): one query per kind over a therapist's caseload, each walking
 // the care team's primary key (member, client_name) over the practice's client names [$2, $3)
 // and joining each client's rows along its per-client index. $1 member.
@@ -356,6 +387,8 @@ constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kI
                                 kUpdateTemplate};
 constexpr TableSql kSafetyFlagSql{"safety flag", kSelectSafetyFlag, kSafetyFlagExists,
                                   kInsertSafetyFlag, kUpdateSafetyFlag};
+constexpr TableSql kSessionSql{"session", kSelectSession, kSessionExists, kInsertSession,
+                               kUpdateSession};
 
 // How many times Commit tries a transaction that a deadlock or serialization failure rolled
 // back, or whose connection broke before COMMIT was sent.
@@ -661,6 +694,14 @@ absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& muta
          Param::Int64(row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()))});
     if (!status.ok()) return status;
   }
+  if (mutation.session.has_value()) {
+    const SessionRow& row = *rows.session;
+    absl::Status status =
+        WritePut(db, kSessionSql, *mutation.session,
+                 {Param::Text(row.practice_name), Param::Text(row.client_name),
+                  Param::Int64(row.start_micros), Param::Int64(row.state)});
+    if (!status.ok()) return status;
+  }
   if (absl::StatusOr<Result> insert = db.Execute(kInsertAudit, AuditParams(mutation.audit));
       !insert.ok()) {
     return insert.status();
@@ -776,6 +817,24 @@ absl::StatusOr<Page<v1::SafetyFlag>> PostgresStore::ListSafetyFlags(
       {Param::Text(query.client_name), Param::Int64(key.time_micros), Param::Text(key.name),
        Param::Int64(static_cast<int64_t>(*mask)), Param::Int64(PageLimit(query.page))},
       kSafetyFlagSql.kind, query.page, /*has_time_column=*/true, fingerprint);
+}
+
+absl::StatusOr<std::optional<v1::Session>> PostgresStore::GetSession(absl::string_view name) {
+  return ReadResource<v1::Session>(*pool_, kSessionSql, name);
+}
+
+absl::StatusOr<Page<v1::Session>> PostgresStore::ListSessions(const SessionQuery& query) {
+  if (absl::Status status = CheckSessionQuery(query); !status.ok()) return status;
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  const PageCursor key = NewestFirstKey(*after);
+  return ReadList<v1::Session>(
+      *pool_, query.client_name.has_value() ? kListSessionsOfClient : kListSessions,
+      {Param::Text(query.client_name.value_or(query.practice_name)),
+       Param::Int64(key.time_micros), Param::Text(key.name), Param::Int64(PageLimit(query.page))},
+      kSessionSql.kind, query.page, /*has_time_column=*/true, fingerprint);
 }
 
 absl::StatusOr<std::vector<v1::SafetyFlag>> PostgresStore::ListSafetyFlagsToEscalate(

@@ -249,6 +249,34 @@ constexpr Sql kCaseloadSafetyFlags{"read caseload safety flags", R"sql(
     AND (:state_mask = 0 OR (state BETWEEN 0 AND 62 AND ((:state_mask >> state) & 1) = 1))
 )sql"};
 
+constexpr Sql kSelectSession{"read session", "SELECT data FROM sessions WHERE name = :name"};
+constexpr Sql kSessionExists{"find session", "SELECT 1 FROM sessions WHERE name = :name"};
+constexpr Sql kInsertSession{"insert session", R"sql(
+  INSERT INTO sessions (name, practice_name, client_name, start_time, state, etag, data)
+  VALUES (:name, :practice_name, :client_name, :start_time, :state, :etag, :data)
+)sql"};
+constexpr Sql kUpdateSession{"update session", R"sql(
+  UPDATE sessions
+  SET practice_name = :practice_name, client_name = :client_name, start_time = :start_time,
+      state = :state, etag = :etag, data = :data
+  WHERE name = :name AND etag = :expected_etag
+)sql"};
+// Newest first from the cursor (migration 0009): a practice's, or one client's.
+constexpr Sql kListSessions{"list sessions", R"sql(
+  SELECT data, start_time FROM sessions
+  WHERE practice_name = :practice_name
+    AND (start_time, name) < (:after_time, :after_name)
+  ORDER BY start_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+constexpr Sql kListSessionsOfClient{"list sessions of client", R"sql(
+  SELECT data, start_time FROM sessions
+  WHERE client_name = :client_name
+    AND (start_time, name) < (:after_time, :after_name)
+  ORDER BY start_time DESC, name DESC
+  LIMIT :limit
+)sql"};
+
 constexpr Sql kSelectTemplate{"read template", "SELECT data FROM templates WHERE name = :name"};
 constexpr Sql kTemplateExists{"find template", "SELECT 1 FROM templates WHERE name = :name"};
 constexpr Sql kInsertTemplate{"insert template", R"sql(
@@ -339,6 +367,8 @@ constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kI
                                 kUpdateTemplate};
 constexpr TableSql kSafetyFlagSql{"safety flag", kSelectSafetyFlag, kSafetyFlagExists,
                                   kInsertSafetyFlag, kUpdateSafetyFlag};
+constexpr TableSql kSessionSql{"session", kSelectSession, kSessionExists, kInsertSession,
+                               kUpdateSession};
 
 // ---- Conversions between rows and values. ----
 
@@ -837,6 +867,31 @@ absl::StatusOr<Caseload> SqliteStore::ReadCaseload(const CaseloadQuery& query) {
   return caseload;
 }
 
+absl::StatusOr<std::optional<v1::Session>> SqliteStore::GetSession(absl::string_view name) {
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  return ReadResource<v1::Session>(*reader, kSessionSql, name);
+}
+
+absl::StatusOr<Page<v1::Session>> SqliteStore::ListSessions(const SessionQuery& query) {
+  if (absl::Status status = CheckSessionQuery(query); !status.ok()) return status;
+  const uint64_t fingerprint = QueryFingerprint(query);
+  absl::StatusOr<std::optional<PageCursor>> after =
+      ReadPageToken(query.page.page_token, fingerprint);
+  if (!after.ok()) return after.status();
+  sqlite::ReaderPool::Lease reader = readers_->Acquire();
+  absl::StatusOr<Statement> list =
+      reader->Prepare(query.client_name.has_value() ? kListSessionsOfClient : kListSessions);
+  if (!list.ok()) return list.status();
+  if (query.client_name.has_value()) {
+    list->BindText(":client_name", *query.client_name);
+  } else {
+    list->BindText(":practice_name", query.practice_name);
+  }
+  BindNewestFirstCursor(*list, *after);
+  return ReadPage<v1::Session>(*list, kSessionSql.kind, query.page.page_size,
+                               /*has_time_column=*/true, fingerprint);
+}
+
 absl::StatusOr<std::optional<IdempotentResult>> SqliteStore::FindIdempotentResult(
     const IdempotencyKey& key) {
   sqlite::ReaderPool::Lease reader = readers_->Acquire();
@@ -928,6 +983,16 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
                 .BindInt64(":escalation_due", row.escalation_due_micros.value_or(
                                                   std::numeric_limits<int64_t>::max()));
           });
+      if (!status.ok()) return status;
+    }
+    if (mutation.session.has_value()) {
+      const SessionRow& row = *rows->session;
+      absl::Status status = WritePut(db, kSessionSql, *mutation.session, [&](Statement& statement) {
+        statement.BindText(":practice_name", row.practice_name)
+            .BindText(":client_name", row.client_name)
+            .BindInt64(":start_time", row.start_micros)
+            .BindInt64(":state", row.state);
+      });
       if (!status.ok()) return status;
     }
     // In vector order, so their sequences are too.
