@@ -86,8 +86,8 @@ async function connect() {
     const instance = new Janus({
       server: config.janusUrl,
       success: () => { up = true; resolve(instance); },
-      error: (error) => (up ? janusLost(instance, error) : reject(new Error(`janus: ${error}`))),
-      destroyed: () => janusLost(instance, "destroyed"),
+      error: (error) => (up ? janusLost(instance) : reject(new Error(`janus: ${error}`))),
+      destroyed: () => janusLost(instance),
     });
   });
   demo.janus = janus;
@@ -103,7 +103,7 @@ async function connect() {
 
 let reconnecting = false;
 /** Janus went away: a new session, handle and join, with backoff; then the drafts are read again. */
-async function janusLost(instance, reason) {
+async function janusLost(instance) {
   if (instance !== demo.janus || reconnecting || !demo.ready) return;
   reconnecting = true;
   demo.connected = false;
@@ -121,7 +121,7 @@ async function janusLost(instance, reason) {
   reconnecting = false;
   demo.connected = true;
   demo.reconnects++;
-  status.textContent = `Reconnected as ${demo.joined.you.display} (${demo.joined.you.role}) after ${String(reason)}`;
+  status.textContent = `Reconnected as ${demo.joined.you.display} (${demo.joined.you.role})`;
 }
 
 /** Asks the demo sign-in for a fresh token when 90% of this one's life has passed, and so on. */

@@ -50,7 +50,7 @@ export class HomeworkAssignPanel extends LitElement {
     .open-drafts ul { list-style: none; padding: 0; }
     .open-drafts li { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; padding: 4px 0;
       border-top: 1px solid var(--hw-border-subtle); }
-    .open-drafts li > span { flex: 1 1 12rem; overflow-wrap: anywhere; }
+    .open-drafts li > span { flex: 1 1 100%; overflow-wrap: anywhere; }
     .open-drafts li button { margin: 0; }
   `];
 
@@ -176,6 +176,16 @@ export class HomeworkAssignPanel extends LitElement {
     const exposure = assignment?.exercise?.details.case === "exposurePractice" ? assignment.exercise.details.value : undefined;
     return html`
       <h2>${t.assignTitle}</h2>
+      ${this.others.length === 0 ? nothing : html`
+        <section class="open-drafts" aria-labelledby="open-drafts-title">
+          <h3 id="open-drafts-title">${t.openDrafts}</h3>
+          <ul>${this.others.map((d) => html`<li data-draft=${d.name}>
+            <span>${d.title}${this.live?.isOurs(d) ? nothing : html` <em>(${t.fromEarlierSession})</em>`}</span>
+            <button type="button" ?disabled=${this.busy} aria-label=${t.reopenDraftLabel(d.title)}
+              @click=${() => this.reopen(d)}>${this.live?.isOurs(d) ? t.openDraft : t.reopenDraft}</button>
+            <button type="button" ?disabled=${this.busy} aria-label=${t.discardDraftLabel(d.title)}
+              @click=${() => this.discard(d.name)}>${t.discard}</button></li>`)}</ul>
+        </section>`}
       <details class="gallery" ?open=${assignment === undefined}>
         <summary>${t.galleryOpen(this.templates.length)}</summary>
         <hw-template-gallery .templates=${this.templates} ?disabled=${this.busy}
@@ -216,22 +226,12 @@ export class HomeworkAssignPanel extends LitElement {
           <textarea id="rationale" name="rationale" rows="2" maxlength="2000" .value=${assignment.rationale}></textarea>
           ${assignment.exercise?.details.case === "safetyPlan" ? safetyPlanFields(assignment.exercise.details.value, "t", this.t) : nothing}
           <p class="status" aria-live="polite" data-saving=${this.editor?.busy ? "true" : "false"}>${
-            this.editor?.busy ? t.saving : t.savedInService}</p>
+            this.editor?.busy ? t.saving : this.live?.isLive ? t.savedInService : t.savedDraft}</p>
           <div class="row">
             <button type="submit" class="primary" ?disabled=${this.busy}>${t.assign}</button>
             <button type="button" @click=${() => this.discard(this.editor?.name ?? "")} ?disabled=${this.busy}>${t.discard}</button>
           </div>
         </form>`}
-      ${this.others.length === 0 ? nothing : html`
-        <section class="open-drafts" aria-labelledby="open-drafts-title">
-          <h3 id="open-drafts-title">${t.openDrafts}</h3>
-          <ul>${this.others.map((d) => html`<li data-draft=${d.name}>
-            <span>${d.title}${this.live?.isOurs(d) ? nothing : html` <em>(${t.fromEarlierSession})</em>`}</span>
-            <button type="button" ?disabled=${this.busy} aria-label=${t.reopenDraftLabel(d.title)}
-              @click=${() => this.reopen(d)}>${this.live?.isOurs(d) ? t.openDraft : t.reopenDraft}</button>
-            <button type="button" ?disabled=${this.busy} aria-label=${t.discardDraftLabel(d.title)}
-              @click=${() => this.discard(d.name)}>${t.discard}</button></li>`)}</ul>
-        </section>`}
       <p class="status" role="status">${this.status}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }

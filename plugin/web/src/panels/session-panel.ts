@@ -89,7 +89,10 @@ export class HomeworkSessionPanel extends LitElement {
           this.assignedNow = [e.detail, ...this.assignedNow.filter((a) => a.name !== e.detail.name)];
           this.status = this.t.panels.assignedNow(e.detail.title);
         }),
-        live.on("session", () => this.requestUpdate()),
+        live.on("session", () => {
+          if (!live.isLive) this.status = "";
+          this.requestUpdate();
+        }),
       ];
     }
   }
@@ -151,11 +154,11 @@ export class HomeworkSessionPanel extends LitElement {
         <section class="draft" aria-labelledby="${prefix}-draft-title" data-draft=${draft.name}>
           <h3 id="${prefix}-draft-title">${t.panels.beingPlanned(draft.title)}</h3>
           ${practiceBrief(draft, t)}
-          <form @input=${(e: Event) => this.edited(editor, e)} @change=${(e: Event) => this.edited(editor, e)}
+          ${editable ? html`<form @input=${(e: Event) => this.edited(editor, e)} @change=${(e: Event) => this.edited(editor, e)}
             @submit=${(e: SubmitEvent) => this.propose(editor, e)} aria-label=${t.panels.proposeForm}>
-            ${planFields(draft.schedule, prefix, t, !editable)}
-            <button type="submit" class="primary" ?disabled=${!editable}>${t.panels.propose}</button>
-          </form>
+            ${planFields(draft.schedule, prefix, t)}
+            <button type="submit" class="primary">${t.panels.propose}</button>
+          </form>` : nothing}
         </section>`;
       })}
       ${earlier.length === 0 ? nothing : html`
