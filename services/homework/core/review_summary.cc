@@ -182,6 +182,35 @@ v1::MeasureChange::Recovery ToProto(clinical::Recovery recovery) {
   return v1::MeasureChange::RECOVERY_UNSPECIFIED;
 }
 
+// The point of one measure completion with its `change`.
+void SetMeasurePoint(const v1::Completion& completion, v1::MeasureChange change,
+                     v1::MeasurePoint& point) {
+  const v1::MeasureResponse& measure = completion.measure();
+  point.set_completion(completion.name());
+  point.set_measure(measure.measure());
+  *point.mutable_occur_time() = completion.occur_time();
+  point.set_total(measure.total());
+  point.set_severity(measure.severity());
+  *point.mutable_change() = std::move(change);
+}
+
+// `history` sorted oldest first; MeasureChanges with no history before it reckons each point
+// against the first total of its measure, the client's baseline.
+void AddEarlierMeasures(const std::vector<v1::Completion>& history, absl::Time since,
+                        absl::Time now, const clinical::MeasureThresholds& thresholds,
+                        v1::ReviewSummary& summary) {
+  constexpr absl::Duration kEarlierMeasuresSpan = absl::Hours(24 * 180);
+  std::vector<v1::MeasureChange> changes = MeasureChanges({}, history, thresholds);
+  size_t next_change = 0;
+  for (const v1::Completion& completion : history) {
+    if (!completion.has_measure()) continue;
+    v1::MeasureChange& change = changes[next_change++];
+    const absl::Time occur = FromProtoTime(completion.occur_time());
+    if (occur >= since || occur < now - kEarlierMeasuresSpan) continue;
+    SetMeasurePoint(completion, std::move(change), *summary.add_earlier_measures());
+  }
+}
+
 }  // namespace
 
 absl::Time CalendarStart(absl::TimeZone zone, absl::Time now) {
@@ -250,6 +279,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
   summary.set_client(client.name());
   *summary.mutable_since_time() = ToProtoTime(since);
   *summary.mutable_until_time() = ToProtoTime(now);
+  AddEarlierMeasures(measure_history, since, now, thresholds, summary);
 
   std::map<std::string, std::vector<v1::Completion>> by_assignment;
   for (const v1::Completion& completion : completions) {
@@ -264,14 +294,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     const bool to_discuss = completion.has_thought_record() || completion.has_experiment();
     if (to_discuss && !completion.has_review()) *summary.add_to_discuss() = completion;
     if (completion.has_measure()) {
-      const v1::MeasureResponse& measure = completion.measure();
-      v1::MeasurePoint* point = summary.add_measure_trend();
-      point->set_completion(completion.name());
-      point->set_measure(measure.measure());
-      *point->mutable_occur_time() = completion.occur_time();
-      point->set_total(measure.total());
-      point->set_severity(measure.severity());
-      *point->mutable_change() = std::move(changes[next_change++]);
+      SetMeasurePoint(completion, std::move(changes[next_change++]), *summary.add_measure_trend());
     }
   }
   // Urgent answers newest first, reviewed or not: a review of the homework does not settle a

@@ -293,6 +293,43 @@ TEST(ReviewSummaryTest, MeasureTotalsCarryReliableChangeFromTheBaselineBeforeThe
   EXPECT_EQ(second.recovery(), v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY);
 }
 
+TEST(ReviewSummaryTest, EarlierMeasuresOfTheLast180DaysComeWithTheirChangeFromTheBaseline) {
+  v1::Assignment phq9 = Measure("phq9", v1::MEASURE_PHQ9);
+  // kNow is 26 Nov 2026: 1 Apr is more than 180 days back (the baseline, not listed), 1 Jun and
+  // 20 Oct are within them and before the period, 25 Nov is in the period.
+  v1::Completion baseline =
+      Answered(phq9, 1, absl::CivilSecond(2026, 4, 1, 9, 0, 0), {2, 2, 2, 2, 2, 2, 2, 2, 0});
+  v1::Completion june =
+      Answered(phq9, 2, absl::CivilSecond(2026, 6, 1, 9, 0, 0), {2, 2, 2, 2, 2, 2, 1, 0, 0});
+  v1::Completion october =
+      Answered(phq9, 3, absl::CivilSecond(2026, 10, 20, 9, 0, 0), {2, 2, 2, 2, 1, 0, 0, 0, 0});
+  v1::Completion latest =
+      Answered(phq9, 4, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {1, 1, 1, 1, 1, 0, 0, 0, 0});
+  auto summary =
+      BuildReviewSummary(Ana(), {phq9}, {latest}, kSince, kNow, {}, {october, baseline, june});
+  ASSERT_TRUE(summary.ok()) << summary.status();
+
+  ASSERT_THAT(summary->earlier_measures(), SizeIs(2));
+  const v1::MeasurePoint& first = summary->earlier_measures(0);
+  EXPECT_EQ(first.completion(), june.name());
+  EXPECT_EQ(first.total(), 13);
+  EXPECT_EQ(first.change().baseline_completion(), baseline.name());
+  EXPECT_EQ(first.change().change_from_baseline(), -3);
+  EXPECT_EQ(first.change().change_from_previous(), -3);
+  const v1::MeasurePoint& second = summary->earlier_measures(1);
+  EXPECT_EQ(second.completion(), october.name());
+  EXPECT_EQ(second.total(), 9);
+  EXPECT_EQ(second.severity(), v1::MeasureResponse::SEVERITY_MILD);
+  EXPECT_EQ(second.change().change_from_baseline(), -7);
+  EXPECT_EQ(second.change().since_baseline(), v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT);
+  EXPECT_EQ(second.change().recovery(), v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY);
+  // The period's own point follows on, reckoned against the same baseline and previous total.
+  ASSERT_THAT(summary->measure_trend(), SizeIs(1));
+  EXPECT_EQ(summary->measure_trend(0).completion(), latest.name());
+  EXPECT_EQ(summary->measure_trend(0).change().change_from_previous(), -4);
+  EXPECT_EQ(summary->measure_trend(0).change().baseline_completion(), baseline.name());
+}
+
 TEST(ReviewSummaryTest, TheFirstTotalEverIsItsOwnBaselineAndGad7UsesItsOwnThresholds) {
   v1::Assignment gad7 = Measure("gad7", v1::MEASURE_GAD7);
   v1::Completion first =

@@ -16,7 +16,7 @@
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { defineElement } from "../shared/define.js";
 import type { HomeworkClient } from "../client/homework-client.js";
@@ -40,8 +40,6 @@ import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
 
 /** The panel's width (px) from which the charts sit open beside the queue (52rem). */
 const COMPACT_BELOW_PX = 832;
-/** How far back the measure trend reaches (the summary's own period is often one week). */
-const MEASURE_HISTORY_DAYS = 180;
 /** Events that change what the panel shows. */
 const RELOAD_ON = new Set([Event_Type.COMPLETION_RECORDED, Event_Type.COMPLETION_REVIEWED, Event_Type.URGENT_FLAG_RAISED,
   Event_Type.ASSIGNMENT_CREATED, Event_Type.ASSIGNMENT_UPDATED, Event_Type.HIERARCHY_UPDATED]);
@@ -145,13 +143,10 @@ export class HomeworkReviewPanel extends LitElement {
   async load(): Promise<void> {
     if (this.api === undefined || this.client === "") return;
     try {
-      const history = timestampFromDate(new Date(Date.now() - MEASURE_HISTORY_DAYS * 86_400_000));
-      const [summary, measures] = await Promise.all([
-        this.api.getReviewSummary({ client: this.client }),
-        this.api.getReviewSummary({ client: this.client, sinceTime: history }),
-      ]);
+      // One call: the period's review, and the measures of the 180 days before it for the trend.
+      const summary = await this.api.getReviewSummary({ client: this.client });
       this.summary = summary;
-      this.measureTrend = measures.measureTrend;
+      this.measureTrend = [...summary.earlierMeasures, ...summary.measureTrend];
       this.error = "";
       // Selections of work reviewed meanwhile (elsewhere) drop out.
       const open = new Set(this.items().filter((i) => !i.completion.review).map((i) => i.completion.name));
@@ -404,8 +399,7 @@ export class HomeworkReviewPanel extends LitElement {
   }
 
   private pointOf(completion: string): MeasurePoint | undefined {
-    return this.measureTrend.find((p) => p.completion === completion)
-      ?? this.summary?.measureTrend.find((p) => p.completion === completion);
+    return this.measureTrend.find((p) => p.completion === completion);
   }
 
   private toggle(name: string, on: boolean): void {
