@@ -61,12 +61,12 @@ json CallBody(const std::string& method, json request) {
   return json{{"request", "call"}, {"method", method}, {"body", std::move(request)}};
 }
 
-// A fear-of-lifts exposure step as the therapist drafts it, in protobuf JSON. (TODO(issue 13):
-// with `session` set, once the service serves sessions.)
-json LiftExposureDraft() {
+// A fear-of-lifts exposure step as the therapist drafts it in session `session`, protobuf JSON.
+json LiftExposureDraft(const std::string& session) {
   return json{{"title", "Ride the office lift to the 4th floor"},
               {"rationale", "Staying until the fear falls shows me the lift is safe enough."},
               {"phase", "TREATMENT_PHASE_PRACTICE"},
+              {"session", session},
               {"exercise",
                {{"kind", "EXERCISE_KIND_EXPOSURE_PRACTICE"},
                 {"instructions", "Ride up and down until your distress has dropped by half."},
@@ -105,6 +105,8 @@ class JanusPluginTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(sam_ = Token("sam", "client"));
     ASSERT_NO_FATAL_FAILURE(CreateClient("alex", "Alex Brandt"));
     ASSERT_NO_FATAL_FAILURE(CreateClient("sam", "Sam Okafor"));
+    // The platform opens the session when the call starts.
+    ASSERT_NO_FATAL_FAILURE(CreateSession("tele-2041", kAlex));
 
     ASSERT_NO_FATAL_FAILURE(StartJanus());
     ASSERT_NO_FATAL_FAILURE(therapist_ = Attach());
@@ -171,6 +173,15 @@ class JanusPluginTest : public ::testing::Test {
     request.mutable_client()->add_care_team("dr-ada");
     v1::Client client;
     ASSERT_RPC_OK(Call(*stub_, &Stub::CreateClient, platform_, request, &client));
+  }
+
+  void CreateSession(const std::string& id, const std::string& client) {
+    v1::CreateSessionRequest request;
+    request.set_parent(kPracticeName);
+    request.set_session_id(id);
+    request.mutable_session()->set_client(client);
+    v1::Session session;
+    ASSERT_RPC_OK(Call(*stub_, &Stub::CreateSession, platform_, request, &session));
   }
 
   std::unique_ptr<JanusClient> Attach() {
@@ -244,6 +255,14 @@ TEST_F(JanusPluginTest, JoinTakesRolesFromTheServiceNotFromThePage) {
   ASSERT_TRUE(presence) << "Dr Ada was not told Alex joined";
   EXPECT_EQ((*presence)["participants"].size(), 2u);
 
+  // The service recorded both as present.
+  v1::GetSessionRequest get;
+  get.set_name(kSession);
+  v1::Session session;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::GetSession, dr_ada_, get, &session));
+  EXPECT_THAT(session.care_team_present(), ::testing::ElementsAre("dr-ada"));
+  EXPECT_TRUE(session.client_present());
+
   // A handle joins once.
   json twice = Join(*therapist_, dr_ada_, "Dr Ada");
   EXPECT_EQ(twice.value("code", ""), "failed_precondition") << twice.dump();
@@ -263,16 +282,22 @@ TEST_F(JanusPluginTest, JoinRefusesEveryoneButTheClientAndItsCareTeam) {
     if (!page) return std::string("no page");
     return Join(*page, token, "Somebody", client, session).value("code", "joined");
   };
-  // Sam, another client, cannot join as Alex.
+  // Sam, another client, neither as Alex nor as himself in Alex's session.
   EXPECT_EQ(refused(sam_, kAlex), "permission_denied");
+  EXPECT_EQ(refused(sam_, kSam), "permission_denied");
   // Dr Bo, a therapist outside Alex's care team: the service refuses her.
   EXPECT_EQ(refused(dr_bo_, kAlex), "permission_denied");
   // A token of a role that takes no part in a session (the platform's own service token).
   EXPECT_EQ(refused(platform_, kAlex), "permission_denied");
   // A token the service does not trust.
   EXPECT_EQ(refused(dr_ada_ + "x", kAlex), "unauthenticated");
+  // A session that is not there (the service may keep its existence to itself: authorisation
+  // comes before lookup), and a session named with another client than its own.
+  EXPECT_THAT(refused(dr_ada_, kAlex, "practices/clinic-a/sessions/tele-9999"),
+              ::testing::AnyOf("not_found", "permission_denied"));
+  EXPECT_EQ(refused(dr_ada_, kSam), "failed_precondition");
 
-  // None of them is in the roster, and none of them was relayed anything.
+  // None of them is in the roster.
   json ada = Join(*therapist_, dr_ada_, "Dr Ada");
   ASSERT_EQ(ada.value("homework", ""), "joined") << ada.dump();
   EXPECT_EQ(ada["participants"].size(), 1u) << ada.dump();
@@ -301,7 +326,7 @@ TEST_F(JanusPluginTest, TokenRefreshKeepsTheSubjectAndTheRelay) {
   // Calls still run as Dr Ada, and her relay (restarted with the fresh token) still relays.
   EXPECT_EQ(CallOk(*therapist_, "GetCaller", json::object()).value("subject", ""), "dr-ada");
   json draft = CallOk(*therapist_, "CreateAssignment",
-                      json{{"parent", kAlex}, {"assignment", LiftExposureDraft()}});
+                      json{{"parent", kAlex}, {"assignment", LiftExposureDraft(kSession)}});
   const std::string name = draft.value("name", "");
   ASSERT_FALSE(name.empty()) << draft.dump();
   EXPECT_TRUE(therapist_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_CREATED", name)))
@@ -350,7 +375,7 @@ TEST_F(JanusPluginTest, CallRunsWithTheParticipantsOwnTokenAndTheServicesErrors)
 
   // The draft requests of the old protocol are gone: drafts are the service's.
   std::optional<json> draft = therapist_->Request(
-      json{{"request", "draft"}, {"draft", {{"assignment", LiftExposureDraft()}}}});
+      json{{"request", "draft"}, {"draft", {{"assignment", LiftExposureDraft(kSession)}}}});
   ASSERT_TRUE(draft);
   EXPECT_EQ(draft->value("code", ""), "invalid_argument") << draft->dump();
 
@@ -367,29 +392,28 @@ TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
 
   // Dr Ada drafts the lift exposure in this session: an Assignment in STATE_DRAFT.
   json created = CallOk(*therapist_, "CreateAssignment",
-                        json{{"parent", kAlex}, {"assignment", LiftExposureDraft()}});
+                        json{{"parent", kAlex}, {"assignment", LiftExposureDraft(kSession)}});
   const std::string name = created.value("name", "");
   ASSERT_THAT(name, ::testing::StartsWith(std::string(kAlex) + "/assignments/"))
       << created.dump();
   EXPECT_EQ(created.value("state", ""), "STATE_DRAFT");
+  EXPECT_EQ(created.value("session", ""), kSession);
   ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_CREATED", name)))
       << "Alex's panel was not told of the draft";
 
-  // The plan moves to Alex's preferred time (TODO(issue 13): by Alex, with its own token, once
-  // the service lets the client change its plan fields of a session's draft).
-  json schedule = created["schedule"];
-  schedule["preferredLocalTime"] = "07:30";
-  json amended = CallOk(*therapist_, "UpdateAssignment",
-                        json{{"assignment",
-                              {{"name", name}, {"etag", created.value("etag", "")},
-                               {"schedule", schedule}}},
-                             {"updateMask", "schedule"}});
+  // Alex makes the plan its own: its preferred time, with its own token.
+  json amended = CallOk(
+      *client_, "UpdateAssignment",
+      json{{"assignment", {{"name", name}, {"schedule", {{"preferredLocalTime", "07:30"}}}}},
+           {"updateMask", "schedule.preferredLocalTime"}});
   EXPECT_EQ(amended["schedule"].value("preferredLocalTime", ""), "07:30") << amended.dump();
-  ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
-      << "Alex's panel was not told of the change";
+  ASSERT_TRUE(therapist_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
+      << "Dr Ada's panel was not told of Alex's change";
 
   // Janus dies mid-session, by the PID this test started.
   ASSERT_TRUE(janus_->Kill().ok());
+  EXPECT_FALSE(therapist_->Request(CallBody("GetCaller", json::object()), absl::Seconds(1)))
+      << "the killed Janus still answers";
   therapist_.reset();
   client_.reset();
   ASSERT_NO_FATAL_FAILURE(StartJanus());
@@ -401,6 +425,7 @@ TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
   for (JanusClient* page : {therapist_.get(), client_.get()}) {
     json draft = CallOk(*page, "GetAssignment", json{{"name", name}});
     EXPECT_EQ(draft.value("state", ""), "STATE_DRAFT") << draft.dump();
+    EXPECT_EQ(draft.value("session", ""), kSession);
     EXPECT_EQ(draft.value("title", ""), "Ride the office lift to the 4th floor");
     EXPECT_EQ(draft["schedule"].value("preferredLocalTime", ""), "07:30");
     EXPECT_EQ(draft["schedule"].value("minimumVersion", ""),
@@ -417,6 +442,14 @@ TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
   EXPECT_EQ(active.value("state", ""), "STATE_ACTIVE") << active.dump();
   ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
       << "Alex's relay on the restarted Janus is not live";
+
+  // Dr Ada ends the session; its summary is the service's, and an ended session takes no joins.
+  json ended = CallOk(*therapist_, "EndSession", json{{"name", kSession}});
+  EXPECT_EQ(ended.value("state", ""), "STATE_ENDED") << ended.dump();
+  EXPECT_EQ(ended["summary"]["assigned"], json::array({name})) << ended.dump();
+  std::unique_ptr<JanusClient> late = Attach();
+  ASSERT_TRUE(late);
+  EXPECT_EQ(Join(*late, alex_, "Alex").value("code", ""), "failed_precondition");
 }
 
 TEST_F(JanusPluginTest, UrgentFlagReachesTheTherapistOnly) {
@@ -467,7 +500,7 @@ TEST_F(JanusPluginTest, UrgentFlagReachesTheTherapistOnly) {
 TEST_F(JanusPluginTest, ThePluginLogsNoClinicalContent) {
   ASSERT_NO_FATAL_FAILURE(JoinBoth());
   json created = CallOk(*therapist_, "CreateAssignment",
-                        json{{"parent", kAlex}, {"assignment", LiftExposureDraft()}});
+                        json{{"parent", kAlex}, {"assignment", LiftExposureDraft(kSession)}});
   ASSERT_FALSE(created.value("name", "").empty());
   std::optional<json> refused = client_->Request(CallBody(
       "GetClient", json{{"name", kSam}}));  // refused: logged as a code, nothing else

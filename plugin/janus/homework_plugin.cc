@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "therapy/homework/v1/homework_service.pb.h"
+#include "therapy/homework/v1/session.pb.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -119,13 +120,16 @@ absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request)
   } else {
     return absl::PermissionDeniedError("token: only a therapist or a client joins a session");
   }
-  // The service decides who may read the client (its care team and the client itself).
-  // TODO(issue 13): JoinSession(session) once the service serves sessions.
-  v1::GetClientRequest get_client;
-  get_client.set_name(request.client);
-  v1::Client client;
-  if (absl::Status s = service_->Call("GetClient", get_client, &client, request.token); !s.ok()) {
+  // The service decides who may be in the session (the client's care team and the client
+  // itself), refuses an ended or unknown one, and records the participant as present.
+  v1::JoinSessionRequest join;
+  join.set_name(request.session);
+  v1::Session session;
+  if (absl::Status s = service_->Call("JoinSession", join, &session, request.token); !s.ok()) {
     return s;
+  }
+  if (session.client() != request.client) {
+    return absl::FailedPreconditionError("client: the session is with another client");
   }
 
   StartRelay(handle, role, caller.practice(), request.client, request.token, "");
