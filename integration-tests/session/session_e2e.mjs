@@ -388,6 +388,13 @@ async function sessionStory(therapist, client) {
     demo.callService(method, { name: demo.session }, demo.tokens.otherClient).then(() => "ok", (error) => error.code)));
   assert.deepEqual(strangerCalls, ["permission_denied", "permission_denied"]);
   await stranger.screenshot({ path: path.join(outputDir, "no-role-360.png"), fullPage: true });
+  await stranger.evaluate(async () => {
+    document.documentElement.lang = "es";
+    const panel = document.querySelector("homework-session-panel");
+    panel.requestUpdate();
+    await panel.updateComplete;
+  });
+  await strangerPanel.getByText("No hay tareas para ti en esta sesión.").waitFor();
   const { violations: strangerViolations } = await new AxeBuilder({ page: stranger }).analyze();
   assert.deepEqual(strangerViolations.map((v) => v.id), []);
   await stranger.context().close();
@@ -495,6 +502,32 @@ async function nextSession(oldTherapist, oldClient, leftOpen) {
   const { violations } = await new AxeBuilder({ page: therapist }).analyze();
   assert.deepEqual(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), []);
   check("next session: the draft left open is listed, reopened by the therapist, and the client edits its plan there", true);
+
+  // Both views at the other width and in Spanish: no horizontal scroll, axe clean.
+  for (const [who, page, width, lang] of [["therapist", therapist, 360, "en"], ["client", client, 1280, "en"],
+    ["therapist", therapist, 1280, "es"], ["client", client, 360, "es"]]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.evaluate(async (language) => {
+      document.documentElement.lang = language;
+      // Every element re-renders in the page's language (they read `lang` when they render).
+      const elements = (root) => [...root.querySelectorAll("*")].flatMap((e) =>
+        [...(e.requestUpdate ? [e] : []), ...(e.shadowRoot ? elements(e.shadowRoot) : [])]);
+      for (const element of elements(document)) {
+        element.requestUpdate();
+        await element.updateComplete;
+      }
+    }, lang);
+    if (lang === "es") {
+      const expected = who === "therapist" ? "Asignar tarea" : "Tus tareas";
+      await page.getByText(expected).first().waitFor();
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${who} page at ${width} px (${lang}) is ${overflow} px too wide`);
+    await page.screenshot({ path: path.join(outputDir, `next-session-${who}-${width}-${lang}.png`), fullPage: true });
+    const { violations: found } = await new AxeBuilder({ page }).analyze();
+    assert.deepEqual(found.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), [], `axe ${who} ${width} ${lang}`);
+  }
+  check("next session at 360 and 1280 px, in English and Spanish: no horizontal scroll, axe clean", true);
 }
 
 /** Polls GetAssignment (as the therapist) until `ready(assignment)`; resolves with it. */
