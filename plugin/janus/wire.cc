@@ -139,6 +139,14 @@ json DetailsJson(const absl::Status& status) {
   return details;
 }
 
+// A code as the Connect protocol spells it (connectrpc.com/docs/protocol), so the browser reads
+// the plugin's errors with the decoder it uses for the Connect listener: lower_snake_case,
+// except CANCELLED, which Connect spells "canceled".
+std::string CodeName(absl::StatusCode code) {
+  if (code == absl::StatusCode::kCancelled) return "canceled";
+  return absl::AsciiStrToLower(absl::StatusCodeToString(code));
+}
+
 std::string WithId(json event, const std::string& id) {
   if (!id.empty()) event["id"] = id;
   return event.dump();
@@ -168,7 +176,7 @@ absl::Status StatusWithRpcDetails(absl::StatusCode code, absl::string_view messa
 
 std::string ErrorEvent(const std::string& id, const absl::Status& status) {
   json event{{"homework", "error"},
-             {"code", absl::AsciiStrToLower(absl::StatusCodeToString(status.code()))},
+             {"code", CodeName(status.code())},
              {"message", std::string(status.message())},
              {"details", DetailsJson(status)}};
   return WithId(std::move(event), id);

@@ -111,6 +111,9 @@ TEST(WireTest, ErrorEventUsesLowerSnakeCodesAndShowsServiceDetails) {
 
   EXPECT_EQ(json::parse(ErrorEvent("", absl::FailedPreconditionError("x")))["code"],
             "failed_precondition");
+  // Connect's spelling, which the browser's decoder knows (issue 17: the plugin said
+  // "cancelled").
+  EXPECT_EQ(json::parse(ErrorEvent("", absl::CancelledError("x")))["code"], "canceled");
 }
 
 TEST(WireTest, JoinedCarriesTheSessionYouAndEveryoneButNoDrafts) {
