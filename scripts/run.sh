@@ -8,7 +8,9 @@
 #                                    client three weeks into treatment; prints a one-screen summary
 #                                    with short sign-in addresses. Fixed ports: pages 8080 (session)
 #                                    and 8081 (portal), browser API 8082, Janus 8083, gRPC 50051;
-#                                    flags to change them and the rest:
+#                                    beside it the any-host example (examples/any-host: a
+#                                    peer-to-peer call without Janus, panels in an iframe): call
+#                                    page 8084, panels 8085; flags to change them and the rest:
 #                                    ./scripts/run.sh --help
 #   ./scripts/run.sh --service-only  only homework-server (gRPC 50051, browser API 8082; data in
 #                                    .data/, development keys in .dev/), then a first result: client

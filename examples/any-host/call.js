@@ -6,8 +6,8 @@
 // frame: the host's token endpoint refuses them). `?lang=es` speaks Spanish, page and panels.
 //
 // window.anyHost is for tests: { ready, error, me, frame, HomeworkEmbed, remoteVideos(),
-// probe: { send(text), waitFor(text) } } (probe: a plain RTCDataChannel message to every peer,
-// the benchmark's baseline).
+// probe: { send(text), relay(text), waitFor(text) } } (the benchmark's baselines: a plain
+// RTCDataChannel message to every peer, and the same text relayed by the host's signalling server).
 
 const lang = new URLSearchParams(location.search).get("lang") === "es" ? "es" : "en";
 const text = {
@@ -67,6 +67,7 @@ try {
   });
   events.addEventListener("signal", (e) => {
     const { from, data } = JSON.parse(e.data);
+    if (data.probe !== undefined) return arrived(data.probe);
     const connection = connections.get(from) ?? connect(from, local, false);
     // One signal at a time per peer: a candidate must not overtake the description before it.
     connection.queue = connection.queue.then(() => onSignal(connection, from, data)).catch((error) => {
@@ -141,15 +142,19 @@ function showWho() {
 function probe(channel) {
   channel.onopen = () => probeChannels.add(channel);
   channel.onclose = () => probeChannels.delete(channel);
-  channel.onmessage = (e) => {
-    const at = performance.timeOrigin + performance.now();
-    probeWaiters.get(e.data)?.(at);
-    probeWaiters.delete(e.data);
-  };
+  channel.onmessage = (e) => arrived(e.data);
+}
+
+function arrived(message) {
+  const at = performance.timeOrigin + performance.now();
+  probeWaiters.get(message)?.(at);
+  probeWaiters.delete(message);
 }
 
 host.probe = {
   send(message) { for (const channel of probeChannels) channel.send(message); },
+  /** The same message through the host's server (POST /signal, then the other's event stream). */
+  relay(message) { for (const peer of connections.keys()) void signal(peer, { probe: message }); },
   waitFor(message) { return new Promise((resolve) => probeWaiters.set(message, resolve)); },
   get open() { return probeChannels.size; },
 };

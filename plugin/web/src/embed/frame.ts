@@ -16,7 +16,10 @@
 //
 // window.homeworkFrame tells tests what happened: { state, tokenRequests }, state one of
 // "connecting", "not-framed", "parent-not-allowed", "no-homework", "no-token", "mounted".
+// The panels the page may show: the dock creates its review and assign panels itself.
 import "../panels/therapist-dock.js";
+import "../panels/review-panel.js";
+import "../panels/assign-panel.js";
 import "../panels/session-panel.js";
 import { catalogue, resolveLocale } from "../shared/i18n.js";
 import {
