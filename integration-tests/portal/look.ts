@@ -15,7 +15,9 @@ export function looker(checks: Checks, shots: string, prefix: string): (page: Pa
       await page.setViewportSize({ width, height: 800 });
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
       const sizes = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-      checks.expect(sizes[0]! <= sizes[1]!, `${name} at ${width} px: no horizontal overflow (scrollWidth ${sizes[0]}, clientWidth ${sizes[1]})`);
+      const wide = sizes[0]! <= sizes[1]! ? [] : await widerThanPage(page);
+      checks.expect(sizes[0]! <= sizes[1]!,
+        `${name} at ${width} px: no horizontal overflow (scrollWidth ${sizes[0]}, clientWidth ${sizes[1]}; widest: ${wide.join(", ")})`);
       await page.screenshot({ path: path.join(shots, `${prefix}-${name}-${width}.png`), fullPage: true });
       const results = await new AxeBuilder({ page }).analyze();
       checks.equal(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), [],
@@ -23,4 +25,27 @@ export function looker(checks: Checks, shots: string, prefix: string): (page: Pa
     }
     await page.setViewportSize({ width: 360, height: 800 });
   };
+}
+
+/**
+ * The innermost elements (through shadow roots) whose right edge passes the page's width. A
+ * string, so the bundler's helpers (tsx names nested functions) stay out of the page.
+ */
+function widerThanPage(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const limit = document.documentElement.clientWidth;
+    const found = [];
+    const stack = [document];
+    while (stack.length > 0 && found.length < 5) {
+      for (const el of Array.from(stack.pop().querySelectorAll("*"))) {
+        if (el.shadowRoot) stack.push(el.shadowRoot);
+        const past = (node) => node.getBoundingClientRect().right > limit + 0.5;
+        if (past(el) && !Array.from(el.children).some(past) && found.length < 5) {
+          found.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." +
+            (el.getAttribute("class") || "").replace(/ /g, ".") + " (" + Math.round(el.getBoundingClientRect().right) + ")");
+        }
+      }
+    }
+    return found;
+  })()`);
 }

@@ -68,7 +68,7 @@ export class HomeworkCaseload extends LitElement {
     svg.spark polyline { fill: none; stroke: var(--hw-error); stroke-width: 2; }
     svg.spark circle { fill: var(--hw-error); }
     svg.spark line.base { stroke: var(--hw-border-subtle); stroke-width: 1; }
-    .bar { position: relative; width: 96px; height: 12px; flex: none; background: #fff; border: 1px solid var(--hw-border); border-radius: 3px; }
+    .bar { position: relative; width: 96px; height: 12px; flex: none; background: var(--hw-bg); border: 1px solid var(--hw-border); border-radius: 3px; }
     .bar .done { position: absolute; left: 0; top: 0; bottom: 0; background: var(--hw-warning); }
     .bar .limit { position: absolute; top: -3px; bottom: -3px; width: 2px; background: var(--hw-text); }
     .error-text { color: var(--hw-error); font-weight: 600; }

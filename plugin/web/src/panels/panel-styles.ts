@@ -16,7 +16,7 @@ export const panelStyles = [baseStyles, css`
     background: var(--hw-bg);
   }
   button { margin-top: 8px; }
-  .urgent { border: 2px solid var(--hw-error); background: #fdecec; padding: 8px; border-radius: var(--hw-radius); }
+  .urgent { border: 2px solid var(--hw-error); background: var(--hw-error-surface); padding: 8px; border-radius: var(--hw-radius); }
   .status { color: var(--hw-muted); }
   .error { color: var(--hw-error); font-weight: 600; }
   .plan dt { font-weight: 600; }

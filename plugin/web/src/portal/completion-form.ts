@@ -71,8 +71,8 @@ export class CompletionForm extends LitElement {
     .field > label, .label { font-weight: 600; }
     .choice { display: flex; align-items: center; gap: 8px; min-height: var(--hw-target); }
     .choice input { width: 22px; height: 22px; margin: 0; flex: none; }
-    .hint { font-size: 0.875rem; color: var(--hw-muted); }
-    .field-error { color: var(--hw-error); font-weight: 600; font-size: 0.9375rem; }
+    .hint { font-size: var(--hw-text-sm); color: var(--hw-muted); }
+    .field-error { color: var(--hw-error); font-weight: 600; }
     [aria-invalid="true"] { border-color: var(--hw-error); border-width: 2px; }
     .slider { display: grid; grid-template-columns: 1fr auto; gap: 8px; align-items: center; }
     input[type="range"] { width: 100%; min-height: var(--hw-target); accent-color: var(--hw-primary); }
@@ -86,13 +86,13 @@ export class CompletionForm extends LitElement {
     input[type="range"].unrated::-webkit-slider-thumb { -webkit-appearance: none; appearance: none; width: 24px; height: 24px; opacity: 0; }
     input[type="range"].unrated::-moz-range-thumb { opacity: 0; }
     input[type="range"].unrated[aria-invalid="true"]::-webkit-slider-runnable-track { border-color: var(--hw-error); }
-    .anchors { display: flex; justify-content: space-between; gap: 8px; font-size: 0.875rem; color: var(--hw-muted); }
+    .anchors { display: flex; justify-content: space-between; gap: 8px; font-size: var(--hw-text-sm); color: var(--hw-muted); }
     .anchors span:nth-child(2) { text-align: center; }
     .anchors span:last-child { text-align: right; }
     .actions { display: flex; flex-wrap: wrap; gap: 8px; }
-    .crisis { border: 3px solid var(--hw-error); border-radius: var(--hw-radius); padding: 12px; background: #fff4f2; }
+    .crisis { border: 3px solid var(--hw-error); border-radius: var(--hw-radius); padding: 12px; background: var(--hw-error-surface); }
     .crisis ul { margin: 4px 0 0; padding-left: 18px; }
-    .crisis a { color: #8c1d18; font-weight: 600; }
+    .crisis a { color: var(--hw-error-strong); font-weight: 600; }
     .summary { border-left: 4px solid var(--hw-error); padding-left: 8px; }
     .emotion-row { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 8px; align-items: end;
       padding-bottom: 8px; }

@@ -69,12 +69,12 @@ export class HomeworkPortal extends LitElement {
     .sign-in { border-left: 4px solid var(--hw-primary); }
     .sign-in p { font-weight: 600; }
     .banner { padding: 8px 12px; border-radius: var(--hw-radius); margin-bottom: 12px; }
-    .banner.offline { background: #fff8e1; border: 2px solid var(--hw-warning); color: #4d2f00; }
+    .banner.offline { background: var(--hw-warning-surface); border: 2px solid var(--hw-warning); color: var(--hw-warning-strong); }
     .status { min-height: 1.5em; font-weight: 600; color: var(--hw-success); }
     .outbox li { margin-bottom: 4px; }
     .state-failed { color: var(--hw-error); font-weight: 600; }
     .help { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 12px; }
-    button.help-now { background: var(--hw-error); border-color: var(--hw-error); color: #fff; font-weight: 700; }
+    button.help-now { background: var(--hw-error); border-color: var(--hw-error); color: var(--hw-on-error); font-weight: 700; }
     button.back { margin-top: 12px; }
     .feedback blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 4px solid var(--hw-primary); }
   `];

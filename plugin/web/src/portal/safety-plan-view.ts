@@ -27,16 +27,16 @@ export function dialable(phone: string): string {
 export class SafetyPlanView extends LitElement {
   static override styles = [baseStyles, css`
     :host { background: transparent; }
-    section.danger { border: 3px solid var(--hw-error); border-radius: var(--hw-radius); padding: 12px; background: #fff4f2; margin-bottom: 12px; }
+    section.danger { border: 3px solid var(--hw-error); border-radius: var(--hw-radius); padding: 12px; background: var(--hw-error-surface); margin-bottom: 12px; }
     .danger h3, .plan h3 { margin-top: 0; }
     ul.entries { margin: 4px 0 0; padding-left: 20px; }
     ul.entries li { margin-bottom: 4px; overflow-wrap: anywhere; }
     ol.steps { list-style: none; padding: 0; margin: 0; display: grid; gap: 8px; }
     ol.steps > li { border: 1px solid var(--hw-border); border-radius: var(--hw-radius); padding: 8px 12px; }
     ol.steps h4 { margin: 0; }
-    a.dial { color: #8c1d18; font-weight: 700; display: inline-block; min-height: var(--hw-target); line-height: var(--hw-target); }
+    a.dial { color: var(--hw-error-strong); font-weight: 700; display: inline-block; min-height: var(--hw-target); line-height: var(--hw-target); }
     .help-state { font-weight: 600; }
-    .help-state.waiting, .help-state.refused { color: #4d2f00; }
+    .help-state.waiting, .help-state.refused { color: var(--hw-warning-strong); }
   `];
 
   /** The plan's steps; undefined when the client has none. */

@@ -36,7 +36,7 @@ export const reviewStyles = [...panelStyles, css`
   .badge { display: inline-block; border-radius: 999px; padding: 0 10px; font-size: var(--hw-text-sm); font-weight: 700;
     border: 2px solid currentColor; background: var(--hw-bg); }
   .badge-open, .badge-escalated { color: var(--hw-error); }
-  .badge-escalated { background: var(--hw-error); color: var(--hw-on-primary); border-color: var(--hw-error); }
+  .badge-escalated { background: var(--hw-error); color: var(--hw-on-error); border-color: var(--hw-error); }
   .badge-acknowledged { color: var(--hw-warning); }
 
   /* The queue of completions. */
@@ -64,7 +64,7 @@ export const reviewStyles = [...panelStyles, css`
   .open .gist { overflow: hidden; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow-wrap: anywhere; }
   .chip { display: inline-block; border-radius: 999px; padding: 0 8px; background: var(--hw-surface); color: var(--hw-text);
     font-size: var(--hw-text-sm); }
-  .chip.worse { background: var(--hw-error); color: var(--hw-on-primary); font-weight: 700; }
+  .chip.worse { background: var(--hw-error); color: var(--hw-on-error); font-weight: 700; }
   .card-body { padding: 0 var(--hw-space-3) var(--hw-space-3); border-top: 1px solid var(--hw-border-subtle); }
   .card-body[hidden] { display: none; }
   .review-note { background: var(--hw-surface); border-radius: var(--hw-radius); padding: var(--hw-space-2); margin-top: var(--hw-space-2); }
@@ -103,18 +103,19 @@ export const reviewStyles = [...panelStyles, css`
   dl.figures { display: flex; flex-wrap: wrap; gap: var(--hw-space-2); margin: 2px 0; }
   dl.figures .figure { background: var(--hw-surface); border-radius: var(--hw-radius); padding: 2px 10px; text-align: center; }
   dl.figures dt { font-size: var(--hw-text-sm); color: var(--hw-muted); font-weight: 400; }
-  dl.figures dd { font-size: 1.25rem; font-weight: 700; }
+  dl.figures dd { font-size: var(--hw-text-xl); font-weight: 700; }
   dl.inline { display: flex; flex-wrap: wrap; gap: 0 var(--hw-space-4); }
   dl.inline .field[data-part="activity"] { flex: 1 1 100%; }
   details.section { border-top: 1px solid var(--hw-border); }
-  details.section > summary h3 { margin: 0; font-size: 1.125rem; color: var(--hw-text); }
+  details.section > summary h3 { margin: 0; font-size: var(--hw-text-lg); color: var(--hw-text); }
   details.section > summary { padding: var(--hw-space-1) 0; flex-wrap: wrap; gap: 0 var(--hw-space-2); }
   .glance { flex: 1 1 100%; font-weight: 400; color: var(--hw-text); font-size: var(--hw-text-sm); }
   .measure .score { display: flex; flex-wrap: wrap; gap: var(--hw-space-2); align-items: baseline; margin: var(--hw-space-2) 0; }
-  .measure .total { font-size: 1.25rem; font-weight: 700; }
+  .measure .total { font-size: var(--hw-text-xl); font-weight: 700; }
   .band { border-radius: 999px; padding: 0 10px; font-weight: 700; font-size: var(--hw-text-sm); color: var(--hw-text); }
-  .band-minimal { background: #e6f4ea; } .band-mild { background: #f4f1dc; } .band-moderate { background: #fcebd6; }
-  .band-moderately_severe { background: #fadcd2; } .band-severe { background: #f5cccc; }
+  .band-minimal { background: var(--hw-band-minimal); } .band-mild { background: var(--hw-band-mild); }
+  .band-moderate { background: var(--hw-band-moderate); } .band-moderately_severe { background: var(--hw-band-moderately-severe); }
+  .band-severe { background: var(--hw-band-severe); }
   .rc { font-weight: 700; }
   .rc.worse { color: var(--hw-error); }
   .rc.better { color: var(--hw-success); }

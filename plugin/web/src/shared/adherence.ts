@@ -71,16 +71,16 @@ export function adherenceFigures(adherence: Adherence, since: Timestamp | undefi
 /** Rules for `adherenceCalendar`; include them in the element's styles. */
 export const adherenceStyles = css`
   .adherence p { margin: 0 0 4px; }
-  table.calendar { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.875rem; margin-top: 4px; }
-  table.calendar th, table.calendar td { border: 1px solid #c8c8d0; padding: 2px 4px; text-align: center; height: 2.25rem; }
+  table.calendar { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: var(--hw-text-sm); margin-top: 4px; }
+  table.calendar th, table.calendar td { border: 1px solid var(--hw-border-subtle); padding: 2px 4px; text-align: center; height: 2.25rem; }
   table.calendar.weeks th[scope="row"], table.calendar.weeks td { text-align: left; }
   table.calendar th[scope="row"] { font-weight: 400; }
-  table.calendar .met { background: #c4eed0; font-weight: 700; }
-  table.calendar .partly, table.calendar .open-some { background: #fff0c2; }
-  table.calendar .missed { background: #ffffff; }
-  table.calendar .off { background: #ececf0; color: #4a4a55; }
+  table.calendar .met { background: var(--hw-success-surface); font-weight: 700; }
+  table.calendar .partly, table.calendar .open-some { background: var(--hw-warning-surface); }
+  table.calendar .missed { background: var(--hw-bg); }
+  table.calendar .off { background: var(--hw-surface); color: var(--hw-muted); }
   table.calendar caption { text-align: left; font-weight: 600; margin-bottom: 4px; }
-  .legend { font-size: 0.875rem; color: #4a4a55; margin: 4px 0 0; }
+  .legend { font-size: var(--hw-text-sm); color: var(--hw-muted); margin: 4px 0 0; }
 `;
 
 /** The class a period's cell is drawn with. */

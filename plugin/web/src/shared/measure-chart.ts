@@ -39,24 +39,25 @@ export class MeasureChart extends LitElement {
     figcaption { font-weight: 600; margin-bottom: 4px; }
     svg { width: 100%; height: auto; display: block; }
     figure > svg { max-width: 480px; }
-    .band-minimal { fill: #e6f4ea; } .band-mild { fill: #f4f1dc; } .band-moderate { fill: #fcebd6; }
-    .band-moderately_severe { fill: #fadcd2; } .band-severe { fill: #f5cccc; }
-    .band-label { font-size: 10px; fill: #3d3d47; }
-    .tick { font-size: 11px; fill: var(--hw-muted); }
+    .band-minimal { fill: var(--hw-band-minimal); } .band-mild { fill: var(--hw-band-mild); }
+    .band-moderate { fill: var(--hw-band-moderate); } .band-moderately_severe { fill: var(--hw-band-moderately-severe); }
+    .band-severe { fill: var(--hw-band-severe); }
+    .band-label { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
+    .tick { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
     .axis { stroke: var(--hw-border); stroke-width: 1; }
-    .caseness { stroke: #3d3d47; stroke-width: 1; stroke-dasharray: 4 3; }
+    .caseness { stroke: var(--hw-muted); stroke-width: 1; stroke-dasharray: 4 3; }
     .line { fill: none; stroke: var(--hw-text); stroke-width: 2; }
-    .mark { stroke: #ffffff; stroke-width: 1.5; }
+    .mark { stroke: var(--hw-bg); stroke-width: 1.5; }
     .mark.first { fill: var(--hw-text); }
     .mark.same { fill: var(--hw-text); }
     .mark.better { fill: var(--hw-success); }
     .mark.worse { fill: var(--hw-error); }
-    .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 4px 0 0; padding: 0; list-style: none; font-size: 14px; }
+    .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 4px 0 0; padding: 0; list-style: none; font-size: var(--hw-text-sm); }
     .legend svg { width: 14px; height: 14px; display: inline-block; vertical-align: -2px; margin-right: 4px; }
     details { margin-top: 4px; }
     summary { cursor: pointer; min-height: var(--hw-target); display: flex; align-items: center; color: var(--hw-primary); font-weight: 600; }
-    table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 14px; }
-    th, td { text-align: left; padding: 4px; border-bottom: 1px solid #c8c8d0; overflow-wrap: anywhere; vertical-align: top; }
+    table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: var(--hw-text-sm); }
+    th, td { text-align: left; padding: 4px; border-bottom: 1px solid var(--hw-border-subtle); overflow-wrap: anywhere; vertical-align: top; }
     td.worse { color: var(--hw-error); font-weight: 600; }
     td.better { color: var(--hw-success); font-weight: 600; }
   `];

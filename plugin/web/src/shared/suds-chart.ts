@@ -45,8 +45,8 @@ export class SudsChart extends LitElement {
     /* At most 1.5 times the drawing's size: on a wide page the ticks stay body-sized. */
     figure > svg { max-width: 480px; }
     .axis { stroke: var(--hw-border); stroke-width: 1; }
-    .grid { stroke: #c8c8d0; stroke-width: 1; }
-    .tick { font-size: 11px; fill: var(--hw-muted); }
+    .grid { stroke: var(--hw-border-subtle); stroke-width: 1; }
+    .tick { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
     .before { stroke: var(--hw-series-before); fill: var(--hw-series-before); }
     .peak { stroke: var(--hw-series-peak); fill: var(--hw-series-peak); }
     .after { stroke: var(--hw-series-after); fill: var(--hw-series-after); }
@@ -55,9 +55,9 @@ export class SudsChart extends LitElement {
     svg .line { fill: none; stroke-width: 2; }
     svg .line.before { stroke-dasharray: 6 4; }
     svg .line.after { stroke-dasharray: 2 3; }
-    .legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 0; padding: 0; list-style: none; font-size: 14px; }
+    .legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 0; padding: 0; list-style: none; font-size: var(--hw-text-sm); }
     .legend svg { width: 28px; height: 12px; display: inline-block; vertical-align: middle; margin-right: 4px; }
-    .anchors { font-size: 14px; margin: 4px 0 0; padding-left: 18px; }
+    .anchors { font-size: var(--hw-text-sm); margin: 4px 0 0; padding-left: 18px; }
   `];
 
   /** The practices in time order (oldest first). */

@@ -30,10 +30,10 @@ export class LadderPicker extends LitElement {
     legend { font-weight: 600; padding: 0; margin-bottom: 4px; }
     ol.ladder {
       list-style: none; margin: 0; padding: 0 10px;
-      border-left: 6px solid #8a6d3b; border-right: 6px solid #8a6d3b; border-radius: 2px;
+      border-left: 6px solid var(--hw-ladder-rail); border-right: 6px solid var(--hw-ladder-rail); border-radius: 2px;
       display: flex; flex-direction: column-reverse;
     }
-    ol.ladder li { border-bottom: 4px solid #8a6d3b; padding: 6px 0; }
+    ol.ladder li { border-bottom: 4px solid var(--hw-ladder-rail); padding: 6px 0; }
     ol.ladder li:last-child { border-top: 0; }
     label.rung {
       display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 4px 8px; align-items: center;
@@ -45,8 +45,8 @@ export class LadderPicker extends LitElement {
     .situation { overflow-wrap: anywhere; }
     .step { font-size: var(--hw-text-sm); color: var(--hw-muted); }
     .suds { font-variant-numeric: tabular-nums; font-weight: 700; white-space: nowrap; }
-    .bar { grid-column: 2 / 4; height: 8px; border-radius: 4px; background: #e3e3ea; overflow: hidden; }
-    .bar span { display: block; height: 100%; background: linear-gradient(90deg, #146c2e, #7a4a00 55%, #b3261e); }
+    .bar { grid-column: 2 / 4; height: 8px; border-radius: 4px; background: var(--hw-track); overflow: hidden; }
+    .bar span { display: block; height: 100%; background: linear-gradient(90deg, var(--hw-success), var(--hw-warning) 55%, var(--hw-error)); }
     .prescription { grid-column: 2 / 4; font-size: var(--hw-text-sm); color: var(--hw-muted); margin: 0; }
     .current { font-size: var(--hw-text-sm); font-weight: 600; color: var(--hw-success); }
     .none { color: var(--hw-muted); }

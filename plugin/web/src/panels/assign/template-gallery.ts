@@ -87,7 +87,7 @@ export class TemplateGallery extends LitElement {
       background: var(--hw-surface); border-radius: var(--hw-radius); padding: 8px 12px; margin: 0 0 8px;
       border-left: 4px solid var(--hw-primary);
     }
-    li.template h5 { font-size: 1rem; margin: 0 0 4px; }
+    li.template h5 { font-size: var(--hw-text-md); margin: 0 0 4px; }
     li.template p { margin: 0 0 4px; font-size: var(--hw-text-sm); overflow-wrap: anywhere; }
     li.template .why { color: var(--hw-muted); }
     li.template button { margin-top: 4px; }

@@ -1,0 +1,405 @@
+// Every view of issue 11 in real headless Chromium against the real homework-server, in both
+// languages and both colour schemes, and the therapist's and the client's steps by keyboard only:
+// - the views: the portal (Today, a practice's form, Progress with its calendar, Check-ins, the
+//   safety plan after "I need help now"), the client's session panel (its homework with each
+//   brief), the assign panel's template gallery and its ladder picker (on its own: the draft that
+//   shows it is the live session's wiring), the review panel and the caseload. Each at 360 and
+//   1280 px: no horizontal overflow and axe 0 violations, in English and Spanish, and with
+//   `prefers-color-scheme: dark` (the design tokens' dark scheme) at 1280 px; screenshots
+//   views-<view>-<lang>[-dark]-<width>.png in --output;
+// - a practice's instructions, why it helps and the if-then plan in the client's words, on the
+//   portal's Today card, in its form and in the session panel;
+// - keyboard only (Tab, Shift+Tab, Enter, Space and arrow keys; typing in text fields), every
+//   focused control showing a visible focus ring: the client switches tabs, opens an exposure,
+//   says it is done, rates SUDS before, peak and after with the arrow keys and saves (checked
+//   through the API); the therapist selects, opens, rates and reviews a completion (checked
+//   through the API), searches the gallery and picks a template, and picks a rung of the ladder;
+// - the review panel reads its period and the measure trend before it in one GetReviewSummary;
+// - "Since" dates in the browser's time zone: a session that ended at 03:30 UTC reads as that
+//   day in Berlin and as the day before in Los Angeles.
+// Three parts, each its own ctest entry so they run side by side: `--part en` and `--part es` (the
+// views in one language; the dark scheme checked with axe at 1280 px, where every part of a view
+// shows) and `--part keyboard` (the keyboard walks and the time zones).
+// Run: tsx views_test.ts --server P --ctl P --output DIR --part en|es|keyboard
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Completion_Status } from "../../plugin/web/src/gen/therapy/homework/v1/completion_pb.js";
+import { ExerciseKind, Schedule_Period, SkillsPracticeInstructions_Skill }
+  from "../../plugin/web/src/gen/therapy/homework/v1/assignment_pb.js";
+import { CLIENT, CLIENT_ID, PRACTICE, THERAPIST, TIME_ZONE, localDay, seed } from "./fixture.js";
+import { AxeBuilder } from "@axe-core/playwright";
+import { looker } from "./look.js";
+import { CHROMIUM_ARGS, reviewPanelHtml, startBrowserSuite } from "./portal_browser_test.js";
+
+const DAY = 86_400_000;
+const LANGS = ["en", "es"] as const;
+const IF_THEN = { situation: "I put the kettle on in the morning", action: "take five slow breaths while it boils" };
+const IF_THEN_TEXT = {
+  en: "If I put the kettle on in the morning, then I will take five slow breaths while it boils.",
+  es: "Si I put the kettle on in the morning, entonces take five slow breaths while it boils.",
+};
+const BREATHING = {
+  instructions: "Breathe in for four, hold for seven, out for eight. Four rounds.",
+  rationale: "Slow breathing calms the body's alarm, so the worry loses some of its grip.",
+};
+
+/** A host page for one of the session bundle's panels: `body` holds it, `script` wires it. */
+function panelPage(options: { lang: string; title: string; body: string; script: string }): string {
+  return `<!doctype html>
+    <html lang="${options.lang}"><head><meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="color-scheme" content="light dark"><title>${options.title}</title>
+    <style>body { margin: 0; font-family: system-ui, sans-serif; background: Canvas; color: CanvasText; } main { max-width: 56rem; margin: 0 auto; padding: 8px; }</style></head>
+    <body><main><h1>${options.title}</h1>${options.body}</main>
+    <script type="module">
+      import { createHomeworkClient, connectTransport } from "/dist/session-panels.js";
+      window.api = (token) => createHomeworkClient(connectTransport({ baseUrl: location.origin, token: () => token }));
+      ${options.script}
+      window.ready = true;
+    </script></body></html>`;
+}
+
+/** The focused element inside every shadow root, and whether its focus shows. */
+async function focused(page: Page) {
+  return page.evaluate(() => {
+    let el: Element | null = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    if (!el || el === document.body) return { tag: "BODY", type: "", name: "", text: "", value: "", visible: false, ring: "" };
+    const style = getComputedStyle(el);
+    const input = el as HTMLInputElement;
+    const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 ? `outline ${style.outlineWidth}`
+      : style.boxShadow !== "none" ? "box-shadow" : "";
+    return { tag: el.tagName, type: input.type ?? "", name: input.name ?? el.getAttribute("name") ?? "",
+      text: (el.textContent ?? "").trim().slice(0, 60), value: input.value ?? "",
+      visible: el.matches(":focus-visible") && ring !== "", ring };
+  });
+}
+
+async function main(): Promise<number> {
+  const part = process.argv[process.argv.indexOf("--part") + 1] ?? "";
+  if (!["en", "es", "keyboard"].includes(part)) {
+    console.error("--part en|es|keyboard is required");
+    return 2;
+  }
+  const suite = await startBrowserSuite();
+  if (!suite) return 1;
+  const { shots, checks, server, page$ } = suite;
+  let browser: Browser | undefined;
+  const pageErrors: string[] = [];
+  try {
+    const seeded = await seed(server);
+    const therapistToken = server.token(THERAPIST, "therapist");
+    const clientToken = server.token(CLIENT_ID, "client");
+    const therapist = server.stub(therapistToken);
+    const alex = server.stub(clientToken);
+    const service = server.stub(server.token("platform-backend", "service"));
+    // A skills practice with instructions, why it helps and an if-then plan in Alex's words.
+    const created = await therapist.createAssignment({ parent: CLIENT, assignment: {
+      title: "Morning breathing", rationale: BREATHING.rationale,
+      exercise: { kind: ExerciseKind.SKILLS_PRACTICE, instructions: BREATHING.instructions,
+        details: { case: "skillsPractice", value: { skill: SkillsPracticeInstructions_Skill.BREATHING } } },
+      schedule: { targetCount: 1, period: Schedule_Period.DAY, startDate: localDay(new Date(Date.now() - 3 * DAY)),
+        minutesPerPractice: 5, minimumVersion: "One slow breath", ifThenPlan: IF_THEN } } });
+    const breathing = await therapist.activateAssignment({ name: created.name, etag: created.etag });
+    // A safety plan, so "I need help now" shows the client's own plan.
+    const plan = await therapist.createAssignment({ parent: CLIENT, assignment: {
+      title: "My safety plan",
+      exercise: { kind: ExerciseKind.SAFETY_PLAN, details: { case: "safetyPlan", value: {
+        warningSigns: ["I stop answering messages"], copingStrategies: ["Cold water on my face, then a walk"],
+        helpContacts: [{ name: "Sam (sister)", phone: "+49 151 2345 6789" }], reasonsForLiving: ["My niece's laugh"] } } },
+      schedule: { targetCount: 1, period: Schedule_Period.WEEK, startDate: localDay(new Date()), minimumVersion: "Read it once." } } });
+    await therapist.activateAssignment({ name: plan.name, etag: plan.etag });
+    // Work to review: a thought record and two PHQ-9s (so the measure chart has a line).
+    const record = (parent: string, completion: object, daysAgo: number) => alex.createCompletion({ parent, completion: {
+      occurTime: timestampFromDate(new Date(Date.now() - daysAgo * DAY)), occurTimeZone: TIME_ZONE,
+      status: Completion_Status.DONE, ...completion } });
+    const thought = await record(seeded.thoughtRecord.name, { minutes: 15, record: { case: "thoughtRecord", value: {
+      situation: "Team meeting, my manager frowned", automaticThought: "They think I am useless", automaticThoughtBelief: 80,
+      emotions: [{ emotion: "anxious", intensity: 70 }], evidenceFor: "She frowned", evidenceAgainst: "She thanked me",
+      balancedThought: "She may have been thinking about the budget", balancedThoughtBelief: 60 } } }, 2);
+    await record(seeded.phq9.name, { record: { case: "measure", value: { itemScores: [1, 1, 1, 1, 1, 1, 1, 1, 0] } } }, 9);
+    await record(seeded.phq9.name, { record: { case: "measure", value: { itemScores: [1, 1, 1, 1, 0, 1, 1, 0, 0] } } }, 2);
+    await record(seeded.exposure.name, { suds: { before: 60, peak: 80, after: 40 }, minutes: 30 }, 1);
+
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 }, timezoneId: TIME_ZONE });
+    const watch = (page: Page) => { page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`)); return page; };
+    const look = looker(checks, shots, "views");
+    /** The view at 360 and 1280 px in the light scheme, then at 1280 px in the dark one. */
+    const lookBoth = async (page: Page, name: string) => {
+      await look(page, name);
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.screenshot({ path: path.join(shots, `views-${name}-dark-1280.png`), fullPage: true });
+      const results = await new AxeBuilder({ page }).analyze();
+      checks.equal(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), [],
+        `axe finds no violations on ${name} in the dark scheme at 1280 px`);
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.setViewportSize({ width: 360, height: 800 });
+    };
+    const route = async (ctx: BrowserContext, name: string, body: (lang: string) => string) => {
+      for (const lang of LANGS) {
+        await ctx.route(`${page$.origin}/${name}-${lang}.html`, (r) => r.fulfill({ contentType: "text/html; charset=utf-8", body: body(lang) }));
+      }
+      return (lang: string) => `${page$.origin}/${name}-${lang}.html`;
+    };
+    const sessionUrl = await route(context, "session", (lang) => panelPage({ lang, title: lang === "es" ? "Sesión" : "Session",
+      body: "<homework-session-panel></homework-session-panel>",
+      script: `const panel = document.querySelector("homework-session-panel");
+        panel.api = window.api(${JSON.stringify(clientToken)}); panel.client = ${JSON.stringify(CLIENT)};` }));
+    const assignUrl = await route(context, "assign", (lang) => panelPage({ lang, title: lang === "es" ? "Asignar" : "Assign",
+      body: `<homework-assign-panel practice="practices/${PRACTICE}" client="${CLIENT}"></homework-assign-panel>
+        <section aria-labelledby="ladder-heading"><h2 id="ladder-heading">${lang === "es" ? "Escalera" : "Ladder"}</h2>
+        <hw-ladder-picker hidden></hw-ladder-picker></section>`,
+      script: `const panel = document.querySelector("homework-assign-panel");
+        window.picks = [];
+        document.addEventListener("hw-template-pick", (e) => window.picks.push(e.detail.template.name));
+        document.addEventListener("hw-ladder-pick", (e) => window.picks.push(e.detail.hierarchy + "#" + e.detail.step));
+        panel.api = window.api(${JSON.stringify(therapistToken)});
+        // The ladder picker the panel shows for an exposure draft (whose wiring is the live
+        // session's), here on its own with the client's ladders, the exposure's rung chosen.
+        window.showLadder = async () => {
+          const picker = document.querySelector("hw-ladder-picker");
+          picker.hierarchies = (await panel.api.listHierarchies({ parent: ${JSON.stringify(CLIENT)} })).hierarchies;
+          picker.hierarchy = ${JSON.stringify(seeded.hierarchy.name)};
+          picker.step = 0;
+          picker.hidden = false;
+        };` }));
+    const caseloadUrl = await route(context, "caseload", (lang) => `<!doctype html>
+      <html lang="${lang}"><head><meta name="viewport" content="width=device-width, initial-scale=1">
+      <meta name="color-scheme" content="light dark"><title>Dashboard</title></head>
+      <body style="margin:0;background:Canvas;color:CanvasText"><main style="max-width:960px;margin:0 auto;padding:8px"><h1>Dashboard</h1>
+      <homework-caseload practice="practices/${PRACTICE}"></homework-caseload></main>
+      <script type="module">
+        import "/dist/caseload.js";
+        const caseload = document.querySelector("homework-caseload");
+        caseload.getToken = async () => ${JSON.stringify(therapistToken)};
+        caseload.apiBaseUrl = location.origin;
+      </script></body></html>`);
+    const reviewUrl = await route(context, "review", (lang) => reviewPanelHtml({ token: therapistToken, client: CLIENT, lang,
+      title: lang === "es" ? "Revisión" : "Review", heading: lang === "es" ? "Sesión" : "Session" }));
+
+    // ---- Every view in one language, both schemes.
+    for (const lang of LANGS.filter((l) => l === part)) {
+      const es = lang === "es";
+      const portal = watch(await context.newPage());
+      await portal.goto(`${page$.origin}/${es ? "?lang=es" : ""}#token=${clientToken}`);
+      await portal.getByRole("heading", { name: es ? /para hoy/ : /to do today/ }).waitFor({ timeout: 15_000 });
+      const card = portal.locator(`li[data-assignment="${breathing.name}"]`);
+      const part = (scope: ReturnType<Page["locator"]>, name: string) => scope.locator(`dd[data-part="${name}"]`).first().textContent();
+      checks.equal([await part(card, "instructions"), await part(card, "rationale"), await part(card, "ifThen")],
+        [BREATHING.instructions, BREATHING.rationale, IF_THEN_TEXT[lang]], `${lang}: Today shows the instructions, why and the if-then plan`);
+      await lookBoth(portal, `portal-today-${lang}`);
+      await card.getByRole("button").click();
+      const form = portal.locator("hw-completion-form");
+      checks.equal([await part(form, "instructions"), await part(form, "rationale"), await part(form, "ifThen")],
+        [BREATHING.instructions, BREATHING.rationale, IF_THEN_TEXT[lang]], `${lang}: the practice's form shows them again`);
+      await lookBoth(portal, `portal-form-${lang}`);
+      await form.locator('button[type="button"]').last().click();
+      await portal.getByRole("tab", { name: es ? "Progreso" : "Progress" }).click();
+      await portal.locator("table.calendar").first().waitFor();
+      await lookBoth(portal, `portal-progress-${lang}`);
+      await portal.getByRole("tab", { name: es ? "Cuestionarios" : "Check-ins" }).click();
+      await lookBoth(portal, `portal-check-ins-${lang}`);
+      await portal.getByRole("button", { name: es ? "Necesito ayuda ahora" : "I need help now" }).click();
+      await portal.locator('section[data-safety-plan="kept"]').waitFor();
+      await portal.locator('[data-help-state="sent"]').waitFor({ timeout: 10_000 });
+      await lookBoth(portal, `portal-safety-plan-${lang}`);
+      await portal.close();
+
+      const session = watch(await context.newPage());
+      await session.goto(sessionUrl(lang));
+      const brief = session.locator(`homework-session-panel li[data-assignment="${breathing.name}"]`);
+      await brief.locator("summary").click({ timeout: 15_000 });
+      checks.equal([await part(brief, "instructions"), await part(brief, "rationale"), await part(brief, "ifThen")],
+        [BREATHING.instructions, BREATHING.rationale, IF_THEN_TEXT[lang]], `${lang}: the session panel shows them in the brief`);
+      await lookBoth(session, `session-panel-${lang}`);
+      await session.close();
+
+      const assign = watch(await context.newPage());
+      await assign.goto(assignUrl(lang));
+      const gallery = assign.locator("hw-template-gallery");
+      await gallery.locator("li.template").nth(3).waitFor({ timeout: 15_000 });
+      checks.expect(await gallery.locator("li.template").count() >= 16, `${lang}: the gallery lists the template library`);
+      await lookBoth(assign, `assign-gallery-${lang}`);
+      await assign.evaluate(() => (window as unknown as { showLadder: () => Promise<void> }).showLadder());
+      const ladder = assign.locator("hw-ladder-picker");
+      await ladder.locator("li[data-step]").nth(1).waitFor();
+      checks.expect(await ladder.locator('li[data-step="0"] input').isChecked(), `${lang}: the exposure's rung is chosen on the ladder`);
+      checks.expect((await ladder.locator('li[data-step="1"]').innerText()).includes("45"), `${lang}: each rung shows its expected SUDS`);
+      await lookBoth(assign, `assign-ladder-${lang}`);
+      await assign.close();
+
+      const review = watch(await context.newPage());
+      let summaryCalls = 0;
+      review.on("request", (request) => { if (request.url().endsWith("/GetReviewSummary")) summaryCalls++; });
+      await review.goto(reviewUrl(lang));
+      const reviewCard = review.locator(`homework-review-panel li.card[data-completion="${thought.name}"]`);
+      await reviewCard.locator("button.open").click({ timeout: 15_000 });
+      // The PHQ-9 of 9 days ago is before the week under review: it comes in the same call.
+      checks.equal(await review.locator('homework-review-panel hw-measure-chart[data-measure="PHQ9"]').evaluate((el) =>
+        (el as unknown as { points: { total: number }[] }).points.map((p) => p.total)), [8, 6],
+        `${lang}: the PHQ-9 trend reaches before the period`);
+      checks.equal(summaryCalls, 1, `${lang}: the review and its measure trend come from one GetReviewSummary call`);
+      await lookBoth(review, `review-${lang}`);
+      await review.close();
+
+      const caseload = watch(await context.newPage());
+      await caseload.goto(caseloadUrl(lang));
+      await caseload.locator("homework-caseload h2").waitFor({ timeout: 15_000 });
+      await caseload.locator("homework-caseload").evaluate(async (el) => {
+        for (let i = 0; i < 100 && /Loading|Cargando/.test(el.shadowRoot?.textContent ?? ""); i++) await new Promise((r) => setTimeout(r, 100));
+      });
+      await lookBoth(caseload, `caseload-${lang}`);
+      await caseload.close();
+    }
+
+    if (part === "keyboard") {
+      // ---- Keyboard only, the client: tabs by arrow keys, an exposure done and rated, saved.
+      const keyboardIssues: string[] = [];
+      /** Presses `key`; the control it lands on must show its focus. */
+      const press = async (page: Page, key: string, what: string) => {
+        await page.keyboard.press(key);
+        const now = await focused(page);
+        if (now.tag !== "BODY" && !now.visible) keyboardIssues.push(`${what}: ${key} to ${now.tag} "${now.text || now.name}" shows no focus ring`);
+        return now;
+      };
+      /** Tab (forwards) until `match` holds, at most `limit` presses. */
+      const tabTo = async (page: Page, what: string, match: (f: Awaited<ReturnType<typeof focused>>) => boolean, limit = 80) => {
+        for (let i = 0; i < limit; i++) {
+          const now = await press(page, "Tab", what);
+          if (match(now)) return now;
+        }
+        throw new Error(`keyboard: Tab never reached ${what}`);
+      };
+      const client = watch(await context.newPage());
+      await client.goto(`${page$.origin}/#token=${clientToken}`);
+      await client.getByRole("heading", { name: /to do today/ }).waitFor({ timeout: 15_000 });
+      await tabTo(client, "the Today tab", (f) => f.text === "Today");
+      await press(client, "ArrowRight", "tabs");
+      checks.equal((await focused(client)).text, "Progress", "keyboard: ArrowRight moves to the Progress tab");
+      await client.locator("table.calendar").first().waitFor();
+      await press(client, "ArrowLeft", "tabs");
+      await client.getByRole("heading", { name: /to do today/ }).waitFor();
+      await tabTo(client, "Start: Eye contact practice", (f) => f.text === "Start: Eye contact practice");
+      await press(client, "Enter", "Start");
+      await client.locator("hw-completion-form").waitFor();
+      await tabTo(client, "the status choice", (f) => f.name === "status");
+      await press(client, "Space", "status");
+      checks.equal(await client.locator('hw-completion-form input[name="status"][value="done"]').isChecked(), true,
+        "keyboard: Space on the first choice says it was done");
+      const slider = async (field: string, key: string, times: number) => {
+        await tabTo(client, field, (f) => f.type === "range");
+        for (let i = 0; i < times; i++) await press(client, key, field);
+      };
+      // The sliders move in steps of 5 from the middle.
+      await slider("SUDS before", "ArrowRight", 2);
+      await slider("SUDS peak", "ArrowRight", 4);
+      await slider("SUDS after", "ArrowLeft", 4);
+      checks.equal(await client.locator('hw-completion-form input[type="range"]').evaluateAll((els) =>
+        els.map((el) => [(el as HTMLInputElement).value, el.getAttribute("data-rated")])),
+        [["60", "true"], ["70", "true"], ["30", "true"]], "keyboard: arrow keys rate SUDS before, peak and after");
+      await tabTo(client, "Save", (f) => f.tag === "BUTTON" && f.text === "Save");
+      await press(client, "Enter", "Save");
+      await client.getByRole("status").filter({ hasText: "Saved. Thank you." }).waitFor({ timeout: 10_000 });
+      const keyed = (await alex.listCompletions({ parent: seeded.exposure.name })).completions
+        .filter((c) => c.suds?.before === 60 && c.suds?.peak === 70 && c.suds?.after === 30);
+      checks.equal(keyed.map((c) => c.status), [Completion_Status.DONE], "keyboard: the exposure is stored as done with its SUDS");
+      // The focus check itself can fail: with the ring styled away, a focused tab shows none.
+      await client.locator("homework-portal").evaluate((portal) => {
+        const style = document.createElement("style");
+        style.textContent = ":focus-visible { outline: none !important; box-shadow: none !important; }";
+        portal.shadowRoot?.append(style);
+      });
+      await client.getByRole("tab", { name: "Today" }).focus();
+      await client.keyboard.press("ArrowRight");
+      checks.equal((await focused(client)).visible, false, "keyboard: a control whose ring is styled away is caught");
+      await client.close();
+
+      // ---- Keyboard only, the therapist: review one completion, search and pick a template, a rung.
+      const desk = watch(await context.newPage());
+      await desk.setViewportSize({ width: 1280, height: 900 });
+      await desk.goto(reviewUrl("en"));
+      await desk.locator(`homework-review-panel li.card[data-completion="${thought.name}"]`).waitFor({ timeout: 15_000 });
+      await tabTo(desk, "a card's checkbox", (f) => f.type === "checkbox");
+      // Move to the thought record's own checkbox: Tab through the cards until it has focus.
+      for (let i = 0; i < 40; i++) {
+        const here = await desk.evaluate(() => {
+          let el: Element | null = document.activeElement;
+          while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+          return el?.closest("li.card")?.getAttribute("data-completion") ?? "";
+        });
+        const f = await focused(desk);
+        if (here === thought.name && f.type === "checkbox") break;
+        await press(desk, "Tab", "the queue");
+      }
+      await press(desk, "Space", "select");
+      await press(desk, "Tab", "the card");
+      await press(desk, "Enter", "open");
+      await desk.locator(`homework-review-panel li.card[data-completion="${thought.name}"] [data-body]`).waitFor();
+      checks.expect(await desk.locator(`homework-review-panel li.card[data-completion="${thought.name}"] [data-body]`)
+        .getByText("They think I am useless").isVisible(), "keyboard: Enter opens the card to the client's words");
+      await tabTo(desk, "the quality rating", (f) => f.name === "quality");
+      await press(desk, "Space", "quality");
+      await press(desk, "ArrowRight", "quality");
+      await press(desk, "ArrowRight", "quality");
+      await tabTo(desk, "the feedback", (f) => f.tag === "TEXTAREA");
+      await desk.keyboard.type("You caught the thought and weighed it.");
+      await tabTo(desk, "Mark 1 reviewed", (f) => f.tag === "BUTTON" && /Mark 1 reviewed/.test(f.text));
+      await press(desk, "Enter", "submit");
+      await desk.locator("homework-review-panel [data-result]").filter({ hasText: "reviewed" }).waitFor({ timeout: 10_000 });
+      const reviewed = await therapist.getCompletion({ name: thought.name });
+      checks.equal([reviewed.review?.qualityRating, reviewed.review?.feedback], [3, "You caught the thought and weighed it."],
+        "keyboard: the review is stored with its quality and feedback");
+      await desk.goto(assignUrl("en"));
+      await desk.locator("hw-template-gallery li.template").nth(3).waitFor({ timeout: 15_000 });
+      await tabTo(desk, "the gallery's search", (f) => f.type === "search");
+      await desk.keyboard.type("exposure");
+      const first = await tabTo(desk, "the first template's button", (f) => f.tag === "BUTTON" && f.text.startsWith("Use"));
+      await press(desk, "Enter", "Use");
+      const picked = await desk.evaluate(() => (window as unknown as { picks: string[] }).picks);
+      checks.expect(picked.length === 1 && picked[0]!.includes("templates/"), `keyboard: Enter on "${first.text}" picks the template (${picked})`);
+      await desk.evaluate(() => (window as unknown as { showLadder: () => Promise<void> }).showLadder());
+      await desk.locator("hw-ladder-picker li[data-step]").nth(1).waitFor();
+      await tabTo(desk, "the ladder", (f) => f.type === "radio" && f.name === "rung");
+      await press(desk, "ArrowDown", "the ladder");
+      checks.equal((await desk.evaluate(() => (window as unknown as { picks: string[] }).picks)).at(-1),
+        `${seeded.hierarchy.name}#1`, "keyboard: an arrow key picks the next rung of the ladder");
+      await desk.close();
+      checks.equal(keyboardIssues, [], "keyboard: every focused control shows a visible focus ring");
+
+      // ---- "Since" in the browser's time zone: the last session ended at 03:30 UTC two days ago.
+      const ended = new Date(Date.now() - 2 * DAY);
+      ended.setUTCHours(3, 30, 0, 0);
+      await service.updateClient({ client: { name: CLIENT, lastSessionTime: timestampFromDate(ended) },
+        updateMask: { paths: ["last_session_time"] } });
+      for (const zone of [TIME_ZONE, "America/Los_Angeles"]) {
+        const zoned = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: zone });
+        const url = await route(zoned, "review-zone", (lang) => reviewPanelHtml({ token: therapistToken, client: CLIENT, lang,
+          title: "Review", heading: "Session" }));
+        const page = watch(await zoned.newPage());
+        await page.goto(url("en"));
+        const since = page.locator(`homework-review-panel [data-assignment="${seeded.mood.name}"] [data-since-period]`);
+        await since.waitFor({ state: "attached", timeout: 15_000 });
+        const day = new Intl.DateTimeFormat("en", { weekday: "short", day: "numeric", month: "short", timeZone: zone }).format(ended);
+        checks.expect((await since.textContent() ?? "").startsWith(`Since ${day}:`),
+          `in ${zone} the review's period starts "Since ${day}" (${await since.textContent()})`);
+        await zoned.close();
+      }
+    }
+
+    checks.equal(pageErrors, [], "no uncaught errors in the pages");
+  } catch (error) {
+    console.error(`page errors: ${pageErrors.join("; ")}`);
+    throw error;
+  } finally {
+    await browser?.close();
+    await suite.stop();
+  }
+  return checks.finish(`portal_views_test --part ${part}`);
+}
+
+main().then((code) => process.exit(code), (error) => {
+  console.error(error);
+  process.exit(1);
+});
