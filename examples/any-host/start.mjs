@@ -51,7 +51,7 @@ export async function startAnyHost({ service, seeded, ports, sessionId = "anyhos
     throw error;
   }
   return {
-    session: session.name, hostUrl: host.url, panelsOrigin: panels.origin, panelsUrl: panels.url,
+    session: session.name, hostUrl: host.url, panelsOrigin: panels.origin, panelsUrl: panels.url, apiUrl: service.connectUrl,
     therapistUrl: `${host.url}/therapist`, clientUrl: `${host.url}/client`, interpreterUrl: `${host.url}/interpreter`,
     stop: async () => { await host.close(); await panels.close(); },
   };
@@ -62,5 +62,8 @@ export function anyHostSummary(anyHost) {
   return `The any-host example (a peer-to-peer call, no Janus; panels in an iframe from ${anyHost.panelsOrigin}):
   Dr Ada, therapist                   ${anyHost.therapistUrl}
   Alex, client                        ${anyHost.clientUrl}
-  Kim, interpreter (no homework)      ${anyHost.interpreterUrl}   (add ?lang=es for Spanish)`;
+  Kim, interpreter (no homework)      ${anyHost.interpreterUrl}   (add ?lang=es for Spanish)
+From another machine, tunnel its call page, the panels and the browser API (the frame calls it):
+  ssh ${[anyHost.hostUrl, anyHost.panelsOrigin, anyHost.apiUrl].map((u) => `-L ${new URL(u).port}:127.0.0.1:${new URL(u).port}`).join(" ")} THIS_HOST
+  (video is peer to peer: the two browsers need a network path to each other)`;
 }
