@@ -10,7 +10,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
@@ -506,6 +509,154 @@ TEST_F(HomeworkFlowTest, SigtermExitsZeroAndKeepsData) {
   v1::Client client_after_restart;
   ASSERT_RPC_OK(Call(*stub_, &Stub::GetClient, platform_, get_client, &client_after_restart));
   EXPECT_EQ(client_after_restart.etag(), alex.etag());
+}
+
+// A live session over real gRPC: the platform opens it, the care team and the client join (an
+// interpreter with a therapist token outside the care team gets nothing), the therapist shapes a
+// draft in it, the client changes only its own plan while the session is live, and the summary
+// written at the end keeps the draft open for next time.
+TEST_F(HomeworkFlowTest, InALiveSessionTheClientShapesOnlyItsOwnPlanUntilItEnds) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
+  const std::string interpreter = server_->Token("interpreter-1", "therapist", kPractice);
+  const std::string bo = server_->Token("bo", "client", kPractice);
+
+  v1::CreateSessionRequest create_session;
+  create_session.set_parent(kPracticeName);
+  create_session.set_session_id("call-0815");
+  create_session.mutable_session()->set_client(alex.name());
+  create_session.mutable_session()->set_external_id("room-0815");
+  v1::Session session;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateSession, platform_, create_session, &session));
+  EXPECT_EQ(session.name(), "practices/clinic-a/sessions/call-0815");
+  EXPECT_EQ(session.state(), v1::Session::STATE_LIVE);
+  // The therapist's panel opening it again gets the same session.
+  v1::Session reopened;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateSession, dr_ada_, create_session, &reopened));
+  EXPECT_EQ(reopened.etag(), session.etag());
+
+  v1::JoinSessionRequest join;
+  join.set_name(session.name());
+  v1::Session joined;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::JoinSession, dr_ada_, join, &joined));
+  ASSERT_RPC_OK(Call(*stub_, &Stub::JoinSession, alex_, join, &joined));
+  EXPECT_THAT(joined.care_team_present(), ElementsAre("dr-ada"));
+  EXPECT_TRUE(joined.client_present());
+  for (const std::string& outsider : {interpreter, bo}) {
+    v1::Session ignored;
+    grpc::Status refused = Call(*stub_, &Stub::JoinSession, outsider, join, &ignored);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(refused);
+    v1::GetSessionRequest get;
+    get.set_name(session.name());
+    refused = Call(*stub_, &Stub::GetSession, outsider, get, &ignored);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(refused);
+  }
+
+  v1::CreateAssignmentRequest create;
+  create.set_parent(alex.name());
+  *create.mutable_assignment() = LiftExposure();
+  create.mutable_assignment()->set_session(session.name());
+  v1::Assignment draft;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateAssignment, dr_ada_, create, &draft));
+  EXPECT_EQ(draft.session(), session.name());
+
+  v1::UpdateAssignmentRequest anchor;
+  anchor.mutable_assignment()->set_name(draft.name());
+  anchor.mutable_assignment()->mutable_schedule()->mutable_habit_anchor()->set_client_words(
+      "when I badge in");
+  anchor.mutable_update_mask()->add_paths("schedule.habit_anchor");
+  v1::Assignment shaped;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::UpdateAssignment, alex_, anchor, &shaped));
+  EXPECT_EQ(shaped.schedule().habit_anchor().client_words(), "when I badge in");
+  EXPECT_EQ(shaped.schedule().environmental_cue(), "lift pass clipped to my keys");
+
+  v1::UpdateAssignmentRequest title = anchor;
+  title.mutable_assignment()->set_title("Take the stairs instead");
+  title.mutable_update_mask()->add_paths("title");
+  v1::Assignment ignored;
+  grpc::Status refused = Call(*stub_, &Stub::UpdateAssignment, alex_, title, &ignored);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(refused);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("update_mask.paths[1]"));
+
+  v1::EndSessionRequest end;
+  end.set_name(session.name());
+  end.set_discussed("Lift practice before work; the two-minute version in the open lift.");
+  v1::Session ended;
+  refused = Call(*stub_, &Stub::EndSession, alex_, end, &ended);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(refused);
+  ASSERT_RPC_OK(Call(*stub_, &Stub::EndSession, dr_ada_, end, &ended));
+  EXPECT_EQ(ended.state(), v1::Session::STATE_ENDED);
+  EXPECT_THAT(ended.summary().drafts_open(), ElementsAre(draft.name()));
+  EXPECT_EQ(ended.summary().discussed(), end.discussed());
+
+  // After the session the draft is the care team's alone, and it is still a draft.
+  refused = Call(*stub_, &Stub::UpdateAssignment, alex_, anchor, &ignored);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(refused);
+  refused = Call(*stub_, &Stub::JoinSession, alex_, join, &joined);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(refused);
+  v1::Assignment kept;
+  ASSERT_RPC_OK(GetAssignment(alex_, draft.name(), &kept));
+  EXPECT_EQ(kept.state(), v1::Assignment::STATE_DRAFT);
+  EXPECT_EQ(kept.schedule().habit_anchor().client_words(), "when I badge in");
+
+  v1::ListSessionsRequest list;
+  list.set_parent(kPracticeName);
+  list.set_client(alex.name());
+  v1::ListSessionsResponse listed;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::ListSessions, alex_, list, &listed));
+  ASSERT_EQ(listed.sessions_size(), 1);
+  EXPECT_EQ(listed.sessions(0).summary().drafts_open_size(), 1);
+}
+
+// The therapist and the client change different fields of the same draft at the same moment,
+// over and over: every round, both changes are there.
+TEST_F(HomeworkFlowTest, ConcurrentChangesOfDifferentFieldsOfADraftBothLand) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
+  v1::CreateSessionRequest create_session;
+  create_session.set_parent(kPracticeName);
+  create_session.mutable_session()->set_client(alex.name());
+  v1::Session session;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateSession, platform_, create_session, &session));
+  v1::CreateAssignmentRequest create;
+  create.set_parent(alex.name());
+  *create.mutable_assignment() = LiftExposure();
+  create.mutable_assignment()->set_session(session.name());
+  v1::Assignment draft;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::CreateAssignment, dr_ada_, create, &draft));
+
+  for (int round = 0; round < 20; ++round) {
+    const std::string words = absl::StrCat("after coffee number ", round);
+    const std::string minimum = absl::StrCat("Stand in the lift for ", round, " minutes");
+    grpc::Status client_status, therapist_status;
+    std::thread client([&] {
+      auto stub = server_->NewStub();
+      v1::UpdateAssignmentRequest update;
+      update.mutable_assignment()->set_name(draft.name());
+      update.mutable_assignment()->mutable_schedule()->mutable_habit_anchor()->set_client_words(
+          words);
+      update.mutable_update_mask()->add_paths("schedule.habit_anchor");
+      v1::Assignment ignored;
+      client_status = Call(*stub, &Stub::UpdateAssignment, alex_, update, &ignored);
+    });
+    std::thread therapist([&] {
+      auto stub = server_->NewStub();
+      v1::UpdateAssignmentRequest update;
+      update.mutable_assignment()->set_name(draft.name());
+      update.mutable_assignment()->mutable_schedule()->set_minimum_version(minimum);
+      update.mutable_update_mask()->add_paths("schedule.minimum_version");
+      v1::Assignment ignored;
+      therapist_status = Call(*stub, &Stub::UpdateAssignment, dr_ada_, update, &ignored);
+    });
+    client.join();
+    therapist.join();
+    ASSERT_RPC_OK(client_status);
+    ASSERT_RPC_OK(therapist_status);
+    v1::Assignment current;
+    ASSERT_RPC_OK(GetAssignment(dr_ada_, draft.name(), &current));
+    ASSERT_EQ(current.schedule().habit_anchor().client_words(), words) << "round " << round;
+    ASSERT_EQ(current.schedule().minimum_version(), minimum) << "round " << round;
+  }
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 // ListAttentionItems on every store (memory, SQLite, and PostgreSQL in a private cluster): who
 // is listed, in which order, for whom, in pages, with the measures read before the window.
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -12,64 +9,12 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/proto_time.h"
+#include "services/homework/core/test_stores.h"
 #include "services/homework/storage/memory/memory_store.h"
-#include "services/homework/storage/postgres/postgres_store.h"
-#include "services/homework/storage/postgres/test_cluster.h"
-#include "services/homework/storage/sqlite/sqlite_store.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
-
-enum class StoreKind { kMemory, kSqlite, kPostgres };
-
-// A folder for the SQLite files of this process, removed at exit.
-class SqliteFolder {
- public:
-  SqliteFolder() {
-    std::string pattern = testing::TempDir() + "attention_list_test.XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = std::move(pattern);
-  }
-  ~SqliteFolder() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  std::string NewPath() { return absl::StrCat(path_, "/store-", ++files_, ".db"); }
-
- private:
-  std::string path_;
-  int files_ = 0;
-};
-
-// A new, empty store of `kind`. PostgreSQL runs in one private cluster per process, started on
-// first use; each store gets a new database. Null (with a test failure) when it cannot start.
-std::unique_ptr<Store> NewStore(StoreKind kind) {
-  switch (kind) {
-    case StoreKind::kMemory:
-      return std::make_unique<MemoryStore>();
-    case StoreKind::kSqlite: {
-      static SqliteFolder folder;
-      absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-          SqliteStore::Open({.path = folder.NewPath()});
-      EXPECT_TRUE(store.ok()) << store.status();
-      return store.ok() ? *std::move(store) : nullptr;
-    }
-    case StoreKind::kPostgres: {
-      static absl::StatusOr<std::unique_ptr<postgres::TestCluster>> cluster =
-          postgres::TestCluster::Create({.parent_dir = testing::TempDir()});
-      EXPECT_TRUE(cluster.ok()) << cluster.status();
-      if (!cluster.ok()) return nullptr;
-      absl::StatusOr<std::string> database = (*cluster)->CreateDatabase();
-      EXPECT_TRUE(database.ok()) << database.status();
-      if (!database.ok()) return nullptr;
-      absl::StatusOr<std::unique_ptr<PostgresStore>> store =
-          PostgresStore::Open({.conninfo = (*cluster)->Uri(*database)});
-      EXPECT_TRUE(store.ok()) << store.status();
-      return store.ok() ? *std::move(store) : nullptr;
-    }
-  }
-  return nullptr;
-}
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -141,20 +86,8 @@ class AttentionListTest : public ::testing::TestWithParam<StoreKind> {
   Homework homework_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Stores, AttentionListTest,
-                         ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite,
-                                           StoreKind::kPostgres),
-                         [](const ::testing::TestParamInfo<StoreKind>& store) {
-                           switch (store.param) {
-                             case StoreKind::kMemory:
-                               return "Memory";
-                             case StoreKind::kSqlite:
-                               return "Sqlite";
-                             case StoreKind::kPostgres:
-                               return "Postgres";
-                           }
-                           return "Unknown";
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, AttentionListTest, ::testing::ValuesIn(kAllStoreKinds),
+                         StoreKindName);
 
 TEST_P(AttentionListTest, ATherapistSeesItsClientsWhoNeedAttentionMostUrgentFirst) {
   AddClient("quiet", "dr-lee", kNow - absl::Hours(24 * 5));   // nothing since the session

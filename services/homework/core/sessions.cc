@@ -31,6 +31,18 @@ absl::StatusOr<ClientName> SessionClient(const v1::Session& session) {
   return client;
 }
 
+// The session a read-modify-write starts from: on the first try the one authorisation loaded
+// (`loaded`, then emptied), on a retry after a lost race the stored one.
+absl::StatusOr<v1::Session> Current(Store& store, std::optional<v1::Session>& loaded,
+                                    absl::string_view name) {
+  if (loaded) {
+    v1::Session first = *std::move(loaded);
+    loaded.reset();
+    return first;
+  }
+  return Found(store.GetSession(name), "session", name);
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Session> Homework::AuthorizeSession(const Caller& caller, Action action,
@@ -230,14 +242,7 @@ absl::StatusOr<v1::Session> Homework::JoinSession(const Caller& caller,
 
   std::optional<v1::Session> loaded = std::move(first);
   auto join = [&]() -> absl::StatusOr<Written<v1::Session>> {
-    v1::Session current;
-    if (loaded) {
-      current = *std::move(loaded);
-      loaded.reset();
-    } else {
-      ASSIGN_OR_RETURN(current, Found(store_.GetSession(request.name()), "session",
-                                      request.name()));
-    }
+    ASSIGN_OR_RETURN(v1::Session current, Current(store_, loaded, request.name()));
     if (current.state() != v1::Session::STATE_LIVE) {
       return absl::FailedPreconditionError(
           absl::StrCat("session ", request.name(), " has ended; nobody joins it any more"));
@@ -315,14 +320,7 @@ absl::StatusOr<v1::Session> Homework::EndSession(const Caller& caller,
 
   std::optional<v1::Session> loaded = std::move(first);
   auto end = [&]() -> absl::StatusOr<Written<v1::Session>> {
-    v1::Session current;
-    if (loaded) {
-      current = *std::move(loaded);
-      loaded.reset();
-    } else {
-      ASSIGN_OR_RETURN(current, Found(store_.GetSession(request.name()), "session",
-                                      request.name()));
-    }
+    ASSIGN_OR_RETURN(v1::Session current, Current(store_, loaded, request.name()));
     // Ending an ended session changes nothing.
     if (current.state() == v1::Session::STATE_ENDED) {
       return Written<v1::Session>{std::move(current), true};
