@@ -206,8 +206,25 @@ async function story(therapist, client, seeded) {
     check(`${who} page plays the other's video`, true);
   }
 
+  // Keyboard: from the host page's start, Tab reaches the dock's tabs inside the frame.
+  await therapist.evaluate(() => document.activeElement?.blur());
+  let reached = "";
+  for (let presses = 0; presses < 12 && reached === ""; presses++) {
+    await therapist.keyboard.press("Tab");
+    reached = await tFrame.evaluate(() => {
+      const inner = document.querySelector("homework-therapist-dock")?.shadowRoot?.activeElement;
+      return document.hasFocus() && inner?.getAttribute("role") === "tab" ? inner.textContent.trim() : "";
+    });
+  }
+  assert.match(reached, /^(Review|Assign)/, "Tab from the host page reaches a dock tab in the frame");
+  check(`keyboard: Tab from the host page reaches the dock's "${reached.split(/\s/)[0]}" tab inside the frame`, true);
+
   await strangers(therapist);
   await interpreter();
+  const start = await (await newContext({ width: 1280, height: 900 })).newPage();
+  await start.goto(`${anyHost.hostUrl}/`);
+  await looks(start, "start-page");
+  await start.context().close();
   await looks(therapist, "therapist");
   await looks(client, "client");
 }
@@ -277,8 +294,8 @@ async function strangers(therapist) {
   assert.equal(await bareFrame.locator("homework-therapist-dock, homework-session-panel").count(), 0);
   assert.equal(await bareFrame.evaluate(() => window.__messagesSeen.length), 0, "the refusing frame received no message");
   assert.equal(await page.evaluate(() => window.bareFrame.tokensHanded), 0);
-  await page.screenshot({ path: path.join(outputDir, "anyhost-parent-not-allowed-1280.png"), fullPage: true });
   check("without CSP the frame itself refuses a parent not on its list: no request sent, no message taken, no panel", true);
+  await looks(page, "parent-not-allowed");
   await context.close();
 }
 
