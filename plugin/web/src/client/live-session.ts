@@ -230,14 +230,14 @@ export class LiveSession extends EventTarget {
   /** Care team: assigns the draft (ActivateAssignment); resolves with the active assignment. */
   async assign(name: string): Promise<Assignment> {
     const assignment = await this.api.activateAssignment({ name });
-    this.settle(assignment, "you");
+    this.settle(assignment);
     return assignment;
   }
 
   /** Care team: discards the draft (CancelAssignment). */
   async discard(name: string): Promise<void> {
     const assignment = await this.api.cancelAssignment({ name, reason: "discarded in session" });
-    this.settle(assignment, "you");
+    this.settle(assignment);
   }
 
   /** Care team: ends the session; resolves with it, its summary set. */
@@ -298,7 +298,7 @@ export class LiveSession extends EventTarget {
     try {
       const assignment = await this.api.getAssignment({ name });
       if (assignment.state === Assignment_State.DRAFT) this.adopt(assignment, by);
-      else this.settle(assignment, by);
+      else this.settle(assignment);
     } catch {
       // Unreadable now (a token being refreshed, a reconnect): the next event or reload reads it.
     }
@@ -315,7 +315,7 @@ export class LiveSession extends EventTarget {
   }
 
   /** An assignment no longer a draft: removed, and announced once when assigned in this session. */
-  private settle(assignment: Assignment, _by: ChangedBy): void {
+  private settle(assignment: Assignment): void {
     const wasDraft = this.drafts.delete(assignment.name);
     this.titles.set(assignment.name, assignment.title);
     const assigned = assignment.state === Assignment_State.ACTIVE;
