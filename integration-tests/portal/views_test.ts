@@ -3,10 +3,11 @@
 // - the views: the portal (Today, a practice's form, Progress with its calendar, Check-ins, the
 //   safety plan after "I need help now"), the client's session panel (its homework with each
 //   brief), the assign panel's template gallery and its ladder picker (on its own: the draft that
-//   shows it is the live session's wiring), the review panel and the caseload. Each at 360 and
-//   1280 px: no horizontal overflow and axe 0 violations, in English and Spanish, and with
-//   `prefers-color-scheme: dark` (the design tokens' dark scheme) at 1280 px; screenshots
-//   views-<view>-<lang>[-dark]-<width>.png in --output;
+//   shows it is the live session's wiring), the review panel alone and in the therapist's dock on
+//   a light session page, and the caseload. Each at 360 and 1280 px: no horizontal overflow and
+//   axe 0 violations, in English and Spanish, and with `prefers-color-scheme: dark` (the design
+//   tokens' dark scheme) at 1280 px; screenshots views-<view>-<lang>[-dark]-<width>.png in
+//   --output;
 // - a practice's instructions, why it helps and the if-then plan in the client's words, on the
 //   portal's Today card, in its form and in the session panel;
 // - keyboard only (Tab, Shift+Tab, Enter, Space and arrow keys; typing in text fields), every
@@ -176,6 +177,22 @@ async function main(): Promise<number> {
         caseload.getToken = async () => ${JSON.stringify(therapistToken)};
         caseload.apiBaseUrl = location.origin;
       </script></body></html>`);
+    // The dock as a session page holds it: beside the video on the page's own light grey, which
+    // stays light in the dark scheme (the page does not follow it; the dock must).
+    const dockUrl = await route(context, "dock", (lang) => `<!doctype html>
+      <html lang="${lang}"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Session</title>
+      <style>body { margin: 0; background: #f4f5f7; color: #1d2330; font-family: system-ui, sans-serif; }
+        main { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 12px; padding: 12px; }
+        @media (max-width: 50rem) { main { grid-template-columns: minmax(0, 1fr); } }</style></head>
+      <body><main><section aria-label="Video"><h1>${lang === "es" ? "Sesión" : "Session"}</h1></section>
+        <section aria-label="Homework"><homework-therapist-dock>
+          <homework-review-panel slot="review"></homework-review-panel></homework-therapist-dock></section></main>
+      <script type="module">
+        import { createHomeworkClient, connectTransport } from "/dist/session-panels.js";
+        const panel = document.querySelector("homework-review-panel");
+        panel.api = createHomeworkClient(connectTransport({ baseUrl: location.origin, token: () => ${JSON.stringify(therapistToken)} }));
+        panel.client = ${JSON.stringify(CLIENT)};
+      </script></body></html>`);
     const reviewUrl = await route(context, "review", (lang) => reviewPanelHtml({ token: therapistToken, client: CLIENT, lang,
       title: lang === "es" ? "Revisión" : "Review", heading: lang === "es" ? "Sesión" : "Session" }));
 
@@ -243,6 +260,12 @@ async function main(): Promise<number> {
       checks.equal(summaryCalls, 1, `${lang}: the review and its measure trend come from one GetReviewSummary call`);
       await lookBoth(review, `review-${lang}`);
       await review.close();
+
+      const dock = watch(await context.newPage());
+      await dock.goto(dockUrl(lang));
+      await dock.locator(`homework-review-panel li.card[data-completion="${thought.name}"]`).waitFor({ timeout: 15_000 });
+      await lookBoth(dock, `dock-${lang}`);
+      await dock.close();
 
       const caseload = watch(await context.newPage());
       await caseload.goto(caseloadUrl(lang));

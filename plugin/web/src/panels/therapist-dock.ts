@@ -49,6 +49,8 @@ const VIEWS: readonly DockView[] = ["review", "assign"];
 export class HomeworkTherapistDock extends LitElement {
   static override styles = [baseStyles, tabStyles, summaryStyles, css`
     :host { background: transparent; }
+    /* On a light host page the dark scheme's light text needs the dock's own dark ground. */
+    @media (prefers-color-scheme: dark) { :host { background: var(--hw-bg); } }
     [role="tabpanel"][hidden] { display: none; }
     .badge { font-weight: 400; }
     .urgent-badge { display: inline-block; margin-left: 4px; padding: 0 8px; border-radius: 999px; background: var(--hw-error);
