@@ -41,6 +41,7 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
 import { startSessionDemo, recordCompletion } from "../../examples/telehealth-session/start.mjs";
+import { latencyTable, median } from "../latency.mjs";
 
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [name, ...value] = arg.replace(/^--/, "").split("=");
@@ -643,24 +644,10 @@ function check(what, ok) {
   console.log(`${ok ? "ok" : "not ok"} - ${what}`);
 }
 
-function median(values) {
-  return percentile(values, 50);
-}
-
-/** Nearest-rank percentile. */
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 function printTable(results, count) {
-  const row = (name, values) =>
-    `| ${name.padEnd(44)} | ${median(values).toFixed(1).padStart(7)} | ${percentile(values, 95).toFixed(1).padStart(7)} |`;
-  console.log(`
-# ${count} runs, page to page, ms
-| path                                         |  median |     p95 |
-|----------------------------------------------|---------|---------|
-${row("therapist keystroke -> client panel (homework)", results.keystroke)}
-${row("assign click -> client panel (homework)", results.assign)}
-${row("textroom message A -> B (stock baseline)", results.textroom)}`);
+  console.log(`\n${latencyTable(`${count} runs, page to page, ms`, [
+    ["therapist keystroke -> client panel (homework)", results.keystroke],
+    ["assign click -> client panel (homework)", results.assign],
+    ["textroom message A -> B (stock baseline)", results.textroom],
+  ], "textroom message A -> B (stock baseline)")}`);
 }
