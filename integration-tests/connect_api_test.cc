@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/rpc/error_details.pb.h"
 #include "httplib.h"
@@ -288,6 +289,63 @@ TEST_F(ConnectApiTest, CreateThenGetClientOverJson) {
   const std::string log = server_->StderrTail(50);
   EXPECT_NE(log.find("connect-get-1"), std::string::npos) << log;
   EXPECT_EQ(log.find("\"Alex\""), std::string::npos) << log;
+}
+
+// The live session over the browser API: the panels create (idempotently), join, read and end
+// it; a client changes its plan field of the draft and nothing else (403).
+TEST_F(ConnectApiTest, SessionMethodsOverJson) {
+  CreateAlex();
+  const std::string session_json =
+      R"({"parent":"practices/clinic-a","sessionId":"call-1",)"
+      R"("session":{"client":"practices/clinic-a/clients/alex"}})";
+  Reply created = Post("CreateSession", dr_ada_, session_json);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const v1::Session session = FromJson<v1::Session>(created.body);
+  EXPECT_EQ(session.name(), "practices/clinic-a/sessions/call-1");
+  Reply again = Post("CreateSession", platform_, session_json);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(FromJson<v1::Session>(again.body).etag(), session.etag());
+
+  const std::string name_json = R"({"name":"practices/clinic-a/sessions/call-1"})";
+  ASSERT_EQ(Post("JoinSession", alex_, name_json).status, 200);
+  Reply joined = Post("JoinSession", dr_ada_, name_json);
+  ASSERT_EQ(joined.status, 200) << joined.body;
+  EXPECT_TRUE(FromJson<v1::Session>(joined.body).client_present());
+  EXPECT_EQ(Post("JoinSession", platform_, name_json).status, 403);
+
+  v1::CreateAssignmentRequest create;
+  create.set_parent("practices/clinic-a/clients/alex");
+  v1::Assignment& draft = *create.mutable_assignment();
+  draft.set_title("Walk");
+  draft.set_session(session.name());
+  draft.mutable_exercise()->set_kind(v1::EXERCISE_KIND_SELF_CARE);
+  draft.mutable_exercise()->mutable_self_care()->set_domain(
+      v1::SelfCareInstructions::DOMAIN_EXERCISE);
+  draft.mutable_schedule()->set_target_count(1);
+  draft.mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
+  draft.mutable_schedule()->set_start_date(DayIn(kZone));
+  const v1::Assignment assignment = Call<v1::Assignment>("CreateAssignment", dr_ada_, create);
+  const std::string cue = absl::StrCat(R"({"assignment":{"name":")", assignment.name(),
+                                       R"(","schedule":{"environmentalCue":"shoes by the door"}},)"
+                                       R"("updateMask":"schedule.environmental_cue"})");
+  Reply shaped = Post("UpdateAssignment", alex_, cue);
+  ASSERT_EQ(shaped.status, 200) << shaped.body;
+  EXPECT_EQ(FromJson<v1::Assignment>(shaped.body).schedule().environmental_cue(),
+            "shoes by the door");
+  Reply refused = Post("UpdateAssignment", alex_,
+                       absl::StrCat(R"({"assignment":{"name":")", assignment.name(),
+                                    R"(","title":"Run"},"updateMask":"title"})"));
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("update_mask.paths[0]"), std::string::npos) << refused.body;
+
+  Reply ended = Post("EndSession", dr_ada_, name_json);
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_EQ(FromJson<v1::Session>(ended.body).summary().drafts_open(0), assignment.name());
+  Reply listed = Post("ListSessions", alex_,
+                      R"({"parent":"practices/clinic-a","client":"practices/clinic-a/clients/alex"})");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(FromJson<v1::ListSessionsResponse>(listed.body).sessions_size(), 1);
+  EXPECT_EQ(Post("UpdateAssignment", alex_, cue).status, 403);
 }
 
 TEST_F(ConnectApiTest, BinaryProtoBodiesWork) {
