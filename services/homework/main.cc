@@ -1,6 +1,7 @@
 // homework-server: flags in, options out, then the composition root serves until SIGTERM or
 // SIGINT, and shuts down gracefully (in-flight calls finish, the store closes).
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -36,6 +37,10 @@ ABSL_FLAG(int, http_io_threads, 2,
           "Browser listener: event-loop threads serving every connection (1-64)");
 ABSL_FLAG(int, http_blocking_threads, 8,
           "Browser listener: threads running core calls off the event loop (1-256)");
+ABSL_FLAG(int, http_inline_threads, 1,
+          "Browser listener: event-loop threads that may run a short read (a side-effect-free "
+          "unary call) themselves instead of handing it to the blocking threads (0 to "
+          "http_io_threads - 1)");
 ABSL_FLAG(int64_t, http_max_connections, 20000,
           "Browser listener: open connections at most; over it, the longest idle one is closed");
 ABSL_FLAG(absl::Duration, http_header_timeout, absl::Seconds(10),
@@ -114,17 +119,21 @@ int main(int argc, char** argv) {
       static_cast<size_t>(absl::GetFlag(FLAGS_connect_max_request_bytes));
   const int io_threads = absl::GetFlag(FLAGS_http_io_threads);
   const int blocking_threads = absl::GetFlag(FLAGS_http_blocking_threads);
+  const int inline_threads = absl::GetFlag(FLAGS_http_inline_threads);
   const int64_t max_connections = absl::GetFlag(FLAGS_http_max_connections);
   if (io_threads < 1 || io_threads > 64 || blocking_threads < 1 || blocking_threads > 256 ||
-      max_connections < 1) {
+      inline_threads < 0 || inline_threads >= std::max(io_threads, 2) || max_connections < 1) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", "--http_io_threads must be 1-64, --http_blocking_threads 1-256, "
-                           "--http_max_connections positive"}});
+                           "--http_inline_threads 0 to --http_io_threads - 1 (0 or 1 with one "
+                           "I/O thread, where it has no effect), --http_max_connections "
+                           "positive"}});
     return 2;
   }
   options.http = therapy::homework::HttpListenerOptions{
       .io_threads = io_threads,
       .blocking_threads = blocking_threads,
+      .inline_threads = inline_threads,
       .max_connections = static_cast<size_t>(max_connections),
       .header_timeout = absl::GetFlag(FLAGS_http_header_timeout),
       .body_timeout = absl::GetFlag(FLAGS_http_body_timeout),

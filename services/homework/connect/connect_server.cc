@@ -10,8 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
 #include "services/homework/connect/connect_errors.h"
 #include "services/homework/connect/http_compression.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
@@ -159,7 +161,14 @@ ConnectServer::ConnectServer(const ConnectServerOptions& options, Homework& home
                              EventHub& hub, const TokenVerifier& verifier, JsonLog& log,
                              Metrics& metrics)
     : options_(options), hub_(hub), metrics_(metrics),
-      routes_(homework, verifier, log, &metrics) {}
+      routes_(homework, verifier, log, &metrics) {
+  const google::protobuf::ServiceDescriptor* service =
+      v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
+  for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+    const std::string& method = service->method(i)->name();
+    if (routes_.IsUnary(method) && ConnectRoutes::IsSideEffectFree(method)) reads_.insert(method);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<ConnectServer>> ConnectServer::Start(
     const ConnectServerOptions& options, Homework& homework, EventHub& hub,
@@ -242,6 +251,12 @@ HttpAnswer ConnectServer::Handle(HttpRequest request) {
     AddCors(request, std::get<HttpStreamAnswer>(answer).head);
   }
   return answer;
+}
+
+bool ConnectServer::RunsInline(const HttpRequest& request) const {
+  if (request.method != "POST" && request.method != "GET") return false;
+  absl::string_view path = request.Path();
+  return absl::ConsumePrefix(&path, kServicePrefix) && reads_.contains(path);
 }
 
 HttpResponse ConnectServer::Preflight(const HttpRequest& request) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/homework/auth/token_verifier.h"
@@ -56,6 +57,9 @@ class ConnectServer final : public HttpHandler {
 
   HttpAnswer Handle(HttpRequest request) override;
   HttpResponse Refuse(int http_status, const absl::Status& status) override;
+  // True for a POST or GET of a unary method marked NO_SIDE_EFFECTS (the reads): those may run
+  // on an I/O thread (HttpListenerOptions::inline_threads).
+  bool RunsInline(const HttpRequest& request) const override;
 
  private:
   ConnectServer(const ConnectServerOptions& options, Homework& homework, EventHub& hub,
@@ -73,6 +77,8 @@ class ConnectServer final : public HttpHandler {
   EventHub& hub_;
   Metrics& metrics_;
   ConnectRoutes routes_;
+  // The unary methods marked NO_SIDE_EFFECTS, by name (RunsInline).
+  absl::flat_hash_set<std::string> reads_;
   std::atomic<bool> draining_{false};
   std::unique_ptr<HttpListener> listener_;
 };

@@ -83,13 +83,23 @@ struct HttpStreamAnswer {
 using HttpAnswer = std::variant<HttpResponse, HttpStreamAnswer>;
 
 // The protocols served by a listener. Handle runs on the listener's bounded pool of blocking
-// threads, never on an I/O thread, so it may call the core. Refuse runs on an I/O thread and
-// must be quick: it shapes the listener's own refusals (body too large, overloaded, ...).
+// threads, so it may call the core; or, for a request RunsInline says yes to, on the I/O
+// thread that read it, when fewer than HttpListenerOptions::inline_threads I/O threads are
+// running such a request already (so the others keep serving every connection). Refuse and
+// RunsInline run on an I/O thread and must be quick: Refuse shapes the listener's own
+// refusals (body too large, overloaded, ...).
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
   virtual HttpAnswer Handle(HttpRequest request) = 0;
   virtual HttpResponse Refuse(int http_status, const absl::Status& status) = 0;
+  // True for a request whose Handle is short and answers whole (no stream): it may then skip
+  // the two thread hand-offs of the blocking pool (docs/decisions/0012-event-driven-http-edge.md,
+  // "Short reads on the I/O threads").
+  virtual bool RunsInline(const HttpRequest& request) const {
+    (void)request;
+    return false;
+  }
 };
 
 }  // namespace therapy::homework

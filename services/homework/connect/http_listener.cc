@@ -2,6 +2,7 @@
 // compile time on the reference machine): keep it so.
 #include "services/homework/connect/http_listener.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -152,6 +153,10 @@ class HttpListener::Impl {
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> streams_{0};
   std::atomic<std::size_t> queued_{0};
+  // I/O threads running a handler inline now, and how many may (HttpListenerOptions).
+  std::atomic<int> inline_running_{0};
+  const int max_inline_ =
+      std::max(0, std::min(options_.inline_threads, std::max(1, options_.io_threads) - 1));
   std::atomic<bool> accepting_{true};
   int port_ = 0;
 
@@ -302,6 +307,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       request.headers.emplace_back(std::string(field.name_string()),
                                    std::string(field.value()));
     }
+    if (TakeInlineSlot(request)) {
+      // On this connection's strand already: answer without the pool's two hand-offs.
+      HttpAnswer answer = HandleGuarded(std::move(request));
+      --listener_.inline_running_;
+      return OnAnswer(std::move(answer));
+    }
     if (listener_.queued_.load() >= listener_.options_.max_queued_requests) {
       return WriteResponse(listener_.handler_.Refuse(
           503, absl::UnavailableError("the server is overloaded; retry with backoff")));
@@ -309,17 +320,31 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ++listener_.queued_;
     net::post(listener_.pool_, [self = this->shared_from_this(),
                                 request = std::move(request)]() mutable {
-      HttpAnswer answer;
-      try {
-        answer = self->listener_.handler_.Handle(std::move(request));
-      } catch (const std::exception&) {
-        answer = self->listener_.handler_.Refuse(
-            500, absl::InternalError("internal error in the HTTP listener"));
-      }
+      HttpAnswer answer = self->HandleGuarded(std::move(request));
       --self->listener_.queued_;
       net::post(self->stream_.get_executor(),
                 [self, answer = std::move(answer)]() mutable { self->OnAnswer(std::move(answer)); });
     });
+  }
+
+  // True (and one inline slot taken) when `request` may run on this I/O thread now: the handler
+  // says it is short, and fewer than max_inline_ I/O threads run one already.
+  bool TakeInlineSlot(const HttpRequest& request) {
+    if (listener_.max_inline_ <= 0 || !listener_.handler_.RunsInline(request)) return false;
+    int running = listener_.inline_running_.load();
+    while (running < listener_.max_inline_) {
+      if (listener_.inline_running_.compare_exchange_weak(running, running + 1)) return true;
+    }
+    return false;
+  }
+
+  HttpAnswer HandleGuarded(HttpRequest request) {
+    try {
+      return listener_.handler_.Handle(std::move(request));
+    } catch (const std::exception&) {
+      return listener_.handler_.Refuse(500,
+                                       absl::InternalError("internal error in the HTTP listener"));
+    }
   }
 
   void OnAnswer(HttpAnswer answer) {

@@ -23,6 +23,10 @@ struct HttpListenerOptions {
   // wait for one before new ones are refused with 503 `unavailable`.
   int blocking_threads = 8;
   std::size_t max_queued_requests = 4096;
+  // I/O threads that may run a request HttpHandler::RunsInline accepts at the same time,
+  // instead of handing it to the blocking pool; the other io_threads - inline_threads keep
+  // serving every connection meanwhile. Capped at io_threads - 1 (so 0 with one I/O thread).
+  int inline_threads = 1;
   // Open connections at most; a new one over the cap closes the connection idle the longest,
   // or, with none idle, is answered 503 and closed.
   std::size_t max_connections = 20000;
@@ -39,9 +43,11 @@ struct HttpListenerOptions {
 
 // An event-driven HTTP/1.1 server (Boost.Beast on Asio): a fixed pool of I/O threads serves
 // every connection, each on its own strand, with the limits above; requests are read whole and
-// handed to `handler` on a bounded pool of blocking threads; answers are written in request
-// order (keep-alive, pipelining-safe: the next request is read only once the previous answer
-// is written). Streamed answers keep a read pending, so a closed peer is noticed at once.
+// handed to `handler` on a bounded pool of blocking threads (or run on the I/O thread that
+// read them, for the short requests the handler names, within `inline_threads`); answers are
+// written in request order (keep-alive, pipelining-safe: the next request is read only once
+// the previous answer is written). Streamed answers keep a read pending, so a closed peer is
+// noticed at once.
 class HttpListener {
  public:
   // UNAVAILABLE when the address cannot be bound, INVALID_ARGUMENT for unusable TLS files.

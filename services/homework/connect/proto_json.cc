@@ -11,8 +11,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/civil_time.h"
-#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -286,39 +284,71 @@ class JsonWriter {
     out_ += std::isnan(value) ? "\"NaN\"" : (value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
   }
 
-  // RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protobuf's FormatTime.
+  // RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protobuf's FormatTime. The date
+  // comes from the day count by Hinnant's civil_from_days (proleptic Gregorian, exact over
+  // 0001..9999), the digits are written directly: a Timestamp is in every resource, and
+  // absl's time-zone look-up and snprintf were most of their cost.
   bool Timestamp(const Message& message) {
-    google::protobuf::Timestamp timestamp;
-    if (const auto* generated = dynamic_cast<const google::protobuf::Timestamp*>(&message)) {
-      timestamp = *generated;
-    } else {
-      timestamp.CopyFrom(message);
+    google::protobuf::Timestamp copy;
+    const auto* timestamp = dynamic_cast<const google::protobuf::Timestamp*>(&message);
+    if (timestamp == nullptr) {
+      copy.CopyFrom(message);
+      timestamp = &copy;
     }
-    const int64_t seconds = timestamp.seconds();
-    const int32_t nanos = timestamp.nanos();
+    const int64_t seconds = timestamp->seconds();
+    const int32_t nanos = timestamp->nanos();
     if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds || nanos < 0 ||
         nanos > 999999999) {
       return false;
     }
-    const absl::CivilSecond civil =
-        absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
-    char buffer[48];
-    int written = std::snprintf(buffer, sizeof(buffer), "\"%04d-%02d-%02dT%02d:%02d:%02d",
-                                static_cast<int>(civil.year()), civil.month(), civil.day(),
-                                civil.hour(), civil.minute(), civil.second());
-    out_.append(buffer, static_cast<std::size_t>(written));
+    const int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+    const int64_t of_day = seconds - days * 86400;
+    // civil_from_days: eras of 400 years starting on 0000-03-01.
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t day_of_era = z - era * 146097;
+    const int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    const int64_t day_of_year =
+        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    const int64_t shifted_month = (5 * day_of_year + 2) / 153;
+    const int64_t day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    const int64_t month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+    const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+    out_.push_back('"');
+    Digits(year, 4);
+    out_.push_back('-');
+    Digits(month, 2);
+    out_.push_back('-');
+    Digits(day, 2);
+    out_.push_back('T');
+    Digits(of_day / 3600, 2);
+    out_.push_back(':');
+    Digits(of_day / 60 % 60, 2);
+    out_.push_back(':');
+    Digits(of_day % 60, 2);
     if (nanos != 0) {
+      out_.push_back('.');
       if (nanos % 1000000 == 0) {
-        written = std::snprintf(buffer, sizeof(buffer), ".%03d", nanos / 1000000);
+        Digits(nanos / 1000000, 3);
       } else if (nanos % 1000 == 0) {
-        written = std::snprintf(buffer, sizeof(buffer), ".%06d", nanos / 1000);
+        Digits(nanos / 1000, 6);
       } else {
-        written = std::snprintf(buffer, sizeof(buffer), ".%09d", nanos);
+        Digits(nanos, 9);
       }
-      out_.append(buffer, static_cast<std::size_t>(written));
     }
     out_ += "Z\"";
     return true;
+  }
+
+  // `value` (0 <= value < 10^width) in exactly `width` decimal digits.
+  void Digits(int64_t value, int width) {
+    char digits[9];
+    for (int i = width - 1; i >= 0; --i) {
+      digits[i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+    out_.append(digits, static_cast<std::size_t>(width));
   }
 
   std::string& out_;

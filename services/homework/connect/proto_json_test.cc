@@ -10,6 +10,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -248,6 +250,38 @@ TEST(MessageToJsonTest, TextThatIsNotUtf8GoesToProtobufsPrinter) {
     absl::StatusOr<std::string> json = MessageToJson(client);
     ASSERT_TRUE(json.ok()) << json.status();
     EXPECT_EQ(*json, Reference(client)) << absl::CEscape(broken);
+  }
+}
+
+// The printer works the date out from the day count itself: every calendar edge (month ends,
+// February 29 of leap years and its absence in 1700, 1800, 1900, 2100, ..., the ends of the
+// range, before and after 1970) and a day every 97 days across 0001..9999 print as protobuf
+// prints them.
+TEST(MessageToJsonTest, TimestampsOnEveryCalendarEdgeReadAsProtobufsDo) {
+  std::vector<int64_t> seconds = {-62135596800, 253402300799, -1, 0, 86399, 86400, 951782400,
+                                  951868800, -2203891200, 4107542400};
+  for (int64_t day = -62135596800; day <= 253402300799; day += 86400 * 97 + 3601) {
+    seconds.push_back(day);
+  }
+  std::vector<int> years = {9999};
+  for (int year = 1; year < 9999; year += 97) years.push_back(year);
+  for (int year = 1596; year <= 2404; ++year) years.push_back(year);  // a whole 400-year cycle
+  for (const int year : years) {
+    for (int month : {1, 2, 3, 12}) {
+      for (int day_of_month : {1, 28, 29, 30, 31}) {
+        const absl::CivilSecond civil(year, month, day_of_month, 23, 59, 59);
+        if (civil.month() != month) continue;  // normalised past the month's end
+        seconds.push_back(absl::ToUnixSeconds(absl::FromCivil(civil, absl::UTCTimeZone())));
+      }
+    }
+  }
+  v1::Client client;
+  for (const int64_t at : seconds) {
+    client.mutable_create_time()->set_seconds(at);
+    client.mutable_create_time()->set_nanos(at % 2 == 0 ? 0 : 7000);
+    absl::StatusOr<std::string> json = MessageToJson(client);
+    ASSERT_TRUE(json.ok()) << json.status();
+    ASSERT_EQ(*json, Reference(client)) << at;
   }
 }
 
