@@ -231,6 +231,12 @@ class Homework {
   // draft shaped in a session with it that is still live; PERMISSION_DENIED otherwise.
   absl::Status ClientMayShape(const Caller& caller, const v1::Assignment& draft,
                               const ClientName& client);
+  // Writes a changed session (a new etag) with its TYPE_SESSION_UPDATED event and audit record,
+  // if the stored one still has `expected_etag` (ABORTED otherwise).
+  absl::StatusOr<Written<v1::Session>> WriteSession(const Caller& caller,
+                                                    absl::string_view method,
+                                                    v1::Session session,
+                                                    const std::string& expected_etag);
   // The summary of a session ending now: its drafts' fate and the client's completions reviewed
   // while it was live.
   absl::StatusOr<v1::SessionSummary> SummarizeSession(const v1::Session& session,

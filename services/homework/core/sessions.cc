@@ -163,6 +163,19 @@ absl::StatusOr<v1::Session> Homework::CreateSession(const Caller& caller,
   return FinishWrite(caller, kMethod, parent.Format(), create());
 }
 
+absl::StatusOr<Written<v1::Session>> Homework::WriteSession(const Caller& caller,
+                                                            absl::string_view method,
+                                                            v1::Session session,
+                                                            const std::string& expected_etag) {
+  session.set_etag(NewId());
+  Mutation mutation{.session = Put<v1::Session>{WriteMode::kUpdate, session, expected_etag},
+                    .events = {MakeEvent(caller, v1::Event::TYPE_SESSION_UPDATED,
+                                         session.client(), session.name())},
+                    .audit = MakeAudit(caller, method, session.name(), absl::OkStatus())};
+  RETURN_IF_ERROR(Commit(mutation).status());
+  return Written<v1::Session>{std::move(session), false};
+}
+
 absl::StatusOr<v1::Session> Homework::GetSession(const Caller& caller,
                                                  const v1::GetSessionRequest& request) {
   constexpr absl::string_view kMethod = "GetSession";
@@ -258,13 +271,7 @@ absl::StatusOr<v1::Session> Homework::JoinSession(const Caller& caller,
     if (session.SerializeAsString() == current.SerializeAsString()) {
       return Written<v1::Session>{std::move(current), true};
     }
-    session.set_etag(NewId());
-    Mutation mutation{.session = Put<v1::Session>{WriteMode::kUpdate, session, current.etag()},
-                      .events = {MakeEvent(caller, v1::Event::TYPE_SESSION_UPDATED,
-                                           session.client(), session.name())},
-                      .audit = MakeAudit(caller, kMethod, session.name(), absl::OkStatus())};
-    RETURN_IF_ERROR(Commit(mutation).status());
-    return Written<v1::Session>{std::move(session), false};
+    return WriteSession(caller, kMethod, std::move(session), current.etag());
   };
   return FinishWrite(caller, kMethod, request.name(), RetryOnConflict(join));
 }
@@ -331,13 +338,7 @@ absl::StatusOr<v1::Session> Homework::EndSession(const Caller& caller,
     session.mutable_summary()->set_discussed(request.discussed());
     session.set_state(v1::Session::STATE_ENDED);
     *session.mutable_end_time() = ToProtoTime(now);
-    session.set_etag(NewId());
-    Mutation mutation{.session = Put<v1::Session>{WriteMode::kUpdate, session, current.etag()},
-                      .events = {MakeEvent(caller, v1::Event::TYPE_SESSION_UPDATED,
-                                           session.client(), session.name())},
-                      .audit = MakeAudit(caller, kMethod, session.name(), absl::OkStatus())};
-    RETURN_IF_ERROR(Commit(mutation).status());
-    return Written<v1::Session>{std::move(session), false};
+    return WriteSession(caller, kMethod, std::move(session), current.etag());
   };
   return FinishWrite(caller, kMethod, request.name(), RetryOnConflict(end));
 }
