@@ -59,7 +59,7 @@ export async function startAnyHost({ service, seeded, ports, sessionId = "anyhos
 
 /** The launcher's lines about the example. */
 export function anyHostSummary(anyHost) {
-  return `The any-host example (a peer-to-peer call, no Janus; panels in an iframe from ${anyHost.panelsOrigin}):
+  return `Any-host example (peer to peer, no Janus; panels framed from ${anyHost.panelsOrigin}):
   Dr Ada, therapist                   ${anyHost.therapistUrl}
   Alex, client                        ${anyHost.clientUrl}
   Kim, interpreter (no homework)      ${anyHost.interpreterUrl}   (add ?lang=es for Spanish)

@@ -392,7 +392,8 @@ async function main(): Promise<number> {
     await es.goto(dockUrl("es"));
     const esPanel = es.locator("homework-review-panel");
     await esPanel.getByRole("heading", { name: "Desde la última sesión", exact: true }).waitFor({ timeout: 15_000 });
-    checks.expect(await esPanel.getByRole("heading", { name: /Por revisar/ }).isVisible(), "the queue is in Spanish");
+    checks.expect(await esPanel.getByRole("heading", { name: /Por revisar/ }).waitFor({ timeout: 15_000 }).then(() => true, () => false),
+      "the queue is in Spanish");
     checks.expect(await esPanel.getByRole("heading", { name: /Alertas urgentes/ }).isVisible(), "the flags are in Spanish");
     for (const button of await esPanel.locator("section.queue > ul.cards button.open").all()) await button.click();
     await look(es, "es");
