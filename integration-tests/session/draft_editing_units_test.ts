@@ -120,6 +120,43 @@ async function main(): Promise<number> {
   checks.equal(live.openDrafts.length, 0, "no open draft after assign");
   live.close();
 
+  // The event of this page's own write is not read again (the write's answer is the stored
+  // draft); another person's event during the write is; a write that fails after an event of
+  // ours was counted off for it reads the draft again.
+  let reads = 0;
+  let answer: (stored: Assignment) => void = () => undefined;
+  let refuse: (error: Error) => void = () => undefined;
+  stored.set(name, base);
+  const own = await LiveSession.open({
+    api: { ...api, getAssignment: async ({ name: n }: { name: string }) => { reads++; return stored.get(n)!; },
+      updateAssignment: () => new Promise<Assignment>((resolve, reject) => { answer = resolve; refuse = reject; }) } as unknown as HomeworkClient,
+    session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex", events: (onEvent) => { push = onEvent; } });
+  const ownSeen: string[] = [];
+  own.on("draft", (e) => ownSeen.push(`${e.detail.by} ${e.detail.assignment.schedule?.environmentalCue}`));
+  const writing = own.updateDraft(draft({ environmentalCue: "mine" }), ["schedule.environmental_cue"]);
+  push(updated("dr-ada"));
+  await settle();
+  checks.equal(reads, 0, "our own write's event during the write: no GetAssignment");
+  answer(draft({ environmentalCue: "mine" }));
+  await writing;
+  push(updated("dr-ada"));
+  await settle();
+  checks.equal(reads, 1, "an event of ours with no write of ours waiting is read again");
+  const writing2 = own.updateDraft(draft({ environmentalCue: "mine again" }), ["schedule.environmental_cue"]);
+  stored.set(name, draft({ environmentalCue: "the client's" }));
+  push(updated("alex"));
+  await settle();
+  checks.equal(reads, 2, "the client's event during our write is read again");
+  push(updated("dr-ada"));
+  await settle();
+  checks.equal(reads, 2, "ours during the write: counted off, not read");
+  refuse(new Error("unavailable"));
+  await writing2.catch(() => undefined);
+  await settle();
+  checks.equal(reads, 3, "that write then failed: the event counted off for it was not its answer, so the draft is read again");
+  checks.equal(ownSeen, ["you mine", "client the client's", "you the client's"], "what the panels were told");
+  own.close();
+
   return checks.finish("draft_editing_units_test");
 }
 

@@ -4,7 +4,8 @@
 // the Connect transport and WatchEvents. It holds no state the service does not have: a draft is
 // an Assignment in STATE_DRAFT naming the Session it was shaped in, and every change arrives as
 // an event that names the resource, which is then read again (so both people see the other's
-// change within the same live update).
+// change within the same live update). The event of this page's own write is not read again:
+// the write's answer is the stored resource.
 //
 // `LiveSession.open({api, session, client, events?})` joins the session (JoinSession; a care-team
 // caller creates it first when it is missing, with CreateSession, idempotent), loads the client's
@@ -120,6 +121,8 @@ export class LiveSession extends EventTarget {
   private readonly announced = new Set<string>();
   private readonly titles = new Map<string, string>();
   private readonly watch = new AbortController();
+  /** This page's writes per assignment whose event has not arrived yet (see ownWrite). */
+  private readonly ownWrites = new Map<string, number>();
 
   private constructor(
     readonly api: HomeworkClient,
@@ -176,6 +179,11 @@ export class LiveSession extends EventTarget {
     return [...this.drafts.values()].sort((a, b) => updateMs(b) - updateMs(a));
   }
 
+  /** Whether `name` is one of the client's open drafts, as last known. */
+  isOpenDraft(name: string): boolean {
+    return this.drafts.has(name);
+  }
+
   /** Whether `draft` was shaped in this session (the client may edit its plan while live). */
   isOurs(draft: Assignment): boolean {
     return draft.session === this.name;
@@ -217,7 +225,8 @@ export class LiveSession extends EventTarget {
    * other fields stands; on the same field the last write wins); resolves with the stored draft.
    */
   async updateDraft(next: Assignment, paths: readonly string[]): Promise<Assignment> {
-    const draft = await this.api.updateAssignment({ assignment: { ...next, etag: "" }, updateMask: { paths: [...paths] } });
+    const draft = await this.ownWrite(next.name,
+      () => this.api.updateAssignment({ assignment: { ...next, etag: "" }, updateMask: { paths: [...paths] } }));
     this.adopt(draft, "you");
     return draft;
   }
@@ -229,14 +238,14 @@ export class LiveSession extends EventTarget {
 
   /** Care team: assigns the draft (ActivateAssignment); resolves with the active assignment. */
   async assign(name: string): Promise<Assignment> {
-    const assignment = await this.api.activateAssignment({ name });
+    const assignment = await this.ownWrite(name, () => this.api.activateAssignment({ name }));
     this.settle(assignment);
     return assignment;
   }
 
   /** Care team: discards the draft (CancelAssignment). */
   async discard(name: string): Promise<void> {
-    const assignment = await this.api.cancelAssignment({ name, reason: "discarded in session" });
+    const assignment = await this.ownWrite(name, () => this.api.cancelAssignment({ name, reason: "discarded in session" }));
     this.settle(assignment);
   }
 
@@ -272,8 +281,35 @@ export class LiveSession extends EventTarget {
       void this.api.getSession({ name: this.name }).then((session) => this.sessionChanged(session), () => undefined);
     } else if ((event.type === Event_Type.ASSIGNMENT_CREATED || event.type === Event_Type.ASSIGNMENT_UPDATED)
       && event.resource.startsWith(`${this.client}/assignments/`)) {
+      if (by === "you" && this.ownEventArrived(event.resource)) return;
       void this.refresh(event.resource, by);
     }
+  }
+
+  /**
+   * Runs one write of this page on assignment `name`. A write makes one event, and events arrive
+   * in commit order, so an event of this caller on `name` that arrives while the write is
+   * waiting for its own was committed no later than it: the write's answer (the stored
+   * assignment, which this page adopts) already holds that change, and it is not read again.
+   * A write that fails without its event is then read again in case an event was counted off
+   * for it (the same person writing from another page, or its own write committed but unanswered).
+   */
+  private async ownWrite<T>(name: string, write: () => Promise<T>): Promise<T> {
+    this.ownWrites.set(name, (this.ownWrites.get(name) ?? 0) + 1);
+    try {
+      return await write();
+    } catch (error) {
+      if (!this.ownEventArrived(name)) void this.refresh(name, "you");
+      throw error;
+    }
+  }
+
+  /** Counts off one of this page's writes on `name`; false when none was waiting for its event. */
+  private ownEventArrived(name: string): boolean {
+    const waiting = this.ownWrites.get(name) ?? 0;
+    if (waiting <= 1) this.ownWrites.delete(name);
+    else this.ownWrites.set(name, waiting - 1);
+    return waiting > 0;
   }
 
   /** A newer copy of the Session; an ended one's assignments are read for their titles first. */

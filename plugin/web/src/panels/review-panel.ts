@@ -41,8 +41,9 @@ import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
 /** The panel's width (px) from which the charts sit open beside the queue (52rem). */
 const COMPACT_BELOW_PX = 832;
 /** Events that change what the panel shows. */
+// Not ASSIGNMENT_CREATED: a new assignment is a draft, and the review covers active ones only.
 const RELOAD_ON = new Set([Event_Type.COMPLETION_RECORDED, Event_Type.COMPLETION_REVIEWED, Event_Type.URGENT_FLAG_RAISED,
-  Event_Type.ASSIGNMENT_CREATED, Event_Type.ASSIGNMENT_UPDATED, Event_Type.HIERARCHY_UPDATED]);
+  Event_Type.ASSIGNMENT_UPDATED, Event_Type.HIERARCHY_UPDATED]);
 const FLAG_EVENTS = new Set([Event_Type.URGENT_FLAG_RAISED, Event_Type.SAFETY_FLAG_RAISED, Event_Type.SAFETY_FLAG_ACKNOWLEDGED,
   Event_Type.SAFETY_FLAG_RESOLVED, Event_Type.SAFETY_FLAG_ESCALATED]);
 
@@ -118,7 +119,17 @@ export class HomeworkReviewPanel extends LitElement {
     this.watch?.abort();
     this.watch = undefined;
     if (this.live) {
-      this.unsubscribe = this.live.on("event", (event) => this.onEvent(event.detail));
+      const live = this.live;
+      const offs = [
+        live.on("event", (event) => {
+          // A change of a draft (each keystroke in the session) leaves the review as it is; the
+          // draft assigned is (draft-removed, below).
+          if (event.detail.type === Event_Type.ASSIGNMENT_UPDATED && live.isOpenDraft(event.detail.resource)) return;
+          this.onEvent(event.detail);
+        }),
+        live.on("draft-removed", (event) => { if (event.detail.reason === "assigned") this.reloadSoon(); }),
+      ];
+      this.unsubscribe = () => { for (const off of offs) off(); };
     } else if (this.api && this.client) {
       this.watch = new AbortController();
       void watchClientEvents(this.api, this.client, (event) => this.onEvent(event), this.watch.signal);
@@ -128,11 +139,13 @@ export class HomeworkReviewPanel extends LitElement {
   private onEvent(event: HomeworkEvent): void {
     if (event.client && this.client && event.client !== this.client) return;
     if (FLAG_EVENTS.has(event.type)) void this.flagsElement?.load();
-    if (RELOAD_ON.has(event.type)) {
-      // A batch of reviews arrives as a burst of events: one reload for the burst.
-      clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => { if (!this.saving) void this.load(); }, 250);
-    }
+    if (RELOAD_ON.has(event.type)) this.reloadSoon();
+  }
+
+  /** A batch of reviews arrives as a burst of events: one reload for the burst. */
+  private reloadSoon(): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => { if (!this.saving) void this.load(); }, 250);
   }
 
   private get flagsElement(): SafetyFlags | null {
