@@ -11,7 +11,7 @@ export interface ConnectTransportOptions {
   /**
    * Returns the bearer token (a JWT) for the next call, or a promise of it; called on every call
    * so a page can refresh tokens without rebuilding the transport. An empty string sends no
-   * Authorization.
+   * Authorization. Return the string itself when it is at hand: the call then goes out at once.
    */
   token: () => string | Promise<string>;
   /**
@@ -28,8 +28,13 @@ export interface ConnectTransportOptions {
 /** A transport speaking the Connect protocol over HTTP with `authorization: Bearer <token>`. */
 export function connectTransport(options: ConnectTransportOptions): Transport {
   const bearer: Interceptor = (next) => async (request) => {
-    const send = async () => {
-      const token = await options.token();
+    // A token known now is set without an await, so the request reaches fetch in the same task
+    // as the call (before the microtasks of a re-render the caller's own state change queued).
+    const send = () => {
+      const token = options.token();
+      return typeof token === "string" ? sendWith(token) : token.then(sendWith);
+    };
+    const sendWith = (token: string) => {
       if (token !== "") request.header.set("authorization", `Bearer ${token}`);
       else request.header.delete("authorization");
       return next(request);

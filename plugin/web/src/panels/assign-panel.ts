@@ -38,7 +38,7 @@ import type { LadderPick } from "./assign/ladder-picker.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { safetyPlanFields, withSafetyPlanFields } from "./safety-plan-fields.js";
-import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
+import { catalogue, elementLocale, type Catalogue, type Say } from "../shared/i18n.js";
 
 @defineElement("homework-assign-panel")
 export class HomeworkAssignPanel extends LitElement {
@@ -65,7 +65,11 @@ export class HomeworkAssignPanel extends LitElement {
   @state() private editor?: DraftEditor;
   /** The client's other open drafts (this session's and earlier ones). */
   @state() private others: Assignment[] = [];
-  @state() private status = "";
+  /**
+   * The newest action's line (assigned, discarded, reopened, the client's change) until a newer
+   * one or the next edit: one status line for the panel, saving state included (statusLine).
+   */
+  @state() private status?: Say;
   @state() private error = "";
   @state() private busy = false;
 
@@ -94,7 +98,7 @@ export class HomeworkAssignPanel extends LitElement {
           const draft = e.detail.assignment;
           if (this.editor?.name === draft.name) {
             this.editor.remote(draft);
-            if (e.detail.by === "client") this.status = this.t.panels.clientChanged;
+            if (e.detail.by === "client") this.status = (t) => t.panels.clientChanged;
           } else if (this.editor === undefined && live.isOurs(draft)) {
             this.edit(draft);
           }
@@ -225,18 +229,30 @@ export class HomeworkAssignPanel extends LitElement {
           <label for="rationale">${t.rationale}</label>
           <textarea id="rationale" name="rationale" rows="2" maxlength="2000" .value=${assignment.rationale}></textarea>
           ${assignment.exercise?.details.case === "safetyPlan" ? safetyPlanFields(assignment.exercise.details.value, "t", this.t) : nothing}
-          <p class="status" aria-live="polite" data-saving=${this.editor?.busy ? "true" : "false"}>${
-            this.editor?.busy ? t.saving : this.live?.isLive ? t.savedInService : t.savedDraft}</p>
           <div class="row">
             <button type="submit" class="primary" ?disabled=${this.busy}>${t.assign}</button>
             <button type="button" @click=${() => this.discard(this.editor?.name ?? "")} ?disabled=${this.busy}>${t.discard}</button>
           </div>
         </form>`}
-      <p class="status" role="status">${this.status}</p>
+      <p class="status" role="status" aria-live="polite" data-status data-saving=${this.editor?.busy ? "true" : "false"}>${
+        this.statusLine(this.t)}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
 
+  /**
+   * The panel's one status line: saving while an edit is on its way, else the newest action's
+   * line, else what became of the draft on show.
+   */
+  private statusLine(catalogue: Catalogue): string {
+    const t = catalogue.panels;
+    if (this.editor?.busy) return t.saving;
+    if (this.status !== undefined) return this.status(catalogue);
+    if (this.editor === undefined) return "";
+    return this.live?.isLive ? t.savedInService : t.savedDraft;
+  }
+
   private async pickTemplate(event: CustomEvent<TemplatePick>): Promise<void> {
+    this.status = undefined;
     const template = event.detail.template;
     const assignment = create(AssignmentSchema, {
       title: template.title,
@@ -306,6 +322,8 @@ export class HomeworkAssignPanel extends LitElement {
     }
     // A required field emptied while it is retyped is not sent (the service would refuse it).
     this.editor.edit(next, form.checkValidity());
+    // A newer edit: its saving state is the line now, not an earlier action's.
+    if (this.editor.busy) this.status = undefined;
   }
 
   private async assign(event: SubmitEvent): Promise<void> {
@@ -313,10 +331,11 @@ export class HomeworkAssignPanel extends LitElement {
     if (this.live === undefined || this.editor === undefined) return;
     this.busy = true;
     try {
-      await this.editor.settled();
+      // With nothing left to save the call leaves at once, before the form re-renders as busy.
+      if (this.editor.busy) await this.editor.settled();
       const assignment = await this.live.assign(this.editor.name);
       this.editor = undefined;
-      this.status = this.t.panels.assigned(assignment.title);
+      this.status = (t) => t.panels.assigned(assignment.title);
       this.error = "";
       this.dispatchEvent(new CustomEvent("assigned", { detail: assignment, bubbles: true, composed: true }));
     } catch (error) {
@@ -334,7 +353,7 @@ export class HomeworkAssignPanel extends LitElement {
       await this.live.discard(name);
       if (this.editor?.name === name) this.editor = undefined;
       this.listOthers();
-      this.status = this.t.panels.discarded;
+      this.status = (t) => t.panels.discarded;
       this.error = "";
     } catch (error) {
       this.error = toApiError(error).message;
@@ -349,7 +368,7 @@ export class HomeworkAssignPanel extends LitElement {
     this.busy = true;
     try {
       this.edit(this.live.isOurs(draft) ? draft : await this.live.reopen(draft.name));
-      this.status = this.t.panels.reopened(draft.title);
+      this.status = (t) => t.panels.reopened(draft.title);
       this.error = "";
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLElement>("#title")?.focus();

@@ -62,13 +62,20 @@ export async function wireElement(element: SelfWiringElement, onFailure: (messag
 
 /** Builds the transport and opens the LiveSession; never throws. */
 export async function wireSession(options: SessionWiringOptions): Promise<SessionWiring> {
-  let token: Promise<string> | undefined;
+  // The host's token, asked for once and then kept (as the string, so calls need no await)
+  // until a call is answered UNAUTHENTICATED.
+  let asking: Promise<string> | undefined;
+  let token: string | undefined;
+  const ask = () => (asking = options.getToken().then((fresh) => (token = fresh), (error: unknown) => {
+    asking = undefined;
+    throw error;
+  }));
   const api = createHomeworkClient(connectTransport({
     baseUrl: options.apiUrl.replace(/\/+$/, ""),
-    token: () => (token ??= options.getToken()),
+    token: () => token ?? asking ?? ask(),
     onUnauthenticated: async () => {
-      token = options.getToken();
-      await token;
+      token = undefined;
+      await ask();
     },
   }));
   try {
