@@ -21,7 +21,6 @@
 namespace therapy::homework {
 namespace {
 
-constexpr int kMaxExternalId = 128;
 constexpr int kMaxDiscussed = 4000;
 
 // The client a stored session is with.
@@ -96,29 +95,7 @@ absl::StatusOr<v1::Session> Homework::CreateSession(const Caller& caller,
   constexpr absl::string_view kMethod = "CreateSession";
   ASSIGN_OR_RETURN(PracticeName parent, ParsePracticeName("parent", request.parent()));
   Violations violations;
-  if (!request.session_id().empty() && !IsValidSessionId(request.session_id())) {
-    violations.Add("session_id",
-                   "must be 1-63 characters of [a-z0-9-], starting with a letter");
-  }
-  std::optional<ClientName> client;
-  if (!request.has_session()) {
-    violations.Add("session", "required: the session's client");
-  } else if (request.session().client().empty()) {
-    violations.Add("session.client", "required: practices/{practice}/clients/{client}");
-  } else {
-    absl::StatusOr<ClientName> parsed = ParseClientName("session.client", request.session().client());
-    if (!parsed.ok()) {
-      violations.Add("session.client", "not a resource name of the form "
-                                       "practices/{practice}/clients/{client}");
-    } else if (parsed->practice != parent.practice) {
-      violations.Add("session.client", "must be a client of the parent practice");
-    } else {
-      client = *std::move(parsed);
-    }
-  }
-  if (request.has_session()) {
-    violations.Length("session.external_id", request.session().external_id(), 0, kMaxExternalId);
-  }
+  const std::optional<ClientName> client = ValidateNewSession(request, parent, violations);
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kManageSession, *client, kMethod));
 

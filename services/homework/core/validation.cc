@@ -704,4 +704,30 @@ void ValidateRequestId(absl::string_view request_id, Violations& v) {
   if (!ok) v.Add("request_id", "must be at most 64 characters of [A-Za-z0-9_-], a UUID for example");
 }
 
+std::optional<ClientName> ValidateNewSession(const v1::CreateSessionRequest& request,
+                                             const PracticeName& parent, Violations& v) {
+  constexpr int kMaxExternalId = 128;
+  if (!request.session_id().empty() && !IsValidSessionId(request.session_id())) {
+    v.Add("session_id", "must be 1-63 characters of [a-z0-9-], starting with a letter");
+  }
+  if (!request.has_session()) {
+    v.Add("session", "required: the session's client");
+    return std::nullopt;
+  }
+  std::optional<ClientName> client;
+  if (request.session().client().empty()) {
+    v.Add("session.client", "required: practices/{practice}/clients/{client}");
+  } else if (absl::StatusOr<ClientName> parsed =
+                 ParseClientName("session.client", request.session().client());
+             !parsed.ok()) {
+    v.Add("session.client", "not a resource name of the form practices/{practice}/clients/{client}");
+  } else if (parsed->practice != parent.practice) {
+    v.Add("session.client", "must be a client of the parent practice");
+  } else {
+    client = *std::move(parsed);
+  }
+  v.Length("session.external_id", request.session().external_id(), 0, kMaxExternalId);
+  return client;
+}
+
 }  // namespace therapy::homework

@@ -13,7 +13,9 @@
 #include "google/rpc/error_details.pb.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
+#include "services/homework/core/resource_names.h"
 #include "therapy/homework/v1/completion.pb.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 
@@ -69,6 +71,12 @@ void ValidateAssignment(const v1::Assignment& assignment, absl::string_view pref
 void ValidateCompletion(const v1::Completion& completion, const v1::Exercise& exercise,
                         absl::Time now, absl::string_view prefix, Violations& violations);
 void ValidateReview(const v1::Review& review, absl::string_view prefix, Violations& violations);
+
+// CreateSession's fields: `session_id` (empty or a valid id), `session.client` (required, a
+// client of `parent`), `session.external_id` (at most 128 characters). Returns the client when
+// it is valid.
+std::optional<ClientName> ValidateNewSession(const v1::CreateSessionRequest& request,
+                                             const PracticeName& parent, Violations& violations);
 
 // A list's page size: 0 means 100; otherwise 1-1000.
 absl::StatusOr<int> ValidatePageSize(int page_size);

@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -352,6 +353,47 @@ const std::vector<FuzzedMethod>& Methods() {
          v1::ExportClientRecordRequest r;
          if (!Parse(json, data, size, r)) return;
          CheckName(ParseClientName("client", r.client()), r.client(), r, "client");
+       }},
+      // The live session's requests (session.proto).
+      {"CreateSession",
+       [](bool json, uint8_t, const uint8_t* data, size_t size) {
+         v1::CreateSessionRequest r;
+         if (!Parse(json, data, size, r)) return;
+         const absl::StatusOr<PracticeName> parent = ParsePracticeName("parent", r.parent());
+         CheckName(parent, r.parent(), r, "parent");
+         if (!parent.ok()) return;
+         CheckViolations(r, "", "CreateSession", [&](Violations& v) {
+           const std::optional<ClientName> client = ValidateNewSession(r, *parent, v);
+           if (client && client->Format() != r.session().client()) {
+             Fail("CreateSession: the accepted client formats differently");
+           }
+         });
+       }},
+      {"ListSessions",
+       [](bool json, uint8_t, const uint8_t* data, size_t size) {
+         v1::ListSessionsRequest r;
+         if (!Parse(json, data, size, r)) return;
+         CheckName(ParsePracticeName("parent", r.parent()), r.parent(), r, "parent");
+         if (!r.client().empty()) CheckName(ParseClientName("client", r.client()), r.client(), r, "client");
+         CheckPageSize(r, r.page_size());
+       }},
+      {"GetSession",
+       [](bool json, uint8_t, const uint8_t* data, size_t size) {
+         v1::GetSessionRequest r;
+         if (!Parse(json, data, size, r)) return;
+         CheckName(ParseSessionName("name", r.name()), r.name(), r, "name");
+       }},
+      {"JoinSession",
+       [](bool json, uint8_t, const uint8_t* data, size_t size) {
+         v1::JoinSessionRequest r;
+         if (!Parse(json, data, size, r)) return;
+         CheckName(ParseSessionName("name", r.name()), r.name(), r, "name");
+       }},
+      {"EndSession",
+       [](bool json, uint8_t, const uint8_t* data, size_t size) {
+         v1::EndSessionRequest r;
+         if (!Parse(json, data, size, r)) return;
+         CheckName(ParseSessionName("name", r.name()), r.name(), r, "name");
        }},
   };
   return *methods;

@@ -24,6 +24,11 @@ enum MethodByte : uint8_t {
   kCreateHierarchy = 10,
   kWatchEvents = 11,
   kExportClientRecord = 12,
+  kCreateSession = 13,
+  kListSessions = 14,
+  kGetSession = 15,
+  kJoinSession = 16,
+  kEndSession = 17,
 };
 
 constexpr char kClient[] = "practices/clinic-a/clients/alex";
@@ -206,6 +211,29 @@ std::vector<std::pair<std::string, std::string>> SeedRequests() {
   export_record.mutable_start_time()->set_seconds(kOccur - 86400);
   both("export-client-record", kExportClientRecord, export_record);
 
+  constexpr char kSession[] = "practices/clinic-a/sessions/s-2026-01-05";
+  v1::CreateSessionRequest create_session;
+  create_session.set_parent("practices/clinic-a");
+  create_session.set_session_id("s-2026-01-05");
+  create_session.mutable_session()->set_client(kClient);
+  create_session.mutable_session()->set_external_id("visit-8812");
+  both("create-session", kCreateSession, create_session);
+  v1::ListSessionsRequest list_sessions;
+  list_sessions.set_parent("practices/clinic-a");
+  list_sessions.set_client(kClient);
+  list_sessions.set_page_size(20);
+  both("list-sessions", kListSessions, list_sessions);
+  v1::GetSessionRequest get_session;
+  get_session.set_name(kSession);
+  both("get-session", kGetSession, get_session);
+  v1::JoinSessionRequest join_session;
+  join_session.set_name(kSession);
+  both("join-session", kJoinSession, join_session);
+  v1::EndSessionRequest end_session;
+  end_session.set_name(kSession);
+  end_session.set_discussed("Reviewed the exposure ladder; agreed the next step.");
+  both("end-session", kEndSession, end_session);
+
   // Broken ones: refusals the checks must name, and bytes that must not parse.
   v1::CreateClientRequest bad_client = create_client;
   bad_client.mutable_client()->set_time_zone("/etc/localtime");
@@ -221,6 +249,11 @@ std::vector<std::pair<std::string, std::string>> SeedRequests() {
       9999);
   bad_anchor.mutable_assignment()->set_title(std::string(300, 'x'));
   both("broken-assignment-offset-and-title", kCreateAssignment, bad_anchor);
+  v1::CreateSessionRequest bad_session = create_session;
+  bad_session.set_session_id("9 Not An Id");
+  bad_session.mutable_session()->set_client("practices/other/clients/alex");
+  bad_session.mutable_session()->set_external_id(std::string(200, 'v'));
+  both("broken-session-id-client-and-external-id", kCreateSession, bad_session);
   // A title of 150 Chinese characters (450 bytes) and invalid UTF-8 in a binary string field.
   v1::CreateAssignmentRequest wide = create_assignment;
   std::string chinese;
