@@ -40,8 +40,8 @@ import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
 
 /** The panel's width (px) from which the charts sit open beside the queue (52rem). */
 const COMPACT_BELOW_PX = 832;
-/** Events that change what the panel shows. */
-// Not ASSIGNMENT_CREATED: a new assignment is a draft, and the review covers active ones only.
+/** Events that change what the panel shows (not ASSIGNMENT_CREATED: a new assignment is a draft,
+ * and the review covers active assignments only). */
 const RELOAD_ON = new Set([Event_Type.COMPLETION_RECORDED, Event_Type.COMPLETION_REVIEWED, Event_Type.URGENT_FLAG_RAISED,
   Event_Type.ASSIGNMENT_UPDATED, Event_Type.HIERARCHY_UPDATED]);
 const FLAG_EVENTS = new Set([Event_Type.URGENT_FLAG_RAISED, Event_Type.SAFETY_FLAG_RAISED, Event_Type.SAFETY_FLAG_ACKNOWLEDGED,
