@@ -170,8 +170,8 @@ const TemplateRow kTemplates[] = {
         .description =
             "Socratic questioning of one recurring automatic thought or belief, ending in a "
             "balanced alternative with belief 0-100%. Practice phase, after thought records have "
-            "found the thoughts to work on; set exercise.cognitive_restructuring.target_belief "
-            "to the client's words. Completions carry a thought record.",
+            "found the thoughts to work on; write the thought or belief to question in the "
+            "client's own words. The client records the work as a thought record.",
         .phase = v1::TREATMENT_PHASE_PRACTICE,
         .kind = v1::EXERCISE_KIND_COGNITIVE_RESTRUCTURING,
         .instructions = "Pick one thought that keeps coming back and upsets you.\n"
@@ -208,8 +208,9 @@ const TemplateRow kTemplates[] = {
         .description =
             "A behavioural experiment: a specific prediction with belief 0-100% before, a "
             "planned test, the outcome, belief after and what was learned. Practice phase. Plan "
-            "it in session (exercise.behavioral_experiment.prediction and .plan), including the "
-            "safety behaviours to drop. A completion marked done requires the experiment record.",
+            "it in session with the client: the prediction in their words and how they will test "
+            "it, including the safety behaviours to drop. A completion marked done requires the "
+            "experiment record.",
         .phase = v1::TREATMENT_PHASE_PRACTICE,
         .kind = v1::EXERCISE_KIND_BEHAVIORAL_EXPERIMENT,
         .instructions = "1. Write down what you expect will happen, and how strongly you "
@@ -239,10 +240,9 @@ const TemplateRow kTemplates[] = {
         .description =
             "One step of a graduated exposure hierarchy, rated in SUDS before, at peak and after "
             "(expectancy before and after tracked). Practice phase. Start around SUDS 40; 4-5 "
-            "practices a week, 30-45 minutes or until distress falls by about half. Replace "
-            "exercise.exposure_practice.situation with the client's step and link the hierarchy "
-            "(exposure_practice.hierarchy and hierarchy_step) so the review can suggest "
-            "advancing or stepping back.",
+            "practices a week, 30-45 minutes or until distress falls by about half. Pick the "
+            "step from the client's ladder and describe the situation in their words, so the "
+            "review can follow the step's SUDS and suggest advancing or stepping back.",
         .phase = v1::TREATMENT_PHASE_PRACTICE,
         .kind = v1::EXERCISE_KIND_EXPOSURE_PRACTICE,
         .instructions =
@@ -353,7 +353,7 @@ const TemplateRow kTemplates[] = {
         .description =
             "A consistent wind-down and fixed bed and wake times, prescribed with a stated "
             "function (steadier mood, consolidating what is learned in therapy). Any phase. "
-            "Completions record hours slept; adjust self_care.target_amount to the client.",
+            "Completions record hours slept; agree the target hours with the client.",
         .phase = v1::TREATMENT_PHASE_UNSPECIFIED,
         .kind = v1::EXERCISE_KIND_SELF_CARE,
         .instructions = "1. Start winding down 30 minutes before bed: dim the lights and put "
@@ -450,8 +450,9 @@ const TemplateRow kTemplates[] = {
         .description =
             "A wallet card for one trigger, with 2-4 coping statements written with the client "
             "(for example \"This feeling is uncomfortable, but it passes\", \"I have got "
-            "through this before\", \"Breathe: in for 4, out for 6\"). Set coping_card.situation "
-            "and .statements when assigning. Practice phase; also useful in consolidation.",
+            "through this before\", \"Breathe: in for 4, out for 6\"). Write the trigger and the "
+            "statements with the client when assigning. Practice phase; also useful in "
+            "consolidation.",
         .phase = v1::TREATMENT_PHASE_PRACTICE,
         .kind = v1::EXERCISE_KIND_COPING_CARD,
         .instructions = "1. Keep your card with you.\n"
@@ -509,8 +510,8 @@ const TemplateRow kTemplates[] = {
             "in their own words: 1 warning signs; 2 internal coping strategies; 3 people and "
             "social settings that distract; 4 people to ask for help; 5 professionals and "
             "agencies, with the crisis line; 6 making the environment safe; and reasons for "
-            "living. Fill exercise.safety_plan before assigning; activating needs at least one "
-            "person or professional to contact. The client's portal keeps the plan on the "
+            "living. Complete the plan with the client before assigning it; it needs at least "
+            "one person or professional to contact. The client's portal keeps the plan on the "
             "device and shows it first, with the platform's crisis resources, when the client "
             "taps \"I need help now\" or a PHQ-9 answer raises an urgent flag. Any phase.",
         .phase = v1::TREATMENT_PHASE_UNSPECIFIED,
@@ -541,9 +542,9 @@ const TemplateRow kTemplates[] = {
         .id = "your-own-practice",
         .title = "Your own practice",
         .description =
-            "A blank exercise for anything the library does not cover. Replace "
-            "exercise.custom.description with what to do, and agree the schedule, anchor and "
-            "two-minute version with the client. Any phase.",
+            "A blank exercise for anything the library does not cover. Write what to do, "
+            "where and for how long in words the client will understand, and agree the "
+            "schedule, anchor and two-minute version with the client. Any phase.",
         .phase = v1::TREATMENT_PHASE_UNSPECIFIED,
         .kind = v1::EXERCISE_KIND_CUSTOM,
         .instructions = "Follow the steps you and your therapist wrote down together. If "
@@ -567,16 +568,15 @@ const TemplateRow kTemplates[] = {
                      .cue = "A note where you will see it at the right moment",
                      .minimum_version = "Do the smallest part of the practice for two minutes."},
     },
-    // Outcome measures. Recommended every two weeks; Schedule has no fortnightly period yet, so
-    // the default is once a week (the cadence many services use) and the description says so.
+    // Outcome measures. Taken before each session or every 1-2 weeks (clinical model); Schedule
+    // has no fortnightly period yet, so the default is once a week and the description says so.
     {
         .id = "phq-9",
         .title = "Mood questionnaire (PHQ-9)",
         .description =
             "Patient Health Questionnaire-9 (depression): 9 items 0-3, total 0-27 with the "
-            "standard bands, LOINC 44261-6. Measurement-based care in every phase; recommended "
-            "every two weeks (the default schedule is weekly: the schedule cannot say "
-            "fortnightly yet). Item 9 (thoughts of being better off dead or of self-harm) above "
+            "standard bands, LOINC 44261-6. Measurement-based care in every phase; usually "
+            "taken before each session or every one to two weeks (weekly by default). Item 9 (thoughts of being better off dead or of self-harm) above "
             "0 raises an urgent flag for the care team at once: agree how risk is followed up "
             "before assigning.",
         .phase = v1::TREATMENT_PHASE_UNSPECIFIED,
@@ -610,8 +610,8 @@ const TemplateRow kTemplates[] = {
         .title = "Anxiety questionnaire (GAD-7)",
         .description =
             "Generalized Anxiety Disorder-7: 7 items 0-3, total 0-21 with the standard bands, "
-            "LOINC 70274-6. Measurement-based care in every phase; recommended every two weeks "
-            "(the default schedule is weekly: the schedule cannot say fortnightly yet).",
+            "LOINC 70274-6. Measurement-based care in every phase; usually taken before each "
+            "session or every one to two weeks (weekly by default).",
         .phase = v1::TREATMENT_PHASE_UNSPECIFIED,
         .kind = v1::EXERCISE_KIND_OUTCOME_MEASURE,
         .instructions =

@@ -1,6 +1,7 @@
 #include "services/homework/core/templates.h"
 
 #include <algorithm>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -96,6 +97,52 @@ TEST(BuiltInTemplatesTest, EveryTemplateIsCompleteAndValidOnceItHasAStartDate) {
     Violations violations;
     ValidateAssignment(*assignment, "assignment", violations);
     EXPECT_TRUE(violations.empty()) << violations.ToStatus();
+  }
+}
+
+// What a developer's note looks like inside text a clinician or a client reads: a proto field
+// path or identifier (exercise.custom.description, target_belief), an instruction to replace
+// something, a to-do, or a limitation of the software ("cannot ... yet").
+std::vector<std::string> DeveloperMarkers(const std::string& text) {
+  static const std::regex kMarkers(
+      R"re(\b[a-z]+(_[a-z0-9]+)+\b|\b[a-z_]+\.[a-z_]+\b|\.[a-z_]+\b|\bReplace\b|\bTODO\b|\bFIXME\b|\bXXX\b|\bTBD\b|[Ll]orem|[Pp]laceholder|\bcannot\b[^.]*\byet\b)re");
+  std::vector<std::string> found;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kMarkers);
+       it != std::sregex_iterator(); ++it) {
+    found.push_back(it->str());
+  }
+  return found;
+}
+
+TEST(BuiltInTemplatesTest, DeveloperMarkersAreRecognised) {
+  EXPECT_THAT(DeveloperMarkers("Replace exercise.custom.description with what to do"),
+              ElementsAre("Replace", "exercise.custom", ".description"));
+  EXPECT_THAT(DeveloperMarkers("set it to the client's target_belief"), ElementsAre("target_belief"));
+  EXPECT_THAT(DeveloperMarkers("weekly: the schedule cannot say fortnightly yet"), SizeIs(1));
+  EXPECT_THAT(DeveloperMarkers("Rate your mood from 0 to 10 after lunch. In for 4, out for 6."),
+              IsEmpty());
+}
+
+TEST(BuiltInTemplatesTest, TextsForCliniciansAndClientsCarryNoDeveloperNotes) {
+  for (const v1::Template& t : BuiltInTemplates()) {
+    SCOPED_TRACE(t.name());
+    EXPECT_FALSE(t.description().empty());
+    EXPECT_FALSE(t.rationale().empty());
+    const v1::Schedule& schedule = t.schedule();
+    for (const std::string& text :
+         {t.title(), t.description(), t.rationale(), t.exercise().instructions(),
+          schedule.minimum_version(), schedule.environmental_cue(),
+          schedule.habit_anchor().client_words()}) {
+      EXPECT_THAT(DeveloperMarkers(text), IsEmpty()) << text;
+    }
+  }
+  const v1::Hierarchy* ladder = BuiltInHierarchyTemplate("hierarchyTemplates/social-anxiety-ladder");
+  ASSERT_NE(ladder, nullptr);
+  EXPECT_THAT(DeveloperMarkers(ladder->target()), IsEmpty());
+  for (const v1::HierarchyStep& step : ladder->steps()) {
+    for (const std::string& text : {step.situation(), step.prescription()}) {
+      EXPECT_THAT(DeveloperMarkers(text), IsEmpty()) << text;
+    }
   }
 }
 
