@@ -55,6 +55,19 @@ struct ProcessStatus {
 };
 absl::StatusOr<ProcessStatus> ReadProcessStatus(pid_t pid);
 
+// What a process has written so far, from /proc/<pid>/io (needs the right to read it: own
+// child, or root).
+struct ProcessWrites {
+  uint64_t write_calls = 0;   // syscw: write-type system calls (write, pwrite, ...)
+  uint64_t bytes_passed = 0;  // wchar: bytes handed to those calls, page cache or not
+  uint64_t bytes_to_storage = 0;  // write_bytes: bytes the process caused to go to the disk
+};
+absl::StatusOr<ProcessWrites> ReadProcessWrites(pid_t pid);
+
+// The total size of the regular files directly in `folder` (a SQLite store's file, its -wal and
+// -shm, and any database beside it); 0 when it cannot be listed.
+uint64_t FolderBytes(const std::string& folder);
+
 // Resets the process's VmHWM to its current VmRSS (writes 5 to /proc/<pid>/clear_refs), so the
 // next reading is the peak of what follows. Needs the right to write there (own child, or root).
 absl::Status ResetPeakRss(pid_t pid);

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,7 +42,7 @@
 #endif
 
 ABSL_FLAG(std::string, scenario, "read",
-          "read, complete, summary, watch, connect, edge, or all");
+          "read, get, complete, summary, watch, connect, edge, or all");
 ABSL_FLAG(int, edge_idle, 10000, "edge: idle TCP connections held on the browser listener");
 ABSL_FLAG(int, edge_slow, 1000, "edge: slowloris connections held (a byte every 2 s)");
 ABSL_FLAG(int, edge_watch_streams, 0,
@@ -53,6 +54,10 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
           "at most 120s");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "Calls made first and not counted; at most 10s");
 ABSL_FLAG(int, client_threads, 1, "Threads polling the completion queue: 1 or 2");
+ABSL_FLAG(int, connections, 1,
+          "read, get, summary, complete: connections (1-64) each load spreads its calls over, "
+          "with --concurrency in flight per connection (e.g. 4 x 16: --connections=4 "
+          "--concurrency=16)");
 ABSL_FLAG(int, echo_payload_bytes, 64, "Bytes each echo call sends (and gets back); 0-65536");
 ABSL_FLAG(std::string, backend, "sqlite",
           "sqlite: a SQLite file in the data dir; postgres: a private PostgreSQL cluster "
@@ -271,6 +276,10 @@ absl::Status RunCommand(const CommandOptions& options) {
   }
   BenchOptions bench = options.bench;
   bench.store_label = store_label;
+  if (store_label == "sqlite") {
+    const std::filesystem::path file(store_uri.substr(std::string_view("sqlite:").size()));
+    bench.store_dir = file.has_parent_path() ? file.parent_path().string() : ".";
+  }
   absl::StatusOr<std::vector<Figures>> figures =
       RunBench(bench, **server, **echo, *seed, std::cout);
   (void)(*echo)->Stop(absl::Seconds(5));
@@ -317,6 +326,25 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
   options.bench.polling_threads = absl::GetFlag(FLAGS_client_threads);
   if (options.bench.polling_threads < 1 || options.bench.polling_threads > 2) {
     return absl::InvalidArgumentError("--client_threads must be 1 or 2");
+  }
+  options.bench.connections = absl::GetFlag(FLAGS_connections);
+  if (options.bench.connections < 1 || options.bench.connections > 64) {
+    return absl::InvalidArgumentError("--connections must be 1-64");
+  }
+  for (int concurrency : options.bench.concurrency) {
+    if (concurrency * options.bench.connections > kMaxConcurrency) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--connections x --concurrency must be at most ", kMaxConcurrency));
+    }
+  }
+  if (options.bench.connections > 1) {
+    for (Scenario scenario : options.bench.scenarios) {
+      if (scenario == Scenario::kWatch || scenario == Scenario::kConnect ||
+          scenario == Scenario::kEdge) {
+        return absl::InvalidArgumentError(
+            "--connections applies to read, get, summary and complete only");
+      }
+    }
   }
   options.bench.echo_payload_bytes = absl::GetFlag(FLAGS_echo_payload_bytes);
   if (options.bench.echo_payload_bytes < 0 || options.bench.echo_payload_bytes > 65536) {

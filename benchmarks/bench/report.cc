@@ -13,6 +13,20 @@ double Mebibytes(int64_t kib) { return static_cast<double>(kib) / 1024.0; }
 std::string ThroughputRatio(const Figures& f) {
   return f.paced ? "paced" : absl::StrFormat("%.3fx", f.throughput_ratio());
 }
+std::string HealthThroughputRatio(const Figures& f) {
+  if (f.health_requests == 0) return "-";
+  return f.paced ? "paced" : absl::StrFormat("%.3fx", f.health_throughput_ratio());
+}
+
+std::string WrittenPerCall(const Figures& f) {
+  std::string line = absl::StrFormat(
+      "%.1f write calls, %.1f KB passed to them, %.1f KB to the disk", f.write_calls_per_ok,
+      f.bytes_passed_per_ok / 1000.0, f.bytes_to_storage_per_ok / 1000.0);
+  if (f.store_growth_per_ok >= 0) {
+    line += absl::StrFormat("; the store's files grew %.2f KB", f.store_growth_per_ok / 1000.0);
+  }
+  return line;
+}
 
 }  // namespace
 
@@ -23,6 +37,15 @@ double Figures::p50_ratio() const {
 double Figures::p99_ratio() const {
   return Ratio(static_cast<double>(p99_ns), static_cast<double>(echo_p99_ns));
 }
+double Figures::health_throughput_ratio() const {
+  return Ratio(ok_per_second, health_ok_per_second);
+}
+double Figures::health_p50_ratio() const {
+  return Ratio(static_cast<double>(p50_ns), static_cast<double>(health_p50_ns));
+}
+double Figures::health_p99_ratio() const {
+  return Ratio(static_cast<double>(p99_ns), static_cast<double>(health_p99_ns));
+}
 
 void PrintFigures(const Figures& f, std::ostream& out) {
   out << absl::StrFormat("  %-10s %10s %8s %11s %10s %10s %12s\n", "", "requests", "errors",
@@ -31,26 +54,50 @@ void PrintFigures(const Figures& f, std::ostream& out) {
                          f.echo_requests, f.echo_errors, f.echo_ok_per_second,
                          Milliseconds(f.echo_p50_ns), Milliseconds(f.echo_p99_ns),
                          Mebibytes(f.echo_peak_kib));
+  if (f.health_requests > 0) {
+    out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f\n", "health",
+                           f.health_requests, f.health_errors, f.health_ok_per_second,
+                           Milliseconds(f.health_p50_ns), Milliseconds(f.health_p99_ns));
+  }
   out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f %12.1f\n", f.scenario,
                          f.requests, f.errors, f.ok_per_second, Milliseconds(f.p50_ns),
                          Milliseconds(f.p99_ns), Mebibytes(f.server_peak_kib));
   out << absl::StrFormat("  %-10s %10s %8s %11s %9.2fx %9.2fx\n", "x echo", "", "",
                          ThroughputRatio(f), f.p50_ratio(), f.p99_ratio());
-  out << "  errors by code: " << f.errors_by_code << "\n" << std::flush;
+  if (f.health_requests > 0) {
+    out << absl::StrFormat("  %-10s %10s %8s %11s %9.2fx %9.2fx\n", "x health", "", "",
+                           HealthThroughputRatio(f), f.health_p50_ratio(),
+                           f.health_p99_ratio());
+  }
+  out << "  errors by code: " << f.errors_by_code << "\n";
+  if (f.writes_measured) out << "  written per OK call: " << WrittenPerCall(f) << "\n";
+  out << std::flush;
 }
 
 void PrintSummary(const std::vector<Figures>& all, std::ostream& out) {
   out << "\nSummary (x echo: throughput / echo throughput, latency / echo latency, echo measured "
-         "just before under the same load)\n";
-  out << absl::StrFormat("%-9s %-9s %-14s %9s %7s %10s %8s %9s %7s %9s %7s %10s\n", "scenario",
-                         "store", "load", "requests", "errors", "ok/s", "x echo", "p50 ms",
-                         "x echo", "p99 ms", "x echo", "VmHWM MiB");
+         "just before under the same load; x health: the same against the homework server's own "
+         "Health/Check, measured right after the echo)\n";
+  out << absl::StrFormat("%-9s %-9s %-17s %9s %7s %10s %8s %8s %9s %7s %9s %7s %10s\n",
+                         "scenario", "store", "load", "requests", "errors", "ok/s", "x echo",
+                         "x health", "p50 ms", "x echo", "p99 ms", "x echo", "VmHWM MiB");
   for (const Figures& f : all) {
     out << absl::StrFormat(
-        "%-9s %-9s %-14s %9d %7d %10.1f %8s %9.3f %7.2f %9.3f %7.2f %10.1f\n", f.scenario,
+        "%-9s %-9s %-17s %9d %7d %10.1f %8s %8s %9.3f %7.2f %9.3f %7.2f %10.1f\n", f.scenario,
         f.backend, f.load, f.requests, f.errors, f.ok_per_second, ThroughputRatio(f),
+        HealthThroughputRatio(f),
         Milliseconds(f.p50_ns), f.p50_ratio(), Milliseconds(f.p99_ns), f.p99_ratio(),
         Mebibytes(f.server_peak_kib));
+  }
+  bool any_writes = false;
+  for (const Figures& f : all) any_writes |= f.writes_measured;
+  if (any_writes) {
+    out << "\nWritten by the homework server per OK call (whole load, warm-up included)\n";
+    for (const Figures& f : all) {
+      if (!f.writes_measured) continue;
+      out << absl::StrFormat("%-9s %-9s %-17s %s\n", f.scenario, f.backend, f.load,
+                             WrittenPerCall(f));
+    }
   }
   out << std::flush;
 }

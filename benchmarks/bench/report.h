@@ -27,13 +27,31 @@ struct Figures {
   uint64_t echo_errors = 0;
   int64_t server_peak_kib = 0;  // homework-server VmHWM during this measurement
   int64_t echo_peak_kib = 0;    // echo server VmHWM during its measurement
+  // The homework server's own grpc.health.v1.Health/Check under the same load, measured right
+  // after the echo: what this server's transport does without the service's work (issue 16).
+  // health_requests == 0: not measured.
+  uint64_t health_requests = 0;
+  uint64_t health_errors = 0;
+  double health_ok_per_second = 0;
+  int64_t health_p50_ns = 0;
+  int64_t health_p99_ns = 0;
   // The scenario's rate is set by the bench (watch: writes per second), so its throughput says
   // nothing about the server and no throughput ratio is printed.
   bool paced = false;
+  // What the homework server wrote per OK call over the whole load (warm-up included), from
+  // /proc/<pid>/io, and how much the store's files grew; only when `writes_measured`.
+  bool writes_measured = false;
+  double write_calls_per_ok = 0;       // write-type system calls
+  double bytes_passed_per_ok = 0;      // bytes handed to them (wchar)
+  double bytes_to_storage_per_ok = 0;  // bytes sent to the disk (write_bytes)
+  double store_growth_per_ok = 0;      // growth of the store's files; < 0 when not measured
 
   double throughput_ratio() const;  // ok/s over echo ok/s: 1.0 = as fast as a bare RPC
   double p50_ratio() const;         // p50 over echo p50: 1.0 = as quick as a bare RPC
   double p99_ratio() const;
+  double health_throughput_ratio() const;  // ok/s over health ok/s: 1.0 = as fast as health
+  double health_p50_ratio() const;
+  double health_p99_ratio() const;
 };
 
 // The block printed as soon as a measurement ends.

@@ -6,6 +6,8 @@
 #include <utility>
 
 #include <grpcpp/client_context.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -82,7 +84,36 @@ class Bench {
   struct EchoFigures {
     UnaryLoadResult load;
     int64_t peak_kib = 0;
+    // The homework server's own grpc.health.v1.Health/Check, measured right after the echo.
+    UnaryLoadResult health;
   };
+
+  // "64 in flight", or "4 x 16 in flight" over 4 connections.
+  std::string LoadLabel(int concurrency) const {
+    return options_.connections == 1
+               ? absl::StrCat(concurrency, " in flight")
+               : absl::StrCat(options_.connections, " x ", concurrency, " in flight");
+  }
+
+  // One starter that spreads the calls over `starters` (one per connection) by call number.
+  static CallStarter Spread(std::vector<CallStarter> starters) {
+    if (starters.size() == 1) return starters.front();
+    return [starters = std::move(starters)](uint64_t sequence, grpc::CompletionQueue& queue,
+                                            void* tag) {
+      return starters[sequence % starters.size()](sequence, queue, tag);
+    };
+  }
+
+  // The calls `make(channel)` starts, on `options_.connections` connections of their own to
+  // `served`.
+  template <typename Make>
+  CallStarter OverConnections(ServedProcess& served, const Make& make) {
+    std::vector<CallStarter> starters;
+    for (int i = 0; i < options_.connections; ++i) {
+      starters.push_back(make(ConnectedChannel(served)));
+    }
+    return Spread(std::move(starters));
+  }
 
   std::shared_ptr<grpc::Channel> ConnectedChannel(ServedProcess& served) {
     std::shared_ptr<grpc::Channel> channel = served.NewChannel(/*separate_connection=*/true);
@@ -92,26 +123,29 @@ class Bench {
 
   UnaryLoadOptions LoadOptions(std::string label, int concurrency) const {
     return UnaryLoadOptions{.label = std::move(label),
-                            .concurrency = concurrency,
+                            .concurrency = concurrency * options_.connections,
                             .warmup = options_.warmup,
                             .duration = options_.duration,
                             .polling_threads = options_.polling_threads};
   }
 
-  // The baseline: Echo under `concurrency` calls in flight for the same warm-up and duration.
-  // Its calls carry the same authorization header as the service's, so the transport carries
-  // the same bytes; the server ignores it.
+  // The baselines: Echo under `concurrency` calls in flight (per connection) for the same
+  // warm-up and duration, then the homework server's own grpc.health.v1.Health/Check the same
+  // way. Their calls carry the same authorization header as the service's, so the transport
+  // carries the same bytes; the servers ignore it.
   absl::StatusOr<EchoFigures> MeasureEcho(const std::string& label, int concurrency) {
     std::cerr << "  [" << label << "] echo baseline first" << std::endl;
-    auto stub = std::shared_ptr<v1::Echo::Stub>(v1::Echo::NewStub(ConnectedChannel(echo_)));
     const std::string payload(static_cast<size_t>(options_.echo_payload_bytes), 'x');
-    CallStarter start = UnaryCalls<v1::EchoRequest, v1::EchoResponse>(
-        [stub](grpc::ClientContext* context, const v1::EchoRequest& request,
-               grpc::CompletionQueue* queue) {
-          return stub->PrepareAsyncEcho(context, request, queue);
-        },
-        [payload](uint64_t, v1::EchoRequest& request) { request.set_payload(payload); },
-        {{"authorization", server_.bearers().therapist}}, kCallDeadline);
+    CallStarter start = OverConnections(echo_, [&](std::shared_ptr<grpc::Channel> channel) {
+      auto stub = std::shared_ptr<v1::Echo::Stub>(v1::Echo::NewStub(channel));
+      return UnaryCalls<v1::EchoRequest, v1::EchoResponse>(
+          [stub](grpc::ClientContext* context, const v1::EchoRequest& request,
+                 grpc::CompletionQueue* queue) {
+            return stub->PrepareAsyncEcho(context, request, queue);
+          },
+          [payload](uint64_t, v1::EchoRequest& request) { request.set_payload(payload); },
+          {{"authorization", server_.bearers().therapist}}, kCallDeadline);
+    });
     (void)ResetPeakRss(echo_.pid());
     absl::StatusOr<UnaryLoadResult> load =
         RunUnaryLoad(LoadOptions(absl::StrCat(label, " echo"), concurrency), start);
@@ -120,6 +154,28 @@ class Bench {
     if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(echo_.pid()); status.ok()) {
       figures.peak_kib = status->peak_rss_kib;
     }
+
+    std::cerr << "  [" << label << "] the server's health check next" << std::endl;
+    CallStarter health = OverConnections(
+        server_.served(), [&](std::shared_ptr<grpc::Channel> channel) {
+          auto stub = std::make_shared<grpc::GenericStub>(channel);
+          return UnaryCalls<grpc::ByteBuffer, grpc::ByteBuffer>(
+              [stub](grpc::ClientContext* context, const grpc::ByteBuffer& request,
+                     grpc::CompletionQueue* queue) {
+                return stub->PrepareUnaryCall(context, "/grpc.health.v1.Health/Check", request,
+                                              queue);
+              },
+              // HealthCheckRequest{service: ""}: no bytes (Debian ships no health.proto).
+              [](uint64_t, grpc::ByteBuffer& request) {
+                grpc::Slice empty("");
+                request = grpc::ByteBuffer(&empty, 1);
+              },
+              {{"authorization", server_.bearers().therapist}}, kCallDeadline);
+        });
+    absl::StatusOr<UnaryLoadResult> checks =
+        RunUnaryLoad(LoadOptions(absl::StrCat(label, " health"), concurrency), health);
+    if (!checks.ok()) return checks.status();
+    figures.health = *std::move(checks);
     return figures;
   }
 
@@ -151,6 +207,28 @@ class Bench {
                             "therapist",
                             clients, shape.assignments_per_client, shape.assignments(),
                             shape.completions())};
+      case Scenario::kGet: {
+        absl::StatusOr<std::vector<std::string>> assignments =
+            ActiveAssignments(std::min<int64_t>(clients, kCompletionClients));
+        if (!assignments.ok()) return assignments.status();
+        auto names = std::make_shared<std::vector<std::string>>(*std::move(assignments));
+        return Calls{
+            UnaryCalls<hw::GetAssignmentRequest, hw::Assignment>(
+                [stub](grpc::ClientContext* context, const hw::GetAssignmentRequest& request,
+                       grpc::CompletionQueue* queue) {
+                  return stub->PrepareAsyncGetAssignment(context, request, queue);
+                },
+                [names](uint64_t sequence, hw::GetAssignmentRequest& request) {
+                  request.set_name((*names)[static_cast<size_t>(
+                      ClientFor(sequence, static_cast<int64_t>(names->size())))]);
+                },
+                {{"authorization", server_.bearers().therapist}}, kCallDeadline),
+            absl::StrFormat("GetAssignment of one of %d active assignments (of the first %d "
+                            "clients; store: %d assignments, %d completions), as their "
+                            "therapist",
+                            names->size(), std::min<int64_t>(clients, kCompletionClients),
+                            shape.assignments(), shape.completions())};
+      }
       case Scenario::kSummary: {
         // Every seeded completion of the client counts (as far back as the API allows).
         const absl::Time since =
@@ -258,12 +336,49 @@ class Bench {
                     .echo_p99_ns = echo.load.latency.Percentile(0.99),
                     .echo_requests = echo.load.calls,
                     .echo_errors = echo.load.errors(),
-                    .echo_peak_kib = echo.peak_kib};
+                    .echo_peak_kib = echo.peak_kib,
+                    .health_requests = echo.health.calls,
+                    .health_errors = echo.health.errors(),
+                    .health_ok_per_second = echo.health.ok_per_second(),
+                    .health_p50_ns = echo.health.latency.Percentile(0.50),
+                    .health_p99_ns = echo.health.latency.Percentile(0.99)};
     if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(server_.served().pid());
         status.ok()) {
       figures.server_peak_kib = status->peak_rss_kib;
     }
     return figures;
+  }
+
+  // The server's write counters and the size of the store's files, read around a load.
+  struct WriteCounters {
+    absl::StatusOr<ProcessWrites> process = absl::UnknownError("not read");
+    uint64_t store_bytes = 0;
+  };
+  WriteCounters CountWrites() const {
+    WriteCounters counters{.process = ReadProcessWrites(server_.served().pid())};
+    if (!options_.store_dir.empty()) counters.store_bytes = FolderBytes(options_.store_dir);
+    return counters;
+  }
+  // Bytes per completion (issue 16): what the server wrote over the whole load divided by the
+  // OK calls that ended in it, warm-up and drain included.
+  void AddWritesPerCall(const WriteCounters& before, const WriteCounters& after, uint64_t ok,
+                        Figures& figures) const {
+    if (!before.process.ok() || !after.process.ok() || ok == 0) return;
+    const auto per_call = [ok](uint64_t from, uint64_t to) {
+      return to >= from ? static_cast<double>(to - from) / static_cast<double>(ok) : 0.0;
+    };
+    figures.writes_measured = true;
+    figures.write_calls_per_ok =
+        per_call(before.process->write_calls, after.process->write_calls);
+    figures.bytes_passed_per_ok =
+        per_call(before.process->bytes_passed, after.process->bytes_passed);
+    figures.bytes_to_storage_per_ok =
+        per_call(before.process->bytes_to_storage, after.process->bytes_to_storage);
+    figures.store_growth_per_ok = options_.store_dir.empty()
+                                      ? -1.0
+                                      : (static_cast<double>(after.store_bytes) -
+                                         static_cast<double>(before.store_bytes)) /
+                                            static_cast<double>(ok);
   }
 
   // The read's ListAssignments three ways under the same load, one right after the other: the
@@ -453,21 +568,31 @@ class Bench {
   absl::StatusOr<Figures> MeasureUnary(Scenario scenario, int concurrency) {
     const std::string name = ScenarioName(scenario);
     const std::string label = absl::StrCat(name, " ", options_.store_label, " x", concurrency);
-    auto stub = std::shared_ptr<hw::HomeworkService::Stub>(
-        hw::HomeworkService::NewStub(ConnectedChannel(server_.served())));
-    absl::StatusOr<Calls> calls = CallsFor(scenario, stub);
-    if (!calls.ok()) return calls.status();
-    const std::string load = absl::StrCat(concurrency, " in flight");
+    // The scenario's calls on each of `options_.connections` connections.
+    std::vector<CallStarter> starters;
+    absl::StatusOr<Calls> calls;
+    for (int i = 0; i < options_.connections; ++i) {
+      auto stub = std::shared_ptr<hw::HomeworkService::Stub>(
+          hw::HomeworkService::NewStub(ConnectedChannel(server_.served())));
+      calls = CallsFor(scenario, stub);
+      if (!calls.ok()) return calls.status();
+      starters.push_back(calls->start);
+    }
+    calls->start = Spread(std::move(starters));
+    const std::string load = LoadLabel(concurrency);
     PrintHeader(name, load, calls->description);
 
     absl::StatusOr<EchoFigures> echo = MeasureEcho(label, concurrency);
     if (!echo.ok()) return echo.status();
     (void)ResetPeakRss(server_.served().pid());
+    const WriteCounters before = CountWrites();
     absl::StatusOr<UnaryLoadResult> result =
         RunUnaryLoad(LoadOptions(label, concurrency), calls->start);
     if (!result.ok()) return result.status();
+    const WriteCounters after = CountWrites();
 
     Figures figures = UnaryFigures(name, load, *result, *echo);
+    AddWritesPerCall(before, after, result->ok_all, figures);
     PrintFigures(figures, out_);
     return figures;
   }
@@ -569,18 +694,22 @@ absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text) {
     return std::vector<Scenario>{Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
                                  Scenario::kWatch};
   }
-  for (Scenario scenario : {Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
-                            Scenario::kWatch, Scenario::kConnect, Scenario::kEdge}) {
+  for (Scenario scenario : {Scenario::kRead, Scenario::kGet, Scenario::kSummary,
+                            Scenario::kComplete, Scenario::kWatch, Scenario::kConnect,
+                            Scenario::kEdge}) {
     if (text == ScenarioName(scenario)) return std::vector<Scenario>{scenario};
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "--scenario must be read, complete, summary, watch, connect, edge or all, got \"", text, "\""));
+      "--scenario must be read, get, complete, summary, watch, connect, edge or all, got \"",
+      text, "\""));
 }
 
 std::string ScenarioName(Scenario scenario) {
   switch (scenario) {
     case Scenario::kRead:
       return "read";
+    case Scenario::kGet:
+      return "get";
     case Scenario::kSummary:
       return "summary";
     case Scenario::kComplete:

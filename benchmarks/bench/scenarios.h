@@ -19,6 +19,7 @@ namespace therapy::bench {
 
 enum class Scenario {
   kRead,      // ListAssignments of a seeded client's active assignments
+  kGet,       // GetAssignment of one of the seeded active assignments
   kSummary,   // GetReviewSummary of a seeded client
   kComplete,  // CreateCompletion with a fresh request_id (a durable write)
   kWatch,     // N WatchEvents streams, completions written at a modest rate
@@ -34,8 +35,9 @@ struct EdgeOptions {
   int watch_streams = 0;     // then this many Connect WatchEvents streams, to weigh the server
 };
 
-// "read", "complete", "summary", "watch", "connect", "edge", or "all" (read, summary, complete, watch:
-// the summary runs before complete adds completions). INVALID_ARGUMENT otherwise.
+// "read", "get", "complete", "summary", "watch", "connect", "edge", or "all" (read, summary,
+// complete, watch: the summary runs before complete adds completions). INVALID_ARGUMENT
+// otherwise.
 absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text);
 std::string ScenarioName(Scenario scenario);
 
@@ -45,8 +47,12 @@ struct BenchOptions {
   absl::Duration warmup = absl::Seconds(1);
   absl::Duration duration = absl::Seconds(10);
   int polling_threads = 1;
+  // Connections each unary load (echo, health and the scenario's gRPC calls) spreads its calls
+  // over, round-robin by call number, each with `concurrency` calls in flight on average.
+  int connections = 1;
   int echo_payload_bytes = 64;
   std::string store_label;      // for the report: "sqlite", "postgres", ...
+  std::string store_dir;        // the SQLite store's folder, whose growth is reported; or ""
   WatchLoadOptions watch;       // `assignment` is chosen by the bench
   EdgeOptions edge;
 };

@@ -27,6 +27,7 @@ struct Slot {
 // What one polling thread saw in the window; merged at the end.
 struct ThreadTally {
   uint64_t calls = 0;
+  uint64_t ok_all = 0;  // OK calls ended at any time
   std::array<uint64_t, 17> by_code{};
   Histogram latency;
 };
@@ -101,6 +102,7 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
       while (queue.Next(&tag, &ok)) {
         Slot& slot = *static_cast<Slot*>(tag);
         const Clock::time_point now = Clock::now();
+        if (slot.call->status().ok()) ++tally.ok_all;
         if (now >= measure_from && now < stop_at) {
           const int code = slot.call->status().error_code();
           ++tally.calls;
@@ -156,6 +158,7 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
   result.window = absl::FromChrono(std::max(window_end - measure_from, Clock::duration::zero()));
   for (const ThreadTally& tally : tallies) {
     result.calls += tally.calls;
+    result.ok_all += tally.ok_all;
     for (size_t code = 0; code < tally.by_code.size(); ++code) {
       result.by_code[code] += tally.by_code[code];
     }

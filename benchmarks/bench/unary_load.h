@@ -87,6 +87,7 @@ struct UnaryLoadResult {
   std::array<uint64_t, 17> by_code{};       // grpc::StatusCode -> calls
   Histogram latency;                        // of the calls that ended OK
   absl::Duration window;                    // measured time
+  uint64_t ok_all = 0;  // OK calls that ended at any time: warm-up, window and drain
   uint64_t ok() const { return by_code[0]; }
   uint64_t errors() const { return calls - ok(); }
   double ok_per_second() const;
