@@ -499,7 +499,9 @@ async function main(argv) {
   let store = flags.store;
   if (store === undefined) {
     const db = path.join(workDir, "homework.db");
-    for (const suffix of ["", "-wal", "-shm"]) await rm(db + suffix, { force: true });
+    for (const suffix of ["", "-wal", "-shm", "-audit", "-audit-wal", "-audit-shm"]) {
+      await rm(db + suffix, { force: true });
+    }
     store = `sqlite:${db}`;
   }
   for (const key of ["host", "panels"]) ports[key] ||= await freePort();

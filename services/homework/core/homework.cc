@@ -17,6 +17,7 @@
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
+#include "services/homework/core/resource_ids.h"
 #include "services/homework/core/resource_names.h"
 #include "services/homework/core/review_summary.h"
 #include "services/homework/core/status_macros.h"
@@ -26,14 +27,6 @@
 
 namespace therapy::homework {
 namespace {
-
-std::string RandomId() {
-  static constexpr absl::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local absl::BitGen generator;
-  std::string id(20, ' ');
-  for (char& c : id) c = kAlphabet[absl::Uniform<size_t>(generator, 0, kAlphabet.size())];
-  return id;
-}
 
 // The fields UpdateClient and UpdateAssignment may change.
 constexpr std::initializer_list<absl::string_view> kClientMutable = {
@@ -65,7 +58,9 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
 Homework::Homework(Store& store, HomeworkOptions options)
     : store_(store), options_(std::move(options)) {}
 
-std::string Homework::NewId() const { return options_.new_id ? options_.new_id() : RandomId(); }
+std::string Homework::NewId() const {
+  return options_.new_id ? options_.new_id() : NewResourceId(options_.now());
+}
 
 AuditRecord Homework::MakeAudit(const Caller& caller, absl::string_view method,
                                 absl::string_view resource, const absl::Status& outcome) const {

@@ -21,7 +21,7 @@ struct HomeworkOptions {
   // The clock; tests pin it.
   std::function<absl::Time()> now = [] { return absl::Now(); };
   // New resource ids and etags: unique, 1-63 characters of [a-z0-9].
-  std::function<std::string()> new_id;  // empty: 20 random base-36 characters
+  std::function<std::string()> new_id;  // empty: NewResourceId (time-ordered)
   // Each practice's clinical thresholds, by practice id; the clinical model's defaults unless
   // the composition root knows better.
   std::function<PracticePolicy(absl::string_view practice)> practice_policy =

@@ -1,7 +1,11 @@
 #include "services/homework/core/resource_names.h"
 
+#include <set>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/resource_ids.h"
 #include "services/homework/core/validation.h"
 
 namespace therapy::homework {
@@ -49,6 +53,28 @@ TEST(ResourceNamesTest, ResourceIdsAreShortLowercase) {
   EXPECT_FALSE(IsValidResourceId("Ana"));
   EXPECT_FALSE(IsValidResourceId("-ana"));
   EXPECT_FALSE(IsValidResourceId(""));
+}
+
+// Ids made later sort after ids made earlier, so new rows land at the end of the indexes; ids
+// made in the same millisecond differ; every id is a valid resource id of 20 characters.
+TEST(ResourceNamesTest, NewResourceIdsSortByTimeAndAreValidIds) {
+  const absl::Time start = absl::FromUnixMillis(1'764'806'400'000);  // 2025-12-04
+  std::string previous;
+  for (int step = 0; step < 1000; ++step) {
+    const std::string id = NewResourceId(start + absl::Milliseconds(step * 37));
+    EXPECT_EQ(id.size(), 20u) << id;
+    EXPECT_TRUE(IsValidResourceId(id)) << id;
+    EXPECT_LT(previous, id) << "step " << step;
+    previous = id;
+  }
+  // The random half: a thousand ids of one millisecond are all different.
+  std::set<std::string> same_millisecond;
+  for (int i = 0; i < 1000; ++i) same_millisecond.insert(NewResourceId(start));
+  EXPECT_EQ(same_millisecond.size(), 1000u);
+  // The time half is the milliseconds in base 32: a millisecond later is one digit later.
+  EXPECT_EQ(NewResourceId(absl::FromUnixMillis(0)).substr(0, 10), "0000000000");
+  EXPECT_EQ(NewResourceId(absl::FromUnixMillis(33)).substr(0, 10), "0000000011");
+  EXPECT_EQ(NewResourceId(absl::FromUnixMillis(31)).substr(0, 10), "000000000z");
 }
 
 TEST(ResourceNamesTest, AClientChildNameHasItsCollectionAndRoundTrips) {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <vector>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -175,6 +176,24 @@ absl::Status Connection::ExecuteScript(absl::string_view purpose, const char* te
   const int code = sqlite3_exec(db_, text, nullptr, nullptr, nullptr);
   if (code != SQLITE_OK) return SqliteStatus(code, purpose);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Connection::ExplainQueryPlan(const Sql& sql) {
+  const std::string text = absl::StrCat("EXPLAIN QUERY PLAN ", sql.text);
+  sqlite3_stmt* statement = nullptr;
+  int code = sqlite3_prepare_v2(db_, text.c_str(), -1, &statement, nullptr);
+  std::vector<std::string> steps;
+  while (code == SQLITE_OK || code == SQLITE_ROW) {
+    code = sqlite3_step(statement);
+    // Columns: id, parent, notused, detail.
+    if (code == SQLITE_ROW) {
+      const unsigned char* detail = sqlite3_column_text(statement, 3);
+      steps.emplace_back(detail == nullptr ? "" : reinterpret_cast<const char*>(detail));
+    }
+  }
+  sqlite3_finalize(statement);
+  if (code != SQLITE_DONE) return SqliteStatus(code, sql.purpose);
+  return steps;
 }
 
 bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -97,6 +98,10 @@ class Connection {
   // Runs SQL text that takes no parameters, possibly several statements (pragmas, DDL). Rows
   // it returns are ignored.
   absl::Status ExecuteScript(absl::string_view purpose, const char* text);
+
+  // The steps of SQLite's plan for `sql` (EXPLAIN QUERY PLAN), one line each; the statement
+  // is prepared for this alone, not cached.
+  absl::StatusOr<std::vector<std::string>> ExplainQueryPlan(const Sql& sql);
 
   // Whether a transaction is open (SQLite rolls one back by itself after some errors).
   bool InTransaction() const;

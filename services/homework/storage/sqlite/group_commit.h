@@ -19,41 +19,50 @@ namespace therapy::homework::sqlite {
 // A durable commit costs an fdatasync (100-200 us here), which caps one-commit-per-write at a
 // few thousand writes a second however many callers wait. With GroupCommit, whoever finds no
 // batch running becomes the leader: it takes every write queued so far, runs them one after the
-// other inside BEGIN IMMEDIATE ... COMMIT, each in its own SAVEPOINT, and then wakes their
-// callers. Writes that arrive meanwhile queue for the next batch. Each write is still atomic
-// and isolated on its own: a write that fails or declines (returns anything but kCommitted) is
-// rolled back to its savepoint and the others go on. A caller learns its result only after the
-// COMMIT has returned, so an acknowledged write is on disk (with synchronous=FULL).
+// other inside one BEGIN IMMEDIATE ... COMMIT, and then wakes their callers. Writes that arrive
+// meanwhile queue for the next batch. A caller learns its result only after the COMMIT has
+// returned, so an acknowledged write is on disk when the connection is at synchronous=FULL.
 //
-// A write may ask for less: kAtNextSync commits without waiting for the fsync (SQLite's
-// synchronous=NORMAL for that batch). It is in the WAL when the caller hears back, so it
-// survives a crash of the process; an operating-system crash or power cut can lose it until
-// the next durable commit or Sync() (which the store calls every 100 milliseconds),
-// as PostgreSQL's asynchronous commit does. The store uses it only for the audit records of
-// reads; every change to the data is durable before it is acknowledged.
+// Each write is still atomic and isolated on its own: a write that fails or declines (returns
+// anything but `committed`) leaves nothing behind and the others go on. The batch first runs
+// every write plainly, one transaction and nothing else (no savepoints: most batches have no
+// failure, and a savepoint per write costs statements and journal pages); only if some write
+// fails or declines is the transaction rolled back and the batch run again with each write in
+// its own SAVEPOINT, rolled back to it on failure. A write must therefore be a function of the
+// database alone: it may run twice, and only the last run's result counts.
+//
+// The connection's synchronous setting is the store's choice, fixed when it is opened; a batch
+// never switches it. A GroupCommit on a connection at synchronous=NORMAL (Durability::kAtNextSync,
+// the audit database) commits without waiting for an fsync: each write is in the WAL when its
+// caller hears back, so it survives a crash of the process, and Sync() (called periodically by
+// its owner) puts it on disk, as PostgreSQL's asynchronous commit does.
 //
 // If the transaction itself fails (BEGIN, a savepoint, or COMMIT, or SQLite rolls the whole
 // transaction back after an I/O error), every write of the batch gets that error: none of them
 // was committed, and a retry is safe.
 enum class Durability {
-  kDurable,     // on disk before Run returns
-  kAtNextSync,  // in the WAL before Run returns; on disk at the next durable commit or Sync
+  kDurable,     // the connection is at synchronous=FULL: on disk before Run returns
+  kAtNextSync,  // synchronous=NORMAL: in the WAL before Run returns; on disk after Sync
 };
 
 template <typename Outcome>
 class GroupCommit {
  public:
   // A write: runs statements on the connection and says whether to keep them (`committed`).
+  // It may be run twice in one batch (see above).
   using Write = absl::FunctionRef<absl::StatusOr<Outcome>(Connection&)>;
 
   // `connection` is used only under `connection_mu`, which other users of the connection
-  // (migrations, settings) also take. At most `max_batch` writes share a transaction.
-  // `on_batch`, when set, hears how many writes each transaction carried (for metrics).
+  // (migrations, settings) also take; `durability` says how the store opened it. At most
+  // `max_batch` writes share a transaction. `on_batch`, when set, hears how many writes each
+  // transaction carried (for metrics).
   GroupCommit(Connection& connection, absl::Mutex& connection_mu, Outcome committed,
-              size_t max_batch = 256, std::function<void(size_t)> on_batch = nullptr)
+              Durability durability, size_t max_batch = 256,
+              std::function<void(size_t)> on_batch = nullptr)
       : connection_(connection),
         connection_mu_(connection_mu),
         committed_(committed),
+        durability_(durability),
         max_batch_(max_batch),
         on_batch_(std::move(on_batch)) {}
 
@@ -61,8 +70,8 @@ class GroupCommit {
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   // Runs `write` in the next batch and returns once that batch has committed or failed.
-  absl::StatusOr<Outcome> Run(Write write, Durability durability = Durability::kDurable) {
-    Pending pending{write, durability};
+  absl::StatusOr<Outcome> Run(Write write) {
+    Pending pending{write};
     queue_mu_.Lock();
     queue_.push_back(&pending);
     while (!pending.done) {
@@ -85,9 +94,15 @@ class GroupCommit {
     return pending.result;
   }
 
-  // Makes every write committed so far durable: when a batch was committed without fsync since
-  // the last durable commit, calls `flush` (which fsyncs the WAL file) under the connection's
-  // lock.
+  // How many writes wait for a batch (for tests and metrics).
+  size_t Waiting() {
+    absl::MutexLock lock(&queue_mu_);
+    return queue_.size();
+  }
+
+  // Makes every write committed so far durable: when a batch was committed since the last
+  // Sync on a kAtNextSync connection, calls `flush` (which fsyncs the WAL file) under the
+  // connection's lock.
   absl::Status Sync(absl::FunctionRef<absl::Status()> flush) {
     absl::MutexLock lock(&connection_mu_);
     if (!unsynced_) return absl::OkStatus();
@@ -99,7 +114,6 @@ class GroupCommit {
  private:
   struct Pending {
     Write write;
-    Durability durability;
     absl::StatusOr<Outcome> result = absl::UnknownError("write did not run");
     bool ran = false;   // its own result is in `result`
     bool done = false;  // the batch is over: the caller may read `result`
@@ -108,67 +122,65 @@ class GroupCommit {
   static constexpr Sql kSavepoint{"begin write", "SAVEPOINT write"};
   static constexpr Sql kRollbackTo{"undo write", "ROLLBACK TO write"};
   static constexpr Sql kRelease{"end write", "RELEASE write"};
-  static constexpr Sql kSyncNormal{"commit without fsync", "PRAGMA synchronous = NORMAL"};
-  static constexpr Sql kSyncFull{"commit with fsync", "PRAGMA synchronous = FULL"};
+
+  enum class Pass {
+    kPlain,       // every write straight into the transaction
+    kSavepoints,  // each write in its own savepoint, undone alone when it fails
+  };
+  enum class BatchResult {
+    kCommitted,
+    kFailed,         // the transaction failed: every write has its error
+    kWriteDeclined,  // (plain pass only) a write failed or declined; the transaction is undone
+  };
 
   void RunBatch(const std::vector<Pending*>& batch) {
     if (on_batch_) on_batch_(batch.size());
     absl::MutexLock lock(&connection_mu_);
+    BatchResult result = CommitBatch(batch, Pass::kPlain);
+    if (result == BatchResult::kWriteDeclined) result = CommitBatch(batch, Pass::kSavepoints);
+    if (result == BatchResult::kCommitted && durability_ == Durability::kAtNextSync) {
+      unsynced_ = true;
+    }
+  }
+
+  BatchResult CommitBatch(const std::vector<Pending*>& batch, Pass pass) {
     // Nothing of the batch is committed: every write gets `status`, but for those that had
     // already failed on their own.
     const auto fail_all = [&](const absl::Status& status) {
       for (Pending* pending : batch) {
         if (!pending->ran || pending->result.ok()) pending->result = status;
       }
+      return BatchResult::kFailed;  // ~Transaction rolls back what is left
     };
-    bool durable = false;
-    for (const Pending* pending : batch) durable |= pending->durability == Durability::kDurable;
-    if (!durable) {
-      if (absl::Status status = Step(kSyncNormal); !status.ok()) return fail_all(status);
-      synchronous_full_ = false;
-    } else if (!synchronous_full_) {
-      if (absl::Status status = Step(kSyncFull); !status.ok()) return fail_all(status);
-      synchronous_full_ = true;
-    }
-    const bool committed = CommitBatch(batch, fail_all);
-    if (!durable) {
-      unsynced_ |= committed;
-      // Back to FULL for every other batch. Should even that fail, the durable batch would
-      // commit without fsync, so the next durable batch sets FULL again before it begins.
-      synchronous_full_ = Step(kSyncFull).ok();
-    } else if (committed) {
-      unsynced_ = false;  // the fsync of this COMMIT covered every earlier frame of the WAL
-    }
-  }
-
-  // One transaction for the batch; true when it committed.
-  template <typename FailAll>
-  bool CommitBatch(const std::vector<Pending*>& batch, const FailAll& fail_all) {
+    for (Pending* pending : batch) pending->ran = false;
     absl::StatusOr<Transaction> transaction = Transaction::BeginImmediate(connection_);
-    if (!transaction.ok()) {
-      fail_all(transaction.status());
-      return false;
-    }
-    const auto fail = [&](const absl::Status& status) {
-      fail_all(status);
-      return false;  // ~Transaction rolls back what is left
-    };
+    if (!transaction.ok()) return fail_all(transaction.status());
+    // A write alone needs no savepoint even when it fails: the transaction is its own.
+    const bool alone = batch.size() == 1;
     for (Pending* pending : batch) {
-      if (absl::Status status = Step(kSavepoint); !status.ok()) return fail(status);
+      const bool savepoint = pass == Pass::kSavepoints && !alone;
+      if (savepoint) {
+        if (absl::Status status = Step(kSavepoint); !status.ok()) return fail_all(status);
+      }
       pending->result = pending->write(connection_);
       pending->ran = true;
       if (!connection_.InTransaction()) {
         // SQLite rolled the whole transaction back (I/O error, disk full): the batch is lost.
-        return fail(absl::UnavailableError(
+        return fail_all(absl::UnavailableError(
             "SQLite rolled back a shared write transaction after an error; retry"));
       }
-      if (!pending->result.ok() || *pending->result != committed_) {
-        if (absl::Status status = Step(kRollbackTo); !status.ok()) return fail(status);
+      const bool keep = pending->result.ok() && *pending->result == committed_;
+      if (!keep && alone) return BatchResult::kFailed;  // ~Transaction undoes it; its own result
+      if (!keep && !savepoint) return BatchResult::kWriteDeclined;  // ~Transaction undoes all
+      if (!keep) {
+        if (absl::Status status = Step(kRollbackTo); !status.ok()) return fail_all(status);
       }
-      if (absl::Status status = Step(kRelease); !status.ok()) return fail(status);
+      if (savepoint) {
+        if (absl::Status status = Step(kRelease); !status.ok()) return fail_all(status);
+      }
     }
-    if (absl::Status status = transaction->Commit(); !status.ok()) return fail(status);
-    return true;
+    if (absl::Status status = transaction->Commit(); !status.ok()) return fail_all(status);
+    return BatchResult::kCommitted;
   }
 
   absl::Status Step(const Sql& sql) {
@@ -180,13 +192,11 @@ class GroupCommit {
   Connection& connection_;
   absl::Mutex& connection_mu_;
   const Outcome committed_;
+  const Durability durability_;
   const size_t max_batch_;
   const std::function<void(size_t)> on_batch_;
-  // Whether a batch was committed without fsync since the last durable commit or Sync. Used
-  // under connection_mu_.
+  // Whether a batch was committed without fsync since the last Sync. Used under connection_mu_.
   bool unsynced_ = false;
-  // Whether the connection is at synchronous=FULL, as the store opened it. Under connection_mu_.
-  bool synchronous_full_ = true;
 
   absl::Mutex queue_mu_;
   absl::CondVar wake_;

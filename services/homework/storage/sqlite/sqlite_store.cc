@@ -13,12 +13,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/resource_rows.h"
 #include "services/homework/storage/sqlite/connection.h"
 #include "services/homework/storage/sqlite/group_commit.h"
+#include "services/homework/storage/sqlite/audit/migrations.h"
 #include "services/homework/storage/sqlite/migrations.h"
 #include "services/homework/storage/sqlite/reader_pool.h"
 
@@ -47,6 +49,22 @@ constexpr Sql kSetReaderPragmas{"configure read connection", R"sql(
   PRAGMA query_only = ON;
   PRAGMA cache_size = -32768;
   PRAGMA mmap_size = 1073741824;
+)sql"};
+// The audit database (ADR 0017) is written by one connection and read only by ListAudit: its
+// records are appended in rowid order and rarely read, so a small cache and no memory map. Its
+// commits do not wait for an fsync (the store syncs its WAL every audit_sync_interval) unless
+// the interval is zero.
+constexpr Sql kSetAuditWriterPragmas{"configure audit connection", R"sql(
+  PRAGMA synchronous = NORMAL;
+  PRAGMA cache_size = -2048;
+)sql"};
+constexpr Sql kSetAuditWriterPragmasDurable{"configure audit connection", R"sql(
+  PRAGMA synchronous = FULL;
+  PRAGMA cache_size = -2048;
+)sql"};
+constexpr Sql kSetAuditReaderPragmas{"configure audit read connection", R"sql(
+  PRAGMA query_only = ON;
+  PRAGMA cache_size = -2048;
 )sql"};
 constexpr Sql kReadJournalMode{"read journal_mode", "PRAGMA journal_mode"};
 constexpr Sql kReadSynchronous{"read synchronous", "PRAGMA synchronous"};
@@ -307,20 +325,29 @@ constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
   VALUES (:actor, :method, :request_id, :result_name, :request_fingerprint, :create_time)
 )sql"};
 
+// The same statements serve both audit tables: `audit_log` of the store's file (the records of
+// changes, committed with them) and of the audit database (reads and refusals; ADR 0017). The
+// store numbers records across both from one counter (:id), so that ListAudit can merge them in
+// the order they were written; should another process have written a larger id to the table,
+// the next one above it is taken instead.
 constexpr Sql kInsertAudit{"append audit record", R"sql(
-  INSERT INTO audit_log (time, actor, role, practice, action, resource, call_id, outcome)
-  VALUES (:time, :actor, :role, :practice, :action, :resource, :call_id, :outcome)
+  INSERT INTO audit_log (id, time, actor, role, practice, action, resource, call_id, outcome)
+  VALUES (MAX(:id, COALESCE((SELECT MAX(id) FROM audit_log), 0) + 1),
+          :time, :actor, :role, :practice, :action, :resource, :call_id, :outcome)
+)sql"};
+constexpr Sql kLatestAuditId{"read latest audit id", R"sql(
+  SELECT COALESCE(MAX(id), 0) FROM audit_log
 )sql"};
 // Resources in [:prefix, :prefix_end), that is those starting with the prefix, via the index.
 constexpr Sql kListAuditOfPrefix{"list audit records", R"sql(
-  SELECT time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
   WHERE resource >= :prefix AND resource < :prefix_end
   ORDER BY id
   LIMIT :limit
 )sql"};
 // For a prefix that no string bounds from above (the empty one).
 constexpr Sql kListAuditFrom{"list audit records", R"sql(
-  SELECT time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
   WHERE resource >= :prefix
   ORDER BY id
   LIMIT :limit
@@ -347,6 +374,23 @@ constexpr Sql kListEventsOfClient{"list events of client", R"sql(
 constexpr Sql kLatestEventSequence{"read latest event sequence", R"sql(
   SELECT COALESCE(MAX(sequence), 0) FROM events
 )sql"};
+
+// Every statement that looks rows up, for QueryPlans: each must walk an index, never scan a
+// table or sort in a temporary b-tree, and each index of the schema must serve one of them
+// (sqlite_store_test.cc checks both).
+constexpr const Sql* kLookups[] = {
+    &kSelectClient, &kClientExists, &kUpdateClient, &kDeleteCareTeam, &kListClients,
+    &kListClientsOfMember, &kSelectAssignment, &kAssignmentExists, &kUpdateAssignment,
+    &kListAssignments, &kListAssignmentsOfPractice, &kSelectCompletion, &kCompletionExists,
+    &kUpdateCompletion, &kListCompletionsOfClient, &kListCompletionsOfAssignment,
+    &kSelectHierarchy, &kHierarchyExists, &kUpdateHierarchy, &kListHierarchies,
+    &kSelectSafetyFlag, &kSafetyFlagExists, &kUpdateSafetyFlag, &kListSafetyFlags,
+    &kListSafetyFlagsToEscalate, &kCaseloadClients, &kCaseloadAssignments,
+    &kCaseloadRecentCompletions, &kCaseloadEarlierMeasures, &kCaseloadSafetyFlags,
+    &kSelectSession, &kSessionExists, &kUpdateSession, &kListSessions, &kListSessionsOfClient,
+    &kSelectTemplate, &kTemplateExists, &kUpdateTemplate, &kListTemplates,
+    &kSelectIdempotentResult, &kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
+    &kListEventsOfPractice, &kListEventsOfClient, &kLatestEventSequence};
 
 // The SQL of one resource kind, for the generic read and write paths below.
 struct TableSql {
@@ -394,8 +438,9 @@ std::optional<std::string> PrefixEnd(absl::string_view prefix) {
   return end;
 }
 
-void BindAudit(Statement& insert, const AuditRecord& record) {
-  insert.BindInt64(":time", absl::ToUnixMicros(record.time))
+void BindAudit(Statement& insert, int64_t id, const AuditRecord& record) {
+  insert.BindInt64(":id", id)
+      .BindInt64(":time", absl::ToUnixMicros(record.time))
       .BindText(":actor", record.actor)
       .BindText(":role", record.role)
       .BindText(":practice", record.practice)
@@ -481,15 +526,12 @@ void BindNewestFirstCursor(Statement& list, const std::optional<PageCursor>& aft
   list.BindInt64(":after_time", key.time_micros).BindText(":after_name", key.name);
 }
 
-// Writes one Put inside the caller's transaction. `bind_columns` binds the row's indexed
-// columns other than name, etag and data.
+// Writes one Put inside the caller's transaction. `data` is the serialized resource (made
+// before the writer's lock: Serialized below); `bind_columns` binds the row's indexed columns
+// other than name, etag and data.
 template <typename Resource>
 absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>& put,
-                      const std::function<void(Statement&)>& bind_columns) {
-  std::string data;
-  if (!put.resource.SerializeToString(&data)) {
-    return absl::InternalError(absl::StrCat("cannot serialize ", table.kind));
-  }
+                      absl::string_view data, absl::FunctionRef<void(Statement&)> bind_columns) {
   const std::string& name = put.resource.name();
   switch (put.mode) {
     case WriteMode::kInsert: {
@@ -550,6 +592,44 @@ absl::Status WriteCareTeam(Connection& db, const Put<v1::Client>& put) {
   return absl::OkStatus();
 }
 
+// A resource of a mutation serialized for its `data` column; empty when the mutation has none.
+template <typename Resource>
+absl::StatusOr<std::string> Serialized(const std::optional<Put<Resource>>& put,
+                                       absl::string_view kind) {
+  std::string data;
+  if (put.has_value() && !put->resource.SerializeToString(&data)) {
+    return absl::InternalError(absl::StrCat("cannot serialize ", kind));
+  }
+  return data;
+}
+
+// Every resource of a mutation serialized, before the writer's lock is taken.
+struct MutationData {
+  std::string client, assignment, completion, hierarchy, practice_template, safety_flag, session;
+};
+absl::StatusOr<MutationData> DataOf(const Mutation& mutation) {
+  MutationData data;
+  const auto serialize = [](const auto& put, absl::string_view kind,
+                            std::string& out) -> absl::Status {
+    absl::StatusOr<std::string> bytes = Serialized(put, kind);
+    if (!bytes.ok()) return bytes.status();
+    out = *std::move(bytes);
+    return absl::OkStatus();
+  };
+  for (absl::Status status : {serialize(mutation.client, kClientSql.kind, data.client),
+                              serialize(mutation.assignment, kAssignmentSql.kind, data.assignment),
+                              serialize(mutation.completion, kCompletionSql.kind, data.completion),
+                              serialize(mutation.hierarchy, kHierarchySql.kind, data.hierarchy),
+                              serialize(mutation.practice_template, kTemplateSql.kind,
+                                        data.practice_template),
+                              serialize(mutation.safety_flag, kSafetyFlagSql.kind,
+                                        data.safety_flag),
+                              serialize(mutation.session, kSessionSql.kind, data.session)}) {
+    if (!status.ok()) return status;
+  }
+  return data;
+}
+
 absl::StatusOr<int64_t> ReadInt(Connection& db, const Sql& sql) {
   absl::StatusOr<Statement> statement = db.Prepare(sql);
   if (!statement.ok()) return statement.status();
@@ -570,67 +650,126 @@ absl::StatusOr<std::string> ReadText(Connection& db, const Sql& sql) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
-  if (options.path.empty()) {
-    return absl::InvalidArgumentError("SQLite store: the database path is empty");
-  }
-  absl::StatusOr<std::unique_ptr<Connection>> writer =
-      Connection::Open(options.path, options.busy_timeout);
+namespace {
+
+// Opens a connection for writing at `path` in WAL mode and runs `pragmas` on it.
+absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const std::string& path,
+                                                       absl::Duration busy_timeout,
+                                                       const Sql& pragmas) {
+  absl::StatusOr<std::unique_ptr<Connection>> writer = Connection::Open(path, busy_timeout);
   if (!writer.ok()) return writer.status();
   absl::StatusOr<std::string> journal_mode = ReadText(**writer, kSetJournalModeWal);
   if (!journal_mode.ok()) return journal_mode.status();
   if (*journal_mode != "wal") {
     return absl::FailedPreconditionError(
-        absl::StrCat("SQLite: \"", options.path,
+        absl::StrCat("SQLite: \"", path,
                      "\" cannot use write-ahead logging (journal mode stays ", *journal_mode, ")"));
   }
-  if (absl::Status status =
-          (*writer)->ExecuteScript(kSetWriterPragmas.purpose, kSetWriterPragmas.text);
+  if (absl::Status status = (*writer)->ExecuteScript(pragmas.purpose, pragmas.text);
       !status.ok()) {
     return status;
   }
-  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations()); !status.ok()) {
+  return writer;
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> OpenReader(const std::string& path,
+                                                       absl::Duration busy_timeout,
+                                                       const Sql& pragmas) {
+  absl::StatusOr<std::unique_ptr<Connection>> reader = Connection::Open(path, busy_timeout);
+  if (!reader.ok()) return reader.status();
+  if (absl::Status status = (*reader)->ExecuteScript(pragmas.purpose, pragmas.text);
+      !status.ok()) {
     return status;
+  }
+  return reader;
+}
+
+}  // namespace
+
+std::string SqliteStore::AuditPath(const SqliteStoreOptions& options) {
+  return options.audit_path.empty() ? options.path + "-audit" : options.audit_path;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("SQLite store: the database path is empty");
   }
   if (options.readers < 1 || options.readers > 64) {
     return absl::InvalidArgumentError(
         absl::StrCat("SQLite store: readers must be 1-64, not ", options.readers));
   }
-  std::vector<std::unique_ptr<Connection>> readers;
-  for (int i = 0; i < options.readers; ++i) {
-    absl::StatusOr<std::unique_ptr<Connection>> reader =
-        Connection::Open(options.path, options.busy_timeout);
-    if (!reader.ok()) return reader.status();
-    if (absl::Status status =
-            (*reader)->ExecuteScript(kSetReaderPragmas.purpose, kSetReaderPragmas.text);
-        !status.ok()) {
-      return status;
-    }
-    readers.push_back(*std::move(reader));
-  }
   if (options.audit_sync_interval < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("SQLite store: audit_sync_interval must not be negative");
   }
-  // The WAL exists once the migrations ran. Without it every audit record is durable at once.
-  int wal_fd = -1;
-  if (options.audit_sync_interval > absl::ZeroDuration()) {
-    wal_fd = ::open((options.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+  absl::StatusOr<std::unique_ptr<Connection>> writer =
+      OpenWriter(options.path, options.busy_timeout, kSetWriterPragmas);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations()); !status.ok()) {
+    return status;
+  }
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int i = 0; i < options.readers; ++i) {
+    absl::StatusOr<std::unique_ptr<Connection>> reader =
+        OpenReader(options.path, options.busy_timeout, kSetReaderPragmas);
+    if (!reader.ok()) return reader.status();
+    readers.push_back(*std::move(reader));
+  }
+
+  // The audit database beside it, created on first use (an existing store keeps the records
+  // it holds; ListAudit reads both).
+  const std::string audit_path = AuditPath(options);
+  const bool audit_waits_for_sync = options.audit_sync_interval > absl::ZeroDuration();
+  absl::StatusOr<std::unique_ptr<Connection>> audit_writer =
+      OpenWriter(audit_path, options.busy_timeout,
+                 audit_waits_for_sync ? kSetAuditWriterPragmas : kSetAuditWriterPragmasDurable);
+  if (!audit_writer.ok()) return audit_writer.status();
+  if (absl::Status status = ApplyMigrations(**audit_writer, sqlite_audit::EmbeddedMigrations());
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<std::unique_ptr<Connection>> audit_reader =
+      OpenReader(audit_path, options.busy_timeout, kSetAuditReaderPragmas);
+  if (!audit_reader.ok()) return audit_reader.status();
+  absl::StatusOr<int64_t> latest_audit = ReadInt(**writer, kLatestAuditId);
+  if (!latest_audit.ok()) return latest_audit.status();
+  absl::StatusOr<int64_t> latest_read_audit = ReadInt(**audit_writer, kLatestAuditId);
+  if (!latest_read_audit.ok()) return latest_read_audit.status();
+
+  // The audit database's WAL exists once its migrations ran; opened to fsync it.
+  int audit_wal_fd = -1;
+  if (audit_waits_for_sync) {
+    audit_wal_fd = ::open((audit_path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+    if (audit_wal_fd < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("SQLite store: cannot open the audit database's write-ahead log \"",
+                       audit_path, "-wal\""));
+    }
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(
-      *std::move(writer), std::move(readers), wal_fd, options.audit_sync_interval,
-      options.on_write_batch));
+      *std::move(writer), std::move(readers), *std::move(audit_writer),
+      *std::move(audit_reader), audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1,
+      options.audit_sync_interval, options.on_write_batch));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
-                         std::vector<std::unique_ptr<Connection>> readers, int wal_fd,
-                         absl::Duration audit_sync_interval,
+                         std::vector<std::unique_ptr<Connection>> readers,
+                         std::unique_ptr<Connection> audit_writer,
+                         std::unique_ptr<Connection> audit_reader, int audit_wal_fd,
+                         int64_t next_audit_id, absl::Duration audit_sync_interval,
                          std::function<void(size_t)> on_write_batch)
     : writer_(std::move(writer)),
       writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(
-          *writer_, write_mu_, CommitOutcome::kCommitted, 256, std::move(on_write_batch))),
+          *writer_, write_mu_, CommitOutcome::kCommitted, sqlite::Durability::kDurable, 256,
+          std::move(on_write_batch))),
       readers_(std::make_unique<sqlite::ReaderPool>(std::move(readers))),
-      wal_fd_(wal_fd) {
-  if (wal_fd_ >= 0) {
+      audit_writer_(std::move(audit_writer)),
+      audit_writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(
+          *audit_writer_, audit_write_mu_, CommitOutcome::kCommitted,
+          audit_wal_fd >= 0 ? sqlite::Durability::kAtNextSync : sqlite::Durability::kDurable)),
+      audit_reader_(std::move(audit_reader)),
+      audit_wal_fd_(audit_wal_fd),
+      next_audit_id_(next_audit_id) {
+  if (audit_wal_fd_ >= 0) {
     audit_sync_ = std::thread([this, audit_sync_interval] {
       SyncAuditPeriodically(audit_sync_interval);
     });
@@ -639,22 +778,22 @@ SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
 
 void SqliteStore::SyncAuditPeriodically(absl::Duration interval) {
   const auto flush = [this]() -> absl::Status {
-    if (::fdatasync(wal_fd_) != 0) {
-      return absl::UnavailableError("SQLite store: syncing the write-ahead log failed");
+    if (::fdatasync(audit_wal_fd_) != 0) {
+      return absl::UnavailableError("SQLite store: syncing the audit database's log failed");
     }
     return absl::OkStatus();
   };
   while (!closing_.WaitForNotificationWithTimeout(interval)) {
-    // A failure is retried at the next tick; the next durable write syncs the WAL as well.
-    writes_->Sync(flush).IgnoreError();
+    // A failure is retried at the next tick.
+    audit_writes_->Sync(flush).IgnoreError();
   }
-  writes_->Sync(flush).IgnoreError();
+  audit_writes_->Sync(flush).IgnoreError();
 }
 
 SqliteStore::~SqliteStore() {
   closing_.Notify();
   if (audit_sync_.joinable()) audit_sync_.join();
-  if (wal_fd_ >= 0) ::close(wal_fd_);
+  if (audit_wal_fd_ >= 0) ::close(audit_wal_fd_);
 }
 
 absl::StatusOr<std::optional<v1::Client>> SqliteStore::GetClient(absl::string_view name) {
@@ -907,12 +1046,16 @@ absl::StatusOr<std::optional<IdempotentResult>> SqliteStore::FindIdempotentResul
 }
 
 absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
-  // Derive the columns first: a malformed name fails before the transaction starts.
+  // Everything that needs no database happens before the writer's lock: the columns (a
+  // malformed name fails here) and the serialized resources.
   absl::StatusOr<MutationRows> rows = RowsOf(mutation);
   if (!rows.ok()) return rows.status();
+  absl::StatusOr<MutationData> data = DataOf(mutation);
+  if (!data.ok()) return data.status();
+  const int64_t idempotency_micros = absl::ToUnixMicros(absl::Now());
 
-  // Runs inside a shared transaction (group_commit.h): anything but kCommitted, error or not,
-  // rolls this mutation back and leaves the other writes of the batch alone.
+  // Runs inside a shared transaction (group_commit.h), perhaps twice: anything but kCommitted,
+  // error or not, undoes this mutation and leaves the other writes of the batch alone.
   return writes_->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
     // The key first: a retry that lost a race must replay the first result, even when its own
     // write would also collide with the first one's.
@@ -924,22 +1067,23 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
           .BindText(":request_id", mutation.idempotency->request_id)
           .BindText(":result_name", mutation.idempotent_result)
           .BindText(":request_fingerprint", mutation.request_fingerprint)
-          .BindInt64(":create_time", absl::ToUnixMicros(absl::Now()));
+          .BindInt64(":create_time", idempotency_micros);
       absl::StatusOr<InsertResult> inserted = insert->Insert();
       if (!inserted.ok()) return inserted.status();
       if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
     }
     if (mutation.client.has_value()) {
-      absl::Status status = WritePut(db, kClientSql, *mutation.client, [&](Statement& statement) {
-        statement.BindText(":practice_name", rows->client->practice_name)
-            .BindInt64(":create_time", rows->client->create_micros);
-      });
+      absl::Status status =
+          WritePut(db, kClientSql, *mutation.client, data->client, [&](Statement& statement) {
+            statement.BindText(":practice_name", rows->client->practice_name)
+                .BindInt64(":create_time", rows->client->create_micros);
+          });
       if (status.ok()) status = WriteCareTeam(db, *mutation.client);
       if (!status.ok()) return status;
     }
     if (mutation.assignment.has_value()) {
-      absl::Status status =
-          WritePut(db, kAssignmentSql, *mutation.assignment, [&](Statement& statement) {
+      absl::Status status = WritePut(
+          db, kAssignmentSql, *mutation.assignment, data->assignment, [&](Statement& statement) {
             statement.BindText(":practice_name", rows->assignment->practice_name)
                 .BindText(":client_name", rows->assignment->client_name)
                 .BindInt64(":state", rows->assignment->state)
@@ -948,8 +1092,8 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
       if (!status.ok()) return status;
     }
     if (mutation.completion.has_value()) {
-      absl::Status status =
-          WritePut(db, kCompletionSql, *mutation.completion, [&](Statement& statement) {
+      absl::Status status = WritePut(
+          db, kCompletionSql, *mutation.completion, data->completion, [&](Statement& statement) {
             statement.BindText(":client_name", rows->completion->client_name)
                 .BindText(":assignment_name", rows->completion->assignment_name)
                 .BindInt64(":occur_time", rows->completion->occur_micros)
@@ -958,8 +1102,8 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
       if (!status.ok()) return status;
     }
     if (mutation.hierarchy.has_value()) {
-      absl::Status status =
-          WritePut(db, kHierarchySql, *mutation.hierarchy, [&](Statement& statement) {
+      absl::Status status = WritePut(
+          db, kHierarchySql, *mutation.hierarchy, data->hierarchy, [&](Statement& statement) {
             statement.BindText(":client_name", rows->hierarchy->client_name)
                 .BindInt64(":create_time", rows->hierarchy->create_micros);
           });
@@ -967,32 +1111,36 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
     }
     if (mutation.practice_template.has_value()) {
       absl::Status status =
-          WritePut(db, kTemplateSql, *mutation.practice_template, [&](Statement& statement) {
-            statement.BindText(":practice_name", rows->practice_template->practice_name);
-          });
+          WritePut(db, kTemplateSql, *mutation.practice_template, data->practice_template,
+                   [&](Statement& statement) {
+                     statement.BindText(":practice_name",
+                                        rows->practice_template->practice_name);
+                   });
       if (!status.ok()) return status;
     }
     if (mutation.safety_flag.has_value()) {
       const SafetyFlagRow& row = *rows->safety_flag;
-      absl::Status status =
-          WritePut(db, kSafetyFlagSql, *mutation.safety_flag, [&](Statement& statement) {
+      absl::Status status = WritePut(
+          db, kSafetyFlagSql, *mutation.safety_flag, data->safety_flag,
+          [&](Statement& statement) {
             statement.BindText(":practice_name", row.practice_name)
                 .BindText(":client_name", row.client_name)
                 .BindInt64(":raise_time", row.raise_micros)
                 .BindInt64(":state", row.state)
-                .BindInt64(":escalation_due", row.escalation_due_micros.value_or(
-                                                  std::numeric_limits<int64_t>::max()));
+                .BindInt64(":escalation_due",
+                           row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()));
           });
       if (!status.ok()) return status;
     }
     if (mutation.session.has_value()) {
       const SessionRow& row = *rows->session;
-      absl::Status status = WritePut(db, kSessionSql, *mutation.session, [&](Statement& statement) {
-        statement.BindText(":practice_name", row.practice_name)
-            .BindText(":client_name", row.client_name)
-            .BindInt64(":start_time", row.start_micros)
-            .BindInt64(":state", row.state);
-      });
+      absl::Status status =
+          WritePut(db, kSessionSql, *mutation.session, data->session, [&](Statement& statement) {
+            statement.BindText(":practice_name", row.practice_name)
+                .BindText(":client_name", row.client_name)
+                .BindInt64(":start_time", row.start_micros)
+                .BindInt64(":state", row.state);
+          });
       if (!status.ok()) return status;
     }
     // In vector order, so their sequences are too.
@@ -1003,9 +1151,10 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
       if (absl::Status status = insert->Run(); !status.ok()) return status;
     }
     {
+      // The record of a change stays in the store's own file, committed with the change.
       absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
       if (!insert.ok()) return insert.status();
-      BindAudit(*insert, mutation.audit);
+      BindAudit(*insert, next_audit_id_.fetch_add(1), mutation.audit);
       if (absl::Status status = insert->Run(); !status.ok()) return status;
     }
     return CommitOutcome::kCommitted;
@@ -1047,51 +1196,101 @@ absl::StatusOr<int64_t> SqliteStore::LatestEventSequence() {
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
-  // Every read appends one. It is committed (so it survives a crash of the process) before the
-  // read is answered, but does not wait for an fsync: SyncAuditPeriodically or the next durable
-  // write puts it on disk.
-  const sqlite::Durability durability =
-      wal_fd_ >= 0 ? sqlite::Durability::kAtNextSync : sqlite::Durability::kDurable;
-  return writes_
-      ->Run(
-          [&](Connection& db) -> absl::StatusOr<CommitOutcome> {
-            absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-            if (!insert.ok()) return insert.status();
-            BindAudit(*insert, record);
-            if (absl::Status status = insert->Run(); !status.ok()) return status;
-            return CommitOutcome::kCommitted;
-          },
-          durability)
+  // Every read appends one, to the audit database, so the store's file does not grow under its
+  // readers. It is committed (so it survives a crash of the process) before the read is
+  // answered, but does not wait for an fsync: SyncAuditPeriodically puts it on disk.
+  return audit_writes_
+      ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
+        absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+        if (!insert.ok()) return insert.status();
+        BindAudit(*insert, next_audit_id_.fetch_add(1), record);
+        if (absl::Status status = insert->Run(); !status.ok()) return status;
+        return CommitOutcome::kCommitted;
+      })
       .status();
 }
 
-absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_view resource_prefix,
-                                                                int limit) {
-  std::vector<AuditRecord> records;
-  if (limit <= 0) return records;
+namespace {
+
+// Appends the records of one audit table that a list statement on `db` finds, with their ids.
+absl::Status ReadAudit(Connection& db, absl::string_view resource_prefix, int limit,
+                       std::vector<std::pair<int64_t, AuditRecord>>& records) {
   const std::optional<std::string> prefix_end = PrefixEnd(resource_prefix);
-  sqlite::ReaderPool::Lease reader = readers_->Acquire();
   absl::StatusOr<Statement> list =
-      reader->Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
+      db.Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
   if (!list.ok()) return list.status();
   list->BindText(":prefix", resource_prefix).BindInt64(":limit", limit);
   if (prefix_end.has_value()) list->BindText(":prefix_end", *prefix_end);
   while (true) {
     absl::StatusOr<bool> row = list->Step();
     if (!row.ok()) return row.status();
-    if (!*row) break;
-    records.push_back(AuditRecord{
-        .actor = std::string(list->ColumnText(1)),
-        .role = std::string(list->ColumnText(2)),
-        .practice = std::string(list->ColumnText(3)),
-        .action = std::string(list->ColumnText(4)),
-        .resource = std::string(list->ColumnText(5)),
-        .call_id = std::string(list->ColumnText(6)),
-        .time = absl::FromUnixMicros(list->ColumnInt64(0)),
-        .outcome = std::string(list->ColumnText(7)),
-    });
+    if (!*row) return absl::OkStatus();
+    records.emplace_back(list->ColumnInt64(0),
+                         AuditRecord{
+                             .actor = std::string(list->ColumnText(2)),
+                             .role = std::string(list->ColumnText(3)),
+                             .practice = std::string(list->ColumnText(4)),
+                             .action = std::string(list->ColumnText(5)),
+                             .resource = std::string(list->ColumnText(6)),
+                             .call_id = std::string(list->ColumnText(7)),
+                             .time = absl::FromUnixMicros(list->ColumnInt64(1)),
+                             .outcome = std::string(list->ColumnText(8)),
+                         });
   }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_view resource_prefix,
+                                                                int limit) {
+  std::vector<AuditRecord> records;
+  if (limit <= 0) return records;
+  // The first `limit` of each table, merged in the order of the ids they share.
+  std::vector<std::pair<int64_t, AuditRecord>> found;
+  {
+    sqlite::ReaderPool::Lease reader = readers_->Acquire();
+    if (absl::Status status = ReadAudit(*reader, resource_prefix, limit, found); !status.ok()) {
+      return status;
+    }
+  }
+  {
+    absl::MutexLock lock(&audit_read_mu_);
+    if (absl::Status status = ReadAudit(*audit_reader_, resource_prefix, limit, found);
+        !status.ok()) {
+      return status;
+    }
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (found.size() > static_cast<size_t>(limit)) found.resize(static_cast<size_t>(limit));
+  records.reserve(found.size());
+  for (auto& [id, record] : found) records.push_back(std::move(record));
   return records;
+}
+
+absl::StatusOr<std::vector<QueryPlan>> SqliteStore::QueryPlans() {
+  std::vector<QueryPlan> plans;
+  const auto explain = [&plans](Connection& db, const Sql& sql,
+                                absl::string_view file) -> absl::Status {
+    absl::StatusOr<std::vector<std::string>> steps = db.ExplainQueryPlan(sql);
+    if (!steps.ok()) return steps.status();
+    plans.push_back({.purpose = absl::StrCat(sql.purpose, " (", file, ")"),
+                     .steps = *std::move(steps)});
+    return absl::OkStatus();
+  };
+  {
+    sqlite::ReaderPool::Lease reader = readers_->Acquire();
+    for (const Sql* sql : kLookups) {
+      if (absl::Status status = explain(*reader, *sql, "store"); !status.ok()) return status;
+    }
+  }
+  absl::MutexLock lock(&audit_read_mu_);
+  for (const Sql* sql : {&kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId}) {
+    if (absl::Status status = explain(*audit_reader_, *sql, "audit"); !status.ok()) {
+      return status;
+    }
+  }
+  return plans;
 }
 
 absl::StatusOr<SqliteSettings> SqliteStore::Settings() {

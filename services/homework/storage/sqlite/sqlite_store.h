@@ -7,15 +7,17 @@
 // evolved only by the numbered scripts in sqlite/migrations/, embedded at build time and applied
 // at Open (migrations.h). The file is opened in WAL mode with synchronous=FULL, so a Commit that
 // returned is on disk; foreign_keys is on and a busy timeout absorbs other processes (the
-// operator tool) holding the lock briefly. Two connections: one writer, behind its own mutex,
-// which runs each Commit as one BEGIN IMMEDIATE transaction, and one reader, behind another
-// mutex, so reads proceed while a commit waits for the disk (WAL readers see the last committed
-// state). Lists are keyset-paged along indexes in their sort order (never OFFSET), so a page costs
-// the same at any depth. The event log is a table appended inside the Commit transaction; its
+// operator tool) holding the lock briefly. One writer, behind its own mutex, runs the Commits
+// in shared BEGIN IMMEDIATE transactions (group commit); a pool of readers lets reads proceed
+// while a commit waits for the disk (WAL readers see the last committed state). The audit
+// records of reads and refusals go to a second file with its own writer (ADR 0017). Lists are
+// keyset-paged along indexes in their sort order (never OFFSET), so a page costs the same at
+// any depth. The event log is a table appended inside the Commit transaction; its
 // AUTOINCREMENT sequence follows commit order (writers hold SQLite's write lock) and is never
 // reused. All SQL is named constants at the top of sqlite_store.cc, run as prepared
 // statements with bound parameters; errors name the statement's purpose, never SQL or data.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,11 +46,14 @@ class ReaderPool;
 
 struct SqliteStoreOptions {
   std::string path;  // the database file, created when missing; its directory must exist
+  // The audit database of reads and refusals (ADR 0017), created when missing; empty: the
+  // database file's path followed by "-audit".
+  std::string audit_path;
   absl::Duration busy_timeout = absl::Seconds(5);  // how long to wait for another writer
   int readers = 4;  // reading connections (1-64): concurrent reads run side by side
-  // How often the audit records of reads, committed without waiting for an fsync, are synced
-  // to disk at the latest (every data write is durable before it is acknowledged, and also
-  // syncs every audit record before it). Zero: audit records are durable at once too.
+  // How often the audit records of reads, committed to the audit database without waiting for
+  // an fsync, are synced to disk at the latest (every data write and its own audit record are
+  // durable before the write is acknowledged). Zero: read audit records are durable at once too.
   absl::Duration audit_sync_interval = absl::Milliseconds(100);
   // When set, hears how many writes each shared transaction carried (group commit; metrics).
   std::function<void(size_t)> on_write_batch;
@@ -62,11 +67,20 @@ struct SqliteSettings {
   int64_t schema_version = 0;  // the last migration applied
 };
 
-// A Store in one SQLite file. Thread-safe. Several processes may open the same file; writes
-// are serialised by SQLite's lock and wait up to the busy timeout (then UNAVAILABLE). Within
-// a process, concurrent writes (Commit, AppendAudit) share transactions and so share fsyncs
-// (sqlite/group_commit.h); reads use a pool of connections (sqlite/reader_pool.h). Audit records
-// of reads (AppendAudit) are in the WAL when the call returns, so they survive a crash of the
+// How SQLite runs one of the store's lookups (EXPLAIN QUERY PLAN), for tests and operators.
+struct QueryPlan {
+  std::string purpose;             // the statement's purpose and its file: "read client (store)"
+  std::vector<std::string> steps;  // the plan's lines: "SEARCH clients USING INDEX ... (name=?)"
+};
+
+// A Store in one SQLite file, with the audit records of reads and refusals in a second one (the
+// audit database, ADR 0017), so that reads do not grow the file its readers map. Thread-safe.
+// Several processes may open the same files; writes are serialised by SQLite's lock and wait up
+// to the busy timeout (then UNAVAILABLE). Within a process, concurrent writes share
+// transactions and so share fsyncs (sqlite/group_commit.h): Commits on the store's file, each
+// with its own audit record, and AppendAudits on the audit database, each on its own writer.
+// Reads use a pool of connections (sqlite/reader_pool.h). Audit records of reads (AppendAudit)
+// are in the audit database's WAL when the call returns, so they survive a crash of the
 // process, and on disk within `audit_sync_interval`.
 class SqliteStore final : public Store {
  public:
@@ -115,21 +129,40 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<SqliteSettings> Settings();
 
+  // The plan of every statement that looks rows up, on the store's file and on the audit
+  // database.
+  absl::StatusOr<std::vector<QueryPlan>> QueryPlans();
+
+  // Where the audit database of `options` is.
+  static std::string AuditPath(const SqliteStoreOptions& options);
+
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer,
-              std::vector<std::unique_ptr<sqlite::Connection>> readers, int wal_fd,
-              absl::Duration audit_sync_interval, std::function<void(size_t)> on_write_batch);
+              std::vector<std::unique_ptr<sqlite::Connection>> readers,
+              std::unique_ptr<sqlite::Connection> audit_writer,
+              std::unique_ptr<sqlite::Connection> audit_reader, int audit_wal_fd,
+              int64_t next_audit_id, absl::Duration audit_sync_interval,
+              std::function<void(size_t)> on_write_batch);
 
   // Syncs audit records committed without fsync, every audit_sync_interval until closed.
   void SyncAuditPeriodically(absl::Duration interval);
 
   absl::Mutex write_mu_;
   const std::unique_ptr<sqlite::Connection> writer_ ABSL_PT_GUARDED_BY(write_mu_);
-  // Runs every write on writer_, under write_mu_.
+  // Runs every Commit on writer_, under write_mu_, always durable (synchronous=FULL).
   const std::unique_ptr<sqlite::GroupCommit<CommitOutcome>> writes_;
   const std::unique_ptr<sqlite::ReaderPool> readers_;
-  // The WAL file, opened to fsync it (-1 when audit records are durable at once).
-  const int wal_fd_;
+
+  absl::Mutex audit_write_mu_;
+  const std::unique_ptr<sqlite::Connection> audit_writer_ ABSL_PT_GUARDED_BY(audit_write_mu_);
+  // Runs every AppendAudit on audit_writer_, under audit_write_mu_.
+  const std::unique_ptr<sqlite::GroupCommit<CommitOutcome>> audit_writes_;
+  absl::Mutex audit_read_mu_;
+  const std::unique_ptr<sqlite::Connection> audit_reader_ ABSL_PT_GUARDED_BY(audit_read_mu_);
+  // The audit database's WAL file, opened to fsync it (-1 when its records are durable at once).
+  const int audit_wal_fd_;
+  // The id of the next audit record, in either file: one order across both for ListAudit.
+  std::atomic<int64_t> next_audit_id_;
   absl::Notification closing_;
   std::thread audit_sync_;
 };

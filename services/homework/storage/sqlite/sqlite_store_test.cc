@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -17,7 +19,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -736,14 +740,156 @@ TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesSta
 
   ASSERT_TRUE(store->AppendAudit(read).ok());
 
+  // In the audit database (ADR 0017), not in the store's own file.
+  EXPECT_EQ(RawDatabase(path_ + "-audit")
+                .QueryText("SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
+            "1");
   EXPECT_EQ(RawDatabase(path_).QueryText(
                 "SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
-            "1");
+            "0");
   absl::StatusOr<SqliteSettings> settings = store->Settings();
   ASSERT_TRUE(settings.ok()) << settings.status();
-  EXPECT_EQ(settings->synchronous, 2);  // back to FULL for the next data write
+  EXPECT_EQ(settings->synchronous, 2);  // FULL: the store's writer never switches it
   ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
   EXPECT_EQ(RawDatabase(path_).QueryText("SELECT COUNT(*) FROM clients"), "1");
+}
+
+// Reads append their audit records to the audit database: a thousand of them leave the store's
+// own file and its WAL as they were, so its readers' memory maps never have to grow for them.
+TEST_F(SqliteStoreTest, ReadAuditsDoNotGrowTheStoreFile) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  const auto size = [](const std::string& file) {
+    std::error_code error;
+    const uintmax_t bytes = std::filesystem::file_size(file, error);
+    return error ? uintmax_t{0} : bytes;
+  };
+  const uintmax_t file_before = size(path_);
+  const uintmax_t wal_before = size(path_ + "-wal");
+  const uintmax_t audit_before = size(path_ + "-audit") + size(path_ + "-audit-wal");
+
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(store
+                    ->AppendAudit({.actor = "t-ann",
+                                   .role = "therapist",
+                                   .practice = "p1",
+                                   .action = "GetClient",
+                                   .resource = "practices/p1/clients/c1",
+                                   .call_id = absl::StrCat("call-", i),
+                                   .time = absl::FromUnixSeconds(1'700'000'000 + i),
+                                   .outcome = "OK"})
+                    .ok());
+  }
+
+  EXPECT_EQ(size(path_), file_before);
+  EXPECT_EQ(size(path_ + "-wal"), wal_before);
+  EXPECT_GT(size(path_ + "-audit") + size(path_ + "-audit-wal"), audit_before);
+  absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 2000);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->size(), 1001u);  // the write's record and the thousand reads'
+}
+
+// ListAudit returns the records of both files in the order they were written: a change's
+// record (in the store's file, with the change), then a read's (in the audit database), then
+// the next change's; also after reopening, and with records an older binary wrote to the
+// store's file before the audit database existed.
+TEST_F(SqliteStoreTest, AuditRecordsOfBothFilesListInTheOrderWritten) {
+  {
+    std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+    ASSERT_NE(store, nullptr);
+  }
+  // As an older binary left it: read records in the store's own audit_log, no audit database.
+  std::filesystem::remove(path_ + "-audit");
+  std::filesystem::remove(path_ + "-audit-wal");
+  std::filesystem::remove(path_ + "-audit-shm");
+  RawDatabase(path_).Execute(
+      "INSERT INTO audit_log (time, actor, role, practice, action, resource, call_id, outcome) "
+      "VALUES (1, 'old', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c1', 'old-1', "
+      "'OK')");
+  const auto read = [](const std::string& call_id) {
+    return AuditRecord{.actor = "t-ann",
+                       .role = "therapist",
+                       .practice = "p1",
+                       .action = "GetClient",
+                       .resource = "practices/p1/clients/c1",
+                       .call_id = call_id,
+                       .time = absl::FromUnixSeconds(1'700'000'000),
+                       .outcome = "OK"};
+  };
+  const auto write = [](const std::string& name, const std::string& call_id) {
+    Mutation mutation = InsertingClient(MakeClient(name));
+    mutation.idempotency->request_id = call_id;
+    mutation.audit.resource = name;
+    mutation.audit.call_id = call_id;
+    return mutation;
+  };
+  std::vector<std::string> expected = {"old-1"};
+  for (int round = 0; round < 2; ++round) {
+    std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 3; ++i) {
+      const std::string w = absl::StrCat("w", round, i);
+      const std::string r = absl::StrCat("r", round, i);
+      ASSERT_TRUE(store->Commit(write(absl::StrCat("practices/p1/clients/c-", w), w)).ok());
+      ASSERT_TRUE(store->AppendAudit(read(r)).ok());
+      expected.push_back(w);
+      expected.push_back(r);
+    }
+  }
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 100);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  std::vector<std::string> call_ids;
+  for (const AuditRecord& record : *listed) call_ids.push_back(record.call_id);
+  EXPECT_EQ(call_ids, expected);
+  absl::StatusOr<std::vector<AuditRecord>> first_three = store->ListAudit("practices/p1/", 3);
+  ASSERT_TRUE(first_three.ok()) << first_three.status();
+  ASSERT_EQ(first_three->size(), 3u);
+  EXPECT_EQ((*first_three)[2].call_id, "r00");
+}
+
+// Every lookup walks an index, or the table's own key, never a whole table and never a sort in a
+// temporary b-tree; and every index of either file serves at least one lookup, so that a write
+// keeps up no index that no query needs (issue 16). The plans are printed for the record.
+TEST_F(SqliteStoreTest, EveryLookupUsesAnIndexAndEveryIndexServesALookup) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<QueryPlan>> plans = store->QueryPlans();
+  ASSERT_TRUE(plans.ok()) << plans.status();
+  std::set<std::string> used;
+  for (const QueryPlan& plan : *plans) {
+    std::cout << plan.purpose << "\n";
+    // ListAudit is the audit export: it reads every record under a prefix of many resources
+    // (or, with the empty prefix, the whole trail) and sorts them by id, as an export must.
+    const bool export_of_many = absl::StartsWith(plan.purpose, "list audit records");
+    for (const std::string& step : plan.steps) {
+      std::cout << "    " << step << "\n";
+      if (export_of_many) continue;
+      EXPECT_THAT(step, testing::Not(HasSubstr("TEMP B-TREE"))) << plan.purpose;
+      EXPECT_FALSE(absl::StartsWith(step, "SCAN ") && !absl::StrContains(step, "INDEX"))
+          << plan.purpose << ": " << step;
+    }
+    for (const std::string& step : plan.steps) {
+      const size_t index = step.find("INDEX ");
+      if (index != std::string::npos) {
+        const size_t start = index + 6;
+        used.insert(step.substr(start, step.find(' ', start) - start));
+      }
+    }
+  }
+  store.reset();
+  for (const std::string& file : {path_, path_ + "-audit"}) {
+    RawDatabase db(file);
+    const std::string indexes = db.QueryText(
+        "SELECT group_concat(name, ' ') FROM sqlite_schema "
+        "WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'");
+    for (absl::string_view index : absl::StrSplit(indexes, ' ', absl::SkipEmpty())) {
+      EXPECT_TRUE(used.contains(std::string(index))) << index << " in " << file
+                                                     << " serves no lookup";
+    }
+  }
 }
 
 TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
