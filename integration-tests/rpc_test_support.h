@@ -10,20 +10,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "integration-tests/server_process.h"
+#include "services/homework/client/rpc_status.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework::testing {
 
 using Stub = v1::HomeworkService::Stub;
 
-// "PERMISSION_DENIED: message", for assertion messages.
+// "PERMISSION_DENIED: message" and the field violations, for assertion messages.
 inline std::string Describe(const grpc::Status& status) {
-  return absl::StrCat(
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())), ": ",
-      status.error_message());
+  return client::Describe(client::FromGrpcStatus(status));
 }
 
 // Asserts that a grpc::Status is OK, printing its code and message otherwise.
@@ -47,14 +44,9 @@ grpc::Status Call(Stub& stub,
 // when there is none (or the details do not decode).
 inline std::vector<std::string> BadRequestFields(const grpc::Status& status) {
   std::vector<std::string> fields;
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return fields;
-  for (const google::protobuf::Any& any : details.details()) {
-    google::rpc::BadRequest bad_request;
-    if (!any.UnpackTo(&bad_request)) continue;
-    for (const auto& violation : bad_request.field_violations()) {
-      fields.push_back(violation.field());
-    }
+  for (const client::FieldViolation& violation :
+       client::FieldViolations(client::FromGrpcStatus(status))) {
+    fields.push_back(violation.field);
   }
   return fields;
 }

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "integration-tests/subprocess.h"
+#include "services/homework/client/call.h"
 
 #ifndef HOMEWORK_SERVER_PATH
 #error "HOMEWORK_SERVER_PATH must name the homework-server binary (set by CMake)"
@@ -250,7 +251,7 @@ absl::Status ServerProcess::Failure(absl::string_view what) const {
 
 std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token) {
   auto context = std::make_unique<grpc::ClientContext>();
-  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  client::SetBearer(*context, token);
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return context;
 }

@@ -1,17 +1,11 @@
 #include "plugin/janus/service_bridge.h"
 
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/util/json_util.h>
-
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "plugin/janus/wire.h"
+#include "services/homework/client/call.h"
+#include "services/homework/client/methods.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -19,44 +13,24 @@ namespace {
 using ::google::protobuf::Message;
 using ::google::protobuf::MethodDescriptor;
 
-constexpr char kServiceName[] = "therapy.homework.v1.HomeworkService";
-
-// HomeworkService's descriptor; null only if the generated code were not linked in.
-const google::protobuf::ServiceDescriptor* Service() {
-  static const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(kServiceName);
-  return service;
-}
-
-void Authorize(grpc::ClientContext& context, const std::string& token) {
-  context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-}
-
-// The unary method called `name`, or INVALID_ARGUMENT naming `method`.
+// The unary method called `name`, or INVALID_ARGUMENT naming `method` (without the name the page
+// sent, unless it is a method: it may be logged).
 absl::StatusOr<const MethodDescriptor*> UnaryMethod(const std::string& name) {
-  if (Service() == nullptr) {
-    return absl::InternalError(absl::StrCat(kServiceName, " is not in the descriptor pool"));
-  }
-  const MethodDescriptor* method = Service()->FindMethodByName(name);
-  if (method == nullptr) {
-    return absl::InvalidArgumentError("method: HomeworkService has no such method");
-  }
-  if (method->server_streaming() || method->client_streaming()) {
+  absl::StatusOr<const MethodDescriptor*> method = client::FindMethod(name);
+  if (method.ok()) return method;
+  if (method.status().code() == absl::StatusCode::kInvalidArgument) {
     return absl::InvalidArgumentError(
         absl::StrCat("method: ", name, " streams; the plugin relays events itself (`event`)"));
   }
-  return method;
+  if (method.status().code() == absl::StatusCode::kNotFound) {
+    return absl::InvalidArgumentError("method: HomeworkService has no such method");
+  }
+  return method.status();
 }
 
 }  // namespace
 
 bool IsCallableMethod(const std::string& name) { return UnaryMethod(name).ok(); }
-
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return StatusWithRpcDetails(static_cast<absl::StatusCode>(status.error_code()),
-                              status.error_message(), status.error_details());
-}
 
 ServiceBridge::ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
     : channel_(std::move(channel)),
@@ -64,62 +38,24 @@ ServiceBridge::ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Durat
       deadline_(deadline) {}
 
 absl::StatusOr<std::unique_ptr<ServiceBridge>> ServiceBridge::Open(const PluginOptions& options) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (options.tls) {
-    grpc::SslCredentialsOptions ssl;
-    if (!options.ca_file.empty()) {
-      std::ifstream file(options.ca_file);
-      std::stringstream pem;
-      pem << file.rdbuf();
-      if (!file || pem.str().empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("general.ca_file: cannot read \"", options.ca_file, "\""));
-      }
-      ssl.pem_root_certs = pem.str();
-    }
-    credentials = grpc::SslCredentials(ssl);
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = client::OpenChannel(
+      options.service_address, {.tls = options.tls, .ca_file = options.ca_file});
+  if (!channel.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("general.ca_file: ", channel.status().message()));
   }
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options.service_address, credentials);
   return std::unique_ptr<ServiceBridge>(
-      new ServiceBridge(std::move(channel), options.call_deadline));
+      new ServiceBridge(*std::move(channel), options.call_deadline));
 }
 
-absl::Status ServiceBridge::Call(const std::string& method, const Message& request,
+absl::Status ServiceBridge::Call(const std::string& method_name, const Message& request,
                                  Message* response, const std::string& token) const {
-  std::string serialized;
-  if (!request.SerializeToString(&serialized)) {
-    return absl::InternalError(absl::StrCat("cannot serialize the ", method, " request"));
-  }
-  grpc::Slice slice(serialized);
-  grpc::ByteBuffer request_buffer(&slice, 1);
-  grpc::ByteBuffer response_buffer;
-  grpc::ClientContext context;
-  Authorize(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
-
-  absl::Notification done;
-  grpc::Status result;
-  stub_->UnaryCall(&context, absl::StrCat("/", kServiceName, "/", method), grpc::StubOptions(),
-                   &request_buffer, &response_buffer, [&](grpc::Status status) {
-                     result = std::move(status);
-                     done.Notify();
-                   });
-  done.WaitForNotification();
-  if (!result.ok()) return FromGrpcStatus(result);
-
-  std::vector<grpc::Slice> slices;
-  if (!response_buffer.Dump(&slices).ok()) {
-    return absl::InternalError(absl::StrCat("cannot read the ", method, " response"));
-  }
-  std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  if (!response->ParseFromString(bytes)) {
-    return absl::InternalError(absl::StrCat("cannot parse the ", method, " response"));
+  absl::StatusOr<const MethodDescriptor*> method = UnaryMethod(method_name);
+  if (!method.ok()) return method.status();
+  absl::StatusOr<std::string> answered = CallBytes(**method, request.SerializeAsString(), token);
+  if (!answered.ok()) return answered.status();
+  if (!response->ParseFromString(*answered)) {
+    return absl::InternalError(absl::StrCat("cannot parse the ", method_name, " response"));
   }
   return absl::OkStatus();
 }
@@ -129,24 +65,24 @@ absl::StatusOr<std::string> ServiceBridge::CallJson(const std::string& method_na
                                                     const std::string& token) const {
   absl::StatusOr<const MethodDescriptor*> method = UnaryMethod(method_name);
   if (!method.ok()) return method.status();
-  google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<Message> request(factory->GetPrototype((*method)->input_type())->New());
-  std::unique_ptr<Message> response(factory->GetPrototype((*method)->output_type())->New());
+  absl::StatusOr<std::unique_ptr<Message>> request =
+      client::RequestFromJson(**method, request_json);
+  if (!request.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("body: ", request.status().message()));
+  }
+  absl::StatusOr<std::string> answered =
+      CallBytes(**method, (*request)->SerializeAsString(), token);
+  if (!answered.ok()) return answered.status();
+  return client::ResponseToJson(**method, *answered, client::JsonLayout::kCompact);
+}
 
-  const auto parsed = google::protobuf::util::JsonStringToMessage(request_json, request.get());
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("body: not a ", (*method)->input_type()->name(),
-                                                   ": ", parsed.message().ToString()));
-  }
-  if (absl::Status called = Call(method_name, *request, response.get(), token); !called.ok()) {
-    return called;
-  }
-  std::string json;
-  const auto printed = google::protobuf::util::MessageToJsonString(*response, &json);
-  if (!printed.ok()) {
-    return absl::InternalError(absl::StrCat("cannot print the ", method_name, " response"));
-  }
-  return json;
+absl::StatusOr<std::string> ServiceBridge::CallBytes(const MethodDescriptor& method,
+                                                     const std::string& request,
+                                                     const std::string& token) const {
+  grpc::ClientContext context;
+  client::SetBearer(context, token);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  return client::CallUnary(*stub_, context, method, request);
 }
 
 EventRelay::EventRelay(std::shared_ptr<grpc::Channel> channel,
@@ -183,7 +119,7 @@ void EventRelay::Run() {
   absl::Duration backoff = absl::Milliseconds(200);
   while (true) {
     grpc::ClientContext context;
-    Authorize(context, token_);
+    client::SetBearer(context, token_);
     therapy::homework::v1::WatchEventsRequest request = request_;
     {
       absl::MutexLock lock(&mutex_);

@@ -26,10 +26,6 @@
 
 namespace therapy::homework::janus_plugin {
 
-// The one conversion from a failed grpc::Status to absl::Status; the error details
-// (google.rpc.Status) travel as a payload that ErrorEvent (wire.h) shows.
-absl::Status FromGrpcStatus(const grpc::Status& status);
-
 // Whether `name` is a unary HomeworkService method, so `call` can run it (and a log line may
 // name it: anything else the page sent is never logged).
 bool IsCallableMethod(const std::string& name);
@@ -40,8 +36,8 @@ class ServiceBridge {
   // INVALID_ARGUMENT naming `general.ca_file`). Connects lazily.
   static absl::StatusOr<std::unique_ptr<ServiceBridge>> Open(const PluginOptions& options);
 
-  // Any unary HomeworkService method by its name, request and response as protobuf JSON
-  // (camelCase). An unknown method, WatchEvents, or a body that does not parse as the method's
+  // Any unary HomeworkService method by its name (client/methods.h), request and response as
+  // protobuf JSON (camelCase). An unknown method, WatchEvents, or a body that does not parse as the method's
   // request is INVALID_ARGUMENT naming `method` or `body`; service errors keep their code.
   absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
                                        const std::string& token) const;
@@ -54,6 +50,12 @@ class ServiceBridge {
 
  private:
   ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
+
+  // One call with the participant's token and the deadline; the service's errors keep their
+  // details (client/rpc_status.h), which ErrorEvent (wire.h) shows.
+  absl::StatusOr<std::string> CallBytes(const google::protobuf::MethodDescriptor& method,
+                                        const std::string& request,
+                                        const std::string& token) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;

@@ -15,13 +15,12 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
+#include "services/homework/client/rpc_status.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
 
 using nlohmann::json;
-
-constexpr char kRpcStatusPayload[] = "type.googleapis.com/google.rpc.Status";
 
 // The detail types the service sends, named here so their descriptors are linked into the
 // plugin (a static library's object is linked only when referenced) and print as JSON.
@@ -123,7 +122,7 @@ json ParticipantsJson(const std::vector<Participant>& participants) {
 // The details of a service error as JSON objects with "@type"; empty when there are none.
 json DetailsJson(const absl::Status& status) {
   json details = json::array();
-  absl::optional<absl::Cord> payload = status.GetPayload(kRpcStatusPayload);
+  absl::optional<absl::Cord> payload = status.GetPayload(client::kRpcStatusPayload);
   if (!payload) return details;
   google::rpc::Status rpc_status;
   if (!rpc_status.ParseFromString(std::string(*payload))) return details;
@@ -163,15 +162,6 @@ absl::Status ParseRequest(absl::string_view body_text, PluginRequest* request) {
   }
   if (absl::Status s = ReadString(body, "id", false, 64, &request->id); !s.ok()) return s;
   return ParseBody(body, request);
-}
-
-absl::Status StatusWithRpcDetails(absl::StatusCode code, absl::string_view message,
-                                  const std::string& rpc_status_details) {
-  absl::Status status(code, message);
-  if (!rpc_status_details.empty()) {
-    status.SetPayload(kRpcStatusPayload, absl::Cord(rpc_status_details));
-  }
-  return status;
 }
 
 std::string ErrorEvent(const std::string& id, const absl::Status& status) {

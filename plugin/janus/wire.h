@@ -36,7 +36,8 @@ struct PluginRequest {
 // "session: must be practices/{practice}/sessions/{session}".
 absl::Status ParseRequest(absl::string_view body, PluginRequest* request);
 
-// Answers and events, as JSON text ready for push_event.
+// Answers and events, as JSON text ready for push_event. ErrorEvent shows the service's details
+// that client::FromGrpcStatus kept (services/homework/client/rpc_status.h).
 std::string ErrorEvent(const std::string& id, const absl::Status& status);
 std::string AckEvent(const std::string& id);
 std::string ResultEvent(const std::string& id, const std::string& method,
@@ -49,12 +50,6 @@ std::string RelayedEvent(const therapy::homework::v1::Event& event);
 
 // "therapist" or "client".
 const char* RoleName(Role role);
-
-// The status of a failed service call: code and message, with the call's serialized
-// google.rpc.Status (grpc::Status::error_details) kept as a payload so ErrorEvent can show
-// its details.
-absl::Status StatusWithRpcDetails(absl::StatusCode code, absl::string_view message,
-                                  const std::string& rpc_status_details);
 
 }  // namespace therapy::homework::janus_plugin
 

@@ -5,7 +5,9 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpcpp/support/status.h"
 #include "nlohmann/json.hpp"
+#include "services/homework/client/rpc_status.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -96,9 +98,9 @@ TEST(WireTest, ErrorEventUsesLowerSnakeCodesAndShowsServiceDetails) {
   google::rpc::Status rpc_status;
   rpc_status.set_code(3);
   rpc_status.add_details()->PackFrom(bad_request);
-  absl::Status status =
-      StatusWithRpcDetails(absl::StatusCode::kInvalidArgument,
-                           "completion.suds.before: must be 0-100", rpc_status.SerializeAsString());
+  absl::Status status = client::FromGrpcStatus(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                                           "completion.suds.before: must be 0-100",
+                                                           rpc_status.SerializeAsString()));
 
   json event = json::parse(ErrorEvent("7", status));
   EXPECT_EQ(event["homework"], "error");

@@ -10,26 +10,18 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "google/protobuf/any.pb.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/security/credentials.h"
-#include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/channel_arguments.h"
-#include "grpcpp/support/slice.h"
 #include "nlohmann/json.hpp"
-#include "services/homework/ctl/json_methods.h"
+#include "services/homework/client/call.h"
+#include "services/homework/client/methods.h"
+#include "services/homework/client/rpc_status.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework::ctl {
@@ -65,24 +57,6 @@ absl::Status WritePrivateFile(const std::string& path, absl::string_view content
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return FileError(path, "read", errno);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
-std::string Concatenate(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
-
 // The largest response homework-ctl accepts: a whole client record exported as FHIR runs to a few
 // megabytes, past gRPC's default of 4 MiB.
 constexpr int kMaxResponseBytes = 64 * 1024 * 1024;
@@ -92,19 +66,15 @@ constexpr int kMaxResponseBytes = 64 * 1024 * 1024;
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& address,
                                                            bool use_tls,
                                                            const std::string& ca_cert_path) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (use_tls) {
-    grpc::SslCredentialsOptions tls;
-    if (!ca_cert_path.empty()) {
-      absl::StatusOr<std::string> roots = ReadFile(ca_cert_path);
-      if (!roots.ok()) return roots.status();
-      tls.pem_root_certs = *std::move(roots);
-    }
-    credentials = grpc::SslCredentials(tls);
-  }
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(kMaxResponseBytes);
-  return grpc::CreateCustomChannel(address, credentials, arguments);
+  return client::OpenChannel(address, {.tls = use_tls,
+                                       .ca_file = ca_cert_path,
+                                       .max_receive_bytes = kMaxResponseBytes});
+}
+
+// A context for one call: the deadline, and the bearer token when there is one.
+void Prepare(grpc::ClientContext& context, absl::Duration deadline, const std::string& token) {
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
+  client::SetBearer(context, token);
 }
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
@@ -162,10 +132,11 @@ absl::StatusOr<std::string> Token(const TokenOptions& options, absl::Time now) {
 }
 
 absl::StatusOr<CallResult> Call(const CallOptions& options) {
-  absl::StatusOr<const google::protobuf::MethodDescriptor*> method = FindMethod(options.method);
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> method =
+      client::FindMethod(options.method);
   if (!method.ok()) return method.status();
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
-      RequestFromJson(**method, options.request_json);
+      client::RequestFromJson(**method, options.request_json);
   if (!request.ok()) return request.status();
   if (options.deadline <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--deadline must be positive");
@@ -175,28 +146,17 @@ absl::StatusOr<CallResult> Call(const CallOptions& options) {
       OpenChannel(options.address, options.use_tls, options.ca_cert_path);
   if (!channel.ok()) return channel.status();
   grpc::GenericStub stub(*std::move(channel));
-
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoMilliseconds(options.deadline));
-  if (!options.token.empty()) context.AddMetadata("authorization", "Bearer " + options.token);
+  Prepare(context, options.deadline, options.token);
 
-  grpc::Slice request_slice((*request)->SerializeAsString());
-  const grpc::ByteBuffer request_buffer(&request_slice, 1);
-  grpc::ByteBuffer response_buffer;
   CallResult result;
-  absl::Notification done;
-  stub.UnaryCall(&context, MethodPath(**method), grpc::StubOptions(), &request_buffer,
-                 &response_buffer, [&result, &done](grpc::Status status) {
-                   result.status = std::move(status);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (!result.status.ok()) return result;
-
-  absl::StatusOr<std::string> json = ResponseToJson(**method, Concatenate(response_buffer));
+  absl::StatusOr<std::string> response =
+      client::CallUnary(stub, context, **method, (*request)->SerializeAsString());
+  absl::StatusOr<std::string> json =
+      response.ok() ? client::ResponseToJson(**method, *response, client::JsonLayout::kIndented)
+                    : response.status();
   if (!json.ok()) {
-    result.status = grpc::Status(grpc::StatusCode::INTERNAL, std::string(json.status().message()));
+    result.status = json.status();
     return result;
   }
   result.response_json = *std::move(json);
@@ -218,18 +178,15 @@ absl::StatusOr<ExportResult> ExportFhir(const ExportOptions& options) {
   if (options.start_time) *request.mutable_start_time() = ToTimestamp(*options.start_time);
   if (options.end_time) *request.mutable_end_time() = ToTimestamp(*options.end_time);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoMilliseconds(options.deadline));
-  if (!options.token.empty()) context.AddMetadata("authorization", "Bearer " + options.token);
+  Prepare(context, options.deadline, options.token);
   v1::ExportClientRecordResponse response;
   ExportResult result;
-  result.status = stub->ExportClientRecord(&context, request, &response);
+  result.status = client::FromGrpcStatus(stub->ExportClientRecord(&context, request, &response));
   if (!result.status.ok()) return result;
 
   absl::StatusOr<std::string> pretty = PrettyJson(response.bundle_json());
   if (!pretty.ok()) {
-    result.status =
-        grpc::Status(grpc::StatusCode::INTERNAL, "the server sent a bundle that is not JSON");
+    result.status = absl::InternalError("the server sent a bundle that is not JSON");
     return result;
   }
   result.bundle_json = *std::move(pretty);
@@ -278,27 +235,8 @@ absl::Status WriteExportFile(const std::string& path, absl::string_view contents
   return absl::OkStatus();
 }
 
-std::string DescribeRpcError(const grpc::Status& status) {
-  std::string text = absl::StrCat(
-      "error: ", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
-  if (!status.error_message().empty()) absl::StrAppend(&text, ": ", status.error_message());
-  text += "\n";
-  google::rpc::Status details;
-  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
-    return text;
-  }
-  for (const google::protobuf::Any& detail : details.details()) {
-    google::rpc::BadRequest bad_request;
-    if (detail.Is<google::rpc::BadRequest>() && detail.UnpackTo(&bad_request)) {
-      for (const google::rpc::BadRequest::FieldViolation& violation :
-           bad_request.field_violations()) {
-        absl::StrAppend(&text, "  ", violation.field(), ": ", violation.description(), "\n");
-      }
-    } else {
-      absl::StrAppend(&text, "  (detail ", detail.type_url(), ")\n");
-    }
-  }
-  return text;
+std::string DescribeRpcError(const absl::Status& status) {
+  return absl::StrCat("error: ", client::Describe(status), "\n");
 }
 
 }  // namespace therapy::homework::ctl

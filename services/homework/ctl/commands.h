@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "grpcpp/support/status.h"
 #include "services/homework/auth/dev_keys.h"
 
 namespace therapy::homework::ctl {
@@ -38,7 +38,7 @@ struct TokenOptions {
 absl::StatusOr<std::string> Token(const TokenOptions& options, absl::Time now);
 
 struct CallOptions {
-  std::string method;  // "CreateClient", as json_methods.h FindMethod takes it
+  std::string method;  // "CreateClient", as client/methods.h FindMethod takes it
   std::string address = "127.0.0.1:50051";
   std::string token;         // sent as `authorization: Bearer <token>` when not empty
   std::string request_json;  // protobuf JSON of the request; empty means `{}`
@@ -49,7 +49,7 @@ struct CallOptions {
 
 // What the server answered: OK with the response as pretty JSON, or an error status.
 struct CallResult {
-  grpc::Status status;
+  absl::Status status;  // the service's answer, with its details (client/rpc_status.h)
   std::string response_json;
 };
 
@@ -57,10 +57,9 @@ struct CallResult {
 // bad request JSON, unreadable CA file); what the server answered is in CallResult::status.
 absl::StatusOr<CallResult> Call(const CallOptions& options);
 
-// "error: INVALID_ARGUMENT: <message>" and then, one per line, each google.rpc.BadRequest field
-// violation in the status details ("  client.display_name: must not be empty"), and the type of
-// any other detail. Ends in a newline.
-std::string DescribeRpcError(const grpc::Status& status);
+// "error: " and the service's answer as client::Describe words it (the code, the message, then
+// one line per detail: "  client.display_name: must not be empty"). Ends in a newline.
+std::string DescribeRpcError(const absl::Status& status);
 
 struct ExportOptions {
   std::string client;  // practices/{practice}/clients/{client}
@@ -76,7 +75,7 @@ struct ExportOptions {
 // What ExportClientRecord answered: OK with the bundle as pretty JSON (2-space indent, the
 // server's key order, ending in a newline) and the counts per resource type, or an error status.
 struct ExportResult {
-  grpc::Status status;
+  absl::Status status;  // the service's answer, with its details (client/rpc_status.h)
   std::string bundle_json;
   std::map<std::string, int> resource_counts;
 };

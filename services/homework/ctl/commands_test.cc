@@ -13,6 +13,8 @@
 #include "gtest/gtest.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpcpp/support/status.h"
+#include "services/homework/client/rpc_status.h"
 #include "services/homework/auth/token_verifier.h"
 
 namespace therapy::homework::ctl {
@@ -30,8 +32,8 @@ TEST(DescribeRpcErrorTest, PrintsCodeMessageAndFieldViolations) {
   details.set_message("invalid client");
   details.add_details()->PackFrom(bad_request);
 
-  const std::string text = DescribeRpcError(grpc::Status(
-      grpc::StatusCode::INVALID_ARGUMENT, "invalid client", details.SerializeAsString()));
+  const std::string text = DescribeRpcError(client::FromGrpcStatus(grpc::Status(
+      grpc::StatusCode::INVALID_ARGUMENT, "invalid client", details.SerializeAsString())));
 
   EXPECT_EQ(text,
             "error: INVALID_ARGUMENT: invalid client\n"
@@ -39,7 +41,7 @@ TEST(DescribeRpcErrorTest, PrintsCodeMessageAndFieldViolations) {
 }
 
 TEST(DescribeRpcErrorTest, WithoutDetailsPrintsOneLine) {
-  EXPECT_EQ(DescribeRpcError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "token expired")),
+  EXPECT_EQ(DescribeRpcError(absl::UnauthenticatedError("token expired")),
             "error: UNAUTHENTICATED: token expired\n");
 }
 
@@ -69,8 +71,8 @@ TEST(CallTest, UnreachableServerIsUnavailable) {
   options.deadline = absl::Seconds(2);
   const auto result = Call(options);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_THAT(result->status.error_code(),
-              ::testing::AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED));
+  EXPECT_THAT(result->status.code(), ::testing::AnyOf(absl::StatusCode::kUnavailable,
+                                                    absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST(KeygenTest, WritesPrivateKeyOnlyForOwnerAndJwksThatVerifiesTokens) {

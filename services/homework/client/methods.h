@@ -1,9 +1,10 @@
-#ifndef SERVICES_HOMEWORK_CTL_JSON_METHODS_H_
-#define SERVICES_HOMEWORK_CTL_JSON_METHODS_H_
+#ifndef SERVICES_HOMEWORK_CLIENT_METHODS_H_
+#define SERVICES_HOMEWORK_CLIENT_METHODS_H_
 
-// The methods of therapy.homework.v1.HomeworkService as homework-ctl sees them: found by name in
-// the generated descriptor pool, with requests read from and responses written as protobuf JSON
-// (lowerCamelCase names). Nothing here knows a particular method, so a new RPC needs no change.
+// The methods of therapy.homework.v1.HomeworkService as a caller sees them (homework-ctl, the
+// Janus plugin): found by name in the generated descriptor pool, with requests read from and
+// responses written as protobuf JSON (lowerCamelCase names). Nothing here knows a particular
+// method, so a new RPC needs no change.
 
 #include <memory>
 #include <string>
@@ -13,7 +14,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
-namespace therapy::homework::ctl {
+namespace therapy::homework::client {
 
 inline constexpr absl::string_view kServiceName = "therapy.homework.v1.HomeworkService";
 
@@ -32,11 +33,15 @@ std::string MethodPath(const google::protobuf::MethodDescriptor& method);
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromJson(
     const google::protobuf::MethodDescriptor& method, absl::string_view json);
 
-// `method`'s response, given as serialized bytes, as pretty protobuf JSON ending in a newline.
-// INTERNAL when the bytes are not a valid response.
+// How ResponseToJson lays its text out: on one line (for a program), or indented by two spaces
+// and ending in a newline (for a person at a terminal).
+enum class JsonLayout { kCompact, kIndented };
+
+// `method`'s response, given as serialized bytes, as protobuf JSON. INTERNAL when the bytes are
+// not a valid response.
 absl::StatusOr<std::string> ResponseToJson(const google::protobuf::MethodDescriptor& method,
-                                           absl::string_view serialized);
+                                           absl::string_view serialized, JsonLayout layout);
 
-}  // namespace therapy::homework::ctl
+}  // namespace therapy::homework::client
 
-#endif  // SERVICES_HOMEWORK_CTL_JSON_METHODS_H_
+#endif  // SERVICES_HOMEWORK_CLIENT_METHODS_H_

@@ -1,4 +1,4 @@
-#include "services/homework/ctl/json_methods.h"
+#include "services/homework/client/methods.h"
 
 #include <vector>
 
@@ -12,7 +12,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
-namespace therapy::homework::ctl {
+namespace therapy::homework::client {
 namespace {
 
 namespace protobuf = ::google::protobuf;
@@ -54,7 +54,7 @@ absl::StatusOr<const protobuf::MethodDescriptor*> FindMethod(absl::string_view n
   }
   if (method->client_streaming() || method->server_streaming()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("method ", method->name(), " streams; homework-ctl calls unary methods only"));
+        absl::StrCat("method ", method->name(), " streams; only unary methods are called by name"));
   }
   return method;
 }
@@ -82,7 +82,7 @@ absl::StatusOr<std::unique_ptr<protobuf::Message>> RequestFromJson(
 }
 
 absl::StatusOr<std::string> ResponseToJson(const protobuf::MethodDescriptor& method,
-                                           absl::string_view serialized) {
+                                           absl::string_view serialized, JsonLayout layout) {
   std::unique_ptr<protobuf::Message> response = NewMessage(*method.output_type());
   if (response == nullptr || !response->ParseFromArray(serialized.data(),
                                                        static_cast<int>(serialized.size()))) {
@@ -90,15 +90,15 @@ absl::StatusOr<std::string> ResponseToJson(const protobuf::MethodDescriptor& met
                                             method.output_type()->full_name()));
   }
   protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = layout == JsonLayout::kIndented;
   std::string json;
   const auto printed = protobuf::util::MessageToJsonString(*response, &json, options);
   if (!printed.ok()) {
     return absl::InternalError(absl::StrCat("cannot print ", method.output_type()->full_name(),
                                             " as JSON: ", printed.message().as_string()));
   }
-  if (!absl::EndsWith(json, "\n")) json += "\n";
+  if (layout == JsonLayout::kIndented && !absl::EndsWith(json, "\n")) json += "\n";
   return json;
 }
 
-}  // namespace therapy::homework::ctl
+}  // namespace therapy::homework::client

@@ -1,13 +1,14 @@
-#include "services/homework/ctl/json_methods.h"
+#include "services/homework/client/methods.h"
 
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
-namespace therapy::homework::ctl {
+namespace therapy::homework::client {
 namespace {
 
 using ::testing::HasSubstr;
@@ -89,23 +90,41 @@ TEST(RequestFromJsonTest, WrongTypeIsRejected) {
   EXPECT_EQ(request.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(ResponseToJsonTest, PrintsLowerCamelJson) {
-  const auto method = FindMethod("GetClient");
-  ASSERT_TRUE(method.ok());
+v1::Client AClient() {
   v1::Client client;
   client.set_name("practices/acme/clients/c-1");
   client.set_display_name("A. Client");
-  const auto json = ResponseToJson(**method, client.SerializeAsString());
+  return client;
+}
+
+TEST(ResponseToJsonTest, PrintsLowerCamelJson) {
+  const auto method = FindMethod("GetClient");
+  ASSERT_TRUE(method.ok());
+  const auto json = ResponseToJson(**method, AClient().SerializeAsString(), JsonLayout::kIndented);
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_THAT(*json, HasSubstr(R"("displayName": "A. Client")"));
   EXPECT_THAT(*json, HasSubstr(R"("name": "practices/acme/clients/c-1")"));
+  EXPECT_TRUE(absl::EndsWith(*json, "}\n"));
+}
+
+TEST(ResponseToJsonTest, CompactIsOneLine) {
+  const auto method = FindMethod("GetClient");
+  ASSERT_TRUE(method.ok());
+  const auto json = ResponseToJson(**method, AClient().SerializeAsString(), JsonLayout::kCompact);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(*json, R"({"name":"practices/acme/clients/c-1","displayName":"A. Client"})");
+}
+
+TEST(FindMethodTest, StreamingMethodIsInvalidArgument) {
+  EXPECT_EQ(FindMethod("WatchEvents").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ResponseToJsonTest, GarbageBytesAreInternal) {
   const auto method = FindMethod("GetClient");
   ASSERT_TRUE(method.ok());
-  EXPECT_EQ(ResponseToJson(**method, "\xff\xff\xff").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ResponseToJson(**method, "\xff\xff\xff", JsonLayout::kCompact).status().code(),
+            absl::StatusCode::kInternal);
 }
 
 }  // namespace
-}  // namespace therapy::homework::ctl
+}  // namespace therapy::homework::client

@@ -1,0 +1,85 @@
+#include "services/homework/client/rpc_status.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace therapy::homework::client {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::FieldsAre;
+using ::testing::IsEmpty;
+
+// An INVALID_ARGUMENT as the service sends it, a BadRequest with two fields, after a detail of
+// another type.
+grpc::Status InvalidClient() {
+  google::rpc::BadRequest bad_request;
+  auto* name = bad_request.add_field_violations();
+  name->set_field("client.display_name");
+  name->set_description("must not be empty");
+  auto* zone = bad_request.add_field_violations();
+  zone->set_field("client.time_zone");
+  zone->set_description("must be an IANA time zone");
+  google::protobuf::Timestamp other;  // a detail type Describe does not know
+  other.set_seconds(1);
+  google::rpc::Status details;
+  details.set_code(3);
+  details.set_message("invalid client");
+  details.add_details()->PackFrom(other);
+  details.add_details()->PackFrom(bad_request);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "invalid client",
+                      details.SerializeAsString());
+}
+
+TEST(FromGrpcStatusTest, KeepsCodeMessageAndDetails) {
+  const grpc::Status sent = InvalidClient();
+  const absl::Status status = FromGrpcStatus(sent);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "invalid client");
+  const auto payload = status.GetPayload(kRpcStatusPayload);
+  ASSERT_TRUE(payload.has_value());
+  EXPECT_EQ(std::string(*payload), sent.error_details());
+}
+
+TEST(FromGrpcStatusTest, OkIsOkAndNoDetailsIsNoPayload) {
+  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
+  const absl::Status denied =
+      FromGrpcStatus(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not your client"));
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_FALSE(denied.GetPayload(kRpcStatusPayload).has_value());
+}
+
+TEST(FieldViolationsTest, ListsTheBadRequestFieldsInOrder) {
+  EXPECT_THAT(FieldViolations(FromGrpcStatus(InvalidClient())),
+              ElementsAre(FieldsAre("client.display_name", "must not be empty"),
+                          FieldsAre("client.time_zone", "must be an IANA time zone")));
+}
+
+TEST(FieldViolationsTest, NoneWithoutDetailsOrWithUndecodableOnes) {
+  EXPECT_THAT(FieldViolations(absl::InvalidArgumentError("bad")), IsEmpty());
+  absl::Status garbage = absl::InvalidArgumentError("bad");
+  garbage.SetPayload(kRpcStatusPayload, absl::Cord("\xff\xff"));
+  EXPECT_THAT(FieldViolations(garbage), IsEmpty());
+}
+
+TEST(DescribeTest, CodeMessageOtherDetailsThenFields) {
+  EXPECT_EQ(Describe(FromGrpcStatus(InvalidClient())),
+            "INVALID_ARGUMENT: invalid client\n"
+            "  (detail type.googleapis.com/google.protobuf.Timestamp)\n"
+            "  client.display_name: must not be empty\n"
+            "  client.time_zone: must be an IANA time zone");
+}
+
+TEST(DescribeTest, WithoutDetailsIsOneLine) {
+  EXPECT_EQ(Describe(FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "token expired"))),
+            "UNAUTHENTICATED: token expired");
+  EXPECT_EQ(Describe(absl::UnavailableError("")), "UNAVAILABLE");
+}
+
+}  // namespace
+}  // namespace therapy::homework::client
