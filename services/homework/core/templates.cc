@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/homework/core/homework.h"
@@ -15,6 +14,7 @@
 #include "services/homework/core/resource_names.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/validation.h"
+#include "services/homework/storage/page_token.h"
 
 namespace therapy::homework {
 namespace {
@@ -690,16 +690,11 @@ v1::Hierarchy SocialAnxietyLadder() {
   return hierarchy;
 }
 
-// A page token is the web-safe base64 of the last name returned: opaque to callers, and
-// stable because the library only changes with a release.
-std::string PageTokenAfter(absl::string_view name) { return absl::WebSafeBase64Escape(name); }
-
-absl::StatusOr<std::string> NameBeforePage(absl::string_view token) {
-  std::string name;
-  if (!absl::WebSafeBase64Unescape(token, &name) || !absl::StartsWith(name, kTemplatePrefix)) {
-    return InvalidField("page_token", "not a next_page_token of ListTemplates");
-  }
-  return name;
+// The list's page tokens are the stores' (storage/page_token.h): the last name returned, bound
+// to the practice and the kind asked for.
+uint64_t LibraryFingerprint(const PracticeName& parent, v1::ExerciseKind kind) {
+  return QueryFingerprint(TemplateQuery{.practice_name = parent.Format()}) ^
+         (static_cast<uint64_t>(kind) * 0x9e3779b97f4a7c15ULL);
 }
 
 }  // namespace
@@ -819,10 +814,11 @@ absl::StatusOr<v1::ListTemplatesResponse> Homework::ListTemplates(
   if (!v1::ExerciseKind_IsValid(request.kind())) {
     return InvalidField("kind", absl::StrCat("unknown ExerciseKind ", request.kind()));
   }
-  std::string after;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(after, NameBeforePage(request.page_token()));
-  }
+  const uint64_t fingerprint = LibraryFingerprint(parent, request.kind());
+  absl::StatusOr<std::optional<PageCursor>> cursor =
+      ReadPageToken(request.page_token(), fingerprint);
+  if (!cursor.ok()) return ListStatus(cursor.status());
+  const std::string after = cursor->has_value() ? (*cursor)->name : "";
   absl::StatusOr<Grant> grant = Authorize(caller, Action::kReadLibrary, parent);
   if (!grant.ok()) {
     Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
@@ -846,7 +842,8 @@ absl::StatusOr<v1::ListTemplatesResponse> Homework::ListTemplates(
       continue;
     }
     if (response.templates_size() == page_size) {
-      response.set_next_page_token(PageTokenAfter(response.templates().rbegin()->name()));
+      response.set_next_page_token(
+          MakePageToken(fingerprint, PageCursor{.name = response.templates().rbegin()->name()}));
       break;
     }
     *response.add_templates() = *t;

@@ -273,6 +273,19 @@ TEST_F(TemplateUseCaseTest, ListTemplatesNamesEachBadField) {
   request.set_page_token("dGhyb3VnaA");  // web-safe base64 of a name outside the library
   EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
               ElementsAre("page_token"));
+  // A token of the skills list does not page the whole library (storage/page_token.h).
+  v1::ListTemplatesRequest skills;
+  skills.set_parent("practices/sunrise");
+  skills.set_kind(v1::EXERCISE_KIND_SKILLS_PRACTICE);
+  skills.set_page_size(1);
+  auto first = homework_.ListTemplates(Therapist(), skills);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token().empty());
+  skills.set_page_token(first->next_page_token());
+  EXPECT_TRUE(homework_.ListTemplates(Therapist(), skills).ok());
+  request.set_page_token(first->next_page_token());
+  EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
+              ElementsAre("page_token"));
   request.clear_page_token();
   request.set_kind(static_cast<v1::ExerciseKind>(99));
   EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
