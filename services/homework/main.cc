@@ -33,6 +33,9 @@ ABSL_FLAG(std::vector<std::string>, cors_origins, {},
           "listener");
 ABSL_FLAG(int64_t, connect_max_request_bytes, 1024 * 1024,
           "Larger Connect request bodies are refused (HTTP 413, resource_exhausted)");
+ABSL_FLAG(int, blocking_threads, 0,
+          "Threads running the core's blocking work of gRPC calls (store reads, commits, audit "
+          "appends); 0: 8 per core, at least 16, at most 256");
 ABSL_FLAG(int, http_io_threads, 2,
           "Browser listener: event-loop threads serving every connection (1-64)");
 ABSL_FLAG(int, http_blocking_threads, 8,
@@ -105,6 +108,7 @@ int main(int argc, char** argv) {
       .jwks_path = absl::GetFlag(FLAGS_jwks),
       .issuer = absl::GetFlag(FLAGS_issuer),
       .audience = absl::GetFlag(FLAGS_audience),
+      .blocking_threads = absl::GetFlag(FLAGS_blocking_threads),
       .connect_listen_address = absl::GetFlag(FLAGS_connect_listen),
       .cors_origins = absl::GetFlag(FLAGS_cors_origins),
       .connect_tls_cert_path = absl::GetFlag(FLAGS_connect_tls_cert),

@@ -118,8 +118,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                   {{"code", absl::StatusCodeToString(status.code())},
                    {"message", std::string(status.message())}});
       });
+  if (options.blocking_threads < 0 || options.blocking_threads > 1024) {
+    return absl::InvalidArgumentError(
+        "--blocking_threads must be 0 (sized for the machine) to 1024");
+  }
+  server->pool_ =
+      std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = options.blocking_threads});
   server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_,
-                                               *server->verifier_, log);
+                                               *server->verifier_, *server->pool_, log);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -227,11 +233,14 @@ void Server::Shutdown(absl::Duration grace) {
                                                                deadline - absl::Now())));
     grpc_server_->Wait();
   }
+  // Every gRPC call has finished, so nothing is queued any more.
+  if (pool_ != nullptr) pool_->Stop();
   if (metrics_server_ != nullptr) metrics_server_->Shutdown();
   // In-flight calls have finished: the store can close.
   connect_.reset();
   metrics_server_.reset();
   rpc_.reset();
+  pool_.reset();
   escalator_.reset();
   homework_.reset();
   notifying_store_.reset();

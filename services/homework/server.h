@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/homework/auth/token_verifier.h"
+#include "services/homework/core/blocking_pool.h"
 #include "services/homework/connect/connect_server.h"
 #include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
@@ -29,6 +30,9 @@ struct ServerOptions {
   std::string jwks_path;                            // JWKS (RFC 7517) of the token signers
   std::string issuer = "homework-dev";
   std::string audience = "therapy-homework";
+  // Threads for the core's blocking calls of gRPC's unary methods and watch starts
+  // (core/blocking_pool.h); 0: DefaultBlockingThreads(), sized for the machine.
+  int blocking_threads = 0;
   // The browser-facing Connect listener (docs/connect-api.md), host:port (port 0 picks a free
   // one); empty: off.
   std::string connect_listen_address;
@@ -87,6 +91,8 @@ class Server {
   std::unique_ptr<HubNotifyingStore> notifying_store_;
   std::unique_ptr<Homework> homework_;
   std::unique_ptr<SafetyFlagEscalator> escalator_;
+  // Runs the gRPC calls' core work; stopped once gRPC has finished every call.
+  std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<HomeworkRpc> rpc_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<ConnectServer> connect_;

@@ -1,5 +1,6 @@
 #include "services/homework/rpc/homework_rpc.h"
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -12,11 +13,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "grpc/byte_buffer.h"
-#include "grpc/byte_buffer_reader.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
-#include "grpcpp/support/method_handler.h"
 #include "services/homework/core/request_checks.h"
 #include "services/homework/rpc/caller_from_metadata.h"
 #include "services/homework/rpc/status_conversion.h"
@@ -35,21 +33,6 @@ absl::Status ShuttingDown() {
   return absl::UnavailableError("the server is shutting down: retry on another replica");
 }
 
-// The bytes of a received message; takes ownership of `body` (may be null: no message).
-std::string TakeBytes(grpc_byte_buffer* body) {
-  if (body == nullptr) return {};
-  grpc_byte_buffer_reader reader;
-  std::string bytes;
-  if (grpc_byte_buffer_reader_init(&reader, body)) {
-    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
-    bytes.assign(reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(all)), GRPC_SLICE_LENGTH(all));
-    grpc_slice_unref(all);
-    grpc_byte_buffer_reader_destroy(&reader);
-  }
-  grpc_byte_buffer_destroy(body);
-  return bytes;
-}
-
 template <typename Request>
 absl::StatusOr<Request> Parse(absl::string_view bytes) {
   Request request;
@@ -58,57 +41,93 @@ absl::StatusOr<Request> Parse(absl::string_view bytes) {
   return request;
 }
 
+// A received message (none: the empty message), read in place when gRPC holds it in one slice,
+// as it does small messages.
+template <typename Request>
+absl::StatusOr<Request> Parse(const grpc::ByteBuffer& body) {
+  grpc::Slice single;
+  if (body.TrySingleSlice(&single).ok()) {
+    return Parse<Request>(
+        absl::string_view(reinterpret_cast<const char*>(single.begin()), single.size()));
+  }
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (body.Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  return Parse<Request>(bytes);
+}
+
+absl::Status Overloaded() {
+  return absl::UnavailableError("the server is overloaded; retry with backoff");
+}
+
+// Whether nobody waits for the call's answer any more: its caller cancelled it, or its
+// deadline has passed. The clock is read too: gRPC notices a deadline a little after it passes,
+// and a write run in that gap would be applied after its caller was told DEADLINE_EXCEEDED.
+bool Abandoned(const grpc::CallbackServerContext& context) {
+  return context.IsCancelled() || context.deadline() <= std::chrono::system_clock::now();
+}
+
+absl::Status NotRun() {
+  return absl::CancelledError("the call was cancelled, or its deadline passed, before it ran");
+}
+
 }  // namespace
 
-// A unary method on gRPC's synchronous API whose request this glue parses (see the class
-// comment). Deserialize never fails: a request that does not parse reaches RunHandler as an
-// error, so the call is logged like any other.
-template <typename Request, typename Response>
-class HomeworkRpc::UnaryHandler final : public grpc::internal::MethodHandler {
- public:
-  using Run = std::function<grpc::Status(grpc::ServerContext&, const absl::StatusOr<Request>&,
-                                         Response&)>;
-  explicit UnaryHandler(Run run) : run_(std::move(run)) {}
-
-  void* Deserialize(grpc_call* /*call*/, grpc_byte_buffer* body, grpc::Status* status,
-                    void** /*handler_data*/) override {
-    *status = grpc::Status::OK;
-    return new absl::StatusOr<Request>(Parse<Request>(TakeBytes(body)));
-  }
-
-  void RunHandler(const HandlerParameter& param) override {
-    std::unique_ptr<absl::StatusOr<Request>> request(
-        static_cast<absl::StatusOr<Request>*>(param.request));
-    Response response;
-    grpc::Status status = param.status;
-    if (status.ok()) {
-      status = run_(*static_cast<grpc::ServerContext*>(param.server_context), *request, response);
-    }
-    grpc::internal::UnaryRunHandlerHelper(param, &response, status);
-  }
-
- private:
-  Run run_;
-};
+template <typename Request, typename Response, typename UseCase>
+grpc::internal::MethodHandler* HomeworkRpc::UnaryHandler(const char* method, UseCase use_case) {
+  return new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, Response>(
+      [this, method, use_case = std::move(use_case)](grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* body,
+                                                     Response* response) {
+        return StartUnary<Request>(*context, method, *body, *response, use_case);
+      });
+}
 
 template <typename Request, typename Response, typename UseCase>
-grpc::Status HomeworkRpc::Handle(grpc::ServerContext& context, absl::string_view method,
-                                 const absl::StatusOr<Request>& request, UseCase use_case,
-                                 Response& response) {
+grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& context,
+                                                  const char* method,
+                                                  const grpc::ByteBuffer& body,
+                                                  Response& response, const UseCase& use_case) {
+  grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
   const absl::Time start = absl::Now();
-  const std::string call_id = CallIdFromMetadata(context);
-  absl::StatusOr<Caller> caller = CallerFromMetadata(context, verifier_, start);
-  absl::Status status = draining_.load()  ? ShuttingDown()
-                        : caller.ok()     ? request.status()
-                                          : caller.status();
-  if (status.ok()) {
-    caller->call_id = call_id;
-    absl::StatusOr<Response> result = use_case(*caller, *request);
-    status = result.status();
-    if (result.ok()) response = *std::move(result);
+  if (draining_.load()) {
+    Refuse(context, *reactor, method, start, ShuttingDown());
+    return reactor;
   }
-  LogCall(method, call_id, start, caller, status);
-  return ToGrpcStatus(status);
+  const bool queued = pool_.TrySubmit([this, &context, reactor, method, &body, &response,
+                                       use_case, start] {
+    const std::string call_id = CallIdFromMetadata(context);
+    // Work for nobody is skipped: the caller cancelled, or the deadline passed, in the queue.
+    absl::StatusOr<Caller> caller = Abandoned(context)
+                                        ? absl::StatusOr<Caller>(NotRun())
+                                        : CallerFromMetadata(context, verifier_, start);
+    absl::Status status = caller.status();
+    if (status.ok()) {
+      absl::StatusOr<Request> request = Parse<Request>(body);
+      status = request.status();
+      if (status.ok()) {
+        caller->call_id = call_id;
+        absl::StatusOr<Response> result = use_case(*caller, *request);
+        status = result.status();
+        if (result.ok()) response = *std::move(result);
+      }
+    }
+    LogCall(method, call_id, start, caller, status);
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  if (!queued) Refuse(context, *reactor, method, start, Overloaded());
+  return reactor;
+}
+
+void HomeworkRpc::Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,
+                         const char* method, absl::Time start, const absl::Status& status) {
+  LogCall(method, CallIdFromMetadata(context), start,
+          CallerFromMetadata(context, verifier_, start), status);
+  reactor.Finish(ToGrpcStatus(status));
 }
 
 void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
@@ -134,31 +153,54 @@ void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, 
 }
 
 // One WatchEvents stream. The use case checks the call and fixes its start
-// (Homework::StartWatch); the hub then offers it events on its reader thread, which this queues
-// (at most kMaxQueued) and writes one at a time. Deletes itself when
-// gRPC is done with the call; logs the call then.
+// (Homework::StartWatch, which reads the store and waits for its audit record) on the pool,
+// like a unary call; the hub then offers it events on its reader thread, which this queues
+// (at most kMaxQueued) and writes one at a time. Deletes itself when gRPC is done with the
+// call; logs the call then. Nothing finishes the call while its start runs (a cancellation
+// or the hub's End then waits for it), so the start never outlives the reactor.
 class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Event>,
                                         public WatchListener {
  public:
   WatchReactor(HomeworkRpc& rpc, grpc::CallbackServerContext& context,
-               const absl::StatusOr<v1::WatchEventsRequest>& request)
-      : rpc_(rpc), start_(absl::Now()), call_id_(CallIdFromMetadata(context)),
-        caller_(CallerFromMetadata(context, rpc.verifier_, start_)) {
-    if (caller_.ok()) caller_->call_id = call_id_;
-    absl::StatusOr<Homework::WatchStart> start =
-        rpc_.draining_.load() ? absl::StatusOr<Homework::WatchStart>(ShuttingDown())
-        : !caller_.ok()       ? absl::StatusOr<Homework::WatchStart>(caller_.status())
-        : !request.ok() ? absl::StatusOr<Homework::WatchStart>(request.status())
-                        : rpc_.homework_.StartWatch(*caller_, *request);
-    if (!start.ok()) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      FinishLocked(start.status());
+               absl::StatusOr<v1::WatchEventsRequest> request)
+      : rpc_(rpc), start_(absl::Now()), call_id_(CallIdFromMetadata(context)) {
+    const bool draining = rpc_.draining_.load();
+    if (!draining && rpc_.pool_.TrySubmit([this, &context, request = std::move(request)] {
+          Start(context, request);
+        })) {
       return;
     }
-    // Initial metadata tells the watcher it is live, and from which cursor.
-    context.AddInitialMetadata("x-watch-cursor", EventCursor(start->after_sequence));
-    StartSendInitialMetadata();
-    subscription_ = rpc_.hub_.Subscribe(std::move(start->scope), start->after_sequence, *this);
+    caller_ = CallerFromMetadata(context, rpc.verifier_, start_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    starting_ = false;
+    FinishLocked(draining ? ShuttingDown() : Overloaded());
+  }
+
+  // On the pool: authenticates, runs the use case, subscribes.
+  void Start(grpc::CallbackServerContext& context,
+             const absl::StatusOr<v1::WatchEventsRequest>& request) {
+    caller_ = Abandoned(context) ? absl::StatusOr<Caller>(NotRun())
+                                 : CallerFromMetadata(context, rpc_.verifier_, start_);
+    if (caller_.ok()) caller_->call_id = call_id_;
+    absl::StatusOr<Homework::WatchStart> start =
+        !caller_.ok()   ? absl::StatusOr<Homework::WatchStart>(caller_.status())
+        : !request.ok() ? absl::StatusOr<Homework::WatchStart>(request.status())
+                        : rpc_.homework_.StartWatch(*caller_, *request);
+    uint64_t subscription = 0;
+    if (start.ok()) {
+      // Initial metadata tells the watcher it is live, and from which cursor.
+      context.AddInitialMetadata("x-watch-cursor", EventCursor(start->after_sequence));
+      StartSendInitialMetadata();
+      subscription = rpc_.hub_.Subscribe(std::move(start->scope), start->after_sequence, *this);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    subscription_ = subscription;
+    starting_ = false;
+    if (!start.ok()) {
+      FinishLocked(start.status());
+    } else if (deferred_end_) {
+      FinishLocked(*deferred_end_);
+    }
   }
 
   bool Offer(std::shared_ptr<const v1::Event> event) override {
@@ -211,6 +253,7 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
   }
 
   void OnDone() override {
+    // Written by the start under `mutex_` before anything could finish the call.
     rpc_.hub_.Unsubscribe(subscription_);
     rpc_.LogCall("WatchEvents", call_id_, start_, caller_, status_);
     delete this;
@@ -219,9 +262,13 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
  private:
   static constexpr size_t kMaxQueued = 256;
 
-  // Needs `mutex_` held.
+  // Needs `mutex_` held. While the start runs, only notes `status` for it.
   void FinishLocked(const absl::Status& status) {
     if (finishing_) return;
+    if (starting_) {
+      if (!deferred_end_) deferred_end_ = status;
+      return;
+    }
     finishing_ = true;
     status_ = status;
     Finish(ToGrpcStatus(status));
@@ -230,42 +277,31 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
   HomeworkRpc& rpc_;
   const absl::Time start_;
   const std::string call_id_;
-  absl::StatusOr<Caller> caller_;
-  uint64_t subscription_ = 0;  // 0: never subscribed
+  // Set once, by the start (or the constructor when refused), before anything finishes the call.
+  absl::StatusOr<Caller> caller_ = absl::UnknownError("not started");
 
   // A std::mutex: taken under the hub's per-watcher lock (see event_hub.cc). Guards the rest.
   std::mutex mutex_;
   std::deque<std::shared_ptr<const v1::Event>> queue_;  // front: being written
   std::optional<absl::Status> end_;
+  uint64_t subscription_ = 0;  // 0: never subscribed
+  bool starting_ = true;       // the start has not finished
+  std::optional<absl::Status> deferred_end_;  // how the call ends, once the start has finished
   bool refused_ = false;
   bool finishing_ = false;
   absl::Status status_;  // how the call ended, for the log; set once, before Finish
 };
 
-namespace {
-
-// One handler factory per unary method: the use case of Homework with the same name.
-using HandlerFactory = std::function<grpc::internal::MethodHandler*()>;
-
-}  // namespace
-
 HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
-                         JsonLog& log)
-    : homework_(homework), hub_(hub), verifier_(verifier), log_(log) {
-  std::map<std::string, HandlerFactory, std::less<>> unary;
+                         BlockingPool& pool, JsonLog& log)
+    : homework_(homework), hub_(hub), verifier_(verifier), pool_(pool), log_(log) {
+  // One handler per unary method: the use case of Homework with the same name.
+  std::map<std::string, grpc::internal::MethodHandler*, std::less<>> unary;
 #define HOMEWORK_RPC(Method, Request, Response)                                                \
-  unary[#Method] = [this]() -> grpc::internal::MethodHandler* {                                \
-    return new UnaryHandler<v1::Request, v1::Response>(                                        \
-        [this](grpc::ServerContext& context, const absl::StatusOr<v1::Request>& request,      \
-               v1::Response& response) {                                                       \
-          return Handle(                                                                       \
-              context, #Method, request,                                                       \
-              [this](const Caller& caller, const v1::Request& parsed) {                        \
-                return homework_.Method(caller, parsed);                                       \
-              },                                                                               \
-              response);                                                                       \
-        });                                                                                    \
-  };
+  unary[#Method] = UnaryHandler<v1::Request, v1::Response>(                                    \
+      #Method, [this](const Caller& caller, const v1::Request& request) {                      \
+        return homework_.Method(caller, request);                                              \
+      });
   HOMEWORK_RPC(CreateClient, CreateClientRequest, Client)
   HOMEWORK_RPC(GetClient, GetClientRequest, Client)
   HOMEWORK_RPC(UpdateClient, UpdateClientRequest, Client)
@@ -322,25 +358,20 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
       MarkMethodRawCallback(
           added++, new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, v1::Event>(
                  [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* body) {
-                   std::vector<grpc::Slice> slices;
-                   std::string bytes;
-                   if (body->Dump(&slices).ok()) {
-                     for (const grpc::Slice& slice : slices) {
-                       bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-                     }
-                   }
-                   return new WatchReactor(*this, *context,
-                                           Parse<v1::WatchEventsRequest>(bytes));
+                   return new WatchReactor(*this, *context, Parse<v1::WatchEventsRequest>(*body));
                  }));
       continue;
     }
-    auto factory = unary.find(method.name());
+    auto handler = unary.find(method.name());
     // A method without its line above is left out, and callers get UNIMPLEMENTED.
-    if (factory == unary.end()) continue;
+    if (handler == unary.end()) continue;
     AddMethod(new grpc::internal::RpcServiceMethod(
-        path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, factory->second()));
-    ++added;
+        path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    MarkMethodRawCallback(added++, handler->second);
+    handler->second = nullptr;  // gRPC owns it now
   }
+  // Lines whose method the descriptor does not name (none today).
+  for (auto& [name, handler] : unary) delete handler;
 }
 
 }  // namespace therapy::homework

@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "services/homework/auth/token_verifier.h"
+#include "services/homework/core/blocking_pool.h"
 #include "services/homework/core/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
@@ -19,7 +20,13 @@ namespace therapy::homework {
 // The gRPC glue of HomeworkService. Each handler is the same five steps: caller from metadata,
 // parse, one core call, status conversion, return; and one log line per call at this boundary,
 // with the method, code, latency and call id (no clinical content). Keeps no state; the core,
-// the hub and the verifier must outlive it.
+// the hub, the verifier and the pool must outlive it.
+//
+// Every method is on gRPC's callback API, so gRPC never makes a thread per call. A unary call's
+// five steps run on `pool` (the core blocks: store reads, commits, audit appends), never on
+// gRPC's own threads; a call whose caller has cancelled it, or whose deadline has passed, while
+// it waited for a thread is answered CANCELLED without running, and a call the full pool
+// cannot queue is answered UNAVAILABLE ("overloaded; retry with backoff") at once.
 //
 // Requests are parsed here with core's ParseRequest rather than by gRPC's generated handlers, so
 // a body that does not parse (a string that is not UTF-8, a truncated message) is answered
@@ -31,7 +38,8 @@ namespace therapy::homework {
 // open streams hold no thread (docs/decisions/0011-watch-fan-out.md).
 class HomeworkRpc final : public grpc::Service {
  public:
-  HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, JsonLog& log);
+  HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
+              BlockingPool& pool, JsonLog& log);
 
   // From now on every new call is answered UNAVAILABLE ("retry on another replica"), before
   // anything else runs; calls already running finish. For a graceful shutdown. Thread-safe.
@@ -39,15 +47,21 @@ class HomeworkRpc final : public grpc::Service {
 
  private:
   class WatchReactor;
-  template <typename Request, typename Response>
-  class UnaryHandler;
 
-  // Authenticates, runs `use_case` with the caller on the parsed request, moves its result into
-  // `response`, converts the status and logs the call.
+  // The handler of unary method `method`: `use_case` (the Homework use case of the same name)
+  // runs on the pool as StartUnary says.
   template <typename Request, typename Response, typename UseCase>
-  grpc::Status Handle(grpc::ServerContext& context, absl::string_view method,
-                      const absl::StatusOr<Request>& request, UseCase use_case,
-                      Response& response);
+  grpc::internal::MethodHandler* UnaryHandler(const char* method, UseCase use_case);
+  // Answers UNAVAILABLE while draining; otherwise queues the call on the pool, where it is
+  // authenticated, parsed from `body`, run through `use_case` into `response`, logged and
+  // finished. `body` and `response` belong to gRPC and live until the call is finished.
+  template <typename Request, typename Response, typename UseCase>
+  grpc::ServerUnaryReactor* StartUnary(grpc::CallbackServerContext& context, const char* method,
+                                       const grpc::ByteBuffer& body, Response& response,
+                                       const UseCase& use_case);
+  // Logs and finishes a call refused before it ran (draining, overloaded).
+  void Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,
+              const char* method, absl::Time start, const absl::Status& status);
   // The log line of a finished call.
   void LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
                const absl::StatusOr<Caller>& caller, const absl::Status& status);
@@ -55,6 +69,7 @@ class HomeworkRpc final : public grpc::Service {
   Homework& homework_;
   EventHub& hub_;
   const TokenVerifier& verifier_;
+  BlockingPool& pool_;
   JsonLog& log_;
   // "/therapy.homework.v1.HomeworkService/<Method>": gRPC keeps pointers to these.
   std::deque<std::string> paths_;

@@ -1,0 +1,201 @@
+// HomeworkRpc on the callback API with a pool the test holds (ADR 0018): the glue wired as the
+// Server wires it (memory store, hub, verifier, one BlockingPool), on a loopback port, called
+// over real gRPC. The pool's one thread is kept busy by the test, so calls wait in its queue:
+// what the glue does with a call whose deadline passes there, and with one the full queue
+// cannot take.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+#include "services/homework/auth/dev_keys.h"
+#include "services/homework/auth/token_verifier.h"
+#include "services/homework/core/blocking_pool.h"
+#include "services/homework/core/event_hub.h"
+#include "services/homework/core/homework.h"
+#include "services/homework/logging/json_log.h"
+#include "services/homework/rpc/homework_rpc.h"
+#include "services/homework/storage/memory/memory_store.h"
+#include "therapy/homework/v1/homework_service.grpc.pb.h"
+
+namespace therapy::homework {
+namespace {
+
+constexpr char kIssuer[] = "homework-dev";
+constexpr char kAudience[] = "therapy-homework";
+
+class BlockingPoolRpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<SigningKey> key = GenerateSigningKey("test-1");
+    ASSERT_TRUE(key.ok()) << key.status();
+    key_ = *key;
+    absl::StatusOr<std::string> jwks = PublicJwks(key_);
+    ASSERT_TRUE(jwks.ok()) << jwks.status();
+    jwks_path_ = ::testing::TempDir() + "/blocking_pool_rpc_test." + std::to_string(::getpid()) +
+                 ".jwks.json";
+    std::ofstream(jwks_path_) << *jwks;
+    absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
+        {.jwks_path = jwks_path_, .issuer = kIssuer, .audience = kAudience});
+    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    verifier_ = *std::move(verifier);
+
+    hub_ = std::make_unique<EventHub>(store_, EventHubOptions{});
+    homework_ = std::make_unique<Homework>(store_, HomeworkOptions{});
+    // One thread, at most one call waiting for it.
+    pool_ = std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = 1, .max_queued = 1});
+    log_file_ = ::open_memstream(&log_text_, &log_size_);
+    ASSERT_NE(log_file_, nullptr);
+    log_ = std::make_unique<JsonLog>(log_file_);
+    rpc_ = std::make_unique<HomeworkRpc>(*homework_, *hub_, *verifier_, *pool_, *log_);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(rpc_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::HomeworkService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    Release();
+    if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
+    if (pool_ != nullptr) pool_->Stop();
+    server_.reset();
+    rpc_.reset();
+    if (log_file_ != nullptr) std::fclose(log_file_);
+    std::free(log_text_);
+    std::remove(jwks_path_.c_str());
+  }
+
+  // Keeps the pool's one thread busy until Release.
+  void HoldThePool() {
+    ASSERT_TRUE(pool_->TrySubmit([this] { release_.WaitForNotification(); }));
+    while (pool_->queued() != 0) absl::SleepFor(absl::Milliseconds(1));
+  }
+  void Release() {
+    if (!release_.HasBeenNotified()) release_.Notify();
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& subject, const std::string& role,
+                                          absl::Duration deadline = absl::Seconds(10)) {
+    absl::StatusOr<std::string> token = MintToken(
+        key_, TokenClaims{.subject = subject, .practice = "sunrise", .role = role}, absl::Now());
+    EXPECT_TRUE(token.ok()) << token.status();
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + token.value_or(""));
+    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    return context;
+  }
+
+  static v1::CreateClientRequest CreateAna() {
+    v1::CreateClientRequest create;
+    create.set_parent("practices/sunrise");
+    create.set_client_id("ana");
+    create.mutable_client()->set_display_name("Ana");
+    create.mutable_client()->set_time_zone("Europe/Berlin");
+    return create;
+  }
+
+  grpc::Status GetAna(v1::Client& read) {
+    v1::GetClientRequest get;
+    get.set_name("practices/sunrise/clients/ana");
+    return stub_->GetClient(As("backend", "service").get(), get, &read);
+  }
+
+  // Everything logged so far (the log writes to memory).
+  std::string LogText() {
+    std::fflush(log_file_);
+    return std::string(log_text_, log_size_);
+  }
+
+  SigningKey key_;
+  std::string jwks_path_;
+  std::unique_ptr<TokenVerifier> verifier_;
+  MemoryStore store_;
+  std::unique_ptr<EventHub> hub_;
+  std::unique_ptr<Homework> homework_;
+  std::unique_ptr<BlockingPool> pool_;
+  char* log_text_ = nullptr;
+  size_t log_size_ = 0;
+  std::FILE* log_file_ = nullptr;
+  std::unique_ptr<JsonLog> log_;
+  std::unique_ptr<HomeworkRpc> rpc_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::HomeworkService::Stub> stub_;
+  absl::Notification release_;
+};
+
+// A write whose deadline passes while it waits for a thread is answered without running: the
+// caller was told DEADLINE_EXCEEDED, so applying it later would be a write nobody was told of.
+// It is logged once, CANCELLED.
+TEST_F(BlockingPoolRpcTest, AWriteWhoseDeadlinePassesInTheQueueIsNeverApplied) {
+  HoldThePool();
+  v1::Client created;
+  grpc::Status status = stub_->CreateClient(
+      As("backend", "service", absl::Milliseconds(200)).get(), CreateAna(), &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  // The server counts the deadline from when the request arrived, a little after it was sent.
+  absl::SleepFor(absl::Milliseconds(50));
+  Release();
+  // The queued call runs once the thread is free; it finds the call over.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!absl::StrContains(LogText(), "CreateClient") && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const std::string log = LogText();
+  EXPECT_TRUE(absl::StrContains(log, "CANCELLED")) << log;
+
+  v1::Client read;
+  EXPECT_EQ(GetAna(read).error_code(), grpc::StatusCode::NOT_FOUND);
+  // The same write in time is applied: the one above failed for its wait alone.
+  ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
+  ASSERT_TRUE(GetAna(read).ok());
+  EXPECT_EQ(read.display_name(), "Ana");
+}
+
+// With the thread busy and the queue full, the next call is answered UNAVAILABLE at once
+// ("overloaded; retry"), not queued without bound; the queued one still runs once the thread
+// is free.
+TEST_F(BlockingPoolRpcTest, ACallTheFullQueueCannotTakeIsUnavailableAtOnce) {
+  HoldThePool();
+  grpc::Status queued_status;
+  v1::Client created;
+  std::thread queued([&] {
+    queued_status = stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created);
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (pool_->queued() != 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(pool_->queued(), 1u);
+
+  v1::Client read;
+  const absl::Time asked = absl::Now();
+  grpc::Status refused = GetAna(read);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StrContains(refused.error_message(), "overloaded"))
+      << refused.error_message();
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(5));  // answered, not left to its deadline
+
+  Release();
+  queued.join();
+  EXPECT_TRUE(queued_status.ok()) << queued_status.error_message();
+  ASSERT_TRUE(GetAna(read).ok());
+  EXPECT_EQ(read.etag(), created.etag());
+}
+
+}  // namespace
+}  // namespace therapy::homework
