@@ -1,10 +1,12 @@
 #include "services/homework/connect/proto_json.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -99,7 +101,11 @@ class JsonWriter {
     }
     if (type->file()->package() == "google.protobuf" || type->options().map_entry()) return false;
     const Reflection* reflection = message.GetReflection();
-    std::vector<const FieldDescriptor*> fields;
+    // One list per depth for the whole call: no allocation per object (a deque, so that the
+    // lists of the outer objects stay where they are while inner ones are added).
+    while (fields_.size() <= static_cast<std::size_t>(depth)) fields_.emplace_back();
+    std::vector<const FieldDescriptor*>& fields = fields_[static_cast<std::size_t>(depth)];
+    fields.clear();
     reflection->ListFields(message, &fields);
     out_.push_back('{');
     bool first = true;
@@ -210,18 +216,25 @@ class JsonWriter {
     return true;
   }
 
+  static bool IsPlain(unsigned char byte) {
+    return byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' && byte != '<' &&
+           byte != '>';
+  }
+
   // A JSON string with protobuf's escapes; false for text that is not UTF-8.
   bool String(absl::string_view text) {
     out_.push_back('"');
     std::size_t at = 0;
     while (at < text.size()) {
-      const unsigned char byte = static_cast<unsigned char>(text[at]);
-      if (byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' && byte != '<' &&
-          byte != '>') {
-        out_.push_back(static_cast<char>(byte));
-        ++at;
-        continue;
+      // A run of printable ASCII that needs no escape goes out in one append.
+      std::size_t plain = at;
+      while (plain < text.size() && IsPlain(static_cast<unsigned char>(text[plain]))) ++plain;
+      if (plain > at) {
+        out_.append(text.data() + at, plain - at);
+        at = plain;
+        if (at == text.size()) break;
       }
+      const unsigned char byte = static_cast<unsigned char>(text[at]);
       uint32_t code_point = byte;
       int length = 1;
       if (byte >= 0x80) {
@@ -352,14 +365,21 @@ class JsonWriter {
   }
 
   std::string& out_;
+  std::deque<std::vector<const FieldDescriptor*>> fields_;  // ListFields' output per depth
 };
 
 }  // namespace
 
 absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message) {
+  // The last answer's size on this thread: a list answer then grows its buffer once, not
+  // five or six times.
+  thread_local std::size_t last_size = 256;
   std::string json;
-  json.reserve(256);
-  if (JsonWriter(json).Object(message, 0)) return json;
+  json.reserve(last_size + last_size / 8);
+  if (JsonWriter(json).Object(message, 0)) {
+    last_size = std::clamp<std::size_t>(json.size(), 256, 1 << 20);
+    return json;
+  }
   json.clear();
   const auto printed = google::protobuf::util::MessageToJsonString(message, &json);
   if (!printed.ok()) {

@@ -13,9 +13,13 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/proto_json_reader.h"
+#include "services/homework/core/request_checks.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -297,6 +301,196 @@ TEST(MessageToJsonTest, ATimestampOutOfRangeIsTheSameErrorAsProtobufs) {
   client.mutable_create_time()->set_seconds(0);
   client.mutable_create_time()->set_nanos(-1);
   EXPECT_FALSE(MessageToJson(client).ok());
+}
+
+// protobuf's parser with the options of ParseJsonRequest: the reference ReadJsonMessage is held
+// to.
+absl::Status ReferenceParse(absl::string_view json, Message& message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &message, options);
+  return parsed.ok() ? absl::OkStatus() : absl::InvalidArgumentError(parsed.message().as_string());
+}
+
+std::string Bytes(const Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&out);
+  }
+  return bytes;
+}
+
+// The request type of every method of the service.
+std::vector<const Descriptor*> RequestTypes() {
+  const google::protobuf::ServiceDescriptor* service =
+      v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
+  std::set<const Descriptor*> types;
+  for (int i = 0; i < service->method_count(); ++i) types.insert(service->method(i)->input_type());
+  return {types.begin(), types.end()};
+}
+
+// What the two parsers must agree on for one body: whenever the fast reader takes it, protobuf
+// takes it too and builds the same message; and ParseJsonRequest (the reader first, protobuf
+// when the reader declines) answers as protobuf plus CheckRequest do: the same message, or an
+// error of the same code. Returns whether the fast reader took the body.
+bool ExpectSameAsProtobuf(const Message& prototype, const std::string& json) {
+  std::unique_ptr<Message> fast(prototype.New());
+  std::unique_ptr<Message> reference(prototype.New());
+  const bool read = ReadJsonMessage(json, *fast);
+  absl::Status expected = ReferenceParse(json, *reference);
+  if (read) {
+    EXPECT_TRUE(expected.ok()) << prototype.GetTypeName() << ": the reader took a body protobuf "
+                               << "refuses (" << expected << "): " << absl::CEscape(json);
+    EXPECT_EQ(Bytes(*fast), Bytes(*reference))
+        << prototype.GetTypeName() << ": " << absl::CEscape(json);
+  }
+  if (expected.ok()) expected = CheckRequest(*reference);
+  std::unique_ptr<Message> parsed(prototype.New());
+  const absl::Status status = ParseJsonRequest(json, *parsed);
+  EXPECT_EQ(status.code(), expected.code())
+      << prototype.GetTypeName() << ": " << status << " / " << expected << ": "
+      << absl::CEscape(json);
+  if (status.ok() && expected.ok()) {
+    EXPECT_EQ(Bytes(*parsed), Bytes(*reference))
+        << prototype.GetTypeName() << ": " << absl::CEscape(json);
+  }
+  return read;
+}
+
+// The bodies browsers send: printed by protobuf from random requests of every method, with
+// proto or JSON names, defaults printed or not, enums by name or number.
+TEST(ReadJsonMessageTest, ReadsRandomRequestsOfEveryMethodAsProtobufDoes) {
+  const std::vector<const Descriptor*> types = RequestTypes();
+  ASSERT_GT(types.size(), 30u);
+  int bodies = 0;
+  int read = 0;
+  for (const Descriptor* type : types) {
+    const Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+    for (uint32_t seed = 0; seed < 80; ++seed) {
+      std::unique_ptr<Message> message(prototype->New());
+      Filler(seed * 104729 + static_cast<uint32_t>(bodies)).Fill(*message, 0);
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = seed % 2 == 1;
+      options.always_print_primitive_fields = seed % 3 == 1;
+      options.always_print_enums_as_ints = seed % 7 == 3;
+      options.add_whitespace = seed % 5 == 2;
+      std::string json;
+      ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*message, &json, options).ok());
+      read += ExpectSameAsProtobuf(*prototype, json) ? 1 : 0;
+      ++bodies;
+      if (HasFailure()) return;
+    }
+  }
+  // The reader must carry a good part of the bodies, or it is dead code (doubles, Timestamps
+  // and FieldMasks in the random ones go to protobuf).
+  EXPECT_GT(read, bodies / 4) << read << " of " << bodies;
+}
+
+// Broken and unusual bodies: whatever the reader does with them, ParseJsonRequest answers as
+// protobuf does, and the reader never takes a body protobuf refuses.
+TEST(ReadJsonMessageTest, BrokenAndUnusualBodiesGetProtobufsAnswer) {
+  const v1::ListAssignmentsRequest list;
+  for (const char* body : {
+           R"({"parent":"practices/p1/clients/c1","states":["STATE_ACTIVE"]})",
+           R"({"parent":"a","parent":"b"})", R"({"parent":"a","parent":"a"})",
+           R"({"parent":"a","parent_":"b"})", R"({"pageSize":01})", R"({"pageSize":1.0})",
+           R"({"pageSize":-0})", R"({"pageSize":"12"})", R"({"pageSize":" 12"})",
+           R"({"pageSize":"12 "})", R"({"pageSize":"0x10"})", R"({"pageSize":1e2})",
+           R"({"pageSize":2147483647})", R"({"pageSize":2147483648})",
+           R"({"pageSize":-2147483649})", R"({"pageSize":-5})", R"({"pageSize":true})",
+           R"({"pageSize":null})", R"({"pageSize":})", R"({"states":[null]})",
+           R"({"parent":null})", R"({"states":["STATE_ACTIVE",]})", R"({"states":"STATE_ACTIVE"})",
+           R"({"states":[1]})", R"({"states":["state_active"]})",
+           R"({"states":["STATE_UNSPECIFIED"]})", R"({"states":[]})", R"({"states":[[]]})",
+           R"({"parent":"a\ud800"})", R"({"parent":"a\udc00"})", R"({"parent":"\ud83d\ude00"})",
+           R"({"parent":"\u00e9\u0000\/\b\f\n\r\t\"\\"})", R"({"parent":"\u00G0"})",
+           R"({"parent":"\x"})", "{\"parent\":\"a\x01\"}", "{\"parent\":\"\xc3\xa9\"}",
+           "{\"parent\":\"\xff\"}", "{\"parent\":\"\xc3\"}", "{\"parent\":\"\xed\xa0\x80\"}",
+           R"({"pArent":"x"})", R"({"Parent":"x"})", R"({"par\u0065nt":"x"})",
+           R"({"parent":"x"} x)", " \t\r\n{ \"parent\" : \"x\" , \"pageSize\" : 3 }\n", R"({})",
+           R"({ })", "", " ", "[]", "null", R"({"parent":"x",})", R"({,})", R"({"parent" "x"})",
+           R"({"parent":"x")", R"({"parent":"x"}})", R"({"parent":'x'})", R"({parent:"x"})",
+           "\xef\xbb\xbf{}", R"({"unknown":1})", R"({"pageToken":"abc","pageSize":0})",
+           R"({"states":["STATE_ACTIVE","STATE_ACTIVE"]})"}) {
+    ExpectSameAsProtobuf(list, body);
+  }
+  ExpectSameAsProtobuf(list, std::string("{\"parent\":\"x\"}\0", 15));
+  // One field of each request at a time, with values of every JSON kind: bools, int64s,
+  // oneofs, nested messages, FieldMasks, Timestamps.
+  for (const Descriptor* type : RequestTypes()) {
+    const Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      for (const char* value :
+           {"true", "false", "0", "1", "-1", "\"1\"", "9007199254740992", "9007199254740993",
+            "\"9223372036854775807\"", "1.5", "{}", "{\"x\":1}", "[]", "\"\"", "\"a,b\"",
+            "\"2026-01-02T03:04:05Z\"", "null", "[{}]", "[\"a\"]", "[true]", "[1,2]"}) {
+        ExpectSameAsProtobuf(*prototype,
+                             absl::StrCat("{\"", field->json_name(), "\":", value, "}"));
+      }
+      if (HasFailure()) return;
+    }
+  }
+}
+
+// Random damage to printed requests: the body cut short, a byte removed, replaced or inserted.
+TEST(ReadJsonMessageTest, DamagedBodiesGetProtobufsAnswer) {
+  const std::vector<std::string> kInserts = {"{", "}", "[", "]", "\"", ",", ":", "\\", "0",
+                                             "-", ".", "e", "n", "null", " ", "\x01", "\xff",
+                                             "\xc3", "\\u", "1e9", "\"\"", "true"};
+  std::mt19937 random(12);
+  int bodies = 0;
+  for (const Descriptor* type : RequestTypes()) {
+    const Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+    for (uint32_t seed = 0; seed < 12; ++seed) {
+      std::unique_ptr<Message> message(prototype->New());
+      Filler(seed * 31 + static_cast<uint32_t>(bodies)).Fill(*message, 0);
+      std::string json;
+      ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*message, &json).ok());
+      for (int round = 0; round < 8; ++round) {
+        std::string damaged = json;
+        const std::size_t at =
+            std::uniform_int_distribution<std::size_t>(0, damaged.size())(random);
+        const std::string& insert = kInserts[random() % kInserts.size()];
+        switch (round % 4) {
+          case 0: damaged.resize(at); break;
+          case 1: if (at < damaged.size()) damaged.erase(at, 1); break;
+          case 2: if (at < damaged.size()) damaged[at] = insert[0]; break;
+          default: damaged.insert(at, insert); break;
+        }
+        ExpectSameAsProtobuf(*prototype, damaged);
+        ++bodies;
+      }
+      if (HasFailure()) return;
+    }
+  }
+  EXPECT_GT(bodies, 3000);
+}
+
+// The reads the browsers make most are taken by the fast reader (else it saves nothing).
+TEST(ReadJsonMessageTest, TheCommonReadsTakeTheFastPath) {
+  v1::ListAssignmentsRequest list;
+  EXPECT_TRUE(ReadJsonMessage(
+      R"({"parent":"practices/p1/clients/c1","states":["STATE_ACTIVE"],"pageSize":50,)"
+      R"("pageToken":"abc"})",
+      list));
+  EXPECT_EQ(list.parent(), "practices/p1/clients/c1");
+  EXPECT_EQ(list.page_size(), 50);
+  EXPECT_EQ(list.page_token(), "abc");
+  ASSERT_EQ(list.states_size(), 1);
+  EXPECT_EQ(list.states(0), v1::Assignment::STATE_ACTIVE);
+  v1::GetAssignmentRequest get;
+  EXPECT_TRUE(ReadJsonMessage(R"({"name":"practices/p1/clients/c1/assignments/a1"})", get));
+  EXPECT_EQ(get.name(), "practices/p1/clients/c1/assignments/a1");
+  v1::GetCallerRequest caller;
+  EXPECT_TRUE(ReadJsonMessage("{}", caller));
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ absl::Status ParseRequest(absl::string_view bytes, google::protobuf::Message& re
 // Parses `json` (the Connect / proto3 JSON mapping: camelCase or proto field names, unknown
 // fields refused) into `request`. Text that is not UTF-8 is INVALID_ARGUMENT naming the field
 // whose string holds it (`client.display_name`); any other parse failure names "request" with
-// the parser's reason, without the body's text. Then CheckRequest.
+// the parser's reason, without the body's text. Then CheckRequest. Plain bodies are read by
+// ReadJsonMessage (proto_json_reader.h), everything else by protobuf's JsonStringToMessage: the
+// same message or the same error either way.
 absl::Status ParseJsonRequest(absl::string_view json, google::protobuf::Message& request);
 
 // A parsed request: every string field valid UTF-8 (a JSON parser may let broken text through)

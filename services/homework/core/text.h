@@ -2,7 +2,9 @@
 #define SERVICES_HOMEWORK_CORE_TEXT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -23,6 +25,10 @@ std::optional<size_t> CodePointCount(absl::string_view text);
 // format characters (zero-width space and joiners, word joiner, byte-order mark). Such text says
 // nothing, so a required field holding it is empty. The empty string is blank.
 bool IsBlank(absl::string_view text);
+
+// Appends `code_point` (at most U+10FFFF) to `out` in UTF-8. Its bytes compare in code point
+// order, so byte order (COLLATE "C") is code point order.
+void AppendUtf8(uint32_t code_point, std::string& out);
 
 }  // namespace therapy::homework
 

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/homework/core/text.h"
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/postgres/connection.h"
 #include "services/homework/storage/postgres/connection_pool.h"
@@ -408,26 +409,8 @@ absl::StatusOr<Resource> ParseStored(absl::string_view bytes, absl::string_view 
   return resource;
 }
 
-// UTF-8 helpers for PrefixEnd. A code point's bytes compare in code point order, so byte order
-// (COLLATE "C") is code point order.
-void AppendUtf8(uint32_t code_point, std::string& out) {
-  if (code_point < 0x80) {
-    out.push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (code_point >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  } else if (code_point < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (code_point >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (code_point >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  }
-}
-
+// UTF-8 for PrefixEnd (AppendUtf8 is in core/text.h). A code point's bytes compare in code
+// point order, so byte order (COLLATE "C") is code point order.
 uint32_t DecodeUtf8(absl::string_view bytes) {
   const auto lead = static_cast<unsigned char>(bytes[0]);
   uint32_t code_point = lead;
