@@ -241,6 +241,9 @@ async function main(): Promise<number> {
     checks.equal(await flagItem.getAttribute("data-state"), "OPEN", "the flag shows as open");
     checks.expect(/raised (now|this minute|\d+ minutes? ago)/.test(await flagItem.locator('[data-part="age"]').innerText()), "the flag shows its age");
     checks.expect((await flagItem.innerText()).includes("PHQ-9 item 9 above 0"), "the flag says what raised it");
+    checks.equal(await flagItem.locator('[data-part="reason"]').innerText(),
+      "Item 9 (thoughts of being better off dead or of hurting oneself) answered 1, “Several days”: above 0. PHQ-9 total 15. Review with the client now.",
+      "the flag's reason is worded from its code and figures");
     const dock = page.locator("homework-therapist-dock");
     checks.expect((await dock.getByRole("tab", { name: /Review/ }).innerText()).includes("1 urgent"), "the dock's Review tab counts the open flag");
     const note = flagItem.locator("textarea");
@@ -272,6 +275,8 @@ async function main(): Promise<number> {
     await panel.locator(`hw-safety-flags li[data-flag="${raised.name}"]`).waitFor({ timeout: 10_000 });
     checks.expect((await panel.locator(`hw-safety-flags li[data-flag="${raised.name}"]`).innerText()).includes("I need to talk to someone today"),
       "a flag the client raised appears live with its words");
+    checks.equal(await panel.locator(`hw-safety-flags li[data-flag="${raised.name}"] [data-part="reason"]`).innerText(),
+      "In the client's words:", "the client's request is worded from its code");
     await dock.getByRole("tab", { name: /1 urgent/ }).waitFor();
 
     // ---- Bulk review: quality has no preset; 3 at once; the client's portal shows the feedback live.
@@ -386,7 +391,9 @@ async function main(): Promise<number> {
     await panel.locator("li.card button.open").first().click();
     await look(page, "wide");
 
-    // ---- Spanish.
+    // ---- Spanish. One more PHQ-9 answers item 9 with 2: its open flag and the client's request
+    // read in Spanish, from their codes (the stored English text is not shown).
+    await phq([2, 2, 2, 2, 2, 2, 1, 1, 2], 0);
     const es = await context.newPage();
     es.on("pageerror", (error) => pageErrors.push(error.message));
     await es.goto(dockUrl("es"));
@@ -395,6 +402,22 @@ async function main(): Promise<number> {
     checks.expect(await esPanel.getByRole("heading", { name: /Por revisar/ }).waitFor({ timeout: 15_000 }).then(() => true, () => false),
       "the queue is in Spanish");
     checks.expect(await esPanel.getByRole("heading", { name: /Alertas urgentes/ }).isVisible(), "the flags are in Spanish");
+    const esReasons = esPanel.locator('hw-safety-flags [data-part="reason"]');
+    await esReasons.nth(1).waitFor({ timeout: 10_000 });
+    const reasonTexts = await esReasons.allInnerTexts();
+    checks.expect(reasonTexts.includes("Pregunta 9 (pensamientos de que estaría mejor muerto o de hacerse daño) respondida 2, " +
+      "«Más de la mitad de los días»: por encima de 0. Total del PHQ-9: 16. Revísalo con el cliente ahora."),
+      `the Spanish panel words the PHQ-9 flag's reason in Spanish (${reasonTexts.join(" | ")})`);
+    checks.expect(reasonTexts.includes("En palabras del cliente:"), "the Spanish panel words the client's request in Spanish");
+    const esFlagsText = (await esPanel.locator("hw-safety-flags li.flag").allInnerTexts()).join("\n");
+    checks.expect(esFlagsText.includes("Más de la mitad de los días") && !/review with the client|asked for help/i.test(esFlagsText),
+      "no English reason in the Spanish flags");
+    checks.equal(await esPanel.locator('hw-safety-flags [data-part="client-words"]').allInnerTexts(), ["I need to talk to someone today"],
+      "the client's own words are shown as written");
+    for (const width of WIDTHS) {
+      await es.setViewportSize({ width, height: 900 });
+      await esPanel.locator("hw-safety-flags").screenshot({ path: path.join(shots, `review-es-flags-${width}.png`) });
+    }
     for (const button of await esPanel.locator("section.queue > ul.cards button.open").all()) await button.click();
     await look(es, "es");
     await es.close();

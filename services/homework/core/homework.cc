@@ -14,6 +14,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/homework/core/flag_reasons.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
@@ -600,7 +601,7 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
                                           parent.client.Format(), completion.name()));
       v1::SafetyFlag flag =
           NewSafetyFlag(parent.client, v1::SafetyFlag::SOURCE_PHQ9_ITEM_9,
-                        UrgentReason(completion.measure()), caller.subject, now);
+                        MeasureFlagReason(completion.measure()), caller.subject, now);
       flag.set_completion(completion.name());
       mutation.events.push_back(MakeEvent(caller, v1::Event::TYPE_SAFETY_FLAG_RAISED,
                                           parent.client.Format(), flag.name()));

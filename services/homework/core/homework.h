@@ -241,9 +241,10 @@ class Homework {
   // while it was live.
   absl::StatusOr<v1::SessionSummary> SummarizeSession(const v1::Session& session,
                                                       absl::Time end);
-  // A new open flag on `client`, due to escalate after the practice's time.
+  // A new open flag on `client`, due to escalate after the practice's time, with `reason` as
+  // its code and as the English text of the deprecated `reason` field.
   v1::SafetyFlag NewSafetyFlag(const ClientName& client, v1::SafetyFlag::Source source,
-                               absl::string_view reason, absl::string_view raised_by,
+                               const v1::FlagReason& reason, absl::string_view raised_by,
                                absl::Time now) const;
   // Acknowledges or resolves a flag (`to`) with a note.
   absl::StatusOr<v1::SafetyFlag> MoveSafetyFlag(const Caller& caller, absl::string_view method,

@@ -26,9 +26,6 @@ v1::MeasureResponse::Severity ToProto(clinical::Severity band) {
   return v1::MeasureResponse::SEVERITY_UNSPECIFIED;
 }
 
-// The 0-based index of PHQ-9 item 9 (thoughts of being better off dead or of self-harm).
-constexpr int kPhq9SelfHarmItem = 8;
-
 }  // namespace
 
 int MeasureItemCount(v1::Measure measure) {
@@ -76,24 +73,6 @@ absl::Status ScoreMeasureResponse(v1::Measure measure, v1::MeasureResponse& resp
   response.set_loinc(score->loinc);
   response.set_urgent(score->urgent);
   return absl::OkStatus();
-}
-
-std::string UrgentReason(const v1::MeasureResponse& response) {
-  if (!response.urgent()) return "";
-  if (response.measure() == v1::MEASURE_PHQ9 &&
-      response.item_scores_size() == MeasureItemCount(v1::MEASURE_PHQ9)) {
-    const int answer = response.item_scores(kPhq9SelfHarmItem);
-    if (answer > 0 && answer < static_cast<int>(clinical::kFrequencyAnswers.size())) {
-      return absl::StrCat("PHQ-9 item 9 (\"",
-                          clinical::kPhq9Items[static_cast<size_t>(kPhq9SelfHarmItem)],
-                          "\") answered ", answer, " (\"",
-                          clinical::kFrequencyAnswers[static_cast<size_t>(answer)],
-                          "\"): review with the client now");
-    }
-  }
-  // Scored urgent when recorded, but the answers no longer say why: still never drop it.
-  return absl::StrCat(MeasureDisplayName(response.measure()),
-                      " answer marked urgent when it was recorded: review with the client now");
 }
 
 }  // namespace therapy::homework

@@ -2,8 +2,8 @@
 #define SERVICES_HOMEWORK_CORE_MEASURE_SCORING_H_
 
 // Outcome measure answers (PHQ-9, GAD-7) as the API carries them, scored with the clinical
-// rules of clinical/measures.h. Pure functions, safe from any thread. Scores and reasons are
-// clinical content: show them to the care team, never log them.
+// rules of clinical/measures.h. Pure functions, safe from any thread. Scores are clinical
+// content: show them to the care team, never log them.
 
 #include <string>
 
@@ -24,11 +24,6 @@ std::string MeasureDisplayName(v1::Measure measure);
 // measure (the assignment names none); INVALID_ARGUMENT when the answers do not fit the
 // measure (validation catches this first). On error `response` is left unchanged.
 absl::Status ScoreMeasureResponse(v1::Measure measure, v1::MeasureResponse& response);
-
-// Why a scored response needs the therapist at once, in plain words with the answer given, for
-// example `PHQ-9 item 9 (thoughts that you would be better off dead or of hurting yourself)
-// answered 2 ("More than half the days")`. Empty when `response.urgent()` is false.
-std::string UrgentReason(const v1::MeasureResponse& response);
 
 }  // namespace therapy::homework
 

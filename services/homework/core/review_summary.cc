@@ -10,6 +10,7 @@
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/exposure.h"
 #include "services/homework/core/clinical/practice_periods.h"
+#include "services/homework/core/flag_reasons.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/status_macros.h"
@@ -304,7 +305,8 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     v1::UrgentFlag* flag = summary.add_urgent_flags();
     flag->set_completion(it->name());
     *flag->mutable_occur_time() = it->occur_time();
-    flag->set_reason(UrgentReason(it->measure()));
+    *flag->mutable_coded_reason() = MeasureFlagReason(it->measure());
+    flag->set_reason(FlagReasonText(flag->coded_reason()));
   }
 
   // Practice before the period, for the streak and the calendar only.

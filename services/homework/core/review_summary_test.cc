@@ -230,6 +230,9 @@ TEST(ReviewSummaryTest, UrgentPhq9AnswersAreFlaggedNewestFirstEvenOnceReviewed) 
   EXPECT_EQ(FromProtoTime(first.occur_time()), FromProtoTime(latest.occur_time()));
   EXPECT_THAT(first.reason(), HasSubstr("PHQ-9 item 9"));
   EXPECT_THAT(first.reason(), HasSubstr("answered 2 (\"More than half the days\")"));
+  EXPECT_EQ(first.coded_reason().code(), v1::FlagReason::CODE_PHQ9_ITEM_9_ABOVE_THRESHOLD);
+  EXPECT_EQ(first.coded_reason().answer(), 2);
+  EXPECT_EQ(first.coded_reason().total(), 13);
   EXPECT_EQ(summary->urgent_flags(1).completion(), earlier.name());
   EXPECT_THAT(summary->urgent_flags(1).reason(), HasSubstr("answered 1 (\"Several days\")"));
 

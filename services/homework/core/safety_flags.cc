@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/homework/core/flag_reasons.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/proto_time.h"
@@ -29,13 +30,14 @@ absl::StatusOr<ClientChildName> ParseSafetyFlagName(absl::string_view field,
 }  // namespace
 
 v1::SafetyFlag Homework::NewSafetyFlag(const ClientName& client, v1::SafetyFlag::Source source,
-                                       absl::string_view reason, absl::string_view raised_by,
-                                       absl::Time now) const {
+                                       const v1::FlagReason& reason,
+                                       absl::string_view raised_by, absl::Time now) const {
   v1::SafetyFlag flag;
   flag.set_name(ClientChildName{client, std::string(kCollection), NewId()}.Format());
   flag.set_state(v1::SafetyFlag::STATE_OPEN);
   flag.set_source(source);
-  flag.set_reason(std::string(reason));
+  flag.set_reason(FlagReasonText(reason));
+  *flag.mutable_coded_reason() = reason;
   flag.set_raised_by(std::string(raised_by));
   *flag.mutable_raise_time() = ToProtoTime(now);
   *flag.mutable_escalation_due_time() =
@@ -63,11 +65,9 @@ absl::StatusOr<v1::SafetyFlag> Homework::RaiseSafetyFlag(
     if (replay) return Written<v1::SafetyFlag>{*std::move(replay), true};
     RETURN_IF_ERROR(
         Found(store_.GetClient(request.parent()), "client", request.parent()).status());
-    const std::string reason =
-        request.note().empty() ? "The client asked for help now"
-                               : absl::StrCat("The client asked for help now: ", request.note());
-    v1::SafetyFlag flag = NewSafetyFlag(parent, v1::SafetyFlag::SOURCE_CLIENT_REQUEST, reason,
-                                        caller.subject, options_.now());
+    v1::SafetyFlag flag = NewSafetyFlag(parent, v1::SafetyFlag::SOURCE_CLIENT_REQUEST,
+                                        ClientRequestFlagReason(request.note()), caller.subject,
+                                        options_.now());
     Mutation mutation{.safety_flag = Put<v1::SafetyFlag>{WriteMode::kInsert, flag, ""},
                       .events = {MakeEvent(caller, v1::Event::TYPE_SAFETY_FLAG_RAISED,
                                            parent.Format(), flag.name())},

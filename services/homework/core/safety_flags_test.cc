@@ -5,7 +5,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/flag_reasons.h"
 #include "services/homework/core/homework.h"
+#include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
@@ -119,6 +121,9 @@ TEST_F(SafetyFlagsTest, TheClientAsksForHelpAndAnOpenFlagIsRaisedDueForEscalatio
   EXPECT_EQ(flag->state(), v1::SafetyFlag::STATE_OPEN);
   EXPECT_EQ(flag->source(), v1::SafetyFlag::SOURCE_CLIENT_REQUEST);
   EXPECT_EQ(flag->reason(), "The client asked for help now: I can't stop the thoughts");
+  EXPECT_EQ(flag->coded_reason().code(), v1::FlagReason::CODE_CLIENT_ASKED_FOR_HELP);
+  EXPECT_EQ(flag->coded_reason().client_words(), "I can't stop the thoughts");
+  EXPECT_EQ(Stored(*flag).coded_reason().code(), v1::FlagReason::CODE_CLIENT_ASKED_FOR_HELP);
   EXPECT_EQ(flag->raised_by(), "ana");
   EXPECT_EQ(FromProtoTime(flag->raise_time()), kStart);
   EXPECT_EQ(FromProtoTime(flag->escalation_due_time()), kStart + absl::Minutes(15));
@@ -168,6 +173,15 @@ TEST_F(SafetyFlagsTest, APhq9AnswerWithItemNineAboveZeroRaisesAFlagInTheSameComm
   EXPECT_EQ(flag.source(), v1::SafetyFlag::SOURCE_PHQ9_ITEM_9);
   EXPECT_EQ(flag.completion(), recorded->name());
   EXPECT_THAT(flag.reason(), HasSubstr("PHQ-9 item 9"));
+  // The reason as a code with its figures, for each reader's panel to word in its language.
+  const v1::FlagReason& why = flag.coded_reason();
+  EXPECT_EQ(why.code(), v1::FlagReason::CODE_PHQ9_ITEM_9_ABOVE_THRESHOLD);
+  EXPECT_EQ(why.measure(), v1::MEASURE_PHQ9);
+  EXPECT_EQ(why.item(), 9);
+  EXPECT_EQ(why.answer(), 1);
+  EXPECT_EQ(why.threshold(), 0);
+  EXPECT_EQ(why.total(), 4);
+  EXPECT_EQ(why.client_words(), "");
   EXPECT_THAT(EventTypes(), testing::IsSupersetOf({v1::Event::TYPE_URGENT_FLAG_RAISED,
                                                    v1::Event::TYPE_SAFETY_FLAG_RAISED}));
 }
@@ -368,6 +382,64 @@ TEST_F(SafetyFlagsTest, AClientRaisesOnlyItsOwnFlagAndATherapistNone) {
   EXPECT_EQ(HelpNow(other).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(HelpNow(Therapist()).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(HelpNow(Service(), "").ok());
+}
+
+TEST(FlagReasonTest, EachPhq9ItemNineAnswerAboveZeroIsCodedWithItsFigures) {
+  for (int answer : {0, 1, 2, 3}) {
+    v1::MeasureResponse response;
+    for (int item : {3, 3, 3, 2, 2, 1, 1, 0}) response.add_item_scores(item);
+    response.add_item_scores(answer);
+    ASSERT_TRUE(ScoreMeasureResponse(v1::MEASURE_PHQ9, response).ok());
+    const v1::FlagReason reason = MeasureFlagReason(response);
+    if (answer == 0) {
+      EXPECT_FALSE(response.urgent());
+      EXPECT_EQ(reason.code(), v1::FlagReason::CODE_UNSPECIFIED);
+      EXPECT_EQ(FlagReasonText(reason), "");
+      continue;
+    }
+    EXPECT_EQ(reason.code(), v1::FlagReason::CODE_PHQ9_ITEM_9_ABOVE_THRESHOLD) << answer;
+    EXPECT_EQ(reason.item(), 9);
+    EXPECT_EQ(reason.answer(), answer);
+    EXPECT_EQ(reason.threshold(), 0);
+    EXPECT_EQ(reason.total(), 15 + answer);
+  }
+}
+
+TEST(FlagReasonTest, TheEnglishTextSaysTheItemTheAnswerTheThresholdAndTheTotal) {
+  v1::FlagReason reason;
+  reason.set_code(v1::FlagReason::CODE_PHQ9_ITEM_9_ABOVE_THRESHOLD);
+  reason.set_measure(v1::MEASURE_PHQ9);
+  reason.set_item(9);
+  reason.set_answer(2);
+  reason.set_threshold(0);
+  reason.set_total(14);
+  EXPECT_EQ(FlagReasonText(reason),
+            "PHQ-9 item 9 (\"Thoughts that you would be better off dead or of hurting yourself in "
+            "some way\") answered 2 (\"More than half the days\"), above 0; total 14: review with "
+            "the client now");
+  // Figures out of range still say it is urgent: never an empty reason for a flag.
+  reason.set_answer(7);
+  EXPECT_EQ(FlagReasonText(reason),
+            "PHQ-9 answer marked urgent when it was recorded: review with the client now");
+}
+
+TEST(FlagReasonTest, AnUrgentAnswerWhoseItemsAreGoneIsStillCodedUrgent) {
+  v1::MeasureResponse response;
+  response.set_measure(v1::MEASURE_PHQ9);
+  response.set_urgent(true);
+  response.set_total(12);
+  const v1::FlagReason reason = MeasureFlagReason(response);
+  EXPECT_EQ(reason.code(), v1::FlagReason::CODE_MEASURE_MARKED_URGENT);
+  EXPECT_EQ(reason.measure(), v1::MEASURE_PHQ9);
+  EXPECT_EQ(reason.total(), 12);
+  EXPECT_EQ(reason.item(), 0);
+}
+
+TEST(FlagReasonTest, AClientRequestWithoutWordsIsCodedWithoutWords) {
+  const v1::FlagReason reason = ClientRequestFlagReason("");
+  EXPECT_EQ(reason.code(), v1::FlagReason::CODE_CLIENT_ASKED_FOR_HELP);
+  EXPECT_EQ(reason.client_words(), "");
+  EXPECT_EQ(FlagReasonText(reason), "The client asked for help now");
 }
 
 TEST(SafetyFlagEventsTest, FlagEventsReachStaffAndTheCareTeamButNeverTheClient) {

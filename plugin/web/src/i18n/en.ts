@@ -563,6 +563,17 @@ export const en = {
     flagsNone: "No open urgent flags.",
     flagState: { OPEN: "Open", ESCALATED: "Escalated", ACKNOWLEDGED: "Acknowledged", RESOLVED: "Resolved" } as Record<string, string>,
     flagSource: { PHQ9_ITEM_9: "PHQ-9 item 9 above 0", CLIENT_REQUEST: "The client asked for help", UNSPECIFIED: "Raised" } as Record<string, string>,
+    // Why a flag was raised, from its code and figures (FlagReason); `answer` is the item's answer
+    // as the form words it (form.measureChoice).
+    flagReason: {
+      phq9Item: (item: number, score: number, answer: string, threshold: number, total: number) =>
+        `Item ${item} (thoughts of being better off dead or of hurting oneself) answered ${score}, “${answer}”: above ${threshold}. PHQ-9 total ${total}. Review with the client now.`,
+      markedUrgent: (measure: string, total: number) =>
+        `${measure} answer marked urgent when it was recorded (total ${total}). Review with the client now.`,
+      // A request for help: the heading says it; this leads into the words, or says there are none.
+      clientWords: "In the client's words:",
+      clientNoWords: "The client wrote nothing with the request.",
+    },
     raised: (ago: string) => `raised ${ago}`,
     escalated: (ago: string) => `escalated ${ago}`,
     escalatesAt: (ago: string) => `escalates ${ago}`,

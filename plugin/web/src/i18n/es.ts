@@ -527,6 +527,14 @@ export const es: Catalogue = {
     flagsNone: "No hay alertas urgentes abiertas.",
     flagState: { OPEN: "Abierta", ESCALATED: "Escalada", ACKNOWLEDGED: "Atendida", RESOLVED: "Resuelta" },
     flagSource: { PHQ9_ITEM_9: "PHQ-9 pregunta 9 por encima de 0", CLIENT_REQUEST: "El cliente pidió ayuda", UNSPECIFIED: "Levantada" },
+    flagReason: {
+      phq9Item: (item: number, score: number, answer: string, threshold: number, total: number) =>
+        `Pregunta ${item} (pensamientos de que estaría mejor muerto o de hacerse daño) respondida ${score}, «${answer}»: por encima de ${threshold}. Total del PHQ-9: ${total}. Revísalo con el cliente ahora.`,
+      markedUrgent: (measure: string, total: number) =>
+        `Respuesta del ${measure} marcada como urgente al registrarse (total ${total}). Revísala con el cliente ahora.`,
+      clientWords: "En palabras del cliente:",
+      clientNoWords: "El cliente no escribió nada con la petición.",
+    },
     raised: (ago: string) => `levantada ${ago}`,
     escalated: (ago: string) => `escalada ${ago}`,
     escalatesAt: (ago: string) => `se escala ${ago}`,

@@ -12,10 +12,12 @@ import { property, state } from "lit/decorators.js";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { defineElement } from "../shared/define.js";
-import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
+import { catalogue, elementLocale, type Locale, type Say } from "../shared/i18n.js";
 import type { HomeworkClient } from "../client/homework-client.js";
 import { toApiError } from "../client/errors.js";
-import { SafetyFlag_Source, SafetyFlag_State, type SafetyFlag } from "../gen/therapy/homework/v1/safety_flag_pb.js";
+import { FlagReason_Code, SafetyFlag_Source, SafetyFlag_State, type FlagReason, type SafetyFlag }
+  from "../gen/therapy/homework/v1/safety_flag_pb.js";
+import { Measure } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { idOf } from "../panels/dom-ids.js";
 import { reviewStyles } from "./styles.js";
 
@@ -40,7 +42,8 @@ export class SafetyFlags extends LitElement {
   @state() private loaded = false;
   @state() private errors = new Map<string, string>();
   @state() private busy = "";
-  @state() private message = "";
+  /** The newest acknowledge/resolve line, in the language of the moment it shows. */
+  @state() private message?: Say;
   @state() private loadError = "";
   private ticker?: ReturnType<typeof setInterval>;
 
@@ -90,7 +93,7 @@ export class SafetyFlags extends LitElement {
         ${this.loadError ? html`<p class="error" role="alert">${t.flagFailed(this.loadError)}</p>` : nothing}
         ${this.loaded && this.flags.length === 0 && !this.loadError ? html`<p class="muted">${t.flagsNone}</p>` : nothing}
         <ul class="flag-list">${this.flags.map((flag) => this.renderFlag(flag, locale))}</ul>
-        <p class="flag-status" role="status">${this.message}</p>
+        <p class="flag-status" role="status">${this.message?.(catalogue(locale)) ?? ""}</p>
       </section>`;
   }
 
@@ -110,7 +113,7 @@ export class SafetyFlags extends LitElement {
         <p class="flag-times" data-part="age">${t.raised(ago(flag.raiseTime, locale))}${flag.escalateTime
           ? html` · <strong>${t.escalated(ago(flag.escalateTime, locale))}</strong>`
           : open && flag.escalationDueTime ? ` · ${t.escalatesAt(ago(flag.escalationDueTime, locale))}` : nothing}</p>
-        ${flag.reason ? html`<blockquote data-part="reason">${flag.reason}</blockquote>` : nothing}
+        ${renderReason(flag, locale)}
         ${flag.state === SafetyFlag_State.ACKNOWLEDGED ? html`<p data-part="acknowledged">${t.acknowledgedNote(
           ago(flag.acknowledgeTime, locale), flag.acknowledgeNote)}</p>` : nothing}
         <form class="flag-form" @submit=${(e: SubmitEvent) => e.preventDefault()}>
@@ -152,14 +155,14 @@ export class SafetyFlags extends LitElement {
     }
     if (this.api === undefined) return;
     this.busy = flag.name;
-    this.message = "";
+    this.message = undefined;
     try {
       const request = { name: flag.name, etag: flag.etag, note };
       if (action === "acknowledge") await this.api.acknowledgeSafetyFlag(request);
       else await this.api.resolveSafetyFlag(request);
       if (textarea) textarea.value = "";
       this.clearError(flag.name);
-      this.message = action === "acknowledge" ? t.acknowledgedNow : t.resolvedNow;
+      this.message = action === "acknowledge" ? (c) => c.review.acknowledgedNow : (c) => c.review.resolvedNow;
       await this.load();
     } catch (error) {
       const failure = toApiError(error);
@@ -176,6 +179,36 @@ export class SafetyFlags extends LitElement {
     } finally {
       this.busy = "";
     }
+  }
+}
+
+/**
+ * Why a flag was raised, in the reader's language, from its code and figures; the client's own
+ * words as they wrote them. A flag stored before codes existed shows its (English) text.
+ */
+function renderReason(flag: SafetyFlag, locale: Locale): TemplateResult | typeof nothing {
+  const text = flagReasonText(flag.codedReason, locale);
+  if (text === "") return flag.reason ? html`<blockquote data-part="reason">${flag.reason}</blockquote>` : nothing;
+  const words = flag.codedReason?.clientWords ?? "";
+  return html`<p data-part="reason" data-code=${FlagReason_Code[flag.codedReason!.code]}>${text}</p>${words
+    ? html`<blockquote data-part="client-words">${words}</blockquote>` : nothing}`;
+}
+
+/** A FlagReason worded for the reader (the client's words go beside it); "" when it has no code. */
+export function flagReasonText(reason: FlagReason | undefined, locale: Locale): string {
+  const t = catalogue(locale);
+  const words = t.review.flagReason;
+  switch (reason?.code) {
+    case FlagReason_Code.PHQ9_ITEM_9_ABOVE_THRESHOLD:
+      return words.phq9Item(reason.item, reason.answer, t.form.measureChoice[reason.answer] ?? String(reason.answer),
+        reason.threshold, reason.total);
+    case FlagReason_Code.MEASURE_MARKED_URGENT:
+      return words.markedUrgent(t.measureName[Measure[reason.measure]] ?? Measure[reason.measure], reason.total);
+    case FlagReason_Code.CLIENT_ASKED_FOR_HELP:
+      // The flag's heading already says the client asked for help.
+      return reason.clientWords ? words.clientWords : words.clientNoWords;
+    default:
+      return "";
   }
 }
 

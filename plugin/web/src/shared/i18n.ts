@@ -46,3 +46,10 @@ export function formatDay(locale: Locale, day: string | Date): string {
     weekday: "short", day: "numeric", month: "short", timeZone: typeof day === "string" ? "UTC" : undefined,
   }).format(date);
 }
+
+/**
+ * A status or announcement line kept until it is shown: a message of the catalogue, not its text,
+ * so it reads in the element's language when it renders (a page may switch language after the
+ * line was made). `(t) => t.panels.discarded`.
+ */
+export type Say = (t: Catalogue) => string;

@@ -57,14 +57,7 @@ absl::StatusOr<MeasureScore> ScorePhq9(absl::Span<const int> items) {
   } else {
     score.band = Severity::kMinimal;
   }
-  const int item9 = items[8];
-  if (item9 > 0) {
-    score.urgent = true;
-    score.urgent_reason =
-        absl::StrCat("PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered \"",
-                     kFrequencyAnswers[static_cast<size_t>(item9)], "\" (", item9,
-                     "): review with the client now.");
-  }
+  score.urgent = items[kPhq9RiskItem - 1] > kPhq9RiskAnswerAbove;
   return score;
 }
 

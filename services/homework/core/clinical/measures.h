@@ -61,6 +61,11 @@ inline constexpr absl::string_view kDifficultyQuestion =
 inline constexpr std::array<absl::string_view, 4> kDifficultyAnswers = {
     "Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult"};
 
+// The PHQ-9 risk rule: item 9 (1-based; thoughts of being better off dead or of hurting
+// oneself) answered above kPhq9RiskAnswerAbove raises an urgent flag, whatever the total.
+inline constexpr int kPhq9RiskItem = 9;
+inline constexpr int kPhq9RiskAnswerAbove = 0;
+
 // Severity bands. PHQ-9: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe,
 // 20-27 severe. GAD-7: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe (GAD-7 has no
 // moderately severe band).
@@ -74,12 +79,10 @@ struct MeasureScore {
   Severity band = Severity::kMinimal;
   // LOINC code of the total (kPhq9TotalLoinc or kGad7TotalLoinc).
   std::string loinc;
-  // PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered above 0: surface
-  // to the therapist at once, whatever the total; never bury it in a list. Always false for
-  // GAD-7.
+  // PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered above
+  // kPhq9RiskAnswerAbove: surface to the therapist at once, whatever the total; never bury it
+  // in a list. Always false for GAD-7.
   bool urgent = false;
-  // Why `urgent` is set, for the therapist; empty otherwise.
-  std::string urgent_reason;
 };
 
 // Scores a PHQ-9: `items` are the nine answers in form order, each 0-3 (kFrequencyAnswers).

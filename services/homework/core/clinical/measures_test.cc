@@ -61,8 +61,6 @@ TEST(MeasuresTest, Phq9ItemNineAboveZeroIsUrgentEvenWithAMinimalTotal) {
 
   EXPECT_EQ(score.band, Severity::kMinimal);
   EXPECT_TRUE(score.urgent);
-  EXPECT_THAT(score.urgent_reason, HasSubstr("item 9"));
-  EXPECT_THAT(score.urgent_reason, HasSubstr("Several days"));
 }
 
 TEST(MeasuresTest, Phq9ItemNineAtZeroIsNotUrgentEvenWithASevereTotal) {
@@ -70,7 +68,6 @@ TEST(MeasuresTest, Phq9ItemNineAtZeroIsNotUrgentEvenWithASevereTotal) {
 
   EXPECT_EQ(score.band, Severity::kSevere);
   EXPECT_FALSE(score.urgent);
-  EXPECT_TRUE(score.urgent_reason.empty());
 }
 
 TEST(MeasuresTest, Phq9WithTheWrongNumberOfAnswersIsInvalidArgument) {
