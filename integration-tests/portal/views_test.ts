@@ -15,6 +15,14 @@
 //   says it is done, rates SUDS before, peak and after with the arrow keys and saves (checked
 //   through the API); the therapist selects, opens, rates and reviews a completion (checked
 //   through the API), searches the gallery and picks a template, and picks a rung of the ladder;
+// - the web-component mode on plain host pages (no iframe, no Janus): the self-wiring dock and
+//   client panel with the host's getToken against the real browser API; an expired token refused
+//   and getToken asked again (the dock at start, the client's panel mid-session while it types,
+//   its text kept and stored); the draft form (exposure step on the ladder, if-then plan) by
+//   keyboard with a visible ring and looked at (views-host-*.png); one status line per panel,
+//   said in the page's current language; "Already practising" and the portal's Progress cards
+//   telling same-title practices apart (start and how often);
+//   the gallery's search box inside the dock at 360 and 1280 px;
 // - the review panel reads its period and the measure trend before it in one GetReviewSummary;
 // - "Since" dates in the browser's time zone: a session that ended at 03:30 UTC reads as that
 //   day in Berlin and as the day before in Los Angeles.
@@ -32,6 +40,9 @@ import { CLIENT, CLIENT_ID, PRACTICE, THERAPIST, TIME_ZONE, localDay, seed } fro
 import { AxeBuilder } from "@axe-core/playwright";
 import { looker } from "./look.js";
 import { CHROMIUM_ARGS, reviewPanelHtml, startBrowserSuite } from "./portal_browser_test.js";
+import { execFileSync } from "node:child_process";
+import { en } from "../../plugin/web/src/i18n/en.js";
+import { es as esCatalogue } from "../../plugin/web/src/i18n/es.js";
 
 const DAY = 86_400_000;
 const LANGS = ["en", "es"] as const;
@@ -60,6 +71,33 @@ function panelPage(options: { lang: string; title: string; body: string; script:
     </script></body></html>`;
 }
 
+/**
+ * A plain host page of the web-component mode (issue 13): no iframe, no Janus; it loads the
+ * built bundle and puts one self-wiring element (`<homework-therapist-dock>` or
+ * `<homework-session-panel>` with api, session and client attributes) beside its "video", laid
+ * out as the Janus demo lays out the dock. Its getToken hands out `tokens` in turn (the last one
+ * again once they run out) and counts the asks in `window.tokenCalls`.
+ */
+function hostPage(options: { lang: string; element: "homework-therapist-dock" | "homework-session-panel";
+                             api: string; session: string; tokens: string[] }): string {
+  const title = options.lang === "es" ? "Videollamada" : "Video call";
+  return `<!doctype html>
+    <html lang="${options.lang}"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
+    <style>body { margin: 0; background: #f4f5f7; color: #1d2330; font-family: system-ui, sans-serif; }
+      main { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 12px; padding: 12px; }
+      .video { background: #222; aspect-ratio: 4 / 3; }
+      @media (max-width: 50rem) { main { grid-template-columns: minmax(0, 1fr); } }</style></head>
+    <body><main><section aria-label="Video"><h1>${title}</h1><div class="video"></div></section>
+      <section aria-label="Homework"><${options.element} api="${options.api}" session="${options.session}"
+        client="${CLIENT}"></${options.element}></section></main>
+    <script type="module">
+      import "/dist/session-panels.js";
+      const tokens = ${JSON.stringify(options.tokens)};
+      window.tokenCalls = 0;
+      document.querySelector("${options.element}").getToken = async () => tokens[Math.min(window.tokenCalls++, tokens.length - 1)];
+    </script></body></html>`;
+}
+
 /** The focused element inside every shadow root, and whether its focus shows. */
 async function focused(page: Page) {
   return page.evaluate(() => {
@@ -72,8 +110,32 @@ async function focused(page: Page) {
       : style.boxShadow !== "none" ? "box-shadow" : "";
     return { tag: el.tagName, type: input.type ?? "", name: input.name ?? el.getAttribute("name") ?? "",
       text: (el.textContent ?? "").trim().slice(0, 60), value: input.value ?? "",
-      visible: el.matches(":focus-visible") && ring !== "", ring };
+      // A date or time field's own parts (month, day, hour) take focus inside it: its ring counts.
+      visible: (el.matches(":focus-visible") || (/^(date|time)$/.test(input.type ?? "") && el.matches(":focus-within")))
+        && ring !== "", ring };
   });
+}
+
+type Focused = Awaited<ReturnType<typeof focused>>;
+
+/** Keyboard steps that note in `issues` every control reached without a visible focus ring. */
+function keyboardWalk(issues: string[]) {
+  /** Presses `key`; the control it lands on must show its focus. */
+  const press = async (page: Page, key: string, what: string) => {
+    await page.keyboard.press(key);
+    const now = await focused(page);
+    if (now.tag !== "BODY" && !now.visible) issues.push(`${what}: ${key} to ${now.tag} "${now.text || now.name}" shows no focus ring`);
+    return now;
+  };
+  /** Tab (forwards) until `match` holds, at most `limit` presses. */
+  const tabTo = async (page: Page, what: string, match: (f: Focused) => boolean, limit = 80) => {
+    for (let i = 0; i < limit; i++) {
+      const now = await press(page, "Tab", what);
+      if (match(now)) return now;
+    }
+    throw new Error(`keyboard: Tab never reached ${what}`);
+  };
+  return { press, tabTo };
 }
 
 async function main(): Promise<number> {
@@ -193,12 +255,174 @@ async function main(): Promise<number> {
         panel.api = createHomeworkClient(connectTransport({ baseUrl: location.origin, token: () => ${JSON.stringify(therapistToken)} }));
         panel.client = ${JSON.stringify(CLIENT)};
       </script></body></html>`);
+    /**
+     * The panels as web components in a host page of their own (issue 13), against the real
+     * server's browser API: the client's <homework-session-panel> opens first, its getToken
+     * giving a token that expires within the test; at `finish` the therapist's
+     * <homework-therapist-dock> opens with an expired token first (refused: getToken is asked
+     * again), picks an exposure template, a rung of the ladder and an if-then plan in the draft
+     * form by keyboard only (each control with a visible focus ring), the client sees the draft,
+     * its status line follows the page's language, the client types its cue with the expired
+     * token and the panel recovers through getToken without losing the text; the assign panel
+     * keeps one status line (assigned, then a new draft, then discarded); the client's "Already
+     * practising" tells two practices of one title apart. Every page looked at (360/1280 px,
+     * axe) with the gallery's search box inside the dock.
+     */
+    const openHostStory = async (lang: "en" | "es") => {
+      const t = lang === "es" ? esCatalogue : en;
+      const other = lang === "es" ? en : esCatalogue;
+      const session = `practices/${PRACTICE}/sessions/host-${lang}`;
+      await service.createSession({ parent: `practices/${PRACTICE}`, sessionId: `host-${lang}`, session: { client: CLIENT } });
+      // Two practices of one title, started on different days with different schedules.
+      for (const [daysAgo, period, count] of [[20, Schedule_Period.DAY, 1], [6, Schedule_Period.WEEK, 3]] as const) {
+        const made = await therapist.createAssignment({ parent: CLIENT, assignment: { title: "Daily diary",
+          exercise: { kind: ExerciseKind.MOOD_MONITORING },
+          schedule: { targetCount: count, period, startDate: localDay(new Date(Date.now() - daysAgo * DAY)),
+            minimumVersion: "One line" } } });
+        await therapist.activateAssignment({ name: made.name, etag: made.etag });
+      }
+      const shortLived = (sub: string, role: string) => execFileSync(suite.binaries.ctl, ["token", "--key", server.keyPath,
+        "--sub", sub, "--role", role, "--practice", PRACTICE, "--ttl", "1s"], { encoding: "utf8" }).trim();
+      const mintedAt = Date.now();
+      const clientShort = shortLived(CLIENT_ID, "client");
+      const therapistShort = shortLived(THERAPIST, "therapist");
+      const hostUrl = (who: string) => `${page$.origin}/host-${who}-${lang}.html`;
+      await context.route(hostUrl("client"), (r) => r.fulfill({ contentType: "text/html; charset=utf-8", body: hostPage({
+        lang, element: "homework-session-panel", api: page$.origin, session, tokens: [clientShort, clientToken] }) }));
+      await context.route(hostUrl("therapist"), (r) => r.fulfill({ contentType: "text/html; charset=utf-8", body: hostPage({
+        lang, element: "homework-therapist-dock", api: page$.origin, session, tokens: [therapistShort, therapistToken] }) }));
+      const client = watch(await context.newPage());
+      await client.goto(hostUrl("client"));
+      const panel = client.locator("homework-session-panel");
+      await panel.getByRole("heading", { name: t.panels.alreadyPractising }).waitFor({ timeout: 15_000 });
+      const tokenCalls = (page: Page) => page.evaluate(() => (window as unknown as { tokenCalls: number }).tokenCalls);
+
+      const finish = async () => {
+        const diaries = panel.locator("ul.earlier li").filter({ hasText: "Daily diary" });
+        const since = await diaries.locator("[data-started]").allTextContents();
+        checks.expect(since.length === 2 && since[0] !== since[1] && since.every((text) => text.includes(t.panels.practiceStarted("").trim())),
+          `${lang}: "${t.panels.alreadyPractising}" tells two practices of one title apart by start and schedule (${since.join(" | ")})`);
+        const listed = await panel.locator("ul.earlier li").evaluateAll((items) => items.map((li) => li.getAttribute("data-assignment")));
+        checks.equal(listed.length, new Set(listed).size, `${lang}: "${t.panels.alreadyPractising}" lists each assignment once`);
+        // The client's token must have expired (1 s + the verifier's 60 s leeway) before it types.
+        const wait = mintedAt + 63_000 - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+
+        // The therapist's dock: its first token is refused, so getToken is asked again.
+        const desk = watch(await context.newPage());
+        await desk.setViewportSize({ width: 1280, height: 900 });
+        await desk.goto(hostUrl("therapist"));
+        const dock = desk.locator("homework-therapist-dock");
+        await dock.getByRole("tab", { name: t.panels.tabAssign }).click({ timeout: 15_000 });
+        checks.equal(await tokenCalls(desk), 2, `${lang}: the dock asked getToken again after its expired token was refused`);
+        checks.equal(await dock.evaluate((el) => el.hasAttribute("denied")), false, `${lang}: the dock wired itself after the refresh`);
+        const assign = dock.locator("homework-assign-panel");
+        const search = assign.locator('hw-template-gallery input[type="search"]');
+        await assign.locator("hw-template-gallery li.template").nth(3).waitFor({ timeout: 15_000 });
+        for (const width of [1280, 360]) {
+          await desk.setViewportSize({ width, height: 900 });
+          const [box, frame] = [await search.boundingBox(), await assign.boundingBox()];
+          checks.expect(box !== null && frame !== null && box.x >= frame.x - 0.5 && box.x + box.width <= frame.x + frame.width + 0.5,
+            `${lang}: the gallery's search box stays inside the dock at ${width} px (box ${box?.x}+${box?.width}, panel ${frame?.x}+${frame?.width})`);
+        }
+        await look(desk, `host-assign-gallery-${lang}`);
+        await desk.setViewportSize({ width: 1280, height: 900 });
+        await search.fill("feared");
+        await assign.locator("hw-template-gallery li.template").filter({ hasText: "Face a feared situation" }).first()
+          .getByRole("button").click();
+        await assign.locator("form #title").waitFor();
+
+        // The draft form by keyboard only: a rung of the ladder, the if-then plan, each control's ring visible.
+        const keyboardIssues: string[] = [];
+        const { press, tabTo } = keyboardWalk(keyboardIssues);
+        await tabTo(desk, "the ladder", (f) => f.type === "radio" && f.name === "rung");
+        await press(desk, "ArrowDown", "the ladder");
+        await tabTo(desk, "the if-then plan", (f) => f.name === "ifSituation");
+        await desk.keyboard.type("I walk past the bakery");
+        await press(desk, "Tab", "the if-then plan");
+        await desk.keyboard.type("go in and say hello");
+        await tabTo(desk, "Assign", (f) => f.tag === "BUTTON" && f.text === t.panels.assign);
+        checks.equal(keyboardIssues, [], `${lang}: every control of the draft form reached by keyboard shows a visible focus ring`);
+        const draftName = await assign.locator("[data-kind]").evaluate((el) =>
+          ((el.getRootNode() as ShadowRoot).host as unknown as { currentDraft?: { name: string } }).currentDraft?.name ?? "");
+        const stored = async () => therapist.getAssignment({ name: draftName });
+        for (let i = 0; i < 100 && (await stored()).schedule?.ifThenPlan?.action !== "go in and say hello"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const draft = await stored();
+        const exposure = draft.exercise?.details.case === "exposurePractice" ? draft.exercise.details.value : undefined;
+        checks.equal([exposure?.hierarchyStep, draft.schedule?.ifThenPlan?.situation, draft.schedule?.ifThenPlan?.action],
+          [1, "I walk past the bakery", "go in and say hello"], `${lang}: the draft holds the rung and the if-then plan typed by keyboard`);
+        await assign.locator('[data-status][data-saving="false"]').waitFor();
+        checks.equal(await assign.locator("p.status[role=status]").allTextContents().then((lines) => lines.map((l) => l.trim()).filter(Boolean)),
+          [t.panels.savedInService], `${lang}: the assign panel shows one status line for the saved draft`);
+        await look(desk, `host-assign-draft-${lang}`);
+        await desk.setViewportSize({ width: 1280, height: 900 });
+
+        // The client sees the draft, and its status line follows the page's language.
+        const clientDraft = panel.locator(`section.draft[data-draft="${draftName}"]`);
+        await clientDraft.waitFor({ timeout: 15_000 });
+        const status = panel.locator("p.status[role=status]");
+        await status.filter({ hasText: t.panels.therapistUpdated }).waitFor({ timeout: 10_000 });
+        // Every element re-renders in the page's new language (a string: tsx's helpers stay out of the page).
+        const relang = (page: Page, language: string) => page.evaluate(`(async () => {
+          document.documentElement.lang = ${JSON.stringify(language)};
+          const elements = (root) => [...root.querySelectorAll("*")].flatMap((e) =>
+            [...(e.requestUpdate ? [e] : []), ...(e.shadowRoot ? elements(e.shadowRoot) : [])]);
+          for (const element of elements(document)) {
+            element.requestUpdate();
+            await element.updateComplete;
+          }
+        })()`);
+        await relang(client, other === en ? "en" : "es");
+        checks.equal((await status.textContent())?.trim(), other.panels.therapistUpdated,
+          `${lang}: the client's status line is said again in the page's new language`);
+        await relang(client, lang);
+
+        // The client types its cue with its expired token: refused, getToken asked, resent; the text stays.
+        const cue = clientDraft.locator("#c-cue");
+        await cue.fill("");
+        await cue.pressSequentially("Keys in the bowl by the door");
+        for (let i = 0; i < 100 && (await stored()).schedule?.environmentalCue !== "Keys in the bowl by the door"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        checks.equal((await stored()).schedule?.environmentalCue, "Keys in the bowl by the door",
+          `${lang}: the client's cue typed after its token expired is stored`);
+        checks.equal(await tokenCalls(client), 2, `${lang}: the client's panel asked getToken again once its token expired`);
+        checks.equal(await cue.inputValue(), "Keys in the bowl by the door", `${lang}: the typed cue is still in the client's field`);
+        await look(client, `host-session-draft-${lang}`);
+
+        // Assign, then a new draft, then discard it: one status line, the newest.
+        const lines = () => assign.locator("p.status[role=status]").allTextContents()
+          .then((all) => all.map((l) => l.trim()).filter(Boolean));
+        await assign.getByRole("button", { name: t.panels.assign, exact: true }).click();
+        await assign.locator("p.status[role=status]").filter({ hasText: t.panels.assigned(draft.title) }).waitFor({ timeout: 10_000 });
+        await panel.getByRole("heading", { name: t.panels.newHomework(draft.title) }).waitFor({ timeout: 10_000 });
+        await look(client, `host-session-assigned-${lang}`);
+        await search.fill("mood");
+        await assign.locator("hw-template-gallery li.template").first().getByRole("button").click();
+        await assign.locator('form #title').waitFor();
+        await assign.locator('[data-status][data-saving="false"]').waitFor();
+        checks.equal(await lines(), [t.panels.savedInService], `${lang}: a new draft's line replaces "${t.panels.assigned(draft.title)}"`);
+        await assign.getByRole("button", { name: t.panels.discard, exact: true }).click();
+        await assign.locator("p.status[role=status]").filter({ hasText: t.panels.discarded }).waitFor({ timeout: 10_000 });
+        checks.equal(await lines(), [t.panels.discarded], `${lang}: after discarding, only "${t.panels.discarded}" shows`);
+        await look(desk, `host-assign-discarded-${lang}`);
+        await desk.close();
+        await client.close();
+      };
+      return { finish };
+    };
     const reviewUrl = await route(context, "review", (lang) => reviewPanelHtml({ token: therapistToken, client: CLIENT, lang,
       title: lang === "es" ? "Revisión" : "Review", heading: lang === "es" ? "Sesión" : "Session" }));
 
     // ---- Every view in one language, both schemes.
     for (const lang of LANGS.filter((l) => l === part)) {
       const es = lang === "es";
+      // The web-component mode on a plain host page (see hostStory): the client's panel opens now
+      // with a token that lives 1 s (the verifier allows 60 s of clock skew) and stays open while
+      // the views below are looked at, so the token has expired when the client types at the end.
+      const host = await openHostStory(lang);
       const portal = watch(await context.newPage());
       await portal.goto(`${page$.origin}/${es ? "?lang=es" : ""}#token=${clientToken}`);
       await portal.getByRole("heading", { name: es ? /para hoy/ : /to do today/ }).waitFor({ timeout: 15_000 });
@@ -215,6 +439,13 @@ async function main(): Promise<number> {
       await form.locator('button[type="button"]').last().click();
       await portal.getByRole("tab", { name: es ? "Progreso" : "Progress" }).click();
       await portal.locator("table.calendar").first().waitFor();
+      // Two practices of one title (the host story's diaries): each card named by title and start.
+      const diaryNames = await portal.locator("section[data-progress]").filter({ hasText: "Daily diary" })
+        .evaluateAll((cards) => cards.map((card) => card.getAttribute("aria-labelledby")!.split(" ")
+          .map((id) => (card.getRootNode() as ShadowRoot).getElementById(id)?.textContent?.trim()).join(" ")));
+      checks.expect(diaryNames.length === 2 && diaryNames[0] !== diaryNames[1]
+        && diaryNames.every((name) => name.includes((es ? esCatalogue : en).panels.practiceStarted("").trim())),
+        `${lang}: the Progress cards of two practices of one title are named apart (${diaryNames.join(" | ")})`);
       await lookBoth(portal, `portal-progress-${lang}`);
       await portal.getByRole("tab", { name: es ? "Cuestionarios" : "Check-ins" }).click();
       await lookBoth(portal, `portal-check-ins-${lang}`);
@@ -275,26 +506,13 @@ async function main(): Promise<number> {
       });
       await lookBoth(caseload, `caseload-${lang}`);
       await caseload.close();
+      await host.finish();
     }
 
     if (part === "keyboard") {
       // ---- Keyboard only, the client: tabs by arrow keys, an exposure done and rated, saved.
       const keyboardIssues: string[] = [];
-      /** Presses `key`; the control it lands on must show its focus. */
-      const press = async (page: Page, key: string, what: string) => {
-        await page.keyboard.press(key);
-        const now = await focused(page);
-        if (now.tag !== "BODY" && !now.visible) keyboardIssues.push(`${what}: ${key} to ${now.tag} "${now.text || now.name}" shows no focus ring`);
-        return now;
-      };
-      /** Tab (forwards) until `match` holds, at most `limit` presses. */
-      const tabTo = async (page: Page, what: string, match: (f: Awaited<ReturnType<typeof focused>>) => boolean, limit = 80) => {
-        for (let i = 0; i < limit; i++) {
-          const now = await press(page, "Tab", what);
-          if (match(now)) return now;
-        }
-        throw new Error(`keyboard: Tab never reached ${what}`);
-      };
+      const { press, tabTo } = keyboardWalk(keyboardIssues);
       const client = watch(await context.newPage());
       await client.goto(`${page$.origin}/#token=${clientToken}`);
       await client.getByRole("heading", { name: /to do today/ }).waitFor({ timeout: 15_000 });

@@ -389,6 +389,9 @@ export const en = {
     proposeForm: "Propose your plan",
     propose: "Propose change",
     alreadyPractising: "Already practising",
+    // Under a practice's title (that list, the portal's Progress), beside how often: what tells two
+    // of one title apart. Not "Since": the adherence figures beside it say "Since <day>" of the period.
+    practiceStarted: (date: string) => `Started ${date}`,
     therapistUpdated: "Your therapist updated the plan.",
     assignedNow: (title: string) => `New homework: ${title}`,
     shared: "Your change is shared with your therapist.",

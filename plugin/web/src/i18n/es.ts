@@ -370,6 +370,7 @@ export const es: Catalogue = {
     proposeForm: "Propón tu plan",
     propose: "Proponer cambio",
     alreadyPractising: "Ya practicas",
+    practiceStarted: (date: string) => `Empezó el ${date}`,
     therapistUpdated: "Tu terapeuta actualizó el plan.",
     assignedNow: (title: string) => `Nueva tarea: ${title}`,
     shared: "Tu cambio se ha compartido con tu terapeuta.",

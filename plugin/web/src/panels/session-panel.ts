@@ -22,7 +22,8 @@ import type { LiveSession } from "../client/live-session.js";
 import { toApiError } from "../client/errors.js";
 import { Assignment_State, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { briefStyles, practiceBrief } from "../portal/practice-brief.js";
-import { catalogue, elementLocale, type Catalogue } from "../shared/i18n.js";
+import { catalogue, elementLocale, type Catalogue, type Say } from "../shared/i18n.js";
+import { practiceStartLine } from "../shared/plan-text.js";
 import { panelStyles } from "./panel-styles.js";
 import { planFields, withPlanFields } from "./plan-fields.js";
 import { idOf } from "./dom-ids.js";
@@ -34,7 +35,11 @@ import { sessionSummary, summaryStyles } from "./session-summary.js";
 export class HomeworkSessionPanel extends LitElement {
   static override styles = [...panelStyles, briefStyles, summaryStyles, css`
     ul.earlier { list-style: none; padding-left: 0; }
-    ul.earlier summary { min-height: var(--hw-target); display: flex; align-items: center; cursor: pointer; }
+    ul.earlier summary { min-height: var(--hw-target); display: flex; align-items: center; gap: 8px; cursor: pointer; }
+    /* A flex summary loses the disclosure triangle: draw it, silent for screen readers. */
+    ul.earlier summary::before { content: "▸" / ""; color: var(--hw-muted); }
+    ul.earlier details[open] > summary::before { content: "▾" / ""; }
+    ul.earlier .started { display: block; color: var(--hw-muted); font-size: var(--hw-text-sm); }
   `];
 
   @property({ attribute: false }) api?: HomeworkClient;
@@ -53,7 +58,8 @@ export class HomeworkSessionPanel extends LitElement {
   @state() private editors: DraftEditor[] = [];
   @state() private assignedNow: Assignment[] = [];
   @state() private active: Assignment[] = [];
-  @state() private status = "";
+  /** The newest status line, rendered in the language of the moment (shared/i18n.ts Say). */
+  @state() private status?: Say;
   @state() private error = "";
 
   private unsubscribe: (() => void)[] = [];
@@ -80,17 +86,18 @@ export class HomeworkSessionPanel extends LitElement {
           if (editor !== undefined) editor.remote(draft);
           else if (live.isOurs(draft)) this.open(draft);
           else return;
-          if (e.detail.by === "care-team") this.status = this.t.panels.therapistUpdated;
+          if (e.detail.by === "care-team") this.status = (t) => t.panels.therapistUpdated;
         }),
         live.on("draft-removed", (e) => {
           this.editors = this.editors.filter((d) => d.name !== e.detail.name);
         }),
         live.on("assigned", (e) => {
           this.assignedNow = [e.detail, ...this.assignedNow.filter((a) => a.name !== e.detail.name)];
-          this.status = this.t.panels.assignedNow(e.detail.title);
+          const title = e.detail.title;
+          this.status = (t) => t.panels.assignedNow(title);
         }),
         live.on("session", () => {
-          if (!live.isLive) this.status = "";
+          if (!live.isLive) this.status = undefined;
           this.requestUpdate();
         }),
       ];
@@ -137,10 +144,12 @@ export class HomeworkSessionPanel extends LitElement {
     if (this.denied) return html`<h2>${t.panels.yourHomework}</h2><p class="status" data-denied>${t.panels.noHomeworkHere}</p>`;
     const live = this.live;
     const editable = live?.isLive ?? false;
-    const earlier = this.active.filter((a) => !this.assignedNow.some((n) => n.name === a.name));
+    // Each assignment once; a title given twice reads apart by its start and schedule.
+    const earlier = [...new Map(this.active.filter((a) => !this.assignedNow.some((n) => n.name === a.name))
+      .map((a) => [a.name, a] as const)).values()];
     return html`
       <h2>${t.panels.yourHomework}</h2>
-      <p class="status" role="status" aria-live="polite">${this.status}</p>
+      <p class="status" role="status" aria-live="polite">${this.status?.(t) ?? ""}</p>
       ${live === undefined ? nothing : sessionSummary(live.session, (name) => live.titleOf(name), t, false)}
       ${this.assignedNow.map((a) => html`
         <section class="assigned" data-assignment=${a.name} aria-labelledby="n-${idOf(a.name)}">
@@ -165,7 +174,8 @@ export class HomeworkSessionPanel extends LitElement {
         <section aria-labelledby="active-title">
           <h3 id="active-title">${t.panels.alreadyPractising}</h3>
           <ul class="earlier">${earlier.map((a) => html`<li data-assignment=${a.name}>
-            <details><summary>${a.title}</summary>${practiceBrief(a, t)}</details></li>`)}</ul>
+            <details><summary><span>${a.title}<span class="started" data-started>${practiceStartLine(a, t, elementLocale(this))}</span></span></summary>
+              ${practiceBrief(a, t)}</details></li>`)}</ul>
         </section>`}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
@@ -180,7 +190,7 @@ export class HomeworkSessionPanel extends LitElement {
     event.preventDefault();
     editor.edit(withPlanFields(editor.view, event.currentTarget as HTMLFormElement));
     await editor.settled();
-    if (this.error === "") this.status = this.t.panels.shared;
+    if (this.error === "") this.status = (t) => t.panels.shared;
   }
 }
 

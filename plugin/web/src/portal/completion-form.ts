@@ -20,7 +20,7 @@ import { CompletionSchema, Completion_Status, type Completion } from "../gen/the
 import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
 import type { FieldViolation } from "../client/errors.js";
 import { baseStyles } from "../shared/styles.js";
-import { catalogue, elementLocale, type Catalogue, type Locale } from "../shared/i18n.js";
+import { catalogue, elementLocale, type Catalogue, type Locale, type Say } from "../shared/i18n.js";
 import { briefStyles, practiceBrief } from "./practice-brief.js";
 
 /** A crisis line or service the platform configures (e.g. a national hotline). */
@@ -113,7 +113,8 @@ export class CompletionForm extends LitElement {
 
   @state() private values: Values = {};
   @state() private errors: Record<string, string> = {};
-  @state() private summary = "";
+  /** The form's alert line, said in the language of the moment it shows. */
+  @state() private summary?: Say;
   /** Rows shown per emotion list (thought records); at least one for the required list. */
   @state() private rows: Record<EmotionList, number> = { [EMOTIONS]: 1, [RERATED]: 0 };
 
@@ -127,7 +128,6 @@ export class CompletionForm extends LitElement {
 
   /** Shows the service's field violations (paths like `completion.suds.before`) at their fields. */
   showViolations(violations: FieldViolation[]): void {
-    const t = catalogue(this.locale);
     const errors: Record<string, string> = {};
     for (const violation of violations) {
       const path = violation.field.replace(/^completion\.?/, "") || "status";
@@ -136,7 +136,7 @@ export class CompletionForm extends LitElement {
       if (row) this.showRows(row[1] as EmotionList, Number(row[2]) + 1);
     }
     this.errors = errors;
-    this.summary = t.form.serverRejected;
+    this.summary = (c) => c.form.serverRejected;
     void this.updateComplete.then(() => this.focusFirstError());
   }
 
@@ -151,7 +151,7 @@ export class CompletionForm extends LitElement {
       <form novalidate @submit=${this.submit} aria-labelledby="${this.formId}-heading">
         <h3 id="${this.formId}-heading">${t.form.heading(assignment.title)}</h3>
         ${practiceBrief(assignment, t)}
-        ${this.summary ? html`<p class="summary error-text" role="alert">${this.summary}</p>` : nothing}
+        ${this.summary ? html`<p class="summary error-text" role="alert">${this.summary(t)}</p>` : nothing}
         ${this.renderStatus(t, isMeasure)}
         ${skipped ? this.textField("skip_reason", t.form.skipReason, { multiline: true }) : nothing}
         ${!skipped ? this.renderKind(kind, t) : nothing}
@@ -453,11 +453,11 @@ export class CompletionForm extends LitElement {
     const result = buildCompletion(assignment, this.values, t, this.fallbackTimeZone);
     this.errors = result.errors;
     if (Object.keys(result.errors).length > 0) {
-      this.summary = t.form.fixErrors;
+      this.summary = (c) => c.form.fixErrors;
       void this.updateComplete.then(() => this.focusFirstError());
       return;
     }
-    this.summary = "";
+    this.summary = undefined;
     this.dispatchEvent(new CustomEvent<CompletionSubmit>("hw-completion-submit", {
       bubbles: true, composed: true, detail: { parent: assignment.name, completion: result.completion },
     }));

@@ -32,8 +32,9 @@ import { toApiError } from "../client/errors.js";
 import { watchClientEvents } from "../client/watch-events.js";
 import { Event_Type } from "../gen/therapy/homework/v1/event_pb.js";
 import { baseStyles } from "../shared/styles.js";
-import { catalogue, elementLocale, formatDay, type Catalogue, type Locale } from "../shared/i18n.js";
+import { catalogue, elementLocale, formatDay, type Catalogue, type Locale, type Say } from "../shared/i18n.js";
 import { briefStyles, practiceBrief } from "./practice-brief.js";
+import { practiceStartLine } from "../shared/plan-text.js";
 import "../shared/suds-chart.js";
 import { tabAfterKey, tabStyles } from "../shared/tabs.js";
 import "./completion-form.js";
@@ -77,6 +78,7 @@ export class HomeworkPortal extends LitElement {
     button.help-now { background: var(--hw-error); border-color: var(--hw-error); color: var(--hw-on-error); font-weight: 700; }
     button.back { margin-top: 12px; }
     .feedback blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 4px solid var(--hw-primary); }
+    [data-progress] .started { margin: -4px 0 8px; color: var(--hw-muted); font-size: var(--hw-text-sm); }
   `];
 
   /** Required. The Connect listener's base URL, e.g. `https://homework.example`. */
@@ -107,7 +109,8 @@ export class HomeworkPortal extends LitElement {
   @state() private summary?: ReviewSummary;
   @state() private open = "";
   @state() private busy = false;
-  @state() private message = "";
+  /** The status line: the newest save or send, said in the language of the moment it shows. */
+  @state() private message?: Say;
   @state() private outboxEntries: OutboxEntry[] = [];
   @state() private online = navigator.onLine;
   @state() private signIn: SignIn = "ok";
@@ -311,7 +314,7 @@ export class HomeworkPortal extends LitElement {
     void this.sendHelp();
     const results = await this.sendNow();
     const stored = results.filter((r) => r.outcome === "sent").length;
-    if (stored > 0) this.message = catalogue(this.locale).portal.syncedNow;
+    if (stored > 0) this.message = (t) => t.portal.syncedNow;
   }
 
   /** One outbox run; what the service stored shows in the views at once. */
@@ -343,7 +346,7 @@ export class HomeworkPortal extends LitElement {
   private renderSafety(t: Catalogue) {
     const resources = this.crisisResources.length > 0 ? this.crisisResources : this.safety?.crisisResources() ?? [];
     // The status line stays: a PHQ-9 that brought the plan up says it was saved.
-    return html`${this.message ? html`<p class="status" role="status" aria-live="polite">${this.message}</p>` : nothing}
+    return html`${this.message ? html`<p class="status" role="status" aria-live="polite">${this.message(t)}</p>` : nothing}
       <hw-safety-plan lang=${this.locale} .plan=${safetyPlanOf(this.keptPlan)} .crisisResources=${resources}
         .helpState=${this.helpState}></hw-safety-plan>
       <button class="back" @click=${this.closeSafety}>${t.safety.back}</button>`;
@@ -352,7 +355,7 @@ export class HomeworkPortal extends LitElement {
   private renderPractice(t: Catalogue) {
     return html`
       ${!this.online ? html`<p class="banner offline" role="status">${t.portal.offline}</p>` : nothing}
-      <p class="status" role="status" aria-live="polite">${this.message}</p>
+      <p class="status" role="status" aria-live="polite">${this.message?.(t) ?? ""}</p>
       ${this.renderOutbox(t)}
       ${!this.loading && this.signIn !== "ok" ? this.renderSignIn(t) : html`<div role="tablist" aria-label=${t.portal.title} @keydown=${this.tabKeys}>
         ${VIEWS.map((view) => html`<button role="tab" id="tab-${view}" aria-controls="panel-${view}"
@@ -464,7 +467,7 @@ export class HomeworkPortal extends LitElement {
 
   private start(assignment: Assignment): void {
     this.open = assignment.name;
-    this.message = "";
+    this.message = undefined;
     void this.updateComplete.then(() => {
       const form = this.renderRoot.querySelector("hw-completion-form");
       void form?.updateComplete.then(() => form.renderRoot.querySelector<HTMLElement>("input, textarea")?.focus());
@@ -496,7 +499,7 @@ export class HomeworkPortal extends LitElement {
       // A run already under way when we queued did not include this entry: run again.
       if (!mine) mine = (await this.sendNow()).find((r) => r.requestId === entry.requestId);
       if (mine?.outcome === "sent") {
-        this.message = t.portal.saved;
+        this.message = (t) => t.portal.saved;
         this.close(event.detail.parent);
       } else if (mine?.outcome === "refused") {
         this.outbox.discard(entry.requestId);
@@ -505,7 +508,7 @@ export class HomeworkPortal extends LitElement {
           : [{ field: "completion", description: mine.error.message }]);
       } else {
         this.online = navigator.onLine;
-        this.message = t.portal.savedOffline;
+        this.message = (t) => t.portal.savedOffline;
         this.close(event.detail.parent);
       }
       if (mine?.outcome !== "refused" && raisesFlag(event.detail.completion, form.assignment)) {
@@ -529,8 +532,11 @@ export class HomeworkPortal extends LitElement {
       ${practices.map((assignment) => {
         // The service's figures and calendar (shared/adherence.ts), the ones the therapist sees.
         const adherence = this.summary?.assignments.find((r) => r.assignment?.name === assignment.name)?.adherence;
-        return html`<section class="card" data-progress=${assignment.name} aria-labelledby="p-${cssId(assignment.name)}">
-          <h4 id="p-${cssId(assignment.name)}">${assignment.title}</h4>
+        // Named by title and start: two practices of one title read (and are announced) apart.
+        const id = `p-${cssId(assignment.name)}`;
+        return html`<section class="card" data-progress=${assignment.name} aria-labelledby="${id} ${id}-started">
+          <h4 id=${id}>${assignment.title}</h4>
+          <p class="started" id="${id}-started" data-started>${practiceStartLine(assignment, t, this.locale)}</p>
           ${adherence ? html`${adherenceFigures(adherence, this.summary?.sinceTime, this.locale)}
             ${adherenceCalendar(assignment.name, assignment.title, adherence, this.locale)}` : nothing}
         </section>`;

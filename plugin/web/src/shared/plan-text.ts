@@ -5,7 +5,7 @@
 // panels, so both show the client the same plan.
 import type { Assignment, HabitAnchor } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { EventTiming, Schedule_Period } from "../gen/therapy/homework/v1/assignment_pb.js";
-import type { Catalogue } from "./i18n.js";
+import { formatDay, type Catalogue, type Locale } from "./i18n.js";
 
 /** The parts of a plan, each a short localised phrase; absent parts are omitted. */
 export interface PlanLine {
@@ -52,6 +52,16 @@ export function planLines(assignment: Assignment, t: Catalogue): PlanLine[] {
     lines.push({ part: "minimum", label: t.plan.minimumLabel, text: schedule.minimumVersion });
   }
   return lines;
+}
+
+/**
+ * What tells a practice from another of the same title: its start and how often ("Started
+ * Thu, Dec 3 · 3 times a week"); "" when the assignment has neither.
+ */
+export function practiceStartLine(assignment: Assignment, t: Catalogue, locale: Locale): string {
+  const start = assignment.schedule?.startDate ?? "";
+  const often = planLines(assignment, t).find((line) => line.part === "often")?.text ?? "";
+  return [start ? t.panels.practiceStarted(formatDay(locale, start)) : "", often].filter(Boolean).join(" · ");
 }
 
 /** The plan as one paragraph ("Twice a day, 5 minutes each time. around 08:00. ..."). */

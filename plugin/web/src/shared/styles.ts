@@ -127,7 +127,11 @@ export const baseStyles = css`
   }
   button.primary { background: var(--hw-primary); color: var(--hw-on-primary); }
   button:disabled { opacity: 0.6; cursor: not-allowed; }
-  :focus-visible { outline: 3px solid var(--hw-primary); outline-offset: 2px; box-shadow: 0 0 0 6px var(--hw-focus); }
+  /* Tab walks the month, day and year (or hour and minute) inside a date or time field, where the
+     field itself stops matching :focus-visible: it keeps its ring while any part has focus. */
+  :focus-visible, input[type="date"]:focus-within, input[type="time"]:focus-within {
+    outline: 3px solid var(--hw-primary); outline-offset: 2px; box-shadow: 0 0 0 6px var(--hw-focus);
+  }
   input[type="text"], input[type="number"], textarea, select {
     min-height: var(--hw-target);
     width: 100%;
