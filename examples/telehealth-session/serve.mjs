@@ -55,6 +55,11 @@ const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; ch
 export function startPageServer({ janusUrl, host = "127.0.0.1", port = 0, signIn, portalPort, portalToken }) {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://page");
+    if (url.pathname === "/favicon.ico") {
+      // The demo has no icon; answering keeps a 404 out of every page's console.
+      response.writeHead(204, { "cache-control": "max-age=86400" }).end();
+      return;
+    }
     if (url.pathname === "/config.json") {
       response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       response.end(JSON.stringify({ janusUrl, signIn: signIn !== undefined }));
