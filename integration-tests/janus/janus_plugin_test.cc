@@ -356,8 +356,10 @@ TEST_F(JanusPluginTest, CallRunsWithTheParticipantsOwnTokenAndTheServicesErrors)
   ASSERT_TRUE(invalid);
   EXPECT_EQ(invalid->value("code", ""), "invalid_argument") << invalid->dump();
   ASSERT_FALSE((*invalid)["details"].empty()) << invalid->dump();
-  EXPECT_EQ((*invalid)["details"][0]["@type"], "type.googleapis.com/google.rpc.BadRequest");
-  EXPECT_EQ((*invalid)["details"][0]["fieldViolations"][0]["field"], "name") << invalid->dump();
+  // The Connect error object (connect/connect_errors.h): the page reads it as it reads Connect.
+  EXPECT_EQ((*invalid)["details"][0]["type"], "google.rpc.BadRequest");
+  EXPECT_EQ((*invalid)["details"][0]["debug"]["fieldViolations"][0]["field"], "name")
+      << invalid->dump();
 
   // The plugin's own checks name the field too.
   std::optional<json> unknown = therapist_->Request(CallBody("DropTables", json::object()));

@@ -1,6 +1,5 @@
 #include "plugin/janus/wire.h"
 
-#include <google/protobuf/any.pb.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <string>
@@ -8,25 +7,15 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/cord.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
-#include "services/homework/client/rpc_status.h"
+#include "services/homework/connect/connect_errors.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
 
 using nlohmann::json;
-
-// The detail types the service sends, named here so their descriptors are linked into the
-// plugin (a static library's object is linked only when referenced) and print as JSON.
-[[maybe_unused]] const google::protobuf::Descriptor* const kKnownDetails[] = {
-    google::rpc::BadRequest::descriptor(),
-};
 
 absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
@@ -119,33 +108,6 @@ json ParticipantsJson(const std::vector<Participant>& participants) {
   return list;
 }
 
-// The details of a service error as JSON objects with "@type"; empty when there are none.
-json DetailsJson(const absl::Status& status) {
-  json details = json::array();
-  absl::optional<absl::Cord> payload = status.GetPayload(client::kRpcStatusPayload);
-  if (!payload) return details;
-  google::rpc::Status rpc_status;
-  if (!rpc_status.ParseFromString(std::string(*payload))) return details;
-  for (const google::protobuf::Any& any : rpc_status.details()) {
-    std::string text;
-    if (google::protobuf::util::MessageToJsonString(any, &text).ok()) {
-      details.push_back(json::parse(text, nullptr, false));
-    } else {  // a type this plugin does not know: the bytes, as Connect sends them
-      details.push_back(
-          json{{"@type", any.type_url()}, {"value", absl::Base64Escape(any.value())}});
-    }
-  }
-  return details;
-}
-
-// A code as the Connect protocol spells it (connectrpc.com/docs/protocol), so the browser reads
-// the plugin's errors with the decoder it uses for the Connect listener: lower_snake_case,
-// except CANCELLED, which Connect spells "canceled".
-std::string CodeName(absl::StatusCode code) {
-  if (code == absl::StatusCode::kCancelled) return "canceled";
-  return absl::AsciiStrToLower(absl::StatusCodeToString(code));
-}
-
 std::string WithId(json event, const std::string& id) {
   if (!id.empty()) event["id"] = id;
   return event.dump();
@@ -165,11 +127,11 @@ absl::Status ParseRequest(absl::string_view body_text, PluginRequest* request) {
 }
 
 std::string ErrorEvent(const std::string& id, const absl::Status& status) {
-  json event{{"homework", "error"},
-             {"code", CodeName(status.code())},
-             {"message", std::string(status.message())},
-             {"details", DetailsJson(status)}};
-  return WithId(std::move(event), id);
+  json event = ConnectErrorObject(status);
+  event["homework"] = "error";
+  // Replacement of invalid UTF-8 instead of an exception: messages may quote a page's input.
+  if (!id.empty()) event["id"] = id;
+  return event.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string AckEvent(const std::string& id) { return WithId(json{{"homework", "ack"}}, id); }

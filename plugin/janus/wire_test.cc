@@ -3,11 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "nlohmann/json.hpp"
 #include "services/homework/client/rpc_status.h"
+#include "services/homework/connect/connect_errors.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -90,7 +92,7 @@ TEST(WireTest, CallKeepsTheBodyAsJson) {
               HasSubstr("body:"));
 }
 
-TEST(WireTest, ErrorEventUsesLowerSnakeCodesAndShowsServiceDetails) {
+TEST(WireTest, ErrorEventIsAConnectErrorWithTheServicesDetails) {
   google::rpc::BadRequest bad_request;
   auto* violation = bad_request.add_field_violations();
   violation->set_field("completion.suds.before");
@@ -107,9 +109,20 @@ TEST(WireTest, ErrorEventUsesLowerSnakeCodesAndShowsServiceDetails) {
   EXPECT_EQ(event["id"], "7");
   EXPECT_EQ(event["code"], "invalid_argument");
   EXPECT_EQ(event["message"], "completion.suds.before: must be 0-100");
+  // The Connect listener's error object (connect/connect_errors.h), so a page decodes both alike:
+  // the detail's type, its bytes in unpadded base64, and a readable copy.
   ASSERT_EQ(event["details"].size(), 1u);
-  EXPECT_EQ(event["details"][0]["@type"], "type.googleapis.com/google.rpc.BadRequest");
-  EXPECT_EQ(event["details"][0]["fieldViolations"][0]["field"], "completion.suds.before");
+  EXPECT_EQ(event["details"][0]["type"], "google.rpc.BadRequest");
+  std::string bytes;
+  ASSERT_TRUE(absl::Base64Unescape(event["details"][0]["value"].get<std::string>(), &bytes));
+  google::rpc::BadRequest sent;
+  ASSERT_TRUE(sent.ParseFromString(bytes));
+  EXPECT_EQ(sent.field_violations(0).field(), "completion.suds.before");
+  EXPECT_EQ(event["details"][0]["debug"]["fieldViolations"][0]["field"], "completion.suds.before");
+  json expected = ConnectErrorObject(status);
+  expected["homework"] = "error";
+  expected["id"] = "7";
+  EXPECT_EQ(event, expected);
 
   EXPECT_EQ(json::parse(ErrorEvent("", absl::FailedPreconditionError("x")))["code"],
             "failed_precondition");

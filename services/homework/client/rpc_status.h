@@ -2,8 +2,9 @@
 #define SERVICES_HOMEWORK_CLIENT_RPC_STATUS_H_
 
 // What a call to HomeworkService answered, on the caller's side: the one conversion of a
-// grpc::Status to absl::Status, keeping the service's google.rpc.Status details (the field
-// violations of a google.rpc.BadRequest), and their plain-text description for a person.
+// grpc::Status to absl::Status, keeping the field violations the service sent (a
+// google.rpc.BadRequest detail) as the same payload the core sets (core/bad_request.h), and their
+// plain-text description for a person.
 
 #include <string>
 #include <vector>
@@ -13,12 +14,9 @@
 
 namespace therapy::homework::client {
 
-// The payload under which FromGrpcStatus keeps the serialized google.rpc.Status of the call's
-// details (grpc::Status::error_details), by its type URL.
-inline constexpr char kRpcStatusPayload[] = "type.googleapis.com/google.rpc.Status";
-
-// `status` as absl::Status: the same code and message, and the details, when there are any, as
-// the kRpcStatusPayload payload.
+// `status` as absl::Status: the same code and message, and the google.rpc.BadRequest among its
+// details (grpc::Status::error_details, a google.rpc.Status), if any, as the BadRequest payload
+// (core/bad_request.h). The service sends no other detail type.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // One field the service refused, from a google.rpc.BadRequest detail.
@@ -27,13 +25,12 @@ struct FieldViolation {
   std::string description;  // "must not be empty"
 };
 
-// The field violations among `status`'s details (FromGrpcStatus), in the order sent; empty when
-// there are none or the details do not decode.
+// The field violations of `status`'s BadRequest payload, in the order sent; empty when there are
+// none or the payload does not decode.
 std::vector<FieldViolation> FieldViolations(const absl::Status& status);
 
 // "INVALID_ARGUMENT: invalid client" and then one line per field violation
-// ("\n  client.display_name: must not be empty") and per detail of another type
-// ("\n  (detail type.googleapis.com/...)"). No newline at the end.
+// ("\n  client.display_name: must not be empty"). No newline at the end.
 std::string Describe(const absl::Status& status);
 
 }  // namespace therapy::homework::client

@@ -1,5 +1,6 @@
 #include "services/homework/client/rpc_status.h"
 
+#include <optional>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -7,6 +8,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/bad_request.h"
 
 namespace therapy::homework::client {
 namespace {
@@ -25,7 +27,7 @@ grpc::Status InvalidClient() {
   auto* zone = bad_request.add_field_violations();
   zone->set_field("client.time_zone");
   zone->set_description("must be an IANA time zone");
-  google::protobuf::Timestamp other;  // a detail type Describe does not know
+  google::protobuf::Timestamp other;  // a detail type the service does not send: left out
   other.set_seconds(1);
   google::rpc::Status details;
   details.set_code(3);
@@ -36,14 +38,14 @@ grpc::Status InvalidClient() {
                       details.SerializeAsString());
 }
 
-TEST(FromGrpcStatusTest, KeepsCodeMessageAndDetails) {
-  const grpc::Status sent = InvalidClient();
-  const absl::Status status = FromGrpcStatus(sent);
+TEST(FromGrpcStatusTest, KeepsCodeMessageAndTheBadRequestAsTheCoreDoes) {
+  const absl::Status status = FromGrpcStatus(InvalidClient());
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "invalid client");
-  const auto payload = status.GetPayload(kRpcStatusPayload);
-  ASSERT_TRUE(payload.has_value());
-  EXPECT_EQ(std::string(*payload), sent.error_details());
+  const std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
+  ASSERT_TRUE(bad_request.has_value());
+  ASSERT_EQ(bad_request->field_violations_size(), 2);
+  EXPECT_EQ(bad_request->field_violations(1).field(), "client.time_zone");
 }
 
 TEST(FromGrpcStatusTest, OkIsOkAndNoDetailsIsNoPayload) {
@@ -51,7 +53,7 @@ TEST(FromGrpcStatusTest, OkIsOkAndNoDetailsIsNoPayload) {
   const absl::Status denied =
       FromGrpcStatus(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not your client"));
   EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_FALSE(denied.GetPayload(kRpcStatusPayload).has_value());
+  EXPECT_FALSE(BadRequestOf(denied).has_value());
 }
 
 TEST(FieldViolationsTest, ListsTheBadRequestFieldsInOrder) {
@@ -62,15 +64,14 @@ TEST(FieldViolationsTest, ListsTheBadRequestFieldsInOrder) {
 
 TEST(FieldViolationsTest, NoneWithoutDetailsOrWithUndecodableOnes) {
   EXPECT_THAT(FieldViolations(absl::InvalidArgumentError("bad")), IsEmpty());
-  absl::Status garbage = absl::InvalidArgumentError("bad");
-  garbage.SetPayload(kRpcStatusPayload, absl::Cord("\xff\xff"));
-  EXPECT_THAT(FieldViolations(garbage), IsEmpty());
+  EXPECT_THAT(FieldViolations(FromGrpcStatus(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                                          "bad", "\xff\xff"))),
+              IsEmpty());
 }
 
-TEST(DescribeTest, CodeMessageOtherDetailsThenFields) {
+TEST(DescribeTest, CodeMessageThenFields) {
   EXPECT_EQ(Describe(FromGrpcStatus(InvalidClient())),
             "INVALID_ARGUMENT: invalid client\n"
-            "  (detail type.googleapis.com/google.protobuf.Timestamp)\n"
             "  client.display_name: must not be empty\n"
             "  client.time_zone: must be an IANA time zone");
 }

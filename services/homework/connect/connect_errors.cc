@@ -7,9 +7,9 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
-#include "services/homework/connect/proto_json.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/bad_request.h"
 
 namespace therapy::homework {
 
@@ -92,8 +92,9 @@ nlohmann::json ConnectErrorObject(const absl::Status& status) {
     std::string value = absl::Base64Escape(bad_request->SerializeAsString());
     while (!value.empty() && value.back() == '=') value.pop_back();
     nlohmann::json detail = {{"type", "google.rpc.BadRequest"}, {"value", value}};
-    if (absl::StatusOr<std::string> debug = MessageToJson(*bad_request); debug.ok()) {
-      nlohmann::json parsed = nlohmann::json::parse(*debug, nullptr, /*allow_exceptions=*/false);
+    std::string debug;
+    if (google::protobuf::util::MessageToJsonString(*bad_request, &debug).ok()) {
+      nlohmann::json parsed = nlohmann::json::parse(debug, nullptr, /*allow_exceptions=*/false);
       if (!parsed.is_discarded()) detail["debug"] = std::move(parsed);
     }
     error["details"] = nlohmann::json::array({std::move(detail)});

@@ -469,14 +469,6 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
   return violations.ToStatus();
 }
 
-std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status) {
-  absl::optional<absl::Cord> payload = status.GetPayload(kBadRequestTypeUrl);
-  if (!payload.has_value()) return std::nullopt;
-  google::rpc::BadRequest request;
-  if (!request.ParseFromString(std::string(*payload))) return std::nullopt;
-  return request;
-}
-
 void Violations::Add(std::string field, std::string description) {
   auto* violation = request_.add_field_violations();
   violation->set_field(std::move(field));
@@ -542,7 +534,7 @@ absl::Status Violations::ToStatus() const {
                     " more invalid fields)");
   }
   absl::Status status = absl::InvalidArgumentError(message);
-  status.SetPayload(kBadRequestTypeUrl, absl::Cord(request_.SerializeAsString()));
+  SetBadRequest(status, request_);
   return status;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
+#include "services/homework/core/bad_request.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "services/homework/core/resource_names.h"
@@ -19,15 +20,8 @@
 
 namespace therapy::homework {
 
-// The type URL under which an INVALID_ARGUMENT status carries its google.rpc.BadRequest payload.
-// The RPC layer turns the payload into a gRPC error detail.
-inline constexpr absl::string_view kBadRequestTypeUrl = "type.googleapis.com/google.rpc.BadRequest";
-
-// INVALID_ARGUMENT naming one field, with a BadRequest payload.
+// INVALID_ARGUMENT naming one field, with a BadRequest payload (bad_request.h).
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
-
-// The BadRequest payload of a status, if it has one.
-std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
 
 // Collects every invalid field of a request, so the caller can fix them all at once.
 class Violations {

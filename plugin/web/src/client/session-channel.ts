@@ -5,20 +5,19 @@
 // (live-session.ts), which uses this channel as its Transport (createJanusTransport) and its event
 // source (`events`). This file is the one place where the plugin's JSON meets typed messages.
 //
-// Errors: every request returns a promise that rejects with a ConnectError whose Code is the
-// plugin's lower_snake_case code. Requests not answered within `requestTimeoutMs` reject with
+// Errors: every request returns a promise that rejects with a ConnectError. The plugin's `error`
+// event carries the Connect protocol's error object (the one the Connect listener sends), read
+// here by connect-web's own decoder, so a page decodes both paths alike. Requests not answered within `requestTimeoutMs` reject with
 // Code.DeadlineExceeded; a handle the transport cannot reach rejects with Code.Unavailable.
 //
 // After Janus goes away (its session destroyed, the WebSocket closed) the page attaches a new
 // handle to the same channel (`attachSessionChannel(janus, opaqueId, channel)`), so the Transport
 // and the event source built on it stay valid, and joins again.
 
-import { fromJson, createRegistry, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeFromString } from "@connectrpc/connect/protocol-connect";
+import { errorFromJson } from "@connectrpc/connect/protocol-connect";
 import { type Event as HomeworkEvent, EventSchema } from "../gen/therapy/homework/v1/event_pb.js";
-import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
 import type { SessionEventSource } from "./live-session.js";
 
 /** The Janus plugin package this channel talks to. */
@@ -61,9 +60,6 @@ export interface SessionChannelEventMap {
   presence: CustomEvent<Participant[]>;
   event: CustomEvent<HomeworkEvent>;
 }
-
-// Error details arrive as google.rpc messages in JSON with "@type"; these are the ones we decode.
-const detailRegistry = createRegistry(BadRequestSchema);
 
 interface Pending {
   resolve: (answer: JsonObject) => void;
@@ -239,21 +235,17 @@ export function attachSessionChannel(janus: JanusSession, opaqueId?: string, exi
   });
 }
 
-/** An `error` event -> ConnectError with its Code and decodable details (e.g. BadRequest). */
+/**
+ * An `error` event -> ConnectError with its Code and details (e.g. BadRequest), read by
+ * connect-web's decoder of the Connect error object (the package is pinned to an exact version:
+ * `errorFromJson` is exported but marked internal). A malformed event is Code.Unknown.
+ */
 export function errorFromEvent(body: JsonObject): ConnectError {
-  const code = codeFromString(String(body["code"] ?? "")) ?? Code.Unknown;
-  const details: { type: string; value: Uint8Array }[] = [];
-  for (const detail of (body["details"] ?? []) as JsonValue[]) {
-    try {
-      const any = fromJson(AnySchema, detail, { registry: detailRegistry });
-      details.push({ type: any.typeUrl.replace(/^.*\//, ""), value: any.value });
-    } catch {
-      // A detail type this page does not know is left out; the message still says what failed.
-    }
+  try {
+    return errorFromJson(body, undefined, new ConnectError("the plugin sent a malformed error", Code.Unknown));
+  } catch (malformed) {
+    return ConnectError.from(malformed);  // errorFromJson throws its fallback
   }
-  const error = new ConnectError(String(body["message"] ?? ""), code);
-  error.details.push(...details);
-  return error;
 }
 
 export type { HomeworkEvent };
