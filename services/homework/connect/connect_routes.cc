@@ -15,6 +15,7 @@
 #include "services/homework/connect/proto_json.h"
 #include "services/homework/core/events.h"
 #include "services/homework/core/request_checks.h"
+#include "services/homework/core/unary_methods.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -158,48 +159,10 @@ absl::StatusOr<std::string> ConnectUnenvelope(absl::string_view body) {
 ConnectRoutes::ConnectRoutes(Homework& homework, const TokenVerifier& verifier, JsonLog& log,
                              Metrics* metrics)
     : homework_(homework), verifier_(verifier), log_(log), metrics_(metrics) {
-#define HOMEWORK_CONNECT_UNARY(Method) unary_[#Method] = Unary(homework_, &Homework::Method);
-  HOMEWORK_CONNECT_UNARY(CreateClient)
-  HOMEWORK_CONNECT_UNARY(GetClient)
-  HOMEWORK_CONNECT_UNARY(UpdateClient)
-  HOMEWORK_CONNECT_UNARY(ListClients)
-  HOMEWORK_CONNECT_UNARY(CreateAssignment)
-  HOMEWORK_CONNECT_UNARY(GetAssignment)
-  HOMEWORK_CONNECT_UNARY(ListAssignments)
-  HOMEWORK_CONNECT_UNARY(UpdateAssignment)
-  HOMEWORK_CONNECT_UNARY(ActivateAssignment)
-  HOMEWORK_CONNECT_UNARY(CancelAssignment)
-  HOMEWORK_CONNECT_UNARY(CompleteAssignment)
-  HOMEWORK_CONNECT_UNARY(CreateCompletion)
-  HOMEWORK_CONNECT_UNARY(GetCompletion)
-  HOMEWORK_CONNECT_UNARY(ListCompletions)
-  HOMEWORK_CONNECT_UNARY(ReviewCompletion)
-  HOMEWORK_CONNECT_UNARY(GetReviewSummary)
-  HOMEWORK_CONNECT_UNARY(ListTemplates)
-  HOMEWORK_CONNECT_UNARY(GetTemplate)
-  HOMEWORK_CONNECT_UNARY(CreateTemplate)
-  HOMEWORK_CONNECT_UNARY(UpdateTemplate)
-  HOMEWORK_CONNECT_UNARY(CreateHierarchy)
-  HOMEWORK_CONNECT_UNARY(GetHierarchy)
-  HOMEWORK_CONNECT_UNARY(ListHierarchies)
-  HOMEWORK_CONNECT_UNARY(UpdateHierarchy)
-  HOMEWORK_CONNECT_UNARY(AdvanceHierarchy)
-  HOMEWORK_CONNECT_UNARY(StepBackHierarchy)
-  HOMEWORK_CONNECT_UNARY(ListDueReminders)
-  HOMEWORK_CONNECT_UNARY(ExportClientRecord)
-  HOMEWORK_CONNECT_UNARY(GetCaller)
-  HOMEWORK_CONNECT_UNARY(GetPracticeCalendar)
-  HOMEWORK_CONNECT_UNARY(RaiseSafetyFlag)
-  HOMEWORK_CONNECT_UNARY(GetSafetyFlag)
-  HOMEWORK_CONNECT_UNARY(ListSafetyFlags)
-  HOMEWORK_CONNECT_UNARY(AcknowledgeSafetyFlag)
-  HOMEWORK_CONNECT_UNARY(ResolveSafetyFlag)
-  HOMEWORK_CONNECT_UNARY(ListAttentionItems)
-  HOMEWORK_CONNECT_UNARY(CreateSession)
-  HOMEWORK_CONNECT_UNARY(GetSession)
-  HOMEWORK_CONNECT_UNARY(ListSessions)
-  HOMEWORK_CONNECT_UNARY(JoinSession)
-  HOMEWORK_CONNECT_UNARY(EndSession)
+  // One route per unary method (core/unary_methods.h): the use case of Homework with its name.
+#define HOMEWORK_CONNECT_UNARY(Method, Request, Response) \
+  unary_[#Method] = Unary(homework_, &Homework::Method);
+  HOMEWORK_UNARY_METHODS(HOMEWORK_CONNECT_UNARY)
 #undef HOMEWORK_CONNECT_UNARY
 }
 

@@ -16,6 +16,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "services/homework/core/request_checks.h"
+#include "services/homework/core/unary_methods.h"
 #include "services/homework/rpc/caller_from_metadata.h"
 #include "services/homework/rpc/status_conversion.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -295,54 +296,14 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
 HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
                          BlockingPool& pool, JsonLog& log)
     : homework_(homework), hub_(hub), verifier_(verifier), pool_(pool), log_(log) {
-  // One handler per unary method: the use case of Homework with the same name.
+  // One handler per unary method (core/unary_methods.h): the use case of Homework with its name.
   std::map<std::string, grpc::internal::MethodHandler*, std::less<>> unary;
 #define HOMEWORK_RPC(Method, Request, Response)                                                \
   unary[#Method] = UnaryHandler<v1::Request, v1::Response>(                                    \
       #Method, [this](const Caller& caller, const v1::Request& request) {                      \
         return homework_.Method(caller, request);                                              \
       });
-  HOMEWORK_RPC(CreateClient, CreateClientRequest, Client)
-  HOMEWORK_RPC(GetClient, GetClientRequest, Client)
-  HOMEWORK_RPC(UpdateClient, UpdateClientRequest, Client)
-  HOMEWORK_RPC(ListClients, ListClientsRequest, ListClientsResponse)
-  HOMEWORK_RPC(CreateAssignment, CreateAssignmentRequest, Assignment)
-  HOMEWORK_RPC(GetAssignment, GetAssignmentRequest, Assignment)
-  HOMEWORK_RPC(ListAssignments, ListAssignmentsRequest, ListAssignmentsResponse)
-  HOMEWORK_RPC(UpdateAssignment, UpdateAssignmentRequest, Assignment)
-  HOMEWORK_RPC(ActivateAssignment, ActivateAssignmentRequest, Assignment)
-  HOMEWORK_RPC(CancelAssignment, CancelAssignmentRequest, Assignment)
-  HOMEWORK_RPC(CompleteAssignment, CompleteAssignmentRequest, Assignment)
-  HOMEWORK_RPC(CreateCompletion, CreateCompletionRequest, Completion)
-  HOMEWORK_RPC(GetCompletion, GetCompletionRequest, Completion)
-  HOMEWORK_RPC(ListCompletions, ListCompletionsRequest, ListCompletionsResponse)
-  HOMEWORK_RPC(ReviewCompletion, ReviewCompletionRequest, Completion)
-  HOMEWORK_RPC(GetReviewSummary, GetReviewSummaryRequest, ReviewSummary)
-  HOMEWORK_RPC(ListTemplates, ListTemplatesRequest, ListTemplatesResponse)
-  HOMEWORK_RPC(GetTemplate, GetTemplateRequest, Template)
-  HOMEWORK_RPC(CreateTemplate, CreateTemplateRequest, Template)
-  HOMEWORK_RPC(UpdateTemplate, UpdateTemplateRequest, Template)
-  HOMEWORK_RPC(CreateHierarchy, CreateHierarchyRequest, Hierarchy)
-  HOMEWORK_RPC(GetHierarchy, GetHierarchyRequest, Hierarchy)
-  HOMEWORK_RPC(ListHierarchies, ListHierarchiesRequest, ListHierarchiesResponse)
-  HOMEWORK_RPC(UpdateHierarchy, UpdateHierarchyRequest, Hierarchy)
-  HOMEWORK_RPC(AdvanceHierarchy, AdvanceHierarchyRequest, Hierarchy)
-  HOMEWORK_RPC(StepBackHierarchy, StepBackHierarchyRequest, Hierarchy)
-  HOMEWORK_RPC(ListDueReminders, ListDueRemindersRequest, ListDueRemindersResponse)
-  HOMEWORK_RPC(ExportClientRecord, ExportClientRecordRequest, ExportClientRecordResponse)
-  HOMEWORK_RPC(GetCaller, GetCallerRequest, CallerIdentity)
-  HOMEWORK_RPC(GetPracticeCalendar, GetPracticeCalendarRequest, PracticeCalendar)
-  HOMEWORK_RPC(RaiseSafetyFlag, RaiseSafetyFlagRequest, SafetyFlag)
-  HOMEWORK_RPC(GetSafetyFlag, GetSafetyFlagRequest, SafetyFlag)
-  HOMEWORK_RPC(ListSafetyFlags, ListSafetyFlagsRequest, ListSafetyFlagsResponse)
-  HOMEWORK_RPC(AcknowledgeSafetyFlag, AcknowledgeSafetyFlagRequest, SafetyFlag)
-  HOMEWORK_RPC(ResolveSafetyFlag, ResolveSafetyFlagRequest, SafetyFlag)
-  HOMEWORK_RPC(ListAttentionItems, ListAttentionItemsRequest, ListAttentionItemsResponse)
-  HOMEWORK_RPC(CreateSession, CreateSessionRequest, Session)
-  HOMEWORK_RPC(GetSession, GetSessionRequest, Session)
-  HOMEWORK_RPC(ListSessions, ListSessionsRequest, ListSessionsResponse)
-  HOMEWORK_RPC(JoinSession, JoinSessionRequest, Session)
-  HOMEWORK_RPC(EndSession, EndSessionRequest, Session)
+  HOMEWORK_UNARY_METHODS(HOMEWORK_RPC)
 #undef HOMEWORK_RPC
 
   const google::protobuf::ServiceDescriptor& service =
