@@ -345,4 +345,21 @@ absl::StatusOr<absl::string_view> BearerToken(absl::string_view authorization) {
   return absl::StripLeadingAsciiWhitespace(authorization.substr(kScheme.size()));
 }
 
+absl::StatusOr<Caller> AuthenticateBearer(absl::Span<const absl::string_view> authorization,
+                                          const CredentialSource& source,
+                                          const TokenVerifier& verifier, absl::Time now) {
+  if (authorization.empty() || (authorization.size() == 1 && authorization[0].empty())) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("missing ", source.what, ": send \"", source.header, ": Bearer <JWT>\""));
+  }
+  if (authorization.size() > 1) {
+    return absl::UnauthenticatedError(absl::StrCat("more than one ", source.what,
+                                                   ": send exactly one \"", source.header,
+                                                   ": Bearer <JWT>\""));
+  }
+  absl::StatusOr<absl::string_view> token = BearerToken(authorization[0]);
+  if (!token.ok()) return token.status();
+  return verifier.Verify(*token, now);
+}
+
 }  // namespace therapy::homework

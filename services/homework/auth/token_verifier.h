@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/homework/auth/jwks.h"
@@ -81,6 +82,22 @@ class TokenVerifier {
 // The token of an `authorization` metadata value "Bearer <token>" (scheme case-insensitive,
 // RFC 6750). UNAUTHENTICATED when the value is empty or uses another scheme.
 absl::StatusOr<absl::string_view> BearerToken(absl::string_view authorization);
+
+// Where a call's credential came from, as its errors name it.
+struct CredentialSource {
+  absl::string_view what;    // "authorization metadata"
+  absl::string_view header;  // "authorization"
+};
+inline constexpr CredentialSource kGrpcMetadata = {"authorization metadata", "authorization"};
+inline constexpr CredentialSource kHttpHeader = {"Authorization header", "Authorization"};
+
+// The authenticated caller of a call, for every edge (gRPC and the browser listener): its
+// `authorization` values must be exactly one "Bearer <JWT>" that `verifier` accepts at `now`.
+// UNAUTHENTICATED naming `source` otherwise: none (or one empty value), more than one (which
+// credential the call acts as would be left open), another scheme, a token refused.
+absl::StatusOr<Caller> AuthenticateBearer(absl::Span<const absl::string_view> authorization,
+                                          const CredentialSource& source,
+                                          const TokenVerifier& verifier, absl::Time now);
 
 }  // namespace therapy::homework
 

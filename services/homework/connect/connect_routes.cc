@@ -16,6 +16,7 @@
 #include "services/homework/core/events.h"
 #include "services/homework/core/request_checks.h"
 #include "services/homework/core/unary_methods.h"
+#include "services/homework/logging/call_log.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -183,17 +184,8 @@ bool ConnectRoutes::IsSideEffectFree(absl::string_view method) {
 
 absl::StatusOr<Caller> ConnectRoutes::Authenticate(const std::vector<std::string>& authorization,
                                                    absl::Time now) const {
-  if (authorization.empty() || (authorization.size() == 1 && authorization[0].empty())) {
-    return absl::UnauthenticatedError(
-        "missing Authorization header: send \"Authorization: Bearer <JWT>\"");
-  }
-  if (authorization.size() > 1) {
-    return absl::UnauthenticatedError(
-        "several Authorization headers: send exactly one \"Authorization: Bearer <JWT>\"");
-  }
-  absl::StatusOr<absl::string_view> token = BearerToken(authorization[0]);
-  if (!token.ok()) return token.status();
-  return verifier_.Verify(*token, now);
+  const std::vector<absl::string_view> values(authorization.begin(), authorization.end());
+  return AuthenticateBearer(values, kHttpHeader, verifier_, now);
 }
 
 ConnectRoutes::UnaryOutcome ConnectRoutes::RunUnary(const ConnectCall& call) const {
@@ -331,24 +323,10 @@ void ConnectRoutes::LogCall(BrowserProtocol protocol, absl::string_view method,
   if (metrics_ != nullptr) {
     metrics_->RecordCall(ProtocolName(protocol), method, status.code(), latency);
   }
-  nlohmann::json fields = {
-      {"method", std::string(method)},
-      {"protocol", std::string(ProtocolName(protocol))},
-      {"code", absl::StatusCodeToString(status.code())},
-      {"latency_ms", absl::ToDoubleMilliseconds(latency)},
-      {"call_id", call_id},
-  };
-  if (http_get) fields["http_method"] = "GET";
-  if (caller.ok()) {
-    fields["role"] = std::string(RoleName(caller->role));
-    fields["practice"] = caller->practice;
-  }
-  // As in the gRPC glue: messages name fields and ids only, and are logged for server faults.
-  const bool server_fault = status.code() == absl::StatusCode::kInternal ||
-                            status.code() == absl::StatusCode::kUnavailable ||
-                            status.code() == absl::StatusCode::kUnknown;
-  if (server_fault) fields["message"] = std::string(status.message());
-  log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
+  homework::LogCall(log_,
+                    {.method = method, .protocol = ProtocolName(protocol), .http_get = http_get,
+                     .call_id = call_id, .latency = latency},
+                    caller, status);
 }
 
 }  // namespace therapy::homework

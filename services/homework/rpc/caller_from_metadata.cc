@@ -1,6 +1,7 @@
 #include "services/homework/rpc/caller_from_metadata.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -26,20 +27,12 @@ std::string CallIdFromMetadata(const grpc::ServerContextBase& context) {
 
 absl::StatusOr<Caller> CallerFromMetadata(const grpc::ServerContextBase& context,
                                           const TokenVerifier& verifier, absl::Time now) {
-  std::optional<absl::string_view> header = Header(context, "authorization");
-  if (!header) {
-    return absl::UnauthenticatedError(
-        "missing authorization metadata: send \"authorization: Bearer <JWT>\"");
+  std::vector<absl::string_view> authorization;
+  const auto [first, last] = context.client_metadata().equal_range("authorization");
+  for (auto it = first; it != last; ++it) {
+    authorization.emplace_back(it->second.data(), it->second.size());
   }
-  // Two credentials leave it open which one the call acts as: refuse rather than pick one.
-  if (context.client_metadata().count("authorization") > 1) {
-    return absl::UnauthenticatedError(
-        "more than one authorization metadata entry: send exactly one \"authorization: Bearer "
-        "<JWT>\"");
-  }
-  absl::StatusOr<absl::string_view> token = BearerToken(*header);
-  if (!token.ok()) return token.status();
-  return verifier.Verify(*token, now);
+  return AuthenticateBearer(authorization, kGrpcMetadata, verifier, now);
 }
 
 }  // namespace therapy::homework

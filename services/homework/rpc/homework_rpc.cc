@@ -11,24 +11,18 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "services/homework/core/request_checks.h"
 #include "services/homework/core/unary_methods.h"
+#include "services/homework/logging/call_log.h"
 #include "services/homework/rpc/caller_from_metadata.h"
 #include "services/homework/rpc/status_conversion.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
-
-// The store's own RESOURCE_EXHAUSTED (a full disk), which an operator must act on.
-bool IsStoreFull(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kResourceExhausted &&
-         absl::StartsWith(status.message(), "the store's disk is full");
-}
 
 absl::Status ShuttingDown() {
   return absl::UnavailableError("the server is shutting down: retry on another replica");
@@ -133,24 +127,8 @@ void HomeworkRpc::Refuse(grpc::CallbackServerContext& context, grpc::ServerUnary
 
 void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
                           const absl::StatusOr<Caller>& caller, const absl::Status& status) {
-  nlohmann::json fields = {
-      {"method", std::string(method)},
-      {"code", absl::StatusCodeToString(status.code())},
-      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
-      {"call_id", call_id},
-  };
-  if (caller.ok()) {
-    fields["role"] = std::string(RoleName(caller->role));
-    fields["practice"] = caller->practice;
-  }
-  // Messages name fields and resource ids only (never clinical content), so they are logged
-  // for server-side failures, where an operator needs them.
-  const bool server_fault = status.code() == absl::StatusCode::kInternal ||
-                            status.code() == absl::StatusCode::kUnavailable ||
-                            status.code() == absl::StatusCode::kUnknown ||
-                            IsStoreFull(status);
-  if (server_fault) fields["message"] = std::string(status.message());
-  log_.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
+  homework::LogCall(log_, {.method = method, .call_id = call_id, .latency = absl::Now() - start},
+                    caller, status);
 }
 
 // One WatchEvents stream. The use case checks the call and fixes its start
