@@ -99,8 +99,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->verifier_ = *std::move(verifier);
 
   server->hub_ = std::make_unique<EventHub>(*server->metered_store_, EventHubOptions{});
-  server->notifying_store_ =
-      std::make_unique<HubNotifyingStore>(*server->metered_store_, *server->hub_);
   if (options.flag_escalation_after <= absl::ZeroDuration() ||
       options.flag_escalation_check <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -108,10 +106,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   const absl::Duration escalation_after = options.flag_escalation_after;
   server->homework_ = std::make_unique<Homework>(
-      *server->notifying_store_,
-      HomeworkOptions{.practice_policy = [escalation_after](absl::string_view) {
-        return PracticePolicy{.flag_escalation_after = escalation_after};
-      }});
+      *server->metered_store_,
+      HomeworkOptions{.practice_policy =
+                          [escalation_after](absl::string_view) {
+                            return PracticePolicy{.flag_escalation_after = escalation_after};
+                          },
+                      .events_committed = [hub = server->hub_.get()] { hub->Wake(); }});
   server->escalator_ = std::make_unique<SafetyFlagEscalator>(
       *server->homework_, options.flag_escalation_check, [&log](const absl::Status& status) {
         log.Write(LogLevel::kError, "flag_escalation",
@@ -243,7 +243,6 @@ void Server::Shutdown(absl::Duration grace) {
   pool_.reset();
   escalator_.reset();
   homework_.reset();
-  notifying_store_.reset();
   hub_.reset();
   metered_store_.reset();
   store_.reset();

@@ -86,9 +86,8 @@ class Server {
   std::unique_ptr<MeteredStore> metered_store_;
   absl::Duration drain_ = absl::ZeroDuration();
   std::unique_ptr<TokenVerifier> verifier_;
-  // Feeds the gRPC watch streams; wakes through `notifying_store_`, which Homework writes to.
+  // Feeds the watch streams; Homework wakes it after each commit with events.
   std::unique_ptr<EventHub> hub_;
-  std::unique_ptr<HubNotifyingStore> notifying_store_;
   std::unique_ptr<Homework> homework_;
   std::unique_ptr<SafetyFlagEscalator> escalator_;
   // Runs the gRPC calls' core work; stopped once gRPC has finished every call.

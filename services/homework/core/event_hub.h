@@ -126,45 +126,6 @@ class EventHub {
   std::thread reader_;
 };
 
-// A Store that wakes an EventHub after every commit that appended events; otherwise it passes
-// every call through. The composition root hands it to Homework, so this process's writes
-// reach its watchers at once instead of at the next poll.
-class HubNotifyingStore final : public Store {
- public:
-  // Both must outlive this store.
-  HubNotifyingStore(Store& store, EventHub& hub) : store_(store), hub_(hub) {}
-
-  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Template>> GetTemplate(absl::string_view name) override;
-  absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
-  absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
-  absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
-  absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
-  absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
-  absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view name) override;
-  absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& query) override;
-  absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) override;
-  absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) override;
-  absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
-  absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                         int limit) override;
-  absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
-      const IdempotencyKey& key) override;
-  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
-  absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
-  absl::StatusOr<int64_t> LatestEventSequence() override;
-  absl::Status AppendAudit(const AuditRecord& record) override;
-  absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
-                                                     int limit) override;
-
- private:
-  Store& store_;
-  EventHub& hub_;
-};
-
 }  // namespace therapy::homework
 
 #endif  // SERVICES_HOMEWORK_CORE_EVENT_HUB_H_

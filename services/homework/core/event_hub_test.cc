@@ -159,8 +159,7 @@ class CountingStore final : public Store {
 class EventHubTest : public ::testing::Test {
  protected:
   EventHubTest()
-      : hub_(store_, EventHubOptions{.poll_interval = absl::Seconds(30), .batch = 10}),
-        notifying_(store_, hub_) {
+      : hub_(store_, EventHubOptions{.poll_interval = absl::Seconds(30), .batch = 10}) {
     PutClient("ana", {"dr-lee"}, WriteMode::kInsert);
     PutClient("ben", {}, WriteMode::kInsert);
   }
@@ -171,25 +170,23 @@ class EventHubTest : public ::testing::Test {
     for (const std::string& therapist : team) client.add_care_team(therapist);
     std::optional<v1::Client> stored = *store_.GetClient(client.name());
     client.set_etag(absl::StrCat("e", ++etags_));
-    ASSERT_TRUE(notifying_
-                    .Commit(Mutation{.client = Put<v1::Client>{
-                                         .mode = mode,
-                                         .resource = client,
-                                         .expected_etag = stored ? stored->etag() : ""}})
+    ASSERT_TRUE(CommitAndWake(Mutation{.client = Put<v1::Client>{
+                                           .mode = mode,
+                                           .resource = client,
+                                           .expected_etag = stored ? stored->etag() : ""}})
                     .ok());
   }
 
-  // Appends one event of `client` through the notifying store; returns its cursor.
+  // Appends one event of `client` and wakes the hub; returns its cursor.
   std::string Write(const std::string& client) {
     const std::string name = "practices/sunrise/clients/" + client;
-    EXPECT_TRUE(notifying_
-                    .Commit(Mutation{.events = {EventRecord{
-                                         .practice = "sunrise",
-                                         .client = name,
-                                         .type = v1::Event::TYPE_COMPLETION_RECORDED,
-                                         .resource = name + "/assignments/a/completions/c",
-                                         .actor = client,
-                                         .time = absl::Now()}}})
+    EXPECT_TRUE(CommitAndWake(Mutation{.events = {EventRecord{
+                                           .practice = "sunrise",
+                                           .client = name,
+                                           .type = v1::Event::TYPE_COMPLETION_RECORDED,
+                                           .resource = name + "/assignments/a/completions/c",
+                                           .actor = client,
+                                           .time = absl::Now()}}})
                     .ok());
     return EventCursor(*store_.LatestEventSequence());
   }
@@ -213,10 +210,17 @@ class EventHubTest : public ::testing::Test {
 
   int64_t Now() { return *store_.LatestEventSequence(); }
 
+  // A commit as Homework makes it in the server: the hub is woken when it appended events
+  // (HomeworkOptions::events_committed).
+  absl::StatusOr<CommitOutcome> CommitAndWake(const Mutation& mutation) {
+    absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
+    if (outcome.ok() && !mutation.events.empty()) hub_.Wake();
+    return outcome;
+  }
+
   int etags_ = 0;
   CountingStore store_;
   EventHub hub_;
-  HubNotifyingStore notifying_;
 };
 
 TEST_F(EventHubTest, OneReadOfTheLogReachesEveryWatcherInLogOrder) {
@@ -348,14 +352,13 @@ TEST_F(EventHubTest, AClientNeverSeesUrgentFlagsNorOtherClients) {
   RecordingListener ana;
   const Caller ana_caller{"ana", "sunrise", Role::kClient, "call-5"};
   const uint64_t id = hub_.Subscribe(Scope(ana_caller, "ana"), Now(), ana);
-  ASSERT_TRUE(notifying_
-                  .Commit(Mutation{.events = {EventRecord{
-                                       .practice = "sunrise",
-                                       .client = "practices/sunrise/clients/ana",
-                                       .type = v1::Event::TYPE_URGENT_FLAG_RAISED,
-                                       .resource = "practices/sunrise/clients/ana",
-                                       .actor = "ana",
-                                       .time = absl::Now()}}})
+  ASSERT_TRUE(CommitAndWake(Mutation{.events = {EventRecord{
+                                         .practice = "sunrise",
+                                         .client = "practices/sunrise/clients/ana",
+                                         .type = v1::Event::TYPE_URGENT_FLAG_RAISED,
+                                         .resource = "practices/sunrise/clients/ana",
+                                         .actor = "ana",
+                                         .time = absl::Now()}}})
                   .ok());
   Write("ben");
   const std::string visible = Write("ana");

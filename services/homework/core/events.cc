@@ -45,7 +45,12 @@ EventRecord Homework::MakeEvent(const Caller& caller, v1::Event::Type type,
 }
 
 absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
-  return store_.Commit(mutation);
+  absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
+  if (outcome.ok() && *outcome == CommitOutcome::kCommitted && !mutation.events.empty() &&
+      options_.events_committed) {
+    options_.events_committed();
+  }
+  return outcome;
 }
 
 absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,

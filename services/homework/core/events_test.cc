@@ -58,6 +58,45 @@ class Collector final : public WatchListener {
   std::optional<absl::Status> ended_ ABSL_GUARDED_BY(mutex_);
 };
 
+// A daily mood check for `client`, as CreateAssignment takes it.
+v1::CreateAssignmentRequest MoodCheck(const std::string& client) {
+  v1::CreateAssignmentRequest request;
+  request.set_parent("practices/sunrise/clients/" + client);
+  v1::Assignment* a = request.mutable_assignment();
+  a->set_title("Mood check");
+  a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_MOOD_MONITORING);
+  a->mutable_schedule()->set_target_count(1);
+  a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
+  a->mutable_schedule()->set_start_date("2026-01-01");
+  a->mutable_schedule()->set_minimum_version("One word for the mood");
+  return request;
+}
+
+TEST(EventsCommittedTest, CalledAfterEachCommitThatAppendedEventsOnly) {
+  MemoryStore store;
+  int woken = 0;
+  Homework homework(store, HomeworkOptions{.events_committed = [&woken] { ++woken; }});
+  v1::CreateClientRequest client;
+  client.set_parent("practices/sunrise");
+  client.set_client_id("ana");
+  client.mutable_client()->set_display_name("Ana");
+  client.mutable_client()->set_time_zone("UTC");
+  client.mutable_client()->add_care_team("dr-lee");
+  ASSERT_TRUE(homework.CreateClient(kService, client).ok());
+  EXPECT_EQ(woken, 0) << "a new client is a write without an event";
+
+  const v1::CreateAssignmentRequest assign = MoodCheck("ana");
+  ASSERT_TRUE(homework.CreateAssignment(kTherapist, assign).ok());
+  EXPECT_EQ(woken, 1) << "a draft assignment and its ASSIGNMENT_CREATED event";
+
+  EXPECT_EQ(homework.CreateAssignment(ClientCaller("ana"), assign).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::GetClientRequest get;
+  get.set_name("practices/sunrise/clients/ana");
+  ASSERT_TRUE(homework.GetClient(kTherapist, get).ok());
+  EXPECT_EQ(woken, 1) << "a refused write and a read append no event";
+}
+
 class EventsTest : public ::testing::Test {
  protected:
   EventsTest()
@@ -76,17 +115,8 @@ class EventsTest : public ::testing::Test {
 
   // An active assignment for `client`; its care team is dr-lee (ben's has none: admin assigns).
   v1::Assignment Assign(const std::string& client) {
-    v1::CreateAssignmentRequest request;
-    request.set_parent("practices/sunrise/clients/" + client);
-    v1::Assignment* a = request.mutable_assignment();
-    a->set_title("Mood check");
-    a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_MOOD_MONITORING);
-    a->mutable_schedule()->set_target_count(1);
-    a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
-    a->mutable_schedule()->set_start_date("2026-01-01");
-    a->mutable_schedule()->set_minimum_version("One word for the mood");
     const Caller admin{"admin-1", "sunrise", Role::kAdmin, "call-4"};
-    auto created = homework_.CreateAssignment(admin, request);
+    auto created = homework_.CreateAssignment(admin, MoodCheck(client));
     EXPECT_TRUE(created.ok()) << created.status();
     v1::ActivateAssignmentRequest activate;
     activate.set_name(created->name());

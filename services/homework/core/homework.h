@@ -26,6 +26,10 @@ struct HomeworkOptions {
   // the composition root knows better.
   std::function<PracticePolicy(absl::string_view practice)> practice_policy =
       [](absl::string_view) { return PracticePolicy{}; };
+  // Called after each commit that appended events, on the writing thread: the composition root
+  // wakes this process's event hub with it (event_hub.h), so its watchers get the change at once
+  // rather than at the next poll. Empty: nothing.
+  std::function<void()> events_committed;
 };
 
 // The use cases of the homework service. Each one reads in the order a reviewer checks it:
@@ -254,7 +258,7 @@ class Homework {
   // An event of this caller's write, to commit with it.
   EventRecord MakeEvent(const Caller& caller, v1::Event::Type type, absl::string_view client,
                         absl::string_view resource) const;
-  // Store::Commit (the composition root hands Homework a store that wakes the event hub).
+  // Store::Commit, then options_.events_committed when it appended events.
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation);
   std::string NewId() const;
 
