@@ -430,6 +430,15 @@ async function main(): Promise<number> {
       const part = (scope: ReturnType<Page["locator"]>, name: string) => scope.locator(`dd[data-part="${name}"]`).first().textContent();
       checks.equal([await part(card, "instructions"), await part(card, "rationale"), await part(card, "ifThen")],
         [BREATHING.instructions, BREATHING.rationale, IF_THEN_TEXT[lang]], `${lang}: Today shows the instructions, why and the if-then plan`);
+      // The diaries' Start buttons (one title, two practices) are described apart by their start.
+      const diaryStarts = await portal.locator("ul.due li.card").filter({ hasText: "Daily diary" })
+        .evaluateAll((cards) => cards.map((card) => {
+          const button = card.querySelector("button.primary");
+          const described = button?.getAttribute("aria-describedby") ?? "";
+          return (card.getRootNode() as ShadowRoot).getElementById(described)?.textContent?.trim() ?? "";
+        }));
+      checks.expect(diaryStarts.length === 2 && diaryStarts.every((start) => start !== "") && diaryStarts[0] !== diaryStarts[1],
+        `${lang}: Today's two "Daily diary" Start buttons are described apart (${diaryStarts.join(" | ")})`);
       await lookBoth(portal, `portal-today-${lang}`);
       await card.getByRole("button").click();
       const form = portal.locator("hw-completion-form");

@@ -424,20 +424,25 @@ export class HomeworkPortal extends LitElement {
     const due = dueToday(this.assignments, this.summary?.assignments ?? [], zone, pendingPractices(this.outboxEntries));
     if (due.length === 0) return html`<p>${t.portal.todayEmpty}</p>`;
     const toDo = due.filter((item) => item.done + item.pending < item.target).length;
+    // Practices that share a title read apart by their start, and their Start buttons say it.
+    const titles = due.map((item) => item.assignment.title);
     return html`<h3>${t.portal.dueCount(toDo)}</h3>
       <ul class="due" role="list" style="list-style:none;padding:0;margin:0">
         ${due.map((item) => {
           const sending = item.done + item.pending >= item.target;
           const period = (item.weekly ? t.adherence.thisWeek : t.adherence.today)(item.done, item.target);
+          const twin = titles.filter((title) => title === item.assignment.title).length > 1;
+          const started = `d-${cssId(item.assignment.name)}-started`;
           return html`<li class="card" data-assignment=${item.assignment.name} data-pending=${item.pending}
               data-completed=${item.done} data-expected=${item.target}>
           ${this.open === item.assignment.name ? this.renderForm(item.assignment) : html`
             <h4 tabindex="-1">${item.assignment.title}</h4>
+            ${twin ? html`<p class="started" id=${started} data-started>${practiceStartLine(item.assignment, t, this.locale)}</p>` : nothing}
             <p class=${item.pending > 0 ? "pending" : "muted"} data-progress-today>${sending ? t.portal.allPending(item.pending)
               : item.pending > 0 ? t.portal.doneWithPending(period, item.pending) : period}</p>
             ${practiceBrief(item.assignment, t)}
-            ${sending ? nothing : html`<button class="primary" @click=${() => this.start(item.assignment)}>${
-              t.portal.start(item.assignment.title)}</button>`}`}
+            ${sending ? nothing : html`<button class="primary" aria-describedby=${twin ? started : nothing}
+              @click=${() => this.start(item.assignment)}>${t.portal.start(item.assignment.title)}</button>`}`}
         </li>`;
         })}
       </ul>`;
