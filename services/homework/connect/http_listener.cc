@@ -447,7 +447,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     net::async_write(stream_, http::make_chunk(net::buffer(front.data)),
                      [self](beast::error_code error, std::size_t) {
                        self->writing_ = false;
-                       if (error) return self->EndStream();
+                       // Over meanwhile (the peer left and the read saw it first, which
+                       // cleared the chunks): nothing is left to pop.
+                       if (error || self->stream_over_) return self->EndStream();
                        Chunk& written = self->chunks_.front();
                        if (written.last) {
                          written.data.clear();
@@ -470,7 +472,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     --listener_.streams_;
     timer_.cancel();
     if (sink_ != nullptr) sink_->Over();
-    chunks_.clear();
+    // A write in flight still points into the front chunk: the connection's end frees it then.
+    if (!writing_) chunks_.clear();
     if (auto app = std::move(app_stream_)) app->Closed();
     CloseSocket();
   }
