@@ -48,6 +48,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "services/homework/auth/dev_keys.h"
+#include "services/homework/client/rpc_status.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/server.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -71,12 +72,6 @@ struct Period {
 constexpr Period kPeriods[] = {{"BM_GetReviewSummary/7d", 7},
                                {"BM_GetReviewSummary/30d", 30},
                                {"BM_GetReviewSummary/365d", 365}};
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   google::protobuf::Timestamp timestamp;
@@ -250,8 +245,8 @@ class SeededServer {
     create_client.mutable_client()->add_care_team(kTherapist);
     create_client.set_request_id(absl::StrCat("seed-client-", id));
     v1::Client client;
-    if (absl::Status s = FromGrpc(stub_->CreateClient(As("service").get(), create_client, &client),
-                                  "CreateClient");
+    if (absl::Status s = homework::client::FromGrpcStatus(
+            stub_->CreateClient(As("service").get(), create_client, &client), "CreateClient");
         !s.ok()) {
       return s;
     }
@@ -272,9 +267,9 @@ class SeededServer {
       schedule.set_preferred_local_time(exercises[i].preferred_local_time);
       schedule.set_minimum_version("Two minutes of it still counts");
       v1::Assignment created;
-      if (absl::Status s = FromGrpc(stub_->CreateAssignment(As("therapist").get(), create,
-                                                            &created),
-                                    "CreateAssignment");
+      if (absl::Status s = homework::client::FromGrpcStatus(
+              stub_->CreateAssignment(As("therapist").get(), create, &created),
+              "CreateAssignment");
           !s.ok()) {
         return s;
       }
@@ -282,9 +277,9 @@ class SeededServer {
       activate.set_name(created.name());
       activate.set_etag(created.etag());
       v1::Assignment active;
-      if (absl::Status s = FromGrpc(stub_->ActivateAssignment(As("therapist").get(), activate,
-                                                              &active),
-                                    "ActivateAssignment");
+      if (absl::Status s = homework::client::FromGrpcStatus(
+              stub_->ActivateAssignment(As("therapist").get(), activate, &active),
+              "ActivateAssignment");
           !s.ok()) {
         return s;
       }
@@ -323,8 +318,8 @@ class SeededServer {
           v1::Completion recorded;
           auto context = std::make_unique<grpc::ClientContext>();
           context->AddMetadata("authorization", client_bearer);
-          outcomes[i] = FromGrpc(stub_->CreateCompletion(context.get(), request, &recorded),
-                                 "CreateCompletion");
+          outcomes[i] = homework::client::FromGrpcStatus(
+              stub_->CreateCompletion(context.get(), request, &recorded), "CreateCompletion");
         }
       });
     }
@@ -422,9 +417,10 @@ absl::Status DescribeSummaries(SeededServer& env) {
   for (const Period& period : kPeriods) {
     const int days = period.days;
     v1::ReviewSummary summary;
-    if (absl::Status s = FromGrpc(env.stub().GetReviewSummary(env.As("therapist").get(),
-                                                              SummaryRequest(env, days), &summary),
-                                  "GetReviewSummary");
+    if (absl::Status s = homework::client::FromGrpcStatus(
+            env.stub().GetReviewSummary(env.As("therapist").get(), SummaryRequest(env, days),
+                                        &summary),
+            "GetReviewSummary");
         !s.ok()) {
       return s;
     }

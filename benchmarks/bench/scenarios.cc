@@ -18,6 +18,7 @@
 #include "benchmarks/bench/echo.grpc.pb.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/unary_load.h"
+#include "services/homework/client/rpc_status.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::bench {
@@ -298,8 +299,9 @@ class Bench {
       context.AddMetadata("authorization", server_.bearers().therapist);
       context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
       hw::ListAssignmentsResponse response;
-      if (absl::Status s = FromGrpc(stub->ListAssignments(&context, request, &response),
-                                    "ListAssignments (finding assignments to complete)");
+      if (absl::Status s = homework::client::FromGrpcStatus(
+              stub->ListAssignments(&context, request, &response),
+              "ListAssignments (finding assignments to complete)");
           !s.ok()) {
         return s;
       }

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/served_process.h"
+#include "services/homework/client/rpc_status.h"
 #include "services/homework/core/caller.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/storage/open_store.h"
@@ -136,7 +137,7 @@ class GrpcTarget final : public SeedTarget {
       }
       absl::SleepFor(absl::Milliseconds(100) * attempt);
     }
-    if (absl::Status s = FromGrpc(status, what); !s.ok()) return s;
+    if (absl::Status s = homework::client::FromGrpcStatus(status, what); !s.ok()) return s;
     return response;
   }
 

@@ -46,12 +46,6 @@ bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
 
 }  // namespace
 
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
-
 absl::StatusOr<std::unique_ptr<ServedProcess>> ServedProcess::Start(ServedProcessOptions options) {
   std::error_code ignored;
   std::filesystem::remove(options.port_file, ignored);

@@ -55,9 +55,6 @@ class ServedProcess {
   std::string address_;
 };
 
-// The bench's one grpc::Status -> absl::Status conversion: same code, message prefixed by `what`.
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what);
-
 }  // namespace therapy::bench
 
 #endif  // BENCHMARKS_BENCH_SERVED_PROCESS_H_

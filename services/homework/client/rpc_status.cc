@@ -29,6 +29,15 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return converted;
 }
 
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view doing) {
+  absl::Status converted = FromGrpcStatus(status);
+  if (converted.ok()) return converted;
+  absl::Status led(converted.code(), absl::StrCat(doing, ": ", converted.message()));
+  converted.ForEachPayload(
+      [&led](absl::string_view url, const absl::Cord& payload) { led.SetPayload(url, payload); });
+  return led;
+}
+
 std::vector<FieldViolation> FieldViolations(const absl::Status& status) {
   std::vector<FieldViolation> violations;
   const std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);

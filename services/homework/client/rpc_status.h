@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
 
 namespace therapy::homework::client {
@@ -18,6 +19,9 @@ namespace therapy::homework::client {
 // details (grpc::Status::error_details, a google.rpc.Status), if any, as the BadRequest payload
 // (core/bad_request.h). The service sends no other detail type.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The same, its message led by what was being done: "seed CreateClient: <message>".
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view doing);
 
 // One field the service refused, from a google.rpc.BadRequest detail.
 struct FieldViolation {

@@ -56,6 +56,14 @@ TEST(FromGrpcStatusTest, OkIsOkAndNoDetailsIsNoPayload) {
   EXPECT_FALSE(BadRequestOf(denied).has_value());
 }
 
+TEST(FromGrpcStatusTest, LedByWhatWasBeingDoneKeepsCodeAndFields) {
+  const absl::Status status = FromGrpcStatus(InvalidClient(), "seed CreateClient");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "seed CreateClient: invalid client");
+  EXPECT_THAT(FieldViolations(status), ::testing::SizeIs(2));
+  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK, "seed CreateClient").ok());
+}
+
 TEST(FieldViolationsTest, ListsTheBadRequestFieldsInOrder) {
   EXPECT_THAT(FieldViolations(FromGrpcStatus(InvalidClient())),
               ElementsAre(FieldsAre("client.display_name", "must not be empty"),
