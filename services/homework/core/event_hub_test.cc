@@ -263,9 +263,10 @@ TEST_F(EventHubTest, AWatcherFromAnOldCursorCatchesUpThenJoinsLiveWithoutGapsOrD
   });
   writer.join();
   EXPECT_THAT(Cursors(late.WaitFor(65)), ElementsAreArray(written));
-  absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_EQ(late.events().size(), 65u) << "no duplicates after the last event";
-  EXPECT_EQ(early.WaitFor(40).size(), 40u);
+  // Events arrive in log order: a duplicate of any of them would come before the next one.
+  written.push_back(Write("ana"));
+  EXPECT_THAT(Cursors(late.WaitFor(66)), ElementsAreArray(written)) << "no duplicates";
+  EXPECT_EQ(early.WaitFor(41).size(), 41u);  // the 40 written after it, and the next
   hub_.Unsubscribe(early_id);
   hub_.Unsubscribe(late_id);
 }
@@ -275,9 +276,8 @@ TEST_F(EventHubTest, AFullWatcherResumesFromTheLogWhereItStopped) {
   const uint64_t id = hub_.Subscribe(Scope(kService), Now(), slow);
   std::vector<std::string> written;
   for (int i = 0; i < 12; ++i) written.push_back(Write("ana"));
+  // Full at 4: the listener refuses the rest, which the hub must read again from the log.
   EXPECT_EQ(slow.WaitFor(4).size(), 4u);
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_EQ(slow.events().size(), 4u) << "refused events are not queued anywhere";
   for (int round = 0; round < 2; ++round) {
     slow.Drain();
     hub_.Wake();
@@ -293,9 +293,9 @@ TEST_F(EventHubTest, ATherapistSeesOnlyTheirCareTeamsClients) {
   const std::string ana = Write("ana");
   Write("ben");
   const std::string ana_again = Write("ana");
-  EXPECT_THAT(Cursors(practice.WaitFor(2)), ElementsAre(ana, ana_again));
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_EQ(practice.events().size(), 2u);
+  // In log order, ben's event would have come between the two; nothing follows the next one.
+  const std::string next = Write("ana");
+  EXPECT_THAT(Cursors(practice.WaitFor(3)), ElementsAre(ana, ana_again, next));
   hub_.Unsubscribe(id);
 }
 
@@ -362,9 +362,9 @@ TEST_F(EventHubTest, AClientNeverSeesUrgentFlagsNorOtherClients) {
                   .ok());
   Write("ben");
   const std::string visible = Write("ana");
-  EXPECT_THAT(Cursors(ana.WaitFor(1)), ElementsAre(visible));
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_EQ(ana.events().size(), 1u);
+  // In log order, the flag and ben's event would have come first; nothing follows the next one.
+  const std::string next = Write("ana");
+  EXPECT_THAT(Cursors(ana.WaitFor(2)), ElementsAre(visible, next));
   hub_.Unsubscribe(id);
 }
 
@@ -374,10 +374,18 @@ TEST_F(EventHubTest, AnUnsubscribedWatcherIsNeverCalledAgain) {
   Write("ana");
   ASSERT_EQ(gone.WaitFor(1).size(), 1u);
   hub_.Unsubscribe(id);
-  Write("ana");
-  absl::SleepFor(absl::Milliseconds(100));
+  // One reader thread offers a pass's events to every watcher before it reads again: `after`,
+  // written once another watcher had `unseen`, is read in a later pass, so once that watcher has
+  // it, `unseen` was offered to everyone subscribed.
+  RecordingListener control;
+  const uint64_t control_id = hub_.Subscribe(Scope(kService), Now(), control);
+  const std::string unseen = Write("ana");
+  ASSERT_THAT(Cursors(control.WaitFor(1)), ElementsAre(unseen));
+  const std::string after = Write("ana");
+  ASSERT_THAT(Cursors(control.WaitFor(2)), ElementsAre(unseen, after));
   EXPECT_EQ(gone.events().size(), 1u);
   EXPECT_FALSE(gone.ended());
+  hub_.Unsubscribe(control_id);
   hub_.Unsubscribe(id);  // twice is harmless
 }
 
