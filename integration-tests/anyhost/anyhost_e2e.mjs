@@ -253,7 +253,8 @@ async function strangers(therapist) {
   }, { frameUrl: strangerUrl, allowed: anyHost.panelsOrigin, token });
   // The stranger's frame is up and asking (its handshake), and gets no answer at all.
   const strangerFrame = await waitForFrame(therapist, (f) => f.url().startsWith(new URL(strangerUrl).origin));
-  await strangerFrame.waitForFunction(() => window.homeworkFrame !== undefined, null, { timeout: 10_000 });
+  // The frame's bundle loads from a second origin: allow for a busy machine.
+  await strangerFrame.waitForFunction(() => window.homeworkFrame !== undefined, null, { timeout: 30_000 });
   await therapist.waitForTimeout(3000);
   const seen = await strangerFrame.evaluate(() => ({ state: window.homeworkFrame.state, messages: window.__messagesSeen,
     panels: document.querySelectorAll("homework-therapist-dock, homework-session-panel").length }));
