@@ -399,15 +399,30 @@ async function checkPortsFree(ports) {
 }
 
 /** A port free on 127.0.0.1 right now (for a server started just after). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+export async function freePort() {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `count` distinct free ports, all held open until every one is picked. Pass them all on at once
+ * (say, the service's own ports beside the ones its CORS list names): a port left to the kernel
+ * (port 0) may be given the one just freed here.
+ */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+      });
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(() => resolve()))));
+  }
 }
 
 function exists(file) {

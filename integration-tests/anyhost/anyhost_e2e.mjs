@@ -30,10 +30,11 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
-import { freePort, startService } from "../../examples/telehealth-session/start.mjs";
+import { freePorts, startService } from "../../examples/telehealth-session/start.mjs";
 import { seedDemo } from "../../examples/telehealth-session/seed.mjs";
-import { panelsOrigins, startAnyHost } from "../../examples/any-host/start.mjs";
+import { callPeople, panelsOrigins, startAnyHost } from "../../examples/any-host/start.mjs";
 import { startPanelsServer } from "../../examples/any-host/panels-server.mjs";
+import { startHostServer } from "../../examples/any-host/host-server.mjs";
 import { latencyTable, median } from "../latency.mjs";
 
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => {
@@ -62,11 +63,13 @@ try {
   const workDir = path.join(outputDir, `${mode}-run`);
   await rm(workDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
-  const ports = { host: await freePort(), panels: await freePort() };
+  // Every port picked at once, the service's own too: a port left to the kernel may be one just freed.
+  const [host, panels, grpc, api] = await freePorts(4);
+  const ports = { host, panels };
   service = await startService({ serverBin: flags.server_bin, ctlBin: flags.ctl_bin, store: "memory:", workDir,
-    corsOrigins: panelsOrigins(ports) });
+    ports: { grpc, api }, corsOrigins: panelsOrigins(ports) });
   const seeded = await seedDemo(service.callService, service.tokens);
-  // Only 127.0.0.1 may embed the panels here, so the host page at localhost is a stranger.
+  // Only the host's own origin may embed the panels, so a host server on another port is a stranger.
   anyHost = await startAnyHost({ service, seeded, ports, parentHosts: ["127.0.0.1"] });
   console.log(`# service, host ${anyHost.hostUrl} and panels ${anyHost.panelsOrigin} up; logs in ${workDir}`);
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
@@ -219,7 +222,7 @@ async function story(therapist, client, seeded) {
   assert.match(reached, /^(Review|Assign)/, "Tab from the host page reaches a dock tab in the frame");
   check(`keyboard: Tab from the host page reaches the dock's "${reached.split(/\s/)[0]}" tab inside the frame`, true);
 
-  await strangers(therapist);
+  await strangers(therapist, seeded.client);
   await interpreter();
   const start = await (await newContext({ width: 1280, height: 900 })).newPage();
   await start.goto(`${anyHost.hostUrl}/`);
@@ -231,15 +234,19 @@ async function story(therapist, client, seeded) {
 
 /**
  * Frames and hosts off the allowlists get nothing. The host's side: a frame from an origin not in
- * `allowedOrigins` (localhost instead of 127.0.0.1: the same server, another origin). The frame's
- * side: the call page opened at localhost, an origin the panels' deployment does not list.
+ * `allowedOrigins` (a second panels server: the same pages on another port, so another origin).
+ * The frame's side: the call page served by a second host server, an origin the panels'
+ * deployment does not list. (Other ports rather than the name localhost: how a browser resolves
+ * localhost differs between machines, a port is an origin everywhere.)
  */
-async function strangers(therapist) {
+async function strangers(therapist, seededClient) {
   const token = await therapist.evaluate(async () => {
     const response = await fetch("/host/homework-token", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     return (await response.json()).token;
   });
-  const strangerUrl = `${anyHost.panelsUrl.replace("127.0.0.1", "localhost")}/homework-frame.html`;
+  const strangerPanels = await startPanelsServer({ allowedParents: [new URL(anyHost.hostUrl).origin] });
+  closers.push(strangerPanels.close);
+  const strangerUrl = `${strangerPanels.url}/homework-frame.html`;
   await therapist.evaluate(({ frameUrl, allowed, token }) => {
     const box = document.createElement("div");
     document.getElementById("homework").append(box);
@@ -253,7 +260,6 @@ async function strangers(therapist) {
   }, { frameUrl: strangerUrl, allowed: anyHost.panelsOrigin, token });
   // The stranger's frame is up and asking (its handshake), and gets no answer at all.
   const strangerFrame = await waitForFrame(therapist, (f) => f.url().startsWith(new URL(strangerUrl).origin));
-  // The frame's bundle loads from a second origin: allow for a busy machine.
   await strangerFrame.waitForFunction(() => window.homeworkFrame !== undefined, null, { timeout: 30_000 });
   await therapist.waitForTimeout(3000);
   const seen = await strangerFrame.evaluate(() => ({ state: window.homeworkFrame.state, messages: window.__messagesSeen,
@@ -266,13 +272,18 @@ async function strangers(therapist) {
   await therapist.evaluate(() => window.stranger.frame.unmount());
   check("a frame from an origin not on the host's allowlist: getToken never called, no message reaches it, no panel", true);
 
-  // The same page at localhost: the panels do not list that origin. With CSP frame-ancestors the
-  // frame does not even load; without it (a second panels server) the frame's own check refuses.
+  // The same call page from another host origin: the panels do not list it. With CSP
+  // frame-ancestors the frame does not even load; without it (a second panels server) the frame's
+  // own check refuses.
+  const strangerHost = await startHostServer({ people: callPeople, mintToken: service.mintToken,
+    call: { session: anyHost.session, client: seededClient, api: anyHost.apiUrl, panelsOrigin: anyHost.panelsOrigin,
+      frameUrl: `${anyHost.panelsUrl}/homework-frame.html` } });
+  closers.push(strangerHost.close);
   const bare = await startPanelsServer({ allowedParents: [new URL(anyHost.hostUrl).origin], frameAncestors: false });
   closers.push(bare.close);
   const context = await newContext({ width: 1280, height: 900 });
   const page = await context.newPage();
-  await page.goto(anyHost.therapistUrl.replace("127.0.0.1", "localhost"));
+  await page.goto(`${strangerHost.url}/therapist`);
   await page.waitForFunction(() => window.anyHost?.ready || window.anyHost?.error, null, { timeout: 20_000 });
   await page.waitForTimeout(2000);
   const blocked = await page.evaluate(() => ({ handed: window.anyHost.frame.tokensHanded }));
