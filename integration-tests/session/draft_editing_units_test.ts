@@ -4,6 +4,8 @@
 // own changes, keeps what is being typed when the other person's change arrives, and takes the
 // other person's change of any other field.
 // Run: tsx integration-tests/session/draft_editing_units_test.ts
+import assert from "node:assert/strict";
+import { test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AssignmentSchema, ScheduleSchema, EventTiming, ExerciseKind, Schedule_Period, type Assignment }
@@ -15,9 +17,6 @@ import { EventSchema, Event_Type, type Event as HomeworkEvent } from "../../plug
 import { SessionSchema, Session_State } from "../../plugin/web/src/gen/therapy/homework/v1/session_pb.js";
 import { CallerIdentitySchema, CallerIdentity_Role } from "../../plugin/web/src/gen/therapy/homework/v1/homework_service_pb.js";
 import { DraftEditor } from "../../plugin/web/src/panels/draft-editor.js";
-import { Checks } from "../portal/harness.js";
-
-const checks = new Checks();
 const name = "practices/demo/clients/alex/assignments/d1";
 let clock = 1_000;
 const draft = (schedule: MessageInitShape<typeof ScheduleSchema>, title = "Walk"): Assignment => create(AssignmentSchema, {
@@ -28,83 +27,107 @@ const draft = (schedule: MessageInitShape<typeof ScheduleSchema>, title = "Walk"
 
 // The mask: nothing for the same content, each changed schedule field by its own path.
 const base = draft({ environmentalCue: "shoes by the door" });
-checks.equal(changedPaths(base, base), [], "no change, no path");
-checks.equal(changedPaths(base, { ...base, title: "Walk daily" }), ["title"], "a title change names title");
-checks.equal(changedPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" })),
-  ["schedule.environmental_cue", "schedule.minimum_version"], "two schedule fields, two paths, snake_case");
-checks.equal(changedPaths(base, draft({ environmentalCue: "shoes by the door",
-  habitAnchor: { when: EventTiming.AFTER_BREAKFAST, clientWords: "after coffee" } })),
-["schedule.habit_anchor"], "the habit anchor is one path as a whole");
-checks.equal(changedPaths(base, { ...base, exercise: { ...base.exercise!, instructions: "Walk to the river" } }),
-  ["exercise"], "instructions change the exercise");
-const merged = withPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" }, "Run"),
-  ["schedule.minimum_version"]);
-checks.equal([merged.title, merged.schedule?.environmentalCue, merged.schedule?.minimumVersion],
-  ["Walk", "shoes by the door", "to the corner"], "withPaths takes only the named fields");
+test("no change, no path", () => {
+  assert.deepEqual(changedPaths(base, base), []);
+});
+test("a title change names title", () => {
+  assert.deepEqual(changedPaths(base, { ...base, title: "Walk daily" }), ["title"]);
+});
+test("two schedule fields, two paths, snake_case", () => {
+  assert.deepEqual(changedPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" })),
+    ["schedule.environmental_cue", "schedule.minimum_version"]);
+});
+test("the habit anchor is one path as a whole", () => {
+  assert.deepEqual(changedPaths(base, draft({ environmentalCue: "shoes by the door",
+    habitAnchor: { when: EventTiming.AFTER_BREAKFAST, clientWords: "after coffee" } })), ["schedule.habit_anchor"]);
+});
+test("instructions change the exercise", () => {
+  assert.deepEqual(changedPaths(base, { ...base, exercise: { ...base.exercise!, instructions: "Walk to the river" } }),
+    ["exercise"]);
+});
+test("withPaths takes only the named fields", () => {
+  const merged = withPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" }, "Run"),
+    ["schedule.minimum_version"]);
+  assert.deepEqual([merged.title, merged.schedule?.environmentalCue, merged.schedule?.minimumVersion],
+    ["Walk", "shoes by the door", "to the corner"]);
+});
 
-async function main(): Promise<number> {
-  // The editor against a fake session: updates are held until released, so the test decides the order.
-  interface Sent { next: Assignment; paths: string[]; release: (stored: Assignment) => void }
-  const sent: Sent[] = [];
-  const fake = {
-    updateDraft: (next: Assignment, paths: readonly string[]) => new Promise<Assignment>((resolve) => {
-      sent.push({ next, paths: [...paths], release: resolve });
-    }),
-  } as unknown as LiveSession;
-  const errors: unknown[] = [];
-  const editor = new DraftEditor(fake, base, () => undefined, (error) => errors.push(error));
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+// The editor against a fake session: updates are held until released, so the test decides the
+// order. The tests below are one story, run in order.
+interface Sent { next: Assignment; paths: string[]; release: (stored: Assignment) => void }
+const sent: Sent[] = [];
+const fake = {
+  updateDraft: (next: Assignment, paths: readonly string[]) => new Promise<Assignment>((resolve) => {
+    sent.push({ next, paths: [...paths], release: resolve });
+  }),
+} as unknown as LiveSession;
+const errors: unknown[] = [];
+const editor = new DraftEditor(fake, base, () => undefined, (error) => errors.push(error));
+
+test("typing sends one UpdateAssignment at a time, naming only the cue", async () => {
   // The therapist types "k", "ke", "key" into the cue: one call in flight, then the latest text.
   editor.edit(draft({ environmentalCue: "k" }));
   editor.edit(draft({ environmentalCue: "ke" }));
   editor.edit(draft({ environmentalCue: "key" }));
   await settle();
-  checks.equal(sent.map((s) => [s.paths, s.next.schedule?.environmentalCue]), [[["schedule.environmental_cue"], "k"]],
+  assert.deepEqual(sent.map((s) => [s.paths, s.next.schedule?.environmentalCue]), [[["schedule.environmental_cue"], "k"]],
     "one UpdateAssignment in flight, naming only the cue");
-  checks.equal(editor.view.schedule?.environmentalCue, "key", "the form keeps what is typed");
-
+});
+test("the form keeps what is typed", () => {
+  assert.equal(editor.view.schedule?.environmentalCue, "key");
+});
+test("the other person's field is taken, the field being typed is kept", () => {
   // Meanwhile the client's change of another field arrives (an event's re-read): it is taken, and
   // the cue being typed is not overwritten by the server's older value.
   editor.remote(draft({ environmentalCue: "shoes by the door", preferredLocalTime: "07:30" }));
-  checks.equal([editor.view.schedule?.environmentalCue, editor.view.schedule?.preferredLocalTime], ["key", "07:30"],
-    "the other person's field is taken, the field being typed is kept");
-
+  assert.deepEqual([editor.view.schedule?.environmentalCue, editor.view.schedule?.preferredLocalTime], ["key", "07:30"]);
+});
+test("then the latest text, still naming only the cue (not the client's time)", async () => {
   sent[0]!.release(draft({ environmentalCue: "k", preferredLocalTime: "07:30" }));
   await settle();
   await settle();
-  checks.equal(sent.slice(1).map((s) => [s.paths, s.next.schedule?.environmentalCue, s.next.schedule?.preferredLocalTime]),
-    [[["schedule.environmental_cue"], "key", "07:30"]], "then the latest text, still naming only the cue (not the client's time)");
+  assert.deepEqual(sent.slice(1).map((s) => [s.paths, s.next.schedule?.environmentalCue, s.next.schedule?.preferredLocalTime]),
+    [[["schedule.environmental_cue"], "key", "07:30"]]);
+});
+test("settled: nothing more to send, the stored draft shown", async () => {
   sent[1]!.release(draft({ environmentalCue: "key", preferredLocalTime: "07:30" }));
   await editor.settled();
-  checks.equal([editor.busy, editor.view.schedule?.environmentalCue, sent.length], [false, "key", 2],
-    "settled: nothing more to send, the stored draft shown");
-
+  assert.deepEqual([editor.busy, editor.view.schedule?.environmentalCue, sent.length], [false, "key", 2]);
+});
+test("the later write of the same field by the other person shows", () => {
   // A change of the same field by the other person after ours: the last write wins and shows.
   editor.remote(draft({ environmentalCue: "keys on the hook", preferredLocalTime: "07:30" }));
-  checks.equal(editor.view.schedule?.environmentalCue, "keys on the hook", "the later write of the same field shows");
-  checks.equal(errors.length, 0, "no save failed");
+  assert.equal(editor.view.schedule?.environmentalCue, "keys on the hook");
+});
+test("no save failed", () => {
+  assert.equal(errors.length, 0);
+});
 
-  // LiveSession over a fake service: an event is read again; an older copy than the one known (a slow
-  // re-read) is dropped; who changed it comes from the event's actor; an activated draft is removed
-  // and announced once.
-  const stored = new Map<string, Assignment>([[name, base]]);
-  let push: (event: HomeworkEvent) => void = () => undefined;
-  const api = {
-    getCaller: async () => create(CallerIdentitySchema, { subject: "dr-ada", role: CallerIdentity_Role.THERAPIST }),
-    joinSession: async () => create(SessionSchema, { name: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
-      state: Session_State.LIVE }),
-    listAssignments: async () => ({ assignments: [base], nextPageToken: "" }),
-    getAssignment: async ({ name: n }: { name: string }) => stored.get(n)!,
-  } as unknown as HomeworkClient;
-  const live = await LiveSession.open({ api, session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
+// LiveSession over a fake service: an event is read again; an older copy than the one known (a slow
+// re-read) is dropped; who changed it comes from the event's actor; an activated draft is removed
+// and announced once.
+const stored = new Map<string, Assignment>([[name, base]]);
+let push: (event: HomeworkEvent) => void = () => undefined;
+const api = {
+  getCaller: async () => create(CallerIdentitySchema, { subject: "dr-ada", role: CallerIdentity_Role.THERAPIST }),
+  joinSession: async () => create(SessionSchema, { name: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
+    state: Session_State.LIVE }),
+  listAssignments: async () => ({ assignments: [base], nextPageToken: "" }),
+  getAssignment: async ({ name: n }: { name: string }) => stored.get(n)!,
+} as unknown as HomeworkClient;
+const updated = (actor: string) => create(EventSchema, { type: Event_Type.ASSIGNMENT_UPDATED, client: "practices/demo/clients/alex",
+  resource: name, actor });
+let live: LiveSession | undefined;
+
+test("LiveSession drops an older copy, names the client's change by the client, announces assigned once", async () => {
+  live = await LiveSession.open({ api, session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
     events: (onEvent) => { push = onEvent; } });
   const seen: string[] = [];
   live.on("draft", (e) => seen.push(`draft ${e.detail.by} ${e.detail.assignment.schedule?.environmentalCue}`));
   live.on("draft-removed", (e) => seen.push(`removed ${e.detail.reason}`));
   live.on("assigned", (e) => seen.push(`assigned ${e.detail.title}`));
-  const updated = (actor: string) => create(EventSchema, { type: Event_Type.ASSIGNMENT_UPDATED, client: "practices/demo/clients/alex",
-    resource: name, actor });
   stored.set(name, create(AssignmentSchema, { ...draft({ environmentalCue: "stale" }), updateTime: timestampFromMs(1) }));
   push(updated("alex"));
   await settle();
@@ -115,52 +138,64 @@ async function main(): Promise<number> {
   push(updated("dr-ada"));
   push(updated("dr-ada"));
   await settle();
-  checks.equal(seen, ["draft client the client's cue", "removed assigned", "assigned Walk"],
+  assert.deepEqual(seen, ["draft client the client's cue", "removed assigned", "assigned Walk"],
     "older copy dropped, the client's change by the client, assigned once");
-  checks.equal(live.openDrafts.length, 0, "no open draft after assign");
+});
+test("no open draft after assign", () => {
+  assert.ok(live, "the LiveSession opened");
+  assert.equal(live.openDrafts.length, 0);
   live.close();
+});
 
-  // The event of this page's own write is not read again (the write's answer is the stored
-  // draft); another person's event during the write is; a write that fails after an event of
-  // ours was counted off for it reads the draft again.
-  let reads = 0;
-  let answer: (stored: Assignment) => void = () => undefined;
-  let refuse: (error: Error) => void = () => undefined;
+// The event of this page's own write is not read again (the write's answer is the stored
+// draft); another person's event during the write is; a write that fails after an event of
+// ours was counted off for it reads the draft again.
+let reads = 0;
+let answer: (stored: Assignment) => void = () => undefined;
+let refuse: (error: Error) => void = () => undefined;
+let own: LiveSession | undefined;
+const ownSeen: string[] = [];
+let writing2: Promise<Assignment> | undefined;
+
+test("our own write's event during the write: no GetAssignment", async () => {
   stored.set(name, base);
-  const own = await LiveSession.open({
+  own = await LiveSession.open({
     api: { ...api, getAssignment: async ({ name: n }: { name: string }) => { reads++; return stored.get(n)!; },
       updateAssignment: () => new Promise<Assignment>((resolve, reject) => { answer = resolve; refuse = reject; }) } as unknown as HomeworkClient,
     session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex", events: (onEvent) => { push = onEvent; } });
-  const ownSeen: string[] = [];
   own.on("draft", (e) => ownSeen.push(`${e.detail.by} ${e.detail.assignment.schedule?.environmentalCue}`));
   const writing = own.updateDraft(draft({ environmentalCue: "mine" }), ["schedule.environmental_cue"]);
   push(updated("dr-ada"));
   await settle();
-  checks.equal(reads, 0, "our own write's event during the write: no GetAssignment");
+  assert.equal(reads, 0);
   answer(draft({ environmentalCue: "mine" }));
   await writing;
+});
+test("an event of ours with no write of ours waiting is read again", async () => {
   push(updated("dr-ada"));
   await settle();
-  checks.equal(reads, 1, "an event of ours with no write of ours waiting is read again");
-  const writing2 = own.updateDraft(draft({ environmentalCue: "mine again" }), ["schedule.environmental_cue"]);
+  assert.equal(reads, 1);
+});
+test("the client's event during our write is read again", async () => {
+  assert.ok(own, "the LiveSession opened");
+  writing2 = own.updateDraft(draft({ environmentalCue: "mine again" }), ["schedule.environmental_cue"]);
   stored.set(name, draft({ environmentalCue: "the client's" }));
   push(updated("alex"));
   await settle();
-  checks.equal(reads, 2, "the client's event during our write is read again");
+  assert.equal(reads, 2);
+});
+test("ours during the write: counted off, not read", async () => {
   push(updated("dr-ada"));
   await settle();
-  checks.equal(reads, 2, "ours during the write: counted off, not read");
+  assert.equal(reads, 2);
+});
+test("that write then failed: the event counted off for it was not its answer, so the draft is read again", async () => {
   refuse(new Error("unavailable"));
-  await writing2.catch(() => undefined);
+  await writing2?.catch(() => undefined);
   await settle();
-  checks.equal(reads, 3, "that write then failed: the event counted off for it was not its answer, so the draft is read again");
-  checks.equal(ownSeen, ["you mine", "client the client's", "you the client's"], "what the panels were told");
-  own.close();
-
-  return checks.finish("draft_editing_units_test");
-}
-
-void main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  assert.equal(reads, 3);
+});
+test("what the panels were told", () => {
+  assert.deepEqual(ownSeen, ["you mine", "client the client's", "you the client's"]);
+  own?.close();
 });
