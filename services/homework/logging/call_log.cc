@@ -1,9 +1,9 @@
 #include "services/homework/logging/call_log.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
-#include "nlohmann/json.hpp"
 
 namespace therapy::homework {
 namespace {
@@ -26,19 +26,19 @@ bool IsServerFault(const absl::Status& status) {
 
 void LogCall(JsonLog& log, const CallLine& line, const absl::StatusOr<Caller>& caller,
              const absl::Status& status) {
-  nlohmann::json fields = {{"method", std::string(line.method)}};
-  if (!line.protocol.empty()) fields["protocol"] = std::string(line.protocol);
-  fields["code"] = absl::StatusCodeToString(status.code());
-  fields["latency_ms"] = absl::ToDoubleMilliseconds(line.latency);
-  fields["call_id"] = std::string(line.call_id);
-  if (line.http_get) fields["http_method"] = "GET";
+  std::vector<LogField> fields = {{"method", line.method},
+                                  {"code", absl::StatusCodeToString(status.code())},
+                                  {"latency_ms", absl::ToDoubleMilliseconds(line.latency)},
+                                  {"call_id", line.call_id}};
+  if (!line.protocol.empty()) fields.emplace_back("protocol", line.protocol);
+  if (line.http_get) fields.emplace_back("http_method", "GET");
   if (caller.ok()) {
-    fields["role"] = std::string(RoleName(caller->role));
-    fields["practice"] = caller->practice;
+    fields.emplace_back("role", RoleName(caller->role));
+    fields.emplace_back("practice", caller->practice);
   }
   const bool server_fault = IsServerFault(status);
-  if (server_fault) fields["message"] = std::string(status.message());
-  log.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", std::move(fields));
+  if (server_fault) fields.emplace_back("message", status.message());
+  log.Write(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc", fields);
 }
 
 }  // namespace therapy::homework

@@ -2,6 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 
 namespace therapy::homework {
 namespace {
@@ -24,14 +25,16 @@ const char* LevelName(LogLevel level) {
 
 JsonLog::JsonLog(std::FILE* out, LogLevel min_level) : out_(out), min_level_(min_level) {}
 
-void JsonLog::Write(LogLevel level, absl::string_view event, nlohmann::json fields) {
+void JsonLog::Write(LogLevel level, absl::string_view event, absl::Span<const LogField> fields) {
   if (level < min_level_) return;
   nlohmann::json line = {
       {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone())},
       {"level", LevelName(level)},
       {"event", std::string(event)},
   };
-  if (fields.is_object()) line.update(fields);
+  for (const LogField& field : fields) {
+    std::visit([&](const auto& value) { line[field.name] = value; }, field.value);
+  }
   // Replace invalid UTF-8 rather than throw: a log line must never take the server down.
   const std::string text =
       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
