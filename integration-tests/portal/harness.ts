@@ -108,36 +108,3 @@ export class ServerProcess {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-/** Collects failed checks; a test prints them and exits 1 when any failed. */
-export class Checks {
-  private readonly failures: string[] = [];
-  private passed = 0;
-
-  /** Records a failure when `condition` is false. */
-  expect(condition: boolean, what: string): void {
-    if (condition) {
-      this.passed++;
-    } else {
-      this.failures.push(what);
-      console.error(`FAIL: ${what}`);
-    }
-  }
-
-  /** Records a failure when `actual` is not `expected` (compared as JSON). */
-  equal<T>(actual: T, expected: T, what: string): void {
-    const a = JSON.stringify(actual, bigintJson);
-    const e = JSON.stringify(expected, bigintJson);
-    this.expect(a === e, `${what}: expected ${e}, got ${a}`);
-  }
-
-  /** Prints the tally; returns the process exit code. */
-  finish(name: string): number {
-    console.log(`${name}: ${this.passed} checks passed, ${this.failures.length} failed`);
-    return this.failures.length === 0 ? 0 : 1;
-  }
-}
-
-function bigintJson(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}

@@ -1,26 +1,27 @@
 // One look at a page as the browser suites check every view they touch: at 360 and 1280 px wide
 // no horizontal overflow, axe finds no violations, and a full-page screenshot
 // `<shots>/<prefix>-<name>-<width>.png` for a person to look at. The page is left at 360 px.
+// Each finding is an assertion: the first one that fails ends the test calling it.
+import assert from "node:assert/strict";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Checks } from "./harness.js";
 
 export const WIDTHS = [360, 1280] as const;
 
-/** Returns `look(page, name)` recording its findings in `checks`. */
-export function looker(checks: Checks, shots: string, prefix: string): (page: Page, name: string) => Promise<void> {
+/** Returns `look(page, name)`, which asserts its findings. */
+export function looker(shots: string, prefix: string): (page: Page, name: string) => Promise<void> {
   return async (page, name) => {
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 800 });
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
       const sizes = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       const wide = sizes[0]! <= sizes[1]! ? [] : await widerThanPage(page);
-      checks.expect(sizes[0]! <= sizes[1]!,
+      assert.ok(sizes[0]! <= sizes[1]!,
         `${name} at ${width} px: no horizontal overflow (scrollWidth ${sizes[0]}, clientWidth ${sizes[1]}; widest: ${wide.join(", ")})`);
       await page.screenshot({ path: path.join(shots, `${prefix}-${name}-${width}.png`), fullPage: true });
       const results = await new AxeBuilder({ page }).analyze();
-      checks.equal(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), [],
+      assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), [],
         `axe finds no violations on ${name} at ${width} px`);
     }
     await page.setViewportSize({ width: 360, height: 800 });
