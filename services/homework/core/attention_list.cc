@@ -80,11 +80,8 @@ absl::StatusOr<v1::ListAttentionItemsResponse> Homework::ListAttentionItems(
   } else if (therapist.empty() || !IsValidResourceId(therapist)) {
     return InvalidField("therapist", "required for service and admin callers: a therapist's id");
   }
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kListClients, parent);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kListClients, parent, kMethod, parent.Format()));
   const ClientQuery caseload{.practice_name = parent.Format(), .care_team_member = therapist};
   // Its own kind of token: the caseload's fingerprint, moved so a ListClients token is refused.
   const uint64_t fingerprint = QueryFingerprint(caseload) ^ 0x6174746e6c697374ULL;

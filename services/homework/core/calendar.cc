@@ -285,15 +285,10 @@ absl::StatusOr<v1::PracticeCalendar> Homework::GetPracticeCalendar(
   auto build = [&]() -> absl::StatusOr<v1::PracticeCalendar> {
     ASSIGN_OR_RETURN(v1::Client client,
                      Found(store_.GetClient(request.client()), "client", request.client()));
-    std::vector<v1::Assignment> active;
-    AssignmentQuery query{.client_name = request.client(),
-                          .states = {v1::Assignment::STATE_ACTIVE},
-                          .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(query));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(active));
-      query.page.page_token = page.next_page_token;
-    } while (!query.page.page_token.empty());
+    ASSIGN_OR_RETURN(std::vector<v1::Assignment> active,
+                     ReadAll(store_, &Store::ListAssignments,
+                             {.client_name = request.client(),
+                              .states = {v1::Assignment::STATE_ACTIVE}}));
     ASSIGN_OR_RETURN(PracticeCalendarFeed feed, BuildPracticeCalendar(client, active));
     v1::PracticeCalendar calendar;
     calendar.set_ics(std::move(feed.ics));

@@ -138,11 +138,8 @@ absl::StatusOr<Homework::WatchStart> Homework::StartWatch(const Caller& caller,
   if (scope.client) {
     RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, *scope.client, kMethod));
   } else {
-    absl::StatusOr<Grant> grant = Authorize(caller, Action::kListClients, practice);
-    if (!grant.ok()) {
-      Audit(caller, kMethod, practice.Format(), grant.status()).IgnoreError();
-      return grant.status();
-    }
+    RETURN_IF_ERROR(
+        AuthorizePractice(caller, Action::kListClients, practice, kMethod, practice.Format()));
   }
   const std::string audited = scope.client ? scope.client->Format() : practice.Format();
   RETURN_IF_ERROR(Audit(caller, kMethod, audited, absl::OkStatus()));

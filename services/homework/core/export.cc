@@ -18,7 +18,7 @@ absl::StatusOr<v1::ExportClientRecordResponse> Homework::ExportClientRecord(
     const Caller& caller, const v1::ExportClientRecordRequest& request) {
   constexpr absl::string_view kMethod = "ExportClientRecord";
   ASSIGN_OR_RETURN(ClientName name, ParseClientName("client", request.client()));
-  CompletionQuery range{.client_name = request.client(), .page = {.page_size = 1000}};
+  CompletionQuery range{.client_name = request.client()};
   if (request.has_start_time()) range.start_time = FromProtoTime(request.start_time());
   if (request.has_end_time()) range.end_time = FromProtoTime(request.end_time());
   if (range.start_time && range.end_time && *range.end_time <= *range.start_time) {
@@ -30,31 +30,19 @@ absl::StatusOr<v1::ExportClientRecordResponse> Homework::ExportClientRecord(
     fhir::ClientRecord record;
     ASSIGN_OR_RETURN(record.client,
                      Found(store_.GetClient(request.client()), "client", request.client()));
-    AssignmentQuery assignments{.client_name = request.client(), .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(assignments));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(record.assignments));
-      assignments.page.page_token = page.next_page_token;
-    } while (!assignments.page.page_token.empty());
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(range));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(record.completions));
-      range.page.page_token = page.next_page_token;
-    } while (!range.page.page_token.empty());
+    ASSIGN_OR_RETURN(record.assignments, ReadAll(store_, &Store::ListAssignments,
+                                                 {.client_name = request.client()}));
+    ASSIGN_OR_RETURN(record.completions, ReadAll(store_, &Store::ListCompletions, range));
     // Each measure total's reliable change counts from the client's first total ever, so the
     // measures before the range are read too (as GetReviewSummary does).
     std::vector<v1::Completion> history;
     if (range.start_time) {
-      CompletionQuery before{.client_name = request.client(),
-                             .end_time = range.start_time,
-                             .page = {.page_size = 1000}};
-      do {
-        ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(before));
-        for (v1::Completion& completion : page.items) {
-          if (completion.has_measure()) history.push_back(std::move(completion));
-        }
-        before.page.page_token = page.next_page_token;
-      } while (!before.page.page_token.empty());
+      ASSIGN_OR_RETURN(std::vector<v1::Completion> before,
+                       ReadAll(store_, &Store::ListCompletions,
+                               {.client_name = request.client(), .end_time = range.start_time}));
+      for (v1::Completion& completion : before) {
+        if (completion.has_measure()) history.push_back(std::move(completion));
+      }
     }
     std::vector<v1::Completion> in_range = record.completions;
     const auto older_first = [](const v1::Completion& a, const v1::Completion& b) {
@@ -70,12 +58,8 @@ absl::StatusOr<v1::ExportClientRecordResponse> Homework::ExportClientRecord(
         record.measure_changes[completion.name()] = changes[next_change++];
       }
     }
-    HierarchyQuery hierarchies{.client_name = request.client(), .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Hierarchy> page, store_.ListHierarchies(hierarchies));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(record.hierarchies));
-      hierarchies.page.page_token = page.next_page_token;
-    } while (!hierarchies.page.page_token.empty());
+    ASSIGN_OR_RETURN(record.hierarchies, ReadAll(store_, &Store::ListHierarchies,
+                                                 {.client_name = request.client()}));
 
     ASSIGN_OR_RETURN(fhir::Bundle bundle, fhir::BuildBundle(record));
     v1::ExportClientRecordResponse response;

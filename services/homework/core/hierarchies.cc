@@ -118,10 +118,7 @@ absl::StatusOr<v1::Hierarchy> Homework::CreateHierarchy(const Caller& caller,
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
-  auto get = [this](absl::string_view name) { return store_.GetHierarchy(name); };
-  auto create = [&]() -> absl::StatusOr<Written<v1::Hierarchy>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Hierarchy> replay, FindReplay<v1::Hierarchy>(key, fingerprint, get));
-    if (replay) return Written<v1::Hierarchy>{*std::move(replay), true};
+  auto write = [&]() -> absl::StatusOr<CreateAttempt<v1::Hierarchy>> {
     RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
 
     const absl::Time now = options_.now();
@@ -140,14 +137,10 @@ absl::StatusOr<v1::Hierarchy> Homework::CreateHierarchy(const Caller& caller,
                       .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, hierarchy.name(), absl::OkStatus())};
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
-    if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Hierarchy>(key, fingerprint, get));
-      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-      return Written<v1::Hierarchy>{*std::move(replay), true};
-    }
-    return Written<v1::Hierarchy>{std::move(hierarchy), false};
+    return CreateAttempt<v1::Hierarchy>{std::move(hierarchy), outcome};
   };
-  return FinishWrite(caller, kMethod, parent.Format(), create());
+  return FinishWrite(caller, kMethod, parent.Format(),
+                     CreateOnce(store_, &Store::GetHierarchy, key, fingerprint, write));
 }
 
 absl::StatusOr<v1::Hierarchy> Homework::GetHierarchy(const Caller& caller,

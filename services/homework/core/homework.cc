@@ -99,6 +99,14 @@ absl::Status Homework::AuthorizeClient(const Caller& caller, Action action,
   return decision;
 }
 
+absl::Status Homework::AuthorizePractice(const Caller& caller, Action action,
+                                         const PracticeName& target, absl::string_view method,
+                                         absl::string_view resource) {
+  const absl::Status decision = Authorize(caller, action, target).status();
+  if (!decision.ok()) Audit(caller, method, resource, decision).IgnoreError();
+  return decision;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Clients
 
@@ -114,19 +122,12 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
   ValidateRequestId(request.request_id(), violations);
   ValidateClient(request.client(), options_.now(), "client", violations);
   RETURN_IF_ERROR(violations.ToStatus());
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageClients, parent);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kManageClients, parent, kMethod, parent.Format()));
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
-  auto get = [this](absl::string_view name) { return store_.GetClient(name); };
-  auto create = [&]() -> absl::StatusOr<Written<v1::Client>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Client> replay, FindReplay<v1::Client>(key, fingerprint, get));
-    if (replay) return Written<v1::Client>{*std::move(replay), true};
-
+  auto write = [&]() -> absl::StatusOr<CreateAttempt<v1::Client>> {
     const absl::Time now = options_.now();
     v1::Client client = request.client();
     const std::string id = request.client_id().empty() ? NewId() : request.client_id();
@@ -145,14 +146,10 @@ absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
       return absl::AlreadyExistsError(absl::StrCat("client ", client.name(), " already exists"));
     }
     if (!outcome.ok()) return outcome.status();
-    if (*outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Client>(key, fingerprint, get));
-      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-      return Written<v1::Client>{*std::move(replay), true};
-    }
-    return Written<v1::Client>{std::move(client), false};
+    return CreateAttempt<v1::Client>{std::move(client), *outcome};
   };
-  return FinishWrite(caller, kMethod, parent.Format(), create());
+  return FinishWrite(caller, kMethod, parent.Format(),
+                     CreateOnce(store_, &Store::GetClient, key, fingerprint, write));
 }
 
 absl::StatusOr<v1::Client> Homework::GetClient(const Caller& caller,
@@ -221,11 +218,8 @@ absl::StatusOr<v1::ListClientsResponse> Homework::ListClients(
   constexpr absl::string_view kMethod = "ListClients";
   ASSIGN_OR_RETURN(PracticeName parent, ParsePracticeName("parent", request.parent()));
   ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kListClients, parent);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kListClients, parent, kMethod, parent.Format()));
   ClientQuery query{.practice_name = parent.Format(),
                     .page = {.page_size = page_size, .page_token = request.page_token()}};
   // A therapist lists only the clients whose care team names them.
@@ -264,10 +258,7 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
-  auto get = [this](absl::string_view name) { return store_.GetAssignment(name); };
-  auto create = [&]() -> absl::StatusOr<Written<v1::Assignment>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Assignment> replay, FindReplay<v1::Assignment>(key, fingerprint, get));
-    if (replay) return Written<v1::Assignment>{*std::move(replay), true};
+  auto write = [&]() -> absl::StatusOr<CreateAttempt<v1::Assignment>> {
     RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
     if (own_template) {
       ASSIGN_OR_RETURN(v1::Template base,
@@ -302,14 +293,10 @@ absl::StatusOr<v1::Assignment> Homework::CreateAssignment(
                       .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, assignment.name(), absl::OkStatus())};
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
-    if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Assignment>(key, fingerprint, get));
-      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-      return Written<v1::Assignment>{*std::move(replay), true};
-    }
-    return Written<v1::Assignment>{std::move(assignment), false};
+    return CreateAttempt<v1::Assignment>{std::move(assignment), outcome};
   };
-  return FinishWrite(caller, kMethod, parent.Format(), create());
+  return FinishWrite(caller, kMethod, parent.Format(),
+                     CreateOnce(store_, &Store::GetAssignment, key, fingerprint, write));
 }
 
 absl::StatusOr<v1::Assignment> Homework::GetAssignment(const Caller& caller,
@@ -560,10 +547,7 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
-  auto get = [this](absl::string_view name) { return store_.GetCompletion(name); };
-  auto create = [&]() -> absl::StatusOr<Written<v1::Completion>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Completion> replay, FindReplay<v1::Completion>(key, fingerprint, get));
-    if (replay) return Written<v1::Completion>{*std::move(replay), true};
+  auto write = [&]() -> absl::StatusOr<CreateAttempt<v1::Completion>> {
     ASSIGN_OR_RETURN(v1::Assignment assignment,
                      Found(store_.GetAssignment(request.parent()), "assignment", request.parent()));
     if (assignment.state() != v1::Assignment::STATE_ACTIVE) {
@@ -608,14 +592,10 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
       mutation.safety_flag = Put<v1::SafetyFlag>{WriteMode::kInsert, std::move(flag), ""};
     }
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
-    if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Completion>(key, fingerprint, get));
-      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-      return Written<v1::Completion>{*std::move(replay), true};
-    }
-    return Written<v1::Completion>{std::move(completion), false};
+    return CreateAttempt<v1::Completion>{std::move(completion), outcome};
   };
-  return FinishWrite(caller, kMethod, request.parent(), create());
+  return FinishWrite(caller, kMethod, request.parent(),
+                     CreateOnce(store_, &Store::GetCompletion, key, fingerprint, write));
 }
 
 absl::StatusOr<v1::Completion> Homework::GetCompletion(const Caller& caller,
@@ -721,56 +701,35 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
       const absl::Time last_session = FromProtoTime(client.last_session_time());
       if (last_session < now && last_session >= now - kLongestPeriod) since = last_session;
     }
-    std::vector<v1::Assignment> assignments;
-    AssignmentQuery active{.client_name = request.client(),
-                           .states = {v1::Assignment::STATE_ACTIVE},
-                           .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(active));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(assignments));
-      active.page.page_token = page.next_page_token;
-    } while (!active.page.page_token.empty());
-
-    std::vector<v1::Completion> completions;
-    CompletionQuery period{.client_name = request.client(),
-                           .start_time = since,
-                           .end_time = now,
-                           .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(period));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(completions));
-      period.page.page_token = page.next_page_token;
-    } while (!period.page.page_token.empty());
-
-    std::vector<v1::Hierarchy> hierarchies;
-    HierarchyQuery all_hierarchies{.client_name = request.client(), .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Hierarchy> page, store_.ListHierarchies(all_hierarchies));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(hierarchies));
-      all_hierarchies.page.page_token = page.next_page_token;
-    } while (!all_hierarchies.page.page_token.empty());
+    ASSIGN_OR_RETURN(std::vector<v1::Assignment> assignments,
+                     ReadAll(store_, &Store::ListAssignments,
+                             {.client_name = request.client(),
+                              .states = {v1::Assignment::STATE_ACTIVE}}));
+    ASSIGN_OR_RETURN(std::vector<v1::Completion> completions,
+                     ReadAll(store_, &Store::ListCompletions,
+                             {.client_name = request.client(), .start_time = since,
+                              .end_time = now}));
+    ASSIGN_OR_RETURN(std::vector<v1::Hierarchy> hierarchies,
+                     ReadAll(store_, &Store::ListHierarchies, {.client_name = request.client()}));
 
     // Reliable change compares with the first total ever and the one before: the measures
     // answered before the period. The adherence calendar and the streak also look at the
     // practice of the calendar's weeks before the period.
     const absl::Time calendar_start =
         CalendarStart(LoadIanaTimeZone(client.time_zone()).value_or(absl::UTCTimeZone()), now);
+    ASSIGN_OR_RETURN(std::vector<v1::Completion> before,
+                     ReadAll(store_, &Store::ListCompletions,
+                             {.client_name = request.client(), .end_time = since}));
     std::vector<v1::Completion> measure_history;
     std::vector<v1::Completion> earlier_practice;
-    CompletionQuery before{
-        .client_name = request.client(), .end_time = since, .page = {.page_size = 1000}};
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(before));
-      for (v1::Completion& completion : page.items) {
-        if (completion.has_measure()) {
-          measure_history.push_back(completion);
-        }
-        if (FromProtoTime(completion.occur_time()) >= calendar_start) {
-          earlier_practice.push_back(std::move(completion));
-        }
+    for (v1::Completion& completion : before) {
+      if (completion.has_measure()) {
+        measure_history.push_back(completion);
       }
-      before.page.page_token = page.next_page_token;
-    } while (!before.page.page_token.empty());
+      if (FromProtoTime(completion.occur_time()) >= calendar_start) {
+        earlier_practice.push_back(std::move(completion));
+      }
+    }
     return BuildReviewSummary(client, assignments, std::move(completions), since, now,
                               hierarchies, std::move(measure_history),
                               options_.practice_policy(name.practice).measures,

@@ -183,6 +183,10 @@ class Homework {
   // Both halves of authorisation for an action on one client; refusals are audited.
   absl::Status AuthorizeClient(const Caller& caller, Action action, const ClientName& target,
                                absl::string_view method);
+  // Authorisation for an action on a whole practice (Authorize); a refusal is audited under
+  // `method` and `resource` (the name the caller asked about) and returned.
+  absl::Status AuthorizePractice(const Caller& caller, Action action, const PracticeName& target,
+                                 absl::string_view method, absl::string_view resource);
   // Appends the audit record of a read, or of a call that ended in an error (a successful
   // write's record is committed with the write). A read whose audit cannot be written fails.
   absl::Status Audit(const Caller& caller, absl::string_view method, absl::string_view resource,
@@ -200,11 +204,6 @@ class Homework {
   absl::StatusOr<Resource> FinishWrite(const Caller& caller, absl::string_view method,
                                        absl::string_view target,
                                        absl::StatusOr<Written<Resource>> written);
-  // The first result of an earlier create with `key`, if any; INVALID_ARGUMENT naming
-  // request_id when that create was asked by a request with another `fingerprint`.
-  template <typename Resource, typename Get>
-  absl::StatusOr<std::optional<Resource>> FindReplay(const std::optional<IdempotencyKey>& key,
-                                                     absl::string_view fingerprint, Get get);
   // A practice's own template for an assignment in `practice`: INVALID_ARGUMENT naming `field`
   // for a malformed name or another practice's template, NOT_FOUND when it does not exist.
   absl::StatusOr<v1::Template> FindPracticeTemplate(absl::string_view field,

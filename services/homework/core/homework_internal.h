@@ -1,8 +1,9 @@
 #ifndef SERVICES_HOMEWORK_CORE_HOMEWORK_INTERNAL_H_
 #define SERVICES_HOMEWORK_CORE_HOMEWORK_INTERNAL_H_
 
-// The steps the use cases of Homework share: not-found and replay results, etag and update-mask
-// checks, idempotency keys, and the end of a write. For the core's .cc files only.
+// The steps the use cases of Homework share: not-found results, etag and update-mask checks,
+// idempotency keys (the create itself: create_once.h), and the end of a write. For the core's
+// .cc files only.
 
 #include <algorithm>
 #include <initializer_list>
@@ -15,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/homework/core/create_once.h"
 #include "services/homework/core/homework.h"
+#include "services/homework/core/read_all.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/validation.h"
 
@@ -27,16 +30,6 @@ absl::StatusOr<Resource> Found(absl::StatusOr<std::optional<Resource>> found,
                                absl::string_view what, absl::string_view name) {
   if (!found.ok()) return found.status();
   if (!found->has_value()) return absl::NotFoundError(absl::StrCat(what, " ", name, " not found"));
-  return *std::move(*found);
-}
-
-// The first result of an idempotent create, looked up by the name its key recorded.
-template <typename Resource>
-absl::StatusOr<Resource> Replayed(absl::StatusOr<std::optional<Resource>> found) {
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    return absl::InternalError("the result recorded for this request_id is missing");
-  }
   return *std::move(*found);
 }
 
@@ -133,24 +126,6 @@ absl::StatusOr<Resource> Homework::FinishWrite(const Caller& caller, absl::strin
     RETURN_IF_ERROR(Audit(caller, method, written->resource.name(), absl::OkStatus()));
   }
   return std::move(written->resource);
-}
-
-template <typename Resource, typename Get>
-absl::StatusOr<std::optional<Resource>> Homework::FindReplay(
-    const std::optional<IdempotencyKey>& key, absl::string_view fingerprint, Get get) {
-  if (!key) return std::nullopt;
-  ASSIGN_OR_RETURN(std::optional<IdempotentResult> prior, store_.FindIdempotentResult(*key));
-  if (!prior) return std::nullopt;
-  // A replay is the same request again; a different one under a used id is the caller's bug,
-  // and answering it with the first request's resource would hide that (AIP-155).
-  if (!prior->request_fingerprint.empty() && prior->request_fingerprint != fingerprint) {
-    return InvalidField("request_id",
-                        absl::StrCat("already used by this caller for a different ", key->method,
-                                     " request: a retry repeats the request exactly; a new "
-                                     "request needs a new request_id"));
-  }
-  ASSIGN_OR_RETURN(Resource first, Replayed(get(prior->name)));
-  return std::optional<Resource>(std::move(first));
 }
 
 }  // namespace therapy::homework

@@ -143,26 +143,20 @@ absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
   if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
     return InvalidField("page_token", "not a page token of this method");
   }
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageClients, practice);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, practice.Format(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kManageClients, practice, kMethod, practice.Format()));
 
   auto list = [&]() -> absl::StatusOr<v1::ListDueRemindersResponse> {
     const absl::Time now = options_.now();
-    AssignmentQuery active{.practice_name = practice.Format(),
-                           .states = {v1::Assignment::STATE_ACTIVE},
-                           .page = {.page_size = 1000}};
+    ASSIGN_OR_RETURN(std::vector<v1::Assignment> active,
+                     ReadAll(store_, &Store::ListAssignments,
+                             {.practice_name = practice.Format(),
+                              .states = {v1::Assignment::STATE_ACTIVE}}));
     std::map<std::string, std::vector<v1::Assignment>> by_client;
-    do {
-      ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(active));
-      for (v1::Assignment& assignment : page.items) {
-        const std::string& name = assignment.name();
-        by_client[name.substr(0, name.find("/assignments/"))].push_back(std::move(assignment));
-      }
-      active.page.page_token = page.next_page_token;
-    } while (!active.page.page_token.empty());
+    for (v1::Assignment& assignment : active) {
+      const std::string& name = assignment.name();
+      by_client[name.substr(0, name.find("/assignments/"))].push_back(std::move(assignment));
+    }
 
     std::vector<v1::Reminder> reminders;
     for (const auto& [client_name, assignments] : by_client) {
@@ -177,20 +171,17 @@ absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
                                         absl::Hours(24 * 8));
         }
       }
-      CompletionQuery around{.client_name = client_name,
-                             .start_time = from - before,
-                             .end_time = to + absl::Hours(24 * 7),
-                             .page = {.page_size = 1000}};
+      ASSIGN_OR_RETURN(std::vector<v1::Completion> around,
+                       ReadAll(store_, &Store::ListCompletions,
+                               {.client_name = client_name,
+                                .start_time = from - before,
+                                .end_time = to + absl::Hours(24 * 7)}));
       std::map<std::string, std::vector<v1::Completion>> by_assignment;
-      do {
-        ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(around));
-        for (v1::Completion& completion : page.items) {
-          const std::string& name = completion.name();
-          by_assignment[name.substr(0, name.find("/completions/"))].push_back(
-              std::move(completion));
-        }
-        around.page.page_token = page.next_page_token;
-      } while (!around.page.page_token.empty());
+      for (v1::Completion& completion : around) {
+        const std::string& name = completion.name();
+        by_assignment[name.substr(0, name.find("/completions/"))].push_back(
+            std::move(completion));
+      }
       for (const v1::Assignment& assignment : assignments) {
         ASSIGN_OR_RETURN(std::vector<v1::Reminder> due,
                          DueReminders(*client, assignment, by_assignment[assignment.name()],

@@ -58,11 +58,7 @@ absl::StatusOr<v1::SafetyFlag> Homework::RaiseSafetyFlag(
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
-  auto get = [&](absl::string_view name) { return store_.GetSafetyFlag(name); };
-  auto raise = [&]() -> absl::StatusOr<Written<v1::SafetyFlag>> {
-    ASSIGN_OR_RETURN(std::optional<v1::SafetyFlag> replay,
-                     FindReplay<v1::SafetyFlag>(key, fingerprint, get));
-    if (replay) return Written<v1::SafetyFlag>{*std::move(replay), true};
+  auto raise = [&]() -> absl::StatusOr<CreateAttempt<v1::SafetyFlag>> {
     RETURN_IF_ERROR(
         Found(store_.GetClient(request.parent()), "client", request.parent()).status());
     v1::SafetyFlag flag = NewSafetyFlag(parent, v1::SafetyFlag::SOURCE_CLIENT_REQUEST,
@@ -76,14 +72,10 @@ absl::StatusOr<v1::SafetyFlag> Homework::RaiseSafetyFlag(
                       .request_fingerprint = fingerprint,
                       .audit = MakeAudit(caller, kMethod, flag.name(), absl::OkStatus())};
     ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(mutation));
-    if (outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::SafetyFlag>(key, fingerprint, get));
-      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-      return Written<v1::SafetyFlag>{*std::move(replay), true};
-    }
-    return Written<v1::SafetyFlag>{std::move(flag), false};
+    return CreateAttempt<v1::SafetyFlag>{std::move(flag), outcome};
   };
-  return FinishWrite(caller, kMethod, request.parent(), raise());
+  return FinishWrite(caller, kMethod, request.parent(),
+                     CreateOnce(store_, &Store::GetSafetyFlag, key, fingerprint, raise));
 }
 
 absl::StatusOr<v1::SafetyFlag> Homework::GetSafetyFlag(const Caller& caller,

@@ -185,11 +185,7 @@ absl::StatusOr<v1::ListSessionsResponse> Homework::ListSessions(
     Audit(caller, kMethod, target, denied).IgnoreError();
     return denied;
   } else {
-    absl::StatusOr<Grant> grant = Authorize(caller, Action::kReadClient, parent);
-    if (!grant.ok()) {
-      Audit(caller, kMethod, target, grant.status()).IgnoreError();
-      return grant.status();
-    }
+    RETURN_IF_ERROR(AuthorizePractice(caller, Action::kReadClient, parent, kMethod, target));
   }
   SessionQuery query{.practice_name = parent.Format(),
                      .page = {.page_size = page_size, .page_token = request.page_token()}};
@@ -256,39 +252,33 @@ absl::StatusOr<v1::Session> Homework::JoinSession(const Caller& caller,
 absl::StatusOr<v1::SessionSummary> Homework::SummarizeSession(const v1::Session& session,
                                                               absl::Time end) {
   v1::SessionSummary summary;
-  AssignmentQuery assignments{.client_name = session.client(), .page = {.page_size = 1000}};
-  do {
-    ASSIGN_OR_RETURN(Page<v1::Assignment> page, store_.ListAssignments(assignments));
-    for (const v1::Assignment& assignment : page.items) {
-      if (assignment.session() != session.name()) continue;
-      switch (assignment.state()) {
-        case v1::Assignment::STATE_ACTIVE:
-        case v1::Assignment::STATE_COMPLETED:
-          summary.add_assigned(assignment.name());
-          break;
-        case v1::Assignment::STATE_DRAFT:
-          summary.add_drafts_open(assignment.name());
-          break;
-        default:
-          break;
-      }
+  ASSIGN_OR_RETURN(std::vector<v1::Assignment> assignments,
+                   ReadAll(store_, &Store::ListAssignments, {.client_name = session.client()}));
+  for (const v1::Assignment& assignment : assignments) {
+    if (assignment.session() != session.name()) continue;
+    switch (assignment.state()) {
+      case v1::Assignment::STATE_ACTIVE:
+      case v1::Assignment::STATE_COMPLETED:
+        summary.add_assigned(assignment.name());
+        break;
+      case v1::Assignment::STATE_DRAFT:
+        summary.add_drafts_open(assignment.name());
+        break;
+      default:
+        break;
     }
-    assignments.page.page_token = page.next_page_token;
-  } while (!assignments.page.page_token.empty());
+  }
 
   // Reviews are dated by review_time, not by when the practice happened: every completion of
   // the client is a candidate.
   const absl::Time start = FromProtoTime(session.start_time());
-  CompletionQuery completions{.client_name = session.client(), .page = {.page_size = 1000}};
-  do {
-    ASSIGN_OR_RETURN(Page<v1::Completion> page, store_.ListCompletions(completions));
-    for (const v1::Completion& completion : page.items) {
-      if (!completion.has_review() || !completion.review().has_review_time()) continue;
-      const absl::Time reviewed = FromProtoTime(completion.review().review_time());
-      if (reviewed >= start && reviewed <= end) summary.add_reviewed(completion.name());
-    }
-    completions.page.page_token = page.next_page_token;
-  } while (!completions.page.page_token.empty());
+  ASSIGN_OR_RETURN(std::vector<v1::Completion> completions,
+                   ReadAll(store_, &Store::ListCompletions, {.client_name = session.client()}));
+  for (const v1::Completion& completion : completions) {
+    if (!completion.has_review() || !completion.review().has_review_time()) continue;
+    const absl::Time reviewed = FromProtoTime(completion.review().review_time());
+    if (reviewed >= start && reviewed <= end) summary.add_reviewed(completion.name());
+  }
   return summary;
 }
 

@@ -882,18 +882,12 @@ absl::StatusOr<v1::Template> Homework::CreateTemplate(const Caller& caller,
   ValidateRequestId(request.request_id(), violations);
   ValidateTemplate(request.template_(), "template", violations);
   RETURN_IF_ERROR(violations.ToStatus());
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageLibrary, parent);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kManageLibrary, parent, kMethod, parent.Format()));
 
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
-  auto get = [this](absl::string_view name) { return store_.GetTemplate(name); };
-  auto create = [&]() -> absl::StatusOr<Written<v1::Template>> {
-    ASSIGN_OR_RETURN(std::optional<v1::Template> replay, FindReplay<v1::Template>(key, fingerprint, get));
-    if (replay) return Written<v1::Template>{*std::move(replay), true};
+  auto write = [&]() -> absl::StatusOr<CreateAttempt<v1::Template>> {
     const absl::Time now = options_.now();
     v1::Template t = request.template_();
     const std::string id = request.template_id().empty() ? NewId() : request.template_id();
@@ -912,14 +906,10 @@ absl::StatusOr<v1::Template> Homework::CreateTemplate(const Caller& caller,
       return absl::AlreadyExistsError(absl::StrCat("template ", t.name(), " already exists"));
     }
     if (!outcome.ok()) return outcome.status();
-    if (*outcome == CommitOutcome::kDuplicateRequest) {
-      ASSIGN_OR_RETURN(replay, FindReplay<v1::Template>(key, fingerprint, get));
-      if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-      return Written<v1::Template>{*std::move(replay), true};
-    }
-    return Written<v1::Template>{std::move(t), false};
+    return CreateAttempt<v1::Template>{std::move(t), *outcome};
   };
-  return FinishWrite(caller, kMethod, parent.Format(), create());
+  return FinishWrite(caller, kMethod, parent.Format(),
+                     CreateOnce(store_, &Store::GetTemplate, key, fingerprint, write));
 }
 
 absl::StatusOr<v1::Template> Homework::UpdateTemplate(const Caller& caller,
