@@ -13,6 +13,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "services/homework/core/templates.h"
 #include "services/homework/storage/open_store.h"
 
 namespace therapy::homework {
@@ -77,6 +78,9 @@ absl::StatusOr<std::pair<std::string, int>> HostPort(absl::string_view flag,
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       JsonLog& log) {
+  // The built-in template library is parsed now: one that does not load is refused here,
+  // naming its line, rather than at the first call that reads it.
+  if (absl::Status library = LoadBuiltInTemplates(); !library.ok()) return library;
   std::unique_ptr<Server> server(new Server());
   server->protobuf_log_ = std::make_unique<ProtobufLogRoute>(log);
 

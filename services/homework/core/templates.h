@@ -6,19 +6,34 @@
 // carry a default schedule with its two-minute version; a therapist personalises them when
 // assigning (CreateAssignmentRequest.template, CreateHierarchyRequest.template).
 //
-// Templates are not clinical data: they name no client. Everything here is built once, on
-// first use, is immutable afterwards and safe to read from any thread.
+// Templates are not clinical data: they name no client. The library is data
+// (core/templates/library.textproto, built into the binary), parsed and checked once; it is
+// immutable afterwards and safe to read from any thread.
 
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/homework/core/templates/template_library.pb.h"
 #include "services/homework/core/validation.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
 #include "therapy/homework/v1/template.pb.h"
 
 namespace therapy::homework {
+
+// Parses and checks the built-in library, once: later calls return the first result. The
+// composition root calls it before serving, so that a library that does not load stops the
+// service at start-up with an error naming the line or the template at fault. Once it has
+// returned OK the functions below cannot fail; called first with a broken library, they abort.
+absl::Status LoadBuiltInTemplates();
+
+// What every template library passes once parsed: template names are `templates/{id}` and
+// unique; each template passes ValidateTemplate, has no start date and no output-only field;
+// hierarchy template names are `hierarchyTemplates/{id}` and unique, each with a target, steps
+// and nothing else. Errors: INVALID_ARGUMENT naming the template (and the field).
+absl::Status CheckTemplateLibrary(const templates::TemplateLibrary& library);
 
 // Every built-in template, in name order (`templates/{id}`), at least one per ExerciseKind.
 // Each schedule has an empty `start_date` and is otherwise complete: with a start date set, the
