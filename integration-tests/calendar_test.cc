@@ -20,6 +20,7 @@
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
@@ -27,6 +28,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -123,7 +125,7 @@ class CalendarFeedApiTest : public ::testing::Test {
     ServerOptions options;
     options.connect = true;
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     stub_ = server_->NewStub();
     platform_ = server_->Token("platform-backend", "service", kPractice);

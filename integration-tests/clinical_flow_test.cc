@@ -28,6 +28,7 @@
 #include "integration-tests/event_watch.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
@@ -38,6 +39,7 @@ using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -98,7 +100,7 @@ class ClinicalFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     stub_ = server_->NewStub();
     platform_ = server_->Token("platform-backend", "service", kPractice);
@@ -420,9 +422,9 @@ TEST_F(ClinicalFlowTest, WatcherResumingFromItsCursorGetsEveryEventOnceInOrderAc
   ASSERT_RPC_OK(Record(alex_, phq9.name(),
                        Phq9Answers(absl::Minutes(30), {1, 1, 0, 1, 0, 0, 1, 0, 0}), &before_kill));
 
-  ASSERT_TRUE(server_->Kill(SIGKILL).ok());
+  ASSERT_THAT(server_->Kill(SIGKILL), IsOk());
   absl::Status restarted = server_->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted;
+  ASSERT_THAT(restarted, IsOk());
   stub_ = server_->NewStub();
   v1::Completion after_restart;
   ASSERT_RPC_OK(Record(alex_, phq9.name(),

@@ -18,9 +18,12 @@
 #include "therapy/homework/v1/homework_service.pb.h"
 #include "integration-tests/server_process.h"
 #include "nlohmann/json.hpp"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "sunrise";
 constexpr char kService[] = "/therapy.homework.v1.HomeworkService/";
@@ -38,7 +41,7 @@ class ConnectInputClassesTest : public ::testing::Test {
     ServerOptions options;
     options.connect = true;
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = started->release();
   }
   static void TearDownTestSuite() {

@@ -22,9 +22,12 @@
 #include "gtest/gtest.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 constexpr int kTmpfsMiB = 4;
 constexpr char kPractice[] = "sunrise";
@@ -70,7 +73,7 @@ TEST_F(FullDiskTest, WritesAndReadsAnswerResourceExhaustedAndRecoverWhenSpaceIsF
   ServerOptions options;
   options.store = absl::StrCat("sqlite:", disk_, "/homework.db");
   absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_THAT(started, IsOk());
   server_ = *std::move(started);
   std::unique_ptr<Stub> stub = server_->NewStub();
   const std::string service = server_->Token("backend", "service", kPractice);

@@ -17,6 +17,7 @@
 
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
@@ -25,6 +26,7 @@ using ::google::protobuf::util::MessageDifferencer;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -85,7 +87,7 @@ class HomeworkFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     stub_ = server_->NewStub();
     platform_ = server_->Token("platform-backend", "service", kPractice);
@@ -450,13 +452,13 @@ TEST_F(HomeworkFlowTest, ExpiredTokenIsUnauthenticated) {
 
 TEST_F(HomeworkFlowTest, TokenSignedByUnknownKeyIsUnauthenticated) {
   absl::StatusOr<SigningKey> stranger = GenerateSigningKey("not-in-the-jwks");
-  ASSERT_TRUE(stranger.ok()) << stranger.status();
+  ASSERT_THAT(stranger, IsOk());
   TokenClaims claims;
   claims.subject = "platform-backend";
   claims.role = "service";
   claims.practice = kPractice;
   absl::StatusOr<std::string> token = MintToken(*stranger, claims, absl::Now());
-  ASSERT_TRUE(token.ok()) << token.status();
+  ASSERT_THAT(token, IsOk());
 
   v1::ListClientsRequest request;
   request.set_parent(kPracticeName);
@@ -474,9 +476,9 @@ TEST_F(HomeworkFlowTest, CompletionAcknowledgedBeforeSigkillIsKeptAfterRestart) 
   ASSERT_RPC_OK(RecordCompletion(alex_, active.name(), LiftPractice(15, 65, 80, 30),
                                  &acknowledged));
 
-  ASSERT_TRUE(server_->Kill(SIGKILL).ok());
+  ASSERT_THAT(server_->Kill(SIGKILL), IsOk());
   absl::Status restarted = server_->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted;
+  ASSERT_THAT(restarted, IsOk());
   Reconnect();
 
   v1::GetCompletionRequest get;
@@ -495,9 +497,9 @@ TEST_F(HomeworkFlowTest, SigtermExitsZeroAndKeepsData) {
   ASSERT_RPC_OK(CreateActiveLiftExposure(alex.name(), &active));
 
   absl::Status stopped = server_->Stop();
-  ASSERT_TRUE(stopped.ok()) << stopped;
+  ASSERT_THAT(stopped, IsOk());
   absl::Status restarted = server_->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted;
+  ASSERT_THAT(restarted, IsOk());
   Reconnect();
 
   v1::Assignment after_restart;

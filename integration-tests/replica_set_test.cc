@@ -38,6 +38,7 @@
 #include "integration-tests/server_process.h"
 #include "services/homework/auth/dev_keys.h"
 #include "services/homework/storage/postgres/test_cluster.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
@@ -45,6 +46,7 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -62,7 +64,7 @@ class ClusterEnvironment : public ::testing::Environment {
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<postgres::TestCluster>> started =
         postgres::TestCluster::Create({.parent_dir = ::testing::TempDir()});
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     cluster_ = *std::move(started);
     cluster = cluster_.get();
   }
@@ -125,10 +127,10 @@ class ReplicaSetTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(cluster, nullptr) << "the PostgreSQL test cluster did not start";
     absl::StatusOr<std::string> database = cluster->CreateDatabase();
-    ASSERT_TRUE(database.ok()) << database.status();
+    ASSERT_THAT(database, IsOk());
     database_ = *database;
     absl::StatusOr<SigningKey> key = GenerateSigningKey("replica-set-1");
-    ASSERT_TRUE(key.ok()) << key.status();
+    ASSERT_THAT(key, IsOk());
 
     // Both replicas start together on the empty database: migrations run once, under the
     // advisory lock, whichever comes first.
@@ -137,8 +139,8 @@ class ReplicaSetTest : public ::testing::Test {
     auto start_b = std::async(std::launch::async, [&] { return ServerProcess::Start(options); });
     absl::StatusOr<std::unique_ptr<ServerProcess>> a = start_a.get();
     absl::StatusOr<std::unique_ptr<ServerProcess>> b = start_b.get();
-    ASSERT_TRUE(a.ok()) << "replica A: " << a.status();
-    ASSERT_TRUE(b.ok()) << "replica B: " << b.status();
+    ASSERT_THAT(a, IsOk()) << "replica A: " << a.status();
+    ASSERT_THAT(b, IsOk()) << "replica B: " << b.status();
     replica_a_ = *std::move(a);
     replica_b_ = *std::move(b);
     stub_a_ = replica_a_->NewStub();
@@ -160,7 +162,7 @@ class ReplicaSetTest : public ::testing::Test {
     replica_b_.reset();
     if (cluster != nullptr && !database_.empty()) {
       const absl::Status dropped = cluster->DropDatabase(database_);
-      EXPECT_TRUE(dropped.ok()) << dropped;
+      EXPECT_THAT(dropped, IsOk());
     }
   }
 
@@ -576,8 +578,8 @@ TEST_F(ReplicaSetTest, DatabaseRestartUnderLoadLosesNoAcknowledgedCompletionAndR
       absl::Seconds(20));
   stop.store(true);
   for (std::thread& thread : callers) thread.join();
-  ASSERT_TRUE(stopped.ok()) << stopped;
-  ASSERT_TRUE(started.ok()) << started;
+  ASSERT_THAT(stopped, IsOk());
+  ASSERT_THAT(started, IsOk());
 
   const std::map<std::string, LoadRecord::Acknowledged> acknowledged = record.acknowledged();
   std::cerr << "load: " << acknowledged.size() << " completions acknowledged, " << record.failed()

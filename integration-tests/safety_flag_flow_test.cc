@@ -20,11 +20,13 @@
 #include "integration-tests/event_watch.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -58,7 +60,7 @@ class SafetyFlagFlowTest : public ::testing::Test {
         {.extra_flags = {absl::StrCat("--flag_escalation_after=",
                                       absl::FormatDuration(kEscalateAfter)),
                          "--flag_escalation_check=100ms"}});
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     stub_ = server_->NewStub();
     platform_ = server_->Token("platform-backend", "service", kPractice);

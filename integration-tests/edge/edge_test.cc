@@ -34,9 +34,12 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kService[] = "/therapy.homework.v1.HomeworkService/";
 
@@ -198,7 +201,7 @@ class EdgeTest : public ::testing::Test {
   void StartServer(std::vector<std::string> flags = {}) {
     absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(
         ServerOptions{.store = "memory:", .connect = true, .extra_flags = std::move(flags)});
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
     token_ = server_->Token("platform-backend", "service", "demo");
   }

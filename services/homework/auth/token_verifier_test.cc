@@ -21,12 +21,15 @@
 #include "nlohmann/json.hpp"
 #include "services/homework/auth/dev_keys.h"
 #include "services/homework/auth/jwks.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 using Json = nlohmann::json;
 
 constexpr char kIssuer[] = "homework-dev";
@@ -73,17 +76,17 @@ class VerifierTestBase : public ::testing::Test {
   // Makes verifier_ trust exactly `keys`, read from a JWKS file as the server does.
   void TrustKeys(std::initializer_list<SigningKey> keys) {
     const absl::StatusOr<std::string> jwks = PublicJwks(std::vector<SigningKey>(keys));
-    ASSERT_TRUE(jwks.ok()) << jwks.status();
+    ASSERT_THAT(jwks, IsOk());
     absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
         {.jwks_path = WriteFile("trusted.jwks.json", *jwks), .issuer = kIssuer,
          .audience = kAudience});
-    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    ASSERT_THAT(verifier, IsOk());
     verifier_ = *std::move(verifier);
   }
 
   static std::string Sign(const SigningKey& key, const Json& claims) {
     absl::StatusOr<std::string> token = SignClaimsJson(key, claims.dump());
-    EXPECT_TRUE(token.ok()) << token.status();
+    EXPECT_THAT(token, IsOk());
     return token.value_or("");
   }
 
@@ -91,7 +94,7 @@ class VerifierTestBase : public ::testing::Test {
   void ExpectRejected(const std::string& token, absl::string_view message_part) {
     const absl::StatusOr<Caller> caller = verifier_->Verify(token, kNow);
     ASSERT_FALSE(caller.ok()) << "token was accepted";
-    EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated) << caller.status();
+    EXPECT_THAT(caller, StatusIs(absl::StatusCode::kUnauthenticated));
     EXPECT_THAT(caller.status().ToString(), HasSubstr(message_part));
     if (token.size() > 8) {
       EXPECT_THAT(caller.status().ToString(), Not(HasSubstr(token)));
@@ -116,11 +119,11 @@ class MixedKeysTokenVerifierTest : public VerifierTestBase {
 TEST_F(TokenVerifierTest, ValidEs256TokenVerifiesToCaller) {
   const absl::StatusOr<std::string> token = MintToken(
       EsKey(), {.subject = "therapist-7", .practice = "acme-health", .role = "therapist"}, kNow);
-  ASSERT_TRUE(token.ok()) << token.status();
+  ASSERT_THAT(token, IsOk());
 
   const absl::StatusOr<Caller> caller = verifier_->Verify(*token, kNow + absl::Hours(1));
 
-  ASSERT_TRUE(caller.ok()) << caller.status();
+  ASSERT_THAT(caller, IsOk());
   EXPECT_EQ(caller->subject, "therapist-7");
   EXPECT_EQ(caller->practice, "acme-health");
   EXPECT_EQ(caller->role, Role::kTherapist);
@@ -130,11 +133,11 @@ TEST_F(TokenVerifierTest, ValidEs256TokenVerifiesToCaller) {
 TEST_F(MixedKeysTokenVerifierTest, ValidRs256TokenVerifiesToCaller) {
   const absl::StatusOr<std::string> token =
       MintToken(RsKey(), {.subject = "billing", .practice = "acme-health", .role = "service"}, kNow);
-  ASSERT_TRUE(token.ok()) << token.status();
+  ASSERT_THAT(token, IsOk());
 
   const absl::StatusOr<Caller> caller = verifier_->Verify(*token, kNow);
 
-  ASSERT_TRUE(caller.ok()) << caller.status();
+  ASSERT_THAT(caller, IsOk());
   EXPECT_EQ(caller->subject, "billing");
   EXPECT_EQ(caller->practice, "acme-health");
   EXPECT_EQ(caller->role, Role::kService);
@@ -156,7 +159,7 @@ TEST_F(TokenVerifierTest, ExpiredTokenIsRejected) {
 TEST_F(TokenVerifierTest, TokenExpiredWithinLeewayIsAccepted) {
   Json claims = ValidClaims();
   claims["exp"] = 1'700'000'000 - 30;
-  EXPECT_TRUE(verifier_->Verify(Sign(EsKey(), claims), kNow).ok());
+  EXPECT_THAT(verifier_->Verify(Sign(EsKey(), claims), kNow), IsOk());
 }
 
 TEST_F(TokenVerifierTest, RememberedTokenStillExpires) {
@@ -173,7 +176,7 @@ TEST_F(TokenVerifierTest, RememberedTokenStillExpires) {
 
 TEST_F(TokenVerifierTest, RememberedTokenDoesNotVouchForATamperedCopy) {
   const std::string token = Sign(EsKey(), ValidClaims());
-  ASSERT_TRUE(verifier_->Verify(token, kNow).ok());
+  ASSERT_THAT(verifier_->Verify(token, kNow), IsOk());
   std::vector<std::string> parts = absl::StrSplit(token, '.');
   ASSERT_EQ(parts.size(), 3u);
   Json claims = ValidClaims();
@@ -186,18 +189,18 @@ TEST_F(TokenVerifierTest, RememberedTokenDoesNotVouchForATamperedCopy) {
 
 TEST_F(VerifierTestBase, CacheStaysWithinItsCapacityAndKeepsVerifying) {
   const absl::StatusOr<std::string> jwks = PublicJwks(std::vector<SigningKey>{EsKey()});
-  ASSERT_TRUE(jwks.ok()) << jwks.status();
+  ASSERT_THAT(jwks, IsOk());
   absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
       {.jwks_path = WriteFile("small-cache.jwks.json", *jwks), .issuer = kIssuer,
        .audience = kAudience, .cache_capacity = 2});
-  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  ASSERT_THAT(verifier, IsOk());
   for (int i = 0; i < 5; ++i) {
     Json claims = ValidClaims();
     claims["sub"] = absl::StrCat("client-", i);
     const std::string token = Sign(EsKey(), claims);
     for (int repeat = 0; repeat < 2; ++repeat) {
       const absl::StatusOr<Caller> caller = (*verifier)->Verify(token, kNow);
-      ASSERT_TRUE(caller.ok()) << caller.status();
+      ASSERT_THAT(caller, IsOk());
       EXPECT_EQ(caller->subject, absl::StrCat("client-", i));
     }
   }
@@ -218,7 +221,7 @@ TEST_F(TokenVerifierTest, NotBeforeInFutureIsRejected) {
 TEST_F(TokenVerifierTest, NotBeforeWithinLeewayIsAccepted) {
   Json claims = ValidClaims();
   claims["nbf"] = 1'700'000'000 + 30;
-  EXPECT_TRUE(verifier_->Verify(Sign(EsKey(), claims), kNow).ok());
+  EXPECT_THAT(verifier_->Verify(Sign(EsKey(), claims), kNow), IsOk());
 }
 
 TEST_F(TokenVerifierTest, WrongIssuerIsRejected) {
@@ -243,7 +246,7 @@ TEST_F(TokenVerifierTest, AudienceArrayContainingOursIsAccepted) {
   Json claims = ValidClaims();
   claims["aud"] = Json::array({"another-service", kAudience});
   const absl::StatusOr<Caller> caller = verifier_->Verify(Sign(EsKey(), claims), kNow);
-  ASSERT_TRUE(caller.ok()) << caller.status();
+  ASSERT_THAT(caller, IsOk());
   EXPECT_EQ(caller->subject, "therapist-7");
 }
 
@@ -271,7 +274,7 @@ TEST_F(TokenVerifierTest, TamperedPayloadIsRejected) {
 
 TEST_F(TokenVerifierTest, TokenFromAnotherKeyWithSameKidIsRejected) {
   const absl::StatusOr<SigningKey> impostor = GenerateSigningKey("es-1");
-  ASSERT_TRUE(impostor.ok()) << impostor.status();
+  ASSERT_THAT(impostor, IsOk());
   ExpectRejected(Sign(*impostor, ValidClaims()), "token signature does not verify");
 }
 
@@ -322,10 +325,10 @@ TEST_F(TokenVerifierTest, MissingKidWithSingleKeyUsesIt) {
   const absl::StatusOr<std::unique_ptr<TokenVerifier>> single =
       TokenVerifier::Create(*ParseJwks(*PublicJwks(EsKey())),
                             {.jwks_path = "", .issuer = kIssuer, .audience = kAudience});
-  ASSERT_TRUE(single.ok()) << single.status();
+  ASSERT_THAT(single, IsOk());
   SigningKey no_kid = EsKey();
   no_kid.kid = "";
-  EXPECT_TRUE((*single)->Verify(Sign(no_kid, ValidClaims()), kNow).ok());
+  EXPECT_THAT((*single)->Verify(Sign(no_kid, ValidClaims()), kNow), IsOk());
 }
 
 TEST_F(TokenVerifierTest, MissingSubIsRejected) {
@@ -404,8 +407,7 @@ TEST(TokenVerifierCreateTest, MissingJwksFileNamesPath) {
   const std::string path = ::testing::TempDir() + "/no-such-dir/jwks.json";
   const auto verifier =
       TokenVerifier::Create({.jwks_path = path, .issuer = kIssuer, .audience = kAudience});
-  ASSERT_FALSE(verifier.ok());
-  EXPECT_EQ(verifier.status().code(), absl::StatusCode::kNotFound);
+  ASSERT_THAT(verifier, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr(path));
 }
 
@@ -413,8 +415,7 @@ TEST(TokenVerifierCreateTest, MalformedJwksJsonNamesPath) {
   const std::string path = WriteFile("malformed.jwks.json", "{\"keys\": [");
   const auto verifier =
       TokenVerifier::Create({.jwks_path = path, .issuer = kIssuer, .audience = kAudience});
-  ASSERT_FALSE(verifier.ok());
-  EXPECT_EQ(verifier.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(verifier, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr(path));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr("not valid JSON"));
 }
@@ -425,19 +426,17 @@ TEST(TokenVerifierCreateTest, JwksKeyMissingFieldNamesKeyAndField) {
       R"({"keys": [{"kty": "EC", "kid": "k-1", "crv": "P-256", "x": "AAAA"}]})");
   const auto verifier =
       TokenVerifier::Create({.jwks_path = path, .issuer = kIssuer, .audience = kAudience});
-  ASSERT_FALSE(verifier.ok());
-  EXPECT_EQ(verifier.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(verifier, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr(path));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr("JWKS key \"k-1\": missing `y`"));
 }
 
 TEST(TokenVerifierCreateTest, EmptyIssuerIsRejected) {
   const absl::StatusOr<SigningKey> key = GenerateSigningKey("k-1");
-  ASSERT_TRUE(key.ok());
+  ASSERT_THAT(key, IsOk());
   const auto verifier =
       TokenVerifier::Create(*ParseJwks(*PublicJwks(*key)), {.jwks_path = "", .issuer = "", .audience = kAudience});
-  ASSERT_FALSE(verifier.ok());
-  EXPECT_EQ(verifier.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(verifier, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr("issuer"));
 }
 
@@ -470,7 +469,7 @@ TEST(JwksTest, UnsupportedKeyTypeIsRejected) {
 
 TEST(JwksTest, AlgDisagreeingWithKeyTypeIsRejected) {
   const absl::StatusOr<SigningKey> key = GenerateSigningKey("k-1");
-  ASSERT_TRUE(key.ok());
+  ASSERT_THAT(key, IsOk());
   Json document = Json::parse(*PublicJwks(*key));
   document["keys"][0]["alg"] = "RS256";
   const auto keys = ParseJwks(document.dump());
@@ -490,21 +489,21 @@ TEST(JwksTest, DuplicateKidIsRejected) {
 
 TEST(JwksTest, EncryptionKeysAreSkipped) {
   const absl::StatusOr<SigningKey> key = GenerateSigningKey("k-1");
-  ASSERT_TRUE(key.ok());
+  ASSERT_THAT(key, IsOk());
   Json document = Json::parse(*PublicJwks(*key));
   document["keys"].push_back({{"kty", "RSA"}, {"kid", "enc-1"}, {"use", "enc"}});
   const auto keys = ParseJwks(document.dump());
-  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_THAT(keys, IsOk());
   EXPECT_EQ(keys->size(), 1u);
   EXPECT_TRUE(keys->contains("k-1"));
 }
 
 TEST(DevKeysTest, LoadSigningKeyRoundTripsGeneratedKey) {
   const absl::StatusOr<SigningKey> generated = GenerateSigningKey("dev-1");
-  ASSERT_TRUE(generated.ok());
+  ASSERT_THAT(generated, IsOk());
   const std::string path = WriteFile("signing-key.pem", generated->private_pem);
   const absl::StatusOr<SigningKey> loaded = LoadSigningKey(path, "dev-1");
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(loaded->algorithm, JwsAlgorithm::kEs256);
   EXPECT_EQ(*PublicJwks(*loaded), *PublicJwks(*generated));
 }
@@ -512,17 +511,15 @@ TEST(DevKeysTest, LoadSigningKeyRoundTripsGeneratedKey) {
 TEST(DevKeysTest, LoadSigningKeyOfNonKeyFileNamesPath) {
   const std::string path = WriteFile("not-a-key.pem", "hello");
   const absl::StatusOr<SigningKey> loaded = LoadSigningKey(path, "dev-1");
-  ASSERT_FALSE(loaded.ok());
-  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(loaded, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(loaded.status().ToString(), HasSubstr(path));
 }
 
 TEST(DevKeysTest, MintTokenRejectsUnknownRole) {
   const absl::StatusOr<SigningKey> key = GenerateSigningKey("dev-1");
-  ASSERT_TRUE(key.ok());
+  ASSERT_THAT(key, IsOk());
   const auto token = MintToken(*key, {.subject = "a", .practice = "p", .role = "root"}, kNow);
-  ASSERT_FALSE(token.ok());
-  EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(token, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(token.status().ToString(), HasSubstr("\"root\""));
 }
 
@@ -532,7 +529,7 @@ TEST(BearerTokenTest, ExtractsTokenCaseInsensitively) {
 }
 
 TEST(BearerTokenTest, RejectsMissingAndOtherSchemes) {
-  EXPECT_EQ(BearerToken("").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(BearerToken(""), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(BearerToken("Basic dXNlcjpwYXNz").status().ToString(),
               HasSubstr("must be `Bearer <token>`"));
   EXPECT_THAT(BearerToken("Bearer").status().ToString(), HasSubstr("must be `Bearer <token>`"));

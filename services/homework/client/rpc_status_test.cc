@@ -9,6 +9,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/bad_request.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::client {
 namespace {
@@ -16,6 +17,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::FieldsAre;
 using ::testing::IsEmpty;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 // An INVALID_ARGUMENT as the service sends it, a BadRequest with two fields, after a detail of
 // another type.
@@ -40,8 +43,7 @@ grpc::Status InvalidClient() {
 
 TEST(FromGrpcStatusTest, KeepsCodeMessageAndTheBadRequestAsTheCoreDoes) {
   const absl::Status status = FromGrpcStatus(InvalidClient());
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "invalid client");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, "invalid client"));
   const std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
   ASSERT_TRUE(bad_request.has_value());
   ASSERT_EQ(bad_request->field_violations_size(), 2);
@@ -49,19 +51,19 @@ TEST(FromGrpcStatusTest, KeepsCodeMessageAndTheBadRequestAsTheCoreDoes) {
 }
 
 TEST(FromGrpcStatusTest, OkIsOkAndNoDetailsIsNoPayload) {
-  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
+  EXPECT_THAT(FromGrpcStatus(grpc::Status::OK), IsOk());
   const absl::Status denied =
       FromGrpcStatus(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not your client"));
-  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_FALSE(BadRequestOf(denied).has_value());
 }
 
 TEST(FromGrpcStatusTest, LedByWhatWasBeingDoneKeepsCodeAndFields) {
   const absl::Status status = FromGrpcStatus(InvalidClient(), "seed CreateClient");
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "seed CreateClient: invalid client");
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument, "seed CreateClient: invalid client"));
   EXPECT_THAT(FieldViolations(status), ::testing::SizeIs(2));
-  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK, "seed CreateClient").ok());
+  EXPECT_THAT(FromGrpcStatus(grpc::Status::OK, "seed CreateClient"), IsOk());
 }
 
 TEST(FieldViolationsTest, ListsTheBadRequestFieldsInOrder) {

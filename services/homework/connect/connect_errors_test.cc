@@ -6,9 +6,13 @@
 #include "gtest/gtest.h"
 #include "services/homework/connect/connect_routes.h"
 #include "services/homework/core/validation.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 TEST(ConnectErrorsTest, CodesAndHttpStatusesFollowTheConnectTable) {
   struct Row {
@@ -74,13 +78,13 @@ TEST(ConnectFramingTest, EnvelopeIsFlagThenBigEndianLength) {
   const std::string frame = ConnectEnvelope(kConnectEndStreamFlag, "{}");
   EXPECT_EQ(frame, std::string("\x02\x00\x00\x00\x02{}", 7));
   absl::StatusOr<std::string> payload = ConnectUnenvelope(ConnectEnvelope(0, "{\"a\":1}"));
-  ASSERT_TRUE(payload.ok()) << payload.status();
+  ASSERT_THAT(payload, IsOk());
   EXPECT_EQ(*payload, "{\"a\":1}");
-  EXPECT_EQ(ConnectUnenvelope("abc").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConnectUnenvelope(ConnectEnvelope(0, "xy") + "z").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConnectUnenvelope(ConnectEnvelope(kConnectCompressedFlag, "xy")).status().code(),
-            absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(ConnectUnenvelope("abc"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ConnectUnenvelope(ConnectEnvelope(0, "xy") + "z"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ConnectUnenvelope(ConnectEnvelope(kConnectCompressedFlag, "xy")),
+              StatusIs(absl::StatusCode::kUnimplemented));
 }
 
 TEST(GrpcWebTrailersTest, StatusAndPercentEncodedMessage) {

@@ -10,9 +10,12 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 // Every request may run inline; /slow takes 1.5 s, anything else answers at once.
 class SlowAndFast final : public HttpHandler {
@@ -70,7 +73,7 @@ TEST(HttpListenerTest, SlowInlineRequestsNeverTakeEveryIoThread) {
   SlowAndFast handler;
   absl::StatusOr<std::unique_ptr<HttpListener>> listener = HttpListener::Start(
       HttpListenerOptions{.io_threads = 2, .blocking_threads = 4, .inline_threads = 1}, handler);
-  ASSERT_TRUE(listener.ok()) << listener.status();
+  ASSERT_THAT(listener, IsOk());
   const int port = (*listener)->port();
   std::vector<std::thread> slow = StartSlowRequests(port, 2, handler);
   ASSERT_EQ(handler.slow_running.load(), 2);
@@ -86,7 +89,7 @@ TEST(HttpListenerTest, OneIoThreadRunsNothingInline) {
   SlowAndFast handler;
   absl::StatusOr<std::unique_ptr<HttpListener>> listener = HttpListener::Start(
       HttpListenerOptions{.io_threads = 1, .blocking_threads = 2, .inline_threads = 1}, handler);
-  ASSERT_TRUE(listener.ok()) << listener.status();
+  ASSERT_THAT(listener, IsOk());
   const int port = (*listener)->port();
   std::vector<std::thread> slow = StartSlowRequests(port, 1, handler);
   ASSERT_EQ(handler.slow_running.load(), 1);

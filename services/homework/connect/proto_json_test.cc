@@ -20,10 +20,14 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/proto_json_reader.h"
 #include "services/homework/core/request_checks.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
@@ -218,7 +222,7 @@ TEST(MessageToJsonTest, MatchesProtobufsPrinterOnEveryMessageTypeOfTheService) {
       std::unique_ptr<Message> message(prototype->New());
       Filler(seed * 7919 + static_cast<uint32_t>(compared)).Fill(*message, 0);
       absl::StatusOr<std::string> json = MessageToJson(*message);
-      ASSERT_TRUE(json.ok()) << type->full_name() << ": " << json.status();
+      ASSERT_THAT(json, IsOk()) << type->full_name();
       ASSERT_EQ(*json, Reference(*message)) << type->full_name() << " seed " << seed;
       ++compared;
     }
@@ -238,7 +242,7 @@ TEST(MessageToJsonTest, PrintsAListOfAssignmentsAsConnectWebReadsIt) {
   assignment.mutable_create_time()->set_nanos(120000000);
   response.set_next_page_token("");
   absl::StatusOr<std::string> json = MessageToJson(response);
-  ASSERT_TRUE(json.ok()) << json.status();
+  ASSERT_THAT(json, IsOk());
   EXPECT_EQ(*json,
             R"({"assignments":[{"name":"practices/p1/clients/c1/assignments/a1",)"
             R"("title":"Rate my mood \"daily\" \u003cevening\u003e",)"
@@ -252,7 +256,7 @@ TEST(MessageToJsonTest, TextThatIsNotUtf8GoesToProtobufsPrinter) {
   for (const char* broken : {"\xff", "a\xc0\x80", "\xed\xa0\x80", "\xe4\xb8", "\xf4\x90\x80\x80"}) {
     client.set_display_name(broken);
     absl::StatusOr<std::string> json = MessageToJson(client);
-    ASSERT_TRUE(json.ok()) << json.status();
+    ASSERT_THAT(json, IsOk());
     EXPECT_EQ(*json, Reference(client)) << absl::CEscape(broken);
   }
 }
@@ -284,7 +288,7 @@ TEST(MessageToJsonTest, TimestampsOnEveryCalendarEdgeReadAsProtobufsDo) {
     client.mutable_create_time()->set_seconds(at);
     client.mutable_create_time()->set_nanos(at % 2 == 0 ? 0 : 7000);
     absl::StatusOr<std::string> json = MessageToJson(client);
-    ASSERT_TRUE(json.ok()) << json.status();
+    ASSERT_THAT(json, IsOk());
     ASSERT_EQ(*json, Reference(client)) << at;
   }
 }
@@ -295,7 +299,7 @@ TEST(MessageToJsonTest, ATimestampOutOfRangeIsTheSameErrorAsProtobufs) {
   std::string reference;
   EXPECT_FALSE(google::protobuf::util::MessageToJsonString(client, &reference).ok());
   absl::StatusOr<std::string> json = MessageToJson(client);
-  EXPECT_EQ(json.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(json, StatusIs(absl::StatusCode::kInternal));
   EXPECT_NE(json.status().message().find("therapy.homework.v1.Client"), absl::string_view::npos)
       << json.status();
   client.mutable_create_time()->set_seconds(0);

@@ -11,6 +11,7 @@
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/test_stores.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -18,6 +19,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'795'000'000);
 
@@ -44,7 +47,7 @@ class AttentionListTest : public ::testing::TestWithParam<StoreKind> {
     request.mutable_client()->set_time_zone("Europe/Berlin");
     request.mutable_client()->add_care_team(therapist);
     *request.mutable_client()->mutable_last_session_time() = ToProtoTime(last_session);
-    ASSERT_TRUE(homework_.CreateClient(Service(), request).ok());
+    ASSERT_THAT(homework_.CreateClient(Service(), request), IsOk());
     // One active practice, so "nothing since the last session" can apply.
     v1::CreateAssignmentRequest create;
     create.set_parent("practices/sunrise/clients/" + id);
@@ -61,16 +64,16 @@ class AttentionListTest : public ::testing::TestWithParam<StoreKind> {
         absl::FormatCivilTime(absl::ToCivilDay(kNow, berlin)));
     assignment.mutable_schedule()->set_minimum_version("Two minutes outside");
     auto created = homework_.CreateAssignment(Therapist(therapist), create);
-    ASSERT_TRUE(created.ok()) << created.status();
+    ASSERT_THAT(created, IsOk());
     v1::ActivateAssignmentRequest activate;
     activate.set_name(created->name());
-    ASSERT_TRUE(homework_.ActivateAssignment(Therapist(therapist), activate).ok());
+    ASSERT_THAT(homework_.ActivateAssignment(Therapist(therapist), activate), IsOk());
   }
 
   std::vector<std::string> Listed(const Caller& caller, v1::ListAttentionItemsRequest request) {
     request.set_parent("practices/sunrise");
     auto response = homework_.ListAttentionItems(caller, request);
-    EXPECT_TRUE(response.ok()) << response.status();
+    EXPECT_THAT(response, IsOk());
     std::vector<std::string> clients;
     if (!response.ok()) return clients;
     for (const auto& item : response->attention_items()) clients.push_back(item.display_name());
@@ -96,14 +99,14 @@ TEST_P(AttentionListTest, ATherapistSeesItsClientsWhoNeedAttentionMostUrgentFirs
   AddClient("elsewhere", "dr-who", kNow - absl::Hours(24 * 5));  // another therapist's
   v1::RaiseSafetyFlagRequest help;
   help.set_parent("practices/sunrise/clients/urgent");
-  ASSERT_TRUE(homework_.RaiseSafetyFlag(ClientCaller("urgent"), help).ok());
+  ASSERT_THAT(homework_.RaiseSafetyFlag(ClientCaller("urgent"), help), IsOk());
 
   EXPECT_THAT(Listed(Therapist(), {}), ElementsAre("urgent", "quiet"));
 
   v1::ListAttentionItemsRequest request;
   request.set_parent("practices/sunrise");
   auto response = homework_.ListAttentionItems(Therapist(), request);
-  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_THAT(response, IsOk());
   const v1::AttentionItem& first = response->attention_items(0);
   EXPECT_EQ(first.client(), "practices/sunrise/clients/urgent");
   EXPECT_EQ(first.reasons(0).kind(), v1::AttentionReason::KIND_FLAG_OPEN);
@@ -121,43 +124,43 @@ TEST_P(AttentionListTest, PagesFollowTheOrderAndTokensBelongToTheirList) {
   request.set_parent("practices/sunrise");
   request.set_page_size(1);
   auto first = homework_.ListAttentionItems(Therapist(), request);
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   ASSERT_EQ(first->attention_items_size(), 1);
   EXPECT_EQ(first->attention_items(0).display_name(), "a-quiet");
   ASSERT_FALSE(first->next_page_token().empty());
   request.set_page_token(first->next_page_token());
   auto second = homework_.ListAttentionItems(Therapist(), request);
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   ASSERT_EQ(second->attention_items_size(), 1);
   EXPECT_EQ(second->attention_items(0).display_name(), "b-quiet");
   EXPECT_TRUE(second->next_page_token().empty());
 
   // The same token for another therapist's list is refused.
   request.set_therapist("dr-who");
-  EXPECT_EQ(homework_.ListAttentionItems(Service(), request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(homework_.ListAttentionItems(Service(), request),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_P(AttentionListTest, ServiceNamesTheTherapistAndClientsAreRefused) {
   AddClient("quiet", "dr-lee", kNow - absl::Hours(24 * 5));
   v1::ListAttentionItemsRequest request;
   request.set_parent("practices/sunrise");
-  EXPECT_EQ(homework_.ListAttentionItems(Service(), request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(homework_.ListAttentionItems(Service(), request),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   request.set_therapist("dr-lee");
   EXPECT_THAT(Listed(Service(), request), ElementsAre("quiet"));
   request.set_therapist("dr-who");
   EXPECT_THAT(Listed(Service(), request), IsEmpty());
-  EXPECT_EQ(homework_.ListAttentionItems(Therapist(), request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(homework_.ListAttentionItems(Therapist(), request),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   // Validation first (a client must name a therapist like any non-therapist), then refusal.
   request.set_therapist("dr-lee");
-  EXPECT_EQ(homework_.ListAttentionItems(ClientCaller("quiet"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListAttentionItems(ClientCaller("quiet"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   request.clear_therapist();
   Caller other_practice{"dr-lee", "elsewhere", Role::kTherapist, "call-9"};
-  EXPECT_EQ(homework_.ListAttentionItems(other_practice, request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListAttentionItems(other_practice, request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_P(AttentionListTest, AMeasureBaselineBeforeTheWindowStillCounts) {
@@ -178,10 +181,10 @@ TEST_P(AttentionListTest, AMeasureBaselineBeforeTheWindowStillCounts) {
       absl::FormatCivilTime(absl::ToCivilDay(kNow - absl::Hours(24 * 40), berlin)));
   phq9.mutable_schedule()->set_minimum_version("The first two questions");
   auto created = homework_.CreateAssignment(Therapist(), create);
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   v1::ActivateAssignmentRequest activate;
   activate.set_name(created->name());
-  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
+  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
   auto answer = [&](absl::Time when, std::vector<int> items) {
     now_ = when + absl::Minutes(1);
     v1::CreateCompletionRequest request;
@@ -192,7 +195,7 @@ TEST_P(AttentionListTest, AMeasureBaselineBeforeTheWindowStillCounts) {
     completion.set_status(v1::Completion::STATUS_DONE);
     for (int item : items) completion.mutable_measure()->add_item_scores(item);
     auto recorded = homework_.CreateCompletion(ClientCaller("worse"), request);
-    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    ASSERT_THAT(recorded, IsOk());
   };
   answer(kNow - absl::Hours(24 * 30), {1, 1, 1, 1, 1, 0, 0, 0, 0});  // 5
   answer(kNow - absl::Hours(24), {2, 2, 2, 2, 2, 2, 1, 1, 0});        // 14
@@ -201,7 +204,7 @@ TEST_P(AttentionListTest, AMeasureBaselineBeforeTheWindowStillCounts) {
   v1::ListAttentionItemsRequest request;
   request.set_parent("practices/sunrise");
   auto response = homework_.ListAttentionItems(Therapist(), request);
-  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_THAT(response, IsOk());
   ASSERT_EQ(response->attention_items_size(), 1);
   const v1::AttentionItem& item = response->attention_items(0);
   EXPECT_EQ(item.display_name(), "worse");

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::therapy::homework::testing::IsOk;
 
 const absl::TimeZone kBerlin = [] {
   absl::TimeZone zone;
@@ -84,7 +86,7 @@ std::vector<int> Phq9Totalling(int total) {
 std::vector<AttentionKind> Kinds(const AttentionInput& input, absl::Time now = kNow) {
   absl::StatusOr<std::vector<AttentionReason>> reasons =
       AttentionReasons(input, clinical::MeasureThresholds{}, AttentionThresholds{}, now);
-  EXPECT_TRUE(reasons.ok()) << reasons.status();
+  EXPECT_THAT(reasons, IsOk());
   std::vector<AttentionKind> kinds;
   for (const AttentionReason& reason : reasons.value_or(std::vector<AttentionReason>{})) {
     kinds.push_back(reason.kind);
@@ -202,7 +204,7 @@ TEST(AttentionTest, LowAdherenceBelowHalfOfPlanOverFourteenDays) {
   input.completions.pop_back();
   absl::StatusOr<std::vector<AttentionReason>> reasons = AttentionReasons(
       input, clinical::MeasureThresholds{}, AttentionThresholds{}, kNow);
-  ASSERT_TRUE(reasons.ok()) << reasons.status();
+  ASSERT_THAT(reasons, IsOk());
   ASSERT_EQ(reasons->size(), 1u);
   EXPECT_EQ((*reasons)[0].kind, AttentionKind::kLowAdherence);
   EXPECT_DOUBLE_EQ((*reasons)[0].value, 6.0 / 13);
@@ -216,9 +218,10 @@ TEST(AttentionTest, AnExposureStepNotPractisedForFourteenDays) {
              v1::Schedule::PERIOD_WEEK);
   AttentionInput input{.client = Ana(), .assignments = {exposure}};
   input.completions = {Done(exposure, 1, kNow - 13 * kDay)};
-  EXPECT_THAT(Kinds(input), testing::Not(testing::Contains(AttentionKind::kExposureNotPractised)));
+  EXPECT_THAT(Kinds(input),
+              ::testing::Not(::testing::Contains(AttentionKind::kExposureNotPractised)));
   input.completions = {Done(exposure, 1, kNow - 14 * kDay)};
-  EXPECT_THAT(Kinds(input), testing::Contains(AttentionKind::kExposureNotPractised));
+  EXPECT_THAT(Kinds(input), ::testing::Contains(AttentionKind::kExposureNotPractised));
 }
 
 TEST(AttentionTest, TwoPeaksAtNinetyButNotEightyNine) {
@@ -246,9 +249,10 @@ TEST(AttentionTest, TheSameSkipReasonThreeTimes) {
     skipped.set_skip_reason(i == 3 ? "Too tired " : "too tired");
     input.completions.push_back(skipped);
   }
-  EXPECT_THAT(Kinds(input), testing::Contains(AttentionKind::kRepeatedSkipReason));
+  EXPECT_THAT(Kinds(input), ::testing::Contains(AttentionKind::kRepeatedSkipReason));
   input.completions[2].set_skip_reason("raining");
-  EXPECT_THAT(Kinds(input), testing::Not(testing::Contains(AttentionKind::kRepeatedSkipReason)));
+  EXPECT_THAT(Kinds(input),
+              ::testing::Not(::testing::Contains(AttentionKind::kRepeatedSkipReason)));
 }
 
 TEST(AttentionTest, NothingSinceTheLastSessionOnceThreeDaysHavePassed) {
@@ -272,7 +276,7 @@ TEST(AttentionTest, ReasonsComeMostUrgentFirstWithTheirNumbers) {
   input.flags = {Flag(v1::SafetyFlag::STATE_OPEN, false)};
   absl::StatusOr<std::vector<AttentionReason>> reasons =
       AttentionReasons(input, clinical::MeasureThresholds{}, AttentionThresholds{}, kNow);
-  ASSERT_TRUE(reasons.ok()) << reasons.status();
+  ASSERT_THAT(reasons, IsOk());
   ASSERT_GE(reasons->size(), 2u);
   EXPECT_EQ((*reasons)[0].kind, AttentionKind::kFlagOpen);
   EXPECT_EQ((*reasons)[0].resource, absl::StrCat(kAna, "/safetyFlags/f1"));

@@ -1,9 +1,13 @@
 #include "services/homework/core/authorization.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const ClientName kAna{"sunrise", "ana"};
 
@@ -42,15 +46,12 @@ TEST(AuthorizationTest, TherapistNeedsTheCareTeam) {
             Grant::kIfOnCareTeam);
   v1::Client ana;
   ana.add_care_team("dr-lee");
-  EXPECT_TRUE(AuthorizeCareTeam(As(Role::kTherapist, "dr-lee"), Action::kReadClient, kAna, &ana)
-                  .ok());
-  EXPECT_EQ(
-      AuthorizeCareTeam(As(Role::kTherapist, "dr-kim"), Action::kReadClient, kAna, &ana).code(),
-      absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(
-      AuthorizeCareTeam(As(Role::kTherapist, "dr-lee"), Action::kReadClient, kAna, nullptr)
-          .code(),
-      absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(AuthorizeCareTeam(As(Role::kTherapist, "dr-lee"), Action::kReadClient, kAna, &ana),
+              IsOk());
+  EXPECT_THAT(AuthorizeCareTeam(As(Role::kTherapist, "dr-kim"), Action::kReadClient, kAna, &ana),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(AuthorizeCareTeam(As(Role::kTherapist, "dr-lee"), Action::kReadClient, kAna, nullptr),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST(AuthorizationTest, ServiceManagesClientsButDoesNotAssignOrReview) {

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/reminders.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -18,6 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 struct ComponentDeleter {
   void operator()(icalcomponent* component) const { icalcomponent_free(component); }
@@ -109,7 +112,7 @@ std::string TzidOfStart(icalcomponent* event) {
 
 TEST(CalendarTest, DailyPracticeIsADailyRuleInTheClientsZoneUntilTheEndDate) {
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {Breathing()});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_EQ(feed->event_count, 1);
   EXPECT_THAT(feed->ics, HasSubstr("\r\n"));
   Component calendar = Parse(feed->ics);
@@ -160,7 +163,7 @@ TEST(CalendarTest, DailyPracticeIsADailyRuleInTheClientsZoneUntilTheEndDate) {
 
 TEST(CalendarTest, OccurrencesStayAtTheLocalTimeAcrossTheDaylightSavingChange) {
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {Breathing()});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   Component calendar = Parse(feed->ics);
   ASSERT_NE(calendar, nullptr);
   icalcomponent* event = Events(calendar.get())[0];
@@ -187,7 +190,7 @@ TEST(CalendarTest, OccurrencesStayAtTheLocalTimeAcrossTheDaylightSavingChange) {
 
 TEST(CalendarTest, WeeklyTargetIsSpreadOverSuggestedDaysFromTheFirstOnOrAfterTheStart) {
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {ThoughtRecords()});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_EQ(feed->event_count, 1);
   EXPECT_THAT(feed->ics, HasSubstr("RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR\r\n"));
   Component calendar = Parse(feed->ics);
@@ -210,12 +213,12 @@ TEST(CalendarTest, EveryTwoWeeksIsAnIntervalOfTwoAndSaysSo) {
   v1::Assignment every_two_weeks = ThoughtRecords();
   every_two_weeks.mutable_schedule()->set_interval(2);
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {every_two_weeks});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_THAT(feed->ics, HasSubstr("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR\r\n"));
   // Interval 1 (and its default 0) adds nothing to the rule.
   every_two_weeks.mutable_schedule()->set_interval(1);
   feed = BuildPracticeCalendar(Ana(), {every_two_weeks});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_THAT(feed->ics, HasSubstr("RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR\r\n"));
 }
 
@@ -227,7 +230,7 @@ TEST(CalendarTest, WeeklyPracticeWithoutATimeFollowsTheHabitAnchorThenItsEndDate
   assignment.mutable_schedule()->mutable_habit_anchor()->set_offset_minutes(30);
   assignment.mutable_schedule()->set_end_date("2026-11-30");
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {assignment});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   // Once a week: Mondays, from the first Monday on or after Thursday 1 October.
   EXPECT_THAT(feed->ics, HasSubstr("RRULE:FREQ=WEEKLY;UNTIL=20261130T225959Z;BYDAY=MO\r\n"));
   Component calendar = Parse(feed->ics);
@@ -244,7 +247,7 @@ TEST(CalendarTest, SeveralPracticesADayAreOneEventPerSlotWithStableUids) {
   assignment.mutable_schedule()->set_target_count(3);
   assignment.mutable_schedule()->clear_preferred_local_time();
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {assignment});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_EQ(feed->event_count, 3);
   Component calendar = Parse(feed->ics);
   ASSERT_NE(calendar, nullptr);
@@ -268,7 +271,7 @@ TEST(CalendarTest, OnlyActiveAssignmentsBecomeEvents) {
   cancelled.set_state(v1::Assignment::STATE_CANCELLED);
   absl::StatusOr<PracticeCalendarFeed> feed =
       BuildPracticeCalendar(Ana(), {draft, Breathing(), cancelled});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_EQ(feed->event_count, 1);
   Component calendar = Parse(feed->ics);
   ASSERT_NE(calendar, nullptr);
@@ -278,7 +281,7 @@ TEST(CalendarTest, OnlyActiveAssignmentsBecomeEvents) {
 
 TEST(CalendarTest, AnEmptyPlanIsAValidCalendarWithoutEvents) {
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana(), {});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_EQ(feed->event_count, 0);
   Component calendar = Parse(feed->ics);
   ASSERT_NE(calendar, nullptr);
@@ -287,7 +290,7 @@ TEST(CalendarTest, AnEmptyPlanIsAValidCalendarWithoutEvents) {
 
 TEST(CalendarTest, UtcClientsGetUtcTimesAndNoTimeZoneComponent) {
   absl::StatusOr<PracticeCalendarFeed> feed = BuildPracticeCalendar(Ana("UTC"), {Breathing()});
-  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_THAT(feed, IsOk());
   EXPECT_THAT(feed->ics, HasSubstr("DTSTART:20261001T073000Z\r\n"));
   Component calendar = Parse(feed->ics);
   ASSERT_NE(calendar, nullptr);
@@ -297,7 +300,7 @@ TEST(CalendarTest, UtcClientsGetUtcTimesAndNoTimeZoneComponent) {
 TEST(CalendarTest, UnknownTimeZoneIsInvalidArgumentNamingTheField) {
   absl::StatusOr<PracticeCalendarFeed> feed =
       BuildPracticeCalendar(Ana("Mars/Olympus_Mons"), {Breathing()});
-  EXPECT_EQ(feed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(feed, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(feed.status().message()), HasSubstr("client.time_zone"));
 }
 

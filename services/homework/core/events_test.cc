@@ -14,12 +14,15 @@
 #include "services/homework/core/homework.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const Caller kService{"platform-backend", "sunrise", Role::kService, "call-1"};
 const Caller kTherapist{"dr-lee", "sunrise", Role::kTherapist, "call-2"};
@@ -82,18 +85,18 @@ TEST(EventsCommittedTest, CalledAfterEachCommitThatAppendedEventsOnly) {
   client.mutable_client()->set_display_name("Ana");
   client.mutable_client()->set_time_zone("UTC");
   client.mutable_client()->add_care_team("dr-lee");
-  ASSERT_TRUE(homework.CreateClient(kService, client).ok());
+  ASSERT_THAT(homework.CreateClient(kService, client), IsOk());
   EXPECT_EQ(woken, 0) << "a new client is a write without an event";
 
   const v1::CreateAssignmentRequest assign = MoodCheck("ana");
-  ASSERT_TRUE(homework.CreateAssignment(kTherapist, assign).ok());
+  ASSERT_THAT(homework.CreateAssignment(kTherapist, assign), IsOk());
   EXPECT_EQ(woken, 1) << "a draft assignment and its ASSIGNMENT_CREATED event";
 
-  EXPECT_EQ(homework.CreateAssignment(ClientCaller("ana"), assign).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework.CreateAssignment(ClientCaller("ana"), assign),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   v1::GetClientRequest get;
   get.set_name("practices/sunrise/clients/ana");
-  ASSERT_TRUE(homework.GetClient(kTherapist, get).ok());
+  ASSERT_THAT(homework.GetClient(kTherapist, get), IsOk());
   EXPECT_EQ(woken, 1) << "a refused write and a read append no event";
 }
 
@@ -109,7 +112,7 @@ class EventsTest : public ::testing::Test {
       request.mutable_client()->set_display_name(id);
       request.mutable_client()->set_time_zone("UTC");
       if (std::string(id) == "ana") request.mutable_client()->add_care_team("dr-lee");
-      EXPECT_TRUE(homework_.CreateClient(kService, request).ok());
+      EXPECT_THAT(homework_.CreateClient(kService, request), IsOk());
     }
   }
 
@@ -117,11 +120,11 @@ class EventsTest : public ::testing::Test {
   v1::Assignment Assign(const std::string& client) {
     const Caller admin{"admin-1", "sunrise", Role::kAdmin, "call-4"};
     auto created = homework_.CreateAssignment(admin, MoodCheck(client));
-    EXPECT_TRUE(created.ok()) << created.status();
+    EXPECT_THAT(created, IsOk());
     v1::ActivateAssignmentRequest activate;
     activate.set_name(created->name());
     auto active = homework_.ActivateAssignment(admin, activate);
-    EXPECT_TRUE(active.ok()) << active.status();
+    EXPECT_THAT(active, IsOk());
     return *active;
   }
 
@@ -169,7 +172,7 @@ class EventsTest : public ::testing::Test {
 
 TEST_F(EventsTest, WritesAppendEventsThatAWatcherResumingFromACursorDoesNotMiss) {
   v1::Assignment assignment = Assign("ana");
-  ASSERT_TRUE(Record(assignment, "ana").ok());
+  ASSERT_THAT(Record(assignment, "ana"), IsOk());
   v1::WatchEventsRequest request;
   request.set_parent("practices/sunrise");
   request.set_after_cursor("0");
@@ -196,7 +199,7 @@ TEST_F(EventsTest, AWatcherSeesAnEventWrittenWhileItWaits) {
   // The watcher starts from "now": give it a moment to subscribe, then write.
   absl::SleepFor(absl::Milliseconds(100));
   auto completion = Record(assignment, "ana");
-  ASSERT_TRUE(completion.ok());
+  ASSERT_THAT(completion, IsOk());
   watcher.join();
   ASSERT_THAT(seen, SizeIs(1));
   EXPECT_EQ(seen[0].type(), v1::Event::TYPE_COMPLETION_RECORDED);
@@ -206,8 +209,8 @@ TEST_F(EventsTest, AWatcherSeesAnEventWrittenWhileItWaits) {
 TEST_F(EventsTest, ATherapistWatchingThePracticeSeesOnlyTheirClients) {
   v1::Assignment bens = Assign("ben");
   v1::Assignment anas = Assign("ana");
-  ASSERT_TRUE(Record(bens, "ben").ok());
-  ASSERT_TRUE(Record(anas, "ana").ok());
+  ASSERT_THAT(Record(bens, "ben"), IsOk());
+  ASSERT_THAT(Record(anas, "ana"), IsOk());
   v1::WatchEventsRequest request;
   request.set_parent("practices/sunrise");
   request.set_after_cursor("0");
@@ -221,10 +224,10 @@ TEST_F(EventsTest, AClientWatchesOnlyItself) {
   request.set_parent("practices/sunrise");
   absl::Status status;
   Watch(ClientCaller("ana"), request, 1, &status);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   request.set_client("practices/sunrise/clients/ben");
   Watch(ClientCaller("ana"), request, 1, &status);
-  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(EventsTest, AMalformedCursorIsInvalidArgumentNamingIt) {
@@ -233,7 +236,7 @@ TEST_F(EventsTest, AMalformedCursorIsInvalidArgumentNamingIt) {
   request.set_after_cursor("yesterday");
   absl::Status status;
   Watch(kService, request, 1, &status);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_NE(status.message().find("after_cursor"), absl::string_view::npos);
 }
 
@@ -247,7 +250,7 @@ TEST_F(EventsTest, AWatchSaysFromWhichCursorItIsLive) {
   request.clear_after_cursor();
   std::thread watcher([&] { Watch(kService, request, 1); });
   absl::SleepFor(absl::Milliseconds(100));
-  ASSERT_TRUE(Record(assignment, "ana").ok());
+  ASSERT_THAT(Record(assignment, "ana"), IsOk());
   watcher.join();
   EXPECT_EQ(started_, "2");  // the end of the log when the watch began
 }
@@ -258,7 +261,7 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   request.set_parent("practices/sunrise");
   request.set_client("practices/sunrise/clients/ana");
   absl::StatusOr<Homework::WatchStart> start = homework_.StartWatch(kTherapist, request);
-  ASSERT_TRUE(start.ok()) << start.status();
+  ASSERT_THAT(start, IsOk());
   Collector collector;
   const uint64_t subscription = hub_.Subscribe(start->scope, start->after_sequence, collector);
   ASSERT_TRUE(Record(assignment, "ana").ok());  // still on the team: delivered
@@ -268,7 +271,7 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   update.mutable_client()->set_name("practices/sunrise/clients/ana");
   update.mutable_client()->add_care_team("dr-kim");
   update.mutable_update_mask()->add_paths("care_team");
-  ASSERT_TRUE(homework_.UpdateClient(kService, update).ok());
+  ASSERT_THAT(homework_.UpdateClient(kService, update), IsOk());
   ASSERT_TRUE(Record(assignment, "ana").ok());  // off the team: the watch ends
   std::vector<v1::Event> seen = collector.Await(2, absl::Seconds(5));
   hub_.Unsubscribe(subscription);

@@ -7,6 +7,7 @@
 #include "therapy/homework/v1/homework_service.pb.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -14,6 +15,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'795'000'000);
 
@@ -34,7 +37,7 @@ class HierarchiesTest : public ::testing::Test {
     request.mutable_client()->set_display_name("Ana");
     request.mutable_client()->set_time_zone("Europe/Berlin");
     request.mutable_client()->add_care_team("dr-lee");
-    EXPECT_TRUE(homework_.CreateClient(Service(), request).ok());
+    EXPECT_THAT(homework_.CreateClient(Service(), request), IsOk());
   }
 
   absl::StatusOr<v1::Hierarchy> FromLadder(v1::Hierarchy overrides = {}) {
@@ -61,7 +64,7 @@ class HierarchiesTest : public ::testing::Test {
 
 TEST_F(HierarchiesTest, TheSeedsSocialAnxietyLadderStartsAtItsFirstStep) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok()) << ladder.status();
+  ASSERT_THAT(ladder, IsOk());
   ASSERT_THAT(ladder->steps(), SizeIs(5));
   EXPECT_EQ(ladder->steps(0).situation(), "Make brief eye contact with a stranger");
   EXPECT_EQ(ladder->steps(0).prescription(), "Practice 3 times daily for one week");
@@ -76,7 +79,7 @@ TEST_F(HierarchiesTest, TheClientsOwnAnchorsAreKeptWithTheHierarchy) {
   overrides.mutable_anchors()->set_calm("Sunday morning reading in bed");
   overrides.mutable_anchors()->set_worst("Giving a toast at my brother's wedding");
   auto ladder = FromLadder(overrides);
-  ASSERT_TRUE(ladder.ok()) << ladder.status();
+  ASSERT_THAT(ladder, IsOk());
   EXPECT_EQ(ladder->anchors().calm(), "Sunday morning reading in bed");
   EXPECT_EQ(ladder->anchors().worst(), "Giving a toast at my brother's wedding");
   EXPECT_THAT(ladder->steps(), SizeIs(5));  // the template's steps stay
@@ -87,7 +90,7 @@ TEST_F(HierarchiesTest, OwnStepsReplaceTheTemplatesAndAreValidated) {
   overrides.add_steps()->set_situation("Drive one block");
   overrides.mutable_steps(0)->set_expected_suds(140);
   absl::Status status = FromLadder(overrides).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_TRUE(BadRequestOf(status).has_value());
   EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(),
             "hierarchy.steps[0].expected_suds");
@@ -97,25 +100,25 @@ TEST_F(HierarchiesTest, UnknownTemplateIsNotFound) {
   v1::CreateHierarchyRequest request;
   request.set_parent("practices/sunrise/clients/ana");
   request.set_template_("hierarchyTemplates/heights");
-  EXPECT_EQ(homework_.CreateHierarchy(Therapist(), request).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(homework_.CreateHierarchy(Therapist(), request),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(HierarchiesTest, OnlyTheTherapistMovesTheCurrentStepAndEachDecisionIsKept) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
-  EXPECT_EQ(Advance(*ladder, "SUDS halved twice", ClientCaller()).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  ASSERT_THAT(ladder, IsOk());
+  EXPECT_THAT(Advance(*ladder, "SUDS halved twice", ClientCaller()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 
   auto advanced = Advance(*ladder, "Peak-to-end drop over 50% on two practices");
-  ASSERT_TRUE(advanced.ok()) << advanced.status();
+  ASSERT_THAT(advanced, IsOk());
   EXPECT_EQ(advanced->current_step(), 1);
 
   v1::StepBackHierarchyRequest back;
   back.set_name(advanced->name());
   back.set_reason("Skipped twice, felt overwhelmed");
   auto stepped_back = homework_.StepBackHierarchy(Therapist(), back);
-  ASSERT_TRUE(stepped_back.ok()) << stepped_back.status();
+  ASSERT_THAT(stepped_back, IsOk());
   EXPECT_EQ(stepped_back->current_step(), 0);
   ASSERT_THAT(stepped_back->decisions(), SizeIs(2));
   EXPECT_EQ(stepped_back->decisions(0).kind(), v1::ProgressionDecision::KIND_ADVANCE);
@@ -128,70 +131,70 @@ TEST_F(HierarchiesTest, OnlyTheTherapistMovesTheCurrentStepAndEachDecisionIsKept
 
 TEST_F(HierarchiesTest, ADecisionNeedsAReason) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
+  ASSERT_THAT(ladder, IsOk());
   absl::Status status = Advance(*ladder, "").status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(), "reason");
 }
 
 TEST_F(HierarchiesTest, NoStepBeyondEitherEnd) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
+  ASSERT_THAT(ladder, IsOk());
   v1::StepBackHierarchyRequest back;
   back.set_name(ladder->name());
   back.set_reason("too hard");
-  EXPECT_EQ(homework_.StepBackHierarchy(Therapist(), back).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(homework_.StepBackHierarchy(Therapist(), back),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   v1::Hierarchy h = *ladder;
   for (int i = 0; i < 4; ++i) {
     auto next = Advance(h, "ready");
-    ASSERT_TRUE(next.ok()) << next.status();
+    ASSERT_THAT(next, IsOk());
     h = *next;
   }
   EXPECT_EQ(h.current_step(), 4);
-  EXPECT_EQ(Advance(h, "ready").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Advance(h, "ready"), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(HierarchiesTest, AdvancingFromAStaleReadIsAborted) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
-  ASSERT_TRUE(Advance(*ladder, "ready").ok());
-  EXPECT_EQ(Advance(*ladder, "ready again").status().code(), absl::StatusCode::kAborted);
+  ASSERT_THAT(ladder, IsOk());
+  ASSERT_THAT(Advance(*ladder, "ready"), IsOk());
+  EXPECT_THAT(Advance(*ladder, "ready again"), StatusIs(absl::StatusCode::kAborted));
 }
 
 TEST_F(HierarchiesTest, UpdateCannotRemoveTheStepBeingPractised) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
+  ASSERT_THAT(ladder, IsOk());
   auto advanced = Advance(*ladder, "ready");
-  ASSERT_TRUE(advanced.ok());
+  ASSERT_THAT(advanced, IsOk());
   v1::UpdateHierarchyRequest update;
   *update.mutable_hierarchy() = *advanced;
   update.mutable_hierarchy()->mutable_steps()->DeleteSubrange(1, 4);
   update.mutable_update_mask()->add_paths("steps");
-  EXPECT_EQ(homework_.UpdateHierarchy(Therapist(), update).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(homework_.UpdateHierarchy(Therapist(), update),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 
   update.mutable_update_mask()->clear_paths();
   update.mutable_update_mask()->add_paths("current_step");
-  EXPECT_EQ(homework_.UpdateHierarchy(Therapist(), update).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(homework_.UpdateHierarchy(Therapist(), update),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(HierarchiesTest, ListedNewestFirstForTheClientAndItsCareTeamOnly) {
-  ASSERT_TRUE(FromLadder().ok());
-  ASSERT_TRUE(FromLadder().ok());
+  ASSERT_THAT(FromLadder(), IsOk());
+  ASSERT_THAT(FromLadder(), IsOk());
   v1::ListHierarchiesRequest request;
   request.set_parent("practices/sunrise/clients/ana");
   auto listed = homework_.ListHierarchies(ClientCaller(), request);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->hierarchies(), SizeIs(2));
-  EXPECT_EQ(homework_.ListHierarchies(Therapist("dr-other"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListHierarchies(Therapist("dr-other"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HierarchiesTest, ExposurePracticeOfTheCurrentStepFeedsTheReviewAndItsSuggestion) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
+  ASSERT_THAT(ladder, IsOk());
   v1::CreateAssignmentRequest assign;
   assign.set_parent("practices/sunrise/clients/ana");
   v1::Assignment* a = assign.mutable_assignment();
@@ -205,16 +208,16 @@ TEST_F(HierarchiesTest, ExposurePracticeOfTheCurrentStepFeedsTheReviewAndItsSugg
   a->mutable_schedule()->set_start_date("2026-11-01");
   a->mutable_schedule()->set_minimum_version("One glance");
   absl::Status status = homework_.CreateAssignment(Therapist(), assign).status();
-  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(),
             "assignment.exercise.exposure_practice.hierarchy_step");
 
   a->mutable_exercise()->mutable_exposure_practice()->set_hierarchy_step(0);
   auto created = homework_.CreateAssignment(Therapist(), assign);
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   v1::ActivateAssignmentRequest activate;
   activate.set_name(created->name());
-  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
+  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
   // Two practices whose distress halves from peak to end: the rule suggests advancing.
   for (int hours_ago : {30, 6}) {
     v1::CreateCompletionRequest record;
@@ -226,12 +229,12 @@ TEST_F(HierarchiesTest, ExposurePracticeOfTheCurrentStepFeedsTheReviewAndItsSugg
     c->mutable_suds()->set_before(50);
     c->mutable_suds()->set_peak(70);
     c->mutable_suds()->set_after(30);
-    ASSERT_TRUE(homework_.CreateCompletion(ClientCaller(), record).ok());
+    ASSERT_THAT(homework_.CreateCompletion(ClientCaller(), record), IsOk());
   }
   v1::GetReviewSummaryRequest review;
   review.set_client("practices/sunrise/clients/ana");
   auto summary = homework_.GetReviewSummary(Therapist(), review);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->hierarchies(), SizeIs(1));
   const v1::HierarchyReview& reviewed = summary->hierarchies(0);
   EXPECT_EQ(reviewed.hierarchy().name(), ladder->name());
@@ -242,14 +245,14 @@ TEST_F(HierarchiesTest, ExposurePracticeOfTheCurrentStepFeedsTheReviewAndItsSugg
 
 TEST_F(HierarchiesTest, ExposurePracticeCannotPointAtAnotherClientsHierarchy) {
   auto ladder = FromLadder();
-  ASSERT_TRUE(ladder.ok());
+  ASSERT_THAT(ladder, IsOk());
   v1::CreateClientRequest ben;
   ben.set_parent("practices/sunrise");
   ben.set_client_id("ben");
   ben.mutable_client()->set_display_name("Ben");
   ben.mutable_client()->set_time_zone("UTC");
   ben.mutable_client()->add_care_team("dr-lee");
-  ASSERT_TRUE(homework_.CreateClient(Service(), ben).ok());
+  ASSERT_THAT(homework_.CreateClient(Service(), ben), IsOk());
   v1::CreateAssignmentRequest assign;
   assign.set_parent("practices/sunrise/clients/ben");
   v1::Assignment* a = assign.mutable_assignment();
@@ -261,7 +264,7 @@ TEST_F(HierarchiesTest, ExposurePracticeCannotPointAtAnotherClientsHierarchy) {
   a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
   a->mutable_schedule()->set_start_date("2026-11-01");
   absl::Status status = homework_.CreateAssignment(Therapist(), assign).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(),
             "assignment.exercise.exposure_practice.hierarchy");
 }

@@ -9,6 +9,7 @@
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -16,6 +17,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 26, 9, 0, 0), absl::UTCTimeZone());
 
@@ -50,7 +53,7 @@ class HomeworkTest : public ::testing::Test {
     request.mutable_client()->set_time_zone("Europe/Berlin");
     for (auto& member : care_team) request.mutable_client()->add_care_team(member);
     auto client = homework_.CreateClient(Service(), request);
-    EXPECT_TRUE(client.ok()) << client.status();
+    EXPECT_THAT(client, IsOk());
     return client.value_or(v1::Client());
   }
 
@@ -81,7 +84,7 @@ class HomeworkTest : public ::testing::Test {
     request.set_parent("practices/sunrise/clients/ana");
     *request.mutable_assignment() = std::move(assignment);
     auto created = homework_.CreateAssignment(Therapist(), request);
-    EXPECT_TRUE(created.ok()) << created.status();
+    EXPECT_THAT(created, IsOk());
     return created.value_or(v1::Assignment());
   }
 
@@ -89,7 +92,7 @@ class HomeworkTest : public ::testing::Test {
     v1::ActivateAssignmentRequest request;
     request.set_name(assignment.name());
     auto active = homework_.ActivateAssignment(Therapist(), request);
-    EXPECT_TRUE(active.ok()) << active.status();
+    EXPECT_THAT(active, IsOk());
     return active.value_or(v1::Assignment());
   }
 
@@ -121,14 +124,14 @@ class HomeworkTest : public ::testing::Test {
 
 TEST_F(HomeworkTest, GetCallerDescribesTheVerifiedCaller) {
   auto client = homework_.GetCaller(ClientCaller("ana"), v1::GetCallerRequest());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
   EXPECT_EQ(client->subject(), "ana");
   EXPECT_EQ(client->role(), v1::CallerIdentity::ROLE_CLIENT);
   EXPECT_EQ(client->practice(), "practices/sunrise");
   EXPECT_EQ(client->client(), "practices/sunrise/clients/ana");
 
   auto therapist = homework_.GetCaller(Therapist("dr-lee"), v1::GetCallerRequest());
-  ASSERT_TRUE(therapist.ok()) << therapist.status();
+  ASSERT_THAT(therapist, IsOk());
   EXPECT_EQ(therapist->role(), v1::CallerIdentity::ROLE_THERAPIST);
   EXPECT_EQ(therapist->client(), "");
 }
@@ -149,8 +152,8 @@ TEST_F(HomeworkTest, CreatingAnExistingClientIdIsAlreadyExists) {
   request.set_client_id("ana");
   request.mutable_client()->set_display_name("Ana again");
   request.mutable_client()->set_time_zone("UTC");
-  EXPECT_EQ(homework_.CreateClient(Service(), request).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(homework_.CreateClient(Service(), request),
+              StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(HomeworkTest, ReplayedRequestIdReturnsTheFirstAssignment) {
@@ -161,15 +164,15 @@ TEST_F(HomeworkTest, ReplayedRequestIdReturnsTheFirstAssignment) {
   request.set_request_id("2b6f0cc9-1d5e-4f0b-8f3e-0a0c8f1f1a11");
   auto first = homework_.CreateAssignment(Therapist(), request);
   auto second = homework_.CreateAssignment(Therapist(), request);
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->name(), first->name());
   EXPECT_EQ(second->etag(), first->etag());
 
   v1::ListAssignmentsRequest list;
   list.set_parent("practices/sunrise/clients/ana");
   auto listed = homework_.ListAssignments(Therapist(), list);
-  ASSERT_TRUE(listed.ok());
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->assignments(), SizeIs(1));
 }
 
@@ -179,8 +182,8 @@ TEST_F(HomeworkTest, InvalidClientNamesEveryBadField) {
   request.mutable_client()->set_time_zone("Mars/Olympus");
   request.mutable_client()->add_care_team("dr lee");
   absl::Status status = homework_.CreateClient(Service(), request).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("client.display_name"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client.display_name")));
   EXPECT_THAT(BadFields(status), ElementsAre("client.display_name", "client.time_zone",
                                              "client.care_team[0]"));
 }
@@ -190,8 +193,8 @@ TEST_F(HomeworkTest, TherapistMayNotCreateClients) {
   request.set_parent("practices/sunrise");
   request.mutable_client()->set_display_name("Ana");
   request.mutable_client()->set_time_zone("UTC");
-  EXPECT_EQ(homework_.CreateClient(Therapist(), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.CreateClient(Therapist(), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HomeworkTest, TherapistOffTheCareTeamIsDeniedWhetherOrNotTheClientExists) {
@@ -202,8 +205,8 @@ TEST_F(HomeworkTest, TherapistOffTheCareTeamIsDeniedWhetherOrNotTheClientExists)
   missing.set_name("practices/sunrise/clients/nobody");
   absl::Status on_existing = homework_.GetClient(Therapist("dr-other"), existing).status();
   absl::Status on_missing = homework_.GetClient(Therapist("dr-other"), missing).status();
-  EXPECT_EQ(on_existing.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(on_missing.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(on_existing, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(on_missing, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(on_existing.message(), absl::StrReplaceAll(on_missing.message(), {{"nobody", "ana"}}));
 }
 
@@ -212,11 +215,10 @@ TEST_F(HomeworkTest, CallerFromAnotherPracticeIsDenied) {
   v1::GetClientRequest request;
   request.set_name("practices/sunrise/clients/ana");
   Caller outsider{"dr-lee", "moonrise", Role::kTherapist, "call-9"};
-  EXPECT_EQ(homework_.GetClient(outsider, request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.GetClient(outsider, request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   Caller admin{"admin-1", "moonrise", Role::kAdmin, "call-9"};
-  EXPECT_EQ(homework_.GetClient(admin, request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.GetClient(admin, request), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HomeworkTest, ClientReadsItsOwnAssignmentsButNotAnotherClients) {
@@ -225,9 +227,9 @@ TEST_F(HomeworkTest, ClientReadsItsOwnAssignmentsButNotAnotherClients) {
   v1::Assignment assignment = CreateAssignment();
   v1::GetAssignmentRequest request;
   request.set_name(assignment.name());
-  EXPECT_TRUE(homework_.GetAssignment(ClientCaller("ana"), request).ok());
-  EXPECT_EQ(homework_.GetAssignment(ClientCaller("ben"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.GetAssignment(ClientCaller("ana"), request), IsOk());
+  EXPECT_THAT(homework_.GetAssignment(ClientCaller("ben"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HomeworkTest, ClientMayNotCreateOrChangeAssignments) {
@@ -235,14 +237,14 @@ TEST_F(HomeworkTest, ClientMayNotCreateOrChangeAssignments) {
   v1::CreateAssignmentRequest create;
   create.set_parent("practices/sunrise/clients/ana");
   *create.mutable_assignment() = ExposureAssignment();
-  EXPECT_EQ(homework_.CreateAssignment(ClientCaller(), create).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.CreateAssignment(ClientCaller(), create),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 
   v1::Assignment assignment = CreateAssignment();
   v1::ActivateAssignmentRequest activate;
   activate.set_name(assignment.name());
-  EXPECT_EQ(homework_.ActivateAssignment(ClientCaller(), activate).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ActivateAssignment(ClientCaller(), activate),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HomeworkTest, NewAssignmentIsADraftAssignedByTheTherapist) {
@@ -262,8 +264,8 @@ TEST_F(HomeworkTest, ActivatingWithoutAMinimumVersionFailsPrecondition) {
   v1::ActivateAssignmentRequest request;
   request.set_name(assignment.name());
   absl::Status status = homework_.ActivateAssignment(Therapist(), request).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(status.message(), HasSubstr("minimum_version"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("minimum_version")));
 }
 
 TEST_F(HomeworkTest, ActivatingTwiceFailsPrecondition) {
@@ -273,8 +275,8 @@ TEST_F(HomeworkTest, ActivatingTwiceFailsPrecondition) {
   EXPECT_EQ(FromProtoTime(active.activate_time()), kNow);
   v1::ActivateAssignmentRequest request;
   request.set_name(active.name());
-  EXPECT_EQ(homework_.ActivateAssignment(Therapist(), request).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(homework_.ActivateAssignment(Therapist(), request),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(HomeworkTest, UpdateWithAStaleEtagIsAborted) {
@@ -285,13 +287,13 @@ TEST_F(HomeworkTest, UpdateWithAStaleEtagIsAborted) {
   request.mutable_assignment()->set_title("Say hello twice");
   request.mutable_update_mask()->add_paths("title");
   auto updated = homework_.UpdateAssignment(Therapist(), request);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->title(), "Say hello twice");
   EXPECT_NE(updated->etag(), assignment.etag());
 
   // The same request again carries the etag read before the first update.
-  EXPECT_EQ(homework_.UpdateAssignment(Therapist(), request).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_THAT(homework_.UpdateAssignment(Therapist(), request),
+              StatusIs(absl::StatusCode::kAborted));
 }
 
 TEST_F(HomeworkTest, UpdateChangesOnlyTheMaskedFields) {
@@ -303,7 +305,7 @@ TEST_F(HomeworkTest, UpdateChangesOnlyTheMaskedFields) {
   request.mutable_assignment()->set_title("ignored: not in the mask");
   request.mutable_update_mask()->add_paths("schedule.minimum_version");
   auto updated = homework_.UpdateAssignment(Therapist(), request);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->schedule().minimum_version(), "Just nod");
   EXPECT_EQ(updated->schedule().target_count(), 5);
   EXPECT_EQ(updated->title(), assignment.title());
@@ -317,7 +319,7 @@ TEST_F(HomeworkTest, UpdateCannotChangeTheState) {
   request.mutable_assignment()->set_state(v1::Assignment::STATE_ACTIVE);
   request.mutable_update_mask()->add_paths("state");
   absl::Status status = homework_.UpdateAssignment(Therapist(), request).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(BadFields(status), ElementsAre("update_mask"));
 }
 
@@ -328,29 +330,29 @@ TEST_F(HomeworkTest, RecordingACompletionOfACancelledAssignmentFailsPrecondition
   cancel.set_name(assignment.name());
   cancel.set_reason("replaced by an easier step");
   auto cancelled = homework_.CancelAssignment(Therapist(), cancel);
-  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  ASSERT_THAT(cancelled, IsOk());
   EXPECT_EQ(cancelled->state(), v1::Assignment::STATE_CANCELLED);
-  EXPECT_EQ(Record(assignment, ExposureCompletion(50, 70, 30)).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Record(assignment, ExposureCompletion(50, 70, 30)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   // A cancelled assignment cannot come back.
   v1::ActivateAssignmentRequest activate;
   activate.set_name(assignment.name());
-  EXPECT_EQ(homework_.ActivateAssignment(Therapist(), activate).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(homework_.ActivateAssignment(Therapist(), activate),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(HomeworkTest, RecordingACompletionOfADraftFailsPrecondition) {
   CreateClient();
   v1::Assignment draft = CreateAssignment();
-  EXPECT_EQ(Record(draft, ExposureCompletion(50, 70, 30)).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Record(draft, ExposureCompletion(50, 70, 30)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(HomeworkTest, ClientRecordsAnExposurePracticeAndTheTherapistReviewsIt) {
   CreateClient();
   v1::Assignment assignment = Activate(CreateAssignment());
   auto completion = Record(assignment, ExposureCompletion(55, 70, 30));
-  ASSERT_TRUE(completion.ok()) << completion.status();
+  ASSERT_THAT(completion, IsOk());
   EXPECT_EQ(completion->suds().peak(), 70);
   EXPECT_EQ(FromProtoTime(completion->record_time()), kNow);
 
@@ -359,20 +361,20 @@ TEST_F(HomeworkTest, ClientRecordsAnExposurePracticeAndTheTherapistReviewsIt) {
   review.mutable_review()->set_quality_rating(4);
   review.mutable_review()->set_feedback("You stayed until it dropped. Well done.");
   auto reviewed = homework_.ReviewCompletion(Therapist(), review);
-  ASSERT_TRUE(reviewed.ok()) << reviewed.status();
+  ASSERT_THAT(reviewed, IsOk());
   EXPECT_EQ(reviewed->review().quality_rating(), 4);
   EXPECT_EQ(reviewed->review().reviewer(), "dr-lee");
   EXPECT_EQ(reviewed->suds().after(), 30);
 
-  EXPECT_EQ(homework_.ReviewCompletion(ClientCaller(), review).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ReviewCompletion(ClientCaller(), review),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HomeworkTest, SudsOutsideZeroToHundredNamesTheField) {
   CreateClient();
   v1::Assignment assignment = Activate(CreateAssignment());
   absl::Status status = Record(assignment, ExposureCompletion(-1, 70, 101)).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(BadFields(status), ElementsAre("completion.suds.before", "completion.suds.after"));
 }
 
@@ -387,13 +389,13 @@ TEST_F(HomeworkTest, BlankThoughtRecordIsNotACompletion) {
   v1::Completion blank = ExposureCompletion(10, 10, 10);
   blank.clear_suds();
   absl::Status status = Record(assignment, blank).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(BadFields(status), ElementsAre("completion.thought_record"));
 
   v1::Completion partial = blank;
   partial.mutable_thought_record()->set_situation("Meeting at work");
   status = Record(assignment, partial).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(BadFields(status),
               ElementsAre("completion.thought_record.automatic_thought",
                           "completion.thought_record.automatic_thought_belief",
@@ -411,7 +413,7 @@ TEST_F(HomeworkTest, BlankThoughtRecordIsNotACompletion) {
   record->set_evidence_against("My manager thanked me last week");
   record->set_balanced_thought("One quiet meeting says little about my work");
   record->set_balanced_thought_belief(60);
-  EXPECT_TRUE(Record(assignment, full).ok());
+  EXPECT_THAT(Record(assignment, full), IsOk());
 }
 
 TEST_F(HomeworkTest, SkippingNeedsAReasonAndTheMinimumVersionCounts) {
@@ -423,12 +425,12 @@ TEST_F(HomeworkTest, SkippingNeedsAReasonAndTheMinimumVersionCounts) {
   EXPECT_THAT(BadFields(Record(assignment, skipped).status()),
               ElementsAre("completion.skip_reason"));
   skipped.set_skip_reason("felt overwhelmed");
-  EXPECT_TRUE(Record(assignment, skipped).ok());
+  EXPECT_THAT(Record(assignment, skipped), IsOk());
 
   v1::Completion minimum = ExposureCompletion(40, 45, 35);
   minimum.set_status(v1::Completion::STATUS_MINIMUM_VERSION);
   auto recorded = Record(assignment, minimum);
-  ASSERT_TRUE(recorded.ok());
+  ASSERT_THAT(recorded, IsOk());
   EXPECT_EQ(recorded->status(), v1::Completion::STATUS_MINIMUM_VERSION);
 }
 
@@ -451,7 +453,7 @@ TEST_F(HomeworkTest, ReplayedCompletionIsStoredOnce) {
   v1::ListCompletionsRequest list;
   list.set_parent(assignment.name());
   auto listed = homework_.ListCompletions(ClientCaller(), list);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->completions(), SizeIs(1));
 }
 
@@ -462,13 +464,13 @@ TEST_F(HomeworkTest, ListCompletionsAcrossAssignmentsIsNewestFirstWithinTheWindo
   for (int hours_ago : {30, 5, 50}) {
     v1::Completion completion = ExposureCompletion(50, 60, 20);
     *completion.mutable_occur_time() = ToProtoTime(kNow - absl::Hours(hours_ago));
-    ASSERT_TRUE(Record(hours_ago == 5 ? second : first, completion).ok());
+    ASSERT_THAT(Record(hours_ago == 5 ? second : first, completion), IsOk());
   }
   v1::ListCompletionsRequest request;
   request.set_parent("practices/sunrise/clients/ana/assignments/-");
   *request.mutable_start_time() = ToProtoTime(kNow - absl::Hours(40));
   auto listed = homework_.ListCompletions(Therapist(), request);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_THAT(listed->completions(), SizeIs(2));
   EXPECT_EQ(FromProtoTime(listed->completions(0).occur_time()), kNow - absl::Hours(5));
   EXPECT_EQ(FromProtoTime(listed->completions(1).occur_time()), kNow - absl::Hours(30));
@@ -481,12 +483,12 @@ TEST_F(HomeworkTest, TherapistListsOnlyTheirOwnClients) {
   v1::ListClientsRequest request;
   request.set_parent("practices/sunrise");
   auto listed = homework_.ListClients(Therapist(), request);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_THAT(listed->clients(), SizeIs(2));
   EXPECT_EQ(listed->clients(0).name(), "practices/sunrise/clients/ana");
   EXPECT_EQ(listed->clients(1).name(), "practices/sunrise/clients/cho");
-  EXPECT_EQ(homework_.ListClients(ClientCaller(), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListClients(ClientCaller(), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(HomeworkTest, EveryReadWriteAndRefusalIsAudited) {
@@ -494,11 +496,11 @@ TEST_F(HomeworkTest, EveryReadWriteAndRefusalIsAudited) {
   v1::Assignment assignment = CreateAssignment();
   v1::GetAssignmentRequest get;
   get.set_name(assignment.name());
-  ASSERT_TRUE(homework_.GetAssignment(ClientCaller(), get).ok());
+  ASSERT_THAT(homework_.GetAssignment(ClientCaller(), get), IsOk());
   ASSERT_FALSE(homework_.GetAssignment(ClientCaller("ben"), get).ok());
 
   auto audit = store_.ListAudit("practices/sunrise/clients/", 100);
-  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_THAT(audit, IsOk());
   std::vector<std::string> lines;
   for (const AuditRecord& record : *audit) {
     lines.push_back(absl::StrCat(record.action, " ", record.actor, " ", record.role, " ",
@@ -518,21 +520,21 @@ TEST_F(HomeworkTest, ReviewSummaryCoversTheActiveAssignmentsForTheCareTeamOnly) 
   CreateClient("ben");
   v1::Assignment assignment = Activate(CreateAssignment());
   CreateAssignment();  // a draft: not in the review
-  ASSERT_TRUE(Record(assignment, ExposureCompletion(55, 70, 30)).ok());
+  ASSERT_THAT(Record(assignment, ExposureCompletion(55, 70, 30)), IsOk());
   v1::GetReviewSummaryRequest request;
   request.set_client("practices/sunrise/clients/ana");
   auto summary = homework_.GetReviewSummary(Therapist(), request);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->assignments(), SizeIs(1));
   EXPECT_EQ(summary->assignments(0).assignment().name(), assignment.name());
   ASSERT_THAT(summary->assignments(0).suds_series(), SizeIs(1));
   EXPECT_EQ(summary->assignments(0).suds_series(0).peak(), 70);
   EXPECT_EQ(summary->unreviewed_count(), 1);
 
-  EXPECT_EQ(homework_.GetReviewSummary(Therapist("dr-other"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(homework_.GetReviewSummary(ClientCaller("ben"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.GetReviewSummary(Therapist("dr-other"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(homework_.GetReviewSummary(ClientCaller("ben"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   request.mutable_since_time()->set_seconds(absl::ToUnixSeconds(kNow + absl::Hours(1)));
   EXPECT_THAT(BadFields(homework_.GetReviewSummary(Therapist(), request).status()),
               ElementsAre("since_time"));
@@ -572,12 +574,12 @@ TEST_F(HomeworkTest, ClientCompletesAPhq9AndTheServiceScoresIt) {
   answers.mutable_measure()->set_loinc("made-up");
   answers.mutable_measure()->set_urgent(false);
   auto recorded = Record(phq9, answers);
-  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_THAT(recorded, IsOk());
 
   v1::GetCompletionRequest get;
   get.set_name(recorded->name());
   auto stored = homework_.GetCompletion(Therapist(), get);
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   const v1::MeasureResponse& measure = stored->measure();
   EXPECT_EQ(measure.measure(), v1::MEASURE_PHQ9);
   EXPECT_EQ(measure.total(), 10);
@@ -589,7 +591,7 @@ TEST_F(HomeworkTest, ClientCompletesAPhq9AndTheServiceScoresIt) {
   v1::GetReviewSummaryRequest review;
   review.set_client("practices/sunrise/clients/ana");
   auto summary = homework_.GetReviewSummary(Therapist(), review);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->urgent_flags(), SizeIs(1));
   EXPECT_EQ(summary->urgent_flags(0).completion(), recorded->name());
 }
@@ -598,7 +600,7 @@ TEST_F(HomeworkTest, Phq9WithoutThoughtsOfSelfHarmIsNotUrgent) {
   CreateClient();
   v1::Assignment phq9 = Activate(CreateAssignment(Phq9Assignment()));
   auto recorded = Record(phq9, Phq9Answers({0, 1, 0, 1, 0, 0, 0, 0, 0}));
-  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_THAT(recorded, IsOk());
   EXPECT_EQ(recorded->measure().total(), 2);
   EXPECT_EQ(recorded->measure().severity(), v1::MeasureResponse::SEVERITY_MINIMAL);
   EXPECT_FALSE(recorded->measure().urgent());
@@ -608,8 +610,8 @@ TEST_F(HomeworkTest, Phq9WithEightAnswersIsInvalidAndNothingIsStored) {
   CreateClient();
   v1::Assignment phq9 = Activate(CreateAssignment(Phq9Assignment()));
   absl::Status status = Record(phq9, Phq9Answers({1, 2, 1, 2, 1, 1, 0, 0})).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("completion.measure.item_scores"));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("completion.measure.item_scores")));
   EXPECT_THAT(BadFields(status), ElementsAre("completion.measure.item_scores"));
   EXPECT_THAT(BadFields(Record(phq9, Phq9Answers({1, 2, 1, 2, 1, 1, 0, 0, 4})).status()),
               ElementsAre("completion.measure.item_scores[8]"));
@@ -617,7 +619,7 @@ TEST_F(HomeworkTest, Phq9WithEightAnswersIsInvalidAndNothingIsStored) {
   v1::ListCompletionsRequest list;
   list.set_parent(phq9.name());
   auto listed = homework_.ListCompletions(Therapist(), list);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->completions(), SizeIs(0));
 }
 

@@ -6,6 +6,7 @@
 #include "services/homework/core/homework.h"
 #include "services/homework/core/proto_time.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -13,6 +14,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 absl::TimeZone Berlin() {
   absl::TimeZone zone;
@@ -87,7 +90,7 @@ TEST(RemindersTest, APracticeAlreadyDoneIsNotReminded) {
   done.set_occur_time_zone("Europe/Berlin");
   done.set_status(v1::Completion::STATUS_MINIMUM_VERSION);
   auto reminders = DueReminders(Ana(), Breathing(), {done}, from, to, from);
-  ASSERT_TRUE(reminders.ok()) << reminders.status();
+  ASSERT_THAT(reminders, IsOk());
   ASSERT_THAT(*reminders, SizeIs(1));
   EXPECT_EQ(FromProtoTime((*reminders)[0].due_time()),
             absl::FromCivil(absl::CivilSecond(2026, 11, 3, 7, 30, 0), berlin));
@@ -99,7 +102,7 @@ TEST(RemindersTest, ThePlannedLocalTimeHoldsAcrossTheEndOfSummerTime) {
   const absl::Time from = absl::FromCivil(absl::CivilDay(2026, 10, 24), absl::UTCTimeZone());
   const absl::Time to = absl::FromCivil(absl::CivilDay(2026, 10, 26), absl::UTCTimeZone());
   auto reminders = DueReminders(Ana(), Breathing(), {}, from, to, from);
-  ASSERT_TRUE(reminders.ok()) << reminders.status();
+  ASSERT_THAT(reminders, IsOk());
   ASSERT_THAT(*reminders, SizeIs(2));
   EXPECT_EQ(FromProtoTime((*reminders)[0].due_time()),
             absl::FromCivil(absl::CivilSecond(2026, 10, 24, 5, 30, 0), absl::UTCTimeZone()));
@@ -115,15 +118,15 @@ TEST(RemindersTest, OnlyPlatformServicesListRemindersAndTheWindowIsBounded) {
   *request.mutable_start_time() = ToProtoTime(absl::Now());
   *request.mutable_end_time() = ToProtoTime(absl::Now() + absl::Hours(24));
   const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
-  EXPECT_EQ(homework.ListDueReminders(therapist, request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework.ListDueReminders(therapist, request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   const Caller service{"notifier", "sunrise", Role::kService, "call"};
   auto empty = homework.ListDueReminders(service, request);
-  ASSERT_TRUE(empty.ok()) << empty.status();
+  ASSERT_THAT(empty, IsOk());
   EXPECT_THAT(empty->reminders(), SizeIs(0));
   *request.mutable_end_time() = ToProtoTime(absl::Now() + absl::Hours(24 * 8));
-  EXPECT_EQ(homework.ListDueReminders(service, request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(homework.ListDueReminders(service, request),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace
@@ -142,24 +145,24 @@ TEST(RemindersTest, ListDueRemindersCoversEveryClientsActiveAssignmentsInTheWind
   const Caller service{"notifier", "sunrise", Role::kService, "call"};
   const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
   for (const char* id : {"ana", "ben"}) {
-    ASSERT_TRUE(AddClient(homework, id).ok());
+    ASSERT_THAT(AddClient(homework, id), IsOk());
     v1::CreateAssignmentRequest assign;
     assign.set_parent(absl::StrCat("practices/sunrise/clients/", id));
     *assign.mutable_assignment() = Breathing();
     assign.mutable_assignment()->clear_name();
     auto draft = homework.CreateAssignment(therapist, assign);
-    ASSERT_TRUE(draft.ok()) << draft.status();
+    ASSERT_THAT(draft, IsOk());
     if (std::string(id) == "ben") continue;  // ben's stays a draft: no reminders
     v1::ActivateAssignmentRequest activate;
     activate.set_name(draft->name());
-    ASSERT_TRUE(homework.ActivateAssignment(therapist, activate).ok());
+    ASSERT_THAT(homework.ActivateAssignment(therapist, activate), IsOk());
   }
   v1::ListDueRemindersRequest request;
   request.set_parent("practices/sunrise");
   *request.mutable_start_time() = ToProtoTime(now);
   *request.mutable_end_time() = ToProtoTime(now + absl::Hours(48));
   auto listed = homework.ListDueReminders(service, request);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_THAT(listed->reminders(), SizeIs(2));  // 07:30 Berlin today and tomorrow
   EXPECT_EQ(listed->reminders(0).client(), "practices/sunrise/clients/ana");
   EXPECT_EQ(FromProtoTime(listed->reminders(0).due_time()),
@@ -167,11 +170,11 @@ TEST(RemindersTest, ListDueRemindersCoversEveryClientsActiveAssignmentsInTheWind
 
   request.set_page_size(1);
   auto first = homework.ListDueReminders(service, request);
-  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first, IsOk());
   ASSERT_THAT(first->reminders(), SizeIs(1));
   request.set_page_token(first->next_page_token());
   auto second = homework.ListDueReminders(service, request);
-  ASSERT_TRUE(second.ok());
+  ASSERT_THAT(second, IsOk());
   ASSERT_THAT(second->reminders(), SizeIs(1));
   EXPECT_TRUE(second->next_page_token().empty());
   EXPECT_NE(first->reminders(0).due_time().seconds(), second->reminders(0).due_time().seconds());
@@ -205,7 +208,7 @@ absl::Time BerlinDay(int month, int day, int hour = 0) {
 
 std::vector<std::pair<absl::Time, v1::MeasureState>> Moments(
     const absl::StatusOr<std::vector<v1::Reminder>>& reminders) {
-  EXPECT_TRUE(reminders.ok()) << reminders.status();
+  EXPECT_THAT(reminders, IsOk());
   std::vector<std::pair<absl::Time, v1::MeasureState>> moments;
   for (const v1::Reminder& reminder : reminders.value_or(std::vector<v1::Reminder>{})) {
     moments.emplace_back(FromProtoTime(reminder.due_time()), reminder.measure_state());
@@ -257,19 +260,19 @@ TEST(RemindersTest, AMeasureBeforeEachSessionFollowsTheNextSessionTheServiceSets
   const Caller service{"scheduler", "sunrise", Role::kService, "call"};
   const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
   auto client = AddClient(homework, "ana");
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
 
   v1::UpdateClientRequest update;
   *update.mutable_client() = *client;
   update.mutable_update_mask()->add_paths("next_session_time");
   *update.mutable_client()->mutable_next_session_time() = ToProtoTime(now + absl::Hours(24 * 401));
   auto too_far = homework.UpdateClient(service, update);
-  EXPECT_EQ(too_far.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_far, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(too_far.status().message()), HasSubstr("next_session_time"));
   // Thursday's session at 15:00 Berlin.
   *update.mutable_client()->mutable_next_session_time() = ToProtoTime(BerlinDay(11, 27, 15));
   auto updated = homework.UpdateClient(service, update);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(FromProtoTime(updated->next_session_time()), BerlinDay(11, 27, 15));
 
   v1::CreateAssignmentRequest assign;
@@ -280,17 +283,17 @@ TEST(RemindersTest, AMeasureBeforeEachSessionFollowsTheNextSessionTheServiceSets
   assign.mutable_assignment()->mutable_schedule()->mutable_measure_cadence()->set_trigger(
       v1::MeasureCadence::TRIGGER_BEFORE_SESSION);
   auto draft = homework.CreateAssignment(therapist, assign);
-  ASSERT_TRUE(draft.ok()) << draft.status();
+  ASSERT_THAT(draft, IsOk());
   v1::ActivateAssignmentRequest activate;
   activate.set_name(draft->name());
-  ASSERT_TRUE(homework.ActivateAssignment(therapist, activate).ok());
+  ASSERT_THAT(homework.ActivateAssignment(therapist, activate), IsOk());
 
   v1::ListDueRemindersRequest request;
   request.set_parent("practices/sunrise");
   *request.mutable_start_time() = ToProtoTime(now);
   *request.mutable_end_time() = ToProtoTime(now + absl::Hours(24 * 7));
   auto listed = homework.ListDueReminders(service, request);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_THAT(listed->reminders(), SizeIs(3));
   EXPECT_EQ(listed->reminders(0).measure_state(), v1::MEASURE_STATE_DUE);
   EXPECT_EQ(FromProtoTime(listed->reminders(0).due_time()), BerlinDay(11, 26, 15));
@@ -304,14 +307,14 @@ TEST(RemindersTest, IntervalAndCadenceAreValidatedNamingTheirFields) {
   MemoryStore store;
   Homework homework(store, HomeworkOptions{});
   const Caller therapist{"dr-lee", "sunrise", Role::kTherapist, "call"};
-  ASSERT_TRUE(AddClient(homework, "ana").ok());
+  ASSERT_THAT(AddClient(homework, "ana"), IsOk());
   auto refused = [&](v1::Assignment assignment) {
     v1::CreateAssignmentRequest assign;
     assign.set_parent("practices/sunrise/clients/ana");
     assignment.clear_name();
     *assign.mutable_assignment() = assignment;
     absl::Status status = homework.CreateAssignment(therapist, assign).status();
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
     return std::string(status.message());
   };
   v1::Assignment every = Phq9EveryTwoWeeks();
@@ -330,7 +333,7 @@ TEST(RemindersTest, IntervalAndCadenceAreValidatedNamingTheirFields) {
   assign.set_parent("practices/sunrise/clients/ana");
   every.clear_name();
   *assign.mutable_assignment() = every;
-  EXPECT_TRUE(homework.CreateAssignment(therapist, assign).ok());
+  EXPECT_THAT(homework.CreateAssignment(therapist, assign), IsOk());
 }
 
 }  // namespace

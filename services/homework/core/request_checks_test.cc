@@ -7,12 +7,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/validation.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::ElementsAre;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 std::vector<std::string> FieldsOf(const absl::Status& status) {
   std::vector<std::string> fields;
@@ -61,8 +64,8 @@ TEST(ParseRequestTest, BrokenTextIsRefusedNamingTheFieldWhereverItIs) {
       c.spoil(request);
       v1::CreateCompletionRequest parsed;
       absl::Status status = ParseRequest(request.SerializeAsString(), parsed);
-      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
-      EXPECT_THAT(FieldsOf(status), ElementsAre(c.field)) << testing::PrintToString(broken);
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << c.field;
+      EXPECT_THAT(FieldsOf(status), ElementsAre(c.field)) << ::testing::PrintToString(broken);
       // The message names the field and never echoes the text.
       EXPECT_EQ(status.message().find(broken), absl::string_view::npos);
     }
@@ -74,7 +77,7 @@ TEST(ParseRequestTest, ValidTextInEveryScriptParses) {
   request.mutable_completion()->mutable_thought_record()->set_situation(
       "Встреча с начальником, 上司との会議, اجتماع 😟");
   v1::CreateCompletionRequest parsed;
-  EXPECT_TRUE(ParseRequest(request.SerializeAsString(), parsed).ok());
+  EXPECT_THAT(ParseRequest(request.SerializeAsString(), parsed), IsOk());
   EXPECT_EQ(parsed.completion().thought_record().situation(),
             request.completion().thought_record().situation());
 }
@@ -99,7 +102,7 @@ TEST(ParseRequestTest, RandomBytesAreEitherARequestOrAnInvalidArgumentNamingAFie
     v1::CreateCompletionRequest parsed;
     absl::Status status = ParseRequest(bytes, parsed);
     if (!status.ok()) {
-      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
       EXPECT_FALSE(FieldsOf(status).empty()) << status;
     }
   }
@@ -119,8 +122,8 @@ TEST(ParseJsonRequestTest, BrokenTextInAJsonBodyIsNamedByItsProtoPath) {
     for (const auto& [json, field] : cases) {
       v1::CreateCompletionRequest parsed;
       absl::Status status = ParseJsonRequest(json, parsed);
-      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
-      EXPECT_THAT(FieldsOf(status), ElementsAre(field)) << testing::PrintToString(json);
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << json;
+      EXPECT_THAT(FieldsOf(status), ElementsAre(field)) << ::testing::PrintToString(json);
     }
   }
 }
@@ -132,7 +135,7 @@ TEST(ParseJsonRequestTest, OtherParseErrorsNameTheRequestWithoutTheBodysText) {
         std::string(R"({"parent": "my secret note")"), std::string("my secret note")}) {
     v1::CreateCompletionRequest parsed;
     absl::Status status = ParseJsonRequest(json, parsed);
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << json;
     EXPECT_THAT(FieldsOf(status), ElementsAre("request")) << json;
     EXPECT_EQ(status.message().find("secret"), absl::string_view::npos) << status;
   }
@@ -159,7 +162,7 @@ TEST(CheckRequestTest, TimestampsOutsideTheTimestampRangeAreNamed) {
 
   request.mutable_start_time()->set_nanos(0);
   request.mutable_end_time()->set_nanos(999999999);
-  EXPECT_TRUE(CheckRequest(request).ok());
+  EXPECT_THAT(CheckRequest(request), IsOk());
 }
 
 TEST(CheckRequestTest, NestedTimestampsAreCheckedToo) {

@@ -7,17 +7,20 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/resource_ids.h"
 #include "services/homework/core/validation.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 TEST(ResourceNamesTest, CompletionNameRoundTrips) {
   const std::string text =
       "practices/sunrise/clients/ana/assignments/a1b2/completions/c3d4";
   auto name = ParseCompletionName("name", text);
-  ASSERT_TRUE(name.ok()) << name.status();
+  ASSERT_THAT(name, IsOk());
   EXPECT_EQ(name->assignment.client.practice, "sunrise");
   EXPECT_EQ(name->assignment.client.client, "ana");
   EXPECT_EQ(name->assignment.assignment, "a1b2");
@@ -31,7 +34,7 @@ TEST(ResourceNamesTest, MalformedNamesAreInvalidArgumentNamingTheField) {
                           "practices/sunrise/clients/ana/extra", "practices/-x/clients/ana",
                           "practices/sunrise/clients/a_b"}) {
     absl::Status status = ParseClientName("parent", bad).status();
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
     EXPECT_THAT(status.message(), HasSubstr("parent")) << bad;
     ASSERT_TRUE(BadRequestOf(status).has_value()) << bad;
     EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(), "parent");
@@ -42,7 +45,7 @@ TEST(ResourceNamesTest, WildcardAssignmentOnlyWhereAccepted) {
   const char* text = "practices/sunrise/clients/ana/assignments/-";
   EXPECT_FALSE(ParseAssignmentName("name", text).ok());
   auto name = ParseAssignmentName("parent", text, Wildcard::kAccepted);
-  ASSERT_TRUE(name.ok());
+  ASSERT_THAT(name, IsOk());
   EXPECT_EQ(name->assignment, "-");
 }
 
@@ -80,7 +83,7 @@ TEST(ResourceNamesTest, NewResourceIdsSortByTimeAndAreValidIds) {
 TEST(ResourceNamesTest, AClientChildNameHasItsCollectionAndRoundTrips) {
   const char* text = "practices/sunrise/clients/ana/safetyFlags/f1";
   auto name = ParseClientChildName("name", text, "safetyFlags");
-  ASSERT_TRUE(name.ok()) << name.status();
+  ASSERT_THAT(name, IsOk());
   EXPECT_EQ(name->client.Format(), "practices/sunrise/clients/ana");
   EXPECT_EQ(name->id, "f1");
   EXPECT_EQ(name->Format(), text);

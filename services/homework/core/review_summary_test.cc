@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/measure_scoring.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
 
 const absl::TimeZone kBerlin = [] {
   absl::TimeZone zone;
@@ -57,7 +59,7 @@ TEST(ReviewSummaryTest, LowAdherenceSuggestsASmallerVersionOrAnotherAnchor) {
       Practice(breathing, 1, absl::CivilSecond(2026, 11, 20, 8, 5, 0)),
       Practice(breathing, 2, absl::CivilSecond(2026, 11, 24, 8, 30, 0))};
   auto summary = BuildReviewSummary(Ana(), {breathing}, completions, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->assignments(), SizeIs(1));
   const v1::Adherence& adherence = summary->assignments(0).adherence();
   EXPECT_EQ(adherence.completed_count(), 2);
@@ -90,7 +92,7 @@ TEST(ReviewSummaryTest, AdherenceCarriesItsPeriodCurrentPeriodAndCalendarInWeeks
     period.push_back(Practice(exposure, ++id, absl::CivilSecond(2026, 11, day, 8, 0, 0)));
   }
   auto summary = BuildReviewSummary(Ana(), {exposure}, period, kSince, kNow, {}, {}, {}, earlier);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   const v1::Adherence& adherence = summary->assignments(0).adherence();
   EXPECT_EQ(adherence.period(), v1::Schedule::PERIOD_WEEK);
   EXPECT_EQ(adherence.periods_elapsed(), 1);
@@ -122,7 +124,7 @@ TEST(ReviewSummaryTest, DailyCalendarHasTwentyEightDaysAndTheReasonSaysDueSoFar)
   auto summary = BuildReviewSummary(
       Ana(), {breathing}, {Practice(breathing, 1, absl::CivilSecond(2026, 11, 20, 8, 0, 0))},
       kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   const v1::Adherence& adherence = summary->assignments(0).adherence();
   EXPECT_EQ(adherence.period(), v1::Schedule::PERIOD_DAY);
   EXPECT_EQ(adherence.periods_elapsed(), 7);  // Fri 20 .. Thu 26 (the 19th began before since)
@@ -149,7 +151,7 @@ TEST(ReviewSummaryTest, ExposureShowsTheSudsSeriesAndSuggestsAdvancingAfterTwoHa
   }
   std::swap(completions[0], completions[2]);  // any order in, time order out
   auto summary = BuildReviewSummary(Ana(), {exposure}, completions, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   const v1::AssignmentReview& review = summary->assignments(0);
   ASSERT_THAT(review.suds_series(), SizeIs(3));
   EXPECT_EQ(review.suds_series(0).peak(), 80);
@@ -169,7 +171,7 @@ TEST(ReviewSummaryTest, PeaksAtNinetyOrAboveSuggestSteppingBack) {
     completions.push_back(c);
   }
   auto summary = BuildReviewSummary(Ana(), {exposure}, completions, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   EXPECT_EQ(summary->assignments(0).progression().kind(),
             v1::ProgressionSuggestion::KIND_STEP_BACK);
 }
@@ -184,7 +186,7 @@ TEST(ReviewSummaryTest, UnreviewedThoughtRecordsAreToDiscussAndMoodIsATrend) {
   open.mutable_thought_record()->set_situation("Call with my sister");
   open.set_mood(6);
   auto summary = BuildReviewSummary(Ana(), {record}, {open, reviewed}, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->to_discuss(), SizeIs(1));
   EXPECT_EQ(summary->to_discuss(0).name(), open.name());
   EXPECT_EQ(summary->unreviewed_count(), 1);
@@ -209,7 +211,7 @@ v1::Completion Answered(const v1::Assignment& assignment, int id, absl::CivilSec
   for (int item : items) completion.mutable_measure()->add_item_scores(item);
   const absl::Status scored = ScoreMeasureResponse(
       assignment.exercise().outcome_measure().measure(), *completion.mutable_measure());
-  EXPECT_TRUE(scored.ok()) << scored;
+  EXPECT_THAT(scored, IsOk());
   return completion;
 }
 
@@ -223,7 +225,7 @@ TEST(ReviewSummaryTest, UrgentPhq9AnswersAreFlaggedNewestFirstEvenOnceReviewed) 
   v1::Completion latest =
       Answered(phq9, 3, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 1, 1, 2, 1, 0, 2});
   auto summary = BuildReviewSummary(Ana(), {phq9}, {calm, latest, earlier}, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->urgent_flags(), SizeIs(2));
   const v1::UrgentFlag& first = summary->urgent_flags(0);
   EXPECT_EQ(first.completion(), latest.name());
@@ -249,7 +251,7 @@ TEST(ReviewSummaryTest, Gad7TotalsFormATrendWithTheirBandsOldestFirst) {
   v1::Completion after =
       Answered(gad7, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {1, 1, 1, 1, 1, 1, 0});
   auto summary = BuildReviewSummary(Ana(), {gad7}, {after, before}, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->measure_trend(), SizeIs(2));
   const v1::MeasurePoint& first = summary->measure_trend(0);
   EXPECT_EQ(first.completion(), before.name());
@@ -276,7 +278,7 @@ TEST(ReviewSummaryTest, MeasureTotalsCarryReliableChangeFromTheBaselineBeforeThe
       Answered(phq9, 4, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 2, 1, 0, 0, 0, 0});
   auto summary = BuildReviewSummary(Ana(), {phq9}, {latest, at_threshold}, kSince, kNow, {},
                                     {earlier, baseline});
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->measure_trend(), SizeIs(2));
 
   const v1::MeasureChange& first = summary->measure_trend(0).change();
@@ -310,7 +312,7 @@ TEST(ReviewSummaryTest, EarlierMeasuresOfTheLast180DaysComeWithTheirChangeFromTh
       Answered(phq9, 4, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {1, 1, 1, 1, 1, 0, 0, 0, 0});
   auto summary =
       BuildReviewSummary(Ana(), {phq9}, {latest}, kSince, kNow, {}, {october, baseline, june});
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
 
   ASSERT_THAT(summary->earlier_measures(), SizeIs(2));
   const v1::MeasurePoint& first = summary->earlier_measures(0);
@@ -340,7 +342,7 @@ TEST(ReviewSummaryTest, TheFirstTotalEverIsItsOwnBaselineAndGad7UsesItsOwnThresh
   v1::Completion worse =
       Answered(gad7, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 1, 1, 1, 1});
   auto summary = BuildReviewSummary(Ana(), {gad7}, {worse, first}, kSince, kNow);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->measure_trend(), SizeIs(2));
 
   const v1::MeasureChange& baseline = summary->measure_trend(0).change();
@@ -367,7 +369,7 @@ TEST(ReviewSummaryTest, APracticeThresholdChangesTheClassification) {
   practice.gad7 = {.reliable_change = 5, .caseness = 10};
   auto summary =
       BuildReviewSummary(Ana(), {gad7}, {worse, first}, kSince, kNow, {}, {}, practice);
-  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->measure_trend(), SizeIs(2));
   EXPECT_EQ(summary->measure_trend(1).change().since_baseline(),
             v1::MeasureChange::RELIABLE_CHANGE_NONE);

@@ -11,6 +11,7 @@
 #include "services/homework/core/proto_time.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -20,6 +21,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'795'000'000);
 constexpr char kAna[] = "practices/sunrise/clients/ana";
@@ -54,7 +57,7 @@ class SafetyFlagsTest : public ::testing::Test {
     request.mutable_client()->set_display_name("Ana");
     request.mutable_client()->set_time_zone("Europe/Berlin");
     request.mutable_client()->add_care_team("dr-lee");
-    EXPECT_TRUE(homework_.CreateClient(Service(), request).ok());
+    EXPECT_THAT(homework_.CreateClient(Service(), request), IsOk());
   }
 
   absl::StatusOr<v1::SafetyFlag> HelpNow(const Caller& caller = ClientCaller(),
@@ -89,7 +92,7 @@ class SafetyFlagsTest : public ::testing::Test {
 
   std::vector<v1::Event::Type> EventTypes() {
     auto events = store_.ListEvents({.practice = "sunrise", .after_sequence = 0, .limit = 100});
-    EXPECT_TRUE(events.ok()) << events.status();
+    EXPECT_THAT(events, IsOk());
     std::vector<v1::Event::Type> types;
     for (const EventRecord& event : events.value_or(std::vector<EventRecord>{})) {
       types.push_back(event.type);
@@ -99,7 +102,7 @@ class SafetyFlagsTest : public ::testing::Test {
 
   std::vector<std::string> AuditedActions(absl::string_view resource) {
     auto audit = store_.ListAudit(resource, 100);
-    EXPECT_TRUE(audit.ok()) << audit.status();
+    EXPECT_THAT(audit, IsOk());
     std::vector<std::string> actions;
     for (const AuditRecord& record : audit.value_or(std::vector<AuditRecord>{})) {
       actions.push_back(absl::StrCat(record.action, " ", record.actor, " ", record.outcome));
@@ -115,7 +118,7 @@ class SafetyFlagsTest : public ::testing::Test {
 
 TEST_F(SafetyFlagsTest, TheClientAsksForHelpAndAnOpenFlagIsRaisedDueForEscalation) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
 
   EXPECT_THAT(flag->name(), HasSubstr("practices/sunrise/clients/ana/safetyFlags/"));
   EXPECT_EQ(flag->state(), v1::SafetyFlag::STATE_OPEN);
@@ -149,10 +152,10 @@ TEST_F(SafetyFlagsTest, APhq9AnswerWithItemNineAboveZeroRaisesAFlagInTheSameComm
   assignment.mutable_schedule()->set_start_date("2026-11-23");
   assignment.mutable_schedule()->set_minimum_version("Answer quickly");
   auto created = homework_.CreateAssignment(Therapist(), create);
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   v1::ActivateAssignmentRequest activate;
   activate.set_name(created->name());
-  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
+  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
 
   v1::CreateCompletionRequest record;
   record.set_parent(created->name());
@@ -162,12 +165,12 @@ TEST_F(SafetyFlagsTest, APhq9AnswerWithItemNineAboveZeroRaisesAFlagInTheSameComm
   answers.set_status(v1::Completion::STATUS_DONE);
   for (int item : {1, 1, 0, 1, 0, 0, 0, 0, 1}) answers.mutable_measure()->add_item_scores(item);
   auto recorded = homework_.CreateCompletion(ClientCaller(), record);
-  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_THAT(recorded, IsOk());
 
   v1::ListSafetyFlagsRequest list;
   list.set_parent(kAna);
   auto flags = homework_.ListSafetyFlags(Therapist(), list);
-  ASSERT_TRUE(flags.ok()) << flags.status();
+  ASSERT_THAT(flags, IsOk());
   ASSERT_THAT(flags->safety_flags(), SizeIs(1));
   const v1::SafetyFlag& flag = flags->safety_flags(0);
   EXPECT_EQ(flag.source(), v1::SafetyFlag::SOURCE_PHQ9_ITEM_9);
@@ -182,7 +185,7 @@ TEST_F(SafetyFlagsTest, APhq9AnswerWithItemNineAboveZeroRaisesAFlagInTheSameComm
   EXPECT_EQ(why.threshold(), 0);
   EXPECT_EQ(why.total(), 4);
   EXPECT_EQ(why.client_words(), "");
-  EXPECT_THAT(EventTypes(), testing::IsSupersetOf({v1::Event::TYPE_URGENT_FLAG_RAISED,
+  EXPECT_THAT(EventTypes(), ::testing::IsSupersetOf({v1::Event::TYPE_URGENT_FLAG_RAISED,
                                                    v1::Event::TYPE_SAFETY_FLAG_RAISED}));
 }
 
@@ -190,16 +193,16 @@ TEST_F(SafetyFlagsTest, Phq9ItemNineAtZeroRaisesNoFlag) {
   v1::ListSafetyFlagsRequest list;
   list.set_parent(kAna);
   auto flags = homework_.ListSafetyFlags(Therapist(), list);
-  ASSERT_TRUE(flags.ok()) << flags.status();
+  ASSERT_THAT(flags, IsOk());
   EXPECT_THAT(flags->safety_flags(), IsEmpty());
 }
 
 TEST_F(SafetyFlagsTest, ACareTeamTherapistAcknowledgesAndResolvesWithNotes) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
   now_ += absl::Minutes(4);
   auto acknowledged = Acknowledge(*flag, Therapist());
-  ASSERT_TRUE(acknowledged.ok()) << acknowledged.status();
+  ASSERT_THAT(acknowledged, IsOk());
   EXPECT_EQ(acknowledged->state(), v1::SafetyFlag::STATE_ACKNOWLEDGED);
   EXPECT_EQ(acknowledged->acknowledged_by(), "dr-lee");
   EXPECT_EQ(acknowledged->acknowledge_note(), "Called Ana; safe at home");
@@ -207,7 +210,7 @@ TEST_F(SafetyFlagsTest, ACareTeamTherapistAcknowledgesAndResolvesWithNotes) {
 
   now_ += absl::Hours(20);
   auto resolved = Resolve(*acknowledged, Therapist());
-  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  ASSERT_THAT(resolved, IsOk());
   EXPECT_EQ(resolved->state(), v1::SafetyFlag::STATE_RESOLVED);
   EXPECT_EQ(resolved->resolved_by(), "dr-lee");
   EXPECT_EQ(resolved->resolve_note(), "Safety plan reviewed in session");
@@ -223,86 +226,83 @@ TEST_F(SafetyFlagsTest, ACareTeamTherapistAcknowledgesAndResolvesWithNotes) {
 
 TEST_F(SafetyFlagsTest, TheClientCanNeitherAcknowledgeNorResolveNorReadFlags) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
 
-  EXPECT_EQ(Acknowledge(*flag, ClientCaller()).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Resolve(*flag, ClientCaller()).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Acknowledge(*flag, ClientCaller()), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Resolve(*flag, ClientCaller()), StatusIs(absl::StatusCode::kPermissionDenied));
   v1::GetSafetyFlagRequest get;
   get.set_name(flag->name());
-  EXPECT_EQ(homework_.GetSafetyFlag(ClientCaller(), get).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.GetSafetyFlag(ClientCaller(), get),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Stored(*flag).state(), v1::SafetyFlag::STATE_OPEN);
   // The refusals are audited.
   EXPECT_THAT(AuditedActions(kAna),
-              testing::Contains("AcknowledgeSafetyFlag ana PERMISSION_DENIED"));
-  EXPECT_THAT(AuditedActions(kAna), testing::Contains("ResolveSafetyFlag ana PERMISSION_DENIED"));
+              ::testing::Contains("AcknowledgeSafetyFlag ana PERMISSION_DENIED"));
+  EXPECT_THAT(AuditedActions(kAna), ::testing::Contains("ResolveSafetyFlag ana PERMISSION_DENIED"));
 }
 
 TEST_F(SafetyFlagsTest, ATherapistOutsideTheCareTeamIsRefusedWhetherOrNotTheFlagExists) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
   v1::SafetyFlag missing = *flag;
   missing.set_name("practices/sunrise/clients/ana/safetyFlags/nosuchflag");
 
-  EXPECT_EQ(Acknowledge(*flag, Therapist("dr-who")).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Acknowledge(missing, Therapist("dr-who")).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Acknowledge(missing, Therapist()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(Acknowledge(*flag, Therapist("dr-who")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Acknowledge(missing, Therapist("dr-who")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Acknowledge(missing, Therapist()), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(SafetyFlagsTest, AnAdminResolvesButOnlyATherapistAcknowledges) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
-  EXPECT_EQ(Acknowledge(*flag, Admin()).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Acknowledge(*flag, Service()).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Resolve(*flag, Service()).status().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_THAT(flag, IsOk());
+  EXPECT_THAT(Acknowledge(*flag, Admin()), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Acknowledge(*flag, Service()), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Resolve(*flag, Service()), StatusIs(absl::StatusCode::kPermissionDenied));
   auto resolved = Resolve(*flag, Admin());
-  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  ASSERT_THAT(resolved, IsOk());
   EXPECT_EQ(resolved->resolved_by(), "office");
 }
 
 TEST_F(SafetyFlagsTest, NotesAreRequiredAndStatesOnlyMoveForward) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
   absl::Status blank = Acknowledge(*flag, Therapist(), " \t").status();
-  EXPECT_EQ(blank.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(blank, StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_TRUE(BadRequestOf(blank));
   EXPECT_EQ(BadRequestOf(blank)->field_violations(0).field(), "note");
 
   auto resolved = Resolve(*flag, Therapist());
-  ASSERT_TRUE(resolved.ok()) << resolved.status();
-  EXPECT_EQ(Acknowledge(*resolved, Therapist()).status().code(),
-            absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Resolve(*resolved, Therapist()).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  ASSERT_THAT(resolved, IsOk());
+  EXPECT_THAT(Acknowledge(*resolved, Therapist()), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Resolve(*resolved, Therapist()), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(SafetyFlagsTest, AStaleEtagIsAborted) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
   v1::AcknowledgeSafetyFlagRequest request;
   request.set_name(flag->name());
   request.set_etag("stale");
   request.set_note("Called");
-  EXPECT_EQ(homework_.AcknowledgeSafetyFlag(Therapist(), request).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_THAT(homework_.AcknowledgeSafetyFlag(Therapist(), request),
+              StatusIs(absl::StatusCode::kAborted));
 }
 
 TEST_F(SafetyFlagsTest, AFlagEscalatesAtItsDueTimeAndNotAMomentBefore) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
 
   now_ = kStart + absl::Minutes(15) - absl::Seconds(1);
   auto early = homework_.EscalateDueSafetyFlags();
-  ASSERT_TRUE(early.ok()) << early.status();
+  ASSERT_THAT(early, IsOk());
   EXPECT_EQ(*early, 0);
   EXPECT_FALSE(Stored(*flag).has_escalate_time());
 
   now_ = kStart + absl::Minutes(15);
   auto due = homework_.EscalateDueSafetyFlags();
-  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_THAT(due, IsOk());
   EXPECT_EQ(*due, 1);
   const v1::SafetyFlag escalated = Stored(*flag);
   EXPECT_EQ(FromProtoTime(escalated.escalate_time()), kStart + absl::Minutes(15));
@@ -316,24 +316,24 @@ TEST_F(SafetyFlagsTest, AFlagEscalatesAtItsDueTimeAndNotAMomentBefore) {
   // Once only.
   now_ += absl::Hours(3);
   auto again = homework_.EscalateDueSafetyFlags();
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(*again, 0);
 
   // An escalated flag is still acknowledged by the care team.
   auto acknowledged = Acknowledge(escalated, Therapist());
-  ASSERT_TRUE(acknowledged.ok()) << acknowledged.status();
+  ASSERT_THAT(acknowledged, IsOk());
   EXPECT_TRUE(acknowledged->has_escalate_time());
 }
 
 TEST_F(SafetyFlagsTest, AFlagAcknowledgedInTimeNeverEscalates) {
   auto flag = HelpNow();
-  ASSERT_TRUE(flag.ok()) << flag.status();
+  ASSERT_THAT(flag, IsOk());
   now_ = kStart + absl::Minutes(14);
-  ASSERT_TRUE(Acknowledge(*flag, Therapist()).ok());
+  ASSERT_THAT(Acknowledge(*flag, Therapist()), IsOk());
 
   now_ = kStart + absl::Hours(2);
   auto escalated = homework_.EscalateDueSafetyFlags();
-  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  ASSERT_THAT(escalated, IsOk());
   EXPECT_EQ(*escalated, 0);
   EXPECT_FALSE(Stored(*flag).has_escalate_time());
 }
@@ -343,27 +343,27 @@ TEST_F(SafetyFlagsTest, ListFiltersByStateNewestFirst) {
   now_ += absl::Minutes(1);
   auto second = HelpNow();
   ASSERT_TRUE(first.ok() && second.ok());
-  ASSERT_TRUE(Acknowledge(*first, Therapist()).ok());
+  ASSERT_THAT(Acknowledge(*first, Therapist()), IsOk());
 
   v1::ListSafetyFlagsRequest all;
   all.set_parent(kAna);
   auto listed = homework_.ListSafetyFlags(Therapist(), all);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_THAT(listed->safety_flags(), SizeIs(2));
   EXPECT_EQ(listed->safety_flags(0).name(), second->name());
 
   v1::ListSafetyFlagsRequest open = all;
   open.add_states(v1::SafetyFlag::STATE_OPEN);
   listed = homework_.ListSafetyFlags(Service(), open);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_THAT(listed->safety_flags(), SizeIs(1));
   EXPECT_EQ(listed->safety_flags(0).name(), second->name());
 
   open.add_states(v1::SafetyFlag::STATE_UNSPECIFIED);
-  EXPECT_EQ(homework_.ListSafetyFlags(Service(), open).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(homework_.ListSafetyFlags(ClientCaller(), all).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListSafetyFlags(Service(), open),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(homework_.ListSafetyFlags(ClientCaller(), all),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(SafetyFlagsTest, ARetriedRequestReturnsTheFirstFlag) {
@@ -379,9 +379,9 @@ TEST_F(SafetyFlagsTest, ARetriedRequestReturnsTheFirstFlag) {
 
 TEST_F(SafetyFlagsTest, AClientRaisesOnlyItsOwnFlagAndATherapistNone) {
   Caller other{"bea", "sunrise", Role::kClient, "call-9"};
-  EXPECT_EQ(HelpNow(other).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(HelpNow(Therapist()).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(HelpNow(Service(), "").ok());
+  EXPECT_THAT(HelpNow(other), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(HelpNow(Therapist()), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(HelpNow(Service(), ""), IsOk());
 }
 
 TEST(FlagReasonTest, EachPhq9ItemNineAnswerAboveZeroIsCodedWithItsFigures) {
@@ -389,7 +389,7 @@ TEST(FlagReasonTest, EachPhq9ItemNineAnswerAboveZeroIsCodedWithItsFigures) {
     v1::MeasureResponse response;
     for (int item : {3, 3, 3, 2, 2, 1, 1, 0}) response.add_item_scores(item);
     response.add_item_scores(answer);
-    ASSERT_TRUE(ScoreMeasureResponse(v1::MEASURE_PHQ9, response).ok());
+    ASSERT_THAT(ScoreMeasureResponse(v1::MEASURE_PHQ9, response), IsOk());
     const v1::FlagReason reason = MeasureFlagReason(response);
     if (answer == 0) {
       EXPECT_FALSE(response.urgent());

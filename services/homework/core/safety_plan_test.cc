@@ -11,6 +11,7 @@
 #include "services/homework/core/templates.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -19,6 +20,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 std::vector<std::string> Fields(const Violations& violations) {
   std::vector<std::string> fields;
@@ -206,7 +209,7 @@ class SafetyPlanUseCaseTest : public ::testing::Test {
     request.mutable_client()->set_display_name("Ana");
     request.mutable_client()->set_time_zone("Europe/Berlin");
     request.mutable_client()->add_care_team("dr-lee");
-    EXPECT_TRUE(homework_.CreateClient(Service(), request).ok());
+    EXPECT_THAT(homework_.CreateClient(Service(), request), IsOk());
   }
 
   absl::Status CreateAndActivate(const v1::Assignment& assignment) {
@@ -225,7 +228,7 @@ class SafetyPlanUseCaseTest : public ::testing::Test {
 };
 
 TEST_F(SafetyPlanUseCaseTest, APlanWithSomeoneToContactActivates) {
-  EXPECT_TRUE(CreateAndActivate(SafetyPlanAssignment()).ok());
+  EXPECT_THAT(CreateAndActivate(SafetyPlanAssignment()), IsOk());
 }
 
 TEST_F(SafetyPlanUseCaseTest, APlanWithNoOneToContactIsStoredButDoesNotActivate) {
@@ -233,30 +236,30 @@ TEST_F(SafetyPlanUseCaseTest, APlanWithNoOneToContactIsStoredButDoesNotActivate)
   assignment.mutable_exercise()->mutable_safety_plan()->clear_help_contacts();
   assignment.mutable_exercise()->mutable_safety_plan()->clear_professional_contacts();
   const absl::Status status = CreateAndActivate(assignment);
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(status.message(), HasSubstr("exercise.safety_plan"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("exercise.safety_plan")));
 
   // One professional (a crisis line) is enough.
   *assignment.mutable_exercise()->mutable_safety_plan()->add_professional_contacts() =
       Contact("988 Suicide & Crisis Lifeline", "988");
-  EXPECT_TRUE(CreateAndActivate(assignment).ok());
+  EXPECT_THAT(CreateAndActivate(assignment), IsOk());
 }
 
 TEST_F(SafetyPlanUseCaseTest, OnlyTheClientItselfOrTheServiceRaisesAFlag) {
   v1::RaiseSafetyFlagRequest request;
   request.set_parent(kAna);
   absl::StatusOr<v1::SafetyFlag> own = homework_.RaiseSafetyFlag(ClientCaller(), request);
-  ASSERT_TRUE(own.ok()) << own.status();
+  ASSERT_THAT(own, IsOk());
   EXPECT_EQ(own->source(), v1::SafetyFlag::SOURCE_CLIENT_REQUEST);
   EXPECT_EQ(own->raised_by(), "ana");
   EXPECT_EQ(own->reason(), "The client asked for help now");
 
-  EXPECT_EQ(homework_.RaiseSafetyFlag(ClientCaller("someone-else"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.RaiseSafetyFlag(ClientCaller("someone-else"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   // The therapist answers flags; a flag is the client's (or the platform's) call for help.
-  EXPECT_EQ(homework_.RaiseSafetyFlag(Therapist(), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(homework_.RaiseSafetyFlag(Service(), request).ok());
+  EXPECT_THAT(homework_.RaiseSafetyFlag(Therapist(), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(homework_.RaiseSafetyFlag(Service(), request), IsOk());
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "services/homework/core/test_stores.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -27,6 +28,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'795'000'000);
 constexpr absl::string_view kPractice = "practices/sunrise";
@@ -81,7 +84,7 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
     request.mutable_client()->set_display_name(id);
     request.mutable_client()->set_time_zone("Europe/Berlin");
     request.mutable_client()->add_care_team(therapist);
-    ASSERT_TRUE(homework_.CreateClient(Service(), request).ok());
+    ASSERT_THAT(homework_.CreateClient(Service(), request), IsOk());
   }
 
   absl::StatusOr<v1::Session> Create(const Caller& caller, const std::string& client,
@@ -96,7 +99,7 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
 
   v1::Session Live(const std::string& client = kAlex, const std::string& id = "") {
     absl::StatusOr<v1::Session> session = Create(Service(), client, id);
-    EXPECT_TRUE(session.ok()) << session.status();
+    EXPECT_THAT(session, IsOk());
     return session.ok() ? *session : v1::Session();
   }
 
@@ -137,7 +140,7 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
     assignment.mutable_schedule()->set_minimum_version("Two minutes outside");
     absl::StatusOr<v1::Assignment> created =
         homework_.CreateAssignment(Therapist(therapist), request);
-    EXPECT_TRUE(created.ok()) << created.status();
+    EXPECT_THAT(created, IsOk());
     return created.ok() ? *created : v1::Assignment();
   }
 
@@ -173,7 +176,7 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
   std::vector<std::string> Events(const std::string& client) {
     absl::StatusOr<std::vector<EventRecord>> events =
         store_->ListEvents({.practice = "sunrise", .client_name = client, .limit = 1000});
-    EXPECT_TRUE(events.ok()) << events.status();
+    EXPECT_THAT(events, IsOk());
     std::vector<std::string> listed;
     if (!events.ok()) return listed;
     for (const EventRecord& event : *events) {
@@ -185,7 +188,7 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
   // The audit of `resource`, as "actor action outcome".
   std::vector<std::string> Audit(const std::string& resource) {
     absl::StatusOr<std::vector<AuditRecord>> records = store_->ListAudit(resource, 1000);
-    EXPECT_TRUE(records.ok()) << records.status();
+    EXPECT_THAT(records, IsOk());
     std::vector<std::string> listed;
     if (!records.ok()) return listed;
     for (const AuditRecord& record : *records) {
@@ -210,7 +213,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, SessionsTest, ::testing::ValuesIn(kAllStoreKind
 
 TEST_P(SessionsTest, ThePlatformOrTheCareTeamCreatesASessionOnceForItsId) {
   absl::StatusOr<v1::Session> created = Create(Service(), kAlex, "call-1");
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   EXPECT_EQ(created->name(), "practices/sunrise/sessions/call-1");
   EXPECT_EQ(created->client(), kAlex);
   EXPECT_EQ(created->external_id(), "room-7");
@@ -220,14 +223,14 @@ TEST_P(SessionsTest, ThePlatformOrTheCareTeamCreatesASessionOnceForItsId) {
 
   // Every panel may call it on open: the same session comes back unchanged.
   absl::StatusOr<v1::Session> again = Create(Therapist(), kAlex, "call-1");
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->etag(), created->etag());
   // The same id with another client is someone else's session.
-  EXPECT_EQ(Create(Therapist("dr-kim"), kBo, "call-1").status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Create(Therapist("dr-kim"), kBo, "call-1"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
   // Admin may, and without an id one is made.
   absl::StatusOr<v1::Session> generated = Create(Admin(), kAlex);
-  ASSERT_TRUE(generated.ok()) << generated.status();
+  ASSERT_THAT(generated, IsOk());
   EXPECT_NE(generated->name(), created->name());
 
   EXPECT_THAT(Events(kAlex), ElementsAre("TYPE_SESSION_UPDATED " + created->name(),
@@ -255,16 +258,15 @@ TEST_P(SessionsTest, CreateSessionNamesEveryInvalidField) {
   request.set_parent("practices/");
   EXPECT_EQ(FieldOf(homework_.CreateSession(Service(), request).status()), "parent");
   // A client that does not exist.
-  EXPECT_EQ(Create(Service(), "practices/sunrise/clients/nobody").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(Create(Service(), "practices/sunrise/clients/nobody"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_P(SessionsTest, ClientsAndTherapistsOutsideTheCareTeamCannotCreateOne) {
-  EXPECT_EQ(Create(ClientCaller(), kAlex).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Create(Therapist("dr-kim"), kAlex).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Create(ClientCaller(), kAlex), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Create(Therapist("dr-kim"), kAlex), StatusIs(absl::StatusCode::kPermissionDenied));
   const Caller elsewhere{"platform-backend", "moonrise", Role::kService, "call-9"};
-  EXPECT_EQ(Create(elsewhere, kAlex).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Create(elsewhere, kAlex), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(Events(kAlex), IsEmpty());
 }
 
@@ -272,20 +274,20 @@ TEST_P(SessionsTest, ItsClientTheCareTeamServiceAndAdminReadASessionNobodyElse) 
   const v1::Session session = Live(kAlex, "call-1");
   for (const Caller& caller : {ClientCaller(), Therapist(), Service(), Admin()}) {
     absl::StatusOr<v1::Session> read = Get(caller, session.name());
-    ASSERT_TRUE(read.ok()) << caller.subject << ": " << read.status();
+    ASSERT_THAT(read, IsOk()) << caller.subject << ": " << read.status();
     EXPECT_EQ(read->etag(), session.etag());
   }
   for (const Caller& caller : {ClientCaller("bo"), Therapist("dr-kim")}) {
     absl::Status refused = Get(caller, session.name()).status();
-    EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << caller.subject;
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied)) << caller.subject;
     // The refusal does not say whose session it is.
     EXPECT_THAT(std::string(refused.message()), Not(HasSubstr("alex")));
   }
   // A missing session: NOT_FOUND only for those who may read every session of the practice.
-  EXPECT_EQ(Get(Service(), "practices/sunrise/sessions/none").status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(Get(Therapist(), "practices/sunrise/sessions/none").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Get(Service(), "practices/sunrise/sessions/none"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Get(Therapist(), "practices/sunrise/sessions/none"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(FieldOf(Get(Service(), "practices/sunrise/clients/alex").status()), "name");
 
   EXPECT_THAT(Audit(session.name()),
@@ -304,7 +306,7 @@ TEST_P(SessionsTest, ListSessionsIsNewestFirstAndOnlyWhatTheCallerMaySee) {
 
   auto names = [](const absl::StatusOr<v1::ListSessionsResponse>& response) {
     std::vector<std::string> listed;
-    EXPECT_TRUE(response.ok()) << response.status();
+    EXPECT_THAT(response, IsOk());
     if (!response.ok()) return listed;
     for (const v1::Session& session : response->sessions()) listed.push_back(session.name());
     return listed;
@@ -317,15 +319,15 @@ TEST_P(SessionsTest, ListSessionsIsNewestFirstAndOnlyWhatTheCallerMaySee) {
   EXPECT_THAT(names(homework_.ListSessions(Therapist(), request)),
               ElementsAre(second.name(), first.name()));
   // A client must name itself.
-  EXPECT_EQ(homework_.ListSessions(ClientCaller(), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListSessions(ClientCaller(), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   request.set_client(kAlex);
   EXPECT_THAT(names(homework_.ListSessions(ClientCaller(), request)),
               ElementsAre(second.name(), first.name()));
-  EXPECT_EQ(homework_.ListSessions(ClientCaller("bo"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(homework_.ListSessions(Therapist("dr-kim"), request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListSessions(ClientCaller("bo"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(homework_.ListSessions(Therapist("dr-kim"), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 
   // Paged with the store's tokens.
   request.set_page_size(1);
@@ -346,26 +348,26 @@ TEST_P(SessionsTest, ListSessionsIsNewestFirstAndOnlyWhatTheCallerMaySee) {
 TEST_P(SessionsTest, OnlyTheClientAndItsCareTeamJoin) {
   const v1::Session session = Live(kAlex, "call-1");
   absl::StatusOr<v1::Session> joined = Join(Therapist(), session.name());
-  ASSERT_TRUE(joined.ok()) << joined.status();
+  ASSERT_THAT(joined, IsOk());
   EXPECT_THAT(joined->care_team_present(), ElementsAre("dr-lee"));
   EXPECT_FALSE(joined->client_present());
   joined = Join(ClientCaller(), session.name());
-  ASSERT_TRUE(joined.ok()) << joined.status();
+  ASSERT_THAT(joined, IsOk());
   EXPECT_TRUE(joined->client_present());
   // Joining again changes nothing.
   absl::StatusOr<v1::Session> again = Join(Therapist(), session.name());
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_THAT(again->care_team_present(), ElementsAre("dr-lee"));
   EXPECT_EQ(again->etag(), joined->etag());
 
   // An interpreter or family member without a role in this client's care: nothing.
   for (const Caller& caller : {ClientCaller("bo"), Therapist("dr-kim"), Service(), Admin()}) {
-    EXPECT_EQ(Join(caller, session.name()).status().code(), absl::StatusCode::kPermissionDenied)
-        << caller.subject;
+    EXPECT_THAT(Join(caller, session.name()),
+                StatusIs(absl::StatusCode::kPermissionDenied)) << caller.subject;
   }
-  ASSERT_TRUE(End(Therapist(), session.name()).ok());
-  EXPECT_EQ(Join(ClientCaller(), session.name()).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  ASSERT_THAT(End(Therapist(), session.name()), IsOk());
+  EXPECT_THAT(Join(ClientCaller(), session.name()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Events(kAlex), ElementsAre("TYPE_SESSION_UPDATED " + session.name(),
                                          "TYPE_SESSION_UPDATED " + session.name(),
                                          "TYPE_SESSION_UPDATED " + session.name(),
@@ -378,7 +380,7 @@ TEST_P(SessionsTest, EndingWritesWhatWasAssignedReviewedLeftOpenAndDiscussed) {
   v1::Assignment practice = Draft(earlier.name());
   v1::ActivateAssignmentRequest activate;
   activate.set_name(practice.name());
-  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
+  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
   std::vector<std::string> completions;
   for (int i = 0; i < 2; ++i) {
     v1::CreateCompletionRequest record;
@@ -387,17 +389,17 @@ TEST_P(SessionsTest, EndingWritesWhatWasAssignedReviewedLeftOpenAndDiscussed) {
     record.mutable_completion()->set_status(v1::Completion::STATUS_DONE);
     record.mutable_completion()->set_occur_time_zone("Europe/Berlin");
     absl::StatusOr<v1::Completion> recorded = homework_.CreateCompletion(ClientCaller(), record);
-    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    ASSERT_THAT(recorded, IsOk());
     completions.push_back(recorded->name());
   }
   auto review = [&](const std::string& name) {
     v1::ReviewCompletionRequest request;
     request.set_name(name);
     request.mutable_review()->set_quality_rating(4);
-    ASSERT_TRUE(homework_.ReviewCompletion(Therapist(), request).ok());
+    ASSERT_THAT(homework_.ReviewCompletion(Therapist(), request), IsOk());
   };
   review(completions[0]);
-  ASSERT_TRUE(End(Therapist(), earlier.name()).ok());
+  ASSERT_THAT(End(Therapist(), earlier.name()), IsOk());
 
   now_ += absl::Minutes(10);
   const v1::Session session = Live(kAlex, "today");
@@ -407,21 +409,20 @@ TEST_P(SessionsTest, EndingWritesWhatWasAssignedReviewedLeftOpenAndDiscussed) {
   const v1::Assignment open = Draft(session.name());
   const v1::Assignment discarded = Draft(session.name());
   activate.set_name(assigned.name());
-  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
+  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
   v1::CancelAssignmentRequest cancel;
   cancel.set_name(discarded.name());
-  ASSERT_TRUE(homework_.CancelAssignment(Therapist(), cancel).ok());
+  ASSERT_THAT(homework_.CancelAssignment(Therapist(), cancel), IsOk());
   now_ += absl::Minutes(40);
 
   EXPECT_EQ(FieldOf(End(Therapist(), session.name(), std::string(4001, 'x')).status()),
             "discussed");
-  EXPECT_EQ(End(ClientCaller(), session.name()).status().code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(End(Therapist("dr-kim"), session.name()).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(End(ClientCaller(), session.name()), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(End(Therapist("dr-kim"), session.name()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   absl::StatusOr<v1::Session> ended =
       End(Therapist(), session.name(), "Walking after coffee; the two-minute version.");
-  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_THAT(ended, IsOk());
   EXPECT_EQ(ended->state(), v1::Session::STATE_ENDED);
   EXPECT_EQ(FromProtoTime(ended->end_time()), now_);
   EXPECT_THAT(ended->summary().assigned(), ElementsAre(assigned.name()));
@@ -431,11 +432,11 @@ TEST_P(SessionsTest, EndingWritesWhatWasAssignedReviewedLeftOpenAndDiscussed) {
 
   // Readable afterwards, by the client too; ending again changes nothing.
   absl::StatusOr<v1::Session> read = Get(ClientCaller(), session.name());
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->summary().drafts_open_size(), 1);
   now_ += absl::Minutes(1);
   absl::StatusOr<v1::Session> again = End(Service(), session.name(), "something else");
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->etag(), ended->etag());
   EXPECT_EQ(again->summary().discussed(), ended->summary().discussed());
   EXPECT_THAT(Audit(session.name()),
@@ -456,7 +457,7 @@ TEST_P(SessionsTest, TheCareTeamChangesAnyFieldOfADraft) {
         a.mutable_schedule()->set_environmental_cue("Shoes by the door");
       },
       {"title", "schedule.environmental_cue"});
-  ASSERT_TRUE(changed.ok()) << changed.status();
+  ASSERT_THAT(changed, IsOk());
   EXPECT_EQ(changed->title(), "Walk after lunch");
   EXPECT_EQ(changed->schedule().environmental_cue(), "Shoes by the door");
   // A nested path leaves the rest of the schedule as it was.
@@ -480,7 +481,7 @@ TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
       },
       {"schedule.preferred_local_time", "schedule.habit_anchor", "schedule.environmental_cue",
        "schedule.minimum_version", "schedule.if_then_plan"});
-  ASSERT_TRUE(changed.ok()) << changed.status();
+  ASSERT_THAT(changed, IsOk());
   EXPECT_EQ(changed->schedule().habit_anchor().client_words(), "after my first coffee");
   EXPECT_EQ(changed->schedule().if_then_plan().action(), "I walk the stairs");
   EXPECT_EQ(changed->schedule().preferred_local_time(), "07:30");
@@ -496,19 +497,19 @@ TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
         Update(ClientCaller(), draft.name(), [](v1::Assignment& a) { a.set_title("Mine"); },
                paths)
             .status();
-    EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << paths.back();
+    EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied)) << paths.back();
     EXPECT_THAT(std::string(refused.message()),
                 HasSubstr(absl::StrCat("update_mask.paths[", paths.size() - 1, "]")));
   }
   EXPECT_EQ(Stored(draft.name()).title(), "Walk");
 
   // Once the session ends, the draft is the care team's alone.
-  ASSERT_TRUE(End(Therapist(), session.name()).ok());
-  EXPECT_EQ(SetAnchor(ClientCaller(), draft.name(), "after lunch").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  ASSERT_THAT(End(Therapist(), session.name()), IsOk());
+  EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "after lunch"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(),
             "after my first coffee");
-  EXPECT_TRUE(SetAnchor(Therapist(), draft.name(), "after lunch").ok());
+  EXPECT_THAT(SetAnchor(Therapist(), draft.name(), "after lunch"), IsOk());
 }
 
 TEST_P(SessionsTest, NobodyElseChangesADraft) {
@@ -517,19 +518,18 @@ TEST_P(SessionsTest, NobodyElseChangesADraft) {
   const Caller service_as_client{"alex", "sunrise", Role::kService, "call-5"};
   for (const Caller& caller :
        {ClientCaller("bo"), Therapist("dr-kim"), service_as_client, Service()}) {
-    EXPECT_EQ(SetAnchor(caller, draft.name(), "whenever").status().code(),
-              absl::StatusCode::kPermissionDenied)
-        << caller.subject;
+    EXPECT_THAT(SetAnchor(caller, draft.name(), "whenever"),
+                StatusIs(absl::StatusCode::kPermissionDenied)) << caller.subject;
   }
   // The client's own plan of a draft not shaped in a session, or of an active practice: no.
   v1::Assignment unshaped = Draft("");
-  EXPECT_EQ(SetAnchor(ClientCaller(), unshaped.name(), "whenever").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(SetAnchor(ClientCaller(), unshaped.name(), "whenever"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   v1::ActivateAssignmentRequest activate;
   activate.set_name(draft.name());
-  ASSERT_TRUE(homework_.ActivateAssignment(Therapist(), activate).ok());
-  EXPECT_EQ(SetAnchor(ClientCaller(), draft.name(), "whenever").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
+  EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "whenever"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "");
   EXPECT_THAT(Audit(draft.name()),
               ::testing::Contains("alex UpdateAssignment PERMISSION_DENIED"));
@@ -541,7 +541,7 @@ TEST_P(SessionsTest, TheClientReadsItsDrafts) {
   v1::GetAssignmentRequest get;
   get.set_name(draft.name());
   absl::StatusOr<v1::Assignment> read = homework_.GetAssignment(ClientCaller(), get);
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->state(), v1::Assignment::STATE_DRAFT);
   EXPECT_EQ(read->session(), session.name());
   v1::ListAssignmentsRequest list;
@@ -549,11 +549,11 @@ TEST_P(SessionsTest, TheClientReadsItsDrafts) {
   list.add_states(v1::Assignment::STATE_DRAFT);
   absl::StatusOr<v1::ListAssignmentsResponse> drafts =
       homework_.ListAssignments(ClientCaller(), list);
-  ASSERT_TRUE(drafts.ok()) << drafts.status();
+  ASSERT_THAT(drafts, IsOk());
   ASSERT_EQ(drafts->assignments_size(), 1);
   EXPECT_EQ(drafts->assignments(0).name(), draft.name());
-  EXPECT_EQ(homework_.GetAssignment(ClientCaller("bo"), get).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.GetAssignment(ClientCaller("bo"), get),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 // ---- Concurrent changes ----
@@ -568,11 +568,11 @@ TEST_P(SessionsTest, ConcurrentChangesOfDifferentFieldsBothLand) {
         Therapist(), draft.name(),
         [](v1::Assignment& a) { a.mutable_schedule()->set_minimum_version("One lap"); },
         {"schedule.minimum_version"});
-    EXPECT_TRUE(therapist.ok()) << therapist.status();
+    EXPECT_THAT(therapist, IsOk());
   };
   absl::StatusOr<v1::Assignment> client =
       SetAnchor(ClientCaller(), draft.name(), "after my first coffee");
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
   EXPECT_FALSE(between_read_and_commit_) << "the race did not run";
 
   const v1::Assignment stored = Stored(draft.name());
@@ -590,22 +590,22 @@ TEST_P(SessionsTest, TheSameFieldTheLastWriteWinsAndAStaleEtagIsAborted) {
   const v1::Session session = Live();
   const v1::Assignment draft = Draft(session.name());
   between_read_and_commit_ = [&] {
-    EXPECT_TRUE(SetAnchor(Therapist(), draft.name(), "after breakfast").ok());
+    EXPECT_THAT(SetAnchor(Therapist(), draft.name(), "after breakfast"), IsOk());
   };
-  ASSERT_TRUE(SetAnchor(ClientCaller(), draft.name(), "after coffee").ok());
+  ASSERT_THAT(SetAnchor(ClientCaller(), draft.name(), "after coffee"), IsOk());
   EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "after coffee");
-  ASSERT_TRUE(SetAnchor(Therapist(), draft.name(), "after lunch").ok());
+  ASSERT_THAT(SetAnchor(Therapist(), draft.name(), "after lunch"), IsOk());
   EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "after lunch");
 
   // With an etag the caller asked for that version: a change in between is ABORTED.
   const std::string read_etag = Stored(draft.name()).etag();
   between_read_and_commit_ = [&] {
-    EXPECT_TRUE(SetAnchor(Therapist(), draft.name(), "after dinner").ok());
+    EXPECT_THAT(SetAnchor(Therapist(), draft.name(), "after dinner"), IsOk());
   };
-  EXPECT_EQ(SetAnchor(ClientCaller(), draft.name(), "after tea", read_etag).status().code(),
-            absl::StatusCode::kAborted);
-  EXPECT_EQ(SetAnchor(ClientCaller(), draft.name(), "after tea", read_etag).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "after tea", read_etag),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "after tea", read_etag),
+              StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "after dinner");
 }
 
@@ -616,7 +616,7 @@ TEST_P(SessionsTest, ADraftLeftOpenIsReopenedInTheNextSessionOrDiscarded) {
   const v1::Assignment kept = Draft(first.name());
   const v1::Assignment dropped = Draft(first.name());
   absl::StatusOr<v1::Session> ended = End(Therapist(), first.name());
-  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_THAT(ended, IsOk());
   EXPECT_THAT(ended->summary().drafts_open(), ::testing::UnorderedElementsAre(kept.name(),
                                                                              dropped.name()));
   EXPECT_EQ(Stored(kept.name()).state(), v1::Assignment::STATE_DRAFT);
@@ -632,33 +632,33 @@ TEST_P(SessionsTest, ADraftLeftOpenIsReopenedInTheNextSessionOrDiscarded) {
             "assignment.session");
   EXPECT_EQ(FieldOf(reopen(Therapist(), kept.name(), "practices/sunrise/clients/alex").status()),
             "assignment.session");
-  EXPECT_EQ(reopen(Therapist(), kept.name(), "practices/sunrise/sessions/none").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(reopen(Therapist(), kept.name(), "practices/sunrise/sessions/none"),
+              StatusIs(absl::StatusCode::kNotFound));
   const v1::Session other_ended = Live(kAlex, "other");
-  ASSERT_TRUE(End(Service(), other_ended.name()).ok());
-  EXPECT_EQ(reopen(Therapist(), kept.name(), other_ended.name()).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  ASSERT_THAT(End(Service(), other_ended.name()), IsOk());
+  EXPECT_THAT(reopen(Therapist(), kept.name(), other_ended.name()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   // The client cannot move it.
   const v1::Session next = Live(kAlex, "next");
-  EXPECT_EQ(reopen(ClientCaller(), kept.name(), next.name()).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(reopen(ClientCaller(), kept.name(), next.name()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 
   // The next week: the therapist reopens it, and the client shapes its plan again.
   absl::StatusOr<v1::Assignment> reopened = reopen(Therapist(), kept.name(), next.name());
-  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ(reopened->session(), next.name());
-  EXPECT_TRUE(SetAnchor(ClientCaller(), kept.name(), "after the school run").ok());
+  EXPECT_THAT(SetAnchor(ClientCaller(), kept.name(), "after the school run"), IsOk());
 
   // The other is discarded: cancelled, and nobody shapes it any more.
   v1::CancelAssignmentRequest cancel;
   cancel.set_name(dropped.name());
-  ASSERT_TRUE(homework_.CancelAssignment(Therapist(), cancel).ok());
+  ASSERT_THAT(homework_.CancelAssignment(Therapist(), cancel), IsOk());
   EXPECT_EQ(Stored(dropped.name()).state(), v1::Assignment::STATE_CANCELLED);
-  EXPECT_EQ(reopen(Therapist(), dropped.name(), next.name()).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(reopen(Therapist(), dropped.name(), next.name()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 
   ended = End(Therapist(), next.name());
-  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_THAT(ended, IsOk());
   EXPECT_THAT(ended->summary().drafts_open(), ElementsAre(kept.name()));
 }
 
@@ -683,10 +683,10 @@ TEST_P(SessionsTest, ADraftIsShapedOnlyInALiveSessionOfItsClient) {
   EXPECT_EQ(FieldOf(homework_.CreateAssignment(Therapist(), request).status()),
             "assignment.session");
   const v1::Session ended = Live(kAlex, "done");
-  ASSERT_TRUE(End(Therapist(), ended.name()).ok());
+  ASSERT_THAT(End(Therapist(), ended.name()), IsOk());
   request.mutable_assignment()->set_session(ended.name());
-  EXPECT_EQ(homework_.CreateAssignment(Therapist(), request).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(homework_.CreateAssignment(Therapist(), request),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "services/homework/core/resource_names.h"
 #include "services/homework/core/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -23,6 +24,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2026, 11, 26, 9, 0, 0), absl::UTCTimeZone());
@@ -93,7 +96,7 @@ TEST(BuiltInTemplatesTest, EveryTemplateIsCompleteAndValidOnceItHasAStartDate) {
     v1::Assignment personalisation;
     personalisation.mutable_schedule()->set_start_date("2026-11-26");
     auto assignment = AssignmentFromTemplate("template", t.name(), personalisation);
-    ASSERT_TRUE(assignment.ok()) << assignment.status();
+    ASSERT_THAT(assignment, IsOk());
     Violations violations;
     ValidateAssignment(*assignment, "assignment", violations);
     EXPECT_TRUE(violations.empty()) << violations.ToStatus();
@@ -165,7 +168,7 @@ TEST(BuiltInTemplatesTest, PersonalisationMergesOverTheTemplate) {
       "after I brush my teeth");
   auto assignment =
       AssignmentFromTemplate("template", "templates/paced-breathing", personalisation);
-  ASSERT_TRUE(assignment.ok()) << assignment.status();
+  ASSERT_THAT(assignment, IsOk());
   EXPECT_EQ(assignment->title(), "Evening breathing");
   EXPECT_EQ(assignment->exercise().skills_practice().skill(),
             v1::SkillsPracticeInstructions::SKILL_BREATHING);
@@ -178,8 +181,7 @@ TEST(BuiltInTemplatesTest, PersonalisationMergesOverTheTemplate) {
 
 TEST(BuiltInTemplatesTest, UnknownTemplateIsNotFoundAndAMalformedNameIsInvalid) {
   absl::Status unknown = AssignmentFromTemplate("template", "templates/x", {}).status();
-  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(unknown.message(), "template templates/x not found");
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kNotFound, "template templates/x not found"));
   absl::Status malformed = AssignmentFromTemplate("template", "paced-breathing", {}).status();
   EXPECT_THAT(BadFields(malformed), ElementsAre("template"));
 }
@@ -225,8 +227,8 @@ class TemplateUseCaseTest : public ::testing::Test {
     request.mutable_client()->set_display_name("Ana");
     request.mutable_client()->set_time_zone("Europe/Berlin");
     request.mutable_client()->add_care_team("dr-lee");
-    ASSERT_TRUE(homework_.CreateClient({"backend", "sunrise", Role::kService, "call-1"}, request)
-                    .ok());
+    ASSERT_THAT(homework_.CreateClient({"backend", "sunrise", Role::kService, "call-1"}, request),
+                IsOk());
   }
 
   int ids_ = 0;
@@ -242,7 +244,7 @@ TEST_F(TemplateUseCaseTest, ListTemplatesPagesThroughTheWholeLibraryInNameOrder)
   int pages = 0;
   do {
     auto page = homework_.ListTemplates(ClientCaller(), request);
-    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_THAT(page, IsOk());
     EXPECT_LE(page->templates_size(), 5);
     for (const v1::Template& t : page->templates()) listed.push_back(t.name());
     request.set_page_token(page->next_page_token());
@@ -257,7 +259,7 @@ TEST_F(TemplateUseCaseTest, ListTemplatesFiltersByKind) {
   request.set_parent("practices/sunrise");
   request.set_kind(v1::EXERCISE_KIND_SKILLS_PRACTICE);
   auto page = homework_.ListTemplates(Therapist(), request);
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   std::vector<std::string> names;
   for (const v1::Template& t : page->templates()) names.push_back(t.name());
   EXPECT_THAT(names, ElementsAre("templates/grounding-5-4-3-2-1", "templates/paced-breathing"));
@@ -279,10 +281,10 @@ TEST_F(TemplateUseCaseTest, ListTemplatesNamesEachBadField) {
   skills.set_kind(v1::EXERCISE_KIND_SKILLS_PRACTICE);
   skills.set_page_size(1);
   auto first = homework_.ListTemplates(Therapist(), skills);
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   ASSERT_FALSE(first->next_page_token().empty());
   skills.set_page_token(first->next_page_token());
-  EXPECT_TRUE(homework_.ListTemplates(Therapist(), skills).ok());
+  EXPECT_THAT(homework_.ListTemplates(Therapist(), skills), IsOk());
   request.set_page_token(first->next_page_token());
   EXPECT_THAT(BadFields(homework_.ListTemplates(Therapist(), request).status()),
               ElementsAre("page_token"));
@@ -303,12 +305,12 @@ TEST_F(TemplateUseCaseTest, ListTemplatesNamesEachBadField) {
 TEST_F(TemplateUseCaseTest, AnotherPracticeIsDeniedAndTheRefusalIsAudited) {
   v1::ListTemplatesRequest request;
   request.set_parent("practices/sunrise");
-  ASSERT_TRUE(homework_.ListTemplates(Therapist(), request).ok());
+  ASSERT_THAT(homework_.ListTemplates(Therapist(), request), IsOk());
   Caller outsider{"dr-lee", "moonrise", Role::kTherapist, "call-9"};
-  EXPECT_EQ(homework_.ListTemplates(outsider, request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.ListTemplates(outsider, request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   auto audit = store_.ListAudit("practices/sunrise", 100);
-  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_THAT(audit, IsOk());
   ASSERT_THAT(*audit, SizeIs(1));  // the successful read of the library is not clinical data
   EXPECT_EQ((*audit)[0].action, "ListTemplates");
   EXPECT_EQ((*audit)[0].outcome, "PERMISSION_DENIED");
@@ -323,7 +325,7 @@ TEST_F(TemplateUseCaseTest, CreateAssignmentFromATemplateKeepsTheTemplatesPlan) 
   request.mutable_assignment()->mutable_schedule()->mutable_habit_anchor()->set_client_words(
       "when I sit down at my desk");
   auto created = homework_.CreateAssignment(Therapist(), request);
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   EXPECT_EQ(created->title(), "5-4-3-2-1 grounding");
   EXPECT_EQ(created->exercise().skills_practice().skill(),
             v1::SkillsPracticeInstructions::SKILL_GROUNDING);
@@ -356,14 +358,13 @@ TEST_F(TemplateUseCaseTest, CreateAssignmentFromAnUnknownTemplateIsNotFound) {
   request.set_template_("templates/x");
   request.mutable_assignment()->mutable_schedule()->set_start_date("2026-11-26");
   absl::Status status = homework_.CreateAssignment(Therapist(), request).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(status.message(), "template templates/x not found");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound, "template templates/x not found"));
   auto listed = homework_.ListAssignments(Therapist(), [] {
     v1::ListAssignmentsRequest list;
     list.set_parent("practices/sunrise/clients/ana");
     return list;
   }());
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->assignments(), IsEmpty());
 }
 
@@ -407,7 +408,7 @@ class PracticeTemplatesTest : public ::testing::Test {
 
 TEST_F(PracticeTemplatesTest, APracticeAddsItsOwnTemplateAndListsItWithTheBuiltInOnes) {
   auto created = Create(therapist_);
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   EXPECT_EQ(created->name(), "practices/sunrise/templates/worry-time");
   EXPECT_EQ(created->created_by(), "dr-lee");
 
@@ -415,65 +416,65 @@ TEST_F(PracticeTemplatesTest, APracticeAddsItsOwnTemplateAndListsItWithTheBuiltI
   list.set_parent("practices/sunrise");
   list.set_page_size(1000);
   auto listed = homework_.ListTemplates(therapist_, list);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_EQ(listed->templates_size(), static_cast<int>(BuiltInTemplates().size()) + 1);
   EXPECT_EQ(listed->templates(0).name(), "practices/sunrise/templates/worry-time");
 
   const Caller other{"dr-kim", "moonrise", Role::kTherapist, "call"};
   list.set_parent("practices/moonrise");
   auto theirs = homework_.ListTemplates(other, list);
-  ASSERT_TRUE(theirs.ok());
+  ASSERT_THAT(theirs, IsOk());
   EXPECT_EQ(theirs->templates_size(), static_cast<int>(BuiltInTemplates().size()));
 }
 
 TEST_F(PracticeTemplatesTest, ClientsCannotChangeTheLibraryAndBuiltInsCannotChange) {
   const Caller client{"ana", "sunrise", Role::kClient, "call"};
-  EXPECT_EQ(Create(client).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Create(client), StatusIs(absl::StatusCode::kPermissionDenied));
   v1::UpdateTemplateRequest update;
   *update.mutable_template_() = *FindBuiltInTemplate("templates/paced-breathing");
   update.mutable_update_mask()->add_paths("title");
-  EXPECT_EQ(homework_.UpdateTemplate(therapist_, update).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(homework_.UpdateTemplate(therapist_, update),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(PracticeTemplatesTest, ATemplateNeedsATwoMinuteVersion) {
   v1::Template t = WorryTime();
   t.mutable_schedule()->clear_minimum_version();
   absl::Status status = Create(therapist_, t).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(BadFields(status), ElementsAre("template.schedule.minimum_version"));
 }
 
 TEST_F(PracticeTemplatesTest, UpdateWithAStaleEtagIsAborted) {
   auto created = Create(therapist_);
-  ASSERT_TRUE(created.ok());
+  ASSERT_THAT(created, IsOk());
   v1::UpdateTemplateRequest update;
   *update.mutable_template_() = *created;
   update.mutable_template_()->set_title("Worry window");
   update.mutable_update_mask()->add_paths("title");
   auto updated = homework_.UpdateTemplate(therapist_, update);
-  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->title(), "Worry window");
-  EXPECT_EQ(homework_.UpdateTemplate(therapist_, update).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_THAT(homework_.UpdateTemplate(therapist_, update), StatusIs(absl::StatusCode::kAborted));
 }
 
 TEST_F(PracticeTemplatesTest, AnAssignmentStartsFromThePracticesOwnTemplate) {
-  ASSERT_TRUE(Create(therapist_).ok());
+  ASSERT_THAT(Create(therapist_), IsOk());
   v1::CreateClientRequest client;
   client.set_parent("practices/sunrise");
   client.set_client_id("ana");
   client.mutable_client()->set_display_name("Ana");
   client.mutable_client()->set_time_zone("UTC");
   client.mutable_client()->add_care_team("dr-lee");
-  ASSERT_TRUE(homework_.CreateClient({"backend", "sunrise", Role::kService, "call"}, client).ok());
+  ASSERT_THAT(homework_.CreateClient({"backend", "sunrise", Role::kService, "call"}, client),
+              IsOk());
 
   v1::CreateAssignmentRequest request;
   request.set_parent("practices/sunrise/clients/ana");
   request.set_template_("practices/sunrise/templates/worry-time");
   request.mutable_assignment()->mutable_schedule()->set_start_date("2026-11-26");
   auto assignment = homework_.CreateAssignment(therapist_, request);
-  ASSERT_TRUE(assignment.ok()) << assignment.status();
+  ASSERT_THAT(assignment, IsOk());
   EXPECT_EQ(assignment->title(), "Worry time");
   EXPECT_EQ(assignment->schedule().minutes_per_practice(), 15);
 
@@ -481,8 +482,8 @@ TEST_F(PracticeTemplatesTest, AnAssignmentStartsFromThePracticesOwnTemplate) {
   EXPECT_THAT(BadFields(homework_.CreateAssignment(therapist_, request).status()),
               ElementsAre("template"));
   request.set_template_("practices/sunrise/templates/nothing-here");
-  EXPECT_EQ(homework_.CreateAssignment(therapist_, request).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(homework_.CreateAssignment(therapist_, request),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -4,12 +4,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 std::vector<std::string> Fields(const Violations& violations) {
   std::vector<std::string> fields;
@@ -62,7 +65,7 @@ v1::Completion Answered(std::vector<int> items) {
 TEST(ValidationTest, NoViolationsIsOk) {
   Violations violations;
   ValidateAssignment(Breathing(), "assignment", violations);
-  EXPECT_TRUE(violations.ToStatus().ok()) << violations.ToStatus();
+  EXPECT_THAT(violations.ToStatus(), IsOk());
 }
 
 TEST(ValidationTest, StatusMessageNamesTheFirstFieldAndCountsTheRest) {
@@ -70,8 +73,8 @@ TEST(ValidationTest, StatusMessageNamesTheFirstFieldAndCountsTheRest) {
   violations.Add("a.b", "required");
   violations.Add("a.c", "must be 0-10, got 11");
   absl::Status status = violations.ToStatus();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "a.b: required (and 1 more invalid fields)");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               "a.b: required (and 1 more invalid fields)"));
   EXPECT_THAT(Fields(violations), ElementsAre("a.b", "a.c"));
 }
 
@@ -279,8 +282,8 @@ TEST(ValidationTest, MeasureRecordBelongsToOutcomeMeasuresOnly) {
 TEST(ValidationTest, PageSizeDefaultsAndBounds) {
   EXPECT_EQ(*ValidatePageSize(0), 100);
   EXPECT_EQ(*ValidatePageSize(1000), 1000);
-  EXPECT_EQ(ValidatePageSize(1001).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidatePageSize(-1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ValidatePageSize(1001), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidatePageSize(-1), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

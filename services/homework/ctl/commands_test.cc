@@ -16,11 +16,14 @@
 #include "grpcpp/support/status.h"
 #include "services/homework/client/rpc_status.h"
 #include "services/homework/auth/token_verifier.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::ctl {
 namespace {
 
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 TEST(DescribeRpcErrorTest, PrintsCodeMessageAndFieldViolations) {
   google::rpc::BadRequest bad_request;
@@ -50,8 +53,7 @@ TEST(CallTest, UnknownMethodFailsBeforeConnecting) {
   options.method = "NoSuchMethod";
   options.address = "127.0.0.1:1";
   const auto result = Call(options);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  ASSERT_THAT(result, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(CallTest, BadJsonFailsBeforeConnecting) {
@@ -60,8 +62,7 @@ TEST(CallTest, BadJsonFailsBeforeConnecting) {
   options.address = "127.0.0.1:1";
   options.request_json = "{not json";
   const auto result = Call(options);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(CallTest, UnreachableServerIsUnavailable) {
@@ -70,7 +71,7 @@ TEST(CallTest, UnreachableServerIsUnavailable) {
   options.address = "127.0.0.1:1";
   options.deadline = absl::Seconds(2);
   const auto result = Call(options);
-  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result, IsOk());
   EXPECT_THAT(result->status.code(), ::testing::AnyOf(absl::StatusCode::kUnavailable,
                                                     absl::StatusCode::kDeadlineExceeded));
 }
@@ -79,7 +80,7 @@ TEST(KeygenTest, WritesPrivateKeyOnlyForOwnerAndJwksThatVerifiesTokens) {
   const std::string dir = ::testing::TempDir() + "/keygen-test";
   std::filesystem::remove_all(dir);
   const auto report = Keygen({.out_dir = dir, .kid = "dev-9"});
-  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_THAT(report, IsOk());
   EXPECT_THAT(*report, HasSubstr(dir + "/signing-key.pem"));
 
   struct stat key_stat {};
@@ -92,33 +93,32 @@ TEST(KeygenTest, WritesPrivateKeyOnlyForOwnerAndJwksThatVerifiesTokens) {
   token_options.kid = "dev-9";
   token_options.claims = {.subject = "svc", .practice = "acme", .role = "service"};
   const auto token = Token(token_options, now);
-  ASSERT_TRUE(token.ok()) << token.status();
+  ASSERT_THAT(token, IsOk());
 
   const auto verifier = TokenVerifier::Create(
       {.jwks_path = dir + "/jwks.json", .issuer = "homework-dev", .audience = "therapy-homework"});
-  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  ASSERT_THAT(verifier, IsOk());
   const auto caller = (*verifier)->Verify(token->substr(0, token->size() - 1), now);
-  ASSERT_TRUE(caller.ok()) << caller.status();
+  ASSERT_THAT(caller, IsOk());
   EXPECT_EQ(caller->role, Role::kService);
 }
 
 TEST(KeygenTest, RefusesToOverwriteAnExistingKey) {
   const std::string dir = ::testing::TempDir() + "/keygen-twice";
   std::filesystem::remove_all(dir);
-  ASSERT_TRUE(Keygen({.out_dir = dir, .kid = "dev-1"}).ok());
+  ASSERT_THAT(Keygen({.out_dir = dir, .kid = "dev-1"}), IsOk());
   const auto again = Keygen({.out_dir = dir, .kid = "dev-1"});
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_THAT(again, StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(again.status().ToString(), HasSubstr("already exists"));
 }
 
 TEST(ExportTest, PrettyJsonKeepsTheServersKeyOrder) {
   const absl::StatusOr<std::string> pretty =
       PrettyJson(R"({"resourceType":"Bundle","type":"collection","entry":[]})");
-  ASSERT_TRUE(pretty.ok()) << pretty.status();
+  ASSERT_THAT(pretty, IsOk());
   EXPECT_EQ(*pretty, "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"collection\",\n"
                      "  \"entry\": []\n}\n");
-  EXPECT_EQ(PrettyJson("{not json").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(PrettyJson("{not json"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ExportTest, DescribesCountsOneTypePerLineInNameOrder) {
@@ -134,7 +134,7 @@ TEST(ExportTest, ExportFileIsReadableByTheOwnerOnlyEvenWhenReplaced) {
     loose << "old";
   }
   std::filesystem::permissions(path, std::filesystem::perms::all);
-  ASSERT_TRUE(WriteExportFile(path, "{}\n").ok());
+  ASSERT_THAT(WriteExportFile(path, "{}\n"), IsOk());
   struct stat info {};
   ASSERT_EQ(::stat(path.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
@@ -147,7 +147,7 @@ TEST(ExportTest, ExportFileIsReadableByTheOwnerOnlyEvenWhenReplaced) {
 TEST(ExportTest, ExportWithoutClientFailsBeforeConnecting) {
   ExportOptions options;
   options.address = "127.0.0.1:1";
-  EXPECT_EQ(ExportFhir(options).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ExportFhir(options), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

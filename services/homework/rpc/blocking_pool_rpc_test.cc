@@ -29,10 +29,13 @@
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kIssuer[] = "homework-dev";
 constexpr char kAudience[] = "therapy-homework";
@@ -41,16 +44,16 @@ class BlockingPoolRpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<SigningKey> key = GenerateSigningKey("test-1");
-    ASSERT_TRUE(key.ok()) << key.status();
+    ASSERT_THAT(key, IsOk());
     key_ = *key;
     absl::StatusOr<std::string> jwks = PublicJwks(key_);
-    ASSERT_TRUE(jwks.ok()) << jwks.status();
+    ASSERT_THAT(jwks, IsOk());
     jwks_path_ = ::testing::TempDir() + "/blocking_pool_rpc_test." + std::to_string(::getpid()) +
                  ".jwks.json";
     std::ofstream(jwks_path_) << *jwks;
     absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
         {.jwks_path = jwks_path_, .issuer = kIssuer, .audience = kAudience});
-    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    ASSERT_THAT(verifier, IsOk());
     verifier_ = *std::move(verifier);
 
     hub_ = std::make_unique<EventHub>(store_, EventHubOptions{});
@@ -95,7 +98,7 @@ class BlockingPoolRpcTest : public ::testing::Test {
                                           absl::Duration deadline = absl::Seconds(10)) {
     absl::StatusOr<std::string> token = MintToken(
         key_, TokenClaims{.subject = subject, .practice = "sunrise", .role = role}, absl::Now());
-    EXPECT_TRUE(token.ok()) << token.status();
+    EXPECT_THAT(token, IsOk());
     auto context = std::make_unique<grpc::ClientContext>();
     context->AddMetadata("authorization", "Bearer " + token.value_or(""));
     context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));

@@ -13,10 +13,13 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "services/homework/rpc/in_process_server_test.h"
+#include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 using InputClassesTest = InProcessServerTest;
 
@@ -189,7 +192,7 @@ TEST_F(Fixture, OnlyIanaTimeZoneNamesAreAccepted) {
   int i = 0;
   for (const std::string& zone : refused) {
     grpc::Status answer = CreateClient("tz-" + std::to_string(i++), "Ana", zone);
-    EXPECT_TRUE(Names(answer, "client.time_zone")) << testing::PrintToString(zone);
+    EXPECT_TRUE(Names(answer, "client.time_zone")) << ::testing::PrintToString(zone);
     if (!zone.empty()) {
       EXPECT_EQ(answer.error_message().find(zone), std::string::npos);
     }
@@ -335,7 +338,7 @@ TEST_F(Fixture, TwoAuthorizationHeadersAreUnauthenticated) {
   auto other = MintToken(key_, TokenClaims{.subject = "backend", .practice = "sunrise",
                                            .role = "service"},
                          absl::Now());
-  ASSERT_TRUE(other.ok());
+  ASSERT_THAT(other, IsOk());
   context->AddMetadata("authorization", "Bearer " + *other);
   v1::GetClientRequest request;
   request.set_name("practices/sunrise/clients/gus");

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -16,25 +17,27 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 TEST(OpenStoreTest, MemoryUriOpensAnEmptyStore) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.uri = "memory:"});
 
-  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_THAT(store, IsOk());
   absl::StatusOr<Page<v1::Client>> clients =
       (*store)->ListClients({.practice_name = "practices/p1"});
-  ASSERT_TRUE(clients.ok()) << clients.status();
+  ASSERT_THAT(clients, IsOk());
   EXPECT_TRUE(clients->items.empty());
 }
 
 TEST(OpenStoreTest, SqliteUriOpensTheFileAtThePath) {
-  std::string directory = testing::TempDir() + "open_store_test.XXXXXX";
+  std::string directory = ::testing::TempDir() + "open_store_test.XXXXXX";
   ASSERT_NE(mkdtemp(directory.data()), nullptr);
   const std::string path = directory + "/homework.db";
 
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.uri = "sqlite:" + path});
 
-  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_THAT(store, IsOk());
   EXPECT_TRUE(std::filesystem::exists(path));
   store->reset();
   std::error_code ignored;
@@ -46,7 +49,7 @@ TEST(OpenStoreTest, UnknownUriIsInvalidArgumentNamingTheFlagAndTheForms) {
        {"", "mysql://user:secret@db/homework", "/var/lib/homework.db", "Memory:"}) {
     absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.uri = uri});
 
-    EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << uri;
+    EXPECT_THAT(store, StatusIs(absl::StatusCode::kInvalidArgument)) << uri;
     EXPECT_THAT(store.status().message(), AllOf(HasSubstr("--store"), HasSubstr("memory:"),
                                                 HasSubstr("sqlite:"), Not(HasSubstr("secret"))))
         << uri;
@@ -56,8 +59,7 @@ TEST(OpenStoreTest, UnknownUriIsInvalidArgumentNamingTheFlagAndTheForms) {
 TEST(OpenStoreTest, SqliteUriWithoutPathIsInvalidArgument) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.uri = "sqlite:"});
 
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(store.status().message(), HasSubstr("--store"));
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--store")));
 }
 
 }  // namespace

@@ -8,11 +8,14 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 TEST(PageTokenTest, TokenReadsBackTheCursorItWasMadeFrom) {
   const PageCursor last{.time_micros = 1'700'000'000'123'456,
@@ -21,7 +24,7 @@ TEST(PageTokenTest, TokenReadsBackTheCursorItWasMadeFrom) {
   const std::string token = MakePageToken(42, last);
   absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(token, 42);
 
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(*read, std::optional<PageCursor>(last));
   EXPECT_EQ(
       token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
@@ -33,14 +36,14 @@ TEST(PageTokenTest, NegativeTimesRoundTrip) {
 
   absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(MakePageToken(7, last), 7);
 
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(*read, std::optional<PageCursor>(last));
 }
 
 TEST(PageTokenTest, EmptyTokenIsTheFirstPage) {
   absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken("", 42);
 
-  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read, IsOk());
   EXPECT_EQ(*read, std::nullopt);
 }
 
@@ -49,7 +52,7 @@ TEST(PageTokenTest, UnreadableTokensAreInvalidArgumentNamingPageToken) {
   for (const std::string& token : {std::string("%%%"), std::string("AAAA"), valid.substr(0, 20),
                                    valid + "=", std::string("Ag") + valid.substr(2)}) {
     absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(token, 42);
-    EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument) << token;
+    EXPECT_THAT(read, StatusIs(absl::StatusCode::kInvalidArgument)) << token;
     EXPECT_THAT(read.status().message(), HasSubstr("page_token")) << token;
   }
 }
@@ -59,8 +62,7 @@ TEST(PageTokenTest, TokenOfAnotherQueryIsInvalidArgument) {
 
   absl::StatusOr<std::optional<PageCursor>> read = ReadPageToken(token, 43);
 
-  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(read.status().message(), HasSubstr("page_token"));
+  EXPECT_THAT(read, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
 }
 
 TEST(PageTokenTest, FingerprintIgnoresThePageAndTheOrderOfStates) {

@@ -20,6 +20,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -29,6 +30,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 // ---- Test data. Every resource lives in practice p1 unless a test says otherwise. ----
 
@@ -174,13 +177,13 @@ Put<Resource> Updating(const Resource& resource, const std::string& expected_eta
 // Commits and expects kCommitted.
 void ExpectCommitted(Store& store, const Mutation& mutation) {
   absl::StatusOr<CommitOutcome> outcome = store.Commit(mutation);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(*outcome, CommitOutcome::kCommitted);
 }
 
 std::vector<AuditRecord> AllAudit(Store& store) {
   absl::StatusOr<std::vector<AuditRecord>> records = store.ListAudit("", 1000);
-  EXPECT_TRUE(records.ok()) << records.status();
+  EXPECT_THAT(records, IsOk());
   return records.ok() ? *records : std::vector<AuditRecord>{};
 }
 
@@ -202,7 +205,7 @@ std::vector<std::string> NamesOfAllPages(
   *pages = 0;
   do {
     absl::StatusOr<Page<Resource>> page = list(query);
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk());
     if (!page.ok() || ++*pages > 100) break;
     EXPECT_LE(static_cast<int>(page->items.size()), page_size);
     for (const Resource& item : page->items) names.push_back(item.name());
@@ -253,7 +256,7 @@ std::vector<std::string> ResourcesOfAllEvents(Store& store, EventQuery query, in
   *calls = 0;
   while (true) {
     absl::StatusOr<std::vector<EventRecord>> events = store.ListEvents(query);
-    EXPECT_TRUE(events.ok()) << events.status();
+    EXPECT_THAT(events, IsOk());
     if (!events.ok() || ++*calls > 100) break;
     EXPECT_LE(static_cast<int>(events->size()), query.limit);
     for (const EventRecord& event : *events) {
@@ -284,42 +287,42 @@ TEST_P(StoreContractTest, InsertedResourcesReadBackEqual) {
   ExpectCommitted(store(), Inserting(completion));
 
   absl::StatusOr<std::optional<v1::Client>> got_client = store().GetClient(client.name());
-  ASSERT_TRUE(got_client.ok()) << got_client.status();
+  ASSERT_THAT(got_client, IsOk());
   ASSERT_TRUE(got_client->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**got_client, client)) << (*got_client)->DebugString();
 
   absl::StatusOr<std::optional<v1::Assignment>> got_assignment =
       store().GetAssignment(assignment.name());
-  ASSERT_TRUE(got_assignment.ok()) << got_assignment.status();
+  ASSERT_THAT(got_assignment, IsOk());
   ASSERT_TRUE(got_assignment->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**got_assignment, assignment));
 
   absl::StatusOr<std::optional<v1::Completion>> got_completion =
       store().GetCompletion(completion.name());
-  ASSERT_TRUE(got_completion.ok()) << got_completion.status();
+  ASSERT_THAT(got_completion, IsOk());
   ASSERT_TRUE(got_completion->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**got_completion, completion));
 }
 
 TEST_P(StoreContractTest, GetOfMissingResourceIsNullopt) {
   absl::StatusOr<std::optional<v1::Client>> client = store().GetClient("practices/p1/clients/no");
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_THAT(client, IsOk());
   EXPECT_FALSE(client->has_value());
   absl::StatusOr<std::optional<v1::Assignment>> assignment =
       store().GetAssignment("practices/p1/clients/c1/assignments/no");
-  ASSERT_TRUE(assignment.ok()) << assignment.status();
+  ASSERT_THAT(assignment, IsOk());
   EXPECT_FALSE(assignment->has_value());
   absl::StatusOr<std::optional<v1::Completion>> completion =
       store().GetCompletion("practices/p1/clients/c1/assignments/a1/completions/no");
-  ASSERT_TRUE(completion.ok()) << completion.status();
+  ASSERT_THAT(completion, IsOk());
   EXPECT_FALSE(completion->has_value());
   absl::StatusOr<std::optional<v1::Hierarchy>> hierarchy =
       store().GetHierarchy("practices/p1/clients/c1/hierarchies/no");
-  ASSERT_TRUE(hierarchy.ok()) << hierarchy.status();
+  ASSERT_THAT(hierarchy, IsOk());
   EXPECT_FALSE(hierarchy->has_value());
   absl::StatusOr<std::optional<v1::Template>> practice_template =
       store().GetTemplate("practices/p1/templates/no");
-  ASSERT_TRUE(practice_template.ok()) << practice_template.status();
+  ASSERT_THAT(practice_template, IsOk());
   EXPECT_FALSE(practice_template->has_value());
 }
 
@@ -330,7 +333,7 @@ TEST_P(StoreContractTest, InsertOfExistingNameIsAlreadyExists) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(second));
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAlreadyExists));
   absl::StatusOr<std::optional<v1::Client>> stored = store().GetClient("practices/p1/clients/c1");
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->display_name(), "Sam");
@@ -363,7 +366,7 @@ TEST_P(StoreContractTest, UpdateWithStaleEtagIsAborted) {
   absl::StatusOr<CommitOutcome> outcome = store().Commit(
       Mutation{.client = Updating(changed, "etag-0"), .audit = MakeAudit("UpdateClient", "x")});
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Client>> stored = store().GetClient(original.name());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, original));
@@ -377,14 +380,14 @@ TEST_P(StoreContractTest, UpdateOfMissingResourceIsNotFound) {
       store().Commit(Mutation{.completion = Updating(completion, "etag-1"),
                               .audit = MakeAudit("ReviewCompletion", completion.name())});
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_P(StoreContractTest, MalformedResourceNameIsInvalidArgument) {
   absl::StatusOr<CommitOutcome> outcome =
       store().Commit(Inserting(MakeClient("practices/p1/assignments/c1")));
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(AllAudit(store()), IsEmpty());
 }
 
@@ -406,17 +409,17 @@ TEST_P(StoreContractTest, FailedCommitWritesNothing) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Assignment>> stored = store().GetAssignment(assignment.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   EXPECT_FALSE(stored->has_value());
   absl::StatusOr<std::optional<IdempotentResult>> key =
       store().FindIdempotentResult(*mutation.idempotency);
-  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_THAT(key, IsOk());
   EXPECT_FALSE(key->has_value());
   absl::StatusOr<Page<v1::Client>> of_new_member =
       store().ListClients({.practice_name = "practices/p1", .care_team_member = "therapist-9"});
-  ASSERT_TRUE(of_new_member.ok()) << of_new_member.status();
+  ASSERT_THAT(of_new_member, IsOk());
   EXPECT_THAT(of_new_member->items, IsEmpty());
   std::vector<AuditRecord> audit = AllAudit(store());
   ASSERT_EQ(audit.size(), 1u);
@@ -436,7 +439,7 @@ TEST_P(StoreContractTest, IdempotencyKeyRecordsItsResult) {
   ExpectCommitted(store(), mutation);
 
   absl::StatusOr<std::optional<IdempotentResult>> found = store().FindIdempotentResult(key);
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_THAT(found, IsOk());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->name, "practices/p1/clients/c1");
   EXPECT_EQ((*found)->request_fingerprint, "3f1c0a");
@@ -446,7 +449,7 @@ TEST_P(StoreContractTest, IdempotencyKeyRecordsItsResult) {
         IdempotencyKey{.actor = "svc-1", .method = "CreateAssignment", .request_id = "r-1"},
         IdempotencyKey{.actor = "svc-1", .method = "CreateClient", .request_id = "r-2"}}) {
     absl::StatusOr<std::optional<IdempotentResult>> missing = store().FindIdempotentResult(other);
-    ASSERT_TRUE(missing.ok()) << missing.status();
+    ASSERT_THAT(missing, IsOk());
     EXPECT_FALSE(missing->has_value()) << other.actor << " " << other.method;
   }
 }
@@ -466,14 +469,14 @@ TEST_P(StoreContractTest, DuplicateIdempotencyKeyIsDuplicateRequestAndWritesNoth
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(retry);
 
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
   absl::StatusOr<std::optional<v1::Completion>> second =
       store().GetCompletion("practices/p1/clients/c7/assignments/a1/completions/x2");
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   EXPECT_FALSE(second->has_value());
   absl::StatusOr<std::optional<IdempotentResult>> found = store().FindIdempotentResult(key);
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_THAT(found, IsOk());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->name, "practices/p1/clients/c7/assignments/a1/completions/x1");
   EXPECT_EQ(AllAudit(store()).size(), 1u);
@@ -490,7 +493,7 @@ TEST_P(StoreContractTest, DuplicateIdempotencyKeyWinsOverAlreadyExists) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(create);
 
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
 }
 
@@ -519,14 +522,14 @@ TEST_P(StoreContractTest, ListAuditFiltersByPrefixOldestFirstUpToLimit) {
   ExpectCommitted(store(), Inserting(MakeClient("practices/p1/clients/c1")));
   AuditRecord refused = MakeAudit("GetClient", "practices/p1/clients/c2");
   refused.outcome = "PERMISSION_DENIED";
-  ASSERT_TRUE(store().AppendAudit(refused).ok());
-  ASSERT_TRUE(store().AppendAudit(MakeAudit("GetClient", "practices/p2/clients/c1")).ok());
-  ASSERT_TRUE(store().AppendAudit(MakeAudit("ListAssignments", "practices/p1/clients/c1")).ok());
+  ASSERT_THAT(store().AppendAudit(refused), IsOk());
+  ASSERT_THAT(store().AppendAudit(MakeAudit("GetClient", "practices/p2/clients/c1")), IsOk());
+  ASSERT_THAT(store().AppendAudit(MakeAudit("ListAssignments", "practices/p1/clients/c1")), IsOk());
   // "practices/p10" starts with "practices/p1" as a string; a prefix is a plain string prefix.
-  ASSERT_TRUE(store().AppendAudit(MakeAudit("GetClient", "practices/p10/clients/c1")).ok());
+  ASSERT_THAT(store().AppendAudit(MakeAudit("GetClient", "practices/p10/clients/c1")), IsOk());
 
   absl::StatusOr<std::vector<AuditRecord>> p1 = store().ListAudit("practices/p1/", 100);
-  ASSERT_TRUE(p1.ok()) << p1.status();
+  ASSERT_THAT(p1, IsOk());
   std::vector<std::string> actions;
   for (const AuditRecord& record : *p1) actions.push_back(record.action + " " + record.resource);
   EXPECT_THAT(actions, ElementsAre("CreateClient practices/p1/clients/c1",
@@ -535,7 +538,7 @@ TEST_P(StoreContractTest, ListAuditFiltersByPrefixOldestFirstUpToLimit) {
   EXPECT_EQ((*p1)[1].outcome, "PERMISSION_DENIED");
 
   absl::StatusOr<std::vector<AuditRecord>> limited = store().ListAudit("practices/p1", 3);
-  ASSERT_TRUE(limited.ok()) << limited.status();
+  ASSERT_THAT(limited, IsOk());
   ASSERT_EQ(limited->size(), 3u);
   EXPECT_EQ((*limited)[2].resource, "practices/p1/clients/c1");
   EXPECT_EQ(AllAudit(store()).size(), 5u);
@@ -551,7 +554,7 @@ TEST_P(StoreContractTest, ListClientsIsInNameOrderWithinThePractice) {
 
   absl::StatusOr<Page<v1::Client>> page = store().ListClients({.practice_name = "practices/p1"});
 
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   EXPECT_THAT(
       NamesOf(page->items),
       ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2", "practices/p1/clients/c3"));
@@ -568,7 +571,7 @@ TEST_P(StoreContractTest, ListClientsFiltersByCareTeamMember) {
   absl::StatusOr<Page<v1::Client>> ann =
       store().ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
 
-  ASSERT_TRUE(ann.ok()) << ann.status();
+  ASSERT_THAT(ann, IsOk());
   EXPECT_THAT(NamesOf(ann->items),
               ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c3"));
 }
@@ -631,7 +634,7 @@ TEST_P(StoreContractTest, ListAssignmentsIsNewestFirstWithNameDescendingOnTies) 
 
   absl::StatusOr<Page<v1::Assignment>> page = store().ListAssignments({.client_name = c1});
 
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   EXPECT_THAT(NamesOf(page->items),
               ElementsAre(c1 + "/assignments/new", c1 + "/assignments/tie-b",
                           c1 + "/assignments/tie-a", c1 + "/assignments/old"));
@@ -702,15 +705,15 @@ TEST_P(StoreContractTest, ListAssignmentsOfAPracticeCoversEveryClientOfItOnly) {
   absl::StatusOr<Page<v1::Assignment>> p3_page =
       store().ListAssignments({.practice_name = "practices/p3"});
 
-  ASSERT_TRUE(p1_page.ok()) << p1_page.status();
+  ASSERT_THAT(p1_page, IsOk());
   EXPECT_THAT(NamesOf(p1_page->items),
               ElementsAre(p1 + "c2/assignments/new", p1 + "c10/assignments/a1",
                           p1 + "c2/assignments/tie", p1 + "c1/assignments/tie",
                           p1 + "c1/assignments/old"));
   EXPECT_EQ(p1_page->next_page_token, "");
-  ASSERT_TRUE(p10_page.ok()) << p10_page.status();
+  ASSERT_THAT(p10_page, IsOk());
   EXPECT_THAT(NamesOf(p10_page->items), ElementsAre("practices/p10/clients/c1/assignments/a1"));
-  ASSERT_TRUE(p3_page.ok()) << p3_page.status();
+  ASSERT_THAT(p3_page, IsOk());
   EXPECT_THAT(p3_page->items, IsEmpty());
 }
 
@@ -816,8 +819,7 @@ TEST_P(StoreContractTest, PageTokenOfAPracticeWideListIsRefusedByAClientsList) {
   for (const absl::Status& status :
        {client_with_practice_token.status(), practice_with_client_token.status(),
         other_practice.status()}) {
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(status.message(), HasSubstr("page_token"));
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
   }
 }
 
@@ -827,12 +829,9 @@ TEST_P(StoreContractTest, ListAssignmentsNeedsExactlyOneOfClientAndPractice) {
       {.client_name = "practices/p1/clients/c1", .practice_name = "practices/p1"});
   absl::StatusOr<Page<v1::Assignment>> bare_id = store().ListAssignments({.practice_name = "p1"});
 
-  EXPECT_EQ(neither.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(neither.status().message(), HasSubstr("client_name"));
-  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(both.status().message(), HasSubstr("client_name"));
-  EXPECT_EQ(bare_id.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bare_id.status().message(), HasSubstr("practice_name"));
+  EXPECT_THAT(neither, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client_name")));
+  EXPECT_THAT(both, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client_name")));
+  EXPECT_THAT(bare_id, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("practice_name")));
 }
 
 // ---- ListCompletions. ----
@@ -846,7 +845,7 @@ TEST_P(StoreContractTest, ListCompletionsIsNewestOccurTimeFirst) {
   absl::StatusOr<Page<v1::Completion>> page =
       store().ListCompletions({.client_name = "practices/p1/clients/c1", .assignment_name = a1});
 
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   EXPECT_THAT(NamesOf(page->items),
               ElementsAre(a1 + "/completions/friday", a1 + "/completions/tuesday",
                           a1 + "/completions/monday"));
@@ -891,7 +890,7 @@ TEST_P(StoreContractTest, ListCompletionsWindowIncludesStartAndExcludesEnd) {
   absl::StatusOr<Page<v1::Completion>> until_end = store().ListCompletions(
       {.client_name = "practices/p1/clients/c1", .end_time = absl::FromUnixSeconds(1000)});
 
-  ASSERT_TRUE(window.ok()) << window.status();
+  ASSERT_THAT(window, IsOk());
   EXPECT_THAT(NamesOf(window->items),
               ElementsAre(a1 + "/completions/just-before-end", a1 + "/completions/inside",
                           a1 + "/completions/at-start"));
@@ -952,7 +951,7 @@ TEST_P(StoreContractTest, InsertedHierarchyReadsBackEqual) {
   ExpectCommitted(store(), Inserting(hierarchy));
 
   absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   ASSERT_TRUE(stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, hierarchy)) << (*stored)->DebugString();
 }
@@ -965,7 +964,7 @@ TEST_P(StoreContractTest, InsertOfExistingHierarchyNameIsAlreadyExists) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(second));
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAlreadyExists));
   absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(name);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->target(), "Speaking up in meetings");
@@ -1000,7 +999,7 @@ TEST_P(StoreContractTest, UpdateHierarchyWithStaleEtagIsAborted) {
       store().Commit(Mutation{.hierarchy = Updating(advanced, "etag-0"),
                               .audit = MakeAudit("AdvanceHierarchy", advanced.name())});
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(original.name());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, original));
@@ -1015,15 +1014,14 @@ TEST_P(StoreContractTest, UpdateOfMissingHierarchyIsNotFound) {
       store().Commit(Mutation{.hierarchy = Updating(hierarchy, "etag-1"),
                               .audit = MakeAudit("AdvanceHierarchy", hierarchy.name())});
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_P(StoreContractTest, MalformedHierarchyNameIsInvalidArgument) {
   absl::StatusOr<CommitOutcome> outcome = store().Commit(
       Inserting(MakeHierarchy("practices/p1/clients/c1/assignments/h1", 1'700'000'000)));
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(outcome.status().message(), HasSubstr("hierarchies"));
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hierarchies")));
   EXPECT_THAT(AllAudit(store()), IsEmpty());
 }
 
@@ -1046,17 +1044,17 @@ TEST_P(StoreContractTest, FailedCommitIncludingAHierarchyWritesNothing) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   EXPECT_FALSE(stored->has_value());
   absl::StatusOr<Page<v1::Hierarchy>> listed =
       store().ListHierarchies({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->items, IsEmpty());
   absl::StatusOr<std::optional<IdempotentResult>> key =
       store().FindIdempotentResult(*mutation.idempotency);
-  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_THAT(key, IsOk());
   EXPECT_FALSE(key->has_value());
   std::vector<AuditRecord> audit = AllAudit(store());
   ASSERT_EQ(audit.size(), 1u);
@@ -1084,7 +1082,7 @@ TEST_P(StoreContractTest, CommitOfAnAssignmentAndAHierarchyIsAtomic) {
       .hierarchy = Updating(advanced, "etag-0"),
       .audit = MakeAudit("AdvanceHierarchy", advanced.name())});
 
-  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Assignment>> first = store().GetAssignment(practice.name());
   absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
   absl::StatusOr<std::optional<v1::Assignment>> second =
@@ -1132,7 +1130,7 @@ TEST_P(StoreContractTest, ListHierarchiesIsNewestFirstOfOneClientOnly) {
 
   absl::StatusOr<Page<v1::Hierarchy>> page = store().ListHierarchies({.client_name = c1});
 
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page, IsOk());
   EXPECT_THAT(NamesOf(page->items),
               ElementsAre(c1 + "/hierarchies/new", c1 + "/hierarchies/tie-b",
                           c1 + "/hierarchies/tie-a", c1 + "/hierarchies/old"));
@@ -1175,14 +1173,13 @@ TEST_P(StoreContractTest, PageTokenOfListAssignmentsIsRefusedByListHierarchies) 
   }
   absl::StatusOr<Page<v1::Assignment>> assignments =
       store().ListAssignments({.client_name = c1, .page = {.page_size = 1}});
-  ASSERT_TRUE(assignments.ok()) << assignments.status();
+  ASSERT_THAT(assignments, IsOk());
   ASSERT_NE(assignments->next_page_token, "");
 
   absl::StatusOr<Page<v1::Hierarchy>> hierarchies = store().ListHierarchies(
       {.client_name = c1, .page = {.page_size = 1, .page_token = assignments->next_page_token}});
 
-  EXPECT_EQ(hierarchies.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(hierarchies.status().message(), HasSubstr("page_token"));
+  EXPECT_THAT(hierarchies, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
 }
 
 // ---- A practice's own templates. ----
@@ -1198,7 +1195,7 @@ TEST_P(StoreContractTest, InsertedTemplateReadsBackEqual) {
 
   absl::StatusOr<std::optional<v1::Template>> stored =
       store().GetTemplate(practice_template.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   ASSERT_TRUE(stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, practice_template)) << (*stored)->DebugString();
 }
@@ -1211,7 +1208,7 @@ TEST_P(StoreContractTest, InsertOfExistingTemplateNameIsAlreadyExists) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(second));
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAlreadyExists));
   absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(name);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->title(), "Worry postponement");
@@ -1234,7 +1231,7 @@ TEST_P(StoreContractTest, UpdateTemplateWithCurrentEtagReplacesIt) {
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, edited));
   absl::StatusOr<Page<v1::Template>> listed =
       store().ListTemplates({.practice_name = "practices/p1"});
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].title(), "Worry time");
 }
@@ -1250,7 +1247,7 @@ TEST_P(StoreContractTest, UpdateTemplateWithStaleEtagIsAborted) {
       store().Commit(Mutation{.practice_template = Updating(edited, "etag-0"),
                               .audit = MakeAudit("UpdateTemplate", edited.name())});
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(original.name());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, original));
@@ -1264,10 +1261,10 @@ TEST_P(StoreContractTest, UpdateOfMissingTemplateIsNotFound) {
       store().Commit(Mutation{.practice_template = Updating(practice_template, "etag-1"),
                               .audit = MakeAudit("UpdateTemplate", practice_template.name())});
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kNotFound));
   absl::StatusOr<std::optional<v1::Template>> stored =
       store().GetTemplate(practice_template.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   EXPECT_FALSE(stored->has_value());
   EXPECT_THAT(AllAudit(store()), IsEmpty());
 }
@@ -1279,7 +1276,7 @@ TEST_P(StoreContractTest, MalformedTemplateNameIsInvalidArgument) {
                            "practices/p1/templates/", "practices/p1/template/t1"}) {
     absl::StatusOr<CommitOutcome> outcome = store().Commit(Inserting(MakeTemplate(name)));
 
-    EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kInvalidArgument)) << name;
     EXPECT_THAT(outcome.status().message(), HasSubstr("practices/{id}/templates/{id}")) << name;
   }
   EXPECT_THAT(AllAudit(store()), IsEmpty());
@@ -1304,18 +1301,18 @@ TEST_P(StoreContractTest, FailedCommitIncludingATemplateWritesNothing) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Template>> stored =
       store().GetTemplate(practice_template.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   EXPECT_FALSE(stored->has_value());
   absl::StatusOr<Page<v1::Template>> listed =
       store().ListTemplates({.practice_name = "practices/p1"});
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->items, IsEmpty());
   absl::StatusOr<std::optional<IdempotentResult>> key =
       store().FindIdempotentResult(*mutation.idempotency);
-  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_THAT(key, IsOk());
   EXPECT_FALSE(key->has_value());
   std::vector<AuditRecord> audit = AllAudit(store());
   ASSERT_EQ(audit.size(), 1u);
@@ -1337,10 +1334,10 @@ TEST_P(StoreContractTest, TemplateWithAStaleEtagKeepsTheRestOfTheMutationOut) {
       .practice_template = Updating(edited, "etag-0"),
       .audit = MakeAudit("UpdateTemplate", edited.name())});
 
-  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   absl::StatusOr<std::optional<v1::Assignment>> not_landed =
       store().GetAssignment(assignment.name());
-  ASSERT_TRUE(not_landed.ok()) << not_landed.status();
+  ASSERT_THAT(not_landed, IsOk());
   EXPECT_FALSE(not_landed->has_value());
   EXPECT_EQ(AllAudit(store()).size(), 1u);
 
@@ -1380,14 +1377,14 @@ TEST_P(StoreContractTest, ListTemplatesIsInNameOrderOfOnePracticeOnly) {
   absl::StatusOr<Page<v1::Template>> of_p3 =
       store().ListTemplates({.practice_name = "practices/p3"});
 
-  ASSERT_TRUE(of_p1.ok()) << of_p1.status();
+  ASSERT_THAT(of_p1, IsOk());
   EXPECT_THAT(NamesOf(of_p1->items), ElementsAre(p1 + "activity-a", p1 + "activity-b",
                                                  p1 + "breathing", p1 + "worry"));
   EXPECT_EQ(of_p1->next_page_token, "");
-  ASSERT_TRUE(of_p10.ok()) << of_p10.status();
+  ASSERT_THAT(of_p10, IsOk());
   EXPECT_THAT(NamesOf(of_p10->items),
               ElementsAre("practices/p10/templates/aaa", "practices/p10/templates/worry"));
-  ASSERT_TRUE(of_p3.ok()) << of_p3.status();
+  ASSERT_THAT(of_p3, IsOk());
   EXPECT_THAT(of_p3->items, IsEmpty());
   EXPECT_EQ(of_p3->next_page_token, "");
 }
@@ -1428,8 +1425,8 @@ TEST_P(StoreContractTest, PageTokenOfListTemplatesIsRefusedByOtherListsAndTheirs
       store().ListTemplates({.practice_name = "practices/p1", .page = {.page_size = 1}});
   absl::StatusOr<Page<v1::Client>> clients =
       store().ListClients({.practice_name = "practices/p1", .page = {.page_size = 1}});
-  ASSERT_TRUE(templates.ok()) << templates.status();
-  ASSERT_TRUE(clients.ok()) << clients.status();
+  ASSERT_THAT(templates, IsOk());
+  ASSERT_THAT(clients, IsOk());
   ASSERT_NE(templates->next_page_token, "");
   ASSERT_NE(clients->next_page_token, "");
   const PageRequest after_template{.page_size = 1, .page_token = templates->next_page_token};
@@ -1449,10 +1446,9 @@ TEST_P(StoreContractTest, PageTokenOfListTemplatesIsRefusedByOtherListsAndTheirs
   for (const absl::Status& status :
        {clients_after_template.status(), assignments_after_template.status(),
         other_practice.status(), templates_after_client.status()}) {
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(status.message(), HasSubstr("page_token"));
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
   }
-  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_THAT(next, IsOk());
   EXPECT_THAT(NamesOf(next->items), ElementsAre("practices/p1/templates/t1"));
   EXPECT_EQ(next->next_page_token, "");
 }
@@ -1475,8 +1471,7 @@ TEST_P(StoreContractTest, UnreadablePageTokenIsInvalidArgumentNamingPageToken) {
 
   for (const absl::Status& status : {clients.status(), assignments.status(), completions.status(),
                                      hierarchies.status(), templates.status()}) {
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(status.message(), HasSubstr("page_token"));
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
   }
 }
 
@@ -1487,7 +1482,7 @@ TEST_P(StoreContractTest, PageTokenOfAnotherQueryIsInvalidArgument) {
   }
   absl::StatusOr<Page<v1::Client>> first =
       store().ListClients({.practice_name = "practices/p1", .page = {.page_size = 1}});
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   ASSERT_NE(first->next_page_token, "");
 
   absl::StatusOr<Page<v1::Client>> other_filter =
@@ -1501,11 +1496,10 @@ TEST_P(StoreContractTest, PageTokenOfAnotherQueryIsInvalidArgument) {
       store().ListClients({.practice_name = "practices/p1",
                            .page = {.page_size = 5, .page_token = first->next_page_token}});
 
-  EXPECT_EQ(other_filter.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(other_filter.status().message(), HasSubstr("page_token"));
-  EXPECT_EQ(other_list.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(other_filter, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  EXPECT_THAT(other_list, StatusIs(absl::StatusCode::kInvalidArgument));
   // The page size may change between pages.
-  ASSERT_TRUE(other_size.ok()) << other_size.status();
+  ASSERT_THAT(other_size, IsOk());
   EXPECT_THAT(NamesOf(other_size->items),
               ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2"));
 }
@@ -1532,7 +1526,7 @@ TEST_P(StoreContractTest, EventsCommittedWithAWriteAreListedInOrderWithIncreasin
   ExpectCommitted(store(), record);
 
   absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 3u);
   const std::vector<EventRecord> written = {create.events[0], record.events[0], record.events[1]};
   for (size_t i = 0; i < 3; ++i) {
@@ -1545,7 +1539,7 @@ TEST_P(StoreContractTest, EventsCommittedWithAWriteAreListedInOrderWithIncreasin
     }
   }
   absl::StatusOr<int64_t> latest = store().LatestEventSequence();
-  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_THAT(latest, IsOk());
   EXPECT_EQ(*latest, events->back().sequence);
 }
 
@@ -1556,9 +1550,9 @@ TEST_P(StoreContractTest, EmptyEventLogHasLatestSequenceZeroAndListsNothing) {
   absl::StatusOr<int64_t> latest = store().LatestEventSequence();
   absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
 
-  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_THAT(latest, IsOk());
   EXPECT_EQ(*latest, 0);
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   EXPECT_THAT(*events, IsEmpty());
 }
 
@@ -1570,7 +1564,7 @@ TEST_P(StoreContractTest, FailedCommitAppendsNoEvent) {
                              original.name(), 1'700'000'000'000'000)};
   ExpectCommitted(store(), create);
   absl::StatusOr<int64_t> before = store().LatestEventSequence();
-  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_THAT(before, IsOk());
   v1::Assignment changed = original;
   changed.set_state(v1::Assignment::STATE_ACTIVE);
   changed.set_etag("etag-2");
@@ -1584,14 +1578,14 @@ TEST_P(StoreContractTest, FailedCommitAppendsNoEvent) {
                               .audit = MakeAudit("ActivateAssignment", changed.name())});
   absl::StatusOr<CommitOutcome> existing = store().Commit(create);
 
-  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
-  EXPECT_EQ(existing.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(existing, StatusIs(absl::StatusCode::kAlreadyExists));
   absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].type, v1::Event::TYPE_ASSIGNMENT_CREATED);
   absl::StatusOr<int64_t> after = store().LatestEventSequence();
-  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_THAT(after, IsOk());
   EXPECT_EQ(*after, *before);
 }
 
@@ -1612,10 +1606,10 @@ TEST_P(StoreContractTest, DuplicateRequestCommitAppendsNoEvent) {
 
   absl::StatusOr<CommitOutcome> outcome = store().Commit(retry);
 
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
   absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].resource, a1 + "/completions/x1");
 }
@@ -1674,11 +1668,11 @@ TEST_P(StoreContractTest, ListEventsResumesAfterASequenceWithoutDuplicatesOrGaps
 
   // Resuming after the third event gives the fourth onwards.
   absl::StatusOr<std::vector<EventRecord>> first = store().ListEvents({.practice = "p1"});
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   ASSERT_EQ(first->size(), 11u);
   absl::StatusOr<std::vector<EventRecord>> rest =
       store().ListEvents({.practice = "p1", .after_sequence = (*first)[2].sequence});
-  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_THAT(rest, IsOk());
   EXPECT_EQ(ResourcesOf(*rest),
             std::vector<std::string>(expected_p1.begin() + 3, expected_p1.end()));
 }
@@ -1687,20 +1681,20 @@ TEST_P(StoreContractTest, ListEventsLimitOutside1To1000IsInvalidArgumentNamingLi
   for (int limit : {0, -1, 1001}) {
     absl::StatusOr<std::vector<EventRecord>> events =
         store().ListEvents({.practice = "p1", .limit = limit});
-    EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument) << limit;
+    EXPECT_THAT(events, StatusIs(absl::StatusCode::kInvalidArgument)) << limit;
     EXPECT_THAT(events.status().message(), HasSubstr("limit")) << limit;
   }
   for (int limit : {1, 1000}) {
     absl::StatusOr<std::vector<EventRecord>> events =
         store().ListEvents({.practice = "p1", .limit = limit});
-    EXPECT_TRUE(events.ok()) << limit << ": " << events.status();
+    EXPECT_THAT(events, IsOk()) << limit << ": " << events.status();
   }
 }
 
 TEST_P(StoreContractTest, ListEventsOfAPracticeNameInsteadOfAnIdIsInvalidArgument) {
   for (const char* practice : {"", "practices/p1"}) {
     absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = practice});
-    EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument) << practice;
+    EXPECT_THAT(events, StatusIs(absl::StatusCode::kInvalidArgument)) << practice;
     EXPECT_THAT(events.status().message(), HasSubstr("practice")) << practice;
   }
 }
@@ -1727,7 +1721,7 @@ TEST_P(StoreContractTest, ConcurrentCommitsAllLand) {
   EXPECT_EQ(failures.load(), 0);
   absl::StatusOr<Page<v1::Completion>> all = store().ListCompletions(
       {.client_name = "practices/p1/clients/c1", .page = {.page_size = 1000}});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->items.size(), static_cast<size_t>(kThreads * kCommitsPerThread));
   EXPECT_EQ(AllAudit(store()).size(), static_cast<size_t>(kThreads * kCommitsPerThread));
 }
@@ -1780,7 +1774,7 @@ TEST_P(StoreContractTest, ConcurrentCommitsWithEventsGetDistinctIncreasingSequen
   EXPECT_EQ(failures.load(), 0);
   absl::StatusOr<std::vector<EventRecord>> events =
       store().ListEvents({.practice = "p1", .limit = 1000});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), static_cast<size_t>(kThreads * kCommitsPerThread));
   std::vector<std::string> expected;
   for (int t = 0; t < kThreads; ++t) {
@@ -1806,7 +1800,7 @@ TEST_P(StoreContractTest, ConcurrentCommitsWithEventsGetDistinctIncreasingSequen
   }
   EXPECT_EQ(watched, ResourcesOf(*events));
   absl::StatusOr<int64_t> latest = store().LatestEventSequence();
-  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_THAT(latest, IsOk());
   EXPECT_EQ(*latest, events->back().sequence);
 }
 
@@ -1834,10 +1828,10 @@ TEST_P(StoreContractTest, ConcurrentRetriesWithOneKeyCommitOnce) {
   EXPECT_EQ(duplicates.load(), kThreads - 1);
   absl::StatusOr<Page<v1::Completion>> all =
       store().ListCompletions({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   ASSERT_EQ(all->items.size(), 1u);
   absl::StatusOr<std::optional<IdempotentResult>> found = store().FindIdempotentResult(key);
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_THAT(found, IsOk());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->name, all->items[0].name());
 }
@@ -1867,7 +1861,7 @@ Mutation Inserting(const v1::SafetyFlag& flag) {
 std::vector<std::string> DueNames(Store& store, int64_t due_by_seconds, int limit = 100) {
   absl::StatusOr<std::vector<v1::SafetyFlag>> due =
       store.ListSafetyFlagsToEscalate(absl::FromUnixSeconds(due_by_seconds), limit);
-  EXPECT_TRUE(due.ok()) << due.status();
+  EXPECT_THAT(due, IsOk());
   return due.ok() ? NamesOf(*due) : std::vector<std::string>{};
 }
 
@@ -1880,12 +1874,12 @@ TEST_P(StoreContractTest, InsertedSafetyFlagReadsBackEqual) {
   ExpectCommitted(store(), Inserting(flag));
 
   absl::StatusOr<std::optional<v1::SafetyFlag>> stored = store().GetSafetyFlag(flag.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   ASSERT_TRUE(stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, flag)) << (*stored)->DebugString();
   absl::StatusOr<std::optional<v1::SafetyFlag>> missing =
       store().GetSafetyFlag("practices/p1/clients/c1/safetyFlags/no");
-  ASSERT_TRUE(missing.ok()) << missing.status();
+  ASSERT_THAT(missing, IsOk());
   EXPECT_FALSE(missing->has_value());
 }
 
@@ -1893,7 +1887,7 @@ TEST_P(StoreContractTest, SafetyFlagUpdatesCheckTheEtagAndExistence) {
   const v1::SafetyFlag original =
       MakeSafetyFlag("practices/p1/clients/c1/safetyFlags/f1", 1'700'000'000);
   ExpectCommitted(store(), Inserting(original));
-  EXPECT_EQ(store().Commit(Inserting(original)).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(store().Commit(Inserting(original)), StatusIs(absl::StatusCode::kAlreadyExists));
   v1::SafetyFlag acknowledged = original;
   acknowledged.set_state(v1::SafetyFlag::STATE_ACKNOWLEDGED);
   acknowledged.set_acknowledge_note("Called the client");
@@ -1925,7 +1919,7 @@ TEST_P(StoreContractTest, MalformedSafetyFlagNameIsInvalidArgument) {
   absl::StatusOr<CommitOutcome> outcome = store().Commit(
       Inserting(MakeSafetyFlag("practices/p1/clients/c1/hierarchies/f1", 1'700'000'000)));
 
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(AllAudit(store()), IsEmpty());
 }
 
@@ -1940,12 +1934,12 @@ TEST_P(StoreContractTest, ListSafetyFlagsIsOneClientsNewestFirstFilteredByState)
                                                     1'700'000'300)));
 
   absl::StatusOr<Page<v1::SafetyFlag>> all = store().ListSafetyFlags({.client_name = c1});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   EXPECT_THAT(NamesOf(all->items), ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/mid",
                                                c1 + "/safetyFlags/old"));
   absl::StatusOr<Page<v1::SafetyFlag>> open = store().ListSafetyFlags(
       {.client_name = c1, .states = {v1::SafetyFlag::STATE_OPEN}});
-  ASSERT_TRUE(open.ok()) << open.status();
+  ASSERT_THAT(open, IsOk());
   EXPECT_THAT(NamesOf(open->items),
               ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/old"));
   EXPECT_EQ(store()
@@ -1997,8 +1991,8 @@ TEST_P(StoreContractTest, FlagsToEscalateAreOpenUnescalatedAndDueAcrossPractices
                                                       "practices/p1/clients/c2/safetyFlags/c"));
   EXPECT_THAT(DueNames(store(), t0 + 90, 2), ElementsAre("practices/p2/clients/c9/safetyFlags/b",
                                                          "practices/p1/clients/c1/safetyFlags/a"));
-  EXPECT_EQ(store().ListSafetyFlagsToEscalate(absl::FromUnixSeconds(t0), 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(store().ListSafetyFlagsToEscalate(absl::FromUnixSeconds(t0), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   // Marking one escalated takes it out of the scan.
   v1::SafetyFlag marked = MakeSafetyFlag("practices/p2/clients/c9/safetyFlags/b", t0, 30);
@@ -2029,14 +2023,14 @@ TEST_P(StoreContractTest, AFlagCommitsWithACompletionAndItsEventsOrNotAtAll) {
   changed.set_reason("changed");
   changed.set_etag("etag-2");
   both.safety_flag = Updating(changed, "etag-1");
-  EXPECT_EQ(store().Commit(both).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(store().Commit(both), StatusIs(absl::StatusCode::kAlreadyExists));
 
   absl::StatusOr<std::optional<v1::SafetyFlag>> stored = store().GetSafetyFlag(flag.name());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->reason(), "The client asked for help now");
   absl::StatusOr<std::vector<EventRecord>> events =
       store().ListEvents({.practice = "p1", .after_sequence = 0, .limit = 10});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].type, v1::Event::TYPE_SAFETY_FLAG_RAISED);
 }
@@ -2107,7 +2101,7 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
       .flag_states = {v1::SafetyFlag::STATE_OPEN, v1::SafetyFlag::STATE_ACKNOWLEDGED},
       .recent_start = absl::FromUnixSeconds(t0),
       .recent_end = absl::FromUnixSeconds(t0 + 100)});
-  ASSERT_TRUE(caseload.ok()) << caseload.status();
+  ASSERT_THAT(caseload, IsOk());
   EXPECT_THAT(NamesOf(caseload->clients), ElementsAre(c1, c2));
   EXPECT_THAT(NamesOf(caseload->assignments),
               UnorderedElementsAreArray({c1 + "/assignments/a1", c2 + "/assignments/a2"}));
@@ -2124,7 +2118,7 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
                     .care_team_member = "dr-lee",
                     .recent_start = absl::FromUnixSeconds(t0),
                     .recent_end = absl::FromUnixSeconds(t0 + 100)});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->assignments.size(), 3u);
   EXPECT_EQ(all->safety_flags.size(), 2u);
   absl::Status bad_state =
@@ -2135,7 +2129,7 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
                                       .recent_start = absl::FromUnixSeconds(t0),
                                       .recent_end = absl::FromUnixSeconds(t0 + 100)})
           .status();
-  EXPECT_EQ(bad_state.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_state, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(bad_state.message()), ::testing::HasSubstr("states"));
   absl::Status bad_window = store()
                                 .ReadCaseload(CaseloadQuery{.practice_name = "practices/p1",
@@ -2143,7 +2137,7 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
                                                             .recent_start = absl::FromUnixSeconds(t0),
                                                             .recent_end = absl::FromUnixSeconds(t0)})
                                 .status();
-  EXPECT_EQ(bad_window.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_window, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(bad_window.message()), ::testing::HasSubstr("recent_end"));
 }
 
@@ -2171,15 +2165,15 @@ TEST_P(StoreContractTest, InsertedSessionReadsBackEqualAndUpdatesCheckEtagAndExi
       MakeSession("practices/p1/sessions/s1", "practices/p1/clients/c1", 1'700'000'000);
   *session.mutable_start_time() = At(1'700'000'000, 123'000);
   ExpectCommitted(store(), Inserting(session));
-  EXPECT_EQ(store().Commit(Inserting(session)).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(store().Commit(Inserting(session)), StatusIs(absl::StatusCode::kAlreadyExists));
 
   absl::StatusOr<std::optional<v1::Session>> stored = store().GetSession(session.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   ASSERT_TRUE(stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, session)) << (*stored)->DebugString();
   absl::StatusOr<std::optional<v1::Session>> missing =
       store().GetSession("practices/p1/sessions/no");
-  ASSERT_TRUE(missing.ok()) << missing.status();
+  ASSERT_THAT(missing, IsOk());
   EXPECT_FALSE(missing->has_value());
 
   v1::Session ended = session;
@@ -2235,13 +2229,13 @@ TEST_P(StoreContractTest, ListSessionsIsNewestFirstOfOnePracticeOrOneClient) {
 
   absl::StatusOr<Page<v1::Session>> all =
       store().ListSessions({.practice_name = "practices/p1", .page = {.page_size = 10}});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   EXPECT_THAT(NamesOf(all->items),
               ElementsAre("practices/p1/sessions/new", "practices/p1/sessions/mid",
                           "practices/p1/sessions/old"));
   absl::StatusOr<Page<v1::Session>> of_c1 = store().ListSessions(
       {.practice_name = "practices/p1", .client_name = c1, .page = {.page_size = 10}});
-  ASSERT_TRUE(of_c1.ok()) << of_c1.status();
+  ASSERT_THAT(of_c1, IsOk());
   EXPECT_THAT(NamesOf(of_c1->items),
               ElementsAre("practices/p1/sessions/new", "practices/p1/sessions/old"));
   EXPECT_EQ(store()
@@ -2250,8 +2244,8 @@ TEST_P(StoreContractTest, ListSessionsIsNewestFirstOfOnePracticeOrOneClient) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store().ListSessions({.practice_name = "p1"}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(store().ListSessions({.practice_name = "p1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_P(StoreContractTest, ListSessionsPagesAcrossEqualTimesAndKeepsItsTokensToItself) {
@@ -2277,7 +2271,7 @@ TEST_P(StoreContractTest, ListSessionsPagesAcrossEqualTimesAndKeepsItsTokensToIt
   // A practice-wide token is not a client's.
   absl::StatusOr<Page<v1::Session>> first =
       store().ListSessions({.practice_name = "practices/p1", .page = {.page_size = 5}});
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   ASSERT_FALSE(first->next_page_token.empty());
   EXPECT_EQ(store()
                 .ListSessions({.practice_name = "practices/p1",
@@ -2299,12 +2293,12 @@ TEST_P(StoreContractTest, ASessionCommitsWithAnAssignmentAndItsEventOrNotAtAll) 
                 .events = {MakeEvent("p1", c1, v1::Event::TYPE_SESSION_UPDATED, session.name(),
                                      1'700'000'000'000'000)},
                 .audit = MakeAudit("CreateSession", session.name())};
-  EXPECT_EQ(store().Commit(both).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(store().Commit(both), StatusIs(absl::StatusCode::kAlreadyExists));
   absl::StatusOr<std::optional<v1::Session>> stored = store().GetSession(session.name());
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(stored, IsOk());
   EXPECT_FALSE(stored->has_value());
   absl::StatusOr<int64_t> latest = store().LatestEventSequence();
-  ASSERT_TRUE(latest.ok());
+  ASSERT_THAT(latest, IsOk());
   EXPECT_EQ(*latest, 0);
 }
 

@@ -20,7 +20,7 @@ namespace therapy::homework {
 // Returns a new, empty store; never null.
 using StoreFactory = std::function<std::unique_ptr<Store>()>;
 
-class StoreContractTest : public testing::TestWithParam<StoreFactory> {
+class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
     store_ = GetParam()();

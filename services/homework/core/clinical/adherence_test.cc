@@ -7,12 +7,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {
 namespace {
 
 using ::testing::DoubleEq;
 using ::testing::Optional;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 using Status = v1::Completion::Status;
 constexpr Status kDone = v1::Completion::STATUS_DONE;
@@ -67,7 +70,7 @@ Adherence Compute(const v1::Assignment& assignment, const std::vector<v1::Comple
                   absl::Time from, absl::Time to, absl::Time now) {
   absl::StatusOr<Adherence> adherence =
       ComputeAdherence(assignment, kBerlin, completions, from, to, now);
-  EXPECT_TRUE(adherence.ok()) << adherence.status();
+  EXPECT_THAT(adherence, IsOk());
   return adherence.ok() ? *adherence : Adherence{};
 }
 
@@ -333,7 +336,7 @@ TEST(AdherenceTest, MalformedScheduleIsInvalidArgument) {
   const absl::StatusOr<Adherence> adherence =
       ComputeAdherence(assignment, kBerlin, {}, At(3, 2), At(3, 9), At(3, 9));
 
-  EXPECT_EQ(adherence.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(adherence, StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

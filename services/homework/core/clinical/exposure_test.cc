@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {
 namespace {
@@ -16,6 +17,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Optional;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 using Kind = Suggestion::Kind;
 using Status = v1::Completion::Status;
 
@@ -64,7 +67,7 @@ class Step {
 Suggestion Suggest(const std::vector<v1::Completion>& completions,
                    const ProgressionPolicy& policy = {}) {
   absl::StatusOr<Suggestion> suggestion = SuggestProgression(policy, completions);
-  EXPECT_TRUE(suggestion.ok()) << suggestion.status();
+  EXPECT_THAT(suggestion, IsOk());
   return suggestion.ok() ? *suggestion : Suggestion{};
 }
 
@@ -289,8 +292,8 @@ TEST(ExposureTest, PolicyOutOfRangeIsInvalidArgumentNamingTheField) {
 
   const absl::StatusOr<Suggestion> suggestion = SuggestProgression(policy, {});
 
-  EXPECT_EQ(suggestion.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(suggestion.status().message(), HasSubstr("policy.drop_percent"));
+  EXPECT_THAT(suggestion,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("policy.drop_percent")));
 }
 
 }  // namespace

@@ -12,12 +12,15 @@
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/schedule.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::TimeZone kBerlin = [] {
   absl::TimeZone zone;
@@ -73,7 +76,7 @@ std::vector<MeasureDue> Dues(const v1::Assignment& assignment, const v1::Client&
                              absl::Time to) {
   absl::StatusOr<std::vector<MeasureDue>> dues =
       MeasuresDue(assignment, client, kBerlin, answers, from, to);
-  EXPECT_TRUE(dues.ok()) << dues.status();
+  EXPECT_THAT(dues, IsOk());
   return dues.value_or(std::vector<MeasureDue>{});
 }
 
@@ -84,7 +87,7 @@ TEST(ScheduleIntervalTest, EveryTwoWeeksExpectsOnePerTwoWeekBlockFromTheStartWee
   const v1::Assignment every_two_weeks = Phq9(v1::Schedule::PERIOD_WEEK, 2);
   absl::StatusOr<std::vector<Occurrence>> occurrences =
       ExpectedOccurrences(every_two_weeks.schedule(), kBerlin, At(3, 1), At(4, 13));
-  ASSERT_TRUE(occurrences.ok()) << occurrences.status();
+  ASSERT_THAT(occurrences, IsOk());
   ASSERT_EQ(occurrences->size(), 3u);
   EXPECT_EQ((*occurrences)[0].first_day, absl::CivilDay(2026, 3, 2));
   EXPECT_EQ((*occurrences)[0].last_day, absl::CivilDay(2026, 3, 15));
@@ -96,7 +99,7 @@ TEST(ScheduleIntervalTest, EveryTwoWeeksExpectsOnePerTwoWeekBlockFromTheStartWee
   for (int interval : {0, 1}) {
     absl::StatusOr<std::vector<Occurrence>> weekly = ExpectedOccurrences(
         Phq9(v1::Schedule::PERIOD_WEEK, interval).schedule(), kBerlin, At(3, 1), At(4, 13));
-    ASSERT_TRUE(weekly.ok());
+    ASSERT_THAT(weekly, IsOk());
     EXPECT_EQ(weekly->size(), 6u) << interval;
   }
 }
@@ -109,7 +112,7 @@ TEST(ScheduleIntervalTest, ACutShortBlockKeepsItsShareRoundedUp) {
   assignment.mutable_schedule()->set_target_count(3);
   assignment.mutable_schedule()->set_end_date("2026-03-17");
   absl::StatusOr<PracticePlan> plan = PlanPractice(assignment.schedule());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_THAT(plan, IsOk());
   std::optional<PlannedWeek> first = PlannedBlockOf(*plan, absl::CivilDay(2026, 3, 10));
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->first_day, absl::CivilDay(2026, 3, 4));
@@ -129,7 +132,7 @@ TEST(ScheduleIntervalTest, EveryThreeDaysAtThePreferredTimeOfTheBlocksFirstDay) 
   assignment.mutable_schedule()->set_preferred_local_time("19:30");
   absl::StatusOr<std::vector<Occurrence>> occurrences =
       ExpectedOccurrences(assignment.schedule(), kBerlin, At(3, 2), At(3, 11));
-  ASSERT_TRUE(occurrences.ok());
+  ASSERT_THAT(occurrences, IsOk());
   ASSERT_EQ(occurrences->size(), 3u);  // 2, 5 and 8 March
   EXPECT_EQ((*occurrences)[1].first_day, absl::CivilDay(2026, 3, 5));
   EXPECT_EQ((*occurrences)[1].last_day, absl::CivilDay(2026, 3, 7));
@@ -146,13 +149,13 @@ TEST(ScheduleIntervalTest, AWeekCutByTheStartOrTheEndIsCountedOnce) {
     assignment.mutable_schedule()->set_end_date("2026-12-08");
     absl::StatusOr<std::vector<Occurrence>> occurrences = ExpectedOccurrences(
         assignment.schedule(), kBerlin, At(11, 1), absl::FromCivil(absl::CivilDay(2027, 1, 1), kBerlin));
-    ASSERT_TRUE(occurrences.ok()) << occurrences.status();
+    ASSERT_THAT(occurrences, IsOk());
     EXPECT_EQ(occurrences->size(), interval == 1 ? 4u : 2u);
     const std::vector<v1::Completion> answers = {Answer(At(11, 20, 9)), Answer(At(11, 25, 9)),
                                                  Answer(At(12, 1, 9)), Answer(At(12, 7, 9))};
     absl::StatusOr<Adherence> adherence = ComputeAdherence(
         assignment, kBerlin, answers, At(11, 1), At(12, 10), At(12, 10));
-    ASSERT_TRUE(adherence.ok()) << adherence.status();
+    ASSERT_THAT(adherence, IsOk());
     EXPECT_EQ(adherence->missed_count, 0);
     EXPECT_EQ(adherence->streak.length, interval == 1 ? 4 : 2);
   }
@@ -162,10 +165,10 @@ TEST(ScheduleIntervalTest, IntervalOutside0To52IsRefusedNamingTheField) {
   for (int interval : {-1, 53}) {
     absl::StatusOr<PracticePlan> plan =
         PlanPractice(Phq9(v1::Schedule::PERIOD_WEEK, interval).schedule());
-    EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument) << interval;
+    EXPECT_THAT(plan, StatusIs(absl::StatusCode::kInvalidArgument)) << interval;
     EXPECT_THAT(std::string(plan.status().message()), HasSubstr("schedule.interval"));
   }
-  EXPECT_TRUE(PlanPractice(Phq9(v1::Schedule::PERIOD_WEEK, 52).schedule()).ok());
+  EXPECT_THAT(PlanPractice(Phq9(v1::Schedule::PERIOD_WEEK, 52).schedule()), IsOk());
 }
 
 TEST(ScheduleIntervalTest, AdherenceOverFourWeeksOfEveryTwoWeeksExpectsTwo) {
@@ -175,14 +178,14 @@ TEST(ScheduleIntervalTest, AdherenceOverFourWeeksOfEveryTwoWeeksExpectsTwo) {
   const std::vector<v1::Completion> answers = {Answer(At(3, 10, 9))};
   absl::StatusOr<Adherence> adherence =
       ComputeAdherence(assignment, kBerlin, answers, At(3, 2), At(3, 30), At(3, 30, 12));
-  ASSERT_TRUE(adherence.ok()) << adherence.status();
+  ASSERT_THAT(adherence, IsOk());
   EXPECT_EQ(adherence->target_count, 2);
   EXPECT_EQ(adherence->completed_count, 1);
   EXPECT_EQ(adherence->missed_count, 1);
   // The same practice weekly would expect 4.
   absl::StatusOr<Adherence> weekly = ComputeAdherence(
       Phq9(v1::Schedule::PERIOD_WEEK, 1), kBerlin, answers, At(3, 2), At(3, 30), At(3, 30, 12));
-  ASSERT_TRUE(weekly.ok());
+  ASSERT_THAT(weekly, IsOk());
   EXPECT_EQ(weekly->target_count, 4);
   // The streak counts blocks: the current block (30 March-12 April) is open, the one before was
   // missed, the first met: one forgiven miss.

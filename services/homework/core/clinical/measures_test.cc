@@ -4,21 +4,24 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {
 namespace {
 
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 MeasureScore Phq9(const std::vector<int>& items) {
   absl::StatusOr<MeasureScore> score = ScorePhq9(items);
-  EXPECT_TRUE(score.ok()) << score.status();
+  EXPECT_THAT(score, IsOk());
   return score.ok() ? *score : MeasureScore{};
 }
 
 MeasureScore Gad7(const std::vector<int>& items) {
   absl::StatusOr<MeasureScore> score = ScoreGad7(items);
-  EXPECT_TRUE(score.ok()) << score.status();
+  EXPECT_THAT(score, IsOk());
   return score.ok() ? *score : MeasureScore{};
 }
 
@@ -73,8 +76,8 @@ TEST(MeasuresTest, Phq9ItemNineAtZeroIsNotUrgentEvenWithASevereTotal) {
 TEST(MeasuresTest, Phq9WithTheWrongNumberOfAnswersIsInvalidArgument) {
   const absl::StatusOr<MeasureScore> score = ScorePhq9(std::vector<int>{0, 0, 0, 0, 0, 0, 0, 0});
 
-  EXPECT_EQ(score.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(score.status().message(), HasSubstr("items must have 9 answers, got 8"));
+  EXPECT_THAT(score, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("items must have 9 answers, got 8")));
 }
 
 TEST(MeasuresTest, Phq9AnswerOutOfRangeIsInvalidArgumentNamingTheItem) {
@@ -83,8 +86,7 @@ TEST(MeasuresTest, Phq9AnswerOutOfRangeIsInvalidArgumentNamingTheItem) {
   const absl::StatusOr<MeasureScore> negative =
       ScorePhq9(std::vector<int>{0, 0, 0, 0, 0, 0, 0, 0, -1});
 
-  EXPECT_EQ(too_high.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(too_high.status().message(), HasSubstr("items[3]"));
+  EXPECT_THAT(too_high, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items[3]")));
   EXPECT_THAT(negative.status().message(), HasSubstr("items[8]"));
 }
 
@@ -121,8 +123,8 @@ TEST(MeasuresTest, Gad7WithTheWrongNumberOfAnswersOrAnAnswerOutOfRangeIsInvalidA
   const absl::StatusOr<MeasureScore> out_of_range =
       ScoreGad7(std::vector<int>{0, 5, 0, 0, 0, 0, 0});
 
-  EXPECT_EQ(nine.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(nine.status().message(), HasSubstr("items must have 7 answers, got 9"));
+  EXPECT_THAT(nine, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("items must have 7 answers, got 9")));
   EXPECT_THAT(out_of_range.status().message(), HasSubstr("items[1] must be 0-3, got 5"));
 }
 

@@ -9,11 +9,14 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {
 namespace {
 
 using ::testing::ElementsAre;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 using State = PeriodCount::State;
 using Status = v1::Completion::Status;
 constexpr Status kDone = v1::Completion::STATUS_DONE;
@@ -75,7 +78,7 @@ std::vector<PeriodCount> Count(const v1::Assignment& assignment,
                                absl::TimeZone zone = kBerlin) {
   absl::StatusOr<std::vector<PeriodCount>> periods =
       CountPracticePeriods(assignment, zone, completions, first, last, now);
-  EXPECT_TRUE(periods.ok()) << periods.status();
+  EXPECT_THAT(periods, IsOk());
   return periods.ok() ? *periods : std::vector<PeriodCount>{};
 }
 
@@ -190,12 +193,12 @@ TEST(PracticePeriodsTest, FiguresAgreeWithAdherenceOverTheSameWindow) {
   std::vector<v1::Completion> completions = {Did(At(10)), Did(At(11)), Did(At(13)), Did(At(19))};
   absl::StatusOr<PracticeFigures> figures =
       ComputePracticeFigures(daily, kBerlin, completions, At(9, 10), At(19, 12));
-  ASSERT_TRUE(figures.ok()) << figures.status();
+  ASSERT_THAT(figures, IsOk());
   EXPECT_EQ(figures->period, kDay);
   EXPECT_EQ(figures->periods_elapsed, 10);
   absl::StatusOr<Adherence> adherence =
       ComputeAdherence(daily, kBerlin, completions, At(9, 10), At(19, 12), At(19, 12));
-  ASSERT_TRUE(adherence.ok());
+  ASSERT_THAT(adherence, IsOk());
   EXPECT_EQ(adherence->target_count, 10);
   ASSERT_EQ(figures->calendar.size(), 28u);
   EXPECT_EQ(figures->calendar.front().first_day, absl::CivilDay(2026, 10, 26));
@@ -216,7 +219,7 @@ TEST(PracticePeriodsTest, WeeklyFiguresAreInWeeks) {
   const v1::Assignment weekly = Practice(4, kWeek);
   absl::StatusOr<PracticeFigures> figures = ComputePracticeFigures(
       weekly, kBerlin, {Did(At(16)), Did(At(17)), Did(At(18))}, At(16, 0), At(19, 12));
-  ASSERT_TRUE(figures.ok()) << figures.status();
+  ASSERT_THAT(figures, IsOk());
   EXPECT_EQ(figures->period, kWeek);
   EXPECT_EQ(figures->periods_elapsed, 1);
   ASSERT_EQ(figures->calendar.size(), 4u);
@@ -242,7 +245,7 @@ TEST(PracticePeriodsTest, EveryTwoWeeksCountsBlocksOfTwoWeeks) {
 
   absl::StatusOr<PracticeFigures> figures =
       ComputePracticeFigures(fortnightly, kBerlin, {Did(At(10))}, At(2, 0), At(19, 12));
-  ASSERT_TRUE(figures.ok()) << figures.status();
+  ASSERT_THAT(figures, IsOk());
   EXPECT_EQ(figures->period, kWeek);
   EXPECT_EQ(figures->interval, 2);
   EXPECT_EQ(figures->periods_elapsed, 3);  // the weeks of 2, 9 and 16 Nov began in the window
@@ -266,14 +269,14 @@ TEST(PracticePeriodsTest, EveryThreeDaysCountsBlocksOfThreeDays) {
 }
 
 TEST(PracticePeriodsTest, MalformedRangesAndSchedulesAreRefused) {
-  EXPECT_EQ(CountPracticePeriods(Practice(1, kDay), kBerlin, {}, Nov(5), Nov(4), At(5)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(CountPracticePeriods(Practice(1, kDay), kBerlin, {}, Nov(5), Nov(4), At(5)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   v1::Assignment broken = Practice(1, kDay);
   broken.mutable_schedule()->set_start_date("2026-13-01");
-  EXPECT_EQ(CountPracticePeriods(broken, kBerlin, {}, Nov(2), Nov(4), At(5)).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ComputePracticeFigures(Practice(1, kDay), kBerlin, {}, At(2), At(5), 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(CountPracticePeriods(broken, kBerlin, {}, Nov(2), Nov(4), At(5)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ComputePracticeFigures(Practice(1, kDay), kBerlin, {}, At(2), At(5), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

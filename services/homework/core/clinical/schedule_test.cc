@@ -7,12 +7,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/proto_time.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 absl::TimeZone Zone(const std::string& name) {
   absl::TimeZone zone;
@@ -62,7 +65,7 @@ std::vector<Occurrence> Expect(const v1::Schedule& schedule, absl::TimeZone zone
                                absl::Time to) {
   absl::StatusOr<std::vector<Occurrence>> occurrences =
       ExpectedOccurrences(schedule, zone, from, to);
-  EXPECT_TRUE(occurrences.ok()) << occurrences.status();
+  EXPECT_THAT(occurrences, IsOk());
   return occurrences.ok() ? *occurrences : std::vector<Occurrence>{};
 }
 
@@ -258,8 +261,8 @@ TEST(ScheduleTest, MalformedScheduleIsInvalidArgumentNamingTheField) {
   v1::Schedule ends_before_start = Daily(1, "2026-05-01");
   ends_before_start.set_end_date("2026-04-30");
 
-  EXPECT_EQ(error_of(bad_day).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(error_of(bad_day).message(), HasSubstr("schedule.start_date"));
+  EXPECT_THAT(error_of(bad_day),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("schedule.start_date")));
   EXPECT_THAT(error_of(bad_time).message(), HasSubstr("schedule.preferred_local_time"));
   EXPECT_THAT(error_of(no_count).message(), HasSubstr("schedule.target_count"));
   EXPECT_THAT(error_of(no_period).message(), HasSubstr("schedule.period"));

@@ -17,9 +17,13 @@
 #include "services/homework/core/fhir/codes.h"
 #include "services/homework/core/fhir/resource_ids.h"
 #include "services/homework/core/fhir/timing.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::fhir {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 using nlohmann::json;
 using ::testing::ElementsAre;
@@ -203,7 +207,7 @@ ClientRecord SampleRecord() {
 
 json Build(const ClientRecord& record) {
   absl::StatusOr<Bundle> bundle = BuildBundle(record);
-  EXPECT_TRUE(bundle.ok()) << bundle.status();
+  EXPECT_THAT(bundle, IsOk());
   if (!bundle.ok()) return json::object();
   return json::parse(bundle->json);
 }
@@ -272,7 +276,7 @@ std::set<std::string> LinkIds(const json& items) {
 
 TEST(BuildBundleTest, CountsOneResourcePerRecordAndForm) {
   absl::StatusOr<Bundle> bundle = BuildBundle(SampleRecord());
-  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  ASSERT_THAT(bundle, IsOk());
   // Observations: exposure c1 SUDS, expectancy, minutes, review; c5 mood; PHQ-9 and GAD-7
   // totals. Questionnaires: the six kinds used, the two measures apart.
   EXPECT_EQ(bundle->resource_counts, (std::map<std::string, int>{{"CarePlan", 1},
@@ -445,7 +449,7 @@ TEST(BuildBundleTest, ASafetyPlanExportsItsStepsButNotItsContacts) {
   record.assignments.push_back(plan);
 
   absl::StatusOr<Bundle> built = BuildBundle(record);
-  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_THAT(built, IsOk());
   const json bundle = json::parse(built->json);
   const json task = OneWithIdentifier(bundle, "Task", kPlan);
   EXPECT_EQ(task["code"]["coding"][0]["code"], "safety-plan");
@@ -869,7 +873,7 @@ TEST(BuildBundleTest, ACompletionWhoseAssignmentIsMissingStillGetsAConformingFor
 }
 
 TEST(BuildBundleTest, ARecordWithoutAClientNameIsInvalid) {
-  EXPECT_EQ(BuildBundle(ClientRecord{}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BuildBundle(ClientRecord{}), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -24,11 +24,14 @@
 #include "services/homework/storage/postgres/migrations.h"
 #include "services/homework/storage/postgres/test_cluster.h"
 #include "services/homework/storage/store_contract_test.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 using postgres::TestCluster;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -38,12 +41,12 @@ using ::testing::Not;
 
 TestCluster* cluster = nullptr;
 
-class ClusterEnvironment : public testing::Environment {
+class ClusterEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<TestCluster>> started =
-        TestCluster::Create({.parent_dir = testing::TempDir()});
-    ASSERT_TRUE(started.ok()) << started.status();
+        TestCluster::Create({.parent_dir = ::testing::TempDir()});
+    ASSERT_THAT(started, IsOk());
     cluster_ = *std::move(started);
     cluster = cluster_.get();
   }
@@ -66,7 +69,7 @@ std::string NewDatabaseUri() {
   }
   if (!previous.empty()) {
     const absl::Status dropped = cluster->DropDatabase(previous);
-    EXPECT_TRUE(dropped.ok()) << dropped;
+    EXPECT_THAT(dropped, IsOk());
   }
   absl::StatusOr<std::string> name = cluster->CreateDatabase();
   if (!name.ok()) {
@@ -79,7 +82,7 @@ std::string NewDatabaseUri() {
 
 std::unique_ptr<PostgresStore> OpenOrDie(const PostgresStoreOptions& options) {
   absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(options);
-  EXPECT_TRUE(store.ok()) << store.status();
+  EXPECT_THAT(store, IsOk());
   return store.ok() ? *std::move(store) : nullptr;
 }
 
@@ -90,7 +93,7 @@ std::unique_ptr<Store> MakePostgresStore() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreContractTest,
-                         testing::Values(StoreFactory(&MakePostgresStore)));
+                         ::testing::Values(StoreFactory(&MakePostgresStore)));
 
 // ---- Helpers of the PostgreSQL-specific tests. ----
 
@@ -105,7 +108,7 @@ class RawDatabase {
 
   void Execute(const std::string& sql) {
     PGresult* result = PQexec(conn_, sql.c_str());
-    EXPECT_THAT(PQresultStatus(result), testing::AnyOf(PGRES_COMMAND_OK, PGRES_TUPLES_OK))
+    EXPECT_THAT(PQresultStatus(result), ::testing::AnyOf(PGRES_COMMAND_OK, PGRES_TUPLES_OK))
         << sql << ": " << PQerrorMessage(conn_);
     PQclear(result);
   }
@@ -223,7 +226,7 @@ std::vector<std::string> NamesOf(const std::vector<Resource>& resources) {
   return names;
 }
 
-class PostgresStoreTest : public testing::Test {
+class PostgresStoreTest : public ::testing::Test {
  protected:
   const std::string uri_ = NewDatabaseUri();
 };
@@ -235,7 +238,7 @@ TEST_F(PostgresStoreTest, OpenAppliesAndRecordsEveryMigration) {
   ASSERT_NE(store, nullptr);
 
   absl::StatusOr<int64_t> version = store->SchemaVersion();
-  ASSERT_TRUE(version.ok()) << version.status();
+  ASSERT_THAT(version, IsOk());
   EXPECT_EQ(*version, postgres::EmbeddedMigrations().back().version);
   std::vector<std::string> versions;
   for (const postgres::Migration& migration : postgres::EmbeddedMigrations()) {
@@ -261,7 +264,7 @@ TEST_F(PostgresStoreTest, ReopeningAppliesNoMigrationAndKeepsTheData) {
   {
     std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+    ASSERT_THAT(store->Commit(InsertingClient(client)), IsOk());
   }
   RawDatabase raw(uri_);
   const std::string recorded_before =
@@ -270,12 +273,12 @@ TEST_F(PostgresStoreTest, ReopeningAppliesNoMigrationAndKeepsTheData) {
   std::unique_ptr<PostgresStore> reopened = OpenOrDie({.conninfo = uri_});
   absl::StatusOr<std::unique_ptr<postgres::Connection>> connection =
       postgres::Connection::Open({.conninfo = uri_});
-  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_THAT(connection, IsOk());
   absl::StatusOr<int> applied =
       postgres::ApplyMigrations(**connection, postgres::EmbeddedMigrations());
 
   ASSERT_NE(reopened, nullptr);
-  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_THAT(applied, IsOk());
   EXPECT_EQ(*applied, 0);
   EXPECT_EQ(raw.QueryText("SELECT string_agg(version || '@' || applied_at, ',') "
                           "FROM schema_migrations"),
@@ -308,8 +311,8 @@ TEST_F(PostgresStoreTest, DatabaseOfANewerSchemaIsFailedPrecondition) {
 
   absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open({.conninfo = uri_});
 
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(store.status().message(), HasSubstr(absl::StrCat("version ", future)));
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kFailedPrecondition,
+                              HasSubstr(absl::StrCat("version ", future))));
 }
 
 // ---- Replicas: two stores on one database. ----
@@ -330,16 +333,16 @@ TEST_F(PostgresStoreTest, TwoReplicasSeeEachOthersWritesEtagsAndRequestIds) {
       b->FindIdempotentResult({.actor = "svc-1", .method = "CreateClient", .request_id = "r-7"});
   absl::StatusOr<CommitOutcome> inserted_again_on_b = b->Commit(InsertingClient(client, "r-8"));
 
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   EXPECT_EQ(*created, CommitOutcome::kCommitted);
   ASSERT_TRUE(seen_by_b.ok() && seen_by_b->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**seen_by_b, client));
-  ASSERT_TRUE(retried_on_b.ok()) << retried_on_b.status();
+  ASSERT_THAT(retried_on_b, IsOk());
   EXPECT_EQ(*retried_on_b, CommitOutcome::kDuplicateRequest);
-  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  ASSERT_THAT(replayed, IsOk());
   ASSERT_TRUE(replayed->has_value());
   EXPECT_EQ((*replayed)->name, client.name());
-  EXPECT_EQ(inserted_again_on_b.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(inserted_again_on_b, StatusIs(absl::StatusCode::kAlreadyExists));
 
   // B updates from etag-1; A, still holding etag-1, loses.
   v1::Client renamed_by_b = client;
@@ -352,22 +355,22 @@ TEST_F(PostgresStoreTest, TwoReplicasSeeEachOthersWritesEtagsAndRequestIds) {
   absl::StatusOr<CommitOutcome> a_update = a->Commit(UpdatingClient(renamed_by_a, "etag-1"));
   absl::StatusOr<std::optional<v1::Client>> seen_by_a = a->GetClient(client.name());
 
-  ASSERT_TRUE(b_update.ok()) << b_update.status();
-  EXPECT_EQ(a_update.status().code(), absl::StatusCode::kAborted);
+  ASSERT_THAT(b_update, IsOk());
+  EXPECT_THAT(a_update, StatusIs(absl::StatusCode::kAborted));
   ASSERT_TRUE(seen_by_a.ok() && seen_by_a->has_value());
   EXPECT_EQ((*seen_by_a)->display_name(), "Sam B.");
   EXPECT_EQ((*seen_by_a)->etag(), "etag-2");
 
   // A page token made by one replica is read by the other.
-  ASSERT_TRUE(a->Commit(InsertingClient(other_name, "r-9")).ok());
+  ASSERT_THAT(a->Commit(InsertingClient(other_name, "r-9")), IsOk());
   absl::StatusOr<Page<v1::Client>> first =
       a->ListClients({.practice_name = "practices/p1", .page = {.page_size = 1}});
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   ASSERT_FALSE(first->next_page_token.empty());
   absl::StatusOr<Page<v1::Client>> second =
       b->ListClients({.practice_name = "practices/p1",
                       .page = {.page_size = 1, .page_token = first->next_page_token}});
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   EXPECT_THAT(NamesOf(second->items), ElementsAre(other_name.name()));
 }
 
@@ -417,7 +420,7 @@ TEST_F(PostgresStoreTest, ReplicasCommittingEventsTogetherKeepSequencesInCommitO
   EXPECT_EQ(failures.load(), 0);
   absl::StatusOr<std::vector<EventRecord>> events =
       a->ListEvents({.practice = "p1", .limit = 1000});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   EXPECT_EQ(events->size(), 2u * kWritersPerReplica * kCommitsPerWriter);
   EXPECT_EQ(watched, ResourcesOf(*events));
 }
@@ -453,10 +456,10 @@ TEST_F(PostgresStoreTest, CommitWithEventsWaitsForAnEarlierEventWriterToCommit) 
 
   EXPECT_TRUE(waits);
   EXPECT_FALSE(committed_while_waiting);
-  ASSERT_TRUE(meanwhile.ok()) << meanwhile.status();
+  ASSERT_THAT(meanwhile, IsOk());
   EXPECT_TRUE(meanwhile->empty());
   absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   EXPECT_THAT(ResourcesOf(*events), ElementsAre("practices/p1/clients/c1/assignments/first",
                                                 "practices/p1/clients/c1/assignments/second"));
 }
@@ -467,7 +470,7 @@ TEST_F(PostgresStoreTest, KilledConnectionsAreUnavailableAtMostOnceThenTheStoreR
   std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_, .pool_size = 4});
   ASSERT_NE(store, nullptr);
   const v1::Client client = MakeClient("practices/p1/clients/c1");
-  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(client)), IsOk());
   // Open every connection of the pool: concurrent reads.
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
@@ -499,7 +502,7 @@ TEST_F(PostgresStoreTest, KilledConnectionsAreUnavailableAtMostOnceThenTheStoreR
   EXPECT_LE(unavailable, 1);
   // Everything after the first call worked.
   EXPECT_THAT(std::vector<absl::StatusCode>(codes.begin() + 1, codes.end()),
-              testing::Each(absl::StatusCode::kOk));
+              ::testing::Each(absl::StatusCode::kOk));
   absl::StatusOr<std::optional<v1::Client>> stored = store->GetClient(client.name());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, client));
@@ -509,23 +512,23 @@ TEST_F(PostgresStoreTest, DatabaseRestartIsUnavailableWhileDownThenTheStoreRecov
   std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
   ASSERT_NE(store, nullptr);
   const v1::Client client = MakeClient("practices/p1/clients/c1");
-  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(client)), IsOk());
 
-  ASSERT_TRUE(cluster->StopServer().ok());
+  ASSERT_THAT(cluster->StopServer(), IsOk());
   absl::StatusOr<std::optional<v1::Client>> read_while_down = store->GetClient(client.name());
   absl::StatusOr<CommitOutcome> write_while_down =
       store->Commit(InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/a1")));
-  ASSERT_TRUE(cluster->StartServer().ok());
+  ASSERT_THAT(cluster->StartServer(), IsOk());
   absl::StatusOr<std::optional<v1::Client>> read_after = store->GetClient(client.name());
   absl::StatusOr<CommitOutcome> write_after =
       store->Commit(InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/a1")));
 
-  EXPECT_EQ(read_while_down.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(write_while_down.status().code(), absl::StatusCode::kUnavailable);
-  ASSERT_TRUE(read_after.ok()) << read_after.status();
+  EXPECT_THAT(read_while_down, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(write_while_down, StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_THAT(read_after, IsOk());
   ASSERT_TRUE(read_after->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**read_after, client));
-  ASSERT_TRUE(write_after.ok()) << write_after.status();
+  ASSERT_THAT(write_after, IsOk());
   EXPECT_EQ(*write_after, CommitOutcome::kCommitted);
 }
 
@@ -534,7 +537,7 @@ TEST_F(PostgresStoreTest, StatementPastTheStatementTimeoutIsUnavailable) {
       OpenOrDie({.conninfo = uri_, .statement_timeout = absl::Milliseconds(200)});
   ASSERT_NE(store, nullptr);
   const v1::Client client = MakeClient("practices/p1/clients/c1");
-  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(client)), IsOk());
   // Another session holds the client's row.
   RawDatabase other(uri_);
   other.Execute("BEGIN");
@@ -549,11 +552,10 @@ TEST_F(PostgresStoreTest, StatementPastTheStatementTimeoutIsUnavailable) {
   other.Execute("ROLLBACK");
   absl::StatusOr<CommitOutcome> retried = store->Commit(UpdatingClient(renamed, "etag-1"));
 
-  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(blocked.status().message(), HasSubstr("57014"));
+  EXPECT_THAT(blocked, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("57014")));
   EXPECT_THAT(blocked.status().message(), Not(HasSubstr("UPDATE")));
   EXPECT_GE(waited, absl::Milliseconds(200));
-  ASSERT_TRUE(retried.ok()) << retried.status();
+  ASSERT_THAT(retried, IsOk());
   EXPECT_EQ(*retried, CommitOutcome::kCommitted);
 }
 
@@ -562,7 +564,7 @@ TEST_F(PostgresStoreTest, EveryConnectionBusyPastTheAcquireTimeoutIsUnavailable)
       OpenOrDie({.conninfo = uri_, .pool_size = 1, .acquire_timeout = absl::Milliseconds(100)});
   ASSERT_NE(store, nullptr);
   const v1::Client client = MakeClient("practices/p1/clients/c1");
-  ASSERT_TRUE(store->Commit(InsertingClient(client)).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(client)), IsOk());
   // The pool's only connection waits for a table another session has locked.
   RawDatabase other(uri_);
   other.Execute("BEGIN");
@@ -577,24 +579,23 @@ TEST_F(PostgresStoreTest, EveryConnectionBusyPastTheAcquireTimeoutIsUnavailable)
   holder.join();
   absl::StatusOr<std::optional<v1::Client>> after = store->GetClient(client.name());
 
-  EXPECT_EQ(starved.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(starved.status().message(), HasSubstr("in use"));
+  EXPECT_THAT(starved, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("in use")));
   EXPECT_GE(waited, absl::Milliseconds(100));
-  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_THAT(after, IsOk());
   EXPECT_TRUE(after->has_value());
 }
 
 TEST_F(PostgresStoreTest, CorruptStoredResourceIsInternal) {
   std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   RawDatabase(uri_).Execute("UPDATE clients SET data = '\\xffffffff'::bytea");
 
   absl::StatusOr<std::optional<v1::Client>> got = store->GetClient("practices/p1/clients/c1");
   absl::StatusOr<Page<v1::Client>> listed = store->ListClients({.practice_name = "practices/p1"});
 
-  EXPECT_EQ(got.status().code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(listed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(got, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(listed, StatusIs(absl::StatusCode::kInternal));
   EXPECT_THAT(got.status().message(), Not(HasSubstr("SELECT")));
 }
 
@@ -613,7 +614,7 @@ TEST_F(PostgresStoreTest, NamesSortInByteOrderUnderALocaleCollation) {
 
   absl::StatusOr<Page<v1::Client>> clients = store->ListClients({.practice_name = "practices/p1"});
 
-  ASSERT_TRUE(clients.ok()) << clients.status();
+  ASSERT_THAT(clients, IsOk());
   EXPECT_THAT(NamesOf(clients->items),
               ElementsAre("practices/p1/clients/B", "practices/p1/clients/D",
                           "practices/p1/clients/a", "practices/p1/clients/c"));
@@ -624,13 +625,13 @@ TEST_F(PostgresStoreTest, ListAuditTakesAPrefixEndingInAMultibyteCharacter) {
   ASSERT_NE(store, nullptr);
   for (const char* resource : {"practices/p1/clients/z\u00e9", "practices/p1/clients/z\u00e92",
                                "practices/p1/clients/z\u00ea", "practices/p1/clients/zf"}) {
-    ASSERT_TRUE(store->AppendAudit(MakeAudit("GetClient", resource)).ok());
+    ASSERT_THAT(store->AppendAudit(MakeAudit("GetClient", resource)), IsOk());
   }
 
   absl::StatusOr<std::vector<AuditRecord>> records =
       store->ListAudit("practices/p1/clients/z\u00e9", 100);
 
-  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_THAT(records, IsOk());
   std::vector<std::string> resources;
   for (const AuditRecord& record : *records) resources.push_back(record.resource);
   EXPECT_THAT(resources,
@@ -643,11 +644,11 @@ TEST_F(PostgresStoreTest, OpenStoreTakesPostgresqlAndPostgresUris) {
   for (const std::string& uri : {uri_, "postgres://" + uri_.substr(uri_.find("://") + 3)}) {
     absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.uri = uri});
 
-    ASSERT_TRUE(store.ok()) << uri << ": " << store.status();
-    ASSERT_TRUE((*store)->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+    ASSERT_THAT(store, IsOk()) << uri << ": " << store.status();
+    ASSERT_THAT((*store)->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
     absl::StatusOr<std::optional<v1::Client>> stored =
         (*store)->GetClient("practices/p1/clients/c1");
-    ASSERT_TRUE(stored.ok()) << stored.status();
+    ASSERT_THAT(stored, IsOk());
     EXPECT_TRUE(stored->has_value());
   }
 }
@@ -656,23 +657,21 @@ TEST_F(PostgresStoreTest, UnreachableServerIsUnavailable) {
   absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(
       {.conninfo = "postgresql:///homework?host=/nonexistent-socket-folder&user=homework"});
 
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(store.status().message(), HasSubstr("cannot connect"));
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot connect")));
 }
 
 TEST_F(PostgresStoreTest, EmptyUriOrPoolOfNoConnectionsIsInvalidArgument) {
-  EXPECT_EQ(PostgresStore::Open({.conninfo = ""}).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(PostgresStore::Open({.conninfo = uri_, .pool_size = 0}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(PostgresStore::Open({.conninfo = ""}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .pool_size = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace
 }  // namespace therapy::homework
 
 int main(int argc, char** argv) {
-  testing::InitGoogleTest(&argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
   // Owned by GoogleTest, which deletes it at exit.
-  testing::AddGlobalTestEnvironment(new therapy::homework::ClusterEnvironment);
+  ::testing::AddGlobalTestEnvironment(new therapy::homework::ClusterEnvironment);
   return RUN_ALL_TESTS();
 }

@@ -17,9 +17,13 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "services/homework/storage/sqlite/connection.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::sqlite {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 enum class Outcome { kKept, kDeclined };
 
@@ -27,18 +31,18 @@ constexpr Sql kCreate{"create table", "CREATE TABLE IF NOT EXISTS rows (name TEX
 constexpr Sql kInsert{"insert row", "INSERT INTO rows (name) VALUES (:name)"};
 constexpr Sql kCount{"count rows", "SELECT COUNT(*) FROM rows WHERE name = :name"};
 
-class GroupCommitTest : public testing::Test {
+class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = testing::TempDir() + "group_commit_test.XXXXXX";
+    std::string pattern = ::testing::TempDir() + "group_commit_test.XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     folder_ = pattern;
     absl::StatusOr<std::unique_ptr<Connection>> connection =
         Connection::Open(folder_ + "/test.db", absl::Seconds(5));
-    ASSERT_TRUE(connection.ok()) << connection.status();
+    ASSERT_THAT(connection, IsOk());
     connection_ = *std::move(connection);
-    ASSERT_TRUE(connection_->ExecuteScript("set up", "PRAGMA journal_mode = WAL").ok());
-    ASSERT_TRUE(connection_->ExecuteScript(kCreate.purpose, kCreate.text).ok());
+    ASSERT_THAT(connection_->ExecuteScript("set up", "PRAGMA journal_mode = WAL"), IsOk());
+    ASSERT_THAT(connection_->ExecuteScript(kCreate.purpose, kCreate.text), IsOk());
   }
   void TearDown() override {
     connection_.reset();
@@ -60,7 +64,7 @@ class GroupCommitTest : public testing::Test {
   bool Stored(const std::string& name) {
     absl::MutexLock lock(&mu_);
     absl::StatusOr<Statement> count = connection_->Prepare(kCount);
-    EXPECT_TRUE(count.ok());
+    EXPECT_THAT(count, IsOk());
     count->BindText(":name", name);
     absl::StatusOr<bool> row = count->Step();
     EXPECT_TRUE(row.ok() && *row);
@@ -139,13 +143,13 @@ TEST_F(GroupCommitTest, AWriteThatFailsOrDeclinesInABatchLeavesTheOthersCommitte
   for (std::thread& thread : threads) thread.join();
 
   ASSERT_EQ(Batches(), (std::vector<size_t>{1, 4}));  // the four did share one batch
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(good.ok()) << good.status();
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(good, IsOk());
   EXPECT_EQ(*good, Outcome::kKept);
-  EXPECT_EQ(failing.status().code(), absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(declining.ok()) << declining.status();
+  EXPECT_THAT(failing, StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(declining, IsOk());
   EXPECT_EQ(*declining, Outcome::kDeclined);
-  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_THAT(last, IsOk());
   EXPECT_EQ(*last, Outcome::kKept);
   EXPECT_TRUE(Stored("first"));
   EXPECT_TRUE(Stored("good"));
@@ -175,11 +179,11 @@ TEST_F(GroupCommitTest, TwoWritesOfOneKeyInABatchKeepTheFirst) {
   for (std::thread& thread : threads) thread.join();
 
   ASSERT_EQ(Batches(), (std::vector<size_t>{1, 5}));
-  EXPECT_TRUE(results[1].ok());
-  EXPECT_TRUE(results[2].ok()) << results[2].status();
-  EXPECT_TRUE(results[3].ok());
-  EXPECT_EQ(results[4].status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_TRUE(results[5].ok());
+  EXPECT_THAT(results[1], IsOk());
+  EXPECT_THAT(results[2], IsOk());
+  EXPECT_THAT(results[3], IsOk());
+  EXPECT_THAT(results[4], StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(results[5], IsOk());
   EXPECT_TRUE(Stored("same"));
   EXPECT_TRUE(Stored("w5"));
 }

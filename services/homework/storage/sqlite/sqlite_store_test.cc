@@ -29,6 +29,7 @@
 #include "services/homework/storage/sqlite/connection.h"
 #include "services/homework/storage/sqlite/migrations.h"
 #include "services/homework/storage/store_contract_test.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -36,12 +37,14 @@ namespace {
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 // A directory of this test process's database files, removed when the process exits.
 class DatabaseDirectory {
  public:
   DatabaseDirectory() {
-    std::string pattern = testing::TempDir() + "sqlite_store_test.XXXXXX";
+    std::string pattern = ::testing::TempDir() + "sqlite_store_test.XXXXXX";
     if (mkdtemp(pattern.data()) != nullptr) path_ = std::move(pattern);
   }
   ~DatabaseDirectory() {
@@ -73,7 +76,7 @@ std::unique_ptr<Store> MakeSqliteStore() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
-                         testing::Values(StoreFactory(&MakeSqliteStore)));
+                         ::testing::Values(StoreFactory(&MakeSqliteStore)));
 
 // A connection of the test's own, to look at or tamper with the file behind the store's back.
 class RawDatabase {
@@ -108,7 +111,7 @@ class RawDatabase {
 
 std::unique_ptr<SqliteStore> OpenOrDie(const SqliteStoreOptions& options) {
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
-  EXPECT_TRUE(store.ok()) << store.status();
+  EXPECT_THAT(store, IsOk());
   return store.ok() ? *std::move(store) : nullptr;
 }
 
@@ -173,27 +176,27 @@ void CreateVersion1Database(const std::string& path, const v1::Client& client,
                             const v1::Assignment& assignment) {
   absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
       sqlite::Connection::Open(path, absl::Seconds(5));
-  ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations().first(1)).ok());
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(ApplyMigrations(**db, EmbeddedMigrations().first(1)), IsOk());
   {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Client);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     insert->BindText(":name", client.name())
         .BindText(":practice_name", "practices/p1")
         .BindInt64(":create_time", client.create_time().seconds() * 1'000'000)
         .BindText(":etag", client.etag())
         .BindBlob(":data", client.SerializeAsString());
-    ASSERT_TRUE(insert->Run().ok());
+    ASSERT_THAT(insert->Run(), IsOk());
   }
   absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Assignment);
-  ASSERT_TRUE(insert.ok()) << insert.status();
+  ASSERT_THAT(insert, IsOk());
   insert->BindText(":name", assignment.name())
       .BindText(":client_name", "practices/p1/clients/c1")
       .BindInt64(":state", assignment.state())
       .BindInt64(":create_time", assignment.create_time().seconds() * 1'000'000)
       .BindText(":etag", assignment.etag())
       .BindBlob(":data", assignment.SerializeAsString());
-  ASSERT_TRUE(insert->Run().ok());
+  ASSERT_THAT(insert->Run(), IsOk());
 }
 
 constexpr sqlite::Sql kInsertVersion2Hierarchy{"insert version 2 hierarchy", R"sql(
@@ -209,21 +212,21 @@ void CreateVersion2Database(const std::string& path, const v1::Client& client,
                             const v1::Hierarchy& hierarchy) {
   absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
       sqlite::Connection::Open(path, absl::Seconds(5));
-  ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations().first(2)).ok());
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(ApplyMigrations(**db, EmbeddedMigrations().first(2)), IsOk());
   {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Client);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     insert->BindText(":name", client.name())
         .BindText(":practice_name", "practices/p1")
         .BindInt64(":create_time", client.create_time().seconds() * 1'000'000)
         .BindText(":etag", client.etag())
         .BindBlob(":data", client.SerializeAsString());
-    ASSERT_TRUE(insert->Run().ok());
+    ASSERT_THAT(insert->Run(), IsOk());
   }
   for (const v1::Assignment& assignment : assignments) {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Assignment);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     const std::string& name = assignment.name();
     insert->BindText(":name", name)
         .BindText(":client_name", name.substr(0, name.find("/assignments/")))
@@ -231,16 +234,16 @@ void CreateVersion2Database(const std::string& path, const v1::Client& client,
         .BindInt64(":create_time", assignment.create_time().seconds() * 1'000'000)
         .BindText(":etag", assignment.etag())
         .BindBlob(":data", assignment.SerializeAsString());
-    ASSERT_TRUE(insert->Run().ok());
+    ASSERT_THAT(insert->Run(), IsOk());
   }
   absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion2Hierarchy);
-  ASSERT_TRUE(insert.ok()) << insert.status();
+  ASSERT_THAT(insert, IsOk());
   insert->BindText(":name", hierarchy.name())
       .BindText(":client_name", "practices/p1/clients/c1")
       .BindInt64(":create_time", hierarchy.create_time().seconds() * 1'000'000)
       .BindText(":etag", hierarchy.etag())
       .BindBlob(":data", hierarchy.SerializeAsString());
-  ASSERT_TRUE(insert->Run().ok());
+  ASSERT_THAT(insert->Run(), IsOk());
 }
 
 constexpr sqlite::Sql kInsertVersion4Assignment{"insert version 4 assignment", R"sql(
@@ -259,21 +262,21 @@ void CreateVersion4Database(const std::string& path, const v1::Client& client,
                             const v1::Assignment& assignment, const v1::Hierarchy& hierarchy) {
   absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
       sqlite::Connection::Open(path, absl::Seconds(5));
-  ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE(ApplyMigrations(**db, EmbeddedMigrations().first(4)).ok());
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(ApplyMigrations(**db, EmbeddedMigrations().first(4)), IsOk());
   {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion1Client);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     insert->BindText(":name", client.name())
         .BindText(":practice_name", "practices/p1")
         .BindInt64(":create_time", client.create_time().seconds() * 1'000'000)
         .BindText(":etag", client.etag())
         .BindBlob(":data", client.SerializeAsString());
-    ASSERT_TRUE(insert->Run().ok());
+    ASSERT_THAT(insert->Run(), IsOk());
   }
   {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion4Assignment);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     insert->BindText(":name", assignment.name())
         .BindText(":practice_name", "practices/p1")
         .BindText(":client_name", "practices/p1/clients/c1")
@@ -281,24 +284,24 @@ void CreateVersion4Database(const std::string& path, const v1::Client& client,
         .BindInt64(":create_time", assignment.create_time().seconds() * 1'000'000)
         .BindText(":etag", assignment.etag())
         .BindBlob(":data", assignment.SerializeAsString());
-    ASSERT_TRUE(insert->Run().ok());
+    ASSERT_THAT(insert->Run(), IsOk());
   }
   {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion2Hierarchy);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     insert->BindText(":name", hierarchy.name())
         .BindText(":client_name", "practices/p1/clients/c1")
         .BindInt64(":create_time", hierarchy.create_time().seconds() * 1'000'000)
         .BindText(":etag", hierarchy.etag())
         .BindBlob(":data", hierarchy.SerializeAsString());
-    ASSERT_TRUE(insert->Run().ok());
+    ASSERT_THAT(insert->Run(), IsOk());
   }
   absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion3Event);
-  ASSERT_TRUE(insert.ok()) << insert.status();
+  ASSERT_THAT(insert, IsOk());
   insert->BindInt64(":type", v1::Event::TYPE_ASSIGNMENT_CREATED)
       .BindText(":resource", assignment.name())
       .BindInt64(":time", 1'700'000'100'000'000);
-  ASSERT_TRUE(insert->Run().ok());
+  ASSERT_THAT(insert->Run(), IsOk());
 }
 
 v1::Template MakeTemplate(const std::string& name) {
@@ -331,7 +334,7 @@ Mutation InsertingWithEvent(const v1::Assignment& assignment) {
   return mutation;
 }
 
-class SqliteStoreTest : public testing::Test {
+class SqliteStoreTest : public ::testing::Test {
  protected:
   const std::string path_ = NewDatabasePath();
 };
@@ -342,7 +345,7 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
     std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
     ASSERT_NE(store, nullptr);
     absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingClient(client));
-    ASSERT_TRUE(outcome.ok()) << outcome.status();
+    ASSERT_THAT(outcome, IsOk());
   }
 
   std::unique_ptr<SqliteStore> reopened = OpenOrDie({.path = path_});
@@ -352,15 +355,15 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, client));
   absl::StatusOr<Page<v1::Client>> of_ann =
       reopened->ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
-  ASSERT_TRUE(of_ann.ok()) << of_ann.status();
+  ASSERT_THAT(of_ann, IsOk());
   EXPECT_EQ(of_ann->items.size(), 1u);
   absl::StatusOr<std::optional<IdempotentResult>> key = reopened->FindIdempotentResult(
       {.actor = "svc-1", .method = "CreateClient", .request_id = "r-1"});
-  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_THAT(key, IsOk());
   ASSERT_TRUE(key->has_value());
   EXPECT_EQ((*key)->name, "practices/p1/clients/c1");
   absl::StatusOr<std::vector<AuditRecord>> audit = reopened->ListAudit("practices/p1/", 10);
-  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_THAT(audit, IsOk());
   ASSERT_EQ(audit->size(), 1u);
   EXPECT_EQ((*audit)[0].call_id, "call-1");
 }
@@ -383,7 +386,7 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedAndReopeningAppliesNone) {
 
   EXPECT_EQ(raw.QueryText(kHistory), history);  // same versions, same applied_at
   absl::StatusOr<SqliteSettings> settings = reopened->Settings();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(settings->schema_version, latest);
 }
 
@@ -403,7 +406,7 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion1IsUpgradedOnOpenAndKeepsItsData)
 
   ASSERT_NE(store, nullptr);
   absl::StatusOr<SqliteSettings> settings = store->Settings();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(settings->schema_version, EmbeddedMigrations().back().version);
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations WHERE version = 2"), "1");
   EXPECT_EQ(raw.QueryText("SELECT applied_at FROM schema_migrations WHERE version = 1"),
@@ -417,7 +420,7 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion1IsUpgradedOnOpenAndKeepsItsData)
   EXPECT_TRUE(MessageDifferencer::Equals(**stored_client, client));
   absl::StatusOr<Page<v1::Assignment>> assignments =
       store->ListAssignments({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(assignments.ok()) << assignments.status();
+  ASSERT_THAT(assignments, IsOk());
   ASSERT_EQ(assignments->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(assignments->items[0], assignment));
   // And the new table takes hierarchies.
@@ -429,10 +432,10 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion1IsUpgradedOnOpenAndKeepsItsData)
   Mutation create{.hierarchy = Put<v1::Hierarchy>{.resource = hierarchy}};
   create.audit.resource = hierarchy.name();
   absl::StatusOr<CommitOutcome> outcome = store->Commit(create);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
       store->ListHierarchies({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
+  ASSERT_THAT(hierarchies, IsOk());
   ASSERT_EQ(hierarchies->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
 }
@@ -464,7 +467,7 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion2IsUpgradedOnOpenAndKeepsItsData)
 
   ASSERT_NE(store, nullptr);
   absl::StatusOr<SqliteSettings> settings = store->Settings();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(settings->schema_version, EmbeddedMigrations().back().version);
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations WHERE version IN (3, 4)"), "2");
   EXPECT_EQ(raw.QueryText("SELECT group_concat(applied_at, ',') FROM schema_migrations "
@@ -479,38 +482,38 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion2IsUpgradedOnOpenAndKeepsItsData)
   EXPECT_TRUE(MessageDifferencer::Equals(**stored_client, client));
   absl::StatusOr<Page<v1::Assignment>> of_c1 =
       store->ListAssignments({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(of_c1.ok()) << of_c1.status();
+  ASSERT_THAT(of_c1, IsOk());
   ASSERT_EQ(of_c1->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(of_c1->items[0], older));
   absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
       store->ListHierarchies({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
+  ASSERT_THAT(hierarchies, IsOk());
   ASSERT_EQ(hierarchies->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
   // The existing assignments were given their practice: the practice-wide lists find them.
   absl::StatusOr<Page<v1::Assignment>> of_p1 =
       store->ListAssignments({.practice_name = "practices/p1"});
-  ASSERT_TRUE(of_p1.ok()) << of_p1.status();
+  ASSERT_THAT(of_p1, IsOk());
   EXPECT_THAT(NamesOf(of_p1->items), ElementsAre(newer.name(), older.name()));
   absl::StatusOr<Page<v1::Assignment>> of_p10_list =
       store->ListAssignments({.practice_name = "practices/p10"});
-  ASSERT_TRUE(of_p10_list.ok()) << of_p10_list.status();
+  ASSERT_THAT(of_p10_list, IsOk());
   EXPECT_THAT(NamesOf(of_p10_list->items), ElementsAre(of_p10.name()));
   // And the event log starts empty and takes events.
   absl::StatusOr<int64_t> latest = store->LatestEventSequence();
-  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_THAT(latest, IsOk());
   EXPECT_EQ(*latest, 0);
   v1::Assignment added = MakeAssignment("practices/p1/clients/c1/assignments/a2");
   added.mutable_create_time()->set_seconds(1'700'000'400);
   absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingWithEvent(added));
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].resource, added.name());
   absl::StatusOr<Page<v1::Assignment>> of_p1_now =
       store->ListAssignments({.practice_name = "practices/p1"});
-  ASSERT_TRUE(of_p1_now.ok()) << of_p1_now.status();
+  ASSERT_THAT(of_p1_now, IsOk());
   EXPECT_THAT(NamesOf(of_p1_now->items), ElementsAre(added.name(), newer.name(), older.name()));
 }
 
@@ -535,7 +538,7 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion4IsUpgradedOnOpenAndKeepsItsData)
 
   ASSERT_NE(store, nullptr);
   absl::StatusOr<SqliteSettings> settings = store->Settings();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(settings->schema_version, EmbeddedMigrations().back().version);
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations WHERE version = 5"), "1");
   EXPECT_EQ(raw.QueryText("SELECT group_concat(applied_at, ',') FROM schema_migrations "
@@ -550,34 +553,34 @@ TEST_F(SqliteStoreTest, DatabaseAtSchemaVersion4IsUpgradedOnOpenAndKeepsItsData)
   EXPECT_TRUE(MessageDifferencer::Equals(**stored_client, client));
   absl::StatusOr<Page<v1::Assignment>> of_p1 =
       store->ListAssignments({.practice_name = "practices/p1"});
-  ASSERT_TRUE(of_p1.ok()) << of_p1.status();
+  ASSERT_THAT(of_p1, IsOk());
   ASSERT_EQ(of_p1->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(of_p1->items[0], assignment));
   absl::StatusOr<Page<v1::Hierarchy>> hierarchies =
       store->ListHierarchies({.client_name = "practices/p1/clients/c1"});
-  ASSERT_TRUE(hierarchies.ok()) << hierarchies.status();
+  ASSERT_THAT(hierarchies, IsOk());
   ASSERT_EQ(hierarchies->items.size(), 1u);
   EXPECT_TRUE(MessageDifferencer::Equals(hierarchies->items[0], hierarchy));
   absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].resource, assignment.name());
   // And the new table starts empty and takes templates.
   absl::StatusOr<Page<v1::Template>> none = store->ListTemplates({.practice_name = "practices/p1"});
-  ASSERT_TRUE(none.ok()) << none.status();
+  ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(none->items.empty());
   const v1::Template practice_template = MakeTemplate("practices/p1/templates/t1");
   Mutation create{.practice_template = Put<v1::Template>{.resource = practice_template}};
   create.audit.resource = practice_template.name();
   absl::StatusOr<CommitOutcome> outcome = store->Commit(create);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
   absl::StatusOr<std::optional<v1::Template>> stored_template =
       store->GetTemplate(practice_template.name());
   ASSERT_TRUE(stored_template.ok() && stored_template->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored_template, practice_template));
   absl::StatusOr<Page<v1::Template>> templates =
       store->ListTemplates({.practice_name = "practices/p1"});
-  ASSERT_TRUE(templates.ok()) << templates.status();
+  ASSERT_THAT(templates, IsOk());
   EXPECT_THAT(NamesOf(templates->items), ElementsAre(practice_template.name()));
 }
 
@@ -589,10 +592,10 @@ TEST_F(SqliteStoreTest, EventSequenceIsNeverReusedAfterTheNewestEventsAreDeleted
     for (int i = 1; i <= 3; ++i) {
       absl::StatusOr<CommitOutcome> outcome = store->Commit(InsertingWithEvent(
           MakeAssignment(absl::StrCat("practices/p1/clients/c1/assignments/a", i))));
-      ASSERT_TRUE(outcome.ok()) << outcome.status();
+      ASSERT_THAT(outcome, IsOk());
     }
     absl::StatusOr<int64_t> latest = store->LatestEventSequence();
-    ASSERT_TRUE(latest.ok()) << latest.status();
+    ASSERT_THAT(latest, IsOk());
     third = *latest;
   }
   // An operator prunes the log, newest rows included.
@@ -602,11 +605,11 @@ TEST_F(SqliteStoreTest, EventSequenceIsNeverReusedAfterTheNewestEventsAreDeleted
   ASSERT_NE(reopened, nullptr);
   absl::StatusOr<CommitOutcome> outcome = reopened->Commit(
       InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/a4")));
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_THAT(outcome, IsOk());
 
   absl::StatusOr<std::vector<EventRecord>> events =
       reopened->ListEvents({.practice = "p1", .after_sequence = 1});
-  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(events, IsOk());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].resource, "practices/p1/clients/c1/assignments/a4");
   EXPECT_GT((*events)[0].sequence, third);
@@ -621,8 +624,8 @@ TEST_F(SqliteStoreTest, DatabaseOfANewerSchemaIsFailedPrecondition) {
 
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open({.path = path_});
 
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(store.status().message(), HasSubstr(absl::StrCat("version ", future)));
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kFailedPrecondition,
+                              HasSubstr(absl::StrCat("version ", future))));
 }
 
 TEST_F(SqliteStoreTest, WritesGoThroughWalWithFullSync) {
@@ -631,7 +634,7 @@ TEST_F(SqliteStoreTest, WritesGoThroughWalWithFullSync) {
 
   absl::StatusOr<SqliteSettings> settings = store->Settings();
 
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(settings->journal_mode, "wal");
   EXPECT_EQ(settings->synchronous, 2);  // FULL
   EXPECT_TRUE(settings->foreign_keys);
@@ -641,15 +644,15 @@ TEST_F(SqliteStoreTest, WritesGoThroughWalWithFullSync) {
 TEST_F(SqliteStoreTest, CorruptStoredResourceIsInternal) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   RawDatabase(path_).Execute("UPDATE clients SET data = x'ffffffff'");
 
   absl::StatusOr<std::optional<v1::Client>> got = store->GetClient("practices/p1/clients/c1");
   absl::StatusOr<Page<v1::Client>> listed = store->ListClients({.practice_name = "practices/p1"});
 
-  EXPECT_EQ(got.status().code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(listed.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(got.status().message(), testing::Not(HasSubstr("SELECT")));
+  EXPECT_THAT(got, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(listed, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(got.status().message(), ::testing::Not(HasSubstr("SELECT")));
 }
 
 TEST_F(SqliteStoreTest, WriteLockHeldPastBusyTimeoutIsUnavailable) {
@@ -665,8 +668,8 @@ TEST_F(SqliteStoreTest, WriteLockHeldPastBusyTimeoutIsUnavailable) {
   absl::StatusOr<CommitOutcome> retried =
       store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1")));
 
-  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
-  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_THAT(blocked, StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_THAT(retried, IsOk());
   EXPECT_EQ(*retried, CommitOutcome::kCommitted);
 }
 
@@ -675,7 +678,7 @@ TEST_F(SqliteStoreTest, WriteLockHeldPastBusyTimeoutIsUnavailable) {
 TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/taken"))).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/taken"))), IsOk());
   constexpr int kThreads = 8;
   constexpr int kWritesPerThread = 40;
   std::vector<std::vector<absl::StatusOr<CommitOutcome>>> results(kThreads);
@@ -705,14 +708,14 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) 
     for (int i = 0; i < kWritesPerThread; ++i) {
       const absl::StatusOr<CommitOutcome>& result = results[t][i];
       if (i % 5 == 4) {
-        EXPECT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists) << t << "/" << i;
+        EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists)) << t << "/" << i;
         continue;
       }
-      ASSERT_TRUE(result.ok()) << t << "/" << i << ": " << result.status();
+      ASSERT_THAT(result, IsOk()) << t << "/" << i << ": " << result.status();
       EXPECT_EQ(*result, CommitOutcome::kCommitted);
       const std::string name = absl::StrCat("practices/p1/clients/c", t, "-", i);
       absl::StatusOr<std::optional<v1::Client>> stored = reopened->GetClient(name);
-      ASSERT_TRUE(stored.ok()) << stored.status();
+      ASSERT_THAT(stored, IsOk());
       EXPECT_TRUE(stored->has_value()) << name << " was acknowledged but is not stored";
     }
   }
@@ -720,7 +723,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) 
   Mutation retry = InsertingClient(MakeClient("practices/p1/clients/after"));
   retry.idempotency->request_id = "r-0-4";
   absl::StatusOr<CommitOutcome> retried = reopened->Commit(retry);
-  ASSERT_TRUE(retried.ok()) << retried.status();
+  ASSERT_THAT(retried, IsOk());
   EXPECT_EQ(*retried, CommitOutcome::kCommitted);
 }
 
@@ -738,7 +741,7 @@ TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesSta
                          .time = absl::FromUnixSeconds(1'700'000'000),
                          .outcome = "OK"};
 
-  ASSERT_TRUE(store->AppendAudit(read).ok());
+  ASSERT_THAT(store->AppendAudit(read), IsOk());
 
   // In the audit database (ADR 0017), not in the store's own file.
   EXPECT_EQ(RawDatabase(path_ + "-audit")
@@ -748,9 +751,9 @@ TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesSta
                 "SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
             "0");
   absl::StatusOr<SqliteSettings> settings = store->Settings();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_THAT(settings, IsOk());
   EXPECT_EQ(settings->synchronous, 2);  // FULL: the store's writer never switches it
-  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   EXPECT_EQ(RawDatabase(path_).QueryText("SELECT COUNT(*) FROM clients"), "1");
 }
 
@@ -759,7 +762,7 @@ TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesSta
 TEST_F(SqliteStoreTest, ReadAuditsDoNotGrowTheStoreFile) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))).ok());
+  ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   const auto size = [](const std::string& file) {
     std::error_code error;
     const uintmax_t bytes = std::filesystem::file_size(file, error);
@@ -786,7 +789,7 @@ TEST_F(SqliteStoreTest, ReadAuditsDoNotGrowTheStoreFile) {
   EXPECT_EQ(size(path_ + "-wal"), wal_before);
   EXPECT_GT(size(path_ + "-audit") + size(path_ + "-audit-wal"), audit_before);
   absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 2000);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   EXPECT_EQ(listed->size(), 1001u);  // the write's record and the thousand reads'
 }
 
@@ -831,8 +834,8 @@ TEST_F(SqliteStoreTest, AuditRecordsOfBothFilesListInTheOrderWritten) {
     for (int i = 0; i < 3; ++i) {
       const std::string w = absl::StrCat("w", round, i);
       const std::string r = absl::StrCat("r", round, i);
-      ASSERT_TRUE(store->Commit(write(absl::StrCat("practices/p1/clients/c-", w), w)).ok());
-      ASSERT_TRUE(store->AppendAudit(read(r)).ok());
+      ASSERT_THAT(store->Commit(write(absl::StrCat("practices/p1/clients/c-", w), w)), IsOk());
+      ASSERT_THAT(store->AppendAudit(read(r)), IsOk());
       expected.push_back(w);
       expected.push_back(r);
     }
@@ -840,12 +843,12 @@ TEST_F(SqliteStoreTest, AuditRecordsOfBothFilesListInTheOrderWritten) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
   absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 100);
-  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(listed, IsOk());
   std::vector<std::string> call_ids;
   for (const AuditRecord& record : *listed) call_ids.push_back(record.call_id);
   EXPECT_EQ(call_ids, expected);
   absl::StatusOr<std::vector<AuditRecord>> first_three = store->ListAudit("practices/p1/", 3);
-  ASSERT_TRUE(first_three.ok()) << first_three.status();
+  ASSERT_THAT(first_three, IsOk());
   ASSERT_EQ(first_three->size(), 3u);
   EXPECT_EQ((*first_three)[2].call_id, "r00");
 }
@@ -857,7 +860,7 @@ TEST_F(SqliteStoreTest, EveryLookupUsesAnIndexAndEveryIndexServesALookup) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
   absl::StatusOr<std::vector<QueryPlan>> plans = store->QueryPlans();
-  ASSERT_TRUE(plans.ok()) << plans.status();
+  ASSERT_THAT(plans, IsOk());
   std::set<std::string> used;
   for (const QueryPlan& plan : *plans) {
     std::cout << plan.purpose << "\n";
@@ -867,7 +870,7 @@ TEST_F(SqliteStoreTest, EveryLookupUsesAnIndexAndEveryIndexServesALookup) {
     for (const std::string& step : plan.steps) {
       std::cout << "    " << step << "\n";
       if (export_of_many) continue;
-      EXPECT_THAT(step, testing::Not(HasSubstr("TEMP B-TREE"))) << plan.purpose;
+      EXPECT_THAT(step, ::testing::Not(HasSubstr("TEMP B-TREE"))) << plan.purpose;
       EXPECT_FALSE(absl::StartsWith(step, "SCAN ") && !absl::StrContains(step, "INDEX"))
           << plan.purpose << ": " << step;
     }
@@ -899,14 +902,14 @@ TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
 
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open({.path = path_});
 
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kInternal));
 }
 
 TEST_F(SqliteStoreTest, MissingDirectoryIsUnavailable) {
   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
       SqliteStore::Open({.path = path_ + ".missing/store.db"});
 
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace
@@ -935,7 +938,7 @@ TEST_F(SqliteStoreTest, EveryWriteIsCountedInExactlyOneReportedBatch) {
         Mutation mutation = InsertingClient(
             MakeClient(absl::StrCat("practices/p1/clients/c", t, "-", i)));
         mutation.idempotency.reset();
-        EXPECT_TRUE(store->Commit(mutation).ok());
+        EXPECT_THAT(store->Commit(mutation), IsOk());
       }
     });
   }
@@ -954,18 +957,18 @@ TEST(SqliteFullDiskTest, AFullDatabaseIsResourceExhaustedNamingTheDisk) {
   std::remove(path.c_str());
   absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
       sqlite::Connection::Open(path, absl::Seconds(5));
-  ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE((*db)->ExecuteScript("schema", "CREATE TABLE t (v BLOB); PRAGMA max_page_count = 8;")
-                  .ok());
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT((*db)->ExecuteScript("schema", "CREATE TABLE t (v BLOB); PRAGMA max_page_count = 8;"),
+              IsOk());
   constexpr sqlite::Sql kInsert{"insert a row", "INSERT INTO t (v) VALUES (:v)"};
   absl::Status status;
   for (int i = 0; i < 100 && status.ok(); ++i) {
     absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsert);
-    ASSERT_TRUE(insert.ok()) << insert.status();
+    ASSERT_THAT(insert, IsOk());
     insert->BindBlob(":v", std::string(4096, 'x'));
     status = insert->Run();
   }
-  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_NE(status.message().find("disk is full"), absl::string_view::npos) << status;
   db->reset();
   std::remove(path.c_str());
