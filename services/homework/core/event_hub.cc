@@ -126,6 +126,17 @@ void EventHub::Close() {
   watchers_.clear();
 }
 
+bool EventHub::WaitUntilIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mutex_);
+  // Every Subscribe and Wake moved generation_ on; a pass that began at it or later has seen
+  // what they asked for.
+  const uint64_t target = generation_;
+  auto idle = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return closed_ || idle_at_generation_ >= target;
+  };
+  return mutex_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
 size_t EventHub::watchers() const {
   absl::MutexLock lock(&mutex_);
   return watchers_.size();
@@ -141,6 +152,7 @@ void EventHub::Run() {
     {
       absl::MutexLock lock(&mutex_);
       if (!more) {
+        idle_at_generation_ = seen;  // the pass that began at `seen` left nothing to read
         auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
           return generation_ != seen || closed_;
         };

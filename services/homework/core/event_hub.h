@@ -89,6 +89,14 @@ class EventHub {
   // Open subscriptions.
   size_t watchers() const;
 
+  // Waits up to `timeout` until the reader thread has served every Subscribe and Wake made
+  // before this call: it finished a pass that began after them and left nothing more to read
+  // (each watcher was given what it can take, lag() was updated). Events committed without a
+  // Wake arrive at a poll and are not waited for. True then, or once the hub is closed; false
+  // on timeout. For tests, which wait on this condition rather than sleep for the hub to
+  // settle; the server never calls it.
+  bool WaitUntilIdle(absl::Duration timeout);
+
   // How far behind the log the hub was at its last pass over the practices: the age of the
   // oldest event it handed out then (commit to hand-out), zero when the pass found nothing new.
   // For /metrics.
@@ -119,6 +127,9 @@ class EventHub {
   std::unordered_map<uint64_t, std::shared_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(mutex_);
   uint64_t next_id_ ABSL_GUARDED_BY(mutex_) = 1;
   uint64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;
+  // The generation_ the reader thread's last finished pass began at, when that pass left
+  // nothing more to read; for WaitUntilIdle.
+  uint64_t idle_at_generation_ ABSL_GUARDED_BY(mutex_) = 0;
   bool closed_ ABSL_GUARDED_BY(mutex_) = false;
   std::atomic<int64_t> lag_micros_{0};
   // The reader thread's own: the oldest event handed out in the current pass over practices.

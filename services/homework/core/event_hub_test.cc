@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
+using ::therapy::homework::testing::IsOk;
 
 const Caller kService{"platform-backend", "sunrise", Role::kService, "call-1"};
 const Caller kTherapist{"dr-lee", "sunrise", Role::kTherapist, "call-2"};
@@ -137,6 +139,10 @@ class CountingStore final : public Store {
     return store_.Commit(mutation);
   }
   absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override {
+    {
+      absl::MutexLock lock(&hold_mutex_);
+      hold_mutex_.Await(absl::Condition(&reads_released_));
+    }
     ++event_reads;
     return store_.ListEvents(query);
   }
@@ -149,11 +155,23 @@ class CountingStore final : public Store {
     return store_.ListAudit(prefix, limit);
   }
 
+  // While held, reads of the event log wait: a store slow to answer the hub's reader thread.
+  void HoldReads() {
+    absl::MutexLock lock(&hold_mutex_);
+    reads_released_ = false;
+  }
+  void ReleaseReads() {
+    absl::MutexLock lock(&hold_mutex_);
+    reads_released_ = true;
+  }
+
   std::atomic<int> event_reads = 0;
   std::atomic<int> client_reads = 0;
 
  private:
   MemoryStore store_;
+  absl::Mutex hold_mutex_;
+  bool reads_released_ ABSL_GUARDED_BY(hold_mutex_) = true;
 };
 
 class EventHubTest : public ::testing::Test {
@@ -170,11 +188,11 @@ class EventHubTest : public ::testing::Test {
     for (const std::string& therapist : team) client.add_care_team(therapist);
     std::optional<v1::Client> stored = *store_.GetClient(client.name());
     client.set_etag(absl::StrCat("e", ++etags_));
-    ASSERT_TRUE(CommitAndWake(Mutation{.client = Put<v1::Client>{
+    ASSERT_THAT(CommitAndWake(Mutation{.client = Put<v1::Client>{
                                            .mode = mode,
                                            .resource = client,
-                                           .expected_etag = stored ? stored->etag() : ""}})
-                    .ok());
+                                           .expected_etag = stored ? stored->etag() : ""}}),
+                IsOk());
   }
 
   // Appends one event of `client` and wakes the hub; returns its cursor.
@@ -198,7 +216,7 @@ class EventHubTest : public ::testing::Test {
     request.set_client(client.empty() ? "" : "practices/sunrise/clients/" + client);
     request.set_therapist(therapist);
     absl::StatusOr<WatchScope> scope = ParseWatchScope(caller, request);
-    EXPECT_TRUE(scope.ok()) << scope.status();
+    EXPECT_THAT(scope, IsOk());
     return *scope;
   }
 
@@ -230,8 +248,8 @@ TEST_F(EventHubTest, OneReadOfTheLogReachesEveryWatcherInLogOrder) {
     listeners.push_back(std::make_unique<RecordingListener>());
     ids.push_back(hub_.Subscribe(Scope(kService), Now(), *listeners.back()));
   }
-  // Let the hub settle on the practice's position before counting its reads.
-  absl::SleepFor(absl::Milliseconds(100));
+  // The hub has read the practice's position before its reads are counted.
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
   const int reads_before = store_.event_reads;
   std::vector<std::string> written;
   for (const char* client : {"ana", "ben", "ana"}) written.push_back(Write(client));
@@ -253,7 +271,7 @@ TEST_F(EventHubTest, AWatcherFromAnOldCursorCatchesUpThenJoinsLiveWithoutGapsOrD
   // Another watcher makes the hub's shared reads run ahead of the late one.
   RecordingListener early;
   const uint64_t early_id = hub_.Subscribe(Scope(kService), Now(), early);
-  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
 
   RecordingListener late;
   const uint64_t late_id = hub_.Subscribe(Scope(kService), start, late);
@@ -317,7 +335,7 @@ TEST_F(EventHubTest, ATherapistTakenOffTheCareTeamStopsReceivingAtOnce) {
   EXPECT_THAT(Cursors(one_client.events()), ElementsAre(before));
   absl::StatusOr<std::vector<AuditRecord>> audit =
       store_.ListAudit("practices/sunrise/clients/ana", 100);
-  ASSERT_TRUE(audit.ok());
+  ASSERT_THAT(audit, IsOk());
   ASSERT_FALSE(audit->empty());
   EXPECT_EQ(audit->back().action, "WatchEvents");
   EXPECT_EQ(audit->back().actor, "dr-lee");
@@ -340,7 +358,7 @@ TEST_F(EventHubTest, CareTeamsAreReadOncePerBatchForAllWatchers) {
     listeners.push_back(std::make_unique<RecordingListener>());
     ids.push_back(hub_.Subscribe(Scope(kTherapist), Now(), *listeners.back()));
   }
-  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
   const int reads_before = store_.client_reads;
   Write("ana");
   for (auto& listener : listeners) EXPECT_EQ(listener->WaitFor(1).size(), 1u);
@@ -416,7 +434,8 @@ TEST_F(EventHubTest, ReplicaWritesArriveByPollingTheLog) {
   EventHub polling(store_, EventHubOptions{.poll_interval = absl::Milliseconds(20), .batch = 10});
   RecordingListener listener;
   const uint64_t id = polling.Subscribe(Scope(kService), Now(), listener);
-  absl::SleepFor(absl::Milliseconds(50));
+  // The read Subscribe starts is over: only a poll can bring the event.
+  ASSERT_TRUE(polling.WaitUntilIdle(absl::Seconds(5)));
   ASSERT_TRUE(store_
                   .Commit(Mutation{.events = {EventRecord{
                                        .practice = "sunrise",
@@ -431,38 +450,55 @@ TEST_F(EventHubTest, ReplicaWritesArriveByPollingTheLog) {
 }
 
 TEST_F(EventHubTest, LagIsTheAgeOfTheOldestEventAtTheLastRead) {
-  // A long poll: the hub reads only when woken, so its last read is the one that delivered.
+  // A long poll: the hub reads only when woken.
   EventHub polling(store_, EventHubOptions{.poll_interval = absl::Seconds(60), .batch = 10});
   RecordingListener listener;
   const uint64_t id = polling.Subscribe(Scope(kService), Now(), listener);
-  // An event committed 30 s before the hub reads it (a replica's, delayed). A read that finds
-  // nothing sets the lag back to 0, and the read Subscribe starts may run before or after the
-  // commit, so a round can end on such a read: up to five rounds, each waiting (bounded) for the
-  // lag the hub records just after its deliveries.
-  absl::Duration seen_lag;
-  for (int round = 1; round <= 5; ++round) {
-    ASSERT_TRUE(store_
-                    .Commit(Mutation{.events = {EventRecord{
+  ASSERT_TRUE(polling.WaitUntilIdle(absl::Seconds(5)));
+  EXPECT_EQ(polling.lag(), absl::ZeroDuration()) << "a read that found nothing";
+  // An event committed 30 s before the hub reads it (a replica's, delayed).
+  ASSERT_THAT(store_.Commit(Mutation{.events = {EventRecord{
                                          .practice = "sunrise",
                                          .client = "practices/sunrise/clients/ben",
                                          .type = v1::Event::TYPE_ASSIGNMENT_CREATED,
                                          .resource = "practices/sunrise/clients/ben/assignments/x",
                                          .actor = "dr-kim",
-                                         .time = absl::Now() - absl::Seconds(30)}}})
-                    .ok());
-    polling.Wake();
-    listener.WaitFor(round);
-    for (const absl::Time deadline = absl::Now() + absl::Seconds(1);
-         polling.lag() == absl::ZeroDuration() && absl::Now() < deadline;) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    seen_lag = polling.lag();
-    if (seen_lag >= absl::Seconds(30)) break;
-    absl::SleepFor(absl::Milliseconds(50));  // let a read already started run out
-  }
-  EXPECT_GE(seen_lag, absl::Seconds(30));
-  EXPECT_LT(seen_lag, absl::Seconds(40));
+                                         .time = absl::Now() - absl::Seconds(30)}}}),
+              IsOk());
+  polling.Wake();
+  ASSERT_TRUE(polling.WaitUntilIdle(absl::Seconds(5)));
+  EXPECT_EQ(listener.events().size(), 1u);
+  EXPECT_GE(polling.lag(), absl::Seconds(30));
+  EXPECT_LT(polling.lag(), absl::Seconds(40));
+  // The next read finds nothing new: the lag is back to zero.
+  polling.Wake();
+  ASSERT_TRUE(polling.WaitUntilIdle(absl::Seconds(5)));
+  EXPECT_EQ(polling.lag(), absl::ZeroDuration());
   polling.Unsubscribe(id);
+}
+
+TEST_F(EventHubTest, WaitUntilIdleReturnsOnceEverythingWokenForWasHandedOut) {
+  RecordingListener listener;
+  const uint64_t id = hub_.Subscribe(Scope(kService), Now(), listener);
+  std::vector<std::string> written;
+  for (int i = 0; i < 25; ++i) written.push_back(Write(i % 2 ? "ana" : "ben"));  // 3 batches
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
+  // No waiting on the listener: the hub had handed out all 25 when WaitUntilIdle returned.
+  EXPECT_THAT(Cursors(listener.events()), ElementsAreArray(written));
+  hub_.Unsubscribe(id);
+}
+
+TEST_F(EventHubTest, WaitUntilIdleGivesUpAtItsTimeoutWhileTheLogCannotBeRead) {
+  // A hub whose reader thread is held inside a read cannot finish a pass.
+  RecordingListener listener;
+  const uint64_t id = hub_.Subscribe(Scope(kService), Now(), listener);
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
+  store_.HoldReads();
+  hub_.Wake();
+  EXPECT_FALSE(hub_.WaitUntilIdle(absl::Milliseconds(200)));
+  store_.ReleaseReads();
+  EXPECT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
+  hub_.Unsubscribe(id);
 }
 
 }  // namespace
