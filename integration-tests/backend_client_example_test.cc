@@ -11,7 +11,8 @@
 
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
-#include "integration-tests/subprocess.h"
+#include "testing/child_process.h"
+#include "testing/status_matchers.h"
 
 #ifndef HOMEWORK_BACKEND_CLIENT_PATH
 #error "HOMEWORK_BACKEND_CLIENT_PATH must name the example binary (set by CMake)"
@@ -22,6 +23,7 @@ namespace {
 
 using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
 
 class BackendClientExampleTest : public ::testing::Test {
  protected:
@@ -29,7 +31,7 @@ class BackendClientExampleTest : public ::testing::Test {
   // completion recorded by Robin an hour ago.
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     std::unique_ptr<Stub> stub = server_->NewStub();
     dr_ada_ = server_->Token("dr-ada", "therapist", "clinic-a");

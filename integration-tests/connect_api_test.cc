@@ -20,13 +20,16 @@
 #include "httplib.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
-#include "integration-tests/subprocess.h"
 #include "nlohmann/json.hpp"
+#include "testing/child_process.h"
+#include "testing/scratch_dir.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -219,7 +222,7 @@ class ConnectApiTest : public ::testing::Test {
     options.extra_flags = {std::string("--cors_origins=") + kAllowedOrigin,
                            "--connect_max_request_bytes=65536"};
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     ASSERT_GT(server_->connect_port(), 0);
     platform_ = server_->Token("platform-backend", "service", kPractice);
@@ -488,7 +491,7 @@ TEST_F(ConnectApiTest, WatchEventsStreamsFramesThenEndsOnShutdown) {
   EXPECT_FALSE(event.cursor().empty());
 
   // SIGTERM ends the stream with the mandatory end-stream frame, and the server exits cleanly.
-  ASSERT_TRUE(server_->Stop().ok()) << server_->StderrTail();
+  ASSERT_THAT(server_->Stop(), IsOk()) << server_->StderrTail();
   std::optional<Frame> end = watch.Next();
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->flags, 0x02);
@@ -629,7 +632,7 @@ TEST_F(ConnectApiTest, UnsupportedCompressionIsUnimplementedNamingTheHeader) {
 // certificate made with the openssl command; the client does not verify it).
 TEST(ConnectTlsTest, ServesHttpsWithTheGivenCertificate) {
   absl::StatusOr<ScratchDir> certs = ScratchDir::Make("homework-connect-tls");
-  ASSERT_TRUE(certs.ok()) << certs.status();
+  ASSERT_THAT(certs, IsOk());
   const std::string cert = certs->path() + "/cert.pem";
   const std::string key = certs->path() + "/key.pem";
   absl::StatusOr<CommandResult> made = RunCommand(
@@ -643,7 +646,7 @@ TEST(ConnectTlsTest, ServesHttpsWithTheGivenCertificate) {
   options.connect = true;
   options.extra_flags = {"--connect_tls_cert=" + cert, "--connect_tls_key=" + key};
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_THAT(server, IsOk());
 
   httplib::SSLClient client("127.0.0.1", (*server)->connect_port());
   client.enable_server_certificate_verification(false);

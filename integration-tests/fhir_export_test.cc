@@ -23,7 +23,8 @@
 #include "absl/time/time.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
-#include "integration-tests/subprocess.h"
+#include "testing/child_process.h"
+#include "testing/status_matchers.h"
 
 #ifndef HOMEWORK_SOURCE_DIR
 #error "HOMEWORK_SOURCE_DIR must name the repository root (set by CMake)"
@@ -36,6 +37,7 @@ namespace therapy::homework::testing {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::therapy::homework::testing::IsOk;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -127,7 +129,7 @@ class FhirExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     stub_ = server_->NewStub();
     platform_ = server_->Token("platform-backend", "service", kPractice);
@@ -529,7 +531,7 @@ TEST_F(FhirExportTest, HomeworkCtlExportFhirPrintsTheBundleAndItsCounts) {
       RunCommand({HOMEWORK_CTL_PATH, "export", "fhir", "--client", alex_name_, "--address",
                   server_->address()},
                  server_->work_dir(), absl::Seconds(30), {"HOMEWORK_TOKEN=" + dr_ada_});
-  ASSERT_TRUE(ctl.ok()) << ctl.status();
+  ASSERT_THAT(ctl, IsOk());
   ASSERT_EQ(ctl->exit_code, 0) << ctl->stderr_text;
   const json printed = json::parse(ctl->stdout_text, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(printed.is_discarded()) << ctl->stdout_text.substr(0, 500);
@@ -543,7 +545,7 @@ TEST_F(FhirExportTest, HomeworkCtlExportFhirPrintsTheBundleAndItsCounts) {
       RunCommand({HOMEWORK_CTL_PATH, "export", "fhir", "--client", "practices/clinic-a/clients/sam",
                   "--address", server_->address(), "--token", dr_ada_},
                  server_->work_dir(), absl::Seconds(30));
-  ASSERT_TRUE(denied.ok()) << denied.status();
+  ASSERT_THAT(denied, IsOk());
   EXPECT_EQ(denied->exit_code, 1);
   EXPECT_THAT(denied->stderr_text, HasSubstr("PERMISSION_DENIED"));
 }

@@ -13,7 +13,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "integration-tests/server_process.h"
-#include "integration-tests/subprocess.h"
+#include "testing/child_process.h"
+#include "testing/scratch_dir.h"
+#include "testing/status_matchers.h"
 
 #ifndef HOMEWORK_CTL_PATH
 #error "HOMEWORK_CTL_PATH must name the homework-ctl binary (set by CMake)"
@@ -21,6 +23,8 @@
 
 namespace therapy::homework::testing {
 namespace {
+
+using ::therapy::homework::testing::IsOk;
 
 // Runs homework-ctl with `args` and returns what it printed; a failed run fails the test.
 CommandResult Ctl(const std::vector<std::string>& args, const std::string& scratch_dir) {
@@ -43,7 +47,7 @@ std::string Field(const nlohmann::json& object, const std::string& camel,
 
 TEST(HomeworkCtlTest, KeygenTokenAndCallCreateAndGetClientWorkEndToEnd) {
   absl::StatusOr<ScratchDir> keys = ScratchDir::Make("homework-ctl-keys");
-  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_THAT(keys, IsOk());
   const std::string dir = keys->path();
 
   CommandResult keygen = Ctl({"keygen", "--out_dir", dir, "--kid", "ctl-test-1"}, dir);
@@ -60,7 +64,7 @@ TEST(HomeworkCtlTest, KeygenTokenAndCallCreateAndGetClientWorkEndToEnd) {
   ServerOptions trusting_ctl_key;
   trusting_ctl_key.jwks_path = dir + "/jwks.json";
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(trusting_ctl_key);
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_THAT(server, IsOk());
   const std::string address = (*server)->address();
 
   CommandResult token = Ctl({"token", "--key", dir + "/signing-key.pem", "--kid", "ctl-test-1",
@@ -101,7 +105,7 @@ TEST(HomeworkCtlTest, KeygenTokenAndCallCreateAndGetClientWorkEndToEnd) {
 
 TEST(HomeworkCtlTest, CallWithBadTokenExitsNonZeroAndNamesTheCode) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start();
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_THAT(server, IsOk());
 
   CommandResult denied = Ctl({"call", "GetClient", "--address", (*server)->address(), "--token",
                               "not-a-jwt", "--json", R"({"name": "practices/clinic-a/clients/x"})"},

@@ -16,7 +16,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "integration-tests/subprocess.h"
 #include "services/homework/client/call.h"
 
 #ifndef HOMEWORK_SERVER_PATH
@@ -131,11 +130,12 @@ absl::Status ServerProcess::Launch() {
   }
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
 
-  absl::StatusOr<pid_t> pid =
-      Spawn(argv, OutputFiles{.stdout_path = stderr_path_, .stderr_path = stderr_path_},
-            {"GRPC_VERBOSITY=ERROR"});
-  if (!pid.ok()) return pid.status();
-  pid_ = *pid;
+  absl::StatusOr<ChildProcess> child = ChildProcess::Start(
+      {.argv = argv,
+       .output = {.stdout_path = stderr_path_, .stderr_path = stderr_path_},
+       .extra_env = {"GRPC_VERBOSITY=ERROR"}});
+  if (!child.ok()) return child.status();
+  child_ = *std::move(child);
   address_.clear();
   connect_port_ = 0;
 
@@ -148,9 +148,8 @@ absl::Status ServerProcess::WaitUntilServing(absl::Time deadline) {
   absl::Status last = absl::UnavailableError("no port file yet");
   while (absl::Now() < deadline) {
     // A server that died during start-up will never answer: report at once.
-    absl::StatusOr<int> exited = WaitForExit(pid_, absl::ZeroDuration());
+    absl::StatusOr<int> exited = child_->WaitForExit(absl::ZeroDuration());
     if (exited.ok()) {
-      pid_ = -1;
       return Failure(absl::StrCat("homework-server exited with code ", *exited,
                                   " during start-up"));
     }
@@ -180,28 +179,16 @@ absl::Status ServerProcess::WaitUntilServing(absl::Time deadline) {
 
 absl::Status ServerProcess::Kill(int signal) {
   if (!running()) return absl::FailedPreconditionError("homework-server is not running");
-  ::kill(pid_, signal);
-  absl::StatusOr<int> exited = WaitForExit(pid_, absl::Seconds(15));
-  if (!exited.ok()) {
-    ::kill(pid_, SIGKILL);
-    (void)WaitForExit(pid_, absl::Seconds(5));
-  }
-  pid_ = -1;
-  return exited.status();
+  return child_->Stop(absl::Seconds(15), signal).status();
 }
 
 absl::Status ServerProcess::Stop(absl::Duration timeout) {
   if (!running()) return absl::FailedPreconditionError("homework-server is not running");
-  ::kill(pid_, SIGTERM);
-  absl::StatusOr<int> exited = WaitForExit(pid_, timeout);
+  absl::StatusOr<int> exited = child_->Stop(timeout);
   if (!exited.ok()) {
-    ::kill(pid_, SIGKILL);
-    (void)WaitForExit(pid_, absl::Seconds(5));
-    pid_ = -1;
     return Failure(absl::StrCat("homework-server did not exit within ",
                                 absl::FormatDuration(timeout), " of SIGTERM"));
   }
-  pid_ = -1;
   if (*exited != 0) {
     return Failure(absl::StrCat("homework-server exited with code ", *exited, " after SIGTERM"));
   }

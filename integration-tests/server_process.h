@@ -14,8 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "integration-tests/subprocess.h"
 #include "services/homework/auth/dev_keys.h"
+#include "testing/child_process.h"
+#include "testing/scratch_dir.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework::testing {
@@ -70,7 +71,7 @@ class ServerProcess {
   // changes: take address() and NewStub() afresh.
   absl::Status Restart();
 
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_.has_value() && child_->running(); }
   // "127.0.0.1:PORT" of the current run.
   const std::string& address() const { return address_; }
   // The Connect listener's port of the current run (ServerOptions::connect); 0 when off.
@@ -108,7 +109,7 @@ class ServerProcess {
   std::string port_file_;
   std::string stderr_path_;
   SigningKey key_;
-  pid_t pid_ = -1;
+  std::optional<ChildProcess> child_;
   std::string address_;
   std::string connect_port_file_;
   int connect_port_ = 0;

@@ -230,8 +230,11 @@ absl::Status RunCommand(const CommandOptions& options) {
   }
   auto stop_server = [&] {
     absl::StatusOr<int> code = (*server)->served().Stop(absl::Seconds(15));
-    if (code.ok() && *code != 0) {
-      std::cerr << "homework-server exited with code " << *code << "; its log ends:\n"
+    if (!code.ok() || *code != 0) {
+      std::cerr << "homework-server "
+                << (code.ok() ? absl::StrCat("exited with code ", *code)
+                              : std::string(code.status().message()))
+                << "; its log ends:\n"
                 << (*server)->served().OutputTail() << std::endl;
     }
   };

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "benchmarks/bench/child_process.h"
+#include "benchmarks/bench/process_stats.h"
 #include "benchmarks/bench/connect_load.h"
 #include "benchmarks/bench/edge_load.h"
 #include "benchmarks/bench/echo.grpc.pb.h"

@@ -51,8 +51,10 @@ absl::StatusOr<std::unique_ptr<ServedProcess>> ServedProcess::Start(ServedProces
   std::filesystem::remove(options.port_file, ignored);
   std::vector<std::string> argv = options.argv;
   argv.push_back(absl::StrCat("--port_file=", options.port_file));
-  absl::StatusOr<ChildProcess> child =
-      ChildProcess::Spawn(argv, {"GRPC_VERBOSITY=ERROR"}, options.output_path);
+  absl::StatusOr<homework::testing::ChildProcess> child = homework::testing::ChildProcess::Start(
+      {.argv = argv,
+       .output = {.stdout_path = options.output_path, .stderr_path = options.output_path},
+       .extra_env = {"GRPC_VERBOSITY=ERROR"}});
   if (!child.ok()) return child.status();
   std::unique_ptr<ServedProcess> served(
       new ServedProcess(std::move(options), *std::move(child)));
@@ -63,7 +65,7 @@ absl::StatusOr<std::unique_ptr<ServedProcess>> ServedProcess::Start(ServedProces
 absl::Status ServedProcess::WaitUntilServing() {
   const absl::Time deadline = absl::Now() + options_.start_timeout;
   while (absl::Now() < deadline) {
-    if (absl::StatusOr<int> code = child_.Exited(); code.ok()) {
+    if (absl::StatusOr<int> code = child_.WaitForExit(absl::ZeroDuration()); code.ok()) {
       return absl::UnavailableError(absl::StrCat(options_.argv.front(), " exited with code ",
                                                  *code, " during start-up; its output ends:\n",
                                                  OutputTail()));

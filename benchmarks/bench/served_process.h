@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "benchmarks/bench/child_process.h"
+#include "testing/child_process.h"
 
 namespace therapy::bench {
 
@@ -39,19 +39,20 @@ class ServedProcess {
   // separate connections never share one).
   std::shared_ptr<grpc::Channel> NewChannel(bool separate_connection = false) const;
 
-  // SIGTERM, then SIGKILL after `grace`. The exit code, 128 + signal when killed.
+  // SIGTERM, then SIGKILL after `grace`. The exit code (128 + signal when ended by a signal);
+  // DEADLINE_EXCEEDED when it had to be killed.
   absl::StatusOr<int> Stop(absl::Duration grace);
 
   // The last `lines` lines of the program's output.
   std::string OutputTail(int lines = 20) const;
 
  private:
-  ServedProcess(ServedProcessOptions options, ChildProcess child)
+  ServedProcess(ServedProcessOptions options, homework::testing::ChildProcess child)
       : options_(std::move(options)), child_(std::move(child)) {}
   absl::Status WaitUntilServing();
 
   ServedProcessOptions options_;
-  ChildProcess child_;
+  homework::testing::ChildProcess child_;
   std::string address_;
 };
 

@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "benchmarks/bench/child_process.h"
+#include "benchmarks/bench/process_stats.h"
 #include "benchmarks/bench/histogram.h"
 #include "benchmarks/bench/homework_server_process.h"
 #include "benchmarks/bench/served_process.h"

@@ -153,12 +153,13 @@ events: {}
   if (!written.ok()) return written;
 
   const std::string log_path = root + "/janus.log";
-  absl::StatusOr<pid_t> pid = Spawn(
-      {paths.janus_binary, "-C", root + "/conf/janus.jcfg", "-F", root + "/conf", "-o"},
-      OutputFiles{.stdout_path = log_path, .stderr_path = log_path}, {"GRPC_VERBOSITY=ERROR"});
-  if (!pid.ok()) return pid.status();
-  auto janus =
-      std::unique_ptr<JanusProcess>(new JanusProcess(*std::move(dir), log_path, *port, *pid));
+  absl::StatusOr<ChildProcess> child = ChildProcess::Start(
+      {.argv = {paths.janus_binary, "-C", root + "/conf/janus.jcfg", "-F", root + "/conf", "-o"},
+       .output = {.stdout_path = log_path, .stderr_path = log_path},
+       .extra_env = {"GRPC_VERBOSITY=ERROR"}});
+  if (!child.ok()) return child.status();
+  auto janus = std::unique_ptr<JanusProcess>(
+      new JanusProcess(*std::move(dir), log_path, *port, *std::move(child)));
 
   // Ready when the WebSocket transport answers a handshake.
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
@@ -167,8 +168,7 @@ events: {}
         probe.ok()) {
       return janus;
     }
-    if (WaitForExit(*pid, absl::Milliseconds(100)).ok()) {
-      janus->pid_ = -1;
+    if (janus->child_.WaitForExit(absl::Milliseconds(100)).ok()) {
       return absl::InternalError(absl::StrCat("janus exited at start-up:\n", janus->LogTail()));
     }
   }
@@ -177,18 +177,12 @@ events: {}
 }
 
 JanusProcess::~JanusProcess() {
-  if (pid_ > 0) Stop().IgnoreError();
+  if (child_.running()) Stop().IgnoreError();
 }
 
 absl::Status JanusProcess::Stop(absl::Duration timeout) {
-  if (pid_ <= 0) return absl::OkStatus();
-  ::kill(pid_, SIGTERM);
-  absl::StatusOr<int> exit_code = WaitForExit(pid_, timeout);
-  if (!exit_code.ok()) {
-    ::kill(pid_, SIGKILL);
-    WaitForExit(pid_, absl::Seconds(5)).IgnoreError();
-  }
-  pid_ = -1;
+  if (!child_.running()) return absl::OkStatus();
+  absl::StatusOr<int> exit_code = child_.Stop(timeout);
   if (!exit_code.ok()) return absl::DeadlineExceededError("janus did not stop on SIGTERM");
   if (*exit_code != 0) {
     return absl::InternalError(absl::StrCat("janus exited with ", *exit_code, ":\n", LogTail()));
@@ -197,12 +191,8 @@ absl::Status JanusProcess::Stop(absl::Duration timeout) {
 }
 
 absl::Status JanusProcess::Kill() {
-  if (pid_ <= 0) return absl::FailedPreconditionError("janus is not running");
-  if (::kill(pid_, SIGKILL) != 0) return absl::InternalError("kill(SIGKILL) failed");
-  absl::StatusOr<int> exit_code = WaitForExit(pid_, absl::Seconds(10));
-  if (!exit_code.ok()) return exit_code.status();
-  pid_ = -1;
-  return absl::OkStatus();
+  if (!child_.running()) return absl::FailedPreconditionError("janus is not running");
+  return child_.Stop(absl::Seconds(10), SIGKILL).status();
 }
 
 std::string JanusProcess::LogTail(int max_lines) const { return FileTail(log_path_, max_lines); }

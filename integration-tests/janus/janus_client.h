@@ -16,8 +16,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "integration-tests/subprocess.h"
 #include "nlohmann/json.hpp"
+#include "testing/child_process.h"
+#include "testing/scratch_dir.h"
 
 namespace therapy::homework::testing {
 
@@ -53,13 +54,16 @@ class JanusProcess {
   std::string LogTail(int max_lines = 40) const;
 
  private:
-  JanusProcess(ScratchDir dir, std::string log_path, int port, pid_t pid)
-      : dir_(std::move(dir)), log_path_(std::move(log_path)), port_(port), pid_(pid) {}
+  JanusProcess(ScratchDir dir, std::string log_path, int port, ChildProcess child)
+      : dir_(std::move(dir)),
+        log_path_(std::move(log_path)),
+        port_(port),
+        child_(std::move(child)) {}
 
   ScratchDir dir_;
   std::string log_path_;
   int port_;
-  pid_t pid_;
+  ChildProcess child_;  // stopped before dir_ is removed
 };
 
 // One WebSocket connection speaking the Janus API: one Janus session, one handle attached to

@@ -26,13 +26,16 @@
 #include "integration-tests/janus/janus_client.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
-#include "integration-tests/subprocess.h"
 #include "nlohmann/json.hpp"
+#include "testing/child_process.h"
+#include "testing/scratch_dir.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::therapy::homework::testing::IsOk;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -87,14 +90,14 @@ class JanusPluginTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<ScratchDir> keys = ScratchDir::Make("janus-plugin-keys");
-    ASSERT_TRUE(keys.ok()) << keys.status();
+    ASSERT_THAT(keys, IsOk());
     keys_ = std::make_unique<ScratchDir>(*std::move(keys));
     CommandResult keygen = Ctl({"keygen", "--out_dir", keys_->path(), "--kid", "janus-it-1"});
     ASSERT_EQ(keygen.exit_code, 0) << keygen.stderr_text;
 
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
         ServerProcess::Start(ServerOptions{.jwks_path = keys_->path() + "/jwks.json"});
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
     stub_ = server_->NewStub();
 
@@ -118,7 +121,7 @@ class JanusPluginTest : public ::testing::Test {
     client_.reset();
     if (janus_) {
       absl::Status stopped = janus_->Stop();
-      EXPECT_TRUE(stopped.ok()) << stopped;
+      EXPECT_THAT(stopped, IsOk());
       if (HasFailure()) {
         ADD_FAILURE() << "janus log:\n" << janus_->LogTail(60);
         KeepJanusLog();
@@ -133,7 +136,7 @@ class JanusPluginTest : public ::testing::Test {
                                        .plugin_library = JANUS_PLUGIN_LIBRARY,
                                        .plugin_sample_config = JANUS_PLUGIN_SAMPLE_CONFIG},
                             server_->address());
-    ASSERT_TRUE(janus.ok()) << janus.status();
+    ASSERT_THAT(janus, IsOk());
     janus_ = *std::move(janus);
   }
 
@@ -150,7 +153,7 @@ class JanusPluginTest : public ::testing::Test {
     std::vector<std::string> argv = {HOMEWORK_CTL_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     absl::StatusOr<CommandResult> result = RunCommand(argv, keys_->path());
-    EXPECT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result, IsOk());
     return result.ok() ? *result : CommandResult{};
   }
 
@@ -186,10 +189,10 @@ class JanusPluginTest : public ::testing::Test {
 
   std::unique_ptr<JanusClient> Attach() {
     absl::StatusOr<std::unique_ptr<JanusClient>> page = JanusClient::Connect(janus_->port());
-    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(page, IsOk());
     if (!page.ok()) return nullptr;
     absl::Status attached = (*page)->CreateSessionAndAttach();
-    EXPECT_TRUE(attached.ok()) << attached << "\n" << janus_->LogTail();
+    EXPECT_THAT(attached, IsOk()) << attached << "\n" << janus_->LogTail();
     return *std::move(page);
   }
 
@@ -413,7 +416,7 @@ TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
       << "Dr Ada's panel was not told of Alex's change";
 
   // Janus dies mid-session, by the PID this test started.
-  ASSERT_TRUE(janus_->Kill().ok());
+  ASSERT_THAT(janus_->Kill(), IsOk());
   EXPECT_FALSE(therapist_->Request(CallBody("GetCaller", json::object()), absl::Seconds(1)))
       << "the killed Janus still answers";
   therapist_.reset();

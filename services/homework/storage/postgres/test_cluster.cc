@@ -1,17 +1,15 @@
 #include "services/homework/storage/postgres/test_cluster.h"
 
-#include <fcntl.h>
-#include <grp.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -25,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "testing/child_process.h"
 
 namespace therapy::homework::postgres {
 namespace {
@@ -188,41 +187,23 @@ absl::Status TestCluster::StopServer() {
 
 absl::Status TestCluster::RunTool(absl::string_view tool,
                                   const std::vector<std::string>& arguments) const {
-  // Everything the child needs is made before fork: it may only make async-signal-safe calls.
-  const std::string program = absl::StrCat(options_.bin_dir, "/", tool);
-  std::vector<std::string> words = {program};
-  words.insert(words.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (std::string& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> argv = {absl::StrCat(options_.bin_dir, "/", tool)};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
   const std::string log = folder_ + "/commands.log";
-
-  const pid_t child = fork();
-  if (child < 0) return absl::InternalError(absl::StrCat("fork: ", ErrnoText(errno)));
-  if (child == 0) {
-    const int input = open("/dev/null", O_RDONLY);
-    const int output = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (input < 0 || output < 0 || dup2(input, STDIN_FILENO) < 0 ||
-        dup2(output, STDOUT_FILENO) < 0 || dup2(output, STDERR_FILENO) < 0) {
-      _exit(126);
-    }
-    if (as_postgres_user_ &&
-        (setgroups(0, nullptr) != 0 || setgid(gid_) != 0 || setuid(uid_) != 0)) {
-      _exit(126);
-    }
-    if (chdir(folder_.c_str()) != 0) _exit(126);
-    execv(program.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0) {
-    if (errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", ErrnoText(errno)));
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-  const std::string how = WIFEXITED(status) ? absl::StrCat("exit status ", WEXITSTATUS(status))
-                                            : absl::StrCat("signal ", WTERMSIG(status));
-  return absl::InternalError(absl::StrCat(tool, " ", absl::StrJoin(arguments, " "), " failed (",
-                                          how, "): ", LogTail("commands.log")));
+  absl::StatusOr<testing::ChildProcess> child = testing::ChildProcess::Start(
+      {.argv = argv,
+       .output = {.stdout_path = log, .stderr_path = log},
+       .working_dir = folder_,
+       .run_as = as_postgres_user_ ? std::optional(testing::RunAs{.uid = uid_, .gid = gid_})
+                                   : std::nullopt});
+  if (!child.ok()) return child.status();
+  absl::StatusOr<int> code = child->WaitForExit(absl::InfiniteDuration());
+  if (!code.ok()) return code.status();
+  if (*code == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(tool, " ", absl::StrJoin(arguments, " "),
+                                          " failed (exit code ", *code,
+                                          ", 128 + signal when killed): ",
+                                          LogTail("commands.log")));
 }
 
 std::string TestCluster::LogTail(absl::string_view file_name) const {
