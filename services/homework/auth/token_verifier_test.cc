@@ -166,7 +166,7 @@ TEST_F(TokenVerifierTest, RememberedTokenStillExpires) {
   Json claims = ValidClaims();
   claims["exp"] = 1'700'000'000 + 10;
   const std::string token = Sign(EsKey(), claims);
-  ASSERT_TRUE(verifier_->Verify(token, kNow).ok());  // verified and remembered
+  ASSERT_THAT(verifier_->Verify(token, kNow), IsOk());  // verified and remembered
 
   const absl::StatusOr<Caller> later = verifier_->Verify(token, kNow + absl::Seconds(71));
 
@@ -480,7 +480,8 @@ TEST(JwksTest, AlgDisagreeingWithKeyTypeIsRejected) {
 TEST(JwksTest, DuplicateKidIsRejected) {
   const absl::StatusOr<SigningKey> first = GenerateSigningKey("k-1");
   const absl::StatusOr<SigningKey> second = GenerateSigningKey("k-1");
-  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
   const SigningKey keys[] = {*first, *second};
   const auto parsed = ParseJwks(*PublicJwks(keys));
   ASSERT_FALSE(parsed.ok());

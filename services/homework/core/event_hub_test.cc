@@ -21,6 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const Caller kService{"platform-backend", "sunrise", Role::kService, "call-1"};
 const Caller kTherapist{"dr-lee", "sunrise", Role::kTherapist, "call-2"};
@@ -331,7 +332,7 @@ TEST_F(EventHubTest, ATherapistTakenOffTheCareTeamStopsReceivingAtOnce) {
   // The watch of that one client ends with PERMISSION_DENIED, and the refusal is audited.
   std::optional<absl::Status> end = one_client.WaitForEnd();
   ASSERT_TRUE(end.has_value());
-  EXPECT_EQ(end->code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(*end, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(Cursors(one_client.events()), ElementsAre(before));
   absl::StatusOr<std::vector<AuditRecord>> audit =
       store_.ListAudit("practices/sunrise/clients/ana", 100);

@@ -264,7 +264,7 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   ASSERT_THAT(start, IsOk());
   Collector collector;
   const uint64_t subscription = hub_.Subscribe(start->scope, start->after_sequence, collector);
-  ASSERT_TRUE(Record(assignment, "ana").ok());  // still on the team: delivered
+  ASSERT_THAT(Record(assignment, "ana"), IsOk());  // still on the team: delivered
   ASSERT_THAT(collector.Await(1, absl::Seconds(5)), SizeIs(1));
 
   v1::UpdateClientRequest update;
@@ -272,11 +272,11 @@ TEST_F(EventsTest, ATherapistTakenOffTheCareTeamStopsReceivingThatClientsEvents)
   update.mutable_client()->add_care_team("dr-kim");
   update.mutable_update_mask()->add_paths("care_team");
   ASSERT_THAT(homework_.UpdateClient(kService, update), IsOk());
-  ASSERT_TRUE(Record(assignment, "ana").ok());  // off the team: the watch ends
+  ASSERT_THAT(Record(assignment, "ana"), IsOk());  // off the team: the watch ends
   std::vector<v1::Event> seen = collector.Await(2, absl::Seconds(5));
   hub_.Unsubscribe(subscription);
   ASSERT_TRUE(collector.ended().has_value());
-  EXPECT_EQ(collector.ended()->code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(*collector.ended(), StatusIs(absl::StatusCode::kPermissionDenied));
   ASSERT_THAT(seen, SizeIs(1));
   EXPECT_EQ(seen[0].type(), v1::Event::TYPE_COMPLETION_RECORDED);
 

@@ -448,7 +448,8 @@ TEST_F(HomeworkTest, ReplayedCompletionIsStoredOnce) {
   v1::Assignment assignment = Activate(CreateAssignment());
   auto first = Record(assignment, ExposureCompletion(50, 60, 20), "offline-42");
   auto again = Record(assignment, ExposureCompletion(50, 60, 20), "offline-42");
-  ASSERT_TRUE(first.ok() && again.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(first->name(), again->name());
   v1::ListCompletionsRequest list;
   list.set_parent(assignment.name());

@@ -342,7 +342,8 @@ TEST_F(SafetyFlagsTest, ListFiltersByStateNewestFirst) {
   auto first = HelpNow();
   now_ += absl::Minutes(1);
   auto second = HelpNow();
-  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
   ASSERT_THAT(Acknowledge(*first, Therapist()), IsOk());
 
   v1::ListSafetyFlagsRequest all;
@@ -372,7 +373,8 @@ TEST_F(SafetyFlagsTest, ARetriedRequestReturnsTheFirstFlag) {
   request.set_request_id("7a0c6f0e-offline-1");
   auto first = homework_.RaiseSafetyFlag(ClientCaller(), request);
   auto again = homework_.RaiseSafetyFlag(ClientCaller(), request);
-  ASSERT_TRUE(first.ok() && again.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(first->name(), again->name());
   EXPECT_THAT(EventTypes(), ElementsAre(v1::Event::TYPE_SAFETY_FLAG_RAISED));
 }

@@ -591,7 +591,8 @@ TEST_P(StoreContractTest, UpdatedCareTeamChangesTheMemberFilter) {
       store().ListClients({.practice_name = "practices/p1", .care_team_member = "t-ann"});
   absl::StatusOr<Page<v1::Client>> bob =
       store().ListClients({.practice_name = "practices/p1", .care_team_member = "t-bob"});
-  ASSERT_TRUE(ann.ok() && bob.ok());
+  ASSERT_THAT(ann, IsOk());
+  ASSERT_THAT(bob, IsOk());
   EXPECT_THAT(ann->items, IsEmpty());
   EXPECT_THAT(NamesOf(bob->items), ElementsAre("practices/p1/clients/c1"));
 }
@@ -655,7 +656,9 @@ TEST_P(StoreContractTest, ListAssignmentsFiltersByState) {
       store().ListAssignments({.client_name = c1, .states = {v1::Assignment::STATE_COMPLETED}});
   absl::StatusOr<Page<v1::Assignment>> every = store().ListAssignments({.client_name = c1});
 
-  ASSERT_TRUE(live.ok() && completed.ok() && every.ok());
+  ASSERT_THAT(live, IsOk());
+  ASSERT_THAT(completed, IsOk());
+  ASSERT_THAT(every, IsOk());
   EXPECT_THAT(NamesOf(live->items),
               ElementsAre(c1 + "/assignments/active", c1 + "/assignments/draft"));
   EXPECT_THAT(completed->items, IsEmpty());
@@ -744,7 +747,9 @@ TEST_P(StoreContractTest, ListAssignmentsOfAPracticeFiltersByState) {
   absl::StatusOr<Page<v1::Assignment>> completed = store().ListAssignments(
       {.practice_name = "practices/p1", .states = {v1::Assignment::STATE_COMPLETED}});
 
-  ASSERT_TRUE(active.ok() && live.ok() && completed.ok());
+  ASSERT_THAT(active, IsOk());
+  ASSERT_THAT(live, IsOk());
+  ASSERT_THAT(completed, IsOk());
   EXPECT_THAT(NamesOf(active->items),
               ElementsAre("practices/p1/clients/c2/assignments/active",
                           "practices/p1/clients/c4/assignments/activated"));
@@ -803,7 +808,8 @@ TEST_P(StoreContractTest, PageTokenOfAPracticeWideListIsRefusedByAClientsList) {
       store().ListAssignments({.practice_name = "practices/p1", .page = {.page_size = 1}});
   absl::StatusOr<Page<v1::Assignment>> of_client =
       store().ListAssignments({.client_name = c1, .page = {.page_size = 1}});
-  ASSERT_TRUE(of_practice.ok() && of_client.ok());
+  ASSERT_THAT(of_practice, IsOk());
+  ASSERT_THAT(of_client, IsOk());
   ASSERT_NE(of_practice->next_page_token, "");
   ASSERT_NE(of_client->next_page_token, "");
 
@@ -863,7 +869,8 @@ TEST_P(StoreContractTest, ListCompletionsOfOneAssignmentOrOfAllOfTheClients) {
       store().ListCompletions({.client_name = c1, .assignment_name = c1 + "/assignments/a1"});
   absl::StatusOr<Page<v1::Completion>> of_all = store().ListCompletions({.client_name = c1});
 
-  ASSERT_TRUE(of_a1.ok() && of_all.ok());
+  ASSERT_THAT(of_a1, IsOk());
+  ASSERT_THAT(of_all, IsOk());
   EXPECT_THAT(NamesOf(of_a1->items), ElementsAre(c1 + "/assignments/a1/completions/x3",
                                                  c1 + "/assignments/a1/completions/x1"));
   EXPECT_THAT(NamesOf(of_all->items), ElementsAre(c1 + "/assignments/a1/completions/x3",
@@ -894,7 +901,8 @@ TEST_P(StoreContractTest, ListCompletionsWindowIncludesStartAndExcludesEnd) {
   EXPECT_THAT(NamesOf(window->items),
               ElementsAre(a1 + "/completions/just-before-end", a1 + "/completions/inside",
                           a1 + "/completions/at-start"));
-  ASSERT_TRUE(from_start.ok() && until_end.ok());
+  ASSERT_THAT(from_start, IsOk());
+  ASSERT_THAT(until_end, IsOk());
   EXPECT_THAT(NamesOf(from_start->items),
               ElementsAre(a1 + "/completions/at-end", a1 + "/completions/just-before-end",
                           a1 + "/completions/inside"));
@@ -1087,7 +1095,9 @@ TEST_P(StoreContractTest, CommitOfAnAssignmentAndAHierarchyIsAtomic) {
   absl::StatusOr<std::optional<v1::Hierarchy>> stored = store().GetHierarchy(hierarchy.name());
   absl::StatusOr<std::optional<v1::Assignment>> second =
       store().GetAssignment(next_practice.name());
-  ASSERT_TRUE(first.ok() && stored.ok() && second.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(stored, IsOk());
+  ASSERT_THAT(second, IsOk());
   EXPECT_TRUE(first->has_value());
   ASSERT_TRUE(stored->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals(**stored, hierarchy));
@@ -1105,7 +1115,8 @@ TEST_P(StoreContractTest, CommitOfAnAssignmentAndAHierarchyIsAtomic) {
   absl::StatusOr<std::optional<v1::Assignment>> landed =
       store().GetAssignment(next_practice.name());
   absl::StatusOr<std::optional<v1::Hierarchy>> moved = store().GetHierarchy(hierarchy.name());
-  ASSERT_TRUE(landed.ok() && moved.ok());
+  ASSERT_THAT(landed, IsOk());
+  ASSERT_THAT(moved, IsOk());
   EXPECT_TRUE(landed->has_value());
   ASSERT_TRUE(moved->has_value());
   EXPECT_EQ((*moved)->current_step(), 1);
@@ -1349,7 +1360,8 @@ TEST_P(StoreContractTest, TemplateWithAStaleEtagKeepsTheRestOfTheMutationOut) {
 
   absl::StatusOr<std::optional<v1::Assignment>> landed = store().GetAssignment(assignment.name());
   absl::StatusOr<std::optional<v1::Template>> stored = store().GetTemplate(edited.name());
-  ASSERT_TRUE(landed.ok() && stored.ok());
+  ASSERT_THAT(landed, IsOk());
+  ASSERT_THAT(stored, IsOk());
   EXPECT_TRUE(landed->has_value());
   ASSERT_TRUE(stored->has_value());
   EXPECT_EQ((*stored)->title(), "Worry time");
@@ -1635,7 +1647,10 @@ TEST_P(StoreContractTest, ListEventsFiltersByPracticeAndByClient) {
   absl::StatusOr<std::vector<EventRecord>> of_other_practice =
       store().ListEvents({.practice = "p1", .client_name = "practices/p2/clients/c1"});
 
-  ASSERT_TRUE(p1.ok() && p10.ok() && c1.ok() && of_other_practice.ok());
+  ASSERT_THAT(p1, IsOk());
+  ASSERT_THAT(p10, IsOk());
+  ASSERT_THAT(c1, IsOk());
+  ASSERT_THAT(of_other_practice, IsOk());
   EXPECT_THAT(ClientsOf(*p1), ElementsAre("practices/p1/clients/c1", "practices/p1/clients/c2",
                                           "practices/p1/clients/c10", "practices/p1/clients/c1"));
   EXPECT_THAT(ClientsOf(*p10), ElementsAre("practices/p10/clients/c1"));

@@ -303,7 +303,9 @@ TEST(BuildBundleTest, RepeatedBuildsAreByteIdenticalWhateverTheInputOrder) {
   absl::StatusOr<Bundle> first = BuildBundle(record);
   absl::StatusOr<Bundle> second = BuildBundle(record);
   absl::StatusOr<Bundle> third = BuildBundle(reversed);
-  ASSERT_TRUE(first.ok() && second.ok() && third.ok());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  ASSERT_THAT(third, IsOk());
   EXPECT_EQ(first->json, second->json);
   EXPECT_EQ(first->json, third->json);
 }

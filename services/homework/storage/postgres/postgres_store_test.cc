@@ -298,7 +298,7 @@ TEST_F(PostgresStoreTest, ReplicasOpeningAnEmptyDatabaseTogetherMigrateItOnce) {
   }
   for (std::thread& replica : replicas) replica.join();
 
-  for (const absl::Status& result : results) EXPECT_TRUE(result.ok()) << result;
+  for (const absl::Status& result : results) EXPECT_THAT(result, IsOk());
   EXPECT_EQ(RawDatabase(uri_).QueryText("SELECT count(*) FROM schema_migrations"),
             absl::StrCat(postgres::EmbeddedMigrations().size()));
 }
