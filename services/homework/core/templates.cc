@@ -14,11 +14,11 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/resource_names.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/model/resource_names.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/templates/library.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/page_token.h"
 
 namespace therapy::homework {
@@ -245,11 +245,7 @@ absl::StatusOr<v1::ListTemplatesResponse> Homework::ListTemplates(
       ReadPageToken(request.page_token(), fingerprint);
   if (!cursor.ok()) return ListStatus(cursor.status());
   const std::string after = cursor->has_value() ? (*cursor)->name : "";
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kReadLibrary, parent);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, parent.Format(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(AuthorizePractice(caller, Action::kReadLibrary, parent, kMethod, parent.Format()));
 
   ASSIGN_OR_RETURN(Page<v1::Template> own,
                    store_.ListTemplates(TemplateQuery{
@@ -289,11 +285,7 @@ absl::StatusOr<v1::Template> Homework::GetTemplate(const Caller& caller,
     return *built_in;
   }
   ASSIGN_OR_RETURN(PracticeTemplateName name, ParsePracticeTemplateName("name", request.name()));
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kReadLibrary, name.practice);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, request.name(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(AuthorizePractice(caller, Action::kReadLibrary, name.practice, kMethod, request.name()));
   return Found(store_.GetTemplate(request.name()), "template", request.name());
 }
 
@@ -349,11 +341,7 @@ absl::StatusOr<v1::Template> Homework::UpdateTemplate(const Caller& caller,
   ASSIGN_OR_RETURN(PracticeTemplateName name,
                    ParsePracticeTemplateName("template.name", patch.name()));
   RETURN_IF_ERROR(CheckMask(request.update_mask(), v1::Template::descriptor(), kTemplateMutable));
-  absl::StatusOr<Grant> grant = Authorize(caller, Action::kManageLibrary, name.practice);
-  if (!grant.ok()) {
-    Audit(caller, kMethod, patch.name(), grant.status()).IgnoreError();
-    return grant.status();
-  }
+  RETURN_IF_ERROR(AuthorizePractice(caller, Action::kManageLibrary, name.practice, kMethod, patch.name()));
 
   auto update = [&]() -> absl::StatusOr<Written<v1::Template>> {
     ASSIGN_OR_RETURN(v1::Template current,
