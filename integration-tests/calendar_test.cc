@@ -19,7 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {

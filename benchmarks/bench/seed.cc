@@ -24,7 +24,7 @@
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/served_process.h"
 #include "services/homework/client/rpc_status.h"
-#include "services/homework/core/caller.h"
+#include "services/homework/core/model/caller.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/storage/open_store.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"

@@ -10,11 +10,11 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/homework/auth/token_verifier.h"
-#include "services/homework/core/blocking_pool.h"
+#include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/connect/connect_server.h"
-#include "services/homework/core/event_hub.h"
+#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/core/safety_flag_escalator.h"
+#include "services/homework/runtime/safety_flag_escalator.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/logging/protobuf_log.h"
 #include "services/homework/metrics/metered_store.h"
@@ -31,7 +31,7 @@ struct ServerOptions {
   std::string issuer = "homework-dev";
   std::string audience = "therapy-homework";
   // Threads for the core's blocking calls of gRPC's unary methods and watch starts
-  // (core/blocking_pool.h); 0: DefaultBlockingThreads(), sized for the machine.
+  // (runtime/blocking_pool.h); 0: DefaultBlockingThreads(), sized for the machine.
   int blocking_threads = 0;
   // The browser-facing Connect listener (docs/connect-api.md), host:port (port 0 picks a free
   // one); empty: off.
@@ -49,7 +49,7 @@ struct ServerOptions {
   // it stops accepting, so load balancers move callers elsewhere.
   absl::Duration drain = absl::ZeroDuration();
   // Urgent flags not acknowledged this long after they were raised escalate (every practice),
-  // checked every `flag_escalation_check` (core/safety_flag_escalator.h).
+  // checked every `flag_escalation_check` (runtime/safety_flag_escalator.h).
   absl::Duration flag_escalation_after = absl::Minutes(60);
   absl::Duration flag_escalation_check = absl::Seconds(15);
 };

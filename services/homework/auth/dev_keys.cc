@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "services/homework/auth/openssl_handles.h"
-#include "services/homework/core/caller.h"
+#include "services/homework/core/model/caller.h"
 
 namespace therapy::homework {
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/homework/auth/jwks.h"
-#include "services/homework/core/caller.h"
+#include "services/homework/core/model/caller.h"
 
 namespace therapy::homework {
 

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "services/homework/core/bad_request.h"
+#include "services/homework/core/model/bad_request.h"
 
 namespace therapy::homework::client {
 

@@ -3,7 +3,7 @@
 
 // What a call to HomeworkService answered, on the caller's side: the one conversion of a
 // grpc::Status to absl::Status, keeping the field violations the service sent (a
-// google.rpc.BadRequest detail) as the same payload the core sets (core/bad_request.h), and their
+// google.rpc.BadRequest detail) as the same payload the core sets (core/model/bad_request.h), and their
 // plain-text description for a person.
 
 #include <string>
@@ -17,7 +17,7 @@ namespace therapy::homework::client {
 
 // `status` as absl::Status: the same code and message, and the google.rpc.BadRequest among its
 // details (grpc::Status::error_details, a google.rpc.Status), if any, as the BadRequest payload
-// (core/bad_request.h). The service sends no other detail type.
+// (core/model/bad_request.h). The service sends no other detail type.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // The same, its message led by what was being done: "seed CreateClient: <message>".

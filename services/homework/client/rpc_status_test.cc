@@ -8,7 +8,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/bad_request.h"
+#include "services/homework/core/model/bad_request.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::client {

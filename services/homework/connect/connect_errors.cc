@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
-#include "services/homework/core/bad_request.h"
+#include "services/homework/core/model/bad_request.h"
 
 namespace therapy::homework {
 

@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "services/homework/connect/connect_routes.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework {

@@ -14,7 +14,7 @@
 #include "services/homework/connect/connect_errors.h"
 #include "services/homework/connect/proto_json.h"
 #include "services/homework/core/events.h"
-#include "services/homework/core/request_checks.h"
+#include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/unary_methods.h"
 #include "services/homework/logging/call_log.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -25,7 +25,7 @@ namespace {
 constexpr absl::string_view kJsonContentType = "application/json";
 constexpr absl::string_view kProtoContentType = "application/proto";
 
-// The one request parser of both listeners (core/request_checks.h): a broken body is
+// The one request parser of both listeners (core/rules/request_checks.h): a broken body is
 // INVALID_ARGUMENT naming the field, never quoting the body.
 template <typename Message>
 absl::StatusOr<Message> Parse(ConnectCodec codec, absl::string_view body) {

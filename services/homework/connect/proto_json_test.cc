@@ -18,8 +18,8 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/proto_json_reader.h"
-#include "services/homework/core/request_checks.h"
+#include "services/homework/core/formats/json/proto_json_reader.h"
+#include "services/homework/core/rules/request_checks.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 

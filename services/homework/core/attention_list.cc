@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/homework/core/attention.h"
+#include "services/homework/core/rules/attention.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 #include "services/homework/storage/page_token.h"
 
 namespace therapy::homework {

@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/status_macros.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {

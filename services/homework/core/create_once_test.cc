@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/bad_request.h"
+#include "services/homework/core/model/bad_request.h"
 #include "services/homework/storage/memory/memory_store.h"
 
 namespace therapy::homework {

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/resource_names.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/model/resource_names.h"
 
 namespace therapy::homework {
 

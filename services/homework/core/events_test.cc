@@ -10,9 +10,9 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/event_hub.h"
+#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 

@@ -5,12 +5,12 @@
 #include <utility>
 #include <vector>
 
-#include "services/homework/core/fhir/bundle.h"
+#include "services/homework/core/formats/fhir/bundle.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/resource_names.h"
-#include "services/homework/core/review_summary.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/rules/review_summary.h"
 
 namespace therapy::homework {
 

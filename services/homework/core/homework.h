@@ -7,11 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/homework/core/authorization.h"
-#include "services/homework/core/caller.h"
+#include "services/homework/core/rules/authorization.h"
+#include "services/homework/core/model/caller.h"
 #include "services/homework/core/events.h"
-#include "services/homework/core/practice_policy.h"
-#include "services/homework/core/resource_names.h"
+#include "services/homework/core/model/practice_policy.h"
+#include "services/homework/core/model/resource_names.h"
 #include "services/homework/storage/store.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 

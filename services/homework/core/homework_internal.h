@@ -20,7 +20,7 @@
 #include "services/homework/core/homework.h"
 #include "services/homework/core/read_all.h"
 #include "services/homework/core/status_macros.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 
 namespace therapy::homework {
 

@@ -6,8 +6,8 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 

@@ -15,9 +15,9 @@
 #include "services/homework/core/clinical/schedule.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/resource_names.h"
-#include "services/homework/core/time_zone.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/model/time_zone.h"
 
 namespace therapy::homework {
 

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/homework/core/flag_reasons.h"
+#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/resource_names.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/model/resource_names.h"
 
 namespace therapy::homework {
 namespace {

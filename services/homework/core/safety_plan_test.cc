@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/templates.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"

@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/homework/core/templates/template_library.pb.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/hierarchy.pb.h"
 #include "therapy/homework/v1/template.pb.h"

@@ -12,8 +12,8 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/core/resource_names.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 

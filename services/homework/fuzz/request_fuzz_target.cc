@@ -1,7 +1,7 @@
 // Fuzz target for request parsing and validation (issue 14): the bytes become one request of
 // therapy.homework.v1, parsed as the gRPC server (binary) or the Connect listener (proto JSON)
-// would, then checked by the core's field validation (core/validation.h) and resource-name
-// parsers (core/resource_names.h).
+// would, then checked by the core's field validation (core/rules/validation.h) and resource-name
+// parsers (core/model/resource_names.h).
 //
 // Input layout: byte 0 picks the method (kMethods, modulo), byte 1 holds flags (bit 0: JSON
 // instead of binary; bits 1-4: the exercise kind a completion is validated against; bit 5: that
@@ -43,9 +43,9 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
-#include "services/homework/core/request_checks.h"
-#include "services/homework/core/resource_names.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/request_checks.h"
+#include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/rules/validation.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
@@ -222,7 +222,7 @@ v1::Exercise ExerciseFor(uint8_t flags) {
 // 2026-01-05T12:00:00Z: a fixed "now" keeps runs reproducible.
 const absl::Time kNow = absl::FromUnixSeconds(1767614400);
 
-// The listeners' own parser (core/request_checks.h); a refusal must be INVALID_ARGUMENT naming
+// The listeners' own parser (core/rules/request_checks.h); a refusal must be INVALID_ARGUMENT naming
 // a field, like every other refusal.
 template <typename Request>
 bool Parse(bool json, const uint8_t* data, size_t size, Request& request) {

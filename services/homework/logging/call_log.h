@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "services/homework/core/caller.h"
+#include "services/homework/core/model/caller.h"
 #include "services/homework/logging/json_log.h"
 
 namespace therapy::homework {

@@ -7,7 +7,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "services/homework/auth/token_verifier.h"
-#include "services/homework/core/caller.h"
+#include "services/homework/core/model/caller.h"
 
 namespace therapy::homework {
 

@@ -14,7 +14,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
-#include "services/homework/core/request_checks.h"
+#include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/unary_methods.h"
 #include "services/homework/logging/call_log.h"
 #include "services/homework/rpc/caller_from_metadata.h"

@@ -10,8 +10,8 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "services/homework/auth/token_verifier.h"
-#include "services/homework/core/blocking_pool.h"
-#include "services/homework/core/event_hub.h"
+#include "services/homework/runtime/blocking_pool.h"
+#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "google/rpc/status.pb.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 
 namespace therapy::homework {
 

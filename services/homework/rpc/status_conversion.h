@@ -7,7 +7,7 @@
 namespace therapy::homework {
 
 // The one conversion from absl::Status to grpc::Status: same canonical code and message; a
-// google.rpc.BadRequest payload (see core/validation.h) travels as a google.rpc.Status in the
+// google.rpc.BadRequest payload (see core/rules/validation.h) travels as a google.rpc.Status in the
 // error details (the `grpc-status-details-bin` trailer).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 

@@ -176,7 +176,7 @@ struct SessionQuery {
   PageRequest page;
 };
 
-// What the attention list (core/attention.h) reads of one therapist's caseload: one query per
+// What the attention list (core/rules/attention.h) reads of one therapist's caseload: one query per
 // kind of resource over the whole caseload, never a loop over its clients. The caseload is the
 // clients of `practice_name` whose care team names `care_team_member` (as ClientQuery).
 struct CaseloadQuery {

@@ -6,7 +6,7 @@
 // A thought record takes up to 10 emotions, one row each (name, intensity 0-100), and optionally
 // the emotions re-rated after the balanced thought. "I did the two-minute version" is a status of
 // its own. The form checks what the service would
-// refuse before anything is saved (the rules of core/validation.cc, with the same field paths
+// refuse before anything is saved (the rules of core/rules/validation.cc, with the same field paths
 // minus `completion.`), shows each error at its field, and also shows the service's own field
 // violations (showViolations). A PHQ-9 item 9 answer above zero shows the crisis resources at
 // once. It saves nothing itself: it fires `hw-completion-submit` with the built Completion.
@@ -44,7 +44,7 @@ export interface CompletionSubmit {
 
 type Values = Record<string, string>;
 
-/** The two emotion lists of a thought record, by their field paths (core/validation.cc). */
+/** The two emotion lists of a thought record, by their field paths (core/rules/validation.cc). */
 const EMOTIONS = "thought_record.emotions";
 const RERATED = "thought_record.emotions_rerated";
 export type EmotionList = typeof EMOTIONS | typeof RERATED;
@@ -471,7 +471,7 @@ export class CompletionForm extends LitElement {
 
 /**
  * Builds the completion from the form's values, or the errors at their field paths. The checks
- * are the service's (core/validation.cc ValidateCompletion), made early so the client sees them
+ * are the service's (core/rules/validation.cc ValidateCompletion), made early so the client sees them
  * at once and nothing invalid is queued offline.
  */
 export function buildCompletion(assignment: Assignment, values: Values, t: Catalogue, fallbackTimeZone: string):
@@ -521,7 +521,7 @@ export function buildCompletion(assignment: Assignment, values: Values, t: Catal
   if (kind === ExerciseKind.EXPOSURE_PRACTICE || kind === ExerciseKind.SKILLS_PRACTICE) {
     // An exposure done or partly done is its SUDS: each of before, peak and after must be rated
     // (an untouched slider has no value). The two-minute version and skills practice may go
-    // without. The same rule as core/validation.cc ValidateCompletion.
+    // without. The same rule as core/rules/validation.cc ValidateCompletion.
     const rated = kind === ExerciseKind.EXPOSURE_PRACTICE &&
       (status === Completion_Status.DONE || status === Completion_Status.PARTIAL);
     const suds = (path: string) => {

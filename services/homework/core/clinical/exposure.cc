@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/homework/core/clinical/schedule.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 
 namespace therapy::homework::clinical {
 namespace {

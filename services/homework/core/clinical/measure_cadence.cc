@@ -5,7 +5,7 @@
 
 #include "absl/time/civil_time.h"
 #include "services/homework/core/clinical/schedule.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 
 namespace therapy::homework::clinical {
 namespace {

@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/schedule.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {

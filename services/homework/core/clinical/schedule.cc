@@ -7,8 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "services/homework/core/proto_time.h"
-#include "services/homework/core/time_zone.h"
+#include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/model/time_zone.h"
 
 namespace therapy::homework::clinical {
 namespace {

@@ -6,7 +6,7 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/proto_time.h"
+#include "services/homework/core/model/proto_time.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::clinical {

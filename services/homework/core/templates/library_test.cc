@@ -10,7 +10,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/templates.h"
-#include "services/homework/core/validation.h"
+#include "services/homework/core/rules/validation.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework {

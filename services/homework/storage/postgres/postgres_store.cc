@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/homework/core/text.h"
+#include "services/homework/core/model/text.h"
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/postgres/connection.h"
 #include "services/homework/storage/postgres/connection_pool.h"
@@ -409,7 +409,7 @@ absl::StatusOr<Resource> ParseStored(absl::string_view bytes, absl::string_view 
   return resource;
 }
 
-// UTF-8 for PrefixEnd (AppendUtf8 is in core/text.h). A code point's bytes compare in code
+// UTF-8 for PrefixEnd (AppendUtf8 is in core/model/text.h). A code point's bytes compare in code
 // point order, so byte order (COLLATE "C") is code point order.
 uint32_t DecodeUtf8(absl::string_view bytes) {
   const auto lead = static_cast<unsigned char>(bytes[0]);
