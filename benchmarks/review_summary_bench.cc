@@ -141,7 +141,9 @@ std::vector<Exercise> ExercisesOfTheYear() {
          d->set_target_amount(7.5);
          d->set_unit("hours");
        },
-       [](int day, v1::Completion& c) { c.mutable_self_care()->set_amount(6.5 + (day % 4) * 0.5); }},
+       [](int day, v1::Completion& c) {
+         c.mutable_self_care()->set_amount(6.5 + (day % 4) * 0.5);
+       }},
   };
 }
 
@@ -178,16 +180,15 @@ class SeededServer {
         *env->log_);
     if (!server.ok()) return server.status();
     env->server_ = *std::move(server);
-    env->stub_ = v1::HomeworkService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", env->server_->port()),
-                            grpc::InsecureChannelCredentials()));
+    env->stub_ = v1::HomeworkService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", env->server_->port()), grpc::InsecureChannelCredentials()));
 
-    for (auto [role, subject] : {std::pair{"service", "platform"},
-                                 std::pair{"therapist", kTherapist},
-                                 std::pair{"client", kClientId}}) {
-      absl::StatusOr<std::string> token = MintToken(
-          env->key_, TokenClaims{.subject = subject, .practice = kPractice, .role = role},
-          absl::Now());
+    for (auto [role, subject] :
+         {std::pair{"service", "platform"}, std::pair{"therapist", kTherapist},
+          std::pair{"client", kClientId}}) {
+      absl::StatusOr<std::string> token =
+          MintToken(env->key_, TokenClaims{.subject = subject, .practice = kPractice, .role = role},
+                    absl::Now());
       if (!token.ok()) return token.status();
       env->bearer_[role] = absl::StrCat("Bearer ", *token);
     }
@@ -268,8 +269,7 @@ class SeededServer {
       schedule.set_minimum_version("Two minutes of it still counts");
       v1::Assignment created;
       if (absl::Status s = homework::client::FromGrpcStatus(
-              stub_->CreateAssignment(As("therapist").get(), create, &created),
-              "CreateAssignment");
+              stub_->CreateAssignment(As("therapist").get(), create, &created), "CreateAssignment");
           !s.ok()) {
         return s;
       }
@@ -301,10 +301,10 @@ class SeededServer {
         for (int day = 0; day < days_practised && outcomes[i].ok(); ++day) {
           // Days run from 365 days ago to yesterday, near the preferred time, a little late.
           const absl::CivilDay date = today - kDaysOfPractice + day;
-          const absl::Time occur = absl::FromCivil(
-              absl::CivilMinute(date.year(), date.month(), date.day(), exercises[i].hour,
-                                (day * 7) % 50),
-              zone);
+          const absl::Time occur =
+              absl::FromCivil(absl::CivilMinute(date.year(), date.month(), date.day(),
+                                                exercises[i].hour, (day * 7) % 50),
+                              zone);
           v1::CreateCompletionRequest request;
           request.set_parent(assignment_names[i]);
           request.set_request_id(absl::StrCat("seed-", id, "-", i, "-", day));
@@ -377,8 +377,8 @@ void RegisterBenchmarks(SeededServer& env, int caseload, CallLatencies& latencie
                                    request.set_parent(absl::StrCat("practices/", kPractice));
                                    MeasureCalls(state, latencies[kAttention], [&] {
                                      v1::ListAttentionItemsResponse response;
-                                     return env.stub().ListAttentionItems(
-                                         env.As("therapist").get(), request, &response);
+                                     return env.stub().ListAttentionItems(env.As("therapist").get(),
+                                                                          request, &response);
                                    });
                                  })
         ->UseRealTime()
@@ -397,16 +397,16 @@ void RegisterBenchmarks(SeededServer& env, int caseload, CallLatencies& latencie
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
   for (const Period& period : kPeriods) {
-    benchmark::RegisterBenchmark(
-        period.benchmark,
-        [&env, &latencies, period](benchmark::State& state) {
-          MeasureCalls(state, latencies[period.benchmark], [&] {
-            const v1::GetReviewSummaryRequest request =
-                SummaryRequest(env, period.days == 7 ? 0 : period.days);
-            v1::ReviewSummary response;
-            return env.stub().GetReviewSummary(env.As("therapist").get(), request, &response);
-          });
-        })
+    benchmark::RegisterBenchmark(period.benchmark,
+                                 [&env, &latencies, period](benchmark::State& state) {
+                                   MeasureCalls(state, latencies[period.benchmark], [&] {
+                                     const v1::GetReviewSummaryRequest request =
+                                         SummaryRequest(env, period.days == 7 ? 0 : period.days);
+                                     v1::ReviewSummary response;
+                                     return env.stub().GetReviewSummary(env.As("therapist").get(),
+                                                                        request, &response);
+                                   });
+                                 })
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
   }
@@ -429,10 +429,9 @@ absl::Status DescribeSummaries(SeededServer& env) {
       completed += review.adherence().completed_count();
     }
     if (summary.assignments_size() != 5 || completed < 5 * (days - 2)) {
-      return absl::InternalError(absl::StrCat(days, "d summary holds ", summary.assignments_size(),
-                                              " assignments and ", completed,
-                                              " completed practices; expected 5 and about ",
-                                              5 * days));
+      return absl::InternalError(
+          absl::StrCat(days, "d summary holds ", summary.assignments_size(), " assignments and ",
+                       completed, " completed practices; expected 5 and about ", 5 * days));
     }
     std::cerr << days << "d summary: " << summary.assignments_size() << " assignments, "
               << completed << " practices counted, " << summary.mood_trend_size()
@@ -494,7 +493,8 @@ void PrintRatios(const std::map<std::string, double>& mean_latency_us,
       << "(iteration-count estimation included).\n";
   out << std::left << std::setw(26) << "benchmark" << std::right << std::setw(8) << "calls"
       << std::setw(11) << "mean us" << std::setw(8) << "x" << std::setw(11) << "p50 us"
-      << std::setw(8) << "x" << std::setw(11) << "p99 us" << std::setw(8) << "x" << "\n";
+      << std::setw(8) << "x" << std::setw(11) << "p99 us" << std::setw(8) << "x"
+      << "\n";
   std::vector<std::string> rows = {kBaseline};
   for (const Period& period : kPeriods) rows.emplace_back(period.benchmark);
   rows.emplace_back(kAttention);
@@ -507,12 +507,11 @@ void PrintRatios(const std::map<std::string, double>& mean_latency_us,
     const double mean = mean_of->second;
     const double p50 = Percentile(calls->second, 0.50);
     const double p99 = Percentile(calls->second, 0.99);
-    out << std::left << std::setw(26) << name << std::right << std::setw(8)
-        << calls->second.size() << std::fixed << std::setprecision(0) << std::setw(11) << mean
-        << std::setprecision(2) << std::setw(8) << mean / baseline_mean->second
-        << std::setprecision(0) << std::setw(11) << p50 << std::setprecision(2) << std::setw(8)
-        << p50 / base_p50 << std::setprecision(0) << std::setw(11) << p99 << std::setprecision(2)
-        << std::setw(8) << p99 / base_p99 << "\n";
+    out << std::left << std::setw(26) << name << std::right << std::setw(8) << calls->second.size()
+        << std::fixed << std::setprecision(0) << std::setw(11) << mean << std::setprecision(2)
+        << std::setw(8) << mean / baseline_mean->second << std::setprecision(0) << std::setw(11)
+        << p50 << std::setprecision(2) << std::setw(8) << p50 / base_p50 << std::setprecision(0)
+        << std::setw(11) << p99 << std::setprecision(2) << std::setw(8) << p99 / base_p99 << "\n";
   }
 }
 
@@ -525,11 +524,9 @@ int main(int argc, char** argv) {
 
   // Defaults that keep a run near 30 s on 2 cores and give the ratio repetitions to stand on;
   // flags given on the command line come later and win.
-  std::vector<std::string> words = {argv[0],
-                                    "--benchmark_min_time=0.5",
-                                    "--benchmark_repetitions=7",
-                                    "--benchmark_enable_random_interleaving=true",
-                                    "--benchmark_display_aggregates_only=true"};
+  std::vector<std::string> words = {
+      argv[0], "--benchmark_min_time=0.5", "--benchmark_repetitions=7",
+      "--benchmark_enable_random_interleaving=true", "--benchmark_display_aggregates_only=true"};
   bool console = true;
   int caseload = 1;
   for (int i = 1; i < argc; ++i) {
@@ -542,8 +539,7 @@ int main(int argc, char** argv) {
       continue;
     }
     words.emplace_back(argv[i]);
-    if (absl::StartsWith(argv[i], "--benchmark_format=") &&
-        !absl::EndsWith(argv[i], "=console")) {
+    if (absl::StartsWith(argv[i], "--benchmark_format=") && !absl::EndsWith(argv[i], "=console")) {
       console = false;
     }
   }

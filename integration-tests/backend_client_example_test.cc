@@ -1,8 +1,8 @@
 // The example a platform team copies first (examples/backend-client), run as built against the
 // real server: it must show the seeded homework and report errors by their status code.
 
-#include <google/protobuf/util/time_util.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -77,8 +77,8 @@ class BackendClientExampleTest : public ::testing::Test {
     completion->set_minutes(2);
     completion->mutable_suds()->set_before(45);
     completion->mutable_suds()->set_after(30);
-    ASSERT_RPC_OK(Call(*stub, &Stub::CreateCompletion, server_->Token("robin", "client", "clinic-a"),
-                       record, &completion_));
+    ASSERT_RPC_OK(Call(*stub, &Stub::CreateCompletion,
+                       server_->Token("robin", "client", "clinic-a"), record, &completion_));
   }
 
   // Runs the example with `args` after --address, optionally with HOMEWORK_TOKEN set.
@@ -87,8 +87,8 @@ class BackendClientExampleTest : public ::testing::Test {
     std::vector<std::string> argv = {HOMEWORK_BACKEND_CLIENT_PATH,
                                      "--address=" + server_->address()};
     argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<CommandResult> result = RunCommand(argv, server_->work_dir(),
-                                                      absl::Seconds(20), env);
+    absl::StatusOr<CommandResult> result =
+        RunCommand(argv, server_->work_dir(), absl::Seconds(20), env);
     if (!result.ok()) {
       ADD_FAILURE() << result.status();
       return {};
@@ -138,8 +138,8 @@ TEST_F(BackendClientExampleTest, PagesThroughMoreCompletionsThanFitOnOnePage) {
 }
 
 TEST_F(BackendClientExampleTest, TakesTheTokenFromHomeworkTokenEnvironmentVariable) {
-  CommandResult run = RunExample({"--client=practices/clinic-a/clients/robin"},
-                                 {"HOMEWORK_TOKEN=" + dr_ada_});
+  CommandResult run =
+      RunExample({"--client=practices/clinic-a/clients/robin"}, {"HOMEWORK_TOKEN=" + dr_ada_});
 
   ASSERT_EQ(run.exit_code, 0) << "stdout:\n" << run.stdout_text << "stderr:\n" << run.stderr_text;
   EXPECT_THAT(run.stdout_text, HasSubstr("Paced breathing before the commute"));

@@ -16,9 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "httplib.h"
-#include "nlohmann/json.hpp"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "nlohmann/json.hpp"
 #include "services/homework/core/model/proto_time.h"
 #include "testing/status_matchers.h"
 
@@ -191,9 +191,9 @@ TEST_F(CalendarFeedApiTest, FeedHoldsOneRecurringEventPerActiveAssignmentInTheCl
   icalcomponent* vtimezone =
       icalcomponent_get_first_component(calendar.get(), ICAL_VTIMEZONE_COMPONENT);
   ASSERT_NE(vtimezone, nullptr);
-  EXPECT_STREQ(icalproperty_get_tzid(
-                   icalcomponent_get_first_property(vtimezone, ICAL_TZID_PROPERTY)),
-               kZone);
+  EXPECT_STREQ(
+      icalproperty_get_tzid(icalcomponent_get_first_property(vtimezone, ICAL_TZID_PROPERTY)),
+      kZone);
 
   std::map<std::string, icalcomponent*> events = EventsByUid(calendar.get());
   ASSERT_EQ(events.size(), 2u) << feed.ics();
@@ -227,9 +227,9 @@ TEST_F(CalendarFeedApiTest, FeedHoldsOneRecurringEventPerActiveAssignmentInTheCl
   EXPECT_EQ(weekly_rule.freq, ICAL_WEEKLY_RECURRENCE);
   EXPECT_TRUE(icaltime_is_null_time(weekly_rule.until));
   EXPECT_EQ(icalcomponent_get_dtstart(weekly).hour, 19);
-  EXPECT_THAT(icalproperty_as_ical_string(
-                  icalcomponent_get_first_property(weekly, ICAL_RRULE_PROPERTY)),
-              HasSubstr("BYDAY=MO,WE,FR"));
+  EXPECT_THAT(
+      icalproperty_as_ical_string(icalcomponent_get_first_property(weekly, ICAL_RRULE_PROPERTY)),
+      HasSubstr("BYDAY=MO,WE,FR"));
 
   // The alarm says exactly what the platform's notifier is told (ListDueReminders).
   v1::ListDueRemindersRequest due;
@@ -290,10 +290,10 @@ TEST_F(CalendarFeedApiTest, HttpRouteServesTheSameFeedWithATokenInTheQueryOrTheH
 
   // And as a Connect unary call, as the portal makes it.
   httplib::Client http("127.0.0.1", server_->connect_port());
-  httplib::Result connect = http.Post(
-      "/therapy.homework.v1.HomeworkService/GetPracticeCalendar",
-      {{"Authorization", "Bearer " + alex_}, {"Connect-Protocol-Version", "1"}},
-      R"({"client":"practices/clinic-a/clients/alex"})", "application/json");
+  httplib::Result connect =
+      http.Post("/therapy.homework.v1.HomeworkService/GetPracticeCalendar",
+                {{"Authorization", "Bearer " + alex_}, {"Connect-Protocol-Version", "1"}},
+                R"({"client":"practices/clinic-a/clients/alex"})", "application/json");
   ASSERT_TRUE(connect) << httplib::to_string(connect.error());
   ASSERT_EQ(connect->status, 200) << connect->body;
   const nlohmann::json answer = nlohmann::json::parse(connect->body, nullptr, false);

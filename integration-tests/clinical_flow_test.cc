@@ -4,10 +4,10 @@
 // from its cursor across a SIGKILL; reminders in the client's own words; the template library;
 // and the outcome-measure error contract.
 
+#include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -88,7 +88,6 @@ std::string ZoneWhereItIsAboutNoon() {
   if (offset == 0) return "Etc/GMT";
   return offset > 0 ? absl::StrCat("Etc/GMT-", offset) : absl::StrCat("Etc/GMT+", -offset);
 }
-
 
 // "TYPE_URGENT_FLAG_RAISED practices/.../completions/x", for assertion messages.
 std::string DescribeEvent(const std::optional<v1::Event>& event) {
@@ -173,8 +172,8 @@ class ClinicalFlowTest : public ::testing::Test {
   // metadata once it has fixed where the stream begins, so nothing written after is missed.
   void WaitUntilLive(std::initializer_list<EventWatch*> watches) {
     for (EventWatch* watch : watches) {
-      ASSERT_TRUE(watch->Live().has_value())
-          << "a watch never said it was live\n" << server_->StderrTail();
+      ASSERT_TRUE(watch->Live().has_value()) << "a watch never said it was live\n"
+                                             << server_->StderrTail();
     }
   }
 
@@ -223,8 +222,7 @@ TEST_F(ClinicalFlowTest, TwoPracticesHalvingSudsSuggestAdvanceAndOnlyTherapistMo
   personalisation.mutable_schedule()->mutable_habit_anchor()->set_client_words(
       "on the tram to work, after I put my headphones away");
   v1::Assignment draft;
-  ASSERT_RPC_OK(
-      CreateDraft(alex.name(), "templates/exposure-practice", personalisation, &draft));
+  ASSERT_RPC_OK(CreateDraft(alex.name(), "templates/exposure-practice", personalisation, &draft));
   EXPECT_EQ(draft.title(), "Face a feared situation, step by step");  // from the template
   EXPECT_EQ(draft.exercise().exposure_practice().situation(),
             "Make brief eye contact with a stranger on the tram");
@@ -239,8 +237,8 @@ TEST_F(ClinicalFlowTest, TwoPracticesHalvingSudsSuggestAdvanceAndOnlyTherapistMo
 
   // Distress halves from peak to end, twice; both starts are above 40, so only the drop counts.
   v1::Completion first;
-  ASSERT_RPC_OK(Record(alex_, exposure.name(), ExposurePractice(absl::Minutes(90), 60, 80, 40),
-                       &first));
+  ASSERT_RPC_OK(
+      Record(alex_, exposure.name(), ExposurePractice(absl::Minutes(90), 60, 80, 40), &first));
   v1::ReviewSummary after_one;
   ASSERT_RPC_OK(ReviewSummary(alex.name(), &after_one));
   ASSERT_EQ(after_one.hierarchies_size(), 1);
@@ -248,8 +246,8 @@ TEST_F(ClinicalFlowTest, TwoPracticesHalvingSudsSuggestAdvanceAndOnlyTherapistMo
       << "one halving practice is not two: " << after_one.hierarchies(0).suggestion().reason();
 
   v1::Completion second;
-  ASSERT_RPC_OK(Record(alex_, exposure.name(), ExposurePractice(absl::Minutes(15), 55, 70, 30),
-                       &second));
+  ASSERT_RPC_OK(
+      Record(alex_, exposure.name(), ExposurePractice(absl::Minutes(15), 55, 70, 30), &second));
   v1::ReviewSummary summary;
   ASSERT_RPC_OK(ReviewSummary(alex.name(), &summary));
   ASSERT_EQ(summary.hierarchies_size(), 1);
@@ -299,8 +297,9 @@ TEST_F(ClinicalFlowTest, TwoPracticesHalvingSudsSuggestAdvanceAndOnlyTherapistMo
   get.set_name(ladder.name());
   v1::Hierarchy stored;
   ASSERT_RPC_OK(Call(*stub_, &Stub::GetHierarchy, alex_, get, &stored));
-  EXPECT_TRUE(MessageDifferencer::Equals(stored, advanced))
-      << "stored:\n" << stored.DebugString() << "returned:\n" << advanced.DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(stored, advanced)) << "stored:\n"
+                                                            << stored.DebugString() << "returned:\n"
+                                                            << advanced.DebugString();
 }
 
 TEST_F(ClinicalFlowTest, Phq9SelfHarmAnswerReachesTherapistWatchAtOnceButNeverTheClients) {
@@ -368,10 +367,9 @@ TEST_F(ClinicalFlowTest, Phq9SelfHarmAnswerReachesTherapistWatchAtOnceButNeverTh
     EXPECT_NE(event->type(), v1::Event::TYPE_URGENT_FLAG_RAISED) << DescribeEvent(event);
     client_saw.push_back(DescribeEvent(event));
   }
-  EXPECT_THAT(client_saw, ::testing::ElementsAre(
-                              "TYPE_ASSIGNMENT_UPDATED " + phq9.name(),
-                              "TYPE_COMPLETION_RECORDED " + answered.name(),
-                              "TYPE_COMPLETION_REVIEWED " + answered.name()));
+  EXPECT_THAT(client_saw, ::testing::ElementsAre("TYPE_ASSIGNMENT_UPDATED " + phq9.name(),
+                                                 "TYPE_COMPLETION_RECORDED " + answered.name(),
+                                                 "TYPE_COMPLETION_REVIEWED " + answered.name()));
 
   // The stored answer is scored by the service.
   v1::GetCompletionRequest get;
@@ -428,8 +426,7 @@ TEST_F(ClinicalFlowTest, WatcherResumingFromItsCursorGetsEveryEventOnceInOrderAc
   stub_ = server_->NewStub();
   v1::Completion after_restart;
   ASSERT_RPC_OK(Record(alex_, phq9.name(),
-                       Phq9Answers(absl::Minutes(5), {0, 1, 0, 1, 0, 0, 0, 0, 0}),
-                       &after_restart));
+                       Phq9Answers(absl::Minutes(5), {0, 1, 0, 1, 0, 0, 0, 0, 0}), &after_restart));
 
   // Back, from the last cursor it saw: what it missed, in order, then what happens next.
   std::unique_ptr<EventWatch> resumed = Watch(dr_ada_, alex.name(), last_seen->cursor());
@@ -484,9 +481,8 @@ TEST_F(ClinicalFlowTest, DueRemindersSpeakTheClientsWordsAndDropTodaysOnceItIsDo
   absl::TimeZone tz;
   ASSERT_TRUE(absl::LoadTimeZone(zone, &tz)) << zone;
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), tz);
-  const absl::Time today_at_six = absl::FromCivil(absl::CivilMinute(today.year(), today.month(),
-                                                                    today.day(), 18, 0),
-                                                  tz);
+  const absl::Time today_at_six =
+      absl::FromCivil(absl::CivilMinute(today.year(), today.month(), today.day(), 18, 0), tz);
   const absl::Time tomorrow_at_six = today_at_six + absl::Hours(24);  // no daylight saving
 
   v1::ListDueRemindersRequest request;
@@ -502,9 +498,9 @@ TEST_F(ClinicalFlowTest, DueRemindersSpeakTheClientsWordsAndDropTodaysOnceItIsDo
     EXPECT_EQ(reminder.client(), alex.name());
     EXPECT_EQ(reminder.assignment(), breathing.name());
     EXPECT_EQ(reminder.time_zone(), zone);
-    EXPECT_THAT(reminder.text(), AllOf(HasSubstr("Paced breathing"),
-                                       HasSubstr("when I get off the tram after work"),
-                                       HasSubstr("Three slow breaths on the tram platform")));
+    EXPECT_THAT(reminder.text(),
+                AllOf(HasSubstr("Paced breathing"), HasSubstr("when I get off the tram after work"),
+                      HasSubstr("Three slow breaths on the tram platform")));
   }
   EXPECT_EQ(ToTime(due.reminders(0).due_time()), today_at_six);
   EXPECT_EQ(ToTime(due.reminders(1).due_time()), tomorrow_at_six);
@@ -621,8 +617,8 @@ TEST_F(ClinicalFlowTest, Phq9WithEightAnswersIsInvalidArgumentNamingItemScores) 
   ASSERT_RPC_OK(CreateActivePhq9(alex.name(), &phq9));
 
   v1::Completion ignored;
-  grpc::Status status = Record(alex_, phq9.name(),
-                               Phq9Answers(absl::Minutes(2), {1, 1, 1, 1, 1, 1, 1, 1}), &ignored);
+  grpc::Status status =
+      Record(alex_, phq9.name(), Phq9Answers(absl::Minutes(2), {1, 1, 1, 1, 1, 1, 1, 1}), &ignored);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(status);
   EXPECT_THAT(status.error_message(), HasSubstr("completion.measure.item_scores"));
   EXPECT_THAT(BadRequestFields(status), Contains("completion.measure.item_scores"));
@@ -642,9 +638,9 @@ TEST_F(ClinicalFlowTest, HierarchyAndTemplateMethodsWorkOverTheWire) {
   v1::CreateHierarchyRequest create;
   create.set_parent(alex.name());
   create.mutable_hierarchy()->set_target("Driving on the motorway");
-  for (auto [situation, suds] : {std::pair{"Drive round the block", 30},
-                                 std::pair{"Drive to the supermarket", 50},
-                                 std::pair{"Ten minutes on the motorway", 80}}) {
+  for (auto [situation, suds] :
+       {std::pair{"Drive round the block", 30}, std::pair{"Drive to the supermarket", 50},
+        std::pair{"Ten minutes on the motorway", 80}}) {
     v1::HierarchyStep* step = create.mutable_hierarchy()->add_steps();
     step->set_situation(situation);
     step->set_expected_suds(suds);
@@ -704,7 +700,8 @@ TEST_F(ClinicalFlowTest, HierarchyAndTemplateMethodsWorkOverTheWire) {
   v1::Template* own = create_template.mutable_template_();
   own->set_title("Driving step");
   own->mutable_exercise()->set_kind(v1::EXERCISE_KIND_EXPOSURE_PRACTICE);
-  own->mutable_exercise()->mutable_exposure_practice()->set_situation("The next step of your ladder");
+  own->mutable_exercise()->mutable_exposure_practice()->set_situation(
+      "The next step of your ladder");
   own->mutable_schedule()->set_target_count(4);
   own->mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
   own->mutable_schedule()->set_minimum_version("Sit in the car with the engine running");

@@ -298,9 +298,8 @@ TEST_F(ConnectApiTest, CreateThenGetClientOverJson) {
 // it; a client changes its plan field of the draft and nothing else (403).
 TEST_F(ConnectApiTest, SessionMethodsOverJson) {
   CreateAlex();
-  const std::string session_json =
-      R"({"parent":"practices/clinic-a","sessionId":"call-1",)"
-      R"("session":{"client":"practices/clinic-a/clients/alex"}})";
+  const std::string session_json = R"({"parent":"practices/clinic-a","sessionId":"call-1",)"
+                                   R"("session":{"client":"practices/clinic-a/clients/alex"}})";
   Reply created = Post("CreateSession", dr_ada_, session_json);
   ASSERT_EQ(created.status, 200) << created.body;
   const v1::Session session = FromJson<v1::Session>(created.body);
@@ -344,8 +343,9 @@ TEST_F(ConnectApiTest, SessionMethodsOverJson) {
   Reply ended = Post("EndSession", dr_ada_, name_json);
   ASSERT_EQ(ended.status, 200) << ended.body;
   EXPECT_EQ(FromJson<v1::Session>(ended.body).summary().drafts_open(0), assignment.name());
-  Reply listed = Post("ListSessions", alex_,
-                      R"({"parent":"practices/clinic-a","client":"practices/clinic-a/clients/alex"})");
+  Reply listed =
+      Post("ListSessions", alex_,
+           R"({"parent":"practices/clinic-a","client":"practices/clinic-a/clients/alex"})");
   ASSERT_EQ(listed.status, 200) << listed.body;
   EXPECT_EQ(FromJson<v1::ListSessionsResponse>(listed.body).sessions_size(), 1);
   EXPECT_EQ(Post("UpdateAssignment", alex_, cue).status, 403);
@@ -598,12 +598,12 @@ TEST_F(ConnectApiTest, WatchEventsEndsCleanlyAtItsDeadline) {
 TEST_F(ConnectApiTest, GzipRequestBodiesAreAccepted) {
   httplib::Client client("127.0.0.1", server_->connect_port());
   client.set_compress(true);  // gzip, with Content-Encoding: gzip
-  httplib::Result result = client.Post(
-      (std::string(kService) + "CreateClient").c_str(),
-      {{"Authorization", "Bearer " + platform_}, {"Connect-Protocol-Version", "1"}},
-      R"({"parent":"practices/clinic-a","clientId":"zipped",
+  httplib::Result result =
+      client.Post((std::string(kService) + "CreateClient").c_str(),
+                  {{"Authorization", "Bearer " + platform_}, {"Connect-Protocol-Version", "1"}},
+                  R"({"parent":"practices/clinic-a","clientId":"zipped",
           "client":{"displayName":"Zipped","timeZone":"Europe/Berlin"}})",
-      "application/json");
+                  "application/json");
   ASSERT_TRUE(result) << httplib::to_string(result.error());
   EXPECT_EQ(result->status, 200) << result->body;
 }

@@ -15,10 +15,10 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "integration-tests/rpc_test_support.h"
-#include "therapy/homework/v1/homework_service.pb.h"
 #include "integration-tests/server_process.h"
 #include "nlohmann/json.hpp"
 #include "testing/status_matchers.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework::testing {
 namespace {
@@ -106,8 +106,8 @@ ServerProcess* ConnectInputClassesTest::server_ = nullptr;
 
 TEST_F(ConnectInputClassesTest, WhiteSpaceAloneIsNotADisplayName) {
   int i = 0;
-  for (const std::string blank : {" ", "\\t\\n", "\xC2\xA0", "\xE3\x80\x80", "\xE2\x80\x8B",
-                                   "\\u2028\\u00a0"}) {
+  for (const std::string blank :
+       {" ", "\\t\\n", "\xC2\xA0", "\xE3\x80\x80", "\xE2\x80\x8B", "\\u2028\\u00a0"}) {
     Answer answer = Post("CreateClient", ClientJson(absl::StrCat("ws-", i++), blank, "UTC"),
                          {Token("backend", "service")});
     EXPECT_EQ(answer.code, "invalid_argument") << ::testing::PrintToString(blank);
@@ -125,18 +125,18 @@ TEST_F(ConnectInputClassesTest, LimitsCountCharactersInEveryScript) {
                        {Token("backend", "service")});
     EXPECT_EQ(kept.http, 200) << kept.body.dump();
     EXPECT_EQ(kept.body.value("displayName", ""), exactly);
-    Answer over = Post("CreateClient",
-                       ClientJson(absl::StrCat("cq-", i++), exactly + character, "UTC"),
-                       {Token("backend", "service")});
+    Answer over =
+        Post("CreateClient", ClientJson(absl::StrCat("cq-", i++), exactly + character, "UTC"),
+             {Token("backend", "service")});
     EXPECT_TRUE(Names(over, "client.display_name")) << over.body.dump();
   }
 }
 
 TEST_F(ConnectInputClassesTest, OnlyIanaZonesAndNeverEchoed) {
   int i = 0;
-  for (const std::string zone : {"/etc/localtime", "/usr/share/zoneinfo/Europe/Berlin",
-                                  "localtime", "posix/Europe/Berlin", "Europe/Berlin\\u0000",
-                                  "Mars/Olympus_Mons"}) {
+  for (const std::string zone :
+       {"/etc/localtime", "/usr/share/zoneinfo/Europe/Berlin", "localtime", "posix/Europe/Berlin",
+        "Europe/Berlin\\u0000", "Mars/Olympus_Mons"}) {
     Answer answer = Post("CreateClient", ClientJson(absl::StrCat("tz-", i++), "Ana", zone),
                          {Token("backend", "service")});
     EXPECT_TRUE(Names(answer, "client.time_zone")) << zone << " " << answer.body.dump();
@@ -187,8 +187,7 @@ TEST_F(ConnectInputClassesTest, RandomBodiesGetAConnectErrorNamingAFieldNeverA50
 }
 
 TEST_F(ConnectInputClassesTest, TwoAuthorizationHeadersAreUnauthenticated) {
-  Answer answer =
-      Post("GetCaller", "{}", {Token("ana", "client"), Token("backend", "service")});
+  Answer answer = Post("GetCaller", "{}", {Token("ana", "client"), Token("backend", "service")});
   EXPECT_EQ(answer.http, 401) << answer.body.dump();
   EXPECT_EQ(answer.code, "unauthenticated");
 }
@@ -200,10 +199,10 @@ TEST_F(ConnectInputClassesTest, ForgedPageTokensNamePageToken) {
     std::string token(static_cast<size_t>(1 + round), 'x');
     for (char& c : token) c = static_cast<char>(letter(random));
     if (token.find_first_of("\\\"") != std::string::npos) continue;
-    Answer answer = Post("ListClients",
-                         absl::StrCat(R"({"parent":"practices/sunrise","pageToken":")", token,
-                                      R"("})"),
-                         {Token("backend", "service")});
+    Answer answer =
+        Post("ListClients",
+             absl::StrCat(R"({"parent":"practices/sunrise","pageToken":")", token, R"("})"),
+             {Token("backend", "service")});
     EXPECT_EQ(answer.code, "invalid_argument") << token;
     EXPECT_TRUE(Names(answer, "page_token")) << answer.body.dump();
   }
@@ -216,10 +215,10 @@ std::string Json(const google::protobuf::Message& message) {
 }
 
 TEST_F(ConnectInputClassesTest, PartialWorkIsKeptAndRequestIdsAreOneRequest) {
-  ASSERT_EQ(Post("CreateClient", ClientJson("pia", "Pia", "Europe/Berlin"),
-                 {Token("backend", "service")})
-                .http,
-            200);
+  ASSERT_EQ(
+      Post("CreateClient", ClientJson("pia", "Pia", "Europe/Berlin"), {Token("backend", "service")})
+          .http,
+      200);
   v1::CreateAssignmentRequest create;
   create.set_parent("practices/sunrise/clients/pia");
   auto* a = create.mutable_assignment();
@@ -276,9 +275,9 @@ TEST_F(ConnectInputClassesTest, PartialWorkIsKeptAndRequestIdsAreOneRequest) {
 }
 
 TEST_F(ConnectInputClassesTest, FutureSessionsAndYearZeroDatesAreRefused) {
-  ASSERT_EQ(Post("CreateClient", ClientJson("quin", "Quin", "UTC"), {Token("backend", "service")})
-                .http,
-            200);
+  ASSERT_EQ(
+      Post("CreateClient", ClientJson("quin", "Quin", "UTC"), {Token("backend", "service")}).http,
+      200);
   v1::UpdateClientRequest update;
   update.mutable_client()->set_name("practices/sunrise/clients/quin");
   update.mutable_client()->mutable_last_session_time()->set_seconds(
@@ -292,7 +291,8 @@ TEST_F(ConnectInputClassesTest, FutureSessionsAndYearZeroDatesAreRefused) {
     auto* a = create.mutable_assignment();
     a->set_title("Walk");
     a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_SELF_CARE);
-    a->mutable_exercise()->mutable_self_care()->set_domain(v1::SelfCareInstructions::DOMAIN_EXERCISE);
+    a->mutable_exercise()->mutable_self_care()->set_domain(
+        v1::SelfCareInstructions::DOMAIN_EXERCISE);
     a->mutable_schedule()->set_target_count(1);
     a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
     a->mutable_schedule()->set_start_date(day);

@@ -31,9 +31,8 @@ class EventWatch {
   // The next event, or nullopt when none arrives within `timeout` or the stream has ended.
   std::optional<v1::Event> Next(absl::Duration timeout = absl::Seconds(3)) {
     absl::MutexLock lock(&mutex_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-      return !events_.empty() || ended_;
-    };
+    auto ready = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return !events_.empty() || ended_; };
     mutex_.AwaitWithTimeout(absl::Condition(&ready), timeout);
     if (events_.empty()) return std::nullopt;
     v1::Event event = std::move(events_.front());

@@ -37,9 +37,9 @@ namespace therapy::homework::testing {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
-using ::therapy::homework::testing::IsOk;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -321,10 +321,10 @@ class FhirExportTest : public ::testing::Test {
       std::ofstream file(path, std::ios::binary | std::ios::trunc);
       file << bundle_json;
     }
-    absl::StatusOr<CommandResult> run = RunCommand(
-        {"/usr/bin/env", "node",
-         std::string(HOMEWORK_SOURCE_DIR) + "/integration-tests/fhir/" + script, path},
-        server_->work_dir(), absl::Seconds(60));
+    absl::StatusOr<CommandResult> run =
+        RunCommand({"/usr/bin/env", "node",
+                    std::string(HOMEWORK_SOURCE_DIR) + "/integration-tests/fhir/" + script, path},
+                   server_->work_dir(), absl::Seconds(60));
     if (!run.ok()) {
       ADD_FAILURE() << run.status();
       return {};

@@ -127,8 +127,7 @@ TEST_F(FullDiskTest, WritesAndReadsAnswerResourceExhaustedAndRecoverWhenSpaceIsF
   }
   ASSERT_FALSE(refused.ok()) << "the disk never filled";
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << Describe(refused);
-  EXPECT_NE(refused.error_message().find("disk is full"), std::string::npos)
-      << Describe(refused);
+  EXPECT_NE(refused.error_message().find("disk is full"), std::string::npos) << Describe(refused);
 
   // A refused write can leave a few free blocks behind (it needed more than were left; an audit
   // row needs less): take whatever is left, so the audit of the read below cannot be written.

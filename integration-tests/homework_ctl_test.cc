@@ -54,8 +54,8 @@ TEST(HomeworkCtlTest, KeygenTokenAndCallCreateAndGetClientWorkEndToEnd) {
   ASSERT_EQ(keygen.exit_code, 0) << keygen.stderr_text;
   ASSERT_TRUE(std::filesystem::exists(dir + "/signing-key.pem"));
   ASSERT_TRUE(std::filesystem::exists(dir + "/jwks.json"));
-  const nlohmann::json jwks =
-      nlohmann::json::parse(ReadFileOrEmpty(dir + "/jwks.json"), nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json jwks = nlohmann::json::parse(ReadFileOrEmpty(dir + "/jwks.json"), nullptr,
+                                                    /*allow_exceptions=*/false);
   ASSERT_TRUE(jwks.is_object() && jwks.contains("keys")) << ReadFileOrEmpty(dir + "/jwks.json");
   ASSERT_EQ(jwks["keys"].size(), 1u);
   EXPECT_EQ(jwks["keys"][0].value("kid", ""), "ctl-test-1");
@@ -67,22 +67,23 @@ TEST(HomeworkCtlTest, KeygenTokenAndCallCreateAndGetClientWorkEndToEnd) {
   ASSERT_THAT(server, IsOk());
   const std::string address = (*server)->address();
 
-  CommandResult token = Ctl({"token", "--key", dir + "/signing-key.pem", "--kid", "ctl-test-1",
-                             "--sub", "platform-backend", "--role", "service", "--practice",
-                             "clinic-a"},
-                            dir);
+  CommandResult token =
+      Ctl({"token", "--key", dir + "/signing-key.pem", "--kid", "ctl-test-1", "--sub",
+           "platform-backend", "--role", "service", "--practice", "clinic-a"},
+          dir);
   ASSERT_EQ(token.exit_code, 0) << token.stderr_text;
   const std::string jwt(absl::StripAsciiWhitespace(token.stdout_text));
   ASSERT_EQ(std::vector<std::string>(absl::StrSplit(jwt, '.')).size(), 3u)
       << "not a compact JWS: " << jwt;
 
-  CommandResult created = Ctl({"call", "CreateClient", "--address", address, "--token", jwt,
-                               "--json",
-                               R"({"parent": "practices/clinic-a", "clientId": "jordan",
+  CommandResult created =
+      Ctl({"call", "CreateClient", "--address", address, "--token", jwt, "--json",
+           R"({"parent": "practices/clinic-a", "clientId": "jordan",
                                    "client": {"displayName": "Jordan", "timeZone": "Europe/Lisbon",
                                               "careTeam": ["dr-ada"]}})"},
-                              dir);
-  ASSERT_EQ(created.exit_code, 0) << created.stderr_text << "\nserver:\n" << (*server)->StderrTail();
+          dir);
+  ASSERT_EQ(created.exit_code, 0) << created.stderr_text << "\nserver:\n"
+                                  << (*server)->StderrTail();
   const nlohmann::json client =
       nlohmann::json::parse(created.stdout_text, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(client.is_object()) << "not JSON: " << created.stdout_text;
@@ -92,8 +93,8 @@ TEST(HomeworkCtlTest, KeygenTokenAndCallCreateAndGetClientWorkEndToEnd) {
   const std::string etag = client.value("etag", "");
   EXPECT_FALSE(etag.empty());
 
-  CommandResult fetched = Ctl({"call", "GetClient", "--address", address, "--token", jwt,
-                               "--json", R"({"name": "practices/clinic-a/clients/jordan"})"},
+  CommandResult fetched = Ctl({"call", "GetClient", "--address", address, "--token", jwt, "--json",
+                               R"({"name": "practices/clinic-a/clients/jordan"})"},
                               dir);
   ASSERT_EQ(fetched.exit_code, 0) << fetched.stderr_text;
   const nlohmann::json same =

@@ -3,9 +3,9 @@
 // the therapist reviews one; plus the error contract (codes and details), authorisation across
 // clients, care teams and practices, tokens, and durability across SIGKILL and SIGTERM.
 
+#include <gmock/gmock.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -259,8 +259,9 @@ TEST_F(HomeworkFlowTest, ReplayedRequestIdReturnsTheFirstCompletionAndStoresOne)
       RecordCompletion(alex_, active.name(), LiftPractice(30, 50, 70, 20), &replayed, request_id));
 
   EXPECT_EQ(replayed.name(), first.name());
-  EXPECT_TRUE(MessageDifferencer::Equals(replayed, first))
-      << "first:\n" << first.DebugString() << "replayed:\n" << replayed.DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(replayed, first)) << "first:\n"
+                                                           << first.DebugString() << "replayed:\n"
+                                                           << replayed.DebugString();
 
   v1::ListCompletionsRequest list;
   list.set_parent(active.name());
@@ -364,9 +365,8 @@ TEST_F(HomeworkFlowTest, ClientReadingAnotherClientsAssignmentIsPermissionDenied
 
   // Recording against someone else's homework is refused the same way.
   v1::Completion not_recorded;
-  grpc::Status write =
-      RecordCompletion(sam_token, alex_assignment.name(), LiftPractice(5, 40, 50, 20),
-                       &not_recorded);
+  grpc::Status write = RecordCompletion(sam_token, alex_assignment.name(),
+                                        LiftPractice(5, 40, 50, 20), &not_recorded);
   EXPECT_EQ(write.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(write);
 }
 
@@ -381,8 +381,7 @@ TEST_F(HomeworkFlowTest, TherapistNotOnCareTeamIsPermissionDenied) {
   get_client.set_name(alex.name());
   v1::Client ignored_client;
   grpc::Status read_client = Call(*stub_, &Stub::GetClient, dr_bob, get_client, &ignored_client);
-  EXPECT_EQ(read_client.error_code(), grpc::StatusCode::PERMISSION_DENIED)
-      << Describe(read_client);
+  EXPECT_EQ(read_client.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(read_client);
 
   v1::Assignment ignored;
   grpc::Status read = GetAssignment(dr_bob, alex_assignment.name(), &ignored);
@@ -473,8 +472,8 @@ TEST_F(HomeworkFlowTest, CompletionAcknowledgedBeforeSigkillIsKeptAfterRestart) 
   v1::Assignment active;
   ASSERT_RPC_OK(CreateActiveLiftExposure(alex.name(), &active));
   v1::Completion acknowledged;
-  ASSERT_RPC_OK(RecordCompletion(alex_, active.name(), LiftPractice(15, 65, 80, 30),
-                                 &acknowledged));
+  ASSERT_RPC_OK(
+      RecordCompletion(alex_, active.name(), LiftPractice(15, 65, 80, 30), &acknowledged));
 
   ASSERT_THAT(server_->Kill(SIGKILL), IsOk());
   absl::Status restarted = server_->Restart();
@@ -486,8 +485,9 @@ TEST_F(HomeworkFlowTest, CompletionAcknowledgedBeforeSigkillIsKeptAfterRestart) 
   v1::Completion after_restart;
   ASSERT_RPC_OK(Call(*stub_, &Stub::GetCompletion, alex_, get, &after_restart));
   EXPECT_TRUE(MessageDifferencer::Equals(after_restart, acknowledged))
-      << "acknowledged:\n" << acknowledged.DebugString()
-      << "after restart:\n" << after_restart.DebugString();
+      << "acknowledged:\n"
+      << acknowledged.DebugString() << "after restart:\n"
+      << after_restart.DebugString();
 }
 
 TEST_F(HomeworkFlowTest, SigtermExitsZeroAndKeepsData) {
@@ -505,7 +505,9 @@ TEST_F(HomeworkFlowTest, SigtermExitsZeroAndKeepsData) {
   v1::Assignment after_restart;
   ASSERT_RPC_OK(GetAssignment(alex_, active.name(), &after_restart));
   EXPECT_TRUE(MessageDifferencer::Equals(after_restart, active))
-      << "before:\n" << active.DebugString() << "after restart:\n" << after_restart.DebugString();
+      << "before:\n"
+      << active.DebugString() << "after restart:\n"
+      << after_restart.DebugString();
   v1::GetClientRequest get_client;
   get_client.set_name(alex.name());
   v1::Client client_after_restart;

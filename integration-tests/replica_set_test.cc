@@ -9,8 +9,8 @@
 // the same signing key. Registered as one ctest test (labels `postgres` and `integration`), so
 // the cluster starts once.
 
-#include <google/protobuf/util/time_util.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -457,8 +457,8 @@ class LoadRecord {
   }
   void GaveUp(const std::string& request_id) {
     absl::MutexLock lock(&mutex_);
-    unexpected_.push_back(absl::StrCat(request_id, ": still failing after ",
-                                       kAttemptsPerRequest, " attempts"));
+    unexpected_.push_back(
+        absl::StrCat(request_id, ": still failing after ", kAttemptsPerRequest, " attempts"));
   }
 
   size_t acknowledged_count() const {
@@ -590,9 +590,9 @@ TEST_F(ReplicaSetTest, DatabaseRestartUnderLoadLosesNoAcknowledgedCompletionAndR
          "succeed when retried";
   EXPECT_LT(record.max_latency(), kCallDeadline);
   EXPECT_GT(record.failed(), 0) << "no call met the restart: the test proved nothing";
-  EXPECT_TRUE(both_served_again)
-      << "after the restart, acknowledged on A: " << record.acknowledged_after_restart(0)
-      << ", on B: " << record.acknowledged_after_restart(1);
+  EXPECT_TRUE(both_served_again) << "after the restart, acknowledged on A: "
+                                 << record.acknowledged_after_restart(0)
+                                 << ", on B: " << record.acknowledged_after_restart(1);
 
   // Every acknowledged completion is stored exactly once, under the name acknowledged.
   std::set<std::string> acknowledged_names;

@@ -24,10 +24,10 @@ inline std::string Describe(const grpc::Status& status) {
 }
 
 // Asserts that a grpc::Status is OK, printing its code and message otherwise.
-#define ASSERT_RPC_OK(expr)                                                               \
-  do {                                                                                    \
-    const ::grpc::Status rpc_status = (expr);                                             \
-    ASSERT_TRUE(rpc_status.ok()) << ::therapy::homework::testing::Describe(rpc_status);   \
+#define ASSERT_RPC_OK(expr)                                                             \
+  do {                                                                                  \
+    const ::grpc::Status rpc_status = (expr);                                           \
+    ASSERT_TRUE(rpc_status.ok()) << ::therapy::homework::testing::Describe(rpc_status); \
   } while (false)
 
 // Calls one unary method of `stub` with `token` (none when empty), for example

@@ -56,10 +56,10 @@ std::optional<v1::Event> NextOfType(EventWatch& watch, v1::Event::Type type,
 class SafetyFlagFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(
-        {.extra_flags = {absl::StrCat("--flag_escalation_after=",
-                                      absl::FormatDuration(kEscalateAfter)),
-                         "--flag_escalation_check=100ms"}});
+    absl::StatusOr<std::unique_ptr<ServerProcess>> started =
+        ServerProcess::Start({.extra_flags = {absl::StrCat("--flag_escalation_after=",
+                                                           absl::FormatDuration(kEscalateAfter)),
+                                              "--flag_escalation_check=100ms"}});
     ASSERT_THAT(started, IsOk());
     server_ = *std::move(started);
     stub_ = server_->NewStub();
@@ -92,8 +92,7 @@ class SafetyFlagFlowTest : public ::testing::Test {
     request.set_parent(kPracticeName);
     request.set_client(client);
     auto watch = std::make_unique<EventWatch>(*stub_, token, request);
-    EXPECT_TRUE(watch->Live().has_value()) << "a watch never went live\n"
-                                           << server_->StderrTail();
+    EXPECT_TRUE(watch->Live().has_value()) << "a watch never went live\n" << server_->StderrTail();
     return watch;
   }
 
@@ -105,8 +104,8 @@ class SafetyFlagFlowTest : public ::testing::Test {
     return Call(*stub_, &Stub::AcknowledgeSafetyFlag, token, request, flag);
   }
 
-  grpc::Status Resolve(const std::string& token, const std::string& name,
-                       const std::string& note, v1::SafetyFlag* flag) {
+  grpc::Status Resolve(const std::string& token, const std::string& name, const std::string& note,
+                       v1::SafetyFlag* flag) {
     v1::ResolveSafetyFlagRequest request;
     request.set_name(name);
     request.set_note(note);
@@ -180,8 +179,8 @@ TEST_F(SafetyFlagFlowTest, Phq9ItemNineRaisesAFlagThatEscalatesUntilTheCareTeamA
             grpc::StatusCode::PERMISSION_DENIED);
 
   v1::SafetyFlag acknowledged;
-  ASSERT_RPC_OK(Acknowledge(dr_ada_, flag_name, "Phoned Alex; safe with partner tonight",
-                            &acknowledged));
+  ASSERT_RPC_OK(
+      Acknowledge(dr_ada_, flag_name, "Phoned Alex; safe with partner tonight", &acknowledged));
   EXPECT_EQ(acknowledged.state(), v1::SafetyFlag::STATE_ACKNOWLEDGED);
   EXPECT_EQ(acknowledged.acknowledged_by(), "dr-ada");
   EXPECT_TRUE(acknowledged.has_escalate_time());

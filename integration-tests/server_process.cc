@@ -37,8 +37,8 @@ absl::Status WriteFile(const std::string& path, absl::string_view contents) {
 absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
   const int status = HealthStatus(channel, "");
   if (status != 1) {
-    return absl::UnavailableError(absl::StrCat("Health/Check answered ", status,
-                                               ", not SERVING (1)"));
+    return absl::UnavailableError(
+        absl::StrCat("Health/Check answered ", status, ", not SERVING (1)"));
   }
   return absl::OkStatus();
 }
@@ -52,15 +52,15 @@ int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::strin
   // Debian ships no health.proto: HealthCheckRequest{service} is field 1, length-delimited,
   // and the answer's status is field 1, a varint.
   const std::string request_bytes =
-      service.empty() ? std::string()
-                      : std::string(1, '\x0a') + std::string(1, static_cast<char>(service.size())) +
-                            service;
+      service.empty()
+          ? std::string()
+          : std::string(1, '\x0a') + std::string(1, static_cast<char>(service.size())) + service;
   grpc::Slice slice(request_bytes);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
   if (!done.get_future().get().ok()) return -1;
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return -1;
@@ -86,8 +86,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOption
   if (absl::Status written = WriteFile(server->work_dir_ + "/jwks.json", *jwks); !written.ok()) {
     return written;
   }
-  if (absl::Status written = WriteFile(server->work_dir_ + "/signing-key.pem",
-                                       server->key_.private_pem);
+  if (absl::Status written =
+          WriteFile(server->work_dir_ + "/signing-key.pem", server->key_.private_pem);
       !written.ok()) {
     return written;
   }
@@ -116,12 +116,8 @@ absl::Status ServerProcess::Launch() {
   std::filesystem::remove(connect_port_file_, ignored);
 
   std::vector<std::string> argv = {
-      HOMEWORK_SERVER_PATH,
-      "--listen=127.0.0.1:0",
-      "--port_file=" + port_file_,
-      "--data_dir=" + data_dir_,
-      "--jwks=" + jwks_path_,
-      "--shutdown_grace=2s",
+      HOMEWORK_SERVER_PATH,      "--listen=127.0.0.1:0", "--port_file=" + port_file_,
+      "--data_dir=" + data_dir_, "--jwks=" + jwks_path_, "--shutdown_grace=2s",
   };
   if (!options_.store.empty()) argv.push_back("--store=" + options_.store);
   if (options_.connect) {
@@ -130,10 +126,10 @@ absl::Status ServerProcess::Launch() {
   }
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
 
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(
-      {.argv = argv,
-       .output = {.stdout_path = stderr_path_, .stderr_path = stderr_path_},
-       .extra_env = {"GRPC_VERBOSITY=ERROR"}});
+  absl::StatusOr<ChildProcess> child =
+      ChildProcess::Start({.argv = argv,
+                           .output = {.stdout_path = stderr_path_, .stderr_path = stderr_path_},
+                           .extra_env = {"GRPC_VERBOSITY=ERROR"}});
   if (!child.ok()) return child.status();
   child_ = *std::move(child);
   address_.clear();
@@ -150,8 +146,8 @@ absl::Status ServerProcess::WaitUntilServing(absl::Time deadline) {
     // A server that died during start-up will never answer: report at once.
     absl::StatusOr<int> exited = child_->WaitForExit(absl::ZeroDuration());
     if (exited.ok()) {
-      return Failure(absl::StrCat("homework-server exited with code ", *exited,
-                                  " during start-up"));
+      return Failure(
+          absl::StrCat("homework-server exited with code ", *exited, " during start-up"));
     }
 
     if (address_.empty()) {

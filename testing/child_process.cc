@@ -150,9 +150,8 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
     const pid_t forked = ::fork();
     if (forked != 0) return forked < 0 ? -errno : forked;
     // Before the death signal: the kernel clears it when the user changes.
-    if (run_as.has_value() &&
-        (::setgroups(0, nullptr) != 0 || ::setgid(run_as->gid) != 0 ||
-         ::setuid(run_as->uid) != 0)) {
+    if (run_as.has_value() && (::setgroups(0, nullptr) != 0 || ::setgid(run_as->gid) != 0 ||
+                               ::setuid(run_as->uid) != 0)) {
       ::_exit(126);
     }
     if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) ::_exit(126);
@@ -177,8 +176,7 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const ChildOptions& options) {
   return ChildProcess(pid);
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)) {}
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -209,8 +207,8 @@ absl::StatusOr<int> ChildProcess::WaitForExit(absl::Duration timeout) {
       return absl::InternalError(absl::StrCat("waitpid ", pid_, ": ", std::strerror(errno)));
     }
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "process ", pid_, " still running after ", absl::FormatDuration(timeout)));
+      return absl::DeadlineExceededError(
+          absl::StrCat("process ", pid_, " still running after ", absl::FormatDuration(timeout)));
     }
     absl::SleepFor(absl::Milliseconds(5));
   }
@@ -245,9 +243,9 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   absl::StatusOr<int> exit_code = child->WaitForExit(timeout);
   if (!exit_code.ok()) {
     (void)child->Stop(absl::ZeroDuration(), SIGKILL);
-    return absl::DeadlineExceededError(absl::StrCat(
-        argv[0], " did not finish within ", absl::FormatDuration(timeout),
-        "; its stderr ends with:\n", FileTail(output.stderr_path)));
+    return absl::DeadlineExceededError(
+        absl::StrCat(argv[0], " did not finish within ", absl::FormatDuration(timeout),
+                     "; its stderr ends with:\n", FileTail(output.stderr_path)));
   }
   CommandResult result{.exit_code = *exit_code,
                        .stdout_text = ReadFileOrEmpty(output.stdout_path),

@@ -68,9 +68,9 @@ TEST_F(ChildProcessTest, RunCommandCapturesOutputAndExitCode) {
 }
 
 TEST_F(ChildProcessTest, RunCommandGivesTheChildTheExtraEnvironmentOverInheritedNames) {
-  absl::StatusOr<CommandResult> result = RunCommand(
-      {kShell, "-c", "echo \"$HOME $CHILD_PROCESS_TEST\""}, dir_->path(), absl::Seconds(20),
-      {"HOME=/nowhere", "CHILD_PROCESS_TEST=yes"});
+  absl::StatusOr<CommandResult> result =
+      RunCommand({kShell, "-c", "echo \"$HOME $CHILD_PROCESS_TEST\""}, dir_->path(),
+                 absl::Seconds(20), {"HOME=/nowhere", "CHILD_PROCESS_TEST=yes"});
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->stdout_text, "/nowhere yes\n");
 }
@@ -84,10 +84,10 @@ TEST_F(ChildProcessTest, RunCommandKillsACommandPastItsTimeout) {
 }
 
 TEST_F(ChildProcessTest, AProgramThatCannotBeExecutedFailsPrecondition) {
-  EXPECT_THAT(ChildProcess::Start({.argv = {Path("missing-binary")},
-                                   .output = {.stdout_path = Path("out"),
-                                              .stderr_path = Path("out")}}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("missing-binary")));
+  EXPECT_THAT(
+      ChildProcess::Start({.argv = {Path("missing-binary")},
+                           .output = {.stdout_path = Path("out"), .stderr_path = Path("out")}}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("missing-binary")));
 }
 
 TEST_F(ChildProcessTest, OutputIsAppendedSoARestartKeepsOneLog) {
@@ -105,9 +105,9 @@ TEST_F(ChildProcessTest, OutputIsAppendedSoARestartKeepsOneLog) {
 }
 
 TEST_F(ChildProcessTest, WaitForExitLeavesARunningChildRunning) {
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(
-      {.argv = {kShell, "-c", "exec sleep 30"},
-       .output = {.stdout_path = Path("out"), .stderr_path = Path("err")}});
+  absl::StatusOr<ChildProcess> child =
+      ChildProcess::Start({.argv = {kShell, "-c", "exec sleep 30"},
+                           .output = {.stdout_path = Path("out"), .stderr_path = Path("err")}});
   ASSERT_THAT(child, IsOk());
   EXPECT_THAT(child->WaitForExit(absl::ZeroDuration()),
               StatusIs(absl::StatusCode::kDeadlineExceeded));
@@ -137,9 +137,9 @@ TEST_F(ChildProcessTest, StopKillsAChildThatIgnoresTheSignal) {
 TEST_F(ChildProcessTest, TheDestructorStopsTheChild) {
   pid_t pid = 0;
   {
-    absl::StatusOr<ChildProcess> child = ChildProcess::Start(
-        {.argv = {kShell, "-c", "exec sleep 30"},
-         .output = {.stdout_path = Path("out"), .stderr_path = Path("err")}});
+    absl::StatusOr<ChildProcess> child =
+        ChildProcess::Start({.argv = {kShell, "-c", "exec sleep 30"},
+                             .output = {.stdout_path = Path("out"), .stderr_path = Path("err")}});
     ASSERT_THAT(child, IsOk());
     pid = child->pid();
     EXPECT_FALSE(Ended(pid));
@@ -152,23 +152,23 @@ TEST_F(ChildProcessTest, TheDestructorStopsTheChild) {
 TEST(ChildProcessParentRole, StartsAChildAndDiesWithoutStoppingIt) {
   const char* out = std::getenv("CHILD_PROCESS_TEST_PARENT_OUTPUT");
   if (out == nullptr) GTEST_SKIP() << "run by AChildDiesWithItsParent only";
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(
-      {.argv = {kShell, "-c", "exec sleep 30"},
-       .output = {.stdout_path = out, .stderr_path = out}});
+  absl::StatusOr<ChildProcess> child =
+      ChildProcess::Start({.argv = {kShell, "-c", "exec sleep 30"},
+                           .output = {.stdout_path = out, .stderr_path = out}});
   std::cout << "child-pid=" << (child.ok() ? child->pid() : 0) << std::endl;
   std::_Exit(0);  // no destructors
 }
 
 TEST_F(ChildProcessTest, AChildDiesWithItsParent) {
-  absl::StatusOr<CommandResult> parent = RunCommand(
-      {"/proc/self/exe", "--gtest_filter=ChildProcessParentRole.*"}, dir_->path(),
-      absl::Seconds(20), {"CHILD_PROCESS_TEST_PARENT_OUTPUT=" + Path("out")});
+  absl::StatusOr<CommandResult> parent =
+      RunCommand({"/proc/self/exe", "--gtest_filter=ChildProcessParentRole.*"}, dir_->path(),
+                 absl::Seconds(20), {"CHILD_PROCESS_TEST_PARENT_OUTPUT=" + Path("out")});
   ASSERT_THAT(parent, IsOk());
   const size_t at = parent->stdout_text.find("child-pid=");
   ASSERT_NE(at, std::string::npos) << parent->stdout_text;
   int child_pid = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(
-      absl::StripAsciiWhitespace(parent->stdout_text.substr(at + 10, 12)), &child_pid))
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(parent->stdout_text.substr(at + 10, 12)),
+                               &child_pid))
       << parent->stdout_text;
   ASSERT_GT(child_pid, 0);
   EXPECT_TRUE(EndsWithin(child_pid, absl::Seconds(10)))
@@ -180,9 +180,9 @@ TEST_F(ChildProcessTest, AChildOutlivesTheThreadThatStartedIt) {
   // (as replica_set_test does with std::async) must keep running.
   std::optional<absl::StatusOr<ChildProcess>> child;
   std::thread([&] {
-    child = ChildProcess::Start(
-        {.argv = {kShell, "-c", "echo ready; exec sleep 30"},
-         .output = {.stdout_path = Path("out"), .stderr_path = Path("out")}});
+    child =
+        ChildProcess::Start({.argv = {kShell, "-c", "echo ready; exec sleep 30"},
+                             .output = {.stdout_path = Path("out"), .stderr_path = Path("out")}});
     // The thread ends only once the child runs the shell, long after its prctl.
     for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
          ReadFileOrEmpty(Path("out")).empty() && absl::Now() < deadline;) {

@@ -15,10 +15,10 @@ namespace therapy::homework::testing {
 
 absl::StatusOr<ScratchDir> ScratchDir::Make(const std::string& prefix) {
   const char* base = getenv("TEST_TMPDIR");
-  std::string pattern = absl::StrCat(
-      base != nullptr && *base != '\0' ? std::string(base)
-                                       : std::filesystem::temp_directory_path().string(),
-      "/", prefix, "-XXXXXX");
+  std::string pattern = absl::StrCat(base != nullptr && *base != '\0'
+                                         ? std::string(base)
+                                         : std::filesystem::temp_directory_path().string(),
+                                     "/", prefix, "-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", std::strerror(errno)));
   }

@@ -41,8 +41,7 @@ class IsOkAndHoldsImpl : public ::testing::MatcherInterface<StatusOrType> {
 
   template <typename InnerMatcher>
   explicit IsOkAndHoldsImpl(InnerMatcher&& inner)
-      : inner_(::testing::SafeMatcherCast<const ValueType&>(
-            std::forward<InnerMatcher>(inner))) {}
+      : inner_(::testing::SafeMatcherCast<const ValueType&>(std::forward<InnerMatcher>(inner))) {}
 
   void DescribeTo(std::ostream* os) const override {
     *os << "is OK and has a value that ";
@@ -76,8 +75,7 @@ class IsOkAndHoldsMatcher {
 
   template <typename StatusOrType>
   operator ::testing::Matcher<StatusOrType>() const {  // NOLINT: implicit by design
-    return ::testing::Matcher<StatusOrType>(
-        new IsOkAndHoldsImpl<const StatusOrType&>(inner_));
+    return ::testing::Matcher<StatusOrType>(new IsOkAndHoldsImpl<const StatusOrType&>(inner_));
   }
 
  private:
@@ -104,8 +102,7 @@ class StatusIsImpl {
     *os << ", or has a message that ";
     message_.DescribeNegationTo(os);
   }
-  bool MatchAndExplain(const absl::Status& status,
-                       ::testing::MatchResultListener* listener) const {
+  bool MatchAndExplain(const absl::Status& status, ::testing::MatchResultListener* listener) const {
     *listener << "which has status " << status;
     if (!code_.Matches(status.code())) return false;
     ::testing::StringMatchResultListener message_listener;
@@ -129,8 +126,7 @@ class MonoStatusIsImpl : public ::testing::MatcherInterface<StatusType> {
   explicit MonoStatusIsImpl(StatusIsImpl impl) : impl_(std::move(impl)) {}
   void DescribeTo(std::ostream* os) const override { impl_.DescribeTo(os); }
   void DescribeNegationTo(std::ostream* os) const override { impl_.DescribeNegationTo(os); }
-  bool MatchAndExplain(StatusType actual,
-                       ::testing::MatchResultListener* listener) const override {
+  bool MatchAndExplain(StatusType actual, ::testing::MatchResultListener* listener) const override {
     return impl_.MatchAndExplain(GetStatus(actual), listener);
   }
 
@@ -146,8 +142,7 @@ class StatusIsMatcher {
 
   template <typename StatusType>
   operator ::testing::Matcher<StatusType>() const {  // NOLINT: implicit by design
-    return ::testing::Matcher<StatusType>(
-        new MonoStatusIsImpl<const StatusType&>(impl_));
+    return ::testing::Matcher<StatusType>(new MonoStatusIsImpl<const StatusType&>(impl_));
   }
 
  private:

@@ -28,8 +28,7 @@ TEST(IsOkTest, MatchesOkStatusAndOkStatusOr) {
 TEST(IsOkTest, RefusesAnErrorAndSaysWhichStatus) {
   EXPECT_THAT(absl::InternalError("disk"), Not(IsOk()));
   EXPECT_THAT(MissingClient(), Not(IsOk()));
-  EXPECT_NONFATAL_FAILURE(EXPECT_THAT(MissingClient(), IsOk()),
-                          "NOT_FOUND: no client clients/sam");
+  EXPECT_NONFATAL_FAILURE(EXPECT_THAT(MissingClient(), IsOk()), "NOT_FOUND: no client clients/sam");
 }
 
 TEST(StatusIsTest, MatchesTheCodeOfStatusAndStatusOr) {
@@ -49,18 +48,16 @@ TEST(StatusIsTest, RefusesAnotherCode) {
 }
 
 TEST(StatusIsTest, MatchesTheMessageWithAMatcherOrAString) {
-  EXPECT_THAT(MissingClient(),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("clients/sam")));
+  EXPECT_THAT(MissingClient(), StatusIs(absl::StatusCode::kNotFound, HasSubstr("clients/sam")));
   EXPECT_THAT(MissingClient(), StatusIs(absl::StatusCode::kNotFound, "no client clients/sam"));
   EXPECT_THAT(MissingClient(),
               Not(StatusIs(absl::StatusCode::kNotFound, HasSubstr("clients/alex"))));
   // The right message under the wrong code is no match either.
   EXPECT_THAT(MissingClient(),
               Not(StatusIs(absl::StatusCode::kInternal, HasSubstr("clients/sam"))));
-  EXPECT_NONFATAL_FAILURE(
-      EXPECT_THAT(MissingClient(),
-                  StatusIs(absl::StatusCode::kNotFound, HasSubstr("clients/alex"))),
-      "clients/alex");
+  EXPECT_NONFATAL_FAILURE(EXPECT_THAT(MissingClient(), StatusIs(absl::StatusCode::kNotFound,
+                                                                HasSubstr("clients/alex"))),
+                          "clients/alex");
 }
 
 TEST(IsOkAndHoldsTest, MatchesTheValueOfAnOkStatusOr) {

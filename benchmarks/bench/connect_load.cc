@@ -73,12 +73,12 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
   // HTTP/1.1 needs a connection (and here a thread) per call in flight: a lower bound than gRPC.
   constexpr int kMaxConnections = 256;
   if (options.concurrency < 1 || options.concurrency > kMaxConnections) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "concurrency over Connect must be 1-", kMaxConnections, ", got ", options.concurrency));
+    return absl::InvalidArgumentError(absl::StrCat("concurrency over Connect must be 1-",
+                                                   kMaxConnections, ", got ", options.concurrency));
   }
   if (options.duration <= absl::ZeroDuration() || options.duration > kMaxDuration) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "duration must be more than 0 and at most ", absl::FormatDuration(kMaxDuration)));
+    return absl::InvalidArgumentError(absl::StrCat("duration must be more than 0 and at most ",
+                                                   absl::FormatDuration(kMaxDuration)));
   }
   if (options.warmup < absl::ZeroDuration() || options.warmup > kMaxWarmup) {
     return absl::InvalidArgumentError(

@@ -13,9 +13,9 @@ namespace therapy::bench {
 // Unary calls of one method over the Connect protocol (docs/connect-api.md): HTTP/1.1 POST
 // `path` with a JSON (or binary) body, as a browser page with connect-web makes them.
 struct ConnectCalls {
-  int port = 0;                // the homework server's --connect_listen port on 127.0.0.1
-  std::string path;            // "/therapy.homework.v1.HomeworkService/ListAssignments"
-  std::string authorization;   // the Authorization header value, "Bearer ..."
+  int port = 0;               // the homework server's --connect_listen port on 127.0.0.1
+  std::string path;           // "/therapy.homework.v1.HomeworkService/ListAssignments"
+  std::string authorization;  // the Authorization header value, "Bearer ..."
   // The body of call number `sequence`. Called from the load threads, concurrently.
   std::function<std::string(uint64_t sequence)> body;
   // application/json or application/proto (Connect: `body` is the bare message), or

@@ -45,8 +45,8 @@ bool SendAll(int fd, const std::string& bytes) {
 }
 
 absl::Status Unavailable(const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno),
-                                             " (raise ulimit -n for many connections)"));
+  return absl::UnavailableError(
+      absl::StrCat(what, ": ", std::strerror(errno), " (raise ulimit -n for many connections)"));
 }
 
 }  // namespace

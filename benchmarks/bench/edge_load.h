@@ -47,9 +47,8 @@ class HeldConnections {
 // has its answer's head (X-Watch-Cursor, within 180 s), or an error. Closed on destruction.
 class BrowserWatchStreams {
  public:
-  static absl::StatusOr<std::unique_ptr<BrowserWatchStreams>> Open(int port, int count,
-                                                                   const std::string& parent,
-                                                                   const std::string& authorization);
+  static absl::StatusOr<std::unique_ptr<BrowserWatchStreams>> Open(
+      int port, int count, const std::string& parent, const std::string& authorization);
   ~BrowserWatchStreams();
 
  private:

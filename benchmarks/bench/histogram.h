@@ -9,8 +9,8 @@ namespace therapy::bench {
 // Latencies in nanoseconds, in log-linear buckets: exact below 256 ns, then 128 buckets per power
 // of two, so a percentile is off by at most 1/256 (0.4 %) of its value (it reports the middle of
 // its bucket). Values above about
-// 18 minutes land in the last bucket. Fixed size (60 KiB), no allocation: one per polling thread, merged
-// at the end. Not thread-safe.
+// 18 minutes land in the last bucket. Fixed size (60 KiB), no allocation: one per polling thread,
+// merged at the end. Not thread-safe.
 class Histogram {
  public:
   void Record(int64_t nanoseconds);

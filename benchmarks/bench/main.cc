@@ -52,7 +52,8 @@ ABSL_FLAG(std::vector<std::string>, concurrency, {"16"},
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
           "Measured time per scenario and concurrency (and of the echo baseline before it); "
           "at most 120s");
-ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "Calls made first and not counted; at most 10s");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1),
+          "Calls made first and not counted; at most 10s");
 ABSL_FLAG(int, client_threads, 1, "Threads polling the completion queue: 1 or 2");
 ABSL_FLAG(int, connections, 1,
           "read, get, summary, complete: connections (1-64) each load spreads its calls over, "
@@ -100,9 +101,9 @@ struct CommandOptions {
   BenchOptions bench;
   SeedOptions seed;
   bool seed_in_process = false;
-  std::string backend;        // sqlite | postgres
-  std::string store_uri;      // explicit, or empty
-  std::string data_dir;       // explicit, or empty
+  std::string backend;    // sqlite | postgres
+  std::string store_uri;  // explicit, or empty
+  std::string data_dir;   // explicit, or empty
   std::string tmp_dir;
   bool keep_work_dir = false;
   std::string server_path;
@@ -132,7 +133,8 @@ absl::Status CheckLocalStore(const std::string& uri) {
   bool ok = local(host);
   if (const size_t query = rest.find('?'); query != absl::string_view::npos) {
     for (absl::string_view parameter : absl::StrSplit(rest.substr(query + 1), '&')) {
-      if (absl::ConsumePrefix(&parameter, "host=") || absl::ConsumePrefix(&parameter, "hostaddr=")) {
+      if (absl::ConsumePrefix(&parameter, "host=") ||
+          absl::ConsumePrefix(&parameter, "hostaddr=")) {
         ok = ok && local(parameter);
       }
     }
@@ -180,8 +182,7 @@ absl::Status RunCommand(const CommandOptions& options) {
     }
   } remove_at_end{work_dir, options.keep_work_dir};
 
-  const std::string data_dir =
-      options.data_dir.empty() ? work_dir + "/data" : options.data_dir;
+  const std::string data_dir = options.data_dir.empty() ? work_dir + "/data" : options.data_dir;
   std::error_code error;
   std::filesystem::create_directories(data_dir, error);
   if (error) return absl::UnavailableError(absl::StrCat("cannot create ", data_dir));
@@ -211,8 +212,8 @@ absl::Status RunCommand(const CommandOptions& options) {
     absl::StatusOr<SeedManifest> seed = SeedInProcess(seed_options, store_uri);
     if (!seed.ok()) return seed.status();
     if (!seed->complete()) {
-      return absl::AbortedError(absl::StrCat("seed stopped at client ", seed->clients_done,
-                                             " of ", seed->shape.clients,
+      return absl::AbortedError(absl::StrCat("seed stopped at client ", seed->clients_done, " of ",
+                                             seed->shape.clients,
                                              "; run the same command again to resume"));
     }
     return absl::OkStatus();
@@ -252,27 +253,27 @@ absl::Status RunCommand(const CommandOptions& options) {
   std::cout << MachineLine() << "\n"
             << "store: " << store_label << " (" << seed->shape.clients << " clients x "
             << seed->shape.assignments_per_client << " assignments x "
-            << seed->shape.completions_per_assignment << " completions = "
-            << seed->shape.assignments() << " assignments, " << seed->shape.completions()
-            << " completions; seed " << (seed->complete() ? "complete" : "INCOMPLETE") << ")"
-            << std::endl;
+            << seed->shape.completions_per_assignment
+            << " completions = " << seed->shape.assignments() << " assignments, "
+            << seed->shape.completions() << " completions; seed "
+            << (seed->complete() ? "complete" : "INCOMPLETE") << ")" << std::endl;
   if (options.command == Command::kSeed) {
     stop_server();
     if (!seed->complete()) {
       // ABORTED: retry at a higher level, which here means running the same command again.
-      return absl::AbortedError(absl::StrCat(
-          "seed stopped at client ", seed->clients_done, " of ", seed->shape.clients,
-          "; run the same command again to resume"));
+      return absl::AbortedError(absl::StrCat("seed stopped at client ", seed->clients_done, " of ",
+                                             seed->shape.clients,
+                                             "; run the same command again to resume"));
     }
     return absl::OkStatus();
   }
 
   std::cerr << "starting the echo baseline (" << options.self_path << " --serve_echo)..."
             << std::endl;
-  absl::StatusOr<std::unique_ptr<ServedProcess>> echo = ServedProcess::Start(
-      ServedProcessOptions{.argv = {options.self_path, "--serve_echo"},
-                           .port_file = work_dir + "/echo.port",
-                           .output_path = work_dir + "/echo.log"});
+  absl::StatusOr<std::unique_ptr<ServedProcess>> echo =
+      ServedProcess::Start(ServedProcessOptions{.argv = {options.self_path, "--serve_echo"},
+                                                .port_file = work_dir + "/echo.port",
+                                                .output_path = work_dir + "/echo.log"});
   if (!echo.ok()) {
     stop_server();
     return echo.status();
@@ -308,10 +309,9 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
   options.bench.scenarios = *std::move(scenarios);
   for (const std::string& word : absl::GetFlag(FLAGS_concurrency)) {
     int concurrency = 0;
-    if (!absl::SimpleAtoi(word, &concurrency) || concurrency < 1 ||
-        concurrency > kMaxConcurrency) {
-      return absl::InvalidArgumentError(absl::StrCat("--concurrency values must be 1-",
-                                                     kMaxConcurrency, ", got \"", word, "\""));
+    if (!absl::SimpleAtoi(word, &concurrency) || concurrency < 1 || concurrency > kMaxConcurrency) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--concurrency values must be 1-", kMaxConcurrency, ", got \"", word, "\""));
     }
     options.bench.concurrency.push_back(concurrency);
   }
@@ -336,8 +336,8 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
   }
   for (int concurrency : options.bench.concurrency) {
     if (concurrency * options.bench.connections > kMaxConcurrency) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--connections x --concurrency must be at most ", kMaxConcurrency));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--connections x --concurrency must be at most ", kMaxConcurrency));
     }
   }
   if (options.bench.connections > 1) {
@@ -364,17 +364,18 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
                                    .watch_streams = absl::GetFlag(FLAGS_edge_watch_streams)};
   if (options.bench.edge.idle < 0 || options.bench.edge.slow < 0 ||
       options.bench.edge.watch_streams < 0) {
-    return absl::InvalidArgumentError("--edge_idle, --edge_slow, --edge_watch_streams must be >= 0");
+    return absl::InvalidArgumentError(
+        "--edge_idle, --edge_slow, --edge_watch_streams must be >= 0");
   }
   if (options.bench.watch.watchers < 1 || options.bench.watch.watchers > kMaxWatchers) {
     return absl::InvalidArgumentError(absl::StrCat("--watchers must be 1-", kMaxWatchers));
   }
 
   options.seed = SeedOptions{
-      .shape = SeedShape{.clients = absl::GetFlag(FLAGS_clients),
-                         .assignments_per_client = absl::GetFlag(FLAGS_assignments_per_client),
-                         .completions_per_assignment =
-                             absl::GetFlag(FLAGS_completions_per_assignment)},
+      .shape =
+          SeedShape{.clients = absl::GetFlag(FLAGS_clients),
+                    .assignments_per_client = absl::GetFlag(FLAGS_assignments_per_client),
+                    .completions_per_assignment = absl::GetFlag(FLAGS_completions_per_assignment)},
       .concurrency = absl::GetFlag(FLAGS_seed_concurrency),
       .time_limit = absl::GetFlag(FLAGS_seed_time_limit),
       .progress_interval = absl::GetFlag(FLAGS_progress_interval)};

@@ -34,16 +34,16 @@ absl::Status ReadProcFields(
 
 absl::StatusOr<ProcessStatus> ReadProcessStatus(pid_t pid) {
   ProcessStatus status;
-  absl::Status read = ReadProcFields(pid, "status", [&](absl::string_view name,
-                                                         absl::string_view value) {
-    if (name == "VmRSS") {
-      (void)absl::SimpleAtoi(value, &status.rss_kib);
-    } else if (name == "VmHWM") {
-      (void)absl::SimpleAtoi(value, &status.peak_rss_kib);
-    } else if (name == "Threads") {
-      (void)absl::SimpleAtoi(value, &status.threads);
-    }
-  });
+  absl::Status read =
+      ReadProcFields(pid, "status", [&](absl::string_view name, absl::string_view value) {
+        if (name == "VmRSS") {
+          (void)absl::SimpleAtoi(value, &status.rss_kib);
+        } else if (name == "VmHWM") {
+          (void)absl::SimpleAtoi(value, &status.peak_rss_kib);
+        } else if (name == "Threads") {
+          (void)absl::SimpleAtoi(value, &status.threads);
+        }
+      });
   if (!read.ok()) return read;
   return status;
 }

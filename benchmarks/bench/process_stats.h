@@ -25,8 +25,8 @@ absl::StatusOr<ProcessStatus> ReadProcessStatus(pid_t pid);
 // What a process has written so far, from /proc/<pid>/io (needs the right to read it: own
 // child, or root).
 struct ProcessWrites {
-  uint64_t write_calls = 0;   // syscw: write-type system calls (write, pwrite, ...)
-  uint64_t bytes_passed = 0;  // wchar: bytes handed to those calls, page cache or not
+  uint64_t write_calls = 0;       // syscw: write-type system calls (write, pwrite, ...)
+  uint64_t bytes_passed = 0;      // wchar: bytes handed to those calls, page cache or not
   uint64_t bytes_to_storage = 0;  // write_bytes: bytes the process caused to go to the disk
 };
 absl::StatusOr<ProcessWrites> ReadProcessWrites(pid_t pid);

@@ -48,26 +48,24 @@ double Figures::health_p99_ratio() const {
 }
 
 void PrintFigures(const Figures& f, std::ostream& out) {
-  out << absl::StrFormat("  %-10s %10s %8s %11s %10s %10s %12s\n", "", "requests", "errors",
-                         "ok/s", "p50 ms", "p99 ms", "VmHWM MiB");
-  out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f %12.1f\n", "echo",
-                         f.echo_requests, f.echo_errors, f.echo_ok_per_second,
-                         Milliseconds(f.echo_p50_ns), Milliseconds(f.echo_p99_ns),
-                         Mebibytes(f.echo_peak_kib));
+  out << absl::StrFormat("  %-10s %10s %8s %11s %10s %10s %12s\n", "", "requests", "errors", "ok/s",
+                         "p50 ms", "p99 ms", "VmHWM MiB");
+  out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f %12.1f\n", "echo", f.echo_requests,
+                         f.echo_errors, f.echo_ok_per_second, Milliseconds(f.echo_p50_ns),
+                         Milliseconds(f.echo_p99_ns), Mebibytes(f.echo_peak_kib));
   if (f.health_requests > 0) {
-    out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f\n", "health",
-                           f.health_requests, f.health_errors, f.health_ok_per_second,
-                           Milliseconds(f.health_p50_ns), Milliseconds(f.health_p99_ns));
+    out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f\n", "health", f.health_requests,
+                           f.health_errors, f.health_ok_per_second, Milliseconds(f.health_p50_ns),
+                           Milliseconds(f.health_p99_ns));
   }
-  out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f %12.1f\n", f.scenario,
-                         f.requests, f.errors, f.ok_per_second, Milliseconds(f.p50_ns),
-                         Milliseconds(f.p99_ns), Mebibytes(f.server_peak_kib));
+  out << absl::StrFormat("  %-10s %10d %8d %11.1f %10.3f %10.3f %12.1f\n", f.scenario, f.requests,
+                         f.errors, f.ok_per_second, Milliseconds(f.p50_ns), Milliseconds(f.p99_ns),
+                         Mebibytes(f.server_peak_kib));
   out << absl::StrFormat("  %-10s %10s %8s %11s %9.2fx %9.2fx\n", "x echo", "", "",
                          ThroughputRatio(f), f.p50_ratio(), f.p99_ratio());
   if (f.health_requests > 0) {
     out << absl::StrFormat("  %-10s %10s %8s %11s %9.2fx %9.2fx\n", "x health", "", "",
-                           HealthThroughputRatio(f), f.health_p50_ratio(),
-                           f.health_p99_ratio());
+                           HealthThroughputRatio(f), f.health_p50_ratio(), f.health_p99_ratio());
   }
   out << "  errors by code: " << f.errors_by_code << "\n";
   if (f.writes_measured) out << "  written per OK call: " << WrittenPerCall(f) << "\n";
@@ -78,16 +76,15 @@ void PrintSummary(const std::vector<Figures>& all, std::ostream& out) {
   out << "\nSummary (x echo: throughput / echo throughput, latency / echo latency, echo measured "
          "just before under the same load; x health: the same against the homework server's own "
          "Health/Check, measured right after the echo)\n";
-  out << absl::StrFormat("%-9s %-9s %-17s %9s %7s %10s %8s %8s %9s %7s %9s %7s %10s\n",
-                         "scenario", "store", "load", "requests", "errors", "ok/s", "x echo",
-                         "x health", "p50 ms", "x echo", "p99 ms", "x echo", "VmHWM MiB");
+  out << absl::StrFormat("%-9s %-9s %-17s %9s %7s %10s %8s %8s %9s %7s %9s %7s %10s\n", "scenario",
+                         "store", "load", "requests", "errors", "ok/s", "x echo", "x health",
+                         "p50 ms", "x echo", "p99 ms", "x echo", "VmHWM MiB");
   for (const Figures& f : all) {
     out << absl::StrFormat(
         "%-9s %-9s %-17s %9d %7d %10.1f %8s %8s %9.3f %7.2f %9.3f %7.2f %10.1f\n", f.scenario,
         f.backend, f.load, f.requests, f.errors, f.ok_per_second, ThroughputRatio(f),
-        HealthThroughputRatio(f),
-        Milliseconds(f.p50_ns), f.p50_ratio(), Milliseconds(f.p99_ns), f.p99_ratio(),
-        Mebibytes(f.server_peak_kib));
+        HealthThroughputRatio(f), Milliseconds(f.p50_ns), f.p50_ratio(), Milliseconds(f.p99_ns),
+        f.p99_ratio(), Mebibytes(f.server_peak_kib));
   }
   bool any_writes = false;
   for (const Figures& f : all) any_writes |= f.writes_measured;

@@ -11,11 +11,11 @@ namespace therapy::bench {
 // One scenario at one load, next to the echo baseline measured just before it under the same
 // load and duration.
 struct Figures {
-  std::string scenario;  // "read", "complete", "summary", "watch"
-  std::string backend;   // "sqlite", "postgres", or the store URI's scheme
-  std::string load;      // "16 in flight", "1000 streams"
-  uint64_t requests = 0;     // calls (or deliveries) in the window, any status
-  uint64_t errors = 0;       // non-OK statuses (or missed deliveries)
+  std::string scenario;        // "read", "complete", "summary", "watch"
+  std::string backend;         // "sqlite", "postgres", or the store URI's scheme
+  std::string load;            // "16 in flight", "1000 streams"
+  uint64_t requests = 0;       // calls (or deliveries) in the window, any status
+  uint64_t errors = 0;         // non-OK statuses (or missed deliveries)
   std::string errors_by_code;  // "UNAVAILABLE=3", "-"
   double ok_per_second = 0;    // throughput of OK calls (deliveries for watch)
   int64_t p50_ns = 0;

@@ -12,11 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "benchmarks/bench/process_stats.h"
 #include "benchmarks/bench/connect_load.h"
-#include "benchmarks/bench/edge_load.h"
 #include "benchmarks/bench/echo.grpc.pb.h"
+#include "benchmarks/bench/edge_load.h"
 #include "benchmarks/bench/interruption.h"
+#include "benchmarks/bench/process_stats.h"
 #include "benchmarks/bench/unary_load.h"
 #include "services/homework/client/rpc_status.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -157,8 +157,8 @@ class Bench {
     }
 
     std::cerr << "  [" << label << "] the server's health check next" << std::endl;
-    CallStarter health = OverConnections(
-        server_.served(), [&](std::shared_ptr<grpc::Channel> channel) {
+    CallStarter health =
+        OverConnections(server_.served(), [&](std::shared_ptr<grpc::Channel> channel) {
           auto stub = std::make_shared<grpc::GenericStub>(channel);
           return UnaryCalls<grpc::ByteBuffer, grpc::ByteBuffer>(
               [stub](grpc::ClientContext* context, const grpc::ByteBuffer& request,
@@ -299,9 +299,9 @@ class Bench {
       context.AddMetadata("authorization", server_.bearers().therapist);
       context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
       hw::ListAssignmentsResponse response;
-      if (absl::Status s = homework::client::FromGrpcStatus(
-              stub->ListAssignments(&context, request, &response),
-              "ListAssignments (finding assignments to complete)");
+      if (absl::Status s =
+              homework::client::FromGrpcStatus(stub->ListAssignments(&context, request, &response),
+                                               "ListAssignments (finding assignments to complete)");
           !s.ok()) {
         return s;
       }
@@ -370,17 +370,16 @@ class Bench {
       return to >= from ? static_cast<double>(to - from) / static_cast<double>(ok) : 0.0;
     };
     figures.writes_measured = true;
-    figures.write_calls_per_ok =
-        per_call(before.process->write_calls, after.process->write_calls);
+    figures.write_calls_per_ok = per_call(before.process->write_calls, after.process->write_calls);
     figures.bytes_passed_per_ok =
         per_call(before.process->bytes_passed, after.process->bytes_passed);
     figures.bytes_to_storage_per_ok =
         per_call(before.process->bytes_to_storage, after.process->bytes_to_storage);
-    figures.store_growth_per_ok = options_.store_dir.empty()
-                                      ? -1.0
-                                      : (static_cast<double>(after.store_bytes) -
-                                         static_cast<double>(before.store_bytes)) /
-                                            static_cast<double>(ok);
+    figures.store_growth_per_ok =
+        options_.store_dir.empty()
+            ? -1.0
+            : (static_cast<double>(after.store_bytes) - static_cast<double>(before.store_bytes)) /
+                  static_cast<double>(ok);
   }
 
   // The read's ListAssignments three ways under the same load, one right after the other: the
@@ -416,15 +415,16 @@ class Bench {
     PrintFigures(figures.back(), out_);
     const Figures& over_grpc = figures[0];
     const Figures& over_connect = figures[1];
-    out_ << absl::StrFormat(
-        "  connect / grpc: %.3fx ok/s, %.2fx p50, %.2fx p99\n",
-        over_grpc.ok_per_second > 0 ? over_connect.ok_per_second / over_grpc.ok_per_second : 0.0,
-        over_grpc.p50_ns > 0 ? static_cast<double>(over_connect.p50_ns) /
-                                   static_cast<double>(over_grpc.p50_ns)
-                             : 0.0,
-        over_grpc.p99_ns > 0 ? static_cast<double>(over_connect.p99_ns) /
-                                   static_cast<double>(over_grpc.p99_ns)
-                             : 0.0)
+    out_ << absl::StrFormat("  connect / grpc: %.3fx ok/s, %.2fx p50, %.2fx p99\n",
+                            over_grpc.ok_per_second > 0
+                                ? over_connect.ok_per_second / over_grpc.ok_per_second
+                                : 0.0,
+                            over_grpc.p50_ns > 0 ? static_cast<double>(over_connect.p50_ns) /
+                                                       static_cast<double>(over_grpc.p50_ns)
+                                                 : 0.0,
+                            over_grpc.p99_ns > 0 ? static_cast<double>(over_connect.p99_ns) /
+                                                       static_cast<double>(over_grpc.p99_ns)
+                                                 : 0.0)
          << std::flush;
     return figures;
   }
@@ -459,7 +459,8 @@ class Bench {
       const std::string bytes = message(sequence);
       std::string frame(1, '\0');
       const auto size = static_cast<uint32_t>(bytes.size());
-      for (int shift = 24; shift >= 0; shift -= 8) frame.push_back(static_cast<char>(size >> shift));
+      for (int shift = 24; shift >= 0; shift -= 8)
+        frame.push_back(static_cast<char>(size >> shift));
       return frame + bytes;
     };
     return calls;
@@ -492,17 +493,18 @@ class Bench {
       PrintFigures(figures.back(), out_);
       return absl::OkStatus();
     };
-    if (absl::Status done = measure("edge-connect-alone", ReadOverHttp(HttpCodec::kConnectJson)); !done.ok()) {
+    if (absl::Status done = measure("edge-connect-alone", ReadOverHttp(HttpCodec::kConnectJson));
+        !done.ok()) {
       return done;
     }
     {
-      absl::StatusOr<std::unique_ptr<HeldConnections>> held = HeldConnections::Open(
-          server_.connect_port(), edge.idle, edge.slow, absl::Seconds(2));
+      absl::StatusOr<std::unique_ptr<HeldConnections>> held =
+          HeldConnections::Open(server_.connect_port(), edge.idle, edge.slow, absl::Seconds(2));
       if (!held.ok()) return held.status();
       out_ << absl::StrFormat("  holding %d idle + %d slowloris connections\n", edge.idle,
                               edge.slow);
-      if (absl::Status done = measure("edge-connect-under-attack",
-                                          ReadOverHttp(HttpCodec::kConnectJson));
+      if (absl::Status done =
+              measure("edge-connect-under-attack", ReadOverHttp(HttpCodec::kConnectJson));
           !done.ok()) {
         return done;
       }
@@ -620,8 +622,8 @@ class Bench {
     const pid_t pid = server_.served().pid();
     absl::StatusOr<ProcessStatus> before = ReadProcessStatus(pid);
     (void)ResetPeakRss(pid);
-    absl::StatusOr<WatchLoadResult> result = RunWatchLoad(watch, server_.served(),
-                                                          server_.bearers());
+    absl::StatusOr<WatchLoadResult> result =
+        RunWatchLoad(watch, server_.served(), server_.bearers());
     if (!result.ok()) return result.status();
     const uint64_t missed = result->expected - std::min(result->expected, result->delivered);
     uint64_t write_errors = 0;
@@ -633,25 +635,25 @@ class Bench {
                         result->write_errors[static_cast<size_t>(code)]);
       }
     }
-    Figures figures{
-        .scenario = "watch",
-        .backend = options_.store_label,
-        .load = load,
-        .requests = result->delivered,
-        .errors = missed + write_errors,
-        .errors_by_code = absl::StrCat("missed deliveries=", missed, "; writes refused:",
-                                       write_codes.empty() ? " -" : write_codes,
-                                       "; streams ended by the server: ", result->StreamEnds()),
-        .ok_per_second = result->deliveries_per_second(),
-        .p50_ns = result->delivery_after_ack.Percentile(0.50),
-        .p99_ns = result->delivery_after_ack.Percentile(0.99),
-        .echo_ok_per_second = echo->load.ok_per_second(),
-        .echo_p50_ns = echo->load.latency.Percentile(0.50),
-        .echo_p99_ns = echo->load.latency.Percentile(0.99),
-        .echo_requests = echo->load.calls,
-        .echo_errors = echo->load.errors(),
-        .echo_peak_kib = echo->peak_kib,
-        .paced = true};
+    Figures figures{.scenario = "watch",
+                    .backend = options_.store_label,
+                    .load = load,
+                    .requests = result->delivered,
+                    .errors = missed + write_errors,
+                    .errors_by_code =
+                        absl::StrCat("missed deliveries=", missed,
+                                     "; writes refused:", write_codes.empty() ? " -" : write_codes,
+                                     "; streams ended by the server: ", result->StreamEnds()),
+                    .ok_per_second = result->deliveries_per_second(),
+                    .p50_ns = result->delivery_after_ack.Percentile(0.50),
+                    .p99_ns = result->delivery_after_ack.Percentile(0.99),
+                    .echo_ok_per_second = echo->load.ok_per_second(),
+                    .echo_p50_ns = echo->load.latency.Percentile(0.50),
+                    .echo_p99_ns = echo->load.latency.Percentile(0.99),
+                    .echo_requests = echo->load.calls,
+                    .echo_errors = echo->load.errors(),
+                    .echo_peak_kib = echo->peak_kib,
+                    .paced = true};
     if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(pid); status.ok()) {
       figures.server_peak_kib = status->peak_rss_kib;
     }
@@ -696,14 +698,14 @@ absl::StatusOr<std::vector<Scenario>> ParseScenarios(absl::string_view text) {
     return std::vector<Scenario>{Scenario::kRead, Scenario::kSummary, Scenario::kComplete,
                                  Scenario::kWatch};
   }
-  for (Scenario scenario : {Scenario::kRead, Scenario::kGet, Scenario::kSummary,
-                            Scenario::kComplete, Scenario::kWatch, Scenario::kConnect,
-                            Scenario::kEdge}) {
+  for (Scenario scenario :
+       {Scenario::kRead, Scenario::kGet, Scenario::kSummary, Scenario::kComplete, Scenario::kWatch,
+        Scenario::kConnect, Scenario::kEdge}) {
     if (text == ScenarioName(scenario)) return std::vector<Scenario>{scenario};
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "--scenario must be read, get, complete, summary, watch, connect, edge or all, got \"",
-      text, "\""));
+      "--scenario must be read, get, complete, summary, watch, connect, edge or all, got \"", text,
+      "\""));
 }
 
 std::string ScenarioName(Scenario scenario) {

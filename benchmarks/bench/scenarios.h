@@ -30,9 +30,9 @@ enum class Scenario {
 
 // The edge scenario's hostile load (docs/decisions/0012-event-driven-http-edge.md).
 struct EdgeOptions {
-  int idle = 10000;          // TCP connections that never send a byte
-  int slow = 1000;           // slowloris connections: a partial header, a byte every 2 s
-  int watch_streams = 0;     // then this many Connect WatchEvents streams, to weigh the server
+  int idle = 10000;       // TCP connections that never send a byte
+  int slow = 1000;        // slowloris connections: a partial header, a byte every 2 s
+  int watch_streams = 0;  // then this many Connect WatchEvents streams, to weigh the server
 };
 
 // "read", "get", "complete", "summary", "watch", "connect", "edge", or "all" (read, summary,
@@ -51,9 +51,9 @@ struct BenchOptions {
   // over, round-robin by call number, each with `concurrency` calls in flight on average.
   int connections = 1;
   int echo_payload_bytes = 64;
-  std::string store_label;      // for the report: "sqlite", "postgres", ...
-  std::string store_dir;        // the SQLite store's folder, whose growth is reported; or ""
-  WatchLoadOptions watch;       // `assignment` is chosen by the bench
+  std::string store_label;  // for the report: "sqlite", "postgres", ...
+  std::string store_dir;    // the SQLite store's folder, whose growth is reported; or ""
+  WatchLoadOptions watch;   // `assignment` is chosen by the bench
   EdgeOptions edge;
 };
 

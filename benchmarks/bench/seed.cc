@@ -24,8 +24,8 @@
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/served_process.h"
 #include "services/homework/client/rpc_status.h"
-#include "services/homework/core/model/caller.h"
 #include "services/homework/core/homework.h"
+#include "services/homework/core/model/caller.h"
 #include "services/homework/storage/open_store.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
@@ -314,7 +314,8 @@ absl::Status ValidateShape(const SeedShape& shape) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a seed holds at most ", kMaxAssignments, " assignments and ", kMaxCompletions,
         " completions; --clients x --assignments_per_client x --completions_per_assignment "
-        "asks for ", shape.assignments(), " and ", shape.completions()));
+        "asks for ",
+        shape.assignments(), " and ", shape.completions()));
   }
   return absl::OkStatus();
 }
@@ -335,14 +336,14 @@ absl::StatusOr<SeedManifest> ReadManifest(const std::string& path) {
   }
   SeedManifest manifest;
   int64_t anchor = 0;
-  const bool read = absl::SimpleAtoi(fields["clients"], &manifest.shape.clients) &&
-                    absl::SimpleAtoi(fields["assignments_per_client"],
-                                     &manifest.shape.assignments_per_client) &&
-                    absl::SimpleAtoi(fields["completions_per_assignment"],
-                                     &manifest.shape.completions_per_assignment) &&
-                    absl::SimpleAtoi(fields["anchor_unix_seconds"], &anchor) &&
-                    absl::SimpleAtoi(fields["clients_done"], &manifest.clients_done) &&
-                    fields["practice"] == kPractice;
+  const bool read =
+      absl::SimpleAtoi(fields["clients"], &manifest.shape.clients) &&
+      absl::SimpleAtoi(fields["assignments_per_client"], &manifest.shape.assignments_per_client) &&
+      absl::SimpleAtoi(fields["completions_per_assignment"],
+                       &manifest.shape.completions_per_assignment) &&
+      absl::SimpleAtoi(fields["anchor_unix_seconds"], &anchor) &&
+      absl::SimpleAtoi(fields["clients_done"], &manifest.clients_done) &&
+      fields["practice"] == kPractice;
   if (!read) return absl::DataLossError(absl::StrCat("unreadable seed manifest ", path));
   manifest.anchor = absl::FromUnixSeconds(anchor);
   return manifest;
@@ -361,8 +362,8 @@ absl::StatusOr<SeedManifest> RunSeed(
         absl::StrCat("--seed_concurrency must be 1-256, got ", options.concurrency));
   }
   if (options.time_limit <= absl::ZeroDuration() || options.time_limit > kMaxTimeLimit) {
-    return absl::InvalidArgumentError(absl::StrCat("--seed_time_limit must be more than 0 and at most ",
-                                                   absl::FormatDuration(kMaxTimeLimit)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--seed_time_limit must be more than 0 and at most ", absl::FormatDuration(kMaxTimeLimit)));
   }
 
   SeedManifest manifest;
@@ -381,8 +382,8 @@ absl::StatusOr<SeedManifest> RunSeed(
   } else if (absl::IsNotFound(existing.status())) {
     manifest.shape = options.shape;
     // Completions count back from a minute boundary a little in the past (never the future).
-    manifest.anchor = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 60 * 60) -
-                      absl::Minutes(10);
+    manifest.anchor =
+        absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 60 * 60) - absl::Minutes(10);
     if (absl::Status s = WriteManifest(options.manifest_path, manifest); !s.ok()) return s;
   } else {
     return existing.status();
@@ -421,8 +422,8 @@ absl::StatusOr<SeedManifest> RunSeed(
         if (!seeded.ok()) {
           std::lock_guard<std::mutex> lock(error_mu);
           if (first_error.ok()) {
-            first_error = absl::Status(seeded.code(), absl::StrCat("client ", ClientName(client),
-                                                                   ": ", seeded.message()));
+            first_error = absl::Status(
+                seeded.code(), absl::StrCat("client ", ClientName(client), ": ", seeded.message()));
           }
           stop.store(true);
           return;
@@ -455,10 +456,10 @@ absl::StatusOr<SeedManifest> RunSeed(
       const double rate = static_cast<double>(count - resumed_at) / seconds;
       std::cerr << absl::StrFormat(
                        "  seed: %d/%d completions (%.1f %%), %.0f/s, ETA %s; clients done %d/%d\n",
-                       count, total, total == 0 ? 100.0 : 100.0 * static_cast<double>(count) /
-                                                              static_cast<double>(total),
-                       rate,
-                       FormatEta(rate > 0 ? static_cast<double>(total - count) / rate : -1),
+                       count, total,
+                       total == 0 ? 100.0
+                                  : 100.0 * static_cast<double>(count) / static_cast<double>(total),
+                       rate, FormatEta(rate > 0 ? static_cast<double>(total - count) / rate : -1),
                        done.prefix(), shape.clients)
                 << std::flush;
       manifest.clients_done = done.prefix();

@@ -48,8 +48,8 @@ absl::StatusOr<SeedManifest> ReadManifest(const std::string& path);
 
 struct SeedOptions {
   SeedShape shape;
-  std::string manifest_path;  // read to resume, rewritten as clients finish
-  int concurrency = 16;       // callers in flight, 1-256
+  std::string manifest_path;                   // read to resume, rewritten as clients finish
+  int concurrency = 16;                        // callers in flight, 1-256
   absl::Duration time_limit = absl::Hours(2);  // then it stops, resumable; at most 24 h
   absl::Duration progress_interval = absl::Seconds(5);
 };

@@ -32,8 +32,8 @@ bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
   if (!done.get_future().get().ok()) return false;
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return false;
@@ -56,8 +56,7 @@ absl::StatusOr<std::unique_ptr<ServedProcess>> ServedProcess::Start(ServedProces
        .output = {.stdout_path = options.output_path, .stderr_path = options.output_path},
        .extra_env = {"GRPC_VERBOSITY=ERROR"}});
   if (!child.ok()) return child.status();
-  std::unique_ptr<ServedProcess> served(
-      new ServedProcess(std::move(options), *std::move(child)));
+  std::unique_ptr<ServedProcess> served(new ServedProcess(std::move(options), *std::move(child)));
   if (absl::Status serving = served->WaitUntilServing(); !serving.ok()) return serving;
   return served;
 }
@@ -66,16 +65,15 @@ absl::Status ServedProcess::WaitUntilServing() {
   const absl::Time deadline = absl::Now() + options_.start_timeout;
   while (absl::Now() < deadline) {
     if (absl::StatusOr<int> code = child_.WaitForExit(absl::ZeroDuration()); code.ok()) {
-      return absl::UnavailableError(absl::StrCat(options_.argv.front(), " exited with code ",
-                                                 *code, " during start-up; its output ends:\n",
+      return absl::UnavailableError(absl::StrCat(options_.argv.front(), " exited with code ", *code,
+                                                 " during start-up; its output ends:\n",
                                                  OutputTail()));
     }
     if (address_.empty()) {
       std::ifstream in(options_.port_file);
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       int port = 0;
-      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0 &&
-          port < 65536) {
+      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0 && port < 65536) {
         address_ = absl::StrCat("127.0.0.1:", port);
       }
     }

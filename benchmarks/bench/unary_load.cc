@@ -35,12 +35,23 @@ struct ThreadTally {
 }  // namespace
 
 std::string CodeName(int code) {
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   if (code < 0 || code > 16) return absl::StrCat("CODE_", code);
   return kNames[code];
 }
@@ -63,13 +74,13 @@ std::string UnaryLoadResult::ErrorsByCode() const {
 absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
                                              const CallStarter& start) {
   if (options.concurrency < 1 || options.concurrency > kMaxConcurrency) {
-    return absl::InvalidArgumentError(absl::StrCat("concurrency must be 1-", kMaxConcurrency,
-                                                   ", got ", options.concurrency));
+    return absl::InvalidArgumentError(
+        absl::StrCat("concurrency must be 1-", kMaxConcurrency, ", got ", options.concurrency));
   }
   if (options.duration <= absl::ZeroDuration() || options.duration > kMaxDuration) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "duration must be more than 0 and at most ", absl::FormatDuration(kMaxDuration),
-        ", got ", absl::FormatDuration(options.duration)));
+    return absl::InvalidArgumentError(absl::StrCat("duration must be more than 0 and at most ",
+                                                   absl::FormatDuration(kMaxDuration), ", got ",
+                                                   absl::FormatDuration(options.duration)));
   }
   if (options.warmup < absl::ZeroDuration() || options.warmup > kMaxWarmup) {
     return absl::InvalidArgumentError(
@@ -132,12 +143,12 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
     if (now >= next_progress && now < stop_at) {
       const uint64_t count = ended.load(std::memory_order_relaxed);
       const double seconds = std::chrono::duration<double>(now - last).count();
-      std::cerr << absl::StrFormat(
-                       "  [%s] %.0f/%.0f s (%.0f s warm-up), %d calls ended, %.0f/s\n",
-                       options.label, std::chrono::duration<double>(now - begin).count(),
-                       absl::ToDoubleSeconds(options.warmup + options.duration),
-                       absl::ToDoubleSeconds(options.warmup), count,
-                       static_cast<double>(count - ended_at_last) / seconds)
+      std::cerr << absl::StrFormat("  [%s] %.0f/%.0f s (%.0f s warm-up), %d calls ended, %.0f/s\n",
+                                   options.label,
+                                   std::chrono::duration<double>(now - begin).count(),
+                                   absl::ToDoubleSeconds(options.warmup + options.duration),
+                                   absl::ToDoubleSeconds(options.warmup), count,
+                                   static_cast<double>(count - ended_at_last) / seconds)
                 << std::flush;
       ended_at_last = count;
       last = now;

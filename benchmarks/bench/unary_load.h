@@ -43,12 +43,12 @@ using CallStarter = std::function<std::unique_ptr<PendingCall>(
 // PrepareAsync<Method> bound to the stub; `fill` writes request number `sequence`; every call
 // carries `metadata` and a deadline of `deadline` from its start.
 template <typename Request, typename Response>
-CallStarter UnaryCalls(
-    std::function<std::unique_ptr<grpc::ClientAsyncResponseReader<Response>>(
-        grpc::ClientContext*, const Request&, grpc::CompletionQueue*)>
-        prepare,
-    std::function<void(uint64_t sequence, Request&)> fill,
-    std::vector<std::pair<std::string, std::string>> metadata, absl::Duration deadline) {
+CallStarter UnaryCalls(std::function<std::unique_ptr<grpc::ClientAsyncResponseReader<Response>>(
+                           grpc::ClientContext*, const Request&, grpc::CompletionQueue*)>
+                           prepare,
+                       std::function<void(uint64_t sequence, Request&)> fill,
+                       std::vector<std::pair<std::string, std::string>> metadata,
+                       absl::Duration deadline) {
   class Call final : public PendingCall {
    public:
     const grpc::Status& status() const override { return status_; }
@@ -73,25 +73,25 @@ CallStarter UnaryCalls(
 }
 
 struct UnaryLoadOptions {
-  std::string label;            // for progress lines, e.g. "read sqlite x16"
-  int concurrency = 1;          // calls in flight, 1..kMaxConcurrency
+  std::string label;                            // for progress lines, e.g. "read sqlite x16"
+  int concurrency = 1;                          // calls in flight, 1..kMaxConcurrency
   absl::Duration warmup = absl::Seconds(1);     // calls made, not counted
   absl::Duration duration = absl::Seconds(10);  // the measured window, at most kMaxDuration
-  int polling_threads = 1;      // threads polling the completion queue: 1 or 2
+  int polling_threads = 1;                      // threads polling the completion queue: 1 or 2
   absl::Duration progress_interval = absl::Seconds(2);  // progress lines on stderr
 };
 
 // What the measured window saw: calls that ended inside it.
 struct UnaryLoadResult {
-  uint64_t calls = 0;                       // ended in the window, any status
-  std::array<uint64_t, 17> by_code{};       // grpc::StatusCode -> calls
-  Histogram latency;                        // of the calls that ended OK
-  absl::Duration window;                    // measured time
-  uint64_t ok_all = 0;  // OK calls that ended at any time: warm-up, window and drain
+  uint64_t calls = 0;                  // ended in the window, any status
+  std::array<uint64_t, 17> by_code{};  // grpc::StatusCode -> calls
+  Histogram latency;                   // of the calls that ended OK
+  absl::Duration window;               // measured time
+  uint64_t ok_all = 0;                 // OK calls that ended at any time: warm-up, window and drain
   uint64_t ok() const { return by_code[0]; }
   uint64_t errors() const { return calls - ok(); }
   double ok_per_second() const;
-  std::string ErrorsByCode() const;         // "UNAVAILABLE=3 DEADLINE_EXCEEDED=1", or "-"
+  std::string ErrorsByCode() const;  // "UNAVAILABLE=3 DEADLINE_EXCEEDED=1", or "-"
 };
 
 // A closed loop: `concurrency` calls in flight on one completion queue, each replaced by the

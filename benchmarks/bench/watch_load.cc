@@ -28,7 +28,7 @@ namespace {
 namespace hw = homework::v1;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kMaxOpening = 256;             // streams asked for and not yet live
+constexpr int kMaxOpening = 256;  // streams asked for and not yet live
 constexpr absl::Duration kDrainLimit = absl::Seconds(30);
 constexpr absl::Duration kCallDeadline = absl::Seconds(10);
 
@@ -81,8 +81,8 @@ std::string WatchLoadResult::StreamEnds() const {
   return parts.empty() ? "-" : absl::StrJoin(parts, " ");
 }
 
-absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options,
-                                             ServedProcess& server, const Bearers& bearers) {
+absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, ServedProcess& server,
+                                             const Bearers& bearers) {
   if (options.watchers < 1 || options.watchers > kMaxWatchers) {
     return absl::InvalidArgumentError(
         absl::StrCat("--watchers must be 1-", kMaxWatchers, ", got ", options.watchers));
@@ -232,9 +232,9 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options,
 
   // Write completions at the asked rate; the server publishes each to every stream.
   auto writer = hw::HomeworkService::NewStub(server.NewChannel(/*separate_connection=*/true));
-  const int events = std::max(
-      1, static_cast<int>(std::lround(options.events_per_second *
-                                      absl::ToDoubleSeconds(options.duration))));
+  const int events =
+      std::max(1, static_cast<int>(std::lround(options.events_per_second *
+                                               absl::ToDoubleSeconds(options.duration))));
   const int streams_at_first_write = opened.load() - (finished.load() - never_opened.load());
   const std::string nonce = absl::StrCat(absl::ToUnixMillis(absl::Now()));
   std::vector<Write> writes;

@@ -56,9 +56,9 @@ std::unique_ptr<grpc::ClientContext> NewContext(const std::string& token) {
 // "PERMISSION_DENIED: caller may not read ..." plus, for INVALID_ARGUMENT, each bad field from
 // the google.rpc.BadRequest detail.
 std::string DescribeError(const grpc::Status& status) {
-  std::string text = absl::StrCat(
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())), ": ",
-      status.error_message());
+  std::string text =
+      absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                   ": ", status.error_message());
   google::rpc::Status details;
   if (details.ParseFromString(status.error_details())) {
     for (const google::protobuf::Any& any : details.details()) {
@@ -83,9 +83,8 @@ std::string Readable(const std::string& enum_name, absl::string_view prefix) {
 std::string LocalTime(const google::protobuf::Timestamp& time, const std::string& zone) {
   absl::TimeZone tz = absl::UTCTimeZone();
   if (!absl::LoadTimeZone(zone, &tz)) tz = absl::UTCTimeZone();
-  return absl::StrCat(
-      absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(time.seconds()), tz), " (",
-      tz.name(), ")");
+  return absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(time.seconds()), tz),
+                      " (", tz.name(), ")");
 }
 
 void PrintAssignment(const v1::Assignment& assignment) {

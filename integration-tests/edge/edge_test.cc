@@ -114,8 +114,8 @@ std::optional<std::string> CompleteBody(const std::string& text) {
   const size_t length_at = head.find("content-length:");
   if (length_at != std::string::npos) {
     size_t length = 0;
-    if (!absl::SimpleAtoi(head.substr(length_at + 15, head.find("\r\n", length_at) - length_at - 15),
-                          &length)) {
+    if (!absl::SimpleAtoi(
+            head.substr(length_at + 15, head.find("\r\n", length_at) - length_at - 15), &length)) {
       return std::nullopt;
     }
     if (text.size() < end + 4 + length) return std::nullopt;
@@ -215,10 +215,9 @@ class EdgeTest : public ::testing::Test {
 
   // A well-behaved Connect call: GetCaller on its own connection.
   bool CallAnswered() {
-    HttpResult result = Exchange(
-        server_->connect_port(),
-        Request("POST", absl::StrCat(kService, "GetCaller"),
-                {Auth(), "Content-Type: application/json"}, "{}"));
+    HttpResult result = Exchange(server_->connect_port(),
+                                 Request("POST", absl::StrCat(kService, "GetCaller"),
+                                         {Auth(), "Content-Type: application/json"}, "{}"));
     return result.status == 200 && absl::StrContains(result.body, "platform-backend");
   }
 
@@ -238,7 +237,8 @@ TEST_F(EdgeTest, SlowlorisAndIdleConnectionsDoNotStarveAWellBehavedCaller) {
     std::optional<Socket> loris = Socket::Connect(port);
     ASSERT_TRUE(loris.has_value()) << "slowloris connection " << i;
     // A partial request header; a byte more every 500 ms below.
-    ASSERT_TRUE(loris->Send(absl::StrCat("POST ", kService, "GetCaller HTTP/1.1\r\nHost: x\r\nX-")));
+    ASSERT_TRUE(
+        loris->Send(absl::StrCat("POST ", kService, "GetCaller HTTP/1.1\r\nHost: x\r\nX-")));
     slow.push_back(*std::move(loris));
   }
   int answered = 0;
@@ -263,10 +263,9 @@ TEST_F(EdgeTest, SlowlorisAndIdleConnectionsDoNotStarveAWellBehavedCaller) {
 TEST_F(EdgeTest, ClosedWatchStreamsFreeTheirResourcesAtOnce) {
   StartServer();
   const int port = server_->connect_port();
-  const std::string request =
-      Request("POST", absl::StrCat(kService, "WatchEvents"),
-              {Auth(), "Content-Type: application/connect+json"},
-              Envelope(0, R"({"parent":"practices/demo"})"));
+  const std::string request = Request("POST", absl::StrCat(kService, "WatchEvents"),
+                                      {Auth(), "Content-Type: application/connect+json"},
+                                      Envelope(0, R"({"parent":"practices/demo"})"));
   std::vector<Socket> watches;
   for (int i = 0; i < 300; ++i) {
     std::optional<Socket> watch = Socket::Connect(port);
@@ -306,11 +305,11 @@ TEST_F(EdgeTest, ClosedWatchStreamsFreeTheirResourcesAtOnce) {
 
 TEST_F(EdgeTest, GrpcWebUnaryCarriesTheMessageThenTrailers) {
   StartServer();
-  HttpResult result = Exchange(
-      server_->connect_port(),
-      Request("POST", absl::StrCat(kService, "GetCaller"),
-              {Auth(), "Content-Type: application/grpc-web+proto", "X-Grpc-Web: 1"},
-              Envelope(0, "")));
+  HttpResult result =
+      Exchange(server_->connect_port(),
+               Request("POST", absl::StrCat(kService, "GetCaller"),
+                       {Auth(), "Content-Type: application/grpc-web+proto", "X-Grpc-Web: 1"},
+                       Envelope(0, "")));
   ASSERT_EQ(result.status, 200) << result.head;
   const auto frames = Frames(result.body);
   ASSERT_EQ(frames.size(), 2u);
@@ -320,10 +319,10 @@ TEST_F(EdgeTest, GrpcWebUnaryCarriesTheMessageThenTrailers) {
   EXPECT_TRUE(absl::StartsWith(frames[1].second, "grpc-status: 0\r\n")) << frames[1].second;
 
   // grpc-web-text: the same, base64; and an error is trailers only.
-  HttpResult text = Exchange(
-      server_->connect_port(),
-      Request("POST", absl::StrCat(kService, "GetCaller"),
-              {"Content-Type: application/grpc-web-text"}, absl::Base64Escape(Envelope(0, ""))));
+  HttpResult text =
+      Exchange(server_->connect_port(), Request("POST", absl::StrCat(kService, "GetCaller"),
+                                                {"Content-Type: application/grpc-web-text"},
+                                                absl::Base64Escape(Envelope(0, ""))));
   ASSERT_EQ(text.status, 200) << text.head;
   std::string decoded;
   ASSERT_TRUE(absl::Base64Unescape(text.body, &decoded));
@@ -338,11 +337,11 @@ TEST_F(EdgeTest, GrpcWebStreamEndsWithTrailers) {
   StartServer();
   std::optional<Socket> watch = Socket::Connect(server_->connect_port());
   ASSERT_TRUE(watch.has_value());
-  ASSERT_TRUE(watch->Send(Request(
-      "POST", absl::StrCat(kService, "WatchEvents"),
-      {Auth(), "Content-Type: application/grpc-web+proto", "grpc-timeout: 1500m"},
-      // WatchEventsRequest{parent: "practices/demo"}: field 1, length-delimited.
-      Envelope(0, std::string("\x0a\x0epractices/demo", 16)))));
+  ASSERT_TRUE(watch->Send(
+      Request("POST", absl::StrCat(kService, "WatchEvents"),
+              {Auth(), "Content-Type: application/grpc-web+proto", "grpc-timeout: 1500m"},
+              // WatchEventsRequest{parent: "practices/demo"}: field 1, length-delimited.
+              Envelope(0, std::string("\x0a\x0epractices/demo", 16)))));
   const std::string head = watch->ReadUntil(
       [](const std::string& got) { return got.find("\r\n\r\n") != std::string::npos; });
   ASSERT_TRUE(absl::StrContains(head, " 200 ")) << head;
@@ -398,10 +397,10 @@ TEST_F(EdgeTest, ConnectGetOnlyForSideEffectFreeMethods) {
               {Auth()}, ""));
   EXPECT_EQ(read.status, 200) << read.head;
   EXPECT_TRUE(absl::StrContains(read.body, "platform-backend")) << read.body;
-  HttpResult write = Exchange(
-      server_->connect_port(),
-      Request("GET", absl::StrCat(kService, "CreateClient?encoding=json&message=%7B%7D"),
-              {Auth()}, ""));
+  HttpResult write =
+      Exchange(server_->connect_port(),
+               Request("GET", absl::StrCat(kService, "CreateClient?encoding=json&message=%7B%7D"),
+                       {Auth()}, ""));
   EXPECT_EQ(write.status, 405) << write.head;
 }
 
@@ -446,21 +445,22 @@ TEST_F(EdgeTest, TwoAuthorizationHeadersAreUnauthenticated) {
 
 TEST_F(EdgeTest, HealthByServiceNameThenUnavailableOnBothListenersAfterSigterm) {
   StartServer({"--shutdown_drain=3s"});
-  EXPECT_EQ(HealthStatus(server_->NewChannel(), "therapy.homework.v1.HomeworkService"), 1);  // SERVING
+  EXPECT_EQ(HealthStatus(server_->NewChannel(), "therapy.homework.v1.HomeworkService"),
+            1);  // SERVING
   std::unique_ptr<v1::HomeworkService::Stub> stub = server_->NewStub();
   // Keep a connection to the HTTP listener, as a browser would.
   std::thread stopping([this] { EXPECT_TRUE(server_->Stop().ok()); });
   absl::SleepFor(absl::Milliseconds(700));
-  EXPECT_EQ(HealthStatus(server_->NewChannel(), "therapy.homework.v1.HomeworkService"), 2);  // NOT_SERVING
+  EXPECT_EQ(HealthStatus(server_->NewChannel(), "therapy.homework.v1.HomeworkService"),
+            2);  // NOT_SERVING
   v1::GetCallerRequest request;
   v1::CallerIdentity identity;
   const grpc::Status grpc_status =
       stub->GetCaller(ContextWithToken(token_).get(), request, &identity);
   EXPECT_EQ(grpc_status.error_code(), grpc::StatusCode::UNAVAILABLE) << grpc_status.error_message();
-  HttpResult http = Exchange(
-      server_->connect_port(),
-      Request("POST", absl::StrCat(kService, "GetCaller"),
-              {Auth(), "Content-Type: application/json"}, "{}"));
+  HttpResult http =
+      Exchange(server_->connect_port(), Request("POST", absl::StrCat(kService, "GetCaller"),
+                                                {Auth(), "Content-Type: application/json"}, "{}"));
   EXPECT_EQ(http.status, 503) << http.head;
   EXPECT_TRUE(absl::StrContains(http.body, "\"code\":\"unavailable\"")) << http.body;
   stopping.join();

@@ -35,9 +35,9 @@ namespace therapy::homework::testing {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
-using ::therapy::homework::testing::IsOk;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
 constexpr char kPracticeName[] = "practices/clinic-a";
@@ -399,18 +399,17 @@ TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
   json created = CallOk(*therapist_, "CreateAssignment",
                         json{{"parent", kAlex}, {"assignment", LiftExposureDraft(kSession)}});
   const std::string name = created.value("name", "");
-  ASSERT_THAT(name, ::testing::StartsWith(std::string(kAlex) + "/assignments/"))
-      << created.dump();
+  ASSERT_THAT(name, ::testing::StartsWith(std::string(kAlex) + "/assignments/")) << created.dump();
   EXPECT_EQ(created.value("state", ""), "STATE_DRAFT");
   EXPECT_EQ(created.value("session", ""), kSession);
   ASSERT_TRUE(client_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_CREATED", name)))
       << "Alex's panel was not told of the draft";
 
   // Alex makes the plan its own: its preferred time, with its own token.
-  json amended = CallOk(
-      *client_, "UpdateAssignment",
-      json{{"assignment", {{"name", name}, {"schedule", {{"preferredLocalTime", "07:30"}}}}},
-           {"updateMask", "schedule.preferredLocalTime"}});
+  json amended =
+      CallOk(*client_, "UpdateAssignment",
+             json{{"assignment", {{"name", name}, {"schedule", {{"preferredLocalTime", "07:30"}}}}},
+                  {"updateMask", "schedule.preferredLocalTime"}});
   EXPECT_EQ(amended["schedule"].value("preferredLocalTime", ""), "07:30") << amended.dump();
   ASSERT_TRUE(therapist_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
       << "Dr Ada's panel was not told of Alex's change";
@@ -507,8 +506,8 @@ TEST_F(JanusPluginTest, ThePluginLogsNoClinicalContent) {
   json created = CallOk(*therapist_, "CreateAssignment",
                         json{{"parent", kAlex}, {"assignment", LiftExposureDraft(kSession)}});
   ASSERT_FALSE(created.value("name", "").empty());
-  std::optional<json> refused = client_->Request(CallBody(
-      "GetClient", json{{"name", kSam}}));  // refused: logged as a code, nothing else
+  std::optional<json> refused = client_->Request(
+      CallBody("GetClient", json{{"name", kSam}}));  // refused: logged as a code, nothing else
   ASSERT_TRUE(refused);
   ASSERT_TRUE(client_->Request(CallBody("Alex is afraid of lifts", json::object())));
   // The plugin's lines of the Janus log (Janus's own lines are Janus's business).

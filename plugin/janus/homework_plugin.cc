@@ -133,14 +133,13 @@ absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request)
   }
 
   StartRelay(handle, role, caller.practice(), request.client, request.token, "");
-  const Membership membership{
-      .session = request.session,
-      .client = request.client,
-      .participant = {.handle = handle,
-                      .subject = caller.subject(),
-                      .role = role,
-                      .display = request.display},
-      .token = request.token};
+  const Membership membership{.session = request.session,
+                              .client = request.client,
+                              .participant = {.handle = handle,
+                                              .subject = caller.subject(),
+                                              .role = role,
+                                              .display = request.display},
+                              .token = request.token};
   absl::StatusOr<SessionMembers> members = registry_.Join(membership);
   if (!members.ok()) {
     StopRelay(handle);

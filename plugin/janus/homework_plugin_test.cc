@@ -48,11 +48,11 @@ class HomeworkPluginTest : public ::testing::Test {
         .service_address = "127.0.0.1:1", .call_deadline = absl::Milliseconds(500), .workers = 2};
     absl::StatusOr<std::unique_ptr<ServiceBridge>> service = ServiceBridge::Open(options);
     ASSERT_TRUE(service.ok()) << service.status();
-    plugin_ = std::make_unique<HomeworkPlugin>(
-        options, *std::move(service), &sink_, [this](absl::string_view line) {
-          absl::MutexLock lock(&log_mutex_);
-          log_.emplace_back(line);
-        });
+    plugin_ = std::make_unique<HomeworkPlugin>(options, *std::move(service), &sink_,
+                                               [this](absl::string_view line) {
+                                                 absl::MutexLock lock(&log_mutex_);
+                                                 log_.emplace_back(line);
+                                               });
   }
 
   std::vector<std::string> Log() {

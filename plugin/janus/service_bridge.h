@@ -37,8 +37,8 @@ class ServiceBridge {
   static absl::StatusOr<std::unique_ptr<ServiceBridge>> Open(const PluginOptions& options);
 
   // Any unary HomeworkService method by its name (client/methods.h), request and response as
-  // protobuf JSON (camelCase). An unknown method, WatchEvents, or a body that does not parse as the method's
-  // request is INVALID_ARGUMENT naming `method` or `body`; service errors keep their code.
+  // protobuf JSON (camelCase). An unknown method, WatchEvents, or a body that does not parse as the
+  // method's request is INVALID_ARGUMENT naming `method` or `body`; service errors keep their code.
   absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
                                        const std::string& token) const;
 
@@ -54,8 +54,7 @@ class ServiceBridge {
   // One call with the participant's token and the deadline; the service's errors keep their
   // details (client/rpc_status.h), which ErrorEvent (wire.h) shows.
   absl::StatusOr<std::string> CallBytes(const google::protobuf::MethodDescriptor& method,
-                                        const std::string& request,
-                                        const std::string& token) const;
+                                        const std::string& request, const std::string& token) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;

@@ -44,8 +44,7 @@ bool IsSessionName(absl::string_view name) {
   for (absl::string_view id : {parts[1], parts[3]}) {
     if (id.empty() || id.size() > 63) return false;
     for (char c : id) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' &&
-          c != '-') {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
         return false;
       }
     }

@@ -42,11 +42,13 @@ TEST(WireTest, SessionMustBeASessionResourceName) {
        {"tele-2041", "practices/demo/sessions/tele 2041", "practices/demo/clients/alex",
         "practices//sessions/tele-1", "practices/demo/sessions/", "practices/demo/sessions/a/b"}) {
     PluginRequest request;
-    absl::Status status =
-        Parse(json{{"request", "join"}, {"id", "1"}, {"session", session},
-                   {"client", "practices/demo/clients/alex"}, {"token", "t"}}
-                  .dump(),
-              &request);
+    absl::Status status = Parse(json{{"request", "join"},
+                                     {"id", "1"},
+                                     {"session", session},
+                                     {"client", "practices/demo/clients/alex"},
+                                     {"token", "t"}}
+                                    .dump(),
+                                &request);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << session;
     EXPECT_EQ(status.message(), "session: must be practices/{practice}/sessions/{session}")
         << "names the field, never echoes the value";
@@ -56,10 +58,9 @@ TEST(WireTest, SessionMustBeASessionResourceName) {
 
 TEST(WireTest, MissingTokenNamesToken) {
   PluginRequest request;
-  absl::Status status =
-      Parse(R"({"request":"join","session":"practices/p/sessions/s",
+  absl::Status status = Parse(R"({"request":"join","session":"practices/p/sessions/s",
                 "client":"practices/p/clients/c"})",
-            &request);
+                              &request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("token: required"));
 }
@@ -101,8 +102,8 @@ TEST(WireTest, ErrorEventIsAConnectErrorWithTheServicesDetails) {
   rpc_status.set_code(3);
   rpc_status.add_details()->PackFrom(bad_request);
   absl::Status status = client::FromGrpcStatus(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                                           "completion.suds.before: must be 0-100",
-                                                           rpc_status.SerializeAsString()));
+                                                            "completion.suds.before: must be 0-100",
+                                                            rpc_status.SerializeAsString()));
 
   json event = json::parse(ErrorEvent("7", status));
   EXPECT_EQ(event["homework"], "error");
@@ -132,18 +133,16 @@ TEST(WireTest, ErrorEventIsAConnectErrorWithTheServicesDetails) {
 }
 
 TEST(WireTest, JoinedCarriesTheSessionYouAndEveryoneButNoDrafts) {
-  const Membership you{.session = "practices/demo/sessions/tele-1",
-                       .client = "practices/demo/clients/alex",
-                       .participant = {.handle = 2,
-                                       .subject = "alex",
-                                       .role = Role::kClient,
-                                       .display = "Alex"},
-                       .token = "secret-token"};
+  const Membership you{
+      .session = "practices/demo/sessions/tele-1",
+      .client = "practices/demo/clients/alex",
+      .participant = {.handle = 2, .subject = "alex", .role = Role::kClient, .display = "Alex"},
+      .token = "secret-token"};
   const SessionMembers members{
       .session = you.session,
-      .participants = {{.handle = 1, .subject = "dr-ada", .role = Role::kTherapist,
-                        .display = "Dr Ada"},
-                       you.participant}};
+      .participants = {
+          {.handle = 1, .subject = "dr-ada", .role = Role::kTherapist, .display = "Dr Ada"},
+          you.participant}};
   const std::string text = JoinedEvent("j1", you, members);
   json event = json::parse(text);
   EXPECT_EQ(event["homework"], "joined");

@@ -18,10 +18,12 @@
 #include "absl/time/time.h"
 #include "services/homework/server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address, host:port (port 0: any free port)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC address, host:port (port 0: any free port)");
 ABSL_FLAG(std::string, data_dir, ".data", "Folder for the embedded store; created if missing");
 ABSL_FLAG(std::string, store, "",
-          "Store URI: sqlite:<path>, postgresql://... or memory: (default: sqlite:<data_dir>/homework.db)");
+          "Store URI: sqlite:<path>, postgresql://... or memory: (default: "
+          "sqlite:<data_dir>/homework.db)");
 ABSL_FLAG(std::string, jwks, "", "Required. JWKS file (RFC 7517) with the token signing keys");
 ABSL_FLAG(std::string, issuer, "homework-dev", "Required `iss` claim of bearer tokens");
 ABSL_FLAG(std::string, audience, "therapy-homework", "Required `aud` claim of bearer tokens");
@@ -128,10 +130,11 @@ int main(int argc, char** argv) {
   if (io_threads < 1 || io_threads > 64 || blocking_threads < 1 || blocking_threads > 256 ||
       inline_threads < 0 || inline_threads >= std::max(io_threads, 2) || max_connections < 1) {
     log.Write(LogLevel::kError, "startup_failed",
-              {{"message", "--http_io_threads must be 1-64, --http_blocking_threads 1-256, "
-                           "--http_inline_threads 0 to --http_io_threads - 1 (0 or 1 with one "
-                           "I/O thread, where it has no effect), --http_max_connections "
-                           "positive"}});
+              {{"message",
+                "--http_io_threads must be 1-64, --http_blocking_threads 1-256, "
+                "--http_inline_threads 0 to --http_io_threads - 1 (0 or 1 with one "
+                "I/O thread, where it has no effect), --http_max_connections "
+                "positive"}});
     return 2;
   }
   options.http = therapy::homework::HttpListenerOptions{
@@ -149,8 +152,9 @@ int main(int argc, char** argv) {
   options.drain = absl::GetFlag(FLAGS_shutdown_drain);
   if (options.jwks_path.empty()) {
     log.Write(LogLevel::kError, "startup_failed",
-              {{"message", "--jwks is required: the JWKS file of the token signing keys "
-                           "(homework-ctl keygen makes a development one)"}});
+              {{"message",
+                "--jwks is required: the JWKS file of the token signing keys "
+                "(homework-ctl keygen makes a development one)"}});
     return 2;
   }
   if (options.store_uri.empty()) {
@@ -187,15 +191,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string connect_port_file = absl::GetFlag(FLAGS_connect_port_file);
-  if (!connect_port_file.empty() &&
-      !WritePortFile(connect_port_file, (*server)->connect_port())) {
+  if (!connect_port_file.empty() && !WritePortFile(connect_port_file, (*server)->connect_port())) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", absl::StrCat("cannot write --connect_port_file=", connect_port_file)}});
     return 1;
   }
   const std::string metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
-  if (!metrics_port_file.empty() &&
-      !WritePortFile(metrics_port_file, (*server)->metrics_port())) {
+  if (!metrics_port_file.empty() && !WritePortFile(metrics_port_file, (*server)->metrics_port())) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", absl::StrCat("cannot write --metrics_port_file=", metrics_port_file)}});
     return 1;

@@ -76,8 +76,7 @@ absl::StatusOr<std::pair<std::string, int>> HostPort(absl::string_view flag,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
-                                                      JsonLog& log) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, JsonLog& log) {
   // The built-in template library is parsed now: one that does not load is refused here,
   // naming its line, rather than at the first call that reads it.
   if (absl::Status library = LoadBuiltInTemplates(); !library.ok()) return library;
@@ -86,8 +85,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   Metrics* server_metrics = &server->metrics_;
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(
-      StoreOptions{.uri = options.store_uri,
-                   .on_write_batch = [server_metrics](size_t writes) {
+      StoreOptions{.uri = options.store_uri, .on_write_batch = [server_metrics](size_t writes) {
                      server_metrics->RecordWriteBatch(writes);
                    }});
   if (!store.ok()) return store.status();
@@ -96,9 +94,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->metered_store_ = std::make_unique<MeteredStore>(*server->store_, server->metrics_);
 
   absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
-      TokenVerifier::Create(TokenVerifierOptions{.jwks_path = options.jwks_path,
-                                                 .issuer = options.issuer,
-                                                 .audience = options.audience});
+      TokenVerifier::Create(TokenVerifierOptions{
+          .jwks_path = options.jwks_path, .issuer = options.issuer, .audience = options.audience});
   if (!verifier.ok()) return verifier.status();
   server->verifier_ = *std::move(verifier);
 
@@ -144,9 +141,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on --listen=", options.listen_address,
-                     " (address in use, or not host:port?)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on --listen=", options.listen_address,
+                                               " (address in use, or not host:port?)"));
   }
 
   if (!options.connect_listen_address.empty()) {
@@ -159,9 +155,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     connect.http.max_body_bytes = options.connect_max_request_bytes;
     connect.http.tls_cert_path = options.connect_tls_cert_path;
     connect.http.tls_key_path = options.connect_tls_key_path;
-    absl::StatusOr<std::unique_ptr<ConnectServer>> started =
-        ConnectServer::Start(connect, *server->homework_, *server->hub_, *server->verifier_, log,
-                             server->metrics_);
+    absl::StatusOr<std::unique_ptr<ConnectServer>> started = ConnectServer::Start(
+        connect, *server->homework_, *server->hub_, *server->verifier_, log, server->metrics_);
     if (!started.ok()) return started.status();
     server->connect_ = *std::move(started);
   }
@@ -169,8 +164,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     absl::StatusOr<std::pair<std::string, int>> address =
         HostPort("--metrics_listen", options.metrics_listen_address);
     if (!address.ok()) return address.status();
-    HttpListenerOptions metrics{.host = address->first, .port = address->second,
-                                .io_threads = 1, .blocking_threads = 1,
+    HttpListenerOptions metrics{.host = address->first,
+                                .port = address->second,
+                                .io_threads = 1,
+                                .blocking_threads = 1,
                                 .max_connections = 64};
     absl::StatusOr<std::unique_ptr<MetricsServer>> started =
         MetricsServer::Start(metrics, server->metrics_);
@@ -179,14 +176,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   EventHub* hub = server->hub_.get();
   MeteredStore* metered = server->metered_store_.get();
-  server->metrics_.AddGauge("homework_event_hub_watchers", "Open watch subscriptions (all listeners).",
+  server->metrics_.AddGauge("homework_event_hub_watchers",
+                            "Open watch subscriptions (all listeners).",
                             [hub] { return static_cast<double>(hub->watchers()); });
   server->metrics_.AddGauge("homework_event_hub_lag_seconds",
                             "Age of the oldest event at the hub's last read (commit to hand-out).",
                             [hub] { return absl::ToDoubleSeconds(hub->lag()); });
-  server->metrics_.AddGauge("homework_store_commits_in_flight",
-                            "Store commits waiting or running (the group commit's queue).",
-                            [metered] { return static_cast<double>(metered->commits_in_flight()); });
+  server->metrics_.AddGauge(
+      "homework_store_commits_in_flight",
+      "Store commits waiting or running (the group commit's queue).",
+      [metered] { return static_cast<double>(metered->commits_in_flight()); });
   server->metrics_.AddGauge("homework_store_disk_full",
                             "1 while the store's disk is full: writes and audited reads fail.",
                             [metered] { return metered->disk_full() ? 1.0 : 0.0; });
@@ -232,9 +231,9 @@ void Server::Shutdown(absl::Duration grace) {
   const absl::Time deadline = absl::Now() + grace;
   if (connect_ != nullptr) connect_->Shutdown(grace);
   if (grpc_server_ != nullptr) {
-    grpc_server_->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(std::max(absl::ZeroDuration(),
-                                                               deadline - absl::Now())));
+    grpc_server_->Shutdown(
+        std::chrono::system_clock::now() +
+        absl::ToChronoMilliseconds(std::max(absl::ZeroDuration(), deadline - absl::Now())));
     grpc_server_->Wait();
   }
   // Every gRPC call has finished, so nothing is queued any more.

@@ -10,24 +10,24 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/homework/auth/token_verifier.h"
-#include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/connect/connect_server.h"
-#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/runtime/safety_flag_escalator.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/logging/protobuf_log.h"
 #include "services/homework/metrics/metered_store.h"
 #include "services/homework/metrics/metrics.h"
 #include "services/homework/rpc/homework_rpc.h"
+#include "services/homework/runtime/blocking_pool.h"
+#include "services/homework/runtime/event_hub.h"
+#include "services/homework/runtime/safety_flag_escalator.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {
 
 struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // host:port; port 0 picks a free one
-  std::string store_uri;                            // see storage/open_store.h
-  std::string jwks_path;                            // JWKS (RFC 7517) of the token signers
+  std::string store_uri;                           // see storage/open_store.h
+  std::string jwks_path;                           // JWKS (RFC 7517) of the token signers
   std::string issuer = "homework-dev";
   std::string audience = "therapy-homework";
   // Threads for the core's blocking calls of gRPC's unary methods and watch starts
@@ -60,8 +60,7 @@ struct ServerOptions {
 // started server serves until Shutdown().
 class Server {
  public:
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
-                                                       JsonLog& log);
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, JsonLog& log);
   ~Server();
 
   // The port actually bound.
@@ -73,7 +72,8 @@ class Server {
 
   // Health goes NOT_SERVING and calls arriving from now on are answered UNAVAILABLE on both
   // listeners (for `drain`); then stops accepting, ends the watch streams, lets in-flight calls
-  // finish for up to `grace` (then cancels them), and closes the store. Safe to call once; the destructor calls it with no grace if needed.
+  // finish for up to `grace` (then cancels them), and closes the store. Safe to call once; the
+  // destructor calls it with no grace if needed.
   void Shutdown(absl::Duration grace);
 
  private:

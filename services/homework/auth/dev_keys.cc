@@ -56,8 +56,8 @@ absl::StatusOr<openssl::PKey> ParsePrivateKey(absl::string_view pem) {
   if (bio == nullptr) return OpenSslError("cannot read private key");
   openssl::PKey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassword, nullptr));
   if (key == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not an unencrypted PEM private key (", openssl::TakeError(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not an unencrypted PEM private key (", openssl::TakeError(), ")"));
   }
   return key;
 }
@@ -76,9 +76,8 @@ absl::StatusOr<JwsAlgorithm> AlgorithmOf(EVP_PKEY* key) {
   }
   if (EVP_PKEY_is_a(key, "RSA")) {
     if (EVP_PKEY_get_bits(key) < kRsaBits) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("RSA key has ", EVP_PKEY_get_bits(key), " bits; at least ", kRsaBits,
-                       " required"));
+      return absl::InvalidArgumentError(absl::StrCat("RSA key has ", EVP_PKEY_get_bits(key),
+                                                     " bits; at least ", kRsaBits, " required"));
     }
     return JwsAlgorithm::kRs256;
   }
@@ -109,11 +108,11 @@ absl::StatusOr<Json> PublicJwk(const SigningKey& signing_key) {
   jwk["alg"] = std::string(JwsAlgorithmName(signing_key.algorithm));
   switch (signing_key.algorithm) {
     case JwsAlgorithm::kEs256: {
-      absl::StatusOr<std::string> x = BigNumParam(key->get(), OSSL_PKEY_PARAM_EC_PUB_X,
-                                                  kP256CoordinateBytes);
+      absl::StatusOr<std::string> x =
+          BigNumParam(key->get(), OSSL_PKEY_PARAM_EC_PUB_X, kP256CoordinateBytes);
       if (!x.ok()) return x.status();
-      absl::StatusOr<std::string> y = BigNumParam(key->get(), OSSL_PKEY_PARAM_EC_PUB_Y,
-                                                  kP256CoordinateBytes);
+      absl::StatusOr<std::string> y =
+          BigNumParam(key->get(), OSSL_PKEY_PARAM_EC_PUB_Y, kP256CoordinateBytes);
       if (!y.ok()) return y.status();
       jwk["kty"] = "EC";
       jwk["crv"] = "P-256";
@@ -151,7 +150,8 @@ absl::StatusOr<SigningKey> Generate(absl::string_view kid, JwsAlgorithm algorith
   openssl::PKey key(raw_key);
   absl::StatusOr<std::string> pem = PrivateKeyPem(key.get());
   if (!pem.ok()) return pem.status();
-  return SigningKey{.kid = std::string(kid), .algorithm = algorithm, .private_pem = *std::move(pem)};
+  return SigningKey{
+      .kid = std::string(kid), .algorithm = algorithm, .private_pem = *std::move(pem)};
 }
 
 }  // namespace
@@ -181,7 +181,8 @@ absl::StatusOr<SigningKey> LoadSigningKey(const std::string& pem_path, absl::str
     return absl::Status(pem.status().code(), absl::StrCat("signing key file \"", pem_path,
                                                           "\": ", pem.status().message()));
   }
-  return SigningKey{.kid = std::string(kid), .algorithm = *algorithm, .private_pem = *std::move(pem)};
+  return SigningKey{
+      .kid = std::string(kid), .algorithm = *algorithm, .private_pem = *std::move(pem)};
 }
 
 absl::StatusOr<std::string> PublicJwks(absl::Span<const SigningKey> keys) {

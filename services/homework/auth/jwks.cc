@@ -60,20 +60,19 @@ absl::StatusOr<std::string> PublicPemFromParams(const char* key_type, OSSL_PARAM
   EVP_PKEY* raw_key = nullptr;
   if (params == nullptr || context == nullptr || EVP_PKEY_fromdata_init(context.get()) != 1 ||
       EVP_PKEY_fromdata(context.get(), &raw_key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(label, ": not a valid ", key_type, " public key (", openssl::TakeError(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(label, ": not a valid ", key_type,
+                                                   " public key (", openssl::TakeError(), ")"));
   }
   openssl::PKey key(raw_key);
   openssl::PKeyContext check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (check == nullptr || EVP_PKEY_public_check(check.get()) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(label, ": ", key_type,
-                                                   " public key fails validation (",
-                                                   openssl::TakeError(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        label, ": ", key_type, " public key fails validation (", openssl::TakeError(), ")"));
   }
   if (absl::string_view(key_type) == "RSA" && EVP_PKEY_get_bits(key.get()) < kMinRsaBits) {
     return absl::InvalidArgumentError(absl::StrCat(label, ": RSA key has ",
-                                                   EVP_PKEY_get_bits(key.get()),
-                                                   " bits; at least ", kMinRsaBits, " required"));
+                                                   EVP_PKEY_get_bits(key.get()), " bits; at least ",
+                                                   kMinRsaBits, " required"));
   }
   std::string pem = openssl::PublicKeyPem(key.get());
   if (pem.empty()) {
@@ -88,12 +87,10 @@ absl::StatusOr<std::string> RsaPublicPem(const Json& jwk, const std::string& lab
   if (!n.ok()) return n.status();
   absl::StatusOr<std::string> e = DecodedMember(jwk, label, "e");
   if (!e.ok()) return e.status();
-  openssl::BigNum modulus(
-      BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()),
-                nullptr));
-  openssl::BigNum exponent(
-      BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()),
-                nullptr));
+  openssl::BigNum modulus(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
+                                    static_cast<int>(n->size()), nullptr));
+  openssl::BigNum exponent(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
+                                     static_cast<int>(e->size()), nullptr));
   openssl::ParamBuilder builder(OSSL_PARAM_BLD_new());
   if (modulus == nullptr || exponent == nullptr || builder == nullptr ||
       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) != 1 ||
@@ -125,8 +122,8 @@ absl::StatusOr<std::string> EcP256PublicPem(const Json& jwk, const std::string& 
   const std::string point = absl::StrCat("\x04", *x, *y);
   openssl::ParamBuilder builder(OSSL_PARAM_BLD_new());
   if (builder == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1",
-                                      0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+          1 ||
       OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1) {
     return absl::InternalError(
@@ -149,8 +146,8 @@ absl::StatusOr<std::optional<VerificationKey>> ParseKey(const Json& jwk, size_t 
   }
   for (absl::string_view member : kPrivateMembers) {
     if (jwk.contains(member)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          label, ": holds private key member `", member, "`; publish public keys only"));
+      return absl::InvalidArgumentError(absl::StrCat(label, ": holds private key member `", member,
+                                                     "`; publish public keys only"));
     }
   }
   const auto kid = jwk.find("kid");
@@ -182,8 +179,8 @@ absl::StatusOr<std::optional<VerificationKey>> ParseKey(const Json& jwk, size_t 
           key_type, "; use ", JwsAlgorithmName(algorithm)));
     }
   }
-  absl::StatusOr<std::string> pem = algorithm == JwsAlgorithm::kRs256 ? RsaPublicPem(jwk, label)
-                                                                      : EcP256PublicPem(jwk, label);
+  absl::StatusOr<std::string> pem =
+      algorithm == JwsAlgorithm::kRs256 ? RsaPublicPem(jwk, label) : EcP256PublicPem(jwk, label);
   if (!pem.ok()) return pem.status();
   return VerificationKey{
       .kid = kid->get<std::string>(), .algorithm = algorithm, .public_pem = *std::move(pem)};

@@ -170,9 +170,8 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view bearer_token, abs
     absl::MutexLock lock(&cache_mutex_);
     if (cache_.size() >= cache_capacity_) {
       // Bounded: drop what has expired; if that frees nothing, start over.
-      absl::erase_if(cache_, [&](const auto& entry) {
-        return !CheckValidity(entry.second, now).ok();
-      });
+      absl::erase_if(cache_,
+                     [&](const auto& entry) { return !CheckValidity(entry.second, now).ok(); });
       if (cache_.size() >= cache_capacity_) cache_.clear();
     }
     cache_.insert_or_assign(digest, *verified);
@@ -236,8 +235,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyToken(absl::string_
     if (!kid->is_string()) return Unauthenticated("token header `kid` must be a string");
     const auto found = keys_.find(kid->get_ref<const std::string&>());
     if (found == keys_.end()) {
-      return Unauthenticated(absl::StrCat("token key id ", Quoted(kid->get_ref<const std::string&>()),
-                                          " is not in the JWKS"));
+      return Unauthenticated(absl::StrCat(
+          "token key id ", Quoted(kid->get_ref<const std::string&>()), " is not in the JWKS"));
     }
     key = &found->second;
   } else if (keys_.size() == 1) {
@@ -255,16 +254,15 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyToken(absl::string_
   // a key is always passed.)
   jwt_t* raw_jwt = nullptr;
   const std::string token(bearer_token);
-  const int decode_error =
-      jwt_decode(&raw_jwt, token.c_str(), reinterpret_cast<const unsigned char*>(key->public_pem.data()),
-                 static_cast<int>(key->public_pem.size()));
+  const int decode_error = jwt_decode(
+      &raw_jwt, token.c_str(), reinterpret_cast<const unsigned char*>(key->public_pem.data()),
+      static_cast<int>(key->public_pem.size()));
   JwtHandle jwt(raw_jwt);
   if (decode_error != 0 || jwt == nullptr) {
-    return Unauthenticated(absl::StrCat("token signature does not verify with key ",
-                                        Quoted(key->kid)));
+    return Unauthenticated(
+        absl::StrCat("token signature does not verify with key ", Quoted(key->kid)));
   }
-  const jwt_alg_t expected_alg =
-      *algorithm == JwsAlgorithm::kRs256 ? JWT_ALG_RS256 : JWT_ALG_ES256;
+  const jwt_alg_t expected_alg = *algorithm == JwsAlgorithm::kRs256 ? JWT_ALG_RS256 : JWT_ALG_ES256;
   if (jwt_get_alg(jwt.get()) != expected_alg) {
     return Unauthenticated("token algorithm changed during verification");
   }
@@ -353,9 +351,8 @@ absl::StatusOr<Caller> AuthenticateBearer(absl::Span<const absl::string_view> au
         absl::StrCat("missing ", source.what, ": send \"", source.header, ": Bearer <JWT>\""));
   }
   if (authorization.size() > 1) {
-    return absl::UnauthenticatedError(absl::StrCat("more than one ", source.what,
-                                                   ": send exactly one \"", source.header,
-                                                   ": Bearer <JWT>\""));
+    return absl::UnauthenticatedError(absl::StrCat(
+        "more than one ", source.what, ": send exactly one \"", source.header, ": Bearer <JWT>\""));
   }
   absl::StatusOr<absl::string_view> token = BearerToken(authorization[0]);
   if (!token.ok()) return token.status();

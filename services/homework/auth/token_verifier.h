@@ -8,19 +8,19 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "services/homework/auth/jwks.h"
 #include "services/homework/core/model/caller.h"
 
 namespace therapy::homework {
 
 struct TokenVerifierOptions {
-  std::string jwks_path;  // a JWK Set file (RFC 7517), read once by Create
-  std::string issuer;     // the `iss` every token must carry
-  std::string audience;   // must be `aud`, or one element of an `aud` array
+  std::string jwks_path;                      // a JWK Set file (RFC 7517), read once by Create
+  std::string issuer;                         // the `iss` every token must carry
+  std::string audience;                       // must be `aud`, or one element of an `aud` array
   absl::Duration leeway = absl::Seconds(60);  // clock skew allowed for `exp` and `nbf`
   // How many verified tokens to remember (0: none). A token's signature and claims are checked
   // once; later calls with the same token only re-check `exp` and `nbf` against the clock. A

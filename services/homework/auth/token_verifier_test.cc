@@ -77,9 +77,10 @@ class VerifierTestBase : public ::testing::Test {
   void TrustKeys(std::initializer_list<SigningKey> keys) {
     const absl::StatusOr<std::string> jwks = PublicJwks(std::vector<SigningKey>(keys));
     ASSERT_THAT(jwks, IsOk());
-    absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
-        {.jwks_path = WriteFile("trusted.jwks.json", *jwks), .issuer = kIssuer,
-         .audience = kAudience});
+    absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
+        TokenVerifier::Create({.jwks_path = WriteFile("trusted.jwks.json", *jwks),
+                               .issuer = kIssuer,
+                               .audience = kAudience});
     ASSERT_THAT(verifier, IsOk());
     verifier_ = *std::move(verifier);
   }
@@ -131,8 +132,8 @@ TEST_F(TokenVerifierTest, ValidEs256TokenVerifiesToCaller) {
 }
 
 TEST_F(MixedKeysTokenVerifierTest, ValidRs256TokenVerifiesToCaller) {
-  const absl::StatusOr<std::string> token =
-      MintToken(RsKey(), {.subject = "billing", .practice = "acme-health", .role = "service"}, kNow);
+  const absl::StatusOr<std::string> token = MintToken(
+      RsKey(), {.subject = "billing", .practice = "acme-health", .role = "service"}, kNow);
   ASSERT_THAT(token, IsOk());
 
   const absl::StatusOr<Caller> caller = verifier_->Verify(*token, kNow);
@@ -190,9 +191,11 @@ TEST_F(TokenVerifierTest, RememberedTokenDoesNotVouchForATamperedCopy) {
 TEST_F(VerifierTestBase, CacheStaysWithinItsCapacityAndKeepsVerifying) {
   const absl::StatusOr<std::string> jwks = PublicJwks(std::vector<SigningKey>{EsKey()});
   ASSERT_THAT(jwks, IsOk());
-  absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
-      {.jwks_path = WriteFile("small-cache.jwks.json", *jwks), .issuer = kIssuer,
-       .audience = kAudience, .cache_capacity = 2});
+  absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
+      TokenVerifier::Create({.jwks_path = WriteFile("small-cache.jwks.json", *jwks),
+                             .issuer = kIssuer,
+                             .audience = kAudience,
+                             .cache_capacity = 2});
   ASSERT_THAT(verifier, IsOk());
   for (int i = 0; i < 5; ++i) {
     Json claims = ValidClaims();
@@ -294,9 +297,10 @@ TEST_F(MixedKeysTokenVerifierTest, Hs256KeyedWithPublicPemIsRejected) {
   const std::string& public_pem = keys.at("rs-1").public_pem;
   jwt_t* jwt = nullptr;
   ASSERT_EQ(jwt_new(&jwt), 0);
-  ASSERT_EQ(jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(public_pem.data()),
-                        static_cast<int>(public_pem.size())),
-            0);
+  ASSERT_EQ(
+      jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(public_pem.data()),
+                  static_cast<int>(public_pem.size())),
+      0);
   ASSERT_EQ(jwt_add_header(jwt, "kid", "rs-1"), 0);
   ASSERT_EQ(jwt_add_grants_json(jwt, ValidClaims().dump().c_str()), 0);
   char* encoded = jwt_encode_str(jwt);
@@ -421,9 +425,9 @@ TEST(TokenVerifierCreateTest, MalformedJwksJsonNamesPath) {
 }
 
 TEST(TokenVerifierCreateTest, JwksKeyMissingFieldNamesKeyAndField) {
-  const std::string path = WriteFile(
-      "missing-y.jwks.json",
-      R"({"keys": [{"kty": "EC", "kid": "k-1", "crv": "P-256", "x": "AAAA"}]})");
+  const std::string path =
+      WriteFile("missing-y.jwks.json",
+                R"({"keys": [{"kty": "EC", "kid": "k-1", "crv": "P-256", "x": "AAAA"}]})");
   const auto verifier =
       TokenVerifier::Create({.jwks_path = path, .issuer = kIssuer, .audience = kAudience});
   ASSERT_THAT(verifier, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -434,8 +438,8 @@ TEST(TokenVerifierCreateTest, JwksKeyMissingFieldNamesKeyAndField) {
 TEST(TokenVerifierCreateTest, EmptyIssuerIsRejected) {
   const absl::StatusOr<SigningKey> key = GenerateSigningKey("k-1");
   ASSERT_THAT(key, IsOk());
-  const auto verifier =
-      TokenVerifier::Create(*ParseJwks(*PublicJwks(*key)), {.jwks_path = "", .issuer = "", .audience = kAudience});
+  const auto verifier = TokenVerifier::Create(
+      *ParseJwks(*PublicJwks(*key)), {.jwks_path = "", .issuer = "", .audience = kAudience});
   ASSERT_THAT(verifier, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(verifier.status().ToString(), HasSubstr("issuer"));
 }
@@ -450,13 +454,15 @@ TEST(JwksTest, PrivateKeyMaterialIsRejected) {
   const auto keys = ParseJwks(
       R"({"keys": [{"kty": "EC", "kid": "k-1", "crv": "P-256", "x": "AA", "y": "AA", "d": "AA"}]})");
   ASSERT_FALSE(keys.ok());
-  EXPECT_THAT(keys.status().ToString(), HasSubstr("JWKS key \"k-1\": holds private key member `d`"));
+  EXPECT_THAT(keys.status().ToString(),
+              HasSubstr("JWKS key \"k-1\": holds private key member `d`"));
 }
 
 TEST(JwksTest, PointNotOnCurveIsRejected) {
   const std::string coordinate = absl::WebSafeBase64Escape(std::string(32, '\x01'));
-  const auto keys = ParseJwks(absl::StrCat(R"({"keys": [{"kty": "EC", "kid": "k-1", "crv": "P-256", "x": ")",
-                                           coordinate, R"(", "y": ")", coordinate, R"("}]})"));
+  const auto keys =
+      ParseJwks(absl::StrCat(R"({"keys": [{"kty": "EC", "kid": "k-1", "crv": "P-256", "x": ")",
+                             coordinate, R"(", "y": ")", coordinate, R"("}]})"));
   ASSERT_FALSE(keys.ok());
   EXPECT_THAT(keys.status().ToString(), HasSubstr("JWKS key \"k-1\""));
 }
@@ -464,7 +470,8 @@ TEST(JwksTest, PointNotOnCurveIsRejected) {
 TEST(JwksTest, UnsupportedKeyTypeIsRejected) {
   const auto keys = ParseJwks(R"({"keys": [{"kty": "oct", "kid": "k-1"}]})");
   ASSERT_FALSE(keys.ok());
-  EXPECT_THAT(keys.status().ToString(), HasSubstr("JWKS key \"k-1\": `kty` \"oct\" is not supported"));
+  EXPECT_THAT(keys.status().ToString(),
+              HasSubstr("JWKS key \"k-1\": `kty` \"oct\" is not supported"));
 }
 
 TEST(JwksTest, AlgDisagreeingWithKeyTypeIsRejected) {
@@ -485,7 +492,8 @@ TEST(JwksTest, DuplicateKidIsRejected) {
   const SigningKey keys[] = {*first, *second};
   const auto parsed = ParseJwks(*PublicJwks(keys));
   ASSERT_FALSE(parsed.ok());
-  EXPECT_THAT(parsed.status().ToString(), HasSubstr("JWKS key \"k-1\": `kid` appears more than once"));
+  EXPECT_THAT(parsed.status().ToString(),
+              HasSubstr("JWKS key \"k-1\": `kid` appears more than once"));
 }
 
 TEST(JwksTest, EncryptionKeysAreSkipped) {

@@ -67,7 +67,8 @@ absl::StatusOr<std::unique_ptr<protobuf::Message>> RequestFromJson(
     const protobuf::MethodDescriptor& method, absl::string_view json) {
   std::unique_ptr<protobuf::Message> request = NewMessage(*method.input_type());
   if (request == nullptr) {
-    return absl::InternalError(absl::StrCat("no generated type for ", method.input_type()->full_name()));
+    return absl::InternalError(
+        absl::StrCat("no generated type for ", method.input_type()->full_name()));
   }
   const absl::string_view trimmed = absl::StripAsciiWhitespace(json);
   if (trimmed.empty()) return request;
@@ -84,10 +85,10 @@ absl::StatusOr<std::unique_ptr<protobuf::Message>> RequestFromJson(
 absl::StatusOr<std::string> ResponseToJson(const protobuf::MethodDescriptor& method,
                                            absl::string_view serialized, JsonLayout layout) {
   std::unique_ptr<protobuf::Message> response = NewMessage(*method.output_type());
-  if (response == nullptr || !response->ParseFromArray(serialized.data(),
-                                                       static_cast<int>(serialized.size()))) {
-    return absl::InternalError(absl::StrCat("response is not a valid ",
-                                            method.output_type()->full_name()));
+  if (response == nullptr ||
+      !response->ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
+    return absl::InternalError(
+        absl::StrCat("response is not a valid ", method.output_type()->full_name()));
   }
   protobuf::util::JsonPrintOptions options;
   options.add_whitespace = layout == JsonLayout::kIndented;

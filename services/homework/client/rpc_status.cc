@@ -42,8 +42,7 @@ std::vector<FieldViolation> FieldViolations(const absl::Status& status) {
   std::vector<FieldViolation> violations;
   const std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
   if (!bad_request.has_value()) return violations;
-  for (const google::rpc::BadRequest::FieldViolation& violation :
-       bad_request->field_violations()) {
+  for (const google::rpc::BadRequest::FieldViolation& violation : bad_request->field_violations()) {
     violations.push_back({violation.field(), violation.description()});
   }
   return violations;

@@ -3,8 +3,8 @@
 
 // What a call to HomeworkService answered, on the caller's side: the one conversion of a
 // grpc::Status to absl::Status, keeping the field violations the service sent (a
-// google.rpc.BadRequest detail) as the same payload the core sets (core/model/bad_request.h), and their
-// plain-text description for a person.
+// google.rpc.BadRequest detail) as the same payload the core sets (core/model/bad_request.h), and
+// their plain-text description for a person.
 
 #include <string>
 #include <vector>

@@ -74,8 +74,8 @@ TEST(FieldViolationsTest, ListsTheBadRequestFieldsInOrder) {
 
 TEST(FieldViolationsTest, NoneWithoutDetailsOrWithUndecodableOnes) {
   EXPECT_THAT(FieldViolations(absl::InvalidArgumentError("bad")), IsEmpty());
-  EXPECT_THAT(FieldViolations(FromGrpcStatus(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                                          "bad", "\xff\xff"))),
+  EXPECT_THAT(FieldViolations(FromGrpcStatus(
+                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad", "\xff\xff"))),
               IsEmpty());
 }
 
@@ -87,8 +87,9 @@ TEST(DescribeTest, CodeMessageThenFields) {
 }
 
 TEST(DescribeTest, WithoutDetailsIsOneLine) {
-  EXPECT_EQ(Describe(FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "token expired"))),
-            "UNAUTHENTICATED: token expired");
+  EXPECT_EQ(
+      Describe(FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "token expired"))),
+      "UNAUTHENTICATED: token expired");
   EXPECT_EQ(Describe(absl::UnavailableError("")), "UNAVAILABLE");
 }
 

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
 #include "services/homework/core/model/bad_request.h"
@@ -131,8 +131,9 @@ std::string GrpcWebTrailers(const absl::Status& status) {
     details.set_code(static_cast<int>(status.code()));
     details.set_message(std::string(status.message()));
     details.add_details()->PackFrom(*bad_request);
-    absl::StrAppend(&trailers, "grpc-status-details-bin: ",
-                    absl::Base64Escape(details.SerializeAsString()), "\r\n");
+    absl::StrAppend(&trailers,
+                    "grpc-status-details-bin: ", absl::Base64Escape(details.SerializeAsString()),
+                    "\r\n");
   }
   return trailers;
 }

@@ -19,8 +19,8 @@ int ConnectHttpStatus(absl::StatusCode code);
 // The one conversion from a failed absl::Status to a Connect error object, for every
 // browser-facing path (the Connect listener, and the Janus plugin's error events, so a page has
 // one decoder): {"code": "...", "message": "...", "details": [...]}. A google.rpc.BadRequest
-// payload (core/model/bad_request.h) becomes the detail {"type": "google.rpc.BadRequest", "value": <standard
-// base64, unpadded, of the serialized message>, "debug": <the message as proto JSON>}.
+// payload (core/model/bad_request.h) becomes the detail {"type": "google.rpc.BadRequest", "value":
+// <standard base64, unpadded, of the serialized message>, "debug": <the message as proto JSON>}.
 // `status` must not be OK.
 nlohmann::json ConnectErrorObject(const absl::Status& status);
 

@@ -30,8 +30,8 @@ constexpr absl::string_view kProtoContentType = "application/proto";
 template <typename Message>
 absl::StatusOr<Message> Parse(ConnectCodec codec, absl::string_view body) {
   Message message;
-  absl::Status parsed = codec == ConnectCodec::kProto ? ParseRequest(body, message)
-                                                      : ParseJsonRequest(body, message);
+  absl::Status parsed =
+      codec == ConnectCodec::kProto ? ParseRequest(body, message) : ParseJsonRequest(body, message);
   if (!parsed.ok()) return parsed;
   return message;
 }
@@ -62,10 +62,10 @@ absl::Status CheckEncoding(const ConnectCall& call, bool streaming) {
   if (call.content_encoding.empty() || call.content_encoding == "identity") {
     return absl::OkStatus();
   }
-  return absl::UnimplementedError(absl::StrCat(
-      streaming ? "Connect-Content-Encoding" : "Content-Encoding", " \"",
-      call.content_encoding.substr(0, 32), "\" is not supported; send ",
-      streaming ? "identity" : "identity, gzip, deflate or br"));
+  return absl::UnimplementedError(
+      absl::StrCat(streaming ? "Connect-Content-Encoding" : "Content-Encoding", " \"",
+                   call.content_encoding.substr(0, 32), "\" is not supported; send ",
+                   streaming ? "identity" : "identity, gzip, deflate or br"));
 }
 
 absl::Status DeadlineExceeded(const ConnectCall& call) {
@@ -96,13 +96,26 @@ absl::StatusOr<std::string> GrpcTimeoutAsMilliseconds(absl::string_view grpc_tim
   int64_t milliseconds = -1;
   if (valid) {
     switch (grpc_timeout.back()) {
-      case 'H': milliseconds = amount * 3600 * 1000; break;
-      case 'M': milliseconds = amount * 60 * 1000; break;
-      case 'S': milliseconds = amount * 1000; break;
-      case 'm': milliseconds = amount; break;
-      case 'u': milliseconds = (amount + 999) / 1000; break;
-      case 'n': milliseconds = (amount + 999999) / 1000000; break;
-      default: break;
+      case 'H':
+        milliseconds = amount * 3600 * 1000;
+        break;
+      case 'M':
+        milliseconds = amount * 60 * 1000;
+        break;
+      case 'S':
+        milliseconds = amount * 1000;
+        break;
+      case 'm':
+        milliseconds = amount;
+        break;
+      case 'u':
+        milliseconds = (amount + 999) / 1000;
+        break;
+      case 'n':
+        milliseconds = (amount + 999999) / 1000000;
+        break;
+      default:
+        break;
     }
   }
   if (milliseconds < 0) {
@@ -178,8 +191,8 @@ bool ConnectRoutes::IsSideEffectFree(absl::string_view method) {
       v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
   const google::protobuf::MethodDescriptor* found =
       service == nullptr ? nullptr : service->FindMethodByName(std::string(method));
-  return found != nullptr && found->options().idempotency_level() ==
-                                 google::protobuf::MethodOptions::NO_SIDE_EFFECTS;
+  return found != nullptr &&
+         found->options().idempotency_level() == google::protobuf::MethodOptions::NO_SIDE_EFFECTS;
 }
 
 absl::StatusOr<Caller> ConnectRoutes::Authenticate(const std::vector<std::string>& authorization,
@@ -324,8 +337,11 @@ void ConnectRoutes::LogCall(BrowserProtocol protocol, absl::string_view method,
     metrics_->RecordCall(ProtocolName(protocol), method, status.code(), latency);
   }
   homework::LogCall(log_,
-                    {.method = method, .protocol = ProtocolName(protocol), .http_get = http_get,
-                     .call_id = call_id, .latency = latency},
+                    {.method = method,
+                     .protocol = ProtocolName(protocol),
+                     .http_get = http_get,
+                     .call_id = call_id,
+                     .latency = latency},
                     caller, status);
 }
 

@@ -33,11 +33,11 @@ struct ConnectCall {
   ConnectCodec codec = ConnectCodec::kJson;
   BrowserProtocol protocol = BrowserProtocol::kConnect;
   bool http_get = false;  // a Connect GET (logged as such)
-  std::string body;  // unary: the bare message; streaming: the one enveloped message
+  std::string body;       // unary: the bare message; streaming: the one enveloped message
   // Every Authorization header of the request, in order: none or several are
   // `unauthenticated`.
   std::vector<std::string> authorization;
-  std::string request_id;     // the X-Request-Id header; empty when absent
+  std::string request_id;  // the X-Request-Id header; empty when absent
   // The Connect-Timeout-Ms header, empty when absent: the call's deadline in milliseconds,
   // 1-10 digits.
   std::string timeout_ms;
@@ -50,10 +50,10 @@ struct ConnectCall {
 
 // GET /calendar/v1/practices/{practice}/clients/{client}/practice.ics, taken apart.
 struct CalendarFeedCall {
-  std::string client;         // "practices/{practice}/clients/{client}", from the path
+  std::string client;                      // "practices/{practice}/clients/{client}", from the path
   std::vector<std::string> authorization;  // every Authorization header of the request
-  std::string access_token;   // the access_token query parameter (RFC 6750 2.3); empty when absent
-  std::string request_id;     // the X-Request-Id header; empty when absent
+  std::string access_token;  // the access_token query parameter (RFC 6750 2.3); empty when absent
+  std::string request_id;    // the X-Request-Id header; empty when absent
 };
 
 // A unary answer: HTTP status, content type and body (the message, or a Connect error).
@@ -157,8 +157,8 @@ class ConnectRoutes {
   absl::StatusOr<Caller> Authenticate(const std::vector<std::string>& authorization,
                                       absl::Time now) const;
   void LogCall(BrowserProtocol protocol, absl::string_view method, const std::string& call_id,
-               absl::Time start, const absl::StatusOr<Caller>& caller,
-               const absl::Status& status, bool http_get = false) const;
+               absl::Time start, const absl::StatusOr<Caller>& caller, const absl::Status& status,
+               bool http_get = false) const;
 
   Homework& homework_;
   const TokenVerifier& verifier_;

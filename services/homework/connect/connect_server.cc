@@ -56,9 +56,11 @@ HttpResponse ErrorResponse(const absl::Status& status, int http_status = 0) {
 }
 
 HttpResponse Reply(ConnectReply reply) {
-  HttpResponse response{.status = reply.http_status, .headers = std::move(reply.headers),
+  HttpResponse response{.status = reply.http_status,
+                        .headers = std::move(reply.headers),
                         .body = std::move(reply.body)};
-  if (!reply.content_type.empty()) response.headers.emplace_back("Content-Type", reply.content_type);
+  if (!reply.content_type.empty())
+    response.headers.emplace_back("Content-Type", reply.content_type);
   return response;
 }
 
@@ -97,7 +99,10 @@ class BrowserWatch final : public WatchListener, public HttpStream {
  public:
   BrowserWatch(const ConnectRoutes& routes, EventHub& hub, ConnectCall call,
                ConnectRoutes::WatchOpening opening, int framing)
-      : routes_(routes), hub_(hub), call_(std::move(call)), opening_(std::move(opening)),
+      : routes_(routes),
+        hub_(hub),
+        call_(std::move(call)),
+        opening_(std::move(opening)),
         framing_(framing) {}
 
   // On the I/O strand, once the answer's head is written.
@@ -157,11 +162,9 @@ class BrowserWatch final : public WatchListener, public HttpStream {
 
 }  // namespace
 
-ConnectServer::ConnectServer(const ConnectServerOptions& options, Homework& homework,
-                             EventHub& hub, const TokenVerifier& verifier, JsonLog& log,
-                             Metrics& metrics)
-    : options_(options), hub_(hub), metrics_(metrics),
-      routes_(homework, verifier, log, &metrics) {
+ConnectServer::ConnectServer(const ConnectServerOptions& options, Homework& homework, EventHub& hub,
+                             const TokenVerifier& verifier, JsonLog& log, Metrics& metrics)
+    : options_(options), hub_(hub), metrics_(metrics), routes_(homework, verifier, log, &metrics) {
   const google::protobuf::ServiceDescriptor* service =
       v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
   for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
@@ -179,7 +182,8 @@ absl::StatusOr<std::unique_ptr<ConnectServer>> ConnectServer::Start(
       HttpListener::Start(options.http, *server);
   if (!listener.ok()) {
     if (absl::IsUnavailable(listener.status())) {
-      return absl::UnavailableError(absl::StrCat("--connect_listen: ", listener.status().message()));
+      return absl::UnavailableError(
+          absl::StrCat("--connect_listen: ", listener.status().message()));
     }
     return listener.status();
   }
@@ -283,8 +287,8 @@ HttpAnswer ConnectServer::HandleRpc(const HttpRequest& request, const std::strin
   // gRPC-Web: binary protobuf only, base64 for the -text variants; status in the trailers.
   if (absl::StartsWith(media_type, "application/grpc-web")) {
     const bool text = absl::StartsWith(media_type, "application/grpc-web-text");
-    const std::string subtype(absl::StripPrefix(
-        media_type, text ? "application/grpc-web-text" : "application/grpc-web"));
+    const std::string subtype(
+        absl::StripPrefix(media_type, text ? "application/grpc-web-text" : "application/grpc-web"));
     if (!subtype.empty() && subtype != "+proto") {
       return HttpResponse{.status = 415,
                           .headers = {{"Accept-Post", "application/grpc-web+proto"}}};
@@ -306,8 +310,8 @@ HttpAnswer ConnectServer::HandleRpc(const HttpRequest& request, const std::strin
     if (status.ok()) status = timeout.status();
     if (status.ok()) call.timeout_ms = *timeout;
     if (status.ok() && !unary && !streaming) {
-      status = absl::UnimplementedError(
-          absl::StrCat("no method ", method.substr(0, 64), " in therapy.homework.v1.HomeworkService"));
+      status = absl::UnimplementedError(absl::StrCat("no method ", method.substr(0, 64),
+                                                     " in therapy.homework.v1.HomeworkService"));
     }
     if (status.ok() && draining_.load()) {
       status = absl::UnavailableError("the server is shutting down; retry with backoff");
@@ -339,10 +343,11 @@ HttpAnswer ConnectServer::HandleRpc(const HttpRequest& request, const std::strin
                           .headers = {{"Accept-Post", "application/json, application/proto"}}};
     }
     if (draining_.load()) {
-      return ErrorResponse(absl::UnavailableError("the server is shutting down; retry with backoff"));
+      return ErrorResponse(
+          absl::UnavailableError("the server is shutting down; retry with backoff"));
     }
-    absl::StatusOr<std::string> body = InflateBody(request.Header("Content-Encoding"), request.body,
-                                                   options_.http.max_body_bytes);
+    absl::StatusOr<std::string> body =
+        InflateBody(request.Header("Content-Encoding"), request.body, options_.http.max_body_bytes);
     if (!body.ok()) {
       return ErrorResponse(body.status(), absl::IsResourceExhausted(body.status()) ? 413 : 0);
     }
@@ -368,10 +373,9 @@ HttpAnswer ConnectServer::HandleRpc(const HttpRequest& request, const std::strin
   call.body = request.body;
   call.content_encoding = request.Header("Connect-Content-Encoding");
   if (draining_.load()) {
-    return HttpResponse{
-        .headers = {{"Content-Type", media_type}},
-        .body = ConnectEndStreamFrame(
-            absl::UnavailableError("the server is shutting down; retry with backoff"))};
+    return HttpResponse{.headers = {{"Content-Type", media_type}},
+                        .body = ConnectEndStreamFrame(absl::UnavailableError(
+                            "the server is shutting down; retry with backoff"))};
   }
   return Stream(std::move(call), kConnectFraming);
 }
@@ -393,8 +397,8 @@ HttpAnswer ConnectServer::Stream(ConnectCall call, int framing) {
   HttpStreamAnswer answer;
   answer.head.headers = {{"Content-Type", content_type}, {"X-Watch-Cursor", opening.cursor}};
   answer.deadline = opening.deadline;
-  auto watch = std::make_shared<BrowserWatch>(routes_, hub_, std::move(call), std::move(opening),
-                                              framing);
+  auto watch =
+      std::make_shared<BrowserWatch>(routes_, hub_, std::move(call), std::move(opening), framing);
   answer.start = [watch](std::shared_ptr<HttpStreamSink> sink) -> std::shared_ptr<HttpStream> {
     watch->Start(std::move(sink));
     return watch;
@@ -408,11 +412,12 @@ HttpAnswer ConnectServer::HandleConnectGet(const HttpRequest& request, const std
         "no unary method ", method.substr(0, 64), " in therapy.homework.v1.HomeworkService")));
   }
   if (!routes_.IsSideEffectFree(method)) {
-    HttpResponse refused = ErrorResponse(
-        absl::UnimplementedError(absl::StrCat(
-            method, " has side effects: call it with POST (only methods marked "
-                    "idempotency_level = NO_SIDE_EFFECTS take GET)")),
-        405);
+    HttpResponse refused =
+        ErrorResponse(absl::UnimplementedError(
+                          absl::StrCat(method,
+                                       " has side effects: call it with POST (only methods marked "
+                                       "idempotency_level = NO_SIDE_EFFECTS take GET)")),
+                      405);
     refused.headers.emplace_back("Allow", "POST");
     return refused;
   }

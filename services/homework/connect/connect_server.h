@@ -14,10 +14,10 @@
 #include "services/homework/connect/connect_routes.h"
 #include "services/homework/connect/http_exchange.h"
 #include "services/homework/connect/http_listener.h"
-#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/metrics/metrics.h"
+#include "services/homework/runtime/event_hub.h"
 
 namespace therapy::homework {
 

@@ -23,8 +23,8 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 // One request, read whole (headers within the header limits, body within the body limit).
 struct HttpRequest {
-  std::string method;  // "GET", "POST", "OPTIONS", ...
-  std::string target;  // path and query, as sent
+  std::string method;   // "GET", "POST", "OPTIONS", ...
+  std::string target;   // path and query, as sent
   HttpHeaders headers;  // every header line in order, names as sent
   std::string body;
 

@@ -188,7 +188,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   Session(HttpListener::Impl& listener, Stream stream, bool refuse)
-      : listener_(listener), stream_(std::move(stream)), refuse_(refuse),
+      : listener_(listener),
+        stream_(std::move(stream)),
+        refuse_(refuse),
         timer_(stream_.get_executor()) {}
 
   ~Session() override { listener_.Unregister(*this); }
@@ -246,14 +248,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (!listener_.accepting_.load()) return CloseNow();
     idle_since.store(NowTicks());
     Lowest().expires_after(Chrono(listener_.options_.idle_timeout));
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
-          self->idle_since.store(0);
-          if (error) return self->CloseNow();
-          self->buffer_.commit(bytes);
-          self->ReadHeader();
-        });
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
+                                                       beast::error_code error, std::size_t bytes) {
+      self->idle_since.store(0);
+      if (error) return self->CloseNow();
+      self->buffer_.commit(bytes);
+      self->ReadHeader();
+    });
   }
 
   void ReadHeader() {
@@ -262,16 +263,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->body_limit(listener_.options_.max_body_bytes);
     Lowest().expires_after(Chrono(listener_.options_.header_timeout));
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](beast::error_code error, std::size_t) {
-                              self->OnHeader(error);
-                            });
+                            [self = this->shared_from_this()](
+                                beast::error_code error, std::size_t) { self->OnHeader(error); });
   }
 
   void OnHeader(beast::error_code error) {
     if (error == http::error::header_limit) {
-      return RefuseAndClose(431, absl::ResourceExhaustedError(absl::StrCat(
-                                     "request headers exceed ",
-                                     listener_.options_.max_header_bytes, " bytes")));
+      return RefuseAndClose(
+          431, absl::ResourceExhaustedError(absl::StrCat(
+                   "request headers exceed ", listener_.options_.max_header_bytes, " bytes")));
     }
     if (error == http::error::body_limit) return RefuseBodyTooLarge();
     if (error == beast::error::timeout || error == http::error::end_of_stream ||
@@ -304,8 +304,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     };
     request.headers.reserve(16);
     for (const auto& field : message) {
-      request.headers.emplace_back(std::string(field.name_string()),
-                                   std::string(field.value()));
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     if (TakeInlineSlot(request)) {
       // On this connection's strand already: answer without the pool's two hand-offs.
@@ -318,13 +317,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           503, absl::UnavailableError("the server is overloaded; retry with backoff")));
     }
     ++listener_.queued_;
-    net::post(listener_.pool_, [self = this->shared_from_this(),
-                                request = std::move(request)]() mutable {
-      HttpAnswer answer = self->HandleGuarded(std::move(request));
-      --self->listener_.queued_;
-      net::post(self->stream_.get_executor(),
-                [self, answer = std::move(answer)]() mutable { self->OnAnswer(std::move(answer)); });
-    });
+    net::post(
+        listener_.pool_, [self = this->shared_from_this(), request = std::move(request)]() mutable {
+          HttpAnswer answer = self->HandleGuarded(std::move(request));
+          --self->listener_.queued_;
+          net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+            self->OnAnswer(std::move(answer));
+          });
+        });
   }
 
   // True (and one inline slot taken) when `request` may run on this I/O thread now: the handler
@@ -356,9 +356,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void RefuseBodyTooLarge() {
-    RefuseAndClose(413, absl::ResourceExhaustedError(absl::StrCat(
-                            "request body exceeds ", listener_.options_.max_body_bytes,
-                            " bytes (--connect_max_request_bytes)")));
+    RefuseAndClose(413, absl::ResourceExhaustedError(
+                            absl::StrCat("request body exceeds ", listener_.options_.max_body_bytes,
+                                         " bytes (--connect_max_request_bytes)")));
   }
 
   void RefuseAndClose(int status, const absl::Status& why) {
@@ -394,38 +394,40 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     head_->keep_alive(false);  // a stream is its connection's last answer
     serializer_ = std::make_unique<http::response_serializer<http::empty_body>>(*head_);
     Lowest().expires_after(Chrono(listener_.options_.write_timeout));
-    http::async_write_header(
-        stream_, *serializer_,
-        [self = this->shared_from_this(), answer = std::move(answer)](beast::error_code error,
-                                                                      std::size_t) mutable {
-          if (error) return self->EndStream();
-          self->Lowest().expires_never();
-          self->sink_ = std::make_shared<StreamSink>(self->weak_from_this(), self->executor());
-          self->app_stream_ = answer.start(self->sink_);
-          if (self->stream_over_) {
-            // Ended while starting (the start found the stream over): tell the application.
-            if (auto app = std::move(self->app_stream_)) app->Closed();
-            return;
-          }
-          if (answer.deadline) {
-            self->timer_.expires_after(Chrono(*answer.deadline - absl::Now()));
-            self->timer_.async_wait([self](beast::error_code waited) {
-              if (waited || self->stream_over_ || self->app_stream_ == nullptr) return;
-              self->app_stream_->Expired();
-            });
-          }
-          self->ReadWhileStreaming();
-        });
+    http::async_write_header(stream_, *serializer_,
+                             [self = this->shared_from_this(), answer = std::move(answer)](
+                                 beast::error_code error, std::size_t) mutable {
+                               if (error) return self->EndStream();
+                               self->Lowest().expires_never();
+                               self->sink_ = std::make_shared<StreamSink>(self->weak_from_this(),
+                                                                          self->executor());
+                               self->app_stream_ = answer.start(self->sink_);
+                               if (self->stream_over_) {
+                                 // Ended while starting (the start found the stream over): tell the
+                                 // application.
+                                 if (auto app = std::move(self->app_stream_)) app->Closed();
+                                 return;
+                               }
+                               if (answer.deadline) {
+                                 self->timer_.expires_after(Chrono(*answer.deadline - absl::Now()));
+                                 self->timer_.async_wait([self](beast::error_code waited) {
+                                   if (waited || self->stream_over_ || self->app_stream_ == nullptr)
+                                     return;
+                                   self->app_stream_->Expired();
+                                 });
+                               }
+                               self->ReadWhileStreaming();
+                             });
   }
 
   // A pending read beside the writes: a peer that closes shows as an error at once.
   void ReadWhileStreaming() {
-    stream_.async_read_some(net::buffer(probe_),
-                            [self = this->shared_from_this()](beast::error_code error, std::size_t) {
-                              if (self->stream_over_) return;
-                              if (error) return self->EndStream();
-                              self->ReadWhileStreaming();  // bytes after a stream are ignored
-                            });
+    stream_.async_read_some(net::buffer(probe_), [self = this->shared_from_this()](
+                                                     beast::error_code error, std::size_t) {
+      if (self->stream_over_) return;
+      if (error) return self->EndStream();
+      self->ReadWhileStreaming();  // bytes after a stream are ignored
+    });
   }
 
   void WriteNextChunk() {
@@ -558,20 +560,21 @@ absl::Status HttpListener::Impl::Open() {
 }
 
 void HttpListener::Impl::Accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code error,
-                                                        tcp::socket socket) {
-    if (!accepting_.load() || error == net::error::operation_aborted) return;
-    if (error) {
-      // Out of descriptors (EMFILE) or the like: try again shortly rather than spin.
-      retry_timer_.expires_after(std::chrono::milliseconds(50));
-      retry_timer_.async_wait([this](beast::error_code) {
-        if (accepting_.load()) Accept();
-      });
-      return;
-    }
-    OnAccepted(std::move(socket));
-    Accept();
-  });
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         [this](beast::error_code error, tcp::socket socket) {
+                           if (!accepting_.load() || error == net::error::operation_aborted) return;
+                           if (error) {
+                             // Out of descriptors (EMFILE) or the like: try again shortly rather
+                             // than spin.
+                             retry_timer_.expires_after(std::chrono::milliseconds(50));
+                             retry_timer_.async_wait([this](beast::error_code) {
+                               if (accepting_.load()) Accept();
+                             });
+                             return;
+                           }
+                           OnAccepted(std::move(socket));
+                           Accept();
+                         });
 }
 
 bool HttpListener::Impl::CloseOldestIdle() {
@@ -603,8 +606,8 @@ void HttpListener::Impl::OnAccepted(tcp::socket socket) {
   ++open_;
   if (tls_) {
     std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-        *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)),
-                                                    tls_context_),
+        *this,
+        beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), tls_context_),
         refuse)
         ->Run();
   } else {

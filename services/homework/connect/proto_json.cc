@@ -44,8 +44,15 @@ void AppendHex4(std::string& out, uint32_t unit) {
 bool EscapedAsUnicode(uint32_t code_point) {
   if (code_point < 0x20 || (code_point >= 0x7f && code_point < 0xa0)) return true;
   switch (code_point) {
-    case 0x00ad: case 0x06dd: case 0x070f: case 0x17b4: case 0x17b5:
-    case 0xfeff: case 0xfff9: case 0xfffa: case 0xfffb:
+    case 0x00ad:
+    case 0x06dd:
+    case 0x070f:
+    case 0x17b4:
+    case 0x17b5:
+    case 0xfeff:
+    case 0xfff9:
+    case 0xfffa:
+    case 0xfffb:
       return true;
     default:
       return (code_point >= 0x0600 && code_point <= 0x0603) ||
@@ -182,8 +189,8 @@ class JsonWriter {
                                     : reflection->GetEnumValue(message, &field));
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string scratch;
-        return Text(field, repeated ? reflection->GetRepeatedStringReference(message, &field,
-                                                                             index, &scratch)
+        return Text(field, repeated ? reflection->GetRepeatedStringReference(message, &field, index,
+                                                                             &scratch)
                                     : reflection->GetStringReference(message, &field, &scratch));
       }
       case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -217,8 +224,7 @@ class JsonWriter {
   }
 
   static bool IsPlain(unsigned char byte) {
-    return byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' && byte != '<' &&
-           byte != '>';
+    return byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' && byte != '<' && byte != '>';
   }
 
   // A JSON string with protobuf's escapes; false for text that is not UTF-8.
@@ -244,15 +250,33 @@ class JsonWriter {
         length = decoded_length;
       }
       switch (code_point) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\f': out_ += "\\f"; break;
-        case '\r': out_ += "\\r"; break;
-        case '<': AppendHex4(out_, code_point); break;
-        case '>': AppendHex4(out_, code_point); break;
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\b':
+          out_ += "\\b";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\f':
+          out_ += "\\f";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '<':
+          AppendHex4(out_, code_point);
+          break;
+        case '>':
+          AppendHex4(out_, code_point);
+          break;
         default:
           if (!EscapedAsUnicode(code_point)) {
             out_.append(text.data() + at, static_cast<std::size_t>(length));

@@ -80,10 +80,10 @@ class Filler {
     const Reflection* reflection = message.GetReflection();
     if (type->well_known_type() == Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
       auto& timestamp = dynamic_cast<google::protobuf::Timestamp&>(message);
-      timestamp.set_seconds(Pick<int64_t>({-62135596800, 253402300799, 0, -1, 1790000000,
-                                           Uniform(-62135596800, 253402300799)}));
-      timestamp.set_nanos(Pick<int32_t>({0, 999999999, 1, 5000000, 120000000, 123456000,
-                                         100, static_cast<int32_t>(Uniform(0, 999999999))}));
+      timestamp.set_seconds(Pick<int64_t>(
+          {-62135596800, 253402300799, 0, -1, 1790000000, Uniform(-62135596800, 253402300799)}));
+      timestamp.set_nanos(Pick<int32_t>({0, 999999999, 1, 5000000, 120000000, 123456000, 100,
+                                         static_cast<int32_t>(Uniform(0, 999999999))}));
       return;
     }
     for (int i = 0; i < type->field_count(); ++i) {
@@ -99,28 +99,86 @@ class Filler {
   }
 
   std::string Text() {
-    static const std::vector<std::string> kPieces = {
-        "a", "Z", "0", " ", "\"", "\\", "/", "<", ">", "&", "'", std::string(1, '\0'), "\x01",
-        "\x1f", "\x7f", "\b\t\n\f\r", "\xc2\x80", "\xc2\x9f", "\xc2\xa0", "\xc2\xad", "\xc3\xa9",
-        "\xd8\x80", "\xd8\x83", "\xdb\x9d", "\xdc\x8f", "\xe1\x9e\xb4", "\xe1\x9e\xb5",
-        "\xe2\x80\x8b", "\xe2\x80\x8f", "\xe2\x80\xa8", "\xe2\x80\xae", "\xe2\x81\xa0",
-        "\xe2\x81\xa4", "\xe2\x81\xaa", "\xe2\x81\xaf", "\xef\xbb\xbf", "\xef\xbf\xb9",
-        "\xef\xbf\xbb", "\xef\xbf\xbd", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xf0\x9d\x85\xb3",
-        "\xf0\x9d\x85\xba", "\xf3\xa0\x80\x81", "\xf3\xa0\x80\xa0", "\xf3\xa0\x81\xbf",
-        "\xf4\x8f\xbf\xbf", "practices/p1/clients/c-1", "Rate my mood"};
+    static const std::vector<std::string> kPieces = {"a",
+                                                     "Z",
+                                                     "0",
+                                                     " ",
+                                                     "\"",
+                                                     "\\",
+                                                     "/",
+                                                     "<",
+                                                     ">",
+                                                     "&",
+                                                     "'",
+                                                     std::string(1, '\0'),
+                                                     "\x01",
+                                                     "\x1f",
+                                                     "\x7f",
+                                                     "\b\t\n\f\r",
+                                                     "\xc2\x80",
+                                                     "\xc2\x9f",
+                                                     "\xc2\xa0",
+                                                     "\xc2\xad",
+                                                     "\xc3\xa9",
+                                                     "\xd8\x80",
+                                                     "\xd8\x83",
+                                                     "\xdb\x9d",
+                                                     "\xdc\x8f",
+                                                     "\xe1\x9e\xb4",
+                                                     "\xe1\x9e\xb5",
+                                                     "\xe2\x80\x8b",
+                                                     "\xe2\x80\x8f",
+                                                     "\xe2\x80\xa8",
+                                                     "\xe2\x80\xae",
+                                                     "\xe2\x81\xa0",
+                                                     "\xe2\x81\xa4",
+                                                     "\xe2\x81\xaa",
+                                                     "\xe2\x81\xaf",
+                                                     "\xef\xbb\xbf",
+                                                     "\xef\xbf\xb9",
+                                                     "\xef\xbf\xbb",
+                                                     "\xef\xbf\xbd",
+                                                     "\xe4\xb8\xad",
+                                                     "\xf0\x9f\x98\x80",
+                                                     "\xf0\x9d\x85\xb3",
+                                                     "\xf0\x9d\x85\xba",
+                                                     "\xf3\xa0\x80\x81",
+                                                     "\xf3\xa0\x80\xa0",
+                                                     "\xf3\xa0\x81\xbf",
+                                                     "\xf4\x8f\xbf\xbf",
+                                                     "practices/p1/clients/c-1",
+                                                     "Rate my mood"};
     std::string text;
     const int64_t pieces = Uniform(0, 8);
-    for (int64_t i = 0; i < pieces; ++i) text += kPieces[static_cast<std::size_t>(Uniform(0, static_cast<int64_t>(kPieces.size()) - 1))];
+    for (int64_t i = 0; i < pieces; ++i)
+      text +=
+          kPieces[static_cast<std::size_t>(Uniform(0, static_cast<int64_t>(kPieces.size()) - 1))];
     return text;
   }
 
   double Double() {
-    const double pick = Pick<double>(
-        {0.0, -0.0, 1.0, -1.5, 0.1, 1.0 / 3.0, 2.0 / 3.0, 1e21, 1e22, 1e-7, 123456789012345678.0,
-         0.30000000000000004, std::numeric_limits<double>::max(),
-         std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(),
-         std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-         std::numeric_limits<double>::quiet_NaN(), 9007199254740993.0, 5e-324, 100.0, 0.5});
+    const double pick = Pick<double>({0.0,
+                                      -0.0,
+                                      1.0,
+                                      -1.5,
+                                      0.1,
+                                      1.0 / 3.0,
+                                      2.0 / 3.0,
+                                      1e21,
+                                      1e22,
+                                      1e-7,
+                                      123456789012345678.0,
+                                      0.30000000000000004,
+                                      std::numeric_limits<double>::max(),
+                                      std::numeric_limits<double>::min(),
+                                      std::numeric_limits<double>::denorm_min(),
+                                      std::numeric_limits<double>::infinity(),
+                                      -std::numeric_limits<double>::infinity(),
+                                      std::numeric_limits<double>::quiet_NaN(),
+                                      9007199254740993.0,
+                                      5e-324,
+                                      100.0,
+                                      0.5});
     if (Uniform(0, 3) == 0) {
       return std::uniform_real_distribution<double>(-1e6, 1e6)(random_);
     }
@@ -147,16 +205,17 @@ class Filler {
            int depth) {
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
-        return reflection.SetInt32(&message, &field, static_cast<int32_t>(Pick<int64_t>(
-                                                         {0, 1, -1, 2147483647, -2147483648,
-                                                          Uniform(-100, 100)})));
+        return reflection.SetInt32(&message, &field,
+                                   static_cast<int32_t>(Pick<int64_t>(
+                                       {0, 1, -1, 2147483647, -2147483648, Uniform(-100, 100)})));
       case FieldDescriptor::CPPTYPE_UINT32:
-        return reflection.SetUInt32(&message, &field, static_cast<uint32_t>(Uniform(0, 4294967295)));
+        return reflection.SetUInt32(&message, &field,
+                                    static_cast<uint32_t>(Uniform(0, 4294967295)));
       case FieldDescriptor::CPPTYPE_INT64:
-        return reflection.SetInt64(&message, &field,
-                                   Pick<int64_t>({0, -1, std::numeric_limits<int64_t>::max(),
-                                                  std::numeric_limits<int64_t>::min(),
-                                                  Uniform(-1000000, 1000000)}));
+        return reflection.SetInt64(
+            &message, &field,
+            Pick<int64_t>({0, -1, std::numeric_limits<int64_t>::max(),
+                           std::numeric_limits<int64_t>::min(), Uniform(-1000000, 1000000)}));
       case FieldDescriptor::CPPTYPE_UINT64:
         return reflection.SetUInt64(&message, &field,
                                     Pick<uint64_t>({0, std::numeric_limits<uint64_t>::max(), 7}));
@@ -243,11 +302,10 @@ TEST(MessageToJsonTest, PrintsAListOfAssignmentsAsConnectWebReadsIt) {
   response.set_next_page_token("");
   absl::StatusOr<std::string> json = MessageToJson(response);
   ASSERT_THAT(json, IsOk());
-  EXPECT_EQ(*json,
-            R"({"assignments":[{"name":"practices/p1/clients/c1/assignments/a1",)"
-            R"("title":"Rate my mood \"daily\" \u003cevening\u003e",)"
-            R"("exercise":{"kind":"EXERCISE_KIND_MOOD_MONITORING","moodMonitoring":{}},)"
-            R"("state":"STATE_ACTIVE","createTime":"2026-09-21T14:13:20.120Z"}]})");
+  EXPECT_EQ(*json, R"({"assignments":[{"name":"practices/p1/clients/c1/assignments/a1",)"
+                   R"("title":"Rate my mood \"daily\" \u003cevening\u003e",)"
+                   R"("exercise":{"kind":"EXERCISE_KIND_MOOD_MONITORING","moodMonitoring":{}},)"
+                   R"("state":"STATE_ACTIVE","createTime":"2026-09-21T14:13:20.120Z"}]})");
   EXPECT_EQ(*json, Reference(response));
 }
 
@@ -266,8 +324,8 @@ TEST(MessageToJsonTest, TextThatIsNotUtf8GoesToProtobufsPrinter) {
 // range, before and after 1970) and a day every 97 days across 0001..9999 print as protobuf
 // prints them.
 TEST(MessageToJsonTest, TimestampsOnEveryCalendarEdgeReadAsProtobufsDo) {
-  std::vector<int64_t> seconds = {-62135596800, 253402300799, -1, 0, 86399, 86400, 951782400,
-                                  951868800, -2203891200, 4107542400};
+  std::vector<int64_t> seconds = {-62135596800, 253402300799, -1,        0,           86399,
+                                  86400,        951782400,    951868800, -2203891200, 4107542400};
   for (int64_t day = -62135596800; day <= 253402300799; day += 86400 * 97 + 3601) {
     seconds.push_back(day);
   }
@@ -355,9 +413,8 @@ bool ExpectSameAsProtobuf(const Message& prototype, const std::string& json) {
   if (expected.ok()) expected = CheckRequest(*reference);
   std::unique_ptr<Message> parsed(prototype.New());
   const absl::Status status = ParseJsonRequest(json, *parsed);
-  EXPECT_EQ(status.code(), expected.code())
-      << prototype.GetTypeName() << ": " << status << " / " << expected << ": "
-      << absl::CEscape(json);
+  EXPECT_EQ(status.code(), expected.code()) << prototype.GetTypeName() << ": " << status << " / "
+                                            << expected << ": " << absl::CEscape(json);
   if (status.ok() && expected.ok()) {
     EXPECT_EQ(Bytes(*parsed), Bytes(*reference))
         << prototype.GetTypeName() << ": " << absl::CEscape(json);
@@ -399,28 +456,67 @@ TEST(ReadJsonMessageTest, ReadsRandomRequestsOfEveryMethodAsProtobufDoes) {
 // protobuf does, and the reader never takes a body protobuf refuses.
 TEST(ReadJsonMessageTest, BrokenAndUnusualBodiesGetProtobufsAnswer) {
   const v1::ListAssignmentsRequest list;
-  for (const char* body : {
-           R"({"parent":"practices/p1/clients/c1","states":["STATE_ACTIVE"]})",
-           R"({"parent":"a","parent":"b"})", R"({"parent":"a","parent":"a"})",
-           R"({"parent":"a","parent_":"b"})", R"({"pageSize":01})", R"({"pageSize":1.0})",
-           R"({"pageSize":-0})", R"({"pageSize":"12"})", R"({"pageSize":" 12"})",
-           R"({"pageSize":"12 "})", R"({"pageSize":"0x10"})", R"({"pageSize":1e2})",
-           R"({"pageSize":2147483647})", R"({"pageSize":2147483648})",
-           R"({"pageSize":-2147483649})", R"({"pageSize":-5})", R"({"pageSize":true})",
-           R"({"pageSize":null})", R"({"pageSize":})", R"({"states":[null]})",
-           R"({"parent":null})", R"({"states":["STATE_ACTIVE",]})", R"({"states":"STATE_ACTIVE"})",
-           R"({"states":[1]})", R"({"states":["state_active"]})",
-           R"({"states":["STATE_UNSPECIFIED"]})", R"({"states":[]})", R"({"states":[[]]})",
-           R"({"parent":"a\ud800"})", R"({"parent":"a\udc00"})", R"({"parent":"\ud83d\ude00"})",
-           R"({"parent":"\u00e9\u0000\/\b\f\n\r\t\"\\"})", R"({"parent":"\u00G0"})",
-           R"({"parent":"\x"})", "{\"parent\":\"a\x01\"}", "{\"parent\":\"\xc3\xa9\"}",
-           "{\"parent\":\"\xff\"}", "{\"parent\":\"\xc3\"}", "{\"parent\":\"\xed\xa0\x80\"}",
-           R"({"pArent":"x"})", R"({"Parent":"x"})", R"({"par\u0065nt":"x"})",
-           R"({"parent":"x"} x)", " \t\r\n{ \"parent\" : \"x\" , \"pageSize\" : 3 }\n", R"({})",
-           R"({ })", "", " ", "[]", "null", R"({"parent":"x",})", R"({,})", R"({"parent" "x"})",
-           R"({"parent":"x")", R"({"parent":"x"}})", R"({"parent":'x'})", R"({parent:"x"})",
-           "\xef\xbb\xbf{}", R"({"unknown":1})", R"({"pageToken":"abc","pageSize":0})",
-           R"({"states":["STATE_ACTIVE","STATE_ACTIVE"]})"}) {
+  for (const char* body : {R"({"parent":"practices/p1/clients/c1","states":["STATE_ACTIVE"]})",
+                           R"({"parent":"a","parent":"b"})",
+                           R"({"parent":"a","parent":"a"})",
+                           R"({"parent":"a","parent_":"b"})",
+                           R"({"pageSize":01})",
+                           R"({"pageSize":1.0})",
+                           R"({"pageSize":-0})",
+                           R"({"pageSize":"12"})",
+                           R"({"pageSize":" 12"})",
+                           R"({"pageSize":"12 "})",
+                           R"({"pageSize":"0x10"})",
+                           R"({"pageSize":1e2})",
+                           R"({"pageSize":2147483647})",
+                           R"({"pageSize":2147483648})",
+                           R"({"pageSize":-2147483649})",
+                           R"({"pageSize":-5})",
+                           R"({"pageSize":true})",
+                           R"({"pageSize":null})",
+                           R"({"pageSize":})",
+                           R"({"states":[null]})",
+                           R"({"parent":null})",
+                           R"({"states":["STATE_ACTIVE",]})",
+                           R"({"states":"STATE_ACTIVE"})",
+                           R"({"states":[1]})",
+                           R"({"states":["state_active"]})",
+                           R"({"states":["STATE_UNSPECIFIED"]})",
+                           R"({"states":[]})",
+                           R"({"states":[[]]})",
+                           R"({"parent":"a\ud800"})",
+                           R"({"parent":"a\udc00"})",
+                           R"({"parent":"\ud83d\ude00"})",
+                           R"({"parent":"\u00e9\u0000\/\b\f\n\r\t\"\\"})",
+                           R"({"parent":"\u00G0"})",
+                           R"({"parent":"\x"})",
+                           "{\"parent\":\"a\x01\"}",
+                           "{\"parent\":\"\xc3\xa9\"}",
+                           "{\"parent\":\"\xff\"}",
+                           "{\"parent\":\"\xc3\"}",
+                           "{\"parent\":\"\xed\xa0\x80\"}",
+                           R"({"pArent":"x"})",
+                           R"({"Parent":"x"})",
+                           R"({"par\u0065nt":"x"})",
+                           R"({"parent":"x"} x)",
+                           " \t\r\n{ \"parent\" : \"x\" , \"pageSize\" : 3 }\n",
+                           R"({})",
+                           R"({ })",
+                           "",
+                           " ",
+                           "[]",
+                           "null",
+                           R"({"parent":"x",})",
+                           R"({,})",
+                           R"({"parent" "x"})",
+                           R"({"parent":"x")",
+                           R"({"parent":"x"}})",
+                           R"({"parent":'x'})",
+                           R"({parent:"x"})",
+                           "\xef\xbb\xbf{}",
+                           R"({"unknown":1})",
+                           R"({"pageToken":"abc","pageSize":0})",
+                           R"({"states":["STATE_ACTIVE","STATE_ACTIVE"]})"}) {
     ExpectSameAsProtobuf(list, body);
   }
   ExpectSameAsProtobuf(list, std::string("{\"parent\":\"x\"}\0", 15));
@@ -431,10 +527,27 @@ TEST(ReadJsonMessageTest, BrokenAndUnusualBodiesGetProtobufsAnswer) {
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
     for (int i = 0; i < type->field_count(); ++i) {
       const FieldDescriptor* field = type->field(i);
-      for (const char* value :
-           {"true", "false", "0", "1", "-1", "\"1\"", "9007199254740992", "9007199254740993",
-            "\"9223372036854775807\"", "1.5", "{}", "{\"x\":1}", "[]", "\"\"", "\"a,b\"",
-            "\"2026-01-02T03:04:05Z\"", "null", "[{}]", "[\"a\"]", "[true]", "[1,2]"}) {
+      for (const char* value : {"true",
+                                "false",
+                                "0",
+                                "1",
+                                "-1",
+                                "\"1\"",
+                                "9007199254740992",
+                                "9007199254740993",
+                                "\"9223372036854775807\"",
+                                "1.5",
+                                "{}",
+                                "{\"x\":1}",
+                                "[]",
+                                "\"\"",
+                                "\"a,b\"",
+                                "\"2026-01-02T03:04:05Z\"",
+                                "null",
+                                "[{}]",
+                                "[\"a\"]",
+                                "[true]",
+                                "[1,2]"}) {
         ExpectSameAsProtobuf(*prototype,
                              absl::StrCat("{\"", field->json_name(), "\":", value, "}"));
       }
@@ -445,9 +558,9 @@ TEST(ReadJsonMessageTest, BrokenAndUnusualBodiesGetProtobufsAnswer) {
 
 // Random damage to printed requests: the body cut short, a byte removed, replaced or inserted.
 TEST(ReadJsonMessageTest, DamagedBodiesGetProtobufsAnswer) {
-  const std::vector<std::string> kInserts = {"{", "}", "[", "]", "\"", ",", ":", "\\", "0",
-                                             "-", ".", "e", "n", "null", " ", "\x01", "\xff",
-                                             "\xc3", "\\u", "1e9", "\"\"", "true"};
+  const std::vector<std::string> kInserts = {
+      "{", "}", "[",    "]", "\"",   ",",    ":",    "\\",  "0",   "-",    ".",
+      "e", "n", "null", " ", "\x01", "\xff", "\xc3", "\\u", "1e9", "\"\"", "true"};
   std::mt19937 random(12);
   int bodies = 0;
   for (const Descriptor* type : RequestTypes()) {
@@ -464,10 +577,18 @@ TEST(ReadJsonMessageTest, DamagedBodiesGetProtobufsAnswer) {
             std::uniform_int_distribution<std::size_t>(0, damaged.size())(random);
         const std::string& insert = kInserts[random() % kInserts.size()];
         switch (round % 4) {
-          case 0: damaged.resize(at); break;
-          case 1: if (at < damaged.size()) damaged.erase(at, 1); break;
-          case 2: if (at < damaged.size()) damaged[at] = insert[0]; break;
-          default: damaged.insert(at, insert); break;
+          case 0:
+            damaged.resize(at);
+            break;
+          case 1:
+            if (at < damaged.size()) damaged.erase(at, 1);
+            break;
+          case 2:
+            if (at < damaged.size()) damaged[at] = insert[0];
+            break;
+          default:
+            damaged.insert(at, insert);
+            break;
         }
         ExpectSameAsProtobuf(*prototype, damaged);
         ++bodies;

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/homework/core/rules/attention.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/rules/attention.h"
 #include "services/homework/storage/page_token.h"
 
 namespace therapy::homework {
@@ -95,15 +95,15 @@ absl::StatusOr<v1::ListAttentionItemsResponse> Homework::ListAttentionItems(
     const AttentionThresholds& limits = policy.attention;
     // The whole caseload in one read per kind (Store::ReadCaseload): the recent completions, and
     // before them only the measures, whose first totals are the baselines.
-    ASSIGN_OR_RETURN(Caseload loaded,
-                     store_.ReadCaseload(CaseloadQuery{
-                         .practice_name = caseload.practice_name,
-                         .care_team_member = therapist,
-                         .assignment_states = {v1::Assignment::STATE_ACTIVE},
-                         .flag_states = {v1::SafetyFlag::STATE_OPEN,
-                                         v1::SafetyFlag::STATE_ACKNOWLEDGED},
-                         .recent_start = now - AttentionLookback(limits),
-                         .recent_end = now + absl::Minutes(10)}));
+    ASSIGN_OR_RETURN(
+        Caseload loaded,
+        store_.ReadCaseload(CaseloadQuery{
+            .practice_name = caseload.practice_name,
+            .care_team_member = therapist,
+            .assignment_states = {v1::Assignment::STATE_ACTIVE},
+            .flag_states = {v1::SafetyFlag::STATE_OPEN, v1::SafetyFlag::STATE_ACKNOWLEDGED},
+            .recent_start = now - AttentionLookback(limits),
+            .recent_end = now + absl::Minutes(10)}));
     std::map<std::string, AttentionInput> inputs;
     for (v1::Client& client : loaded.clients) {
       const std::string name = client.name();
@@ -162,10 +162,9 @@ absl::StatusOr<v1::ListAttentionItemsResponse> Homework::ListAttentionItems(
               [](const Entry& a, const Entry& b) { return Before(a.key, b.key); });
     auto it = entries.begin();
     if (after->has_value()) {
-      it = std::upper_bound(entries.begin(), entries.end(), **after,
-                            [](const PageCursor& cursor, const Entry& entry) {
-                              return Before(cursor, entry.key);
-                            });
+      it = std::upper_bound(
+          entries.begin(), entries.end(), **after,
+          [](const PageCursor& cursor, const Entry& entry) { return Before(cursor, entry.key); });
     }
     v1::ListAttentionItemsResponse response;
     for (; it != entries.end() && response.attention_items_size() < page_size; ++it) {

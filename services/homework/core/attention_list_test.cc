@@ -36,8 +36,9 @@ class AttentionListTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   AttentionListTest()
       : store_(NewStore(GetParam())),
-        homework_(store_ ? *store_ : fallback_, HomeworkOptions{.now = [this] { return now_; },
-                                          .new_id = [this] { return "id" + std::to_string(++ids_); }}) {}
+        homework_(store_ ? *store_ : fallback_,
+                  HomeworkOptions{.now = [this] { return now_; },
+                                  .new_id = [this] { return "id" + std::to_string(++ids_); }}) {}
 
   void AddClient(const std::string& id, const std::string& therapist, absl::Time last_session) {
     v1::CreateClientRequest request;
@@ -54,7 +55,8 @@ class AttentionListTest : public ::testing::TestWithParam<StoreKind> {
     v1::Assignment& assignment = *create.mutable_assignment();
     assignment.set_title("Walk");
     assignment.mutable_exercise()->set_kind(v1::EXERCISE_KIND_SELF_CARE);
-    assignment.mutable_exercise()->mutable_self_care()->set_domain(v1::SelfCareInstructions::DOMAIN_EXERCISE);
+    assignment.mutable_exercise()->mutable_self_care()->set_domain(
+        v1::SelfCareInstructions::DOMAIN_EXERCISE);
     assignment.mutable_schedule()->set_target_count(1);
     assignment.mutable_schedule()->set_period(v1::Schedule::PERIOD_WEEK);
     // Starting today: no week of it has ended, so adherence has nothing to say yet.
@@ -93,9 +95,9 @@ INSTANTIATE_TEST_SUITE_P(Stores, AttentionListTest, ::testing::ValuesIn(kAllStor
                          StoreKindName);
 
 TEST_P(AttentionListTest, ATherapistSeesItsClientsWhoNeedAttentionMostUrgentFirst) {
-  AddClient("quiet", "dr-lee", kNow - absl::Hours(24 * 5));   // nothing since the session
-  AddClient("calm", "dr-lee", kNow - absl::Hours(24));         // session yesterday: fine
-  AddClient("urgent", "dr-lee", kNow - absl::Hours(24));       // asks for help now
+  AddClient("quiet", "dr-lee", kNow - absl::Hours(24 * 5));      // nothing since the session
+  AddClient("calm", "dr-lee", kNow - absl::Hours(24));           // session yesterday: fine
+  AddClient("urgent", "dr-lee", kNow - absl::Hours(24));         // asks for help now
   AddClient("elsewhere", "dr-who", kNow - absl::Hours(24 * 5));  // another therapist's
   v1::RaiseSafetyFlagRequest help;
   help.set_parent("practices/sunrise/clients/urgent");
@@ -198,7 +200,7 @@ TEST_P(AttentionListTest, AMeasureBaselineBeforeTheWindowStillCounts) {
     ASSERT_THAT(recorded, IsOk());
   };
   answer(kNow - absl::Hours(24 * 30), {1, 1, 1, 1, 1, 0, 0, 0, 0});  // 5
-  answer(kNow - absl::Hours(24), {2, 2, 2, 2, 2, 2, 1, 1, 0});        // 14
+  answer(kNow - absl::Hours(24), {2, 2, 2, 2, 2, 2, 1, 1, 0});       // 14
   now_ = kNow;
 
   v1::ListAttentionItemsRequest request;

@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/core/status_macros.h"
 #include "services/homework/core/rules/validation.h"
+#include "services/homework/core/status_macros.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {

@@ -30,13 +30,14 @@ absl::StatusOr<CommitOutcome> CommitCreate(Store& store, const v1::Client& clien
                                            const std::optional<IdempotencyKey>& key,
                                            const std::string& fingerprint,
                                            std::string recorded = "") {
-  return store.Commit(Mutation{
-      .client = Put<v1::Client>{WriteMode::kInsert, client, ""},
-      .idempotency = key,
-      .idempotent_result = recorded.empty() ? client.name() : recorded,
-      .request_fingerprint = fingerprint,
-      .audit = AuditRecord{.actor = "platform-backend", .action = "CreateClient",
-                           .resource = client.name(), .outcome = "OK"}});
+  return store.Commit(Mutation{.client = Put<v1::Client>{WriteMode::kInsert, client, ""},
+                               .idempotency = key,
+                               .idempotent_result = recorded.empty() ? client.name() : recorded,
+                               .request_fingerprint = fingerprint,
+                               .audit = AuditRecord{.actor = "platform-backend",
+                                                    .action = "CreateClient",
+                                                    .resource = client.name(),
+                                                    .outcome = "OK"}});
 }
 
 class CreateOnceTest : public ::testing::Test {
@@ -80,7 +81,8 @@ TEST_F(CreateOnceTest, RepeatedRequestIdReplaysTheRecordedResourceWithoutWriting
 
 TEST_F(CreateOnceTest, WithoutRequestIdEveryRequestIsWritten) {
   ASSERT_TRUE(Create(NewClient("ana", "Ana"), std::nullopt, "fp-a").ok());
-  absl::StatusOr<Written<v1::Client>> second = Create(NewClient("bea", "Bea"), std::nullopt, "fp-a");
+  absl::StatusOr<Written<v1::Client>> second =
+      Create(NewClient("bea", "Bea"), std::nullopt, "fp-a");
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->resource.name(), "practices/sunrise/clients/bea");
   EXPECT_FALSE(second->replayed);
@@ -143,17 +145,16 @@ TEST_F(CreateOnceTest, DuplicateWithoutARecordIsInternal) {
   absl::StatusOr<Written<v1::Client>> written = CreateOnce(
       store_, &Store::GetClient, std::optional<IdempotencyKey>(kKey), "fp-a",
       []() -> absl::StatusOr<CreateAttempt<v1::Client>> {
-        return CreateAttempt<v1::Client>{NewClient("ana", "Ana"),
-                                         CommitOutcome::kDuplicateRequest};
+        return CreateAttempt<v1::Client>{NewClient("ana", "Ana"), CommitOutcome::kDuplicateRequest};
       });
   EXPECT_EQ(written.status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(written.status().message(), "a duplicate request_id has no recorded result");
 }
 
 TEST_F(CreateOnceTest, RecordedResourceThatIsGoneIsInternal) {
-  ASSERT_TRUE(CommitCreate(store_, NewClient("ana", "Ana"), kKey, "fp-a",
-                           "practices/sunrise/clients/gone")
-                  .ok());
+  ASSERT_TRUE(
+      CommitCreate(store_, NewClient("ana", "Ana"), kKey, "fp-a", "practices/sunrise/clients/gone")
+          .ok());
   absl::StatusOr<Written<v1::Client>> again = Create(NewClient("ana", "Ana"), kKey, "fp-a");
   EXPECT_EQ(again.status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(again.status().message(), "the result recorded for this request_id is missing");

@@ -106,12 +106,12 @@ EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,
   }
   if (!ReadsCareTeam(scope)) return EventVisibility::kShown;
   // A therapist sees the clients whose care team names them now.
-  const bool on_team = client != nullptr &&
-                       std::find(client->care_team().begin(), client->care_team().end(),
-                                 scope.therapist) != client->care_team().end();
+  const bool on_team =
+      client != nullptr && std::find(client->care_team().begin(), client->care_team().end(),
+                                     scope.therapist) != client->care_team().end();
   if (on_team) return EventVisibility::kShown;
   return scope.client && scope.caller.role == Role::kTherapist ? EventVisibility::kRevoked
-                                                                 : EventVisibility::kHidden;
+                                                               : EventVisibility::kHidden;
 }
 
 AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal,
@@ -129,7 +129,7 @@ AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refus
 }
 
 absl::StatusOr<Homework::WatchStart> Homework::StartWatch(const Caller& caller,
-                                                         const v1::WatchEventsRequest& request) {
+                                                          const v1::WatchEventsRequest& request) {
   constexpr absl::string_view kMethod = "WatchEvents";
   ASSIGN_OR_RETURN(WatchScope scope, ParseWatchScope(caller, request));
   const PracticeName practice{scope.practice};

@@ -63,8 +63,7 @@ inline bool ReadsCareTeam(const WatchScope& scope) { return !scope.therapist.emp
 
 // The audit record of a watch refused after it started (its start is audited by
 // Homework::WatchEvents with the same method name).
-AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal,
-                              absl::Time now);
+AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal, absl::Time now);
 
 }  // namespace therapy::homework
 

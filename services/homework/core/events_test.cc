@@ -10,9 +10,9 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/model/proto_time.h"
+#include "services/homework/runtime/event_hub.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 
@@ -104,7 +104,8 @@ class EventsTest : public ::testing::Test {
  protected:
   EventsTest()
       : hub_(store_, EventHubOptions{.poll_interval = absl::Milliseconds(20)}),
-        homework_(store_, HomeworkOptions{.new_id = [this] { return absl::StrCat("id", ++ids_); }}) {
+        homework_(store_,
+                  HomeworkOptions{.new_id = [this] { return absl::StrCat("id", ++ids_); }}) {
     for (const char* id : {"ana", "ben"}) {
       v1::CreateClientRequest request;
       request.set_parent("practices/sunrise");
@@ -128,7 +129,8 @@ class EventsTest : public ::testing::Test {
     return *active;
   }
 
-  absl::StatusOr<v1::Completion> Record(const v1::Assignment& assignment, const std::string& client) {
+  absl::StatusOr<v1::Completion> Record(const v1::Assignment& assignment,
+                                        const std::string& client) {
     v1::CreateCompletionRequest request;
     request.set_parent(assignment.name());
     *request.mutable_completion()->mutable_occur_time() = ToProtoTime(absl::Now());

@@ -30,8 +30,8 @@ absl::StatusOr<v1::ExportClientRecordResponse> Homework::ExportClientRecord(
     fhir::ClientRecord record;
     ASSIGN_OR_RETURN(record.client,
                      Found(store_.GetClient(request.client()), "client", request.client()));
-    ASSIGN_OR_RETURN(record.assignments, ReadAll(store_, &Store::ListAssignments,
-                                                 {.client_name = request.client()}));
+    ASSIGN_OR_RETURN(record.assignments,
+                     ReadAll(store_, &Store::ListAssignments, {.client_name = request.client()}));
     ASSIGN_OR_RETURN(record.completions, ReadAll(store_, &Store::ListCompletions, range));
     // Each measure total's reliable change counts from the client's first total ever, so the
     // measures before the range are read too (as GetReviewSummary does).
@@ -50,16 +50,16 @@ absl::StatusOr<v1::ExportClientRecordResponse> Homework::ExportClientRecord(
     };
     std::sort(history.begin(), history.end(), older_first);
     std::sort(in_range.begin(), in_range.end(), older_first);
-    const std::vector<v1::MeasureChange> changes = MeasureChanges(
-        history, in_range, options_.practice_policy(name.practice).measures);
+    const std::vector<v1::MeasureChange> changes =
+        MeasureChanges(history, in_range, options_.practice_policy(name.practice).measures);
     size_t next_change = 0;
     for (const v1::Completion& completion : in_range) {
       if (completion.has_measure() && next_change < changes.size()) {
         record.measure_changes[completion.name()] = changes[next_change++];
       }
     }
-    ASSIGN_OR_RETURN(record.hierarchies, ReadAll(store_, &Store::ListHierarchies,
-                                                 {.client_name = request.client()}));
+    ASSIGN_OR_RETURN(record.hierarchies,
+                     ReadAll(store_, &Store::ListHierarchies, {.client_name = request.client()}));
 
     ASSIGN_OR_RETURN(fhir::Bundle bundle, fhir::BuildBundle(record));
     v1::ExportClientRecordResponse response;

@@ -94,9 +94,8 @@ absl::Status Homework::CheckExposureStep(const v1::Assignment& assignment,
   if (name.client.Format() != client.Format()) {
     return InvalidField(kField, "must be a hierarchy of the same client");
   }
-  ASSIGN_OR_RETURN(v1::Hierarchy hierarchy,
-                   Found(store_.GetHierarchy(exposure.hierarchy()), "hierarchy",
-                         exposure.hierarchy()));
+  ASSIGN_OR_RETURN(v1::Hierarchy hierarchy, Found(store_.GetHierarchy(exposure.hierarchy()),
+                                                  "hierarchy", exposure.hierarchy()));
   if (exposure.hierarchy_step() < 0 || exposure.hierarchy_step() >= hierarchy.steps_size()) {
     return InvalidField("assignment.exercise.exposure_practice.hierarchy_step",
                         absl::StrCat("must be 0-", hierarchy.steps_size() - 1, ", got ",
@@ -160,9 +159,9 @@ absl::StatusOr<v1::ListHierarchiesResponse> Homework::ListHierarchies(
   ASSIGN_OR_RETURN(ClientName parent, ParseClientName("parent", request.parent()));
   ASSIGN_OR_RETURN(int page_size, ValidatePageSize(request.page_size()));
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kReadClient, parent, kMethod));
-  absl::StatusOr<Page<v1::Hierarchy>> page = store_.ListHierarchies(HierarchyQuery{
-      .client_name = parent.Format(),
-      .page = {.page_size = page_size, .page_token = request.page_token()}});
+  absl::StatusOr<Page<v1::Hierarchy>> page = store_.ListHierarchies(
+      HierarchyQuery{.client_name = parent.Format(),
+                     .page = {.page_size = page_size, .page_token = request.page_token()}});
   RETURN_IF_ERROR(Audit(caller, kMethod, parent.Format(), page.status()));
   if (!page.ok()) return ListStatus(page.status());
   v1::ListHierarchiesResponse response;
@@ -176,8 +175,7 @@ absl::StatusOr<v1::Hierarchy> Homework::UpdateHierarchy(const Caller& caller,
   constexpr absl::string_view kMethod = "UpdateHierarchy";
   const v1::Hierarchy& patch = request.hierarchy();
   ASSIGN_OR_RETURN(HierarchyName name, ParseHierarchyName("hierarchy.name", patch.name()));
-  RETURN_IF_ERROR(
-      CheckMask(request.update_mask(), v1::Hierarchy::descriptor(), kHierarchyMutable));
+  RETURN_IF_ERROR(CheckMask(request.update_mask(), v1::Hierarchy::descriptor(), kHierarchyMutable));
   RETURN_IF_ERROR(AuthorizeClient(caller, Action::kWriteAssignment, name.client, kMethod));
 
   auto update = [&]() -> absl::StatusOr<Written<v1::Hierarchy>> {
@@ -190,10 +188,10 @@ absl::StatusOr<v1::Hierarchy> Homework::UpdateHierarchy(const Caller& caller,
     ValidateHierarchy(hierarchy, "hierarchy", violations);
     RETURN_IF_ERROR(violations.ToStatus());
     if (hierarchy.steps_size() <= hierarchy.current_step()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the client is practising step ", hierarchy.current_step() + 1,
-          "; step back before removing it (hierarchy.steps would have ", hierarchy.steps_size(),
-          " steps)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the client is practising step ", hierarchy.current_step() + 1,
+                       "; step back before removing it (hierarchy.steps would have ",
+                       hierarchy.steps_size(), " steps)"));
     }
     *hierarchy.mutable_update_time() = ToProtoTime(options_.now());
     hierarchy.set_etag(NewId());
@@ -210,8 +208,8 @@ absl::StatusOr<v1::Hierarchy> Homework::UpdateHierarchy(const Caller& caller,
 
 absl::StatusOr<v1::Hierarchy> Homework::AdvanceHierarchy(
     const Caller& caller, const v1::AdvanceHierarchyRequest& request) {
-  return MoveHierarchy(caller, "AdvanceHierarchy", request.name(), request.etag(),
-                       request.reason(), +1);
+  return MoveHierarchy(caller, "AdvanceHierarchy", request.name(), request.etag(), request.reason(),
+                       +1);
 }
 
 absl::StatusOr<v1::Hierarchy> Homework::StepBackHierarchy(

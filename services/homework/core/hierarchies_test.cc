@@ -4,10 +4,10 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/model/proto_time.h"
-#include "therapy/homework/v1/homework_service.pb.h"
 #include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
@@ -29,8 +29,9 @@ Caller ClientCaller() { return {"ana", "sunrise", Role::kClient, "call-3"}; }
 class HierarchiesTest : public ::testing::Test {
  protected:
   HierarchiesTest()
-      : homework_(store_, HomeworkOptions{.now = [] { return kNow; },
-                                          .new_id = [this] { return "id" + std::to_string(++ids_); }}) {
+      : homework_(store_,
+                  HomeworkOptions{.now = [] { return kNow; },
+                                  .new_id = [this] { return "id" + std::to_string(++ids_); }}) {
     v1::CreateClientRequest request;
     request.set_parent("practices/sunrise");
     request.set_client_id("ana");
@@ -92,8 +93,7 @@ TEST_F(HierarchiesTest, OwnStepsReplaceTheTemplatesAndAreValidated) {
   absl::Status status = FromLadder(overrides).status();
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_TRUE(BadRequestOf(status).has_value());
-  EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(),
-            "hierarchy.steps[0].expected_suds");
+  EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(), "hierarchy.steps[0].expected_suds");
 }
 
 TEST_F(HierarchiesTest, UnknownTemplateIsNotFound) {

@@ -14,17 +14,17 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/homework_internal.h"
-#include "services/homework/core/rules/measure_scoring.h"
+#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/model/proto_time.h"
 #include "services/homework/core/model/resource_ids.h"
 #include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/model/time_zone.h"
+#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/rules/review_summary.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/templates.h"
-#include "services/homework/core/model/time_zone.h"
-#include "services/homework/core/rules/validation.h"
 
 namespace therapy::homework {
 namespace {
@@ -110,7 +110,6 @@ absl::Status Homework::AuthorizePractice(const Caller& caller, Action action,
 // ---------------------------------------------------------------------------------------------
 // Clients
 
-
 absl::StatusOr<v1::Client> Homework::CreateClient(const Caller& caller,
                                                   const v1::CreateClientRequest& request) {
   constexpr absl::string_view kMethod = "CreateClient";
@@ -164,7 +163,7 @@ absl::StatusOr<v1::Client> Homework::GetClient(const Caller& caller,
 }
 
 absl::StatusOr<v1::CallerIdentity> Homework::GetCaller(const Caller& caller,
-                                                      const v1::GetCallerRequest& /*request*/) {
+                                                       const v1::GetCallerRequest& /*request*/) {
   v1::CallerIdentity identity;
   identity.set_subject(caller.subject);
   identity.set_practice(absl::StrCat("practices/", caller.practice));
@@ -347,8 +346,8 @@ absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
   // The care team changes any field; the client only its own plan, of a draft shaped in a
   // session that is still live (checked once the draft is loaded).
   const bool as_client = caller.role == Role::kClient;
-  RETURN_IF_ERROR(AuthorizeClient(caller, as_client ? Action::kShapeDraft : Action::kWriteAssignment,
-                                  name.client, kMethod));
+  RETURN_IF_ERROR(AuthorizeClient(
+      caller, as_client ? Action::kShapeDraft : Action::kWriteAssignment, name.client, kMethod));
   if (as_client) {
     for (int i = 0; i < request.update_mask().paths_size(); ++i) {
       const std::string& path = request.update_mask().paths(i);
@@ -464,9 +463,9 @@ namespace {
 
 absl::Status IllegalTransition(const v1::Assignment& assignment, absl::string_view verb,
                                absl::string_view allowed) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("cannot ", verb, " an assignment in ",
-                   v1::Assignment::State_Name(assignment.state()), "; only ", allowed));
+  return absl::FailedPreconditionError(absl::StrCat("cannot ", verb, " an assignment in ",
+                                                    v1::Assignment::State_Name(assignment.state()),
+                                                    "; only ", allowed));
 }
 
 }  // namespace
@@ -502,8 +501,8 @@ absl::StatusOr<v1::Assignment> Homework::ActivateAssignment(
 absl::StatusOr<v1::Assignment> Homework::CancelAssignment(
     const Caller& caller, const v1::CancelAssignmentRequest& request) {
   if (request.reason().size() > 500) {
-    return InvalidField("reason", absl::StrCat("at most 500 characters, got ",
-                                               request.reason().size()));
+    return InvalidField("reason",
+                        absl::StrCat("at most 500 characters, got ", request.reason().size()));
   }
   const absl::Time now = options_.now();
   return Transition(caller, "CancelAssignment", "name", request.name(), request.etag(),
@@ -701,14 +700,14 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
       const absl::Time last_session = FromProtoTime(client.last_session_time());
       if (last_session < now && last_session >= now - kLongestPeriod) since = last_session;
     }
-    ASSIGN_OR_RETURN(std::vector<v1::Assignment> assignments,
-                     ReadAll(store_, &Store::ListAssignments,
-                             {.client_name = request.client(),
-                              .states = {v1::Assignment::STATE_ACTIVE}}));
-    ASSIGN_OR_RETURN(std::vector<v1::Completion> completions,
-                     ReadAll(store_, &Store::ListCompletions,
-                             {.client_name = request.client(), .start_time = since,
-                              .end_time = now}));
+    ASSIGN_OR_RETURN(
+        std::vector<v1::Assignment> assignments,
+        ReadAll(store_, &Store::ListAssignments,
+                {.client_name = request.client(), .states = {v1::Assignment::STATE_ACTIVE}}));
+    ASSIGN_OR_RETURN(
+        std::vector<v1::Completion> completions,
+        ReadAll(store_, &Store::ListCompletions,
+                {.client_name = request.client(), .start_time = since, .end_time = now}));
     ASSIGN_OR_RETURN(std::vector<v1::Hierarchy> hierarchies,
                      ReadAll(store_, &Store::ListHierarchies, {.client_name = request.client()}));
 
@@ -730,8 +729,8 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
         earlier_practice.push_back(std::move(completion));
       }
     }
-    return BuildReviewSummary(client, assignments, std::move(completions), since, now,
-                              hierarchies, std::move(measure_history),
+    return BuildReviewSummary(client, assignments, std::move(completions), since, now, hierarchies,
+                              std::move(measure_history),
                               options_.practice_policy(name.practice).measures,
                               std::move(earlier_practice));
   };

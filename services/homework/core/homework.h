@@ -7,11 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/homework/core/rules/authorization.h"
-#include "services/homework/core/model/caller.h"
 #include "services/homework/core/events.h"
+#include "services/homework/core/model/caller.h"
 #include "services/homework/core/model/practice_policy.h"
 #include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/rules/authorization.h"
 #include "services/homework/storage/store.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
@@ -191,8 +191,8 @@ class Homework {
   // write's record is committed with the write). A read whose audit cannot be written fails.
   absl::Status Audit(const Caller& caller, absl::string_view method, absl::string_view resource,
                      const absl::Status& outcome);
-  AuditRecord MakeAudit(const Caller& caller, absl::string_view method,
-                        absl::string_view resource, const absl::Status& outcome) const;
+  AuditRecord MakeAudit(const Caller& caller, absl::string_view method, absl::string_view resource,
+                        const absl::Status& outcome) const;
   // A state change of one assignment through one verb (Activate, Cancel, Complete).
   absl::StatusOr<v1::Assignment> Transition(
       const Caller& caller, absl::string_view method, absl::string_view name_field,
@@ -206,8 +206,7 @@ class Homework {
                                        absl::StatusOr<Written<Resource>> written);
   // A practice's own template for an assignment in `practice`: INVALID_ARGUMENT naming `field`
   // for a malformed name or another practice's template, NOT_FOUND when it does not exist.
-  absl::StatusOr<v1::Template> FindPracticeTemplate(absl::string_view field,
-                                                    absl::string_view name,
+  absl::StatusOr<v1::Template> FindPracticeTemplate(absl::string_view field, absl::string_view name,
                                                     absl::string_view practice);
   // An exposure practice may point at a step of one of the same client's hierarchies:
   // INVALID_ARGUMENT naming the field when it points elsewhere or past the last step, NOT_FOUND
@@ -223,8 +222,7 @@ class Homework {
   // admin and refused like another client's for everyone else, so existence never leaks.
   // Refusals are audited under `method`.
   absl::StatusOr<v1::Session> AuthorizeSession(const Caller& caller, Action action,
-                                               const SessionName& name,
-                                               absl::string_view method);
+                                               const SessionName& name, absl::string_view method);
   // A session an assignment of `client` may name in `field` (Assignment.session): same practice
   // and client (INVALID_ARGUMENT naming `field`), existing (NOT_FOUND) and live
   // (FAILED_PRECONDITION).
@@ -236,14 +234,12 @@ class Homework {
                               const ClientName& client);
   // Writes a changed session (a new etag) with its TYPE_SESSION_UPDATED event and audit record,
   // if the stored one still has `expected_etag` (ABORTED otherwise).
-  absl::StatusOr<Written<v1::Session>> WriteSession(const Caller& caller,
-                                                    absl::string_view method,
+  absl::StatusOr<Written<v1::Session>> WriteSession(const Caller& caller, absl::string_view method,
                                                     v1::Session session,
                                                     const std::string& expected_etag);
   // The summary of a session ending now: its drafts' fate and the client's completions reviewed
   // while it was live.
-  absl::StatusOr<v1::SessionSummary> SummarizeSession(const v1::Session& session,
-                                                      absl::Time end);
+  absl::StatusOr<v1::SessionSummary> SummarizeSession(const v1::Session& session, absl::Time end);
   // A new open flag on `client`, due to escalate after the practice's time, with `reason` as
   // its code and as the English text of the deprecated `reason` field.
   v1::SafetyFlag NewSafetyFlag(const ClientName& client, v1::SafetyFlag::Source source,

@@ -19,8 +19,8 @@
 #include "services/homework/core/create_once.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/read_all.h"
-#include "services/homework/core/status_macros.h"
 #include "services/homework/core/rules/validation.h"
+#include "services/homework/core/status_macros.h"
 
 namespace therapy::homework {
 
@@ -35,7 +35,7 @@ absl::StatusOr<Resource> Found(absl::StatusOr<std::optional<Resource>> found,
 
 // ABORTED when the caller read an older version than the stored one.
 inline absl::Status CheckEtag(absl::string_view field, absl::string_view requested,
-                       absl::string_view current) {
+                              absl::string_view current) {
   if (requested.empty() || requested == current) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat(field, " \"", requested.substr(0, 64),
                                          "\" is stale: the resource changed since it was "
@@ -43,19 +43,22 @@ inline absl::Status CheckEtag(absl::string_view field, absl::string_view request
 }
 
 // Checks an update mask against the fields a method lets callers change.
-inline absl::Status CheckMask(const google::protobuf::FieldMask& mask, const google::protobuf::Descriptor* descriptor,
-                       std::initializer_list<absl::string_view> allowed) {
+inline absl::Status CheckMask(const google::protobuf::FieldMask& mask,
+                              const google::protobuf::Descriptor* descriptor,
+                              std::initializer_list<absl::string_view> allowed) {
   if (mask.paths().empty()) {
     return InvalidField("update_mask", absl::StrCat("required: name the fields to change, or *"));
   }
   if (mask.paths_size() == 1 && mask.paths(0) == "*") return absl::OkStatus();
   for (const std::string& path : mask.paths()) {
     const absl::string_view top = absl::string_view(path).substr(0, path.find('.'));
-    const bool known = std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
-                       google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
+    const bool known =
+        std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
+        google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
     if (!known) {
       std::string list;
-      for (absl::string_view field : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", field);
+      for (absl::string_view field : allowed)
+        absl::StrAppend(&list, list.empty() ? "" : ", ", field);
       return InvalidField("update_mask", absl::StrCat("\"", path.substr(0, 100),
                                                       "\" cannot be updated; updatable: ", list));
     }
@@ -65,8 +68,8 @@ inline absl::Status CheckMask(const google::protobuf::FieldMask& mask, const goo
 
 // Copies the masked fields of `from` into `to`; "*" copies the listed top-level fields.
 template <typename Message>
-void ApplyMask(const google::protobuf::FieldMask& mask, std::initializer_list<absl::string_view> all,
-               const Message& from, Message& to) {
+void ApplyMask(const google::protobuf::FieldMask& mask,
+               std::initializer_list<absl::string_view> all, const Message& from, Message& to) {
   google::protobuf::FieldMask effective = mask;
   if (mask.paths_size() == 1 && mask.paths(0) == "*") {
     effective.clear_paths();
@@ -77,7 +80,6 @@ void ApplyMask(const google::protobuf::FieldMask& mask, std::initializer_list<ab
   options.set_replace_repeated_fields(true);
   google::protobuf::util::FieldMaskUtil::MergeMessageTo(from, effective, options, &to);
 }
-
 
 // A store's answer to a list: a page token it cannot read comes back INVALID_ARGUMENT, which
 // gets the BadRequest naming page_token that every other invalid field has.
@@ -108,11 +110,10 @@ std::string RequestFingerprint(const google::protobuf::Message& request);
 
 // The idempotency key of a create, or nullopt without a request id.
 inline std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
-                                     absl::string_view request_id) {
+                                            absl::string_view request_id) {
   if (request_id.empty()) return std::nullopt;
   return IdempotencyKey{caller.subject, std::string(method), std::string(request_id)};
 }
-
 
 template <typename Resource>
 absl::StatusOr<Resource> Homework::FinishWrite(const Caller& caller, absl::string_view method,

@@ -20,7 +20,8 @@ using ::testing::SizeIs;
 using ::therapy::homework::testing::IsOk;
 using ::therapy::homework::testing::StatusIs;
 
-const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 26, 9, 0, 0), absl::UTCTimeZone());
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 26, 9, 0, 0), absl::UTCTimeZone());
 
 Caller Service() { return {"platform-backend", "sunrise", Role::kService, "call-1"}; }
 Caller Therapist(std::string subject = "dr-lee") {
@@ -42,8 +43,9 @@ std::vector<std::string> BadFields(const absl::Status& status) {
 class HomeworkTest : public ::testing::Test {
  protected:
   HomeworkTest()
-      : homework_(store_, HomeworkOptions{.now = [] { return kNow; },
-                                          .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
+      : homework_(store_,
+                  HomeworkOptions{.now = [] { return kNow; },
+                                  .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
 
   v1::Client CreateClient(std::string id = "ana", std::vector<std::string> care_team = {"dr-lee"}) {
     v1::CreateClientRequest request;
@@ -184,8 +186,8 @@ TEST_F(HomeworkTest, InvalidClientNamesEveryBadField) {
   absl::Status status = homework_.CreateClient(Service(), request).status();
   EXPECT_THAT(status,
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client.display_name")));
-  EXPECT_THAT(BadFields(status), ElementsAre("client.display_name", "client.time_zone",
-                                             "client.care_team[0]"));
+  EXPECT_THAT(BadFields(status),
+              ElementsAre("client.display_name", "client.time_zone", "client.care_team[0]"));
 }
 
 TEST_F(HomeworkTest, TherapistMayNotCreateClients) {
@@ -396,12 +398,11 @@ TEST_F(HomeworkTest, BlankThoughtRecordIsNotACompletion) {
   partial.mutable_thought_record()->set_situation("Meeting at work");
   status = Record(assignment, partial).status();
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(BadFields(status),
-              ElementsAre("completion.thought_record.automatic_thought",
-                          "completion.thought_record.automatic_thought_belief",
-                          "completion.thought_record.emotions",
-                          "completion.thought_record.balanced_thought",
-                          "completion.thought_record.balanced_thought_belief"));
+  EXPECT_THAT(BadFields(status), ElementsAre("completion.thought_record.automatic_thought",
+                                             "completion.thought_record.automatic_thought_belief",
+                                             "completion.thought_record.emotions",
+                                             "completion.thought_record.balanced_thought",
+                                             "completion.thought_record.balanced_thought_belief"));
 
   v1::Completion full = partial;
   auto* record = full.mutable_thought_record();
@@ -504,13 +505,13 @@ TEST_F(HomeworkTest, EveryReadWriteAndRefusalIsAudited) {
   ASSERT_THAT(audit, IsOk());
   std::vector<std::string> lines;
   for (const AuditRecord& record : *audit) {
-    lines.push_back(absl::StrCat(record.action, " ", record.actor, " ", record.role, " ",
-                                 record.outcome));
+    lines.push_back(
+        absl::StrCat(record.action, " ", record.actor, " ", record.role, " ", record.outcome));
   }
-  EXPECT_THAT(lines, ElementsAre("CreateClient platform-backend service OK",
-                                 "CreateAssignment dr-lee therapist OK",
-                                 "GetAssignment ana client OK",
-                                 "GetAssignment ben client PERMISSION_DENIED"));
+  EXPECT_THAT(lines,
+              ElementsAre("CreateClient platform-backend service OK",
+                          "CreateAssignment dr-lee therapist OK", "GetAssignment ana client OK",
+                          "GetAssignment ben client PERMISSION_DENIED"));
   EXPECT_EQ((*audit)[2].resource, assignment.name());
   EXPECT_EQ((*audit)[2].call_id, "call-3");
   EXPECT_EQ((*audit)[2].time, kNow);

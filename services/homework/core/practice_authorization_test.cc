@@ -22,8 +22,9 @@ Caller Service() { return {"platform-backend", "sunrise", Role::kService, "call-
 class PracticeAuthorizationTest : public ::testing::Test {
  protected:
   PracticeAuthorizationTest()
-      : homework_(store_, HomeworkOptions{.now = [] { return kNow; },
-                                          .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
+      : homework_(store_,
+                  HomeworkOptions{.now = [] { return kNow; },
+                                  .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
 
   // "action actor role outcome resource" of every audit record of practice sunrise, in order.
   std::vector<std::string> AuditLines() {

@@ -19,10 +19,10 @@ absl::StatusOr<v1::PracticeCalendar> Homework::GetPracticeCalendar(
   auto build = [&]() -> absl::StatusOr<v1::PracticeCalendar> {
     ASSIGN_OR_RETURN(v1::Client client,
                      Found(store_.GetClient(request.client()), "client", request.client()));
-    ASSIGN_OR_RETURN(std::vector<v1::Assignment> active,
-                     ReadAll(store_, &Store::ListAssignments,
-                             {.client_name = request.client(),
-                              .states = {v1::Assignment::STATE_ACTIVE}}));
+    ASSIGN_OR_RETURN(
+        std::vector<v1::Assignment> active,
+        ReadAll(store_, &Store::ListAssignments,
+                {.client_name = request.client(), .states = {v1::Assignment::STATE_ACTIVE}}));
     ASSIGN_OR_RETURN(PracticeCalendarFeed feed, BuildPracticeCalendar(client, active));
     v1::PracticeCalendar calendar;
     calendar.set_ics(std::move(feed.ics));

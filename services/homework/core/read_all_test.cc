@@ -60,9 +60,9 @@ TEST_F(ReadAllTest, ReadsEveryPageInTheStoresOrder) {
 }
 
 TEST_F(ReadAllTest, EveryPageIsReadWithTheQuerysFilter) {
-  absl::StatusOr<std::vector<v1::Client>> mine = ReadAll(
-      store_, &Store::ListClients,
-      {.practice_name = "practices/sunrise", .care_team_member = std::string("dr-lee")});
+  absl::StatusOr<std::vector<v1::Client>> mine =
+      ReadAll(store_, &Store::ListClients,
+              {.practice_name = "practices/sunrise", .care_team_member = std::string("dr-lee")});
   ASSERT_TRUE(mine.ok()) << mine.status();
   std::vector<std::string> expected;
   for (int i = 0; i < kClients; ++i) {
@@ -83,8 +83,7 @@ TEST_F(ReadAllTest, StartsFromTheFirstPageWhateverTheQueryPageSays) {
 
 TEST_F(ReadAllTest, AFailedReadIsTheAnswer) {
   // Neither a client nor a practice: the store refuses the query.
-  absl::StatusOr<std::vector<v1::Assignment>> none =
-      ReadAll(store_, &Store::ListAssignments, {});
+  absl::StatusOr<std::vector<v1::Assignment>> none = ReadAll(store_, &Store::ListAssignments, {});
   EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(none.status().message(), HasSubstr("client_name"));
 }

@@ -7,8 +7,8 @@
 #include <iterator>
 #include <map>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "services/homework/core/clinical/measure_cadence.h"
@@ -26,8 +26,8 @@ namespace {
 // `lead` then `text` as one sentence: a full stop is added only when the person's own words do
 // not already end one ("in for 4, out for 6." stays as written).
 std::string Sentence(absl::string_view lead, absl::string_view text) {
-  const bool ended = !text.empty() && absl::string_view(".!?").find(text.back()) !=
-                                          absl::string_view::npos;
+  const bool ended =
+      !text.empty() && absl::string_view(".!?").find(text.back()) != absl::string_view::npos;
   return absl::StrCat(lead, text, ended ? "" : ".");
 }
 
@@ -104,9 +104,9 @@ absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
   }
   // Occurrences are grouped by the start of their day or week; one whose day began before
   // `from` (or whose week did, due at its end) can still be due inside the window.
-  ASSIGN_OR_RETURN(std::vector<clinical::Occurrence> occurrences,
-                   clinical::ExpectedOccurrences(assignment.schedule(), zone,
-                                                 from - absl::Hours(24 * 8), to));
+  ASSIGN_OR_RETURN(
+      std::vector<clinical::Occurrence> occurrences,
+      clinical::ExpectedOccurrences(assignment.schedule(), zone, from - absl::Hours(24 * 8), to));
   const clinical::Matching matching =
       clinical::MatchOccurrences(occurrences, completions, zone, now);
   std::vector<v1::Reminder> reminders;
@@ -148,10 +148,10 @@ absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
 
   auto list = [&]() -> absl::StatusOr<v1::ListDueRemindersResponse> {
     const absl::Time now = options_.now();
-    ASSIGN_OR_RETURN(std::vector<v1::Assignment> active,
-                     ReadAll(store_, &Store::ListAssignments,
-                             {.practice_name = practice.Format(),
-                              .states = {v1::Assignment::STATE_ACTIVE}}));
+    ASSIGN_OR_RETURN(
+        std::vector<v1::Assignment> active,
+        ReadAll(store_, &Store::ListAssignments,
+                {.practice_name = practice.Format(), .states = {v1::Assignment::STATE_ACTIVE}}));
     std::map<std::string, std::vector<v1::Assignment>> by_client;
     for (v1::Assignment& assignment : active) {
       const std::string& name = assignment.name();
@@ -167,8 +167,8 @@ absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
       absl::Duration before = absl::Hours(24 * 7);
       for (const v1::Assignment& assignment : assignments) {
         if (assignment.exercise().kind() == v1::EXERCISE_KIND_OUTCOME_MEASURE) {
-          before = std::max(before, clinical::LongestOpen(assignment.schedule()) +
-                                        absl::Hours(24 * 8));
+          before =
+              std::max(before, clinical::LongestOpen(assignment.schedule()) + absl::Hours(24 * 8));
         }
       }
       ASSIGN_OR_RETURN(std::vector<v1::Completion> around,
@@ -179,13 +179,12 @@ absl::StatusOr<v1::ListDueRemindersResponse> Homework::ListDueReminders(
       std::map<std::string, std::vector<v1::Completion>> by_assignment;
       for (v1::Completion& completion : around) {
         const std::string& name = completion.name();
-        by_assignment[name.substr(0, name.find("/completions/"))].push_back(
-            std::move(completion));
+        by_assignment[name.substr(0, name.find("/completions/"))].push_back(std::move(completion));
       }
       for (const v1::Assignment& assignment : assignments) {
-        ASSIGN_OR_RETURN(std::vector<v1::Reminder> due,
-                         DueReminders(*client, assignment, by_assignment[assignment.name()],
-                                      from, to, now));
+        ASSIGN_OR_RETURN(
+            std::vector<v1::Reminder> due,
+            DueReminders(*client, assignment, by_assignment[assignment.name()], from, to, now));
         std::move(due.begin(), due.end(), std::back_inserter(reminders));
       }
     }

@@ -23,13 +23,11 @@ std::string ReminderText(const v1::Assignment& assignment);
 // or for weekly targets at the end of the week. An outcome measure instead gives up to three
 // reminders per measure not answered, each at its moment in [from, to): when it falls due, when
 // it is overdue and when it expires (measure_state, expire_time; clinical/measure_cadence.h);
-// `completions` must then reach back LongestOpen plus 8 days before `from`. Errors: INVALID_ARGUMENT for a client time zone
-// or schedule that cannot be used.
-absl::StatusOr<std::vector<v1::Reminder>> DueReminders(const v1::Client& client,
-                                                       const v1::Assignment& assignment,
-                                                       const std::vector<v1::Completion>& completions,
-                                                       absl::Time from, absl::Time to,
-                                                       absl::Time now);
+// `completions` must then reach back LongestOpen plus 8 days before `from`. Errors:
+// INVALID_ARGUMENT for a client time zone or schedule that cannot be used.
+absl::StatusOr<std::vector<v1::Reminder>> DueReminders(
+    const v1::Client& client, const v1::Assignment& assignment,
+    const std::vector<v1::Completion>& completions, absl::Time from, absl::Time to, absl::Time now);
 
 }  // namespace therapy::homework
 

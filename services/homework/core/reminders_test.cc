@@ -219,8 +219,8 @@ std::vector<std::pair<absl::Time, v1::MeasureState>> Moments(
 TEST(RemindersTest, AMeasureIsRemindedWhenDueWhenOverdueAndWhenItExpires) {
   // Due Monday 2 November 00:00, overdue 48 h later, expired 96 h later; the next is due on
   // 16 November.
-  const auto reminders =
-      DueReminders(Ana(), Phq9EveryTwoWeeks(), {}, BerlinDay(11, 1), BerlinDay(11, 8), BerlinDay(11, 1));
+  const auto reminders = DueReminders(Ana(), Phq9EveryTwoWeeks(), {}, BerlinDay(11, 1),
+                                      BerlinDay(11, 8), BerlinDay(11, 1));
   EXPECT_THAT(Moments(reminders),
               ::testing::ElementsAre(std::pair(BerlinDay(11, 2), v1::MEASURE_STATE_DUE),
                                      std::pair(BerlinDay(11, 4), v1::MEASURE_STATE_OVERDUE),

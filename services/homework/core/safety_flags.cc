@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
+#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/model/proto_time.h"
 #include "services/homework/core/model/resource_names.h"
 
@@ -30,8 +30,8 @@ absl::StatusOr<ClientChildName> ParseSafetyFlagName(absl::string_view field,
 }  // namespace
 
 v1::SafetyFlag Homework::NewSafetyFlag(const ClientName& client, v1::SafetyFlag::Source source,
-                                       const v1::FlagReason& reason,
-                                       absl::string_view raised_by, absl::Time now) const {
+                                       const v1::FlagReason& reason, absl::string_view raised_by,
+                                       absl::Time now) const {
   v1::SafetyFlag flag;
   flag.set_name(ClientChildName{client, std::string(kCollection), NewId()}.Format());
   flag.set_state(v1::SafetyFlag::STATE_OPEN);
@@ -59,11 +59,10 @@ absl::StatusOr<v1::SafetyFlag> Homework::RaiseSafetyFlag(
   const std::optional<IdempotencyKey> key = KeyFor(caller, kMethod, request.request_id());
   const std::string fingerprint = RequestFingerprint(request);
   auto raise = [&]() -> absl::StatusOr<CreateAttempt<v1::SafetyFlag>> {
-    RETURN_IF_ERROR(
-        Found(store_.GetClient(request.parent()), "client", request.parent()).status());
-    v1::SafetyFlag flag = NewSafetyFlag(parent, v1::SafetyFlag::SOURCE_CLIENT_REQUEST,
-                                        ClientRequestFlagReason(request.note()), caller.subject,
-                                        options_.now());
+    RETURN_IF_ERROR(Found(store_.GetClient(request.parent()), "client", request.parent()).status());
+    v1::SafetyFlag flag =
+        NewSafetyFlag(parent, v1::SafetyFlag::SOURCE_CLIENT_REQUEST,
+                      ClientRequestFlagReason(request.note()), caller.subject, options_.now());
     Mutation mutation{.safety_flag = Put<v1::SafetyFlag>{WriteMode::kInsert, flag, ""},
                       .events = {MakeEvent(caller, v1::Event::TYPE_SAFETY_FLAG_RAISED,
                                            parent.Format(), flag.name())},
@@ -99,9 +98,9 @@ absl::StatusOr<v1::ListSafetyFlagsResponse> Homework::ListSafetyFlags(
   for (int i = 0; i < request.states_size(); ++i) {
     const int state = request.states(i);
     if (state == v1::SafetyFlag::STATE_UNSPECIFIED || !v1::SafetyFlag::State_IsValid(state)) {
-      return InvalidField(absl::StrCat("states[", i, "]"),
-                          absl::StrCat("must be a SafetyFlag.State other than unspecified, got ",
-                                       state));
+      return InvalidField(
+          absl::StrCat("states[", i, "]"),
+          absl::StrCat("must be a SafetyFlag.State other than unspecified, got ", state));
     }
     query.states.push_back(static_cast<v1::SafetyFlag::State>(state));
   }
@@ -118,9 +117,8 @@ absl::StatusOr<v1::ListSafetyFlagsResponse> Homework::ListSafetyFlags(
 
 absl::StatusOr<v1::SafetyFlag> Homework::AcknowledgeSafetyFlag(
     const Caller& caller, const v1::AcknowledgeSafetyFlagRequest& request) {
-  return MoveSafetyFlag(caller, "AcknowledgeSafetyFlag", Action::kAcknowledgeFlag,
-                        request.name(), request.etag(), request.note(),
-                        v1::SafetyFlag::STATE_ACKNOWLEDGED);
+  return MoveSafetyFlag(caller, "AcknowledgeSafetyFlag", Action::kAcknowledgeFlag, request.name(),
+                        request.etag(), request.note(), v1::SafetyFlag::STATE_ACKNOWLEDGED);
 }
 
 absl::StatusOr<v1::SafetyFlag> Homework::ResolveSafetyFlag(
@@ -129,12 +127,9 @@ absl::StatusOr<v1::SafetyFlag> Homework::ResolveSafetyFlag(
                         request.etag(), request.note(), v1::SafetyFlag::STATE_RESOLVED);
 }
 
-absl::StatusOr<v1::SafetyFlag> Homework::MoveSafetyFlag(const Caller& caller,
-                                                        absl::string_view method, Action action,
-                                                        absl::string_view name_text,
-                                                        absl::string_view etag,
-                                                        absl::string_view note,
-                                                        v1::SafetyFlag::State to) {
+absl::StatusOr<v1::SafetyFlag> Homework::MoveSafetyFlag(
+    const Caller& caller, absl::string_view method, Action action, absl::string_view name_text,
+    absl::string_view etag, absl::string_view note, v1::SafetyFlag::State to) {
   ASSIGN_OR_RETURN(ClientChildName name, ParseSafetyFlagName("name", name_text));
   Violations violations;
   violations.Length("note", note, 1, kMaxNote);
@@ -149,11 +144,10 @@ absl::StatusOr<v1::SafetyFlag> Homework::MoveSafetyFlag(const Caller& caller,
                              ? current.state() == v1::SafetyFlag::STATE_OPEN
                              : current.state() != v1::SafetyFlag::STATE_RESOLVED;
     if (!allowed) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the flag is ", v1::SafetyFlag::State_Name(current.state()), "; ",
-                       to == v1::SafetyFlag::STATE_ACKNOWLEDGED
-                           ? "only an open flag can be acknowledged"
-                           : "a resolved flag cannot be resolved again"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the flag is ", v1::SafetyFlag::State_Name(current.state()), "; ",
+          to == v1::SafetyFlag::STATE_ACKNOWLEDGED ? "only an open flag can be acknowledged"
+                                                   : "a resolved flag cannot be resolved again"));
     }
     v1::SafetyFlag flag = current;
     flag.set_state(to);
@@ -170,10 +164,9 @@ absl::StatusOr<v1::SafetyFlag> Homework::MoveSafetyFlag(const Caller& caller,
       flag.set_resolve_note(std::string(note));
     }
     flag.set_etag(NewId());
-    Mutation mutation{
-        .safety_flag = Put<v1::SafetyFlag>{WriteMode::kUpdate, flag, current.etag()},
-        .events = {MakeEvent(caller, type, name.client.Format(), flag.name())},
-        .audit = MakeAudit(caller, method, flag.name(), absl::OkStatus())};
+    Mutation mutation{.safety_flag = Put<v1::SafetyFlag>{WriteMode::kUpdate, flag, current.etag()},
+                      .events = {MakeEvent(caller, type, name.client.Format(), flag.name())},
+                      .audit = MakeAudit(caller, method, flag.name(), absl::OkStatus())};
     RETURN_IF_ERROR(Commit(mutation).status());
     return Written<v1::SafetyFlag>{std::move(flag), false};
   };

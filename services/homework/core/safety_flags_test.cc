@@ -5,10 +5,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/core/rules/measure_scoring.h"
+#include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
@@ -37,20 +37,19 @@ Caller Admin() { return {"office", "sunrise", Role::kAdmin, "call-4"}; }
 class SafetyFlagsTest : public ::testing::Test {
  protected:
   SafetyFlagsTest()
-      : homework_(store_,
-                  HomeworkOptions{
-                      .now = [this] { return now_; },
-                      .new_id = [this] { return "id" + std::to_string(++ids_); },
-                      .practice_policy =
-                          [](absl::string_view practice) {
-                            PracticePolicy policy;
-                            // One practice escalates after 15 minutes; others keep 60.
-                            if (practice == "sunrise") {
-                              policy.flag_escalation_after = absl::Minutes(15);
-                            }
-                            return policy;
-                          },
-                  }) {
+      : homework_(store_, HomeworkOptions{
+                              .now = [this] { return now_; },
+                              .new_id = [this] { return "id" + std::to_string(++ids_); },
+                              .practice_policy =
+                                  [](absl::string_view practice) {
+                                    PracticePolicy policy;
+                                    // One practice escalates after 15 minutes; others keep 60.
+                                    if (practice == "sunrise") {
+                                      policy.flag_escalation_after = absl::Minutes(15);
+                                    }
+                                    return policy;
+                                  },
+                          }) {
     v1::CreateClientRequest request;
     request.set_parent("practices/sunrise");
     request.set_client_id("ana");
@@ -186,7 +185,7 @@ TEST_F(SafetyFlagsTest, APhq9AnswerWithItemNineAboveZeroRaisesAFlagInTheSameComm
   EXPECT_EQ(why.total(), 4);
   EXPECT_EQ(why.client_words(), "");
   EXPECT_THAT(EventTypes(), ::testing::IsSupersetOf({v1::Event::TYPE_URGENT_FLAG_RAISED,
-                                                   v1::Event::TYPE_SAFETY_FLAG_RAISED}));
+                                                     v1::Event::TYPE_SAFETY_FLAG_RAISED}));
 }
 
 TEST_F(SafetyFlagsTest, Phq9ItemNineAtZeroRaisesNoFlag) {
@@ -448,21 +447,23 @@ TEST(SafetyFlagEventsTest, FlagEventsReachStaffAndTheCareTeamButNeverTheClient) 
   v1::Client ana;
   ana.set_name(kAna);
   ana.add_care_team("dr-lee");
-  const WatchScope client{.caller = ClientCaller(), .practice = "sunrise",
-                          .client = ClientName{"sunrise", "ana"}};
+  const WatchScope client{
+      .caller = ClientCaller(), .practice = "sunrise", .client = ClientName{"sunrise", "ana"}};
   const WatchScope therapist{.caller = Therapist(), .practice = "sunrise", .therapist = "dr-lee"};
   const WatchScope service{.caller = Service(), .practice = "sunrise"};
   for (v1::Event::Type type :
        {v1::Event::TYPE_SAFETY_FLAG_RAISED, v1::Event::TYPE_SAFETY_FLAG_ACKNOWLEDGED,
         v1::Event::TYPE_SAFETY_FLAG_RESOLVED, v1::Event::TYPE_SAFETY_FLAG_ESCALATED}) {
-    const EventRecord event{.practice = "sunrise", .client = kAna, .type = type,
+    const EventRecord event{.practice = "sunrise",
+                            .client = kAna,
+                            .type = type,
                             .resource = std::string(kAna) + "/safetyFlags/f1"};
     EXPECT_EQ(SeeEvent(client, event, &ana), EventVisibility::kHidden) << type;
     EXPECT_EQ(SeeEvent(therapist, event, &ana), EventVisibility::kShown) << type;
     EXPECT_EQ(SeeEvent(service, event, &ana), EventVisibility::kShown) << type;
   }
-  const EventRecord completion{.practice = "sunrise", .client = kAna,
-                               .type = v1::Event::TYPE_COMPLETION_RECORDED};
+  const EventRecord completion{
+      .practice = "sunrise", .client = kAna, .type = v1::Event::TYPE_COMPLETION_RECORDED};
   EXPECT_EQ(SeeEvent(client, completion, &ana), EventVisibility::kShown);
 }
 

@@ -8,8 +8,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
-#include "services/homework/core/templates.h"
 #include "services/homework/core/rules/validation.h"
+#include "services/homework/core/templates.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -33,8 +33,10 @@ std::vector<std::string> Fields(const Violations& violations) {
 
 // `n` copies of a character of `bytes` UTF-8 bytes (1: "a", 2: "é", 3: "語", 4: "😀").
 std::string CodePoints(int n, int bytes = 2) {
-  const char* unit = bytes == 1 ? "a" : bytes == 2 ? "\xC3\xA9" : bytes == 3 ? "\xE8\xAA\x9E"
-                                                                              : "\xF0\x9F\x98\x80";
+  const char* unit = bytes == 1   ? "a"
+                     : bytes == 2 ? "\xC3\xA9"
+                     : bytes == 3 ? "\xE8\xAA\x9E"
+                                  : "\xF0\x9F\x98\x80";
   std::string text;
   for (int i = 0; i < n; ++i) text += unit;
   return text;
@@ -160,13 +162,15 @@ TEST(SafetyPlanValidationTest, PhoneNumbersAsPeopleWriteThemAndNothingElse) {
   for (const std::string& phone :
        std::vector<std::string>{"988", "+1 (800) 273-8255", "030.555.0100", "116 123"}) {
     v1::Assignment assignment = SafetyPlanAssignment();
-    assignment.mutable_exercise()->mutable_safety_plan()->mutable_help_contacts(0)->set_phone(phone);
+    assignment.mutable_exercise()->mutable_safety_plan()->mutable_help_contacts(0)->set_phone(
+        phone);
     EXPECT_THAT(Check(assignment), IsEmpty()) << phone;
   }
   for (const std::string& phone : std::vector<std::string>{
            "call me", "+-()", "988; drop table", "tel:988", "٩٨٨", std::string(33, '1')}) {
     v1::Assignment assignment = SafetyPlanAssignment();
-    assignment.mutable_exercise()->mutable_safety_plan()->mutable_help_contacts(0)->set_phone(phone);
+    assignment.mutable_exercise()->mutable_safety_plan()->mutable_help_contacts(0)->set_phone(
+        phone);
     Violations violations;
     ValidateAssignment(assignment, "assignment", violations);
     EXPECT_THAT(Fields(violations),

@@ -115,8 +115,7 @@ absl::StatusOr<v1::Session> Homework::CreateSession(const Caller& caller,
   auto create = [&]() -> absl::StatusOr<Written<v1::Session>> {
     ASSIGN_OR_RETURN(std::optional<v1::Session> found, existing());
     if (found) return Written<v1::Session>{*std::move(found), true};
-    RETURN_IF_ERROR(
-        Found(store_.GetClient(client->Format()), "client", client->Format()).status());
+    RETURN_IF_ERROR(Found(store_.GetClient(client->Format()), "client", client->Format()).status());
     v1::Session session;
     session.set_name(name);
     session.set_client(client->Format());
@@ -146,8 +145,8 @@ absl::StatusOr<Written<v1::Session>> Homework::WriteSession(const Caller& caller
                                                             const std::string& expected_etag) {
   session.set_etag(NewId());
   Mutation mutation{.session = Put<v1::Session>{WriteMode::kUpdate, session, expected_etag},
-                    .events = {MakeEvent(caller, v1::Event::TYPE_SESSION_UPDATED,
-                                         session.client(), session.name())},
+                    .events = {MakeEvent(caller, v1::Event::TYPE_SESSION_UPDATED, session.client(),
+                                         session.name())},
                     .audit = MakeAudit(caller, method, session.name(), absl::OkStatus())};
   RETURN_IF_ERROR(Commit(mutation).status());
   return Written<v1::Session>{std::move(session), false};

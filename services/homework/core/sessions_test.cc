@@ -15,8 +15,8 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/model/proto_time.h"
-#include "services/homework/core/test_stores.h"
 #include "services/homework/core/rules/validation.h"
+#include "services/homework/core/test_stores.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.pb.h"
@@ -158,11 +158,12 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   absl::StatusOr<v1::Assignment> SetAnchor(const Caller& caller, const std::string& name,
-                                           const std::string& words,
-                                           const std::string& etag = "") {
+                                           const std::string& words, const std::string& etag = "") {
     return Update(
         caller, name,
-        [&](v1::Assignment& a) { a.mutable_schedule()->mutable_habit_anchor()->set_client_words(words); },
+        [&](v1::Assignment& a) {
+          a.mutable_schedule()->mutable_habit_anchor()->set_client_words(words);
+        },
         {"schedule.habit_anchor"}, etag);
   }
 
@@ -206,8 +207,7 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
   Homework homework_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Stores, SessionsTest, ::testing::ValuesIn(kAllStoreKinds),
-                         StoreKindName);
+INSTANTIATE_TEST_SUITE_P(Stores, SessionsTest, ::testing::ValuesIn(kAllStoreKinds), StoreKindName);
 
 // ---- Sessions ----
 
@@ -248,8 +248,7 @@ TEST_P(SessionsTest, CreateSessionNamesEveryInvalidField) {
   request.mutable_session()->set_client("practices/elsewhere/clients/alex");
   EXPECT_EQ(FieldOf(homework_.CreateSession(Service(), request).status()), "session.client");
   request.mutable_session()->set_client(kAlex);
-  EXPECT_EQ(FieldOf(homework_.CreateSession(Service(), request).status()),
-            "session.external_id");
+  EXPECT_EQ(FieldOf(homework_.CreateSession(Service(), request).status()), "session.external_id");
   request.mutable_session()->set_external_id("room-7");
   request.set_session_id("1-starts-with-a-digit");
   EXPECT_EQ(FieldOf(homework_.CreateSession(Service(), request).status()), "session_id");
@@ -290,11 +289,11 @@ TEST_P(SessionsTest, ItsClientTheCareTeamServiceAndAdminReadASessionNobodyElse) 
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(FieldOf(Get(Service(), "practices/sunrise/clients/alex").status()), "name");
 
-  EXPECT_THAT(Audit(session.name()),
-              ElementsAre("platform-backend CreateSession OK", "alex GetSession OK",
-                          "dr-lee GetSession OK", "platform-backend GetSession OK",
-                          "ops GetSession OK", "bo GetSession PERMISSION_DENIED",
-                          "dr-kim GetSession PERMISSION_DENIED"));
+  EXPECT_THAT(
+      Audit(session.name()),
+      ElementsAre("platform-backend CreateSession OK", "alex GetSession OK", "dr-lee GetSession OK",
+                  "platform-backend GetSession OK", "ops GetSession OK",
+                  "bo GetSession PERMISSION_DENIED", "dr-kim GetSession PERMISSION_DENIED"));
 }
 
 TEST_P(SessionsTest, ListSessionsIsNewestFirstAndOnlyWhatTheCallerMaySee) {
@@ -362,8 +361,8 @@ TEST_P(SessionsTest, OnlyTheClientAndItsCareTeamJoin) {
 
   // An interpreter or family member without a role in this client's care: nothing.
   for (const Caller& caller : {ClientCaller("bo"), Therapist("dr-kim"), Service(), Admin()}) {
-    EXPECT_THAT(Join(caller, session.name()),
-                StatusIs(absl::StatusCode::kPermissionDenied)) << caller.subject;
+    EXPECT_THAT(Join(caller, session.name()), StatusIs(absl::StatusCode::kPermissionDenied))
+        << caller.subject;
   }
   ASSERT_THAT(End(Therapist(), session.name()), IsOk());
   EXPECT_THAT(Join(ClientCaller(), session.name()),
@@ -450,13 +449,13 @@ TEST_P(SessionsTest, EndingWritesWhatWasAssignedReviewedLeftOpenAndDiscussed) {
 TEST_P(SessionsTest, TheCareTeamChangesAnyFieldOfADraft) {
   const v1::Session session = Live();
   const v1::Assignment draft = Draft(session.name());
-  absl::StatusOr<v1::Assignment> changed = Update(
-      Therapist(), draft.name(),
-      [](v1::Assignment& a) {
-        a.set_title("Walk after lunch");
-        a.mutable_schedule()->set_environmental_cue("Shoes by the door");
-      },
-      {"title", "schedule.environmental_cue"});
+  absl::StatusOr<v1::Assignment> changed =
+      Update(Therapist(), draft.name(),
+             [](v1::Assignment& a) {
+               a.set_title("Walk after lunch");
+               a.mutable_schedule()->set_environmental_cue("Shoes by the door");
+             },
+             {"title", "schedule.environmental_cue"});
   ASSERT_THAT(changed, IsOk());
   EXPECT_EQ(changed->title(), "Walk after lunch");
   EXPECT_EQ(changed->schedule().environmental_cue(), "Shoes by the door");
@@ -468,19 +467,19 @@ TEST_P(SessionsTest, TheCareTeamChangesAnyFieldOfADraft) {
 TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
   const v1::Session session = Live();
   const v1::Assignment draft = Draft(session.name());
-  absl::StatusOr<v1::Assignment> changed = Update(
-      ClientCaller(), draft.name(),
-      [](v1::Assignment& a) {
-        v1::Schedule& plan = *a.mutable_schedule();
-        plan.set_preferred_local_time("07:30");
-        plan.mutable_habit_anchor()->set_client_words("after my first coffee");
-        plan.set_environmental_cue("Shoes by the door");
-        plan.set_minimum_version("Step outside");
-        plan.mutable_if_then_plan()->set_situation("It rains");
-        plan.mutable_if_then_plan()->set_action("I walk the stairs");
-      },
-      {"schedule.preferred_local_time", "schedule.habit_anchor", "schedule.environmental_cue",
-       "schedule.minimum_version", "schedule.if_then_plan"});
+  absl::StatusOr<v1::Assignment> changed =
+      Update(ClientCaller(), draft.name(),
+             [](v1::Assignment& a) {
+               v1::Schedule& plan = *a.mutable_schedule();
+               plan.set_preferred_local_time("07:30");
+               plan.mutable_habit_anchor()->set_client_words("after my first coffee");
+               plan.set_environmental_cue("Shoes by the door");
+               plan.set_minimum_version("Step outside");
+               plan.mutable_if_then_plan()->set_situation("It rains");
+               plan.mutable_if_then_plan()->set_action("I walk the stairs");
+             },
+             {"schedule.preferred_local_time", "schedule.habit_anchor",
+              "schedule.environmental_cue", "schedule.minimum_version", "schedule.if_then_plan"});
   ASSERT_THAT(changed, IsOk());
   EXPECT_EQ(changed->schedule().habit_anchor().client_words(), "after my first coffee");
   EXPECT_EQ(changed->schedule().if_then_plan().action(), "I walk the stairs");
@@ -494,8 +493,8 @@ TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
                                              {"schedule.habit_anchor", "schedule.target_count"},
                                              {"*"}}) {
     absl::Status refused =
-        Update(ClientCaller(), draft.name(), [](v1::Assignment& a) { a.set_title("Mine"); },
-               paths)
+        Update(
+            ClientCaller(), draft.name(), [](v1::Assignment& a) { a.set_title("Mine"); }, paths)
             .status();
     EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied)) << paths.back();
     EXPECT_THAT(std::string(refused.message()),
@@ -507,8 +506,7 @@ TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
   ASSERT_THAT(End(Therapist(), session.name()), IsOk());
   EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "after lunch"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(),
-            "after my first coffee");
+  EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "after my first coffee");
   EXPECT_THAT(SetAnchor(Therapist(), draft.name(), "after lunch"), IsOk());
 }
 
@@ -519,7 +517,8 @@ TEST_P(SessionsTest, NobodyElseChangesADraft) {
   for (const Caller& caller :
        {ClientCaller("bo"), Therapist("dr-kim"), service_as_client, Service()}) {
     EXPECT_THAT(SetAnchor(caller, draft.name(), "whenever"),
-                StatusIs(absl::StatusCode::kPermissionDenied)) << caller.subject;
+                StatusIs(absl::StatusCode::kPermissionDenied))
+        << caller.subject;
   }
   // The client's own plan of a draft not shaped in a session, or of an active practice: no.
   v1::Assignment unshaped = Draft("");
@@ -531,8 +530,7 @@ TEST_P(SessionsTest, NobodyElseChangesADraft) {
   EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "whenever"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "");
-  EXPECT_THAT(Audit(draft.name()),
-              ::testing::Contains("alex UpdateAssignment PERMISSION_DENIED"));
+  EXPECT_THAT(Audit(draft.name()), ::testing::Contains("alex UpdateAssignment PERMISSION_DENIED"));
 }
 
 TEST_P(SessionsTest, TheClientReadsItsDrafts) {
@@ -564,10 +562,10 @@ TEST_P(SessionsTest, ConcurrentChangesOfDifferentFieldsBothLand) {
   // The therapist's change commits after the client's update read the draft and before it
   // commits: the client's commit loses the race, and its update is applied again on top.
   between_read_and_commit_ = [&] {
-    absl::StatusOr<v1::Assignment> therapist = Update(
-        Therapist(), draft.name(),
-        [](v1::Assignment& a) { a.mutable_schedule()->set_minimum_version("One lap"); },
-        {"schedule.minimum_version"});
+    absl::StatusOr<v1::Assignment> therapist =
+        Update(Therapist(), draft.name(),
+               [](v1::Assignment& a) { a.mutable_schedule()->set_minimum_version("One lap"); },
+               {"schedule.minimum_version"});
     EXPECT_THAT(therapist, IsOk());
   };
   absl::StatusOr<v1::Assignment> client =
@@ -617,8 +615,8 @@ TEST_P(SessionsTest, ADraftLeftOpenIsReopenedInTheNextSessionOrDiscarded) {
   const v1::Assignment dropped = Draft(first.name());
   absl::StatusOr<v1::Session> ended = End(Therapist(), first.name());
   ASSERT_THAT(ended, IsOk());
-  EXPECT_THAT(ended->summary().drafts_open(), ::testing::UnorderedElementsAre(kept.name(),
-                                                                             dropped.name()));
+  EXPECT_THAT(ended->summary().drafts_open(),
+              ::testing::UnorderedElementsAre(kept.name(), dropped.name()));
   EXPECT_EQ(Stored(kept.name()).state(), v1::Assignment::STATE_DRAFT);
 
   // A draft cannot be moved into an ended session, nor into another client's.
@@ -628,8 +626,7 @@ TEST_P(SessionsTest, ADraftLeftOpenIsReopenedInTheNextSessionOrDiscarded) {
   EXPECT_EQ(reopen(Therapist(), kept.name(), first.name()).status().code(),
             absl::StatusCode::kOk);  // unchanged: nothing to check
   const v1::Session of_bo = Live(kBo, "bo-now");
-  EXPECT_EQ(FieldOf(reopen(Therapist(), kept.name(), of_bo.name()).status()),
-            "assignment.session");
+  EXPECT_EQ(FieldOf(reopen(Therapist(), kept.name(), of_bo.name()).status()), "assignment.session");
   EXPECT_EQ(FieldOf(reopen(Therapist(), kept.name(), "practices/sunrise/clients/alex").status()),
             "assignment.session");
   EXPECT_THAT(reopen(Therapist(), kept.name(), "practices/sunrise/sessions/none"),

@@ -8,9 +8,9 @@
 #define HOMEWORK_STATUS_CONCAT(a, b) HOMEWORK_STATUS_CONCAT_INNER(a, b)
 
 // Returns `expr` (an absl::Status) from the calling function when it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    const ::absl::Status homework_status_ = (expr);    \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    const ::absl::Status homework_status_ = (expr);      \
     if (!homework_status_.ok()) return homework_status_; \
   } while (false)
 

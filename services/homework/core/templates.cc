@@ -16,9 +16,9 @@
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/model/proto_time.h"
 #include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/rules/validation.h"
 #include "services/homework/core/status_macros.h"
 #include "services/homework/core/templates/library.h"
-#include "services/homework/core/rules/validation.h"
 #include "services/homework/storage/page_token.h"
 
 namespace therapy::homework {
@@ -170,9 +170,7 @@ v1::Assignment AssignmentFromTemplate(const v1::Template& base,
   return assignment;
 }
 
-bool IsPracticeTemplateName(absl::string_view name) {
-  return absl::StartsWith(name, "practices/");
-}
+bool IsPracticeTemplateName(absl::string_view name) { return absl::StartsWith(name, "practices/"); }
 
 void ValidateTemplate(const v1::Template& t, absl::string_view prefix, Violations& violations) {
   // An assignment's checks apply, with a stand-in start date when the template has none.
@@ -210,7 +208,8 @@ absl::StatusOr<PracticeTemplateName> ParsePracticeTemplateName(absl::string_view
   if (split != absl::string_view::npos) {
     absl::StatusOr<PracticeName> practice = ParsePracticeName(field, name.substr(0, split));
     const absl::string_view id = name.substr(split + std::string_view("/templates/").size());
-    if (practice.ok() && IsValidResourceId(id)) return PracticeTemplateName{*practice, std::string(id)};
+    if (practice.ok() && IsValidResourceId(id))
+      return PracticeTemplateName{*practice, std::string(id)};
   }
   return InvalidField(field,
                       "not templates/{template} or practices/{practice}/templates/{template}");
@@ -245,12 +244,12 @@ absl::StatusOr<v1::ListTemplatesResponse> Homework::ListTemplates(
       ReadPageToken(request.page_token(), fingerprint);
   if (!cursor.ok()) return ListStatus(cursor.status());
   const std::string after = cursor->has_value() ? (*cursor)->name : "";
-  RETURN_IF_ERROR(AuthorizePractice(caller, Action::kReadLibrary, parent, kMethod, parent.Format()));
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kReadLibrary, parent, kMethod, parent.Format()));
 
-  ASSIGN_OR_RETURN(Page<v1::Template> own,
-                   store_.ListTemplates(TemplateQuery{
-                       .practice_name = parent.Format(),
-                       .page = {.page_size = kMostPracticeTemplates}}));
+  ASSIGN_OR_RETURN(Page<v1::Template> own, store_.ListTemplates(TemplateQuery{
+                                               .practice_name = parent.Format(),
+                                               .page = {.page_size = kMostPracticeTemplates}}));
   std::vector<const v1::Template*> library;
   for (const v1::Template& t : own.items) library.push_back(&t);
   for (const v1::Template& t : BuiltInTemplates()) library.push_back(&t);
@@ -285,7 +284,8 @@ absl::StatusOr<v1::Template> Homework::GetTemplate(const Caller& caller,
     return *built_in;
   }
   ASSIGN_OR_RETURN(PracticeTemplateName name, ParsePracticeTemplateName("name", request.name()));
-  RETURN_IF_ERROR(AuthorizePractice(caller, Action::kReadLibrary, name.practice, kMethod, request.name()));
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kReadLibrary, name.practice, kMethod, request.name()));
   return Found(store_.GetTemplate(request.name()), "template", request.name());
 }
 
@@ -341,7 +341,8 @@ absl::StatusOr<v1::Template> Homework::UpdateTemplate(const Caller& caller,
   ASSIGN_OR_RETURN(PracticeTemplateName name,
                    ParsePracticeTemplateName("template.name", patch.name()));
   RETURN_IF_ERROR(CheckMask(request.update_mask(), v1::Template::descriptor(), kTemplateMutable));
-  RETURN_IF_ERROR(AuthorizePractice(caller, Action::kManageLibrary, name.practice, kMethod, patch.name()));
+  RETURN_IF_ERROR(
+      AuthorizePractice(caller, Action::kManageLibrary, name.practice, kMethod, patch.name()));
 
   auto update = [&]() -> absl::StatusOr<Written<v1::Template>> {
     ASSIGN_OR_RETURN(v1::Template current,

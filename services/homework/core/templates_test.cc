@@ -120,7 +120,8 @@ std::vector<std::string> DeveloperMarkers(const std::string& text) {
 TEST(BuiltInTemplatesTest, DeveloperMarkersAreRecognised) {
   EXPECT_THAT(DeveloperMarkers("Replace exercise.custom.description with what to do"),
               ElementsAre("Replace", "exercise.custom", ".description"));
-  EXPECT_THAT(DeveloperMarkers("set it to the client's target_belief"), ElementsAre("target_belief"));
+  EXPECT_THAT(DeveloperMarkers("set it to the client's target_belief"),
+              ElementsAre("target_belief"));
   EXPECT_THAT(DeveloperMarkers("weekly: the schedule cannot say fortnightly yet"), SizeIs(1));
   EXPECT_THAT(DeveloperMarkers("Rate your mood from 0 to 10 after lunch. In for 4, out for 6."),
               IsEmpty());
@@ -139,7 +140,8 @@ TEST(BuiltInTemplatesTest, TextsForCliniciansAndClientsCarryNoDeveloperNotes) {
       EXPECT_THAT(DeveloperMarkers(text), IsEmpty()) << text;
     }
   }
-  const v1::Hierarchy* ladder = BuiltInHierarchyTemplate("hierarchyTemplates/social-anxiety-ladder");
+  const v1::Hierarchy* ladder =
+      BuiltInHierarchyTemplate("hierarchyTemplates/social-anxiety-ladder");
   ASSERT_NE(ladder, nullptr);
   EXPECT_THAT(DeveloperMarkers(ladder->target()), IsEmpty());
   for (const v1::HierarchyStep& step : ladder->steps()) {
@@ -176,7 +178,8 @@ TEST(BuiltInTemplatesTest, PersonalisationMergesOverTheTemplate) {
   EXPECT_EQ(assignment->schedule().start_date(), "2026-11-26");
   EXPECT_EQ(assignment->schedule().habit_anchor().when(), v1::EVENT_TIMING_BEFORE_SLEEP);
   EXPECT_EQ(assignment->schedule().habit_anchor().client_words(), "after I brush my teeth");
-  EXPECT_EQ(assignment->schedule().minimum_version(), "Take five slow breaths: in for 4, out for 6.");
+  EXPECT_EQ(assignment->schedule().minimum_version(),
+            "Take five slow breaths: in for 4, out for 6.");
 }
 
 TEST(BuiltInTemplatesTest, UnknownTemplateIsNotFoundAndAMalformedNameIsInvalid) {
@@ -194,8 +197,8 @@ TEST(BuiltInHierarchyTemplateTest, SocialAnxietyLadderIsTheSeedsFiveSteps) {
   EXPECT_FALSE(ladder->has_policy());
   std::vector<std::string> steps;
   for (const v1::HierarchyStep& step : ladder->steps()) {
-    steps.push_back(absl::StrCat(step.expected_suds(), " ", step.situation(), " | ",
-                                 step.prescription()));
+    steps.push_back(
+        absl::StrCat(step.expected_suds(), " ", step.situation(), " | ", step.prescription()));
   }
   EXPECT_THAT(
       steps,
@@ -214,8 +217,9 @@ TEST(BuiltInHierarchyTemplateTest, SocialAnxietyLadderIsTheSeedsFiveSteps) {
 class TemplateUseCaseTest : public ::testing::Test {
  protected:
   TemplateUseCaseTest()
-      : homework_(store_, HomeworkOptions{.now = [] { return kNow; },
-                                          .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
+      : homework_(store_,
+                  HomeworkOptions{.now = [] { return kNow; },
+                                  .new_id = [this] { return absl::StrCat("id", ++ids_); }}) {}
 
   static Caller Therapist() { return {"dr-lee", "sunrise", Role::kTherapist, "call-2"}; }
   static Caller ClientCaller() { return {"ana", "sunrise", Role::kClient, "call-3"}; }

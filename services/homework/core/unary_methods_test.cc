@@ -20,7 +20,7 @@ using Signatures = std::map<std::string, std::pair<std::string, std::string>>;
 
 TEST(UnaryMethodsTest, TheListIsTheServicesUnaryMethodsWithTheirTypes) {
   Signatures listed;
-#define HOMEWORK_LISTED(Method, Request, Response)                      \
+#define HOMEWORK_LISTED(Method, Request, Response)                        \
   listed[#Method] = {std::string(v1::Request::descriptor()->full_name()), \
                      std::string(v1::Response::descriptor()->full_name())};
   HOMEWORK_UNARY_METHODS(HOMEWORK_LISTED)

@@ -63,12 +63,10 @@ constexpr int kMaxResponseBytes = 64 * 1024 * 1024;
 
 // A channel to `address`: plaintext, or TLS with the roots in `ca_cert_path` (the system's when
 // empty).
-absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& address,
-                                                           bool use_tls,
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& address, bool use_tls,
                                                            const std::string& ca_cert_path) {
-  return client::OpenChannel(address, {.tls = use_tls,
-                                       .ca_file = ca_cert_path,
-                                       .max_receive_bytes = kMaxResponseBytes});
+  return client::OpenChannel(
+      address, {.tls = use_tls, .ca_file = ca_cert_path, .max_receive_bytes = kMaxResponseBytes});
 }
 
 // A context for one call: the deadline, and the bearer token when there is one.
@@ -98,8 +96,8 @@ absl::StatusOr<std::string> Keygen(const KeygenOptions& options) {
   const std::filesystem::path dir(options.out_dir);
   if (!std::filesystem::exists(dir, error)) {
     if (!std::filesystem::create_directories(dir, error)) {
-      return absl::FailedPreconditionError(absl::StrCat("cannot create directory \"",
-                                                        options.out_dir, "\": ", error.message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create directory \"", options.out_dir, "\": ", error.message()));
     }
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
   }

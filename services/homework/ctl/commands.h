@@ -43,7 +43,7 @@ struct CallOptions {
   std::string token;         // sent as `authorization: Bearer <token>` when not empty
   std::string request_json;  // protobuf JSON of the request; empty means `{}`
   absl::Duration deadline = absl::Seconds(10);
-  bool use_tls = false;        // TLS instead of plaintext
+  bool use_tls = false;      // TLS instead of plaintext
   std::string ca_cert_path;  // PEM roots for TLS; empty means the system's
 };
 
@@ -62,7 +62,7 @@ absl::StatusOr<CallResult> Call(const CallOptions& options);
 std::string DescribeRpcError(const absl::Status& status);
 
 struct ExportOptions {
-  std::string client;  // practices/{practice}/clients/{client}
+  std::string client;                    // practices/{practice}/clients/{client}
   std::optional<absl::Time> start_time;  // only completions at or after
   std::optional<absl::Time> end_time;    // only completions before
   std::string address = "127.0.0.1:50051";

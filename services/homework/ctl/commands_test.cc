@@ -10,12 +10,12 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
-#include "services/homework/client/rpc_status.h"
+#include "gtest/gtest.h"
 #include "services/homework/auth/token_verifier.h"
+#include "services/homework/client/rpc_status.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::ctl {
@@ -73,7 +73,7 @@ TEST(CallTest, UnreachableServerIsUnavailable) {
   const auto result = Call(options);
   ASSERT_THAT(result, IsOk());
   EXPECT_THAT(result->status.code(), ::testing::AnyOf(absl::StatusCode::kUnavailable,
-                                                    absl::StatusCode::kDeadlineExceeded));
+                                                      absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST(KeygenTest, WritesPrivateKeyOnlyForOwnerAndJwksThatVerifiesTokens) {
@@ -116,8 +116,9 @@ TEST(ExportTest, PrettyJsonKeepsTheServersKeyOrder) {
   const absl::StatusOr<std::string> pretty =
       PrettyJson(R"({"resourceType":"Bundle","type":"collection","entry":[]})");
   ASSERT_THAT(pretty, IsOk());
-  EXPECT_EQ(*pretty, "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"collection\",\n"
-                     "  \"entry\": []\n}\n");
+  EXPECT_EQ(*pretty,
+            "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"collection\",\n"
+            "  \"entry\": []\n}\n");
   EXPECT_THAT(PrettyJson("{not json"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -164,8 +164,7 @@ std::string FlagOr(const Arguments& args, const std::string& name, std::string f
 }
 
 int Usage(absl::string_view command, absl::string_view message) {
-  std::cerr << "error: " << message << "\nrun `homework-ctl " << command
-            << " --help` for usage\n";
+  std::cerr << "error: " << message << "\nrun `homework-ctl " << command << " --help` for usage\n";
   return kExitUsage;
 }
 
@@ -207,8 +206,7 @@ int RunKeygen(const std::vector<std::string>& raw) {
 int RunToken(const std::vector<std::string>& raw) {
   Arguments args;
   if (auto error = ParseArguments(
-          raw, {"key", "kid", "sub", "role", "practice", "issuer", "audience", "ttl"}, {},
-          &args)) {
+          raw, {"key", "kid", "sub", "role", "practice", "issuer", "audience", "ttl"}, {}, &args)) {
     return Usage("token", error->message);
   }
   if (args.help) {
@@ -251,8 +249,7 @@ int RunCall(const std::vector<std::string>& raw) {
   options.address = FlagOr(args, "address", options.address);
   const char* env_token = std::getenv("HOMEWORK_TOKEN");
   options.token = FlagOr(args, "token", env_token == nullptr ? "" : env_token);
-  const std::optional<absl::Duration> deadline =
-      ParseDurationFlag(FlagOr(args, "deadline", "10s"));
+  const std::optional<absl::Duration> deadline = ParseDurationFlag(FlagOr(args, "deadline", "10s"));
   if (!deadline.has_value()) {
     return Usage("call", "--deadline must be a positive duration such as 10s");
   }
@@ -290,10 +287,9 @@ std::optional<absl::Time> ParseTimeFlag(const std::string& text) {
 
 int RunExport(const std::vector<std::string>& raw) {
   Arguments args;
-  if (auto error = ParseArguments(raw,
-                                  {"client", "start", "end", "out", "address", "token", "deadline",
-                                   "tls", "ca_cert"},
-                                  {"tls"}, &args)) {
+  if (auto error = ParseArguments(
+          raw, {"client", "start", "end", "out", "address", "token", "deadline", "tls", "ca_cert"},
+          {"tls"}, &args)) {
     return Usage("export", error->message);
   }
   if (args.help) {
@@ -320,8 +316,7 @@ int RunExport(const std::vector<std::string>& raw) {
   options.address = FlagOr(args, "address", options.address);
   const char* env_token = std::getenv("HOMEWORK_TOKEN");
   options.token = FlagOr(args, "token", env_token == nullptr ? "" : env_token);
-  const std::optional<absl::Duration> deadline =
-      ParseDurationFlag(FlagOr(args, "deadline", "30s"));
+  const std::optional<absl::Duration> deadline = ParseDurationFlag(FlagOr(args, "deadline", "30s"));
   if (!deadline.has_value()) {
     return Usage("export", "--deadline must be a positive duration such as 30s");
   }

@@ -43,8 +43,8 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
-#include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/model/resource_names.h"
+#include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/rules/validation.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
@@ -164,8 +164,8 @@ void CheckStatus(const google::protobuf::Message& request, const absl::Status& s
   if (bad_request->field_violations().empty()) Fail(label + ": BadRequest without violations");
   for (const auto& violation : bad_request->field_violations()) {
     if (violation.field().empty()) Fail(label + ": a violation without a field");
-    if (violation.description().empty()) Fail(label + ": violation of " + violation.field() +
-                                              " without a description");
+    if (violation.description().empty())
+      Fail(label + ": violation of " + violation.field() + " without a description");
     if (!prefix.empty() && !absl::StartsWith(violation.field(), prefix)) {
       Fail(label + ": violation field " + violation.field() + " outside " + std::string(prefix));
     }
@@ -211,7 +211,8 @@ v1::Exercise ExerciseFor(uint8_t flags) {
   v1::Exercise exercise;
   const google::protobuf::EnumDescriptor* kinds = v1::ExerciseKind_descriptor();
   const int index = (flags >> 1) & 0x0F;
-  exercise.set_kind(static_cast<v1::ExerciseKind>(kinds->value(index % kinds->value_count())->number()));
+  exercise.set_kind(
+      static_cast<v1::ExerciseKind>(kinds->value(index % kinds->value_count())->number()));
   if (exercise.kind() == v1::EXERCISE_KIND_OUTCOME_MEASURE) {
     exercise.mutable_outcome_measure()->set_measure((flags & 0x20) ? v1::MEASURE_GAD7
                                                                    : v1::MEASURE_PHQ9);
@@ -222,14 +223,15 @@ v1::Exercise ExerciseFor(uint8_t flags) {
 // 2026-01-05T12:00:00Z: a fixed "now" keeps runs reproducible.
 const absl::Time kNow = absl::FromUnixSeconds(1767614400);
 
-// The listeners' own parser (core/rules/request_checks.h); a refusal must be INVALID_ARGUMENT naming
-// a field, like every other refusal.
+// The listeners' own parser (core/rules/request_checks.h); a refusal must be INVALID_ARGUMENT
+// naming a field, like every other refusal.
 template <typename Request>
 bool Parse(bool json, const uint8_t* data, size_t size, Request& request) {
   const absl::string_view body(reinterpret_cast<const char*>(data), size);
   const absl::Status parsed = json ? ParseJsonRequest(body, request) : ParseRequest(body, request);
   if (!parsed.ok()) {
-    if (parsed.code() != absl::StatusCode::kInvalidArgument) Fail("parse refusal not INVALID_ARGUMENT");
+    if (parsed.code() != absl::StatusCode::kInvalidArgument)
+      Fail("parse refusal not INVALID_ARGUMENT");
     std::optional<google::rpc::BadRequest> bad = BadRequestOf(parsed);
     if (!bad || bad->field_violations().empty()) Fail("parse refusal names no field");
     return false;
@@ -374,7 +376,8 @@ const std::vector<FuzzedMethod>& Methods() {
          v1::ListSessionsRequest r;
          if (!Parse(json, data, size, r)) return;
          CheckName(ParsePracticeName("parent", r.parent()), r.parent(), r, "parent");
-         if (!r.client().empty()) CheckName(ParseClientName("client", r.client()), r.client(), r, "client");
+         if (!r.client().empty())
+           CheckName(ParseClientName("client", r.client()), r.client(), r, "client");
          CheckPageSize(r, r.page_size());
        }},
       {"GetSession",

@@ -117,7 +117,8 @@ v1::Completion Phq9Completion() {
   completion.mutable_occur_time()->set_seconds(kOccur);
   completion.set_occur_time_zone("Europe/Berlin");
   completion.set_status(v1::Completion::STATUS_DONE);
-  for (int score : {2, 1, 1, 1, 0, 0, 1, 0, 0}) completion.mutable_measure()->add_item_scores(score);
+  for (int score : {2, 1, 1, 1, 0, 0, 1, 0, 0})
+    completion.mutable_measure()->add_item_scores(score);
   return completion;
 }
 
@@ -129,7 +130,8 @@ std::vector<std::pair<std::string, std::string>> SeedRequests() {
   auto both = [&seeds](const std::string& name, uint8_t method,
                        const google::protobuf::Message& message,
                        v1::ExerciseKind kind = v1::EXERCISE_KIND_UNSPECIFIED) {
-    seeds.emplace_back(name + ".bin", Input(method, Flags(false, kind), message.SerializeAsString()));
+    seeds.emplace_back(name + ".bin",
+                       Input(method, Flags(false, kind), message.SerializeAsString()));
     seeds.emplace_back(name + ".json", Input(method, Flags(true, kind), Json(message)));
   };
 
@@ -267,14 +269,16 @@ std::vector<std::pair<std::string, std::string>> SeedRequests() {
                      Input(kCreateClient, Flags(false), broken_utf8));
   seeds.emplace_back("broken-json-unknown-field.json",
                      Input(kCreateClient, Flags(true), R"({"parent":"practices/a","nope":1})"));
-  seeds.emplace_back("broken-json-truncated.json",
-                     Input(kCreateCompletion, Flags(true, v1::EXERCISE_KIND_THOUGHT_RECORD),
-                           R"({"parent":"practices/a/clients/b/assignments/c","completion":{"occ)"));
-  seeds.emplace_back("broken-page-size.json",
-                     Input(kListAssignments, Flags(true), R"({"parent":"practices/a/clients/b","pageSize":-5})"));
-  seeds.emplace_back("broken-binary-truncated.bin",
-                     Input(kCreateAssignment, Flags(false),
-                           create_assignment.SerializeAsString().substr(0, 17)));
+  seeds.emplace_back(
+      "broken-json-truncated.json",
+      Input(kCreateCompletion, Flags(true, v1::EXERCISE_KIND_THOUGHT_RECORD),
+            R"({"parent":"practices/a/clients/b/assignments/c","completion":{"occ)"));
+  seeds.emplace_back(
+      "broken-page-size.json",
+      Input(kListAssignments, Flags(true), R"({"parent":"practices/a/clients/b","pageSize":-5})"));
+  seeds.emplace_back(
+      "broken-binary-truncated.bin",
+      Input(kCreateAssignment, Flags(false), create_assignment.SerializeAsString().substr(0, 17)));
   return seeds;
 }
 

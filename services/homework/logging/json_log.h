@@ -26,10 +26,10 @@ struct LogField {
   LogField(absl::string_view field_name, std::string field_value)
       : name(field_name), value(std::move(field_value)) {}
   template <std::integral Integer>
-    requires(!std::same_as<Integer, bool>)
-  LogField(absl::string_view field_name, Integer field_value)
+  requires(!std::same_as<Integer, bool>) LogField(absl::string_view field_name, Integer field_value)
       : name(field_name), value(static_cast<int64_t>(field_value)) {}
-  LogField(absl::string_view field_name, double field_value) : name(field_name), value(field_value) {}
+  LogField(absl::string_view field_name, double field_value)
+      : name(field_name), value(field_value) {}
   LogField(absl::string_view field_name, bool field_value) : name(field_name), value(field_value) {}
 
   std::string name;

@@ -27,10 +27,9 @@ void Write(google::protobuf::LogLevel level, const char* file, int line,
   const LogLevel ours = level == google::protobuf::LOGLEVEL_INFO      ? LogLevel::kInfo
                         : level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
                                                                       : LogLevel::kError;
-  log->Write(ours, "protobuf",
-             {{"file", file == nullptr ? "" : file},
-              {"line", line},
-              {"message", WithoutValues(message)}});
+  log->Write(
+      ours, "protobuf",
+      {{"file", file == nullptr ? "" : file}, {"line", line}, {"message", WithoutValues(message)}});
 }
 
 }  // namespace
@@ -46,8 +45,8 @@ std::string WithoutValues(absl::string_view message) {
       return out;
     }
     const absl::string_view quoted = message.substr(open + 1, close - open - 1);
-    absl::StrAppend(&out, message.substr(0, open + 1),
-                    IsIdentifier(quoted) ? quoted : "<value>", message.substr(open, 1));
+    absl::StrAppend(&out, message.substr(0, open + 1), IsIdentifier(quoted) ? quoted : "<value>",
+                    message.substr(open, 1));
     message.remove_prefix(close + 1);
   }
   absl::StrAppend(&out, message);

@@ -75,8 +75,8 @@ absl::StatusOr<std::optional<v1::Session>> MeteredStore::GetSession(absl::string
 absl::StatusOr<Page<v1::Session>> MeteredStore::ListSessions(const SessionQuery& query) {
   return store_.ListSessions(query);
 }
-absl::StatusOr<std::vector<v1::SafetyFlag>> MeteredStore::ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                          int limit) {
+absl::StatusOr<std::vector<v1::SafetyFlag>> MeteredStore::ListSafetyFlagsToEscalate(
+    absl::Time due_by, int limit) {
   return store_.ListSafetyFlagsToEscalate(due_by, limit);
 }
 auto MeteredStore::FindIdempotentResult(const IdempotencyKey& key)
@@ -86,9 +86,7 @@ auto MeteredStore::FindIdempotentResult(const IdempotencyKey& key)
 absl::StatusOr<std::vector<EventRecord>> MeteredStore::ListEvents(const EventQuery& query) {
   return store_.ListEvents(query);
 }
-absl::StatusOr<int64_t> MeteredStore::LatestEventSequence() {
-  return store_.LatestEventSequence();
-}
+absl::StatusOr<int64_t> MeteredStore::LatestEventSequence() { return store_.LatestEventSequence(); }
 absl::StatusOr<std::vector<AuditRecord>> MeteredStore::ListAudit(absl::string_view resource_prefix,
                                                                  int limit) {
   return store_.ListAudit(resource_prefix, limit);

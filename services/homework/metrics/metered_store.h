@@ -44,7 +44,7 @@ class MeteredStore final : public Store {
   absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) override;
   absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                         int limit) override;
+                                                                        int limit) override;
   // Declared by what Store declares, so the decorator follows the seam as it changes.
   auto FindIdempotentResult(const IdempotencyKey& key)
       -> decltype(std::declval<Store&>().FindIdempotentResult(key)) override;

@@ -24,8 +24,8 @@ Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(bounds_.size() + 1) {}
 
 void Histogram::Observe(double value) {
-  const size_t index = static_cast<size_t>(
-      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  const size_t index = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
+                                           bounds_.begin());
   counts_[index].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   double sum = sum_.load(std::memory_order_relaxed);
@@ -38,8 +38,8 @@ void Histogram::Render(absl::string_view name, absl::string_view labels, std::st
   uint64_t cumulative = 0;
   for (size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
-    absl::StrAppend(&out, name, "_bucket{", prefix, "le=\"", Number(bounds_[i]), "\"} ",
-                    cumulative, "\n");
+    absl::StrAppend(&out, name, "_bucket{", prefix, "le=\"", Number(bounds_[i]), "\"} ", cumulative,
+                    "\n");
   }
   cumulative += counts_[bounds_.size()].load(std::memory_order_relaxed);
   absl::StrAppend(&out, name, "_bucket{", prefix, "le=\"+Inf\"} ", cumulative, "\n");
@@ -78,7 +78,8 @@ void Metrics::RecordCommit(absl::Duration latency, std::size_t events) {
 
 void Metrics::AddGauge(std::string name, std::string help, std::function<double()> read) {
   absl::MutexLock lock(&mutex_);
-  gauges_.push_back(Gauge{.name = std::move(name), .help = std::move(help), .read = std::move(read)});
+  gauges_.push_back(
+      Gauge{.name = std::move(name), .help = std::move(help), .read = std::move(read)});
 }
 
 std::string Metrics::Render() const {
@@ -108,8 +109,9 @@ std::string Metrics::Render() const {
   out += "# HELP homework_store_commit_events Events appended per store commit.\n";
   out += "# TYPE homework_store_commit_events histogram\n";
   commit_events_.Render("homework_store_commit_events", "", out);
-  out += "# HELP homework_store_write_batch_size Writes sharing one transaction (SQLite group "
-         "commit).\n";
+  out +=
+      "# HELP homework_store_write_batch_size Writes sharing one transaction (SQLite group "
+      "commit).\n";
   out += "# TYPE homework_store_write_batch_size histogram\n";
   write_batch_.Render("homework_store_write_batch_size", "", out);
   for (const Gauge& gauge : gauges_) {

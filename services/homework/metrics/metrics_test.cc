@@ -60,11 +60,9 @@ TEST(MetricsTest, WriteBatchesFillTheirHistogram) {
   metrics.RecordWriteBatch(3);
   metrics.RecordWriteBatch(1);
   const std::string text = metrics.Render();
-  EXPECT_NE(text.find("homework_store_write_batch_size_bucket{le=\"1\"} 1\n"),
-            std::string::npos)
+  EXPECT_NE(text.find("homework_store_write_batch_size_bucket{le=\"1\"} 1\n"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("homework_store_write_batch_size_bucket{le=\"4\"} 2\n"),
-            std::string::npos)
+  EXPECT_NE(text.find("homework_store_write_batch_size_bucket{le=\"4\"} 2\n"), std::string::npos)
       << text;
   EXPECT_NE(text.find("homework_store_write_batch_size_sum 4\n"), std::string::npos) << text;
 }

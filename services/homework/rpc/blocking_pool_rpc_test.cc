@@ -23,11 +23,11 @@
 #include "gtest/gtest.h"
 #include "services/homework/auth/dev_keys.h"
 #include "services/homework/auth/token_verifier.h"
-#include "services/homework/runtime/blocking_pool.h"
-#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
+#include "services/homework/runtime/blocking_pool.h"
+#include "services/homework/runtime/event_hub.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -51,8 +51,8 @@ class BlockingPoolRpcTest : public ::testing::Test {
     jwks_path_ = ::testing::TempDir() + "/blocking_pool_rpc_test." + std::to_string(::getpid()) +
                  ".jwks.json";
     std::ofstream(jwks_path_) << *jwks;
-    absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier = TokenVerifier::Create(
-        {.jwks_path = jwks_path_, .issuer = kIssuer, .audience = kAudience});
+    absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
+        TokenVerifier::Create({.jwks_path = jwks_path_, .issuer = kIssuer, .audience = kAudience});
     ASSERT_THAT(verifier, IsOk());
     verifier_ = *std::move(verifier);
 
@@ -70,8 +70,8 @@ class BlockingPoolRpcTest : public ::testing::Test {
     builder.RegisterService(rpc_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    stub_ = v1::HomeworkService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    stub_ = v1::HomeworkService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                             grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
@@ -149,8 +149,8 @@ class BlockingPoolRpcTest : public ::testing::Test {
 TEST_F(BlockingPoolRpcTest, AWriteWhoseDeadlinePassesInTheQueueIsNeverApplied) {
   HoldThePool();
   v1::Client created;
-  grpc::Status status = stub_->CreateClient(
-      As("backend", "service", absl::Milliseconds(200)).get(), CreateAna(), &created);
+  grpc::Status status = stub_->CreateClient(As("backend", "service", absl::Milliseconds(200)).get(),
+                                            CreateAna(), &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
   // The server counts the deadline from when the request arrived, a little after it was sent.
   absl::SleepFor(absl::Milliseconds(50));
@@ -189,8 +189,7 @@ TEST_F(BlockingPoolRpcTest, ACallTheFullQueueCannotTakeIsUnavailableAtOnce) {
   const absl::Time asked = absl::Now();
   grpc::Status refused = GetAna(read);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_TRUE(absl::StrContains(refused.error_message(), "overloaded"))
-      << refused.error_message();
+  EXPECT_TRUE(absl::StrContains(refused.error_message(), "overloaded")) << refused.error_message();
   EXPECT_LT(absl::Now() - asked, absl::Seconds(5));  // answered, not left to its deadline
 
   Release();

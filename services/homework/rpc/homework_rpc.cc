@@ -75,17 +75,15 @@ absl::Status NotRun() {
 template <typename Request, typename Response, typename UseCase>
 grpc::internal::MethodHandler* HomeworkRpc::UnaryHandler(const char* method, UseCase use_case) {
   return new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, Response>(
-      [this, method, use_case = std::move(use_case)](grpc::CallbackServerContext* context,
-                                                     const grpc::ByteBuffer* body,
-                                                     Response* response) {
+      [this, method, use_case = std::move(use_case)](
+          grpc::CallbackServerContext* context, const grpc::ByteBuffer* body, Response* response) {
         return StartUnary<Request>(*context, method, *body, *response, use_case);
       });
 }
 
 template <typename Request, typename Response, typename UseCase>
 grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& context,
-                                                  const char* method,
-                                                  const grpc::ByteBuffer& body,
+                                                  const char* method, const grpc::ByteBuffer& body,
                                                   Response& response, const UseCase& use_case) {
   grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
   const absl::Time start = absl::Now();
@@ -93,35 +91,35 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
     Refuse(context, *reactor, method, start, ShuttingDown());
     return reactor;
   }
-  const bool queued = pool_.TrySubmit([this, &context, reactor, method, &body, &response,
-                                       use_case, start] {
-    const std::string call_id = CallIdFromMetadata(context);
-    // Work for nobody is skipped: the caller cancelled, or the deadline passed, in the queue.
-    absl::StatusOr<Caller> caller = Abandoned(context)
-                                        ? absl::StatusOr<Caller>(NotRun())
-                                        : CallerFromMetadata(context, verifier_, start);
-    absl::Status status = caller.status();
-    if (status.ok()) {
-      absl::StatusOr<Request> request = Parse<Request>(body);
-      status = request.status();
-      if (status.ok()) {
-        caller->call_id = call_id;
-        absl::StatusOr<Response> result = use_case(*caller, *request);
-        status = result.status();
-        if (result.ok()) response = *std::move(result);
-      }
-    }
-    LogCall(method, call_id, start, caller, status);
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  const bool queued =
+      pool_.TrySubmit([this, &context, reactor, method, &body, &response, use_case, start] {
+        const std::string call_id = CallIdFromMetadata(context);
+        // Work for nobody is skipped: the caller cancelled, or the deadline passed, in the queue.
+        absl::StatusOr<Caller> caller = Abandoned(context)
+                                            ? absl::StatusOr<Caller>(NotRun())
+                                            : CallerFromMetadata(context, verifier_, start);
+        absl::Status status = caller.status();
+        if (status.ok()) {
+          absl::StatusOr<Request> request = Parse<Request>(body);
+          status = request.status();
+          if (status.ok()) {
+            caller->call_id = call_id;
+            absl::StatusOr<Response> result = use_case(*caller, *request);
+            status = result.status();
+            if (result.ok()) response = *std::move(result);
+          }
+        }
+        LogCall(method, call_id, start, caller, status);
+        reactor->Finish(ToGrpcStatus(status));
+      });
   if (!queued) Refuse(context, *reactor, method, start, Overloaded());
   return reactor;
 }
 
 void HomeworkRpc::Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,
                          const char* method, absl::Time start, const absl::Status& status) {
-  LogCall(method, CallIdFromMetadata(context), start,
-          CallerFromMetadata(context, verifier_, start), status);
+  LogCall(method, CallIdFromMetadata(context), start, CallerFromMetadata(context, verifier_, start),
+          status);
   reactor.Finish(ToGrpcStatus(status));
 }
 
@@ -263,8 +261,8 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
   std::mutex mutex_;
   std::deque<std::shared_ptr<const v1::Event>> queue_;  // front: being written
   std::optional<absl::Status> end_;
-  uint64_t subscription_ = 0;  // 0: never subscribed
-  bool starting_ = true;       // the start has not finished
+  uint64_t subscription_ = 0;                 // 0: never subscribed
+  bool starting_ = true;                      // the start has not finished
   std::optional<absl::Status> deferred_end_;  // how the call ends, once the start has finished
   bool refused_ = false;
   bool finishing_ = false;
@@ -276,10 +274,10 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
     : homework_(homework), hub_(hub), verifier_(verifier), pool_(pool), log_(log) {
   // One handler per unary method (core/unary_methods.h): the use case of Homework with its name.
   std::map<std::string, grpc::internal::MethodHandler*, std::less<>> unary;
-#define HOMEWORK_RPC(Method, Request, Response)                                                \
-  unary[#Method] = UnaryHandler<v1::Request, v1::Response>(                                    \
-      #Method, [this](const Caller& caller, const v1::Request& request) {                      \
-        return homework_.Method(caller, request);                                              \
+#define HOMEWORK_RPC(Method, Request, Response)                           \
+  unary[#Method] = UnaryHandler<v1::Request, v1::Response>(               \
+      #Method, [this](const Caller& caller, const v1::Request& request) { \
+        return homework_.Method(caller, request);                         \
       });
   HOMEWORK_UNARY_METHODS(HOMEWORK_RPC)
 #undef HOMEWORK_RPC
@@ -289,23 +287,24 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
   int added = 0;  // gRPC's index of the next method added
   for (int i = 0; i < service.method_count(); ++i) {
     const google::protobuf::MethodDescriptor& method = *service.method(i);
-    const std::string& path = paths_.emplace_back(
-        absl::StrCat("/", service.full_name(), "/", method.name()));
+    const std::string& path =
+        paths_.emplace_back(absl::StrCat("/", service.full_name(), "/", method.name()));
     if (method.name() == "WatchEvents") {
       AddMethod(new grpc::internal::RpcServiceMethod(
           path.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING, nullptr));
       MarkMethodRawCallback(
           added++, new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, v1::Event>(
-                 [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* body) {
-                   return new WatchReactor(*this, *context, Parse<v1::WatchEventsRequest>(*body));
-                 }));
+                       [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* body) {
+                         return new WatchReactor(*this, *context,
+                                                 Parse<v1::WatchEventsRequest>(*body));
+                       }));
       continue;
     }
     auto handler = unary.find(method.name());
     // A method without its line above is left out, and callers get UNIMPLEMENTED.
     if (handler == unary.end()) continue;
-    AddMethod(new grpc::internal::RpcServiceMethod(
-        path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    AddMethod(new grpc::internal::RpcServiceMethod(path.c_str(),
+                                                   grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
     MarkMethodRawCallback(added++, handler->second);
     handler->second = nullptr;  // gRPC owns it now
   }

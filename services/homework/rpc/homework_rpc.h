@@ -10,10 +10,10 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "services/homework/auth/token_verifier.h"
-#include "services/homework/runtime/blocking_pool.h"
-#include "services/homework/runtime/event_hub.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
+#include "services/homework/runtime/blocking_pool.h"
+#include "services/homework/runtime/event_hub.h"
 
 namespace therapy::homework {
 
@@ -38,8 +38,8 @@ namespace therapy::homework {
 // open streams hold no thread (docs/decisions/0011-watch-fan-out.md).
 class HomeworkRpc final : public grpc::Service {
  public:
-  HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
-              BlockingPool& pool, JsonLog& log);
+  HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, BlockingPool& pool,
+              JsonLog& log);
 
   // From now on every new call is answered UNAVAILABLE ("retry on another replica"), before
   // anything else runs; calls already running finish. For a graceful shutdown. Thread-safe.

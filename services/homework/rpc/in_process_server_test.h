@@ -40,10 +40,10 @@ class InProcessServerTest : public ::testing::Test {
 
     log_file_ = std::tmpfile();
     log_ = std::make_unique<JsonLog>(log_file_);
-    auto server = Server::Start(ServerOptions{.listen_address = "127.0.0.1:0",
-                                              .store_uri = "memory:",
-                                              .jwks_path = jwks_path_},
-                                *log_);
+    auto server = Server::Start(
+        ServerOptions{
+            .listen_address = "127.0.0.1:0", .store_uri = "memory:", .jwks_path = jwks_path_},
+        *log_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = v1::HomeworkService::NewStub(grpc::CreateChannel(

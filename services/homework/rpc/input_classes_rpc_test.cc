@@ -138,13 +138,19 @@ TEST_F(Fixture, EveryPrefixOfAThoughtRecordSavesAsPartialWork) {
 // 2. White space of every kind is not content in a required field.
 TEST_F(Fixture, WhiteSpaceAloneIsNotContent) {
   const std::string parent = ActiveThoughtRecord("ben");
-  const std::vector<std::string> blanks = {" ",        "   ",          "\t",       "\n\r\n",
-                                           "\xC2\xA0", "\xE3\x80\x80", "\xE2\x80\x8B",
-                                           "\xEF\xBB\xBF", " \t\xE2\x80\xAF\xE2\x81\x9F "};
+  const std::vector<std::string> blanks = {" ",
+                                           "   ",
+                                           "\t",
+                                           "\n\r\n",
+                                           "\xC2\xA0",
+                                           "\xE3\x80\x80",
+                                           "\xE2\x80\x8B",
+                                           "\xEF\xBB\xBF",
+                                           " \t\xE2\x80\xAF\xE2\x81\x9F "};
   int i = 0;
   for (const std::string& blank : blanks) {
-    EXPECT_TRUE(Names(CreateClient("blank-" + std::to_string(i++), blank, "UTC"),
-                      "client.display_name"));
+    EXPECT_TRUE(
+        Names(CreateClient("blank-" + std::to_string(i++), blank, "UTC"), "client.display_name"));
     v1::Completion c = Now(v1::Completion::STATUS_DONE);
     auto* r = c.mutable_thought_record();
     r->set_situation(blank);
@@ -162,8 +168,8 @@ TEST_F(Fixture, WhiteSpaceAloneIsNotContent) {
 
 // 3. Limits count characters people see, in every script.
 TEST_F(Fixture, LimitsCountCharactersNotBytes) {
-  const std::vector<std::string> characters = {"a", "\xC3\xA9", "\xD0\x96", "\xE4\xB8\xAD",
-                                               "\xED\x95\x9C", "\xF0\x9F\x98\x9F"};
+  const std::vector<std::string> characters = {
+      "a", "\xC3\xA9", "\xD0\x96", "\xE4\xB8\xAD", "\xED\x95\x9C", "\xF0\x9F\x98\x9F"};
   int i = 0;
   for (const std::string& character : characters) {
     v1::Client created;
@@ -231,7 +237,9 @@ TEST_F(Fixture, EveryMethodAnswersABrokenBodyWithInvalidArgument) {
       *v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
   for (int i = 0; i < service.method_count(); ++i) {
     const std::string path = "/" + service.full_name() + "/" + service.method(i)->name();
-    for (const std::string& body : {std::string("\x0a\x05" "ab", 4),  // truncated field
+    for (const std::string& body : {std::string("\x0a\x05"
+                                                "ab",
+                                                4),                      // truncated field
                                     std::string("\x0a\x02\xC3\x28", 4),  // broken UTF-8
                                     std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 10)}) {
       // Broken text in field 1 is only broken where field 1 is a string (others skip it).
@@ -275,8 +283,8 @@ TEST_F(Fixture, ForgedPageTokensAreInvalidArgumentNamingPageToken) {
 
 TEST_F(Fixture, LastSessionTimeAndDatesOutsideTheirRangeAreRefused) {
   ASSERT_TRUE(CreateClient("eve", "Eve", "UTC").ok());
-  for (int64_t seconds : {absl::ToUnixSeconds(absl::Now()) + 3600, int64_t{-5},
-                          int64_t{253402300800}}) {
+  for (int64_t seconds :
+       {absl::ToUnixSeconds(absl::Now()) + 3600, int64_t{-5}, int64_t{253402300800}}) {
     v1::UpdateClientRequest update;
     update.mutable_client()->set_name("practices/sunrise/clients/eve");
     update.mutable_client()->mutable_last_session_time()->set_seconds(seconds);
@@ -292,7 +300,8 @@ TEST_F(Fixture, LastSessionTimeAndDatesOutsideTheirRangeAreRefused) {
     auto* a = create.mutable_assignment();
     a->set_title("Walk");
     a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_SELF_CARE);
-    a->mutable_exercise()->mutable_self_care()->set_domain(v1::SelfCareInstructions::DOMAIN_EXERCISE);
+    a->mutable_exercise()->mutable_self_care()->set_domain(
+        v1::SelfCareInstructions::DOMAIN_EXERCISE);
     a->mutable_schedule()->set_target_count(1);
     a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
     a->mutable_schedule()->set_start_date(day);
@@ -335,9 +344,9 @@ TEST_F(Fixture, ARequestIdReusedForAnotherRequestIsRefused) {
 TEST_F(Fixture, TwoAuthorizationHeadersAreUnauthenticated) {
   ASSERT_TRUE(CreateClient("gus", "Gus", "UTC").ok());
   auto context = As("gus", "client");
-  auto other = MintToken(key_, TokenClaims{.subject = "backend", .practice = "sunrise",
-                                           .role = "service"},
-                         absl::Now());
+  auto other =
+      MintToken(key_, TokenClaims{.subject = "backend", .practice = "sunrise", .role = "service"},
+                absl::Now());
   ASSERT_THAT(other, IsOk());
   context->AddMetadata("authorization", "Bearer " + *other);
   v1::GetClientRequest request;

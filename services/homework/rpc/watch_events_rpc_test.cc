@@ -109,8 +109,7 @@ TEST_F(WatchEventsRpcTest, StreamsInLogOrderAndResumesFromACursorWithoutGapsOrDu
   Assign();
   const std::vector<std::string> from_live = live.Read(1);
   ASSERT_EQ(from_live.size(), 1u);
-  EXPECT_EQ(resumed.Read(3),
-            (std::vector<std::string>{first[1], first[2], from_live[0]}));
+  EXPECT_EQ(resumed.Read(3), (std::vector<std::string>{first[1], first[2], from_live[0]}));
   resumed.context->TryCancel();
   live.context->TryCancel();
 }
@@ -131,8 +130,7 @@ TEST_F(WatchEventsRpcTest, ATherapistTakenOffTheCareTeamIsCutOffWithPermissionDe
   EXPECT_TRUE(stream.Read(1).empty());
   grpc::Status status = stream.reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_NE(status.error_message().find("care team"), std::string::npos)
-      << status.error_message();
+  EXPECT_NE(status.error_message().find("care team"), std::string::npos) << status.error_message();
 }
 
 TEST_F(WatchEventsRpcTest, AWatchRefusedAtTheStartFailsWithoutMetadataOrEvents) {

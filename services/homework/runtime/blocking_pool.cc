@@ -10,8 +10,7 @@ int DefaultBlockingThreads() {
   return std::clamp(8 * std::max(cores, 1), 16, 256);
 }
 
-BlockingPool::BlockingPool(const BlockingPoolOptions& options)
-    : max_queued_(options.max_queued) {
+BlockingPool::BlockingPool(const BlockingPoolOptions& options) : max_queued_(options.max_queued) {
   const int count = options.threads > 0 ? options.threads : DefaultBlockingThreads();
   threads_.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) threads_.emplace_back([this] { Work(); });

@@ -176,10 +176,10 @@ void EventHub::Run() {
       }
       more = Pump(practice, head->second, watchers) || more;
     }
-    lag_micros_.store(oldest_handed_out_ == absl::InfiniteFuture()
-                          ? 0
-                          : std::max<int64_t>(0, absl::ToInt64Microseconds(
-                                                     absl::Now() - oldest_handed_out_)));
+    lag_micros_.store(
+        oldest_handed_out_ == absl::InfiniteFuture()
+            ? 0
+            : std::max<int64_t>(0, absl::ToInt64Microseconds(absl::Now() - oldest_handed_out_)));
   }
 }
 
@@ -224,8 +224,8 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
 }
 
 bool EventHub::Deliver(Watcher& watcher, const std::vector<EventRecord>& events,
-                       const std::vector<std::shared_ptr<const v1::Event>>& protos,
-                       int64_t through, ClientCache& clients) {
+                       const std::vector<std::shared_ptr<const v1::Event>>& protos, int64_t through,
+                       ClientCache& clients) {
   std::lock_guard<std::mutex> lock(watcher.mutex);
   if (watcher.listener == nullptr) return false;
   for (size_t i = 0; i < events.size(); ++i) {

@@ -129,7 +129,7 @@ class CountingStore final : public Store {
     return store_.ReadCaseload(query);
   }
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time t,
-                                                                         int limit) override {
+                                                                        int limit) override {
     return store_.ListSafetyFlagsToEscalate(t, limit);
   }
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
@@ -151,8 +151,7 @@ class CountingStore final : public Store {
   absl::Status AppendAudit(const AuditRecord& record) override {
     return store_.AppendAudit(record);
   }
-  absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view prefix,
-                                                     int limit) override {
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view prefix, int limit) override {
     return store_.ListAudit(prefix, limit);
   }
 
@@ -177,8 +176,7 @@ class CountingStore final : public Store {
 
 class EventHubTest : public ::testing::Test {
  protected:
-  EventHubTest()
-      : hub_(store_, EventHubOptions{.poll_interval = absl::Seconds(30), .batch = 10}) {
+  EventHubTest() : hub_(store_, EventHubOptions{.poll_interval = absl::Seconds(30), .batch = 10}) {
     PutClient("ana", {"dr-lee"}, WriteMode::kInsert);
     PutClient("ben", {}, WriteMode::kInsert);
   }
@@ -189,10 +187,10 @@ class EventHubTest : public ::testing::Test {
     for (const std::string& therapist : team) client.add_care_team(therapist);
     std::optional<v1::Client> stored = *store_.GetClient(client.name());
     client.set_etag(absl::StrCat("e", ++etags_));
-    ASSERT_THAT(CommitAndWake(Mutation{.client = Put<v1::Client>{
-                                           .mode = mode,
-                                           .resource = client,
-                                           .expected_etag = stored ? stored->etag() : ""}}),
+    ASSERT_THAT(CommitAndWake(Mutation{
+                    .client = Put<v1::Client>{.mode = mode,
+                                              .resource = client,
+                                              .expected_etag = stored ? stored->etag() : ""}}),
                 IsOk());
   }
 
@@ -371,14 +369,14 @@ TEST_F(EventHubTest, AClientNeverSeesUrgentFlagsNorOtherClients) {
   RecordingListener ana;
   const Caller ana_caller{"ana", "sunrise", Role::kClient, "call-5"};
   const uint64_t id = hub_.Subscribe(Scope(ana_caller, "ana"), Now(), ana);
-  ASSERT_TRUE(CommitAndWake(Mutation{.events = {EventRecord{
-                                         .practice = "sunrise",
-                                         .client = "practices/sunrise/clients/ana",
-                                         .type = v1::Event::TYPE_URGENT_FLAG_RAISED,
-                                         .resource = "practices/sunrise/clients/ana",
-                                         .actor = "ana",
-                                         .time = absl::Now()}}})
-                  .ok());
+  ASSERT_TRUE(
+      CommitAndWake(Mutation{.events = {EventRecord{.practice = "sunrise",
+                                                    .client = "practices/sunrise/clients/ana",
+                                                    .type = v1::Event::TYPE_URGENT_FLAG_RAISED,
+                                                    .resource = "practices/sunrise/clients/ana",
+                                                    .actor = "ana",
+                                                    .time = absl::Now()}}})
+          .ok());
   Write("ben");
   const std::string visible = Write("ana");
   // In log order, the flag and ben's event would have come first; nothing follows the next one.
@@ -458,8 +456,8 @@ TEST_F(EventHubTest, LagIsTheAgeOfTheOldestEventAtTheLastRead) {
   ASSERT_TRUE(polling.WaitUntilIdle(absl::Seconds(5)));
   EXPECT_EQ(polling.lag(), absl::ZeroDuration()) << "a read that found nothing";
   // An event committed 30 s before the hub reads it (a replica's, delayed).
-  ASSERT_THAT(store_.Commit(Mutation{.events = {EventRecord{
-                                         .practice = "sunrise",
+  ASSERT_THAT(store_.Commit(Mutation{
+                  .events = {EventRecord{.practice = "sunrise",
                                          .client = "practices/sunrise/clients/ben",
                                          .type = v1::Event::TYPE_ASSIGNMENT_CREATED,
                                          .resource = "practices/sunrise/clients/ben/assignments/x",

@@ -105,8 +105,8 @@ TEST(PageTokenTest, FingerprintTellsListsOfOneClientApart) {
   EXPECT_NE(hierarchies, completions);
   EXPECT_NE(hierarchies,
             QueryFingerprint(HierarchyQuery{.client_name = "practices/p1/clients/c2"}));
-  EXPECT_EQ(hierarchies, QueryFingerprint(HierarchyQuery{.client_name = client,
-                                                         .page = {.page_size = 7}}));
+  EXPECT_EQ(hierarchies,
+            QueryFingerprint(HierarchyQuery{.client_name = client, .page = {.page_size = 7}}));
 }
 
 TEST(PageTokenTest, FingerprintTellsTemplatesFromOtherListsOfOnePractice) {
@@ -118,8 +118,9 @@ TEST(PageTokenTest, FingerprintTellsTemplatesFromOtherListsOfOnePractice) {
   EXPECT_NE(templates, QueryFingerprint(AssignmentQuery{.practice_name = practice}));
   EXPECT_NE(templates, QueryFingerprint(HierarchyQuery{.client_name = practice}));
   EXPECT_NE(templates, QueryFingerprint(TemplateQuery{.practice_name = "practices/p10"}));
-  EXPECT_EQ(templates, QueryFingerprint(TemplateQuery{
-                           .practice_name = practice, .page = {.page_size = 3, .page_token = "x"}}));
+  EXPECT_EQ(templates,
+            QueryFingerprint(TemplateQuery{.practice_name = practice,
+                                           .page = {.page_size = 3, .page_token = "x"}}));
 }
 
 TEST(PageTokenTest, FingerprintTellsAPracticeWideListFromAClientsList) {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -40,7 +40,7 @@ absl::StatusOr<std::vector<absl::string_view>> SplitName(
 // The first `count` segments joined again: the name of an ancestor.
 std::string Prefix(const std::vector<absl::string_view>& segments, size_t count) {
   return absl::StrJoin(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(count),
-                      "/");
+                       "/");
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ struct AuditRecord {
   std::string resource;  // the resource name acted on (or the parent, for create and list)
   std::string call_id;   // the per-call request id
   absl::Time time;
-  std::string outcome;   // "OK" or the canonical code name, for example "PERMISSION_DENIED"
+  std::string outcome;  // "OK" or the canonical code name, for example "PERMISSION_DENIED"
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
@@ -40,12 +40,12 @@ struct AuditRecord {
 // store gives each committed event the next `sequence` of the whole log (strictly increasing in
 // commit order), so a watcher resumes after the last sequence it saw and misses nothing.
 struct EventRecord {
-  int64_t sequence = 0;   // assigned by Commit; ignored on input
-  std::string practice;   // practice id
-  std::string client;     // "practices/{p}/clients/{c}"
+  int64_t sequence = 0;  // assigned by Commit; ignored on input
+  std::string practice;  // practice id
+  std::string client;    // "practices/{p}/clients/{c}"
   v1::Event::Type type = v1::Event::TYPE_UNSPECIFIED;
-  std::string resource;   // the resource name
-  std::string actor;      // the caller's subject
+  std::string resource;  // the resource name
+  std::string actor;     // the caller's subject
   absl::Time time;
 
   friend bool operator==(const EventRecord&, const EventRecord&) = default;
@@ -125,7 +125,7 @@ struct Page {
 
 // Clients of one practice in name order.
 struct ClientQuery {
-  std::string practice_name;                     // "practices/{practice}"
+  std::string practice_name;                    // "practices/{practice}"
   std::optional<std::string> care_team_member;  // only clients whose care team names this subject
   PageRequest page;
 };
@@ -134,18 +134,18 @@ struct ClientQuery {
 // descending). Exactly one of `client_name` and `practice_name` is set (otherwise
 // INVALID_ARGUMENT naming `client_name`).
 struct AssignmentQuery {
-  std::string client_name;    // "practices/{p}/clients/{c}"
-  std::string practice_name;  // "practices/{p}": every client's assignments
+  std::string client_name;                    // "practices/{p}/clients/{c}"
+  std::string practice_name;                  // "practices/{p}": every client's assignments
   std::vector<v1::Assignment::State> states;  // empty: every state
   PageRequest page;
 };
 
 // Completions of one client, newest occur_time first (ties: name descending).
 struct CompletionQuery {
-  std::string client_name;                      // "practices/{p}/clients/{c}"
+  std::string client_name;                     // "practices/{p}/clients/{c}"
   std::optional<std::string> assignment_name;  // only this assignment's; nullopt: all
-  std::optional<absl::Time> start_time;         // occur_time >= start_time
-  std::optional<absl::Time> end_time;           // occur_time < end_time
+  std::optional<absl::Time> start_time;        // occur_time >= start_time
+  std::optional<absl::Time> end_time;          // occur_time < end_time
   PageRequest page;
 };
 
@@ -163,16 +163,16 @@ struct TemplateQuery {
 
 // Urgent flags of one client, newest raise_time first (ties: name descending).
 struct SafetyFlagQuery {
-  std::string client_name;                      // "practices/{p}/clients/{c}"
-  std::vector<v1::SafetyFlag::State> states;    // empty: every state
+  std::string client_name;                    // "practices/{p}/clients/{c}"
+  std::vector<v1::SafetyFlag::State> states;  // empty: every state
   PageRequest page;
 };
 
 // Live sessions of one practice, newest start_time first (ties: name descending), optionally
 // only those with one client.
 struct SessionQuery {
-  std::string practice_name;                 // "practices/{p}"
-  std::optional<std::string> client_name;   // "practices/{p}/clients/{c}"; nullopt: every client
+  std::string practice_name;               // "practices/{p}"
+  std::optional<std::string> client_name;  // "practices/{p}/clients/{c}"; nullopt: every client
   PageRequest page;
 };
 
@@ -180,8 +180,8 @@ struct SessionQuery {
 // kind of resource over the whole caseload, never a loop over its clients. The caseload is the
 // clients of `practice_name` whose care team names `care_team_member` (as ClientQuery).
 struct CaseloadQuery {
-  std::string practice_name;      // "practices/{p}"
-  std::string care_team_member;   // a therapist's subject id
+  std::string practice_name;                             // "practices/{p}"
+  std::string care_team_member;                          // a therapist's subject id
   std::vector<v1::Assignment::State> assignment_states;  // empty: every state
   std::vector<v1::SafetyFlag::State> flag_states;        // empty: every state
   // Completions of every kind with occur_time in [recent_start, recent_end); before
@@ -204,7 +204,7 @@ struct Caseload {
 // an id (unlike AssignmentQuery's name); a client of another practice matches nothing. A
 // `limit` outside 1-1000 or a malformed `practice` is INVALID_ARGUMENT naming it.
 struct EventQuery {
-  std::string practice;                     // practice id
+  std::string practice;                    // practice id
   std::optional<std::string> client_name;  // only this client's events
   int64_t after_sequence = 0;              // events with a larger sequence
   int limit = 100;                         // at most this many, 1-1000
@@ -241,7 +241,7 @@ class Store {
   // escalation_due_time is at or before `due_by`: earliest due first (ties: name ascending), at
   // most `limit` (1-1000, otherwise INVALID_ARGUMENT naming `limit`).
   virtual absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                                 int limit) = 0;
+                                                                                int limit) = 0;
 
   // Live sessions (see SessionQuery).
   virtual absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) = 0;

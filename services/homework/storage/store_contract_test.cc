@@ -163,8 +163,8 @@ Mutation Inserting(const v1::Hierarchy& hierarchy) {
 }
 
 Mutation Inserting(const v1::Template& practice_template) {
-  return Mutation{.practice_template = Put<v1::Template>{.mode = WriteMode::kInsert,
-                                                         .resource = practice_template},
+  return Mutation{.practice_template =
+                      Put<v1::Template>{.mode = WriteMode::kInsert, .resource = practice_template},
                   .audit = MakeAudit("CreateTemplate", practice_template.name())};
 }
 
@@ -214,8 +214,8 @@ std::vector<std::string> NamesOfAllPages(
   return names;
 }
 
-EventRecord MakeEvent(const std::string& practice, const std::string& client,
-                      v1::Event::Type type, const std::string& resource, int64_t time_micros) {
+EventRecord MakeEvent(const std::string& practice, const std::string& client, v1::Event::Type type,
+                      const std::string& resource, int64_t time_micros) {
   return EventRecord{
       .practice = practice,
       .client = client,
@@ -693,9 +693,9 @@ TEST_P(StoreContractTest, ListAssignmentsOfAPracticeCoversEveryClientOfItOnly) {
   ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c2/assignments/tie", 1'700'000'200)));
   ExpectCommitted(store(), Inserting(MakeAssignment(p1 + "c10/assignments/a1", 1'700'000'300)));
   // Other practices, including p10, whose id starts with "p1", and p2 with the same client ids.
-  for (const char* other : {"practices/p10/clients/c1/assignments/a1",
-                            "practices/p2/clients/c1/assignments/a1",
-                            "practices/p2/clients/c2/assignments/tie"}) {
+  for (const char* other :
+       {"practices/p10/clients/c1/assignments/a1", "practices/p2/clients/c1/assignments/a1",
+        "practices/p2/clients/c2/assignments/tie"}) {
     ExpectCommitted(store(), Inserting(MakeAssignment(other, 1'700'000'400)));
   }
   // Not an assignment.
@@ -709,10 +709,10 @@ TEST_P(StoreContractTest, ListAssignmentsOfAPracticeCoversEveryClientOfItOnly) {
       store().ListAssignments({.practice_name = "practices/p3"});
 
   ASSERT_THAT(p1_page, IsOk());
-  EXPECT_THAT(NamesOf(p1_page->items),
-              ElementsAre(p1 + "c2/assignments/new", p1 + "c10/assignments/a1",
-                          p1 + "c2/assignments/tie", p1 + "c1/assignments/tie",
-                          p1 + "c1/assignments/old"));
+  EXPECT_THAT(
+      NamesOf(p1_page->items),
+      ElementsAre(p1 + "c2/assignments/new", p1 + "c10/assignments/a1", p1 + "c2/assignments/tie",
+                  p1 + "c1/assignments/tie", p1 + "c1/assignments/old"));
   EXPECT_EQ(p1_page->next_page_token, "");
   ASSERT_THAT(p10_page, IsOk());
   EXPECT_THAT(NamesOf(p10_page->items), ElementsAre("practices/p10/clients/c1/assignments/a1"));
@@ -750,13 +750,11 @@ TEST_P(StoreContractTest, ListAssignmentsOfAPracticeFiltersByState) {
   ASSERT_THAT(active, IsOk());
   ASSERT_THAT(live, IsOk());
   ASSERT_THAT(completed, IsOk());
-  EXPECT_THAT(NamesOf(active->items),
-              ElementsAre("practices/p1/clients/c2/assignments/active",
-                          "practices/p1/clients/c4/assignments/activated"));
-  EXPECT_THAT(NamesOf(live->items),
-              ElementsAre("practices/p1/clients/c2/assignments/active",
-                          "practices/p1/clients/c1/assignments/draft",
-                          "practices/p1/clients/c4/assignments/activated"));
+  EXPECT_THAT(NamesOf(active->items), ElementsAre("practices/p1/clients/c2/assignments/active",
+                                                  "practices/p1/clients/c4/assignments/activated"));
+  EXPECT_THAT(NamesOf(live->items), ElementsAre("practices/p1/clients/c2/assignments/active",
+                                                "practices/p1/clients/c1/assignments/draft",
+                                                "practices/p1/clients/c4/assignments/activated"));
   EXPECT_THAT(completed->items, IsEmpty());
 }
 
@@ -771,16 +769,15 @@ TEST_P(StoreContractTest, ListAssignmentsOfAPracticePagesAcrossClientsAndEqualTi
         const std::string name =
             absl::StrCat("practices/p1/clients/c", c, "/assignments/a", second, "-", i);
         const bool active = i == 1;
-        ExpectCommitted(store(), Inserting(MakeAssignment(
-                                     name, 1'700'000'000 + second,
-                                     active ? v1::Assignment::STATE_ACTIVE
-                                            : v1::Assignment::STATE_DRAFT)));
+        ExpectCommitted(store(), Inserting(MakeAssignment(name, 1'700'000'000 + second,
+                                                          active ? v1::Assignment::STATE_ACTIVE
+                                                                 : v1::Assignment::STATE_DRAFT)));
         expected.push_back(name);
         if (active) expected_active.push_back(name);
-        ExpectCommitted(store(), Inserting(MakeAssignment(
-                                     absl::StrCat("practices/p10/clients/c", c, "/assignments/a",
-                                                  second, "-", i),
-                                     1'700'000'000 + second)));
+        ExpectCommitted(store(),
+                        Inserting(MakeAssignment(absl::StrCat("practices/p10/clients/c", c,
+                                                              "/assignments/a", second, "-", i),
+                                                 1'700'000'000 + second)));
       }
     }
   }
@@ -815,9 +812,9 @@ TEST_P(StoreContractTest, PageTokenOfAPracticeWideListIsRefusedByAClientsList) {
 
   absl::StatusOr<Page<v1::Assignment>> client_with_practice_token = store().ListAssignments(
       {.client_name = c1, .page = {.page_size = 1, .page_token = of_practice->next_page_token}});
-  absl::StatusOr<Page<v1::Assignment>> practice_with_client_token = store().ListAssignments(
-      {.practice_name = "practices/p1",
-       .page = {.page_size = 1, .page_token = of_client->next_page_token}});
+  absl::StatusOr<Page<v1::Assignment>> practice_with_client_token =
+      store().ListAssignments({.practice_name = "practices/p1",
+                               .page = {.page_size = 1, .page_token = of_client->next_page_token}});
   absl::StatusOr<Page<v1::Assignment>> other_practice = store().ListAssignments(
       {.practice_name = "practices/p2",
        .page = {.page_size = 1, .page_token = of_practice->next_page_token}});
@@ -1157,10 +1154,10 @@ TEST_P(StoreContractTest, ListHierarchiesPagesWithoutDuplicatesOrGaps) {
       const std::string name = absl::StrCat(c1, "/hierarchies/h", second, "-", i);
       ExpectCommitted(store(), Inserting(MakeHierarchy(name, 1'700'000'000 + second)));
       expected.push_back(name);
-      ExpectCommitted(store(), Inserting(MakeHierarchy(
-                                   absl::StrCat("practices/p1/clients/c2/hierarchies/h", second,
-                                                "-", i),
-                                   1'700'000'000 + second)));
+      ExpectCommitted(store(),
+                      Inserting(MakeHierarchy(
+                          absl::StrCat("practices/p1/clients/c2/hierarchies/h", second, "-", i),
+                          1'700'000'000 + second)));
     }
   }
   const std::function<absl::StatusOr<Page<v1::Hierarchy>>(const HierarchyQuery&)> list =
@@ -1177,10 +1174,10 @@ TEST_P(StoreContractTest, ListHierarchiesPagesWithoutDuplicatesOrGaps) {
 TEST_P(StoreContractTest, PageTokenOfListAssignmentsIsRefusedByListHierarchies) {
   const std::string c1 = "practices/p1/clients/c1";
   for (int i = 0; i < 2; ++i) {
-    ExpectCommitted(store(), Inserting(MakeAssignment(absl::StrCat(c1, "/assignments/a", i),
-                                                      1'700'000'000)));
-    ExpectCommitted(store(), Inserting(MakeHierarchy(absl::StrCat(c1, "/hierarchies/h", i),
-                                                     1'700'000'000)));
+    ExpectCommitted(
+        store(), Inserting(MakeAssignment(absl::StrCat(c1, "/assignments/a", i), 1'700'000'000)));
+    ExpectCommitted(store(),
+                    Inserting(MakeHierarchy(absl::StrCat(c1, "/hierarchies/h", i), 1'700'000'000)));
   }
   absl::StatusOr<Page<v1::Assignment>> assignments =
       store().ListAssignments({.client_name = c1, .page = {.page_size = 1}});
@@ -1390,8 +1387,8 @@ TEST_P(StoreContractTest, ListTemplatesIsInNameOrderOfOnePracticeOnly) {
       store().ListTemplates({.practice_name = "practices/p3"});
 
   ASSERT_THAT(of_p1, IsOk());
-  EXPECT_THAT(NamesOf(of_p1->items), ElementsAre(p1 + "activity-a", p1 + "activity-b",
-                                                 p1 + "breathing", p1 + "worry"));
+  EXPECT_THAT(NamesOf(of_p1->items),
+              ElementsAre(p1 + "activity-a", p1 + "activity-b", p1 + "breathing", p1 + "worry"));
   EXPECT_EQ(of_p1->next_page_token, "");
   ASSERT_THAT(of_p10, IsOk());
   EXPECT_THAT(NamesOf(of_p10->items),
@@ -1449,9 +1446,9 @@ TEST_P(StoreContractTest, PageTokenOfListTemplatesIsRefusedByOtherListsAndTheirs
       store().ListAssignments({.practice_name = "practices/p1", .page = after_template});
   absl::StatusOr<Page<v1::Template>> other_practice =
       store().ListTemplates({.practice_name = "practices/p2", .page = after_template});
-  absl::StatusOr<Page<v1::Template>> templates_after_client = store().ListTemplates(
-      {.practice_name = "practices/p1",
-       .page = {.page_size = 1, .page_token = clients->next_page_token}});
+  absl::StatusOr<Page<v1::Template>> templates_after_client =
+      store().ListTemplates({.practice_name = "practices/p1",
+                             .page = {.page_size = 1, .page_token = clients->next_page_token}});
   absl::StatusOr<Page<v1::Template>> next =
       store().ListTemplates({.practice_name = "practices/p1", .page = after_template});
 
@@ -1629,13 +1626,13 @@ TEST_P(StoreContractTest, DuplicateRequestCommitAppendsNoEvent) {
 TEST_P(StoreContractTest, ListEventsFiltersByPracticeAndByClient) {
   // One event per commit; p10 is a practice whose id starts with "p1".
   int n = 0;
-  for (const auto& [practice, client] : std::vector<std::pair<std::string, std::string>>{
-           {"p1", "practices/p1/clients/c1"},
-           {"p1", "practices/p1/clients/c2"},
-           {"p10", "practices/p10/clients/c1"},
-           {"p2", "practices/p2/clients/c1"},
-           {"p1", "practices/p1/clients/c10"},
-           {"p1", "practices/p1/clients/c1"}}) {
+  for (const auto& [practice, client] :
+       std::vector<std::pair<std::string, std::string>>{{"p1", "practices/p1/clients/c1"},
+                                                        {"p1", "practices/p1/clients/c2"},
+                                                        {"p10", "practices/p10/clients/c1"},
+                                                        {"p2", "practices/p2/clients/c1"},
+                                                        {"p1", "practices/p1/clients/c10"},
+                                                        {"p1", "practices/p1/clients/c1"}}) {
     ExpectCommitted(store(),
                     WithEvent(practice, client, absl::StrCat(client, "/assignments/a", ++n)));
   }
@@ -1868,9 +1865,8 @@ v1::SafetyFlag MakeSafetyFlag(const std::string& name, int64_t raise_seconds,
 }
 
 Mutation Inserting(const v1::SafetyFlag& flag) {
-  return Mutation{
-      .safety_flag = Put<v1::SafetyFlag>{.mode = WriteMode::kInsert, .resource = flag},
-      .audit = MakeAudit("RaiseSafetyFlag", flag.name())};
+  return Mutation{.safety_flag = Put<v1::SafetyFlag>{.mode = WriteMode::kInsert, .resource = flag},
+                  .audit = MakeAudit("RaiseSafetyFlag", flag.name())};
 }
 
 std::vector<std::string> DueNames(Store& store, int64_t due_by_seconds, int limit = 100) {
@@ -1952,17 +1948,16 @@ TEST_P(StoreContractTest, ListSafetyFlagsIsOneClientsNewestFirstFilteredByState)
   ASSERT_THAT(all, IsOk());
   EXPECT_THAT(NamesOf(all->items), ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/mid",
                                                c1 + "/safetyFlags/old"));
-  absl::StatusOr<Page<v1::SafetyFlag>> open = store().ListSafetyFlags(
-      {.client_name = c1, .states = {v1::SafetyFlag::STATE_OPEN}});
+  absl::StatusOr<Page<v1::SafetyFlag>> open =
+      store().ListSafetyFlags({.client_name = c1, .states = {v1::SafetyFlag::STATE_OPEN}});
   ASSERT_THAT(open, IsOk());
-  EXPECT_THAT(NamesOf(open->items),
-              ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/old"));
-  EXPECT_EQ(store()
-                .ListSafetyFlags({.client_name = c1,
-                                  .states = {static_cast<v1::SafetyFlag::State>(40)}})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(NamesOf(open->items), ElementsAre(c1 + "/safetyFlags/new", c1 + "/safetyFlags/old"));
+  EXPECT_EQ(
+      store()
+          .ListSafetyFlags({.client_name = c1, .states = {static_cast<v1::SafetyFlag::State>(40)}})
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_P(StoreContractTest, ListSafetyFlagsPagesAcrossEqualTimes) {
@@ -2050,7 +2045,6 @@ TEST_P(StoreContractTest, AFlagCommitsWithACompletionAndItsEventsOrNotAtAll) {
   EXPECT_EQ((*events)[0].type, v1::Event::TYPE_SAFETY_FLAG_RAISED);
 }
 
-
 // ---- The attention list's caseload read. ----
 
 TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNeed) {
@@ -2061,13 +2055,15 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
   const std::string other_practice = "practices/p10/clients/c1";
   for (const auto& [name, team] : std::vector<std::pair<std::string, std::string>>{
            {c1, "dr-lee"}, {c2, "dr-lee"}, {other_team, "dr-kim"}, {other_practice, "dr-lee"}}) {
-    ExpectCommitted(store(), Mutation{.client = Put<v1::Client>{.resource = MakeClient(name, {team})},
-                                      .audit = MakeAudit("CreateClient", name)});
+    ExpectCommitted(store(),
+                    Mutation{.client = Put<v1::Client>{.resource = MakeClient(name, {team})},
+                             .audit = MakeAudit("CreateClient", name)});
   }
   auto insert_assignment = [&](const std::string& name, v1::Assignment::State state) {
-    ExpectCommitted(store(), Mutation{.assignment = Put<v1::Assignment>{
-                                          .resource = MakeAssignment(name, t0, state)},
-                                      .audit = MakeAudit("CreateAssignment", name)});
+    ExpectCommitted(
+        store(),
+        Mutation{.assignment = Put<v1::Assignment>{.resource = MakeAssignment(name, t0, state)},
+                 .audit = MakeAudit("CreateAssignment", name)});
   };
   insert_assignment(c1 + "/assignments/a1", v1::Assignment::STATE_ACTIVE);
   insert_assignment(c1 + "/assignments/draft", v1::Assignment::STATE_DRAFT);
@@ -2103,19 +2099,18 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
                                     .audit = MakeAudit("UpdateCompletion", changed.name())});
   v1::SafetyFlag resolved = MakeSafetyFlag(c2 + "/safetyFlags/resolved", t0);
   resolved.set_state(v1::SafetyFlag::STATE_RESOLVED);
-  for (const v1::SafetyFlag& flag :
-       {MakeSafetyFlag(c1 + "/safetyFlags/open", t0), resolved,
-        MakeSafetyFlag(other_team + "/safetyFlags/open", t0)}) {
+  for (const v1::SafetyFlag& flag : {MakeSafetyFlag(c1 + "/safetyFlags/open", t0), resolved,
+                                     MakeSafetyFlag(other_team + "/safetyFlags/open", t0)}) {
     ExpectCommitted(store(), Inserting(flag));
   }
 
-  absl::StatusOr<Caseload> caseload = store().ReadCaseload(CaseloadQuery{
-      .practice_name = "practices/p1",
-      .care_team_member = "dr-lee",
-      .assignment_states = {v1::Assignment::STATE_ACTIVE},
-      .flag_states = {v1::SafetyFlag::STATE_OPEN, v1::SafetyFlag::STATE_ACKNOWLEDGED},
-      .recent_start = absl::FromUnixSeconds(t0),
-      .recent_end = absl::FromUnixSeconds(t0 + 100)});
+  absl::StatusOr<Caseload> caseload = store().ReadCaseload(
+      CaseloadQuery{.practice_name = "practices/p1",
+                    .care_team_member = "dr-lee",
+                    .assignment_states = {v1::Assignment::STATE_ACTIVE},
+                    .flag_states = {v1::SafetyFlag::STATE_OPEN, v1::SafetyFlag::STATE_ACKNOWLEDGED},
+                    .recent_start = absl::FromUnixSeconds(t0),
+                    .recent_end = absl::FromUnixSeconds(t0 + 100)});
   ASSERT_THAT(caseload, IsOk());
   EXPECT_THAT(NamesOf(caseload->clients), ElementsAre(c1, c2));
   EXPECT_THAT(NamesOf(caseload->assignments),
@@ -2128,11 +2123,11 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
   EXPECT_THAT(NamesOf(caseload->safety_flags), ElementsAre(c1 + "/safetyFlags/open"));
 
   // Every state when none is named; a bad state or window is refused naming its field.
-  absl::StatusOr<Caseload> all = store().ReadCaseload(
-      CaseloadQuery{.practice_name = "practices/p1",
-                    .care_team_member = "dr-lee",
-                    .recent_start = absl::FromUnixSeconds(t0),
-                    .recent_end = absl::FromUnixSeconds(t0 + 100)});
+  absl::StatusOr<Caseload> all =
+      store().ReadCaseload(CaseloadQuery{.practice_name = "practices/p1",
+                                         .care_team_member = "dr-lee",
+                                         .recent_start = absl::FromUnixSeconds(t0),
+                                         .recent_end = absl::FromUnixSeconds(t0 + 100)});
   ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->assignments.size(), 3u);
   EXPECT_EQ(all->safety_flags.size(), 2u);
@@ -2146,20 +2141,20 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
           .status();
   EXPECT_THAT(bad_state, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(bad_state.message()), ::testing::HasSubstr("states"));
-  absl::Status bad_window = store()
-                                .ReadCaseload(CaseloadQuery{.practice_name = "practices/p1",
-                                                            .care_team_member = "dr-lee",
-                                                            .recent_start = absl::FromUnixSeconds(t0),
-                                                            .recent_end = absl::FromUnixSeconds(t0)})
-                                .status();
+  absl::Status bad_window =
+      store()
+          .ReadCaseload(CaseloadQuery{.practice_name = "practices/p1",
+                                      .care_team_member = "dr-lee",
+                                      .recent_start = absl::FromUnixSeconds(t0),
+                                      .recent_end = absl::FromUnixSeconds(t0)})
+          .status();
   EXPECT_THAT(bad_window, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(bad_window.message()), ::testing::HasSubstr("recent_end"));
 }
 
 // ---- Live sessions. ----
 
-v1::Session MakeSession(const std::string& name, const std::string& client,
-                        int64_t start_seconds) {
+v1::Session MakeSession(const std::string& name, const std::string& client, int64_t start_seconds) {
   v1::Session session;
   session.set_name(name);
   session.set_client(client);
@@ -2225,8 +2220,8 @@ TEST_P(StoreContractTest, SessionWithMalformedNameOrAClientOfAnotherPracticeIsIn
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store()
-                .Commit(Inserting(MakeSession("practices/p1/sessions/s1",
-                                              "practices/p2/clients/c1", 1'700'000'000)))
+                .Commit(Inserting(MakeSession("practices/p1/sessions/s1", "practices/p2/clients/c1",
+                                              1'700'000'000)))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
@@ -2253,12 +2248,12 @@ TEST_P(StoreContractTest, ListSessionsIsNewestFirstOfOnePracticeOrOneClient) {
   ASSERT_THAT(of_c1, IsOk());
   EXPECT_THAT(NamesOf(of_c1->items),
               ElementsAre("practices/p1/sessions/new", "practices/p1/sessions/old"));
-  EXPECT_EQ(store()
-                .ListSessions({.practice_name = "practices/p1",
-                               .client_name = "practices/p2/clients/c1"})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store()
+          .ListSessions({.practice_name = "practices/p1", .client_name = "practices/p2/clients/c1"})
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(store().ListSessions({.practice_name = "p1"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

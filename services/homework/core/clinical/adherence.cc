@@ -86,7 +86,7 @@ class ForgivingRun {
 Streak ComputeStreak(const PracticePlan& plan, absl::TimeZone zone,
                      absl::Span<const v1::Completion> completions, absl::Time now) {
   Streak streak;
-  streak.unit = plan.interval > 1                            ? Streak::Unit::kBlocks
+  streak.unit = plan.interval > 1                          ? Streak::Unit::kBlocks
                 : plan.period == v1::Schedule::PERIOD_WEEK ? Streak::Unit::kWeeks
                                                            : Streak::Unit::kDays;
 

@@ -52,8 +52,7 @@ absl::Duration LongestOpen(const v1::Schedule& schedule) {
 }
 
 absl::StatusOr<std::vector<MeasureDue>> MeasuresDue(const v1::Assignment& assignment,
-                                                    const v1::Client& client,
-                                                    absl::TimeZone zone,
+                                                    const v1::Client& client, absl::TimeZone zone,
                                                     absl::Span<const v1::Completion> completions,
                                                     absl::Time from, absl::Time to) {
   const v1::Schedule& schedule = assignment.schedule();
@@ -88,8 +87,7 @@ absl::StatusOr<std::vector<MeasureDue>> MeasuresDue(const v1::Assignment& assign
   absl::StatusOr<std::vector<Occurrence>> occurrences =
       ExpectedOccurrences(schedule, zone, from - absl::Hours(24 * 8) - open, to + open);
   if (!occurrences.ok()) return occurrences.status();
-  const absl::Duration overdue_after =
-      HoursOr(cadence.overdue_after_hours(), kDefaultOverdueAfter);
+  const absl::Duration overdue_after = HoursOr(cadence.overdue_after_hours(), kDefaultOverdueAfter);
   for (const Occurrence& occurrence : *occurrences) {
     MeasureDue due;
     due.due_time = occurrence.planned_time.value_or(occurrence.window_start);
@@ -113,10 +111,9 @@ absl::StatusOr<std::vector<MeasureDue>> MeasuresDue(const v1::Assignment& assign
     due.overdue_time = std::min(due.overdue_time, due.expire_time);
   }
   MatchAnswers(completions, dues);
-  dues.erase(std::remove_if(dues.begin(), dues.end(),
-                            [&](const MeasureDue& due) {
-                              return due.due_time < from || due.due_time >= to;
-                            }),
+  dues.erase(std::remove_if(
+                 dues.begin(), dues.end(),
+                 [&](const MeasureDue& due) { return due.due_time < from || due.due_time >= to; }),
              dues.end());
   return dues;
 }

@@ -59,8 +59,7 @@ MeasureState StateAt(const MeasureDue& due, absl::Time now);
 // horizon), or accept the cadence's own expiry.
 // Errors: INVALID_ARGUMENT for a malformed schedule or window (ExpectedOccurrences).
 absl::StatusOr<std::vector<MeasureDue>> MeasuresDue(const v1::Assignment& assignment,
-                                                    const v1::Client& client,
-                                                    absl::TimeZone zone,
+                                                    const v1::Client& client, absl::TimeZone zone,
                                                     absl::Span<const v1::Completion> completions,
                                                     absl::Time from, absl::Time to);
 

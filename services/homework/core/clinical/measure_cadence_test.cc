@@ -147,14 +147,15 @@ TEST(ScheduleIntervalTest, AWeekCutByTheStartOrTheEndIsCountedOnce) {
     SCOPED_TRACE(interval);
     v1::Assignment assignment = Phq9(v1::Schedule::PERIOD_WEEK, interval, "2026-11-19");
     assignment.mutable_schedule()->set_end_date("2026-12-08");
-    absl::StatusOr<std::vector<Occurrence>> occurrences = ExpectedOccurrences(
-        assignment.schedule(), kBerlin, At(11, 1), absl::FromCivil(absl::CivilDay(2027, 1, 1), kBerlin));
+    absl::StatusOr<std::vector<Occurrence>> occurrences =
+        ExpectedOccurrences(assignment.schedule(), kBerlin, At(11, 1),
+                            absl::FromCivil(absl::CivilDay(2027, 1, 1), kBerlin));
     ASSERT_THAT(occurrences, IsOk());
     EXPECT_EQ(occurrences->size(), interval == 1 ? 4u : 2u);
     const std::vector<v1::Completion> answers = {Answer(At(11, 20, 9)), Answer(At(11, 25, 9)),
                                                  Answer(At(12, 1, 9)), Answer(At(12, 7, 9))};
-    absl::StatusOr<Adherence> adherence = ComputeAdherence(
-        assignment, kBerlin, answers, At(11, 1), At(12, 10), At(12, 10));
+    absl::StatusOr<Adherence> adherence =
+        ComputeAdherence(assignment, kBerlin, answers, At(11, 1), At(12, 10), At(12, 10));
     ASSERT_THAT(adherence, IsOk());
     EXPECT_EQ(adherence->missed_count, 0);
     EXPECT_EQ(adherence->streak.length, interval == 1 ? 4 : 2);
@@ -183,8 +184,8 @@ TEST(ScheduleIntervalTest, AdherenceOverFourWeeksOfEveryTwoWeeksExpectsTwo) {
   EXPECT_EQ(adherence->completed_count, 1);
   EXPECT_EQ(adherence->missed_count, 1);
   // The same practice weekly would expect 4.
-  absl::StatusOr<Adherence> weekly = ComputeAdherence(
-      Phq9(v1::Schedule::PERIOD_WEEK, 1), kBerlin, answers, At(3, 2), At(3, 30), At(3, 30, 12));
+  absl::StatusOr<Adherence> weekly = ComputeAdherence(Phq9(v1::Schedule::PERIOD_WEEK, 1), kBerlin,
+                                                      answers, At(3, 2), At(3, 30), At(3, 30, 12));
   ASSERT_THAT(weekly, IsOk());
   EXPECT_EQ(weekly->target_count, 4);
   // The streak counts blocks: the current block (30 March-12 April) is open, the one before was
@@ -288,8 +289,7 @@ TEST(MeasureCadenceTest, BeforeASessionDue24HoursAheadOverdueAtItsStartExpiredAf
   EXPECT_EQ(StateAt(Dues(BeforeSession(), ana, {Answer(At(3, 11, 15))}, At(3, 1), At(3, 31))[0],
                     At(3, 13)),
             MeasureState::kAnswered);
-  EXPECT_EQ(StateAt(Dues(BeforeSession(), ana, {Answer(At(3, 11, 14, 59))}, At(3, 1),
-                         At(3, 31))[0],
+  EXPECT_EQ(StateAt(Dues(BeforeSession(), ana, {Answer(At(3, 11, 14, 59))}, At(3, 1), At(3, 31))[0],
                     At(3, 13)),
             MeasureState::kOverdue);
 }

@@ -25,8 +25,8 @@ PeriodCount::State StateOf(const PeriodCount& count, bool any_missed, bool any_d
 
 absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
     const v1::Assignment& assignment, absl::TimeZone client_zone,
-    absl::Span<const v1::Completion> completions, absl::CivilDay first_day,
-    absl::CivilDay last_day, absl::Time now) {
+    absl::Span<const v1::Completion> completions, absl::CivilDay first_day, absl::CivilDay last_day,
+    absl::Time now) {
   if (last_day < first_day) {
     return absl::InvalidArgumentError("the last day must not be before the first day");
   }

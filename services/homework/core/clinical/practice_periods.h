@@ -67,8 +67,8 @@ struct PeriodCount {
 // range that ends before it starts or one longer than kMaxWindowDays.
 absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
     const v1::Assignment& assignment, absl::TimeZone client_zone,
-    absl::Span<const v1::Completion> completions, absl::CivilDay first_day,
-    absl::CivilDay last_day, absl::Time now);
+    absl::Span<const v1::Completion> completions, absl::CivilDay first_day, absl::CivilDay last_day,
+    absl::Time now);
 
 // The figures of one assignment over a review window [from, now], as every view shows them.
 struct PracticeFigures {

@@ -68,14 +68,14 @@ v1::Completion Did(absl::Time time, Status status = kDone, std::string zone = "E
 using Row = std::tuple<absl::CivilDay, int, int, State>;
 std::vector<Row> Rows(const std::vector<PeriodCount>& periods) {
   std::vector<Row> rows;
-  for (const PeriodCount& p : periods) rows.emplace_back(p.first_day, p.expected, p.completed, p.state);
+  for (const PeriodCount& p : periods)
+    rows.emplace_back(p.first_day, p.expected, p.completed, p.state);
   return rows;
 }
 
 std::vector<PeriodCount> Count(const v1::Assignment& assignment,
-                               const std::vector<v1::Completion>& completions,
-                               absl::CivilDay first, absl::CivilDay last, absl::Time now,
-                               absl::TimeZone zone = kBerlin) {
+                               const std::vector<v1::Completion>& completions, absl::CivilDay first,
+                               absl::CivilDay last, absl::Time now, absl::TimeZone zone = kBerlin) {
   absl::StatusOr<std::vector<PeriodCount>> periods =
       CountPracticePeriods(assignment, zone, completions, first, last, now);
   EXPECT_THAT(periods, IsOk());
@@ -85,27 +85,26 @@ std::vector<PeriodCount> Count(const v1::Assignment& assignment,
 // Once a day from Monday 2 Nov; practised Monday and Wednesday; now Thursday 12:00.
 // Mon met, Tue missed, Wed met, Thu open (its day is under way), Fri upcoming.
 TEST(PracticePeriodsTest, DailyOncePerDayWorkedExample) {
-  const auto periods = Count(Practice(1, kDay), {Did(At(2)), Did(At(4))}, Nov(2), Nov(6), At(5, 12));
-  EXPECT_THAT(Rows(periods), ElementsAre(Row{Nov(2), 1, 1, State::kMet},
-                                         Row{Nov(3), 1, 0, State::kMissed},
-                                         Row{Nov(4), 1, 1, State::kMet},
-                                         Row{Nov(5), 1, 0, State::kOpen},
-                                         Row{Nov(6), 1, 0, State::kUpcoming}));
+  const auto periods =
+      Count(Practice(1, kDay), {Did(At(2)), Did(At(4))}, Nov(2), Nov(6), At(5, 12));
+  EXPECT_THAT(Rows(periods),
+              ElementsAre(Row{Nov(2), 1, 1, State::kMet}, Row{Nov(3), 1, 0, State::kMissed},
+                          Row{Nov(4), 1, 1, State::kMet}, Row{Nov(5), 1, 0, State::kOpen},
+                          Row{Nov(6), 1, 0, State::kUpcoming}));
   EXPECT_EQ(periods[0].last_day, Nov(2));
 }
 
 // Three times a day: two practices leave a past day partly met, four meet it with one extra, and
 // the two-minute version counts and is counted apart; a skip counts for nothing.
 TEST(PracticePeriodsTest, ThreeTimesADayPartlyMetExtraAndMinimumVersion) {
-  const auto periods = Count(Practice(3, kDay),
-                             {Did(At(2, 8)), Did(At(2, 13)), Did(At(3, 8)), Did(At(3, 12)),
-                              Did(At(3, 15), kMinimum), Did(At(3, 20)), Did(At(4, 9), kSkipped),
-                              Did(At(5, 9), kPartial)},
-                             Nov(2), Nov(5), At(5, 12));
-  EXPECT_THAT(Rows(periods), ElementsAre(Row{Nov(2), 3, 2, State::kPartlyMet},
-                                         Row{Nov(3), 3, 3, State::kMet},
-                                         Row{Nov(4), 3, 0, State::kMissed},
-                                         Row{Nov(5), 3, 1, State::kOpen}));
+  const auto periods =
+      Count(Practice(3, kDay),
+            {Did(At(2, 8)), Did(At(2, 13)), Did(At(3, 8)), Did(At(3, 12)), Did(At(3, 15), kMinimum),
+             Did(At(3, 20)), Did(At(4, 9), kSkipped), Did(At(5, 9), kPartial)},
+            Nov(2), Nov(5), At(5, 12));
+  EXPECT_THAT(Rows(periods),
+              ElementsAre(Row{Nov(2), 3, 2, State::kPartlyMet}, Row{Nov(3), 3, 3, State::kMet},
+                          Row{Nov(4), 3, 0, State::kMissed}, Row{Nov(5), 3, 1, State::kOpen}));
   EXPECT_EQ(periods[1].extra, 1);
   EXPECT_EQ(periods[1].minimum_version, 1);
   EXPECT_EQ(periods[0].extra, 0);
@@ -115,14 +114,14 @@ TEST(PracticePeriodsTest, ThreeTimesADayPartlyMetExtraAndMinimumVersion) {
 // asked from Monday 26 Oct (before the start: not scheduled). Week of 2 Nov: 3 done (met); of
 // 9 Nov: 2 (partly met); of 16 Nov, the current one on Wednesday: 1 so far (open).
 TEST(PracticePeriodsTest, ThreeTimesAWeekCountsWeeks) {
-  const auto weeks = Count(Practice(3, kWeek),
-                           {Did(At(2)), Did(At(4)), Did(At(8, 20)), Did(At(10)), Did(At(13)),
-                            Did(At(17))},
-                           absl::CivilDay(2026, 10, 26), Nov(22), At(18, 12));
-  EXPECT_THAT(Rows(weeks), ElementsAre(Row{absl::CivilDay(2026, 10, 26), 0, 0, State::kNotScheduled},
-                                       Row{Nov(2), 3, 3, State::kMet},
-                                       Row{Nov(9), 3, 2, State::kPartlyMet},
-                                       Row{Nov(16), 3, 1, State::kOpen}));
+  const auto weeks =
+      Count(Practice(3, kWeek),
+            {Did(At(2)), Did(At(4)), Did(At(8, 20)), Did(At(10)), Did(At(13)), Did(At(17))},
+            absl::CivilDay(2026, 10, 26), Nov(22), At(18, 12));
+  EXPECT_THAT(Rows(weeks),
+              ElementsAre(Row{absl::CivilDay(2026, 10, 26), 0, 0, State::kNotScheduled},
+                          Row{Nov(2), 3, 3, State::kMet}, Row{Nov(9), 3, 2, State::kPartlyMet},
+                          Row{Nov(16), 3, 1, State::kOpen}));
   EXPECT_EQ(weeks[1].last_day, Nov(8));
 }
 
@@ -132,10 +131,10 @@ TEST(PracticePeriodsTest, ThreeTimesAWeekCountsWeeks) {
 TEST(PracticePeriodsTest, WeeksCutShortAtStartAndEndKeepAShare) {
   const auto weeks = Count(Practice(5, kWeek, "2026-11-07", "2026-11-18"), {Did(At(7)), Did(At(8))},
                            Nov(2), Nov(29), At(30, 12));
-  EXPECT_THAT(Rows(weeks), ElementsAre(Row{Nov(2), 2, 2, State::kMet},
-                                       Row{Nov(9), 5, 0, State::kMissed},
-                                       Row{Nov(16), 3, 0, State::kMissed},
-                                       Row{Nov(23), 0, 0, State::kNotScheduled}));
+  EXPECT_THAT(
+      Rows(weeks),
+      ElementsAre(Row{Nov(2), 2, 2, State::kMet}, Row{Nov(9), 5, 0, State::kMissed},
+                  Row{Nov(16), 3, 0, State::kMissed}, Row{Nov(23), 0, 0, State::kNotScheduled}));
   EXPECT_EQ(weeks[0].first_day, Nov(2));
   EXPECT_EQ(weeks[0].last_day, Nov(8));
 }
@@ -145,11 +144,11 @@ TEST(PracticePeriodsTest, WeeksCutShortAtStartAndEndKeepAShare) {
 TEST(PracticePeriodsTest, DailyDaysOutsideTheScheduleAreNotScheduled) {
   const auto days = Count(Practice(1, kDay, "2026-11-04", "2026-11-05"), {Did(At(3)), Did(At(4))},
                           Nov(2), Nov(6), At(9));
-  EXPECT_THAT(Rows(days), ElementsAre(Row{Nov(2), 0, 0, State::kNotScheduled},
-                                      Row{Nov(3), 0, 0, State::kNotScheduled},
-                                      Row{Nov(4), 1, 1, State::kMet},
-                                      Row{Nov(5), 1, 0, State::kMissed},
-                                      Row{Nov(6), 0, 0, State::kNotScheduled}));
+  EXPECT_THAT(
+      Rows(days),
+      ElementsAre(Row{Nov(2), 0, 0, State::kNotScheduled}, Row{Nov(3), 0, 0, State::kNotScheduled},
+                  Row{Nov(4), 1, 1, State::kMet}, Row{Nov(5), 1, 0, State::kMissed},
+                  Row{Nov(6), 0, 0, State::kNotScheduled}));
   EXPECT_EQ(days[1].extra, 1);
 }
 
@@ -162,14 +161,13 @@ TEST(PracticePeriodsTest, DaysAreTheClientsLocalDaysAndTheZoneOfTheMoment) {
   const absl::Time saturday_late = absl::FromCivil(absl::CivilSecond(2026, 11, 7, 23, 30, 0), la);
   const absl::Time tokyo_tuesday = absl::FromCivil(absl::CivilSecond(2026, 11, 10, 8, 0, 0), tokyo);
   const absl::Time now = absl::FromCivil(absl::CivilSecond(2026, 11, 11, 12, 0, 0), la);
-  const auto days = Count(Practice(1, kDay),
-                          {Did(saturday_late, kDone, "America/Los_Angeles"),
-                           Did(tokyo_tuesday, kDone, "Asia/Tokyo")},
-                          Nov(7), Nov(10), now, la);
-  EXPECT_THAT(Rows(days), ElementsAre(Row{Nov(7), 1, 1, State::kMet},
-                                      Row{Nov(8), 1, 0, State::kMissed},
-                                      Row{Nov(9), 1, 0, State::kMissed},
-                                      Row{Nov(10), 1, 1, State::kMet}));
+  const auto days = Count(
+      Practice(1, kDay),
+      {Did(saturday_late, kDone, "America/Los_Angeles"), Did(tokyo_tuesday, kDone, "Asia/Tokyo")},
+      Nov(7), Nov(10), now, la);
+  EXPECT_THAT(Rows(days),
+              ElementsAre(Row{Nov(7), 1, 1, State::kMet}, Row{Nov(8), 1, 0, State::kMissed},
+                          Row{Nov(9), 1, 0, State::kMissed}, Row{Nov(10), 1, 1, State::kMet}));
 }
 
 // The week of the autumn clock change (Berlin, Sunday 25 Oct 2026 has 25 hours) is one week of
@@ -238,8 +236,8 @@ TEST(PracticePeriodsTest, EveryTwoWeeksCountsBlocksOfTwoWeeks) {
   v1::Assignment fortnightly = Practice(1, kWeek, "2026-11-04");
   fortnightly.mutable_schedule()->set_interval(2);
   const auto blocks = Count(fortnightly, {Did(At(10))}, Nov(2), Nov(22), At(19, 12));
-  EXPECT_THAT(Rows(blocks), ElementsAre(Row{Nov(2), 1, 1, State::kMet},
-                                        Row{Nov(16), 1, 0, State::kOpen}));
+  EXPECT_THAT(Rows(blocks),
+              ElementsAre(Row{Nov(2), 1, 1, State::kMet}, Row{Nov(16), 1, 0, State::kOpen}));
   EXPECT_EQ(blocks[0].last_day, Nov(15));
   EXPECT_EQ(blocks[1].last_day, Nov(29));
 
@@ -260,11 +258,10 @@ TEST(PracticePeriodsTest, EveryTwoWeeksCountsBlocksOfTwoWeeks) {
 TEST(PracticePeriodsTest, EveryThreeDaysCountsBlocksOfThreeDays) {
   v1::Assignment every_third_day = Practice(1, kDay);
   every_third_day.mutable_schedule()->set_interval(3);
-  const auto blocks =
-      Count(every_third_day, {Did(At(4)), Did(At(9))}, Nov(2), Nov(10), At(9, 12));
-  EXPECT_THAT(Rows(blocks), ElementsAre(Row{Nov(2), 1, 1, State::kMet},
-                                        Row{Nov(5), 1, 0, State::kMissed},
-                                        Row{Nov(8), 1, 1, State::kMet}));
+  const auto blocks = Count(every_third_day, {Did(At(4)), Did(At(9))}, Nov(2), Nov(10), At(9, 12));
+  EXPECT_THAT(Rows(blocks),
+              ElementsAre(Row{Nov(2), 1, 1, State::kMet}, Row{Nov(5), 1, 0, State::kMissed},
+                          Row{Nov(8), 1, 1, State::kMet}));
   EXPECT_EQ(blocks[2].last_day, Nov(10));
 }
 

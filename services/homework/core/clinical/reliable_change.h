@@ -43,10 +43,10 @@ enum class ReliableChange {
 absl::string_view ReliableChangeName(ReliableChange change);
 
 enum class Recovery {
-  kNotAtCaseness,    // below caseness at baseline: recovery does not apply
-  kNotRecovered,     // at caseness at baseline and still at caseness
-  kRecovered,        // at caseness at baseline, below it now, without a reliable improvement
-  kReliableRecovery, // at caseness at baseline, below it now, with a reliable improvement
+  kNotAtCaseness,     // below caseness at baseline: recovery does not apply
+  kNotRecovered,      // at caseness at baseline and still at caseness
+  kRecovered,         // at caseness at baseline, below it now, without a reliable improvement
+  kReliableRecovery,  // at caseness at baseline, below it now, with a reliable improvement
 };
 
 // "not at caseness at baseline", "not recovered", "recovered", "reliably recovered".

@@ -33,10 +33,10 @@ TEST(ReliableChangeTest, Phq9ChangeOfSixIsReliableAndFiveIsNot) {
 // GAD-7: 4 points is reliable, 3 is not.
 TEST(ReliableChangeTest, Gad7ChangeOfFourIsReliableAndThreeIsNot) {
   const std::vector<ChangeCase> cases = {
-      {15, 11, ReliableChange::kReliableImprovement},    // -4
-      {15, 12, ReliableChange::kNoReliableChange},       // -3
-      {6, 9, ReliableChange::kNoReliableChange},         // +3
-      {6, 10, ReliableChange::kReliableDeterioration},   // +4
+      {15, 11, ReliableChange::kReliableImprovement},   // -4
+      {15, 12, ReliableChange::kNoReliableChange},      // -3
+      {6, 9, ReliableChange::kNoReliableChange},        // +3
+      {6, 10, ReliableChange::kReliableDeterioration},  // +4
   };
   for (const ChangeCase& c : cases) {
     EXPECT_EQ(ClassifyChange(kGad7ChangeDefaults, c.from, c.to), c.expected)
@@ -47,7 +47,7 @@ TEST(ReliableChangeTest, Gad7ChangeOfFourIsReliableAndThreeIsNot) {
 TEST(ReliableChangeTest, APracticeThresholdReplacesTheDefault) {
   const ChangeThresholds stricter{.reliable_change = 8, .caseness = 10};
 
-  EXPECT_EQ(ClassifyChange(stricter, 18, 11), ReliableChange::kNoReliableChange);  // -7
+  EXPECT_EQ(ClassifyChange(stricter, 18, 11), ReliableChange::kNoReliableChange);     // -7
   EXPECT_EQ(ClassifyChange(stricter, 18, 10), ReliableChange::kReliableImprovement);  // -8
 }
 
@@ -81,11 +81,9 @@ TEST(ReliableChangeTest, Phq9RecoveryNeedsCasenessAtBaselineAndBelowItNow) {
 
 TEST(ReliableChangeTest, Gad7RecoveryUsesCasenessEight) {
   const std::vector<RecoveryCase> cases = {
-      {7, 0, Recovery::kNotAtCaseness},
-      {8, 8, Recovery::kNotRecovered},
-      {8, 7, Recovery::kRecovered},
-      {11, 7, Recovery::kReliableRecovery},  // -4 and below 8
-      {10, 7, Recovery::kRecovered},         // -3
+      {7, 0, Recovery::kNotAtCaseness}, {8, 8, Recovery::kNotRecovered},
+      {8, 7, Recovery::kRecovered},     {11, 7, Recovery::kReliableRecovery},  // -4 and below 8
+      {10, 7, Recovery::kRecovered},                                           // -3
   };
   for (const RecoveryCase& c : cases) {
     EXPECT_EQ(ClassifyRecovery(kGad7ChangeDefaults, c.baseline, c.current), c.expected)

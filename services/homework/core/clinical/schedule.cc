@@ -195,7 +195,8 @@ CalendarPeriod CalendarPeriodOf(const PracticePlan& plan, absl::CivilDay day) {
   const int block_days = plan.interval * (weekly ? 7 : 1);
   // Floor division, so days before the origin fall in blocks before the first.
   const int64_t offset = day - origin;
-  const int64_t index = offset >= 0 ? offset / block_days : -((-offset + block_days - 1) / block_days);
+  const int64_t index =
+      offset >= 0 ? offset / block_days : -((-offset + block_days - 1) / block_days);
   const absl::CivilDay start = origin + index * block_days;
   return CalendarPeriod{start, start + (block_days - 1)};
 }
@@ -223,9 +224,8 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
       const absl::Time start = StartOf(day, zone);
       if (start < from || start >= to) continue;
       for (int i = 0; i < plan->target_count; ++i) {
-        occurrences.push_back(
-            OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, i, zone,
-                           plan->slot_minutes[static_cast<size_t>(i)]));
+        occurrences.push_back(OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, i, zone,
+                                             plan->slot_minutes[static_cast<size_t>(i)]));
       }
     }
     return occurrences;

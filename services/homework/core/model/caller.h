@@ -34,7 +34,7 @@ struct Caller {
   std::string subject;   // the `sub` claim
   std::string practice;  // the practice id (not the resource name)
   Role role = Role::kClient;
-  std::string call_id;   // unique per RPC, from `x-request-id` or generated
+  std::string call_id;  // unique per RPC, from `x-request-id` or generated
 };
 
 }  // namespace therapy::homework

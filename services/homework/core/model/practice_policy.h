@@ -6,8 +6,8 @@
 // where a practice's own values come from and hands them to Homework through HomeworkOptions.
 
 #include "absl/time/time.h"
-#include "services/homework/core/rules/attention.h"
 #include "services/homework/core/clinical/reliable_change.h"
+#include "services/homework/core/rules/attention.h"
 
 namespace therapy::homework {
 

@@ -94,8 +94,8 @@ absl::StatusOr<ClientName> ParseClientName(absl::string_view field, absl::string
   return ClientName{std::string(parts[1]), std::string(parts[3])};
 }
 
-absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field,
-                                                   absl::string_view name, Wildcard wildcard) {
+absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field, absl::string_view name,
+                                                   Wildcard wildcard) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   const bool id_ok = parts.size() == 6 && (IsValidResourceId(parts[5]) ||
                                            (wildcard == Wildcard::kAccepted && parts[5] == "-"));
@@ -114,9 +114,8 @@ absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field,
       !IsValidResourceId(parts[5]) || !IsValidResourceId(parts[7])) {
     return BadName(field, kCompletionForm);
   }
-  return CompletionName{
-      {{std::string(parts[1]), std::string(parts[3])}, std::string(parts[5])},
-      std::string(parts[7])};
+  return CompletionName{{{std::string(parts[1]), std::string(parts[3])}, std::string(parts[5])},
+                        std::string(parts[7])};
 }
 
 std::string ClientChildName::Format() const {

@@ -62,11 +62,9 @@ absl::StatusOr<ClientName> ParseClientName(absl::string_view field, absl::string
 
 // Whether the assignment id may be the wildcard "-" (ListCompletions' parent).
 enum class Wildcard { kRejected, kAccepted };
-absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field,
-                                                   absl::string_view name,
+absl::StatusOr<AssignmentName> ParseAssignmentName(absl::string_view field, absl::string_view name,
                                                    Wildcard wildcard = Wildcard::kRejected);
-absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field,
-                                                   absl::string_view name);
+absl::StatusOr<CompletionName> ParseCompletionName(absl::string_view field, absl::string_view name);
 absl::StatusOr<SessionName> ParseSessionName(absl::string_view field, absl::string_view name);
 // INVALID_ARGUMENT naming `field` unless `name` is a resource of `collection` under a client.
 absl::StatusOr<ClientChildName> ParseClientChildName(absl::string_view field,

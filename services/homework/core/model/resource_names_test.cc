@@ -17,8 +17,7 @@ using ::therapy::homework::testing::IsOk;
 using ::therapy::homework::testing::StatusIs;
 
 TEST(ResourceNamesTest, CompletionNameRoundTrips) {
-  const std::string text =
-      "practices/sunrise/clients/ana/assignments/a1b2/completions/c3d4";
+  const std::string text = "practices/sunrise/clients/ana/assignments/a1b2/completions/c3d4";
   auto name = ParseCompletionName("name", text);
   ASSERT_THAT(name, IsOk());
   EXPECT_EQ(name->assignment.client.practice, "sunrise");
@@ -29,10 +28,10 @@ TEST(ResourceNamesTest, CompletionNameRoundTrips) {
 }
 
 TEST(ResourceNamesTest, MalformedNamesAreInvalidArgumentNamingTheField) {
-  for (const char* bad : {"", "practices/sunrise", "practices/sunrise/clients/",
-                          "practices/sunrise/patients/ana", "practices/Sunrise/clients/ana",
-                          "practices/sunrise/clients/ana/extra", "practices/-x/clients/ana",
-                          "practices/sunrise/clients/a_b"}) {
+  for (const char* bad :
+       {"", "practices/sunrise", "practices/sunrise/clients/", "practices/sunrise/patients/ana",
+        "practices/Sunrise/clients/ana", "practices/sunrise/clients/ana/extra",
+        "practices/-x/clients/ana", "practices/sunrise/clients/a_b"}) {
     absl::Status status = ParseClientName("parent", bad).status();
     EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
     EXPECT_THAT(status.message(), HasSubstr("parent")) << bad;
@@ -91,9 +90,9 @@ TEST(ResourceNamesTest, AClientChildNameHasItsCollectionAndRoundTrips) {
   EXPECT_FALSE(
       ParseClientChildName("name", "practices/sunrise/clients/ana/safetyFlags/F1", "safetyFlags")
           .ok());
-  EXPECT_FALSE(ParseClientChildName("name", "practices/sunrise/clients/ana/safetyFlags/f1/x",
-                                    "safetyFlags")
-                   .ok());
+  EXPECT_FALSE(
+      ParseClientChildName("name", "practices/sunrise/clients/ana/safetyFlags/f1/x", "safetyFlags")
+          .ok());
 }
 
 }  // namespace

@@ -34,9 +34,9 @@ std::string Utf8(char32_t c) {
 // Code points from the scripts people write in: Latin, Cyrillic, Greek, Arabic, Hebrew,
 // Devanagari, Thai, CJK, Hangul, emoji.
 const std::vector<std::pair<char32_t, char32_t>> kScripts = {
-    {0x41, 0x5A},       {0xC0, 0xFF},       {0x410, 0x44F},     {0x391, 0x3C9},
-    {0x627, 0x64A},     {0x5D0, 0x5EA},     {0x905, 0x939},     {0xE01, 0xE2E},
-    {0x4E00, 0x9FFF},   {0xAC00, 0xD7A3},   {0x1F600, 0x1F64F}, {0x1F300, 0x1F5FF}};
+    {0x41, 0x5A},     {0xC0, 0xFF},     {0x410, 0x44F},     {0x391, 0x3C9},
+    {0x627, 0x64A},   {0x5D0, 0x5EA},   {0x905, 0x939},     {0xE01, 0xE2E},
+    {0x4E00, 0x9FFF}, {0xAC00, 0xD7A3}, {0x1F600, 0x1F64F}, {0x1F300, 0x1F5FF}};
 
 TEST(CodePointCountTest, CountsWhatPeopleSeeInEveryScript) {
   std::mt19937 random(7);
@@ -84,11 +84,10 @@ TEST(CodePointCountTest, RandomBytesNeverCrashAndValidTextAlwaysCounts) {
 }
 
 TEST(IsBlankTest, EveryUnicodeWhiteSpaceAndInvisibleCharacterIsBlank) {
-  const std::vector<char32_t> blank = {0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0x85,
-                                       0xA0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
-                                       0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x200B,
-                                       0x200C, 0x200D, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060,
-                                       0x3000, 0xFEFF};
+  const std::vector<char32_t> blank = {
+      0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0x85,   0xA0,   0x1680, 0x2000,
+      0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
+      0x200B, 0x200C, 0x200D, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF};
   std::mt19937 random(3);
   std::uniform_int_distribution<size_t> pick(0, blank.size() - 1);
   for (int round = 0; round < 500; ++round) {
@@ -111,15 +110,27 @@ TEST(LoadIanaTimeZoneTest, AcceptsNamesOfTheTzDatabase) {
 
 TEST(LoadIanaTimeZoneTest, RefusesPathsArtefactsAndOtherStrings) {
   const std::string nul("Europe/Berlin\0x", 15);
-  for (const std::string& name :
-       {std::string("/etc/localtime"), std::string("/usr/share/zoneinfo/Europe/Berlin"),
-        std::string("../zoneinfo/Europe/Berlin"), std::string("Europe/../Europe/Berlin"),
-        std::string("./UTC"), std::string("localtime"), std::string("posixrules"),
-        std::string("posix/Europe/Berlin"), std::string("right/UTC"), std::string("zone.tab"),
-        std::string("tzdata.zi"), std::string("Mars/Olympus_Mons"), std::string("CET-1CEST"),
-        std::string("<+03>-3"), std::string("Europe//Berlin"), std::string("Europe/Berlin/"),
-        std::string(" Europe/Berlin"), std::string("Europe/Berlin\n"), nul, std::string(""),
-        std::string(70, 'A')}) {
+  for (const std::string& name : {std::string("/etc/localtime"),
+                                  std::string("/usr/share/zoneinfo/Europe/Berlin"),
+                                  std::string("../zoneinfo/Europe/Berlin"),
+                                  std::string("Europe/../Europe/Berlin"),
+                                  std::string("./UTC"),
+                                  std::string("localtime"),
+                                  std::string("posixrules"),
+                                  std::string("posix/Europe/Berlin"),
+                                  std::string("right/UTC"),
+                                  std::string("zone.tab"),
+                                  std::string("tzdata.zi"),
+                                  std::string("Mars/Olympus_Mons"),
+                                  std::string("CET-1CEST"),
+                                  std::string("<+03>-3"),
+                                  std::string("Europe//Berlin"),
+                                  std::string("Europe/Berlin/"),
+                                  std::string(" Europe/Berlin"),
+                                  std::string("Europe/Berlin\n"),
+                                  nul,
+                                  std::string(""),
+                                  std::string(70, 'A')}) {
     EXPECT_FALSE(LoadIanaTimeZone(name).has_value()) << testing::PrintToString(name);
   }
 }

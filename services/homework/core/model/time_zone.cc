@@ -45,8 +45,7 @@ const absl::flat_hash_set<std::string>& TzDatabaseNames() {
     auto* set = new absl::flat_hash_set<std::string>();
     std::ifstream file("/usr/share/zoneinfo/tzdata.zi");
     for (std::string line; std::getline(file, line);) {
-      std::vector<absl::string_view> words =
-          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
       if (words.size() >= 2 && words[0] == "Z") set->emplace(words[1]);
       if (words.size() >= 3 && words[0] == "L") set->emplace(words[2]);
     }

@@ -9,10 +9,10 @@
 #include "absl/strings/str_format.h"
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/measure_cadence.h"
-#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/model/proto_time.h"
-#include "services/homework/core/status_macros.h"
 #include "services/homework/core/model/time_zone.h"
+#include "services/homework/core/rules/measure_scoring.h"
+#include "services/homework/core/status_macros.h"
 
 namespace therapy::homework {
 namespace {
@@ -41,10 +41,10 @@ void FlagReasons(const AttentionInput& input, std::vector<AttentionReason>& reas
   for (const v1::SafetyFlag& flag : input.flags) {
     if (flag.state() == v1::SafetyFlag::STATE_RESOLVED) continue;
     if (flag.has_escalate_time()) {
-      reasons.push_back({AttentionKind::kFlagEscalated,
-                         absl::StrCat("Urgent flag escalated to on-call, not resolved: ",
-                                      flag.reason()),
-                         flag.name()});
+      reasons.push_back(
+          {AttentionKind::kFlagEscalated,
+           absl::StrCat("Urgent flag escalated to on-call, not resolved: ", flag.reason()),
+           flag.name()});
     } else if (flag.state() == v1::SafetyFlag::STATE_OPEN) {
       reasons.push_back({AttentionKind::kFlagOpen,
                          absl::StrCat("Urgent flag not acknowledged: ", flag.reason()),
@@ -127,7 +127,8 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
   int completed = 0;
   int missed = 0;
   for (const v1::Assignment& assignment : input.assignments) {
-    const std::vector<const v1::Completion*> own = CompletionsOf(input.completions, assignment.name());
+    const std::vector<const v1::Completion*> own =
+        CompletionsOf(input.completions, assignment.name());
     const v1::ExerciseKind kind = assignment.exercise().kind();
     if (kind == v1::EXERCISE_KIND_OUTCOME_MEASURE &&
         assignment.schedule().measure_cadence().trigger() ==
@@ -171,8 +172,8 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
           assignment.has_activate_time() ? assignment.activate_time() : assignment.create_time()));
       if (now - last >= limits.exposure_idle) {
         reasons.push_back({AttentionKind::kExposureNotPractised,
-                           absl::StrFormat("\"%s\" not practised for %.0f days",
-                                           assignment.title(), Days(now - last)),
+                           absl::StrFormat("\"%s\" not practised for %.0f days", assignment.title(),
+                                           Days(now - last)),
                            assignment.name(), Days(now - last), Days(limits.exposure_idle)});
       }
     }
@@ -180,11 +181,11 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
   if (completed + missed > 0) {
     const double ratio = static_cast<double>(completed) / (completed + missed);
     if (ratio < limits.low_adherence_ratio) {
-      reasons.push_back({AttentionKind::kLowAdherence,
-                         absl::StrFormat("%d of %d planned practices done over the last %.0f days",
-                                         completed, completed + missed,
-                                         Days(limits.adherence_window)),
-                         "", ratio, limits.low_adherence_ratio});
+      reasons.push_back(
+          {AttentionKind::kLowAdherence,
+           absl::StrFormat("%d of %d planned practices done over the last %.0f days", completed,
+                           completed + missed, Days(limits.adherence_window)),
+           "", ratio, limits.low_adherence_ratio});
     }
   }
 
@@ -205,18 +206,16 @@ absl::Status HomeworkReasons(const AttentionInput& input, const AttentionThresho
   if (high_peaks >= limits.high_peak_count) {
     reasons.push_back({AttentionKind::kRepeatedHighPeak,
                        absl::StrFormat("SUDS peak at or above %d on %d practices in %.0f days",
-                                       limits.high_peak, high_peaks,
-                                       Days(limits.adherence_window)),
+                                       limits.high_peak, high_peaks, Days(limits.adherence_window)),
                        "", static_cast<double>(high_peaks),
                        static_cast<double>(limits.high_peak_count)});
   }
   for (const auto& [reason, count] : skip_reasons) {
     if (count < limits.repeated_skip_count) continue;
-    reasons.push_back({AttentionKind::kRepeatedSkipReason,
-                       absl::StrFormat("Skipped %d times for the same reason: \"%s\"", count,
-                                       reason),
-                       "", static_cast<double>(count),
-                       static_cast<double>(limits.repeated_skip_count)});
+    reasons.push_back(
+        {AttentionKind::kRepeatedSkipReason,
+         absl::StrFormat("Skipped %d times for the same reason: \"%s\"", count, reason), "",
+         static_cast<double>(count), static_cast<double>(limits.repeated_skip_count)});
   }
 
   if (input.client.has_last_session_time() && !input.assignments.empty()) {
@@ -253,10 +252,9 @@ absl::StatusOr<std::vector<AttentionReason>> AttentionReasons(
   FlagReasons(input, reasons);
   MeasureReasons(input, measures, limits, now, reasons);
   RETURN_IF_ERROR(HomeworkReasons(input, limits, *zone, now, reasons));
-  std::stable_sort(reasons.begin(), reasons.end(),
-                   [](const AttentionReason& a, const AttentionReason& b) {
-                     return a.kind < b.kind;
-                   });
+  std::stable_sort(
+      reasons.begin(), reasons.end(),
+      [](const AttentionReason& a, const AttentionReason& b) { return a.kind < b.kind; });
   return reasons;
 }
 

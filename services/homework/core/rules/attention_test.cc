@@ -7,8 +7,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/rules/measure_scoring.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework {
@@ -202,8 +202,8 @@ TEST(AttentionTest, LowAdherenceBelowHalfOfPlanOverFourteenDays) {
   EXPECT_THAT(Kinds(input), IsEmpty());
 
   input.completions.pop_back();
-  absl::StatusOr<std::vector<AttentionReason>> reasons = AttentionReasons(
-      input, clinical::MeasureThresholds{}, AttentionThresholds{}, kNow);
+  absl::StatusOr<std::vector<AttentionReason>> reasons =
+      AttentionReasons(input, clinical::MeasureThresholds{}, AttentionThresholds{}, kNow);
   ASSERT_THAT(reasons, IsOk());
   ASSERT_EQ(reasons->size(), 1u);
   EXPECT_EQ((*reasons)[0].kind, AttentionKind::kLowAdherence);
@@ -213,9 +213,8 @@ TEST(AttentionTest, LowAdherenceBelowHalfOfPlanOverFourteenDays) {
 }
 
 TEST(AttentionTest, AnExposureStepNotPractisedForFourteenDays) {
-  const v1::Assignment exposure =
-      Active("hello", v1::EXERCISE_KIND_EXPOSURE_PRACTICE, kNow - 30 * kDay,
-             v1::Schedule::PERIOD_WEEK);
+  const v1::Assignment exposure = Active("hello", v1::EXERCISE_KIND_EXPOSURE_PRACTICE,
+                                         kNow - 30 * kDay, v1::Schedule::PERIOD_WEEK);
   AttentionInput input{.client = Ana(), .assignments = {exposure}};
   input.completions = {Done(exposure, 1, kNow - 13 * kDay)};
   EXPECT_THAT(Kinds(input),
@@ -225,9 +224,8 @@ TEST(AttentionTest, AnExposureStepNotPractisedForFourteenDays) {
 }
 
 TEST(AttentionTest, TwoPeaksAtNinetyButNotEightyNine) {
-  const v1::Assignment exposure =
-      Active("hello", v1::EXERCISE_KIND_EXPOSURE_PRACTICE, kNow - 10 * kDay,
-             v1::Schedule::PERIOD_WEEK);
+  const v1::Assignment exposure = Active("hello", v1::EXERCISE_KIND_EXPOSURE_PRACTICE,
+                                         kNow - 10 * kDay, v1::Schedule::PERIOD_WEEK);
   AttentionInput input{.client = Ana(), .assignments = {exposure}};
   v1::Completion first = Done(exposure, 1, kNow - 3 * kDay);
   first.mutable_suds()->set_peak(90);
@@ -269,9 +267,8 @@ TEST(AttentionTest, NothingSinceTheLastSessionOnceThreeDaysHavePassed) {
 }
 
 TEST(AttentionTest, ReasonsComeMostUrgentFirstWithTheirNumbers) {
-  const v1::Assignment exposure =
-      Active("hello", v1::EXERCISE_KIND_EXPOSURE_PRACTICE, kNow - 30 * kDay,
-             v1::Schedule::PERIOD_WEEK);
+  const v1::Assignment exposure = Active("hello", v1::EXERCISE_KIND_EXPOSURE_PRACTICE,
+                                         kNow - 30 * kDay, v1::Schedule::PERIOD_WEEK);
   AttentionInput input{.client = Ana(), .assignments = {exposure}};
   input.flags = {Flag(v1::SafetyFlag::STATE_OPEN, false)};
   absl::StatusOr<std::vector<AttentionReason>> reasons =

@@ -11,29 +11,29 @@ namespace therapy::homework {
 
 // What a caller wants to do. Each use case names exactly one.
 enum class Action {
-  kManageClients,     // create or update a client, change a care team
-  kListClients,       // list a practice's clients
-  kReadClient,        // read a client and its assignments and completions
-  kWriteAssignment,   // create, update, activate, cancel or complete an assignment
-  kRecordCompletion,  // record a completion
-  kReviewCompletion,  // review a completion
-  kDecideProgression, // advance or step back on an exposure hierarchy
-  kReadLibrary,       // read the practice's template library
-  kManageLibrary,     // add to or change the practice's template library
-  kRaiseFlag,         // raise an urgent flag ("I need help now")
-  kReadFlags,         // read a client's urgent flags
-  kAcknowledgeFlag,   // acknowledge an urgent flag
-  kResolveFlag,       // resolve an urgent flag
-  kManageSession,     // create or end a live session with a client
-  kJoinSession,       // be present in a live session (its client, its care team)
-  kShapeDraft,        // change the own plan fields of a draft shaped in a live session
+  kManageClients,      // create or update a client, change a care team
+  kListClients,        // list a practice's clients
+  kReadClient,         // read a client and its assignments and completions
+  kWriteAssignment,    // create, update, activate, cancel or complete an assignment
+  kRecordCompletion,   // record a completion
+  kReviewCompletion,   // review a completion
+  kDecideProgression,  // advance or step back on an exposure hierarchy
+  kReadLibrary,        // read the practice's template library
+  kManageLibrary,      // add to or change the practice's template library
+  kRaiseFlag,          // raise an urgent flag ("I need help now")
+  kReadFlags,          // read a client's urgent flags
+  kAcknowledgeFlag,    // acknowledge an urgent flag
+  kResolveFlag,        // resolve an urgent flag
+  kManageSession,      // create or end a live session with a client
+  kJoinSession,        // be present in a live session (its client, its care team)
+  kShapeDraft,         // change the own plan fields of a draft shaped in a live session
 };
 
 // The first half of an authorisation decision, made from the caller and the target's name alone,
 // so that it runs before anything is looked up and never depends on whether the target exists.
 enum class Grant {
-  kGranted,             // allowed, nothing more to check
-  kIfOnCareTeam,        // allowed only if the target client's care team names the caller
+  kGranted,       // allowed, nothing more to check
+  kIfOnCareTeam,  // allowed only if the target client's care team names the caller
 };
 
 // Decides what can be decided without a lookup. PERMISSION_DENIED when the caller's practice is

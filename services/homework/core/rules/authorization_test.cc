@@ -26,8 +26,7 @@ TEST(AuthorizationTest, AnotherPracticeIsDeniedForEveryRole) {
 
 TEST(AuthorizationTest, ClientReachesOnlyItself) {
   EXPECT_EQ(*Authorize(As(Role::kClient, "ana"), Action::kReadClient, kAna), Grant::kGranted);
-  EXPECT_EQ(*Authorize(As(Role::kClient, "ana"), Action::kRecordCompletion, kAna),
-            Grant::kGranted);
+  EXPECT_EQ(*Authorize(As(Role::kClient, "ana"), Action::kRecordCompletion, kAna), Grant::kGranted);
   EXPECT_EQ(CodeOf(Authorize(As(Role::kClient, "ben"), Action::kReadClient, kAna)),
             absl::StatusCode::kPermissionDenied);
 }

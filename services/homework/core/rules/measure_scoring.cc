@@ -62,9 +62,8 @@ absl::Status ScoreMeasureResponse(v1::Measure measure, v1::MeasureResponse& resp
       score = clinical::ScoreGad7(items);
       break;
     default:
-      return absl::FailedPreconditionError(
-          absl::StrCat("the assignment names no known outcome measure (",
-                       v1::Measure_Name(measure), ")"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the assignment names no known outcome measure (", v1::Measure_Name(measure), ")"));
   }
   if (!score.ok()) return score.status();
   response.set_measure(measure);

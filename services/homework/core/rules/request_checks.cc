@@ -96,13 +96,13 @@ const FieldDescriptor* JsonField(const Descriptor* type, absl::string_view key) 
 // the text is broken). "request" when the broken text is not inside a known field.
 std::string FindBrokenJsonText(absl::string_view json, const Descriptor& type) {
   struct Frame {
-    const Descriptor* type;          // the message an object holds; null: not a message
-    const FieldDescriptor* field;    // an array's field, or an object's current key's field
-    std::string path;                // the path of this container
-    std::string key_path;            // object: the path of the current key
+    const Descriptor* type;        // the message an object holds; null: not a message
+    const FieldDescriptor* field;  // an array's field, or an object's current key's field
+    std::string path;              // the path of this container
+    std::string key_path;          // object: the path of the current key
     bool array = false;
-    bool expecting_key = true;       // object: the next string is a key
-    int index = 0;                   // array: the current element
+    bool expecting_key = true;  // object: the next string is a key
+    int index = 0;              // array: the current element
   };
   std::vector<Frame> stack;
   const auto value_path = [&]() -> std::string {
@@ -209,9 +209,9 @@ absl::Status ParseRequest(absl::string_view bytes, Message& request) {
   if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     std::optional<std::string> field = FindBrokenText(bytes, *request.GetDescriptor(), "", 0);
     if (field) return InvalidField(*field, "must be valid UTF-8 text");
-    return InvalidField("request", absl::StrCat("the body is not a valid ",
-                                                request.GetDescriptor()->full_name(),
-                                                " in protobuf binary form"));
+    return InvalidField(
+        "request", absl::StrCat("the body is not a valid ", request.GetDescriptor()->full_name(),
+                                " in protobuf binary form"));
   }
   return CheckRequest(request);
 }
@@ -232,9 +232,9 @@ absl::Status ParseJsonRequest(absl::string_view json, Message& request) {
     // The parser's reason up to its first line break: after it comes a copy of the body.
     std::string reason = parsed.message().as_string();
     reason = reason.substr(0, reason.find('\n'));
-    return InvalidField("request", absl::StrCat("the body is not a JSON ",
-                                                request.GetDescriptor()->full_name(), ": ",
-                                                WithoutQuotedText(reason)));
+    return InvalidField(
+        "request", absl::StrCat("the body is not a JSON ", request.GetDescriptor()->full_name(),
+                                ": ", WithoutQuotedText(reason)));
   }
   return CheckRequest(request);
 }

@@ -26,7 +26,7 @@ std::vector<std::string> FieldsOf(const absl::Status& status) {
 }
 
 // Broken UTF-8 of several kinds, each inside otherwise ordinary text.
-const std::vector<std::string> kBrokenText = {"caf\xC3", "\x80", "ok \xED\xA0\x80 ok",
+const std::vector<std::string> kBrokenText = {"caf\xC3",          "\x80",     "ok \xED\xA0\x80 ok",
                                               "\xF4\x90\x80\x80", "\xC0\xAF", "\xFF\xFE"};
 
 v1::CreateCompletionRequest Completion() {
@@ -113,8 +113,8 @@ TEST(ParseJsonRequestTest, BrokenTextInAJsonBodyIsNamedByItsProtoPath) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {R"({"parent":")" + broken + R"("})", "parent"},
         {R"({"completion":{"occurTimeZone":")" + broken + R"("}})", "completion.occur_time_zone"},
-        {R"({"completion":{"thoughtRecord":{"emotions":[{"emotion":"sad"},{"emotion":")" +
-             broken + R"("}]}}})",
+        {R"({"completion":{"thoughtRecord":{"emotions":[{"emotion":"sad"},{"emotion":")" + broken +
+             R"("}]}}})",
          "completion.thought_record.emotions[1].emotion"},
         {R"({"completion": {"thought_record": {"situation": "a\"b)" + broken + R"("}}})",
          "completion.thought_record.situation"},
@@ -151,7 +151,7 @@ TEST(CheckRequestTest, TimestampsOutsideTheTimestampRangeAreNamed) {
   v1::ListCompletionsRequest request;
   request.set_parent("practices/p1/clients/c1/assignments/-");
   request.mutable_start_time()->set_seconds(-62135596801);  // before 0001-01-01
-  request.mutable_end_time()->set_seconds(253402300800);     // after 9999-12-31
+  request.mutable_end_time()->set_seconds(253402300800);    // after 9999-12-31
   EXPECT_THAT(FieldsOf(CheckRequest(request)), ElementsAre("start_time", "end_time"));
 
   request.mutable_start_time()->set_seconds(0);

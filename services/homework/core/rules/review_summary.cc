@@ -11,10 +11,10 @@
 #include "services/homework/core/clinical/exposure.h"
 #include "services/homework/core/clinical/practice_periods.h"
 #include "services/homework/core/model/flag_reasons.h"
-#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/model/proto_time.h"
-#include "services/homework/core/status_macros.h"
 #include "services/homework/core/model/time_zone.h"
+#include "services/homework/core/rules/measure_scoring.h"
+#include "services/homework/core/status_macros.h"
 
 namespace therapy::homework {
 namespace {
@@ -123,10 +123,9 @@ std::optional<v1::SuggestedAdjustment> AdjustmentFor(const v1::Assignment& assig
                      "happening reliably at the current moment of the day"
                    : "Agree a smaller version (make the two-minute version the plan for a week) "
                      "or stack it on a different routine");
-  adjustment.set_reason(absl::StrFormat("%d of the %d practices due so far done (%.0f%%)",
-                                        adherence.completed_count,
-                                        adherence.completed_count + adherence.missed_count,
-                                        *adherence.ratio * 100));
+  adjustment.set_reason(
+      absl::StrFormat("%d of the %d practices due so far done (%.0f%%)", adherence.completed_count,
+                      adherence.completed_count + adherence.missed_count, *adherence.ratio * 100));
   return adjustment;
 }
 
@@ -272,8 +271,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
   const absl::TimeZone zone = *loaded;
   std::sort(completions.begin(), completions.end(), OlderFirst);
   std::sort(measure_history.begin(), measure_history.end(), OlderFirst);
-  std::vector<v1::MeasureChange> changes =
-      MeasureChanges(measure_history, completions, thresholds);
+  std::vector<v1::MeasureChange> changes = MeasureChanges(measure_history, completions, thresholds);
   size_t next_change = 0;
 
   v1::ReviewSummary summary;
@@ -327,13 +325,12 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     ASSIGN_OR_RETURN(clinical::Adherence adherence,
                      clinical::ComputeAdherence(assignment, zone, practice, since, now, now));
     *review->mutable_adherence() = ToProto(adherence);
-    ASSIGN_OR_RETURN(clinical::PracticeFigures figures,
-                     clinical::ComputePracticeFigures(assignment, zone, practice, since, now,
-                                                      kCalendarWeeks));
+    ASSIGN_OR_RETURN(
+        clinical::PracticeFigures figures,
+        clinical::ComputePracticeFigures(assignment, zone, practice, since, now, kCalendarWeeks));
     AddFigures(figures, *review->mutable_adherence());
-    for (auto it = own.rbegin(); it != own.rend() && review->recent_completions_size() <
-                                                         kRecentCompletions;
-         ++it) {
+    for (auto it = own.rbegin();
+         it != own.rend() && review->recent_completions_size() < kRecentCompletions; ++it) {
       *review->add_recent_completions() = *it;
     }
     if (assignment.exercise().kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE) {
@@ -344,8 +341,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
       for (const v1::Hierarchy& hierarchy : hierarchies) {
         if (hierarchy.name() == step_of) policy = PolicyOf(hierarchy);
       }
-      ASSIGN_OR_RETURN(clinical::Suggestion suggestion,
-                       clinical::SuggestProgression(policy, own));
+      ASSIGN_OR_RETURN(clinical::Suggestion suggestion, clinical::SuggestProgression(policy, own));
       *review->mutable_progression() = ToProto(suggestion);
     }
     if (auto adjustment = AdjustmentFor(assignment, adherence)) {

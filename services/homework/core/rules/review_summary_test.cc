@@ -2,8 +2,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/model/proto_time.h"
+#include "services/homework/core/rules/measure_scoring.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework {
@@ -367,8 +367,7 @@ TEST(ReviewSummaryTest, APracticeThresholdChangesTheClassification) {
       Answered(gad7, 2, absl::CivilSecond(2026, 11, 25, 9, 0, 0), {2, 2, 2, 1, 1, 1, 1});
   clinical::MeasureThresholds practice;
   practice.gad7 = {.reliable_change = 5, .caseness = 10};
-  auto summary =
-      BuildReviewSummary(Ana(), {gad7}, {worse, first}, kSince, kNow, {}, {}, practice);
+  auto summary = BuildReviewSummary(Ana(), {gad7}, {worse, first}, kSince, kNow, {}, {}, practice);
   ASSERT_THAT(summary, IsOk());
   ASSERT_THAT(summary->measure_trend(), SizeIs(2));
   EXPECT_EQ(summary->measure_trend(1).change().since_baseline(),

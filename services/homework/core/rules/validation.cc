@@ -4,10 +4,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/homework/core/rules/measure_scoring.h"
 #include "services/homework/core/model/resource_names.h"
 #include "services/homework/core/model/text.h"
 #include "services/homework/core/model/time_zone.h"
+#include "services/homework/core/rules/measure_scoring.h"
 
 namespace therapy::homework {
 namespace {
@@ -120,8 +120,9 @@ void ValidateSafetyPlanContacts(
     v.Length(Path(p, "name"), contacts[i].name(), 1, 200);
     v.Length(Path(p, "phone"), contacts[i].phone(), 0, 32);
     if (!contacts[i].phone().empty() && !IsPhoneText(contacts[i].phone())) {
-      v.Add(Path(p, "phone"), "must be a phone number: digits with spaces, plus, hyphens, "
-                              "parentheses or dots");
+      v.Add(Path(p, "phone"),
+            "must be a phone number: digits with spaces, plus, hyphens, "
+            "parentheses or dots");
     }
     v.Length(Path(p, "note"), contacts[i].note(), 0, 200);
   }
@@ -261,8 +262,8 @@ void ValidateExercise(const v1::Exercise& exercise, absl::string_view prefix, Vi
   }
   if (exercise.details_case() != v1::Exercise::DETAILS_NOT_SET &&
       exercise.details_case() != DetailsFor(exercise.kind())) {
-    v.Add(std::string(prefix), absl::StrCat("instructions do not match kind ",
-                                            v1::ExerciseKind_Name(exercise.kind())));
+    v.Add(std::string(prefix),
+          absl::StrCat("instructions do not match kind ", v1::ExerciseKind_Name(exercise.kind())));
     return;
   }
   v.Length(Path(prefix, "instructions"), exercise.instructions(), 0, 4000);
@@ -343,7 +344,7 @@ enum class Completeness { kRequired, kAsFarAsWritten };
 
 Completeness CompletenessOf(v1::Completion::Status status) {
   return status == v1::Completion::STATUS_DONE ? Completeness::kRequired
-                                                : Completeness::kAsFarAsWritten;
+                                               : Completeness::kAsFarAsWritten;
 }
 
 // Text of `max` characters, required when `completeness` says so.
@@ -391,8 +392,8 @@ void ValidateExperiment(const v1::ExperimentRecord& r, Completeness c, absl::str
 
 // The answers to an outcome measure: one per item of `measure`, each 0-3. The output-only
 // fields are not checked: CreateCompletion scores the answers and overwrites them.
-void ValidateMeasureResponse(const v1::MeasureResponse& r, v1::Measure measure,
-                             absl::string_view p, Violations& v) {
+void ValidateMeasureResponse(const v1::MeasureResponse& r, v1::Measure measure, absl::string_view p,
+                             Violations& v) {
   const int expected = MeasureItemCount(measure);
   // An assignment without a known measure fails validation itself; scoring reports it.
   if (expected == 0) return;
@@ -407,14 +408,13 @@ void ValidateMeasureResponse(const v1::MeasureResponse& r, v1::Measure measure,
   }
 }
 
-void ValidateRecord(const v1::Completion& c, const v1::Exercise& exercise,
-                    absl::string_view prefix, Violations& v) {
+void ValidateRecord(const v1::Completion& c, const v1::Exercise& exercise, absl::string_view prefix,
+                    Violations& v) {
   const v1::ExerciseKind kind = exercise.kind();
   const v1::Completion::RecordCase expected = RecordFor(kind);
   if (c.record_case() != v1::Completion::RECORD_NOT_SET && c.record_case() != expected) {
-    v.Add(std::string(prefix),
-          absl::StrCat("the record does not match the assignment's kind ",
-                       v1::ExerciseKind_Name(kind)));
+    v.Add(std::string(prefix), absl::StrCat("the record does not match the assignment's kind ",
+                                            v1::ExerciseKind_Name(kind)));
     return;
   }
   // An outcome measure that was not skipped is its answers: without them there is nothing.
@@ -424,12 +424,13 @@ void ValidateRecord(const v1::Completion& c, const v1::Exercise& exercise,
     return;
   }
   // A blank thought record or experiment is not a completion.
-  const bool needs_record = c.status() == v1::Completion::STATUS_DONE &&
-                            (expected == v1::Completion::kThoughtRecord ||
-                             expected == v1::Completion::kExperiment);
+  const bool needs_record =
+      c.status() == v1::Completion::STATUS_DONE &&
+      (expected == v1::Completion::kThoughtRecord || expected == v1::Completion::kExperiment);
   if (needs_record && c.record_case() == v1::Completion::RECORD_NOT_SET) {
-    v.Add(Path(prefix, expected == v1::Completion::kThoughtRecord ? "thought_record" : "experiment"),
-          "required when status is STATUS_DONE: fill in the record");
+    v.Add(
+        Path(prefix, expected == v1::Completion::kThoughtRecord ? "thought_record" : "experiment"),
+        "required when status is STATUS_DONE: fill in the record");
     return;
   }
   const Completeness completeness = CompletenessOf(c.status());
@@ -475,8 +476,7 @@ void Violations::Add(std::string field, std::string description) {
   violation->set_description(std::move(description));
 }
 
-void Violations::Length(absl::string_view field, absl::string_view value, size_t min,
-                        size_t max) {
+void Violations::Length(absl::string_view field, absl::string_view value, size_t min, size_t max) {
   const std::optional<size_t> characters = CodePointCount(value);
   if (!characters) {
     Add(std::string(field), "must be valid UTF-8 text");
@@ -544,8 +544,8 @@ void ValidateClient(const v1::Client& client, absl::Time now, absl::string_view 
   if (client.has_last_session_time()) {
     const auto& last = client.last_session_time();
     const std::string field = Path(prefix, "last_session_time");
-    if (last.seconds() < 0 || last.seconds() > TimeUtil::kTimestampMaxSeconds ||
-        last.nanos() < 0 || last.nanos() > 999999999) {
+    if (last.seconds() < 0 || last.seconds() > TimeUtil::kTimestampMaxSeconds || last.nanos() < 0 ||
+        last.nanos() > 999999999) {
       v.Add(field, "not a valid timestamp after 1970");
     } else if (absl::FromUnixSeconds(last.seconds()) > now + absl::Minutes(10)) {
       v.Add(field, "must not be in the future: a session that has taken place");
@@ -554,8 +554,8 @@ void ValidateClient(const v1::Client& client, absl::Time now, absl::string_view 
   if (client.has_next_session_time()) {
     const auto& next = client.next_session_time();
     const std::string field = Path(prefix, "next_session_time");
-    if (next.seconds() < 0 || next.seconds() > TimeUtil::kTimestampMaxSeconds ||
-        next.nanos() < 0 || next.nanos() > 999999999) {
+    if (next.seconds() < 0 || next.seconds() > TimeUtil::kTimestampMaxSeconds || next.nanos() < 0 ||
+        next.nanos() > 999999999) {
       v.Add(field, "not a valid timestamp after 1970");
     } else if (absl::FromUnixSeconds(next.seconds()) > now + absl::Hours(24 * 400)) {
       v.Add(field, "must be at most 400 days from now");
@@ -636,8 +636,7 @@ void ValidateCompletion(const v1::Completion& c, const v1::Exercise& exercise, a
   // An exposure done or partly done is its SUDS: all three ratings, as the client's form asks.
   // The two-minute version and a skip may go without.
   if (exercise.kind() == v1::EXERCISE_KIND_EXPOSURE_PRACTICE &&
-      (c.status() == v1::Completion::STATUS_DONE ||
-       c.status() == v1::Completion::STATUS_PARTIAL)) {
+      (c.status() == v1::Completion::STATUS_DONE || c.status() == v1::Completion::STATUS_PARTIAL)) {
     const std::string p = Path(prefix, "suds");
     const char* const kRequired = "required for an exposure done or partly done: rate it 0-100";
     if (!c.suds().has_before()) v.Add(Path(p, "before"), kRequired);
@@ -652,8 +651,8 @@ void ValidateCompletion(const v1::Completion& c, const v1::Exercise& exercise, a
     if (s.has_peak()) v.Range(Path(p, "peak"), s.peak(), 0, 100);
     if (s.has_after()) v.Range(Path(p, "after"), s.after(), 0, 100);
     const bool in_range = v.size() == before_checks;
-    if (in_range && s.has_peak() && ((s.has_before() && s.peak() < s.before()) ||
-                         (s.has_after() && s.peak() < s.after()))) {
+    if (in_range && s.has_peak() &&
+        ((s.has_before() && s.peak() < s.before()) || (s.has_after() && s.peak() < s.after()))) {
       v.Add(Path(p, "peak"), "must not be below before or after");
     }
   }
@@ -688,12 +687,12 @@ absl::StatusOr<int> ValidatePageSize(int page_size) {
 }
 
 void ValidateRequestId(absl::string_view request_id, Violations& v) {
-  const bool ok = request_id.size() <= 64 &&
-                  std::all_of(request_id.begin(), request_id.end(), [](char c) {
-                    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                           c == '_';
-                  });
-  if (!ok) v.Add("request_id", "must be at most 64 characters of [A-Za-z0-9_-], a UUID for example");
+  const bool ok =
+      request_id.size() <= 64 && std::all_of(request_id.begin(), request_id.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      });
+  if (!ok)
+    v.Add("request_id", "must be at most 64 characters of [A-Za-z0-9_-], a UUID for example");
 }
 
 std::optional<ClientName> ValidateNewSession(const v1::CreateSessionRequest& request,
@@ -712,7 +711,8 @@ std::optional<ClientName> ValidateNewSession(const v1::CreateSessionRequest& req
   } else if (absl::StatusOr<ClientName> parsed =
                  ParseClientName("session.client", request.session().client());
              !parsed.ok()) {
-    v.Add("session.client", "not a resource name of the form practices/{practice}/clients/{client}");
+    v.Add("session.client",
+          "not a resource name of the form practices/{practice}/clients/{client}");
   } else if (parsed->practice != parent.practice) {
     v.Add("session.client", "must be a client of the parent practice");
   } else {

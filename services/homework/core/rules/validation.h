@@ -12,9 +12,9 @@
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/homework/core/model/bad_request.h"
+#include "services/homework/core/model/resource_names.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
-#include "services/homework/core/model/resource_names.h"
 #include "therapy/homework/v1/completion.pb.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 

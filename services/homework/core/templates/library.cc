@@ -32,9 +32,9 @@ absl::StatusOr<templates::TemplateLibrary> ParseTemplateLibrary(absl::string_vie
   parser.RecordErrorsTo(&errors);
   templates::TemplateLibrary library;
   if (!parser.ParseFromString(std::string(text), &library)) {
-    return absl::InvalidArgumentError(
-        errors.error().empty() ? "the text format parser failed without naming a line"
-                               : errors.error());
+    return absl::InvalidArgumentError(errors.error().empty()
+                                          ? "the text format parser failed without naming a line"
+                                          : errors.error());
   }
   return library;
 }

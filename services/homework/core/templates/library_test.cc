@@ -9,8 +9,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "services/homework/core/templates.h"
 #include "services/homework/core/rules/validation.h"
+#include "services/homework/core/templates.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework {
@@ -32,23 +32,23 @@ templates::TemplateLibrary Embedded() {
 
 // A library of one template that passes every check; tests break one thing in it.
 constexpr absl::string_view kOneTemplate = R"pb(
-templates {
-  name: "templates/walk"
-  title: "Take a walk"
-  exercise {
-    kind: EXERCISE_KIND_CUSTOM
-    instructions: "Walk around the block."
-    custom { description: "A short walk." }
+  templates {
+    name: "templates/walk"
+    title: "Take a walk"
+    exercise {
+      kind: EXERCISE_KIND_CUSTOM
+      instructions: "Walk around the block."
+      custom { description: "A short walk." }
+    }
+    schedule {
+      target_count: 1
+      period: PERIOD_DAY
+      minutes_per_practice: 10
+      habit_anchor { when: EVENT_TIMING_AFTER_LUNCH client_words: "after lunch" }
+      environmental_cue: "Shoes by the door"
+      minimum_version: "Step outside for two minutes."
+    }
   }
-  schedule {
-    target_count: 1
-    period: PERIOD_DAY
-    minutes_per_practice: 10
-    habit_anchor { when: EVENT_TIMING_AFTER_LUNCH client_words: "after lunch" }
-    environmental_cue: "Shoes by the door"
-    minimum_version: "Step outside for two minutes."
-  }
-}
 )pb";
 
 templates::TemplateLibrary OneTemplate() {
@@ -131,8 +131,8 @@ TEST(TemplateLibraryTest, TheChecksNameTheTemplateAtFault) {
 
   templates::TemplateLibrary twice = OneTemplate();
   *twice.add_templates() = twice.templates(0);
-  EXPECT_THAT(CheckTemplateLibrary(twice), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                    "templates/walk is listed twice"));
+  EXPECT_THAT(CheckTemplateLibrary(twice),
+              StatusIs(absl::StatusCode::kInvalidArgument, "templates/walk is listed twice"));
 
   templates::TemplateLibrary unprefixed = OneTemplate();
   unprefixed.mutable_templates(0)->set_name("walk");
@@ -167,13 +167,13 @@ TEST(TemplateLibraryTest, AHierarchyTemplateHasATargetStepsAndNothingElse) {
 
   ladder.mutable_hierarchy()->mutable_anchors()->set_calm("On my sofa");
   EXPECT_THAT(CheckTemplateLibrary(library), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                     HasSubstr("hierarchyTemplates/heights")));
+                                                      HasSubstr("hierarchyTemplates/heights")));
   ladder.mutable_hierarchy()->clear_anchors();
 
   *library.add_hierarchy_templates() = ladder;
-  EXPECT_THAT(CheckTemplateLibrary(library),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "hierarchyTemplates/heights is listed twice"));
+  EXPECT_THAT(
+      CheckTemplateLibrary(library),
+      StatusIs(absl::StatusCode::kInvalidArgument, "hierarchyTemplates/heights is listed twice"));
 }
 
 }  // namespace

@@ -383,12 +383,14 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
                               StoredClient{mutation.client->resource, *rows->client});
   }
   if (mutation.assignment.has_value()) {
-    assignments_.insert_or_assign(mutation.assignment->resource.name(),
-                                  StoredAssignment{mutation.assignment->resource, *rows->assignment});
+    assignments_.insert_or_assign(
+        mutation.assignment->resource.name(),
+        StoredAssignment{mutation.assignment->resource, *rows->assignment});
   }
   if (mutation.completion.has_value()) {
-    completions_.insert_or_assign(mutation.completion->resource.name(),
-                                  StoredCompletion{mutation.completion->resource, *rows->completion});
+    completions_.insert_or_assign(
+        mutation.completion->resource.name(),
+        StoredCompletion{mutation.completion->resource, *rows->completion});
   }
   if (mutation.hierarchy.has_value()) {
     hierarchies_.insert_or_assign(mutation.hierarchy->resource.name(),
@@ -409,8 +411,8 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
                                StoredSession{mutation.session->resource, *rows->session});
   }
   if (key.has_value()) {
-    idempotent_results_.emplace(
-        *std::move(key), IdempotentResult{mutation.idempotent_result, mutation.request_fingerprint});
+    idempotent_results_.emplace(*std::move(key), IdempotentResult{mutation.idempotent_result,
+                                                                  mutation.request_fingerprint});
   }
   for (const EventRecord& event : mutation.events) {
     events_.push_back(AsStored(event, ++last_event_sequence_));

@@ -174,8 +174,7 @@ constexpr Sql kListHierarchies{"list hierarchies", R"sql(
 
 constexpr Sql kSelectSafetyFlag{"read safety flag",
                                 "SELECT data FROM safety_flags WHERE name = $1"};
-constexpr Sql kSafetyFlagExists{"find safety flag",
-                                "SELECT 1 FROM safety_flags WHERE name = $1"};
+constexpr Sql kSafetyFlagExists{"find safety flag", "SELECT 1 FROM safety_flags WHERE name = $1"};
 // $1 name, $2 etag, $3 data, $4 practice_name, $5 client_name, $6 raise_time, $7 state,
 // $8 escalation_due.
 constexpr Sql kInsertSafetyFlag{"insert safety flag", R"sql(
@@ -651,10 +650,10 @@ absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& muta
   }
   if (mutation.completion.has_value()) {
     const CompletionRow& row = *rows.completion;
-    absl::Status status = WritePut(db, kCompletionSql, *mutation.completion,
-                                   {Param::Text(row.client_name), Param::Text(row.assignment_name),
-                                    Param::Int64(row.occur_micros),
-                                    Param::Int64(row.is_measure ? 1 : 0)});
+    absl::Status status =
+        WritePut(db, kCompletionSql, *mutation.completion,
+                 {Param::Text(row.client_name), Param::Text(row.assignment_name),
+                  Param::Int64(row.occur_micros), Param::Int64(row.is_measure ? 1 : 0)});
     if (!status.ok()) return status;
   }
   if (mutation.hierarchy.has_value()) {
@@ -679,10 +678,9 @@ absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& muta
   }
   if (mutation.session.has_value()) {
     const SessionRow& row = *rows.session;
-    absl::Status status =
-        WritePut(db, kSessionSql, *mutation.session,
-                 {Param::Text(row.practice_name), Param::Text(row.client_name),
-                  Param::Int64(row.start_micros), Param::Int64(row.state)});
+    absl::Status status = WritePut(db, kSessionSql, *mutation.session,
+                                   {Param::Text(row.practice_name), Param::Text(row.client_name),
+                                    Param::Int64(row.start_micros), Param::Int64(row.state)});
     if (!status.ok()) return status;
   }
   if (absl::StatusOr<Result> insert = db.Execute(kInsertAudit, AuditParams(mutation.audit));
@@ -781,13 +779,11 @@ absl::StatusOr<std::optional<v1::Template>> PostgresStore::GetTemplate(absl::str
   return ReadResource<v1::Template>(*pool_, kTemplateSql, name);
 }
 
-absl::StatusOr<std::optional<v1::SafetyFlag>> PostgresStore::GetSafetyFlag(
-    absl::string_view name) {
+absl::StatusOr<std::optional<v1::SafetyFlag>> PostgresStore::GetSafetyFlag(absl::string_view name) {
   return ReadResource<v1::SafetyFlag>(*pool_, kSafetyFlagSql, name);
 }
 
-absl::StatusOr<Page<v1::SafetyFlag>> PostgresStore::ListSafetyFlags(
-    const SafetyFlagQuery& query) {
+absl::StatusOr<Page<v1::SafetyFlag>> PostgresStore::ListSafetyFlags(const SafetyFlagQuery& query) {
   absl::StatusOr<uint64_t> mask = SafetyFlagStateMask(query.states);
   if (!mask.ok()) return mask.status();
   const uint64_t fingerprint = QueryFingerprint(query);
@@ -815,8 +811,8 @@ absl::StatusOr<Page<v1::Session>> PostgresStore::ListSessions(const SessionQuery
   const PageCursor key = NewestFirstKey(*after);
   return ReadList<v1::Session>(
       *pool_, query.client_name.has_value() ? kListSessionsOfClient : kListSessions,
-      {Param::Text(query.client_name.value_or(query.practice_name)),
-       Param::Int64(key.time_micros), Param::Text(key.name), Param::Int64(PageLimit(query.page))},
+      {Param::Text(query.client_name.value_or(query.practice_name)), Param::Int64(key.time_micros),
+       Param::Text(key.name), Param::Int64(PageLimit(query.page))},
       kSessionSql.kind, query.page, /*has_time_column=*/true, fingerprint);
 }
 
@@ -826,10 +822,10 @@ absl::StatusOr<std::vector<v1::SafetyFlag>> PostgresStore::ListSafetyFlagsToEsca
   return Run<std::vector<v1::SafetyFlag>>(
       *pool_, [&](Connection& db) -> absl::StatusOr<std::vector<v1::SafetyFlag>> {
         std::vector<v1::SafetyFlag> flags;
-        absl::Status status = ReadAll(
-            db, kListSafetyFlagsToEscalate,
-            {Param::Int64(absl::ToUnixMicros(due_by)), Param::Int64(limit)},
-            kSafetyFlagSql.kind, flags);
+        absl::Status status =
+            ReadAll(db, kListSafetyFlagsToEscalate,
+                    {Param::Int64(absl::ToUnixMicros(due_by)), Param::Int64(limit)},
+                    kSafetyFlagSql.kind, flags);
         if (!status.ok()) return status;
         return flags;
       });
@@ -857,15 +853,15 @@ absl::StatusOr<Caseload> PostgresStore::ReadCaseload(const CaseloadQuery& query)
                        kAssignmentSql.kind, caseload.assignments);
     }
     if (status.ok()) {
-      status = ReadAll(db, kCaseloadRecentCompletions,
-                       with({Param::Int64(start), Param::Int64(end)}), kCompletionSql.kind,
-                       caseload.completions);
+      status =
+          ReadAll(db, kCaseloadRecentCompletions, with({Param::Int64(start), Param::Int64(end)}),
+                  kCompletionSql.kind, caseload.completions);
     }
     if (status.ok()) {
       // Rows of unknown kind (written before migration 0004) come too: keep the measures.
-      status = ReadAll(db, kCaseloadEarlierMeasures, with({Param::Int64(start)}),
-                       kCompletionSql.kind, caseload.completions,
-                       +[](const v1::Completion& c) { return c.has_measure(); });
+      status = ReadAll(
+          db, kCaseloadEarlierMeasures, with({Param::Int64(start)}), kCompletionSql.kind,
+          caseload.completions, +[](const v1::Completion& c) { return c.has_measure(); });
     }
     if (status.ok()) {
       status = ReadAll(db, kCaseloadSafetyFlags,

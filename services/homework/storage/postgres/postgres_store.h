@@ -102,7 +102,7 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) override;
   absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) override;
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                         int limit) override;
+                                                                        int limit) override;
 
   absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
   absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(

@@ -30,12 +30,12 @@ namespace therapy::homework {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
-using ::therapy::homework::testing::IsOk;
-using ::therapy::homework::testing::StatusIs;
 using postgres::TestCluster;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 // ---- The cluster: one per test process, started by the global environment (see main). ----
 

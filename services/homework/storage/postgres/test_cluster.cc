@@ -200,10 +200,9 @@ absl::Status TestCluster::RunTool(absl::string_view tool,
   absl::StatusOr<int> code = child->WaitForExit(absl::InfiniteDuration());
   if (!code.ok()) return code.status();
   if (*code == 0) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(tool, " ", absl::StrJoin(arguments, " "),
-                                          " failed (exit code ", *code,
-                                          ", 128 + signal when killed): ",
-                                          LogTail("commands.log")));
+  return absl::InternalError(
+      absl::StrCat(tool, " ", absl::StrJoin(arguments, " "), " failed (exit code ", *code,
+                   ", 128 + signal when killed): ", LogTail("commands.log")));
 }
 
 std::string TestCluster::LogTail(absl::string_view file_name) const {

@@ -3,8 +3,8 @@
 #include <sqlite3.h>
 
 #include <string>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 

@@ -88,9 +88,8 @@ class GroupCommitTest : public ::testing::Test {
   void HoldFirstBatch(GroupCommit<Outcome_>& writes, std::vector<std::thread>& threads,
                       absl::StatusOr<Outcome_>& first) {
     mu_.Lock();
-    threads.emplace_back([&] {
-      first = writes.Run([&](Connection& db) { return Insert(db, "first"); });
-    });
+    threads.emplace_back(
+        [&] { first = writes.Run([&](Connection& db) { return Insert(db, "first"); }); });
     while (Batches().empty()) absl::SleepFor(absl::Milliseconds(1));
   }
 
@@ -115,9 +114,8 @@ TEST_F(GroupCommitTest, AWriteThatFailsOrDeclinesInABatchLeavesTheOthersCommitte
   absl::StatusOr<Outcome> last = absl::UnknownError("not run");
   std::vector<std::thread> threads;
   HoldFirstBatch(writes, threads, first);
-  threads.emplace_back([&] {
-    good = writes.Run([&](Connection& db) { return Insert(db, "good"); });
-  });
+  threads.emplace_back(
+      [&] { good = writes.Run([&](Connection& db) { return Insert(db, "good"); }); });
   while (writes.Waiting() < 1) absl::SleepFor(absl::Milliseconds(1));
   threads.emplace_back([&] {
     failing = writes.Run([&](Connection& db) -> absl::StatusOr<Outcome> {
@@ -135,9 +133,8 @@ TEST_F(GroupCommitTest, AWriteThatFailsOrDeclinesInABatchLeavesTheOthersCommitte
     });
   });
   while (writes.Waiting() < 3) absl::SleepFor(absl::Milliseconds(1));
-  threads.emplace_back([&] {
-    last = writes.Run([&](Connection& db) { return Insert(db, "last"); });
-  });
+  threads.emplace_back(
+      [&] { last = writes.Run([&](Connection& db) { return Insert(db, "last"); }); });
   while (writes.Waiting() < 4) absl::SleepFor(absl::Milliseconds(1));
   mu_.Unlock();
   for (std::thread& thread : threads) thread.join();
@@ -171,7 +168,8 @@ TEST_F(GroupCommitTest, TwoWritesOfOneKeyInABatchKeepTheFirst) {
     // w1, same, w3, same, w5: the second "same" collides with the first.
     const std::string name = i % 2 == 0 ? "same" : absl::StrCat("w", i);
     threads.emplace_back([&, i, name] {
-      results[static_cast<size_t>(i)] = writes.Run([&](Connection& db) { return Insert(db, name); });
+      results[static_cast<size_t>(i)] =
+          writes.Run([&](Connection& db) { return Insert(db, name); });
     });
     while (writes.Waiting() < static_cast<size_t>(i)) absl::SleepFor(absl::Milliseconds(1));
   }

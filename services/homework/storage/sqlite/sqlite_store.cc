@@ -18,9 +18,9 @@
 #include "absl/time/clock.h"
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/resource_rows.h"
+#include "services/homework/storage/sqlite/audit/migrations.h"
 #include "services/homework/storage/sqlite/connection.h"
 #include "services/homework/storage/sqlite/group_commit.h"
-#include "services/homework/storage/sqlite/audit/migrations.h"
 #include "services/homework/storage/sqlite/migrations.h"
 #include "services/homework/storage/sqlite/reader_pool.h"
 
@@ -173,8 +173,7 @@ constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"s
   LIMIT :limit
 )sql"};
 
-constexpr Sql kSelectHierarchy{"read hierarchy",
-                               "SELECT data FROM hierarchies WHERE name = :name"};
+constexpr Sql kSelectHierarchy{"read hierarchy", "SELECT data FROM hierarchies WHERE name = :name"};
 constexpr Sql kHierarchyExists{"find hierarchy", "SELECT 1 FROM hierarchies WHERE name = :name"};
 constexpr Sql kInsertHierarchy{"insert hierarchy", R"sql(
   INSERT INTO hierarchies (name, client_name, create_time, etag, data)
@@ -378,19 +377,52 @@ constexpr Sql kLatestEventSequence{"read latest event sequence", R"sql(
 // Every statement that looks rows up, for QueryPlans: each must walk an index, never scan a
 // table or sort in a temporary b-tree, and each index of the schema must serve one of them
 // (sqlite_store_test.cc checks both).
-constexpr const Sql* kLookups[] = {
-    &kSelectClient, &kClientExists, &kUpdateClient, &kDeleteCareTeam, &kListClients,
-    &kListClientsOfMember, &kSelectAssignment, &kAssignmentExists, &kUpdateAssignment,
-    &kListAssignments, &kListAssignmentsOfPractice, &kSelectCompletion, &kCompletionExists,
-    &kUpdateCompletion, &kListCompletionsOfClient, &kListCompletionsOfAssignment,
-    &kSelectHierarchy, &kHierarchyExists, &kUpdateHierarchy, &kListHierarchies,
-    &kSelectSafetyFlag, &kSafetyFlagExists, &kUpdateSafetyFlag, &kListSafetyFlags,
-    &kListSafetyFlagsToEscalate, &kCaseloadClients, &kCaseloadAssignments,
-    &kCaseloadRecentCompletions, &kCaseloadEarlierMeasures, &kCaseloadSafetyFlags,
-    &kSelectSession, &kSessionExists, &kUpdateSession, &kListSessions, &kListSessionsOfClient,
-    &kSelectTemplate, &kTemplateExists, &kUpdateTemplate, &kListTemplates,
-    &kSelectIdempotentResult, &kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
-    &kListEventsOfPractice, &kListEventsOfClient, &kLatestEventSequence};
+constexpr const Sql* kLookups[] = {&kSelectClient,
+                                   &kClientExists,
+                                   &kUpdateClient,
+                                   &kDeleteCareTeam,
+                                   &kListClients,
+                                   &kListClientsOfMember,
+                                   &kSelectAssignment,
+                                   &kAssignmentExists,
+                                   &kUpdateAssignment,
+                                   &kListAssignments,
+                                   &kListAssignmentsOfPractice,
+                                   &kSelectCompletion,
+                                   &kCompletionExists,
+                                   &kUpdateCompletion,
+                                   &kListCompletionsOfClient,
+                                   &kListCompletionsOfAssignment,
+                                   &kSelectHierarchy,
+                                   &kHierarchyExists,
+                                   &kUpdateHierarchy,
+                                   &kListHierarchies,
+                                   &kSelectSafetyFlag,
+                                   &kSafetyFlagExists,
+                                   &kUpdateSafetyFlag,
+                                   &kListSafetyFlags,
+                                   &kListSafetyFlagsToEscalate,
+                                   &kCaseloadClients,
+                                   &kCaseloadAssignments,
+                                   &kCaseloadRecentCompletions,
+                                   &kCaseloadEarlierMeasures,
+                                   &kCaseloadSafetyFlags,
+                                   &kSelectSession,
+                                   &kSessionExists,
+                                   &kUpdateSession,
+                                   &kListSessions,
+                                   &kListSessionsOfClient,
+                                   &kSelectTemplate,
+                                   &kTemplateExists,
+                                   &kUpdateTemplate,
+                                   &kListTemplates,
+                                   &kSelectIdempotentResult,
+                                   &kListAuditOfPrefix,
+                                   &kListAuditFrom,
+                                   &kLatestAuditId,
+                                   &kListEventsOfPractice,
+                                   &kListEventsOfClient,
+                                   &kLatestEventSequence};
 
 // The SQL of one resource kind, for the generic read and write paths below.
 struct TableSql {
@@ -405,8 +437,8 @@ constexpr TableSql kAssignmentSql{"assignment", kSelectAssignment, kAssignmentEx
                                   kInsertAssignment, kUpdateAssignment};
 constexpr TableSql kCompletionSql{"completion", kSelectCompletion, kCompletionExists,
                                   kInsertCompletion, kUpdateCompletion};
-constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists,
-                                 kInsertHierarchy, kUpdateHierarchy};
+constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists, kInsertHierarchy,
+                                 kUpdateHierarchy};
 constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kInsertTemplate,
                                 kUpdateTemplate};
 constexpr TableSql kSafetyFlagSql{"safety flag", kSelectSafetyFlag, kSafetyFlagExists,
@@ -616,15 +648,14 @@ absl::StatusOr<MutationData> DataOf(const Mutation& mutation) {
     out = *std::move(bytes);
     return absl::OkStatus();
   };
-  for (absl::Status status : {serialize(mutation.client, kClientSql.kind, data.client),
-                              serialize(mutation.assignment, kAssignmentSql.kind, data.assignment),
-                              serialize(mutation.completion, kCompletionSql.kind, data.completion),
-                              serialize(mutation.hierarchy, kHierarchySql.kind, data.hierarchy),
-                              serialize(mutation.practice_template, kTemplateSql.kind,
-                                        data.practice_template),
-                              serialize(mutation.safety_flag, kSafetyFlagSql.kind,
-                                        data.safety_flag),
-                              serialize(mutation.session, kSessionSql.kind, data.session)}) {
+  for (absl::Status status :
+       {serialize(mutation.client, kClientSql.kind, data.client),
+        serialize(mutation.assignment, kAssignmentSql.kind, data.assignment),
+        serialize(mutation.completion, kCompletionSql.kind, data.completion),
+        serialize(mutation.hierarchy, kHierarchySql.kind, data.hierarchy),
+        serialize(mutation.practice_template, kTemplateSql.kind, data.practice_template),
+        serialize(mutation.safety_flag, kSafetyFlagSql.kind, data.safety_flag),
+        serialize(mutation.session, kSessionSql.kind, data.session)}) {
     if (!status.ok()) return status;
   }
   return data;
@@ -662,11 +693,10 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const std::string& path,
   if (!journal_mode.ok()) return journal_mode.status();
   if (*journal_mode != "wal") {
     return absl::FailedPreconditionError(
-        absl::StrCat("SQLite: \"", path,
-                     "\" cannot use write-ahead logging (journal mode stays ", *journal_mode, ")"));
+        absl::StrCat("SQLite: \"", path, "\" cannot use write-ahead logging (journal mode stays ",
+                     *journal_mode, ")"));
   }
-  if (absl::Status status = (*writer)->ExecuteScript(pragmas.purpose, pragmas.text);
-      !status.ok()) {
+  if (absl::Status status = (*writer)->ExecuteScript(pragmas.purpose, pragmas.text); !status.ok()) {
     return status;
   }
   return writer;
@@ -677,8 +707,7 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenReader(const std::string& path,
                                                        const Sql& pragmas) {
   absl::StatusOr<std::unique_ptr<Connection>> reader = Connection::Open(path, busy_timeout);
   if (!reader.ok()) return reader.status();
-  if (absl::Status status = (*reader)->ExecuteScript(pragmas.purpose, pragmas.text);
-      !status.ok()) {
+  if (absl::Status status = (*reader)->ExecuteScript(pragmas.purpose, pragmas.text); !status.ok()) {
     return status;
   }
   return reader;
@@ -746,9 +775,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
     }
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(
-      *std::move(writer), std::move(readers), *std::move(audit_writer),
-      *std::move(audit_reader), audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1,
-      options.audit_sync_interval, options.on_write_batch));
+      *std::move(writer), std::move(readers), *std::move(audit_writer), *std::move(audit_reader),
+      audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1, options.audit_sync_interval,
+      options.on_write_batch));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
@@ -770,9 +799,8 @@ SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
       audit_wal_fd_(audit_wal_fd),
       next_audit_id_(next_audit_id) {
   if (audit_wal_fd_ >= 0) {
-    audit_sync_ = std::thread([this, audit_sync_interval] {
-      SyncAuditPeriodically(audit_sync_interval);
-    });
+    audit_sync_ =
+        std::thread([this, audit_sync_interval] { SyncAuditPeriodically(audit_sync_interval); });
   }
 }
 
@@ -1113,16 +1141,14 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
       absl::Status status =
           WritePut(db, kTemplateSql, *mutation.practice_template, data->practice_template,
                    [&](Statement& statement) {
-                     statement.BindText(":practice_name",
-                                        rows->practice_template->practice_name);
+                     statement.BindText(":practice_name", rows->practice_template->practice_name);
                    });
       if (!status.ok()) return status;
     }
     if (mutation.safety_flag.has_value()) {
       const SafetyFlagRow& row = *rows->safety_flag;
       absl::Status status = WritePut(
-          db, kSafetyFlagSql, *mutation.safety_flag, data->safety_flag,
-          [&](Statement& statement) {
+          db, kSafetyFlagSql, *mutation.safety_flag, data->safety_flag, [&](Statement& statement) {
             statement.BindText(":practice_name", row.practice_name)
                 .BindText(":client_name", row.client_name)
                 .BindInt64(":raise_time", row.raise_micros)
@@ -1164,8 +1190,8 @@ absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
 absl::StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query) {
   if (absl::Status status = CheckEventQuery(query); !status.ok()) return status;
   sqlite::ReaderPool::Lease reader = readers_->Acquire();
-  absl::StatusOr<Statement> list = reader->Prepare(
-      query.client_name.has_value() ? kListEventsOfClient : kListEventsOfPractice);
+  absl::StatusOr<Statement> list =
+      reader->Prepare(query.client_name.has_value() ? kListEventsOfClient : kListEventsOfPractice);
   if (!list.ok()) return list.status();
   list->BindText(":practice", query.practice)
       .BindInt64(":after_sequence", query.after_sequence)
@@ -1274,8 +1300,8 @@ absl::StatusOr<std::vector<QueryPlan>> SqliteStore::QueryPlans() {
                                 absl::string_view file) -> absl::Status {
     absl::StatusOr<std::vector<std::string>> steps = db.ExplainQueryPlan(sql);
     if (!steps.ok()) return steps.status();
-    plans.push_back({.purpose = absl::StrCat(sql.purpose, " (", file, ")"),
-                     .steps = *std::move(steps)});
+    plans.push_back(
+        {.purpose = absl::StrCat(sql.purpose, " (", file, ")"), .steps = *std::move(steps)});
     return absl::OkStatus();
   };
   {

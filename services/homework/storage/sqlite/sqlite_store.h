@@ -108,7 +108,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view name) override;
   absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& query) override;
   absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                         int limit) override;
+                                                                        int limit) override;
 
   absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) override;
   absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) override;

@@ -747,8 +747,7 @@ TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesSta
   EXPECT_EQ(RawDatabase(path_ + "-audit")
                 .QueryText("SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
             "1");
-  EXPECT_EQ(RawDatabase(path_).QueryText(
-                "SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
+  EXPECT_EQ(RawDatabase(path_).QueryText("SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
             "0");
   absl::StatusOr<SqliteSettings> settings = store->Settings();
   ASSERT_THAT(settings, IsOk());
@@ -889,8 +888,8 @@ TEST_F(SqliteStoreTest, EveryLookupUsesAnIndexAndEveryIndexServesALookup) {
         "SELECT group_concat(name, ' ') FROM sqlite_schema "
         "WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'");
     for (absl::string_view index : absl::StrSplit(indexes, ' ', absl::SkipEmpty())) {
-      EXPECT_TRUE(used.contains(std::string(index))) << index << " in " << file
-                                                     << " serves no lookup";
+      EXPECT_TRUE(used.contains(std::string(index)))
+          << index << " in " << file << " serves no lookup";
     }
   }
 }
@@ -923,11 +922,11 @@ namespace {
 TEST_F(SqliteStoreTest, EveryWriteIsCountedInExactlyOneReportedBatch) {
   std::atomic<size_t> writes{0};
   std::atomic<size_t> batches{0};
-  std::unique_ptr<SqliteStore> store = OpenOrDie(
-      {.path = NewDatabasePath(), .on_write_batch = [&](size_t size) {
-         writes += size;
-         ++batches;
-       }});
+  std::unique_ptr<SqliteStore> store =
+      OpenOrDie({.path = NewDatabasePath(), .on_write_batch = [&](size_t size) {
+                   writes += size;
+                   ++batches;
+                 }});
   ASSERT_NE(store, nullptr);
   constexpr int kThreads = 8;
   constexpr int kPerThread = 20;
@@ -935,8 +934,8 @@ TEST_F(SqliteStoreTest, EveryWriteIsCountedInExactlyOneReportedBatch) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        Mutation mutation = InsertingClient(
-            MakeClient(absl::StrCat("practices/p1/clients/c", t, "-", i)));
+        Mutation mutation =
+            InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", t, "-", i)));
         mutation.idempotency.reset();
         EXPECT_THAT(store->Commit(mutation), IsOk());
       }
@@ -952,8 +951,8 @@ TEST_F(SqliteStoreTest, EveryWriteIsCountedInExactlyOneReportedBatch) {
 // with backoff"), which would have callers hammer a store that cannot take writes. SQLite's
 // max_page_count makes the database file "full" at a size the test chooses.
 TEST(SqliteFullDiskTest, AFullDatabaseIsResourceExhaustedNamingTheDisk) {
-  const std::string path = ::testing::TempDir() + "/full_disk_test." +
-                           std::to_string(::getpid()) + ".db";
+  const std::string path =
+      ::testing::TempDir() + "/full_disk_test." + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
   absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
       sqlite::Connection::Open(path, absl::Seconds(5));

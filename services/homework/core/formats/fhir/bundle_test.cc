@@ -560,9 +560,10 @@ TEST(EventTimingTest, MinutesBeforeAMealOrSleepUseTheBeforeCodes) {
 // (AC, ACM, ACD, ACV, HS) with an offset means minutes before, any other code minutes after.
 TEST(EventTimingTest, EveryAnchorAndOffsetSignSatisfiesTim9AndKeepsItsMinutes) {
   const std::set<std::string> r4_event_timing = {
-      "MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE",
-      "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM",
-      "ACD", "ACV", "PC", "PCM", "PCD", "PCV"};
+      "MORN", "MORN.early", "MORN.late", "NOON",  "AFT", "AFT.early", "AFT.late",
+      "EVE",  "EVE.early",  "EVE.late",  "NIGHT", "PHS", "HS",        "WAKE",
+      "C",    "CM",         "CD",        "CV",    "AC",  "ACM",       "ACD",
+      "ACV",  "PC",         "PCM",       "PCD",   "PCV"};
   const std::set<std::string> at_meal = {"C", "CM", "CD", "CV"};
   const std::set<std::string> before_codes = {"AC", "ACM", "ACD", "ACV", "HS"};
   const std::map<std::string, std::pair<std::string, std::string>> meal_before_after = {
@@ -605,8 +606,9 @@ TEST(EventTimingTest, EveryAnchorAndOffsetSignSatisfiesTim9AndKeepsItsMinutes) {
       }
       // A meal anchor takes the after- or before-meal code by the offset's sign.
       if (const auto meal = meal_before_after.find(own_code); meal != meal_before_after.end()) {
-        const std::string expected =
-            minutes < 0 ? meal->second.first : minutes > 0 ? meal->second.second : own_code;
+        const std::string expected = minutes < 0   ? meal->second.first
+                                     : minutes > 0 ? meal->second.second
+                                                   : own_code;
         EXPECT_EQ(code, expected) << label;
         if (minutes != 0) {
           EXPECT_EQ(repeat.value("offset", -1), std::abs(minutes)) << label;
@@ -661,13 +663,21 @@ TEST(BuildBundleTest, MeasureTotalsCarryTheirReliableChangeAsInterpretationAndCo
     std::string recovery_code;         // empty: none
   };
   const Case cases[] = {
-      {13, v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT,
-       v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY, {"B", "reliable-improvement"},
+      {13,
+       v1::MeasureChange::RELIABLE_CHANGE_IMPROVEMENT,
+       v1::MeasureChange::RECOVERY_RELIABLE_RECOVERY,
+       {"B", "reliable-improvement"},
        "reliable-recovery"},
-      {9, v1::MeasureChange::RELIABLE_CHANGE_NONE, v1::MeasureChange::RECOVERY_NOT_AT_CASENESS,
-       {"no-reliable-change"}, ""},
-      {1, v1::MeasureChange::RELIABLE_CHANGE_DETERIORATION,
-       v1::MeasureChange::RECOVERY_NOT_AT_CASENESS, {"W", "reliable-deterioration"}, ""},
+      {9,
+       v1::MeasureChange::RELIABLE_CHANGE_NONE,
+       v1::MeasureChange::RECOVERY_NOT_AT_CASENESS,
+       {"no-reliable-change"},
+       ""},
+      {1,
+       v1::MeasureChange::RELIABLE_CHANGE_DETERIORATION,
+       v1::MeasureChange::RECOVERY_NOT_AT_CASENESS,
+       {"W", "reliable-deterioration"},
+       ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.baseline);

@@ -17,12 +17,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "services/homework/core/clinical/schedule.h"
-#include "services/homework/core/rules/validation.h"
-#include "services/homework/core/status_macros.h"
 #include "services/homework/core/model/proto_time.h"
-#include "services/homework/core/reminders.h"
 #include "services/homework/core/model/resource_names.h"
 #include "services/homework/core/model/time_zone.h"
+#include "services/homework/core/reminders.h"
+#include "services/homework/core/rules/validation.h"
+#include "services/homework/core/status_macros.h"
 
 namespace therapy::homework {
 namespace {
@@ -90,19 +90,27 @@ icalproperty* LocalStart(const CalendarZone& zone, absl::CivilDay day, int minut
 // The weekdays a weekly target is suggested on, 0 = Monday: spread from Monday.
 std::vector<int> SuggestedWeekdays(int target_count) {
   std::vector<int> days;
-  for (int i = 0; i < std::min(target_count, 7); ++i) days.push_back(i * 7 / std::min(target_count, 7));
+  for (int i = 0; i < std::min(target_count, 7); ++i)
+    days.push_back(i * 7 / std::min(target_count, 7));
   return days;
 }
 
 int MondayBasedWeekday(absl::CivilDay day) {
   switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday: return 0;
-    case absl::Weekday::tuesday: return 1;
-    case absl::Weekday::wednesday: return 2;
-    case absl::Weekday::thursday: return 3;
-    case absl::Weekday::friday: return 4;
-    case absl::Weekday::saturday: return 5;
-    case absl::Weekday::sunday: return 6;
+    case absl::Weekday::monday:
+      return 0;
+    case absl::Weekday::tuesday:
+      return 1;
+    case absl::Weekday::wednesday:
+      return 2;
+    case absl::Weekday::thursday:
+      return 3;
+    case absl::Weekday::friday:
+      return 4;
+    case absl::Weekday::saturday:
+      return 5;
+    case absl::Weekday::sunday:
+      return 6;
   }
   return 0;
 }
@@ -113,8 +121,8 @@ std::string Clock(int minute) { return absl::StrFormat("%02d:%02d", minute / 60,
 // any day of the week counts."
 std::string Cadence(const clinical::PracticePlan& plan) {
   if (plan.interval > 1) {
-    const std::string every = absl::StrCat(
-        plan.interval, plan.period == v1::Schedule::PERIOD_WEEK ? " weeks" : " days");
+    const std::string every =
+        absl::StrCat(plan.interval, plan.period == v1::Schedule::PERIOD_WEEK ? " weeks" : " days");
     return absl::StrCat(plan.target_count == 1 ? "Once" : absl::StrCat(plan.target_count, " times"),
                         " every ", every, "; the days shown are suggestions, any day of those ",
                         every, " counts.");
@@ -123,9 +131,11 @@ std::string Cadence(const clinical::PracticePlan& plan) {
     return absl::StrCat(plan.target_count == 1 ? "Once" : absl::StrCat(plan.target_count, " times"),
                         " a week; the days shown are suggestions, any day of the week counts.");
   }
-  if (plan.target_count == 1) return absl::StrCat("Every day at ", Clock(plan.slot_minutes[0]), ".");
+  if (plan.target_count == 1)
+    return absl::StrCat("Every day at ", Clock(plan.slot_minutes[0]), ".");
   std::string times;
-  for (int minute : plan.slot_minutes) absl::StrAppend(&times, times.empty() ? "" : ", ", Clock(minute));
+  for (int minute : plan.slot_minutes)
+    absl::StrAppend(&times, times.empty() ? "" : ", ", Clock(minute));
   return absl::StrCat(plan.target_count, " times a day: ", times, ".");
 }
 
@@ -195,9 +205,8 @@ absl::Status AddEvents(icalcomponent* calendar, const v1::Assignment& assignment
       assignment.schedule().has_habit_anchor() &&
       assignment.schedule().habit_anchor().when() != v1::EVENT_TIMING_UNSPECIFIED) {
     const v1::HabitAnchor& anchor = assignment.schedule().habit_anchor();
-    plan->preferred_minute =
-        std::clamp(clinical::TypicalMinuteOf(anchor.when()) + anchor.offset_minutes(), 0,
-                   24 * 60 - 1);
+    plan->preferred_minute = std::clamp(
+        clinical::TypicalMinuteOf(anchor.when()) + anchor.offset_minutes(), 0, 24 * 60 - 1);
   }
   const std::string reminder = ReminderText(assignment);
   const std::string description = absl::StrCat(reminder, " ", Cadence(*plan));
@@ -206,8 +215,8 @@ absl::Status AddEvents(icalcomponent* calendar, const v1::Assignment& assignment
                           : kDefaultEventMinutes;
   const absl::Time created = FromProtoTime(assignment.create_time());
   const absl::Time updated = FromProtoTime(assignment.update_time());
-  const int sequence = static_cast<int>(
-      std::clamp<int64_t>(absl::ToInt64Seconds(updated - created), 0, INT32_MAX));
+  const int sequence =
+      static_cast<int>(std::clamp<int64_t>(absl::ToInt64Seconds(updated - created), 0, INT32_MAX));
 
   const std::vector<Recurrence> recurrences = RecurrencesOf(*plan);
   for (size_t slot = 0; slot < recurrences.size(); ++slot) {

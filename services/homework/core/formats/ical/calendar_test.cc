@@ -83,8 +83,8 @@ Component Parse(const std::string& ics) {
   EXPECT_EQ(icalcomponent_count_errors(calendar.get()), 0) << ics;
   EXPECT_EQ(icalrestriction_check(calendar.get()), 1) << ics;
   // icalrestriction_check records violations as X-LIC-ERROR properties.
-  EXPECT_EQ(icalcomponent_count_errors(calendar.get()), 0) << icalcomponent_as_ical_string(
-      calendar.get());
+  EXPECT_EQ(icalcomponent_count_errors(calendar.get()), 0)
+      << icalcomponent_as_ical_string(calendar.get());
   return calendar;
 }
 
@@ -200,8 +200,7 @@ TEST(CalendarTest, WeeklyTargetIsSpreadOverSuggestedDaysFromTheFirstOnOrAfterThe
   // 2026-10-01 is a Thursday: the first suggested day is Friday the 2nd.
   EXPECT_EQ(start.day, 2);
   EXPECT_EQ(start.hour, 19);
-  EXPECT_EQ(icaldurationtype_as_int(icalcomponent_get_duration(event)),
-            kDefaultEventMinutes * 60);
+  EXPECT_EQ(icaldurationtype_as_int(icalcomponent_get_duration(event)), kDefaultEventMinutes * 60);
   const icalrecurrencetype rule =
       icalproperty_get_rrule(icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY));
   EXPECT_TRUE(icaltime_is_null_time(rule.until)) << "open-ended schedules have no UNTIL";

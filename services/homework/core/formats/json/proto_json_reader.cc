@@ -109,8 +109,8 @@ class Reader {
   }
 
   // One value of `field`: the field's value, or (`add`) a new element of the repeated field.
-  bool Value(Message& message, const Reflection& reflection, const FieldDescriptor& field,
-             bool add, int depth) {
+  bool Value(Message& message, const Reflection& reflection, const FieldDescriptor& field, bool add,
+             int depth) {
     SkipSpace();
     const FieldDescriptor* f = &field;
     switch (field.cpp_type()) {
@@ -279,14 +279,30 @@ class Reader {
       if (at_ == end_) return false;
       const char escape = *at_++;
       switch (escape) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           uint32_t unit = 0;
           if (!Unit(unit) || (unit >= 0xdc00 && unit <= 0xdfff)) return false;
