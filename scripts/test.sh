@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in the order a failure is cheapest to find:
-#   install deps, buf lint, buf breaking (against the main branch), the browser side (TypeScript
-#   types generated from proto/, type check, bundles), a -Werror build with all tests (unit,
+#   install deps, the C++ formatting (clang-format, .clang-format), buf lint, buf breaking
+#   (against the main branch), the browser side (TypeScript types generated from proto/, type
+#   check, bundles), a -Werror build with all tests (unit,
 #   contract, in-process RPC, integration against the real binaries: the service, the Janus
 #   plugin in a real Janus, the portal and session pages in headless Chromium), then an
 #   AddressSanitizer + UBSan build running every test but the integration ones.
@@ -43,6 +44,8 @@ configure_and_build() {
 }
 
 step "install dependencies" ./scripts/install-deps.sh
+step "C++ formatting (.clang-format)" \
+  bash -c "git ls-files -z '*.cc' '*.h' | xargs -0 clang-format --dry-run --Werror"
 step "buf lint" bash -c 'cd proto && ../node_modules/.bin/buf lint'
 step "buf breaking against main" buf_breaking
 step "browser side: generate types, type-check, bundle (plugin/web)" \
