@@ -2,7 +2,7 @@
 #define SERVICES_HOMEWORK_STORAGE_POSTGRES_MIGRATIONS_H_
 
 // Schema migrations of the PostgreSQL store. Each is a file postgres/migrations/NNNN_words.sql,
-// embedded into the binary at build time (storage/embed_migrations.cmake) and applied once, in
+// embedded into the binary at build time (cmake/embed_migrations.cmake) and applied once, in
 // version order, together with its row in `schema_migrations`. A migration is never edited once
 // released: a change of schema is a new file.
 
