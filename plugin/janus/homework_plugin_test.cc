@@ -10,12 +10,14 @@
 
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
 
 // Collects what the plugin pushes, per handle.
 class RecordingSink : public EventSink {
@@ -47,7 +49,7 @@ class HomeworkPluginTest : public ::testing::Test {
     PluginOptions options{
         .service_address = "127.0.0.1:1", .call_deadline = absl::Milliseconds(500), .workers = 2};
     absl::StatusOr<std::unique_ptr<ServiceBridge>> service = ServiceBridge::Open(options);
-    ASSERT_TRUE(service.ok()) << service.status();
+    ASSERT_THAT(service, IsOk());
     plugin_ = std::make_unique<HomeworkPlugin>(options, *std::move(service), &sink_,
                                                [this](absl::string_view line) {
                                                  absl::MutexLock lock(&log_mutex_);

@@ -3,10 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/status_matchers.h"
+
 namespace therapy::homework::janus_plugin {
 namespace {
 
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 TEST(PluginOptionsTest, ItemsOverrideDefaults) {
   absl::StatusOr<PluginOptions> options = OptionsFromSettings({{"service_address", "10.0.0.5:443"},
@@ -14,7 +18,7 @@ TEST(PluginOptionsTest, ItemsOverrideDefaults) {
                                                                {"ca_file", "/etc/ca.pem"},
                                                                {"call_deadline_ms", "1500"},
                                                                {"workers", "8"}});
-  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_THAT(options, IsOk());
   EXPECT_EQ(options->service_address, "10.0.0.5:443");
   EXPECT_TRUE(options->tls);
   EXPECT_EQ(options->ca_file, "/etc/ca.pem");
@@ -24,7 +28,7 @@ TEST(PluginOptionsTest, ItemsOverrideDefaults) {
 
 TEST(PluginOptionsTest, NoItemsKeepDefaults) {
   absl::StatusOr<PluginOptions> options = OptionsFromSettings({});
-  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_THAT(options, IsOk());
   EXPECT_EQ(options->service_address, "127.0.0.1:50051");
   EXPECT_FALSE(options->tls);
   EXPECT_EQ(options->call_deadline, absl::Seconds(5));
@@ -33,7 +37,7 @@ TEST(PluginOptionsTest, NoItemsKeepDefaults) {
 
 TEST(PluginOptionsTest, BadValuesNameTheItem) {
   absl::StatusOr<PluginOptions> zero_workers = OptionsFromSettings({{"workers", "0"}});
-  EXPECT_EQ(zero_workers.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(zero_workers, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(zero_workers.status().message(), HasSubstr("general.workers"));
 
   absl::StatusOr<PluginOptions> deadline = OptionsFromSettings({{"call_deadline_ms", "soon"}});

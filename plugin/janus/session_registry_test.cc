@@ -3,12 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/status_matchers.h"
+
 namespace therapy::homework::janus_plugin {
 namespace {
 
 namespace v1 = ::therapy::homework::v1;
 using ::testing::ElementsAre;
 using ::testing::Field;
+using ::testing::Not;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 constexpr char kSession[] = "practices/demo/sessions/tele-1";
 constexpr char kClient[] = "practices/demo/clients/alex";
@@ -27,11 +32,11 @@ Membership Alex() { return Member(kAlex, "alex", Role::kClient); }
 TEST(SessionRegistryTest, JoinReturnsEveryoneInTheSessionInJoinOrder) {
   SessionRegistry registry;
   absl::StatusOr<SessionMembers> first = registry.Join(Ada());
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first, IsOk());
   EXPECT_THAT(first->participants, ElementsAre(Field(&Participant::subject, "dr-ada")));
 
   absl::StatusOr<SessionMembers> second = registry.Join(Alex());
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->session, kSession);
   EXPECT_THAT(second->participants, ElementsAre(Field(&Participant::subject, "dr-ada"),
                                                 Field(&Participant::subject, "alex")));
@@ -41,27 +46,27 @@ TEST(SessionRegistryTest, JoinReturnsEveryoneInTheSessionInJoinOrder) {
   elsewhere.session = "practices/demo/sessions/tele-2";
   elsewhere.participant.handle = 3;
   absl::StatusOr<SessionMembers> other = registry.Join(elsewhere);
-  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_THAT(other, IsOk());
   EXPECT_EQ(other->participants.size(), 1u);
 }
 
 TEST(SessionRegistryTest, AHandleJoinsOnce) {
   SessionRegistry registry;
-  ASSERT_TRUE(registry.Join(Ada()).ok());
+  ASSERT_THAT(registry.Join(Ada()), IsOk());
   Membership again = Ada();
   again.session = "practices/demo/sessions/tele-2";
-  EXPECT_EQ(registry.Join(again).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(registry.Join(again), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(SessionRegistryTest, FindGivesTheMembershipAndItsCurrentToken) {
   SessionRegistry registry;
-  EXPECT_EQ(registry.Find(kAlex).status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(registry.ReplaceToken(kAlex, "t").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(registry.Find(kAlex), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(registry.ReplaceToken(kAlex, "t"), StatusIs(absl::StatusCode::kFailedPrecondition));
 
-  ASSERT_TRUE(registry.Join(Alex()).ok());
-  ASSERT_TRUE(registry.ReplaceToken(kAlex, "fresh-token").ok());
+  ASSERT_THAT(registry.Join(Alex()), IsOk());
+  ASSERT_THAT(registry.ReplaceToken(kAlex, "fresh-token"), IsOk());
   absl::StatusOr<Membership> found = registry.Find(kAlex);
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_THAT(found, IsOk());
   EXPECT_EQ(found->session, kSession);
   EXPECT_EQ(found->client, kClient);
   EXPECT_EQ(found->participant.role, Role::kClient);
@@ -70,13 +75,13 @@ TEST(SessionRegistryTest, FindGivesTheMembershipAndItsCurrentToken) {
 
 TEST(SessionRegistryTest, LeaveReturnsWhoRemainsAndForgetsTheHandle) {
   SessionRegistry registry;
-  ASSERT_TRUE(registry.Join(Ada()).ok());
-  ASSERT_TRUE(registry.Join(Alex()).ok());
+  ASSERT_THAT(registry.Join(Ada()), IsOk());
+  ASSERT_THAT(registry.Join(Alex()), IsOk());
 
   std::optional<SessionMembers> remaining = registry.Leave(kAlex);
   ASSERT_TRUE(remaining);
   EXPECT_THAT(remaining->participants, ElementsAre(Field(&Participant::subject, "dr-ada")));
-  EXPECT_FALSE(registry.Find(kAlex).ok());
+  EXPECT_THAT(registry.Find(kAlex), Not(IsOk()));
   EXPECT_FALSE(registry.Leave(kAlex)) << "a handle in no session leaves nothing";
 
   // The last one out empties the session; a later join starts from nobody.
@@ -84,7 +89,7 @@ TEST(SessionRegistryTest, LeaveReturnsWhoRemainsAndForgetsTheHandle) {
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->participants.empty());
   absl::StatusOr<SessionMembers> rejoined = registry.Join(Alex());
-  ASSERT_TRUE(rejoined.ok());
+  ASSERT_THAT(rejoined, IsOk());
   EXPECT_THAT(rejoined->participants, ElementsAre(Field(&Participant::subject, "alex")));
 }
 

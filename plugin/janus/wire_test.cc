@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "services/homework/client/rpc_status.h"
 #include "services/homework/connect/connect_errors.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -17,6 +18,8 @@ namespace {
 namespace v1 = ::therapy::homework::v1;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 absl::Status Parse(const std::string& body, PluginRequest* request) {
   return ParseRequest(body, request);
@@ -24,11 +27,11 @@ absl::Status Parse(const std::string& body, PluginRequest* request) {
 
 TEST(WireTest, JoinCarriesSessionClientTokenAndDisplay) {
   PluginRequest request;
-  ASSERT_TRUE(Parse(R"({"request":"join","id":"1","session":"practices/demo/sessions/tele-2041",
+  ASSERT_THAT(Parse(R"({"request":"join","id":"1","session":"practices/demo/sessions/tele-2041",
                         "client":"practices/demo/clients/alex","token":"t.k.n",
                         "display":"Dr Ada"})",
-                    &request)
-                  .ok());
+                    &request),
+              IsOk());
   EXPECT_EQ(request.kind, RequestKind::kJoin);
   EXPECT_EQ(request.id, "1");
   EXPECT_EQ(request.session, "practices/demo/sessions/tele-2041");
@@ -49,7 +52,7 @@ TEST(WireTest, SessionMustBeASessionResourceName) {
                                      {"token", "t"}}
                                     .dump(),
                                 &request);
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << session;
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << session;
     EXPECT_EQ(status.message(), "session: must be practices/{practice}/sessions/{session}")
         << "names the field, never echoes the value";
     EXPECT_EQ(request.id, "1") << "the id is known even when the request is not";
@@ -61,7 +64,7 @@ TEST(WireTest, MissingTokenNamesToken) {
   absl::Status status = Parse(R"({"request":"join","session":"practices/p/sessions/s",
                 "client":"practices/p/clients/c"})",
                               &request);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(status.message(), HasSubstr("token: required"));
 }
 
@@ -83,10 +86,10 @@ TEST(WireTest, UnknownRequestAndNonObjectBodyAreRefused) {
 
 TEST(WireTest, CallKeepsTheBodyAsJson) {
   PluginRequest request;
-  ASSERT_TRUE(Parse(R"({"request":"call","id":"7","method":"ListAssignments",
+  ASSERT_THAT(Parse(R"({"request":"call","id":"7","method":"ListAssignments",
                         "body":{"parent":"practices/demo/clients/alex"}})",
-                    &request)
-                  .ok());
+                    &request),
+              IsOk());
   EXPECT_EQ(request.method, "ListAssignments");
   EXPECT_EQ(json::parse(request.body_json)["parent"], "practices/demo/clients/alex");
   EXPECT_THAT(Parse(R"({"request":"call","method":"GetClient","body":"x"})", &request).message(),
