@@ -7,11 +7,14 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/model/bad_request.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const IdempotencyKey kKey{"platform-backend", "CreateClient", "req-1"};
 
@@ -62,17 +65,17 @@ class CreateOnceTest : public ::testing::Test {
 
 TEST_F(CreateOnceTest, FirstRequestIsWrittenAndNotReplayed) {
   absl::StatusOr<Written<v1::Client>> written = Create(NewClient("ana", "Ana"), kKey, "fp-a");
-  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_THAT(written, IsOk());
   EXPECT_EQ(written->resource.name(), "practices/sunrise/clients/ana");
   EXPECT_FALSE(written->replayed);
   EXPECT_EQ(writes_, 1);
 }
 
 TEST_F(CreateOnceTest, RepeatedRequestIdReplaysTheRecordedResourceWithoutWriting) {
-  ASSERT_TRUE(Create(NewClient("ana", "Ana"), kKey, "fp-a").ok());
+  ASSERT_THAT(Create(NewClient("ana", "Ana"), kKey, "fp-a"), IsOk());
   // The retry would build another resource; the recorded one is the answer.
   absl::StatusOr<Written<v1::Client>> again = Create(NewClient("bea", "Bea"), kKey, "fp-a");
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->resource.name(), "practices/sunrise/clients/ana");
   EXPECT_EQ(again->resource.display_name(), "Ana");
   EXPECT_TRUE(again->replayed);
@@ -80,21 +83,22 @@ TEST_F(CreateOnceTest, RepeatedRequestIdReplaysTheRecordedResourceWithoutWriting
 }
 
 TEST_F(CreateOnceTest, WithoutRequestIdEveryRequestIsWritten) {
-  ASSERT_TRUE(Create(NewClient("ana", "Ana"), std::nullopt, "fp-a").ok());
+  ASSERT_THAT(Create(NewClient("ana", "Ana"), std::nullopt, "fp-a"), IsOk());
   absl::StatusOr<Written<v1::Client>> second =
       Create(NewClient("bea", "Bea"), std::nullopt, "fp-a");
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->resource.name(), "practices/sunrise/clients/bea");
   EXPECT_FALSE(second->replayed);
   EXPECT_EQ(writes_, 2);
 }
 
 TEST_F(CreateOnceTest, DifferentRequestUnderAUsedRequestIdIsInvalidArgumentNamingRequestId) {
-  ASSERT_TRUE(Create(NewClient("ana", "Ana"), kKey, "fp-a").ok());
+  ASSERT_THAT(Create(NewClient("ana", "Ana"), kKey, "fp-a"), IsOk());
   absl::StatusOr<Written<v1::Client>> other = Create(NewClient("bea", "Bea"), kKey, "fp-b");
-  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(other.status().message(),
-              HasSubstr("already used by this caller for a different CreateClient request"));
+  EXPECT_THAT(
+      other,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("already used by this caller for a different CreateClient request")));
   std::optional<google::rpc::BadRequest> bad = BadRequestOf(other.status());
   ASSERT_TRUE(bad.has_value());
   ASSERT_EQ(bad->field_violations_size(), 1);
@@ -104,9 +108,9 @@ TEST_F(CreateOnceTest, DifferentRequestUnderAUsedRequestIdIsInvalidArgumentNamin
 
 TEST_F(CreateOnceTest, RecordWithoutFingerprintReplaysAnyRequest) {
   // Keys recorded before fingerprints were stored carry none: they replay as before.
-  ASSERT_TRUE(CommitCreate(store_, NewClient("ana", "Ana"), kKey, "").ok());
+  ASSERT_THAT(CommitCreate(store_, NewClient("ana", "Ana"), kKey, ""), IsOk());
   absl::StatusOr<Written<v1::Client>> again = Create(NewClient("bea", "Bea"), kKey, "fp-b");
-  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->resource.name(), "practices/sunrise/clients/ana");
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(writes_, 0);
@@ -117,12 +121,12 @@ TEST_F(CreateOnceTest, TwinThatCommittedFirstIsReplayed) {
   absl::StatusOr<Written<v1::Client>> written = CreateOnce(
       store_, &Store::GetClient, std::optional<IdempotencyKey>(kKey), "fp-a",
       [&]() -> absl::StatusOr<CreateAttempt<v1::Client>> {
-        EXPECT_TRUE(CommitCreate(store_, NewClient("twin", "Twin"), kKey, "fp-a").ok());
+        EXPECT_THAT(CommitCreate(store_, NewClient("twin", "Twin"), kKey, "fp-a"), IsOk());
         const v1::Client mine = NewClient("mine", "Mine");
         ASSIGN_OR_RETURN(CommitOutcome outcome, CommitCreate(store_, mine, kKey, "fp-a"));
         return CreateAttempt<v1::Client>{mine, outcome};
       });
-  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_THAT(written, IsOk());
   EXPECT_EQ(written->resource.name(), "practices/sunrise/clients/twin");
   EXPECT_TRUE(written->replayed);
   EXPECT_FALSE(store_.GetClient("practices/sunrise/clients/mine")->has_value());
@@ -132,13 +136,13 @@ TEST_F(CreateOnceTest, TwinWithADifferentRequestIsInvalidArgument) {
   absl::StatusOr<Written<v1::Client>> written = CreateOnce(
       store_, &Store::GetClient, std::optional<IdempotencyKey>(kKey), "fp-a",
       [&]() -> absl::StatusOr<CreateAttempt<v1::Client>> {
-        EXPECT_TRUE(CommitCreate(store_, NewClient("twin", "Twin"), kKey, "fp-b").ok());
+        EXPECT_THAT(CommitCreate(store_, NewClient("twin", "Twin"), kKey, "fp-b"), IsOk());
         const v1::Client mine = NewClient("mine", "Mine");
         ASSIGN_OR_RETURN(CommitOutcome outcome, CommitCreate(store_, mine, kKey, "fp-a"));
         return CreateAttempt<v1::Client>{mine, outcome};
       });
-  EXPECT_EQ(written.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(written.status().message(), HasSubstr("already used by this caller"));
+  EXPECT_THAT(written, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("already used by this caller")));
 }
 
 TEST_F(CreateOnceTest, DuplicateWithoutARecordIsInternal) {
@@ -147,8 +151,8 @@ TEST_F(CreateOnceTest, DuplicateWithoutARecordIsInternal) {
       []() -> absl::StatusOr<CreateAttempt<v1::Client>> {
         return CreateAttempt<v1::Client>{NewClient("ana", "Ana"), CommitOutcome::kDuplicateRequest};
       });
-  EXPECT_EQ(written.status().code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(written.status().message(), "a duplicate request_id has no recorded result");
+  EXPECT_THAT(written, StatusIs(absl::StatusCode::kInternal,
+                                "a duplicate request_id has no recorded result"));
 }
 
 TEST_F(CreateOnceTest, RecordedResourceThatIsGoneIsInternal) {
@@ -156,8 +160,8 @@ TEST_F(CreateOnceTest, RecordedResourceThatIsGoneIsInternal) {
       CommitCreate(store_, NewClient("ana", "Ana"), kKey, "fp-a", "practices/sunrise/clients/gone")
           .ok());
   absl::StatusOr<Written<v1::Client>> again = Create(NewClient("ana", "Ana"), kKey, "fp-a");
-  EXPECT_EQ(again.status().code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(again.status().message(), "the result recorded for this request_id is missing");
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kInternal,
+                              "the result recorded for this request_id is missing"));
   EXPECT_EQ(writes_, 0);
 }
 
@@ -167,8 +171,8 @@ TEST_F(CreateOnceTest, WriteErrorIsTheAnswerUnchanged) {
       []() -> absl::StatusOr<CreateAttempt<v1::Client>> {
         return absl::AlreadyExistsError("client practices/sunrise/clients/ana already exists");
       });
-  EXPECT_EQ(written.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(written.status().message(), "client practices/sunrise/clients/ana already exists");
+  EXPECT_THAT(written, StatusIs(absl::StatusCode::kAlreadyExists,
+                                "client practices/sunrise/clients/ana already exists"));
 }
 
 }  // namespace

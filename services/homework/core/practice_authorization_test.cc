@@ -9,11 +9,14 @@
 #include "gtest/gtest.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::ElementsAre;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'795'000'000);
 
@@ -30,7 +33,7 @@ class PracticeAuthorizationTest : public ::testing::Test {
   std::vector<std::string> AuditLines() {
     std::vector<std::string> lines;
     absl::StatusOr<std::vector<AuditRecord>> audit = store_.ListAudit("practices/sunrise", 100);
-    EXPECT_TRUE(audit.ok()) << audit.status();
+    EXPECT_THAT(audit, IsOk());
     if (!audit.ok()) return lines;
     for (const AuditRecord& record : *audit) {
       lines.push_back(absl::StrCat(record.action, " ", record.actor, " ", record.role, " ",
@@ -49,10 +52,10 @@ TEST_F(PracticeAuthorizationTest, RefusalIsReturnedAndAuditedUnderThePractice) {
   request.set_parent("practices/sunrise");
   absl::StatusOr<v1::ListClientsResponse> by_client =
       homework_.ListClients(Caller{"ana", "sunrise", Role::kClient, "call-2"}, request);
-  EXPECT_EQ(by_client.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(by_client, StatusIs(absl::StatusCode::kPermissionDenied));
   absl::StatusOr<v1::ListClientsResponse> by_stranger =
       homework_.ListClients(Caller{"dr-x", "moonrise", Role::kTherapist, "call-3"}, request);
-  EXPECT_EQ(by_stranger.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(by_stranger, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(AuditLines(),
               ElementsAre("ListClients ana client PERMISSION_DENIED practices/sunrise",
                           "ListClients dr-x therapist PERMISSION_DENIED practices/sunrise"));
@@ -64,10 +67,10 @@ TEST_F(PracticeAuthorizationTest, GrantAddsNoAuditRecordOfItsOwn) {
   create.set_client_id("ana");
   create.mutable_client()->set_display_name("Ana");
   create.mutable_client()->set_time_zone("Europe/Berlin");
-  ASSERT_TRUE(homework_.CreateClient(Service(), create).ok());
+  ASSERT_THAT(homework_.CreateClient(Service(), create), IsOk());
   v1::ListClientsRequest list;
   list.set_parent("practices/sunrise");
-  ASSERT_TRUE(homework_.ListClients(Service(), list).ok());
+  ASSERT_THAT(homework_.ListClients(Service(), list), IsOk());
   // The create's record is committed with it; the list's is its read's.
   EXPECT_THAT(AuditLines(),
               ElementsAre("CreateClient platform-backend service OK practices/sunrise/clients/ana",

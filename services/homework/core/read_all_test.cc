@@ -7,12 +7,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/storage/memory/memory_store.h"
+#include "testing/status_matchers.h"
 
 namespace therapy::homework {
 namespace {
 
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
+using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::StatusIs;
 
 // More clients than one page of ReadAll holds, so reading them takes three pages.
 constexpr int kClients = 2 * kReadAllPageSize + 1;
@@ -53,7 +56,7 @@ class ReadAllTest : public ::testing::Test {
 TEST_F(ReadAllTest, ReadsEveryPageInTheStoresOrder) {
   absl::StatusOr<std::vector<v1::Client>> all =
       ReadAll(store_, &Store::ListClients, {.practice_name = "practices/sunrise"});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   std::vector<std::string> expected;
   for (int i = 0; i < kClients; ++i) expected.push_back(ClientName(i));
   EXPECT_THAT(Names(*all), ElementsAreArray(expected));
@@ -63,7 +66,7 @@ TEST_F(ReadAllTest, EveryPageIsReadWithTheQuerysFilter) {
   absl::StatusOr<std::vector<v1::Client>> mine =
       ReadAll(store_, &Store::ListClients,
               {.practice_name = "practices/sunrise", .care_team_member = std::string("dr-lee")});
-  ASSERT_TRUE(mine.ok()) << mine.status();
+  ASSERT_THAT(mine, IsOk());
   std::vector<std::string> expected;
   for (int i = 0; i < kClients; ++i) {
     if (i % 3 != 0) expected.push_back(ClientName(i));
@@ -77,21 +80,20 @@ TEST_F(ReadAllTest, StartsFromTheFirstPageWhateverTheQueryPageSays) {
       ReadAll(store_, &Store::ListClients,
               {.practice_name = "practices/sunrise",
                .page = {.page_size = 1, .page_token = "not-a-token"}});
-  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->size(), static_cast<size_t>(kClients));
 }
 
 TEST_F(ReadAllTest, AFailedReadIsTheAnswer) {
   // Neither a client nor a practice: the store refuses the query.
   absl::StatusOr<std::vector<v1::Assignment>> none = ReadAll(store_, &Store::ListAssignments, {});
-  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(none.status().message(), HasSubstr("client_name"));
+  EXPECT_THAT(none, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client_name")));
 }
 
 TEST_F(ReadAllTest, NothingMatchedIsAnEmptyList) {
   absl::StatusOr<std::vector<v1::Client>> none =
       ReadAll(store_, &Store::ListClients, {.practice_name = "practices/elsewhere"});
-  ASSERT_TRUE(none.ok()) << none.status();
+  ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(none->empty());
 }
 
