@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/model/proto_time.h"
@@ -67,9 +68,9 @@ absl::StatusOr<v1::Hierarchy> StartingPoint(const v1::CreateHierarchyRequest& re
   if (request.template_().empty()) return request.hierarchy();
   const v1::Hierarchy* found = BuiltInHierarchyTemplate(request.template_());
   if (found == nullptr) {
-    return absl::NotFoundError(absl::StrCat("template ", request.template_().substr(0, 200),
-                                            " not found; known: "
-                                            "hierarchyTemplates/social-anxiety-ladder"));
+    return absl::NotFoundError(
+        absl::StrCat("template ", request.template_().substr(0, 200),
+                     " not found; known: ", absl::StrJoin(BuiltInHierarchyTemplateNames(), ", ")));
   }
   v1::Hierarchy hierarchy = *found;
   if (!request.hierarchy().steps().empty()) hierarchy.clear_steps();

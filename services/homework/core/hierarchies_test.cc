@@ -101,7 +101,8 @@ TEST_F(HierarchiesTest, UnknownTemplateIsNotFound) {
   request.set_parent("practices/sunrise/clients/ana");
   request.set_template_("hierarchyTemplates/heights");
   EXPECT_THAT(homework_.CreateHierarchy(Therapist(), request),
-              StatusIs(absl::StatusCode::kNotFound));
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("known: hierarchyTemplates/social-anxiety-ladder")));
 }
 
 TEST_F(HierarchiesTest, OnlyTheTherapistMovesTheCurrentStepAndEachDecisionIsKept) {

@@ -191,6 +191,12 @@ const v1::Hierarchy* BuiltInHierarchyTemplate(absl::string_view name) {
   return nullptr;
 }
 
+std::vector<std::string> BuiltInHierarchyTemplateNames() {
+  std::vector<std::string> names;
+  for (const templates::HierarchyTemplate& h : Library().hierarchies) names.push_back(h.name());
+  return names;
+}
+
 namespace {
 
 constexpr std::initializer_list<absl::string_view> kTemplateMutable = {

@@ -10,6 +10,7 @@
 // (core/templates/library.textproto, built into the binary), parsed and checked once; it is
 // immutable afterwards and safe to read from any thread.
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -74,6 +75,9 @@ void ValidateTemplate(const v1::Template& t, absl::string_view prefix, Violation
 // 30, 40, 50, 65 and 80. Only `target` and `steps` are set: `name`, the anchors (the client's
 // own words) and the policy (unset means the defaults) are left for CreateHierarchy.
 const v1::Hierarchy* BuiltInHierarchyTemplate(absl::string_view name);
+
+// The names of the built-in hierarchies, in the library's order.
+std::vector<std::string> BuiltInHierarchyTemplateNames();
 
 }  // namespace therapy::homework
 
