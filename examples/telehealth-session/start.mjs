@@ -519,7 +519,10 @@ async function main(argv) {
     }
     store = `sqlite:${db}`;
   }
-  for (const key of ["host", "panels"]) ports[key] ||= await freePort();
+  // Both picked at once: two freePort calls in a row may be handed the same port.
+  const [host, panels] = await freePorts(2);
+  ports.host ||= host;
+  ports.panels ||= panels;
   const demo = await startSessionDemo({ serverBin: flags.server_bin, ctlBin: flags.ctl_bin, plugin: flags.plugin,
     store, workDir, iceInterface: flags.ice_interface, ports, corsOrigins: panelsOrigins(ports) });
   // The second host, beside the Janus demo on the same service and seed.
