@@ -80,9 +80,16 @@ try {
   check("therapist and client pages are in the call, each with the panels' frame mounted", true);
 
   if (mode === "test") await story(therapist, client, seeded);
+  // The client's frame shows each change from the event that carries it (include_assignments):
+  // no GetAssignment while the therapist types and assigns.
+  let clientReads = 0;
+  client.on("request", (request) => { if (request.url().endsWith("/GetAssignment")) clientReads++; });
   const results = await benchmark(therapist, client, runs);
   printTable(results, runs);
+  console.log(`# GetAssignment calls by the client's frame during the benchmark: ${clientReads}`);
   if (mode === "test") {
+    assert.equal(clientReads, 0, "the client's frame read an assignment again instead of taking it from its event");
+    check("the client's frame took every change from its event, without GetAssignment", true);
     // Bound medians, never maxima (platform-notes.md).
     assert.ok(median(results.assign) < 1000, `median assign -> client ${median(results.assign)} ms`);
     assert.ok(median(results.keystroke) < 1000, `median keystroke -> client ${median(results.keystroke)} ms`);

@@ -411,8 +411,12 @@ TEST_F(JanusPluginTest, DraftShapedThroughCallSurvivesJanusKilledMidSession) {
              json{{"assignment", {{"name", name}, {"schedule", {{"preferredLocalTime", "07:30"}}}}},
                   {"updateMask", "schedule.preferredLocalTime"}});
   EXPECT_EQ(amended["schedule"].value("preferredLocalTime", ""), "07:30") << amended.dump();
-  ASSERT_TRUE(therapist_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name)))
-      << "Dr Ada's panel was not told of Alex's change";
+  std::optional<json> heard = therapist_->WaitFor(ServiceEvent("TYPE_ASSIGNMENT_UPDATED", name));
+  ASSERT_TRUE(heard) << "Dr Ada's panel was not told of Alex's change";
+  // The relay asks for assignments: the change comes with its event, as the service stored it.
+  EXPECT_EQ((*heard)["event"]["assignment"].value("name", ""), name) << heard->dump();
+  EXPECT_EQ((*heard)["event"]["assignment"]["schedule"].value("preferredLocalTime", ""), "07:30")
+      << heard->dump();
 
   // Janus dies mid-session, by the PID this test started.
   ASSERT_THAT(janus_->Kill(), IsOk());

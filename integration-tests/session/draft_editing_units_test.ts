@@ -199,3 +199,23 @@ test("what the panels were told", () => {
   assert.deepEqual(ownSeen, ["you mine", "client the client's", "you the client's"]);
   own?.close();
 });
+
+// The watch asks for assignments, so an assignment's event normally carries it: applied as it
+// comes, without GetAssignment; an older copy than the one known is still dropped.
+test("an event carrying its assignment is shown without reading it again", async () => {
+  let carriedReads = 0;
+  const carried = await LiveSession.open({
+    api: { ...api, getAssignment: async ({ name: n }: { name: string }) => { carriedReads++; return stored.get(n)!; } } as unknown as HomeworkClient,
+    session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex", events: (onEvent) => { push = onEvent; } });
+  const shown: string[] = [];
+  carried.on("draft", (e) => shown.push(`${e.detail.by} ${e.detail.assignment.schedule?.environmentalCue}`));
+  stored.set(name, base);
+  push(create(EventSchema, { ...updated("alex"), assignment: draft({ environmentalCue: "carried" }) }));
+  await settle();
+  push(create(EventSchema, { ...updated("alex"),
+    assignment: create(AssignmentSchema, { ...draft({ environmentalCue: "older" }), updateTime: timestampFromMs(1) }) }));
+  await settle();
+  assert.equal(carriedReads, 0, "no GetAssignment for an event that carried its assignment");
+  assert.deepEqual(shown, ["client carried"]);
+  carried.close();
+});

@@ -215,6 +215,8 @@ void HomeworkPlugin::StartRelay(HandleId handle, Role role, const std::string& p
   watch.set_parent(practice);
   watch.set_client(client);
   watch.set_after_cursor(after_cursor);
+  // The page shows an assignment's change from its event, without reading it again.
+  watch.set_include_assignments(true);
   EventSink* sink = sink_;
   auto relay = std::make_unique<EventRelay>(service_->channel(), watch, token,
                                             [sink, handle, role, client](const v1::Event& event) {

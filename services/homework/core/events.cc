@@ -81,6 +81,11 @@ absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,
   } else if (!scope.therapist.empty() && caller.role == Role::kClient) {
     return InvalidField("therapist", "not for callers with role client");
   }
+  // Authorised as a read of that one client, as GetAssignment is.
+  scope.include_assignments = request.include_assignments();
+  if (scope.include_assignments && !scope.client) {
+    return InvalidField("include_assignments", "only for a watch of one client: set `client`");
+  }
   return scope;
 }
 
@@ -114,18 +119,38 @@ EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,
                                                                : EventVisibility::kHidden;
 }
 
-AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal,
-                              absl::Time now) {
+bool IsAssignmentEvent(v1::Event::Type type) {
+  return type == v1::Event::TYPE_ASSIGNMENT_CREATED || type == v1::Event::TYPE_ASSIGNMENT_UPDATED;
+}
+
+namespace {
+
+AuditRecord WatchAudit(const WatchScope& scope, std::string resource, const absl::Status& outcome,
+                       absl::Time now) {
   return AuditRecord{
       .actor = scope.caller.subject,
       .role = std::string(RoleName(scope.caller.role)),
       .practice = scope.caller.practice,
       .action = "WatchEvents",
-      .resource = scope.client ? scope.client->Format() : PracticeName{scope.practice}.Format(),
+      .resource = std::move(resource),
       .call_id = scope.caller.call_id,
       .time = now,
-      .outcome = absl::StatusCodeToString(refusal.code()),
+      .outcome = absl::StatusCodeToString(outcome.code()),
   };
+}
+
+}  // namespace
+
+AuditRecord WatchAssignmentReadAudit(const WatchScope& scope, absl::string_view assignment,
+                                     absl::Time now) {
+  return WatchAudit(scope, std::string(assignment), absl::OkStatus(), now);
+}
+
+AuditRecord WatchRefusalAudit(const WatchScope& scope, const absl::Status& refusal,
+                              absl::Time now) {
+  return WatchAudit(scope,
+                    scope.client ? scope.client->Format() : PracticeName{scope.practice}.Format(),
+                    refusal, now);
 }
 
 absl::StatusOr<Homework::WatchStart> Homework::StartWatch(const Caller& caller,

@@ -28,14 +28,15 @@ absl::StatusOr<int64_t> ParseEventCursor(absl::string_view field, absl::string_v
 // The one conversion from the log's record to the API's event.
 v1::Event ToProto(const EventRecord& record);
 
-// What one WatchEvents call follows, read from its request: the one place both the blocking use
-// case (Homework::WatchEvents) and the fan-out (event_hub.h) take it from.
+// What one WatchEvents call follows, read from its request: the one place the start of a watch
+// (Homework::StartWatch) and the fan-out (event_hub.h) take it from.
 struct WatchScope {
   Caller caller;
   std::string practice;              // practice id
   std::optional<ClientName> client;  // set: only this client's events
   std::string therapist;             // set: only clients whose care team names this therapist
   std::optional<int64_t> after;      // the request's after_cursor; unset: from now
+  bool include_assignments = false;  // an assignment's events carry it (a watch of one client)
 };
 
 // Validates a WatchEvents request for `caller`: INVALID_ARGUMENT naming the field at fault.
@@ -60,6 +61,14 @@ EventVisibility SeeEvent(const WatchScope& scope, const EventRecord& event,
 
 // Whether SeeEvent needs the event's client record: the watch follows a care team.
 inline bool ReadsCareTeam(const WatchScope& scope) { return !scope.therapist.empty(); }
+
+// Whether an event's resource is an assignment (the events that carry it on request).
+bool IsAssignmentEvent(v1::Event::Type type);
+
+// The audit record of an assignment sent on `scope`'s watch with its event: a read of it, under
+// the watch's method name.
+AuditRecord WatchAssignmentReadAudit(const WatchScope& scope, absl::string_view assignment,
+                                     absl::Time now);
 
 // The audit record of a watch refused after it started (its start is audited by
 // Homework::WatchEvents with the same method name).

@@ -232,6 +232,65 @@ TEST_F(EventsTest, AClientWatchesOnlyItself) {
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+TEST_F(EventsTest, AWatchAskingForAssignmentsGetsEachWithItsEventAndEachIsAuditedAsARead) {
+  const int64_t before = *store_.LatestEventSequence();
+  const v1::Assignment assignment = Assign("ana");  // created, then activated: two events
+  ASSERT_THAT(Record(assignment, "ana"), IsOk());
+  auto watch_reads = [&](const Caller& caller) {
+    int reads = 0;
+    const absl::StatusOr<std::vector<AuditRecord>> audit =
+        store_.ListAudit(assignment.name(), 1000);
+    EXPECT_THAT(audit, IsOk());
+    for (const AuditRecord& record : audit.value_or(std::vector<AuditRecord>{})) {
+      if (record.action == "WatchEvents" && record.actor == caller.subject &&
+          record.resource == assignment.name() && record.outcome == "OK") {
+        ++reads;
+      }
+    }
+    return reads;
+  };
+  v1::WatchEventsRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_client("practices/sunrise/clients/ana");
+  request.set_after_cursor(EventCursor(before));
+  request.set_include_assignments(true);
+  for (const Caller& caller : {kTherapist, ClientCaller("ana")}) {
+    SCOPED_TRACE(caller.subject);
+    const std::vector<v1::Event> events = Watch(caller, request, 3);
+    ASSERT_THAT(Types(events), ElementsAre("TYPE_ASSIGNMENT_CREATED", "TYPE_ASSIGNMENT_UPDATED",
+                                           "TYPE_COMPLETION_RECORDED"));
+    // As stored when sent: both carry the active assignment.
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(events[i].assignment().name(), assignment.name());
+      EXPECT_EQ(events[i].assignment().state(), v1::Assignment::STATE_ACTIVE);
+      EXPECT_EQ(events[i].assignment().etag(), assignment.etag());
+    }
+    EXPECT_FALSE(events[2].has_assignment()) << "a completion's event carries names only";
+    EXPECT_EQ(watch_reads(caller), 2);
+  }
+
+  // Without asking: names only, and nothing more audited as read.
+  request.set_include_assignments(false);
+  const std::vector<v1::Event> plain = Watch(kTherapist, request, 3);
+  ASSERT_THAT(plain, SizeIs(3));
+  for (const v1::Event& event : plain) EXPECT_FALSE(event.has_assignment());
+  EXPECT_EQ(watch_reads(kTherapist), 2);
+}
+
+TEST_F(EventsTest, AssignmentsComeOnlyOnAWatchOfOneClient) {
+  v1::WatchEventsRequest request;
+  request.set_parent("practices/sunrise");
+  request.set_include_assignments(true);
+  absl::Status status;
+  Watch(kService, request, 1, &status);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               ::testing::HasSubstr("include_assignments")));
+  // A client watching someone else is refused before anything is read, as without the option.
+  request.set_client("practices/sunrise/clients/ben");
+  Watch(ClientCaller("ana"), request, 1, &status);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(EventsTest, AMalformedCursorIsInvalidArgumentNamingIt) {
   v1::WatchEventsRequest request;
   request.set_parent("practices/sunrise");

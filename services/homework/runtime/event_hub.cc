@@ -33,23 +33,42 @@ struct EventHub::Watcher {
   WatchListener* listener;
 };
 
-class EventHub::ClientCache {
+class EventHub::BatchReads {
  public:
-  explicit ClientCache(Store& store) : store_(store) {}
+  explicit BatchReads(Store& store) : store_(store) {}
 
   // The client as stored now (read once per batch); nullptr when it does not exist.
-  absl::StatusOr<const v1::Client*> Get(const std::string& name) {
-    auto it = loaded_.find(name);
-    if (it == loaded_.end()) {
+  absl::StatusOr<const v1::Client*> Client(const std::string& name) {
+    auto it = clients_.find(name);
+    if (it == clients_.end()) {
       ASSIGN_OR_RETURN(std::optional<v1::Client> client, store_.GetClient(name));
-      it = loaded_.emplace(name, std::move(client)).first;
+      it = clients_.emplace(name, std::move(client)).first;
     }
     return it->second ? &*it->second : nullptr;
   }
 
+  // `event` (an assignment's) carrying the assignment as stored now, made once per batch for
+  // every watcher that asked for it; nullptr when the assignment cannot be read or is gone.
+  std::shared_ptr<const v1::Event> WithAssignment(const EventRecord& record,
+                                                  const v1::Event& event) {
+    auto it = carrying_.find(record.sequence);
+    if (it != carrying_.end()) return it->second;
+    std::shared_ptr<const v1::Event> carrying;
+    absl::StatusOr<std::optional<v1::Assignment>> assignment =
+        store_.GetAssignment(record.resource);
+    if (assignment.ok() && assignment->has_value()) {
+      auto copy = std::make_shared<v1::Event>(event);
+      *copy->mutable_assignment() = std::move(**assignment);
+      carrying = std::move(copy);
+    }
+    carrying_.emplace(record.sequence, carrying);
+    return carrying;
+  }
+
  private:
   Store& store_;
-  std::unordered_map<std::string, std::optional<v1::Client>> loaded_;
+  std::unordered_map<std::string, std::optional<v1::Client>> clients_;
+  std::unordered_map<int64_t, std::shared_ptr<const v1::Event>> carrying_;
 };
 
 namespace {
@@ -185,7 +204,7 @@ void EventHub::Run() {
 
 bool EventHub::Pump(const std::string& practice, int64_t& head,
                     const std::vector<std::shared_ptr<Watcher>>& watchers) {
-  ClientCache clients(store_);
+  BatchReads reads(store_);
   absl::StatusOr<std::vector<EventRecord>> shared = store_.ListEvents(
       EventQuery{.practice = practice, .after_sequence = head, .limit = options_.batch});
   if (!shared.ok()) return false;  // retried at the next poll
@@ -196,7 +215,7 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
   const std::vector<std::shared_ptr<const v1::Event>> shared_events = ToProtos(*shared);
   for (const std::shared_ptr<Watcher>& watcher : watchers) {
     if (watcher->cursor >= head) {
-      Deliver(*watcher, *shared, shared_events, through, clients);
+      Deliver(*watcher, *shared, shared_events, through, reads);
       continue;
     }
     // Behind the shared reads (resumed from an old cursor, or was full): its own read from its
@@ -213,8 +232,7 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
     if (static_cast<int>(own->size()) == options_.batch) {
       own_through = std::min(own->back().sequence, through);
     }
-    if (Deliver(*watcher, *own, ToProtos(*own), own_through, clients) &&
-        watcher->cursor < through) {
+    if (Deliver(*watcher, *own, ToProtos(*own), own_through, reads) && watcher->cursor < through) {
       more = true;
     }
   }
@@ -225,7 +243,7 @@ bool EventHub::Pump(const std::string& practice, int64_t& head,
 
 bool EventHub::Deliver(Watcher& watcher, const std::vector<EventRecord>& events,
                        const std::vector<std::shared_ptr<const v1::Event>>& protos, int64_t through,
-                       ClientCache& clients) {
+                       BatchReads& reads) {
   std::lock_guard<std::mutex> lock(watcher.mutex);
   if (watcher.listener == nullptr) return false;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -234,7 +252,7 @@ bool EventHub::Deliver(Watcher& watcher, const std::vector<EventRecord>& events,
     if (event.sequence > through) break;
     const v1::Client* client = nullptr;
     if (ReadsCareTeam(watcher.scope) && event.practice == watcher.scope.practice) {
-      absl::StatusOr<const v1::Client*> loaded = clients.Get(event.client);
+      absl::StatusOr<const v1::Client*> loaded = reads.Client(event.client);
       if (!loaded.ok()) return false;
       client = *loaded;
     }
@@ -247,13 +265,28 @@ bool EventHub::Deliver(Watcher& watcher, const std::vector<EventRecord>& events,
       watcher.listener = nullptr;
       return false;
     }
-    if (visibility == EventVisibility::kShown && !watcher.listener->Offer(protos[i])) {
+    if (visibility == EventVisibility::kShown &&
+        !watcher.listener->Offer(Offered(watcher.scope, event, protos[i], reads))) {
       return false;
     }
     watcher.cursor = event.sequence;
   }
   watcher.cursor = std::max(watcher.cursor, through);
   return true;
+}
+
+std::shared_ptr<const v1::Event> EventHub::Offered(const WatchScope& scope,
+                                                   const EventRecord& record,
+                                                   const std::shared_ptr<const v1::Event>& event,
+                                                   BatchReads& reads) {
+  if (!scope.include_assignments || !IsAssignmentEvent(record.type)) return event;
+  std::shared_ptr<const v1::Event> carrying = reads.WithAssignment(record, *event);
+  // Sent only once its read is audited; otherwise the page reads it (and is audited) itself.
+  if (carrying == nullptr ||
+      !store_.AppendAudit(WatchAssignmentReadAudit(scope, record.resource, options_.now())).ok()) {
+    return event;
+  }
+  return carrying;
 }
 
 }  // namespace therapy::homework

@@ -53,11 +53,13 @@ struct EventHubOptions {
 };
 
 // Reads the event log once per watched practice and fans the events out. A watcher's scope and
-// start come from Homework::WatchEvents's checks (validation, authorisation, the start audit);
+// start come from Homework::StartWatch's checks (validation, authorisation, the start audit);
 // the hub then re-checks care-team membership for every batch it delivers, reading each client
-// the batch names once for all watchers (see SeeEvent). A watcher that starts behind the
-// practice's position is caught up from the log on the reader thread, then joins the shared
-// reads: each watcher's events arrive in log order, without gaps or duplicates.
+// the batch names once for all watchers (see SeeEvent). A watch with include_assignments gets
+// an assignment's events carrying the assignment, read once per batch and audited per watcher.
+// A watcher that starts behind the practice's position is caught up from the log on the reader
+// thread, then joins the shared reads: each watcher's events arrive in log order, without gaps
+// or duplicates.
 //
 // Store read errors are retried at the next poll; watches stay open. Thread-safe.
 class EventHub {
@@ -104,8 +106,8 @@ class EventHub {
 
  private:
   struct Watcher;
-  // Clients' records read for one batch, shared by all its watchers.
-  class ClientCache;
+  // What one batch reads beyond the events (clients, assignments), shared by all its watchers.
+  class BatchReads;
 
   void Run();
   // Reads one practice's events after `head` (where its shared reads stand; advanced) and
@@ -118,7 +120,13 @@ class EventHub {
   // then behind and catches up later).
   bool Deliver(Watcher& watcher, const std::vector<EventRecord>& events,
                const std::vector<std::shared_ptr<const v1::Event>>& protos, int64_t through,
-               ClientCache& clients);
+               BatchReads& reads);
+  // The event `scope`'s watcher is sent for `record`: `event` itself, or, when the watch asked
+  // for assignments and this is an assignment's event, `event` carrying the assignment once its
+  // read is audited.
+  std::shared_ptr<const v1::Event> Offered(const WatchScope& scope, const EventRecord& record,
+                                           const std::shared_ptr<const v1::Event>& event,
+                                           BatchReads& reads);
 
   Store& store_;
   const EventHubOptions options_;

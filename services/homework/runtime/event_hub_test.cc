@@ -149,6 +149,7 @@ class CountingStore final : public Store {
   }
   absl::StatusOr<int64_t> LatestEventSequence() override { return store_.LatestEventSequence(); }
   absl::Status AppendAudit(const AuditRecord& record) override {
+    if (fail_audits) return absl::UnavailableError("audit database unavailable");
     return store_.AppendAudit(record);
   }
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view prefix, int limit) override {
@@ -167,6 +168,7 @@ class CountingStore final : public Store {
 
   std::atomic<int> event_reads = 0;
   std::atomic<int> client_reads = 0;
+  std::atomic<bool> fail_audits = false;
 
  private:
   MemoryStore store_;
@@ -208,12 +210,32 @@ class EventHubTest : public ::testing::Test {
     return EventCursor(*store_.LatestEventSequence());
   }
 
+  // Puts ana's assignment `id` and appends its event; returns the assignment as stored.
+  v1::Assignment WriteAssignment(const std::string& id) {
+    v1::Assignment assignment;
+    assignment.set_name("practices/sunrise/clients/ana/assignments/" + id);
+    assignment.set_title("Mood check");
+    assignment.set_state(v1::Assignment::STATE_DRAFT);
+    assignment.set_etag(absl::StrCat("e", ++etags_));
+    EXPECT_THAT(CommitAndWake(
+                    Mutation{.assignment = Put<v1::Assignment>{WriteMode::kInsert, assignment, ""},
+                             .events = {EventRecord{.practice = "sunrise",
+                                                    .client = "practices/sunrise/clients/ana",
+                                                    .type = v1::Event::TYPE_ASSIGNMENT_CREATED,
+                                                    .resource = assignment.name(),
+                                                    .actor = "dr-lee",
+                                                    .time = absl::Now()}}}),
+                IsOk());
+    return assignment;
+  }
+
   static WatchScope Scope(const Caller& caller, const std::string& client = "",
-                          const std::string& therapist = "") {
+                          const std::string& therapist = "", bool include_assignments = false) {
     v1::WatchEventsRequest request;
     request.set_parent("practices/sunrise");
     request.set_client(client.empty() ? "" : "practices/sunrise/clients/" + client);
     request.set_therapist(therapist);
+    request.set_include_assignments(include_assignments);
     absl::StatusOr<WatchScope> scope = ParseWatchScope(caller, request);
     EXPECT_THAT(scope, IsOk());
     return *scope;
@@ -474,6 +496,40 @@ TEST_F(EventHubTest, LagIsTheAgeOfTheOldestEventAtTheLastRead) {
   ASSERT_TRUE(polling.WaitUntilIdle(absl::Seconds(5)));
   EXPECT_EQ(polling.lag(), absl::ZeroDuration());
   polling.Unsubscribe(id);
+}
+
+TEST_F(EventHubTest, AnAssignmentIsReadOnceForAllItsWatchersAndSentOnlyOnceAudited) {
+  RecordingListener asked, also_asked, plain;
+  const uint64_t ids[] = {
+      hub_.Subscribe(Scope(kTherapist, "ana", "", true), Now(), asked),
+      hub_.Subscribe(Scope(kService, "ana", "", true), Now(), also_asked),
+      hub_.Subscribe(Scope(kService, "ana"), Now(), plain),
+  };
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
+  const v1::Assignment stored = WriteAssignment("a1");
+  for (RecordingListener* listener : {&asked, &also_asked}) {
+    std::vector<v1::Event> events = listener->WaitFor(1);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].assignment().SerializeAsString(), stored.SerializeAsString());
+  }
+  ASSERT_EQ(plain.WaitFor(1).size(), 1u);
+  EXPECT_FALSE(plain.events()[0].has_assignment());
+  std::vector<std::string> readers;
+  const absl::StatusOr<std::vector<AuditRecord>> audit = store_.ListAudit(stored.name(), 10);
+  ASSERT_THAT(audit, IsOk());
+  for (const AuditRecord& record : *audit) {
+    if (record.action == "WatchEvents") readers.push_back(record.actor);
+  }
+  EXPECT_THAT(readers, ::testing::UnorderedElementsAre("dr-lee", "platform-backend"));
+
+  // An assignment whose read cannot be audited is not sent: the event comes with names only.
+  store_.fail_audits = true;
+  WriteAssignment("a2");
+  ASSERT_EQ(asked.WaitFor(2).size(), 2u);
+  EXPECT_EQ(asked.events()[1].resource(), "practices/sunrise/clients/ana/assignments/a2");
+  EXPECT_FALSE(asked.events()[1].has_assignment());
+  store_.fail_audits = false;
+  for (uint64_t id : ids) hub_.Unsubscribe(id);
 }
 
 TEST_F(EventHubTest, WaitUntilIdleReturnsOnceEverythingWokenForWasHandedOut) {

@@ -3,9 +3,10 @@
 // the Janus demo over the plugin's `call` transport and relayed events, another video host over
 // the Connect transport and WatchEvents. It holds no state the service does not have: a draft is
 // an Assignment in STATE_DRAFT naming the Session it was shaped in, and every change arrives as
-// an event that names the resource, which is then read again (so both people see the other's
-// change within the same live update). The event of this page's own write is not read again:
-// the write's answer is the stored resource.
+// an event carrying the assignment as stored (the watch asks for it: include_assignments; an
+// event that came without it, or of a session, is followed by a read), so both people see the
+// other's change within the same live update. The event of this page's own write is not
+// applied: the write's answer is the stored resource.
 //
 // `LiveSession.open({api, session, client, events?})` joins the session (JoinSession; a care-team
 // caller creates it first when it is missing, with CreateSession, idempotent), loads the client's
@@ -159,7 +160,8 @@ export class LiveSession extends EventTarget {
     }
     const live = new LiveSession(api, name, client, session, caller);
     await live.loadDrafts();
-    const events = options.events ?? ((onEvent, signal) => void watchClientEvents(api, client, onEvent, signal));
+    const events = options.events ??
+      ((onEvent, signal) => void watchClientEvents(api, client, onEvent, signal, { includeAssignments: true }));
     events((event) => live.onEvent(event), live.watch.signal);
     return live;
   }
@@ -282,7 +284,9 @@ export class LiveSession extends EventTarget {
     } else if ((event.type === Event_Type.ASSIGNMENT_CREATED || event.type === Event_Type.ASSIGNMENT_UPDATED)
       && event.resource.startsWith(`${this.client}/assignments/`)) {
       if (by === "you" && this.ownEventArrived(event.resource)) return;
-      void this.refresh(event.resource, by);
+      // The watch asks for the assignment with its event; read again only when it came without.
+      if (event.assignment?.name === event.resource) this.apply(event.assignment, by);
+      else void this.refresh(event.resource, by);
     }
   }
 
@@ -332,12 +336,16 @@ export class LiveSession extends EventTarget {
   /** Reads an assignment again and tells the panels what became of it. */
   private async refresh(name: string, by: ChangedBy): Promise<void> {
     try {
-      const assignment = await this.api.getAssignment({ name });
-      if (assignment.state === Assignment_State.DRAFT) this.adopt(assignment, by);
-      else this.settle(assignment);
+      this.apply(await this.api.getAssignment({ name }), by);
     } catch {
       // Unreadable now (a token being refreshed, a reconnect): the next event or reload reads it.
     }
+  }
+
+  /** Tells the panels what became of an assignment as stored. */
+  private apply(assignment: Assignment, by: ChangedBy): void {
+    if (assignment.state === Assignment_State.DRAFT) this.adopt(assignment, by);
+    else this.settle(assignment);
   }
 
   /** A draft as stored: kept unless an older copy than the one known (a slow re-read). */

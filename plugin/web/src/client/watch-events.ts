@@ -8,17 +8,25 @@ import type { Event as HomeworkEvent } from "../gen/therapy/homework/v1/event_pb
 /** How long to wait before reopening a stream that ended or failed. */
 const RETRY_MS = 5_000;
 
+/** What a watch asks for beyond the events themselves. */
+export interface WatchOptions {
+  /** An assignment's events carry the assignment (each one audited as a read by the service). */
+  includeAssignments?: boolean;
+}
+
 /**
  * Calls `onEvent` for each event of `client` (`practices/{p}/clients/{c}`) from now on until
  * `signal` aborts. Never throws; a failed stream is reopened after RETRY_MS.
  */
 export async function watchClientEvents(api: HomeworkClient, client: string,
-                                        onEvent: (event: HomeworkEvent) => void, signal: AbortSignal): Promise<void> {
+                                        onEvent: (event: HomeworkEvent) => void, signal: AbortSignal,
+                                        options: WatchOptions = {}): Promise<void> {
   const parent = client.split("/clients/")[0] ?? "";
+  const includeAssignments = options.includeAssignments ?? false;
   let afterCursor = "";
   while (!signal.aborted) {
     try {
-      for await (const event of api.watchEvents({ parent, client, afterCursor }, { signal })) {
+      for await (const event of api.watchEvents({ parent, client, afterCursor, includeAssignments }, { signal })) {
         afterCursor = event.cursor;
         onEvent(event);
       }
