@@ -388,11 +388,23 @@ async function useTemplate(assign, n) {
   return assign.locator("#title").inputValue();
 }
 
-/** `count` rounds of: keystroke -> client, assign -> client, data-channel message -> peer. */
+/**
+ * `count` rounds of: keystroke -> client, assign -> client, data-channel message -> peer, relay
+ * through the host's server; then `count` re-renders of the client's panel.
+ */
 async function benchmark(therapist, client, count) {
-  const results = { keystroke: [], assign: [], datachannel: [], relay: [] };
+  const results = { keystroke: [], send: [], assign: [], datachannel: [], relay: [], render: [] };
   const tFrame = await homeworkFrame(therapist);
   const cFrame = await homeworkFrame(client);
+  // When the therapist's frame hands a keystroke's UpdateAssignment to fetch.
+  await tFrame.evaluate(() => {
+    const original = window.fetch;
+    window.fetch = (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith("/UpdateAssignment")) window.updateSent?.(performance.timeOrigin + performance.now());
+      return original(input, init);
+    };
+  });
   const assign = tFrame.locator("homework-assign-panel");
   const clientPanel = cFrame.locator("homework-session-panel");
   await tFrame.locator("homework-therapist-dock").getByRole("tab", { name: "Assign" }).click();
@@ -425,10 +437,12 @@ async function benchmark(therapist, client, count) {
       input.setSelectionRange(input.value.length, input.value.length);
       window.keyAt = new Promise((resolve) => window.addEventListener("keydown",
         () => resolve(performance.timeOrigin + performance.now()), { once: true, capture: true }));
+      window.sentAt = new Promise((resolve) => { window.updateSent = resolve; });
     });
     await therapist.keyboard.type(key);
     const typed = await tFrame.evaluate(() => window.keyAt);
     results.keystroke.push((await cFrame.evaluate(() => window.keySeen)) - typed);
+    results.send.push((await tFrame.evaluate(() => window.sentAt)) - typed);
 
     // The assign click, timed until the client's panel shows the new assignment.
     await cFrame.evaluate(() => {
@@ -459,6 +473,16 @@ async function benchmark(therapist, client, count) {
     results.datachannel.push(await probe(therapist, client, "send", `probe-${run}-${Math.random()}`));
     results.relay.push(await probe(therapist, client, "relay", `relay-${run}-${Math.random()}`));
   }
+  // For scale: the client panel's own re-render in its frame, which every change it shows costs.
+  for (let run = 0; run < count; run++) {
+    results.render.push(await cFrame.evaluate(async () => {
+      const panel = document.querySelector("homework-session-panel");
+      const at = performance.now();
+      panel.requestUpdate();
+      await panel.updateComplete;
+      return performance.now() - at;
+    }));
+  }
   return results;
 }
 
@@ -484,5 +508,7 @@ function printTable(results, count) {
     ["keystroke -> client panel (homework)", results.keystroke],
     ["assign click -> client panel (homework)", results.assign],
     [baseline, results.datachannel],
-    ["host server relay A -> B (signalling path)", results.relay]], baseline)}`);
+    ["host server relay A -> B (signalling path)", results.relay],
+    ["therapist keydown -> its request handed to fetch", results.send],
+    ["client panel re-render, in its frame", results.render]], baseline)}`);
 }

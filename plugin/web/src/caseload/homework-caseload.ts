@@ -26,6 +26,7 @@ import { AttentionReason_Kind as Kind, type AttentionItem, type AttentionReason 
   from "../gen/therapy/homework/v1/attention_pb.js";
 import { Measure } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { SafetyFlag_Source, type SafetyFlag } from "../gen/therapy/homework/v1/safety_flag_pb.js";
+import { dateFormat, numberFormat } from "../shared/intl-formats.js";
 
 /** The detail of `homework-caseload-select`. */
 export interface CaseloadSelectDetail {
@@ -169,7 +170,7 @@ export class HomeworkCaseload extends LitElement {
 
   override render() {
     const t = catalogue(this.locale);
-    const time = this.computed ? new Intl.DateTimeFormat(this.locale, { hour: "numeric", minute: "2-digit" }).format(this.computed) : "";
+    const time = this.computed ? dateFormat(this.locale, { hour: "numeric", minute: "2-digit" }).format(this.computed) : "";
     return html`<section aria-labelledby="caseload-heading" aria-busy=${this.loading ? "true" : "false"}>
       <header><h2 id="caseload-heading">${t.caseload.title}</h2>${time ? html`<span class="count">${t.caseload.asOf(time)}</span>` : nothing}</header>
       ${this.failed ? html`<p class="error-text" role="alert">${t.caseload.loadFailed}</p>
@@ -257,7 +258,7 @@ export class HomeworkCaseload extends LitElement {
     const minutes = Math.max(1, Math.round(ms / 60_000));
     const [value, unit] = minutes < 60 ? [minutes, "minute"] : minutes < 48 * 60 ? [Math.floor(minutes / 60), "hour"]
       : [Math.floor(minutes / 1440), "day"];
-    return new Intl.NumberFormat(this.locale, { style: "unit", unit, unitDisplay: "short" }).format(value);
+    return numberFormat(this.locale, { style: "unit", unit, unitDisplay: "short" }).format(value);
   }
 
   private select(item: AttentionItem): void {

@@ -3,12 +3,13 @@
 // misshapen translation fails `npm run web:check`. Texts with values are functions; plurals go
 // through Intl.PluralRules in the function, never by string concatenation at the call site.
 import type { EventTiming } from "../gen/therapy/homework/v1/assignment_pb.js";
+import { pluralRules } from "../shared/intl-formats.js";
 
 /** The generated EventTiming member names with a routine ("WAKE", not "EVENT_TIMING_WAKE"). */
 type TimingName = Exclude<keyof typeof EventTiming, "UNSPECIFIED">;
 
 const plural = (n: number, one: string, other: string) =>
-  new Intl.PluralRules("en").select(n) === "one" ? one : other;
+  pluralRules("en").select(n) === "one" ? one : other;
 
 export const en = {
   // The plan of an assignment (shared/plan-text.ts).

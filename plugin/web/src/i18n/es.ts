@@ -2,9 +2,10 @@
 // The PHQ-9 and GAD-7 wording follows the published Spanish (US) versions; a deployment checks it
 // against the licensed translation it uses.
 import type { Catalogue } from "./en.js";
+import { pluralRules } from "../shared/intl-formats.js";
 
 const plural = (n: number, one: string, other: string) =>
-  new Intl.PluralRules("es").select(n) === "one" ? one : other;
+  pluralRules("es").select(n) === "one" ? one : other;
 
 /** "de" before a phrase, contracted before the article "el" ("del almuerzo"). */
 const de = (phrase: string) => (phrase.startsWith("el ") ? `del ${phrase.slice(3)}` : `de ${phrase}`);

@@ -37,6 +37,7 @@ import { reviewStyles } from "../review/styles.js";
 import { idOf } from "./dom-ids.js";
 import { adherenceFigures, adherenceStyles } from "../shared/adherence.js";
 import { catalogue, elementLocale, type Locale } from "../shared/i18n.js";
+import { dateFormat } from "../shared/intl-formats.js";
 
 /** The panel's width (px) from which the charts sit open beside the queue (52rem). */
 const COMPACT_BELOW_PX = 832;
@@ -511,7 +512,7 @@ function time(item: Item): number {
 }
 
 function dayOf(time: Parameters<typeof timestampDate>[0] | undefined, locale: Locale): string {
-  return time ? new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short" }).format(timestampDate(time)) : "";
+  return time ? dateFormat(locale, { weekday: "short", day: "numeric", month: "short" }).format(timestampDate(time)) : "";
 }
 
 /** One line that says what a card holds before it is opened. */

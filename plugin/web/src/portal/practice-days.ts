@@ -8,10 +8,11 @@ import { Completion_Status, type Completion } from "../gen/therapy/homework/v1/c
 import type { Hierarchy } from "../gen/therapy/homework/v1/hierarchy_pb.js";
 import type { AssignmentReview } from "../gen/therapy/homework/v1/review_summary_pb.js";
 import type { SudsChartPoint } from "../shared/suds-chart.js";
+import { dateFormat } from "../shared/intl-formats.js";
 
 /** `YYYY-MM-DD` of an instant in an IANA zone. */
 export function localDay(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", {
+  return dateFormat("en-CA", {
     timeZone, year: "numeric", month: "2-digit", day: "2-digit",
   }).format(instant);
 }

@@ -20,6 +20,7 @@ import { FlagReason_Code, SafetyFlag_Source, SafetyFlag_State, type FlagReason, 
 import { Measure } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { idOf } from "../panels/dom-ids.js";
 import { reviewStyles } from "./styles.js";
+import { relativeTimeFormat } from "../shared/intl-formats.js";
 
 /** The detail of `homework-flags-changed`. */
 export interface FlagsChangedDetail {
@@ -232,7 +233,7 @@ function seconds(time: Timestamp | undefined): number {
 function ago(time: Timestamp | undefined, locale: Locale): string {
   if (time === undefined) return "";
   const minutes = Math.round((timestampDate(time).getTime() - Date.now()) / 60_000);
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const format = relativeTimeFormat(locale, { numeric: "auto" });
   if (Math.abs(minutes) < 60) return format.format(minutes, "minute");
   if (Math.abs(minutes) < 48 * 60) return format.format(Math.round(minutes / 60), "hour");
   return format.format(Math.round(minutes / 1440), "day");

@@ -9,6 +9,7 @@ import { Schedule_Period } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { PracticePeriod_State, type Adherence, type PracticePeriod }
   from "../gen/therapy/homework/v1/review_summary_pb.js";
 import { catalogue, formatDay, type Locale } from "./i18n.js";
+import { dateFormat } from "./intl-formats.js";
 
 /** Whether the figures count weeks (a weekly schedule) rather than days. */
 export function inWeeks(adherence: Adherence): boolean {
@@ -144,7 +145,7 @@ export function adherenceCalendar(name: string, title: string, adherence: Adhere
   for (let i = 0; i < adherence.calendar.length; i += 7) rows.push(adherence.calendar.slice(i, i + 7));
   const first = rows[0] ?? [];
   const weekday = (day: string, style: "narrow" | "long") =>
-    new Intl.DateTimeFormat(locale, { weekday: style, timeZone: "UTC" }).format(new Date(`${day}T12:00:00Z`));
+    dateFormat(locale, { weekday: style, timeZone: "UTC" }).format(new Date(`${day}T12:00:00Z`));
   return html`<table class="calendar days" data-calendar=${name} data-period="day">
     ${caption}
     <thead><tr>${first.map((d) => html`<th scope="col"><abbr title=${weekday(d.firstDay, "long")}>${weekday(d.firstDay, "narrow")}</abbr></th>`)}</tr></thead>

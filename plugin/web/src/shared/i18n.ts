@@ -4,6 +4,7 @@
 // Adding a locale: a catalogue under src/i18n/ typed `Catalogue`, then one line in `catalogues`.
 import { en, type Catalogue } from "../i18n/en.js";
 import { es } from "../i18n/es.js";
+import { dateFormat } from "./intl-formats.js";
 
 export type { Catalogue };
 
@@ -42,7 +43,7 @@ export function elementLocale(element: Element): Locale {
 /** A date (`YYYY-MM-DD` or Date) as the locale writes it, e.g. "Mon 3 Mar". */
 export function formatDay(locale: Locale, day: string | Date): string {
   const date = typeof day === "string" ? new Date(`${day}T12:00:00Z`) : day;
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     weekday: "short", day: "numeric", month: "short", timeZone: typeof day === "string" ? "UTC" : undefined,
   }).format(date);
 }

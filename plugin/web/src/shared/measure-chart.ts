@@ -14,6 +14,7 @@ import { catalogue, elementLocale, type Locale } from "./i18n.js";
 import { Measure } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { MeasureResponse_Severity } from "../gen/therapy/homework/v1/completion_pb.js";
 import { MeasureChange_ReliableChange, type MeasurePoint } from "../gen/therapy/homework/v1/review_summary_pb.js";
+import { dateFormat } from "./intl-formats.js";
 
 const WIDTH = 320;
 const HEIGHT = 184;
@@ -89,7 +90,7 @@ export class MeasureChart extends LitElement {
       return points.length <= 1 ? PAD.left + 12 + span / 2 : PAD.left + 12 + (span * index) / (points.length - 1);
     };
     const day = (point: MeasurePoint) => point.occurTime
-      ? new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" }).format(timestampDate(point.occurTime)) : "";
+      ? dateFormat(locale, { day: "numeric", month: "short" }).format(timestampDate(point.occurTime)) : "";
     const bands = scale.bands.map(([low, severity], index) => {
       const next = scale.bands[index + 1]?.[0];
       const top = next === undefined ? PAD.top : y(next - 0.5);

@@ -11,6 +11,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { baseStyles } from "./styles.js";
 import { catalogue, elementLocale, type Locale } from "./i18n.js";
+import { dateFormat } from "./intl-formats.js";
 
 /** One practice's ratings; the generated SudsPoint (review_summary.proto) has this shape. */
 export interface SudsChartPoint {
@@ -156,7 +157,7 @@ export class SudsChart extends LitElement {
 
   private dateLabel(point: SudsChartPoint, index: number): string {
     if (!point.occurTime) return `#${index + 1}`;
-    return new Intl.DateTimeFormat(this.locale, {
+    return dateFormat(this.locale, {
       day: "numeric", month: "short", ...(this.timeZone ? { timeZone: this.timeZone } : {}),
     }).format(timestampDate(point.occurTime));
   }

@@ -3,12 +3,13 @@ import { html } from "lit";
 import type { Completion } from "../../gen/therapy/homework/v1/completion_pb.js";
 import { SelfCareInstructions_Domain } from "../../gen/therapy/homework/v1/assignment_pb.js";
 import { commonFacts, field, outOf, type RecordContext } from "./common.js";
+import { numberFormat } from "../../shared/intl-formats.js";
 
 export function renderSelfCare(completion: Completion, context: RecordContext) {
   const { t, locale } = context;
   const plan = context.assignment?.exercise?.details.case === "selfCare" ? context.assignment.exercise.details.value : undefined;
   const amount = completion.record.case === "selfCare" ? completion.record.value.amount : undefined;
-  const number = (n: number) => new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(n);
+  const number = (n: number) => numberFormat(locale, { maximumFractionDigits: 2 }).format(n);
   const unit = plan?.unit ? ` ${plan.unit}` : "";
   return html`
     <dl class="record" data-kind="self-care">
