@@ -45,6 +45,12 @@ test("instructions change the exercise", () => {
   assert.deepEqual(changedPaths(base, { ...base, exercise: { ...base.exercise!, instructions: "Walk to the river" } }),
     ["exercise"]);
 });
+test("no schedule reads as one at its defaults; an unset anchor differs from an empty one", () => {
+  const bare = create(AssignmentSchema, { name, title: "Walk" });
+  assert.deepEqual(changedPaths(bare, { ...bare, schedule: create(ScheduleSchema) }), []);
+  assert.deepEqual(changedPaths(bare, { ...bare, schedule: create(ScheduleSchema, { habitAnchor: {} }) }),
+    ["schedule.habit_anchor"]);
+});
 test("withPaths takes only the named fields", () => {
   const merged = withPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" }, "Run"),
     ["schedule.minimum_version"]);
