@@ -1,7 +1,5 @@
 #include "plugin/janus/wire.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 #include "services/homework/connect/connect_errors.h"
+#include "services/homework/core/formats/json/proto_json.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -157,11 +156,10 @@ std::string PresenceEvent(const std::vector<Participant>& participants) {
 }
 
 std::string RelayedEvent(const therapy::homework::v1::Event& event) {
-  std::string text;
-  json body = google::protobuf::util::MessageToJsonString(event, &text).ok()
-                  ? json::parse(text, nullptr, false)
-                  : json::object();
-  return json{{"homework", "event"}, {"event", std::move(body)}}.dump();
+  // The event's protobuf JSON spliced in as printed (it may carry an assignment), not parsed
+  // and written again.
+  absl::StatusOr<std::string> body = therapy::homework::MessageToJson(event);
+  return absl::StrCat(R"({"homework":"event","event":)", body.ok() ? *body : "{}", "}");
 }
 
 }  // namespace therapy::homework::janus_plugin

@@ -12,7 +12,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "services/homework/connect/connect_errors.h"
-#include "services/homework/connect/proto_json.h"
+#include "services/homework/core/formats/json/proto_json.h"
 #include "services/homework/core/events.h"
 #include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/unary_methods.h"

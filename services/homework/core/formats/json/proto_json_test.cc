@@ -1,4 +1,4 @@
-#include "services/homework/connect/proto_json.h"
+#include "services/homework/core/formats/json/proto_json.h"
 
 #include <cmath>
 #include <limits>

@@ -1,12 +1,15 @@
-#include "services/homework/connect/proto_json.h"
+#include "services/homework/core/formats/json/proto_json.h"
 
 #include <algorithm>
+#include <array>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -95,6 +98,42 @@ std::pair<uint32_t, int> DecodeUtf8(absl::string_view text, std::size_t at) {
   return {code_point, length};
 }
 
+// What the printer needs of one message type, worked out once per thread: how it is printed,
+// and each field's key as written (`"jsonName":`), by field index.
+struct TypeInfo {
+  enum class Kind { kObject, kTimestamp, kProtobufs };  // kProtobufs: MessageToJsonString's
+  Kind kind = Kind::kObject;
+  std::vector<std::string> keys;
+};
+
+const TypeInfo& InfoOf(const Descriptor* type) {
+  // Node-based: a reference handed out stays valid while nested messages add their types.
+  thread_local std::unordered_map<const Descriptor*, TypeInfo> known;
+  auto [it, added] = known.try_emplace(type);
+  if (added) {
+    TypeInfo& info = it->second;
+    if (type->well_known_type() == Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
+      info.kind = TypeInfo::Kind::kTimestamp;
+    } else if (type->file()->package() == "google.protobuf" || type->options().map_entry()) {
+      info.kind = TypeInfo::Kind::kProtobufs;
+    }
+    for (int i = 0; i < type->field_count(); ++i) {
+      info.keys.push_back(absl::StrCat("\"", type->field(i)->json_name(), "\":"));
+    }
+  }
+  return it->second;
+}
+
+// Bytes of a string that go out as they are: printable ASCII but `"`, `\`, `<` and `>`.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int byte = 0x20; byte < 0x7f; ++byte) plain[static_cast<std::size_t>(byte)] = true;
+  for (const char escaped : {'"', '\\', '<', '>'}) {
+    plain[static_cast<unsigned char>(escaped)] = false;
+  }
+  return plain;
+}();
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
@@ -102,11 +141,9 @@ class JsonWriter {
   // False when the message holds something MessageToJsonString must print (see the header).
   bool Object(const Message& message, int depth) {
     if (depth > kMaxDepth) return false;
-    const Descriptor* type = message.GetDescriptor();
-    if (type->well_known_type() == Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
-      return Timestamp(message);
-    }
-    if (type->file()->package() == "google.protobuf" || type->options().map_entry()) return false;
+    const TypeInfo& info = InfoOf(message.GetDescriptor());
+    if (info.kind == TypeInfo::Kind::kTimestamp) return Timestamp(message);
+    if (info.kind == TypeInfo::Kind::kProtobufs) return false;
     const Reflection* reflection = message.GetReflection();
     // One list per depth for the whole call: no allocation per object (a deque, so that the
     // lists of the outer objects stay where they are while inner ones are added).
@@ -120,9 +157,7 @@ class JsonWriter {
       if (field->is_extension()) return false;
       if (!first) out_.push_back(',');
       first = false;
-      out_.push_back('"');
-      out_ += field->json_name();
-      out_ += "\":";
+      out_ += info.keys[static_cast<std::size_t>(field->index())];
       if (field->is_map()) {
         // protobuf prints a map in its hash order, which reflection cannot walk (3.21 keeps
         // MapBegin private): such a message goes to protobuf whole (only the export's counts).
@@ -133,10 +168,10 @@ class JsonWriter {
         const int size = reflection->FieldSize(message, field);
         for (int i = 0; i < size; ++i) {
           if (i > 0) out_.push_back(',');
-          if (!Value(message, *field, i, depth)) return false;
+          if (!Value(message, *reflection, *field, i, depth)) return false;
         }
         out_.push_back(']');
-      } else if (!Value(message, *field, -1, depth)) {
+      } else if (!Value(message, *reflection, *field, -1, depth)) {
         return false;
       }
     }
@@ -146,8 +181,9 @@ class JsonWriter {
 
  private:
   // One value of `field` (element `index` of a repeated field; -1: the singular field).
-  bool Value(const Message& message, const FieldDescriptor& field, int index, int depth) {
-    const Reflection* reflection = message.GetReflection();
+  bool Value(const Message& message, const Reflection& reflection_of, const FieldDescriptor& field,
+             int index, int depth) {
+    const Reflection* reflection = &reflection_of;
     const bool repeated = index >= 0;
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
@@ -223,10 +259,6 @@ class JsonWriter {
     return true;
   }
 
-  static bool IsPlain(unsigned char byte) {
-    return byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' && byte != '<' && byte != '>';
-  }
-
   // A JSON string with protobuf's escapes; false for text that is not UTF-8.
   bool String(absl::string_view text) {
     out_.push_back('"');
@@ -234,7 +266,7 @@ class JsonWriter {
     while (at < text.size()) {
       // A run of printable ASCII that needs no escape goes out in one append.
       std::size_t plain = at;
-      while (plain < text.size() && IsPlain(static_cast<unsigned char>(text[plain]))) ++plain;
+      while (plain < text.size() && kPlain[static_cast<unsigned char>(text[plain])]) ++plain;
       if (plain > at) {
         out_.append(text.data() + at, plain - at);
         at = plain;
@@ -326,11 +358,11 @@ class JsonWriter {
   // 0001..9999), the digits are written directly: a Timestamp is in every resource, and
   // absl's time-zone look-up and snprintf were most of their cost.
   bool Timestamp(const Message& message) {
-    google::protobuf::Timestamp copy;
+    std::optional<google::protobuf::Timestamp> copy;  // only for a dynamic message
     const auto* timestamp = dynamic_cast<const google::protobuf::Timestamp*>(&message);
     if (timestamp == nullptr) {
-      copy.CopyFrom(message);
-      timestamp = &copy;
+      copy.emplace().CopyFrom(message);
+      timestamp = &*copy;
     }
     const int64_t seconds = timestamp->seconds();
     const int32_t nanos = timestamp->nanos();

@@ -1,5 +1,5 @@
-#ifndef SERVICES_HOMEWORK_CONNECT_PROTO_JSON_H_
-#define SERVICES_HOMEWORK_CONNECT_PROTO_JSON_H_
+#ifndef SERVICES_HOMEWORK_CORE_FORMATS_JSON_PROTO_JSON_H_
+#define SERVICES_HOMEWORK_CORE_FORMATS_JSON_PROTO_JSON_H_
 
 #include <string>
 
@@ -25,4 +25,4 @@ absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& messa
 
 }  // namespace therapy::homework
 
-#endif  // SERVICES_HOMEWORK_CONNECT_PROTO_JSON_H_
+#endif  // SERVICES_HOMEWORK_CORE_FORMATS_JSON_PROTO_JSON_H_
