@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { TimestampSchema, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AssignmentSchema, ScheduleSchema, EventTiming, ExerciseKind, Schedule_Period, type Assignment }
   from "../../plugin/web/src/gen/therapy/homework/v1/assignment_pb.js";
 import { changedPaths, withPaths, LiveSession } from "../../plugin/web/src/client/live-session.js";
@@ -224,4 +224,21 @@ test("an event carrying its assignment is shown without reading it again", async
   assert.equal(carriedReads, 0, "no GetAssignment for an event that carried its assignment");
   assert.deepEqual(shown, ["client carried"]);
   carried.close();
+});
+
+// Two people's writes often land within one millisecond: a copy older by less than that (read
+// before the other write) must not replace the newer one, or a panel shows a field reverted.
+test("a copy older by less than a millisecond is dropped", async () => {
+  const live2 = await LiveSession.open({ api, session: "practices/demo/sessions/s1", client: "practices/demo/clients/alex",
+    events: (onEvent) => { push = onEvent; } });
+  const shown: string[] = [];
+  live2.on("draft", (e) => shown.push(e.detail.assignment.schedule?.environmentalCue ?? ""));
+  const copy = (cue: string, nanos: number, etag: string) => create(AssignmentSchema, {
+    ...draft({ environmentalCue: cue }), etag, updateTime: create(TimestampSchema, { seconds: 1_800_000_000n, nanos }) });
+  push(create(EventSchema, { ...updated("alex"), assignment: copy("newer", 500_400_000, "e2") }));
+  await settle();
+  push(create(EventSchema, { ...updated("alex"), assignment: copy("older", 500_100_000, "e1") }));
+  await settle();
+  assert.deepEqual(shown, ["newer"]);
+  live2.close();
 });

@@ -22,7 +22,6 @@
 
 import { Code, ConnectError } from "@connectrpc/connect";
 import { create, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { HomeworkClient } from "./homework-client.js";
 import { watchClientEvents } from "./watch-events.js";
 import {
@@ -178,7 +177,7 @@ export class LiveSession extends EventTarget {
 
   /** The client's open drafts, newest change first: this session's and older ones. */
   get openDrafts(): Assignment[] {
-    return [...this.drafts.values()].sort((a, b) => updateMs(b) - updateMs(a));
+    return [...this.drafts.values()].sort((a, b) => compareUpdates(b, a));
   }
 
   /** Whether `name` is one of the client's open drafts, as last known. */
@@ -351,7 +350,7 @@ export class LiveSession extends EventTarget {
   /** A draft as stored: kept unless an older copy than the one known (a slow re-read). */
   private adopt(draft: Assignment, by: ChangedBy): void {
     const known = this.drafts.get(draft.name);
-    if (known !== undefined && updateMs(known) > updateMs(draft)) return;
+    if (known !== undefined && compareUpdates(known, draft) > 0) return;
     if (known !== undefined && known.etag === draft.etag && draft.etag !== "") return;
     this.drafts.set(draft.name, draft);
     this.titles.set(draft.name, draft.title);
@@ -380,6 +379,13 @@ export class LiveSession extends EventTarget {
   }
 }
 
-function updateMs(assignment: Assignment): number {
-  return assignment.updateTime ? timestampMs(assignment.updateTime) : 0;
+/**
+ * The order of two stored copies of one assignment by their update_time, to the nanosecond
+ * (< 0, 0, > 0): two people's writes often land within the same millisecond, and a copy read
+ * before the later one must never replace it.
+ */
+export function compareUpdates(a: Assignment, b: Assignment): number {
+  const at = (x: Assignment) => (x.updateTime ? x.updateTime.seconds * 1_000_000_000n + BigInt(x.updateTime.nanos) : 0n);
+  const difference = at(a) - at(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }

@@ -6,7 +6,7 @@
 // typing is never overwritten by an echo.
 
 import type { Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
-import { changedPaths, withPaths, type LiveSession } from "../client/live-session.js";
+import { changedPaths, compareUpdates, withPaths, type LiveSession } from "../client/live-session.js";
 
 export class DraftEditor {
   /** The draft as last stored. */
@@ -89,7 +89,7 @@ export class DraftEditor {
           break;
         }
         const stored = await this.live.updateDraft(sent, paths);
-        if (updateNewer(stored, this.server)) this.server = stored;
+        if (compareUpdates(stored, this.server) >= 0) this.server = stored;
         if (this.local === sent || changedPaths(this.server, this.local).length === 0) this.local = undefined;
       }
     } catch (error) {
@@ -102,7 +102,3 @@ export class DraftEditor {
   }
 }
 
-function updateNewer(a: Assignment, b: Assignment): boolean {
-  const ms = (x: Assignment) => (x.updateTime ? Number(x.updateTime.seconds) * 1000 + x.updateTime.nanos / 1e6 : 0);
-  return ms(a) >= ms(b);
-}
