@@ -181,57 +181,56 @@ class JsonWriter {
 
  private:
   // One value of `field` (element `index` of a repeated field; -1: the singular field).
-  bool Value(const Message& message, const Reflection& reflection_of, const FieldDescriptor& field,
+  bool Value(const Message& message, const Reflection& reflection, const FieldDescriptor& field,
              int index, int depth) {
-    const Reflection* reflection = &reflection_of;
     const bool repeated = index >= 0;
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
-        absl::StrAppend(&out_, repeated ? reflection->GetRepeatedInt32(message, &field, index)
-                                        : reflection->GetInt32(message, &field));
+        absl::StrAppend(&out_, repeated ? reflection.GetRepeatedInt32(message, &field, index)
+                                        : reflection.GetInt32(message, &field));
         return true;
       case FieldDescriptor::CPPTYPE_UINT32:
-        absl::StrAppend(&out_, repeated ? reflection->GetRepeatedUInt32(message, &field, index)
-                                        : reflection->GetUInt32(message, &field));
+        absl::StrAppend(&out_, repeated ? reflection.GetRepeatedUInt32(message, &field, index)
+                                        : reflection.GetUInt32(message, &field));
         return true;
       case FieldDescriptor::CPPTYPE_INT64:
         absl::StrAppend(&out_, "\"",
-                        repeated ? reflection->GetRepeatedInt64(message, &field, index)
-                                 : reflection->GetInt64(message, &field),
+                        repeated ? reflection.GetRepeatedInt64(message, &field, index)
+                                 : reflection.GetInt64(message, &field),
                         "\"");
         return true;
       case FieldDescriptor::CPPTYPE_UINT64:
         absl::StrAppend(&out_, "\"",
-                        repeated ? reflection->GetRepeatedUInt64(message, &field, index)
-                                 : reflection->GetUInt64(message, &field),
+                        repeated ? reflection.GetRepeatedUInt64(message, &field, index)
+                                 : reflection.GetUInt64(message, &field),
                         "\"");
         return true;
       case FieldDescriptor::CPPTYPE_DOUBLE:
-        Double(repeated ? reflection->GetRepeatedDouble(message, &field, index)
-                        : reflection->GetDouble(message, &field));
+        Double(repeated ? reflection.GetRepeatedDouble(message, &field, index)
+                        : reflection.GetDouble(message, &field));
         return true;
       case FieldDescriptor::CPPTYPE_FLOAT:
-        Float(repeated ? reflection->GetRepeatedFloat(message, &field, index)
-                       : reflection->GetFloat(message, &field));
+        Float(repeated ? reflection.GetRepeatedFloat(message, &field, index)
+                       : reflection.GetFloat(message, &field));
         return true;
       case FieldDescriptor::CPPTYPE_BOOL:
-        out_ += (repeated ? reflection->GetRepeatedBool(message, &field, index)
-                          : reflection->GetBool(message, &field))
+        out_ += (repeated ? reflection.GetRepeatedBool(message, &field, index)
+                          : reflection.GetBool(message, &field))
                     ? "true"
                     : "false";
         return true;
       case FieldDescriptor::CPPTYPE_ENUM:
-        return Enum(field, repeated ? reflection->GetRepeatedEnumValue(message, &field, index)
-                                    : reflection->GetEnumValue(message, &field));
+        return Enum(field, repeated ? reflection.GetRepeatedEnumValue(message, &field, index)
+                                    : reflection.GetEnumValue(message, &field));
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string scratch;
-        return Text(field, repeated ? reflection->GetRepeatedStringReference(message, &field, index,
-                                                                             &scratch)
-                                    : reflection->GetStringReference(message, &field, &scratch));
+        return Text(field, repeated ? reflection.GetRepeatedStringReference(message, &field, index,
+                                                                            &scratch)
+                                    : reflection.GetStringReference(message, &field, &scratch));
       }
       case FieldDescriptor::CPPTYPE_MESSAGE:
-        return Object(repeated ? reflection->GetRepeatedMessage(message, &field, index)
-                               : reflection->GetMessage(message, &field),
+        return Object(repeated ? reflection.GetRepeatedMessage(message, &field, index)
+                               : reflection.GetMessage(message, &field),
                       depth + 1);
     }
     return false;
