@@ -34,12 +34,13 @@ absl::StatusOr<v1::ExportClientRecordResponse> Homework::ExportClientRecord(
                      ReadAll(store_, &Store::ListAssignments, {.client_name = request.client()}));
     ASSIGN_OR_RETURN(record.completions, ReadAll(store_, &Store::ListCompletions, range));
     // Each measure total's reliable change counts from the client's first total ever, so the
-    // measures before the range are read too (as GetReviewSummary does).
+    // measures before the range are read too (only those, as GetReviewSummary does).
     std::vector<v1::Completion> history;
     if (range.start_time) {
-      ASSIGN_OR_RETURN(std::vector<v1::Completion> before,
-                       ReadAll(store_, &Store::ListCompletions,
-                               {.client_name = request.client(), .end_time = range.start_time}));
+      ASSIGN_OR_RETURN(std::vector<v1::Completion> before, ReadAll(store_, &Store::ListCompletions,
+                                                                   {.client_name = request.client(),
+                                                                    .end_time = range.start_time,
+                                                                    .measures_only = true}));
       for (v1::Completion& completion : before) {
         if (completion.has_measure()) history.push_back(std::move(completion));
       }

@@ -712,22 +712,21 @@ absl::StatusOr<v1::ReviewSummary> Homework::GetReviewSummary(
                      ReadAll(store_, &Store::ListHierarchies, {.client_name = request.client()}));
 
     // Reliable change compares with the first total ever and the one before: the measures
-    // answered before the period. The adherence calendar and the streak also look at the
-    // practice of the calendar's weeks before the period.
+    // answered before the period (only those are read, however long the client's history). The
+    // adherence calendar and the streak also look at the practice of the calendar's weeks before
+    // the period.
+    ASSIGN_OR_RETURN(
+        std::vector<v1::Completion> measure_history,
+        ReadAll(store_, &Store::ListCompletions,
+                {.client_name = request.client(), .end_time = since, .measures_only = true}));
     const absl::Time calendar_start =
         CalendarStart(LoadIanaTimeZone(client.time_zone()).value_or(absl::UTCTimeZone()), now);
-    ASSIGN_OR_RETURN(std::vector<v1::Completion> before,
-                     ReadAll(store_, &Store::ListCompletions,
-                             {.client_name = request.client(), .end_time = since}));
-    std::vector<v1::Completion> measure_history;
     std::vector<v1::Completion> earlier_practice;
-    for (v1::Completion& completion : before) {
-      if (completion.has_measure()) {
-        measure_history.push_back(completion);
-      }
-      if (FromProtoTime(completion.occur_time()) >= calendar_start) {
-        earlier_practice.push_back(std::move(completion));
-      }
+    if (calendar_start < since) {
+      ASSIGN_OR_RETURN(earlier_practice, ReadAll(store_, &Store::ListCompletions,
+                                                 {.client_name = request.client(),
+                                                  .start_time = calendar_start,
+                                                  .end_time = since}));
     }
     return BuildReviewSummary(client, assignments, std::move(completions), since, now, hierarchies,
                               std::move(measure_history),

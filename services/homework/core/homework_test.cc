@@ -567,6 +567,47 @@ v1::Completion Phq9Answers(std::vector<int> items) {
   return completion;
 }
 
+TEST_F(HomeworkTest, ReviewReadsTheMeasureBaselineAndTheCalendarsPracticeBeforeThePeriod) {
+  CreateClient();
+  v1::Assignment weekly = Phq9Assignment();
+  weekly.mutable_schedule()->set_start_date("2026-09-01");
+  v1::Assignment phq9 = Activate(CreateAssignment(weekly));
+  auto answers_at = [&](std::vector<int> items, absl::Duration ago) {
+    v1::Completion answers = Phq9Answers(std::move(items));
+    *answers.mutable_occur_time() = ToProtoTime(kNow - ago);
+    return Record(phq9, answers);
+  };
+  auto baseline = answers_at({3, 3, 3, 3, 2, 2, 2, 2, 0}, absl::Hours(24 * 60));  // 20
+  auto earlier = answers_at({2, 2, 2, 2, 2, 2, 2, 1, 0}, absl::Hours(24 * 10));   // 15, Mon 16
+  auto latest = answers_at({1, 1, 1, 1, 1, 1, 1, 1, 0}, absl::Hours(1));          // 8
+  ASSERT_THAT(baseline, IsOk());
+  ASSERT_THAT(earlier, IsOk());
+  ASSERT_THAT(latest, IsOk());
+
+  v1::GetReviewSummaryRequest review;
+  review.set_client("practices/sunrise/clients/ana");
+  auto summary = homework_.GetReviewSummary(Therapist(), review);
+
+  ASSERT_THAT(summary, IsOk());
+  // The period (the last 7 days) holds the latest answers; their change counts from the first
+  // total ever, 60 days back, and from the one before it, 10 days back.
+  ASSERT_THAT(summary->measure_trend(), SizeIs(1));
+  const v1::MeasurePoint& point = summary->measure_trend(0);
+  EXPECT_EQ(point.completion(), latest->name());
+  EXPECT_EQ(point.change().baseline_completion(), baseline->name());
+  EXPECT_EQ(point.change().baseline_total(), 20);
+  EXPECT_EQ(point.change().change_from_previous(), 8 - 15);
+  ASSERT_THAT(summary->earlier_measures(), SizeIs(2));
+  EXPECT_EQ(summary->earlier_measures(1).completion(), earlier->name());
+  // The calendar reaches before the period: the week of the answers 10 days back is met.
+  ASSERT_THAT(summary->assignments(), SizeIs(1));
+  std::vector<std::string> met_weeks;
+  for (const v1::PracticePeriod& week : summary->assignments(0).adherence().calendar()) {
+    if (week.state() == v1::PracticePeriod::STATE_MET) met_weeks.push_back(week.first_day());
+  }
+  EXPECT_THAT(met_weeks, ElementsAre("2026-11-16", "2026-11-23"));
+}
+
 TEST_F(HomeworkTest, ClientCompletesAPhq9AndTheServiceScoresIt) {
   CreateClient();
   v1::Assignment phq9 = Activate(CreateAssignment(Phq9Assignment()));

@@ -100,7 +100,9 @@ uint64_t QueryFingerprint(const AssignmentQuery& query) {
 }
 
 uint64_t QueryFingerprint(const CompletionQuery& query) {
-  return Fingerprint("completions")
+  // A list of measures only has a kind of its own, so the tokens of every other list keep the
+  // encoding they had before it existed.
+  return Fingerprint(query.measures_only ? "measure completions" : "completions")
       .AddString(query.client_name)
       .AddOptionalString(query.assignment_name)
       .AddOptionalTime(query.start_time)

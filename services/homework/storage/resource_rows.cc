@@ -205,6 +205,15 @@ absl::Status CheckAssignmentScope(const AssignmentQuery& query) {
   return absl::OkStatus();
 }
 
+absl::Status CheckCompletionQuery(const CompletionQuery& query) {
+  if (query.measures_only && query.assignment_name.has_value()) {
+    return absl::InvalidArgumentError(
+        "measures_only: a list of measures is of the whole client, not of one assignment "
+        "(leave assignment_name unset)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CheckedCaseloadQuery> CheckCaseloadQuery(const CaseloadQuery& query) {
   CheckedCaseloadQuery checked;
   absl::StatusOr<uint64_t> assignments = AssignmentStateMask(query.assignment_states);

@@ -130,6 +130,10 @@ bool StateMatchesMask(int state, uint64_t mask);
 // of the form "practices/{id}" (a bare practice id would otherwise silently match nothing).
 absl::Status CheckAssignmentScope(const AssignmentQuery& query);
 
+// Checks a CompletionQuery: INVALID_ARGUMENT naming `measures_only` when it is set with
+// `assignment_name`.
+absl::Status CheckCompletionQuery(const CompletionQuery& query);
+
 // Checks a SessionQuery: INVALID_ARGUMENT naming `practice_name` unless it is "practices/{id}",
 // naming `client_name` when it is set but not a client of that practice.
 absl::Status CheckSessionQuery(const SessionQuery& query);

@@ -146,6 +146,11 @@ struct CompletionQuery {
   std::optional<std::string> assignment_name;  // only this assignment's; nullopt: all
   std::optional<absl::Time> start_time;        // occur_time >= start_time
   std::optional<absl::Time> end_time;          // occur_time < end_time
+  // Only completions that carry an outcome-measure response (`measure` set): a client's measure
+  // history without reading its practice. A store that keeps rows written before it recorded the
+  // kind (SQLite before migration 0008, PostgreSQL before 0004) returns those too: callers keep
+  // `has_measure()`. Not with `assignment_name` (INVALID_ARGUMENT naming `measures_only`).
+  bool measures_only = false;
   PageRequest page;
 };
 

@@ -83,6 +83,15 @@ v1::Completion MakeCompletion(const std::string& name, int64_t occur_seconds) {
   return completion;
 }
 
+// A completion that answers an outcome measure (a PHQ-9 total of 12) instead of a thought record.
+v1::Completion MakeMeasureCompletion(const std::string& name, int64_t occur_seconds) {
+  v1::Completion completion = MakeCompletion(name, occur_seconds);
+  completion.clear_thought_record();
+  completion.mutable_measure()->set_measure(v1::MEASURE_PHQ9);
+  completion.mutable_measure()->set_total(12);
+  return completion;
+}
+
 v1::Hierarchy MakeHierarchy(const std::string& name, int64_t create_seconds) {
   v1::Hierarchy hierarchy;
   hierarchy.set_name(name);
@@ -937,6 +946,47 @@ TEST_P(StoreContractTest, ListCompletionsPagesWithinAWindow) {
             expected);
   EXPECT_EQ(expected.size(), 24u);
   EXPECT_EQ(pages, 3);
+}
+
+TEST_P(StoreContractTest, ListCompletionsOfMeasuresOnlyKeepsTheWindowAndPages) {
+  const std::string c1 = "practices/p1/clients/c1";
+  auto insert = [&](const std::string& name, int64_t at, bool measure) {
+    ExpectCommitted(
+        store(), Inserting(measure ? MakeMeasureCompletion(name, at) : MakeCompletion(name, at)));
+  };
+  insert(c1 + "/assignments/m/completions/first", 100, true);
+  insert(c1 + "/assignments/a1/completions/practice", 200, false);
+  insert(c1 + "/assignments/n/completions/second", 300, true);
+  insert(c1 + "/assignments/m/completions/third", 400, true);
+  insert("practices/p1/clients/c2/assignments/m/completions/other-client", 250, true);
+  const std::function<absl::StatusOr<Page<v1::Completion>>(const CompletionQuery&)> list =
+      [&](const CompletionQuery& query) { return store().ListCompletions(query); };
+
+  int pages = 0;
+  EXPECT_THAT(
+      NamesOfAllPages(CompletionQuery{.client_name = c1, .measures_only = true}, 1, list, &pages),
+      ElementsAre(c1 + "/assignments/m/completions/third", c1 + "/assignments/n/completions/second",
+                  c1 + "/assignments/m/completions/first"));
+  EXPECT_EQ(pages, 3);
+  absl::StatusOr<Page<v1::Completion>> before = store().ListCompletions(
+      {.client_name = c1, .end_time = absl::FromUnixSeconds(300), .measures_only = true});
+  ASSERT_THAT(before, IsOk());
+  EXPECT_THAT(NamesOf(before->items), ElementsAre(c1 + "/assignments/m/completions/first"));
+  EXPECT_TRUE(before->items[0].has_measure());
+
+  // A page of measures does not continue a list of every completion, and measures are the
+  // client's, not one assignment's.
+  absl::StatusOr<Page<v1::Completion>> first_page =
+      store().ListCompletions({.client_name = c1, .measures_only = true, .page = {.page_size = 1}});
+  ASSERT_THAT(first_page, IsOk());
+  ASSERT_FALSE(first_page->next_page_token.empty());
+  EXPECT_THAT(store().ListCompletions(
+                  {.client_name = c1, .page = {.page_token = first_page->next_page_token}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      store().ListCompletions(
+          {.client_name = c1, .assignment_name = c1 + "/assignments/m", .measures_only = true}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("measures_only")));
 }
 
 // ---- Hierarchies. ----
@@ -2072,12 +2122,8 @@ TEST_P(StoreContractTest, ReadCaseloadReadsOneTherapistsClientsAndWhatTheRulesNe
   insert_assignment(other_practice + "/assignments/a4", v1::Assignment::STATE_ACTIVE);
   // Window [t0, t0 + 100): before it only measures count; at its end nothing does.
   auto insert_completion = [&](const std::string& name, int64_t at, bool measure) {
-    v1::Completion completion = MakeCompletion(name, at);
-    if (measure) {
-      completion.clear_thought_record();
-      completion.mutable_measure()->set_measure(v1::MEASURE_PHQ9);
-      completion.mutable_measure()->set_total(12);
-    }
+    const v1::Completion completion =
+        measure ? MakeMeasureCompletion(name, at) : MakeCompletion(name, at);
     ExpectCommitted(store(), Mutation{.completion = Put<v1::Completion>{.resource = completion},
                                       .audit = MakeAudit("CreateCompletion", name)});
   };

@@ -267,13 +267,36 @@ absl::CivilSecond LocalTimeOf(const v1::Completion& completion, absl::TimeZone f
 Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
                           absl::Span<const v1::Completion> completions, absl::TimeZone client_zone,
                           absl::Time now) {
-  // Practice that counts, ordered by local day, then time, then input position.
+  Matching matching;
+  // Practice that counts, ordered by local day, then time, then input position. Only practice
+  // whose local day some occurrence holds can match: the rest (a year of history against a
+  // four-week calendar) is unmatched at once, without its local day when its time is more than
+  // two days from theirs (no zone is more than 26 hours from another).
   using Practice = std::tuple<absl::CivilDay, absl::Time, size_t>;
   std::set<Practice> unused;
+  std::optional<absl::CivilDay> first_day;
+  std::optional<absl::CivilDay> last_day;
+  for (const Occurrence& occurrence : occurrences) {
+    if (!first_day || occurrence.first_day < *first_day) first_day = occurrence.first_day;
+    if (!last_day || occurrence.last_day > *last_day) last_day = occurrence.last_day;
+  }
+  const absl::Time near_start = first_day
+                                    ? absl::FromCivil(*first_day, client_zone) - absl::Hours(48)
+                                    : absl::InfiniteFuture();
+  const absl::Time near_end = last_day
+                                  ? absl::FromCivil(*last_day + 1, client_zone) + absl::Hours(48)
+                                  : absl::InfinitePast();
   for (size_t i = 0; i < completions.size(); ++i) {
     if (!CountsAsPractice(completions[i].status())) continue;
-    unused.emplace(absl::CivilDay(LocalTimeOf(completions[i], client_zone)),
-                   FromProtoTime(completions[i].occur_time()), i);
+    const absl::Time time = FromProtoTime(completions[i].occur_time());
+    if (time >= near_start && time < near_end) {
+      const absl::CivilDay day(LocalTimeOf(completions[i], client_zone));
+      if (day >= *first_day && day <= *last_day) {
+        unused.emplace(day, time, i);
+        continue;
+      }
+    }
+    matching.unmatched_completions.push_back(i);
   }
 
   std::vector<size_t> order(occurrences.size());
@@ -283,7 +306,6 @@ Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
            std::tie(occurrences[b].last_day, occurrences[b].first_day);
   });
 
-  Matching matching;
   matching.occurrences.resize(occurrences.size());
   for (size_t index : order) {
     const Occurrence& occurrence = occurrences[index];

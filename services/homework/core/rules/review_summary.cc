@@ -4,9 +4,11 @@
 #include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "absl/types/span.h"
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/exposure.h"
 #include "services/homework/core/clinical/practice_periods.h"
@@ -130,7 +132,7 @@ std::optional<v1::SuggestedAdjustment> AdjustmentFor(const v1::Assignment& assig
 }
 
 // The SUDS ratings of `completions` (in their order), for a chart.
-void AddSudsSeries(const std::vector<v1::Completion>& completions,
+void AddSudsSeries(absl::Span<const v1::Completion> completions,
                    google::protobuf::RepeatedPtrField<v1::SudsPoint>& series) {
   for (const v1::Completion& completion : completions) {
     if (!completion.has_suds()) continue;
@@ -280,10 +282,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
   *summary.mutable_until_time() = ToProtoTime(now);
   AddEarlierMeasures(measure_history, since, now, thresholds, summary);
 
-  std::map<std::string, std::vector<v1::Completion>> by_assignment;
   for (const v1::Completion& completion : completions) {
-    const std::string& name = completion.name();
-    by_assignment[name.substr(0, name.find("/completions/"))].push_back(completion);
     if (!completion.has_review()) summary.set_unreviewed_count(summary.unreviewed_count() + 1);
     if (completion.has_mood()) {
       v1::MoodPoint* point = summary.add_mood_trend();
@@ -307,27 +306,47 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
     flag->set_reason(FlagReasonText(flag->coded_reason()));
   }
 
-  // Practice before the period, for the streak and the calendar only.
-  std::map<std::string, std::vector<v1::Completion>> earlier_by_assignment;
+  // Each assignment's practice, moved (not copied) out of the lists: first the practice before
+  // the period (for the streak and the calendar only), then the period's, oldest first (`own`).
+  struct Practice {
+    std::vector<v1::Completion> completions;
+    size_t period_start = 0;  // the first of the period's
+    absl::Span<const v1::Completion> own() const {
+      return absl::MakeConstSpan(completions).subspan(period_start);
+    }
+  };
+  absl::flat_hash_map<std::string, Practice> by_assignment;
+  auto practice_of = [&](const v1::Completion& completion) -> Practice& {
+    const std::string& name = completion.name();
+    return by_assignment[absl::string_view(name).substr(0, name.find("/completions/"))];
+  };
   for (v1::Completion& completion : earlier_practice) {
     if (FromProtoTime(completion.occur_time()) >= since) continue;
-    const std::string& name = completion.name();
-    std::string parent = name.substr(0, name.find("/completions/"));
-    earlier_by_assignment[std::move(parent)].push_back(std::move(completion));
+    Practice& practice = practice_of(completion);
+    practice.completions.push_back(std::move(completion));
+    ++practice.period_start;
   }
+  for (v1::Completion& completion : completions) {
+    practice_of(completion).completions.push_back(std::move(completion));
+  }
+  const Practice none;
+  auto practice_of_assignment = [&](const std::string& name) -> const Practice& {
+    auto it = by_assignment.find(name);
+    return it == by_assignment.end() ? none : it->second;
+  };
 
   for (const v1::Assignment& assignment : assignments) {
-    const std::vector<v1::Completion>& own = by_assignment[assignment.name()];
-    std::vector<v1::Completion> practice = earlier_by_assignment[assignment.name()];
-    practice.insert(practice.end(), own.begin(), own.end());
+    const Practice& practice = practice_of_assignment(assignment.name());
+    const absl::Span<const v1::Completion> own = practice.own();
     v1::AssignmentReview* review = summary.add_assignments();
     *review->mutable_assignment() = assignment;
-    ASSIGN_OR_RETURN(clinical::Adherence adherence,
-                     clinical::ComputeAdherence(assignment, zone, practice, since, now, now));
-    *review->mutable_adherence() = ToProto(adherence);
     ASSIGN_OR_RETURN(
-        clinical::PracticeFigures figures,
-        clinical::ComputePracticeFigures(assignment, zone, practice, since, now, kCalendarWeeks));
+        clinical::Adherence adherence,
+        clinical::ComputeAdherence(assignment, zone, practice.completions, since, now, now));
+    *review->mutable_adherence() = ToProto(adherence);
+    ASSIGN_OR_RETURN(clinical::PracticeFigures figures,
+                     clinical::ComputePracticeFigures(assignment, zone, practice.completions, since,
+                                                      now, kCalendarWeeks));
     AddFigures(figures, *review->mutable_adherence());
     for (auto it = own.rbegin();
          it != own.rend() && review->recent_completions_size() < kRecentCompletions; ++it) {
@@ -359,7 +378,7 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
           exposure.hierarchy_step() != hierarchy.current_step()) {
         continue;
       }
-      const std::vector<v1::Completion>& own = by_assignment[assignment.name()];
+      const absl::Span<const v1::Completion> own = practice_of_assignment(assignment.name()).own();
       step_practice.insert(step_practice.end(), own.begin(), own.end());
     }
     std::sort(step_practice.begin(), step_practice.end(), OlderFirst);

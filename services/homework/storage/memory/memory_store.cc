@@ -173,6 +173,7 @@ absl::StatusOr<Page<v1::Assignment>> MemoryStore::ListAssignments(const Assignme
 }
 
 absl::StatusOr<Page<v1::Completion>> MemoryStore::ListCompletions(const CompletionQuery& query) {
+  if (absl::Status status = CheckCompletionQuery(query); !status.ok()) return status;
   const int64_t start = query.start_time.has_value() ? absl::ToUnixMicros(*query.start_time)
                                                      : std::numeric_limits<int64_t>::min();
   const int64_t end = query.end_time.has_value() ? absl::ToUnixMicros(*query.end_time)
@@ -185,6 +186,7 @@ absl::StatusOr<Page<v1::Completion>> MemoryStore::ListCompletions(const Completi
       continue;
     }
     if (stored.row.occur_micros < start || stored.row.occur_micros >= end) continue;
+    if (query.measures_only && !stored.resource.has_measure()) continue;
     candidates.push_back({.key = {.time_micros = stored.row.occur_micros, .name = name},
                           .resource = &stored.resource});
   }

@@ -148,6 +148,16 @@ constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"s
   ORDER BY occur_time DESC, name DESC
   LIMIT $5
 )sql"};
+// Only measure completions, along the partial index completions_measures_by_client (its
+// condition verbatim). Parameters as kListCompletionsOfClient.
+constexpr Sql kListMeasuresOfClient{"list measure completions of client", R"sql(
+  SELECT data, occur_time FROM completions
+  WHERE client_name = $1 AND is_measure IS DISTINCT FROM 0
+    AND occur_time >= $2
+    AND (occur_time, name) < ($3, $4)
+  ORDER BY occur_time DESC, name DESC
+  LIMIT $5
+)sql"};
 
 constexpr Sql kSelectHierarchy{"read hierarchy", "SELECT data FROM hierarchies WHERE name = $1"};
 constexpr Sql kHierarchyExists{"find hierarchy", "SELECT 1 FROM hierarchies WHERE name = $1"};
@@ -912,6 +922,7 @@ absl::StatusOr<Page<v1::Assignment>> PostgresStore::ListAssignments(const Assign
 }
 
 absl::StatusOr<Page<v1::Completion>> PostgresStore::ListCompletions(const CompletionQuery& query) {
+  if (absl::Status status = CheckCompletionQuery(query); !status.ok()) return status;
   const uint64_t fingerprint = QueryFingerprint(query);
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
@@ -926,10 +937,12 @@ absl::StatusOr<Page<v1::Completion>> PostgresStore::ListCompletions(const Comple
                                                 : std::numeric_limits<int64_t>::min()),
       Param::Int64(key.time_micros), Param::Text(key.name), Param::Int64(PageLimit(query.page))};
   if (query.assignment_name.has_value()) params.push_back(Param::Text(*query.assignment_name));
-  return ReadList<v1::Completion>(
-      *pool_,
-      query.assignment_name.has_value() ? kListCompletionsOfAssignment : kListCompletionsOfClient,
-      params, kCompletionSql.kind, query.page, /*has_time_column=*/true, fingerprint);
+  return ReadList<v1::Completion>(*pool_,
+                                  query.measures_only                 ? kListMeasuresOfClient
+                                  : query.assignment_name.has_value() ? kListCompletionsOfAssignment
+                                                                      : kListCompletionsOfClient,
+                                  params, kCompletionSql.kind, query.page,
+                                  /*has_time_column=*/true, fingerprint);
 }
 
 absl::StatusOr<Page<v1::Hierarchy>> PostgresStore::ListHierarchies(const HierarchyQuery& query) {

@@ -172,6 +172,16 @@ constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"s
   ORDER BY occur_time DESC, name DESC
   LIMIT :limit
 )sql"};
+// Along the partial index completions_measures_by_client (its condition verbatim, as
+// kCaseloadEarlierMeasures).
+constexpr Sql kListMeasuresOfClient{"list measure completions of client", R"sql(
+  SELECT data, occur_time FROM completions
+  WHERE client_name = :client_name AND is_measure IS NOT 0
+    AND occur_time >= :start_time
+    AND (occur_time, name) < (:after_time, :after_name)
+  ORDER BY occur_time DESC, name DESC
+  LIMIT :limit
+)sql"};
 
 constexpr Sql kSelectHierarchy{"read hierarchy", "SELECT data FROM hierarchies WHERE name = :name"};
 constexpr Sql kHierarchyExists{"find hierarchy", "SELECT 1 FROM hierarchies WHERE name = :name"};
@@ -393,6 +403,7 @@ constexpr const Sql* kLookups[] = {&kSelectClient,
                                    &kUpdateCompletion,
                                    &kListCompletionsOfClient,
                                    &kListCompletionsOfAssignment,
+                                   &kListMeasuresOfClient,
                                    &kSelectHierarchy,
                                    &kHierarchyExists,
                                    &kUpdateHierarchy,
@@ -890,13 +901,16 @@ absl::StatusOr<Page<v1::Assignment>> SqliteStore::ListAssignments(const Assignme
 }
 
 absl::StatusOr<Page<v1::Completion>> SqliteStore::ListCompletions(const CompletionQuery& query) {
+  if (absl::Status status = CheckCompletionQuery(query); !status.ok()) return status;
   const uint64_t fingerprint = QueryFingerprint(query);
   absl::StatusOr<std::optional<PageCursor>> after =
       ReadPageToken(query.page.page_token, fingerprint);
   if (!after.ok()) return after.status();
   sqlite::ReaderPool::Lease reader = readers_->Acquire();
-  absl::StatusOr<Statement> list = reader->Prepare(
-      query.assignment_name.has_value() ? kListCompletionsOfAssignment : kListCompletionsOfClient);
+  absl::StatusOr<Statement> list =
+      reader->Prepare(query.measures_only                 ? kListMeasuresOfClient
+                      : query.assignment_name.has_value() ? kListCompletionsOfAssignment
+                                                          : kListCompletionsOfClient);
   if (!list.ok()) return list.status();
   list->BindText(":client_name", query.client_name)
       .BindInt64(":start_time", query.start_time.has_value() ? absl::ToUnixMicros(*query.start_time)
