@@ -26,6 +26,7 @@ using ::google::protobuf::util::MessageDifferencer;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::therapy::homework::testing::IsOk;
 
 constexpr char kPractice[] = "clinic-a";
@@ -392,6 +393,43 @@ TEST_F(HomeworkFlowTest, TherapistNotOnCareTeamIsPermissionDenied) {
   *create.mutable_assignment() = LiftExposure();
   grpc::Status assign = Call(*stub_, &Stub::CreateAssignment, dr_bob, create, &ignored);
   EXPECT_EQ(assign.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(assign);
+}
+
+// The server answers point reads of clients and assignments from its cache (ADR 0022): a
+// care-team change must still take effect at the next call.
+TEST_F(HomeworkFlowTest, ATherapistTakenOffTheCareTeamIsDeniedAtTheNextCall) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
+  v1::Assignment assignment;
+  ASSERT_RPC_OK(CreateActiveLiftExposure(alex.name(), &assignment));
+  v1::Assignment read;
+  for (int i = 0; i < 3; ++i) ASSERT_RPC_OK(GetAssignment(dr_ada_, assignment.name(), &read));
+
+  v1::UpdateClientRequest update;
+  *update.mutable_client() = alex;
+  update.mutable_client()->clear_care_team();
+  update.mutable_client()->add_care_team("dr-bob");
+  update.mutable_update_mask()->add_paths("care_team");
+  v1::Client updated;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::UpdateClient, platform_, update, &updated));
+
+  grpc::Status denied = GetAssignment(dr_ada_, assignment.name(), &read);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(denied);
+  ASSERT_RPC_OK(
+      GetAssignment(server_->Token("dr-bob", "therapist", kPractice), assignment.name(), &read));
+}
+
+// One process serves a SQLite file: a second server on the same file stops at start-up and
+// says why, and the first keeps serving.
+TEST_F(HomeworkFlowTest, ASecondServerOnTheSameSqliteFileIsRefused) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> second =
+      ServerProcess::Start({.store = "sqlite:" + server_->data_dir() + "/homework.db",
+                            .start_timeout = absl::Seconds(10)});
+
+  EXPECT_FALSE(second.ok());
+  EXPECT_THAT(second.status().message(), HasSubstr("already served by another"));
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
 }
 
 TEST_F(HomeworkFlowTest, CallerFromAnotherPracticeIsPermissionDeniedWhetherOrNotNameExists) {

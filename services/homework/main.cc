@@ -24,6 +24,11 @@ ABSL_FLAG(std::string, data_dir, ".data", "Folder for the embedded store; create
 ABSL_FLAG(std::string, store, "",
           "Store URI: sqlite:<path>, postgresql://... or memory: (default: "
           "sqlite:<data_dir>/homework.db)");
+ABSL_FLAG(int64_t, store_cache_mb,
+          static_cast<int64_t>(therapy::homework::ServerOptions{}.store_cache_bytes >> 20),
+          "sqlite: stores: MiB of clients and assignments kept in memory for point reads "
+          "(authorisation's care team, the assignment a call names); 0: none. Ignored for "
+          "postgresql:// (replicas write the same rows) and memory:");
 ABSL_FLAG(std::string, jwks, "", "Required. JWKS file (RFC 7517) with the token signing keys");
 ABSL_FLAG(std::string, issuer, "homework-dev", "Required `iss` claim of bearer tokens");
 ABSL_FLAG(std::string, audience, "therapy-homework", "Required `aud` claim of bearer tokens");
@@ -123,6 +128,13 @@ int main(int argc, char** argv) {
   }
   options.connect_max_request_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_connect_max_request_bytes));
+  const int64_t store_cache_mb = absl::GetFlag(FLAGS_store_cache_mb);
+  if (store_cache_mb < 0 || store_cache_mb > 1024 * 1024) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", "--store_cache_mb must be 0 (no cache) to 1048576"}});
+    return 2;
+  }
+  options.store_cache_bytes = static_cast<size_t>(store_cache_mb) << 20;
   const int io_threads = absl::GetFlag(FLAGS_http_io_threads);
   const int blocking_threads = absl::GetFlag(FLAGS_http_blocking_threads);
   const int inline_threads = absl::GetFlag(FLAGS_http_inline_threads);

@@ -84,10 +84,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->protobuf_log_ = std::make_unique<ProtobufLogRoute>(log);
 
   Metrics* server_metrics = &server->metrics_;
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(
-      StoreOptions{.uri = options.store_uri, .on_write_batch = [server_metrics](size_t writes) {
-                     server_metrics->RecordWriteBatch(writes);
-                   }});
+  StoreOptions store_options{.uri = options.store_uri, .cache_bytes = options.store_cache_bytes};
+  store_options.on_write_batch = [server_metrics](size_t writes) {
+    server_metrics->RecordWriteBatch(writes);
+  };
+  store_options.on_cache_lookup = [server_metrics](absl::string_view kind, bool hit) {
+    server_metrics->RecordCacheLookup(kind, hit);
+  };
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(store_options);
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);
   server->drain_ = options.drain;

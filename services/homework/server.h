@@ -20,6 +20,7 @@
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
 #include "services/homework/runtime/safety_flag_escalator.h"
+#include "services/homework/storage/cached_store.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {
@@ -30,6 +31,8 @@ struct ServerOptions {
   std::string jwks_path;                           // JWKS (RFC 7517) of the token signers
   std::string issuer = "homework-dev";
   std::string audience = "therapy-homework";
+  // sqlite: the cache of clients and assignments (StoreOptions::cache_bytes); 0: none.
+  std::size_t store_cache_bytes = CachedStoreOptions{}.capacity_bytes;
   // Threads for the core's blocking calls of gRPC's unary methods and watch starts
   // (runtime/blocking_pool.h); 0: DefaultBlockingThreads(), sized for the machine.
   int blocking_threads = 0;

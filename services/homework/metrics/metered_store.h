@@ -6,16 +6,16 @@
 #include <utility>
 
 #include "services/homework/metrics/metrics.h"
-#include "services/homework/storage/store.h"
+#include "services/homework/storage/forwarding_store.h"
 
 namespace therapy::homework {
 
 // A Store that times every Commit (latency, events appended) and counts the commits and audit
 // appends in flight (what waits in the group commit's queue), then passes the call through.
-class MeteredStore final : public Store {
+class MeteredStore final : public ForwardingStore {
  public:
   // Both must outlive this store.
-  MeteredStore(Store& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+  MeteredStore(Store& store, Metrics& metrics) : ForwardingStore(store), metrics_(metrics) {}
 
   int64_t commits_in_flight() const { return commits_in_flight_.load(); }
   // Whether the last write (a commit or an audit append) found the store's disk full (the
@@ -28,35 +28,10 @@ class MeteredStore final : public Store {
   }
   int64_t audits_in_flight() const { return audits_in_flight_.load(); }
 
-  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Hierarchy>> GetHierarchy(absl::string_view name) override;
-  absl::StatusOr<std::optional<v1::Template>> GetTemplate(absl::string_view name) override;
-  absl::StatusOr<Page<v1::Client>> ListClients(const ClientQuery& query) override;
-  absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
-  absl::StatusOr<Page<v1::Completion>> ListCompletions(const CompletionQuery& query) override;
-  absl::StatusOr<Page<v1::Hierarchy>> ListHierarchies(const HierarchyQuery& query) override;
-  absl::StatusOr<Page<v1::Template>> ListTemplates(const TemplateQuery& query) override;
-  absl::StatusOr<std::optional<v1::SafetyFlag>> GetSafetyFlag(absl::string_view name) override;
-  absl::StatusOr<Page<v1::SafetyFlag>> ListSafetyFlags(const SafetyFlagQuery& query) override;
-  absl::StatusOr<std::optional<v1::Session>> GetSession(absl::string_view name) override;
-  absl::StatusOr<Page<v1::Session>> ListSessions(const SessionQuery& query) override;
-  absl::StatusOr<Caseload> ReadCaseload(const CaseloadQuery& query) override;
-  absl::StatusOr<std::vector<v1::SafetyFlag>> ListSafetyFlagsToEscalate(absl::Time due_by,
-                                                                        int limit) override;
-  // Declared by what Store declares, so the decorator follows the seam as it changes.
-  auto FindIdempotentResult(const IdempotencyKey& key)
-      -> decltype(std::declval<Store&>().FindIdempotentResult(key)) override;
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
-  absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
-  absl::StatusOr<int64_t> LatestEventSequence() override;
   absl::Status AppendAudit(const AuditRecord& record) override;
-  absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
-                                                     int limit) override;
 
  private:
-  Store& store_;
   Metrics& metrics_;
   // Notes whether a write's answer says the disk is full (or, when OK, that it is not).
   void NoteWrite(const absl::Status& status);

@@ -1,6 +1,7 @@
 #include "services/homework/metrics/metrics.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <memory>
 
@@ -17,6 +18,9 @@ const std::vector<double>& LatencyBounds() {
 }
 
 std::string Number(double value) { return absl::StrFormat("%.9g", value); }
+
+// The kinds of resource the store's cache holds, in Metrics::cache_lookups_'s order.
+constexpr absl::string_view kCacheKinds[] = {"client", "assignment"};
 
 }  // namespace
 
@@ -71,6 +75,14 @@ void Metrics::RecordWriteBatch(std::size_t writes) {
   write_batch_.Observe(static_cast<double>(writes));
 }
 
+void Metrics::RecordCacheLookup(absl::string_view kind, bool hit) {
+  for (size_t i = 0; i < std::size(kCacheKinds); ++i) {
+    if (kCacheKinds[i] == kind) {
+      cache_lookups_[2 * i + (hit ? 1 : 0)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
 void Metrics::RecordCommit(absl::Duration latency, std::size_t events) {
   commit_latency_.Observe(absl::ToDoubleSeconds(latency));
   commit_events_.Observe(static_cast<double>(events));
@@ -114,6 +126,17 @@ std::string Metrics::Render() const {
       "commit).\n";
   out += "# TYPE homework_store_write_batch_size histogram\n";
   write_batch_.Render("homework_store_write_batch_size", "", out);
+  out +=
+      "# HELP homework_store_cache_lookups_total Point reads the store's cache could answer, by "
+      "kind and result.\n";
+  out += "# TYPE homework_store_cache_lookups_total counter\n";
+  for (size_t i = 0; i < std::size(kCacheKinds); ++i) {
+    for (const bool hit : {false, true}) {
+      absl::StrAppend(&out, "homework_store_cache_lookups_total{kind=\"", kCacheKinds[i],
+                      "\",result=\"", hit ? "hit" : "miss", "\"} ",
+                      cache_lookups_[2 * i + (hit ? 1 : 0)].load(std::memory_order_relaxed), "\n");
+    }
+  }
   for (const Gauge& gauge : gauges_) {
     absl::StrAppend(&out, "# HELP ", gauge.name, " ", gauge.help, "\n# TYPE ", gauge.name,
                     " gauge\n", gauge.name, " ", Number(gauge.read()), "\n");

@@ -48,6 +48,9 @@ class Metrics {
   void RecordCommit(absl::Duration latency, std::size_t events);
   // One transaction of the store's group commit: how many writes shared it.
   void RecordWriteBatch(std::size_t writes);
+  // One point read the store's cache could answer (storage/cached_store.h): `kind` "client" or
+  // "assignment" (others are not counted), and whether the cache had it.
+  void RecordCacheLookup(absl::string_view kind, bool hit);
   // A value read at every scrape (open connections, open streams, ...). `name` must be a valid
   // metric name; `help` one line.
   void AddGauge(std::string name, std::string help, std::function<double()> read);
@@ -70,6 +73,8 @@ class Metrics {
   Histogram commit_latency_;
   Histogram commit_events_;
   Histogram write_batch_;
+  // Cache lookups by kind (kCacheKinds) then miss, hit.
+  std::array<std::atomic<uint64_t>, 4> cache_lookups_{};
 };
 
 }  // namespace therapy::homework

@@ -67,5 +67,25 @@ TEST(MetricsTest, WriteBatchesFillTheirHistogram) {
   EXPECT_NE(text.find("homework_store_write_batch_size_sum 4\n"), std::string::npos) << text;
 }
 
+TEST(MetricsTest, CacheLookupsAreCountedByKindAndResult) {
+  Metrics metrics;
+  metrics.RecordCacheLookup("client", true);
+  metrics.RecordCacheLookup("client", true);
+  metrics.RecordCacheLookup("assignment", false);
+  metrics.RecordCacheLookup("practices/p1/clients/c1", true);  // not a kind: not counted
+  const std::string text = metrics.Render();
+  EXPECT_NE(text.find("homework_store_cache_lookups_total{kind=\"client\",result=\"hit\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("homework_store_cache_lookups_total{kind=\"client\",result=\"miss\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("homework_store_cache_lookups_total{kind=\"assignment\",result=\"miss\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("practices/"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace therapy::homework

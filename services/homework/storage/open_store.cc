@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "services/homework/storage/cached_store.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "services/homework/storage/postgres/postgres_store.h"
 #include "services/homework/storage/sqlite/sqlite_store.h"
@@ -37,10 +38,13 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest,
     return absl::InvalidArgumentError(
         "--store sqlite: needs a file path, as in sqlite:/var/lib/homework.db");
   }
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-      SqliteStore::Open({.path = std::string(rest), .on_write_batch = options.on_write_batch});
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(
+      {.path = std::string(rest), .on_write_batch = options.on_write_batch, .only_writer = true});
   if (!store.ok()) return store.status();
-  return std::unique_ptr<Store>(*std::move(store));
+  if (options.cache_bytes == 0) return std::unique_ptr<Store>(*std::move(store));
+  return std::make_unique<CachedStore>(*std::move(store),
+                                       CachedStoreOptions{.capacity_bytes = options.cache_bytes,
+                                                          .on_lookup = options.on_cache_lookup});
 }
 
 // `rest` follows "postgresql://" or "postgres://", which libpq reads alike.

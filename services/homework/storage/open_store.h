@@ -1,11 +1,13 @@
 #ifndef SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_
 #define SERVICES_HOMEWORK_STORAGE_OPEN_STORE_H_
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {
@@ -22,6 +24,13 @@ struct StoreOptions {
   // When set, hears how many writes each shared transaction carried. SQLite's group commit
   // calls it; PostgreSQL commits each write in its own transaction and never does.
   std::function<void(size_t)> on_write_batch;
+  // sqlite: point reads of clients and assignments are answered from a cache of at most this
+  // many bytes (CachedStore; 0: none). The process then serves the file alone: every sqlite:
+  // store opened here holds its lock (SqliteStoreOptions::only_writer), cached or not. Not for
+  // PostgreSQL, whose replicas write the same rows (ADR 0022), nor memory:.
+  std::size_t cache_bytes = 0;
+  // When set, hears every lookup of that cache: the kind of resource and whether it hit.
+  std::function<void(absl::string_view kind, bool hit)> on_cache_lookup;
 };
 
 // Opens the store `options.uri` names. INVALID_ARGUMENT naming `--store` and the accepted forms

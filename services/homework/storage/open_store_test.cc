@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -15,6 +17,7 @@ namespace therapy::homework {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::therapy::homework::testing::IsOk;
@@ -39,6 +42,50 @@ TEST(OpenStoreTest, SqliteUriOpensTheFileAtThePath) {
 
   ASSERT_THAT(store, IsOk());
   EXPECT_TRUE(std::filesystem::exists(path));
+  store->reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(directory, ignored);
+}
+
+TEST(OpenStoreTest, OneProcessServesASqliteFileAtATime) {
+  std::string directory = ::testing::TempDir() + "open_store_test.XXXXXX";
+  ASSERT_NE(mkdtemp(directory.data()), nullptr);
+  const std::string uri = "sqlite:" + directory + "/homework.db";
+  absl::StatusOr<std::unique_ptr<Store>> first = OpenStore({.uri = uri});
+  ASSERT_THAT(first, IsOk());
+
+  absl::StatusOr<std::unique_ptr<Store>> second = OpenStore({.uri = uri});
+
+  EXPECT_THAT(second, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               AllOf(HasSubstr("homework.db"), HasSubstr("another"))));
+  first->reset();
+  EXPECT_THAT(OpenStore({.uri = uri}), IsOk());  // released with the store
+  std::error_code ignored;
+  std::filesystem::remove_all(directory, ignored);
+}
+
+TEST(OpenStoreTest, ACachedSqliteStoreAnswersRepeatedReadsFromTheCache) {
+  std::string directory = ::testing::TempDir() + "open_store_test.XXXXXX";
+  ASSERT_NE(mkdtemp(directory.data()), nullptr);
+  std::vector<std::string> lookups;
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenStore({.uri = "sqlite:" + directory + "/homework.db",
+                 .cache_bytes = 1 << 20,
+                 .on_cache_lookup = [&](absl::string_view kind, bool hit) {
+                   lookups.push_back(absl::StrCat(kind, hit ? " hit" : " miss"));
+                 }});
+  ASSERT_THAT(store, IsOk());
+  v1::Client client;
+  client.set_name("practices/p1/clients/c1");
+  client.set_etag("e1");
+  Mutation insert;
+  insert.client = Put<v1::Client>{.resource = client};
+  ASSERT_THAT((*store)->Commit(insert), IsOk());
+
+  ASSERT_THAT((*store)->GetClient(client.name()), IsOk());
+  ASSERT_THAT((*store)->GetClient(client.name()), IsOk());
+
+  EXPECT_THAT(lookups, ElementsAre("client miss", "client hit"));
   store->reset();
   std::error_code ignored;
   std::filesystem::remove_all(directory, ignored);

@@ -1,6 +1,7 @@
 #include "services/homework/storage/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -724,6 +726,25 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenReader(const std::string& path,
   return reader;
 }
 
+// Locks `path`.lock for SqliteStoreOptions::only_writer: the file's descriptor, or
+// FAILED_PRECONDITION when another holder has it, UNAVAILABLE when it cannot be opened.
+absl::StatusOr<int> LockOnlyWriter(const std::string& path) {
+  const std::string lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("SQLite store: cannot open the lock file \"", lock_path, "\""));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("SQLite store: \"", path,
+                     "\" is already served by another homework-server (or homework-bench seed); "
+                     "one process serves a SQLite store, stop the other first"));
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::string SqliteStore::AuditPath(const SqliteStoreOptions& options) {
@@ -741,6 +762,12 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   if (options.audit_sync_interval < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("SQLite store: audit_sync_interval must not be negative");
   }
+  absl::StatusOr<int> only_writer_fd = options.only_writer ? LockOnlyWriter(options.path) : -1;
+  if (!only_writer_fd.ok()) return only_writer_fd.status();
+  // Released on every return below but the last, which hands it to the store.
+  absl::Cleanup unlock = [fd = *only_writer_fd] {
+    if (fd >= 0) ::close(fd);
+  };
   absl::StatusOr<std::unique_ptr<Connection>> writer =
       OpenWriter(options.path, options.busy_timeout, kSetWriterPragmas);
   if (!writer.ok()) return writer.status();
@@ -785,10 +812,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
                        audit_path, "-wal\""));
     }
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(
+  std::unique_ptr<SqliteStore> store(new SqliteStore(
       *std::move(writer), std::move(readers), *std::move(audit_writer), *std::move(audit_reader),
       audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1, options.audit_sync_interval,
       options.on_write_batch));
+  std::move(unlock).Cancel();
+  store->only_writer_fd_ = *only_writer_fd;
+  return store;
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
@@ -833,6 +863,7 @@ SqliteStore::~SqliteStore() {
   closing_.Notify();
   if (audit_sync_.joinable()) audit_sync_.join();
   if (audit_wal_fd_ >= 0) ::close(audit_wal_fd_);
+  if (only_writer_fd_ >= 0) ::close(only_writer_fd_);
 }
 
 absl::StatusOr<std::optional<v1::Client>> SqliteStore::GetClient(absl::string_view name) {

@@ -57,6 +57,10 @@ struct SqliteStoreOptions {
   absl::Duration audit_sync_interval = absl::Milliseconds(100);
   // When set, hears how many writes each shared transaction carried (group commit; metrics).
   std::function<void(size_t)> on_write_batch;
+  // Holds an exclusive lock (flock) on the file's path followed by ".lock" while open, so that
+  // no other store opened with this option, in this process or another, writes the file
+  // meanwhile: what a cache of its rows needs (CachedStore). Such an open is FAILED_PRECONDITION.
+  bool only_writer = false;
 };
 
 // The settings in force on the writing connection, for operators and tests.
@@ -75,7 +79,8 @@ struct QueryPlan {
 
 // A Store in one SQLite file, with the audit records of reads and refusals in a second one (the
 // audit database, ADR 0017), so that reads do not grow the file its readers map. Thread-safe.
-// Several processes may open the same files; writes are serialised by SQLite's lock and wait up
+// Several processes may open the same files (unless `only_writer`); writes are serialised by
+// SQLite's lock and wait up
 // to the busy timeout (then UNAVAILABLE). Within a process, concurrent writes share
 // transactions and so share fsyncs (sqlite/group_commit.h): Commits on the store's file, each
 // with its own audit record, and AppendAudits on the audit database, each on its own writer.
@@ -161,6 +166,8 @@ class SqliteStore final : public Store {
   const std::unique_ptr<sqlite::Connection> audit_reader_ ABSL_PT_GUARDED_BY(audit_read_mu_);
   // The audit database's WAL file, opened to fsync it (-1 when its records are durable at once).
   const int audit_wal_fd_;
+  // The locked ".lock" file of `only_writer` (-1 without it); closing it releases the lock.
+  int only_writer_fd_ = -1;
   // The id of the next audit record, in either file: one order across both for ListAudit.
   std::atomic<int64_t> next_audit_id_;
   absl::Notification closing_;

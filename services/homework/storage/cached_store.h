@@ -1,0 +1,109 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_CACHED_STORE_H_
+#define SERVICES_HOMEWORK_STORAGE_CACHED_STORE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/message.h"
+#include "services/homework/storage/forwarding_store.h"
+
+namespace therapy::homework {
+
+struct CachedStoreOptions {
+  // The most the cached resources may take (their serialised size plus the cache's own
+  // bookkeeping); the least recently read go first. A resource larger than a sixteenth of it is
+  // never cached.
+  std::size_t capacity_bytes = std::size_t{64} << 20;
+  // When set, hears every point read the cache could answer: the kind ("client",
+  // "assignment") and whether it did (metrics).
+  std::function<void(absl::string_view kind, bool hit)> on_lookup;
+};
+
+// A Store that answers point reads of clients and assignments (authorisation's care team on
+// every call about a client, and the assignment a completion or a panel names) from memory,
+// and passes everything else through.
+//
+// Exact, not eventually consistent, when every write of the inner store goes through this one
+// (one process serves the store: OpenStore holds a SQLite file's lock; see ADR 0022). A Commit
+// that puts a client or an assignment drops the name's entry and marks the name as being
+// written before the inner store sees it; until the commit returns (whatever it returned),
+// reads of that name go to the inner store and keep nothing. A read that missed keeps what it
+// read only if no write of a name of its shard began in the meantime. So every answer is one
+// the inner store could have given at some instant during the call. Absent resources and
+// errors are not cached. Thread-safe.
+class CachedStore final : public ForwardingStore {
+ public:
+  // `inner` must outlive this store.
+  CachedStore(Store& inner, CachedStoreOptions options);
+  // Owns `inner`.
+  CachedStore(std::unique_ptr<Store> inner, CachedStoreOptions options);
+
+  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
+  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
+  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+
+  // What the cached resources take now, and how many there are.
+  std::size_t bytes() const;
+  std::size_t entries() const;
+
+ private:
+  struct Entry {
+    std::string name;
+    std::shared_ptr<const google::protobuf::Message> resource;
+    std::size_t bytes = 0;
+  };
+  // Names hash to one of kShards, each with its own lock, recency list and budget.
+  struct Shard {
+    mutable absl::Mutex mutex;
+    // Most recently read first.
+    std::list<Entry> recent ABSL_GUARDED_BY(mutex);
+    // Each entry of `recent` by name (the keys view Entry::name).
+    absl::flat_hash_map<absl::string_view, std::list<Entry>::iterator> index ABSL_GUARDED_BY(mutex);
+    // Names being committed, with how many commits of each are in flight.
+    absl::flat_hash_map<std::string, int> writing ABSL_GUARDED_BY(mutex);
+    std::size_t bytes ABSL_GUARDED_BY(mutex) = 0;
+    // Commits begun on names of this shard: a read that missed keeps its answer only if this
+    // has not moved since.
+    uint64_t writes_begun ABSL_GUARDED_BY(mutex) = 0;
+  };
+  static constexpr std::size_t kShards = 16;
+
+  // What a lookup found: the resource, or the state a read of the inner store starts from.
+  struct Lookup {
+    std::shared_ptr<const google::protobuf::Message> found;
+    bool keep = false;  // whether what the inner store answers may be kept
+    uint64_t writes_begun = 0;
+  };
+
+  template <typename Resource>
+  absl::StatusOr<std::optional<Resource>> Get(
+      absl::string_view kind, absl::string_view name,
+      absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view));
+
+  Shard& ShardOf(absl::string_view name);
+  Lookup Find(absl::string_view name);
+  void Keep(absl::string_view name, const Lookup& lookup,
+            std::shared_ptr<const google::protobuf::Message> resource);
+  void BeginWrite(const std::string& name);
+  void EndWrite(const std::string& name);
+  void Drop(Shard& shard, absl::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
+
+  std::unique_ptr<Store> owned_;
+  const CachedStoreOptions options_;
+  const std::size_t shard_capacity_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace therapy::homework
+
+#endif  // SERVICES_HOMEWORK_STORAGE_CACHED_STORE_H_

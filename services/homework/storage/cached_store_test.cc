@@ -1,0 +1,276 @@
+#include "services/homework/storage/cached_store.h"
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/homework/storage/memory/memory_store.h"
+#include "services/homework/storage/sqlite/sqlite_store.h"
+#include "services/homework/storage/store_contract_test.h"
+#include "testing/scratch_dir.h"
+#include "testing/status_matchers.h"
+
+namespace therapy::homework {
+namespace {
+
+using ::testing::ElementsAre;
+using ::therapy::homework::testing::IsOk;
+
+// The contract suite, through the cache: over SQLite with room for everything, and over memory
+// with so little room that entries come and go all the time.
+std::unique_ptr<Store> MakeCachedSqliteStore() {
+  static absl::StatusOr<testing::ScratchDir> folder = testing::ScratchDir::Make("cached-store");
+  static int files = 0;
+  if (!folder.ok()) {
+    ADD_FAILURE() << folder.status();
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(
+      {.path = absl::StrCat(folder->path(), "/store-", ++files, ".db"), .only_writer = true});
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status();
+    return nullptr;
+  }
+  return std::make_unique<CachedStore>(*std::move(store), CachedStoreOptions{});
+}
+
+std::unique_ptr<Store> MakeSmallCachedMemoryStore() {
+  return std::make_unique<CachedStore>(std::make_unique<MemoryStore>(),
+                                       CachedStoreOptions{.capacity_bytes = 16 * 1024});
+}
+
+INSTANTIATE_TEST_SUITE_P(CachedSqlite, StoreContractTest,
+                         ::testing::Values(StoreFactory(&MakeCachedSqliteStore)));
+INSTANTIATE_TEST_SUITE_P(SmallCachedMemory, StoreContractTest,
+                         ::testing::Values(StoreFactory(&MakeSmallCachedMemoryStore)));
+
+constexpr char kClient[] = "practices/p1/clients/c1";
+constexpr char kAssignment[] = "practices/p1/clients/c1/assignments/a1";
+
+v1::Client Client(const std::string& name, const std::string& etag,
+                  std::vector<std::string> care_team) {
+  v1::Client client;
+  client.set_name(name);
+  client.set_display_name("Sam");
+  client.set_time_zone("Europe/Berlin");
+  client.set_etag(etag);
+  for (std::string& member : care_team) client.add_care_team(std::move(member));
+  return client;
+}
+
+Mutation Writing(v1::Client client, const std::string& expected_etag = "") {
+  Mutation mutation;
+  mutation.client =
+      Put<v1::Client>{.mode = expected_etag.empty() ? WriteMode::kInsert : WriteMode::kUpdate,
+                      .resource = std::move(client),
+                      .expected_etag = expected_etag};
+  return mutation;
+}
+
+// A memory store that counts the point reads that reach it, and can hold a client read (after
+// it has read, before it answers) or a commit (before it writes) until released.
+class HoldingStore final : public ForwardingStore {
+ public:
+  HoldingStore() : ForwardingStore(memory_) {}
+
+  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override {
+    ++client_reads;
+    absl::StatusOr<std::optional<v1::Client>> read = ForwardingStore::GetClient(name);
+    if (hold_reads) {
+      read_held.Notify();
+      release_read.WaitForNotification();
+    }
+    return read;
+  }
+  absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override {
+    ++assignment_reads;
+    return ForwardingStore::GetAssignment(name);
+  }
+  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override {
+    if (hold_commits) {
+      commit_held.Notify();
+      release_commit.WaitForNotification();
+    }
+    return ForwardingStore::Commit(mutation);
+  }
+
+  std::atomic<int> client_reads = 0;
+  std::atomic<int> assignment_reads = 0;
+  std::atomic<bool> hold_reads = false;
+  absl::Notification read_held, release_read;
+  std::atomic<bool> hold_commits = false;
+  absl::Notification commit_held, release_commit;
+
+ private:
+  MemoryStore memory_;  // constructed after the base, which only keeps the reference
+};
+
+class CachedStoreTest : public ::testing::Test {
+ protected:
+  CachedStoreTest()
+      : cache_(inner_, CachedStoreOptions{.on_lookup = [this](absl::string_view kind, bool hit) {
+                 lookups_.push_back(absl::StrCat(kind, hit ? " hit" : " miss"));
+               }}) {}
+
+  std::string CareTeamOf(const std::string& name) {
+    absl::StatusOr<std::optional<v1::Client>> client = cache_.GetClient(name);
+    if (!client.ok() || !client->has_value()) return "(none)";
+    return absl::StrCat(
+        (*client)->etag(), ":",
+        (*client)->care_team_size() > 0 ? (*client)->care_team(0) : std::string("nobody"));
+  }
+
+  HoldingStore inner_;
+  std::vector<std::string> lookups_;
+  CachedStore cache_;
+};
+
+TEST_F(CachedStoreTest, ARepeatedReadIsAnsweredFromMemory) {
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+
+  EXPECT_EQ(inner_.client_reads, 1);
+  EXPECT_THAT(lookups_, ElementsAre("client miss", "client hit", "client hit"));
+  EXPECT_EQ(cache_.entries(), 1);
+  EXPECT_GT(cache_.bytes(), 0);
+}
+
+TEST_F(CachedStoreTest, ACommitOfTheResourceIsSeenByTheNextRead) {
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  ASSERT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e2", {"dr-kim"}), "e1")), IsOk());
+
+  EXPECT_EQ(CareTeamOf(kClient), "e2:dr-kim");
+  EXPECT_EQ(CareTeamOf(kClient), "e2:dr-kim");
+  EXPECT_EQ(inner_.client_reads, 2);
+}
+
+TEST_F(CachedStoreTest, AnAssignmentIsCachedAndDroppedByItsCommit) {
+  v1::Assignment assignment;
+  assignment.set_name(kAssignment);
+  assignment.set_title("Evening walk");
+  assignment.set_etag("e1");
+  Mutation insert;
+  insert.assignment = Put<v1::Assignment>{.resource = assignment};
+  ASSERT_THAT(cache_.Commit(insert), IsOk());
+  ASSERT_THAT(cache_.GetAssignment(kAssignment), IsOk());
+  ASSERT_THAT(cache_.GetAssignment(kAssignment), IsOk());
+  ASSERT_EQ(inner_.assignment_reads, 1);
+
+  assignment.set_title("Morning walk");
+  assignment.set_etag("e2");
+  Mutation update;
+  update.assignment = Put<v1::Assignment>{
+      .mode = WriteMode::kUpdate, .resource = assignment, .expected_etag = "e1"};
+  ASSERT_THAT(cache_.Commit(update), IsOk());
+
+  absl::StatusOr<std::optional<v1::Assignment>> read = cache_.GetAssignment(kAssignment);
+  ASSERT_THAT(read, IsOk());
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->title(), "Morning walk");
+  EXPECT_EQ(inner_.assignment_reads, 2);
+}
+
+TEST_F(CachedStoreTest, AFailedCommitDropsTheEntryToo) {
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  ASSERT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+
+  // A stale etag: ABORTED, nothing written; the next read asks the store again.
+  EXPECT_FALSE(cache_.Commit(Writing(Client(kClient, "e3", {"dr-kim"}), "stale")).ok());
+
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+  EXPECT_EQ(inner_.client_reads, 2);
+}
+
+TEST_F(CachedStoreTest, AReadThatMissedBeforeACommitDoesNotKeepWhatItRead) {
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  inner_.hold_reads = true;
+  std::string raced;
+  std::thread reader([&] { raced = CareTeamOf(kClient); });
+  inner_.read_held.WaitForNotification();  // it has read e1 and not answered yet
+  inner_.hold_reads = false;
+
+  // dr-lee leaves the care team while that read is on its way.
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e2", {"dr-kim"}), "e1")), IsOk());
+  inner_.release_read.Notify();
+  reader.join();
+
+  EXPECT_EQ(raced, "e1:dr-lee");  // it overlapped the commit: either answer was right
+  EXPECT_EQ(CareTeamOf(kClient), "e2:dr-kim");
+}
+
+TEST_F(CachedStoreTest, ReadsWhileACommitRunsGoToTheStoreAndKeepNothing) {
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  ASSERT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+  const int reads_before = inner_.client_reads;
+  inner_.hold_commits = true;
+  std::thread writer([&] {
+    EXPECT_THAT(cache_.Commit(Writing(Client(kClient, "e2", {"dr-kim"}), "e1")), IsOk());
+  });
+  inner_.commit_held.WaitForNotification();
+  inner_.hold_commits = false;
+
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+  EXPECT_EQ(inner_.client_reads - reads_before, 2);  // neither was kept
+
+  inner_.release_commit.Notify();
+  writer.join();
+  EXPECT_EQ(CareTeamOf(kClient), "e2:dr-kim");
+}
+
+TEST_F(CachedStoreTest, AbsentResourcesAreNotKept) {
+  EXPECT_EQ(CareTeamOf(kClient), "(none)");
+  // Written past the cache (what the contract forbids, to show nothing was remembered).
+  ASSERT_THAT(inner_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+}
+
+TEST(CachedStoreCapacityTest, StaysWithinItsCapacityAndKeepsTheRecentlyRead) {
+  HoldingStore inner;
+  constexpr std::size_t kCapacity = 16 * 4096;
+  CachedStore cache(inner, CachedStoreOptions{.capacity_bytes = kCapacity});
+  constexpr int kClients = 2000;
+  for (int i = 0; i < kClients; ++i) {
+    const std::string name = absl::StrCat("practices/p1/clients/c", i);
+    ASSERT_THAT(cache.Commit(Writing(Client(name, "e1", {"dr-lee"}))), IsOk());
+    ASSERT_THAT(cache.GetClient(name), IsOk());
+    ASSERT_LE(cache.bytes(), kCapacity);
+  }
+  EXPECT_GT(cache.entries(), 0);
+  EXPECT_LT(cache.entries(), kClients);
+
+  // The last one read is still there; the first was pushed out.
+  const int reads_before = inner.client_reads;
+  ASSERT_THAT(cache.GetClient(absl::StrCat("practices/p1/clients/c", kClients - 1)), IsOk());
+  EXPECT_EQ(inner.client_reads, reads_before);
+  ASSERT_THAT(cache.GetClient("practices/p1/clients/c0"), IsOk());
+  EXPECT_EQ(inner.client_reads, reads_before + 1);
+}
+
+TEST(CachedStoreCapacityTest, NoCapacityCachesNothing) {
+  HoldingStore inner;
+  CachedStore cache(inner, CachedStoreOptions{.capacity_bytes = 0});
+  ASSERT_THAT(cache.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  ASSERT_THAT(cache.GetClient(kClient), IsOk());
+  ASSERT_THAT(cache.GetClient(kClient), IsOk());
+
+  EXPECT_EQ(inner.client_reads, 2);
+  EXPECT_EQ(cache.entries(), 0);
+}
+
+}  // namespace
+}  // namespace therapy::homework
