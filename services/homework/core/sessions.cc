@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "services/homework/core/events.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/model/proto_time.h"
@@ -116,12 +117,15 @@ absl::StatusOr<v1::Session> Homework::CreateSession(const Caller& caller,
     ASSIGN_OR_RETURN(std::optional<v1::Session> found, existing());
     if (found) return Written<v1::Session>{*std::move(found), true};
     RETURN_IF_ERROR(Found(store_.GetClient(client->Format()), "client", client->Format()).status());
+    // Read before the start time: every event committed at or after it has a larger sequence.
+    ASSIGN_OR_RETURN(const int64_t latest_event, store_.LatestEventSequence());
     v1::Session session;
     session.set_name(name);
     session.set_client(client->Format());
     session.set_external_id(request.session().external_id());
     session.set_state(v1::Session::STATE_LIVE);
     *session.mutable_start_time() = ToProtoTime(options_.now());
+    session.set_start_cursor(EventCursor(latest_event));
     session.set_etag(NewId());
     Mutation mutation{.session = Put<v1::Session>{WriteMode::kInsert, session, ""},
                       .events = {MakeEvent(caller, v1::Event::TYPE_SESSION_UPDATED,
@@ -268,15 +272,38 @@ absl::StatusOr<v1::SessionSummary> Homework::SummarizeSession(const v1::Session&
     }
   }
 
-  // Reviews are dated by review_time, not by when the practice happened: every completion of
-  // the client is a candidate.
+  // Reviews are dated by review_time, not by when the practice happened, so any completion of
+  // the client may have been reviewed: the candidates are those the client's events since the
+  // session's start cursor say were reviewed (a session without one: since the log began),
+  // each listed once, in the order of its first review, if its review_time is in the session.
+  ASSIGN_OR_RETURN(const ClientName client, ParseClientName("client", session.client()));
+  int64_t after = 0;
+  if (!session.start_cursor().empty()) {
+    ASSIGN_OR_RETURN(after, ParseEventCursor("start_cursor", session.start_cursor()));
+  }
+  std::vector<std::string> candidates;
+  constexpr int kEventPage = 1000;
+  for (bool more = true; more;) {
+    ASSIGN_OR_RETURN(std::vector<EventRecord> events,
+                     store_.ListEvents({.practice = client.practice,
+                                        .client_name = session.client(),
+                                        .after_sequence = after,
+                                        .limit = kEventPage}));
+    for (const EventRecord& event : events) {
+      if (event.type == v1::Event::TYPE_COMPLETION_REVIEWED &&
+          std::find(candidates.begin(), candidates.end(), event.resource) == candidates.end()) {
+        candidates.push_back(event.resource);
+      }
+    }
+    more = events.size() == kEventPage;
+    if (!events.empty()) after = events.back().sequence;
+  }
   const absl::Time start = FromProtoTime(session.start_time());
-  ASSIGN_OR_RETURN(std::vector<v1::Completion> completions,
-                   ReadAll(store_, &Store::ListCompletions, {.client_name = session.client()}));
-  for (const v1::Completion& completion : completions) {
-    if (!completion.has_review() || !completion.review().has_review_time()) continue;
-    const absl::Time reviewed = FromProtoTime(completion.review().review_time());
-    if (reviewed >= start && reviewed <= end) summary.add_reviewed(completion.name());
+  for (const std::string& name : candidates) {
+    ASSIGN_OR_RETURN(std::optional<v1::Completion> completion, store_.GetCompletion(name));
+    if (!completion || !completion->review().has_review_time()) continue;
+    const absl::Time reviewed = FromProtoTime(completion->review().review_time());
+    if (reviewed >= start && reviewed <= end) summary.add_reviewed(name);
   }
   return summary;
 }

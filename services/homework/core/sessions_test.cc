@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/homework/core/events.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/model/proto_time.h"
 #include "services/homework/core/rules/validation.h"
@@ -142,6 +143,37 @@ class SessionsTest : public ::testing::TestWithParam<StoreKind> {
         homework_.CreateAssignment(Therapist(therapist), request);
     EXPECT_THAT(created, IsOk());
     return created.ok() ? *created : v1::Assignment();
+  }
+
+  void Activate(const std::string& assignment) {
+    v1::ActivateAssignmentRequest request;
+    request.set_name(assignment);
+    ASSERT_THAT(homework_.ActivateAssignment(Therapist(), request), IsOk());
+  }
+
+  // `count` done practices of `assignment` recorded by the client, an hour apart, the first
+  // five hours ago: their names.
+  std::vector<std::string> Practise(const std::string& assignment, int count) {
+    std::vector<std::string> names;
+    for (int i = 0; i < count; ++i) {
+      v1::CreateCompletionRequest record;
+      record.set_parent(assignment);
+      *record.mutable_completion()->mutable_occur_time() = ToProtoTime(now_ - absl::Hours(5 - i));
+      record.mutable_completion()->set_status(v1::Completion::STATUS_DONE);
+      record.mutable_completion()->set_occur_time_zone("Europe/Berlin");
+      absl::StatusOr<v1::Completion> recorded = homework_.CreateCompletion(ClientCaller(), record);
+      EXPECT_THAT(recorded, IsOk());
+      if (recorded.ok()) names.push_back(recorded->name());
+    }
+    return names;
+  }
+
+  // The therapist reviews `completion` now.
+  void Review(const std::string& completion) {
+    v1::ReviewCompletionRequest request;
+    request.set_name(completion);
+    request.mutable_review()->set_quality_rating(4);
+    ASSERT_THAT(homework_.ReviewCompletion(Therapist(), request), IsOk());
   }
 
   // UpdateAssignment of `name` by `caller`: `patch` fills the fields, `paths` is the mask.
@@ -373,42 +405,58 @@ TEST_P(SessionsTest, OnlyTheClientAndItsCareTeamJoin) {
                                          "TYPE_SESSION_UPDATED " + session.name()));
 }
 
+// The summary finds reviews through the client's events after the session's start cursor (not
+// by reading every completion of the client): each completion reviewed in the session once, in
+// the order of its first review there, and none reviewed only before it.
+TEST_P(SessionsTest, TheSummaryListsEachCompletionReviewedInTheSessionOnce) {
+  const v1::Session earlier = Live(kAlex, "earlier");
+  const v1::Assignment practice = Draft(earlier.name());
+  Activate(practice.name());
+  const std::vector<std::string> completions = Practise(practice.name(), 3);
+  ASSERT_EQ(completions.size(), 3);
+  Review(completions[0]);
+  ASSERT_THAT(End(Therapist(), earlier.name()), IsOk());
+  now_ += absl::Minutes(10);
+
+  const v1::Session session = Live(kAlex, "today");
+  // The cursor is the log just before the session: the first event after it is the session's.
+  absl::StatusOr<int64_t> after = ParseEventCursor("start_cursor", session.start_cursor());
+  ASSERT_THAT(after, IsOk());
+  absl::StatusOr<std::vector<EventRecord>> since = store_->ListEvents(
+      {.practice = "sunrise", .client_name = kAlex, .after_sequence = *after, .limit = 10});
+  ASSERT_THAT(since, IsOk());
+  ASSERT_THAT(*since, Not(IsEmpty()));
+  EXPECT_EQ(since->front().resource, session.name());
+  now_ += absl::Minutes(1);
+  Review(completions[2]);
+  now_ += absl::Minutes(1);
+  Review(completions[1]);
+  Review(completions[2]);
+  now_ += absl::Minutes(30);
+
+  absl::StatusOr<v1::Session> ended = End(Therapist(), session.name());
+  ASSERT_THAT(ended, IsOk());
+  EXPECT_THAT(ended->summary().reviewed(), ElementsAre(completions[2], completions[1]));
+}
+
 TEST_P(SessionsTest, EndingWritesWhatWasAssignedReviewedLeftOpenAndDiscussed) {
   // A completion of an older practice, reviewed before the session and during it.
   const v1::Session earlier = Live(kAlex, "earlier");
-  v1::Assignment practice = Draft(earlier.name());
-  v1::ActivateAssignmentRequest activate;
-  activate.set_name(practice.name());
-  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
-  std::vector<std::string> completions;
-  for (int i = 0; i < 2; ++i) {
-    v1::CreateCompletionRequest record;
-    record.set_parent(practice.name());
-    *record.mutable_completion()->mutable_occur_time() = ToProtoTime(now_ - absl::Hours(5 - i));
-    record.mutable_completion()->set_status(v1::Completion::STATUS_DONE);
-    record.mutable_completion()->set_occur_time_zone("Europe/Berlin");
-    absl::StatusOr<v1::Completion> recorded = homework_.CreateCompletion(ClientCaller(), record);
-    ASSERT_THAT(recorded, IsOk());
-    completions.push_back(recorded->name());
-  }
-  auto review = [&](const std::string& name) {
-    v1::ReviewCompletionRequest request;
-    request.set_name(name);
-    request.mutable_review()->set_quality_rating(4);
-    ASSERT_THAT(homework_.ReviewCompletion(Therapist(), request), IsOk());
-  };
-  review(completions[0]);
+  const v1::Assignment practice = Draft(earlier.name());
+  Activate(practice.name());
+  const std::vector<std::string> completions = Practise(practice.name(), 2);
+  ASSERT_EQ(completions.size(), 2);
+  Review(completions[0]);
   ASSERT_THAT(End(Therapist(), earlier.name()), IsOk());
 
   now_ += absl::Minutes(10);
   const v1::Session session = Live(kAlex, "today");
   now_ += absl::Minutes(1);
-  review(completions[1]);
+  Review(completions[1]);
   const v1::Assignment assigned = Draft(session.name());
   const v1::Assignment open = Draft(session.name());
   const v1::Assignment discarded = Draft(session.name());
-  activate.set_name(assigned.name());
-  ASSERT_THAT(homework_.ActivateAssignment(Therapist(), activate), IsOk());
+  Activate(assigned.name());
   v1::CancelAssignmentRequest cancel;
   cancel.set_name(discarded.name());
   ASSERT_THAT(homework_.CancelAssignment(Therapist(), cancel), IsOk());
