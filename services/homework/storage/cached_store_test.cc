@@ -25,7 +25,7 @@ using ::testing::ElementsAre;
 using ::therapy::homework::testing::IsOk;
 
 // The contract suite, through the cache: over SQLite with room for everything, and over memory
-// with so little room that entries come and go all the time.
+// with a kilobyte a shard (a couple of small entries each, the larger ones never kept).
 std::unique_ptr<Store> MakeCachedSqliteStore() {
   static absl::StatusOr<testing::ScratchDir> folder = testing::ScratchDir::Make("cached-store");
   static int files = 0;
