@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 // What one load thread saw in the window; merged at the end.
 struct ThreadTally {
   uint64_t calls = 0;
+  uint64_t ok_all = 0;  // OK calls ended at any time: warm-up, window and drain
   std::array<uint64_t, 17> by_code{};
   Histogram latency;
   std::map<std::string, uint64_t> no_answer;  // httplib's reason -> calls, in the window
@@ -115,6 +116,7 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
         } else if (result) {
           code = result->status == 200 ? 0 : CodeOfAnswer(result->body);
         }
+        if (code == 0) ++tally.ok_all;
         if (now >= measure_from && now < stop_at) {
           if (!result) ++tally.no_answer[httplib::to_string(result.error())];
           ++tally.calls;
@@ -164,6 +166,7 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
   result.window = absl::FromChrono(std::max(window_end - measure_from, Clock::duration::zero()));
   for (const ThreadTally& tally : tallies) {
     result.calls += tally.calls;
+    result.ok_all += tally.ok_all;
     for (size_t code = 0; code < tally.by_code.size(); ++code) {
       result.by_code[code] += tally.by_code[code];
     }

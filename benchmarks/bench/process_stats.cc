@@ -1,8 +1,11 @@
 #include "benchmarks/bench/process_stats.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/numbers.h"
@@ -62,6 +65,30 @@ absl::StatusOr<ProcessWrites> ReadProcessWrites(pid_t pid) {
       });
   if (!read.ok()) return read;
   return writes;
+}
+
+absl::StatusOr<absl::Duration> ReadProcessCpu(pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/stat");
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line))
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  // The command name (field 2) is in parentheses and may hold blanks: count after its ')'.
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos) return absl::DataLossError(absl::StrCat("no ')' in ", path));
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(line).substr(name_end + 1), ' ', absl::SkipEmpty());
+  // fields[0] is field 3 (state): utime and stime are fields 14 and 15.
+  uint64_t user_ticks = 0;
+  uint64_t system_ticks = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user_ticks) ||
+      !absl::SimpleAtoi(fields[12], &system_ticks)) {
+    return absl::DataLossError(absl::StrCat("no utime and stime in ", path));
+  }
+  const long ticks_per_second = sysconf(_SC_CLK_TCK);
+  if (ticks_per_second <= 0) return absl::InternalError("sysconf(_SC_CLK_TCK) failed");
+  return absl::Seconds(static_cast<double>(user_ticks + system_ticks) /
+                       static_cast<double>(ticks_per_second));
 }
 
 uint64_t FolderBytes(const std::string& folder) {

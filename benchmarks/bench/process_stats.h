@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace therapy::bench {
 
@@ -30,6 +31,9 @@ struct ProcessWrites {
   uint64_t bytes_to_storage = 0;  // write_bytes: bytes the process caused to go to the disk
 };
 absl::StatusOr<ProcessWrites> ReadProcessWrites(pid_t pid);
+
+// CPU time a process has used so far (user + system, all its threads), from /proc/<pid>/stat.
+absl::StatusOr<absl::Duration> ReadProcessCpu(pid_t pid);
 
 // The total size of the regular files directly in `folder` (a SQLite store's file, its -wal and
 // -shm, and any database beside it); 0 when it cannot be listed.

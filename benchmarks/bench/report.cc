@@ -28,6 +28,11 @@ std::string WrittenPerCall(const Figures& f) {
   return line;
 }
 
+std::string CpuPerCall(const Figures& f) {
+  return absl::StrFormat("server %.0f us, bench %.0f us", f.server_cpu_us_per_ok,
+                         f.bench_cpu_us_per_ok);
+}
+
 }  // namespace
 
 double Figures::throughput_ratio() const { return Ratio(ok_per_second, echo_ok_per_second); }
@@ -69,6 +74,7 @@ void PrintFigures(const Figures& f, std::ostream& out) {
   }
   out << "  errors by code: " << f.errors_by_code << "\n";
   if (f.writes_measured) out << "  written per OK call: " << WrittenPerCall(f) << "\n";
+  if (f.server_cpu_us_per_ok > 0) out << "  CPU per OK call: " << CpuPerCall(f) << "\n";
   out << std::flush;
 }
 
@@ -94,6 +100,15 @@ void PrintSummary(const std::vector<Figures>& all, std::ostream& out) {
       if (!f.writes_measured) continue;
       out << absl::StrFormat("%-9s %-9s %-17s %s\n", f.scenario, f.backend, f.load,
                              WrittenPerCall(f));
+    }
+  }
+  bool any_cpu = false;
+  for (const Figures& f : all) any_cpu |= f.server_cpu_us_per_ok > 0;
+  if (any_cpu) {
+    out << "\nCPU time per OK call (user + system, whole load, warm-up included)\n";
+    for (const Figures& f : all) {
+      if (f.server_cpu_us_per_ok <= 0) continue;
+      out << absl::StrFormat("%-26s %-9s %-17s %s\n", f.scenario, f.backend, f.load, CpuPerCall(f));
     }
   }
   out << std::flush;

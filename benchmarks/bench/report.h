@@ -45,6 +45,12 @@ struct Figures {
   double bytes_passed_per_ok = 0;      // bytes handed to them (wchar)
   double bytes_to_storage_per_ok = 0;  // bytes sent to the disk (write_bytes)
   double store_growth_per_ok = 0;      // growth of the store's files; < 0 when not measured
+  // CPU time (user + system) per OK call over the whole load, warm-up included: the homework
+  // server's, and the bench's own (its load threads and the rest of the process); 0 when not
+  // measured. On a machine the client and the server share, a cheaper client leaves the server
+  // more of it: compare protocols by the server's figure as well as by throughput.
+  double server_cpu_us_per_ok = 0;
+  double bench_cpu_us_per_ok = 0;
 
   double throughput_ratio() const;  // ok/s over echo ok/s: 1.0 = as fast as a bare RPC
   double p50_ratio() const;         // p50 over echo p50: 1.0 = as quick as a bare RPC

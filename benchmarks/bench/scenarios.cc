@@ -1,5 +1,7 @@
 #include "benchmarks/bench/scenarios.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -361,6 +363,28 @@ class Bench {
     if (!options_.store_dir.empty()) counters.store_bytes = FolderBytes(options_.store_dir);
     return counters;
   }
+  // CPU time used so far by the server and by this process, read around a load.
+  struct CpuCounters {
+    absl::StatusOr<absl::Duration> server = absl::UnknownError("not read");
+    absl::StatusOr<absl::Duration> bench = absl::UnknownError("not read");
+  };
+  CpuCounters CountCpu() const {
+    return CpuCounters{.server = ReadProcessCpu(server_.served().pid()),
+                       .bench = ReadProcessCpu(getpid())};
+  }
+  // CPU per OK call over the whole load (warm-up and drain included), server's and bench's.
+  static void AddCpuPerCall(const CpuCounters& before, const CpuCounters& after, uint64_t ok,
+                            Figures& figures) {
+    if (!before.server.ok() || !after.server.ok() || !before.bench.ok() || !after.bench.ok() ||
+        ok == 0) {
+      return;
+    }
+    const auto per_call = [ok](absl::Duration used) {
+      return absl::ToDoubleMicroseconds(used) / static_cast<double>(ok);
+    };
+    figures.server_cpu_us_per_ok = per_call(*after.server - *before.server);
+    figures.bench_cpu_us_per_ok = per_call(*after.bench - *before.bench);
+  }
   // Bytes per completion (issue 16): what the server wrote over the whole load divided by the
   // OK calls that ended in it, warm-up and drain included.
   void AddWritesPerCall(const WriteCounters& before, const WriteCounters& after, uint64_t ok,
@@ -486,10 +510,12 @@ class Bench {
     if (!echo.ok()) return echo.status();
     std::vector<Figures> figures;
     auto measure = [&](const std::string& name, const ConnectCalls& http) -> absl::Status {
+      const CpuCounters before = CountCpu();
       absl::StatusOr<UnaryLoadResult> result =
           RunConnectLoad(LoadOptions(absl::StrCat(label, " ", name), concurrency), http);
       if (!result.ok()) return result.status();
       figures.push_back(UnaryFigures(name, load, *result, *echo));
+      AddCpuPerCall(before, CountCpu(), result->ok_all, figures.back());
       PrintFigures(figures.back(), out_);
       return absl::OkStatus();
     };
@@ -519,10 +545,12 @@ class Bench {
                 alone.p99_ns > 0 ? static_cast<double>(attacked.p99_ns) / alone.p99_ns : 0.0,
                 attacked.requests - attacked.errors, attacked.requests)
          << std::flush;
+    const CpuCounters grpc_before = CountCpu();
     absl::StatusOr<UnaryLoadResult> grpc_read =
         RunUnaryLoad(LoadOptions(absl::StrCat(label, " grpc"), concurrency), calls->start);
     if (!grpc_read.ok()) return grpc_read.status();
     figures.push_back(UnaryFigures("edge-read-grpc", load, *grpc_read, *echo));
+    AddCpuPerCall(grpc_before, CountCpu(), grpc_read->ok_all, figures.back());
     PrintFigures(figures.back(), out_);
     if (absl::Status done = measure("edge-read-connect", ReadOverHttp(HttpCodec::kConnectJson));
         !done.ok()) {
@@ -590,13 +618,16 @@ class Bench {
     if (!echo.ok()) return echo.status();
     (void)ResetPeakRss(server_.served().pid());
     const WriteCounters before = CountWrites();
+    const CpuCounters cpu_before = CountCpu();
     absl::StatusOr<UnaryLoadResult> result =
         RunUnaryLoad(LoadOptions(label, concurrency), calls->start);
     if (!result.ok()) return result.status();
+    const CpuCounters cpu_after = CountCpu();
     const WriteCounters after = CountWrites();
 
     Figures figures = UnaryFigures(name, load, *result, *echo);
     AddWritesPerCall(before, after, result->ok_all, figures);
+    AddCpuPerCall(cpu_before, cpu_after, result->ok_all, figures);
     PrintFigures(figures, out_);
     return figures;
   }

@@ -7,8 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <optional>
+#include <cstring>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,7 +17,6 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace therapy::homework {
@@ -26,8 +24,6 @@ namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
-using google::protobuf::Reflection;
 
 // protobuf's printer refuses deeper nesting (64); past this depth it decides.
 constexpr int kMaxDepth = 60;
@@ -99,14 +95,55 @@ std::pair<uint32_t, int> DecodeUtf8(absl::string_view text, std::size_t at) {
 }
 
 // What the printer needs of one message type, worked out once per thread: how it is printed,
-// and each field's key as written (`"jsonName":`), by field index.
+// and for each field number the field and its key as written (`"jsonName":`).
 struct TypeInfo {
   enum class Kind { kObject, kTimestamp, kProtobufs };  // kProtobufs: MessageToJsonString's
+  struct Field {
+    const FieldDescriptor* descriptor = nullptr;  // null: no such field number
+    std::string key;
+    // Read from the descriptor once: its accessors are not free.
+    FieldDescriptor::Type type = FieldDescriptor::TYPE_INT32;
+    uint32_t wire_type = 0;  // of one value (a packed repeated field comes as 2)
+    bool repeated = false;
+    bool map = false;
+    TypeInfo* message = nullptr;  // of a message field, once first printed
+  };
   Kind kind = Kind::kObject;
-  std::vector<std::string> keys;
+  std::vector<Field> by_number;  // index: field number
+
+  Field* Find(uint64_t number) {
+    if (number >= by_number.size() || by_number[number].descriptor == nullptr) return nullptr;
+    return &by_number[number];
+  }
 };
 
-const TypeInfo& InfoOf(const Descriptor* type) {
+// The wire type a field's values come in (a packed repeated field comes as 2).
+uint32_t WireTypeOf(FieldDescriptor::Type type) {
+  switch (type) {
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_FIXED64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      return 1;
+    case FieldDescriptor::TYPE_FLOAT:
+    case FieldDescriptor::TYPE_FIXED32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      return 5;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES:
+    case FieldDescriptor::TYPE_MESSAGE:
+      return 2;
+    case FieldDescriptor::TYPE_GROUP:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+// Field numbers of the types printed here stay far below this; a type with a higher one goes to
+// protobuf's printer whole.
+constexpr int kMaxFieldNumber = 4096;
+
+TypeInfo& InfoOf(const Descriptor* type) {
   // Node-based: a reference handed out stays valid while nested messages add their types.
   thread_local std::unordered_map<const Descriptor*, TypeInfo> known;
   auto [it, added] = known.try_emplace(type);
@@ -114,15 +151,96 @@ const TypeInfo& InfoOf(const Descriptor* type) {
     TypeInfo& info = it->second;
     if (type->well_known_type() == Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
       info.kind = TypeInfo::Kind::kTimestamp;
-    } else if (type->file()->package() == "google.protobuf" || type->options().map_entry()) {
+    } else if (type->file()->package() == "google.protobuf" || type->options().map_entry() ||
+               type->extension_range_count() > 0) {
       info.kind = TypeInfo::Kind::kProtobufs;
     }
     for (int i = 0; i < type->field_count(); ++i) {
-      info.keys.push_back(absl::StrCat("\"", type->field(i)->json_name(), "\":"));
+      const FieldDescriptor* field = type->field(i);
+      if (field->number() > kMaxFieldNumber) {
+        info.kind = TypeInfo::Kind::kProtobufs;
+        continue;
+      }
+      const auto number = static_cast<std::size_t>(field->number());
+      if (info.by_number.size() <= number) info.by_number.resize(number + 1);
+      info.by_number[number] = {.descriptor = field,
+                                .key = absl::StrCat("\"", field->json_name(), "\":"),
+                                .type = field->type(),
+                                .wire_type = WireTypeOf(field->type()),
+                                .repeated = field->is_repeated(),
+                                .map = field->is_map()};
     }
   }
   return it->second;
 }
+
+// Reads the protobuf wire format (https://protobuf.dev/programming-guides/encoding/) of one
+// message, as the generated serializer writes it: fields in number order, the elements of a
+// repeated field one after the other. Every read says false on bytes that end too soon.
+class WireReader {
+ public:
+  explicit WireReader(absl::string_view bytes)
+      : at_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+
+  bool done() const { return at_ == end_; }
+
+  bool Varint(uint64_t& value) {
+    value = 0;
+    for (int shift = 0; shift < 64 && at_ < end_; shift += 7) {
+      const auto byte = static_cast<unsigned char>(*at_++);
+      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) return true;
+    }
+    return false;
+  }
+
+  template <typename Fixed>
+  bool Little(Fixed& value) {
+    if (end_ - at_ < static_cast<std::ptrdiff_t>(sizeof(Fixed))) return false;
+    std::memcpy(&value, at_, sizeof(Fixed));  // x86-64 and every target here are little-endian
+    at_ += sizeof(Fixed);
+    return true;
+  }
+
+  bool Bytes(absl::string_view& value) {
+    uint64_t size = 0;
+    if (!Varint(size) || size > static_cast<uint64_t>(end_ - at_)) return false;
+    value = absl::string_view(at_, static_cast<std::size_t>(size));
+    at_ += size;
+    return true;
+  }
+
+  // The field number of the next tag, without reading past it; 0 at the end.
+  uint64_t PeekNumber() const {
+    WireReader copy = *this;
+    uint64_t tag = 0;
+    return copy.Varint(tag) ? tag >> 3 : 0;
+  }
+
+  // Skips a value of wire type `wire_type`; false for groups and unknown types.
+  bool Skip(uint32_t wire_type) {
+    uint64_t ignored = 0;
+    absl::string_view bytes;
+    switch (wire_type) {
+      case 0:
+        return Varint(ignored);
+      case 1:
+        return Little(ignored);
+      case 2:
+        return Bytes(bytes);
+      case 5: {
+        uint32_t fixed = 0;
+        return Little(fixed);
+      }
+      default:
+        return false;
+    }
+  }
+
+ private:
+  const char* at_;
+  const char* end_;
+};
 
 // Bytes of a string that go out as they are: printable ASCII but `"`, `\`, `<` and `>`.
 constexpr std::array<bool, 256> kPlain = [] {
@@ -134,106 +252,193 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
+// The length of the run of kPlain bytes at the start of `text`, eight bytes at a time
+// (https://graphics.stanford.edu/~seander/bithacks.html#HasLessInWord and #HasBetweenInWord).
+std::size_t PlainRun(absl::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighs = 0x8080808080808080;
+  const auto has_zero = [](uint64_t word) { return (word - kOnes) & ~word & kHighs; };
+  std::size_t at = 0;
+  while (text.size() - at >= 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, text.data() + at, 8);
+    const uint64_t special = ((word - kOnes * 0x20) & ~word & kHighs)  // below 0x20
+                             | (word & kHighs)                         // 0x80 and up
+                             | has_zero(word ^ (kOnes * 0x7f)) | has_zero(word ^ (kOnes * '"')) |
+                             has_zero(word ^ (kOnes * '\\')) | has_zero(word ^ (kOnes * '<')) |
+                             has_zero(word ^ (kOnes * '>'));
+    if (special != 0) break;
+    at += 8;
+  }
+  while (at < text.size() && kPlain[static_cast<unsigned char>(text[at])]) ++at;
+  return at;
+}
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
   // False when the message holds something MessageToJsonString must print (see the header).
-  bool Object(const Message& message, int depth) {
+  bool Object(TypeInfo& info, absl::string_view wire, int depth) {
     if (depth > kMaxDepth) return false;
-    const TypeInfo& info = InfoOf(message.GetDescriptor());
-    if (info.kind == TypeInfo::Kind::kTimestamp) return Timestamp(message);
+    if (info.kind == TypeInfo::Kind::kTimestamp) return Timestamp(wire);
     if (info.kind == TypeInfo::Kind::kProtobufs) return false;
-    const Reflection* reflection = message.GetReflection();
-    // One list per depth for the whole call: no allocation per object (a deque, so that the
-    // lists of the outer objects stay where they are while inner ones are added).
-    while (fields_.size() <= static_cast<std::size_t>(depth)) fields_.emplace_back();
-    std::vector<const FieldDescriptor*>& fields = fields_[static_cast<std::size_t>(depth)];
-    fields.clear();
-    reflection->ListFields(message, &fields);
+    WireReader reader(wire);
     out_.push_back('{');
-    bool first = true;
-    for (const FieldDescriptor* field : fields) {
-      if (field->is_extension()) return false;
-      if (!first) out_.push_back(',');
-      first = false;
-      out_ += info.keys[static_cast<std::size_t>(field->index())];
-      if (field->is_map()) {
-        // protobuf prints a map in its hash order, which reflection cannot walk (3.21 keeps
-        // MapBegin private): such a message goes to protobuf whole (only the export's counts).
+    uint64_t last_number = 0;
+    bool first_field = true;
+    while (!reader.done()) {
+      uint64_t tag = 0;
+      if (!reader.Varint(tag)) return false;
+      const uint64_t number = tag >> 3;
+      const auto wire_type = static_cast<uint32_t>(tag & 7);
+      TypeInfo::Field* field = info.Find(number);
+      if (field == nullptr) {  // an unknown field: protobuf's printer leaves it out too
+        if (!reader.Skip(wire_type)) return false;
+        continue;
+      }
+      // The generated serializer writes each field once, in number order; anything else (a
+      // singular field merged from two records) is protobuf's to print.
+      if (number <= last_number) return false;
+      last_number = number;
+      if (!first_field) out_.push_back(',');
+      first_field = false;
+      out_ += field->key;
+      if (field->map) {
+        // protobuf prints a map in its hash order, which its wire order need not be: such a
+        // message goes to protobuf whole (only the export's counts).
         return false;
       }
-      if (field->is_repeated()) {
-        out_.push_back('[');
-        const int size = reflection->FieldSize(message, field);
-        for (int i = 0; i < size; ++i) {
-          if (i > 0) out_.push_back(',');
-          if (!Value(message, *reflection, *field, i, depth)) return false;
+      if (!field->repeated) {
+        if (!Value(*field, wire_type, reader, depth)) return false;
+        continue;
+      }
+      out_.push_back('[');
+      bool first = true;
+      uint32_t element_type = wire_type;
+      while (true) {
+        if (element_type == 2 && field->wire_type != 2) {
+          // Packed: the elements one after the other inside one length-delimited record.
+          absl::string_view packed;
+          if (!reader.Bytes(packed)) return false;
+          WireReader elements(packed);
+          while (!elements.done()) {
+            if (!first) out_.push_back(',');
+            first = false;
+            if (!Value(*field, field->wire_type, elements, depth)) return false;
+          }
+        } else {
+          if (!first) out_.push_back(',');
+          first = false;
+          if (!Value(*field, element_type, reader, depth)) return false;
         }
-        out_.push_back(']');
-      } else if (!Value(message, *reflection, *field, -1, depth)) {
-        return false;
+        if (reader.PeekNumber() != number) break;
+        uint64_t next = 0;
+        reader.Varint(next);
+        element_type = static_cast<uint32_t>(next & 7);
       }
+      out_.push_back(']');
     }
     out_.push_back('}');
     return true;
   }
 
  private:
-  // One value of `field` (element `index` of a repeated field; -1: the singular field).
-  bool Value(const Message& message, const Reflection& reflection, const FieldDescriptor& field,
-             int index, int depth) {
-    const bool repeated = index >= 0;
-    switch (field.cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        absl::StrAppend(&out_, repeated ? reflection.GetRepeatedInt32(message, &field, index)
-                                        : reflection.GetInt32(message, &field));
+  // One value of `field` read from `reader`, which holds it in `wire_type`.
+  bool Value(TypeInfo::Field& field, uint32_t wire_type, WireReader& reader, int depth) {
+    if (wire_type != field.wire_type) return false;
+    uint64_t varint = 0;
+    switch (field.type) {
+      case FieldDescriptor::TYPE_INT32:
+        if (!reader.Varint(varint)) return false;
+        absl::StrAppend(&out_, static_cast<int32_t>(varint));
         return true;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        absl::StrAppend(&out_, repeated ? reflection.GetRepeatedUInt32(message, &field, index)
-                                        : reflection.GetUInt32(message, &field));
+      case FieldDescriptor::TYPE_SINT32:
+        if (!reader.Varint(varint)) return false;
+        absl::StrAppend(&out_, ZigZag32(varint));
         return true;
-      case FieldDescriptor::CPPTYPE_INT64:
-        absl::StrAppend(&out_, "\"",
-                        repeated ? reflection.GetRepeatedInt64(message, &field, index)
-                                 : reflection.GetInt64(message, &field),
-                        "\"");
+      case FieldDescriptor::TYPE_UINT32:
+        if (!reader.Varint(varint)) return false;
+        absl::StrAppend(&out_, static_cast<uint32_t>(varint));
         return true;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        absl::StrAppend(&out_, "\"",
-                        repeated ? reflection.GetRepeatedUInt64(message, &field, index)
-                                 : reflection.GetUInt64(message, &field),
-                        "\"");
+      case FieldDescriptor::TYPE_INT64:
+        if (!reader.Varint(varint)) return false;
+        absl::StrAppend(&out_, "\"", static_cast<int64_t>(varint), "\"");
         return true;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        Double(repeated ? reflection.GetRepeatedDouble(message, &field, index)
-                        : reflection.GetDouble(message, &field));
+      case FieldDescriptor::TYPE_SINT64:
+        if (!reader.Varint(varint)) return false;
+        absl::StrAppend(&out_, "\"", ZigZag64(varint), "\"");
         return true;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        Float(repeated ? reflection.GetRepeatedFloat(message, &field, index)
-                       : reflection.GetFloat(message, &field));
+      case FieldDescriptor::TYPE_UINT64:
+        if (!reader.Varint(varint)) return false;
+        absl::StrAppend(&out_, "\"", varint, "\"");
         return true;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        out_ += (repeated ? reflection.GetRepeatedBool(message, &field, index)
-                          : reflection.GetBool(message, &field))
-                    ? "true"
-                    : "false";
+      case FieldDescriptor::TYPE_BOOL:
+        if (!reader.Varint(varint)) return false;
+        out_ += varint != 0 ? "true" : "false";
         return true;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        return Enum(field, repeated ? reflection.GetRepeatedEnumValue(message, &field, index)
-                                    : reflection.GetEnumValue(message, &field));
-      case FieldDescriptor::CPPTYPE_STRING: {
-        std::string scratch;
-        return Text(field, repeated ? reflection.GetRepeatedStringReference(message, &field, index,
-                                                                            &scratch)
-                                    : reflection.GetStringReference(message, &field, &scratch));
+      case FieldDescriptor::TYPE_ENUM:
+        if (!reader.Varint(varint)) return false;
+        return Enum(*field.descriptor, static_cast<int32_t>(varint));
+      case FieldDescriptor::TYPE_FIXED32:
+        return Fixed<uint32_t>(reader, /*quoted=*/false);
+      case FieldDescriptor::TYPE_SFIXED32:
+        return Fixed<int32_t>(reader, /*quoted=*/false);
+      case FieldDescriptor::TYPE_FIXED64:
+        return Fixed<uint64_t>(reader, /*quoted=*/true);
+      case FieldDescriptor::TYPE_SFIXED64:
+        return Fixed<int64_t>(reader, /*quoted=*/true);
+      case FieldDescriptor::TYPE_DOUBLE: {
+        double value = 0;
+        if (!reader.Little(value)) return false;
+        Double(value);
+        return true;
       }
-      case FieldDescriptor::CPPTYPE_MESSAGE:
-        return Object(repeated ? reflection.GetRepeatedMessage(message, &field, index)
-                               : reflection.GetMessage(message, &field),
-                      depth + 1);
+      case FieldDescriptor::TYPE_FLOAT: {
+        float value = 0;
+        if (!reader.Little(value)) return false;
+        Float(value);
+        return true;
+      }
+      case FieldDescriptor::TYPE_STRING:
+      case FieldDescriptor::TYPE_BYTES:
+      case FieldDescriptor::TYPE_MESSAGE: {
+        absl::string_view bytes;
+        if (!reader.Bytes(bytes)) return false;
+        if (field.type == FieldDescriptor::TYPE_STRING) return String(bytes);
+        if (field.type == FieldDescriptor::TYPE_MESSAGE) {
+          if (field.message == nullptr) field.message = &InfoOf(field.descriptor->message_type());
+          return Object(*field.message, bytes, depth + 1);
+        }
+        out_.push_back('"');
+        out_ += absl::Base64Escape(bytes);
+        out_.push_back('"');
+        return true;
+      }
+      case FieldDescriptor::TYPE_GROUP:
+        return false;
     }
     return false;
+  }
+
+  static int32_t ZigZag32(uint64_t varint) {
+    const auto value = static_cast<uint32_t>(varint);
+    return static_cast<int32_t>((value >> 1) ^ (~(value & 1) + 1));
+  }
+  static int64_t ZigZag64(uint64_t value) {
+    return static_cast<int64_t>((value >> 1) ^ (~(value & 1) + 1));
+  }
+
+  template <typename Number>
+  bool Fixed(WireReader& reader, bool quoted) {
+    Number value = 0;
+    if (!reader.Little(value)) return false;
+    if (quoted) {
+      absl::StrAppend(&out_, "\"", value, "\"");
+    } else {
+      absl::StrAppend(&out_, value);
+    }
+    return true;
   }
 
   bool Enum(const FieldDescriptor& field, int number) {
@@ -249,26 +454,16 @@ class JsonWriter {
     return true;
   }
 
-  // A string field's text, or a bytes field's in base64.
-  bool Text(const FieldDescriptor& field, const std::string& text) {
-    if (field.type() != FieldDescriptor::TYPE_BYTES) return String(text);
-    out_.push_back('"');
-    out_ += absl::Base64Escape(text);
-    out_.push_back('"');
-    return true;
-  }
-
   // A JSON string with protobuf's escapes; false for text that is not UTF-8.
   bool String(absl::string_view text) {
     out_.push_back('"');
     std::size_t at = 0;
     while (at < text.size()) {
       // A run of printable ASCII that needs no escape goes out in one append.
-      std::size_t plain = at;
-      while (plain < text.size() && kPlain[static_cast<unsigned char>(text[plain])]) ++plain;
-      if (plain > at) {
-        out_.append(text.data() + at, plain - at);
-        at = plain;
+      const std::size_t plain = PlainRun(text.substr(at));
+      if (plain > 0) {
+        out_.append(text.data() + at, plain);
+        at += plain;
         if (at == text.size()) break;
       }
       const unsigned char byte = static_cast<unsigned char>(text[at]);
@@ -356,15 +551,22 @@ class JsonWriter {
   // comes from the day count by Hinnant's civil_from_days (proleptic Gregorian, exact over
   // 0001..9999), the digits are written directly: a Timestamp is in every resource, and
   // absl's time-zone look-up and snprintf were most of their cost.
-  bool Timestamp(const Message& message) {
-    std::optional<google::protobuf::Timestamp> copy;  // only for a dynamic message
-    const auto* timestamp = dynamic_cast<const google::protobuf::Timestamp*>(&message);
-    if (timestamp == nullptr) {
-      copy.emplace().CopyFrom(message);
-      timestamp = &*copy;
+  bool Timestamp(absl::string_view wire) {
+    int64_t seconds = 0;
+    int64_t nanos = 0;
+    WireReader reader(wire);
+    while (!reader.done()) {
+      uint64_t tag = 0;
+      uint64_t value = 0;
+      if (!reader.Varint(tag)) return false;
+      if ((tag & 7) != 0) {
+        if (!reader.Skip(static_cast<uint32_t>(tag & 7))) return false;
+        continue;
+      }
+      if (!reader.Varint(value)) return false;
+      if (tag >> 3 == 1) seconds = static_cast<int64_t>(value);
+      if (tag >> 3 == 2) nanos = static_cast<int32_t>(value);
     }
-    const int64_t seconds = timestamp->seconds();
-    const int32_t nanos = timestamp->nanos();
     if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds || nanos < 0 ||
         nanos > 999999999) {
       return false;
@@ -420,21 +622,30 @@ class JsonWriter {
   }
 
   std::string& out_;
-  std::deque<std::vector<const FieldDescriptor*>> fields_;  // ListFields' output per depth
 };
 
 }  // namespace
 
-absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message) {
+bool PrintJsonMessage(const google::protobuf::Message& message, std::string& json) {
   // The last answer's size on this thread: a list answer then grows its buffer once, not
   // five or six times.
   thread_local std::size_t last_size = 256;
-  std::string json;
-  json.reserve(last_size + last_size / 8);
-  if (JsonWriter(json).Object(message, 0)) {
-    last_size = std::clamp<std::size_t>(json.size(), 256, 1 << 20);
-    return json;
+  thread_local std::string wire;
+  wire.clear();
+  json.clear();
+  bool printed = false;
+  if (message.SerializeToString(&wire)) {
+    json.reserve(last_size + last_size / 8);
+    printed = JsonWriter(json).Object(InfoOf(message.GetDescriptor()), wire, 0);
+    if (printed) last_size = std::clamp<std::size_t>(json.size(), 256, 1 << 20);
   }
+  if (wire.capacity() > (1 << 20)) std::string().swap(wire);  // keep no huge buffer
+  return printed;
+}
+
+absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message) {
+  std::string json;
+  if (PrintJsonMessage(message, json)) return json;
   json.clear();
   const auto printed = google::protobuf::util::MessageToJsonString(message, &json);
   if (!printed.ok()) {
