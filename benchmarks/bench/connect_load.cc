@@ -4,6 +4,8 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -12,22 +14,32 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "benchmarks/bench/interruption.h"
-#include "httplib.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
 #include "nlohmann/json.hpp"
 
 namespace therapy::bench {
 namespace {
 
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// What one load thread saw in the window; merged at the end.
+// What one I/O thread saw in the window; merged at the end.
 struct ThreadTally {
   uint64_t calls = 0;
   uint64_t ok_all = 0;  // OK calls ended at any time: warm-up, window and drain
   std::array<uint64_t, 17> by_code{};
   Histogram latency;
-  std::map<std::string, uint64_t> no_answer;  // httplib's reason -> calls, in the window
+  std::map<std::string, uint64_t> no_answer;  // the error's message -> calls, in the window
 };
+// The tally of the I/O thread running this code.
+thread_local ThreadTally* this_thread_tally = nullptr;
 
 // The gRPC code number of a Connect error answer (its JSON `code`); UNKNOWN when unreadable.
 // The grpc-status of a gRPC-Web answer's trailer frame (flag 0x80); UNKNOWN when there is none.
@@ -67,11 +79,122 @@ int CodeOfAnswer(const std::string& body) {
   return 2;
 }
 
+// One keep-alive connection making the load's calls one after another (HTTP/1.1 has one call
+// in flight per connection), on the load's I/O threads; reconnects when the server closes it or
+// a call fails.
+class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
+ public:
+  struct Shared {
+    const ConnectCalls& calls;
+    bool grpc_web = false;
+    Clock::time_point measure_from;
+    Clock::time_point stop_at;
+    std::atomic<uint64_t>& sequence;
+    std::atomic<uint64_t>& ended;
+    std::atomic<int>& running;
+  };
+
+  LoadConnection(net::io_context& io, const Shared& shared)
+      : shared_(shared), stream_(net::make_strand(io)) {
+    // Room for a whole answer: an answer read in one recvmsg, not in 512-byte steps.
+    buffer_.reserve(64 << 10);
+  }
+
+  void Connect() {
+    if (Over()) return Stop();
+    stream_.expires_after(kCallTimeout);
+    stream_.async_connect(
+        tcp::endpoint(net::ip::make_address_v4("127.0.0.1"),
+                      static_cast<unsigned short>(shared_.calls.port)),
+        [self = shared_from_this()](beast::error_code error) {
+          if (error) {
+            // Counted as a call without an HTTP answer, like one that fails on the way.
+            self->started_ = Clock::now();
+            return self->Ended(error);
+          }
+          self->stream_.socket().set_option(tcp::no_delay(true));  // as browsers do
+          self->Call();
+        });
+  }
+
+ private:
+  static constexpr std::chrono::seconds kCallTimeout{10};
+
+  bool Over() const { return Clock::now() >= shared_.stop_at || Interrupted(); }
+
+  void Call() {
+    if (Over()) return Stop();
+    request_ = {http::verb::post, shared_.calls.path, 11};
+    request_.set(http::field::host, "127.0.0.1");
+    request_.set(http::field::authorization, shared_.calls.authorization);
+    request_.set("Connect-Protocol-Version", "1");
+    request_.set(http::field::content_type, shared_.calls.content_type);
+    request_.keep_alive(true);
+    request_.body() = shared_.calls.body(shared_.sequence.fetch_add(1));
+    request_.prepare_payload();
+    response_.emplace();
+    response_->body_limit(64 << 20);
+    started_ = Clock::now();
+    stream_.expires_after(kCallTimeout);
+    http::async_write(
+        stream_, request_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+          if (error) return self->Ended(error);
+          http::async_read(self->stream_, self->buffer_, *self->response_,
+                           [self](beast::error_code read, std::size_t) { self->Ended(read); });
+        });
+  }
+
+  void Ended(beast::error_code error) {
+    const Clock::time_point now = Clock::now();
+    int code = 14;  // UNAVAILABLE: no HTTP answer
+    bool keep_alive = false;
+    if (!error) {
+      const http::response<http::string_body>& answer = response_->get();
+      keep_alive = answer.keep_alive();
+      if (answer.result_int() != 200) {
+        code = CodeOfAnswer(answer.body());
+      } else {
+        code = shared_.grpc_web ? GrpcWebCode(answer.body()) : 0;
+      }
+    }
+    ThreadTally& tally = *this_thread_tally;
+    if (code == 0) ++tally.ok_all;
+    if (now >= shared_.measure_from && now < shared_.stop_at) {
+      if (error) ++tally.no_answer[error.message()];
+      ++tally.calls;
+      ++tally.by_code[static_cast<size_t>(code)];
+      if (code == 0) tally.latency.Record((now - started_).count());
+    }
+    shared_.ended.fetch_add(1, std::memory_order_relaxed);
+    if (keep_alive) return Call();
+    // Closed by the server (or broken): a new connection, as a browser opens one.
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    buffer_.clear();
+    Connect();
+  }
+
+  void Stop() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    shared_.running.fetch_sub(1);
+  }
+
+  const Shared& shared_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  std::optional<http::response_parser<http::string_body>> response_;
+  Clock::time_point started_;
+};
+
 }  // namespace
 
 absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
                                                const ConnectCalls& calls) {
-  // HTTP/1.1 needs a connection (and here a thread) per call in flight: a lower bound than gRPC.
+  // One connection per call in flight, as HTTP/1.1 needs.
   constexpr int kMaxConnections = 256;
   if (options.concurrency < 1 || options.concurrency > kMaxConnections) {
     return absl::InvalidArgumentError(absl::StrCat("concurrency over Connect must be 1-",
@@ -85,47 +208,35 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
     return absl::InvalidArgumentError(
         absl::StrCat("warmup must be 0-", absl::FormatDuration(kMaxWarmup)));
   }
+  if (options.polling_threads < 1 || options.polling_threads > 2) {
+    return absl::InvalidArgumentError("polling threads must be 1 or 2");
+  }
 
   std::atomic<uint64_t> sequence{0};
   std::atomic<uint64_t> ended{0};
   std::atomic<int> running{options.concurrency};
   const Clock::time_point begin = Clock::now();
   const Clock::time_point measure_from = begin + absl::ToChronoNanoseconds(options.warmup);
-  const Clock::time_point stop_at = measure_from + absl::ToChronoNanoseconds(options.duration);
+  const LoadConnection::Shared shared{
+      .calls = calls,
+      .grpc_web = absl::StartsWith(calls.content_type, "application/grpc-web"),
+      .measure_from = measure_from,
+      .stop_at = measure_from + absl::ToChronoNanoseconds(options.duration),
+      .sequence = sequence,
+      .ended = ended,
+      .running = running,
+  };
 
-  const bool grpc_web = absl::StartsWith(calls.content_type, "application/grpc-web");
-  std::vector<ThreadTally> tallies(static_cast<size_t>(options.concurrency));
+  net::io_context io(options.polling_threads);
+  for (int i = 0; i < options.concurrency; ++i) {
+    std::make_shared<LoadConnection>(io, shared)->Connect();
+  }
+  std::vector<ThreadTally> tallies(static_cast<size_t>(options.polling_threads));
   std::vector<std::thread> threads;
   for (ThreadTally& tally : tallies) {
-    threads.emplace_back([&, &tally = tally] {
-      httplib::Client http("127.0.0.1", calls.port);
-      http.set_keep_alive(true);
-      http.set_tcp_nodelay(true);  // as browsers do
-      http.set_read_timeout(10, 0);
-      const httplib::Headers headers = {{"Authorization", calls.authorization},
-                                        {"Connect-Protocol-Version", "1"}};
-      while (Clock::now() < stop_at && !Interrupted()) {
-        const std::string body = calls.body(sequence.fetch_add(1));
-        const Clock::time_point started = Clock::now();
-        httplib::Result result =
-            http.Post(calls.path.c_str(), headers, body, calls.content_type.c_str());
-        const Clock::time_point now = Clock::now();
-        int code = 14;  // UNAVAILABLE: no HTTP answer
-        if (result && grpc_web) {
-          code = result->status == 200 ? GrpcWebCode(result->body) : 14;
-        } else if (result) {
-          code = result->status == 200 ? 0 : CodeOfAnswer(result->body);
-        }
-        if (code == 0) ++tally.ok_all;
-        if (now >= measure_from && now < stop_at) {
-          if (!result) ++tally.no_answer[httplib::to_string(result.error())];
-          ++tally.calls;
-          ++tally.by_code[static_cast<size_t>(code)];
-          if (code == 0) tally.latency.Record((now - started).count());
-        }
-        ended.fetch_add(1, std::memory_order_relaxed);
-      }
-      running.fetch_sub(1);
+    threads.emplace_back([&io, &tally] {
+      this_thread_tally = &tally;
+      io.run();
     });
   }
 
@@ -135,7 +246,7 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
   while (running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const Clock::time_point now = Clock::now();
-    if (now >= next_progress && now < stop_at) {
+    if (now >= next_progress && now < shared.stop_at) {
       const uint64_t count = ended.load(std::memory_order_relaxed);
       const double seconds = std::chrono::duration<double>(now - last).count();
       std::cerr << absl::StrFormat("  [%s] %.0f/%.0f s (%.0f s warm-up), %d calls ended, %.0f/s\n",
@@ -150,6 +261,7 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
       next_progress = now + absl::ToChronoNanoseconds(options.progress_interval);
     }
   }
+  io.stop();
   for (std::thread& thread : threads) thread.join();
 
   std::map<std::string, uint64_t> no_answer;
@@ -162,7 +274,7 @@ absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
   }
 
   UnaryLoadResult result;
-  const Clock::time_point window_end = std::min(stop_at, Clock::now());
+  const Clock::time_point window_end = std::min(shared.stop_at, Clock::now());
   result.window = absl::FromChrono(std::max(window_end - measure_from, Clock::duration::zero()));
   for (const ThreadTally& tally : tallies) {
     result.calls += tally.calls;

@@ -24,15 +24,17 @@ struct ConnectCalls {
   std::string content_type = "application/json";
 };
 
-// A closed loop like RunUnaryLoad, over HTTP/1.1: `options.concurrency` threads, each with its
-// own keep-alive connection (cpp-httplib's client; one call in flight per connection, as
-// HTTP/1.1 allows), each starting its next call as soon as the last one ended, for warm-up plus
-// duration. A call counts as OK on HTTP 200; otherwise by the Connect error code of its body
-// (`unavailable` -> UNAVAILABLE, ...), UNAVAILABLE when there was no HTTP answer (the reasons,
-// httplib's, are counted on stderr at the end). The client
-// reconnects by itself when the server closes a connection (it does after a few calls, and
-// after 2 s idle). Every call has a 10 s read timeout. Stops early when Interrupted().
-// `options.polling_threads` is not used.
+// A closed loop like RunUnaryLoad, over HTTP/1.1: `options.concurrency` keep-alive connections
+// (one call in flight on each, as HTTP/1.1 allows), each starting its next call as soon as the
+// last one ended, for warm-up plus duration. Event-driven like the gRPC load (Boost.Beast's
+// client on `options.polling_threads` I/O threads), so that the client costs about as much per
+// call on either protocol: a thread per connection cost the bench more CPU than its gRPC client
+// and left the server less of the 2 cores they share. A call counts as OK on HTTP 200 (for
+// gRPC-Web, on grpc-status 0 in the trailer frame); otherwise by the Connect error code of its
+// body (`unavailable` -> UNAVAILABLE, ...), UNAVAILABLE when there was no HTTP answer (the
+// reasons are counted on stderr at the end). A connection the server closes (`Connection:
+// close`) or that fails is replaced by a new one. Every call has a 10 s timeout. Stops early when
+// Interrupted().
 absl::StatusOr<UnaryLoadResult> RunConnectLoad(const UnaryLoadOptions& options,
                                                const ConnectCalls& calls);
 
