@@ -129,13 +129,24 @@ void HomeworkRpc::LogCall(absl::string_view method, const std::string& call_id, 
                     caller, status);
 }
 
+grpc::ByteBuffer HomeworkRpc::Serialized(const std::shared_ptr<const v1::Event>& event) {
+  std::lock_guard<std::mutex> lock(last_event_mutex_);
+  if (event != last_event_) {
+    const std::string bytes = event->SerializeAsString();
+    grpc::Slice slice(bytes);
+    last_bytes_ = grpc::ByteBuffer(&slice, 1);
+    last_event_ = event;
+  }
+  return last_bytes_;  // a copy shares the bytes (the slices are reference-counted)
+}
+
 // One WatchEvents stream. The use case checks the call and fixes its start
 // (Homework::StartWatch, which reads the store and waits for its audit record) on the pool,
 // like a unary call; the hub then offers it events on its reader thread, which this queues
 // (at most kMaxQueued) and writes one at a time. Deletes itself when gRPC is done with the
 // call; logs the call then. Nothing finishes the call while its start runs (a cancellation
 // or the hub's End then waits for it), so the start never outlives the reactor.
-class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Event>,
+class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                                         public WatchListener {
  public:
   WatchReactor(HomeworkRpc& rpc, grpc::CallbackServerContext& context,
@@ -187,8 +198,8 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
       refused_ = true;
       return false;
     }
-    queue_.push_back(std::move(event));
-    if (queue_.size() == 1) StartWrite(queue_.front().get());
+    queue_.push_back(rpc_.Serialized(event));
+    if (queue_.size() == 1) StartWrite(&queue_.front());
     return true;
   }
 
@@ -213,7 +224,7 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
         return;
       }
       if (!queue_.empty()) {
-        StartWrite(queue_.front().get());
+        StartWrite(&queue_.front());
       } else if (end_) {
         FinishLocked(*end_);
       } else if (refused_) {
@@ -259,7 +270,8 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<v1::Even
 
   // A std::mutex: taken under the hub's per-watcher lock (see event_hub.cc). Guards the rest.
   std::mutex mutex_;
-  std::deque<std::shared_ptr<const v1::Event>> queue_;  // front: being written
+  // Front: being written. A deque keeps the front where it is while events are added.
+  std::deque<grpc::ByteBuffer> queue_;
   std::optional<absl::Status> end_;
   uint64_t subscription_ = 0;                 // 0: never subscribed
   bool starting_ = true;                      // the start has not finished
@@ -293,11 +305,11 @@ HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier&
       AddMethod(new grpc::internal::RpcServiceMethod(
           path.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING, nullptr));
       MarkMethodRawCallback(
-          added++, new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, v1::Event>(
-                       [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* body) {
-                         return new WatchReactor(*this, *context,
-                                                 Parse<v1::WatchEventsRequest>(*body));
-                       }));
+          added++,
+          new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+              [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* body) {
+                return new WatchReactor(*this, *context, Parse<v1::WatchEventsRequest>(*body));
+              }));
       continue;
     }
     auto handler = unary.find(method.name());

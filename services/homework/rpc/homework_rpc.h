@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -62,6 +64,9 @@ class HomeworkRpc final : public grpc::Service {
   // Logs and finishes a call refused before it ran (draining, overloaded).
   void Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,
               const char* method, absl::Time start, const absl::Status& status);
+  // `event` as a stream message. The hub offers an event to every watcher in turn, so the last
+  // one is kept: serialised once, however many streams it goes to (their writes share the bytes).
+  grpc::ByteBuffer Serialized(const std::shared_ptr<const v1::Event>& event);
   // The log line of a finished call.
   void LogCall(absl::string_view method, const std::string& call_id, absl::Time start,
                const absl::StatusOr<Caller>& caller, const absl::Status& status);
@@ -74,6 +79,10 @@ class HomeworkRpc final : public grpc::Service {
   // "/therapy.homework.v1.HomeworkService/<Method>": gRPC keeps pointers to these.
   std::deque<std::string> paths_;
   std::atomic<bool> draining_{false};
+  // Serialized's last event and its bytes.
+  std::mutex last_event_mutex_;
+  std::shared_ptr<const v1::Event> last_event_;
+  grpc::ByteBuffer last_bytes_;
 };
 
 }  // namespace therapy::homework

@@ -114,6 +114,36 @@ TEST_F(WatchEventsRpcTest, StreamsInLogOrderAndResumesFromACursorWithoutGapsOrDu
   live.context->TryCancel();
 }
 
+// An event is serialised once for every stream it goes to: each of several streams still gets
+// every event, each with its own content, in log order.
+TEST_F(WatchEventsRpcTest, StreamsOfTheSameEventsEachGetEveryEventWhole) {
+  std::vector<Stream> streams;
+  for (int i = 0; i < 4; ++i) {
+    streams.push_back(Watch("dr-lee", "therapist", i % 2 == 0 ? "ana" : ""));
+    ASSERT_FALSE(streams.back().StartCursor().empty());
+  }
+  for (int i = 0; i < 5; ++i) Assign();
+  std::vector<std::vector<v1::Event>> received(streams.size());
+  for (size_t s = 0; s < streams.size(); ++s) {
+    v1::Event event;
+    while (received[s].size() < 5 && streams[s].reader->Read(&event)) received[s].push_back(event);
+    ASSERT_EQ(received[s].size(), 5u) << "stream " << s;
+  }
+  for (size_t e = 0; e < 5; ++e) {
+    const v1::Event& first = received[0][e];
+    EXPECT_EQ(first.type(), v1::Event::TYPE_ASSIGNMENT_CREATED);
+    EXPECT_EQ(first.client(), "practices/sunrise/clients/ana");
+    if (e > 0) {
+      EXPECT_LT(std::stoll(received[0][e - 1].cursor()), std::stoll(first.cursor()));
+    }
+    for (size_t s = 1; s < streams.size(); ++s) {
+      EXPECT_EQ(received[s][e].SerializeAsString(), first.SerializeAsString())
+          << "stream " << s << ", event " << e;
+    }
+  }
+  for (Stream& stream : streams) stream.context->TryCancel();
+}
+
 TEST_F(WatchEventsRpcTest, ATherapistTakenOffTheCareTeamIsCutOffWithPermissionDenied) {
   Stream stream = Watch("dr-lee", "therapist", "ana");
   stream.StartCursor();
