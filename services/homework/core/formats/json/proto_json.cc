@@ -347,38 +347,31 @@ class JsonWriter {
   // One value of `field` read from `reader`, which holds it in `wire_type`.
   bool Value(TypeInfo::Field& field, uint32_t wire_type, WireReader& reader, int depth) {
     if (wire_type != field.wire_type) return false;
-    uint64_t varint = 0;
+    uint64_t varint = 0;  // every type of wire type 0 (integers, bools, enums) is one varint
+    if (wire_type == 0 && !reader.Varint(varint)) return false;
     switch (field.type) {
       case FieldDescriptor::TYPE_INT32:
-        if (!reader.Varint(varint)) return false;
         absl::StrAppend(&out_, static_cast<int32_t>(varint));
         return true;
       case FieldDescriptor::TYPE_SINT32:
-        if (!reader.Varint(varint)) return false;
         absl::StrAppend(&out_, ZigZag32(varint));
         return true;
       case FieldDescriptor::TYPE_UINT32:
-        if (!reader.Varint(varint)) return false;
         absl::StrAppend(&out_, static_cast<uint32_t>(varint));
         return true;
       case FieldDescriptor::TYPE_INT64:
-        if (!reader.Varint(varint)) return false;
         absl::StrAppend(&out_, "\"", static_cast<int64_t>(varint), "\"");
         return true;
       case FieldDescriptor::TYPE_SINT64:
-        if (!reader.Varint(varint)) return false;
         absl::StrAppend(&out_, "\"", ZigZag64(varint), "\"");
         return true;
       case FieldDescriptor::TYPE_UINT64:
-        if (!reader.Varint(varint)) return false;
         absl::StrAppend(&out_, "\"", varint, "\"");
         return true;
       case FieldDescriptor::TYPE_BOOL:
-        if (!reader.Varint(varint)) return false;
         out_ += varint != 0 ? "true" : "false";
         return true;
       case FieldDescriptor::TYPE_ENUM:
-        if (!reader.Varint(varint)) return false;
         return Enum(*field.descriptor, static_cast<int32_t>(varint));
       case FieldDescriptor::TYPE_FIXED32:
         return Fixed<uint32_t>(reader, /*quoted=*/false);
