@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,6 +32,7 @@
 #include "benchmarks/bench/echo_server.h"
 #include "benchmarks/bench/homework_server_process.h"
 #include "benchmarks/bench/interruption.h"
+#include "benchmarks/bench/pgbench_baseline.h"
 #include "benchmarks/bench/scenarios.h"
 #include "benchmarks/bench/seed.h"
 #include "benchmarks/bench/served_process.h"
@@ -63,6 +65,9 @@ ABSL_FLAG(int, echo_payload_bytes, 64, "Bytes each echo call sends (and gets bac
 ABSL_FLAG(std::string, backend, "sqlite",
           "sqlite: a SQLite file in the data dir; postgres: a private PostgreSQL cluster "
           "(storage/postgres/test_cluster.h) made for this run");
+ABSL_FLAG(bool, pg_fsync, true,
+          "postgres: the cluster flushes its commits (fsync and full_page_writes on, as in "
+          "production); false: off, an upper bound that costs no flush");
 ABSL_FLAG(std::string, store, "",
           "An explicit --store URI for the server instead of --backend: sqlite:PATH, or "
           "postgresql://... on this machine (Unix socket, localhost or 127.0.0.1)");
@@ -102,6 +107,7 @@ struct CommandOptions {
   SeedOptions seed;
   bool seed_in_process = false;
   std::string backend;    // sqlite | postgres
+  bool pg_fsync = true;   // postgres: a durable cluster
   std::string store_uri;  // explicit, or empty
   std::string data_dir;   // explicit, or empty
   std::string tmp_dir;
@@ -188,20 +194,32 @@ absl::Status RunCommand(const CommandOptions& options) {
   if (error) return absl::UnavailableError(absl::StrCat("cannot create ", data_dir));
 
   std::unique_ptr<homework::postgres::TestCluster> cluster;
+  std::optional<PgbenchBaseline> pgbench_baseline;
   std::string store_uri = options.store_uri;
   std::string store_label = options.backend;
   if (!store_uri.empty()) {
     store_label = store_uri.substr(0, store_uri.find(':'));
   } else if (options.backend == "postgres") {
     std::cerr << "starting a private PostgreSQL cluster..." << std::endl;
+    const homework::postgres::TestClusterOptions cluster_options{.parent_dir = base + "/",
+                                                                 .durable = options.pg_fsync};
     absl::StatusOr<std::unique_ptr<homework::postgres::TestCluster>> created =
-        homework::postgres::TestCluster::Create(
-            homework::postgres::TestClusterOptions{.parent_dir = base + "/"});
+        homework::postgres::TestCluster::Create(cluster_options);
     if (!created.ok()) return created.status();
     cluster = *std::move(created);
     absl::StatusOr<std::string> database = cluster->CreateDatabase();
     if (!database.ok()) return database.status();
     store_uri = cluster->Uri(*database);
+    store_label = options.pg_fsync ? "postgres" : "pg-nosync";
+    absl::StatusOr<std::string> pgbench_database = cluster->CreateDatabase();
+    if (!pgbench_database.ok()) return pgbench_database.status();
+    std::cerr << "making pgbench's tables..." << std::endl;
+    absl::StatusOr<PgbenchBaseline> pgbench =
+        PgbenchBaseline::Prepare({.program = cluster_options.bin_dir + "/pgbench",
+                                  .uri = cluster->Uri(*pgbench_database),
+                                  .work_dir = work_dir});
+    if (!pgbench.ok()) return pgbench.status();
+    pgbench_baseline = *std::move(pgbench);
   } else {
     store_uri = absl::StrCat("sqlite:", data_dir, "/homework.db");
   }
@@ -280,6 +298,7 @@ absl::Status RunCommand(const CommandOptions& options) {
   }
   BenchOptions bench = options.bench;
   bench.store_label = store_label;
+  bench.pgbench = std::move(pgbench_baseline);
   if (store_label == "sqlite") {
     const std::filesystem::path file(store_uri.substr(std::string_view("sqlite:").size()));
     bench.store_dir = file.has_parent_path() ? file.parent_path().string() : ".";
@@ -389,6 +408,7 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
     return absl::InvalidArgumentError(
         absl::StrCat("--backend must be sqlite or postgres, got \"", options.backend, "\""));
   }
+  options.pg_fsync = absl::GetFlag(FLAGS_pg_fsync);
   options.store_uri = absl::GetFlag(FLAGS_store);
   if (!options.store_uri.empty()) {
     if (absl::Status local = CheckLocalStore(options.store_uri); !local.ok()) return local;

@@ -28,6 +28,14 @@ std::string WrittenPerCall(const Figures& f) {
   return line;
 }
 
+std::string AgainstPgbench(const Figures& f) {
+  return absl::StrFormat(
+      "pgbench INSERT at %d clients: %d committed, %d failed, %.1f tps, latency average %.3f ms; "
+      "ok/s / pgbench tps = %.3fx",
+      f.pgbench_clients, f.pgbench_transactions, f.pgbench_failed, f.pgbench_tps,
+      f.pgbench_latency_average_ms, f.pgbench_throughput_ratio());
+}
+
 std::string CpuPerCall(const Figures& f) {
   return absl::StrFormat("server %.0f us, bench %.0f us", f.server_cpu_us_per_ok,
                          f.bench_cpu_us_per_ok);
@@ -51,6 +59,7 @@ double Figures::health_p50_ratio() const {
 double Figures::health_p99_ratio() const {
   return Ratio(static_cast<double>(p99_ns), static_cast<double>(health_p99_ns));
 }
+double Figures::pgbench_throughput_ratio() const { return Ratio(ok_per_second, pgbench_tps); }
 
 void PrintFigures(const Figures& f, std::ostream& out) {
   out << absl::StrFormat("  %-10s %10s %8s %11s %10s %10s %12s\n", "", "requests", "errors", "ok/s",
@@ -75,6 +84,7 @@ void PrintFigures(const Figures& f, std::ostream& out) {
   out << "  errors by code: " << f.errors_by_code << "\n";
   if (f.writes_measured) out << "  written per OK call: " << WrittenPerCall(f) << "\n";
   if (f.server_cpu_us_per_ok > 0) out << "  CPU per OK call: " << CpuPerCall(f) << "\n";
+  if (f.pgbench_clients > 0) out << "  against " << AgainstPgbench(f) << "\n";
   out << std::flush;
 }
 
@@ -109,6 +119,17 @@ void PrintSummary(const std::vector<Figures>& all, std::ostream& out) {
     for (const Figures& f : all) {
       if (f.server_cpu_us_per_ok <= 0) continue;
       out << absl::StrFormat("%-26s %-9s %-17s %s\n", f.scenario, f.backend, f.load, CpuPerCall(f));
+    }
+  }
+  bool any_pgbench = false;
+  for (const Figures& f : all) any_pgbench |= f.pgbench_clients > 0;
+  if (any_pgbench) {
+    out << "\nDurable writes against pgbench's single-row INSERT on the same cluster, right "
+           "after\n";
+    for (const Figures& f : all) {
+      if (f.pgbench_clients <= 0) continue;
+      out << absl::StrFormat("%-9s %-9s %-17s %s\n", f.scenario, f.backend, f.load,
+                             AgainstPgbench(f));
     }
   }
   out << std::flush;

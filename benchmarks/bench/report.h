@@ -51,6 +51,14 @@ struct Figures {
   // more of it: compare protocols by the server's figure as well as by throughput.
   double server_cpu_us_per_ok = 0;
   double bench_cpu_us_per_ok = 0;
+  // pgbench's single-row INSERT on the same PostgreSQL cluster right after the load, at as many
+  // clients as the load had calls in flight (issue 16's yardstick for durable writes there);
+  // pgbench_clients == 0: not measured.
+  int pgbench_clients = 0;
+  uint64_t pgbench_transactions = 0;
+  uint64_t pgbench_failed = 0;
+  double pgbench_tps = 0;
+  double pgbench_latency_average_ms = 0;
 
   double throughput_ratio() const;  // ok/s over echo ok/s: 1.0 = as fast as a bare RPC
   double p50_ratio() const;         // p50 over echo p50: 1.0 = as quick as a bare RPC
@@ -58,6 +66,7 @@ struct Figures {
   double health_throughput_ratio() const;  // ok/s over health ok/s: 1.0 = as fast as health
   double health_p50_ratio() const;
   double health_p99_ratio() const;
+  double pgbench_throughput_ratio() const;  // ok/s over pgbench's INSERTs per second
 };
 
 // The block printed as soon as a measurement ends.

@@ -628,6 +628,19 @@ class Bench {
     Figures figures = UnaryFigures(name, load, *result, *echo);
     AddWritesPerCall(before, after, result->ok_all, figures);
     AddCpuPerCall(cpu_before, cpu_after, result->ok_all, figures);
+    if (scenario == Scenario::kComplete && options_.pgbench) {
+      const int clients = concurrency * options_.connections;
+      std::cerr << "  [" << label << "] pgbench's INSERT at " << clients << " clients next"
+                << std::endl;
+      absl::StatusOr<PgbenchResult> inserts =
+          options_.pgbench->Run(clients, options_.warmup, options_.duration);
+      if (!inserts.ok()) return inserts.status();
+      figures.pgbench_clients = inserts->clients;
+      figures.pgbench_transactions = inserts->transactions;
+      figures.pgbench_failed = inserts->failed;
+      figures.pgbench_tps = inserts->tps;
+      figures.pgbench_latency_average_ms = inserts->latency_average_ms;
+    }
     PrintFigures(figures, out_);
     return figures;
   }

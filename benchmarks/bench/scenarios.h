@@ -1,6 +1,7 @@
 #ifndef BENCHMARKS_BENCH_SCENARIOS_H_
 #define BENCHMARKS_BENCH_SCENARIOS_H_
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "benchmarks/bench/homework_server_process.h"
+#include "benchmarks/bench/pgbench_baseline.h"
 #include "benchmarks/bench/report.h"
 #include "benchmarks/bench/seed.h"
 #include "benchmarks/bench/served_process.h"
@@ -55,6 +57,9 @@ struct BenchOptions {
   std::string store_dir;    // the SQLite store's folder, whose growth is reported; or ""
   WatchLoadOptions watch;   // `assignment` is chosen by the bench
   EdgeOptions edge;
+  // On the bench's own PostgreSQL cluster: pgbench's single-row INSERT, run right after each
+  // complete load at as many clients as it had calls in flight.
+  std::optional<PgbenchBaseline> pgbench;
 };
 
 // Runs each scenario (at each concurrency), each right after the echo baseline under the same

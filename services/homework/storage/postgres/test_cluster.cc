@@ -149,7 +149,9 @@ absl::Status TestCluster::DropDatabase(absl::string_view name) {
 absl::Status TestCluster::StartServer() {
   const std::string server_options =
       absl::StrCat("-k '", folder_, "' -c listen_addresses='' -p ", kPort,
-                   " -c fsync=off -c full_page_writes=off -c max_connections=200");
+                   options_.durable ? " -c fsync=on -c full_page_writes=on"
+                                    : " -c fsync=off -c full_page_writes=off",
+                   " -c max_connections=200");
   if (absl::Status status =
           RunTool("pg_ctl", {"start", "-D", DataDir(), "-l", folder_ + "/server.log", "-w", "-t",
                              "60", "-o", server_options});

@@ -6,9 +6,10 @@
 // parallel cannot meet. Made with Debian's initdb and pg_ctl; when the test runs as root they
 // run as the `postgres` user (the server refuses to run as root), and the folder is given to it.
 //
-// The cluster trades durability for speed (fsync off): it is thrown away with the folder. Its
-// default collation is ICU's en-US, where "a" sorts before "B", so tests notice a query that
-// sorts by the cluster's collation instead of byte order.
+// By default the cluster trades durability for speed (fsync off): it is thrown away with the
+// folder. A benchmark of durable writes asks for `durable` (fsync and full-page writes on, as a
+// production server has them). Its default collation is ICU's en-US, where "a" sorts before "B",
+// so tests notice a query that sorts by the cluster's collation instead of byte order.
 
 #include <sys/types.h>
 
@@ -25,6 +26,7 @@ namespace therapy::homework::postgres {
 struct TestClusterOptions {
   std::string bin_dir = "/usr/lib/postgresql/15/bin";  // initdb, pg_ctl, postgres
   std::string parent_dir = "/tmp/";                    // where the folder is made; ends in '/'
+  bool durable = false;  // fsync and full_page_writes on (PostgreSQL's defaults) instead of off
 };
 
 // Not thread-safe; meant for a test's global environment.
