@@ -37,10 +37,12 @@ struct AuditRecord {
 };
 
 // One entry of the durable event log: which resource of which client changed, how, by whom. The
-// store gives each committed event the next `sequence` of the whole log (strictly increasing in
-// commit order), so a watcher resumes after the last sequence it saw and misses nothing.
+// store gives each committed event the next `sequence` of the whole log, strictly increasing in
+// the order events become visible to readers of the log (an event committed after a read never
+// gets a sequence at or below one that read returned), so a watcher resumes after the last
+// sequence it saw and misses nothing. A write's events keep their order.
 struct EventRecord {
-  int64_t sequence = 0;  // assigned by Commit; ignored on input
+  int64_t sequence = 0;  // assigned by the store once committed; ignored on input
   std::string practice;  // practice id
   std::string client;    // "practices/{p}/clients/{c}"
   v1::Event::Type type = v1::Event::TYPE_UNSPECIFIED;

@@ -208,36 +208,122 @@ absl::Status Connection::Fail(pg_result* result, absl::string_view purpose) {
   return PostgresStatus(last_sqlstate_, purpose);
 }
 
-absl::StatusOr<Result> Connection::Execute(const Sql& sql, absl::Span<const Param> params) {
-  if (broken()) return Fail(nullptr, sql.purpose);
-  const int count = static_cast<int>(params.size());
+absl::StatusOr<std::string> Connection::Prepare(const Sql& sql, absl::Span<const Param> params) {
   auto prepared = prepared_.find(sql.text);
-  if (prepared == prepared_.end()) {
-    std::string name = absl::StrCat("homework_", prepared_.size() + 1);
-    std::vector<unsigned int> types;
-    types.reserve(params.size());
-    for (const Param& param : params) types.push_back(param.type());
-    pg_result* result = PQprepare(conn_, name.c_str(), sql.text, count, types.data());
-    if (PQresultStatus(result) != PGRES_COMMAND_OK) return Fail(result, sql.purpose);
-    PQclear(result);
-    prepared = prepared_.emplace(sql.text, std::move(name)).first;
+  if (prepared != prepared_.end()) return prepared->second;
+  std::string name = absl::StrCat("homework_", prepared_.size() + 1);
+  std::vector<unsigned int> types;
+  types.reserve(params.size());
+  for (const Param& param : params) types.push_back(param.type());
+  pg_result* result =
+      PQprepare(conn_, name.c_str(), sql.text, static_cast<int>(params.size()), types.data());
+  if (PQresultStatus(result) != PGRES_COMMAND_OK) return Fail(result, sql.purpose);
+  PQclear(result);
+  prepared_.emplace(sql.text, name);
+  return name;
+}
+
+namespace {
+
+// A statement's parameters as libpq takes them, binary.
+struct ParamArrays {
+  explicit ParamArrays(absl::Span<const Param> params) : formats(params.size(), kBinaryFormat) {
+    values.reserve(params.size());
+    lengths.reserve(params.size());
+    for (const Param& param : params) {
+      // A null pointer would send NULL; an empty value is not null.
+      values.push_back(param.size() == 0 ? "" : param.data());
+      lengths.push_back(param.size());
+    }
   }
+  int count() const { return static_cast<int>(values.size()); }
+
   std::vector<const char*> values;
   std::vector<int> lengths;
-  std::vector<int> formats(params.size(), kBinaryFormat);
-  values.reserve(params.size());
-  lengths.reserve(params.size());
-  for (const Param& param : params) {
-    // A null pointer would send NULL; an empty value is not null.
-    values.push_back(param.size() == 0 ? "" : param.data());
-    lengths.push_back(param.size());
-  }
-  pg_result* result = PQexecPrepared(conn_, prepared->second.c_str(), count, values.data(),
-                                     lengths.data(), formats.data(), kBinaryFormat);
+  std::vector<int> formats;
+};
+
+bool Succeeded(const pg_result* result) {
   const ExecStatusType status = PQresultStatus(result);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return Fail(result, sql.purpose);
+  return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+}
+
+}  // namespace
+
+absl::StatusOr<Result> Connection::Execute(const Sql& sql, absl::Span<const Param> params) {
+  if (broken()) return Fail(nullptr, sql.purpose);
+  absl::StatusOr<std::string> name = Prepare(sql, params);
+  if (!name.ok()) return name.status();
+  const ParamArrays arrays(params);
+  pg_result* result = PQexecPrepared(conn_, name->c_str(), arrays.count(), arrays.values.data(),
+                                     arrays.lengths.data(), arrays.formats.data(), kBinaryFormat);
+  if (!Succeeded(result)) return Fail(result, sql.purpose);
   last_sqlstate_.clear();
   return Result(result);
+}
+
+std::vector<absl::StatusOr<Result>> Connection::ExecutePipeline(
+    absl::Span<const Statement> statements) {
+  std::vector<absl::StatusOr<Result>> results;
+  results.reserve(statements.size());
+  // Every result not read yet is `status`.
+  const auto rest_are = [&](const absl::Status& status) {
+    while (results.size() < statements.size()) results.emplace_back(status);
+    return std::move(results);
+  };
+  if (statements.empty()) return results;
+  const absl::string_view first = statements.front().sql->purpose;
+  if (broken()) return rest_are(Fail(nullptr, first));
+  std::vector<std::string> names;
+  names.reserve(statements.size());
+  for (const Statement& statement : statements) {
+    absl::StatusOr<std::string> name = Prepare(*statement.sql, statement.params);
+    if (!name.ok()) return rest_are(name.status());
+    names.push_back(*std::move(name));
+  }
+
+  if (PQenterPipelineMode(conn_) != 1) return rest_are(Fail(nullptr, first));
+  bool sent = true;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const ParamArrays arrays(statements[i].params);
+    sent = PQsendQueryPrepared(conn_, names[i].c_str(), arrays.count(), arrays.values.data(),
+                               arrays.lengths.data(), arrays.formats.data(), kBinaryFormat) == 1;
+  }
+  if (!sent || PQpipelineSync(conn_) != 1) {
+    // The connection failed while sending; nothing can be read back reliably.
+    session_ended_ = true;
+    return rest_are(Fail(nullptr, first));
+  }
+
+  last_sqlstate_.clear();
+  bool failed = false;
+  const absl::Status not_run = absl::AbortedError(
+      "not run: an earlier statement of the same round trip to PostgreSQL failed");
+  for (const Statement& statement : statements) {
+    // One result and then a null per statement.
+    pg_result* result = PQgetResult(conn_);
+    if (result == nullptr) return rest_are(Fail(nullptr, statement.sql->purpose));
+    while (pg_result* more = PQgetResult(conn_)) PQclear(more);
+    if (PQresultStatus(result) == PGRES_PIPELINE_ABORTED) {
+      PQclear(result);
+      results.emplace_back(not_run);
+    } else if (Succeeded(result)) {
+      results.emplace_back(Result(result));
+    } else {
+      failed = true;
+      results.emplace_back(Fail(result, statement.sql->purpose));
+    }
+  }
+  const std::string failed_sqlstate = last_sqlstate_;
+  // Then the Sync's own result, after which the connection may leave pipeline mode.
+  pg_result* sync = PQgetResult(conn_);
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) {
+    session_ended_ = true;  // out of step with the server: not reused
+  }
+  last_sqlstate_ = failed ? failed_sqlstate : "";
+  return results;
 }
 
 absl::Status Connection::ExecuteScript(absl::string_view purpose, const char* text) {
@@ -252,6 +338,18 @@ absl::Status Connection::ExecuteScript(absl::string_view purpose, const char* te
 
 absl::StatusOr<Transaction> Transaction::Begin(Connection& connection) {
   absl::StatusOr<Result> begin = connection.Execute(kBegin);
+  if (!begin.ok()) return begin.status();
+  return Transaction(&connection);
+}
+
+absl::StatusOr<Transaction> Transaction::Begin(Connection& connection,
+                                               absl::Span<const Statement> statements,
+                                               std::vector<absl::StatusOr<Result>>& results) {
+  std::vector<Statement> all = {Statement{.sql = &kBegin, .params = {}}};
+  all.insert(all.end(), statements.begin(), statements.end());
+  results = connection.ExecutePipeline(all);
+  absl::StatusOr<Result> begin = std::move(results.front());
+  results.erase(results.begin());
   if (!begin.ok()) return begin.status();
   return Transaction(&connection);
 }

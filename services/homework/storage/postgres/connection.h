@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -92,6 +93,13 @@ class Result {
   std::unique_ptr<pg_result, Clear> result_;
 };
 
+// One statement of a pipeline (Connection::ExecutePipeline): its SQL and its parameters, whose
+// values it borrows as Execute does.
+struct Statement {
+  const Sql* sql;
+  std::vector<Param> params;
+};
+
 // Where and how to connect.
 struct ConnectionSettings {
   std::string conninfo;  // a libpq URI (postgresql://...) or key=value string
@@ -112,6 +120,13 @@ class Connection {
   // Runs `sql` with `params`, preparing it on this connection on first use; the types of the
   // first call's parameters are the statement's. Errors as PostgresStatus.
   absl::StatusOr<Result> Execute(const Sql& sql, absl::Span<const Param> params = {});
+
+  // Runs `statements` in order in one round trip (libpq's pipeline mode): each is prepared on
+  // this connection on first use (a round trip of its own, once), then all are sent with one
+  // Sync. One result per statement: its rows, or its error. After a statement fails the server
+  // skips the rest, which are ABORTED ("not run"). A failure inside a transaction aborts it, as
+  // with Execute, and last_sqlstate() is the failed statement's.
+  std::vector<absl::StatusOr<Result>> ExecutePipeline(absl::Span<const Statement> statements);
 
   // Runs SQL text that takes no parameters, possibly several statements (DDL of a migration),
   // with the simple query protocol. Rows it returns are ignored.
@@ -136,6 +151,9 @@ class Connection {
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   // Records the failure of `result` (may be null) and returns its status.
   absl::Status Fail(pg_result* result, absl::string_view purpose);
+  // The name `sql` is prepared under on this connection, preparing it first if it is not yet
+  // (with the types of `params`).
+  absl::StatusOr<std::string> Prepare(const Sql& sql, absl::Span<const Param> params);
 
   pg_conn* conn_;
   // Prepared statement names by the address of the Sql text.
@@ -149,6 +167,11 @@ class Connection {
 class Transaction {
  public:
   static absl::StatusOr<Transaction> Begin(Connection& connection);
+  // BEGIN and then `statements` in one round trip (Connection::ExecutePipeline); `results` gets
+  // one result per statement. An error only when BEGIN itself failed.
+  static absl::StatusOr<Transaction> Begin(Connection& connection,
+                                           absl::Span<const Statement> statements,
+                                           std::vector<absl::StatusOr<Result>>& results);
   Transaction(Transaction&& other) noexcept;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

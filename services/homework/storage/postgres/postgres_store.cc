@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ using postgres::ConnectionPool;
 using postgres::Param;
 using postgres::Result;
 using postgres::Sql;
+using postgres::Statement;
 using postgres::Transaction;
 
 // ---- The SQL. Times are microseconds since the Unix epoch; `data` is the serialized proto.
@@ -350,10 +352,13 @@ constexpr Sql kListAuditFrom{"list audit records", R"sql(
   LIMIT $2
 )sql"};
 
-// Takes the lock that makes event sequences follow commit order (kPostgresEventLogLockKey; see
-// the design notes in postgres_store.h). $1 the lock key. Held until the transaction ends.
-constexpr Sql kLockEventLog{"lock event log", "SELECT pg_advisory_xact_lock($1)"};
-// `sequence` is left to the identity: the next of the whole log.
+// Numbers the committed events that have no sequence yet (migration 0006; see the design notes
+// in postgres_store.h), in a transaction of its own. $1 the lock key (kPostgresEventLogLockKey),
+// $2 at most this many; returns how many it numbered.
+constexpr Sql kNumberEvents{"number committed events", "SELECT homework_number_events($1, $2)"};
+// Events numbered per pass; a reader passes again while a pass numbers this many.
+constexpr int64_t kNumberingBatch = 10000;
+// `sequence` is left empty: the event is numbered after it commits (kNumberEvents).
 // $1 practice, $2 client, $3 type, $4 resource, $5 actor, $6 time.
 constexpr Sql kInsertEvent{"append event", R"sql(
   INSERT INTO events (practice, client, type, resource, actor, time)
@@ -573,146 +578,192 @@ absl::Status ReadAll(Connection& db, const Sql& sql, const std::vector<Param>& p
 
 // ---- The write path, inside Commit's transaction. ----
 
-// Writes one Put. `columns` are the row's indexed columns other than name, etag and data, in
-// the order of the table's statements.
-template <typename Resource>
-absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>& put,
-                      const std::vector<Param>& columns) {
-  std::string data;
-  if (!put.resource.SerializeToString(&data)) {
-    return absl::InternalError(absl::StrCat("cannot serialize ", table.kind));
-  }
-  const std::string& name = put.resource.name();
-  std::vector<Param> params = {Param::Text(name), Param::Text(put.resource.etag()),
-                               Param::Bytes(data)};
-  if (put.mode == WriteMode::kUpdate) params.push_back(Param::Text(put.expected_etag));
-  params.insert(params.end(), columns.begin(), columns.end());
-  switch (put.mode) {
-    case WriteMode::kInsert: {
-      absl::StatusOr<Result> insert = db.Execute(table.insert, params);
-      if (!insert.ok() && db.last_sqlstate() != postgres::kUniqueViolation) {
-        return insert.status();
-      }
-      if (!insert.ok() || insert->affected_rows() == 0) {
-        return absl::AlreadyExistsError(absl::StrCat(table.kind, " \"", name, "\" already exists"));
-      }
-      return absl::OkStatus();
+// The statements of one Commit, sent to PostgreSQL in one round trip with BEGIN (Transaction::
+// Begin with statements) in the order of the design notes: the idempotency key, each Put (a
+// client's with its care team), the audit record, the events. Then Outcome reads their results
+// in the same order and decides, as the statements one by one would have: a key already there is
+// kDuplicateRequest, whatever follows it; an insert that found its row is ALREADY_EXISTS; an
+// update that matched nothing is NOT_FOUND or ABORTED, told apart by one more read.
+class WritePlan {
+ public:
+  static absl::StatusOr<WritePlan> Of(const Mutation& mutation, const MutationRows& rows) {
+    WritePlan plan;
+    if (mutation.idempotency.has_value()) {
+      plan.Add(
+          Check::kKey, kInsertIdempotencyKey,
+          {Param::Text(mutation.idempotency->actor), Param::Text(mutation.idempotency->method),
+           Param::Text(mutation.idempotency->request_id), Param::Text(mutation.idempotent_result),
+           Param::Int64(absl::ToUnixMicros(absl::Now())),
+           Param::Text(mutation.request_fingerprint)});
     }
-    case WriteMode::kUpdate: {
-      absl::StatusOr<Result> update = db.Execute(table.update, params);
-      if (!update.ok()) return update.status();
-      if (update->affected_rows() > 0) return absl::OkStatus();
-      // Nothing matched: either there is no such row, or its etag moved on.
-      absl::StatusOr<Result> exists = db.Execute(table.exists, {Param::Text(name)});
-      if (!exists.ok()) return exists.status();
-      if (exists->rows() == 0) {
-        return absl::NotFoundError(absl::StrCat(table.kind, " \"", name, "\" not found"));
+    absl::Status status = absl::OkStatus();
+    if (mutation.client.has_value()) {
+      status.Update(plan.AddPut(
+          kClientSql, *mutation.client,
+          {Param::Text(rows.client->practice_name), Param::Int64(rows.client->create_micros)}));
+      plan.AddCareTeam(*mutation.client);
+    }
+    if (mutation.assignment.has_value()) {
+      const AssignmentRow& row = *rows.assignment;
+      status.Update(plan.AddPut(kAssignmentSql, *mutation.assignment,
+                                {Param::Text(row.practice_name), Param::Text(row.client_name),
+                                 Param::Int64(row.state), Param::Int64(row.create_micros)}));
+    }
+    if (mutation.completion.has_value()) {
+      const CompletionRow& row = *rows.completion;
+      status.Update(
+          plan.AddPut(kCompletionSql, *mutation.completion,
+                      {Param::Text(row.client_name), Param::Text(row.assignment_name),
+                       Param::Int64(row.occur_micros), Param::Int64(row.is_measure ? 1 : 0)}));
+    }
+    if (mutation.hierarchy.has_value()) {
+      status.Update(plan.AddPut(
+          kHierarchySql, *mutation.hierarchy,
+          {Param::Text(rows.hierarchy->client_name), Param::Int64(rows.hierarchy->create_micros)}));
+    }
+    if (mutation.practice_template.has_value()) {
+      status.Update(plan.AddPut(kTemplateSql, *mutation.practice_template,
+                                {Param::Text(rows.practice_template->practice_name)}));
+    }
+    if (mutation.safety_flag.has_value()) {
+      const SafetyFlagRow& row = *rows.safety_flag;
+      status.Update(plan.AddPut(
+          kSafetyFlagSql, *mutation.safety_flag,
+          {Param::Text(row.practice_name), Param::Text(row.client_name),
+           Param::Int64(row.raise_micros), Param::Int64(row.state),
+           Param::Int64(row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()))}));
+    }
+    if (mutation.session.has_value()) {
+      const SessionRow& row = *rows.session;
+      status.Update(plan.AddPut(kSessionSql, *mutation.session,
+                                {Param::Text(row.practice_name), Param::Text(row.client_name),
+                                 Param::Int64(row.start_micros), Param::Int64(row.state)}));
+    }
+    if (!status.ok()) return status;
+    plan.Add(Check::kSucceeds, kInsertAudit, AuditParams(mutation.audit));
+    // In vector order, so their arrivals, and then their sequences, are too.
+    for (const EventRecord& event : mutation.events) {
+      plan.Add(Check::kSucceeds, kInsertEvent,
+               {Param::Text(event.practice), Param::Text(event.client), Param::Int64(event.type),
+                Param::Text(event.resource), Param::Text(event.actor),
+                Param::Int64(absl::ToUnixMicros(event.time))});
+    }
+    return plan;
+  }
+
+  WritePlan(WritePlan&&) = default;
+  WritePlan& operator=(WritePlan&&) = default;
+
+  absl::Span<const Statement> statements() const { return statements_; }
+
+  // Reads `results` (one per statement, from the open transaction on `db`) in order.
+  // kDuplicateRequest, or an error, leaves the transaction for the caller to roll back.
+  absl::StatusOr<CommitOutcome> Outcome(Connection& db,
+                                        std::vector<absl::StatusOr<Result>>& results) const {
+    for (size_t i = 0; i < checks_.size(); ++i) {
+      const PlannedCheck& check = checks_[i];
+      absl::StatusOr<Result>& result = results[i];
+      switch (check.check) {
+        case Check::kKey:
+          if (!result.ok()) return result.status();
+          // The key first: a retry that lost a race must replay the first result, even when
+          // its own write would also collide with the first one's.
+          if (result->affected_rows() == 0) return CommitOutcome::kDuplicateRequest;
+          break;
+        case Check::kInsert:
+          if (!result.ok() && db.last_sqlstate() != postgres::kUniqueViolation) {
+            return result.status();
+          }
+          if (!result.ok() || result->affected_rows() == 0) {
+            return absl::AlreadyExistsError(
+                absl::StrCat(check.table->kind, " \"", check.name, "\" already exists"));
+          }
+          break;
+        case Check::kUpdate: {
+          if (!result.ok()) return result.status();
+          if (result->affected_rows() > 0) break;
+          // Nothing matched: either there is no such row, or its etag moved on.
+          absl::StatusOr<Result> exists =
+              db.Execute(check.table->exists, {Param::Text(check.name)});
+          if (!exists.ok()) return exists.status();
+          if (exists->rows() == 0) {
+            return absl::NotFoundError(
+                absl::StrCat(check.table->kind, " \"", check.name, "\" not found"));
+          }
+          return absl::AbortedError(absl::StrCat(check.table->kind, " \"", check.name,
+                                                 "\" was changed concurrently (etag mismatch)"));
+        }
+        case Check::kSucceeds:
+          if (!result.ok()) return result.status();
+          break;
       }
-      return absl::AbortedError(
-          absl::StrCat(table.kind, " \"", name, "\" was changed concurrently (etag mismatch)"));
+    }
+    return CommitOutcome::kCommitted;
+  }
+
+ private:
+  // How a statement's result is read.
+  enum class Check { kKey, kInsert, kUpdate, kSucceeds };
+  struct PlannedCheck {
+    Check check;
+    const TableSql* table = nullptr;  // kInsert and kUpdate
+    std::string name;                 // the resource's, for kInsert and kUpdate
+  };
+
+  WritePlan() = default;
+
+  void Add(Check check, const Sql& sql, std::vector<Param> params, const TableSql* table = nullptr,
+           std::string name = "") {
+    statements_.push_back(Statement{.sql = &sql, .params = std::move(params)});
+    checks_.push_back(PlannedCheck{.check = check, .table = table, .name = std::move(name)});
+  }
+
+  // One Put. `columns` are the row's indexed columns other than name, etag and data, in the
+  // order of the table's statements.
+  template <typename Resource>
+  absl::Status AddPut(const TableSql& table, const Put<Resource>& put, std::vector<Param> columns) {
+    std::string& data = Keep("");
+    if (!put.resource.SerializeToString(&data)) {
+      return absl::InternalError(absl::StrCat("cannot serialize ", table.kind));
+    }
+    const std::string& name = put.resource.name();
+    std::vector<Param> params = {Param::Text(name), Param::Text(put.resource.etag()),
+                                 Param::Bytes(data)};
+    if (put.mode == WriteMode::kUpdate) params.push_back(Param::Text(put.expected_etag));
+    params.insert(params.end(), columns.begin(), columns.end());
+    const bool insert = put.mode == WriteMode::kInsert;
+    Add(insert ? Check::kInsert : Check::kUpdate, insert ? table.insert : table.update,
+        std::move(params), &table, name);
+    return absl::OkStatus();
+  }
+
+  void AddCareTeam(const Put<v1::Client>& put) {
+    if (put.mode == WriteMode::kUpdate) {
+      Add(Check::kSucceeds, kDeleteCareTeam, {Param::Text(put.resource.name())});
+    }
+    for (const std::string& member : put.resource.care_team()) {
+      Add(Check::kSucceeds, kInsertCareTeamMember,
+          {Param::Text(member), Param::Text(put.resource.name())});
     }
   }
-  return absl::InternalError("unknown WriteMode");
-}
 
-absl::Status WriteCareTeam(Connection& db, const Put<v1::Client>& put) {
-  if (put.mode == WriteMode::kUpdate) {
-    absl::StatusOr<Result> clear = db.Execute(kDeleteCareTeam, {Param::Text(put.resource.name())});
-    if (!clear.ok()) return clear.status();
-  }
-  for (const std::string& member : put.resource.care_team()) {
-    absl::StatusOr<Result> insert =
-        db.Execute(kInsertCareTeamMember, {Param::Text(member), Param::Text(put.resource.name())});
-    if (!insert.ok()) return insert.status();
-  }
-  return absl::OkStatus();
-}
+  // Keeps `text` for as long as the plan, for parameters that borrow it.
+  std::string& Keep(std::string text) { return kept_.emplace_back(std::move(text)); }
 
-// Writes everything of `mutation` inside the caller's open transaction, in the order of the
-// design notes. kDuplicateRequest, or an error, leaves the transaction for the caller to roll
-// back.
-absl::StatusOr<CommitOutcome> WriteMutation(Connection& db, const Mutation& mutation,
-                                            const MutationRows& rows) {
-  // The key first: a retry that lost a race must replay the first result, even when its own
-  // write would also collide with the first one's.
-  if (mutation.idempotency.has_value()) {
-    absl::StatusOr<Result> insert = db.Execute(
-        kInsertIdempotencyKey,
-        {Param::Text(mutation.idempotency->actor), Param::Text(mutation.idempotency->method),
-         Param::Text(mutation.idempotency->request_id), Param::Text(mutation.idempotent_result),
-         Param::Int64(absl::ToUnixMicros(absl::Now())), Param::Text(mutation.request_fingerprint)});
-    if (!insert.ok()) return insert.status();
-    if (insert->affected_rows() == 0) return CommitOutcome::kDuplicateRequest;
+  std::deque<std::string> kept_;  // a deque: what Keep returned never moves
+  std::vector<Statement> statements_;
+  std::vector<PlannedCheck> checks_;
+};
+
+// Numbers every committed event that has no sequence yet, so that a read of the log after it
+// sees each event committed before the read began (kNumberEvents).
+absl::Status NumberCommittedEvents(Connection& db) {
+  for (;;) {
+    absl::StatusOr<Result> numbered = db.Execute(
+        kNumberEvents, {Param::Int64(kPostgresEventLogLockKey), Param::Int64(kNumberingBatch)});
+    if (!numbered.ok()) return numbered.status();
+    if (numbered->Int64(0, 0) < kNumberingBatch) return absl::OkStatus();
   }
-  if (mutation.client.has_value()) {
-    absl::Status status = WritePut(
-        db, kClientSql, *mutation.client,
-        {Param::Text(rows.client->practice_name), Param::Int64(rows.client->create_micros)});
-    if (status.ok()) status = WriteCareTeam(db, *mutation.client);
-    if (!status.ok()) return status;
-  }
-  if (mutation.assignment.has_value()) {
-    const AssignmentRow& row = *rows.assignment;
-    absl::Status status = WritePut(db, kAssignmentSql, *mutation.assignment,
-                                   {Param::Text(row.practice_name), Param::Text(row.client_name),
-                                    Param::Int64(row.state), Param::Int64(row.create_micros)});
-    if (!status.ok()) return status;
-  }
-  if (mutation.completion.has_value()) {
-    const CompletionRow& row = *rows.completion;
-    absl::Status status =
-        WritePut(db, kCompletionSql, *mutation.completion,
-                 {Param::Text(row.client_name), Param::Text(row.assignment_name),
-                  Param::Int64(row.occur_micros), Param::Int64(row.is_measure ? 1 : 0)});
-    if (!status.ok()) return status;
-  }
-  if (mutation.hierarchy.has_value()) {
-    absl::Status status = WritePut(
-        db, kHierarchySql, *mutation.hierarchy,
-        {Param::Text(rows.hierarchy->client_name), Param::Int64(rows.hierarchy->create_micros)});
-    if (!status.ok()) return status;
-  }
-  if (mutation.practice_template.has_value()) {
-    absl::Status status = WritePut(db, kTemplateSql, *mutation.practice_template,
-                                   {Param::Text(rows.practice_template->practice_name)});
-    if (!status.ok()) return status;
-  }
-  if (mutation.safety_flag.has_value()) {
-    const SafetyFlagRow& row = *rows.safety_flag;
-    absl::Status status = WritePut(
-        db, kSafetyFlagSql, *mutation.safety_flag,
-        {Param::Text(row.practice_name), Param::Text(row.client_name),
-         Param::Int64(row.raise_micros), Param::Int64(row.state),
-         Param::Int64(row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()))});
-    if (!status.ok()) return status;
-  }
-  if (mutation.session.has_value()) {
-    const SessionRow& row = *rows.session;
-    absl::Status status = WritePut(db, kSessionSql, *mutation.session,
-                                   {Param::Text(row.practice_name), Param::Text(row.client_name),
-                                    Param::Int64(row.start_micros), Param::Int64(row.state)});
-    if (!status.ok()) return status;
-  }
-  if (absl::StatusOr<Result> insert = db.Execute(kInsertAudit, AuditParams(mutation.audit));
-      !insert.ok()) {
-    return insert.status();
-  }
-  if (mutation.events.empty()) return CommitOutcome::kCommitted;
-  // Last, so the lock is held only for the events and the commit.
-  if (absl::StatusOr<Result> lock =
-          db.Execute(kLockEventLog, {Param::Int64(kPostgresEventLogLockKey)});
-      !lock.ok()) {
-    return lock.status();
-  }
-  // In vector order, so their sequences are too.
-  for (const EventRecord& event : mutation.events) {
-    absl::StatusOr<Result> insert = db.Execute(
-        kInsertEvent, {Param::Text(event.practice), Param::Text(event.client),
-                       Param::Int64(event.type), Param::Text(event.resource),
-                       Param::Text(event.actor), Param::Int64(absl::ToUnixMicros(event.time))});
-    if (!insert.ok()) return insert.status();
-  }
-  return CommitOutcome::kCommitted;
 }
 
 // How one attempt of Commit ended, for the decision to try again.
@@ -722,13 +773,14 @@ struct CommitAttempt {
   std::string sqlstate;      // of the statement that failed
 };
 
-CommitAttempt CommitOnce(Connection& db, const Mutation& mutation, const MutationRows& rows) {
+CommitAttempt CommitOnce(Connection& db, const WritePlan& plan) {
   CommitAttempt attempt{.outcome = absl::UnknownError("not run")};
-  absl::StatusOr<Transaction> transaction = Transaction::Begin(db);
+  std::vector<absl::StatusOr<Result>> results;
+  absl::StatusOr<Transaction> transaction = Transaction::Begin(db, plan.statements(), results);
   if (!transaction.ok()) {
     attempt.outcome = transaction.status();
   } else {
-    attempt.outcome = WriteMutation(db, mutation, rows);
+    attempt.outcome = plan.Outcome(db, results);
     if (attempt.outcome.ok() && *attempt.outcome == CommitOutcome::kCommitted) {
       if (absl::Status status = transaction->Commit(); !status.ok()) attempt.outcome = status;
     }
@@ -988,10 +1040,12 @@ absl::StatusOr<CommitOutcome> PostgresStore::Commit(const Mutation& mutation) {
   // Derive the columns first: a malformed name fails before the transaction starts.
   absl::StatusOr<MutationRows> rows = RowsOf(mutation);
   if (!rows.ok()) return rows.status();
+  absl::StatusOr<WritePlan> plan = WritePlan::Of(mutation, *rows);
+  if (!plan.ok()) return plan.status();
   for (int attempt = 1;; ++attempt) {
     absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) return lease.status();
-    CommitAttempt result = CommitOnce(**lease, mutation, *rows);
+    CommitAttempt result = CommitOnce(**lease, *plan);
     if (result.outcome.ok()) return result.outcome;
     bool retry = false;
     if ((*lease)->broken()) {
@@ -1018,6 +1072,7 @@ absl::StatusOr<std::vector<EventRecord>> PostgresStore::ListEvents(const EventQu
   if (query.client_name.has_value()) params.push_back(Param::Text(*query.client_name));
   return Run<std::vector<EventRecord>>(
       *pool_, [&](Connection& db) -> absl::StatusOr<std::vector<EventRecord>> {
+        if (absl::Status status = NumberCommittedEvents(db); !status.ok()) return status;
         absl::StatusOr<Result> rows = db.Execute(
             query.client_name.has_value() ? kListEventsOfClient : kListEventsOfPractice, params);
         if (!rows.ok()) return rows.status();
@@ -1041,6 +1096,7 @@ absl::StatusOr<std::vector<EventRecord>> PostgresStore::ListEvents(const EventQu
 
 absl::StatusOr<int64_t> PostgresStore::LatestEventSequence() {
   return Run<int64_t>(*pool_, [](Connection& db) -> absl::StatusOr<int64_t> {
+    if (absl::Status status = NumberCommittedEvents(db); !status.ok()) return status;
     absl::StatusOr<Result> row = db.Execute(kLatestEventSequence);
     if (!row.ok()) return row.status();
     return row->Int64(0, 0);

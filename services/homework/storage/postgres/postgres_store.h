@@ -19,13 +19,21 @@
 // re-checks the etag against a concurrent writer's committed row, so of two updates from one
 // etag exactly one matches; 0 rows is NOT_FOUND or ABORTED, told apart by one more read); the
 // audit record; then the events. No SERIALIZABLE is needed: every check is on the row written.
-// Event sequences come from an identity sequence, drawn at insert and not at commit, so two
-// writers could commit out of sequence order and a watcher reading `sequence > last` would skip
-// the smaller one committed later. So a commit with events first takes a transaction-level
-// advisory lock (kPostgresEventLogLockKey) and holds it through COMMIT: sequences are drawn and
-// made visible one writer at a time, in order (PostgreSQL makes a commit visible before it
-// releases the transaction's locks). The price is that commits with events are serialised for
-// their last few statements and their commit's flush; commits without events are not.
+// BEGIN and all those statements go to the server in one round trip (libpq's pipeline mode,
+// Connection::ExecutePipeline), their results are then read in the same order and decide as
+// the statements one at a time would have (only an update that matched nothing costs one more
+// read), and COMMIT is a second round trip.
+// Events are inserted without a sequence and numbered after they commit (migration 0006): a
+// sequence drawn at insert could commit out of order, and a watcher reading `sequence > last`
+// would skip the smaller one committed later. ListEvents and LatestEventSequence first number
+// every committed event that has none (homework_number_events: under a transaction-level
+// advisory lock, kPostgresEventLogLockKey, held through its own short COMMIT, the next
+// sequences in arrival order), then read. Each pass sees only committed rows, numbers above
+// every earlier pass, and becomes visible whole before the next starts (PostgreSQL makes a
+// commit visible before it releases the transaction's locks), so a reader never sees a number
+// that an earlier one could still fill. Commits with events take no lock and share WAL flushes
+// like any other; the price is one short numbering transaction per read of the log that finds
+// new events.
 //
 // Connections come from a bounded pool (connection_pool.h). Transient failures are UNAVAILABLE:
 // connection loss, the server shutting down or starting, serialization failure or deadlock
@@ -57,9 +65,9 @@ namespace postgres {
 class ConnectionPool;
 }  // namespace postgres
 
-// The transaction-level advisory lock (pg_advisory_xact_lock) a commit with events holds from
-// just before it inserts them until it ends ("hw-event" in ASCII). Anything else that appends to
-// `events` must take it too, or watchers may skip its events.
+// The transaction-level advisory lock (pg_advisory_xact_lock) a pass numbering the committed
+// events holds until it ends ("hw-event" in ASCII). Anything else that sets `events.sequence`
+// must take it too, or watchers may skip events. Appending takes no lock: leave `sequence` empty.
 inline constexpr int64_t kPostgresEventLogLockKey = 0x68772d6576656e74;
 
 struct PostgresStoreOptions {

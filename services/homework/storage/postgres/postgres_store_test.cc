@@ -35,6 +35,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::IsOkAndHolds;
 using ::therapy::homework::testing::StatusIs;
 
 // ---- The cluster: one per test process, started by the global environment (see main). ----
@@ -259,6 +260,38 @@ TEST_F(PostgresStoreTest, OpenAppliesAndRecordsEveryMigration) {
             "5");
 }
 
+TEST_F(PostgresStoreTest, EventsOfADatabaseBeforeNumberingAfterCommitKeepTheirSequences) {
+  // A database at the schema before migration 0006, whose events were numbered at insert.
+  {
+    absl::StatusOr<std::unique_ptr<postgres::Connection>> connection =
+        postgres::Connection::Open({.conninfo = uri_});
+    ASSERT_THAT(connection, IsOk());
+    absl::Span<const postgres::Migration> all = postgres::EmbeddedMigrations();
+    ASSERT_EQ(std::string(all.back().file_name), "0006_events_numbered_after_commit.sql");
+    ASSERT_THAT(postgres::ApplyMigrations(**connection, all.first(all.size() - 1)), IsOk());
+  }
+  RawDatabase raw(uri_);
+  for (const char* resource : {"one", "two"}) {
+    raw.Execute(
+        absl::StrCat("INSERT INTO events (practice, client, type, resource, actor, time) VALUES "
+                     "('p1', 'practices/p1/clients/c1', 1, 'practices/p1/clients/c1/assignments/",
+                     resource, "', 'therapist-1', 0)"));
+  }
+  raw.Execute("DELETE FROM events WHERE resource LIKE '%/one'");  // a gap, as a rollback left
+
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Commit(
+                  InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/three"))),
+              IsOkAndHolds(CommitOutcome::kCommitted));
+  absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
+  ASSERT_THAT(events, IsOk());
+  ASSERT_THAT(ResourcesOf(*events), ElementsAre("practices/p1/clients/c1/assignments/two",
+                                                "practices/p1/clients/c1/assignments/three"));
+  EXPECT_EQ((*events)[0].sequence, 2);
+  EXPECT_EQ((*events)[1].sequence, 3);
+}
+
 TEST_F(PostgresStoreTest, ReopeningAppliesNoMigrationAndKeepsTheData) {
   const v1::Client client = MakeClient("practices/p1/clients/c1");
   {
@@ -425,43 +458,117 @@ TEST_F(PostgresStoreTest, ReplicasCommittingEventsTogetherKeepSequencesInCommitO
   EXPECT_EQ(watched, ResourcesOf(*events));
 }
 
-TEST_F(PostgresStoreTest, CommitWithEventsWaitsForAnEarlierEventWriterToCommit) {
+TEST_F(PostgresStoreTest, AnEventCommittedLaterIsListedAfterTheEventsReadMeanwhile) {
   std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
   ASSERT_NE(store, nullptr);
-  // Another writer of the log (an operator's tool, or a replica between its INSERT and COMMIT)
-  // draws a sequence first and commits later.
+  // Another writer of the log (a replica between its INSERT and its COMMIT) inserts an event
+  // first and commits last.
+  RawDatabase other(uri_);
+  other.Execute("BEGIN");
+  other.Execute(
+      "INSERT INTO events (practice, client, type, resource, actor, time) VALUES "
+      "('p1', 'practices/p1/clients/c1', 1, 'practices/p1/clients/c1/assignments/first', "
+      "'therapist-1', 0)");
+
+  // The store's commit does not wait for it, and a reader meanwhile sees only the second.
+  ASSERT_THAT(store->Commit(
+                  InsertingWithEvent(MakeAssignment("practices/p1/clients/c1/assignments/second"))),
+              IsOkAndHolds(CommitOutcome::kCommitted));
+  absl::StatusOr<std::vector<EventRecord>> meanwhile = store->ListEvents({.practice = "p1"});
+  ASSERT_THAT(meanwhile, IsOk());
+  ASSERT_THAT(ResourcesOf(*meanwhile), ElementsAre("practices/p1/clients/c1/assignments/second"));
+  absl::StatusOr<int64_t> latest = store->LatestEventSequence();
+  ASSERT_THAT(latest, IsOkAndHolds(meanwhile->back().sequence));
+
+  // Once it commits, a watcher resuming after what it saw gets it: numbered after, not before.
+  other.Execute("COMMIT");
+  absl::StatusOr<std::vector<EventRecord>> resumed =
+      store->ListEvents({.practice = "p1", .after_sequence = meanwhile->back().sequence});
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_THAT(ResourcesOf(*resumed), ElementsAre("practices/p1/clients/c1/assignments/first"));
+  EXPECT_EQ(resumed->front().sequence, meanwhile->back().sequence + 1);
+  EXPECT_THAT(store->LatestEventSequence(), IsOkAndHolds(resumed->front().sequence));
+}
+
+TEST_F(PostgresStoreTest, CommitsWithEventsDoNotWaitForTheEventLogLock) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  // Another connection holds the event log's lock (as a numbering pass waiting for its flush
+  // does) with an event of its own inserted.
   RawDatabase other(uri_);
   other.Execute("BEGIN");
   other.Execute(absl::StrCat("SELECT pg_advisory_xact_lock(", kPostgresEventLogLockKey, ")"));
   other.Execute(
       "INSERT INTO events (practice, client, type, resource, actor, time) VALUES "
-      "('p1', 'practices/p1/clients/c1', 1, 'practices/p1/clients/c1/assignments/first', "
+      "('p1', 'practices/p1/clients/c1', 1, 'practices/p1/clients/c1/assignments/open', "
       "'therapist-1', 0)");
-  std::atomic<bool> committed = false;
-  std::thread later([&] {
-    EXPECT_TRUE(store
-                    ->Commit(InsertingWithEvent(
-                        MakeAssignment("practices/p1/clients/c1/assignments/second")))
-                    .ok());
-    committed = true;
-  });
+  // Several commits with events go through meanwhile: writers share flushes instead of taking
+  // turns behind the lock.
+  std::vector<std::thread> writers;
+  std::atomic<int> committed = 0;
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&, i] {
+      if (store
+              ->Commit(InsertingWithEvent(
+                  MakeAssignment(absl::StrCat("practices/p1/clients/c1/assignments/w", i))))
+              .ok()) {
+        ++committed;
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(committed.load(), 4);
+  other.Execute("ROLLBACK");
 
-  // The store's commit waits for the lock instead of committing a larger sequence first.
-  RawDatabase observer(uri_);
-  const bool waits = observer.AwaitText(CountWaitingFor("advisory"), "1");
-  const bool committed_while_waiting = committed.load();
-  absl::StatusOr<std::vector<EventRecord>> meanwhile = store->ListEvents({.practice = "p1"});
-  other.Execute("COMMIT");
-  later.join();
-
-  EXPECT_TRUE(waits);
-  EXPECT_FALSE(committed_while_waiting);
-  ASSERT_THAT(meanwhile, IsOk());
-  EXPECT_TRUE(meanwhile->empty());
+  // A rolled-back event leaves no gap.
   absl::StatusOr<std::vector<EventRecord>> events = store->ListEvents({.practice = "p1"});
   ASSERT_THAT(events, IsOk());
-  EXPECT_THAT(ResourcesOf(*events), ElementsAre("practices/p1/clients/c1/assignments/first",
-                                                "practices/p1/clients/c1/assignments/second"));
+  ASSERT_EQ(events->size(), 4u);
+  for (size_t i = 1; i < events->size(); ++i) {
+    EXPECT_EQ((*events)[i].sequence, (*events)[i - 1].sequence + 1);
+  }
+}
+
+// Statements of the pipeline test, at fixed addresses (a Connection prepares by address).
+constexpr postgres::Sql kInsertKey{"insert key", "INSERT INTO keys (k) VALUES ($1)"};
+constexpr postgres::Sql kCountKeys{"count keys", "SELECT count(*) FROM keys"};
+
+TEST_F(PostgresStoreTest, APipelineAnswersEachStatementInOrderAndRunsNothingAfterAFailure) {
+  RawDatabase(uri_).Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
+  absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
+      postgres::Connection::Open({.conninfo = uri_});
+  ASSERT_THAT(db, IsOk());
+  using postgres::Param;
+  using postgres::Statement;
+
+  std::vector<absl::StatusOr<postgres::Result>> all = (*db)->ExecutePipeline(
+      {Statement{&kInsertKey, {Param::Text("a")}}, Statement{&kInsertKey, {Param::Text("b")}},
+       Statement{&kCountKeys, {}}});
+  ASSERT_EQ(all.size(), 3u);
+  ASSERT_THAT(all[0], IsOk());
+  EXPECT_EQ(all[0]->affected_rows(), 1);
+  ASSERT_THAT(all[1], IsOk());
+  ASSERT_THAT(all[2], IsOk());
+  EXPECT_EQ(all[2]->Int64(0, 0), 2);
+
+  // The second fails (a duplicate key); the third is not run, and the first, in the same
+  // implicit transaction as the failure, is rolled back with it.
+  std::vector<absl::StatusOr<postgres::Result>> failed = (*db)->ExecutePipeline(
+      {Statement{&kInsertKey, {Param::Text("c")}}, Statement{&kInsertKey, {Param::Text("a")}},
+       Statement{&kInsertKey, {Param::Text("d")}}});
+  ASSERT_EQ(failed.size(), 3u);
+  EXPECT_THAT(failed[0], IsOk());
+  EXPECT_THAT(failed[1].status(), StatusIs(absl::StatusCode::kInternal, HasSubstr("insert key")));
+  EXPECT_EQ((*db)->last_sqlstate(), postgres::kUniqueViolation);
+  EXPECT_THAT(failed[2].status(), StatusIs(absl::StatusCode::kAborted, HasSubstr("not run")));
+
+  // The connection is in step with the server and usable as before.
+  EXPECT_FALSE((*db)->broken());
+  EXPECT_TRUE((*db)->idle());
+  absl::StatusOr<postgres::Result> count = (*db)->Execute(kCountKeys);
+  ASSERT_THAT(count, IsOk());
+  EXPECT_EQ(count->Int64(0, 0), 2);
+  EXPECT_EQ((*db)->last_sqlstate(), "");
 }
 
 // ---- Failures and recovery. ----
