@@ -295,8 +295,7 @@ std::vector<absl::StatusOr<Result>> Connection::ExecutePipeline(
     return rest_are(Fail(nullptr, first));
   }
 
-  last_sqlstate_.clear();
-  bool failed = false;
+  last_sqlstate_.clear();  // set by the statement that fails, if one does
   const absl::Status not_run = absl::AbortedError(
       "not run: an earlier statement of the same round trip to PostgreSQL failed");
   for (const Statement& statement : statements) {
@@ -310,11 +309,9 @@ std::vector<absl::StatusOr<Result>> Connection::ExecutePipeline(
     } else if (Succeeded(result)) {
       results.emplace_back(Result(result));
     } else {
-      failed = true;
       results.emplace_back(Fail(result, statement.sql->purpose));
     }
   }
-  const std::string failed_sqlstate = last_sqlstate_;
   // Then the Sync's own result, after which the connection may leave pipeline mode.
   pg_result* sync = PQgetResult(conn_);
   const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
@@ -322,7 +319,6 @@ std::vector<absl::StatusOr<Result>> Connection::ExecutePipeline(
   if (!synced || PQexitPipelineMode(conn_) != 1) {
     session_ended_ = true;  // out of step with the server: not reused
   }
-  last_sqlstate_ = failed ? failed_sqlstate : "";
   return results;
 }
 
