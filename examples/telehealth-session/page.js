@@ -8,7 +8,9 @@
 // 1234), as a platform would pass them; or, on the short addresses /therapist and /client, from
 // the demo sign-in of serve.mjs, which also hands out a fresh token before this one expires.
 // When Janus goes away (the WebSocket closes, its session is destroyed), the page makes a new
-// Janus session and handle with backoff, joins again and the panels reload the drafts.
+// Janus session and handle with backoff, joins again and the panels reload the drafts. A Janus
+// that does not answer a new session within 8 s (a connection that hangs instead of failing) is
+// given up and tried again: four tries for the first join, without end when reconnecting.
 // textroom=1 also attaches the TextRoom probe used by the benchmark. window.homeworkDemo exposes
 // the channel, the LiveSession and state for tests.
 
@@ -19,6 +21,8 @@ import {
 const params = new URLSearchParams(location.search);
 const signInAs = { "/therapist": "therapist", "/client": "client" }[location.pathname];
 const status = document.getElementById("status");
+/** How long Janus may take to answer a new session before the attempt is given up. */
+const JANUS_ANSWER_MS = 8000;
 const demo = (window.homeworkDemo = { ready: false, videoPublished: false, remoteVideo: false, error: "", reconnects: 0 });
 
 /** POST /demo/sign-in: a development token for the seeded person, with the session to join. */
@@ -54,7 +58,7 @@ let channel;
 try {
   config = await (await fetch("/config.json")).json();
   await new Promise((resolve) => Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: resolve }));
-  const joined = await connect();
+  const joined = await firstJoin();
   const api = createHomeworkClient(createJanusTransport(channel));
   const live = await LiveSession.open({ api, session, client, events: channel.events });
   Object.assign(demo, { channel, joined, api, live });
@@ -81,15 +85,7 @@ try {
  * channel object stays the same across reconnects (the transport and events are built on it).
  */
 async function connect() {
-  const janus = await new Promise((resolve, reject) => {
-    let up = false;
-    const instance = new Janus({
-      server: config.janusUrl,
-      success: () => { up = true; resolve(instance); },
-      error: (error) => (up ? janusLost(instance) : reject(new Error(`janus: ${error}`))),
-      destroyed: () => janusLost(instance),
-    });
-  });
+  const janus = await janusSession();
   demo.janus = janus;
   // Video first: everyone in the call gets it, whether or not the homework side lets them in.
   startVideo(janus);
@@ -99,6 +95,50 @@ async function connect() {
   }
   channel = await attachSessionChannel(janus, `homework-${session}`, channel);
   return channel.join({ session, client, token, display });
+}
+
+/**
+ * A new Janus session. Janus not answering in JANUS_ANSWER_MS (a connection that hangs instead of
+ * failing) is an error like a refused one, marked `janusUnreachable`; a session that comes up
+ * after that is closed at once.
+ */
+function janusSession() {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (message) => {
+      settled = true;
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`janus: ${message}`), { janusUnreachable: true }));
+    };
+    const timer = setTimeout(() => fail(`no answer in ${JANUS_ANSWER_MS / 1000} s`), JANUS_ANSWER_MS);
+    const instance = new Janus({
+      server: config.janusUrl,
+      success: () => {
+        if (settled) {
+          instance.destroy();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        resolve(instance);
+      },
+      error: (error) => (settled ? janusLost(instance) : fail(error)),
+      destroyed: () => janusLost(instance),
+    });
+  });
+}
+
+/** The first join, tried again with backoff while Janus cannot be reached (four tries in all). */
+async function firstJoin() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (!error?.janusUnreachable || attempt === 4) throw error;
+      status.textContent = `Connecting… (try ${attempt + 1} of 4)`;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
 }
 
 let reconnecting = false;
