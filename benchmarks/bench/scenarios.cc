@@ -645,6 +645,13 @@ class Bench {
     return figures;
   }
 
+  // Deliveries the bare fan-out missed and its writes refused.
+  static uint64_t BareErrors(const WatchLoadResult& bare) {
+    uint64_t errors = bare.expected - std::min(bare.expected, bare.delivered);
+    for (uint64_t count : bare.write_errors) errors += count;
+    return errors;
+  }
+
   absl::StatusOr<Figures> MeasureWatch() {
     WatchLoadOptions watch = options_.watch;
     watch.duration = options_.duration;
@@ -656,18 +663,25 @@ class Bench {
     PrintHeader("watch", load,
                 absl::StrFormat("%d WatchEvents streams for the whole practice as the therapist "
                                 "over %d connections; CreateCompletion at %.1f/s as the service; "
-                                "latency = arrival on a stream - write acknowledged",
+                                "latency = arrival on a stream - write acknowledged; "
+                                "baseline: the echo's bare fan-out of the same load",
                                 watch.watchers, watch.channels, watch.events_per_second));
 
+    // The baseline first: the same streams and writes on the echo's bare fan-out.
     const std::string label = absl::StrCat("watch ", options_.store_label, " x", watch.watchers);
-    absl::StatusOr<EchoFigures> echo =
-        MeasureEcho(label, std::min(watch.watchers, kMaxConcurrency));
-    if (!echo.ok()) return echo.status();
+    std::cerr << "  [" << label << "] the echo's bare fan-out first" << std::endl;
+    (void)ResetPeakRss(echo_.pid());
+    absl::StatusOr<WatchLoadResult> bare =
+        RunWatchLoad(watch, FanoutWatchTarget(watch, echo_), echo_);
+    if (!bare.ok()) return bare.status();
+    absl::StatusOr<ProcessStatus> echo_status = ReadProcessStatus(echo_.pid());
+
+    std::cerr << "  [" << label << "] the service's WatchEvents next" << std::endl;
     const pid_t pid = server_.served().pid();
     absl::StatusOr<ProcessStatus> before = ReadProcessStatus(pid);
     (void)ResetPeakRss(pid);
-    absl::StatusOr<WatchLoadResult> result =
-        RunWatchLoad(watch, server_.served(), server_.bearers());
+    absl::StatusOr<WatchLoadResult> result = RunWatchLoad(
+        watch, ServiceWatchTarget(watch, server_.served(), server_.bearers()), server_.served());
     if (!result.ok()) return result.status();
     const uint64_t missed = result->expected - std::min(result->expected, result->delivered);
     uint64_t write_errors = 0;
@@ -691,12 +705,12 @@ class Bench {
                     .ok_per_second = result->deliveries_per_second(),
                     .p50_ns = result->delivery_after_ack.Percentile(0.50),
                     .p99_ns = result->delivery_after_ack.Percentile(0.99),
-                    .echo_ok_per_second = echo->load.ok_per_second(),
-                    .echo_p50_ns = echo->load.latency.Percentile(0.50),
-                    .echo_p99_ns = echo->load.latency.Percentile(0.99),
-                    .echo_requests = echo->load.calls,
-                    .echo_errors = echo->load.errors(),
-                    .echo_peak_kib = echo->peak_kib,
+                    .echo_ok_per_second = bare->deliveries_per_second(),
+                    .echo_p50_ns = bare->delivery_after_ack.Percentile(0.50),
+                    .echo_p99_ns = bare->delivery_after_ack.Percentile(0.99),
+                    .echo_requests = bare->delivered,
+                    .echo_errors = BareErrors(*bare),
+                    .echo_peak_kib = echo_status.ok() ? echo_status->peak_rss_kib : 0,
                     .paced = true};
     if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(pid); status.ok()) {
       figures.server_peak_kib = status->peak_rss_kib;
@@ -721,9 +735,12 @@ class Bench {
         static_cast<double>(result->delivery_after_send.Percentile(0.99)) / 1e6,
         static_cast<double>(result->delivery_after_send.max()) / 1e6,
         static_cast<double>(result->delivery_after_ack.max()) / 1e6);
-    out_ << "  (the requests column counts deliveries; ok/s is deliveries per second; the echo "
-            "row is unary calls at "
-         << std::min(watch.watchers, kMaxConcurrency) << " in flight)\n";
+    out_ << absl::StrFormat(
+        "  (requests count deliveries, errors missed deliveries, ok/s is deliveries per second; "
+        "the echo row is the same %d streams and writes on the echo's bare fan-out, measured just "
+        "before: %d/%d streams live, %d events written, server RSS with them open %.1f MiB)\n",
+        watch.watchers, bare->opened, bare->requested, bare->events_written,
+        static_cast<double>(bare->server_open.rss_kib) / 1024.0);
     PrintFigures(figures, out_);
     return figures;
   }

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "benchmarks/bench/echo.grpc.pb.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/unary_load.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -81,8 +82,82 @@ std::string WatchLoadResult::StreamEnds() const {
   return parts.empty() ? "-" : absl::StrJoin(parts, " ");
 }
 
-absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, ServedProcess& server,
-                                             const Bearers& bearers) {
+WatchTarget ServiceWatchTarget(const WatchLoadOptions& options, ServedProcess& server,
+                               const Bearers& bearers) {
+  std::vector<std::shared_ptr<hw::HomeworkService::Stub>> stubs;
+  for (int c = 0; c < options.channels; ++c) {
+    stubs.push_back(hw::HomeworkService::NewStub(server.NewChannel(/*separate_connection=*/true)));
+  }
+  std::shared_ptr<hw::HomeworkService::Stub> writer =
+      hw::HomeworkService::NewStub(server.NewChannel(/*separate_connection=*/true));
+  hw::WatchEventsRequest request;
+  request.set_parent(absl::StrCat("practices/", kPractice));
+  const std::string nonce = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  return WatchTarget{
+      .name = "WatchEvents",
+      .prepare =
+          [stubs, request, therapist = bearers.therapist](
+              grpc::ClientContext& context, int connection, grpc::CompletionQueue& queue) {
+            context.AddMetadata("authorization", therapist);
+            return stubs[static_cast<size_t>(connection) % stubs.size()]->PrepareAsyncWatchEvents(
+                &context, request, &queue);
+          },
+      .write =
+          [writer, nonce, assignment = options.assignment, service = bearers.service](
+              int number, std::string& resource) {
+            hw::CreateCompletionRequest record;
+            record.set_parent(assignment);
+            record.set_request_id(absl::StrCat("watch-", nonce, "-", number));
+            *record.mutable_completion()->mutable_occur_time() =
+                ToTimestamp(absl::Now() - absl::Minutes(1));
+            record.mutable_completion()->set_occur_time_zone("UTC");
+            record.mutable_completion()->set_status(hw::Completion::STATUS_DONE);
+            record.mutable_completion()->set_mood(number % 11);
+            grpc::ClientContext context;
+            context.AddMetadata("authorization", service);
+            context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+            hw::Completion recorded;
+            grpc::Status status = writer->CreateCompletion(&context, record, &recorded);
+            resource = recorded.name();
+            return status;
+          }};
+}
+
+WatchTarget FanoutWatchTarget(const WatchLoadOptions& options, ServedProcess& echo) {
+  std::vector<std::shared_ptr<v1::Fanout::Stub>> stubs;
+  for (int c = 0; c < options.channels; ++c) {
+    stubs.push_back(v1::Fanout::NewStub(echo.NewChannel(/*separate_connection=*/true)));
+  }
+  std::shared_ptr<v1::Fanout::Stub> writer =
+      v1::Fanout::NewStub(echo.NewChannel(/*separate_connection=*/true));
+  const std::string nonce = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  return WatchTarget{
+      .name = "the echo's Fanout",
+      .prepare =
+          [stubs](grpc::ClientContext& context, int connection, grpc::CompletionQueue& queue) {
+            return stubs[static_cast<size_t>(connection) % stubs.size()]->PrepareAsyncWatch(
+                &context, v1::FanoutWatchRequest(), &queue);
+          },
+      .write =
+          [writer, nonce, assignment = options.assignment](int number, std::string& resource) {
+            // The fields and sizes of the service's TYPE_COMPLETION_RECORDED event.
+            hw::Event event;
+            resource = absl::StrCat(assignment, "/completions/", nonce, "-", number);
+            event.set_cursor(absl::StrCat(1000000 + number));
+            event.set_type(hw::Event::TYPE_COMPLETION_RECORDED);
+            event.set_client(assignment.substr(0, assignment.find("/assignments/")));
+            event.set_resource(resource);
+            *event.mutable_event_time() = ToTimestamp(absl::Now());
+            event.set_actor("platform");
+            grpc::ClientContext context;
+            context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+            v1::BroadcastResponse response;
+            return writer->Broadcast(&context, event, &response);
+          }};
+}
+
+absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options,
+                                             const WatchTarget& target, ServedProcess& server) {
   if (options.watchers < 1 || options.watchers > kMaxWatchers) {
     return absl::InvalidArgumentError(
         absl::StrCat("--watchers must be 1-", kMaxWatchers, ", got ", options.watchers));
@@ -105,10 +180,6 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, Se
 
   WatchLoadResult result;
   result.requested = options.watchers;
-  std::vector<std::unique_ptr<hw::HomeworkService::Stub>> stubs;
-  for (int c = 0; c < options.channels; ++c) {
-    stubs.push_back(hw::HomeworkService::NewStub(server.NewChannel(/*separate_connection=*/true)));
-  }
   // No stream outlives the scenario, even if the cancellation below went wrong.
   const absl::Time stream_deadline =
       absl::Now() + options.open_timeout + options.duration + kDrainLimit + absl::Seconds(60);
@@ -169,8 +240,6 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, Se
   }
 
   // Open the streams, at most kMaxOpening waiting to go live at a time.
-  hw::WatchEventsRequest request;
-  request.set_parent(absl::StrCat("practices/", kPractice));
   const absl::Time open_started = absl::Now();
   const absl::Time open_deadline = open_started + options.open_timeout;
   absl::Time next_progress = open_started + absl::Seconds(2);
@@ -179,8 +248,8 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, Se
   };
   auto progress = [&] {
     if (absl::Now() < next_progress) return;
-    std::cerr << absl::StrFormat("  [watch] %d/%d streams live, %d failed to open, %.0f s\n",
-                                 opened.load(), options.watchers, never_opened.load(),
+    std::cerr << absl::StrFormat("  [watch] %s: %d/%d streams live, %d failed to open, %.0f s\n",
+                                 target.name, opened.load(), options.watchers, never_opened.load(),
                                  absl::ToDoubleSeconds(absl::Now() - open_started))
               << std::flush;
     next_progress = absl::Now() + absl::Seconds(2);
@@ -192,10 +261,8 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, Se
     }
     if (absl::Now() >= open_deadline || Interrupted()) break;
     auto stream = std::make_unique<Stream>();
-    stream->context.AddMetadata("authorization", bearers.therapist);
     stream->context.set_deadline(absl::ToChronoTime(stream_deadline));
-    stream->reader = stubs[static_cast<size_t>(i % options.channels)]->PrepareAsyncWatchEvents(
-        &stream->context, request, &queue);
+    stream->reader = target.prepare(stream->context, i % options.channels, queue);
     stream->reader->StartCall(stream.get());
     streams.push_back(std::move(stream));
   }
@@ -220,52 +287,39 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, Se
   result.opened = opened.load();
   result.refused = never_opened.load() - result.abandoned;
   std::cerr << absl::StrFormat(
-                   "  [watch] %d/%d streams live after %.1f s (%d refused, %d still opening: "
+                   "  [watch] %s: %d/%d streams live after %.1f s (%d refused, %d still opening: "
                    "cancelled)\n",
-                   result.opened, options.watchers, absl::ToDoubleSeconds(result.open_time),
-                   result.refused, result.abandoned)
+                   target.name, result.opened, options.watchers,
+                   absl::ToDoubleSeconds(result.open_time), result.refused, result.abandoned)
             << std::flush;
   absl::SleepFor(absl::Seconds(1));  // let the server's threads settle before reading memory
   if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(server.pid()); status.ok()) {
     result.server_open = *status;
   }
 
-  // Write completions at the asked rate; the server publishes each to every stream.
-  auto writer = hw::HomeworkService::NewStub(server.NewChannel(/*separate_connection=*/true));
+  // Write at the asked rate; the server publishes each event to every stream.
   const int events =
       std::max(1, static_cast<int>(std::lround(options.events_per_second *
                                                absl::ToDoubleSeconds(options.duration))));
   const int streams_at_first_write = opened.load() - (finished.load() - never_opened.load());
-  const std::string nonce = absl::StrCat(absl::ToUnixMillis(absl::Now()));
   std::vector<Write> writes;
   const Clock::time_point writing = Clock::now();
   for (int e = 0; e < events && !Interrupted(); ++e) {
     std::this_thread::sleep_until(writing + std::chrono::nanoseconds(static_cast<int64_t>(
                                                 e * 1e9 / options.events_per_second)));
-    hw::CreateCompletionRequest record;
-    record.set_parent(options.assignment);
-    record.set_request_id(absl::StrCat("watch-", nonce, "-", e));
-    *record.mutable_completion()->mutable_occur_time() =
-        ToTimestamp(absl::Now() - absl::Minutes(1));
-    record.mutable_completion()->set_occur_time_zone("UTC");
-    record.mutable_completion()->set_status(hw::Completion::STATUS_DONE);
-    record.mutable_completion()->set_mood(e % 11);
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", bearers.service);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-    hw::Completion recorded;
+    std::string resource;
     const Clock::time_point sent = Clock::now();
-    const grpc::Status status = writer->CreateCompletion(&context, record, &recorded);
+    const grpc::Status status = target.write(e, resource);
     const Clock::time_point acknowledged = Clock::now();
     if (status.ok()) {
-      writes.push_back(Write{recorded.name(), sent, acknowledged});
+      writes.push_back(Write{std::move(resource), sent, acknowledged});
       result.write_latency.Record((acknowledged - sent).count());
     } else {
       ++result.write_errors[static_cast<size_t>(status.error_code())];
     }
     if (e % std::max(1, static_cast<int>(options.events_per_second * 2)) == 0) {
-      std::cerr << absl::StrFormat("  [watch] %d/%d events written, %d deliveries so far\n", e + 1,
-                                   events, arrived.load())
+      std::cerr << absl::StrFormat("  [watch] %s: %d/%d events written, %d deliveries so far\n",
+                                   target.name, e + 1, events, arrived.load())
                 << std::flush;
     }
   }

@@ -3,7 +3,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/support/async_stream.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -11,6 +17,7 @@
 #include "benchmarks/bench/homework_server_process.h"
 #include "benchmarks/bench/process_stats.h"
 #include "benchmarks/bench/served_process.h"
+#include "therapy/homework/v1/event.pb.h"
 
 namespace therapy::bench {
 
@@ -25,6 +32,29 @@ struct WatchLoadOptions {
   int polling_threads = 1;                          // 1 or 2
   std::string assignment;  // the active assignment the completions are recorded for
 };
+
+// What the load opens streams on and writes to.
+struct WatchTarget {
+  std::string name;  // in progress lines: "WatchEvents", "the echo's Fanout"
+  // One stream of every event over connection `connection` (0..channels - 1), prepared, not
+  // started; its metadata (authorization, deadline) is on `context`.
+  std::function<std::unique_ptr<grpc::ClientAsyncReader<homework::v1::Event>>(
+      grpc::ClientContext& context, int connection, grpc::CompletionQueue& queue)>
+      prepare;
+  // Writes the `number`th event and sets `resource` to what its deliveries carry in
+  // Event.resource; blocks until the write is acknowledged.
+  std::function<grpc::Status(int number, std::string& resource)> write;
+};
+
+// homework-server: WatchEvents for the whole practice as kTherapist; each write is a completion
+// of `options.assignment` recorded as the service.
+WatchTarget ServiceWatchTarget(const WatchLoadOptions& options, ServedProcess& server,
+                               const Bearers& bearers);
+
+// The echo's bare fan-out (Fanout in echo.proto): Watch streams; each write a Broadcast of an
+// Event the size of the service's TYPE_COMPLETION_RECORDED event. The transport's limit for the
+// same load.
+WatchTarget FanoutWatchTarget(const WatchLoadOptions& options, ServedProcess& echo);
 
 // What the scenario saw.
 struct WatchLoadResult {
@@ -48,17 +78,17 @@ struct WatchLoadResult {
   std::string StreamEnds() const;  // "UNAVAILABLE=3", or "-"
 };
 
-// Opens `watchers` WatchEvents streams for the whole practice as kTherapist (at most 256 being
-// opened at a time), spread over `channels` connections and read by `polling_threads` threads
-// on one completion queue. Once they are live (or the open timeout passed: the streams not yet
-// live are then cancelled, so every event has a fixed set of streams to reach) it reads the
-// server's memory, then records completions of `assignment` at `events_per_second` for `duration`
-// as the service, each of which the server publishes to every stream, and measures, per stream and
-// event, the time from the write's acknowledgement (and its sending) to its arrival. It waits up
-// to 30 s for the last deliveries, then cancels every stream. Streams carry a deadline, so
-// nothing outlives the scenario. Stops early when Interrupted().
-absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options, ServedProcess& server,
-                                             const Bearers& bearers);
+// Opens `watchers` streams of `target` (at most 256 being opened at a time), spread over
+// `channels` connections and read by `polling_threads` threads on one completion queue. Once
+// they are live (or the open timeout passed: the streams not yet live are then cancelled, so
+// every event has a fixed set of streams to reach) it reads the memory of `server` (the process
+// serving `target`), then writes events at `events_per_second` for `duration`, each of which the
+// server publishes to every stream, and measures, per stream and event, the time from the
+// write's acknowledgement (and its sending) to its arrival. It waits up to 30 s for the last
+// deliveries, then cancels every stream. Streams carry a deadline, so nothing outlives the
+// scenario. Stops early when Interrupted().
+absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options,
+                                             const WatchTarget& target, ServedProcess& server);
 
 }  // namespace therapy::bench
 
