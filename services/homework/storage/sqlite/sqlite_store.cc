@@ -175,7 +175,8 @@ constexpr Sql kListCompletionsOfAssignment{"list completions of assignment", R"s
   LIMIT :limit
 )sql"};
 // Along the partial index completions_measures_by_client (its condition verbatim, as
-// kCaseloadEarlierMeasures).
+// kCaseloadEarlierMeasures; its columns in this order since migration 0010, or SQLite walks
+// completions_by_client and every completion of the client).
 constexpr Sql kListMeasuresOfClient{"list measure completions of client", R"sql(
   SELECT data, occur_time FROM completions
   WHERE client_name = :client_name AND is_measure IS NOT 0

@@ -894,6 +894,26 @@ TEST_F(SqliteStoreTest, EveryLookupUsesAnIndexAndEveryIndexServesALookup) {
   }
 }
 
+// A review summary's measure history (ListCompletions with measures_only) walks the partial index
+// of measures, not every completion of the client: before migration 0010 SQLite preferred
+// completions_by_client, which gives the list's order too, and read a year of daily practice
+// to keep a few measures.
+TEST_F(SqliteStoreTest, TheMeasureListWalksTheMeasuresOnly) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<QueryPlan>> plans = store->QueryPlans();
+  ASSERT_THAT(plans, IsOk());
+  int found = 0;
+  for (const QueryPlan& plan : *plans) {
+    if (!absl::StartsWith(plan.purpose, "list measure completions of client")) continue;
+    ++found;
+    EXPECT_THAT(plan.steps, ::testing::ElementsAre(HasSubstr(
+                                "USING INDEX completions_measures_by_client (client_name=?")))
+        << plan.purpose;
+  }
+  EXPECT_EQ(found, 1);
+}
+
 TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
   std::ofstream file(path_);
   for (int i = 0; i < 100; ++i) file << "not the pages of a database, just text\n";
