@@ -20,7 +20,7 @@ const std::vector<double>& LatencyBounds() {
 std::string Number(double value) { return absl::StrFormat("%.9g", value); }
 
 // The kinds of resource the store's cache holds, in Metrics::cache_lookups_'s order.
-constexpr absl::string_view kCacheKinds[] = {"client", "assignment"};
+constexpr absl::string_view kCacheKinds[] = {"client", "assignment", "assignment list"};
 
 }  // namespace
 
@@ -127,7 +127,7 @@ std::string Metrics::Render() const {
   out += "# TYPE homework_store_write_batch_size histogram\n";
   write_batch_.Render("homework_store_write_batch_size", "", out);
   out +=
-      "# HELP homework_store_cache_lookups_total Point reads the store's cache could answer, by "
+      "# HELP homework_store_cache_lookups_total Reads the store's cache could answer, by "
       "kind and result.\n";
   out += "# TYPE homework_store_cache_lookups_total counter\n";
   for (size_t i = 0; i < std::size(kCacheKinds); ++i) {

@@ -74,7 +74,7 @@ class Metrics {
   Histogram commit_events_;
   Histogram write_batch_;
   // Cache lookups by kind (kCacheKinds) then miss, hit.
-  std::array<std::atomic<uint64_t>, 4> cache_lookups_{};
+  std::array<std::atomic<uint64_t>, 6> cache_lookups_{};
 };
 
 }  // namespace therapy::homework

@@ -3,12 +3,26 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
 
 // What an entry costs beside its resource: the list node, the index slot, the name twice.
 constexpr std::size_t kEntryOverhead = 128;
+
+// The collection of a client's assignments, `practices/{p}/clients/{c}/assignments`: the name
+// its cached list is kept under, written by every commit that puts one of them.
+std::string AssignmentsOf(absl::string_view client_name) {
+  return absl::StrCat(client_name, "/assignments");
+}
+
+// The collection an assignment `practices/{p}/clients/{c}/assignments/{a}` belongs to.
+std::string CollectionOf(const std::string& assignment_name) {
+  return assignment_name.substr(0, assignment_name.rfind('/'));
+}
 
 }  // namespace
 
@@ -31,18 +45,42 @@ absl::StatusOr<std::optional<v1::Assignment>> CachedStore::GetAssignment(absl::s
   return Get<v1::Assignment>("assignment", name, &Store::GetAssignment);
 }
 
+// Only the first page of one client's assignments, and only when it holds the whole list: a
+// later page's answer depends on its token, and a list cut short on what lies past the cut.
+absl::StatusOr<Page<v1::Assignment>> CachedStore::ListAssignments(const AssignmentQuery& query) {
+  if (query.client_name.empty() || !query.practice_name.empty() || !query.page.page_token.empty()) {
+    return inner().ListAssignments(query);
+  }
+  const std::string name = AssignmentsOf(query.client_name);
+  std::vector<int> states(query.states.begin(), query.states.end());
+  const std::string asked = absl::StrCat(absl::StrJoin(states, ","), ";", query.page.page_size);
+  const Lookup lookup = Find(name, asked);
+  if (options_.on_lookup) options_.on_lookup("assignment list", lookup.found != nullptr);
+  if (lookup.found != nullptr) {
+    const auto& list = static_cast<const v1::ListAssignmentsResponse&>(*lookup.found);
+    return Page<v1::Assignment>{.items = {list.assignments().begin(), list.assignments().end()}};
+  }
+  absl::StatusOr<Page<v1::Assignment>> page = inner().ListAssignments(query);
+  if (lookup.keep && page.ok() && page->next_page_token.empty()) {
+    auto list = std::make_shared<v1::ListAssignmentsResponse>();
+    for (const v1::Assignment& assignment : page->items) *list->add_assignments() = assignment;
+    Keep(name, lookup, std::move(list), asked);
+  }
+  return page;
+}
+
 absl::StatusOr<CommitOutcome> CachedStore::Commit(const Mutation& mutation) {
-  // The names this commit may change; at most one of each kind.
-  std::array<const std::string*, 2> written = {
-      mutation.client ? &mutation.client->resource.name() : nullptr,
-      mutation.assignment ? &mutation.assignment->resource.name() : nullptr};
-  for (const std::string* name : written) {
-    if (name != nullptr) BeginWrite(*name);
+  // The names this commit may change: at most one client, one assignment and with it the
+  // collection of its client's assignments.
+  std::vector<std::string> written;
+  if (mutation.client) written.push_back(mutation.client->resource.name());
+  if (mutation.assignment) {
+    written.push_back(mutation.assignment->resource.name());
+    written.push_back(CollectionOf(mutation.assignment->resource.name()));
   }
+  for (const std::string& name : written) BeginWrite(name);
   absl::StatusOr<CommitOutcome> outcome = inner().Commit(mutation);
-  for (const std::string* name : written) {
-    if (name != nullptr) EndWrite(*name);
-  }
+  for (const std::string& name : written) EndWrite(name);
   return outcome;
 }
 
@@ -66,11 +104,11 @@ CachedStore::Shard& CachedStore::ShardOf(absl::string_view name) {
   return shards_[absl::HashOf(name) % kShards];
 }
 
-CachedStore::Lookup CachedStore::Find(absl::string_view name) {
+CachedStore::Lookup CachedStore::Find(absl::string_view name, absl::string_view query) {
   Shard& shard = ShardOf(name);
   absl::MutexLock lock(&shard.mutex);
   Lookup lookup;
-  if (auto it = shard.index.find(name); it != shard.index.end()) {
+  if (auto it = shard.index.find(name); it != shard.index.end() && it->second->query == query) {
     shard.recent.splice(shard.recent.begin(), shard.recent, it->second);
     lookup.found = it->second->resource;
     return lookup;
@@ -81,14 +119,20 @@ CachedStore::Lookup CachedStore::Find(absl::string_view name) {
 }
 
 void CachedStore::Keep(absl::string_view name, const Lookup& lookup,
-                       std::shared_ptr<const google::protobuf::Message> resource) {
-  const std::size_t bytes = resource->SpaceUsedLong() + 2 * name.size() + kEntryOverhead;
+                       std::shared_ptr<const google::protobuf::Message> resource,
+                       std::string query) {
+  const std::size_t bytes =
+      resource->SpaceUsedLong() + 2 * name.size() + query.size() + kEntryOverhead;
   if (bytes > shard_capacity_) return;
   Shard& shard = ShardOf(name);
   absl::MutexLock lock(&shard.mutex);
   // A write that began after the read missed may have changed what was read.
-  if (shard.writes_begun != lookup.writes_begun || shard.index.contains(name)) return;
-  shard.recent.push_front(Entry{std::string(name), std::move(resource), bytes});
+  if (shard.writes_begun != lookup.writes_begun) return;
+  if (auto it = shard.index.find(name); it != shard.index.end()) {
+    if (it->second->query == query) return;  // another read kept the same answer
+    Drop(shard, name);                       // a list keeps the latest query's answer
+  }
+  shard.recent.push_front(Entry{std::string(name), std::move(resource), bytes, std::move(query)});
   shard.index.emplace(shard.recent.front().name, shard.recent.begin());
   shard.bytes += bytes;
   while (shard.bytes > shard_capacity_) Drop(shard, shard.recent.back().name);

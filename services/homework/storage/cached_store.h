@@ -24,14 +24,15 @@ struct CachedStoreOptions {
   // bookkeeping); the least recently read go first. A resource larger than a sixteenth of it is
   // never cached.
   std::size_t capacity_bytes = std::size_t{64} << 20;
-  // When set, hears every point read the cache could answer: the kind ("client",
-  // "assignment") and whether it did (metrics).
+  // When set, hears every read the cache could answer: the kind ("client", "assignment",
+  // "assignment list") and whether it did (metrics).
   std::function<void(absl::string_view kind, bool hit)> on_lookup;
 };
 
 // A Store that answers point reads of clients and assignments (authorisation's care team on
-// every call about a client, and the assignment a completion or a panel names) from memory,
-// and passes everything else through.
+// every call about a client, and the assignment a completion or a panel names), and the first
+// page of a client's assignments when it is the whole list (the panels' and the portal's
+// ListAssignments), from memory, and passes everything else through.
 //
 // Exact, not eventually consistent, when every write of the inner store goes through this one
 // (one process serves the store: OpenStore holds a SQLite file's lock; see ADR 0022). A Commit
@@ -40,7 +41,10 @@ struct CachedStoreOptions {
 // reads of that name go to the inner store and keep nothing. A read that missed keeps what it
 // read only if no write of a name of its shard began in the meantime. So every answer is one
 // the inner store could have given at some instant during the call. Absent resources and
-// errors are not cached. Thread-safe.
+// errors are not cached. A client's assignment list is one more name, the collection's
+// (`practices/{p}/clients/{c}/assignments`), which every commit that puts an assignment of
+// that client writes; it keeps one query's answer (its states and page size) at a time.
+// Thread-safe.
 class CachedStore final : public ForwardingStore {
  public:
   // `inner` must outlive this store.
@@ -50,6 +54,7 @@ class CachedStore final : public ForwardingStore {
 
   absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
+  absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
 
   // What the cached resources take now, and how many there are.
@@ -61,6 +66,7 @@ class CachedStore final : public ForwardingStore {
     std::string name;
     std::shared_ptr<const google::protobuf::Message> resource;
     std::size_t bytes = 0;
+    std::string query;  // a list's: which query `resource` answers; empty for a resource
   };
   // Names hash to one of kShards, each with its own lock, recency list and budget.
   struct Shard {
@@ -78,7 +84,8 @@ class CachedStore final : public ForwardingStore {
   };
   static constexpr std::size_t kShards = 16;
 
-  // What a lookup found: the resource, or the state a read of the inner store starts from.
+  // What a lookup of `name` (and for a list, `query`) found: the resource, or the state a read
+  // of the inner store starts from.
   struct Lookup {
     std::shared_ptr<const google::protobuf::Message> found;
     bool keep = false;  // whether what the inner store answers may be kept
@@ -91,9 +98,9 @@ class CachedStore final : public ForwardingStore {
       absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view));
 
   Shard& ShardOf(absl::string_view name);
-  Lookup Find(absl::string_view name);
+  Lookup Find(absl::string_view name, absl::string_view query = "");
   void Keep(absl::string_view name, const Lookup& lookup,
-            std::shared_ptr<const google::protobuf::Message> resource);
+            std::shared_ptr<const google::protobuf::Message> resource, std::string query = "");
   void BeginWrite(const std::string& name);
   void EndWrite(const std::string& name);
   void Drop(Shard& shard, absl::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,6 +95,10 @@ class HoldingStore final : public ForwardingStore {
     ++assignment_reads;
     return ForwardingStore::GetAssignment(name);
   }
+  absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override {
+    ++assignment_lists;
+    return ForwardingStore::ListAssignments(query);
+  }
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override {
     if (hold_commits) {
       commit_held.Notify();
@@ -104,6 +109,7 @@ class HoldingStore final : public ForwardingStore {
 
   std::atomic<int> client_reads = 0;
   std::atomic<int> assignment_reads = 0;
+  std::atomic<int> assignment_lists = 0;
   std::atomic<bool> hold_reads = false;
   absl::Notification read_held, release_read;
   std::atomic<bool> hold_commits = false;
@@ -181,6 +187,120 @@ TEST_F(CachedStoreTest, AnAssignmentIsCachedAndDroppedByItsCommit) {
   ASSERT_TRUE(read->has_value());
   EXPECT_EQ((*read)->title(), "Morning walk");
   EXPECT_EQ(inner_.assignment_reads, 2);
+}
+
+Mutation WritingAssignment(const std::string& name, const std::string& title,
+                           const std::string& etag, const std::string& expected_etag = "") {
+  v1::Assignment assignment;
+  assignment.set_name(name);
+  assignment.set_title(title);
+  assignment.set_etag(etag);
+  assignment.set_state(v1::Assignment::STATE_ACTIVE);
+  Mutation mutation;
+  mutation.assignment =
+      Put<v1::Assignment>{.mode = expected_etag.empty() ? WriteMode::kInsert : WriteMode::kUpdate,
+                          .resource = std::move(assignment),
+                          .expected_etag = expected_etag};
+  return mutation;
+}
+
+// The titles a list of `client`'s assignments answers, newest first.
+std::string TitlesOf(Store& store, const std::string& client,
+                     std::vector<v1::Assignment::State> states = {}, int page_size = 100) {
+  absl::StatusOr<Page<v1::Assignment>> page = store.ListAssignments(
+      {.client_name = client, .states = std::move(states), .page = {.page_size = page_size}});
+  if (!page.ok()) return page.status().ToString();
+  std::vector<std::string> titles;
+  for (const v1::Assignment& assignment : page->items) titles.push_back(assignment.title());
+  return absl::StrCat(absl::StrJoin(titles, ","), page->next_page_token.empty() ? "" : ",...");
+}
+
+TEST_F(CachedStoreTest, AClientsAssignmentListIsCachedUntilACommitPutsOneOfThem) {
+  const std::string second = absl::StrCat(kClient, "/assignments/a2");
+  ASSERT_THAT(cache_.Commit(WritingAssignment(kAssignment, "Walk", "e1")), IsOk());
+  ASSERT_THAT(cache_.Commit(WritingAssignment(second, "Journal", "e1")), IsOk());
+
+  const std::string both = TitlesOf(cache_, kClient);
+  EXPECT_THAT(both, ::testing::AnyOf("Walk,Journal", "Journal,Walk"));
+  EXPECT_EQ(TitlesOf(cache_, kClient), both);
+  EXPECT_EQ(inner_.assignment_lists, 1);
+
+  // Another client's assignment leaves the list where it is.
+  ASSERT_THAT(
+      cache_.Commit(WritingAssignment("practices/p1/clients/c2/assignments/a9", "Other", "e1")),
+      IsOk());
+  EXPECT_EQ(TitlesOf(cache_, kClient), both);
+  EXPECT_EQ(inner_.assignment_lists, 1);
+
+  // A change of one of them: the next list is the store's.
+  ASSERT_THAT(cache_.Commit(WritingAssignment(second, "Diary", "e2", "e1")), IsOk());
+  const std::string changed = TitlesOf(cache_, kClient);
+  EXPECT_THAT(changed, ::testing::AnyOf("Walk,Diary", "Diary,Walk"));
+  EXPECT_EQ(TitlesOf(cache_, kClient), changed);
+  EXPECT_EQ(inner_.assignment_lists, 2);
+  EXPECT_THAT(lookups_,
+              ElementsAre("assignment list miss", "assignment list hit", "assignment list hit",
+                          "assignment list miss", "assignment list hit"));
+}
+
+TEST_F(CachedStoreTest, OnlyAWholeFirstPageOfOneClientIsKept) {
+  const std::string second = absl::StrCat(kClient, "/assignments/a2");
+  ASSERT_THAT(cache_.Commit(WritingAssignment(kAssignment, "Walk", "e1")), IsOk());
+  ASSERT_THAT(cache_.Commit(WritingAssignment(second, "Journal", "e1")), IsOk());
+
+  // A page cut short: what lies past it may change without a write of this client's list.
+  EXPECT_THAT(TitlesOf(cache_, kClient, {}, 1), ::testing::EndsWith(",..."));
+  EXPECT_THAT(TitlesOf(cache_, kClient, {}, 1), ::testing::EndsWith(",..."));
+  EXPECT_EQ(inner_.assignment_lists, 2);
+
+  // A later page, and a practice's list, are the store's every time.
+  absl::StatusOr<Page<v1::Assignment>> first =
+      cache_.ListAssignments({.client_name = kClient, .page = {.page_size = 1}});
+  ASSERT_THAT(first, IsOk());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_THAT(
+        cache_.ListAssignments({.client_name = kClient,
+                                .page = {.page_size = 1, .page_token = first->next_page_token}}),
+        IsOk());
+    ASSERT_THAT(cache_.ListAssignments({.practice_name = "practices/p1"}), IsOk());
+  }
+  EXPECT_EQ(inner_.assignment_lists, 7);
+}
+
+TEST_F(CachedStoreTest, AListKeepsTheAnswerOfTheLatestQuery) {
+  ASSERT_THAT(cache_.Commit(WritingAssignment(kAssignment, "Walk", "e1")), IsOk());
+  const std::vector<v1::Assignment::State> active = {v1::Assignment::STATE_ACTIVE};
+  const std::vector<v1::Assignment::State> drafts = {v1::Assignment::STATE_DRAFT};
+
+  EXPECT_EQ(TitlesOf(cache_, kClient, active), "Walk");
+  EXPECT_EQ(TitlesOf(cache_, kClient, drafts), "");
+  EXPECT_EQ(TitlesOf(cache_, kClient, drafts), "");
+  EXPECT_EQ(TitlesOf(cache_, kClient, active), "Walk");
+
+  EXPECT_EQ(inner_.assignment_lists, 3);  // the drafts' answer replaced the active ones'
+  EXPECT_THAT(lookups_, ElementsAre("assignment list miss", "assignment list miss",
+                                    "assignment list hit", "assignment list miss"));
+}
+
+TEST_F(CachedStoreTest, ListsWhileACommitOfAnAssignmentRunsGoToTheStoreAndKeepNothing) {
+  ASSERT_THAT(cache_.Commit(WritingAssignment(kAssignment, "Walk", "e1")), IsOk());
+  ASSERT_EQ(TitlesOf(cache_, kClient), "Walk");
+  inner_.hold_commits = true;
+  std::thread writer([&] {
+    EXPECT_THAT(cache_.Commit(WritingAssignment(kAssignment, "Run", "e2", "e1")), IsOk());
+  });
+  inner_.commit_held.WaitForNotification();
+  inner_.hold_commits = false;
+
+  EXPECT_EQ(TitlesOf(cache_, kClient), "Walk");
+  EXPECT_EQ(TitlesOf(cache_, kClient), "Walk");
+  EXPECT_EQ(inner_.assignment_lists, 3);  // neither was kept
+
+  inner_.release_commit.Notify();
+  writer.join();
+  EXPECT_EQ(TitlesOf(cache_, kClient), "Run");
+  EXPECT_EQ(TitlesOf(cache_, kClient), "Run");
+  EXPECT_EQ(inner_.assignment_lists, 4);
 }
 
 TEST_F(CachedStoreTest, AFailedCommitDropsTheEntryToo) {
