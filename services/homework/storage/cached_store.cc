@@ -1,6 +1,8 @@
 #include "services/homework/storage/cached_store.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
