@@ -645,13 +645,6 @@ class Bench {
     return figures;
   }
 
-  // Deliveries the bare fan-out missed and its writes refused.
-  static uint64_t BareErrors(const WatchLoadResult& bare) {
-    uint64_t errors = bare.expected - std::min(bare.expected, bare.delivered);
-    for (uint64_t count : bare.write_errors) errors += count;
-    return errors;
-  }
-
   absl::StatusOr<Figures> MeasureWatch() {
     WatchLoadOptions watch = options_.watch;
     watch.duration = options_.duration;
@@ -683,9 +676,7 @@ class Bench {
     absl::StatusOr<WatchLoadResult> result = RunWatchLoad(
         watch, ServiceWatchTarget(watch, server_.served(), server_.bearers()), server_.served());
     if (!result.ok()) return result.status();
-    const uint64_t missed = result->expected - std::min(result->expected, result->delivered);
-    uint64_t write_errors = 0;
-    for (uint64_t count : result->write_errors) write_errors += count;
+    const uint64_t missed = result->missed();
     std::string write_codes;
     for (int code = 1; code < 17; ++code) {
       if (result->write_errors[static_cast<size_t>(code)] > 0) {
@@ -697,7 +688,7 @@ class Bench {
                     .backend = options_.store_label,
                     .load = load,
                     .requests = result->delivered,
-                    .errors = missed + write_errors,
+                    .errors = result->errors(),
                     .errors_by_code =
                         absl::StrCat("missed deliveries=", missed,
                                      "; writes refused:", write_codes.empty() ? " -" : write_codes,
@@ -709,7 +700,7 @@ class Bench {
                     .echo_p50_ns = bare->delivery_after_ack.Percentile(0.50),
                     .echo_p99_ns = bare->delivery_after_ack.Percentile(0.99),
                     .echo_requests = bare->delivered,
-                    .echo_errors = BareErrors(*bare),
+                    .echo_errors = bare->errors(),
                     .echo_peak_kib = echo_status.ok() ? echo_status->peak_rss_kib : 0,
                     .paced = true};
     if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(pid); status.ok()) {

@@ -72,6 +72,14 @@ double WatchLoadResult::deliveries_per_second() const {
   return seconds <= 0 ? 0.0 : static_cast<double>(delivered) / seconds;
 }
 
+uint64_t WatchLoadResult::missed() const { return expected - std::min(expected, delivered); }
+
+uint64_t WatchLoadResult::errors() const {
+  uint64_t refused_writes = 0;
+  for (uint64_t count : write_errors) refused_writes += count;
+  return missed() + refused_writes;
+}
+
 std::string WatchLoadResult::StreamEnds() const {
   std::vector<std::string> parts;
   for (int code = 0; code < 17; ++code) {

@@ -75,6 +75,8 @@ struct WatchLoadResult {
   std::array<uint64_t, 17> stream_ends{};  // streams the server ended before the bench did
   absl::Duration window;                   // first write sent to last delivery or drain end
   double deliveries_per_second() const;
+  uint64_t missed() const;         // expected - delivered
+  uint64_t errors() const;         // missed deliveries and refused writes
   std::string StreamEnds() const;  // "UNAVAILABLE=3", or "-"
 };
 

@@ -67,12 +67,17 @@ v1::Client Client(const std::string& name, const std::string& etag,
   return client;
 }
 
+// An insert of `resource`, or with `expected_etag` an update.
+template <typename Resource>
+Put<Resource> Putting(Resource resource, const std::string& expected_etag) {
+  return Put<Resource>{.mode = expected_etag.empty() ? WriteMode::kInsert : WriteMode::kUpdate,
+                       .resource = std::move(resource),
+                       .expected_etag = expected_etag};
+}
+
 Mutation Writing(v1::Client client, const std::string& expected_etag = "") {
   Mutation mutation;
-  mutation.client =
-      Put<v1::Client>{.mode = expected_etag.empty() ? WriteMode::kInsert : WriteMode::kUpdate,
-                      .resource = std::move(client),
-                      .expected_etag = expected_etag};
+  mutation.client = Putting(std::move(client), expected_etag);
   return mutation;
 }
 
@@ -197,10 +202,7 @@ Mutation WritingAssignment(const std::string& name, const std::string& title,
   assignment.set_etag(etag);
   assignment.set_state(v1::Assignment::STATE_ACTIVE);
   Mutation mutation;
-  mutation.assignment =
-      Put<v1::Assignment>{.mode = expected_etag.empty() ? WriteMode::kInsert : WriteMode::kUpdate,
-                          .resource = std::move(assignment),
-                          .expected_etag = expected_etag};
+  mutation.assignment = Putting(std::move(assignment), expected_etag);
   return mutation;
 }
 
