@@ -81,15 +81,20 @@ try {
 
   if (mode === "test") await story(therapist, client, seeded);
   // The client's frame shows each change from the event that carries it (include_assignments):
-  // no GetAssignment while the therapist types and assigns.
-  let clientReads = 0;
-  client.on("request", (request) => { if (request.url().endsWith("/GetAssignment")) clientReads++; });
+  // no GetAssignment while the therapist types and assigns. The therapist's edits go over the
+  // live session's WebSocket, not fetch.
+  const clientReads = countCalls(client, "GetAssignment");
+  const therapistUpdates = countCalls(therapist, "UpdateAssignment");
   const results = await benchmark(therapist, client, runs);
   printTable(results, runs);
-  console.log(`# GetAssignment calls by the client's frame during the benchmark: ${clientReads}`);
+  console.log(`# GetAssignment calls by the client's frame during the benchmark: ${clientReads.total()}`);
+  console.log(`# the therapist's UpdateAssignment calls: ${therapistUpdates.socket} over the live socket, ${therapistUpdates.fetch} over fetch`);
   if (mode === "test") {
-    assert.equal(clientReads, 0, "the client's frame read an assignment again instead of taking it from its event");
+    assert.equal(clientReads.total(), 0, "the client's frame read an assignment again instead of taking it from its event");
     check("the client's frame took every change from its event, without GetAssignment", true);
+    assert.ok(therapistUpdates.socket >= runs && therapistUpdates.fetch === 0,
+      `UpdateAssignment: ${therapistUpdates.socket} over the socket, ${therapistUpdates.fetch} over fetch`);
+    check("the panels' calls in the session went over the live session's WebSocket (/live/v1), none over fetch", true);
     // Bound medians, never maxima (platform-notes.md).
     assert.ok(median(results.assign) < 1000, `median assign -> client ${median(results.assign)} ms`);
     assert.ok(median(results.keystroke) < 1000, `median keystroke -> client ${median(results.keystroke)} ms`);
@@ -128,6 +133,8 @@ async function newContext(viewport) {
 async function openCall(url, viewport) {
   const page = await (await newContext(viewport)).newPage();
   page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  page.sockets = [];
+  page.on("websocket", (socket) => page.sockets.push(socket));
   await page.goto(url);
   await page.waitForFunction(() => window.anyHost?.ready || window.anyHost?.error, null, { timeout: 20_000 });
   assert.equal(await page.evaluate(() => window.anyHost.error), "", `page ${url}`);
@@ -396,12 +403,18 @@ async function benchmark(therapist, client, count) {
   const results = { keystroke: [], send: [], assign: [], datachannel: [], relay: [], render: [] };
   const tFrame = await homeworkFrame(therapist);
   const cFrame = await homeworkFrame(client);
-  // When the therapist's frame hands a keystroke's UpdateAssignment to fetch.
+  // When the therapist's frame hands a keystroke's UpdateAssignment to its socket (or to fetch).
   await tFrame.evaluate(() => {
+    const sent = () => window.updateSent?.(performance.timeOrigin + performance.now());
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      if (typeof data === "string" && data.includes('"method":"UpdateAssignment"')) sent();
+      return send.call(this, data);
+    };
     const original = window.fetch;
     window.fetch = (input, init) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      if (url.endsWith("/UpdateAssignment")) window.updateSent?.(performance.timeOrigin + performance.now());
+      if (url.endsWith("/UpdateAssignment")) sent();
       return original(input, init);
     };
   });
@@ -497,6 +510,24 @@ async function probe(from, to, way, text) {
   return (await waiting) - sent;
 }
 
+/**
+ * Counts `page`'s calls of `method` from now on: Connect requests (fetch) and `call` messages on
+ * the live session's WebSockets (every one the page opened: openCall keeps them).
+ */
+function countCalls(page, method) {
+  const counts = { fetch: 0, socket: 0, total: () => counts.fetch + counts.socket };
+  page.on("request", (request) => { if (request.url().endsWith(`/${method}`)) counts.fetch++; });
+  const count = (socket) => {
+    if (!socket.url().endsWith("/live/v1")) return;
+    socket.on("framesent", ({ payload }) => {
+      if (typeof payload === "string" && payload.includes(`"method":"${method}"`)) counts.socket++;
+    });
+  };
+  for (const socket of page.sockets) count(socket);
+  page.on("websocket", count);
+  return counts;
+}
+
 function check(what, ok) {
   if (!ok) throw new Error(`not ok - ${what}`);
   console.log(`ok - ${what}`);
@@ -509,6 +540,6 @@ function printTable(results, count) {
     ["assign click -> client panel (homework)", results.assign],
     [baseline, results.datachannel],
     ["host server relay A -> B (signalling path)", results.relay],
-    ["therapist keydown -> its request handed to fetch", results.send],
+    ["therapist keydown -> its request handed to the socket", results.send],
     ["client panel re-render, in its frame", results.render]], baseline)}`);
 }

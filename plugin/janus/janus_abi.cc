@@ -1,5 +1,5 @@
 // The only file that sees Janus: the C ABI of janus.plugin.homework (Janus 1.x plugin API
-// version 102). It turns Janus callbacks into calls on HomeworkPlugin and pushes its events
+// version 102). It turns Janus callbacks into calls on SessionEngine and pushes its events
 // back. Every entry point returns at once and lets no exception out; the work happens on the
 // plugin's workers. Janus's headers have no extern "C" guards and JANUS_PLUGIN_INIT does not
 // compile as C++, so the plugin struct is filled here in declaration order.
@@ -24,9 +24,9 @@ extern "C" {
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "plugin/janus/homework_plugin.h"
 #include "plugin/janus/plugin_options.h"
 #include "plugin/janus/service_bridge.h"
+#include "plugin/session/session_engine.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
@@ -87,7 +87,7 @@ class JanusSink : public EventSink {
 // Everything the C entry points share, from init to destroy.
 struct Runtime {
   JanusSink sink;
-  std::unique_ptr<HomeworkPlugin> plugin;
+  std::unique_ptr<SessionEngine> plugin;
   std::atomic<HandleId> next_handle{1};
 };
 
@@ -138,9 +138,9 @@ int Init(janus_callbacks* gateway, const char* config_path) {
     }
     runtime = new Runtime();
     runtime->sink.Bind(gateway);
-    runtime->plugin =
-        std::make_unique<HomeworkPlugin>(*options, *std::move(service), &runtime->sink,
-                                         [](absl::string_view line) { Log(LOG_INFO, line); });
+    runtime->plugin = std::make_unique<SessionEngine>(
+        EngineOptionsOf(*options), *std::move(service), &runtime->sink,
+        [](absl::string_view line) { Log(LOG_INFO, line); });
     Log(LOG_INFO, absl::StrCat("initialised: service ", options->service_address, ", ",
                                options->workers, " workers"));
     return 0;

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "plugin/session/session_engine.h"
 
 namespace therapy::homework::janus_plugin {
 
@@ -26,6 +27,16 @@ struct PluginOptions {
 // (service_address, tls, ca_file, call_deadline_ms, workers); missing items keep their
 // defaults. An unknown item or a bad value is INVALID_ARGUMENT naming the item.
 absl::StatusOr<PluginOptions> OptionsFromSettings(const std::map<std::string, std::string>& items);
+
+// How the plugin runs the live-session engine.
+inline live_session::EngineOptions EngineOptionsOf(const PluginOptions& options) {
+  return {.call_deadline = options.call_deadline, .workers = options.workers};
+}
+
+// The engine's names the plugin uses.
+using live_session::EventSink;
+using live_session::HandleId;
+using live_session::SessionEngine;
 
 }  // namespace therapy::homework::janus_plugin
 

@@ -13,24 +13,9 @@ namespace {
 using ::google::protobuf::Message;
 using ::google::protobuf::MethodDescriptor;
 
-// The unary method called `name`, or INVALID_ARGUMENT naming `method` (without the name the page
-// sent, unless it is a method: it may be logged).
-absl::StatusOr<const MethodDescriptor*> UnaryMethod(const std::string& name) {
-  absl::StatusOr<const MethodDescriptor*> method = client::FindMethod(name);
-  if (method.ok()) return method;
-  if (method.status().code() == absl::StatusCode::kInvalidArgument) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("method: ", name, " streams; the plugin relays events itself (`event`)"));
-  }
-  if (method.status().code() == absl::StatusCode::kNotFound) {
-    return absl::InvalidArgumentError("method: HomeworkService has no such method");
-  }
-  return method.status();
-}
+using live_session::CallableMethod;
 
 }  // namespace
-
-bool IsCallableMethod(const std::string& name) { return UnaryMethod(name).ok(); }
 
 ServiceBridge::ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
     : channel_(std::move(channel)),
@@ -50,7 +35,7 @@ absl::StatusOr<std::unique_ptr<ServiceBridge>> ServiceBridge::Open(const PluginO
 
 absl::Status ServiceBridge::Call(const std::string& method_name, const Message& request,
                                  Message* response, const std::string& token) const {
-  absl::StatusOr<const MethodDescriptor*> method = UnaryMethod(method_name);
+  absl::StatusOr<const MethodDescriptor*> method = CallableMethod(method_name);
   if (!method.ok()) return method.status();
   absl::StatusOr<std::string> answered = CallBytes(**method, request.SerializeAsString(), token);
   if (!answered.ok()) return answered.status();
@@ -63,7 +48,7 @@ absl::Status ServiceBridge::Call(const std::string& method_name, const Message& 
 absl::StatusOr<std::string> ServiceBridge::CallJson(const std::string& method_name,
                                                     const std::string& request_json,
                                                     const std::string& token) const {
-  absl::StatusOr<const MethodDescriptor*> method = UnaryMethod(method_name);
+  absl::StatusOr<const MethodDescriptor*> method = CallableMethod(method_name);
   if (!method.ok()) return method.status();
   absl::StatusOr<std::unique_ptr<Message>> request =
       client::RequestFromJson(**method, request_json);
@@ -83,6 +68,12 @@ absl::StatusOr<std::string> ServiceBridge::CallBytes(const MethodDescriptor& met
   client::SetBearer(context, token);
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
   return client::CallUnary(*stub_, context, method, request);
+}
+
+std::unique_ptr<EventWatch> ServiceBridge::Watch(therapy::homework::v1::WatchEventsRequest request,
+                                                 std::string token, EventCallback on_event) {
+  return std::make_unique<EventRelay>(channel_, std::move(request), std::move(token),
+                                      std::move(on_event));
 }
 
 EventRelay::EventRelay(std::shared_ptr<grpc::Channel> channel,

@@ -1,9 +1,9 @@
 #ifndef PLUGIN_JANUS_SERVICE_BRIDGE_H_
 #define PLUGIN_JANUS_SERVICE_BRIDGE_H_
 
-// The plugin's calls to the homework service over gRPC, each with the participant's own bearer
-// token and the configured deadline. Blocking: callers are the plugin's workers, never Janus's
-// threads.
+// The Janus plugin's way to the homework service (session_service.h over gRPC): calls, each with
+// the participant's own bearer token and the configured deadline, and WatchEvents relays.
+// Blocking: callers are the engine's workers, never Janus's threads.
 
 #include <google/protobuf/message.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -22,15 +22,15 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "plugin/janus/plugin_options.h"
+#include "plugin/session/session_service.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework::janus_plugin {
 
-// Whether `name` is a unary HomeworkService method, so `call` can run it (and a log line may
-// name it: anything else the page sent is never logged).
-bool IsCallableMethod(const std::string& name);
+using live_session::EventWatch;
+using live_session::SessionService;
 
-class ServiceBridge {
+class ServiceBridge final : public SessionService {
  public:
   // A channel to `options.service_address` (TLS when asked; a CA file that cannot be read is
   // INVALID_ARGUMENT naming `general.ca_file`). Connects lazily.
@@ -40,13 +40,15 @@ class ServiceBridge {
   // protobuf JSON (camelCase). An unknown method, WatchEvents, or a body that does not parse as the
   // method's request is INVALID_ARGUMENT naming `method` or `body`; service errors keep their code.
   absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
-                                       const std::string& token) const;
+                                       const std::string& token) const override;
 
   // A unary call with typed messages; `method` is the bare name, e.g. "GetCaller".
   absl::Status Call(const std::string& method, const google::protobuf::Message& request,
-                    google::protobuf::Message* response, const std::string& token) const;
+                    google::protobuf::Message* response, const std::string& token) const override;
 
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  // An EventRelay (below) on this bridge's channel.
+  std::unique_ptr<EventWatch> Watch(therapy::homework::v1::WatchEventsRequest request,
+                                    std::string token, EventCallback on_event) override;
 
  private:
   ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
@@ -66,7 +68,7 @@ class ServiceBridge {
 // cursor, with a growing pause (200 ms to 10 s); stops for good when the service refuses the
 // token or the access (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND). The
 // destructor cancels the stream and joins the thread.
-class EventRelay {
+class EventRelay final : public EventWatch {
  public:
   using EventCallback = std::function<void(const therapy::homework::v1::Event&)>;
 
@@ -75,14 +77,14 @@ class EventRelay {
              EventCallback on_event);
   EventRelay(const EventRelay&) = delete;
   EventRelay& operator=(const EventRelay&) = delete;
-  ~EventRelay();
+  ~EventRelay() override;
 
   // Waits until the service says the stream is live (every event written after that is
   // relayed); false when it did not within `timeout`.
-  bool WaitUntilLive(absl::Duration timeout);
+  bool WaitUntilLive(absl::Duration timeout) override;
 
   // The cursor to resume after: the last relayed event's, or the stream's start.
-  std::string cursor() const;
+  std::string cursor() const override;
 
  private:
   void Run();

@@ -74,7 +74,15 @@ absl::Status DeadlineExceeded(const ConnectCall& call) {
 }
 
 absl::string_view ProtocolName(BrowserProtocol protocol) {
-  return protocol == BrowserProtocol::kGrpcWeb ? "grpc_web" : "connect";
+  switch (protocol) {
+    case BrowserProtocol::kGrpcWeb:
+      return "grpc_web";
+    case BrowserProtocol::kWebSocket:
+      return "websocket";
+    case BrowserProtocol::kConnect:
+      break;
+  }
+  return "connect";
 }
 
 }  // namespace

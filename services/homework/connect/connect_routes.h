@@ -23,9 +23,9 @@ namespace therapy::homework {
 // wire format (application/proto, application/connect+proto).
 enum class ConnectCodec { kJson, kProto };
 
-// Which protocol carried a call, for the log line and the metrics: Connect (POST or GET) or
-// gRPC-Web.
-enum class BrowserProtocol { kConnect, kGrpcWeb };
+// Which protocol carried a call, for the log line and the metrics: Connect (POST or GET),
+// gRPC-Web, or the live session's WebSocket (live_socket.h).
+enum class BrowserProtocol { kConnect, kGrpcWeb, kWebSocket };
 
 // One incoming Connect call, already taken apart by the HTTP listener.
 struct ConnectCall {

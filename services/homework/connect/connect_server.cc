@@ -21,6 +21,7 @@ namespace {
 constexpr absl::string_view kServicePrefix = "/therapy.homework.v1.HomeworkService/";
 constexpr absl::string_view kCalendarPrefix = "/calendar/v1/";
 constexpr absl::string_view kCalendarSuffix = "/practice.ics";
+constexpr absl::string_view kLiveSessionPath = "/live/v1";
 constexpr char kAllowHeaders[] =
     "Content-Type, Authorization, Connect-Protocol-Version, Connect-Timeout-Ms, X-Request-Id, "
     "Connect-Accept-Encoding, Connect-Content-Encoding, X-Grpc-Web, X-User-Agent, Grpc-Timeout";
@@ -164,7 +165,12 @@ class BrowserWatch final : public WatchListener, public HttpStream {
 
 ConnectServer::ConnectServer(const ConnectServerOptions& options, Homework& homework, EventHub& hub,
                              const TokenVerifier& verifier, JsonLog& log, Metrics& metrics)
-    : options_(options), hub_(hub), metrics_(metrics), routes_(homework, verifier, log, &metrics) {
+    : options_(options),
+      hub_(hub),
+      metrics_(metrics),
+      routes_(homework, verifier, log, &metrics),
+      live_(LiveSocketOptions{.max_message_bytes = options.http.max_body_bytes}, routes_, hub,
+            log) {
   const google::protobuf::ServiceDescriptor* service =
       v1::GetCallerRequest::descriptor()->file()->FindServiceByName("HomeworkService");
   for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
@@ -191,6 +197,9 @@ absl::StatusOr<std::unique_ptr<ConnectServer>> ConnectServer::Start(
   HttpListener* http = server->listener_.get();
   metrics.AddGauge("homework_http_open_connections", "Open connections on the browser listener.",
                    [http] { return static_cast<double>(http->open_connections()); });
+  LiveSockets* live = &server->live_;
+  metrics.AddGauge("homework_live_sockets", "Open live-session WebSockets on the browser listener.",
+                   [live] { return static_cast<double>(live->open()); });
   metrics.AddGauge("homework_http_open_streams",
                    "Open WatchEvents streams on the browser listener.",
                    [http] { return static_cast<double>(http->open_streams()); });
@@ -243,6 +252,8 @@ HttpAnswer ConnectServer::Handle(HttpRequest request) {
     const absl::string_view client = path.substr(
         kCalendarPrefix.size(), path.size() - kCalendarPrefix.size() - kCalendarSuffix.size());
     answer = CalendarFeed(request, std::string(client));
+  } else if (path == kLiveSessionPath) {
+    answer = OpenLiveSocket(request);
   } else if (request.method == "GET" && path == "/metrics" && options_.serve_metrics) {
     answer = HttpResponse{.headers = {{"Content-Type", "text/plain; version=0.0.4"}},
                           .body = metrics_.Render()};
@@ -251,10 +262,36 @@ HttpAnswer ConnectServer::Handle(HttpRequest request) {
   }
   if (auto* response = std::get_if<HttpResponse>(&answer)) {
     AddCors(request, *response);
-  } else {
-    AddCors(request, std::get<HttpStreamAnswer>(answer).head);
+  } else if (auto* stream = std::get_if<HttpStreamAnswer>(&answer)) {
+    AddCors(request, stream->head);
   }
   return answer;
+}
+
+HttpAnswer ConnectServer::OpenLiveSocket(const HttpRequest& request) {
+  if (request.method != "GET" || !request.websocket_upgrade) {
+    HttpResponse refused = ErrorResponse(
+        absl::FailedPreconditionError("/live/v1 is a WebSocket: open it with a WebSocket handshake "
+                                      "(docs/janus-plugin-protocol.md)"),
+        426);
+    refused.headers.emplace_back("Upgrade", "websocket");
+    return refused;
+  }
+  // Browsers always send Origin with a WebSocket handshake, and a WebSocket is not bound by
+  // CORS: a page of another origin is refused here. Programs that send no Origin may connect;
+  // either way nothing happens before a `join` with a valid token.
+  const std::string origin = request.Header("Origin");
+  if (!origin.empty() && std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(),
+                                   origin) == options_.allowed_origins.end()) {
+    return ErrorResponse(
+        absl::PermissionDeniedError(absl::StrCat("origin not allowed (--connect_allowed_origins): ",
+                                                 origin.substr(0, 128))),
+        403);
+  }
+  if (draining_.load()) {
+    return ErrorResponse(absl::UnavailableError("the server is shutting down; retry with backoff"));
+  }
+  return live_.Accept();
 }
 
 bool ConnectServer::RunsInline(const HttpRequest& request) const {

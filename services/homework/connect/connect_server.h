@@ -14,6 +14,7 @@
 #include "services/homework/connect/connect_routes.h"
 #include "services/homework/connect/http_exchange.h"
 #include "services/homework/connect/http_listener.h"
+#include "services/homework/connect/live_socket.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/metrics/metrics.h"
@@ -32,11 +33,11 @@ struct ConnectServerOptions {
 };
 
 // The browser-facing listener (docs/connect-api.md): HomeworkService over Connect (POST unary
-// and streaming, GET for side-effect-free methods) and gRPC-Web, the calendar feed, and
-// /metrics, on the event-driven HTTP listener (http_listener.h), calling the same core as the
-// gRPC listener. WatchEvents streams are fed by the process's EventHub, like the gRPC ones.
-// Start() fails with a message naming the option at fault. Everything passed in must outlive
-// it.
+// and streaming, GET for side-effect-free methods) and gRPC-Web, the live session's WebSocket
+// (/live/v1, live_socket.h), the calendar feed, and /metrics, on the event-driven HTTP listener
+// (http_listener.h), calling the same core as the gRPC listener. WatchEvents streams are fed by the
+// process's EventHub, like the gRPC ones. Start() fails with a message naming the option at fault.
+// Everything passed in must outlive it.
 class ConnectServer final : public HttpHandler {
  public:
   static absl::StatusOr<std::unique_ptr<ConnectServer>> Start(const ConnectServerOptions& options,
@@ -70,6 +71,8 @@ class ConnectServer final : public HttpHandler {
   HttpAnswer Stream(ConnectCall call, int framing);
   HttpResponse Preflight(const HttpRequest& request);
   HttpResponse CalendarFeed(const HttpRequest& request, const std::string& client);
+  // GET /live/v1: the live session's WebSocket (live_socket.h), from an allowed Origin.
+  HttpAnswer OpenLiveSocket(const HttpRequest& request);
   // Adds the CORS headers for an allowed Origin.
   void AddCors(const HttpRequest& request, HttpResponse& response) const;
 
@@ -80,6 +83,7 @@ class ConnectServer final : public HttpHandler {
   // The unary methods marked NO_SIDE_EFFECTS, by name (RunsInline).
   absl::flat_hash_set<std::string> reads_;
   std::atomic<bool> draining_{false};
+  LiveSockets live_;  // after routes_, before listener_: its sockets end first
   std::unique_ptr<HttpListener> listener_;
 };
 

@@ -27,6 +27,9 @@ struct HttpRequest {
   std::string target;   // path and query, as sent
   HttpHeaders headers;  // every header line in order, names as sent
   std::string body;
+  // A WebSocket opening handshake (RFC 6455 4.2.1): the handler may answer it with an
+  // HttpSocketAnswer.
+  bool websocket_upgrade = false;
 
   // The first value of header `name` (case-insensitive); empty when absent.
   std::string Header(absl::string_view name) const;
@@ -80,7 +83,42 @@ struct HttpStreamAnswer {
   std::function<std::shared_ptr<HttpStream>(std::shared_ptr<HttpStreamSink>)> start;
 };
 
-using HttpAnswer = std::variant<HttpResponse, HttpStreamAnswer>;
+// The sending end of a WebSocket the listener accepted. Thread-safe: any thread may call it; the
+// writes happen on the connection's I/O strand, in order.
+class HttpSocketSink {
+ public:
+  virtual ~HttpSocketSink() = default;
+  // Queues one text message. False (and nothing queued) when the socket is closed, or when too
+  // many messages wait: a peer that does not read then loses its socket (closed with 1008,
+  // "too slow"), not the server its memory.
+  virtual bool Send(std::string text) = 0;
+  // Sends what is queued, then closes with `code` (RFC 6455 7.4.1) and `reason` (at most 123
+  // bytes, never clinical content). Later calls do nothing.
+  virtual void Close(int code, std::string reason) = 0;
+};
+
+// The application's side of an accepted WebSocket. The listener calls Received with each text
+// message, in order, and the next message is read only once it returns; then Closed exactly once,
+// when the socket is over for whatever reason (closed by either side, a message over the limit
+// or not text, the peer silent past the idle timeout, the server stopping). Both run on the I/O
+// strand and must not block.
+class HttpSocket {
+ public:
+  virtual ~HttpSocket() = default;
+  virtual void Received(std::string text) = 0;
+  virtual void Closed() = 0;
+};
+
+// The answer to a WebSocket upgrade request: the listener completes the handshake (101), then
+// `start` runs on the I/O strand with the sink and returns the application's side. Only for
+// requests with `websocket_upgrade`; the listener answers any other with 400.
+struct HttpSocketAnswer {
+  // Larger messages close the socket with 1009.
+  std::size_t max_message_bytes = 64 * 1024;
+  std::function<std::shared_ptr<HttpSocket>(std::shared_ptr<HttpSocketSink>)> start;
+};
+
+using HttpAnswer = std::variant<HttpResponse, HttpStreamAnswer, HttpSocketAnswer>;
 
 // The protocols served by a listener. Handle runs on the listener's bounded pool of blocking
 // threads, so it may call the core; or, for a request RunsInline says yes to, on the I/O

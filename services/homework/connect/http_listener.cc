@@ -26,18 +26,22 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
+#include "boost/beast/websocket.hpp"
+#include "boost/beast/websocket/ssl.hpp"
 
 namespace therapy::homework {
 namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// Chunks a stream may have waiting to be written before Write refuses more.
+// Chunks a stream, or messages a WebSocket, may have waiting to be written before Write or Send
+// refuses more.
 constexpr std::size_t kMaxQueuedChunks = 256;
 
 Clock::duration Chrono(absl::Duration duration) {
@@ -58,6 +62,9 @@ class SessionBase {
   virtual void CloseSoonIfIdle() = 0;
   // On the strand: queues a chunk of the streamed answer (`last`: then ends it).
   virtual void QueueChunk(std::string chunk, bool last) = 0;
+  // On the strand: queues a WebSocket message; or, with `close`, the closing handshake after
+  // what is queued (`text` is then the reason).
+  virtual void QueueMessage(std::string text, bool close, int close_code) = 0;
   virtual net::any_io_executor executor() = 0;
 
   // When the connection started waiting for a request (steady clock ticks); 0: busy.
@@ -118,6 +125,44 @@ class StreamSink final : public HttpStreamSink {
   std::function<void()> on_room_;
 };
 
+class SocketSink final : public HttpSocketSink {
+ public:
+  explicit SocketSink(std::weak_ptr<SessionBase> session, net::any_io_executor executor)
+      : session_(std::move(session)), executor_(std::move(executor)) {}
+
+  bool Send(std::string text) override {
+    if (over_.load()) return false;
+    if (queued_.load() >= kMaxQueuedChunks) {
+      Close(1008, "too slow: messages were not read");
+      return false;
+    }
+    ++queued_;
+    Post(std::move(text), /*close=*/false, 0);
+    return true;
+  }
+
+  void Close(int code, std::string reason) override {
+    if (over_.exchange(true)) return;
+    Post(std::move(reason), /*close=*/true, code);
+  }
+
+  // On the strand, as the session writes.
+  void Written() { --queued_; }
+  void Over() { over_.store(true); }
+
+ private:
+  void Post(std::string text, bool close, int code) {
+    net::post(executor_, [session = session_, text = std::move(text), close, code]() mutable {
+      if (auto alive = session.lock()) alive->QueueMessage(std::move(text), close, code);
+    });
+  }
+
+  std::weak_ptr<SessionBase> session_;
+  net::any_io_executor executor_;
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<bool> over_{false};
+};
+
 class HttpListener::Impl {
  public:
   Impl(const HttpListenerOptions& options, HttpHandler& handler)
@@ -152,6 +197,7 @@ class HttpListener::Impl {
   HttpHandler& handler_;
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> streams_{0};
+  std::atomic<std::size_t> sockets_{0};
   std::atomic<std::size_t> queued_{0};
   // I/O threads running a handler inline now, and how many may (HttpListenerOptions).
   std::atomic<int> inline_running_{0};
@@ -301,11 +347,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         .method = std::string(message.method_string()),
         .target = std::string(message.target()),
         .body = std::move(message.body()),
+        .websocket_upgrade = websocket::is_upgrade(message),
     };
     request.headers.reserve(16);
     for (const auto& field : message) {
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
+    // The handshake is answered from the request itself, should the handler accept it.
+    if (request.websocket_upgrade) upgrade_.emplace(std::move(message));
     if (TakeInlineSlot(request)) {
       // On this connection's strand already: answer without the pool's two hand-offs.
       HttpAnswer answer = HandleGuarded(std::move(request));
@@ -350,7 +399,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void OnAnswer(HttpAnswer answer) {
     if (closed_) return;
     if (auto* response = std::get_if<HttpResponse>(&answer)) {
+      upgrade_.reset();
       return WriteResponse(std::move(*response));
+    }
+    if (auto* socket = std::get_if<HttpSocketAnswer>(&answer)) {
+      if (!upgrade_) {
+        return RefuseAndClose(400, absl::InvalidArgumentError("not a WebSocket handshake"));
+      }
+      return StartSocket(std::move(*socket));
     }
     StartStream(std::move(std::get<HttpStreamAnswer>(answer)));
   }
@@ -467,6 +523,91 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                      });
   }
 
+  // Completes the WebSocket handshake the handler accepted, then reads messages one at a time.
+  void StartSocket(HttpSocketAnswer answer) {
+    ++listener_.sockets_;
+    socket_open_ = true;
+    Lowest().expires_never();  // the WebSocket's own timeouts from here on
+    ws_ = std::make_unique<websocket::stream<Stream&>>(stream_);
+    ws_->set_option(websocket::stream_base::timeout{
+        .handshake_timeout = Chrono(listener_.options_.header_timeout),
+        .idle_timeout = Chrono(listener_.options_.idle_timeout),
+        .keep_alive_pings = true,  // a ping at half the idle timeout: live peers answer it
+    });
+    ws_->read_message_max(answer.max_message_bytes);
+    ws_->text(true);
+    http::request<http::string_body> handshake = std::move(*upgrade_);
+    upgrade_.reset();
+    ws_->async_accept(handshake, [self = this->shared_from_this(),
+                                  answer = std::move(answer)](beast::error_code error) mutable {
+      if (error) return self->EndSocket();
+      self->socket_sink_ = std::make_shared<SocketSink>(self->weak_from_this(), self->executor());
+      self->app_socket_ = answer.start(self->socket_sink_);
+      if (self->socket_over_) {
+        if (auto app = std::move(self->app_socket_)) app->Closed();
+        return;
+      }
+      self->ReadMessage();
+    });
+  }
+
+  void ReadMessage() {
+    ws_->async_read(buffer_,
+                    [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                      if (self->socket_over_) return;
+                      if (error == websocket::error::message_too_big) {
+                        return self->QueueMessage("message too big", /*close=*/true, 1009);
+                      }
+                      if (error) return self->EndSocket();
+                      if (!self->ws_->got_text()) {
+                        return self->QueueMessage("text messages only", /*close=*/true, 1003);
+                      }
+                      std::string text = beast::buffers_to_string(self->buffer_.data());
+                      self->buffer_.consume(self->buffer_.size());
+                      if (self->app_socket_ != nullptr)
+                        self->app_socket_->Received(std::move(text));
+                      if (!self->closing_) self->ReadMessage();
+                    });
+  }
+
+  void QueueMessage(std::string text, bool close, int close_code) override {
+    if (socket_over_ || closing_) return;
+    messages_.push_back(Message{.text = std::move(text), .close = close, .code = close_code});
+    if (close) closing_ = true;
+    if (!writing_) WriteNextMessage();
+  }
+
+  void WriteNextMessage() {
+    if (socket_over_ || messages_.empty()) return;
+    writing_ = true;
+    auto self = this->shared_from_this();
+    if (messages_.front().close) {
+      websocket::close_reason reason(static_cast<websocket::close_code>(messages_.front().code),
+                                     messages_.front().text);
+      ws_->async_close(reason, [self](beast::error_code) { self->EndSocket(); });
+      return;
+    }
+    ws_->async_write(net::buffer(messages_.front().text),
+                     [self](beast::error_code error, std::size_t) {
+                       self->writing_ = false;
+                       if (error || self->socket_over_) return self->EndSocket();
+                       self->messages_.pop_front();
+                       self->socket_sink_->Written();
+                       self->WriteNextMessage();
+                     });
+  }
+
+  // The WebSocket is over: tell the application, close.
+  void EndSocket() {
+    if (socket_over_) return;
+    socket_over_ = true;
+    --listener_.sockets_;
+    if (socket_sink_ != nullptr) socket_sink_->Over();
+    if (!writing_) messages_.clear();
+    if (auto app = std::move(app_socket_)) app->Closed();
+    CloseSocket();
+  }
+
   // The stream is over (written to its end, or broken): tell the application, close.
   void EndStream() {
     if (stream_over_) return;
@@ -482,6 +623,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void CloseNow() {
     if (streaming_) return EndStream();
+    if (socket_open_) return EndSocket();
     CloseSocket();
   }
 
@@ -514,6 +656,20 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::shared_ptr<HttpStream> app_stream_;
   std::deque<Chunk> chunks_;
   char probe_[512];
+  // A WebSocket: the upgrade request until the handler answers it, then the socket.
+  struct Message {
+    std::string text;
+    bool close = false;
+    int code = 0;
+  };
+  std::optional<http::request<http::string_body>> upgrade_;
+  std::unique_ptr<websocket::stream<Stream&>> ws_;
+  bool socket_open_ = false;
+  bool socket_over_ = false;
+  bool closing_ = false;
+  std::shared_ptr<SocketSink> socket_sink_;
+  std::shared_ptr<HttpSocket> app_socket_;
+  std::deque<Message> messages_;
 };
 
 }  // namespace
@@ -668,6 +824,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
 int HttpListener::port() const { return impl_->port_; }
 std::size_t HttpListener::open_connections() const { return impl_->open_.load(); }
 std::size_t HttpListener::open_streams() const { return impl_->streams_.load(); }
+std::size_t HttpListener::open_sockets() const { return impl_->sockets_.load(); }
 void HttpListener::StopAccepting() { impl_->StopAccepting(); }
 void HttpListener::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
 

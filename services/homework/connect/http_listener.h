@@ -47,7 +47,8 @@ struct HttpListenerOptions {
 // read them, for the short requests the handler names, within `inline_threads`); answers are
 // written in request order (keep-alive, pipelining-safe: the next request is read only once
 // the previous answer is written). Streamed answers keep a read pending, so a closed peer is
-// noticed at once.
+// noticed at once. A WebSocket handshake the handler accepts turns its connection into a
+// WebSocket (text messages in order, a bounded write queue, pings at half the idle timeout).
 class HttpListener {
  public:
   // UNAVAILABLE when the address cannot be bound, INVALID_ARGUMENT for unusable TLS files.
@@ -59,6 +60,7 @@ class HttpListener {
   int port() const;
   std::size_t open_connections() const;
   std::size_t open_streams() const;
+  std::size_t open_sockets() const;  // accepted WebSockets
 
   // Stops accepting and closes the connections that wait for a request; the others close once
   // their current answer is written. Streams must be ended by the application (Finish).

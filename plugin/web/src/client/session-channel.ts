@@ -1,9 +1,10 @@
-// The Janus side of a telehealth session over a janus.js plugin handle: join, token, unary calls
-// and the pushed `presence` and `event` messages of the thinned plugin
-// (docs/janus-plugin-protocol.md). The plugin holds no clinical state: drafts, assignments and
-// the session's summary live in the service and reach the panels through LiveSession
-// (live-session.ts), which uses this channel as its Transport (createJanusTransport) and its event
-// source (`events`). This file is the one place where the plugin's JSON meets typed messages.
+// One participant's side of the live-session protocol (docs/janus-plugin-protocol.md): join,
+// token, unary calls and the pushed `presence` and `event` messages, over a janus.js plugin handle
+// or, with the same messages, over the service's own WebSocket (live-socket.ts). Neither holds
+// clinical state: drafts, assignments and the session's summary live in the service and reach the
+// panels through LiveSession (live-session.ts), which uses this channel as its Transport
+// (createJanusTransport) and its event source (`events`). This file is the one place where the
+// protocol's JSON meets typed messages.
 //
 // Errors: every request returns a promise that rejects with a ConnectError. The plugin's `error`
 // event carries the Connect protocol's error object (the one the Connect listener sends), read
@@ -87,7 +88,7 @@ export class SessionChannel extends EventTarget {
    * reject with Code.Unavailable. Join again afterwards.
    */
   useHandle(handle: JanusHandle): void {
-    for (const id of [...this.pending.keys()]) this.fail(id, new ConnectError("janus: the session was lost", Code.Unavailable));
+    for (const id of [...this.pending.keys()]) this.fail(id, new ConnectError("the session's connection was lost", Code.Unavailable));
     this.handle = handle;
   }
 
@@ -172,7 +173,7 @@ export class SessionChannel extends EventTarget {
       this.pending.set(id, { resolve, reject, timer });
       this.handle.send({
         message: { ...body, id },
-        error: (reason) => this.fail(id, new ConnectError(`janus: ${String(reason)}`, Code.Unavailable)),
+        error: (reason) => this.fail(id, new ConnectError(`session channel: ${String(reason)}`, Code.Unavailable)),
       });
     });
   }

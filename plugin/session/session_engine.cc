@@ -1,4 +1,4 @@
-#include "plugin/janus/homework_plugin.h"
+#include "plugin/session/session_engine.h"
 
 #include <exception>
 #include <string>
@@ -8,7 +8,7 @@
 #include "therapy/homework/v1/homework_service.pb.h"
 #include "therapy/homework/v1/session.pb.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 namespace {
 
 namespace v1 = ::therapy::homework::v1;
@@ -29,15 +29,15 @@ const char* KindName(RequestKind kind) {
 
 }  // namespace
 
-HomeworkPlugin::HomeworkPlugin(const PluginOptions& options, std::unique_ptr<ServiceBridge> service,
-                               EventSink* sink, LogFunction log)
+SessionEngine::SessionEngine(const EngineOptions& options, std::unique_ptr<SessionService> service,
+                             EventSink* sink, LogFunction log)
     : options_(options),
       service_(std::move(service)),
       sink_(sink),
       log_(std::move(log)),
       workers_(std::make_unique<WorkerPool>(options.workers)) {}
 
-HomeworkPlugin::~HomeworkPlugin() {
+SessionEngine::~SessionEngine() {
   workers_.reset();
   std::map<HandleId, RelayEntry> relays;
   {
@@ -47,8 +47,8 @@ HomeworkPlugin::~HomeworkPlugin() {
   relays.clear();  // cancels and joins each relay, outside the lock
 }
 
-void HomeworkPlugin::HandleMessage(HandleId handle, std::string body) {
-  workers_->Post(handle, [this, handle, body = std::move(body)] {
+void SessionEngine::HandleMessage(HandleId handle, std::string body, std::function<void()> done) {
+  workers_->Post(handle, [this, handle, body = std::move(body), done = std::move(done)] {
     try {
       Process(handle, body);
     } catch (const std::exception& e) {
@@ -57,10 +57,11 @@ void HomeworkPlugin::HandleMessage(HandleId handle, std::string body) {
     } catch (...) {
       log_(absl::StrCat("handle ", handle, ": request failed"));
     }
+    if (done) done();
   });
 }
 
-void HomeworkPlugin::HandleGone(HandleId handle) {
+void SessionEngine::HandleGone(HandleId handle) {
   workers_->Post(handle, [this, handle] {
     try {
       Leave(handle);
@@ -70,7 +71,7 @@ void HomeworkPlugin::HandleGone(HandleId handle) {
   });
 }
 
-void HomeworkPlugin::Process(HandleId handle, const std::string& body) {
+void SessionEngine::Process(HandleId handle, const std::string& body) {
   PluginRequest request;
   absl::Status status = ParseRequest(body, &request);
   if (status.ok()) {
@@ -100,7 +101,7 @@ void HomeworkPlugin::Process(HandleId handle, const std::string& body) {
   }
 }
 
-absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request) {
+absl::Status SessionEngine::Join(HandleId handle, const PluginRequest& request) {
   if (registry_.Find(handle).ok()) {
     return absl::FailedPreconditionError("this handle has already joined a session");
   }
@@ -154,7 +155,7 @@ absl::Status HomeworkPlugin::Join(HandleId handle, const PluginRequest& request)
   return absl::OkStatus();
 }
 
-absl::Status HomeworkPlugin::ReplaceToken(HandleId handle, const PluginRequest& request) {
+absl::Status SessionEngine::ReplaceToken(HandleId handle, const PluginRequest& request) {
   absl::StatusOr<Membership> membership = registry_.Find(handle);
   if (!membership.ok()) return membership.status();
   v1::CallerIdentity caller;
@@ -184,7 +185,7 @@ absl::Status HomeworkPlugin::ReplaceToken(HandleId handle, const PluginRequest& 
   return absl::OkStatus();
 }
 
-absl::Status HomeworkPlugin::Call(HandleId handle, const PluginRequest& request) {
+absl::Status SessionEngine::Call(HandleId handle, const PluginRequest& request) {
   absl::StatusOr<Membership> membership = registry_.Find(handle);
   if (!membership.ok()) return membership.status();
   absl::StatusOr<std::string> response =
@@ -194,7 +195,7 @@ absl::Status HomeworkPlugin::Call(HandleId handle, const PluginRequest& request)
   return absl::OkStatus();
 }
 
-void HomeworkPlugin::Leave(HandleId handle) {
+void SessionEngine::Leave(HandleId handle) {
   StopRelay(handle);
   std::optional<SessionMembers> remaining = registry_.Leave(handle);
   if (remaining && !remaining->participants.empty()) {
@@ -202,15 +203,15 @@ void HomeworkPlugin::Leave(HandleId handle) {
   }
 }
 
-void HomeworkPlugin::Broadcast(const SessionMembers& members, const std::string& json) {
+void SessionEngine::Broadcast(const SessionMembers& members, const std::string& json) {
   for (const Participant& participant : members.participants) {
     sink_->Push(participant.handle, json);
   }
 }
 
-void HomeworkPlugin::StartRelay(HandleId handle, Role role, const std::string& practice,
-                                const std::string& client, const std::string& token,
-                                const std::string& after_cursor) {
+void SessionEngine::StartRelay(HandleId handle, Role role, const std::string& practice,
+                               const std::string& client, const std::string& token,
+                               const std::string& after_cursor) {
   v1::WatchEventsRequest watch;
   watch.set_parent(practice);
   watch.set_client(client);
@@ -218,15 +219,14 @@ void HomeworkPlugin::StartRelay(HandleId handle, Role role, const std::string& p
   // The page shows an assignment's change from its event, without reading it again.
   watch.set_include_assignments(true);
   EventSink* sink = sink_;
-  auto relay = std::make_unique<EventRelay>(service_->channel(), watch, token,
-                                            [sink, handle, role, client](const v1::Event& event) {
-                                              if (ShouldRelay(role, client, event))
-                                                sink->Push(handle, RelayedEvent(event));
-                                            });
+  std::unique_ptr<EventWatch> relay =
+      service_->Watch(watch, token, [sink, handle, role, client](const v1::Event& event) {
+        if (ShouldRelay(role, client, event)) sink->Push(handle, RelayedEvent(event));
+      });
   if (!relay->WaitUntilLive(options_.call_deadline)) {
     log_(absl::StrCat("handle ", handle, ": event relay not live yet; it keeps trying"));
   }
-  std::unique_ptr<EventRelay> previous;
+  std::unique_ptr<EventWatch> previous;
   {
     absl::MutexLock lock(&relays_mutex_);
     RelayEntry& entry = relays_[handle];
@@ -235,8 +235,8 @@ void HomeworkPlugin::StartRelay(HandleId handle, Role role, const std::string& p
   }
 }
 
-void HomeworkPlugin::StopRelay(HandleId handle) {
-  std::unique_ptr<EventRelay> relay;
+void SessionEngine::StopRelay(HandleId handle) {
+  std::unique_ptr<EventWatch> relay;
   {
     absl::MutexLock lock(&relays_mutex_);
     auto it = relays_.find(handle);
@@ -246,4 +246,4 @@ void HomeworkPlugin::StopRelay(HandleId handle) {
   }
 }
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

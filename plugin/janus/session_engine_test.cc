@@ -1,4 +1,6 @@
-#include "plugin/janus/homework_plugin.h"
+#include "plugin/session/session_engine.h"
+
+#include "plugin/janus/service_bridge.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -43,18 +45,18 @@ class RecordingSink : public EventSink {
 
 // The engine without Janus and without a service (nothing listens at the address): what it
 // answers before any call to the service is needed.
-class HomeworkPluginTest : public ::testing::Test {
+class SessionEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     PluginOptions options{
         .service_address = "127.0.0.1:1", .call_deadline = absl::Milliseconds(500), .workers = 2};
     absl::StatusOr<std::unique_ptr<ServiceBridge>> service = ServiceBridge::Open(options);
     ASSERT_THAT(service, IsOk());
-    plugin_ = std::make_unique<HomeworkPlugin>(options, *std::move(service), &sink_,
-                                               [this](absl::string_view line) {
-                                                 absl::MutexLock lock(&log_mutex_);
-                                                 log_.emplace_back(line);
-                                               });
+    plugin_ = std::make_unique<SessionEngine>(EngineOptionsOf(options), *std::move(service), &sink_,
+                                              [this](absl::string_view line) {
+                                                absl::MutexLock lock(&log_mutex_);
+                                                log_.emplace_back(line);
+                                              });
   }
 
   std::vector<std::string> Log() {
@@ -65,10 +67,10 @@ class HomeworkPluginTest : public ::testing::Test {
   absl::Mutex log_mutex_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(log_mutex_);
   RecordingSink sink_;  // outlives the plugin
-  std::unique_ptr<HomeworkPlugin> plugin_;
+  std::unique_ptr<SessionEngine> plugin_;
 };
 
-TEST_F(HomeworkPluginTest, AnUnparsableRequestIsAnsweredWithItsIdAndTheField) {
+TEST_F(SessionEngineTest, AnUnparsableRequestIsAnsweredWithItsIdAndTheField) {
   plugin_->HandleMessage(1, R"({"request":"join","id":"j1","session":"tele-1"})");
   json answer = sink_.First(1);
   EXPECT_EQ(answer["homework"], "error");
@@ -77,7 +79,7 @@ TEST_F(HomeworkPluginTest, AnUnparsableRequestIsAnsweredWithItsIdAndTheField) {
   EXPECT_THAT(answer["message"].get<std::string>(), HasSubstr("session"));
 }
 
-TEST_F(HomeworkPluginTest, RequestsBeforeAJoinFailPrecondition) {
+TEST_F(SessionEngineTest, RequestsBeforeAJoinFailPrecondition) {
   plugin_->HandleMessage(2, R"({"request":"call","id":"c","method":"GetClient",
                                 "body":{"name":"practices/p/clients/c"}})");
   json answer = sink_.First(2);
@@ -85,7 +87,7 @@ TEST_F(HomeworkPluginTest, RequestsBeforeAJoinFailPrecondition) {
   EXPECT_EQ(answer["code"], "failed_precondition");
 }
 
-TEST_F(HomeworkPluginTest, TheDraftRequestsAreGone) {
+TEST_F(SessionEngineTest, TheDraftRequestsAreGone) {
   // Drafts are Assignments in STATE_DRAFT in the service, changed through `call`.
   plugin_->HandleMessage(5, R"({"request":"draft","id":"d","draft":{"assignment":{}}})");
   json answer = sink_.First(5);
@@ -94,7 +96,7 @@ TEST_F(HomeworkPluginTest, TheDraftRequestsAreGone) {
   EXPECT_THAT(answer["message"].get<std::string>(), HasSubstr("request:"));
 }
 
-TEST_F(HomeworkPluginTest, AnUnreachableServiceIsUnavailable) {
+TEST_F(SessionEngineTest, AnUnreachableServiceIsUnavailable) {
   plugin_->HandleMessage(3, R"({"request":"join","id":"j","session":"practices/p/sessions/tele-1",
                                 "client":"practices/p/clients/c","token":"t"})");
   json answer = sink_.First(3);
@@ -103,7 +105,7 @@ TEST_F(HomeworkPluginTest, AnUnreachableServiceIsUnavailable) {
               ::testing::AnyOf("unavailable", "deadline_exceeded"));
 }
 
-TEST_F(HomeworkPluginTest, TheLogNamesKindsAndCodesNeverWhatThePageSent) {
+TEST_F(SessionEngineTest, TheLogNamesKindsAndCodesNeverWhatThePageSent) {
   // A page that puts words in every field: none of them reaches the log.
   plugin_->HandleMessage(6, R"({"request":"call","id":"c","method":"Alex feels hopeless",
                                 "body":{"name":"practices/p/clients/alex"}})");
@@ -122,7 +124,7 @@ TEST_F(HomeworkPluginTest, TheLogNamesKindsAndCodesNeverWhatThePageSent) {
   }
 }
 
-TEST_F(HomeworkPluginTest, LeaveIsAcknowledgedEvenOutsideASession) {
+TEST_F(SessionEngineTest, LeaveIsAcknowledgedEvenOutsideASession) {
   plugin_->HandleMessage(4, R"({"request":"leave","id":"l"})");
   json answer = sink_.First(4);
   EXPECT_EQ(answer["homework"], "ack");

@@ -1,4 +1,4 @@
-#include "plugin/janus/worker_pool.h"
+#include "plugin/session/worker_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 namespace {
 
 TEST(WorkerPoolTest, TasksOfOneKeyRunInOrderOneAtATime) {
@@ -47,4 +47,4 @@ TEST(WorkerPoolTest, ABlockedKeyDoesNotHoldUpAnother) {
 }
 
 }  // namespace
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

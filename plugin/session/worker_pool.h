@@ -1,5 +1,5 @@
-#ifndef PLUGIN_JANUS_WORKER_POOL_H_
-#define PLUGIN_JANUS_WORKER_POOL_H_
+#ifndef PLUGIN_SESSION_WORKER_POOL_H_
+#define PLUGIN_SESSION_WORKER_POOL_H_
 
 #include <cstdint>
 #include <deque>
@@ -11,7 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 
 // Threads that run the plugin's work off Janus's threads. Tasks posted with the same key (a
 // handle) run one at a time in the order posted, so a page's requests are answered in order;
@@ -37,6 +37,6 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session
 
-#endif  // PLUGIN_JANUS_WORKER_POOL_H_
+#endif  // PLUGIN_SESSION_WORKER_POOL_H_

@@ -1,5 +1,5 @@
-#ifndef PLUGIN_JANUS_SESSION_REGISTRY_H_
-#define PLUGIN_JANUS_SESSION_REGISTRY_H_
+#ifndef PLUGIN_SESSION_SESSION_REGISTRY_H_
+#define PLUGIN_SESSION_SESSION_REGISTRY_H_
 
 // Who is in which session on this Janus, to deliver presence and relayed events: for each joined
 // handle the session's name, its client, the participant (as the service identified it) and the
@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "therapy/homework/v1/event.pb.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 
 // A Janus handle, as the plugin numbers them.
 using HandleId = uint64_t;
@@ -77,6 +77,6 @@ class SessionRegistry {
   std::map<std::string, std::vector<HandleId>> sessions_ ABSL_GUARDED_BY(mutex_);
 };
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session
 
-#endif  // PLUGIN_JANUS_SESSION_REGISTRY_H_
+#endif  // PLUGIN_SESSION_SESSION_REGISTRY_H_

@@ -1,4 +1,4 @@
-#include "plugin/janus/wire.h"
+#include "plugin/session/wire.h"
 
 #include <string>
 #include <utility>
@@ -11,7 +11,7 @@
 #include "services/homework/connect/connect_errors.h"
 #include "services/homework/core/formats/json/proto_json.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 namespace {
 
 using nlohmann::json;
@@ -162,4 +162,4 @@ std::string RelayedEvent(const therapy::homework::v1::Event& event) {
   return absl::StrCat(R"({"homework":"event","event":)", body.ok() ? *body : "{}", "}");
 }
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

@@ -1,8 +1,8 @@
-#include "plugin/janus/worker_pool.h"
+#include "plugin/session/worker_pool.h"
 
 #include <utility>
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 
 WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
@@ -53,4 +53,4 @@ void WorkerPool::Work() {
   }
 }
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

@@ -1,11 +1,11 @@
-#include "plugin/janus/session_registry.h"
+#include "plugin/session/session_registry.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 namespace {
 
 namespace v1 = ::therapy::homework::v1;
@@ -115,4 +115,4 @@ TEST(ShouldRelayTest, EventsOfAnotherClientAreNeverRelayed) {
 }
 
 }  // namespace
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

@@ -1,4 +1,4 @@
-#include "plugin/janus/wire.h"
+#include "plugin/session/wire.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include "services/homework/connect/connect_errors.h"
 #include "testing/status_matchers.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 namespace {
 
 namespace v1 = ::therapy::homework::v1;
@@ -173,4 +173,4 @@ TEST(WireTest, RelayedEventIsTheServicesEventAsProtobufJson) {
 }
 
 }  // namespace
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

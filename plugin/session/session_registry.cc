@@ -1,10 +1,10 @@
-#include "plugin/janus/session_registry.h"
+#include "plugin/session/session_registry.h"
 
 #include <algorithm>
 #include <string>
 #include <utility>
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 
 bool ShouldRelay(Role role, const std::string& client, const therapy::homework::v1::Event& event) {
   if (event.client() != client) return false;
@@ -64,4 +64,4 @@ absl::Status SessionRegistry::ReplaceToken(HandleId handle, const std::string& t
   return absl::OkStatus();
 }
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session

@@ -1,5 +1,5 @@
-#ifndef PLUGIN_JANUS_WIRE_H_
-#define PLUGIN_JANUS_WIRE_H_
+#ifndef PLUGIN_SESSION_WIRE_H_
+#define PLUGIN_SESSION_WIRE_H_
 
 // The one conversion between the plugin's JSON message bodies (docs/janus-plugin-protocol.md)
 // and typed requests and events. Nothing here talks to Janus or the network.
@@ -9,10 +9,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "plugin/janus/session_registry.h"
+#include "plugin/session/session_registry.h"
 #include "therapy/homework/v1/event.pb.h"
 
-namespace therapy::homework::janus_plugin {
+namespace therapy::homework::live_session {
 
 enum class RequestKind { kJoin, kToken, kCall, kLeave };
 
@@ -51,6 +51,6 @@ std::string RelayedEvent(const therapy::homework::v1::Event& event);
 // "therapist" or "client".
 const char* RoleName(Role role);
 
-}  // namespace therapy::homework::janus_plugin
+}  // namespace therapy::homework::live_session
 
-#endif  // PLUGIN_JANUS_WIRE_H_
+#endif  // PLUGIN_SESSION_WIRE_H_

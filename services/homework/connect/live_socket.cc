@@ -1,0 +1,208 @@
+#include "services/homework/connect/live_socket.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/homework/client/methods.h"
+
+namespace therapy::homework {
+namespace {
+
+using live_session::EventWatch;
+using live_session::HandleId;
+
+// A participant's watch on the hub: opened through ConnectRoutes::OpenWatch (the participant's
+// token, the same checks, audit and log line as a Connect WatchEvents), then subscribed. Live at
+// once or never: the hub is in this process.
+class HubWatch final : public EventWatch, public WatchListener {
+ public:
+  HubWatch(const ConnectRoutes& routes, EventHub& hub, const v1::WatchEventsRequest& request,
+           const std::string& token, InProcessSessionService::EventCallback on_event)
+      : routes_(routes),
+        hub_(hub),
+        call_{.method = "WatchEvents",
+              .codec = ConnectCodec::kProto,
+              .protocol = BrowserProtocol::kWebSocket,
+              .body = ConnectEnvelope(0, request.SerializeAsString()),
+              .authorization = {absl::StrCat("Bearer ", token)},
+              .content_encoding = "identity"},
+        on_event_(std::move(on_event)) {
+    opening_ = routes_.OpenWatch(call_);
+    cursor_ = opening_.cursor;
+    if (!opening_.status.ok()) {
+      Log(opening_.status);
+      return;
+    }
+    subscription_ = hub_.Subscribe(opening_.watch.scope, opening_.watch.after_sequence, *this);
+  }
+
+  ~HubWatch() override {
+    hub_.Unsubscribe(subscription_);
+    Log(absl::CancelledError("the participant left"));
+  }
+
+  bool WaitUntilLive(absl::Duration) override { return opening_.status.ok(); }
+
+  std::string cursor() const override {
+    absl::MutexLock lock(&mutex_);
+    return cursor_;
+  }
+
+  bool Offer(std::shared_ptr<const v1::Event> event) override {
+    {
+      absl::MutexLock lock(&mutex_);
+      cursor_ = event->cursor();
+    }
+    on_event_(*event);
+    return true;  // the socket queues it, or closes when its peer does not read
+  }
+
+  void End(const absl::Status& status) override { Log(status); }
+
+ private:
+  void Log(const absl::Status& status) {
+    if (logged_.exchange(true)) return;
+    routes_.EndWatch(call_, opening_, status);
+  }
+
+  const ConnectRoutes& routes_;
+  EventHub& hub_;
+  const ConnectCall call_;
+  const InProcessSessionService::EventCallback on_event_;
+  ConnectRoutes::WatchOpening opening_;
+  uint64_t subscription_ = 0;
+  std::atomic<bool> logged_{false};
+  mutable absl::Mutex mutex_;
+  std::string cursor_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> InProcessSessionService::CallBytes(const std::string& method,
+                                                               std::string request,
+                                                               const std::string& token) const {
+  ConnectCall call{
+      .method = method,
+      .codec = ConnectCodec::kProto,
+      .protocol = BrowserProtocol::kWebSocket,
+      .body = std::move(request),
+      .authorization = {absl::StrCat("Bearer ", token)},
+      .timeout_ms = absl::StrCat(absl::ToInt64Milliseconds(deadline_)),
+      .content_encoding = "identity",
+  };
+  ConnectRoutes::UnaryOutcome outcome = routes_.RunUnary(call);
+  if (!outcome.status.ok()) return outcome.status;
+  return std::move(outcome.message);
+}
+
+absl::StatusOr<std::string> InProcessSessionService::CallJson(const std::string& method_name,
+                                                              const std::string& request_json,
+                                                              const std::string& token) const {
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> method =
+      live_session::CallableMethod(method_name);
+  if (!method.ok()) return method.status();
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      client::RequestFromJson(**method, request_json);
+  if (!request.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("body: ", request.status().message()));
+  }
+  absl::StatusOr<std::string> answered =
+      CallBytes(method_name, (*request)->SerializeAsString(), token);
+  if (!answered.ok()) return answered.status();
+  return client::ResponseToJson(**method, *answered, client::JsonLayout::kCompact);
+}
+
+absl::Status InProcessSessionService::Call(const std::string& method_name,
+                                           const google::protobuf::Message& request,
+                                           google::protobuf::Message* response,
+                                           const std::string& token) const {
+  if (absl::Status callable = live_session::CallableMethod(method_name).status(); !callable.ok()) {
+    return callable;
+  }
+  absl::StatusOr<std::string> answered = CallBytes(method_name, request.SerializeAsString(), token);
+  if (!answered.ok()) return answered.status();
+  if (!response->ParseFromString(*answered)) {
+    return absl::InternalError(absl::StrCat("cannot parse the ", method_name, " response"));
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<EventWatch> InProcessSessionService::Watch(v1::WatchEventsRequest request,
+                                                           std::string token,
+                                                           EventCallback on_event) {
+  return std::make_unique<HubWatch>(routes_, hub_, request, token, std::move(on_event));
+}
+
+// One participant's socket: its messages go to the engine as requests of its handle.
+class LiveSockets::Socket final : public HttpSocket {
+ public:
+  Socket(LiveSockets& sockets, HandleId handle, std::shared_ptr<HttpSocketSink> sink)
+      : sockets_(sockets), handle_(handle), sink_(std::move(sink)) {}
+
+  void Received(std::string text) override {
+    if (pending_->fetch_add(1) >= sockets_.options_.max_pending_requests) {
+      sink_->Close(1008, "too many requests waiting for an answer");
+      return;
+    }
+    sockets_.engine_->HandleMessage(handle_, std::move(text),
+                                    [pending = pending_] { pending->fetch_sub(1); });
+  }
+
+  void Closed() override {
+    {
+      absl::MutexLock lock(&sockets_.mutex_);
+      sockets_.sinks_.erase(handle_);
+    }
+    --sockets_.open_;
+    sockets_.engine_->HandleGone(handle_);
+  }
+
+ private:
+  LiveSockets& sockets_;
+  const HandleId handle_;
+  const std::shared_ptr<HttpSocketSink> sink_;
+  // Shared with the engine's callbacks, which may outlive the socket.
+  std::shared_ptr<std::atomic<int>> pending_ = std::make_shared<std::atomic<int>>(0);
+};
+
+LiveSockets::LiveSockets(const LiveSocketOptions& options, const ConnectRoutes& routes,
+                         EventHub& hub, JsonLog& log)
+    : options_(options),
+      engine_(std::make_unique<live_session::SessionEngine>(
+          live_session::EngineOptions{.call_deadline = options.call_deadline,
+                                      .workers = options.workers},
+          std::make_unique<InProcessSessionService>(routes, hub, options.call_deadline), this,
+          [&log](absl::string_view line) {
+            // Handles, request kinds, method names and codes only (session_engine.h).
+            log.Write(LogLevel::kInfo, "live_session", {{"detail", line}});
+          })) {}
+
+LiveSockets::~LiveSockets() { engine_.reset(); }
+
+HttpSocketAnswer LiveSockets::Accept() {
+  return HttpSocketAnswer{
+      .max_message_bytes = options_.max_message_bytes,
+      .start = [this](std::shared_ptr<HttpSocketSink> sink) -> std::shared_ptr<HttpSocket> {
+        const HandleId handle = next_handle_.fetch_add(1);
+        {
+          absl::MutexLock lock(&mutex_);
+          sinks_[handle] = sink;
+        }
+        ++open_;
+        return std::make_shared<Socket>(*this, handle, std::move(sink));
+      },
+  };
+}
+
+void LiveSockets::Push(HandleId handle, const std::string& json) {
+  std::shared_ptr<HttpSocketSink> sink;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = sinks_.find(handle);
+    if (it == sinks_.end()) return;
+    sink = it->second;
+  }
+  sink->Send(json);
+}
+
+}  // namespace therapy::homework
