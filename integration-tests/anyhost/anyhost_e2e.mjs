@@ -85,7 +85,7 @@ try {
   // live session's WebSocket, not fetch.
   const clientReads = countCalls(client, "GetAssignment");
   const therapistUpdates = countCalls(therapist, "UpdateAssignment");
-  const results = await benchmark(therapist, client, runs);
+  const results = await benchmark(therapist, client, runs, { service, session: anyHost.session, client: seeded.client });
   printTable(results, runs);
   console.log(`# GetAssignment calls by the client's frame during the benchmark: ${clientReads.total()}`);
   console.log(`# the therapist's UpdateAssignment calls: ${therapistUpdates.socket} over the live socket, ${therapistUpdates.fetch} over fetch`);
@@ -399,8 +399,8 @@ async function useTemplate(assign, n) {
  * `count` rounds of: keystroke -> client, assign -> client, data-channel message -> peer, relay
  * through the host's server; then `count` re-renders of the client's panel.
  */
-async function benchmark(therapist, client, count) {
-  const results = { keystroke: [], send: [], assign: [], datachannel: [], relay: [], render: [] };
+async function benchmark(therapist, client, count, live) {
+  const results = { keystroke: [], input: [], send: [], assign: [], datachannel: [], relay: [], render: [], socket: [] };
   const tFrame = await homeworkFrame(therapist);
   const cFrame = await homeworkFrame(client);
   // When the therapist's frame hands a keystroke's UpdateAssignment to its socket (or to fetch).
@@ -451,11 +451,14 @@ async function benchmark(therapist, client, count) {
       window.keyAt = new Promise((resolve) => window.addEventListener("keydown",
         () => resolve(performance.timeOrigin + performance.now()), { once: true, capture: true }));
       window.sentAt = new Promise((resolve) => { window.updateSent = resolve; });
+      window.inputAt = new Promise((resolve) => window.addEventListener("input",
+        () => resolve(performance.timeOrigin + performance.now()), { once: true, capture: true }));
     });
     await therapist.keyboard.type(key);
     const typed = await tFrame.evaluate(() => window.keyAt);
     results.keystroke.push((await cFrame.evaluate(() => window.keySeen)) - typed);
     results.send.push((await tFrame.evaluate(() => window.sentAt)) - typed);
+    results.input.push((await tFrame.evaluate(() => window.inputAt)) - typed);
 
     // The assign click, timed until the client's panel shows the new assignment.
     await cFrame.evaluate(() => {
@@ -486,6 +489,8 @@ async function benchmark(therapist, client, count) {
     results.datachannel.push(await probe(therapist, client, "send", `probe-${run}-${Math.random()}`));
     results.relay.push(await probe(therapist, client, "relay", `relay-${run}-${Math.random()}`));
   }
+  await useTemplate(assign, 0);  // a draft of this session for the probe to change
+  results.socket = await socketProbe(tFrame, cFrame, live, count);
   // For scale: the client panel's own re-render in its frame, which every change it shows costs.
   for (let run = 0; run < count; run++) {
     results.render.push(await cFrame.evaluate(async () => {
@@ -497,6 +502,55 @@ async function benchmark(therapist, client, count) {
     }));
   }
   return results;
+}
+
+/**
+ * The service's part alone: in the two frames, a second live-session socket each (therapist and
+ * client, joined with their tokens), and `count` times an UpdateAssignment `call` on the
+ * therapist's socket timed until the client's socket has the `event` carrying the new text: the
+ * panels' keystroke path without the panels and the browser's input.
+ */
+async function socketProbe(tFrame, cFrame, live, count) {
+  const url = `${live.service.connectUrl.replace(/^http/, "ws")}/live/v1`;
+  const join = (frame, token) => frame.evaluate(({ url, token, session, client }) => new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    window.probeSocket = socket;
+    socket.onerror = () => reject(new Error("the probe's socket did not open"));
+    socket.onopen = () => socket.send(JSON.stringify({ request: "join", id: "j", session, client, token, display: "probe" }));
+    socket.onmessage = (message) => {
+      const body = JSON.parse(message.data);
+      if (body.id === "j") body.homework === "joined" ? resolve() : reject(new Error(JSON.stringify(body)));
+    };
+  }), { url, token, session: live.session, client: live.client });
+  await join(tFrame, live.service.tokens.therapist);
+  await join(cFrame, live.service.tokens.client);
+  const draft = await tFrame.evaluate(({ client }) => new Promise((resolve) => {
+    window.probeSocket.onmessage = (message) => {
+      const body = JSON.parse(message.data);
+      if (body.id === "l") resolve(body.body.assignments.find((a) => a.state === "STATE_DRAFT")?.name);
+    };
+    window.probeSocket.send(JSON.stringify({ request: "call", id: "l", method: "ListAssignments", body: { parent: client } }));
+  }), { client: live.client });
+  assert.ok(draft, "the probe found no draft to change");
+  const times = [];
+  for (let run = 0; run < count; run++) {
+    const text = `probe ${run} ${Math.random()}`;
+    const arrived = cFrame.evaluate((text) => new Promise((resolve) => {
+      window.probeSocket.onmessage = (message) => {
+        if (typeof message.data === "string" && message.data.includes(text)) resolve(performance.timeOrigin + performance.now());
+      };
+    }), text);
+    await cFrame.evaluate(() => undefined);  // the listener is set before the call goes out
+    const sent = await tFrame.evaluate(({ draft, text }) => {
+      const at = performance.timeOrigin + performance.now();
+      window.probeSocket.send(JSON.stringify({ request: "call", id: `u${Math.random()}`, method: "UpdateAssignment",
+        body: { assignment: { name: draft, schedule: { minimumVersion: text } }, updateMask: "schedule.minimum_version" } }));
+      return at;
+    }, { draft, text });
+    times.push((await arrived) - sent);
+  }
+  await Promise.all([tFrame, cFrame].map((frame) => frame.evaluate(() => window.probeSocket.close())));
+  return times;
 }
 
 /** Milliseconds from `from` sending `text` by `way` ("send": data channel; "relay": host server) to `to` having it. */
@@ -540,6 +594,8 @@ function printTable(results, count) {
     ["assign click -> client panel (homework)", results.assign],
     [baseline, results.datachannel],
     ["host server relay A -> B (signalling path)", results.relay],
+    ["therapist keydown -> its input event (the browser's part)", results.input],
     ["therapist keydown -> its request handed to the socket", results.send],
-    ["client panel re-render, in its frame", results.render]], baseline)}`);
+    ["client panel re-render, in its frame", results.render],
+    ["live socket: UpdateAssignment call -> client's event (no panels)", results.socket]], baseline)}`);
 }

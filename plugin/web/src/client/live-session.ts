@@ -21,7 +21,7 @@
 // is PERMISSION_DENIED naming the field). Nothing here logs.
 
 import { Code, ConnectError } from "@connectrpc/connect";
-import { create, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { create, equals, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { HomeworkClient } from "./homework-client.js";
 import { watchClientEvents } from "./watch-events.js";
 import {
@@ -74,18 +74,61 @@ const TOP_LEVEL_PATHS = ["title", "exercise", "rationale", "phase"] as const;
 /**
  * The update-mask paths in which `after` differs from `before`: the top-level content fields and
  * each field of the schedule on its own (`schedule.habit_anchor`), so an update names only what
- * this person changed and leaves the rest to whoever else is editing.
+ * this person changed and leaves the rest to whoever else is editing. Compared field by field
+ * (a message field by reference first, then by protobuf equality), not through JSON: it runs on
+ * every keystroke and every event of a live session.
  */
 export function changedPaths(before: Assignment, after: Assignment): string[] {
-  const a = toJson(AssignmentSchema, before) as JsonObject;
-  const b = toJson(AssignmentSchema, after) as JsonObject;
-  const paths: string[] = TOP_LEVEL_PATHS.filter((field) => !sameJson(a[field], b[field]));
-  const scheduleA = (a["schedule"] ?? {}) as JsonObject;
-  const scheduleB = (b["schedule"] ?? {}) as JsonObject;
+  const paths: string[] = TOP_LEVEL_PATHS.filter((name) => !sameField(AssignmentSchema, name, before, after));
+  const scheduleA = before.schedule ?? EMPTY_SCHEDULE;
+  const scheduleB = after.schedule ?? EMPTY_SCHEDULE;
+  if (scheduleA === scheduleB) return paths;
   for (const field of ScheduleSchema.fields) {
-    if (!sameJson(scheduleA[field.jsonName], scheduleB[field.jsonName])) paths.push(`schedule.${field.name}`);
+    if (!sameValue(field, fieldValue(scheduleA, field), fieldValue(scheduleB, field))) paths.push(`schedule.${field.name}`);
   }
   return paths;
+}
+
+const EMPTY_SCHEDULE = create(ScheduleSchema);
+
+/** Whether field `name` of `schema` holds the same value in `a` and `b`. */
+function sameField<Desc extends DescMessage>(schema: Desc, name: string, a: MessageShape<Desc>, b: MessageShape<Desc>): boolean {
+  const field = schema.fields.find((f) => f.name === name);
+  return field === undefined || sameValue(field, fieldValue(a, field), fieldValue(b, field));
+}
+
+function fieldValue(message: object, field: DescField): unknown {
+  const value = (message as Record<string, unknown>)[field.localName];
+  // A oneof member lives in its group: { case, value }.
+  if (field.oneof !== undefined) {
+    const group = (message as Record<string, { case?: string; value?: unknown } | undefined>)[field.oneof.localName];
+    return group?.case === field.localName ? group.value : undefined;
+  }
+  return value;
+}
+
+/** Whether two values of `field` are equal as protobuf values (an unset message differs from an empty one). */
+function sameValue(field: DescField, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  switch (field.fieldKind) {
+    case "message":
+      return equals(field.message, a as never, b as never);
+    case "list": {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      if (x.length !== y.length) return false;
+      return x.every((item, i) => item === y[i]
+        || (field.listKind === "message" && equals(field.message, item as never, y[i] as never)));
+    }
+    case "scalar":
+      return a instanceof Uint8Array && b instanceof Uint8Array
+        && a.length === b.length && a.every((byte, i) => byte === b[i]);
+    default:
+      // enum (compared above) and map: a map's entries one by one.
+      return field.fieldKind === "map"
+        && JSON.stringify(Object.entries(a as object)) === JSON.stringify(Object.entries(b as object));
+  }
 }
 
 /** A copy of `target` with the fields at `paths` (as changedPaths names them) taken from `source`. */
@@ -105,10 +148,6 @@ export function withPaths(target: Assignment, source: Assignment, paths: readonl
     }
   }
   return next;
-}
-
-function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /** One person's view of a live session; see the file comment. */

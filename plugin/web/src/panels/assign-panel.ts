@@ -25,6 +25,7 @@ import { toApiError } from "../client/errors.js";
 import { DraftEditor } from "./draft-editor.js";
 import {
   AssignmentSchema,
+  ExerciseSchema,
   ScheduleSchema,
   Schedule_Period,
   type Assignment,
@@ -316,9 +317,17 @@ export class HomeworkAssignPanel extends LitElement {
     schedule.minutesPerPractice = Number(data.get("minutesPerPractice") ?? 0);
     schedule.startDate = String(data.get("startDate") ?? "");
     next.schedule = schedule;
-    if (next.exercise) next.exercise.instructions = String(data.get("instructions") ?? "").trim();
-    if (next.exercise?.details.case === "exposurePractice" && data.has("situation")) {
-      next.exercise.details.value.situation = String(data.get("situation") ?? "").trim();
+    // The exercise is copied only when the form changed it (it may be the stored draft's own).
+    const instructions = String(data.get("instructions") ?? "").trim();
+    const situation = String(data.get("situation") ?? "").trim();
+    const exposure = next.exercise?.details.case === "exposurePractice" && data.has("situation")
+      ? next.exercise.details.value : undefined;
+    if (next.exercise && (next.exercise.instructions !== instructions
+        || (exposure !== undefined && exposure.situation !== situation))) {
+      const exercise = clone(ExerciseSchema, next.exercise);
+      exercise.instructions = instructions;
+      if (exposure !== undefined && exercise.details.case === "exposurePractice") exercise.details.value.situation = situation;
+      next.exercise = exercise;
     }
     // A required field emptied while it is retyped is not sent (the service would refuse it).
     this.editor.edit(next, form.checkValidity());

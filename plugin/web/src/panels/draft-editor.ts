@@ -65,11 +65,11 @@ export class DraftEditor {
   /** A stored copy from someone else (or an event's re-read of one's own). */
   remote(draft: Assignment): void {
     if (draft.name !== this.server.name) return;
-    const touched = changedPaths(this.server, draft);
-    const mine = new Set(this.local === undefined ? [] : changedPaths(this.server, this.local));
+    const before = this.server;
     this.server = draft;
     if (this.local !== undefined) {
-      const theirs = touched.filter((path) => !mine.has(path));
+      const mine = new Set(changedPaths(before, this.local));
+      const theirs = changedPaths(before, draft).filter((path) => !mine.has(path));
       this.local = withPaths(this.local, draft, theirs);
       if (!this.sending && changedPaths(draft, this.local).length === 0) this.local = undefined;
     }

@@ -7,7 +7,6 @@
 import { html, type TemplateResult } from "lit";
 import { clone, create } from "@bufbuild/protobuf";
 import {
-  AssignmentSchema,
   EventTiming,
   HabitAnchorSchema,
   IfThenPlanSchema,
@@ -63,8 +62,10 @@ export function planFields(schedule: Schedule | undefined, prefix: string, t: Ca
 /** A copy of `assignment` with the plan fields read from `form`. */
 export function withPlanFields(assignment: Assignment, form: HTMLFormElement): Assignment {
   const data = new FormData(form);
-  const next = clone(AssignmentSchema, assignment);
-  const schedule = next.schedule ?? create(ScheduleSchema);
+  // A new Assignment sharing every field but the schedule, which it gets a copy of: the other
+  // fields stay the very objects they were, so changedPaths sees them unchanged at a glance.
+  const next = { ...assignment };
+  const schedule = next.schedule ? clone(ScheduleSchema, next.schedule) : create(ScheduleSchema);
   schedule.preferredLocalTime = String(data.get("preferredLocalTime") ?? "");
   schedule.environmentalCue = String(data.get("environmentalCue") ?? "").trim();
   schedule.minimumVersion = String(data.get("minimumVersion") ?? "").trim();

@@ -43,6 +43,7 @@ export function safetyPlanFields(plan: SafetyPlan, prefix: string, t: Catalogue)
 
 /** A copy of `assignment` with the safety plan read from `form` (when it is a safety plan). */
 export function withSafetyPlanFields(assignment: Assignment, form: HTMLFormElement): Assignment {
+  if (assignment.exercise?.details.case !== "safetyPlan") return assignment;
   const next = clone(AssignmentSchema, assignment);
   const details = next.exercise?.details;
   if (details?.case !== "safetyPlan") return next;
