@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "testing/loopback.h"
 
 namespace therapy::bench {
 namespace {
@@ -20,19 +21,7 @@ namespace {
 constexpr char kSlowStart[] =
     "POST /therapy.homework.v1.HomeworkService/GetCaller HTTP/1.1\r\nHost: bench\r\nX-";
 
-int ConnectLoopback(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+using ::therapy::homework::testing::ConnectLoopback;
 
 bool SendAll(int fd, const std::string& bytes) {
   size_t sent = 0;

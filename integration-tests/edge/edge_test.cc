@@ -34,6 +34,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
+#include "testing/loopback.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
@@ -47,18 +48,8 @@ constexpr char kService[] = "/therapy.homework.v1.HomeworkService/";
 class Socket {
  public:
   static std::optional<Socket> Connect(int port) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ConnectLoopback(port);
     if (fd < 0) return std::nullopt;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-      close(fd);
-      return std::nullopt;
-    }
-    const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return Socket(fd);
   }
   Socket(Socket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }

@@ -283,10 +283,9 @@ HttpAnswer ConnectServer::OpenLiveSocket(const HttpRequest& request) {
   const std::string origin = request.Header("Origin");
   if (!origin.empty() && std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(),
                                    origin) == options_.allowed_origins.end()) {
-    return ErrorResponse(
-        absl::PermissionDeniedError(absl::StrCat("origin not allowed (--connect_allowed_origins): ",
-                                                 origin.substr(0, 128))),
-        403);
+    return ErrorResponse(absl::PermissionDeniedError(absl::StrCat(
+                             "origin not allowed (--cors_origins): ", origin.substr(0, 128))),
+                         403);
   }
   if (draining_.load()) {
     return ErrorResponse(absl::UnavailableError("the server is shutting down; retry with backoff"));
