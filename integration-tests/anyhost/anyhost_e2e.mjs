@@ -85,7 +85,7 @@ try {
   // live session's WebSocket, not fetch.
   const clientReads = countCalls(client, "GetAssignment");
   const therapistUpdates = countCalls(therapist, "UpdateAssignment");
-  const results = await benchmark(therapist, client, runs, { service, session: anyHost.session, client: seeded.client });
+  const results = await benchmark(therapist, client, runs, { service, session: anyHost.session, client: seeded.client, pageUrl: `${anyHost.panelsUrl}/homework-frame.html` });
   printTable(results, runs);
   console.log(`# GetAssignment calls by the client's frame during the benchmark: ${clientReads.total()}`);
   console.log(`# the therapist's UpdateAssignment calls: ${therapistUpdates.socket} over the live socket, ${therapistUpdates.fetch} over fetch`);
@@ -490,7 +490,14 @@ async function benchmark(therapist, client, count, live) {
     results.relay.push(await probe(therapist, client, "relay", `relay-${run}-${Math.random()}`));
   }
   await useTemplate(assign, 0);  // a draft of this session for the probe to change
-  results.socket = await socketProbe(tFrame, cFrame, live, count);
+  // On two pages of their own at the panels' origin, so no panel's work shares their threads.
+  const probePages = await Promise.all([0, 1].map(async () => {
+    const page = await (await newContext({ width: 360, height: 640 })).newPage();
+    await page.goto(live.pageUrl);
+    return page;
+  }));
+  results.socket = await socketProbe(probePages[0].mainFrame(), probePages[1].mainFrame(), live, count);
+  await Promise.all(probePages.map((page) => page.context().close()));
   // For scale: the client panel's own re-render in its frame, which every change it shows costs.
   for (let run = 0; run < count; run++) {
     results.render.push(await cFrame.evaluate(async () => {
@@ -505,10 +512,10 @@ async function benchmark(therapist, client, count, live) {
 }
 
 /**
- * The service's part alone: in the two frames, a second live-session socket each (therapist and
- * client, joined with their tokens), and `count` times an UpdateAssignment `call` on the
- * therapist's socket timed until the client's socket has the `event` carrying the new text: the
- * panels' keystroke path without the panels and the browser's input.
+ * The service's part alone: a live-session socket in each of two pages (therapist and client,
+ * joined with their tokens), and `count` times an UpdateAssignment `call` on the therapist's
+ * socket timed until the client's socket has the `event` carrying the new text: the panels'
+ * keystroke path without the panels and the browser's input.
  */
 async function socketProbe(tFrame, cFrame, live, count) {
   const url = `${live.service.connectUrl.replace(/^http/, "ws")}/live/v1`;
