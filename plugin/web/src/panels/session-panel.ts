@@ -16,6 +16,7 @@
 
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
+import { guard } from "lit/directives/guard.js";
 import { defineElement } from "../shared/define.js";
 import type { HomeworkClient } from "../client/homework-client.js";
 import type { LiveSession } from "../client/live-session.js";
@@ -147,15 +148,20 @@ export class HomeworkSessionPanel extends LitElement {
     // Each assignment once; a title given twice reads apart by its start and schedule.
     const earlier = [...new Map(this.active.filter((a) => !this.assignedNow.some((n) => n.name === a.name))
       .map((a) => [a.name, a] as const)).values()];
+    const locale = elementLocale(this);
+    const today = new Date().toDateString();  // "started today" becomes "yesterday" at midnight
+    // Sections that did not change since the last render (the same stored object, the same
+    // language and day) are not rendered again (guard): a keystroke in a draft re-renders the
+    // draft, not every assignment on the page.
     return html`
       <h2>${t.panels.yourHomework}</h2>
       <p class="status" role="status" aria-live="polite">${this.status?.(t) ?? ""}</p>
       ${live === undefined ? nothing : sessionSummary(live.session, (name) => live.titleOf(name), t, false)}
-      ${this.assignedNow.map((a) => html`
+      ${this.assignedNow.map((a) => guard([a, t], () => html`
         <section class="assigned" data-assignment=${a.name} aria-labelledby="n-${idOf(a.name)}">
           <h3 id="n-${idOf(a.name)}">${t.panels.newHomework(a.title)}</h3>
           ${practiceBrief(a, t)}
-        </section>`)}
+        </section>`))}
       ${this.editors.map((editor, index) => {
         const draft = editor.view;
         const prefix = index === 0 ? "c" : `c${index + 1}`;
@@ -173,9 +179,9 @@ export class HomeworkSessionPanel extends LitElement {
       ${earlier.length === 0 ? nothing : html`
         <section aria-labelledby="active-title">
           <h3 id="active-title">${t.panels.alreadyPractising}</h3>
-          <ul class="earlier">${earlier.map((a) => html`<li data-assignment=${a.name}>
-            <details><summary><span>${a.title}<span class="started" data-started>${practiceStartLine(a, t, elementLocale(this))}</span></span></summary>
-              ${practiceBrief(a, t)}</details></li>`)}</ul>
+          <ul class="earlier">${earlier.map((a) => guard([a, t, locale, today], () => html`<li data-assignment=${a.name}>
+            <details><summary><span>${a.title}<span class="started" data-started>${practiceStartLine(a, t, locale)}</span></span></summary>
+              ${practiceBrief(a, t)}</details></li>`))}</ul>
         </section>`}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
