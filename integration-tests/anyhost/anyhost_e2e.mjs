@@ -25,7 +25,7 @@
 // (B, C: the built homework-server and homework-ctl.) Exits 0 when every check passed.
 
 import assert from "node:assert/strict";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -55,6 +55,7 @@ const chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
   "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"];
 
 let service;
+let serviceOptions;
 let anyHost;
 let browser;
 let failed = false;
@@ -66,8 +67,10 @@ try {
   // Every port picked at once, the service's own too: a port left to the kernel may be one just freed.
   const [host, panels, grpc, api] = await freePorts(4);
   const ports = { host, panels };
-  service = await startService({ serverBin: flags.server_bin, ctlBin: flags.ctl_bin, store: "memory:", workDir,
-    ports: { grpc, api }, corsOrigins: panelsOrigins(ports) });
+  // The test restarts the service mid-draft, so its store is a file; the benchmark keeps to memory.
+  serviceOptions = { serverBin: flags.server_bin, ctlBin: flags.ctl_bin, workDir, ports: { grpc, api },
+    store: mode === "test" ? `sqlite:${path.join(workDir, "homework.db")}` : "memory:", corsOrigins: panelsOrigins(ports) };
+  service = await startService(serviceOptions);
   const seeded = await seedDemo(service.callService, service.tokens);
   // Only the host's own origin may embed the panels, so a host server on another port is a stranger.
   anyHost = await startAnyHost({ service, seeded, ports, parentHosts: ["127.0.0.1"] });
@@ -201,6 +204,29 @@ async function story(therapist, client, seeded) {
       panel.shadowRoot.querySelector("#t-min")?.value === "One slow breath at the kettle";
   }, null, { timeout: 10_000 });
   check("the client changes its time and two-minute version; the therapist's form shows both", true);
+
+  // The service is killed (SIGKILL) and started again on the same store and ports: both frames
+  // open new sockets and join again by themselves; the draft is intact and the co-design goes on.
+  const child = service.children[0];
+  child.kill("SIGKILL");
+  await child.exited;
+  service = await startService(serviceOptions);
+  const rejoined = async () => {
+    const log = await readFile(service.logFile, "utf8");
+    return ["therapist", "client"].every((role) => log.includes(`joined as ${role}`));
+  };
+  for (const until = Date.now() + 30_000; !(await rejoined()); ) {
+    assert.ok(Date.now() < until, "the frames did not join the restarted service within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await assign.locator("#t-cue").fill("Kettle on, then one slow breath");
+  await clientPanel.locator('section.draft dd[data-part="cue"]', { hasText: "Kettle on, then one slow breath" }).waitFor();
+  await clientPanel.locator("#c-time").fill("07:45");
+  await tFrame.waitForFunction(() => {
+    const panel = document.querySelector("homework-therapist-dock homework-assign-panel") ?? document.querySelector("homework-assign-panel");
+    return panel?.shadowRoot?.querySelector("#t-time")?.value === "07:45";
+  }, null, { timeout: 10_000 });
+  check("the service killed and restarted mid-draft: both frames join again, the draft is intact, edits flow both ways", true);
   await therapist.screenshot({ path: path.join(outputDir, "anyhost-therapist-draft-1280.png"), fullPage: true });
   await client.screenshot({ path: path.join(outputDir, "anyhost-client-draft-360.png"), fullPage: true });
 
@@ -212,9 +238,9 @@ async function story(therapist, client, seeded) {
   const stored = await service.callService("GetAssignment", { name }, service.tokens.therapist);
   assert.equal(stored.state, "STATE_ACTIVE");
   assert.equal(stored.session, anyHost.session);
-  assert.equal(stored.schedule.preferredLocalTime, "07:30");
+  assert.equal(stored.schedule.preferredLocalTime, "07:45");
   assert.equal(stored.schedule.minimumVersion, "One slow breath at the kettle");
-  assert.equal(stored.schedule.environmentalCue, "Kettle on in the morning");
+  assert.equal(stored.schedule.environmentalCue, "Kettle on, then one slow breath");
   check("therapist assigns: the client's panel shows it; stored active in this session with the agreed plan", true);
 
   // Video both ways over the peer-to-peer connection.
