@@ -1,6 +1,7 @@
 #ifndef SERVICES_HOMEWORK_CONNECT_CONNECT_ROUTES_H_
 #define SERVICES_HOMEWORK_CONNECT_CONNECT_ROUTES_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -165,6 +166,28 @@ class ConnectRoutes {
   JsonLog& log_;
   Metrics* metrics_;
   absl::flat_hash_map<std::string, UnaryHandler> unary_;
+};
+
+// A WatchEvents call opened through `routes` (OpenWatch), with its one log line: End writes it
+// (EndWatch) the first time, whichever end of the watch comes first (the peer gone, the hub
+// closed, the deadline). Used by the Connect stream and the live session's watches.
+class OpenedWatch {
+ public:
+  OpenedWatch(const ConnectRoutes& routes, ConnectCall call)
+      : routes_(routes), call_(std::move(call)), opening_(routes.OpenWatch(call_)) {}
+
+  const ConnectCall& call() const { return call_; }
+  const ConnectRoutes::WatchOpening& opening() const { return opening_; }
+  // Logs and counts the finished watch with `status`; later calls do nothing.
+  void End(const absl::Status& status) {
+    if (!ended_.exchange(true)) routes_.EndWatch(call_, opening_, status);
+  }
+
+ private:
+  const ConnectRoutes& routes_;
+  const ConnectCall call_;
+  const ConnectRoutes::WatchOpening opening_;
+  std::atomic<bool> ended_{false};
 };
 
 }  // namespace therapy::homework

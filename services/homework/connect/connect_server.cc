@@ -98,24 +98,20 @@ std::string EndFrame(int framing, const absl::Status& status) {
 // a full queue refuses, and the hub re-reads once it has room. Never blocks.
 class BrowserWatch final : public WatchListener, public HttpStream {
  public:
-  BrowserWatch(const ConnectRoutes& routes, EventHub& hub, ConnectCall call,
-               ConnectRoutes::WatchOpening opening, int framing)
-      : routes_(routes),
-        hub_(hub),
-        call_(std::move(call)),
-        opening_(std::move(opening)),
-        framing_(framing) {}
+  BrowserWatch(EventHub& hub, std::unique_ptr<OpenedWatch> watch, int framing)
+      : hub_(hub), watch_(std::move(watch)), framing_(framing) {}
 
   // On the I/O strand, once the answer's head is written.
   void Start(std::shared_ptr<HttpStreamSink> sink) {
     sink_ = std::move(sink);
     sink_->SetOnRoom([hub = &hub_] { hub->Wake(); });
-    subscription_ = hub_.Subscribe(opening_.watch.scope, opening_.watch.after_sequence, *this);
+    const ConnectRoutes::WatchOpening& opening = watch_->opening();
+    subscription_ = hub_.Subscribe(opening.watch.scope, opening.watch.after_sequence, *this);
   }
 
   bool Offer(std::shared_ptr<const v1::Event> event) override {
     if (ended_.load()) return true;  // nobody listens any more: drop it
-    absl::StatusOr<std::string> message = ConnectRoutes::EventMessage(call_.codec, *event);
+    absl::StatusOr<std::string> message = ConnectRoutes::EventMessage(watch_->call().codec, *event);
     if (!message.ok()) {
       Finish(message.status());
       return true;
@@ -134,31 +130,23 @@ class BrowserWatch final : public WatchListener, public HttpStream {
   void Closed() override {
     // The peer went away (or the answer is fully written): stop the hub's deliveries first.
     hub_.Unsubscribe(subscription_);
-    Log(absl::CancelledError("the watcher went away"));
+    watch_->End(absl::CancelledError("the watcher went away"));
     ended_.store(true);
   }
 
  private:
   void Finish(const absl::Status& status) {
     if (ended_.exchange(true)) return;
-    Log(status);
+    watch_->End(status);
     sink_->Finish(EndFrame(framing_, status));
   }
 
-  void Log(const absl::Status& status) {
-    if (logged_.exchange(true)) return;
-    routes_.EndWatch(call_, opening_, status);
-  }
-
-  const ConnectRoutes& routes_;
   EventHub& hub_;
-  const ConnectCall call_;
-  const ConnectRoutes::WatchOpening opening_;
+  const std::unique_ptr<OpenedWatch> watch_;
   const int framing_;
   std::shared_ptr<HttpStreamSink> sink_;
   uint64_t subscription_ = 0;
   std::atomic<bool> ended_{false};
-  std::atomic<bool> logged_{false};
 };
 
 }  // namespace
@@ -423,18 +411,18 @@ HttpAnswer ConnectServer::Stream(ConnectCall call, int framing) {
                                                : "application/connect+proto")
           : (framing == kGrpcWebTextFraming ? "application/grpc-web-text+proto"
                                             : "application/grpc-web+proto");
-  ConnectRoutes::WatchOpening opening = routes_.OpenWatch(call);
+  auto opened = std::make_unique<OpenedWatch>(routes_, std::move(call));
+  const ConnectRoutes::WatchOpening& opening = opened->opening();
   if (!opening.status.ok()) {
     // Streaming errors travel in the stream's last frame, with HTTP 200.
-    routes_.EndWatch(call, opening, opening.status);
+    opened->End(opening.status);
     return HttpResponse{.headers = {{"Content-Type", content_type}},
                         .body = EndFrame(framing, opening.status)};
   }
   HttpStreamAnswer answer;
   answer.head.headers = {{"Content-Type", content_type}, {"X-Watch-Cursor", opening.cursor}};
   answer.deadline = opening.deadline;
-  auto watch =
-      std::make_shared<BrowserWatch>(routes_, hub_, std::move(call), std::move(opening), framing);
+  auto watch = std::make_shared<BrowserWatch>(hub_, std::move(opened), framing);
   answer.start = [watch](std::shared_ptr<HttpStreamSink> sink) -> std::shared_ptr<HttpStream> {
     watch->Start(std::move(sink));
     return watch;

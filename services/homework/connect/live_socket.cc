@@ -18,30 +18,29 @@ class HubWatch final : public EventWatch, public WatchListener {
  public:
   HubWatch(const ConnectRoutes& routes, EventHub& hub, const v1::WatchEventsRequest& request,
            const std::string& token, InProcessSessionService::EventCallback on_event)
-      : routes_(routes),
-        hub_(hub),
-        call_{.method = "WatchEvents",
-              .codec = ConnectCodec::kProto,
-              .protocol = BrowserProtocol::kWebSocket,
-              .body = ConnectEnvelope(0, request.SerializeAsString()),
-              .authorization = {absl::StrCat("Bearer ", token)},
-              .content_encoding = "identity"},
-        on_event_(std::move(on_event)) {
-    opening_ = routes_.OpenWatch(call_);
-    cursor_ = opening_.cursor;
-    if (!opening_.status.ok()) {
-      Log(opening_.status);
+      : hub_(hub),
+        watch_(routes, ConnectCall{.method = "WatchEvents",
+                                   .codec = ConnectCodec::kProto,
+                                   .protocol = BrowserProtocol::kWebSocket,
+                                   .body = ConnectEnvelope(0, request.SerializeAsString()),
+                                   .authorization = {absl::StrCat("Bearer ", token)},
+                                   .content_encoding = "identity"}),
+        on_event_(std::move(on_event)),
+        cursor_(watch_.opening().cursor) {
+    const ConnectRoutes::WatchOpening& opening = watch_.opening();
+    if (!opening.status.ok()) {
+      watch_.End(opening.status);
       return;
     }
-    subscription_ = hub_.Subscribe(opening_.watch.scope, opening_.watch.after_sequence, *this);
+    subscription_ = hub_.Subscribe(opening.watch.scope, opening.watch.after_sequence, *this);
   }
 
   ~HubWatch() override {
     hub_.Unsubscribe(subscription_);
-    Log(absl::CancelledError("the participant left"));
+    watch_.End(absl::CancelledError("the participant left"));
   }
 
-  bool WaitUntilLive(absl::Duration) override { return opening_.status.ok(); }
+  bool WaitUntilLive(absl::Duration) override { return watch_.opening().status.ok(); }
 
   std::string cursor() const override {
     absl::MutexLock lock(&mutex_);
@@ -57,21 +56,13 @@ class HubWatch final : public EventWatch, public WatchListener {
     return true;  // the socket queues it, or closes when its peer does not read
   }
 
-  void End(const absl::Status& status) override { Log(status); }
+  void End(const absl::Status& status) override { watch_.End(status); }
 
  private:
-  void Log(const absl::Status& status) {
-    if (logged_.exchange(true)) return;
-    routes_.EndWatch(call_, opening_, status);
-  }
-
-  const ConnectRoutes& routes_;
   EventHub& hub_;
-  const ConnectCall call_;
+  OpenedWatch watch_;
   const InProcessSessionService::EventCallback on_event_;
-  ConnectRoutes::WatchOpening opening_;
   uint64_t subscription_ = 0;
-  std::atomic<bool> logged_{false};
   mutable absl::Mutex mutex_;
   std::string cursor_ ABSL_GUARDED_BY(mutex_);
 };
