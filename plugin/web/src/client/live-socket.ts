@@ -6,9 +6,12 @@
 // about as fast as a data-channel message (benchmarks/README.md).
 //
 // The channel outlives its socket: when the socket closes (the server restarted, the network
-// dropped), a new one is opened with backoff, the channel moves onto it (useHandle), joins again
-// and `onRejoined` runs (the page reads what it may have missed). The participant's token is
-// asked for again every TOKEN_CHECK_MS and, when it changed, handed over with `token`.
+// dropped), the requests it carried that have no answer fail at once (UNAVAILABLE: whether they
+// took effect is unknown, and the page reads again), a new socket is opened with backoff and
+// joined, and `onRejoined` runs (the page reads what it may have missed). Requests made while
+// no socket is joined wait for the next one (up to HOLD_MS, inside the channel's own timeout),
+// so an edit typed during a short outage is sent when the socket is back. The participant's
+// token is asked for again every TOKEN_CHECK_MS and, when it changed, handed over with `token`.
 
 import { Code, ConnectError } from "@connectrpc/connect";
 import { SessionChannel, type JanusHandle, type Joined } from "./session-channel.js";
@@ -19,6 +22,11 @@ export const LIVE_SOCKET_PATH = "/live/v1";
 const OPEN_TIMEOUT_MS = 5_000;
 /** How often the host's token is asked for (it answers from its cache until near expiry). */
 const TOKEN_CHECK_MS = 30_000;
+/** How long a request waits for a joined socket (less than the channel's 10 s timeout). */
+const HOLD_MS = 8_000;
+
+/** One request as the channel hands it over. */
+type Outgoing = Parameters<JanusHandle["send"]>[0];
 
 /** The socket URL for a browser API base URL: http(s) becomes ws(s). */
 export function liveSocketUrl(apiUrl: string): string {
@@ -41,20 +49,27 @@ export interface LiveSocketOptions {
 export class LiveSocket {
   /** Runs after each join that follows a lost socket. */
   onRejoined?: () => Promise<void> | void;
+  readonly channel: SessionChannel;
   private socket?: WebSocket;
+  private joined = false;
   private closed = false;
   private token = "";
   private tokenTimer?: ReturnType<typeof setInterval>;
+  /** Requests sent on the current socket and not answered yet: their `error`, by id. */
+  private readonly inFlight = new Map<string, (reason: unknown) => void>();
+  /** Requests waiting for a joined socket, with when they were made. */
+  private held: { request: Outgoing; at: number }[] = [];
 
-  private constructor(readonly channel: SessionChannel, private readonly options: LiveSocketOptions) {}
+  private constructor(private readonly options: LiveSocketOptions) {
+    this.channel = new SessionChannel({ send: (request) => this.send(request) });
+  }
 
   /**
    * Opens the socket and joins; rejects with a ConnectError: the join's (PERMISSION_DENIED,
    * NOT_FOUND for a session not created yet, ...) or UNAVAILABLE when no socket could be opened.
    */
   static async open(options: LiveSocketOptions): Promise<{ socket: LiveSocket; joined: Joined }> {
-    const channel = new SessionChannel(closedHandle);
-    const live = new LiveSocket(channel, options);
+    const live = new LiveSocket(options);
     try {
       const joined = await live.connect();
       live.tokenTimer = setInterval(() => void live.checkToken(), TOKEN_CHECK_MS);
@@ -69,28 +84,58 @@ export class LiveSocket {
   close(): void {
     this.closed = true;
     clearInterval(this.tokenTimer);
+    for (const { request } of this.held.splice(0)) request.error?.("the live session was closed");
     this.socket?.close(1000, "left");
   }
 
-  /** A new socket, the channel moved onto it, joined. */
+  /** The channel's one handle: on the joined socket, or held until there is one. */
+  private send(request: Outgoing): void {
+    const socket = this.socket;
+    const id = typeof request.message["id"] === "string" ? request.message["id"] : undefined;
+    if (socket?.readyState === WebSocket.OPEN && (this.joined || request.message["request"] === "join")) {
+      if (id !== undefined && request.error) this.inFlight.set(id, request.error);
+      socket.send(JSON.stringify(request.message));
+    } else if (this.closed) {
+      request.error?.("the live session was closed");
+    } else {
+      this.held.push({ request, at: Date.now() });
+    }
+  }
+
+  /** A new socket, joined; then the held requests go out on it. */
   private async connect(): Promise<Joined> {
     const socket = await openSocket(liveSocketUrl(this.options.apiUrl));
     this.socket = socket;
-    this.channel.useHandle(socketHandle(socket));
+    this.joined = false;
     socket.addEventListener("message", (event) => {
       if (typeof event.data !== "string") return;
+      let body: unknown;
       try {
-        this.channel.receive(JSON.parse(event.data));
+        body = JSON.parse(event.data);
       } catch {
-        // Not JSON: not from the service; ignored.
+        return;  // not JSON: not from the service
       }
+      const id = (body as { id?: unknown } | null)?.id;
+      if (typeof id === "string") this.inFlight.delete(id);
+      this.channel.receive(body);
     });
     socket.addEventListener("close", () => {
-      this.channel.useHandle(closedHandle);
-      if (!this.closed && this.socket === socket) void this.reconnect();
+      if (this.socket !== socket) return;
+      this.joined = false;
+      const lost = [...this.inFlight.values()];
+      this.inFlight.clear();
+      for (const fail of lost) fail("the session's connection was lost");
+      if (!this.closed) void this.reconnect();
     });
     this.token = await this.options.getToken();
-    return this.channel.join({ session: this.options.session, client: this.options.client, token: this.token, display: this.options.display ?? "" });
+    const joined = await this.channel.join({ session: this.options.session, client: this.options.client, token: this.token, display: this.options.display ?? "" });
+    this.joined = true;
+    const now = Date.now();
+    for (const { request, at } of this.held.splice(0)) {
+      if (now - at <= HOLD_MS) this.send(request);
+      else request.error?.("the live session's socket did not come back in time");
+    }
+    return joined;
   }
 
   /** The socket was lost: opens another with backoff (250 ms to 5 s) until joined or closed. */
@@ -119,24 +164,6 @@ export class LiveSocket {
       // The next check tries again; calls meanwhile use the old token until it expires.
     }
   }
-}
-
-/** A handle whose sends fail at once: the channel's handle while no socket is open. */
-const closedHandle: JanusHandle = {
-  send: ({ error }) => error?.("the live session's socket is closed"),
-};
-
-/** A JanusHandle over an open WebSocket: each message is one JSON text frame. */
-function socketHandle(socket: WebSocket): JanusHandle {
-  return {
-    send: ({ message, error }) => {
-      if (socket.readyState !== WebSocket.OPEN) {
-        error?.("the live session's socket is closed");
-        return;
-      }
-      socket.send(JSON.stringify(message));
-    },
-  };
 }
 
 /** Resolves with the socket once open; rejects with UNAVAILABLE when it fails or takes too long. */
