@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "httplib.h"
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
 #include "nlohmann/json.hpp"
@@ -246,6 +247,10 @@ TEST_F(LiveSocketTest, EachParticipantCallsAsItselfAndSeesTheOthersChanges) {
   ASSERT_EQ(joined.value("homework", ""), "joined") << joined.dump();
   EXPECT_EQ(joined["you"].value("role", ""), "therapist");
   ASSERT_EQ(Join(*client, alex_).value("homework", ""), "joined");
+  httplib::Client metrics("127.0.0.1", server_->connect_port());
+  httplib::Result scraped = metrics.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_NE(scraped->body.find("homework_live_sockets 2"), std::string::npos) << scraped->body;
 
   json draft = {
       {"title", "Walk"},
