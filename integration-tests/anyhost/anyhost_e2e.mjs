@@ -216,15 +216,23 @@ async function story(therapist, client, seeded) {
   child.kill("SIGKILL");
   await child.exited;
   await Promise.all(open.map((socket) => socket.isClosed() ? undefined : socket.waitForEvent("close")));
+  const reconnecting = "Connection to the homework service lost. Reconnecting…";
+  await assign.locator("p[data-status]", { hasText: reconnecting }).waitFor();
+  await clientPanel.locator("p.status", { hasText: reconnecting }).waitFor();
+  await therapist.screenshot({ path: path.join(outputDir, "anyhost-therapist-reconnecting-1280.png"), fullPage: true });
+  await client.screenshot({ path: path.join(outputDir, "anyhost-client-reconnecting-360.png"), fullPage: true });
   await assign.locator("#t-cue").fill("Kettle on, then one slow breath");
   service = await startService(serviceOptions);
   await clientPanel.locator('section.draft dd[data-part="cue"]', { hasText: "Kettle on, then one slow breath" }).waitFor({ timeout: 30_000 });
+  for (const status of [assign.locator("p[data-status]"), clientPanel.locator("p.status")]) {
+    await status.filter({ hasText: reconnecting }).waitFor({ state: "detached" });
+  }
   await clientPanel.locator("#c-time").fill("07:45");
   await tFrame.waitForFunction(() => {
     const panel = document.querySelector("homework-therapist-dock homework-assign-panel") ?? document.querySelector("homework-assign-panel");
     return panel?.shadowRoot?.querySelector("#t-time")?.value === "07:45";
   }, null, { timeout: 10_000 });
-  check("the service killed and restarted mid-draft: an edit typed meanwhile arrives, both frames join again, edits flow both ways", true);
+  check("the service killed and restarted mid-draft: both panels say they are reconnecting, an edit typed meanwhile arrives, both frames join again, edits flow both ways", true);
   await therapist.screenshot({ path: path.join(outputDir, "anyhost-therapist-draft-1280.png"), fullPage: true });
   await client.screenshot({ path: path.join(outputDir, "anyhost-client-draft-360.png"), fullPage: true });
 

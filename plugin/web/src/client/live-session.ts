@@ -14,7 +14,8 @@
 // dispatches CustomEvents (see LiveSessionEventMap): `draft` (a draft was created or changed),
 // `draft-removed` ({name, reason: "assigned" | "discarded"}), `assigned` (an assignment shaped in
 // this session became active), `session` (the Session changed: joined, ended with its summary),
-// and `event` (every service event, for the review panel).
+// `event` (every service event, for the review panel), and `connection` (the transport went down
+// or came back).
 //
 // Errors: the methods reject with the service's ConnectError (PERMISSION_DENIED for a caller
 // without a homework role for this client; the client changing a field that is not its own plan
@@ -66,6 +67,8 @@ export interface LiveSessionEventMap {
   assigned: CustomEvent<Assignment>;
   session: CustomEvent<Session>;
   event: CustomEvent<HomeworkEvent>;
+  /** The transport's connection went down (false) or is back (true). */
+  connection: CustomEvent<boolean>;
 }
 
 /** The top-level Assignment fields a care-team edit may name in an update mask. */
@@ -160,6 +163,7 @@ export class LiveSession extends EventTarget {
   private readonly announced = new Set<string>();
   private readonly titles = new Map<string, string>();
   private readonly watch = new AbortController();
+  private up = true;
   /** This page's writes per assignment whose event has not arrived yet (see ownWrite). */
   private readonly ownWrites = new Map<string, number>();
 
@@ -202,6 +206,21 @@ export class LiveSession extends EventTarget {
       ((onEvent, signal) => void watchClientEvents(api, client, onEvent, signal, { includeAssignments: true }));
     events((event) => live.onEvent(event), live.watch.signal);
     return live;
+  }
+
+  /**
+   * Whether the transport is connected: false while the live session's socket is being reopened
+   * (the panels say so; edits made meanwhile wait for it). Always true over Connect.
+   */
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** The transport says its connection went down or is back; `connection` is dispatched. */
+  connectionChanged(up: boolean): void {
+    if (up === this.up) return;
+    this.up = up;
+    this.emit("connection", up);
   }
 
   /** Whether this page's caller is on the care team (not the client). */

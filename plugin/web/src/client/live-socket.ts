@@ -49,6 +49,8 @@ export interface LiveSocketOptions {
 export class LiveSocket {
   /** Runs after each join that follows a lost socket. */
   onRejoined?: () => Promise<void> | void;
+  /** Runs when the socket is lost (false) and once it is joined again (true). */
+  onConnectionChange?: (connected: boolean) => void;
   readonly channel: SessionChannel;
   private socket?: WebSocket;
   private joined = false;
@@ -125,7 +127,9 @@ export class LiveSocket {
       const lost = [...this.inFlight.values()];
       this.inFlight.clear();
       for (const fail of lost) fail("the session's connection was lost");
-      if (!this.closed) void this.reconnect();
+      if (this.closed) return;
+      this.onConnectionChange?.(false);
+      void this.reconnect();
     });
     this.token = await this.options.getToken();
     const joined = await this.channel.join({ session: this.options.session, client: this.options.client, token: this.token, display: this.options.display ?? "" });
@@ -145,6 +149,7 @@ export class LiveSocket {
       if (this.closed) return;
       try {
         await this.connect();
+        this.onConnectionChange?.(true);
         await this.onRejoined?.();
         return;
       } catch {

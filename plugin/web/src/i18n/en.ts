@@ -381,6 +381,8 @@ export const en = {
     assign: "Assign",
     discard: "Discard",
     clientChanged: "The client changed the plan.",
+    // Both session panels, while the live session's connection is down (client/live-socket.ts).
+    reconnecting: "Connection to the homework service lost. Reconnecting…",
     assigned: (title: string) => `Assigned: ${title}`,
     discarded: "Draft discarded.",
     // The client's panel (panels/session-panel.ts).

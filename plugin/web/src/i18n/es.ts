@@ -363,6 +363,7 @@ export const es: Catalogue = {
     assign: "Asignar",
     discard: "Descartar",
     clientChanged: "El cliente cambió el plan.",
+    reconnecting: "Se perdió la conexión con el servicio de tareas. Reconectando…",
     assigned: (title: string) => `Asignada: ${title}`,
     discarded: "Borrador descartado.",
     yourHomework: "Tus tareas",

@@ -105,6 +105,7 @@ export class HomeworkAssignPanel extends LitElement {
           }
           this.listOthers();
         }),
+        live.on("connection", () => this.requestUpdate()),
         live.on("draft-removed", (e) => {
           if (this.editor?.name === e.detail.name) this.editor = undefined;
           this.listOthers();
@@ -246,6 +247,7 @@ export class HomeworkAssignPanel extends LitElement {
    */
   private statusLine(catalogue: Catalogue): string {
     const t = catalogue.panels;
+    if (this.live?.connected === false) return t.reconnecting;
     if (this.editor?.busy) return t.saving;
     if (this.status !== undefined) return this.status(catalogue);
     if (this.editor === undefined) return "";

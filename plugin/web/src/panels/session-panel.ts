@@ -97,6 +97,7 @@ export class HomeworkSessionPanel extends LitElement {
           const title = e.detail.title;
           this.status = (t) => t.panels.assignedNow(title);
         }),
+        live.on("connection", () => this.requestUpdate()),
         live.on("session", () => {
           if (!live.isLive) this.status = undefined;
           this.requestUpdate();
@@ -155,7 +156,8 @@ export class HomeworkSessionPanel extends LitElement {
     // draft, not every assignment on the page.
     return html`
       <h2>${t.panels.yourHomework}</h2>
-      <p class="status" role="status" aria-live="polite">${this.status?.(t) ?? ""}</p>
+      <p class="status" role="status" aria-live="polite">${
+        live?.connected === false ? t.panels.reconnecting : this.status?.(t) ?? ""}</p>
       ${live === undefined ? nothing : sessionSummary(live.session, (name) => live.titleOf(name), t, false)}
       ${this.assignedNow.map((a) => guard([a, t], () => html`
         <section class="assigned" data-assignment=${a.name} aria-labelledby="n-${idOf(a.name)}">

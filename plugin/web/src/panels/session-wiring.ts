@@ -124,6 +124,7 @@ async function openOverSocket(options: SessionWiringOptions, connect: HomeworkCl
       },
     });
     socket.onRejoined = () => live.reload();
+    socket.onConnectionChange = (connected) => live.connectionChanged(connected);
     return { api, live };
   } catch (error) {
     socket.close();
