@@ -51,6 +51,20 @@ test("no schedule reads as one at its defaults; an unset anchor differs from an 
   assert.deepEqual(changedPaths(bare, { ...bare, schedule: create(ScheduleSchema, { habitAnchor: {} }) }),
     ["schedule.habit_anchor"]);
 });
+test("changedPaths compares plain fields: the schedule's and the top-level paths' are scalars, enums or messages", () => {
+  // live-session.ts sameValue compares those by value; a list, map or oneof there would need a case.
+  const topLevel = AssignmentSchema.fields.filter((f) => ["title", "exercise", "rationale", "phase"].includes(f.name));
+  assert.equal(topLevel.length, 4);
+  for (const field of [...topLevel, ...ScheduleSchema.fields]) {
+    assert.ok(["scalar", "enum", "message"].includes(field.fieldKind) && field.oneof === undefined, field.name);
+  }
+});
+test("an exercise copied with a new instruction differs; the same copy unchanged does not", () => {
+  const a = draft();
+  const copy = { ...a, exercise: { ...a.exercise!, instructions: a.exercise!.instructions } };
+  assert.deepEqual(changedPaths(a, copy), []);
+  assert.deepEqual(changedPaths(a, { ...a, exercise: { ...a.exercise!, instructions: "Another" } }), ["exercise"]);
+});
 test("withPaths takes only the named fields", () => {
   const merged = withPaths(base, draft({ environmentalCue: "keys", minimumVersion: "to the corner" }, "Run"),
     ["schedule.minimum_version"]);

@@ -5,15 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/homework/client/call.h"
-#include "services/homework/client/methods.h"
 
 namespace therapy::homework::janus_plugin {
 namespace {
 
-using ::google::protobuf::Message;
 using ::google::protobuf::MethodDescriptor;
-
-using live_session::CallableMethod;
 
 }  // namespace
 
@@ -33,36 +29,8 @@ absl::StatusOr<std::unique_ptr<ServiceBridge>> ServiceBridge::Open(const PluginO
       new ServiceBridge(*std::move(channel), options.call_deadline));
 }
 
-absl::Status ServiceBridge::Call(const std::string& method_name, const Message& request,
-                                 Message* response, const std::string& token) const {
-  absl::StatusOr<const MethodDescriptor*> method = CallableMethod(method_name);
-  if (!method.ok()) return method.status();
-  absl::StatusOr<std::string> answered = CallBytes(**method, request.SerializeAsString(), token);
-  if (!answered.ok()) return answered.status();
-  if (!response->ParseFromString(*answered)) {
-    return absl::InternalError(absl::StrCat("cannot parse the ", method_name, " response"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ServiceBridge::CallJson(const std::string& method_name,
-                                                    const std::string& request_json,
-                                                    const std::string& token) const {
-  absl::StatusOr<const MethodDescriptor*> method = CallableMethod(method_name);
-  if (!method.ok()) return method.status();
-  absl::StatusOr<std::unique_ptr<Message>> request =
-      client::RequestFromJson(**method, request_json);
-  if (!request.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("body: ", request.status().message()));
-  }
-  absl::StatusOr<std::string> answered =
-      CallBytes(**method, (*request)->SerializeAsString(), token);
-  if (!answered.ok()) return answered.status();
-  return client::ResponseToJson(**method, *answered, client::JsonLayout::kCompact);
-}
-
 absl::StatusOr<std::string> ServiceBridge::CallBytes(const MethodDescriptor& method,
-                                                     const std::string& request,
+                                                     std::string request,
                                                      const std::string& token) const {
   grpc::ClientContext context;
   client::SetBearer(context, token);

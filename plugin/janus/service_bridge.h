@@ -36,15 +36,11 @@ class ServiceBridge final : public SessionService {
   // INVALID_ARGUMENT naming `general.ca_file`). Connects lazily.
   static absl::StatusOr<std::unique_ptr<ServiceBridge>> Open(const PluginOptions& options);
 
-  // Any unary HomeworkService method by its name (client/methods.h), request and response as
-  // protobuf JSON (camelCase). An unknown method, WatchEvents, or a body that does not parse as the
-  // method's request is INVALID_ARGUMENT naming `method` or `body`; service errors keep their code.
-  absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
-                                       const std::string& token) const override;
-
-  // A unary call with typed messages; `method` is the bare name, e.g. "GetCaller".
-  absl::Status Call(const std::string& method, const google::protobuf::Message& request,
-                    google::protobuf::Message* response, const std::string& token) const override;
+  // One call over the channel with the participant's token and the deadline; the service's
+  // errors keep their details (client/rpc_status.h), which ErrorEvent (wire.h) shows.
+  absl::StatusOr<std::string> CallBytes(const google::protobuf::MethodDescriptor& method,
+                                        std::string request,
+                                        const std::string& token) const override;
 
   // An EventRelay (below) on this bridge's channel.
   std::unique_ptr<EventWatch> Watch(therapy::homework::v1::WatchEventsRequest request,
@@ -52,11 +48,6 @@ class ServiceBridge final : public SessionService {
 
  private:
   ServiceBridge(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
-
-  // One call with the participant's token and the deadline; the service's errors keep their
-  // details (client/rpc_status.h), which ErrorEvent (wire.h) shows.
-  absl::StatusOr<std::string> CallBytes(const google::protobuf::MethodDescriptor& method,
-                                        const std::string& request, const std::string& token) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;

@@ -51,14 +51,18 @@ class SessionService {
   // (camelCase). An unknown method, WatchEvents, or a body that does not parse as the method's
   // request is INVALID_ARGUMENT naming `method` or `body`; the service's errors keep their code
   // and details.
-  virtual absl::StatusOr<std::string> CallJson(const std::string& method,
-                                               const std::string& request_json,
-                                               const std::string& token) const = 0;
+  absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
+                                       const std::string& token) const;
 
   // A unary call with typed messages; `method` is the bare name, e.g. "GetCaller".
-  virtual absl::Status Call(const std::string& method, const google::protobuf::Message& request,
-                            google::protobuf::Message* response,
-                            const std::string& token) const = 0;
+  absl::Status Call(const std::string& method, const google::protobuf::Message& request,
+                    google::protobuf::Message* response, const std::string& token) const;
+
+  // The one call each way to the service implements: `method` (a callable one) with its request
+  // serialized, as the participant with `token`; the response serialized, or the service's error.
+  virtual absl::StatusOr<std::string> CallBytes(const google::protobuf::MethodDescriptor& method,
+                                                std::string request,
+                                                const std::string& token) const = 0;
 
   // Opens `request`'s watch with `token` and calls `on_event` with each event (on a thread of
   // the implementation's; it must not block). A watch the service refuses or ends (token expired,

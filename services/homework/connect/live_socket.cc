@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/homework/client/methods.h"
 
 namespace therapy::homework {
 namespace {
@@ -69,11 +68,11 @@ class HubWatch final : public EventWatch, public WatchListener {
 
 }  // namespace
 
-absl::StatusOr<std::string> InProcessSessionService::CallBytes(const std::string& method,
-                                                               std::string request,
-                                                               const std::string& token) const {
+absl::StatusOr<std::string> InProcessSessionService::CallBytes(
+    const google::protobuf::MethodDescriptor& method, std::string request,
+    const std::string& token) const {
   ConnectCall call{
-      .method = method,
+      .method = method.name(),
       .codec = ConnectCodec::kProto,
       .protocol = BrowserProtocol::kWebSocket,
       .body = std::move(request),
@@ -84,38 +83,6 @@ absl::StatusOr<std::string> InProcessSessionService::CallBytes(const std::string
   ConnectRoutes::UnaryOutcome outcome = routes_.RunUnary(call);
   if (!outcome.status.ok()) return outcome.status;
   return std::move(outcome.message);
-}
-
-absl::StatusOr<std::string> InProcessSessionService::CallJson(const std::string& method_name,
-                                                              const std::string& request_json,
-                                                              const std::string& token) const {
-  absl::StatusOr<const google::protobuf::MethodDescriptor*> method =
-      live_session::CallableMethod(method_name);
-  if (!method.ok()) return method.status();
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
-      client::RequestFromJson(**method, request_json);
-  if (!request.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("body: ", request.status().message()));
-  }
-  absl::StatusOr<std::string> answered =
-      CallBytes(method_name, (*request)->SerializeAsString(), token);
-  if (!answered.ok()) return answered.status();
-  return client::ResponseToJson(**method, *answered, client::JsonLayout::kCompact);
-}
-
-absl::Status InProcessSessionService::Call(const std::string& method_name,
-                                           const google::protobuf::Message& request,
-                                           google::protobuf::Message* response,
-                                           const std::string& token) const {
-  if (absl::Status callable = live_session::CallableMethod(method_name).status(); !callable.ok()) {
-    return callable;
-  }
-  absl::StatusOr<std::string> answered = CallBytes(method_name, request.SerializeAsString(), token);
-  if (!answered.ok()) return answered.status();
-  if (!response->ParseFromString(*answered)) {
-    return absl::InternalError(absl::StrCat("cannot parse the ", method_name, " response"));
-  }
-  return absl::OkStatus();
 }
 
 std::unique_ptr<EventWatch> InProcessSessionService::Watch(v1::WatchEventsRequest request,
@@ -144,7 +111,6 @@ class LiveSockets::Socket final : public HttpSocket {
       absl::MutexLock lock(&sockets_.mutex_);
       sockets_.sinks_.erase(handle_);
     }
-    --sockets_.open_;
     sockets_.engine_->HandleGone(handle_);
   }
 
@@ -179,10 +145,14 @@ HttpSocketAnswer LiveSockets::Accept() {
           absl::MutexLock lock(&mutex_);
           sinks_[handle] = sink;
         }
-        ++open_;
         return std::make_shared<Socket>(*this, handle, std::move(sink));
       },
   };
+}
+
+std::size_t LiveSockets::open() const {
+  absl::MutexLock lock(&mutex_);
+  return sinks_.size();
 }
 
 void LiveSockets::Push(HandleId handle, const std::string& json) {

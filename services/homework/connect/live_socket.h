@@ -37,18 +37,14 @@ class InProcessSessionService final : public live_session::SessionService {
   InProcessSessionService(const ConnectRoutes& routes, EventHub& hub, absl::Duration deadline)
       : routes_(routes), hub_(hub), deadline_(deadline) {}
 
-  absl::StatusOr<std::string> CallJson(const std::string& method, const std::string& request_json,
-                                       const std::string& token) const override;
-  absl::Status Call(const std::string& method, const google::protobuf::Message& request,
-                    google::protobuf::Message* response, const std::string& token) const override;
+  // One call through ConnectRoutes::RunUnary (binary), as a Connect call of protocol "websocket".
+  absl::StatusOr<std::string> CallBytes(const google::protobuf::MethodDescriptor& method,
+                                        std::string request,
+                                        const std::string& token) const override;
   std::unique_ptr<live_session::EventWatch> Watch(v1::WatchEventsRequest request, std::string token,
                                                   EventCallback on_event) override;
 
  private:
-  // One call of `method` with `request` (binary): the response (binary), or the service's error.
-  absl::StatusOr<std::string> CallBytes(const std::string& method, std::string request,
-                                        const std::string& token) const;
-
   const ConnectRoutes& routes_;
   EventHub& hub_;
   const absl::Duration deadline_;
@@ -79,15 +75,15 @@ class LiveSockets final : public live_session::EventSink {
 
   void Push(live_session::HandleId handle, const std::string& json) override;
 
-  std::size_t open() const { return open_.load(); }
+  // Sockets open now.
+  std::size_t open() const;
 
  private:
   class Socket;
 
   const LiveSocketOptions options_;
   std::atomic<live_session::HandleId> next_handle_{1};
-  std::atomic<std::size_t> open_{0};
-  absl::Mutex mutex_;
+  mutable absl::Mutex mutex_;
   absl::flat_hash_map<live_session::HandleId, std::shared_ptr<HttpSocketSink>> sinks_
       ABSL_GUARDED_BY(mutex_);
   std::unique_ptr<live_session::SessionEngine> engine_;  // last: stopped first
