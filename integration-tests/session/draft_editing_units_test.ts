@@ -60,7 +60,7 @@ test("changedPaths compares plain fields: the schedule's and the top-level paths
   }
 });
 test("an exercise copied with a new instruction differs; the same copy unchanged does not", () => {
-  const a = draft();
+  const a = draft({});
   const copy = { ...a, exercise: { ...a.exercise!, instructions: a.exercise!.instructions } };
   assert.deepEqual(changedPaths(a, copy), []);
   assert.deepEqual(changedPaths(a, { ...a, exercise: { ...a.exercise!, instructions: "Another" } }), ["exercise"]);
