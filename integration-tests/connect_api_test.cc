@@ -21,8 +21,6 @@
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
 #include "nlohmann/json.hpp"
-#include "testing/child_process.h"
-#include "testing/scratch_dir.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::testing {
@@ -629,23 +627,10 @@ TEST_F(ConnectApiTest, UnsupportedCompressionIsUnimplementedNamingTheHeader) {
 }
 
 // With --connect_tls_cert/--connect_tls_key the listener serves HTTPS (a self-signed P-256
-// certificate made with the openssl command; the client does not verify it).
+// certificate; the client does not verify it).
 TEST(ConnectTlsTest, ServesHttpsWithTheGivenCertificate) {
-  absl::StatusOr<ScratchDir> certs = ScratchDir::Make("homework-connect-tls");
-  ASSERT_THAT(certs, IsOk());
-  const std::string cert = certs->path() + "/cert.pem";
-  const std::string key = certs->path() + "/key.pem";
-  absl::StatusOr<CommandResult> made = RunCommand(
-      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-       "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
-      certs->path());
-  ASSERT_TRUE(made.ok() && made->exit_code == 0)
-      << made.status() << (made.ok() ? made->stderr_text : "");
-
-  ServerOptions options;
-  options.connect = true;
-  options.extra_flags = {"--connect_tls_cert=" + cert, "--connect_tls_key=" + key};
-  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start({.connect_tls = true});
   ASSERT_THAT(server, IsOk());
 
   httplib::SSLClient client("127.0.0.1", (*server)->connect_port());

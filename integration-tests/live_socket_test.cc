@@ -1,11 +1,12 @@
 // The live session's WebSocket on the browser listener (`GET /live/v1`, services/homework/connect/
 // live_socket.h) of the real homework-server binary, with a plain RFC 6455 client over a TCP
-// socket: the handshake's checks (Origin, a handshake at all), the protocol of
-// docs/janus-plugin-protocol.md as the service itself carries it (join with the participant's
-// token, calls as that person, the other participant's events), and the limits (message size,
-// text only). Setup calls go over gRPC.
+// socket (and over TLS, for wss://): the handshake's checks (Origin, a handshake at all), the
+// protocol of docs/janus-plugin-protocol.md as the service itself carries it (join with the
+// participant's token, calls as that person, the other participant's events), and the limits
+// (message size, text only). Setup calls go over gRPC.
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -49,19 +50,31 @@ struct Frame {
   }
 };
 
-// A minimal WebSocket client: the opening handshake, masked frames out, frames in with a timeout.
+// How a WebSocketClient opens.
+struct Handshake {
+  // The Origin header; none when empty.
+  std::string origin = kAllowedOrigin;
+  // False: a plain GET instead of a handshake.
+  bool upgrade = true;
+  // Over TLS (wss://), without verifying the server's certificate.
+  bool tls = false;
+};
+
+// A minimal WebSocket client: the opening handshake, masked frames out, frames in with a timeout;
+// over a TCP socket, or over OpenSSL on it.
 class WebSocketClient {
  public:
-  // Connects to 127.0.0.1:`port` and sends a handshake for `path` (Origin `origin` unless empty;
-  // `upgrade` false: a plain GET). `http_status` is the answer's status code (101 when the socket
-  // is open); nullptr when the connection failed.
+  // Connects to 127.0.0.1:`port` and sends `handshake` for `path`. `http_status` is the answer's
+  // status code (101 when the socket is open); nullptr when the connection failed.
   static std::unique_ptr<WebSocketClient> Open(int port, const std::string& path,
-                                               const std::string& origin, int* http_status,
-                                               bool upgrade = true) {
+                                               const Handshake& handshake, int* http_status) {
     *http_status = -1;
     const int fd = ConnectLoopback(port);
     if (fd < 0) return nullptr;
     auto client = std::unique_ptr<WebSocketClient>(new WebSocketClient(fd));
+    if (handshake.tls && !client->StartTls()) return nullptr;
+    const std::string& origin = handshake.origin;
+    const bool upgrade = handshake.upgrade;
     std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1:", port, "\r\n");
     if (upgrade) {
       absl::StrAppend(
@@ -83,7 +96,11 @@ class WebSocketClient {
     return client;
   }
 
-  ~WebSocketClient() { close(fd_); }
+  ~WebSocketClient() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (context_ != nullptr) SSL_CTX_free(context_);
+    close(fd_);
+  }
 
   bool SendText(const std::string& text) { return Send(1, text); }
   bool SendBinary(const std::string& bytes) { return Send(2, bytes); }
@@ -136,7 +153,22 @@ class WebSocketClient {
  private:
   explicit WebSocketClient(int fd) : fd_(fd) {}
 
+  // The TLS handshake on the connected socket. Reads that meet only TLS records without data
+  // (session tickets) return instead of blocking, so that ReadExactly's poll keeps its timeout.
+  bool StartTls() {
+    context_ = SSL_CTX_new(TLS_client_method());
+    if (context_ == nullptr) return false;
+    SSL_CTX_clear_mode(context_, SSL_MODE_AUTO_RETRY);
+    ssl_ = SSL_new(context_);
+    return ssl_ != nullptr && SSL_set_fd(ssl_, fd_) == 1 && SSL_connect(ssl_) == 1;
+  }
+
   bool Write(const std::string& bytes) {
+    if (ssl_ != nullptr) {
+      std::size_t written = 0;
+      return SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written) == 1 &&
+             written == bytes.size();
+    }
     return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
   }
@@ -167,11 +199,23 @@ class WebSocketClient {
     std::string out;
     const absl::Time until = absl::Now() + timeout;
     while (out.size() < count) {
-      pollfd ready{.fd = fd_, .events = POLLIN, .revents = 0};
-      const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(until - absl::Now()));
-      if (wait_ms <= 0 || poll(&ready, 1, wait_ms) <= 0) return std::nullopt;
+      if (ssl_ == nullptr || SSL_pending(ssl_) == 0) {
+        pollfd ready{.fd = fd_, .events = POLLIN, .revents = 0};
+        const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(until - absl::Now()));
+        if (wait_ms <= 0 || poll(&ready, 1, wait_ms) <= 0) return std::nullopt;
+      }
       char buffer[4096];
-      const ssize_t got = recv(fd_, buffer, std::min(sizeof(buffer), count - out.size()), 0);
+      const std::size_t wanted = std::min(sizeof(buffer), count - out.size());
+      if (ssl_ != nullptr) {
+        std::size_t got = 0;
+        if (SSL_read_ex(ssl_, buffer, wanted, &got) == 1) {
+          out.append(buffer, got);
+        } else if (SSL_get_error(ssl_, 0) != SSL_ERROR_WANT_READ) {
+          return std::nullopt;
+        }
+        continue;
+      }
+      const ssize_t got = recv(fd_, buffer, wanted, 0);
       if (got <= 0) return std::nullopt;
       out.append(buffer, static_cast<std::size_t>(got));
     }
@@ -179,14 +223,20 @@ class WebSocketClient {
   }
 
   int fd_;
+  SSL_CTX* context_ = nullptr;
+  SSL* ssl_ = nullptr;
   int next_id_ = 1;
 };
 
 class LiveSocketTest : public ::testing::Test {
  protected:
+  // Whether the listener serves TLS, and the sockets open wss://.
+  virtual bool Tls() const { return false; }
+
   void SetUp() override {
     ServerOptions options;
     options.connect = true;
+    options.connect_tls = Tls();
     options.extra_flags = {std::string("--cors_origins=") + kAllowedOrigin,
                            "--connect_max_request_bytes=65536"};
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(options);
@@ -213,10 +263,10 @@ class LiveSocketTest : public ::testing::Test {
     ASSERT_RPC_OK(Call(*stub_, &Stub::CreateSession, platform, session, &created_session));
   }
 
-  std::unique_ptr<WebSocketClient> Open(const std::string& origin = kAllowedOrigin) {
+  std::unique_ptr<WebSocketClient> Open() {
     int status = 0;
     std::unique_ptr<WebSocketClient> socket =
-        WebSocketClient::Open(server_->connect_port(), "/live/v1", origin, &status);
+        WebSocketClient::Open(server_->connect_port(), "/live/v1", {.tls = Tls()}, &status);
     EXPECT_EQ(status, 101) << server_->StderrTail();
     return status == 101 ? std::move(socket) : nullptr;
   }
@@ -227,6 +277,21 @@ class LiveSocketTest : public ::testing::Test {
                            {"client", kAlex},
                            {"token", token},
                            {"display", "someone"}});
+  }
+
+  // The therapist's CreateAssignment of a self-care draft in the session, over `therapist`.
+  static json CreateDraft(WebSocketClient& therapist, const std::string& title,
+                          const std::string& rationale = "") {
+    json draft = {
+        {"title", title},
+        {"rationale", rationale},
+        {"session", kSession},
+        {"exercise",
+         {{"kind", "EXERCISE_KIND_SELF_CARE"}, {"selfCare", {{"domain", "DOMAIN_EXERCISE"}}}}},
+        {"schedule", {{"targetCount", 1}, {"period", "PERIOD_DAY"}, {"startDate", DayIn(kZone)}}}};
+    return therapist.Request({{"request", "call"},
+                              {"method", "CreateAssignment"},
+                              {"body", {{"parent", kAlex}, {"assignment", draft}}}});
   }
 
   std::unique_ptr<ServerProcess> server_;
@@ -252,15 +317,7 @@ TEST_F(LiveSocketTest, EachParticipantCallsAsItselfAndSeesTheOthersChanges) {
   ASSERT_TRUE(scraped);
   EXPECT_NE(scraped->body.find("homework_live_sockets 2"), std::string::npos) << scraped->body;
 
-  json draft = {
-      {"title", "Walk"},
-      {"session", kSession},
-      {"exercise",
-       {{"kind", "EXERCISE_KIND_SELF_CARE"}, {"selfCare", {{"domain", "DOMAIN_EXERCISE"}}}}},
-      {"schedule", {{"targetCount", 1}, {"period", "PERIOD_DAY"}, {"startDate", DayIn(kZone)}}}};
-  json created = therapist->Request({{"request", "call"},
-                                     {"method", "CreateAssignment"},
-                                     {"body", {{"parent", kAlex}, {"assignment", draft}}}});
+  json created = CreateDraft(*therapist, "Walk");
   ASSERT_EQ(created.value("homework", ""), "result") << created.dump();
   const std::string name = created["body"].value("name", "");
   ASSERT_FALSE(name.empty());
@@ -328,13 +385,14 @@ TEST_F(LiveSocketTest, AJoinNeedsAValidTokenOfSomeoneInTheSession) {
 // The handshake: only from an allowed Origin (or none, a program), and only as a handshake.
 TEST_F(LiveSocketTest, TheHandshakeComesFromAnAllowedOriginOrNone) {
   int status = 0;
-  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1", "http://evil.test", &status),
+  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1",
+                                  {.origin = "http://evil.test"}, &status),
             nullptr);
   EXPECT_EQ(status, 403);
-  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1", "", &status), nullptr);
+  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1", {.origin = ""}, &status),
+            nullptr);
   EXPECT_EQ(status, 101);
-  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1", kAllowedOrigin, &status,
-                                  /*upgrade=*/false),
+  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1", {.upgrade = false}, &status),
             nullptr);
   EXPECT_EQ(status, 426);
 }
@@ -363,6 +421,43 @@ TEST_F(LiveSocketTest, BadMessagesGetAnErrorOrCloseTheSocketWithItsReason) {
   std::optional<Frame> refused = binary->Read();
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->CloseCode(), 1003);
+}
+
+// The same session over TLS (wss://): the listener runs the WebSocket on its TLS stream after the
+// handshake HTTPS has, with the same Origin check; both participants' messages cross it, one of
+// them longer than a small frame.
+class LiveSocketOverTlsTest : public LiveSocketTest {
+ protected:
+  bool Tls() const override { return true; }
+};
+
+TEST_F(LiveSocketOverTlsTest, TheSessionRunsOverWss) {
+  int status = 0;
+  EXPECT_NE(WebSocketClient::Open(server_->connect_port(), "/live/v1",
+                                  {.origin = "http://evil.test", .tls = true}, &status),
+            nullptr);
+  EXPECT_EQ(status, 403);
+  std::unique_ptr<WebSocketClient> plain =
+      WebSocketClient::Open(server_->connect_port(), "/live/v1", {}, &status);
+  EXPECT_NE(status, 101) << "a plain handshake on the TLS listener must not open a socket";
+
+  std::unique_ptr<WebSocketClient> therapist = Open();
+  std::unique_ptr<WebSocketClient> client = Open();
+  ASSERT_NE(therapist, nullptr);
+  ASSERT_NE(client, nullptr);
+  ASSERT_EQ(Join(*therapist, dr_ada_).value("homework", ""), "joined");
+  ASSERT_EQ(Join(*client, alex_).value("homework", ""), "joined");
+
+  const std::string rationale(1900, 'w');
+  json created = CreateDraft(*therapist, "Walk over TLS", rationale);
+  ASSERT_EQ(created.value("homework", ""), "result") << created.dump();
+  json event = client->ReadJson();
+  ASSERT_EQ(event.value("homework", ""), "event") << event.dump();
+  EXPECT_EQ(event["event"]["assignment"].value("title", ""), "Walk over TLS");
+  EXPECT_EQ(event["event"]["assignment"].value("rationale", ""), rationale);
+  json caller =
+      client->Request({{"request", "call"}, {"method", "GetCaller"}, {"body", json::object()}});
+  EXPECT_EQ(caller["body"].value("subject", ""), "alex") << caller.dump();
 }
 
 }  // namespace

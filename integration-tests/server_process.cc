@@ -91,6 +91,22 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOption
       !written.ok()) {
     return written;
   }
+  if (server->options_.connect_tls) {
+    server->options_.connect = true;
+    const std::string cert = server->work_dir_ + "/connect-cert.pem";
+    const std::string key_file = server->work_dir_ + "/connect-key.pem";
+    absl::StatusOr<CommandResult> made = RunCommand(
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", key_file, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
+        server->work_dir_);
+    if (!made.ok()) return made.status();
+    if (made->exit_code != 0) {
+      return absl::InternalError("openssl could not make the test certificate: " +
+                                 made->stderr_text);
+    }
+    server->options_.extra_flags.push_back("--connect_tls_cert=" + cert);
+    server->options_.extra_flags.push_back("--connect_tls_key=" + key_file);
+  }
   if (absl::Status launched = server->Launch(); !launched.ok()) return launched;
   return server;
 }

@@ -33,6 +33,10 @@ struct ServerOptions {
   std::optional<SigningKey> signing_key;
   // Also serve the Connect protocol (`--connect_listen=127.0.0.1:0`); connect_port() tells where.
   bool connect = false;
+  // Serve it over TLS (HTTPS and wss://) with a self-signed P-256 certificate for 127.0.0.1 that
+  // Start() makes with the openssl command in the server's folder; implies `connect`. Clients
+  // do not verify it.
+  bool connect_tls = false;
   // More flags for the binary, passed as given (e.g. "--cors_origins=http://a.test").
   std::vector<std::string> extra_flags;
   // How long start-up (port file, then health SERVING) may take.
