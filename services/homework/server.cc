@@ -129,8 +129,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   server->pool_ =
       std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = options.blocking_threads});
-  server->rpc_ = std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_,
-                                               *server->verifier_, *server->pool_, log);
+  server->audits_ = std::make_unique<AuditBatcher>(*server->metered_store_);
+  server->rpc_ = std::make_unique<HomeworkRpc>(
+      *server->homework_, *server->hub_, *server->verifier_, *server->pool_, *server->audits_, log);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -248,6 +249,7 @@ void Server::Shutdown(absl::Duration grace) {
   metrics_server_.reset();
   rpc_.reset();
   pool_.reset();
+  audits_.reset();
   escalator_.reset();
   homework_.reset();
   hub_.reset();

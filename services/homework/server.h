@@ -17,6 +17,7 @@
 #include "services/homework/metrics/metered_store.h"
 #include "services/homework/metrics/metrics.h"
 #include "services/homework/rpc/homework_rpc.h"
+#include "services/homework/runtime/audit_batcher.h"
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
 #include "services/homework/runtime/safety_flag_escalator.h"
@@ -95,6 +96,8 @@ class Server {
   std::unique_ptr<SafetyFlagEscalator> escalator_;
   // Runs the gRPC calls' core work; stopped once gRPC has finished every call.
   std::unique_ptr<BlockingPool> pool_;
+  // Appends the gRPC calls' read audit records in batches; those calls finish from its thread.
+  std::unique_ptr<AuditBatcher> audits_;
   std::unique_ptr<HomeworkRpc> rpc_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<ConnectServer> connect_;

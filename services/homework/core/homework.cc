@@ -14,6 +14,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/homework/core/deferred_audit.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/model/proto_time.h"
@@ -77,13 +78,19 @@ AuditRecord Homework::MakeAudit(const Caller& caller, absl::string_view method,
   };
 }
 
+absl::Status Homework::AuditUnavailable() {
+  return absl::UnavailableError("the audit log could not be written; nothing was returned");
+}
+
 absl::Status Homework::Audit(const Caller& caller, absl::string_view method,
                              absl::string_view resource, const absl::Status& outcome) {
   if (outcome.code() == absl::StatusCode::kInvalidArgument) return absl::OkStatus();
-  absl::Status appended = store_.AppendAudit(MakeAudit(caller, method, resource, outcome));
-  if (!appended.ok()) {
-    return absl::UnavailableError("the audit log could not be written; nothing was returned");
+  AuditRecord record = MakeAudit(caller, method, resource, outcome);
+  if (DeferredAudit* deferred = DeferredAudit::Active(); deferred != nullptr) {
+    deferred->Add(std::move(record));
+    return absl::OkStatus();
   }
+  if (!store_.AppendAudit(record).ok()) return AuditUnavailable();
   return absl::OkStatus();
 }
 

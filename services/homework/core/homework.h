@@ -53,6 +53,11 @@ class Homework {
  public:
   Homework(Store& store, HomeworkOptions options);
 
+  // The answer to a read whose audit record could not be written: nothing of the read is
+  // returned. Also what a transport answers when the records of a DeferredAudit could not be
+  // appended (deferred_audit.h).
+  static absl::Status AuditUnavailable();
+
   absl::StatusOr<v1::Client> CreateClient(const Caller& caller,
                                           const v1::CreateClientRequest& request);
   absl::StatusOr<v1::Client> GetClient(const Caller& caller, const v1::GetClientRequest& request);
@@ -189,6 +194,8 @@ class Homework {
                                  absl::string_view method, absl::string_view resource);
   // Appends the audit record of a read, or of a call that ended in an error (a successful
   // write's record is committed with the write). A read whose audit cannot be written fails.
+  // With a DeferredAudit alive on this thread, adds the record to it instead (its maker appends
+  // it before answering).
   absl::Status Audit(const Caller& caller, absl::string_view method, absl::string_view resource,
                      const absl::Status& outcome);
   AuditRecord MakeAudit(const Caller& caller, absl::string_view method, absl::string_view resource,

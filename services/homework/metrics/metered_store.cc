@@ -23,8 +23,13 @@ void MeteredStore::NoteWrite(const absl::Status& status) {
 }
 
 absl::Status MeteredStore::AppendAudit(const AuditRecord& record) {
+  return AppendAudits({&record, 1});
+}
+
+absl::Status MeteredStore::AppendAudits(absl::Span<const AuditRecord> records) {
   ++audits_in_flight_;
-  absl::Status status = inner().AppendAudit(record);
+  absl::Status status =
+      records.size() == 1 ? inner().AppendAudit(records.front()) : inner().AppendAudits(records);
   --audits_in_flight_;
   if (!status.ok()) NoteWrite(status);  // an audit that got through may not have synced yet
   return status;

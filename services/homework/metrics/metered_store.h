@@ -30,6 +30,7 @@ class MeteredStore final : public ForwardingStore {
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
   absl::Status AppendAudit(const AuditRecord& record) override;
+  absl::Status AppendAudits(absl::Span<const AuditRecord> records) override;
 
  private:
   Metrics& metrics_;

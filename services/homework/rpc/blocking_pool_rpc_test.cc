@@ -1,19 +1,24 @@
 // HomeworkRpc on the callback API with a pool the test holds (ADR 0018): the glue wired as the
-// Server wires it (memory store, hub, verifier, one BlockingPool), on a loopback port, called
-// over real gRPC. The pool's one thread is kept busy by the test, so calls wait in its queue:
-// what the glue does with a call whose deadline passes there, and with one the full queue
-// cannot take.
+// Server wires it (memory store, hub, verifier, one BlockingPool, one AuditBatcher), on a
+// loopback port, called over real gRPC. The pool's one thread is kept busy by the test, so calls
+// wait in its queue: what the glue does with a call whose deadline passes there, and with one the
+// full queue cannot take. The store's audit appends can be held or failed (ADR 0024): a read is
+// answered only once its audit record is in, the pool's thread does not wait for it, and a read
+// whose record cannot be written returns nothing.
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -26,8 +31,10 @@
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
+#include "services/homework/runtime/audit_batcher.h"
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
+#include "services/homework/storage/forwarding_store.h"
 #include "services/homework/storage/memory/memory_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -39,6 +46,59 @@ using ::therapy::homework::testing::IsOk;
 
 constexpr char kIssuer[] = "homework-dev";
 constexpr char kAudience[] = "therapy-homework";
+
+// A memory store whose audit appends can be held until released, or failed, and which notes how
+// many records each append carried and counts its client reads.
+class AuditGateStore final : public ForwardingStore {
+ public:
+  AuditGateStore() : ForwardingStore(memory_) {}
+
+  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override {
+    ++client_reads;
+    return ForwardingStore::GetClient(name);
+  }
+
+  absl::Status AppendAudits(absl::Span<const AuditRecord> records) override {
+    {
+      absl::MutexLock lock(&mu_);
+      appends_.push_back(records.size());
+      mu_.Await(absl::Condition(
+          +[](bool* held) { return !*held; }, &held_));
+      if (!failure_.ok()) return failure_;
+    }
+    return ForwardingStore::AppendAudits(records);
+  }
+  absl::Status AppendAudit(const AuditRecord& record) override {
+    return AppendAudits({&record, 1});
+  }
+
+  void Hold() {
+    absl::MutexLock lock(&mu_);
+    held_ = true;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    held_ = false;
+  }
+  void Fail(absl::Status failure) {
+    absl::MutexLock lock(&mu_);
+    failure_ = std::move(failure);
+  }
+  // How many records each append carried, in order (the held one included).
+  std::vector<size_t> appends() {
+    absl::MutexLock lock(&mu_);
+    return appends_;
+  }
+
+  std::atomic<int> client_reads = 0;
+
+ private:
+  MemoryStore memory_;  // constructed after the base, which only keeps the reference
+  absl::Mutex mu_;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  std::vector<size_t> appends_ ABSL_GUARDED_BY(mu_);
+};
 
 class BlockingPoolRpcTest : public ::testing::Test {
  protected:
@@ -63,7 +123,8 @@ class BlockingPoolRpcTest : public ::testing::Test {
     log_file_ = ::open_memstream(&log_text_, &log_size_);
     ASSERT_NE(log_file_, nullptr);
     log_ = std::make_unique<JsonLog>(log_file_);
-    rpc_ = std::make_unique<HomeworkRpc>(*homework_, *hub_, *verifier_, *pool_, *log_);
+    audits_ = std::make_unique<AuditBatcher>(store_);
+    rpc_ = std::make_unique<HomeworkRpc>(*homework_, *hub_, *verifier_, *pool_, *audits_, *log_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -76,6 +137,7 @@ class BlockingPoolRpcTest : public ::testing::Test {
 
   void TearDown() override {
     Release();
+    store_.Release();
     if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
     if (pool_ != nullptr) pool_->Stop();
     server_.reset();
@@ -129,10 +191,11 @@ class BlockingPoolRpcTest : public ::testing::Test {
   SigningKey key_;
   std::string jwks_path_;
   std::unique_ptr<TokenVerifier> verifier_;
-  MemoryStore store_;
+  AuditGateStore store_;
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<Homework> homework_;
   std::unique_ptr<BlockingPool> pool_;
+  std::unique_ptr<AuditBatcher> audits_;
   char* log_text_ = nullptr;
   size_t log_size_ = 0;
   std::FILE* log_file_ = nullptr;
@@ -197,6 +260,94 @@ TEST_F(BlockingPoolRpcTest, ACallTheFullQueueCannotTakeIsUnavailableAtOnce) {
   EXPECT_TRUE(queued_status.ok()) << queued_status.error_message();
   ASSERT_TRUE(GetAna(read).ok());
   EXPECT_EQ(read.etag(), created.etag());
+}
+
+// A read is answered only once its audit record is in the store, and the pool's thread does not
+// wait for that: while the append is held, other calls run, and the records of the reads that
+// arrive meanwhile go in together, in the next append.
+TEST_F(BlockingPoolRpcTest, AReadIsAnsweredOnlyOnceItsAuditRecordIsIn) {
+  v1::Client created;
+  ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
+  store_.Hold();
+
+  struct Read {
+    std::unique_ptr<grpc::ClientContext> context;
+    v1::GetClientRequest request;
+    v1::Client response;
+    grpc::Status status;
+    absl::Notification done;
+  };
+  std::vector<std::unique_ptr<Read>> reads;
+  const auto start_read = [&] {
+    auto read = std::make_unique<Read>();
+    read->context = As("backend", "service");
+    read->request.set_name("practices/sunrise/clients/ana");
+    Read* raw = read.get();
+    stub_->async()->GetClient(raw->context.get(), &raw->request, &raw->response,
+                              [raw](grpc::Status status) {
+                                raw->status = std::move(status);
+                                raw->done.Notify();
+                              });
+    reads.push_back(std::move(read));
+  };
+  start_read();
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (store_.appends().empty() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(store_.appends(), std::vector<size_t>{1});
+  EXPECT_FALSE(reads[0]->done.WaitForNotificationWithTimeout(absl::Milliseconds(100)))
+      << "answered before its audit record was in";
+
+  // The pool's one thread is free: a call that writes no audit record is answered meanwhile,
+  // and five more reads run, one after the other, their records queued behind the held append.
+  v1::Client bad;
+  v1::GetClientRequest nameless;
+  nameless.set_name("not-a-client-name");
+  EXPECT_EQ(stub_->GetClient(As("backend", "service").get(), nameless, &bad).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  for (int i = 0; i < 5; ++i) {
+    const int reads_before = store_.client_reads.load();
+    start_read();
+    while (store_.client_reads.load() == reads_before && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+  absl::SleepFor(absl::Milliseconds(50));
+  for (const auto& read : reads) EXPECT_FALSE(read->done.HasBeenNotified());
+
+  store_.Release();
+  for (const auto& read : reads) {
+    ASSERT_TRUE(read->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(read->status.ok()) << read->status.error_message();
+    EXPECT_EQ(read->response.display_name(), "Ana");
+  }
+  EXPECT_EQ(store_.appends(), (std::vector<size_t>{1, 5}));
+  absl::StatusOr<std::vector<AuditRecord>> audit =
+      store_.ListAudit("practices/sunrise/clients/ana", 100);
+  ASSERT_THAT(audit, IsOk());
+  int get_client = 0;
+  for (const AuditRecord& record : *audit) get_client += record.action == "GetClient";
+  EXPECT_EQ(get_client, 6);
+}
+
+// A read whose audit record cannot be written returns nothing (UNAVAILABLE, saying why); a
+// refusal whose record cannot be written is still the refusal.
+TEST_F(BlockingPoolRpcTest, AReadWhoseAuditRecordCannotBeWrittenReturnsNothing) {
+  v1::Client created;
+  ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
+  store_.Fail(absl::UnavailableError("the audit database is gone"));
+
+  v1::Client read;
+  grpc::Status status = GetAna(read);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "audit log could not be written"))
+      << status.error_message();
+  EXPECT_EQ(read.display_name(), "");
+
+  v1::GetClientRequest get;
+  get.set_name("practices/sunrise/clients/ana");
+  EXPECT_EQ(stub_->GetClient(As("dr-stranger", "therapist").get(), get, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(store_.appends().size(), 2u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
+#include "services/homework/core/deferred_audit.h"
 #include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/unary_methods.h"
 #include "services/homework/logging/call_log.h"
@@ -91,27 +92,42 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
     Refuse(context, *reactor, method, start, ShuttingDown());
     return reactor;
   }
-  const bool queued =
-      pool_.TrySubmit([this, &context, reactor, method, &body, &response, use_case, start] {
-        const std::string call_id = CallIdFromMetadata(context);
-        // Work for nobody is skipped: the caller cancelled, or the deadline passed, in the queue.
-        absl::StatusOr<Caller> caller = Abandoned(context)
-                                            ? absl::StatusOr<Caller>(NotRun())
-                                            : CallerFromMetadata(context, verifier_, start);
-        absl::Status status = caller.status();
-        if (status.ok()) {
-          absl::StatusOr<Request> request = Parse<Request>(body);
-          status = request.status();
-          if (status.ok()) {
-            caller->call_id = call_id;
-            absl::StatusOr<Response> result = use_case(*caller, *request);
-            status = result.status();
-            if (result.ok()) response = *std::move(result);
-          }
-        }
-        LogCall(method, call_id, start, caller, status);
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  const bool queued = pool_.TrySubmit([this, &context, reactor, method, &body, &response, use_case,
+                                       start] {
+    std::string call_id = CallIdFromMetadata(context);
+    // Work for nobody is skipped: the caller cancelled, or the deadline passed, in the queue.
+    absl::StatusOr<Caller> caller = Abandoned(context)
+                                        ? absl::StatusOr<Caller>(NotRun())
+                                        : CallerFromMetadata(context, verifier_, start);
+    absl::Status status = caller.status();
+    DeferredAudit audit;
+    if (status.ok()) {
+      absl::StatusOr<Request> request = Parse<Request>(body);
+      status = request.status();
+      if (status.ok()) {
+        caller->call_id = call_id;
+        absl::StatusOr<Response> result = use_case(*caller, *request);
+        status = result.status();
+        if (result.ok()) response = *std::move(result);
+      }
+    }
+    auto finish = [this, reactor, method, start, call_id = std::move(call_id),
+                   caller = std::move(caller), status, &response](absl::Status audited) mutable {
+      // A read whose audit record could not be written returns nothing; a refusal stays one.
+      if (!audited.ok() && status.ok()) {
+        status = Homework::AuditUnavailable();
+        response.Clear();
+      }
+      LogCall(method, call_id, start, caller, status);
+      reactor->Finish(ToGrpcStatus(status));
+    };
+    std::vector<AuditRecord> records = audit.Take();
+    if (records.empty()) {
+      finish(absl::OkStatus());
+    } else {
+      audits_.Append(std::move(records), std::move(finish));
+    }
+  });
   if (!queued) Refuse(context, *reactor, method, start, Overloaded());
   return reactor;
 }
@@ -282,8 +298,8 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<grpc::By
 };
 
 HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
-                         BlockingPool& pool, JsonLog& log)
-    : homework_(homework), hub_(hub), verifier_(verifier), pool_(pool), log_(log) {
+                         BlockingPool& pool, AuditBatcher& audits, JsonLog& log)
+    : homework_(homework), hub_(hub), verifier_(verifier), pool_(pool), audits_(audits), log_(log) {
   // One handler per unary method (core/unary_methods.h): the use case of Homework with its name.
   std::map<std::string, grpc::internal::MethodHandler*, std::less<>> unary;
 #define HOMEWORK_RPC(Method, Request, Response)                           \

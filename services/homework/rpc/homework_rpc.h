@@ -14,6 +14,7 @@
 #include "services/homework/auth/token_verifier.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
+#include "services/homework/runtime/audit_batcher.h"
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
 
@@ -22,13 +23,17 @@ namespace therapy::homework {
 // The gRPC glue of HomeworkService. Each handler is the same five steps: caller from metadata,
 // parse, one core call, status conversion, return; and one log line per call at this boundary,
 // with the method, code, latency and call id (no clinical content). Keeps no state; the core,
-// the hub, the verifier and the pool must outlive it.
+// the hub, the verifier, the pool and the audit batcher must outlive it.
 //
 // Every method is on gRPC's callback API, so gRPC never makes a thread per call. A unary call's
 // five steps run on `pool` (the core blocks: store reads, commits, audit appends), never on
 // gRPC's own threads; a call whose caller has cancelled it, or whose deadline has passed, while
 // it waited for a thread is answered CANCELLED without running, and a call the full pool
-// cannot queue is answered UNAVAILABLE ("overloaded; retry with backoff") at once.
+// cannot queue is answered UNAVAILABLE ("overloaded; retry with backoff") at once. A use case
+// runs under a DeferredAudit: the audit records of its reads and refusals go to `audits`, which
+// appends them with other calls' records, and the call is answered when they are in (or
+// UNAVAILABLE, with nothing of the read, when they could not be written); the pool's thread
+// takes the next call meanwhile.
 //
 // Requests are parsed here with core's ParseRequest rather than by gRPC's generated handlers, so
 // a body that does not parse (a string that is not UTF-8, a truncated message) is answered
@@ -41,7 +46,7 @@ namespace therapy::homework {
 class HomeworkRpc final : public grpc::Service {
  public:
   HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, BlockingPool& pool,
-              JsonLog& log);
+              AuditBatcher& audits, JsonLog& log);
 
   // From now on every new call is answered UNAVAILABLE ("retry on another replica"), before
   // anything else runs; calls already running finish. For a graceful shutdown. Thread-safe.
@@ -75,6 +80,7 @@ class HomeworkRpc final : public grpc::Service {
   EventHub& hub_;
   const TokenVerifier& verifier_;
   BlockingPool& pool_;
+  AuditBatcher& audits_;
   JsonLog& log_;
   // "/therapy.homework.v1.HomeworkService/<Method>": gRPC keeps pointers to these.
   std::deque<std::string> paths_;

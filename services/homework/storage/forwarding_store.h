@@ -79,6 +79,9 @@ class ForwardingStore : public Store {
   absl::Status AppendAudit(const AuditRecord& record) override {
     return inner_.AppendAudit(record);
   }
+  absl::Status AppendAudits(absl::Span<const AuditRecord> records) override {
+    return inner_.AppendAudits(records);
+  }
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
                                                      int limit) override {
     return inner_.ListAudit(resource_prefix, limit);

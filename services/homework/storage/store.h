@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "therapy/homework/v1/assignment.pb.h"
 #include "therapy/homework/v1/client.pb.h"
 #include "therapy/homework/v1/completion.pb.h"
@@ -275,6 +276,16 @@ class Store {
 
   // Appends an audit record on its own, for reads and refused calls.
   virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
+
+  // Appends the audit records of reads and refused calls of several calls at once (the batches
+  // of runtime/audit_batcher.h): in one write where the store can (SQLite: one transaction), by
+  // default one after the other. Not OK: none of them counts as written.
+  virtual absl::Status AppendAudits(absl::Span<const AuditRecord> records) {
+    for (const AuditRecord& record : records) {
+      if (absl::Status status = AppendAudit(record); !status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
 
   // Audit records whose resource starts with `resource_prefix`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,

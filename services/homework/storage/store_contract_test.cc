@@ -553,6 +553,27 @@ TEST_P(StoreContractTest, ListAuditFiltersByPrefixOldestFirstUpToLimit) {
   EXPECT_EQ(AllAudit(store()).size(), 5u);
 }
 
+// The records of several calls' reads, appended together, are all listed in the order given,
+// after those appended before them.
+TEST_P(StoreContractTest, AppendAuditsAppendsEveryRecordInOrder) {
+  ASSERT_THAT(store().AppendAudit(MakeAudit("GetClient", "practices/p1/clients/c0")), IsOk());
+  std::vector<AuditRecord> batch;
+  for (int i = 1; i <= 3; ++i) {
+    batch.push_back(MakeAudit("GetAssignment", absl::StrCat("practices/p1/clients/c", i)));
+  }
+  batch[1].outcome = "NOT_FOUND";
+  ASSERT_THAT(store().AppendAudits(batch), IsOk());
+
+  std::vector<std::string> listed;
+  for (const AuditRecord& record : AllAudit(store())) {
+    listed.push_back(record.action + " " + record.resource + " " + record.outcome);
+  }
+  EXPECT_THAT(listed, ElementsAre("GetClient practices/p1/clients/c0 OK",
+                                  "GetAssignment practices/p1/clients/c1 OK",
+                                  "GetAssignment practices/p1/clients/c2 NOT_FOUND",
+                                  "GetAssignment practices/p1/clients/c3 OK"));
+}
+
 // ---- ListClients. ----
 
 TEST_P(StoreContractTest, ListClientsIsInNameOrderWithinThePractice) {

@@ -1268,15 +1268,22 @@ absl::StatusOr<int64_t> SqliteStore::LatestEventSequence() {
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
+  return AppendAudits({&record, 1});
+}
+
+absl::Status SqliteStore::AppendAudits(absl::Span<const AuditRecord> records) {
   // Every read appends one, to the audit database, so the store's file does not grow under its
-  // readers. It is committed (so it survives a crash of the process) before the read is
-  // answered, but does not wait for an fsync: SyncAuditPeriodically puts it on disk.
+  // readers. They are committed (so they survive a crash of the process) before the read is
+  // answered, but do not wait for an fsync: SyncAuditPeriodically puts them on disk. The records
+  // given together are one write of the group commit: all of them or none.
   return audit_writes_
       ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
-        absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-        if (!insert.ok()) return insert.status();
-        BindAudit(*insert, next_audit_id_.fetch_add(1), record);
-        if (absl::Status status = insert->Run(); !status.ok()) return status;
+        for (const AuditRecord& record : records) {
+          absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+          if (!insert.ok()) return insert.status();
+          BindAudit(*insert, next_audit_id_.fetch_add(1), record);
+          if (absl::Status status = insert->Run(); !status.ok()) return status;
+        }
         return CommitOutcome::kCommitted;
       })
       .status();

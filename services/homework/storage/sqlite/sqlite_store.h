@@ -128,6 +128,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> LatestEventSequence() override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
+  absl::Status AppendAudits(absl::Span<const AuditRecord> records) override;
 
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
                                                      int limit) override;
