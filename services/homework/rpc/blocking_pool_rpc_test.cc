@@ -8,7 +8,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -18,7 +17,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -34,8 +32,7 @@
 #include "services/homework/runtime/audit_batcher.h"
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
-#include "services/homework/storage/forwarding_store.h"
-#include "services/homework/storage/memory/memory_store.h"
+#include "services/homework/storage/memory/audit_gate_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
@@ -46,59 +43,6 @@ using ::therapy::homework::testing::IsOk;
 
 constexpr char kIssuer[] = "homework-dev";
 constexpr char kAudience[] = "therapy-homework";
-
-// A memory store whose audit appends can be held until released, or failed, and which notes how
-// many records each append carried and counts its client reads.
-class AuditGateStore final : public ForwardingStore {
- public:
-  AuditGateStore() : ForwardingStore(memory_) {}
-
-  absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override {
-    ++client_reads;
-    return ForwardingStore::GetClient(name);
-  }
-
-  absl::Status AppendAudits(absl::Span<const AuditRecord> records) override {
-    {
-      absl::MutexLock lock(&mu_);
-      appends_.push_back(records.size());
-      mu_.Await(absl::Condition(
-          +[](bool* held) { return !*held; }, &held_));
-      if (!failure_.ok()) return failure_;
-    }
-    return ForwardingStore::AppendAudits(records);
-  }
-  absl::Status AppendAudit(const AuditRecord& record) override {
-    return AppendAudits({&record, 1});
-  }
-
-  void Hold() {
-    absl::MutexLock lock(&mu_);
-    held_ = true;
-  }
-  void Release() {
-    absl::MutexLock lock(&mu_);
-    held_ = false;
-  }
-  void Fail(absl::Status failure) {
-    absl::MutexLock lock(&mu_);
-    failure_ = std::move(failure);
-  }
-  // How many records each append carried, in order (the held one included).
-  std::vector<size_t> appends() {
-    absl::MutexLock lock(&mu_);
-    return appends_;
-  }
-
-  std::atomic<int> client_reads = 0;
-
- private:
-  MemoryStore memory_;  // constructed after the base, which only keeps the reference
-  absl::Mutex mu_;
-  bool held_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status failure_ ABSL_GUARDED_BY(mu_);
-  std::vector<size_t> appends_ ABSL_GUARDED_BY(mu_);
-};
 
 class BlockingPoolRpcTest : public ::testing::Test {
  protected:
