@@ -101,13 +101,21 @@ class GroupCommit {
   }
 
   // Makes every write committed so far durable: when a batch was committed since the last
-  // Sync on a kAtNextSync connection, calls `flush` (which fsyncs the WAL file) under the
-  // connection's lock.
+  // Sync on a kAtNextSync connection, calls `flush` (which fsyncs the WAL file). Not under the
+  // connection's lock, so that batches go on committing while the disk syncs: every batch
+  // committed before the flag is cleared has written its WAL frames, and the fsync that follows
+  // covers them; a batch committed meanwhile sets the flag again for the next Sync.
   absl::Status Sync(absl::FunctionRef<absl::Status()> flush) {
-    absl::MutexLock lock(&connection_mu_);
-    if (!unsynced_) return absl::OkStatus();
+    {
+      absl::MutexLock lock(&connection_mu_);
+      if (!unsynced_) return absl::OkStatus();
+      unsynced_ = false;
+    }
     absl::Status status = flush();
-    if (status.ok()) unsynced_ = false;
+    if (!status.ok()) {
+      absl::MutexLock lock(&connection_mu_);
+      unsynced_ = true;
+    }
     return status;
   }
 
