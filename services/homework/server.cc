@@ -247,9 +247,11 @@ void Server::Shutdown(absl::Duration grace) {
   // In-flight calls have finished: the store can close.
   connect_.reset();
   metrics_server_.reset();
+  // The batcher answers its calls through the RPC glue: drained (empty by now, every call
+  // having finished) while the glue still exists.
+  audits_.reset();
   rpc_.reset();
   pool_.reset();
-  audits_.reset();
   escalator_.reset();
   homework_.reset();
   hub_.reset();
