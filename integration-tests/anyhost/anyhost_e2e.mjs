@@ -219,8 +219,9 @@ async function story(therapist, client, seeded) {
   const reconnecting = "Connection to the homework service lost. Reconnecting…";
   await assign.locator("p[data-status]", { hasText: reconnecting }).waitFor();
   await clientPanel.locator("p.status", { hasText: reconnecting }).waitFor();
-  await therapist.screenshot({ path: path.join(outputDir, "anyhost-therapist-reconnecting-1280.png"), fullPage: true });
-  await client.screenshot({ path: path.join(outputDir, "anyhost-client-reconnecting-360.png"), fullPage: true });
+  // The reconnecting status as each person sees it, at both widths (axe and overflow too).
+  await looks(therapist, "therapist-reconnecting");
+  await looks(client, "client-reconnecting");
   await assign.locator("#t-cue").fill("Kettle on, then one slow breath");
   service = await startService(serviceOptions);
   await clientPanel.locator('section.draft dd[data-part="cue"]', { hasText: "Kettle on, then one slow breath" }).waitFor({ timeout: 30_000 });
