@@ -217,7 +217,8 @@ async function story(therapist, client, seeded) {
   await child.exited;
   await Promise.all(open.map((socket) => socket.isClosed() ? undefined : socket.waitForEvent("close")));
   const reconnecting = "Connection to the homework service lost. Reconnecting…";
-  await assign.locator("p[data-status]", { hasText: reconnecting }).waitFor();
+  // The therapist's panel says it at its top, in view however far the form is scrolled.
+  await assign.locator("p[data-connection]", { hasText: reconnecting }).waitFor();
   await clientPanel.locator("p.status", { hasText: reconnecting }).waitFor();
   // The reconnecting status as each person sees it, at both widths (axe and overflow too).
   await looks(therapist, "therapist-reconnecting");
@@ -225,7 +226,7 @@ async function story(therapist, client, seeded) {
   await assign.locator("#t-cue").fill("Kettle on, then one slow breath");
   service = await startService(serviceOptions);
   await clientPanel.locator('section.draft dd[data-part="cue"]', { hasText: "Kettle on, then one slow breath" }).waitFor({ timeout: 30_000 });
-  for (const status of [assign.locator("p[data-status]"), clientPanel.locator("p.status")]) {
+  for (const status of [assign.locator("p[data-connection]"), clientPanel.locator("p.status")]) {
     await status.filter({ hasText: reconnecting }).waitFor({ state: "detached" });
   }
   await clientPanel.locator("#c-time").fill("07:45");

@@ -181,6 +181,8 @@ export class HomeworkAssignPanel extends LitElement {
     const schedule = assignment?.schedule;
     const exposure = assignment?.exercise?.details.case === "exposurePractice" ? assignment.exercise.details.value : undefined;
     return html`
+      ${this.live?.connected === false ? html`
+        <p class="connection" role="alert" data-connection>${t.reconnecting}</p>` : nothing}
       <h2>${t.assignTitle}</h2>
       ${this.others.length === 0 ? nothing : html`
         <section class="open-drafts" aria-labelledby="open-drafts-title">
@@ -242,12 +244,12 @@ export class HomeworkAssignPanel extends LitElement {
   }
 
   /**
-   * The panel's one status line: saving while an edit is on its way, else the newest action's
-   * line, else what became of the draft on show.
+   * The panel's one status line, under its buttons: saving while an edit is on its way, else the
+   * newest action's line, else what became of the draft on show. A lost connection is said at the
+   * top instead (`data-connection`, kept in view while the form scrolls).
    */
   private statusLine(catalogue: Catalogue): string {
     const t = catalogue.panels;
-    if (this.live?.connected === false) return t.reconnecting;
     if (this.editor?.busy) return t.saving;
     if (this.status !== undefined) return this.status(catalogue);
     if (this.editor === undefined) return "";

@@ -19,6 +19,8 @@ export const panelStyles = [baseStyles, css`
   .urgent { border: 2px solid var(--hw-error); background: var(--hw-error-surface); padding: 8px; border-radius: var(--hw-radius); }
   .status { color: var(--hw-muted); }
   .error { color: var(--hw-error); font-weight: 600; }
+  .connection { position: sticky; top: 0; z-index: 1; margin: 0 0 8px; padding: 8px;
+    border: 2px solid var(--hw-error); background: var(--hw-error-surface); border-radius: var(--hw-radius); }
   .plan dt { font-weight: 600; }
   .plan dd { margin: 0 0 4px 0; }
   .row { display: flex; flex-wrap: wrap; gap: var(--hw-gap); }
