@@ -29,7 +29,12 @@ absl::StatusOr<std::vector<Item>> ReadAll(Store& store,
   query.page = PageRequest{.page_size = kReadAllPageSize};
   do {
     ASSIGN_OR_RETURN(Page<Item> page, (store.*list)(query));
-    std::move(page.items.begin(), page.items.end(), std::back_inserter(items));
+    if (items.empty()) {
+      items = std::move(page.items);  // the first page, or all: taken whole, not item by item
+    } else {
+      items.reserve(items.size() + page.items.size());
+      std::move(page.items.begin(), page.items.end(), std::back_inserter(items));
+    }
     query.page.page_token = std::move(page.next_page_token);
   } while (!query.page.page_token.empty());
   return items;

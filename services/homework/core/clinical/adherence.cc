@@ -90,12 +90,18 @@ Streak ComputeStreak(const PracticePlan& plan, absl::TimeZone zone,
                 : plan.period == v1::Schedule::PERIOD_WEEK ? Streak::Unit::kWeeks
                                                            : Streak::Unit::kDays;
 
-  std::multiset<absl::CivilDay> practice_days;
+  // The local day of each practice that counts, sorted (a day once per practice on it).
+  std::vector<absl::CivilDay> practice_days;
+  practice_days.reserve(completions.size());
   for (const v1::Completion& completion : completions) {
     if (CountsAsPractice(completion.status())) {
-      practice_days.insert(absl::CivilDay(LocalTimeOf(completion, zone)));
+      practice_days.push_back(absl::CivilDay(LocalTimeOf(completion, zone)));
     }
   }
+  std::sort(practice_days.begin(), practice_days.end());
+  auto practised = [&](absl::CivilDay day) {
+    return std::binary_search(practice_days.begin(), practice_days.end(), day);
+  };
 
   const absl::CivilDay today = absl::ToCivilDay(now, zone);
   absl::CivilDay newest = today;
@@ -109,16 +115,16 @@ Streak ComputeStreak(const PracticePlan& plan, absl::TimeZone zone,
   ForgivingRun run;
   if (streak.unit == Streak::Unit::kDays) {
     absl::CivilDay day = newest;
-    if (newest_is_open && practice_days.count(day) == 0) --day;
+    if (newest_is_open && !practised(day)) --day;
     for (; day >= plan.first_day; --day) {
-      if (!run.Add(practice_days.count(day) > 0)) break;
+      if (!run.Add(practised(day))) break;
     }
   } else {
     // Weeks, or blocks of `interval` periods (PlannedBlockOf is PlannedWeekOf for weeks).
     std::optional<PlannedWeek> week = PlannedBlockOf(plan, newest);
     auto met = [&](const PlannedWeek& w) {
-      const auto begin = practice_days.lower_bound(w.first_day);
-      const auto end = practice_days.upper_bound(w.last_day);
+      const auto begin = std::lower_bound(practice_days.begin(), practice_days.end(), w.first_day);
+      const auto end = std::upper_bound(begin, practice_days.end(), w.last_day);
       return std::distance(begin, end) >= w.target;
     };
     if (week && newest_is_open && !met(*week)) week = PlannedBlockOf(plan, week->first_day - 1);

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "services/homework/core/clinical/schedule.h"
+#include "services/homework/core/model/proto_time.h"
 
 namespace therapy::homework::clinical {
 namespace {
@@ -42,9 +43,10 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
 
   // Occurrences are assigned to the window holding the start of their first day, and a week's
   // first day is its first scheduled day, so the window of whole periods holds exactly theirs.
+  const absl::Time range_start = absl::FromCivil(begin, client_zone);
+  const absl::Time range_end = absl::FromCivil(end + 1, client_zone);
   absl::StatusOr<std::vector<Occurrence>> occurrences =
-      ExpectedOccurrences(assignment.schedule(), client_zone, absl::FromCivil(begin, client_zone),
-                          absl::FromCivil(end + 1, client_zone));
+      ExpectedOccurrences(assignment.schedule(), client_zone, range_start, range_end);
   if (!occurrences.ok()) return occurrences.status();
   const Matching matching = MatchOccurrences(*occurrences, completions, client_zone, now);
 
@@ -83,6 +85,10 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
     }
   }
   for (size_t index : matching.unmatched_completions) {
+    // Practice more than two days from the range (no zone is more than 26 hours from another)
+    // has no local day in it: the rest of a year of history is passed over unconverted.
+    const absl::Time time = FromProtoTime(completions[index].occur_time());
+    if (time < range_start - absl::Hours(48) || time >= range_end + absl::Hours(48)) continue;
     const absl::CivilDay day(LocalTimeOf(completions[index], client_zone));
     auto it = periods.find(start_of(day));
     if (it != periods.end()) ++it->second.extra;
@@ -117,12 +123,15 @@ absl::StatusOr<PracticeFigures> ComputePracticeFigures(const v1::Assignment& ass
   absl::StatusOr<std::vector<Occurrence>> window =
       ExpectedOccurrences(every_period, client_zone, from, now);
   if (!window.ok()) return window.status();
-  std::set<absl::CivilDay> begun;
+  std::vector<absl::CivilDay> begun;
+  begun.reserve(window->size());
   for (const Occurrence& occurrence : *window) {
-    begun.insert(figures.period == v1::Schedule::PERIOD_WEEK ? MondayOf(occurrence.first_day)
-                                                             : occurrence.first_day);
+    begun.push_back(figures.period == v1::Schedule::PERIOD_WEEK ? MondayOf(occurrence.first_day)
+                                                                : occurrence.first_day);
   }
-  figures.periods_elapsed = static_cast<int>(begun.size());
+  std::sort(begun.begin(), begun.end());
+  figures.periods_elapsed =
+      static_cast<int>(std::unique(begun.begin(), begun.end()) - begun.begin());
 
   const absl::CivilDay today = absl::ToCivilDay(now, client_zone);
   const absl::CivilDay last = MondayOf(today) + 6;

@@ -170,6 +170,33 @@ TEST(PracticePeriodsTest, DaysAreTheClientsLocalDaysAndTheZoneOfTheMoment) {
                           Row{Nov(9), 1, 0, State::kMissed}, Row{Nov(10), 1, 1, State::kMet}));
 }
 
+// A year of daily practice around a two-day range: only the practice whose own local day is in
+// the range counts there, decided in the zone of each moment. The schedule starts on the 10th,
+// so practice on the 9th is extra: the day's 09:00 in Berlin, and 07:00 in Tokyo (still the 8th
+// in Berlin); a practice in Los Angeles late on the 8th (Berlin's 9th) and one in Tokyo early on
+// the 11th (Berlin's 10th) count for neither day.
+TEST(PracticePeriodsTest, AYearOfHistoryAroundTheRangeCountsOnlyTheRangesOwnDays) {
+  const absl::TimeZone la = Zone("America/Los_Angeles");
+  const absl::TimeZone tokyo = Zone("Asia/Tokyo");
+  std::vector<v1::Completion> year;
+  for (absl::CivilDay day(2025, 11, 10); day <= absl::CivilDay(2026, 11, 20); ++day) {
+    year.push_back(Did(absl::FromCivil(absl::CivilHour(day) + 9, kBerlin)));
+  }
+  year.push_back(Did(At(10, 18)));
+  year.push_back(Did(absl::FromCivil(absl::CivilSecond(2026, 11, 8, 20, 0, 0), la), kDone,
+                     "America/Los_Angeles"));
+  year.push_back(
+      Did(absl::FromCivil(absl::CivilSecond(2026, 11, 9, 7, 0, 0), tokyo), kDone, "Asia/Tokyo"));
+  year.push_back(
+      Did(absl::FromCivil(absl::CivilSecond(2026, 11, 11, 7, 0, 0), tokyo), kDone, "Asia/Tokyo"));
+  const auto periods = Count(Practice(1, kDay, "2026-11-10"), year, Nov(9), Nov(10), At(30));
+  EXPECT_THAT(Rows(periods), ElementsAre(Row{Nov(9), 0, 0, State::kNotScheduled},
+                                         Row{Nov(10), 1, 1, State::kMet}));
+  ASSERT_EQ(periods.size(), 2u);
+  EXPECT_EQ(periods[0].extra, 2);
+  EXPECT_EQ(periods[1].extra, 1);
+}
+
 // The week of the autumn clock change (Berlin, Sunday 25 Oct 2026 has 25 hours) is one week of
 // seven days; a practice at 23:30 that Sunday belongs to it, not to the next.
 TEST(PracticePeriodsTest, AWeekWithAClockChangeIsOneWeek) {

@@ -44,16 +44,19 @@ std::vector<int> DaySlots(int first_minute, int count) {
 
 absl::Time StartOf(absl::CivilDay day, absl::TimeZone zone) { return absl::FromCivil(day, zone); }
 
-// One expected practice over the local days first..last, slot `slot` among them, planned at
-// `minute` after midnight of `first` when given.
+// One expected practice over the local days first..last, whose window [window_start,
+// window_end) runs from the start of `first` to the start of the day after `last` (the caller
+// has them: each is a time zone conversion), slot `slot` among them, planned at `minute` after
+// midnight of `first` when given.
 Occurrence OccurrenceOver(Occurrence::Kind kind, absl::CivilDay first, absl::CivilDay last,
-                          int slot, absl::TimeZone zone, std::optional<int> minute) {
+                          absl::Time window_start, absl::Time window_end, int slot,
+                          absl::TimeZone zone, std::optional<int> minute) {
   Occurrence occurrence;
   occurrence.kind = kind;
   occurrence.first_day = first;
   occurrence.last_day = last;
-  occurrence.window_start = StartOf(first, zone);
-  occurrence.window_end = StartOf(last + 1, zone);
+  occurrence.window_start = window_start;
+  occurrence.window_end = window_end;
   if (minute) {
     // `pre`: a skipped local time shifts forward by the gap, a repeated one is the first.
     occurrence.planned_time = zone.At(absl::CivilSecond(absl::CivilMinute(first) + *minute)).pre;
@@ -220,13 +223,18 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
   if (plan->last_day) last = std::min(last, *plan->last_day);
 
   if (plan->period == v1::Schedule::PERIOD_DAY && plan->interval == 1) {
+    if (first <= last)
+      occurrences.reserve(static_cast<size_t>((last - first + 1) * plan->target_count));
+    absl::Time start = StartOf(first, zone);
     for (absl::CivilDay day = first; day <= last; ++day) {
-      const absl::Time start = StartOf(day, zone);
-      if (start < from || start >= to) continue;
-      for (int i = 0; i < plan->target_count; ++i) {
-        occurrences.push_back(OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, i, zone,
-                                             plan->slot_minutes[static_cast<size_t>(i)]));
+      const absl::Time end = StartOf(day + 1, zone);
+      if (start >= from && start < to) {
+        for (int i = 0; i < plan->target_count; ++i) {
+          occurrences.push_back(OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, start, end, i,
+                                               zone, plan->slot_minutes[static_cast<size_t>(i)]));
+        }
       }
+      start = end;
     }
     return occurrences;
   }
@@ -238,6 +246,7 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
        block && block->first_day <= last; block = PlannedBlockOf(*plan, block->last_day + 1)) {
     const absl::Time start = StartOf(block->first_day, zone);
     if (start < from || start >= to) continue;
+    const absl::Time end = StartOf(block->last_day + 1, zone);
     for (int i = 0; i < block->target; ++i) {
       // Daily slots of a block are planned on its first day (target <= target_count).
       std::optional<int> minute;
@@ -245,7 +254,7 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
         minute = plan->slot_minutes[static_cast<size_t>(i) % plan->slot_minutes.size()];
       }
       occurrences.push_back(
-          OccurrenceOver(kind, block->first_day, block->last_day, i, zone, minute));
+          OccurrenceOver(kind, block->first_day, block->last_day, start, end, i, zone, minute));
     }
   }
   return occurrences;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -25,6 +26,40 @@ constexpr int kRecentCompletions = 20;
 
 bool OlderFirst(const v1::Completion& a, const v1::Completion& b) {
   return FromProtoTime(a.occur_time()) < FromProtoTime(b.occur_time());
+}
+
+// Sorts `completions` oldest first, keeping the order of equal times (std::stable_sort with
+// OlderFirst), with each time read once and each completion moved at most once: the stores list
+// newest first, and a year holds thousands.
+void SortOlderFirst(std::vector<v1::Completion>& completions) {
+  std::vector<absl::Time> times;
+  times.reserve(completions.size());
+  for (const v1::Completion& completion : completions) {
+    times.push_back(FromProtoTime(completion.occur_time()));
+  }
+  if (std::is_sorted(times.begin(), times.end())) return;
+  if (std::is_sorted(times.rbegin(), times.rend())) {
+    // Newest first, as listed: reversed in place, then each run of equal times back to the
+    // order it was listed in.
+    std::reverse(completions.begin(), completions.end());
+    std::reverse(times.begin(), times.end());
+    for (size_t run = 0; run < times.size();) {
+      size_t end = run + 1;
+      while (end < times.size() && times[end] == times[run]) ++end;
+      std::reverse(completions.begin() + static_cast<ptrdiff_t>(run),
+                   completions.begin() + static_cast<ptrdiff_t>(end));
+      run = end;
+    }
+    return;
+  }
+  std::vector<size_t> order(completions.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return times[a] < times[b]; });
+  std::vector<v1::Completion> sorted;
+  sorted.reserve(completions.size());
+  for (size_t index : order) sorted.push_back(std::move(completions[index]));
+  completions = std::move(sorted);
 }
 
 v1::Adherence ToProto(const clinical::Adherence& a) {
@@ -271,8 +306,8 @@ absl::StatusOr<v1::ReviewSummary> BuildReviewSummary(
         "the client's stored time_zone is not an IANA time zone: set it with UpdateClient");
   }
   const absl::TimeZone zone = *loaded;
-  std::sort(completions.begin(), completions.end(), OlderFirst);
-  std::sort(measure_history.begin(), measure_history.end(), OlderFirst);
+  SortOlderFirst(completions);
+  SortOlderFirst(measure_history);
   std::vector<v1::MeasureChange> changes = MeasureChanges(measure_history, completions, thresholds);
   size_t next_change = 0;
 

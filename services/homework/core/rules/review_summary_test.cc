@@ -1,5 +1,9 @@
 #include "services/homework/core/rules/review_summary.h"
 
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/homework/core/model/proto_time.h"
@@ -9,6 +13,7 @@
 namespace therapy::homework {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -195,6 +200,36 @@ TEST(ReviewSummaryTest, UnreviewedThoughtRecordsAreToDiscussAndMoodIsATrend) {
   EXPECT_EQ(summary->mood_trend(1).mood(), 6);
   EXPECT_EQ(summary->assignments(0).adherence().reviewed_count(), 1);
   EXPECT_DOUBLE_EQ(summary->assignments(0).adherence().mean_quality_rating(), 4.0);
+}
+
+// The period's thought records come oldest first however they are listed (the stores list newest
+// first); two written at the same minute keep the order they were listed in.
+TEST(ReviewSummaryTest, ToDiscussIsOldestFirstAndEqualTimesKeepTheirListedOrder) {
+  v1::Assignment record = Daily("thoughts", v1::EXERCISE_KIND_THOUGHT_RECORD);
+  std::vector<v1::Completion> written;
+  for (const auto& [id, day, hour] : std::vector<std::tuple<int, int, int>>{
+           {1, 20, 9}, {2, 22, 9}, {3, 22, 9}, {4, 24, 9}, {5, 25, 21}}) {
+    v1::Completion completion = Practice(record, id, absl::CivilSecond(2026, 11, day, hour, 0, 0));
+    completion.mutable_thought_record()->set_situation("Meeting " + std::to_string(id));
+    written.push_back(std::move(completion));
+  }
+  auto discussed = [&](std::vector<int> listed) {
+    std::vector<v1::Completion> completions;
+    for (int index : listed) completions.push_back(written[static_cast<size_t>(index)]);
+    absl::StatusOr<v1::ReviewSummary> summary =
+        BuildReviewSummary(Ana(), {record}, std::move(completions), kSince, kNow);
+    EXPECT_THAT(summary, IsOk());
+    std::vector<std::string> ids;
+    if (!summary.ok()) return ids;
+    for (const v1::Completion& completion : summary->to_discuss()) {
+      ids.push_back(completion.name().substr(completion.name().rfind('/') + 1));
+    }
+    return ids;
+  };
+  EXPECT_THAT(discussed({0, 1, 2, 3, 4}), ElementsAre("c1", "c2", "c3", "c4", "c5"));
+  EXPECT_THAT(discussed({4, 3, 2, 1, 0}), ElementsAre("c1", "c3", "c2", "c4", "c5"));
+  EXPECT_THAT(discussed({3, 1, 4, 0, 2}), ElementsAre("c1", "c2", "c3", "c4", "c5"));
+  EXPECT_THAT(discussed({2, 4, 3, 1, 0}), ElementsAre("c1", "c3", "c2", "c4", "c5"));
 }
 
 v1::Assignment Measure(const std::string& id, v1::Measure measure) {

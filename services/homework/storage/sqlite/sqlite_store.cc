@@ -471,12 +471,20 @@ constexpr TableSql kSessionSql{"session", kSelectSession, kSessionExists, kInser
 // The cursor of the first page of a newest-first list: before every stored row.
 constexpr int64_t kFirstPageTime = std::numeric_limits<int64_t>::max();
 
+// Parses a stored row's `data` into `resource` (in place: a page's rows are parsed where they
+// stay, not moved there).
 template <typename Resource>
-absl::StatusOr<Resource> ParseStored(absl::string_view bytes, absl::string_view kind) {
-  Resource resource;
+absl::Status ParseStoredInto(absl::string_view bytes, absl::string_view kind, Resource& resource) {
   if (!resource.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InternalError(absl::StrCat("a stored ", kind, " cannot be parsed"));
   }
+  return absl::OkStatus();
+}
+
+template <typename Resource>
+absl::StatusOr<Resource> ParseStored(absl::string_view bytes, absl::string_view kind) {
+  Resource resource;
+  if (absl::Status parsed = ParseStoredInto(bytes, kind, resource); !parsed.ok()) return parsed;
   return resource;
 }
 
@@ -548,19 +556,22 @@ absl::StatusOr<Page<Resource>> ReadPage(Statement& list, absl::string_view kind,
   const size_t size = static_cast<size_t>(std::max(page_size, 1));
   list.BindInt64(":limit", static_cast<int64_t>(size) + 1);
   Page<Resource> page;
-  PageCursor last;
+  page.items.reserve(std::min<size_t>(size, 1000));  // page sizes are 1-1000 (PageRequest)
+  int64_t last_time = 0;                             // the sort time of the page's last item
   while (true) {
     absl::StatusOr<bool> row = list.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     if (page.items.size() == size) {
-      page.next_page_token = MakePageToken(fingerprint, last);
+      page.next_page_token =
+          MakePageToken(fingerprint, {.time_micros = last_time, .name = page.items.back().name()});
       break;
     }
-    absl::StatusOr<Resource> resource = ParseStored<Resource>(list.ColumnBlob(0), kind);
-    if (!resource.ok()) return resource.status();
-    last = {.time_micros = has_time_column ? list.ColumnInt64(1) : 0, .name = resource->name()};
-    page.items.push_back(*std::move(resource));
+    Resource& resource = page.items.emplace_back();
+    if (absl::Status parsed = ParseStoredInto(list.ColumnBlob(0), kind, resource); !parsed.ok()) {
+      return parsed;
+    }
+    if (has_time_column) last_time = list.ColumnInt64(1);
   }
   return page;
 }
