@@ -269,6 +269,54 @@ step("the PHQ-9 chart shows its bands, reliable-change marks and table; the GAD-
   const sudsRows = await panel.locator(`[data-assignment="${seeded.exposure.name}"] hw-suds-chart table tbody tr`).evaluateAll((rows) =>
     rows.map((row) => Array.from(row.querySelectorAll("td"), (td) => td.textContent?.trim())));
   assert.deepEqual(sudsRows, [["60", "85", "30"]], "the exposure's SUDS chart: before, peak, after");
+  // The mood ratings as a chart over time with the figures in words, every rating in its table.
+  const moodChart = panel.locator("hw-mood-chart[data-mood-trend]");
+  assert.deepEqual(await moodChart.locator("[data-glance]").innerText(),
+    "3 ratings; latest 4, average 5.7, lowest 4, highest 7.", "the mood chart's glance: latest, average, range");
+  assert.deepEqual(await moodChart.locator("figure > svg").getAttribute("aria-label"),
+    "3 ratings; latest 4, average 5.7, lowest 4, highest 7.", "the mood chart's accessible name says the same");
+  assert.deepEqual(await moodChart.locator("figure > svg circle.mark").count(), 3, "the mood chart: a marker per rating");
+  await moodChart.locator("summary").click();
+  assert.deepEqual(await moodChart.locator("table tbody td").allInnerTexts(), ["6", "7", "4"],
+    "the mood table: every rating, oldest first");
+  // Ratings the test chooses, in a chart of their own beside the seeded one; `data-<name>` finds it.
+  const injectMoodChart = (name: string, start: number, count: number, step: number) =>
+    page.evaluateHandle(({ name, start, count, step }) => {
+      const chart = document.createElement("hw-mood-chart") as HTMLElement & { points: unknown[] };
+      chart.points = Array.from({ length: count }, (_, i) => ({
+        occurTime: { seconds: BigInt((start + i * step) / 1000), nanos: 0 }, mood: 3 + ((i * 7) % 6) }));
+      chart.setAttribute(`data-${name}`, "");
+      document.querySelector("homework-review-panel")?.shadowRoot?.querySelector("[data-mood-trend]")?.after(chart);
+      return chart;
+    }, { name, start, count, step });
+  const ticks = async (chart: Locator) =>
+    (await chart.locator("figure > svg text.tick").allTextContents()).slice(3).map((text) => text.replace(/\s/g, " "));
+  // Ratings all on one day: the axis says their times, not the same day twice.
+  const dayChart = await injectMoodChart("day-of-mood", Date.UTC(2026, 2, 10, 7, 30), 3, 6.75 * 3_600_000);
+  assert.deepEqual(await ticks(panel.locator("hw-mood-chart[data-day-of-mood]")), ["8:30 AM", "10:00 PM"],
+    "ratings on one day: the axis gives the first and last times (Berlin)");
+  await dayChart.evaluate((chart) => chart.remove());
+  // A year of daily ratings (what a review since a year ago carries): the line is each week's
+  // average, without a marker per rating, and the table still holds all 365.
+  const yearChart = await injectMoodChart("year-of-mood", Date.UTC(2025, 11, 1, 20), 365, 86_400_000);
+  const year = panel.locator("hw-mood-chart[data-year-of-mood]");
+  assert.deepEqual(await year.locator("figure > svg").getAttribute("data-drawn"), "weekly", "a year: drawn as weekly averages");
+  assert.deepEqual(await year.locator("figure > svg circle.mark").count(), 0, "a year: no marker per rating");
+  assert.deepEqual(await ticks(year), ["Dec 1", "Nov 30"], "a year: the axis gives the first and last days");
+  const weeks = (await year.locator("figure > svg polyline").getAttribute("points") ?? "").trim().split(/\s+/).length;
+  assert.ok(weeks >= 52 && weeks <= 54, `a year: one point per week on the line (${weeks})`);
+  assert.ok((await year.locator("[data-glance]").innerText()).startsWith("365 ratings; latest"), "a year: the glance counts all 365");
+  assert.deepEqual(await year.locator("table tbody tr").count(), 365, "a year: the table holds every rating");
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(scroll! <= client!, `a year of mood at ${width} px: no horizontal overflow`);
+    for (const [chart, name] of [[moodChart, "week"], [year, "year"]] as const) {
+      await chart.screenshot({ path: path.join(suite.shots, `review-mood-${name}-${width}.png`) });
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await yearChart.evaluate((chart) => chart.remove());
   await look(page, "expanded");
 });
 
@@ -461,6 +509,9 @@ step("in Spanish the flags are worded from their codes in Spanish", async () => 
     "no English reason in the Spanish flags");
   assert.deepEqual(await esPanel.locator('hw-safety-flags [data-part="client-words"]').allInnerTexts(), ["I need to talk to someone today"],
     "the client's own words are shown as written");
+  const esMood = await esPanel.locator("hw-mood-chart [data-glance]").innerText();
+  assert.match(esMood, /^\d+ valoraciones; la última \d+, media \d+(,\d)?, mínima \d+, máxima \d+\.$/,
+    `the mood chart's figures in Spanish, with a decimal comma (${esMood})`);
   for (const width of WIDTHS) {
     await es.setViewportSize({ width, height: 900 });
     await esPanel.locator("hw-safety-flags").screenshot({ path: path.join(suite.shots, `review-es-flags-${width}.png`) });

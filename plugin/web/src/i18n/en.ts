@@ -313,9 +313,6 @@ export const en = {
     toDiscuss: "To discuss",
     thoughtRecord: "Thought record",
     experiment: (prediction: string, outcome: string) => `Experiment — predicted “${prediction}”, outcome “${outcome}”`,
-    trends: "Trends",
-    moodTrend: "Mood (0-10), oldest first:",
-    measureTrend: "Measures, oldest first:",
     hierarchies: "Exposure hierarchies",
     hierarchyStep: (target: string, step: number) => `${target}, step ${step}`,
     adjustments: "Suggested adjustments",
@@ -563,7 +560,11 @@ export const en = {
     // Beside the shared adherence figures (shared/adherence.ts).
     skippedAndQuality: (skipped: number, quality: string | undefined) =>
       [skipped > 0 ? `${skipped} skipped` : "", quality ? `mean quality ${quality}` : ""].filter(Boolean).join(" · "),
-    moodTitle: "Mood (0-10), oldest first",
+    moodTitle: "Mood (0 worst, 10 best)",
+    // The mood chart: the ratings at a glance, also its accessible name.
+    moodGlance: (n: number, latest: number, average: string, lowest: number, highest: number) =>
+      `${n} ${plural(n, "rating", "ratings")}; latest ${latest}, average ${average}, lowest ${lowest}, highest ${highest}.`,
+    moodWeekly: "The line is each week's average.",
     // Urgent flags.
     flagsTitle: "Urgent flags",
     flagsNone: "No open urgent flags.",

@@ -296,9 +296,6 @@ export const es: Catalogue = {
     toDiscuss: "Para comentar",
     thoughtRecord: "Registro de pensamientos",
     experiment: (prediction: string, outcome: string) => `Experimento — predijo “${prediction}”, resultado “${outcome}”`,
-    trends: "Tendencias",
-    moodTrend: "Ánimo (0-10), del más antiguo al más reciente:",
-    measureTrend: "Cuestionarios, del más antiguo al más reciente:",
     hierarchies: "Jerarquías de exposición",
     hierarchyStep: (target: string, step: number) => `${target}, paso ${step}`,
     adjustments: "Ajustes sugeridos",
@@ -525,7 +522,10 @@ export const es: Catalogue = {
     practiceTitle: "Práctica desde la última sesión",
     skippedAndQuality: (skipped: number, quality: string | undefined) =>
       [skipped > 0 ? `${skipped} omitidas` : "", quality ? `calidad media ${quality}` : ""].filter(Boolean).join(" · "),
-    moodTitle: "Ánimo (0-10), del más antiguo al más reciente",
+    moodTitle: "Ánimo (0 peor, 10 mejor)",
+    moodGlance: (n: number, latest: number, average: string, lowest: number, highest: number) =>
+      `${n} ${plural(n, "valoración", "valoraciones")}; la última ${latest}, media ${average}, mínima ${lowest}, máxima ${highest}.`,
+    moodWeekly: "La línea es la media de cada semana.",
     flagsTitle: "Alertas urgentes",
     flagsNone: "No hay alertas urgentes abiertas.",
     flagState: { OPEN: "Abierta", ESCALATED: "Escalada", ACKNOWLEDGED: "Atendida", RESOLVED: "Resuelta" },

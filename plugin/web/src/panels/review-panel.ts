@@ -30,6 +30,7 @@ import { MeasureChange_ReliableChange, ProgressionSuggestion_Kind, type Assignme
 import { ExerciseKind, Measure, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import "../shared/suds-chart.js";
 import "../shared/measure-chart.js";
+import "../shared/mood-chart.js";
 import "../review/safety-flags.js";
 import type { SafetyFlags } from "../review/safety-flags.js";
 import { recordContext, renderRecord, when } from "../review/records/index.js";
@@ -380,7 +381,7 @@ export class HomeworkReviewPanel extends LitElement {
       ${summary.moodTrend.length > 0 ? html`
         <section aria-labelledby="mood-title">
           <h3 id="mood-title">${t.review.moodTitle}</h3>
-          <p data-mood-trend>${summary.moodTrend.map((p) => p.mood).join(", ")}</p>
+          <hw-mood-chart data-mood-trend .points=${summary.moodTrend}></hw-mood-chart>
         </section>` : nothing}
       ${summary.suggestedAdjustments.length > 0 ? html`
         <details class="section" data-adjustments>

@@ -5,12 +5,11 @@
 // reliable deterioration an upward triangle, no reliable change a circle; never colour alone.
 // The accessible name is a one-line summary; "Show the numbers" opens a data table that fits
 // the width (fixed layout, wrapping), so it never widens the page.
-import { LitElement, css, html, svg, nothing } from "lit";
-import { property } from "lit/decorators.js";
+import { css, html, svg, nothing } from "lit";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { defineElement } from "./define.js";
-import { baseStyles } from "./styles.js";
-import { catalogue, elementLocale, type Locale } from "./i18n.js";
+import { Chart } from "./chart.js";
+import { catalogue } from "./i18n.js";
 import { Measure } from "../gen/therapy/homework/v1/assignment_pb.js";
 import { MeasureResponse_Severity } from "../gen/therapy/homework/v1/completion_pb.js";
 import { MeasureChange_ReliableChange, type MeasurePoint } from "../gen/therapy/homework/v1/review_summary_pb.js";
@@ -33,19 +32,12 @@ const BANDS: Record<number, { max: number; bands: [number, MeasureResponse_Sever
 type Mark = "first" | "better" | "same" | "worse";
 
 @defineElement("hw-measure-chart")
-export class MeasureChart extends LitElement {
-  static override styles = [baseStyles, css`
-    :host { background: transparent; }
-    figure { margin: 0; }
-    figcaption { font-weight: 600; margin-bottom: 4px; }
-    svg { width: 100%; height: auto; display: block; }
-    figure > svg { max-width: 480px; }
+export class MeasureChart extends Chart<MeasurePoint> {
+  static override styles = [Chart.styles, css`
     .band-minimal { fill: var(--hw-band-minimal); } .band-mild { fill: var(--hw-band-mild); }
     .band-moderate { fill: var(--hw-band-moderate); } .band-moderately_severe { fill: var(--hw-band-moderately-severe); }
     .band-severe { fill: var(--hw-band-severe); }
     .band-label { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
-    .tick { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
-    .axis { stroke: var(--hw-border); stroke-width: 1; }
     .caseness { stroke: var(--hw-muted); stroke-width: 1; stroke-dasharray: 4 3; }
     .line { fill: none; stroke: var(--hw-text); stroke-width: 2; }
     .mark { stroke: var(--hw-bg); stroke-width: 1.5; }
@@ -55,22 +47,9 @@ export class MeasureChart extends LitElement {
     .mark.worse { fill: var(--hw-error); }
     .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 4px 0 0; padding: 0; list-style: none; font-size: var(--hw-text-sm); }
     .legend svg { width: 14px; height: 14px; display: inline-block; vertical-align: -2px; margin-right: 4px; }
-    details { margin-top: 4px; }
-    summary { cursor: pointer; min-height: var(--hw-target); display: flex; align-items: center; color: var(--hw-primary); font-weight: 600; }
-    table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: var(--hw-text-sm); }
-    th, td { text-align: left; padding: 4px; border-bottom: 1px solid var(--hw-border-subtle); overflow-wrap: anywhere; vertical-align: top; }
     td.worse { color: var(--hw-error); font-weight: 600; }
     td.better { color: var(--hw-success); font-weight: 600; }
   `];
-
-  /** The points of one measure, oldest first (ReviewSummary.measure_trend filtered). */
-  @property({ attribute: false }) points: MeasurePoint[] = [];
-  /** Optional. The heading, e.g. "PHQ-9". */
-  @property() heading = "";
-
-  private get locale(): Locale {
-    return elementLocale(this);
-  }
 
   override render() {
     const locale = this.locale;

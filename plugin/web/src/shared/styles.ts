@@ -157,3 +157,21 @@ export const baseStyles = css`
     white-space: nowrap; border: 0;
   }
 `;
+
+/** What the charts (shared/*-chart.ts) share: a figure with its caption, a drawing that fits the
+ * width up to 1.5 times its own size (on a wide page the ticks stay body-sized), muted axis, grid
+ * and ticks, and "Show the numbers" opening a table that wraps within the width. */
+export const chartStyles = css`
+  :host { background: transparent; }
+  figure { margin: 0; }
+  figcaption { font-weight: 600; margin-bottom: 4px; }
+  svg { width: 100%; height: auto; display: block; }
+  figure > svg { max-width: 480px; }
+  .axis { stroke: var(--hw-border); stroke-width: 1; }
+  .grid { stroke: var(--hw-border-subtle); stroke-width: 1; }
+  .tick { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
+  details { margin-top: 4px; }
+  summary { cursor: pointer; min-height: var(--hw-target); display: flex; align-items: center; color: var(--hw-primary); font-weight: 600; }
+  table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: var(--hw-text-sm); }
+  th, td { text-align: left; padding: 4px; border-bottom: 1px solid var(--hw-border-subtle); overflow-wrap: anywhere; vertical-align: top; }
+`;

@@ -4,13 +4,13 @@
 // table, so a screen-reader user gets every value. The table sits in a clipped 1 px box (a
 // table itself grows to its content whatever its width, and would widen the page). The client's own anchor words for 0, 50 and
 // 100 label the scale when given.
-import { LitElement, css, html, svg, nothing, type PropertyValues } from "lit";
+import { css, html, svg, nothing } from "lit";
 import { property } from "lit/decorators.js";
 import { defineElement } from "./define.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { baseStyles } from "./styles.js";
-import { catalogue, elementLocale, type Locale } from "./i18n.js";
+import { Chart } from "./chart.js";
+import { catalogue } from "./i18n.js";
 import { dateFormat } from "./intl-formats.js";
 
 /** One practice's ratings; the generated SudsPoint (review_summary.proto) has this shape. */
@@ -37,17 +37,9 @@ const PAD = { left: 34, right: 10, top: 10, bottom: 26 };
 let chartIds = 0;
 
 @defineElement("hw-suds-chart")
-export class SudsChart extends LitElement {
-  static override styles = [baseStyles, css`
-    :host { background: transparent; }
-    figure { margin: 0; }
-    figcaption { font-weight: 600; margin-bottom: 4px; }
-    svg { width: 100%; height: auto; display: block; overflow: visible; }
-    /* At most 1.5 times the drawing's size: on a wide page the ticks stay body-sized. */
-    figure > svg { max-width: 480px; }
-    .axis { stroke: var(--hw-border); stroke-width: 1; }
-    .grid { stroke: var(--hw-border-subtle); stroke-width: 1; }
-    .tick { font-size: var(--hw-text-xs); fill: var(--hw-muted); }
+export class SudsChart extends Chart<SudsChartPoint> {
+  static override styles = [Chart.styles, css`
+    svg { overflow: visible; }
     .before { stroke: var(--hw-series-before); fill: var(--hw-series-before); }
     .peak { stroke: var(--hw-series-peak); fill: var(--hw-series-peak); }
     .after { stroke: var(--hw-series-after); fill: var(--hw-series-after); }
@@ -61,26 +53,12 @@ export class SudsChart extends LitElement {
     .anchors { font-size: var(--hw-text-sm); margin: 4px 0 0; padding-left: 18px; }
   `];
 
-  /** The practices in time order (oldest first). */
-  @property({ attribute: false }) points: SudsChartPoint[] = [];
   /** Optional. The client's anchor words, shown with the scale. */
   @property({ attribute: false }) anchors?: SudsChartAnchors;
-  /** Optional. The heading, e.g. the hierarchy step's situation. */
-  @property() heading = "";
   /** Optional. IANA zone for the dates (the client's); the browser's by default. */
   @property({ attribute: "time-zone" }) timeZone = "";
 
   private readonly chartId = `hw-suds-${++chartIds}`;
-  private locale: Locale = "en";
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.locale = elementLocale(this);
-  }
-
-  protected override willUpdate(changed: PropertyValues): void {
-    if (changed.has("points") || changed.has("lang")) this.locale = elementLocale(this);
-  }
 
   override render() {
     const t = catalogue(this.locale).suds;
