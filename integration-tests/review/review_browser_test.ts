@@ -269,7 +269,12 @@ step("the PHQ-9 chart shows its bands, reliable-change marks and table; the GAD-
   const sudsRows = await panel.locator(`[data-assignment="${seeded.exposure.name}"] hw-suds-chart table tbody tr`).evaluateAll((rows) =>
     rows.map((row) => Array.from(row.querySelectorAll("td"), (td) => td.textContent?.trim())));
   assert.deepEqual(sudsRows, [["60", "85", "30"]], "the exposure's SUDS chart: before, peak, after");
-  // The mood ratings as a chart over time with the figures in words, every rating in its table.
+  // The mood ratings as a chart over time with the figures in words, every rating in its table;
+  // in the narrow dock the chart waits behind the same words.
+  const moodSummary = panel.locator('details[data-section="mood"] > summary');
+  assert.deepEqual(await moodSummary.locator(".glance").innerText(), "3 ratings; latest 4, average 5.7, lowest 4, highest 7.",
+    "narrow dock: the mood's glance line");
+  await moodSummary.click();
   const moodChart = panel.locator("hw-mood-chart[data-mood-trend]");
   assert.deepEqual(await moodChart.locator("[data-glance]").innerText(),
     "3 ratings; latest 4, average 5.7, lowest 4, highest 7.", "the mood chart's glance: latest, average, range");
@@ -509,7 +514,7 @@ step("in Spanish the flags are worded from their codes in Spanish", async () => 
     "no English reason in the Spanish flags");
   assert.deepEqual(await esPanel.locator('hw-safety-flags [data-part="client-words"]').allInnerTexts(), ["I need to talk to someone today"],
     "the client's own words are shown as written");
-  const esMood = await esPanel.locator("hw-mood-chart [data-glance]").innerText();
+  const esMood = await esPanel.locator('details[data-section="mood"] > summary .glance').innerText();
   assert.match(esMood, /^\d+ valoraciones; la última \d+, media \d+(,\d)?, mínima \d+, máxima \d+\.$/,
     `the mood chart's figures in Spanish, with a decimal comma (${esMood})`);
   for (const width of WIDTHS) {

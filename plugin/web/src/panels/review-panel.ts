@@ -30,7 +30,7 @@ import { MeasureChange_ReliableChange, ProgressionSuggestion_Kind, type Assignme
 import { ExerciseKind, Measure, type Assignment } from "../gen/therapy/homework/v1/assignment_pb.js";
 import "../shared/suds-chart.js";
 import "../shared/measure-chart.js";
-import "../shared/mood-chart.js";
+import { moodGlance } from "../shared/mood-chart.js";
 import "../review/safety-flags.js";
 import type { SafetyFlags } from "../review/safety-flags.js";
 import { recordContext, renderRecord, when } from "../review/records/index.js";
@@ -378,11 +378,8 @@ export class HomeworkReviewPanel extends LitElement {
               .anchors=${h.hierarchy?.anchors}
               heading=${h.hierarchy?.steps[h.hierarchy.currentStep]?.situation ?? ""}></hw-suds-chart>` : nothing}
           </div>`)}`) : nothing}
-      ${summary.moodTrend.length > 0 ? html`
-        <section aria-labelledby="mood-title">
-          <h3 id="mood-title">${t.review.moodTitle}</h3>
-          <hw-mood-chart data-mood-trend .points=${summary.moodTrend}></hw-mood-chart>
-        </section>` : nothing}
+      ${summary.moodTrend.length > 0 ? this.section("mood", t.review.moodTitle, moodGlance(summary.moodTrend, locale),
+        html`<hw-mood-chart data-mood-trend .points=${summary.moodTrend}></hw-mood-chart>`) : nothing}
       ${summary.suggestedAdjustments.length > 0 ? html`
         <details class="section" data-adjustments>
           <summary><h3 id="adj-title">${t.panels.adjustments} <span class="count">(${summary.suggestedAdjustments.length})</span></h3></summary>

@@ -8,7 +8,7 @@ import { css, html, svg, nothing } from "lit";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { defineElement } from "./define.js";
 import { Chart } from "./chart.js";
-import { catalogue } from "./i18n.js";
+import { catalogue, type Locale } from "./i18n.js";
 import type { MoodPoint } from "../gen/therapy/homework/v1/review_summary_pb.js";
 import { dateFormat, numberFormat } from "./intl-formats.js";
 
@@ -34,16 +34,13 @@ export class MoodChart extends Chart<MoodPoint> {
     const [first, last] = [points[0], points.at(-1)];
     if (first === undefined || last === undefined) return nothing;
     const t = catalogue(locale).review;
-    const moods = points.map((p) => p.mood);
-    const mean = moods.reduce((sum, mood) => sum + mood, 0) / moods.length;
-    const average = numberFormat(locale, { maximumFractionDigits: 1 }).format(mean);
     // The axis says the first and last day; ratings all on one day, their times instead.
     const oneDay = new Date(timeOf(first)).toDateString() === new Date(timeOf(last)).toDateString();
     const tickFormat = dateFormat(locale, oneDay ? { hour: "numeric", minute: "2-digit" } : { day: "numeric", month: "short" });
     const tick = (point: MoodPoint) => point.occurTime ? tickFormat.format(timestampDate(point.occurTime)) : "";
     const when = (point: MoodPoint) => point.occurTime
       ? dateFormat(locale, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" }).format(timestampDate(point.occurTime)) : "";
-    const glance = t.moodGlance(points.length, last.mood, average, Math.min(...moods), Math.max(...moods));
+    const glance = moodGlance(points, locale);
     const weekly = points.length > WEEKLY_ABOVE;
     const drawn = weekly ? weeklyMeans(points) : points.map((p) => ({ time: timeOf(p), mood: p.mood }));
     const start = timeOf(first);
@@ -75,6 +72,15 @@ export class MoodChart extends Chart<MoodPoint> {
         </details>
       </figure>`;
   }
+}
+
+/** The ratings in words: how many, the latest, the average and the range. The chart's accessible
+ * name, and the review panel's glance line while the chart waits closed. */
+export function moodGlance(points: MoodPoint[], locale: Locale): string {
+  const moods = points.map((p) => p.mood);
+  const mean = moods.reduce((sum, mood) => sum + mood, 0) / Math.max(moods.length, 1);
+  const average = numberFormat(locale, { maximumFractionDigits: 1 }).format(mean);
+  return catalogue(locale).review.moodGlance(moods.length, moods.at(-1) ?? 0, average, Math.min(...moods), Math.max(...moods));
 }
 
 function timeOf(point: MoodPoint): number {
