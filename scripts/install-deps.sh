@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(
-  cmake g++ make pkg-config ccache clang-format
+  cmake g++ make pkg-config ccache clang-format lld
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libsqlite3-dev libjwt-dev libssl-dev nlohmann-json3-dev
   libbenchmark-dev postgresql libpq-dev libcpp-httplib-dev libical-dev libboost1.81-dev

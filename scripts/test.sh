@@ -52,7 +52,9 @@ step "browser side: generate types, type-check, bundle (plugin/web)" \
   bash -c 'npm run -s web:gen && npm run -s web:check && npm run -s web:build'
 step "build with -Werror (build/ci)" configure_and_build build/ci -DHOMEWORK_WERROR=ON
 step "all tests (build/ci)" ctest --test-dir build/ci --output-on-failure -j"$jobs"
-step "build with sanitizers (build/asan)" configure_and_build build/asan -DHOMEWORK_SANITIZE=ON
+# The benchmarks register no tests, so the sanitizer build leaves them out.
+step "build with sanitizers (build/asan)" configure_and_build build/asan -DHOMEWORK_SANITIZE=ON \
+  -DHOMEWORK_BENCHMARKS=OFF
 step "unit, contract and in-process RPC tests under ASan/UBSan (build/asan)" \
   ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE integration
 
