@@ -10,6 +10,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -357,9 +358,13 @@ absl::StatusOr<v1::Assignment> Homework::UpdateAssignment(
       caller, as_client ? Action::kShapeDraft : Action::kWriteAssignment, name.client, kMethod));
   if (as_client) {
     for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+      // A plan field, or a field inside one (`schedule.habit_anchor.client_words`).
       const std::string& path = request.update_mask().paths(i);
-      if (std::find(kClientPlanFields.begin(), kClientPlanFields.end(), path) !=
-          kClientPlanFields.end()) {
+      if (std::any_of(kClientPlanFields.begin(), kClientPlanFields.end(),
+                      [&](absl::string_view field) {
+                        return absl::StartsWith(path, field) &&
+                               (path.size() == field.size() || path[field.size()] == '.');
+                      })) {
         continue;
       }
       absl::Status denied = absl::PermissionDeniedError(absl::StrCat(

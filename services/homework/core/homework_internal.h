@@ -56,11 +56,17 @@ inline absl::Status CheckMask(const google::protobuf::FieldMask& mask,
         std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
         google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
     if (!known) {
+      const absl::string_view quoted = absl::string_view(path).substr(0, 100);
+      if (top.size() < path.size() &&
+          std::find(allowed.begin(), allowed.end(), top) != allowed.end()) {
+        return InvalidField(
+            "update_mask", absl::StrCat("\"", quoted, "\": ", top, " has no such field inside it"));
+      }
       std::string list;
       for (absl::string_view field : allowed)
         absl::StrAppend(&list, list.empty() ? "" : ", ", field);
-      return InvalidField("update_mask", absl::StrCat("\"", path.substr(0, 100),
-                                                      "\" cannot be updated; updatable: ", list));
+      return InvalidField("update_mask",
+                          absl::StrCat("\"", quoted, "\" cannot be updated; updatable: ", list));
     }
   }
   return absl::OkStatus();

@@ -325,6 +325,24 @@ TEST_F(HomeworkTest, UpdateCannotChangeTheState) {
   EXPECT_THAT(BadFields(status), ElementsAre("update_mask"));
 }
 
+TEST_F(HomeworkTest, AMaskPathInsideAnUpdatableFieldThatDoesNotExistSaysWhere) {
+  CreateClient();
+  v1::Assignment assignment = CreateAssignment();
+  v1::UpdateAssignmentRequest request;
+  request.mutable_assignment()->set_name(assignment.name());
+  request.mutable_update_mask()->add_paths("schedule.habit_anchor.nope");
+  absl::Status status = homework_.UpdateAssignment(Therapist(), request).status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("\"schedule.habit_anchor.nope\": schedule has "
+                                         "no such field inside it")));
+  EXPECT_THAT(BadFields(status), ElementsAre("update_mask"));
+  // A path outside every updatable field still lists them.
+  request.mutable_update_mask()->set_paths(0, "owner.name");
+  EXPECT_THAT(homework_.UpdateAssignment(Therapist(), request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot be updated; updatable: title, exercise")));
+}
+
 TEST_F(HomeworkTest, RecordingACompletionOfACancelledAssignmentFailsPrecondition) {
   CreateClient();
   v1::Assignment assignment = Activate(CreateAssignment());

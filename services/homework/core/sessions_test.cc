@@ -534,6 +534,19 @@ TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
   EXPECT_EQ(changed->schedule().preferred_local_time(), "07:30");
   EXPECT_EQ(changed->title(), "Walk");
 
+  // A field inside one of them is the client's too: the anchor in its own words alone.
+  changed = Update(
+      ClientCaller(), draft.name(),
+      [](v1::Assignment& a) {
+        a.mutable_schedule()->mutable_habit_anchor()->set_client_words("after my second coffee");
+        a.mutable_schedule()->mutable_if_then_plan()->set_situation("It snows");
+      },
+      {"schedule.habit_anchor.client_words", "schedule.if_then_plan.situation"});
+  ASSERT_THAT(changed, IsOk());
+  EXPECT_EQ(changed->schedule().habit_anchor().client_words(), "after my second coffee");
+  EXPECT_EQ(changed->schedule().if_then_plan().situation(), "It snows");
+  EXPECT_EQ(changed->schedule().if_then_plan().action(), "I walk the stairs");
+
   // Anything else is the care team's, named by its place in the mask.
   for (const std::vector<std::string>& paths :
        std::vector<std::vector<std::string>>{{"schedule.habit_anchor", "title"},
@@ -554,7 +567,8 @@ TEST_P(SessionsTest, TheClientChangesOnlyItsOwnPlanWhileTheSessionIsLive) {
   ASSERT_THAT(End(Therapist(), session.name()), IsOk());
   EXPECT_THAT(SetAnchor(ClientCaller(), draft.name(), "after lunch"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(), "after my first coffee");
+  EXPECT_EQ(Stored(draft.name()).schedule().habit_anchor().client_words(),
+            "after my second coffee");
   EXPECT_THAT(SetAnchor(Therapist(), draft.name(), "after lunch"), IsOk());
 }
 
