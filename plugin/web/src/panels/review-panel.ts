@@ -16,6 +16,8 @@
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
+import { live } from "lit/directives/live.js";
+import { repeat } from "lit/directives/repeat.js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { defineElement } from "../shared/define.js";
@@ -221,6 +223,11 @@ export class HomeworkReviewPanel extends LitElement {
         </div>`}`;
   }
 
+  /**
+   * The cards are keyed by completion: when one moves to the reviewed list (here or elsewhere),
+   * the others keep their own elements, so focus and a checkbox being clicked stay with their
+   * completion, and each checkbox shows the selection (`live`), whatever was clicked before.
+   */
   private renderQueue(unreviewed: Item[], reviewed: Item[], locale: Locale): TemplateResult {
     const t = catalogue(locale).review;
     const selectedCount = unreviewed.filter((i) => this.selected.has(i.completion.name)).length;
@@ -236,7 +243,7 @@ export class HomeworkReviewPanel extends LitElement {
         </div>
         ${unreviewed.length === 0 ? html`<p class="muted">${t.queueEmpty}</p>` : html`
           <ul class="cards" aria-labelledby="queue-title" @keydown=${this.shortcut}>
-            ${unreviewed.map((item) => this.renderCard(item, locale))}
+            ${repeat(unreviewed, (item) => item.completion.name, (item) => this.renderCard(item, locale))}
           </ul>
           ${this.renderForm(selectedCount, locale)}
           <details class="shortcuts">
@@ -248,7 +255,8 @@ export class HomeworkReviewPanel extends LitElement {
         ${reviewed.length > 0 ? html`
           <details class="reviewed">
             <summary>${t.reviewedTitle(reviewed.length)}</summary>
-            <ul class="cards" @keydown=${this.shortcut}>${reviewed.map((item) => this.renderCard(item, locale))}</ul>
+            <ul class="cards" @keydown=${this.shortcut}>${repeat(reviewed, (item) => item.completion.name,
+              (item) => this.renderCard(item, locale))}</ul>
           </details>` : nothing}
       </section>`;
   }
@@ -268,7 +276,7 @@ export class HomeworkReviewPanel extends LitElement {
       <li class="card ${review ? "is-reviewed" : ""} ${selected ? "is-selected" : ""}" data-completion=${completion.name}
           data-kind=${ExerciseKind[kind]} ?data-reviewed=${review !== undefined}>
         <div class="card-head">
-          ${review ? nothing : html`<label class="pick"><input type="checkbox" data-select .checked=${selected}
+          ${review ? nothing : html`<label class="pick"><input type="checkbox" data-select .checked=${live(selected)}
             aria-label=${t.review.selectOne(title, when(completion.occurTime, locale))}
             @change=${(e: Event) => this.toggle(completion.name, (e.target as HTMLInputElement).checked)}></label>`}
           <button type="button" class="open" id="open-${id}" aria-expanded=${open ? "true" : "false"} aria-controls="body-${id}"
