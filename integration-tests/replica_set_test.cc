@@ -37,6 +37,7 @@
 #include "integration-tests/rpc_test_support.h"
 #include "integration-tests/server_process.h"
 #include "services/homework/auth/dev_keys.h"
+#include "services/homework/client/call.h"
 #include "services/homework/storage/postgres/test_cluster.h"
 #include "testing/status_matchers.h"
 
@@ -540,7 +541,7 @@ TEST_F(ReplicaSetTest, DatabaseRestartUnderLoadLosesNoAcknowledgedCompletionAndR
         const bool after_restart = restarted.load();
         grpc::ClientContext context;
         context.AddMetadata("authorization", "Bearer " + alex_);
-        context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+        context.set_deadline(client::DeadlineAfter(kCallDeadline));
         v1::Completion recorded;
         const absl::Time start = absl::Now();
         const grpc::Status status =

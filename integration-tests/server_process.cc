@@ -48,7 +48,7 @@ absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
 int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  context.set_deadline(client::DeadlineAfter(absl::Seconds(2)));
   // Debian ships no health.proto: HealthCheckRequest{service} is field 1, length-delimited,
   // and the answer's status is field 1, a varint.
   const std::string request_bytes =
@@ -251,7 +251,7 @@ absl::Status ServerProcess::Failure(absl::string_view what) const {
 std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token) {
   auto context = std::make_unique<grpc::ClientContext>();
   client::SetBearer(*context, token);
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context->set_deadline(client::DeadlineAfter(absl::Seconds(10)));
   return context;
 }
 

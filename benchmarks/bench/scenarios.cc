@@ -20,6 +20,7 @@
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/process_stats.h"
 #include "benchmarks/bench/unary_load.h"
+#include "services/homework/client/call.h"
 #include "services/homework/client/rpc_status.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
@@ -299,7 +300,7 @@ class Bench {
       request.set_page_size(1000);
       grpc::ClientContext context;
       context.AddMetadata("authorization", server_.bearers().therapist);
-      context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+      context.set_deadline(homework::client::DeadlineAfter(kCallDeadline));
       hw::ListAssignmentsResponse response;
       if (absl::Status s =
               homework::client::FromGrpcStatus(stub->ListAssignments(&context, request, &response),

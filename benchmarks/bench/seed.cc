@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/served_process.h"
+#include "services/homework/client/call.h"
 #include "services/homework/client/rpc_status.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/model/caller.h"
@@ -129,7 +130,7 @@ class GrpcTarget final : public SeedTarget {
       if (stop_.load()) return absl::CancelledError("seeding stopped");
       grpc::ClientContext context;
       context.AddMetadata("authorization", bearer);
-      context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+      context.set_deadline(homework::client::DeadlineAfter(kCallDeadline));
       status = rpc(&context, &response);
       if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
           status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {

@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/homework/client/call.h"
 
 namespace therapy::bench {
 namespace {
@@ -27,7 +28,7 @@ constexpr absl::string_view kServing("\x08\x01", 2);
 bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  context.set_deadline(homework::client::DeadlineAfter(absl::Seconds(1)));
   grpc::Slice empty;
   grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;

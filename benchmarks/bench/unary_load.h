@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "benchmarks/bench/histogram.h"
+#include "services/homework/client/call.h"
 
 namespace therapy::bench {
 
@@ -63,7 +64,7 @@ CallStarter UnaryCalls(std::function<std::unique_ptr<grpc::ClientAsyncResponseRe
           deadline](uint64_t sequence, grpc::CompletionQueue& queue, void* tag) {
     auto call = std::make_unique<Call>();
     for (const auto& [key, value] : metadata) call->context_.AddMetadata(key, value);
-    call->context_.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    call->context_.set_deadline(homework::client::DeadlineAfter(deadline));
     fill(sequence, call->request_);
     call->reader_ = prepare(&call->context_, call->request_, &queue);
     call->reader_->StartCall();

@@ -21,6 +21,7 @@
 #include "benchmarks/bench/echo.grpc.pb.h"
 #include "benchmarks/bench/interruption.h"
 #include "benchmarks/bench/unary_load.h"
+#include "services/homework/client/call.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::bench {
@@ -123,7 +124,7 @@ WatchTarget ServiceWatchTarget(const WatchLoadOptions& options, ServedProcess& s
             record.mutable_completion()->set_mood(number % 11);
             grpc::ClientContext context;
             context.AddMetadata("authorization", service);
-            context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+            context.set_deadline(homework::client::DeadlineAfter(kCallDeadline));
             hw::Completion recorded;
             grpc::Status status = writer->CreateCompletion(&context, record, &recorded);
             resource = recorded.name();
@@ -158,7 +159,7 @@ WatchTarget FanoutWatchTarget(const WatchLoadOptions& options, ServedProcess& ec
             *event.mutable_event_time() = ToTimestamp(absl::Now());
             event.set_actor("platform");
             grpc::ClientContext context;
-            context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+            context.set_deadline(homework::client::DeadlineAfter(kCallDeadline));
             v1::BroadcastResponse response;
             return writer->Broadcast(&context, event, &response);
           }};
@@ -189,8 +190,8 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options,
   WatchLoadResult result;
   result.requested = options.watchers;
   // No stream outlives the scenario, even if the cancellation below went wrong.
-  const absl::Time stream_deadline =
-      absl::Now() + options.open_timeout + options.duration + kDrainLimit + absl::Seconds(60);
+  const gpr_timespec stream_deadline = homework::client::DeadlineAfter(
+      options.open_timeout + options.duration + kDrainLimit + absl::Seconds(60));
 
   grpc::CompletionQueue queue;
   std::vector<std::unique_ptr<Stream>> streams;
@@ -269,7 +270,7 @@ absl::StatusOr<WatchLoadResult> RunWatchLoad(const WatchLoadOptions& options,
     }
     if (absl::Now() >= open_deadline || Interrupted()) break;
     auto stream = std::make_unique<Stream>();
-    stream->context.set_deadline(absl::ToChronoTime(stream_deadline));
+    stream->context.set_deadline(stream_deadline);
     stream->reader = target.prepare(stream->context, i % options.channels, queue);
     stream->reader->StartCall(stream.get());
     streams.push_back(std::move(stream));

@@ -34,7 +34,7 @@ absl::StatusOr<std::string> ServiceBridge::CallBytes(const MethodDescriptor& met
                                                      const std::string& token) const {
   grpc::ClientContext context;
   client::SetBearer(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  context.set_deadline(client::DeadlineAfter(deadline_));
   return client::CallUnary(*stub_, context, method, request);
 }
 

@@ -10,7 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc/support/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -29,6 +31,15 @@ struct ChannelOptions {
 // naming the file.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& address,
                                                            const ChannelOptions& options);
+
+// A call's deadline `timeout` from now on gRPC's own monotonic clock, for
+// `ClientContext::set_deadline`: `context.set_deadline(DeadlineAfter(absl::Seconds(10)))`.
+// Never make one from the wall clock (`absl::Now() + timeout`): Debian's absl::Now() counts CPU
+// cycles between readings of the system clock, so after the wall clock steps forward (NTP, a
+// virtual machine resumed) it lags the clock gRPC reads for a second or more, and every deadline
+// made from it in that time is already past: the calls end DEADLINE_EXCEEDED before they are
+// sent (benchmarks/README.md, "A wall clock that steps"). An infinite timeout is no deadline.
+gpr_timespec DeadlineAfter(absl::Duration timeout);
 
 // Sends `token` as `authorization: Bearer <token>`; nothing when it is empty.
 void SetBearer(grpc::ClientContext& context, absl::string_view token);

@@ -71,7 +71,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& ad
 
 // A context for one call: the deadline, and the bearer token when there is one.
 void Prepare(grpc::ClientContext& context, absl::Duration deadline, const std::string& token) {
-  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
+  context.set_deadline(client::DeadlineAfter(deadline));
   client::SetBearer(context, token);
 }
 

@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "services/homework/auth/dev_keys.h"
 #include "services/homework/auth/token_verifier.h"
+#include "services/homework/client/call.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
@@ -107,7 +108,7 @@ class BlockingPoolRpcTest : public ::testing::Test {
     EXPECT_THAT(token, IsOk());
     auto context = std::make_unique<grpc::ClientContext>();
     context->AddMetadata("authorization", "Bearer " + token.value_or(""));
-    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    context->set_deadline(client::DeadlineAfter(deadline));
     return context;
   }
 

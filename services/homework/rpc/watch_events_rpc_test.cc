@@ -18,6 +18,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "services/homework/auth/dev_keys.h"
+#include "services/homework/client/call.h"
 #include "services/homework/rpc/in_process_server_test.h"
 #include "services/homework/server.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -70,7 +71,7 @@ class WatchEventsRpcTest : public InProcessServerTest {
     if (!client.empty()) request.set_client("practices/sunrise/clients/" + client);
     request.set_after_cursor(after_cursor);
     Stream stream{.context = As(subject, role)};
-    stream.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stream.context->set_deadline(client::DeadlineAfter(absl::Seconds(30)));
     stream.reader = stub_->WatchEvents(stream.context.get(), request);
     return stream;
   }
