@@ -1,7 +1,13 @@
 #include "services/homework/logging/json_log.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace therapy::homework {
@@ -21,23 +27,85 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
+// A JSON string of `text` as nlohmann's `dump` writes it (invalid UTF-8 replaced, never a
+// throw): most names and values are printable ASCII with nothing to escape, copied as they are;
+// the rest go through nlohmann itself.
+void AppendString(std::string& out, absl::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    absl::StrAppend(&out, "\"", text, "\"");
+    return;
+  }
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void AppendValue(std::string& out, const std::variant<std::string, int64_t, double, bool>& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    AppendString(out, *text);
+  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
+    absl::StrAppend(&out, *integer);
+  } else if (const auto* number = std::get_if<double>(&value)) {
+    out += nlohmann::json(*number).dump();  // the shortest text that reads back the same
+  } else {
+    out += std::get<bool>(value) ? "true" : "false";
+  }
+}
+
+// "2026-12-06T04:10:12.123456Z", as absl::FormatTime's "%Y-%m-%dT%H:%M:%E6SZ" in UTC; the
+// part up to the second is formatted once a second per thread.
+void AppendTime(std::string& out, absl::Time time) {
+  thread_local int64_t cached_second = std::numeric_limits<int64_t>::min();
+  thread_local std::string cached;
+  const int64_t micros = absl::ToUnixMicros(time);
+  const int64_t second = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+  if (second != cached_second) {
+    cached =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    cached_second = second;
+  }
+  absl::StrAppend(&out, cached, absl::StrFormat(".%06dZ", micros - second * 1000000));
+}
+
 }  // namespace
+
+std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view event,
+                          absl::Span<const LogField> fields) {
+  // The line's own three fields first, then the caller's; sorted by name, stably, so that the
+  // last of a name is the one kept.
+  const LogField time_field("time", std::string());
+  const LogField level_field("level", LevelName(level));
+  const LogField event_field("event", event);
+  std::vector<const LogField*> sorted = {&time_field, &level_field, &event_field};
+  sorted.reserve(fields.size() + 3);
+  for (const LogField& field : fields) sorted.push_back(&field);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const LogField* a, const LogField* b) { return a->name < b->name; });
+  std::string line = "{";
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i + 1 < sorted.size() && sorted[i + 1]->name == sorted[i]->name) continue;
+    if (line.size() > 1) line += ',';
+    AppendString(line, sorted[i]->name);
+    line += ':';
+    if (sorted[i] == &time_field) {
+      line += '"';
+      AppendTime(line, time);
+      line += '"';
+    } else {
+      AppendValue(line, sorted[i]->value);
+    }
+  }
+  line += '}';
+  return line;
+}
 
 JsonLog::JsonLog(std::FILE* out, LogLevel min_level) : out_(out), min_level_(min_level) {}
 
 void JsonLog::Write(LogLevel level, absl::string_view event, absl::Span<const LogField> fields) {
   if (level < min_level_) return;
-  nlohmann::json line = {
-      {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone())},
-      {"level", LevelName(level)},
-      {"event", std::string(event)},
-  };
-  for (const LogField& field : fields) {
-    std::visit([&](const auto& value) { line[field.name] = value; }, field.value);
-  }
-  // Replace invalid UTF-8 rather than throw: a log line must never take the server down.
-  const std::string text =
-      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string text = FormatLogLine(absl::Now(), level, event, fields) + "\n";
   absl::MutexLock lock(&mutex_);
   std::fwrite(text.data(), 1, text.size(), out_);
   std::fflush(out_);

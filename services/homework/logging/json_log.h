@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 
 namespace therapy::homework {
@@ -35,6 +36,13 @@ struct LogField {
   std::string name;
   std::variant<std::string, int64_t, double, bool> value;
 };
+
+// One log line without its newline: {"event","level","time", ...fields} with the keys in name
+// order and a later field of a name replacing an earlier one (the first three included), strings
+// escaped as JSON and invalid UTF-8 replaced by U+FFFD; `time` to the microsecond in UTC.
+// Exposed for its test.
+std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view event,
+                          absl::Span<const LogField> fields);
 
 // Structured logs, one JSON object per line: {"time","level","event", ...fields}. Callers pass
 // identifiers, codes and durations only: never clinical content, tokens or resource payloads.
