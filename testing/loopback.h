@@ -1,8 +1,8 @@
 #ifndef TESTING_LOOPBACK_H_
 #define TESTING_LOOPBACK_H_
 
-// A raw TCP connection to a server under test on this machine, for tests and benchmarks that
-// speak bytes themselves (slow clients, WebSocket frames).
+// Raw TCP on this machine's loopback, for tests and benchmarks that speak bytes themselves (slow
+// clients, WebSocket frames) or need a peer that never answers.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,6 +29,25 @@ inline int ConnectLoopback(int port) {
   }
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+// A socket listening on 127.0.0.1 on a free port, which it writes to `port`: connections to it
+// are made by the kernel and never accepted or answered (a server that hangs). Its file
+// descriptor, which the caller closes; -1 when it could not listen.
+inline int ListenLoopback(int& port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 || listen(fd, 16) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    return -1;
+  }
+  port = ntohs(address.sin_port);
   return fd;
 }
 

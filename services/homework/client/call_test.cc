@@ -1,8 +1,5 @@
 #include "services/homework/client/call.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +10,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "services/homework/client/methods.h"
+#include "testing/loopback.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::client {
@@ -44,39 +42,12 @@ TEST(DeadlineAfterTest, AnInfiniteTimeoutIsNoDeadline) {
   EXPECT_EQ(gpr_time_cmp(context.raw_deadline(), gpr_inf_future(GPR_CLOCK_MONOTONIC)), 0);
 }
 
-// A listening socket that is never accepted: TCP connects, HTTP/2 never answers.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(fd_, 16) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      ADD_FAILURE() << "cannot listen on 127.0.0.1";
-      return;
-    }
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentListener() {
-    if (fd_ >= 0) close(fd_);
-  }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 TEST(DeadlineAfterTest, EndsACallThatGetsNoAnswer) {
-  SilentListener listener;
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(listener.address(), {});
+  int port = 0;
+  const int listener = testing::ListenLoopback(port);  // never answers
+  ASSERT_GE(listener, 0);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      OpenChannel(absl::StrCat("127.0.0.1:", port), {});
   ASSERT_TRUE(channel.ok()) << channel.status();
   absl::StatusOr<const google::protobuf::MethodDescriptor*> method = FindMethod("GetClient");
   ASSERT_TRUE(method.ok()) << method.status();
@@ -91,6 +62,7 @@ TEST(DeadlineAfterTest, EndsACallThatGetsNoAnswer) {
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_GE(took, std::chrono::milliseconds(250));
   EXPECT_LT(took, std::chrono::seconds(30));
+  close(listener);
 }
 
 }  // namespace
