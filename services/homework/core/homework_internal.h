@@ -52,22 +52,20 @@ inline absl::Status CheckMask(const google::protobuf::FieldMask& mask,
   if (mask.paths_size() == 1 && mask.paths(0) == "*") return absl::OkStatus();
   for (const std::string& path : mask.paths()) {
     const absl::string_view top = absl::string_view(path).substr(0, path.find('.'));
-    const bool known =
-        std::find(allowed.begin(), allowed.end(), top) != allowed.end() &&
-        google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr);
-    if (!known) {
-      const absl::string_view quoted = absl::string_view(path).substr(0, 100);
-      if (top.size() < path.size() &&
-          std::find(allowed.begin(), allowed.end(), top) != allowed.end()) {
-        return InvalidField(
-            "update_mask", absl::StrCat("\"", quoted, "\": ", top, " has no such field inside it"));
-      }
-      std::string list;
-      for (absl::string_view field : allowed)
-        absl::StrAppend(&list, list.empty() ? "" : ", ", field);
-      return InvalidField("update_mask",
-                          absl::StrCat("\"", quoted, "\" cannot be updated; updatable: ", list));
+    const bool updatable = std::find(allowed.begin(), allowed.end(), top) != allowed.end();
+    if (updatable &&
+        google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr)) {
+      continue;
     }
+    const absl::string_view quoted = absl::string_view(path).substr(0, 100);
+    if (updatable && top.size() < path.size()) {
+      return InvalidField("update_mask",
+                          absl::StrCat("\"", quoted, "\": ", top, " has no such field inside it"));
+    }
+    std::string list;
+    for (absl::string_view field : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", field);
+    return InvalidField("update_mask",
+                        absl::StrCat("\"", quoted, "\" cannot be updated; updatable: ", list));
   }
   return absl::OkStatus();
 }
