@@ -146,7 +146,7 @@ absl::StatusOr<Adherence> ComputeAdherence(const v1::Assignment& assignment,
   absl::StatusOr<PracticePlan> plan = PlanPractice(assignment.schedule());
   if (!plan.ok()) return plan.status();
   absl::StatusOr<std::vector<Occurrence>> occurrences =
-      ExpectedOccurrences(assignment.schedule(), client_zone, from, to);
+      ExpectedOccurrences(assignment.schedule(), client_zone, from, to, PlannedTimes::kLeftOut);
   if (!occurrences.ok()) return occurrences.status();
   const Matching matching = MatchOccurrences(*occurrences, completions, client_zone, now);
 

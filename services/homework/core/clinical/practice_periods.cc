@@ -45,8 +45,8 @@ absl::StatusOr<std::vector<PeriodCount>> CountPracticePeriods(
   // first day is its first scheduled day, so the window of whole periods holds exactly theirs.
   const absl::Time range_start = absl::FromCivil(begin, client_zone);
   const absl::Time range_end = absl::FromCivil(end + 1, client_zone);
-  absl::StatusOr<std::vector<Occurrence>> occurrences =
-      ExpectedOccurrences(assignment.schedule(), client_zone, range_start, range_end);
+  absl::StatusOr<std::vector<Occurrence>> occurrences = ExpectedOccurrences(
+      assignment.schedule(), client_zone, range_start, range_end, PlannedTimes::kLeftOut);
   if (!occurrences.ok()) return occurrences.status();
   const Matching matching = MatchOccurrences(*occurrences, completions, client_zone, now);
 
@@ -121,7 +121,7 @@ absl::StatusOr<PracticeFigures> ComputePracticeFigures(const v1::Assignment& ass
   v1::Schedule every_period = assignment.schedule();
   every_period.set_interval(1);
   absl::StatusOr<std::vector<Occurrence>> window =
-      ExpectedOccurrences(every_period, client_zone, from, now);
+      ExpectedOccurrences(every_period, client_zone, from, now, PlannedTimes::kLeftOut);
   if (!window.ok()) return window.status();
   std::vector<absl::CivilDay> begun;
   begun.reserve(window->size());

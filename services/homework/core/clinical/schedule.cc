@@ -1,8 +1,9 @@
 #include "services/homework/core/clinical/schedule.h"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -206,7 +207,8 @@ CalendarPeriod CalendarPeriodOf(const PracticePlan& plan, absl::CivilDay day) {
 
 absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& schedule,
                                                             absl::TimeZone zone, absl::Time from,
-                                                            absl::Time to) {
+                                                            absl::Time to,
+                                                            PlannedTimes planned_times) {
   absl::StatusOr<PracticePlan> plan = PlanPractice(schedule);
   if (!plan.ok()) return plan.status();
   if (from > to) return absl::InvalidArgumentError("from must not be after to");
@@ -230,8 +232,12 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
       const absl::Time end = StartOf(day + 1, zone);
       if (start >= from && start < to) {
         for (int i = 0; i < plan->target_count; ++i) {
-          occurrences.push_back(OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, start, end, i,
-                                               zone, plan->slot_minutes[static_cast<size_t>(i)]));
+          std::optional<int> minute;
+          if (planned_times == PlannedTimes::kComputed) {
+            minute = plan->slot_minutes[static_cast<size_t>(i)];
+          }
+          occurrences.push_back(
+              OccurrenceOver(Occurrence::Kind::kDaySlot, day, day, start, end, i, zone, minute));
         }
       }
       start = end;
@@ -250,7 +256,7 @@ absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& 
     for (int i = 0; i < block->target; ++i) {
       // Daily slots of a block are planned on its first day (target <= target_count).
       std::optional<int> minute;
-      if (plan->period == v1::Schedule::PERIOD_DAY) {
+      if (plan->period == v1::Schedule::PERIOD_DAY && planned_times == PlannedTimes::kComputed) {
         minute = plan->slot_minutes[static_cast<size_t>(i) % plan->slot_minutes.size()];
       }
       occurrences.push_back(
@@ -282,7 +288,7 @@ Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
   // four-week calendar) is unmatched at once, without its local day when its time is more than
   // two days from theirs (no zone is more than 26 hours from another).
   using Practice = std::tuple<absl::CivilDay, absl::Time, size_t>;
-  std::set<Practice> unused;
+  std::vector<Practice> practice;
   std::optional<absl::CivilDay> first_day;
   std::optional<absl::CivilDay> last_day;
   for (const Occurrence& occurrence : occurrences) {
@@ -301,12 +307,26 @@ Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
     if (time >= near_start && time < near_end) {
       const absl::CivilDay day(LocalTimeOf(completions[i], client_zone));
       if (day >= *first_day && day <= *last_day) {
-        unused.emplace(day, time, i);
+        practice.emplace_back(day, time, i);
         continue;
       }
     }
     matching.unmatched_completions.push_back(i);
   }
+  std::sort(practice.begin(), practice.end());
+
+  // Following `next` from i reaches the first unused practice at or after i (practice.size()
+  // when none): a used one points past itself, and each walk shortens the path it took. So an
+  // unused practice is one with next[i] == i, and taking the earliest unused practice of a day
+  // costs about a binary search.
+  std::vector<size_t> next(practice.size() + 1);
+  for (size_t i = 0; i < next.size(); ++i) next[i] = i;
+  auto first_unused = [&](size_t i) {
+    size_t root = i;
+    while (next[root] != root) root = next[root];
+    while (next[i] != root) i = std::exchange(next[i], root);
+    return root;
+  };
 
   std::vector<size_t> order(occurrences.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -320,11 +340,14 @@ Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
     const Occurrence& occurrence = occurrences[index];
     MatchedOccurrence& matched = matching.occurrences[index];
     matched.occurrence = occurrence;
-    auto practice = unused.lower_bound(Practice(occurrence.first_day, absl::InfinitePast(), 0));
-    if (practice != unused.end() && std::get<0>(*practice) <= occurrence.last_day) {
+    const auto from = std::lower_bound(
+        practice.begin(), practice.end(), occurrence.first_day,
+        [](const Practice& p, absl::CivilDay day) { return std::get<0>(p) < day; });
+    const size_t taken = first_unused(static_cast<size_t>(from - practice.begin()));
+    if (taken < practice.size() && std::get<0>(practice[taken]) <= occurrence.last_day) {
       matched.status = OccurrenceStatus::kDone;
-      matched.completion_index = std::get<2>(*practice);
-      unused.erase(practice);
+      matched.completion_index = std::get<2>(practice[taken]);
+      next[taken] = taken + 1;
     } else if (now >= occurrence.window_end) {
       matched.status = OccurrenceStatus::kMissed;
     } else if (now >= occurrence.window_start) {
@@ -333,8 +356,8 @@ Matching MatchOccurrences(absl::Span<const Occurrence> occurrences,
       matched.status = OccurrenceStatus::kUpcoming;
     }
   }
-  for (const Practice& practice : unused) {
-    matching.unmatched_completions.push_back(std::get<2>(practice));
+  for (size_t i = 0; i < practice.size(); ++i) {
+    if (next[i] == i) matching.unmatched_completions.push_back(std::get<2>(practice[i]));
   }
   std::sort(matching.unmatched_completions.begin(), matching.unmatched_completions.end());
   return matching;

@@ -143,9 +143,13 @@ struct Occurrence {
 // occurrences.
 // Errors: INVALID_ARGUMENT for a malformed schedule (see PlanPractice), `from` after `to`, or a
 // window longer than kMaxWindowDays.
-absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(const v1::Schedule& schedule,
-                                                            absl::TimeZone zone, absl::Time from,
-                                                            absl::Time to);
+// With PlannedTimes::kLeftOut every `planned_time` stays nullopt: counting and matching
+// practice need only the days and windows, and each planned time is a time zone conversion
+// (a year of a daily practice is 365 of them).
+enum class PlannedTimes { kComputed, kLeftOut };
+absl::StatusOr<std::vector<Occurrence>> ExpectedOccurrences(
+    const v1::Schedule& schedule, absl::TimeZone zone, absl::Time from, absl::Time to,
+    PlannedTimes planned_times = PlannedTimes::kComputed);
 
 // Whether a completion is practice that counts: STATUS_DONE, STATUS_PARTIAL and
 // STATUS_MINIMUM_VERSION (the two-minute version counts and is counted apart); STATUS_SKIPPED

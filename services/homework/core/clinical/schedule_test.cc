@@ -1,6 +1,10 @@
 #include "services/homework/core/clinical/schedule.h"
 
+#include <algorithm>
+#include <optional>
+#include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -283,6 +287,35 @@ TEST(ScheduleTest, UnboundedWindowIsInvalidArgumentRatherThanAnEndlessList) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ExpectedOccurrencesTest, PlannedTimesLeftOutChangeNothingElse) {
+  const absl::TimeZone berlin = Berlin();
+  v1::Schedule every_other_day = Daily(2, "2026-03-01", "07:30");
+  every_other_day.set_interval(2);
+  for (const v1::Schedule& schedule :
+       {Daily(3, "2026-03-01", "02:30"), Weekly(2, "2026-03-04"), every_other_day}) {
+    const absl::Time from = At(berlin, 2026, 3, 2);
+    const absl::Time to = At(berlin, 2026, 4, 20);
+    absl::StatusOr<std::vector<Occurrence>> with = ExpectedOccurrences(schedule, berlin, from, to);
+    absl::StatusOr<std::vector<Occurrence>> without =
+        ExpectedOccurrences(schedule, berlin, from, to, PlannedTimes::kLeftOut);
+    ASSERT_THAT(with, IsOk());
+    ASSERT_THAT(without, IsOk());
+    ASSERT_EQ(with->size(), without->size());
+    ASSERT_FALSE(with->empty());
+    for (size_t i = 0; i < with->size(); ++i) {
+      const Occurrence& a = (*with)[i];
+      const Occurrence& b = (*without)[i];
+      EXPECT_EQ(a.kind, b.kind);
+      EXPECT_EQ(a.first_day, b.first_day);
+      EXPECT_EQ(a.last_day, b.last_day);
+      EXPECT_EQ(a.window_start, b.window_start);
+      EXPECT_EQ(a.window_end, b.window_end);
+      EXPECT_EQ(a.slot, b.slot);
+      EXPECT_EQ(b.planned_time, std::nullopt);
+    }
+  }
+}
+
 // --- Matching practice to occurrences -------------------------------------------------------
 
 TEST(MatchOccurrencesTest, PracticeOnTheDayCountsAndASkipDoesNot) {
@@ -412,6 +445,78 @@ TEST(MatchOccurrencesTest, MatchingSettlesAsManyOccurrencesAsPossible) {
   EXPECT_THAT(Statuses(matching), ElementsAre(OccurrenceStatus::kDone, OccurrenceStatus::kDone));
   EXPECT_EQ(matching.occurrences[0].completion_index, 1u);
   EXPECT_EQ(matching.occurrences[1].completion_index, 0u);
+}
+
+// The matching against the rule it states, taken literally: occurrences served in order of
+// their last day (then first day, then as listed), each taking the earliest unused practice
+// (by local day, time, then position) in its days. Random cases: slots of a day, of a week and
+// of longer blocks, overlapping, with practice on and around their days, skips among them.
+TEST(MatchOccurrencesTest, EachOccurrenceTakesTheEarliestUnusedPracticeInItsDays) {
+  const absl::TimeZone berlin = Berlin();
+  const absl::CivilDay origin(2026, 3, 23);  // Spans the change to summer time.
+  std::mt19937 random(20261206);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<Occurrence> occurrences(std::uniform_int_distribution<size_t>(0, 40)(random));
+    for (Occurrence& occurrence : occurrences) {
+      occurrence.first_day = origin + std::uniform_int_distribution<int>(0, 20)(random);
+      occurrence.last_day =
+          occurrence.first_day + std::uniform_int_distribution<int>(0, 1)(random) *
+                                     std::uniform_int_distribution<int>(0, 13)(random);
+      occurrence.window_start = absl::FromCivil(occurrence.first_day, berlin);
+      occurrence.window_end = absl::FromCivil(occurrence.last_day + 1, berlin);
+    }
+    std::vector<v1::Completion> completions(std::uniform_int_distribution<size_t>(0, 60)(random));
+    for (v1::Completion& completion : completions) {
+      const int minute = std::uniform_int_distribution<int>(-3 * 24 * 60, 26 * 24 * 60)(random);
+      completion = Practice(absl::FromCivil(absl::CivilMinute(origin) + minute, berlin),
+                            std::uniform_int_distribution<int>(0, 4)(random) == 0
+                                ? v1::Completion::STATUS_SKIPPED
+                                : v1::Completion::STATUS_DONE);
+    }
+    const absl::Time now = absl::FromCivil(origin + 10, berlin);
+
+    // The rule, by exhaustive search.
+    std::vector<std::tuple<absl::CivilDay, absl::Time, size_t>> practice;
+    for (size_t i = 0; i < completions.size(); ++i) {
+      if (!CountsAsPractice(completions[i].status())) continue;
+      practice.emplace_back(absl::CivilDay(LocalTimeOf(completions[i], berlin)),
+                            FromProtoTime(completions[i].occur_time()), i);
+    }
+    std::sort(practice.begin(), practice.end());
+    std::vector<size_t> order(occurrences.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return std::tie(occurrences[a].last_day, occurrences[a].first_day) <
+             std::tie(occurrences[b].last_day, occurrences[b].first_day);
+    });
+    std::vector<bool> used(practice.size(), false);
+    std::vector<std::optional<size_t>> expected(occurrences.size());
+    for (size_t index : order) {
+      for (size_t p = 0; p < practice.size(); ++p) {
+        const absl::CivilDay day = std::get<0>(practice[p]);
+        if (used[p] || day < occurrences[index].first_day || day > occurrences[index].last_day) {
+          continue;
+        }
+        used[p] = true;
+        expected[index] = std::get<2>(practice[p]);
+        break;
+      }
+    }
+    std::vector<size_t> expected_unmatched;
+    for (size_t p = 0; p < practice.size(); ++p) {
+      if (!used[p]) expected_unmatched.push_back(std::get<2>(practice[p]));
+    }
+    std::sort(expected_unmatched.begin(), expected_unmatched.end());
+
+    const Matching matching = MatchOccurrences(occurrences, completions, berlin, now);
+    ASSERT_EQ(matching.occurrences.size(), occurrences.size());
+    for (size_t i = 0; i < occurrences.size(); ++i) {
+      EXPECT_EQ(matching.occurrences[i].completion_index, expected[i])
+          << "round " << round << ", occurrence " << i;
+      EXPECT_EQ(matching.occurrences[i].status == OccurrenceStatus::kDone, expected[i].has_value());
+    }
+    EXPECT_EQ(matching.unmatched_completions, expected_unmatched) << "round " << round;
+  }
 }
 
 }  // namespace
