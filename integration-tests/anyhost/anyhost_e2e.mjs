@@ -128,6 +128,21 @@ async function newContext(viewport) {
   await context.addInitScript(() => {
     window.__messagesSeen = [];
     window.addEventListener("message", (e) => { window.__messagesSeen.push(JSON.stringify(e.data ?? null)); }, true);
+    // For the benchmark: when a socket of this frame receives a message holding
+    // window.__socketAwaits.text (its listener comes before the page's own).
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", (message) => {
+          const awaits = window.__socketAwaits;
+          if (awaits && typeof message.data === "string" && message.data.includes(awaits.text)) {
+            window.__socketAwaits = undefined;
+            awaits.resolve(performance.timeOrigin + performance.now());
+          }
+        });
+      }
+    };
   });
   return context;
 }
@@ -434,7 +449,8 @@ async function useTemplate(assign, n) {
  * through the host's server; then `count` re-renders of the client's panel.
  */
 async function benchmark(therapist, client, count, live) {
-  const results = { keystroke: [], input: [], send: [], assign: [], datachannel: [], relay: [], render: [], socket: [] };
+  const results = { keystroke: [], input: [], send: [], arrive: [], show: [], assign: [], datachannel: [], relay: [],
+    render: [], socket: [] };
   const tFrame = await homeworkFrame(therapist);
   const cFrame = await homeworkFrame(client);
   // When the therapist's frame hands a keystroke's UpdateAssignment to its socket (or to fetch).
@@ -475,6 +491,7 @@ async function benchmark(therapist, client, count, live) {
         observer.observe(root, { childList: true, subtree: true, characterData: true });
         setTimeout(() => { observer.disconnect(); reject(new Error(`the client's panel never showed "${text}"`)); }, 10_000);
       });
+      window.eventAt = new Promise((resolve) => { window.__socketAwaits = { text, resolve }; });
     }, expected);
     await field.focus();
     // Timed from the key's keydown in the therapist's frame (as the Janus e2e times it), not from
@@ -490,7 +507,11 @@ async function benchmark(therapist, client, count, live) {
     });
     await therapist.keyboard.type(key);
     const typed = await tFrame.evaluate(() => window.keyAt);
-    results.keystroke.push((await cFrame.evaluate(() => window.keySeen)) - typed);
+    const shown = await cFrame.evaluate(() => window.keySeen);
+    results.keystroke.push(shown - typed);
+    const eventAt = await cFrame.evaluate(() => window.eventAt);
+    results.arrive.push(eventAt - typed);
+    results.show.push(shown - eventAt);
     results.send.push((await tFrame.evaluate(() => window.sentAt)) - typed);
     results.input.push((await tFrame.evaluate(() => window.inputAt)) - typed);
 
@@ -637,6 +658,8 @@ function printTable(results, count) {
     ["host server relay A -> B (signalling path)", results.relay],
     ["therapist keydown -> its input event (the browser's part)", results.input],
     ["therapist keydown -> its request handed to the socket", results.send],
+    ["therapist keydown -> the client frame's socket has the event", results.arrive],
+    ["the client frame's socket has the event -> its panel shows it", results.show],
     ["client panel re-render, in its frame", results.render],
     ["live socket: UpdateAssignment call -> client's event (no panels)", results.socket]], baseline)}`);
 }
