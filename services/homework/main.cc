@@ -42,7 +42,7 @@ ABSL_FLAG(int64_t, connect_max_request_bytes, 1024 * 1024,
           "Larger Connect request bodies are refused (HTTP 413, resource_exhausted)");
 ABSL_FLAG(int, blocking_threads, 0,
           "Threads running the core's blocking work of gRPC calls (store reads, commits, audit "
-          "appends); 0: 8 per core, at least 16, at most 256");
+          "appends); 0: 8 per core, at least 64, at most 256");
 ABSL_FLAG(int, http_io_threads, 2,
           "Browser listener: event-loop threads serving every connection (1-64)");
 ABSL_FLAG(int, http_blocking_threads, 8,

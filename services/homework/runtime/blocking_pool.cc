@@ -7,7 +7,7 @@ namespace therapy::homework {
 
 int DefaultBlockingThreads() {
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  return std::clamp(8 * std::max(cores, 1), 16, 256);
+  return std::clamp(8 * std::max(cores, 1), kMinBlockingThreads, 256);
 }
 
 BlockingPool::BlockingPool(const BlockingPoolOptions& options) : max_queued_(options.max_queued) {

@@ -22,8 +22,14 @@ struct BlockingPoolOptions {
 // Threads for this machine's share of the core's blocking calls (store reads, commits that
 // wait for their group's fsync, audit appends): enough above the cores that callers waiting on
 // a shared commit do not starve the CPU-bound ones, few enough that a burst does not make
-// hundreds of runnable threads. 8 per core, at least 16, at most 256.
+// hundreds of runnable threads. 8 per core, at least kMinBlockingThreads, at most 256.
 int DefaultBlockingThreads();
+
+// The least DefaultBlockingThreads gives: a durable write's group commit batches only the
+// writes whose threads are waiting for it, so a small machine still needs a thread for each of
+// the writes a busy platform has in flight (64 in issue 16's benchmark; with 16 threads there a
+// completion cost a fifth more CPU and a fifth fewer were made a second, benchmarks/README.md).
+inline constexpr int kMinBlockingThreads = 64;
 
 // A fixed pool of threads for work that blocks (the core's use cases), fed by an event-driven
 // edge whose own threads must never block: the gRPC callback handlers (ADR 0018; the Connect

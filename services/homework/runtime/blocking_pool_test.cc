@@ -74,7 +74,7 @@ TEST(BlockingPoolTest, StopRunsWhatIsQueuedThenRefuses) {
 
 TEST(BlockingPoolTest, DefaultIsSizedForTheMachineWithinBounds) {
   const int threads = DefaultBlockingThreads();
-  EXPECT_GE(threads, 16);
+  EXPECT_GE(threads, kMinBlockingThreads);
   EXPECT_LE(threads, 256);
   EXPECT_GE(threads, static_cast<int>(std::thread::hardware_concurrency()));
   BlockingPool pool(BlockingPoolOptions{});
