@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/homework/core/model/calendar_text.h"
 #include "services/homework/core/model/proto_time.h"
 #include "services/homework/core/model/time_zone.h"
 
@@ -15,23 +15,6 @@ namespace therapy::homework::clinical {
 namespace {
 
 constexpr int kMinutesPerDay = 24 * 60;
-
-// `YYYY-MM-DD`, a real calendar day.
-bool ParseDay(absl::string_view text, absl::CivilDay& day) {
-  return text.size() == 10 && absl::ParseCivilTime(text, &day);
-}
-
-// `HH:MM`, 00:00-23:59, as minutes after midnight.
-std::optional<int> ParseMinuteOfDay(absl::string_view text) {
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  for (size_t i : {0, 1, 3, 4}) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-  }
-  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
-  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
-  if (hours > 23 || minutes > 59) return std::nullopt;
-  return hours * 60 + minutes;
-}
 
 std::vector<int> DaySlots(int first_minute, int count) {
   const int day_end = first_minute < kWakingDayEndMinute ? kWakingDayEndMinute : kMinutesPerDay;

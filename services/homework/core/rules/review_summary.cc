@@ -13,6 +13,7 @@
 #include "services/homework/core/clinical/adherence.h"
 #include "services/homework/core/clinical/exposure.h"
 #include "services/homework/core/clinical/practice_periods.h"
+#include "services/homework/core/model/calendar_text.h"
 #include "services/homework/core/model/flag_reasons.h"
 #include "services/homework/core/model/proto_time.h"
 #include "services/homework/core/model/time_zone.h"
@@ -84,8 +85,6 @@ v1::Adherence ToProto(const clinical::Adherence& a) {
   if (a.quality.mean_rating) proto.set_mean_quality_rating(*a.quality.mean_rating);
   return proto;
 }
-
-std::string DayText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
 v1::PracticePeriod ToProto(const clinical::PeriodCount& count) {
   v1::PracticePeriod proto;

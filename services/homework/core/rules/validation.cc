@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/homework/core/model/calendar_text.h"
 #include "services/homework/core/model/resource_names.h"
 #include "services/homework/core/model/text.h"
 #include "services/homework/core/model/time_zone.h"
@@ -16,24 +17,6 @@ using google::protobuf::util::TimeUtil;
 
 std::string Path(absl::string_view prefix, absl::string_view field) {
   return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
-}
-
-// `YYYY-MM-DD`, a real calendar day of the years 1900-9999 (FHIR dates and protobuf
-// Timestamps hold those; year 0 and negative years are not dates anyone schedules practice on).
-bool ParseDay(absl::string_view text, absl::CivilDay& day) {
-  if (text.size() != 10) return false;
-  return absl::ParseCivilTime(text, &day) && day.year() >= 1900 && day.year() <= 9999;
-}
-
-// `HH:MM`, 00:00-23:59.
-bool IsLocalTime(absl::string_view text) {
-  if (text.size() != 5 || text[2] != ':') return false;
-  for (size_t i : {0, 1, 3, 4}) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
-  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
-  return hours < 24 && minutes < 60;
 }
 
 // Which oneof case of Exercise.details belongs to each kind.
@@ -304,7 +287,8 @@ void ValidateSchedule(const v1::Schedule& schedule, absl::string_view prefix, Vi
       v.Add(Path(prefix, "end_date"), "must not be before start_date");
     }
   }
-  if (!schedule.preferred_local_time().empty() && !IsLocalTime(schedule.preferred_local_time())) {
+  if (!schedule.preferred_local_time().empty() &&
+      !ParseMinuteOfDay(schedule.preferred_local_time())) {
     v.Add(Path(prefix, "preferred_local_time"), "must be a time of day as HH:MM (00:00-23:59)");
   }
   if (schedule.has_habit_anchor()) {
