@@ -1,19 +1,13 @@
 #include "services/homework/core/formats/fhir/timing.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/homework/core/formats/fhir/codes.h"
+#include "services/homework/core/model/calendar_text.h"
 
 namespace therapy::homework::fhir {
 
 std::string FhirTimeOfDay(absl::string_view hh_mm) {
-  if (hh_mm.size() != 5 || hh_mm[2] != ':') return {};
-  for (size_t i : {0u, 1u, 3u, 4u}) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(hh_mm[i]))) return {};
-  }
-  const int hours = (hh_mm[0] - '0') * 10 + (hh_mm[1] - '0');
-  const int minutes = (hh_mm[3] - '0') * 10 + (hh_mm[4] - '0');
-  if (hours > 23 || minutes > 59) return {};
+  if (!ParseMinuteOfDay(hh_mm)) return {};
   return absl::StrCat(hh_mm, ":00");
 }
 
