@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "services/homework/core/clinical/measures.h"
 #include "services/homework/core/formats/fhir/codes.h"
@@ -19,6 +20,7 @@
 #include "services/homework/core/formats/fhir/questionnaires.h"
 #include "services/homework/core/formats/fhir/resource_ids.h"
 #include "services/homework/core/formats/fhir/timing.h"
+#include "services/homework/core/model/calendar_text.h"
 
 namespace therapy::homework::fhir {
 namespace {
@@ -95,7 +97,7 @@ void SetLocal(Json& resource, absl::string_view element, const Timestamp& timest
 std::string LocalDate(const Timestamp& timestamp, const std::string& zone_name) {
   absl::TimeZone zone = absl::UTCTimeZone();
   if (!zone_name.empty()) absl::LoadTimeZone(zone_name, &zone);
-  return absl::FormatTime("%Y-%m-%d", TimeOf(timestamp), zone);
+  return DayText(absl::ToCivilDay(TimeOf(timestamp), zone));
 }
 
 // The assignment a completion belongs to: its name up to "/completions/".
