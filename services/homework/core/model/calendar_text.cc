@@ -12,13 +12,13 @@ bool ParseDay(absl::string_view text, absl::CivilDay& day) {
 std::string DayText(absl::CivilDay day) {
   if (day.year() < 1000 || day.year() > 9999) return absl::FormatCivilTime(day);
   std::string text = "0000-00-00";
-  auto put = [&text](size_t end, int value, int digits) {
-    for (int i = 1; i <= digits; ++i, value /= 10)
-      text[end - i] = static_cast<char>('0' + value % 10);
+  // Writes `value`'s decimal digits right-aligned to end just before `end`.
+  auto put = [&text](size_t end, int value) {
+    for (size_t at = end; value > 0; value /= 10) text[--at] = static_cast<char>('0' + value % 10);
   };
-  put(4, static_cast<int>(day.year()), 4);
-  put(7, day.month(), 2);
-  put(10, day.day(), 2);
+  put(4, static_cast<int>(day.year()));
+  put(7, day.month());
+  put(10, day.day());
   return text;
 }
 
