@@ -55,11 +55,11 @@ constexpr Sql kSetReaderPragmas{"configure read connection", R"sql(
 // The audit database (ADR 0017) is written by one connection and read only by ListAudit: its
 // records are appended in rowid order and rarely read, so no memory map. Its commits do not wait
 // for an fsync (the store syncs its WAL every audit_sync_interval) unless the interval is zero.
-// Each commit of a batch of reads' records dirties a page of its index per resource read; those
-// pages are rewritten in the WAL commit after commit, so the WAL is checkpointed into the file
-// every 10,000 pages (40 MiB) rather than SQLite's 1,000: each hot page is copied back once per
-// checkpoint, and a checkpoint runs on the commit that crosses the mark (ADR 0024; 8 MiB of
-// cache keeps those pages from being read back).
+// Its records are indexed by resource in bulk, a second at a time (ADR 0026), so a commit of a
+// batch of reads' records writes the table's last page or two; each bulk dirties index pages
+// that are rewritten in the WAL bulk after bulk, so the WAL is checkpointed into the file every
+// 10,000 pages (40 MiB) rather than SQLite's 1,000, and a checkpoint runs on the commit that
+// crosses the mark (ADR 0024; 8 MiB of cache keeps those pages from being read back).
 constexpr Sql kSetAuditWriterPragmas{"configure audit connection", R"sql(
   PRAGMA synchronous = NORMAL;
   PRAGMA cache_size = -8192;
@@ -363,12 +363,45 @@ constexpr Sql kListAuditOfPrefix{"list audit records", R"sql(
   ORDER BY id
   LIMIT :limit
 )sql"};
+// The same in the audit database, whose records are indexed by resource in bulk (migration
+// audit/0002, ADR 0026): those up to audit_indexed.through through the index, those after it
+// (a second's worth at most) from the table. One statement, so one snapshot: a bulk index
+// commits its rows and the new `through` together.
+constexpr Sql kListReadAuditOfPrefix{"list audit records", R"sql(
+  SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  WHERE id IN (SELECT id FROM audit_by_resource
+               WHERE resource >= :prefix AND resource < :prefix_end)
+  UNION ALL
+  SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
+  WHERE id > (SELECT through FROM audit_indexed WHERE row = 1)
+    AND resource >= :prefix AND resource < :prefix_end
+  ORDER BY id
+  LIMIT :limit
+)sql"};
 // For a prefix that no string bounds from above (the empty one).
 constexpr Sql kListAuditFrom{"list audit records", R"sql(
   SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
   WHERE resource >= :prefix
   ORDER BY id
   LIMIT :limit
+)sql"};
+// The bulk index of the audit database: the records after `through`, at most :count of them,
+// go into audit_by_resource in key order (each index page is written once per bulk, not once
+// per commit that touches it), and `through` moves past them.
+constexpr Sql kReadAuditIndexed{"read how far the audit index goes", R"sql(
+  SELECT through FROM audit_indexed WHERE row = 1
+)sql"};
+constexpr Sql kNextAuditIndexEnd{"find the end of the next bulk of audit records", R"sql(
+  SELECT COALESCE(MAX(id), :through)
+  FROM (SELECT id FROM audit_log WHERE id > :through ORDER BY id LIMIT :count)
+)sql"};
+constexpr Sql kIndexAuditRecords{"index audit records in bulk", R"sql(
+  INSERT INTO audit_by_resource (resource, id)
+  SELECT resource, id FROM audit_log WHERE id > :through AND id <= :until
+  ORDER BY resource, id
+)sql"};
+constexpr Sql kSetAuditIndexed{"record how far the audit index goes", R"sql(
+  UPDATE audit_indexed SET through = :until WHERE row = 1
 )sql"};
 
 // `sequence` is left to AUTOINCREMENT (migration 0003): the next of the whole log.
@@ -857,29 +890,60 @@ SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
       audit_reader_(std::move(audit_reader)),
       audit_wal_fd_(audit_wal_fd),
       next_audit_id_(next_audit_id) {
-  if (audit_wal_fd_ >= 0) {
-    audit_sync_ =
-        std::thread([this, audit_sync_interval] { SyncAuditPeriodically(audit_sync_interval); });
-  }
+  audit_upkeep_ = std::thread([this, audit_sync_interval] { KeepAuditUp(audit_sync_interval); });
 }
 
-void SqliteStore::SyncAuditPeriodically(absl::Duration interval) {
+void SqliteStore::KeepAuditUp(absl::Duration sync_interval) {
   const auto flush = [this]() -> absl::Status {
     if (::fdatasync(audit_wal_fd_) != 0) {
       return absl::UnavailableError("SQLite store: syncing the audit database's log failed");
     }
     return absl::OkStatus();
   };
-  while (!closing_.WaitForNotificationWithTimeout(interval)) {
-    // A failure is retried at the next tick.
-    audit_writes_->Sync(flush).IgnoreError();
+  const bool syncs = audit_wal_fd_ >= 0;
+  const absl::Duration tick =
+      syncs ? std::min(sync_interval, kAuditIndexInterval) : kAuditIndexInterval;
+  const auto every = [tick](absl::Duration interval) {
+    return std::max<int64_t>(1, interval / tick);  // in ticks
+  };
+  const int64_t ticks_per_sync = every(sync_interval);
+  const int64_t ticks_per_index = every(kAuditIndexInterval);
+  // Failures are retried at the next tick (a bulk left unindexed is still found by ListAudit).
+  for (int64_t ticks = 1; !closing_.WaitForNotificationWithTimeout(tick); ++ticks) {
+    if (syncs && ticks % ticks_per_sync == 0) audit_writes_->Sync(flush).IgnoreError();
+    if (ticks % ticks_per_index == 0) IndexAudit().IgnoreError();
   }
-  audit_writes_->Sync(flush).IgnoreError();
+  if (syncs) audit_writes_->Sync(flush).IgnoreError();
+}
+
+absl::Status SqliteStore::IndexAudit() {
+  return audit_writes_
+      ->Run([](Connection& db) -> absl::StatusOr<CommitOutcome> {
+        absl::StatusOr<int64_t> through = ReadInt(db, kReadAuditIndexed);
+        if (!through.ok()) return through.status();
+        absl::StatusOr<Statement> next = db.Prepare(kNextAuditIndexEnd);
+        if (!next.ok()) return next.status();
+        next->BindInt64(":through", *through).BindInt64(":count", kAuditIndexBulk);
+        absl::StatusOr<bool> row = next->Step();
+        if (!row.ok()) return row.status();
+        const int64_t until = *row ? next->ColumnInt64(0) : *through;
+        if (until == *through) return CommitOutcome::kCommitted;  // nothing new
+        absl::StatusOr<Statement> index = db.Prepare(kIndexAuditRecords);
+        if (!index.ok()) return index.status();
+        index->BindInt64(":through", *through).BindInt64(":until", until);
+        if (absl::Status status = index->Run(); !status.ok()) return status;
+        absl::StatusOr<Statement> advance = db.Prepare(kSetAuditIndexed);
+        if (!advance.ok()) return advance.status();
+        advance->BindInt64(":until", until);
+        if (absl::Status status = advance->Run(); !status.ok()) return status;
+        return CommitOutcome::kCommitted;
+      })
+      .status();
 }
 
 SqliteStore::~SqliteStore() {
   closing_.Notify();
-  if (audit_sync_.joinable()) audit_sync_.join();
+  if (audit_upkeep_.joinable()) audit_upkeep_.join();
   if (audit_wal_fd_ >= 0) ::close(audit_wal_fd_);
   if (only_writer_fd_ >= 0) ::close(only_writer_fd_);
 }
@@ -1291,7 +1355,7 @@ absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
 absl::Status SqliteStore::AppendAudits(absl::Span<const AuditRecord> records) {
   // Every read appends one, to the audit database, so the store's file does not grow under its
   // readers. They are committed (so they survive a crash of the process) before the read is
-  // answered, but do not wait for an fsync: SyncAuditPeriodically puts them on disk. The records
+  // answered, but do not wait for an fsync: KeepAuditUp puts them on disk. The records
   // given together are one write of the group commit: all of them or none.
   return audit_writes_
       ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
@@ -1309,11 +1373,12 @@ absl::Status SqliteStore::AppendAudits(absl::Span<const AuditRecord> records) {
 namespace {
 
 // Appends the records of one audit table that a list statement on `db` finds, with their ids.
-absl::Status ReadAudit(Connection& db, absl::string_view resource_prefix, int limit,
-                       std::vector<std::pair<int64_t, AuditRecord>>& records) {
+// `of_prefix` is the file's statement for a bounded prefix (kListAuditOfPrefix or
+// kListReadAuditOfPrefix).
+absl::Status ReadAudit(Connection& db, const Sql& of_prefix, absl::string_view resource_prefix,
+                       int limit, std::vector<std::pair<int64_t, AuditRecord>>& records) {
   const std::optional<std::string> prefix_end = PrefixEnd(resource_prefix);
-  absl::StatusOr<Statement> list =
-      db.Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
+  absl::StatusOr<Statement> list = db.Prepare(prefix_end.has_value() ? of_prefix : kListAuditFrom);
   if (!list.ok()) return list.status();
   list->BindText(":prefix", resource_prefix).BindInt64(":limit", limit);
   if (prefix_end.has_value()) list->BindText(":prefix_end", *prefix_end);
@@ -1345,13 +1410,15 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_vie
   std::vector<std::pair<int64_t, AuditRecord>> found;
   {
     sqlite::ReaderPool::Lease reader = readers_->Acquire();
-    if (absl::Status status = ReadAudit(*reader, resource_prefix, limit, found); !status.ok()) {
+    if (absl::Status status = ReadAudit(*reader, kListAuditOfPrefix, resource_prefix, limit, found);
+        !status.ok()) {
       return status;
     }
   }
   {
     absl::MutexLock lock(&audit_read_mu_);
-    if (absl::Status status = ReadAudit(*audit_reader_, resource_prefix, limit, found);
+    if (absl::Status status =
+            ReadAudit(*audit_reader_, kListReadAuditOfPrefix, resource_prefix, limit, found);
         !status.ok()) {
       return status;
     }
@@ -1381,7 +1448,8 @@ absl::StatusOr<std::vector<QueryPlan>> SqliteStore::QueryPlans() {
     }
   }
   absl::MutexLock lock(&audit_read_mu_);
-  for (const Sql* sql : {&kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId}) {
+  for (const Sql* sql : {&kListReadAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
+                         &kReadAuditIndexed, &kNextAuditIndexEnd}) {
     if (absl::Status status = explain(*audit_reader_, *sql, "audit"); !status.ok()) {
       return status;
     }

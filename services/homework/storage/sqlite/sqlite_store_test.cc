@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -77,6 +78,18 @@ std::unique_ptr<Store> MakeSqliteStore() {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
                          ::testing::Values(StoreFactory(&MakeSqliteStore)));
+
+// The audit record of a therapist's read of `resource` in practice p1.
+AuditRecord ReadRecord(absl::string_view resource, absl::string_view call_id) {
+  return AuditRecord{.actor = "t-ann",
+                     .role = "therapist",
+                     .practice = "p1",
+                     .action = "GetClient",
+                     .resource = std::string(resource),
+                     .call_id = std::string(call_id),
+                     .time = absl::FromUnixSeconds(1'700'000'000),
+                     .outcome = "OK"};
+}
 
 // A connection of the test's own, to look at or tamper with the file behind the store's back.
 class RawDatabase {
@@ -732,14 +745,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) 
 TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesStayFullSync) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
-  const AuditRecord read{.actor = "t-ann",
-                         .role = "therapist",
-                         .practice = "p1",
-                         .action = "GetClient",
-                         .resource = "practices/p1/clients/c1",
-                         .call_id = "call-7",
-                         .time = absl::FromUnixSeconds(1'700'000'000),
-                         .outcome = "OK"};
+  const AuditRecord read = ReadRecord("practices/p1/clients/c1", "call-7");
 
   ASSERT_THAT(store->AppendAudit(read), IsOk());
 
@@ -772,16 +778,8 @@ TEST_F(SqliteStoreTest, ReadAuditsDoNotGrowTheStoreFile) {
   const uintmax_t audit_before = size(path_ + "-audit") + size(path_ + "-audit-wal");
 
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(store
-                    ->AppendAudit({.actor = "t-ann",
-                                   .role = "therapist",
-                                   .practice = "p1",
-                                   .action = "GetClient",
-                                   .resource = "practices/p1/clients/c1",
-                                   .call_id = absl::StrCat("call-", i),
-                                   .time = absl::FromUnixSeconds(1'700'000'000 + i),
-                                   .outcome = "OK"})
-                    .ok());
+    ASSERT_TRUE(
+        store->AppendAudit(ReadRecord("practices/p1/clients/c1", absl::StrCat("call-", i))).ok());
   }
 
   EXPECT_EQ(size(path_), file_before);
@@ -810,14 +808,7 @@ TEST_F(SqliteStoreTest, AuditRecordsOfBothFilesListInTheOrderWritten) {
       "VALUES (1, 'old', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c1', 'old-1', "
       "'OK')");
   const auto read = [](const std::string& call_id) {
-    return AuditRecord{.actor = "t-ann",
-                       .role = "therapist",
-                       .practice = "p1",
-                       .action = "GetClient",
-                       .resource = "practices/p1/clients/c1",
-                       .call_id = call_id,
-                       .time = absl::FromUnixSeconds(1'700'000'000),
-                       .outcome = "OK"};
+    return ReadRecord("practices/p1/clients/c1", call_id);
   };
   const auto write = [](const std::string& name, const std::string& call_id) {
     Mutation mutation = InsertingClient(MakeClient(name));
@@ -850,6 +841,120 @@ TEST_F(SqliteStoreTest, AuditRecordsOfBothFilesListInTheOrderWritten) {
   ASSERT_THAT(first_three, IsOk());
   ASSERT_EQ(first_three->size(), 3u);
   EXPECT_EQ((*first_three)[2].call_id, "r00");
+}
+
+// The audit database indexes its records by resource in bulk (ADR 0026): ListAudit of a prefix
+// finds every record of it, in the order written and once each, whether the record is indexed
+// yet or not; a bulk indexes what came before it and nothing twice.
+TEST_F(SqliteStoreTest, ReadAuditRecordsAreListedBeforeAndAfterTheirBulkIndex) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  const auto read = [](absl::string_view client, int i) {
+    return ReadRecord(absl::StrCat("practices/p1/clients/", client), absl::StrCat(client, "-", i));
+  };
+  const auto call_ids = [&](absl::string_view prefix, int limit) {
+    absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit(prefix, limit);
+    EXPECT_THAT(listed, IsOk());
+    std::vector<std::string> ids;
+    if (listed.ok()) {
+      for (const AuditRecord& record : *listed) ids.push_back(record.call_id);
+    }
+    return ids;
+  };
+  // Records of clients c1, c10 and c2, in three bulks; the prefix "clients/c1" is also c10's.
+  std::map<std::string, std::vector<std::string>> expected;  // by prefix, in the order written
+  const std::vector<std::string> prefixes = {"practices/p1/", "practices/p1/clients/c1",
+                                             "practices/p1/clients/c10", "practices/p1/clients/c2",
+                                             "practices/p1/clients/c3"};
+  const auto check = [&](absl::string_view when) {
+    for (const std::string& prefix : prefixes) {
+      EXPECT_EQ(call_ids(prefix, 100), expected[prefix]) << prefix << ", " << when;
+    }
+  };
+  int i = 0;
+  for (int bulk = 0; bulk < 3; ++bulk) {
+    for (const char* client : {"c1", "c10", "c2", "c1"}) {
+      const AuditRecord record = read(client, i++);
+      ASSERT_THAT(store->AppendAudit(record), IsOk());
+      for (const std::string& prefix : prefixes) {
+        if (absl::StartsWith(record.resource, prefix)) expected[prefix].push_back(record.call_id);
+      }
+    }
+    check(absl::StrCat("bulk ", bulk, " before its index"));
+    if (bulk < 2) {
+      ASSERT_THAT(store->IndexAudit(), IsOk());
+    }
+  }
+  // Two bulks are in the index, the last four records not yet.
+  RawDatabase audit(path_ + "-audit");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"), "8");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_log WHERE id > "
+                            "(SELECT through FROM audit_indexed)"),
+            "4");
+  // A limit cuts the merged list in id order, across the index and the rest.
+  const std::vector<std::string>& all = expected["practices/p1/"];
+  EXPECT_EQ(call_ids("practices/p1/", 10), std::vector<std::string>(all.begin(), all.begin() + 10));
+  EXPECT_EQ(call_ids("practices/p1/clients/c2", 2), (std::vector<std::string>{"c2-2", "c2-6"}));
+  ASSERT_THAT(store->IndexAudit(), IsOk());
+  ASSERT_THAT(store->IndexAudit(), IsOk());  // nothing new: changes nothing
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"), "12");
+  EXPECT_EQ(audit.QueryText("SELECT through = (SELECT max(id) FROM audit_log) FROM audit_indexed"),
+            "1");
+  check("all indexed");
+}
+
+// The store indexes new audit records by itself, about once a second.
+TEST_F(SqliteStoreTest, TheStoreIndexesItsAuditRecordsByItself) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->AppendAudit(ReadRecord("practices/p1/clients/c1", "call-1")), IsOk());
+  RawDatabase audit(path_ + "-audit");
+  std::string indexed;
+  for (int tries = 0; tries < 200 && indexed != "1"; ++tries) {
+    absl::SleepFor(absl::Milliseconds(50));
+    indexed = audit.QueryText("SELECT count(*) FROM audit_by_resource");
+  }
+  EXPECT_EQ(indexed, "1");
+}
+
+// An audit database of schema version 1 (records indexed at each commit) is brought to the bulk
+// index on open: every record it held is in the index, and lists as before.
+TEST_F(SqliteStoreTest, AnAuditDatabaseOfVersion1GetsItsRecordsIndexedOnOpen) {
+  {
+    std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+    ASSERT_NE(store, nullptr);
+  }
+  {
+    // As version 1 left it: the table with its index, and records in it.
+    RawDatabase audit(path_ + "-audit");
+    audit.Execute(
+        "DROP TABLE audit_by_resource; DROP TABLE audit_indexed; "
+        "CREATE INDEX audit_log_by_resource ON audit_log (resource, id); "
+        "DELETE FROM schema_migrations WHERE version > 1; "
+        "INSERT INTO audit_log (id, time, actor, role, practice, action, resource, call_id, "
+        "outcome) VALUES "
+        "(5, 1, 'a', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c2', 'old-5', 'OK'), "
+        "(7, 2, 'a', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c1', 'old-7', 'OK')");
+  }
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  RawDatabase audit(path_ + "-audit");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"), "2");
+  EXPECT_EQ(audit.QueryText("SELECT through FROM audit_indexed"), "7");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = "
+                            "'audit_log_by_resource'"),
+            "0");
+  absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/clients/c1", 10);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].call_id, "old-7");
+  // New records take ids above the old ones and list after them.
+  ASSERT_THAT(store->AppendAudit(ReadRecord("practices/p1/clients/c1", "new-1")), IsOk());
+  listed = store->ListAudit("practices/p1/", 10);
+  ASSERT_THAT(listed, IsOk());
+  std::vector<std::string> call_ids;
+  for (const AuditRecord& record : *listed) call_ids.push_back(record.call_id);
+  EXPECT_EQ(call_ids, (std::vector<std::string>{"old-5", "old-7", "new-1"}));
 }
 
 // Every lookup walks an index, or the table's own key, never a whole table and never a sort in a
