@@ -356,18 +356,11 @@ constexpr Sql kInsertAudit{"append audit record", R"sql(
 constexpr Sql kLatestAuditId{"read latest audit id", R"sql(
   SELECT COALESCE(MAX(id), 0) FROM audit_log
 )sql"};
-// Resources in [:prefix, :prefix_end), that is those starting with the prefix, via the index.
+// Resources in [:prefix, :prefix_end), that is those starting with the prefix. Each file's
+// records are indexed by resource in bulk (ADR 0026): those up to audit_indexed.through are
+// found through audit_by_resource, those after it (a second's worth at most) in the table. One
+// statement, so one snapshot: a bulk commits its index rows and the new `through` together.
 constexpr Sql kListAuditOfPrefix{"list audit records", R"sql(
-  SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
-  WHERE resource >= :prefix AND resource < :prefix_end
-  ORDER BY id
-  LIMIT :limit
-)sql"};
-// The same in the audit database, whose records are indexed by resource in bulk (migration
-// audit/0002, ADR 0026): those up to audit_indexed.through through the index, those after it
-// (a second's worth at most) from the table. One statement, so one snapshot: a bulk index
-// commits its rows and the new `through` together.
-constexpr Sql kListReadAuditOfPrefix{"list audit records", R"sql(
   SELECT id, time, actor, role, practice, action, resource, call_id, outcome FROM audit_log
   WHERE id IN (SELECT id FROM audit_by_resource
                WHERE resource >= :prefix AND resource < :prefix_end)
@@ -385,7 +378,7 @@ constexpr Sql kListAuditFrom{"list audit records", R"sql(
   ORDER BY id
   LIMIT :limit
 )sql"};
-// The bulk index of the audit database: the records after `through`, at most :count of them,
+// The bulk index of either file's audit_log: the records after `through`, at most :count of them,
 // go into audit_by_resource in key order (each index page is written once per bulk, not once
 // per commit that touches it), and `through` moves past them.
 constexpr Sql kReadAuditIndexed{"read how far the audit index goes", R"sql(
@@ -429,6 +422,9 @@ constexpr Sql kLatestEventSequence{"read latest event sequence", R"sql(
 // Every statement that looks rows up, for QueryPlans: each must walk an index, never scan a
 // table or sort in a temporary b-tree, and each index of the schema must serve one of them
 // (sqlite_store_test.cc checks both).
+// Those of the audit_log of either file (the store's and the audit database).
+constexpr const Sql* kAuditLookups[] = {&kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
+                                        &kReadAuditIndexed, &kNextAuditIndexEnd};
 constexpr const Sql* kLookups[] = {&kSelectClient,
                                    &kClientExists,
                                    &kUpdateClient,
@@ -470,9 +466,6 @@ constexpr const Sql* kLookups[] = {&kSelectClient,
                                    &kUpdateTemplate,
                                    &kListTemplates,
                                    &kSelectIdempotentResult,
-                                   &kListAuditOfPrefix,
-                                   &kListAuditFrom,
-                                   &kLatestAuditId,
                                    &kListEventsOfPractice,
                                    &kListEventsOfClient,
                                    &kLatestEventSequence};
@@ -916,14 +909,17 @@ void SqliteStore::KeepAuditUp(absl::Duration sync_interval) {
   if (syncs) audit_writes_->Sync(flush).IgnoreError();
 }
 
-absl::Status SqliteStore::IndexAudit() {
-  return audit_writes_
-      ->Run([](Connection& db) -> absl::StatusOr<CommitOutcome> {
+namespace {
+
+// One bulk of IndexAudit on one file, in one write of that file's group commit.
+absl::Status IndexAuditOf(sqlite::GroupCommit<CommitOutcome>& writes) {
+  return writes
+      .Run([](Connection& db) -> absl::StatusOr<CommitOutcome> {
         absl::StatusOr<int64_t> through = ReadInt(db, kReadAuditIndexed);
         if (!through.ok()) return through.status();
         absl::StatusOr<Statement> next = db.Prepare(kNextAuditIndexEnd);
         if (!next.ok()) return next.status();
-        next->BindInt64(":through", *through).BindInt64(":count", kAuditIndexBulk);
+        next->BindInt64(":through", *through).BindInt64(":count", SqliteStore::kAuditIndexBulk);
         absl::StatusOr<bool> row = next->Step();
         if (!row.ok()) return row.status();
         const int64_t until = *row ? next->ColumnInt64(0) : *through;
@@ -939,6 +935,14 @@ absl::Status SqliteStore::IndexAudit() {
         return CommitOutcome::kCommitted;
       })
       .status();
+}
+
+}  // namespace
+
+absl::Status SqliteStore::IndexAudit() {
+  absl::Status changes = IndexAuditOf(*writes_);
+  absl::Status reads = IndexAuditOf(*audit_writes_);
+  return changes.ok() ? reads : changes;
 }
 
 SqliteStore::~SqliteStore() {
@@ -1373,12 +1377,11 @@ absl::Status SqliteStore::AppendAudits(absl::Span<const AuditRecord> records) {
 namespace {
 
 // Appends the records of one audit table that a list statement on `db` finds, with their ids.
-// `of_prefix` is the file's statement for a bounded prefix (kListAuditOfPrefix or
-// kListReadAuditOfPrefix).
-absl::Status ReadAudit(Connection& db, const Sql& of_prefix, absl::string_view resource_prefix,
-                       int limit, std::vector<std::pair<int64_t, AuditRecord>>& records) {
+absl::Status ReadAudit(Connection& db, absl::string_view resource_prefix, int limit,
+                       std::vector<std::pair<int64_t, AuditRecord>>& records) {
   const std::optional<std::string> prefix_end = PrefixEnd(resource_prefix);
-  absl::StatusOr<Statement> list = db.Prepare(prefix_end.has_value() ? of_prefix : kListAuditFrom);
+  absl::StatusOr<Statement> list =
+      db.Prepare(prefix_end.has_value() ? kListAuditOfPrefix : kListAuditFrom);
   if (!list.ok()) return list.status();
   list->BindText(":prefix", resource_prefix).BindInt64(":limit", limit);
   if (prefix_end.has_value()) list->BindText(":prefix_end", *prefix_end);
@@ -1410,15 +1413,13 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_vie
   std::vector<std::pair<int64_t, AuditRecord>> found;
   {
     sqlite::ReaderPool::Lease reader = readers_->Acquire();
-    if (absl::Status status = ReadAudit(*reader, kListAuditOfPrefix, resource_prefix, limit, found);
-        !status.ok()) {
+    if (absl::Status status = ReadAudit(*reader, resource_prefix, limit, found); !status.ok()) {
       return status;
     }
   }
   {
     absl::MutexLock lock(&audit_read_mu_);
-    if (absl::Status status =
-            ReadAudit(*audit_reader_, kListReadAuditOfPrefix, resource_prefix, limit, found);
+    if (absl::Status status = ReadAudit(*audit_reader_, resource_prefix, limit, found);
         !status.ok()) {
       return status;
     }
@@ -1446,10 +1447,12 @@ absl::StatusOr<std::vector<QueryPlan>> SqliteStore::QueryPlans() {
     for (const Sql* sql : kLookups) {
       if (absl::Status status = explain(*reader, *sql, "store"); !status.ok()) return status;
     }
+    for (const Sql* sql : kAuditLookups) {
+      if (absl::Status status = explain(*reader, *sql, "store"); !status.ok()) return status;
+    }
   }
   absl::MutexLock lock(&audit_read_mu_);
-  for (const Sql* sql : {&kListReadAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
-                         &kReadAuditIndexed, &kNextAuditIndexEnd}) {
+  for (const Sql* sql : kAuditLookups) {
     if (absl::Status status = explain(*audit_reader_, *sql, "audit"); !status.ok()) {
       return status;
     }

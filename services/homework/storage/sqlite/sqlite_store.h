@@ -139,9 +139,9 @@ class SqliteStore final : public Store {
   // database.
   absl::StatusOr<std::vector<QueryPlan>> QueryPlans();
 
-  // Indexes by resource the audit database's records not yet indexed, at most kAuditIndexBulk
-  // of them, in one write (ADR 0026). The store does this every kAuditIndexInterval; ListAudit
-  // finds every record either way.
+  // Indexes by resource the audit records not yet indexed, of the store's file and of the
+  // audit database, at most kAuditIndexBulk of each, in one write per file (ADR 0026). The store
+  // does this every kAuditIndexInterval; ListAudit finds every record either way.
   absl::Status IndexAudit();
   static constexpr absl::Duration kAuditIndexInterval = absl::Seconds(1);
   static constexpr int64_t kAuditIndexBulk = 100'000;

@@ -841,6 +841,13 @@ TEST_F(SqliteStoreTest, AuditRecordsOfBothFilesListInTheOrderWritten) {
   ASSERT_THAT(first_three, IsOk());
   ASSERT_EQ(first_three->size(), 3u);
   EXPECT_EQ((*first_three)[2].call_id, "r00");
+  // The same once both files' records are in their indexes (ADR 0026).
+  ASSERT_THAT(store->IndexAudit(), IsOk());
+  listed = store->ListAudit("practices/p1/", 100);
+  ASSERT_THAT(listed, IsOk());
+  call_ids.clear();
+  for (const AuditRecord& record : *listed) call_ids.push_back(record.call_id);
+  EXPECT_EQ(call_ids, expected);
 }
 
 // The audit database indexes its records by resource in bulk (ADR 0026): ListAudit of a prefix
@@ -903,58 +910,83 @@ TEST_F(SqliteStoreTest, ReadAuditRecordsAreListedBeforeAndAfterTheirBulkIndex) {
   check("all indexed");
 }
 
-// The store indexes new audit records by itself, about once a second.
+// The store indexes new audit records by itself, about once a second: a change's (in the
+// store's file) and a read's (in the audit database).
 TEST_F(SqliteStoreTest, TheStoreIndexesItsAuditRecordsByItself) {
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   ASSERT_THAT(store->AppendAudit(ReadRecord("practices/p1/clients/c1", "call-1")), IsOk());
-  RawDatabase audit(path_ + "-audit");
-  std::string indexed;
-  for (int tries = 0; tries < 200 && indexed != "1"; ++tries) {
-    absl::SleepFor(absl::Milliseconds(50));
-    indexed = audit.QueryText("SELECT count(*) FROM audit_by_resource");
+  for (const std::string& file : {path_, path_ + "-audit"}) {
+    RawDatabase raw(file);
+    std::string indexed;
+    for (int tries = 0; tries < 200 && indexed != "1"; ++tries) {
+      absl::SleepFor(absl::Milliseconds(50));
+      indexed = raw.QueryText("SELECT count(*) FROM audit_by_resource");
+    }
+    EXPECT_EQ(indexed, "1") << file;
   }
-  EXPECT_EQ(indexed, "1");
 }
 
-// An audit database of schema version 1 (records indexed at each commit) is brought to the bulk
-// index on open: every record it held is in the index, and lists as before.
-TEST_F(SqliteStoreTest, AnAuditDatabaseOfVersion1GetsItsRecordsIndexedOnOpen) {
+// A file whose audit records were indexed at each commit (the audit database at version 1, the
+// store's file at version 10) is brought to the bulk index on open: every record it held is in
+// the index, and lists as before, merged across both files.
+TEST_F(SqliteStoreTest, AuditRecordsIndexedAtEachCommitAreIndexedInBulkOnOpen) {
   {
     std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
     ASSERT_NE(store, nullptr);
   }
-  {
-    // As version 1 left it: the table with its index, and records in it.
-    RawDatabase audit(path_ + "-audit");
-    audit.Execute(
-        "DROP TABLE audit_by_resource; DROP TABLE audit_indexed; "
-        "CREATE INDEX audit_log_by_resource ON audit_log (resource, id); "
-        "DELETE FROM schema_migrations WHERE version > 1; "
-        "INSERT INTO audit_log (id, time, actor, role, practice, action, resource, call_id, "
-        "outcome) VALUES "
-        "(5, 1, 'a', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c2', 'old-5', 'OK'), "
-        "(7, 2, 'a', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c1', 'old-7', 'OK')");
+  struct Old {
+    std::string file;
+    const char* newer_migrations;
+    const char* records;
+  };
+  const std::vector<Old> olds = {
+      {path_, "version > 10",
+       "(3, 1, 'a', 'therapist', 'p1', 'UpdateClient', 'practices/p1/clients/c1', 'old-3', 'OK'), "
+       "(6, 2, 'a', 'therapist', 'p1', 'UpdateClient', 'practices/p1/clients/c2', 'old-6', 'OK')"},
+      {path_ + "-audit", "version > 1",
+       "(5, 1, 'a', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c2', 'old-5', 'OK'), "
+       "(7, 2, 'a', 'therapist', 'p1', 'GetClient', 'practices/p1/clients/c1', 'old-7', 'OK')"}};
+  for (const Old& old : olds) {
+    // As the older schema left it: the table with its index, and records in it.
+    RawDatabase(old.file).Execute(
+        absl::StrCat("DROP TABLE audit_by_resource; DROP TABLE audit_indexed; "
+                     "CREATE INDEX audit_log_by_resource ON audit_log (resource, id); "
+                     "DELETE FROM schema_migrations WHERE ",
+                     old.newer_migrations,
+                     "; "
+                     "INSERT INTO audit_log (id, time, actor, role, practice, action, resource, "
+                     "call_id, outcome) VALUES ",
+                     old.records)
+            .c_str());
   }
   std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
   ASSERT_NE(store, nullptr);
-  RawDatabase audit(path_ + "-audit");
-  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"), "2");
-  EXPECT_EQ(audit.QueryText("SELECT through FROM audit_indexed"), "7");
-  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = "
+  for (const auto& [file, through] :
+       std::vector<std::pair<std::string, std::string>>{{path_, "6"}, {path_ + "-audit", "7"}}) {
+    RawDatabase raw(file);
+    EXPECT_EQ(raw.QueryText("SELECT count(*) FROM audit_by_resource"), "2") << file;
+    EXPECT_EQ(raw.QueryText("SELECT through FROM audit_indexed"), through) << file;
+    EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE name = "
                             "'audit_log_by_resource'"),
-            "0");
-  absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/clients/c1", 10);
-  ASSERT_THAT(listed, IsOk());
-  ASSERT_EQ(listed->size(), 1u);
-  EXPECT_EQ((*listed)[0].call_id, "old-7");
+              "0")
+        << file;
+  }
+  const auto call_ids = [&](absl::string_view prefix) {
+    absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit(prefix, 10);
+    EXPECT_THAT(listed, IsOk());
+    std::vector<std::string> ids;
+    if (listed.ok()) {
+      for (const AuditRecord& record : *listed) ids.push_back(record.call_id);
+    }
+    return ids;
+  };
+  EXPECT_EQ(call_ids("practices/p1/clients/c1"), (std::vector<std::string>{"old-3", "old-7"}));
   // New records take ids above the old ones and list after them.
   ASSERT_THAT(store->AppendAudit(ReadRecord("practices/p1/clients/c1", "new-1")), IsOk());
-  listed = store->ListAudit("practices/p1/", 10);
-  ASSERT_THAT(listed, IsOk());
-  std::vector<std::string> call_ids;
-  for (const AuditRecord& record : *listed) call_ids.push_back(record.call_id);
-  EXPECT_EQ(call_ids, (std::vector<std::string>{"old-5", "old-7", "new-1"}));
+  EXPECT_EQ(call_ids("practices/p1/"),
+            (std::vector<std::string>{"old-3", "old-5", "old-6", "old-7", "new-1"}));
 }
 
 // Every lookup walks an index, or the table's own key, never a whole table and never a sort in a
