@@ -1115,6 +1115,31 @@ absl::Status PostgresStore::AppendAudit(const AuditRecord& record) {
   return appended.status();
 }
 
+absl::Status PostgresStore::AppendAudits(absl::Span<const AuditRecord> records) {
+  if (records.size() <= 1) return Store::AppendAudits(records);
+  // One transaction in one round trip: one commit, so one flush of the WAL, for the batch (the
+  // server flushes at each commit), and all of the records or none.
+  std::vector<Statement> inserts;
+  inserts.reserve(records.size());
+  for (const AuditRecord& record : records) {
+    inserts.push_back({.sql = &kInsertAudit, .params = AuditParams(record)});
+  }
+  absl::StatusOr<bool> appended = Run<bool>(
+      *pool_,
+      [&](Connection& db) -> absl::StatusOr<bool> {
+        std::vector<absl::StatusOr<Result>> results;
+        absl::StatusOr<Transaction> transaction = Transaction::Begin(db, inserts, results);
+        if (!transaction.ok()) return transaction.status();
+        for (const absl::StatusOr<Result>& result : results) {
+          if (!result.ok()) return result.status();
+        }
+        if (absl::Status status = transaction->Commit(); !status.ok()) return status;
+        return true;
+      },
+      OnBrokenConnection::kFail);
+  return appended.status();
+}
+
 absl::StatusOr<std::vector<AuditRecord>> PostgresStore::ListAudit(absl::string_view resource_prefix,
                                                                   int limit) {
   std::vector<AuditRecord> records;

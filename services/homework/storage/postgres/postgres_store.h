@@ -122,6 +122,8 @@ class PostgresStore final : public Store {
   absl::StatusOr<int64_t> LatestEventSequence() override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
+  // In one transaction sent in one round trip.
+  absl::Status AppendAudits(absl::Span<const AuditRecord> records) override;
 
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
                                                      int limit) override;

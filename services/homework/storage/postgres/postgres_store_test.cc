@@ -745,6 +745,32 @@ TEST_F(PostgresStoreTest, ListAuditTakesAPrefixEndingInAMultibyteCharacter) {
               ElementsAre("practices/p1/clients/z\u00e9", "practices/p1/clients/z\u00e92"));
 }
 
+// The records of a batch are one transaction: when the server refuses one of them (here a
+// resource that is not UTF-8), none of the batch is kept, and the error says so.
+TEST_F(PostgresStoreTest, AppendAuditsKeepsAllOfABatchOrNone) {
+  std::unique_ptr<PostgresStore> store = OpenOrDie({.conninfo = uri_});
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->AppendAudit(MakeAudit("GetClient", "practices/p1/clients/c0")), IsOk());
+  std::vector<AuditRecord> batch = {MakeAudit("GetClient", "practices/p1/clients/c1"),
+                                    MakeAudit("GetClient", "practices/p1/clients/c1"),
+                                    MakeAudit("GetClient", "practices/p1/clients/c2")};
+  batch[1].resource.push_back('\xff');  // not UTF-8
+
+  EXPECT_FALSE(store->AppendAudits(batch).ok());
+
+  absl::StatusOr<std::vector<AuditRecord>> records = store->ListAudit("practices/", 100);
+  ASSERT_THAT(records, IsOk());
+  std::vector<std::string> resources;
+  for (const AuditRecord& record : *records) resources.push_back(record.resource);
+  EXPECT_THAT(resources, ElementsAre("practices/p1/clients/c0"));
+  // The connection it used is fine afterwards: the next batch is kept whole.
+  batch.erase(batch.begin() + 1);
+  ASSERT_THAT(store->AppendAudits(batch), IsOk());
+  records = store->ListAudit("practices/", 100);
+  ASSERT_THAT(records, IsOk());
+  EXPECT_EQ(records->size(), 3u);
+}
+
 // ---- Opening. ----
 
 TEST_F(PostgresStoreTest, OpenStoreTakesPostgresqlAndPostgresUris) {
