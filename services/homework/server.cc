@@ -14,6 +14,7 @@
 #include "grpcpp/server_builder.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "services/homework/core/templates.h"
+#include "services/homework/storage/cached_store.h"
 #include "services/homework/storage/open_store.h"
 
 namespace therapy::homework {
@@ -130,8 +131,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->pool_ =
       std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = options.blocking_threads});
   server->audits_ = std::make_unique<AuditBatcher>(*server->metered_store_);
+  // OpenStore puts a cache in front of SQLite only (with --store_cache_bytes above 0).
+  const bool cached = dynamic_cast<const CachedStore*>(server->store_.get()) != nullptr;
   server->rpc_ = std::make_unique<HomeworkRpc>(
-      *server->homework_, *server->hub_, *server->verifier_, *server->pool_, *server->audits_, log);
+      *server->homework_, *server->hub_, *server->verifier_, *server->pool_, *server->audits_, log,
+      /*reads_from_cache=*/cached);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -33,6 +36,7 @@
 #include "services/homework/runtime/audit_batcher.h"
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
+#include "services/homework/storage/cached_store.h"
 #include "services/homework/storage/memory/audit_gate_store.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
@@ -61,15 +65,22 @@ class BlockingPoolRpcTest : public ::testing::Test {
     ASSERT_THAT(verifier, IsOk());
     verifier_ = *std::move(verifier);
 
+    // As the Server serves SQLite: the use cases read through a cache of the store.
+    Store* served = &store_;
+    if (ReadsFromCache()) {
+      cached_ = std::make_unique<CachedStore>(store_, CachedStoreOptions{});
+      served = cached_.get();
+    }
     hub_ = std::make_unique<EventHub>(store_, EventHubOptions{});
-    homework_ = std::make_unique<Homework>(store_, HomeworkOptions{});
+    homework_ = std::make_unique<Homework>(*served, HomeworkOptions{});
     // One thread, at most one call waiting for it.
     pool_ = std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = 1, .max_queued = 1});
     log_file_ = ::open_memstream(&log_text_, &log_size_);
     ASSERT_NE(log_file_, nullptr);
     log_ = std::make_unique<JsonLog>(log_file_);
     audits_ = std::make_unique<AuditBatcher>(store_);
-    rpc_ = std::make_unique<HomeworkRpc>(*homework_, *hub_, *verifier_, *pool_, *audits_, *log_);
+    rpc_ = std::make_unique<HomeworkRpc>(*homework_, *hub_, *verifier_, *pool_, *audits_, *log_,
+                                         ReadsFromCache());
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -91,6 +102,8 @@ class BlockingPoolRpcTest : public ::testing::Test {
     std::free(log_text_);
     std::remove(jwks_path_.c_str());
   }
+
+  virtual bool ReadsFromCache() const { return false; }
 
   // Keeps the pool's one thread busy until Release.
   void HoldThePool() {
@@ -137,6 +150,7 @@ class BlockingPoolRpcTest : public ::testing::Test {
   std::string jwks_path_;
   std::unique_ptr<TokenVerifier> verifier_;
   AuditGateStore store_;
+  std::unique_ptr<CachedStore> cached_;
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<Homework> homework_;
   std::unique_ptr<BlockingPool> pool_;
@@ -293,6 +307,95 @@ TEST_F(BlockingPoolRpcTest, AReadWhoseAuditRecordCannotBeWrittenReturnsNothing) 
   EXPECT_EQ(stub_->GetClient(As("dr-stranger", "therapist").get(), get, &read).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(store_.appends().size(), 2u);
+}
+
+// With a cache in front of the store (as the Server serves SQLite), a read the cache answers runs
+// on gRPC's thread: it is answered while the pool's one thread is busy and its queue full. A read
+// the cache cannot answer yet goes to the pool like any other call. Each read leaves one audit
+// record and one log line, whichever thread answered it.
+class CachedReadsRpcTest : public BlockingPoolRpcTest {
+ protected:
+  bool ReadsFromCache() const override { return true; }
+
+  int LoggedCalls(absl::string_view method) {
+    const std::string log = LogText();
+    int lines = 0;
+    for (absl::string_view line : absl::StrSplit(log, '\n')) {
+      if (absl::StrContains(line, absl::StrCat("\"method\":\"", method, "\""))) ++lines;
+    }
+    return lines;
+  }
+};
+
+TEST_F(CachedReadsRpcTest, AReadTheCacheAnswersDoesNotWaitForThePool) {
+  v1::Client created;
+  ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
+  v1::Client read;
+  ASSERT_TRUE(GetAna(read).ok());  // not cached yet: on the pool, which keeps it in the cache
+
+  HoldThePool();
+  // The queue's one place taken too: a call that needs the pool is refused at once.
+  std::thread queued([&] {
+    v1::ListClientsRequest list;
+    list.set_parent("practices/sunrise");
+    v1::ListClientsResponse listed;
+    stub_->ListClients(As("backend", "service").get(), list, &listed);
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (pool_->queued() != 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(pool_->queued(), 1u);
+
+  read.Clear();
+  grpc::Status cached = GetAna(read);
+  EXPECT_TRUE(cached.ok()) << cached.error_message();
+  EXPECT_EQ(read.etag(), created.etag());
+  v1::ListClientsRequest list;
+  list.set_parent("practices/sunrise");
+  v1::ListClientsResponse listed;
+  EXPECT_EQ(stub_->ListClients(As("backend", "service").get(), list, &listed).error_code(),
+            grpc::StatusCode::UNAVAILABLE);  // ListClients is not cached: it needs the pool
+  Release();
+  queued.join();
+
+  int get_records = 0;
+  for (const AuditRecord& record : store_.ListAudit("practices/sunrise", 100).value()) {
+    if (record.action == "GetClient") ++get_records;
+  }
+  EXPECT_EQ(get_records, 2);
+  EXPECT_EQ(LoggedCalls("GetClient"), 2);
+}
+
+TEST_F(CachedReadsRpcTest, AReadTheCacheCannotAnswerWaitsForThePoolAndIsAuditedOnce) {
+  v1::Client created;
+  ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
+  const int reads_before = store_.client_reads.load();
+  HoldThePool();
+  std::atomic<bool> answered = false;
+  v1::Client read;
+  grpc::Status status;
+  std::thread reader([&] {
+    status = GetAna(read);
+    answered = true;
+  });
+  // Tried on gRPC's thread, missed the cache, queued for the pool.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (pool_->queued() != 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(pool_->queued(), 1u);
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(answered.load());
+  // The store itself was not read on gRPC's thread.
+  EXPECT_EQ(store_.client_reads.load(), reads_before);
+  Release();
+  reader.join();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(read.etag(), created.etag());
+
+  int get_records = 0;
+  for (const AuditRecord& record : store_.ListAudit("practices/sunrise", 100).value()) {
+    if (record.action == "GetClient") ++get_records;
+  }
+  EXPECT_EQ(get_records, 1);
+  EXPECT_EQ(LoggedCalls("GetClient"), 1);
 }
 
 }  // namespace

@@ -27,7 +27,10 @@ namespace therapy::homework {
 //
 // Every method is on gRPC's callback API, so gRPC never makes a thread per call. A unary call's
 // five steps run on `pool` (the core blocks: store reads, commits, audit appends), never on
-// gRPC's own threads; a call whose caller has cancelled it, or whose deadline has passed, while
+// gRPC's own threads, but for reads the store's cache answers: GetClient, GetAssignment and
+// ListAssignments run first on the gRPC thread that received them, under a CacheOnlyScope, and
+// go to the pool like any other call as soon as they need the store itself (ADR 0018). A call
+// whose caller has cancelled it, or whose deadline has passed, while
 // it waited for a thread is answered CANCELLED without running, and a call the full pool
 // cannot queue is answered UNAVAILABLE ("overloaded; retry with backoff") at once. A use case
 // runs under a DeferredAudit: the audit records of its reads and refusals go to `audits`, which
@@ -45,8 +48,10 @@ namespace therapy::homework {
 // open streams hold no thread (docs/decisions/0011-watch-fan-out.md).
 class HomeworkRpc final : public grpc::Service {
  public:
+  // `reads_from_cache`: the store is a CachedStore (OpenStore with a cache), so reads it may
+  // answer from memory are tried on gRPC's thread first (see StartUnary).
   HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, BlockingPool& pool,
-              AuditBatcher& audits, JsonLog& log);
+              AuditBatcher& audits, JsonLog& log, bool reads_from_cache = false);
 
   // From now on every new call is answered UNAVAILABLE ("retry on another replica"), before
   // anything else runs; calls already running finish. For a graceful shutdown. Thread-safe.
@@ -59,9 +64,10 @@ class HomeworkRpc final : public grpc::Service {
   // runs on the pool as StartUnary says.
   template <typename Request, typename Response, typename UseCase>
   grpc::internal::MethodHandler* UnaryHandler(const char* method, UseCase use_case);
-  // Answers UNAVAILABLE while draining; otherwise queues the call on the pool, where it is
-  // authenticated, parsed from `body`, run through `use_case` into `response`, logged and
-  // finished. `body` and `response` belong to gRPC and live until the call is finished.
+  // Answers UNAVAILABLE while draining; otherwise runs a read the cache answers right here, or
+  // queues the call on the pool, where it is authenticated, parsed from `body`, run through
+  // `use_case` into `response`, logged and finished. `body` and `response` belong to gRPC and
+  // live until the call is finished.
   template <typename Request, typename Response, typename UseCase>
   grpc::ServerUnaryReactor* StartUnary(grpc::CallbackServerContext& context, const char* method,
                                        const grpc::ByteBuffer& body, Response& response,
@@ -82,6 +88,7 @@ class HomeworkRpc final : public grpc::Service {
   BlockingPool& pool_;
   AuditBatcher& audits_;
   JsonLog& log_;
+  const bool reads_from_cache_;
   // "/therapy.homework.v1.HomeworkService/<Method>": gRPC keeps pointers to these.
   std::deque<std::string> paths_;
   std::atomic<bool> draining_{false};

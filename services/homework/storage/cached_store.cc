@@ -5,12 +5,18 @@
 #include <vector>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "therapy/homework/v1/homework_service.pb.h"
 
 namespace therapy::homework {
 namespace {
+
+thread_local bool cache_only = false;
+
+// The payload that marks CacheMiss(): a type URL of our own, never sent to a caller.
+constexpr absl::string_view kCacheMissPayload = "therapy.homework/cache-miss";
 
 // What an entry costs beside its resource: the list node, the index slot, the name twice.
 constexpr std::size_t kEntryOverhead = 128;
@@ -27,6 +33,22 @@ std::string CollectionOf(const std::string& assignment_name) {
 }
 
 }  // namespace
+
+CacheOnlyScope::CacheOnlyScope() { cache_only = true; }
+
+CacheOnlyScope::~CacheOnlyScope() { cache_only = false; }
+
+bool CacheOnlyScope::Active() { return cache_only; }
+
+absl::Status CacheMiss() {
+  absl::Status miss = absl::UnavailableError("not in the cache");
+  miss.SetPayload(kCacheMissPayload, absl::Cord());
+  return miss;
+}
+
+bool IsCacheMiss(const absl::Status& status) {
+  return status.GetPayload(kCacheMissPayload).has_value();
+}
 
 CachedStore::CachedStore(Store& inner, CachedStoreOptions options)
     : ForwardingStore(inner),
@@ -51,12 +73,15 @@ absl::StatusOr<std::optional<v1::Assignment>> CachedStore::GetAssignment(absl::s
 // later page's answer depends on its token, and a list cut short on what lies past the cut.
 absl::StatusOr<Page<v1::Assignment>> CachedStore::ListAssignments(const AssignmentQuery& query) {
   if (query.client_name.empty() || !query.practice_name.empty() || !query.page.page_token.empty()) {
+    if (CacheOnlyScope::Active()) return CacheMiss();
     return inner().ListAssignments(query);
   }
   const std::string name = AssignmentsOf(query.client_name);
   std::vector<int> states(query.states.begin(), query.states.end());
   const std::string asked = absl::StrCat(absl::StrJoin(states, ","), ";", query.page.page_size);
   const Lookup lookup = Find(name, asked);
+  if (lookup.found == nullptr && CacheOnlyScope::Active())
+    return CacheMiss();  // counted by the re-run
   if (options_.on_lookup) options_.on_lookup("assignment list", lookup.found != nullptr);
   if (lookup.found != nullptr) {
     const auto& list = static_cast<const v1::ListAssignmentsResponse&>(*lookup.found);
@@ -91,6 +116,8 @@ absl::StatusOr<std::optional<Resource>> CachedStore::Get(
     absl::string_view kind, absl::string_view name,
     absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view)) {
   const Lookup lookup = Find(name);
+  if (lookup.found == nullptr && CacheOnlyScope::Active())
+    return CacheMiss();  // counted by the re-run
   if (options_.on_lookup) options_.on_lookup(kind, lookup.found != nullptr);
   if (lookup.found != nullptr) {
     return std::optional<Resource>(static_cast<const Resource&>(*lookup.found));

@@ -12,12 +12,33 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "services/homework/storage/forwarding_store.h"
 
 namespace therapy::homework {
+
+// While one is alive on a thread, a read on that thread that a CachedStore cannot answer from
+// memory fails at once with CacheMiss() instead of reading its inner store. The gRPC transport
+// runs the reads the cache serves this way on the thread that received them, and hands a miss
+// to the pool like any other call (rpc/homework_rpc.h, ADR 0018). Not nestable.
+class CacheOnlyScope {
+ public:
+  CacheOnlyScope();
+  ~CacheOnlyScope();
+  CacheOnlyScope(const CacheOnlyScope&) = delete;
+  CacheOnlyScope& operator=(const CacheOnlyScope&) = delete;
+
+  // Whether one is alive on this thread.
+  static bool Active();
+};
+
+// What a read that a CacheOnlyScope kept from the inner store returns: UNAVAILABLE, marked so
+// that IsCacheMiss tells it from the store's own errors.
+absl::Status CacheMiss();
+bool IsCacheMiss(const absl::Status& status);
 
 struct CachedStoreOptions {
   // The most the cached resources may take (their serialised size plus the cache's own

@@ -361,6 +361,44 @@ TEST_F(CachedStoreTest, AbsentResourcesAreNotKept) {
   EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
 }
 
+// In a CacheOnlyScope a read the cache cannot answer returns CacheMiss() without reading the
+// inner store, and is not counted (the call's run on the pool counts it); a hit answers as
+// always. The same for a client's assignment list, and for a list the cache never keeps.
+TEST_F(CachedStoreTest, InACacheOnlyScopeAMissFailsWithoutReadingTheStore) {
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  ASSERT_THAT(cache_.Commit(WritingAssignment(kAssignment, "Walk", "e1")), IsOk());
+  const AssignmentQuery of_client{.client_name = kClient};
+  const AssignmentQuery of_practice{.practice_name = "practices/p1"};
+  {
+    CacheOnlyScope only_cached;
+    EXPECT_TRUE(IsCacheMiss(cache_.GetClient(kClient).status()));
+    EXPECT_TRUE(IsCacheMiss(cache_.GetAssignment(kAssignment).status()));
+    EXPECT_TRUE(IsCacheMiss(cache_.ListAssignments(of_client).status()));
+    EXPECT_TRUE(IsCacheMiss(cache_.ListAssignments(of_practice).status()));
+  }
+  EXPECT_EQ(inner_.client_reads, 0);
+  EXPECT_EQ(inner_.assignment_reads, 0);
+  EXPECT_EQ(inner_.assignment_lists, 0);
+  EXPECT_TRUE(lookups_.empty());
+
+  EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");  // outside the scope: read and kept
+  ASSERT_THAT(cache_.GetAssignment(kAssignment), IsOk());
+  ASSERT_THAT(cache_.ListAssignments(of_client), IsOk());
+  {
+    CacheOnlyScope only_cached;
+    EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");
+    EXPECT_THAT(cache_.GetAssignment(kAssignment), IsOk());
+    absl::StatusOr<Page<v1::Assignment>> listed = cache_.ListAssignments(of_client);
+    ASSERT_THAT(listed, IsOk());
+    EXPECT_EQ(listed->items.size(), 1u);
+  }
+  EXPECT_EQ(inner_.client_reads, 1);
+  EXPECT_EQ(inner_.assignment_reads, 1);
+  EXPECT_EQ(inner_.assignment_lists, 1);
+  EXPECT_FALSE(CacheOnlyScope::Active());
+  EXPECT_FALSE(IsCacheMiss(absl::UnavailableError("not in the cache")));  // the mark, not the text
+}
+
 TEST(CachedStoreCapacityTest, StaysWithinItsCapacityAndKeepsTheRecentlyRead) {
   HoldingStore inner;
   constexpr std::size_t kCapacity = 16 * 4096;
