@@ -317,6 +317,16 @@ class CachedReadsRpcTest : public BlockingPoolRpcTest {
  protected:
   bool ReadsFromCache() const override { return true; }
 
+  int AuditRecordsOf(absl::string_view method) {
+    absl::StatusOr<std::vector<AuditRecord>> records = store_.ListAudit("practices/sunrise", 100);
+    EXPECT_THAT(records, IsOk());
+    int found = 0;
+    for (const AuditRecord& record : records.value_or(std::vector<AuditRecord>{})) {
+      if (record.action == method) ++found;
+    }
+    return found;
+  }
+
   int LoggedCalls(absl::string_view method) {
     const std::string log = LogText();
     int lines = 0;
@@ -357,11 +367,7 @@ TEST_F(CachedReadsRpcTest, AReadTheCacheAnswersDoesNotWaitForThePool) {
   Release();
   queued.join();
 
-  int get_records = 0;
-  for (const AuditRecord& record : store_.ListAudit("practices/sunrise", 100).value()) {
-    if (record.action == "GetClient") ++get_records;
-  }
-  EXPECT_EQ(get_records, 2);
+  EXPECT_EQ(AuditRecordsOf("GetClient"), 2);
   EXPECT_EQ(LoggedCalls("GetClient"), 2);
 }
 
@@ -390,11 +396,7 @@ TEST_F(CachedReadsRpcTest, AReadTheCacheCannotAnswerWaitsForThePoolAndIsAuditedO
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(read.etag(), created.etag());
 
-  int get_records = 0;
-  for (const AuditRecord& record : store_.ListAudit("practices/sunrise", 100).value()) {
-    if (record.action == "GetClient") ++get_records;
-  }
-  EXPECT_EQ(get_records, 1);
+  EXPECT_EQ(AuditRecordsOf("GetClient"), 1);
   EXPECT_EQ(LoggedCalls("GetClient"), 1);
 }
 
