@@ -30,13 +30,12 @@ namespace therapy::homework {
 // gRPC's own threads, but for reads the store's cache answers: GetClient, GetAssignment and
 // ListAssignments run first on the gRPC thread that received them, under a CacheOnlyScope, and
 // go to the pool like any other call as soon as they need the store itself (ADR 0018). A call
-// whose caller has cancelled it, or whose deadline has passed, while
-// it waited for a thread is answered CANCELLED without running, and a call the full pool
-// cannot queue is answered UNAVAILABLE ("overloaded; retry with backoff") at once. A use case
-// runs under a DeferredAudit: the audit records of its reads and refusals go to `audits`, which
-// appends them with other calls' records, and the call is answered when they are in (or
-// UNAVAILABLE, with nothing of the read, when they could not be written); the pool's thread
-// takes the next call meanwhile.
+// whose caller has cancelled it, or whose deadline has passed, while it waited for a thread is
+// answered CANCELLED without running, and a call the full pool cannot queue is answered
+// UNAVAILABLE ("overloaded; retry with backoff") at once. A use case runs under a DeferredAudit:
+// the audit records of its reads and refusals go to `audits`, which appends them with other
+// calls' records, and the call is answered when they are in (or UNAVAILABLE, with nothing of
+// the read, when they could not be written); the thread takes the next call meanwhile.
 //
 // Requests are parsed here with core's ParseRequest rather than by gRPC's generated handlers, so
 // a body that does not parse (a string that is not UTF-8, a truncated message) is answered

@@ -80,8 +80,8 @@ absl::StatusOr<Page<v1::Assignment>> CachedStore::ListAssignments(const Assignme
   std::vector<int> states(query.states.begin(), query.states.end());
   const std::string asked = absl::StrCat(absl::StrJoin(states, ","), ";", query.page.page_size);
   const Lookup lookup = Find(name, asked);
-  if (lookup.found == nullptr && CacheOnlyScope::Active())
-    return CacheMiss();  // counted by the re-run
+  // A miss in a CacheOnlyScope is counted by the call's run on the pool.
+  if (lookup.found == nullptr && CacheOnlyScope::Active()) return CacheMiss();
   if (options_.on_lookup) options_.on_lookup("assignment list", lookup.found != nullptr);
   if (lookup.found != nullptr) {
     const auto& list = static_cast<const v1::ListAssignmentsResponse&>(*lookup.found);
@@ -116,8 +116,8 @@ absl::StatusOr<std::optional<Resource>> CachedStore::Get(
     absl::string_view kind, absl::string_view name,
     absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view)) {
   const Lookup lookup = Find(name);
-  if (lookup.found == nullptr && CacheOnlyScope::Active())
-    return CacheMiss();  // counted by the re-run
+  // A miss in a CacheOnlyScope is counted by the call's run on the pool.
+  if (lookup.found == nullptr && CacheOnlyScope::Active()) return CacheMiss();
   if (options_.on_lookup) options_.on_lookup(kind, lookup.found != nullptr);
   if (lookup.found != nullptr) {
     return std::optional<Resource>(static_cast<const Resource&>(*lookup.found));

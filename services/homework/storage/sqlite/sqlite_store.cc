@@ -422,9 +422,6 @@ constexpr Sql kLatestEventSequence{"read latest event sequence", R"sql(
 // Every statement that looks rows up, for QueryPlans: each must walk an index, never scan a
 // table or sort in a temporary b-tree, and each index of the schema must serve one of them
 // (sqlite_store_test.cc checks both).
-// Those of the audit_log of either file (the store's and the audit database).
-constexpr const Sql* kAuditLookups[] = {&kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
-                                        &kReadAuditIndexed, &kNextAuditIndexEnd};
 constexpr const Sql* kLookups[] = {&kSelectClient,
                                    &kClientExists,
                                    &kUpdateClient,
@@ -469,6 +466,9 @@ constexpr const Sql* kLookups[] = {&kSelectClient,
                                    &kListEventsOfPractice,
                                    &kListEventsOfClient,
                                    &kLatestEventSequence};
+// And those of the audit_log of either file (the store's and the audit database).
+constexpr const Sql* kAuditLookups[] = {&kListAuditOfPrefix, &kListAuditFrom, &kLatestAuditId,
+                                        &kReadAuditIndexed, &kNextAuditIndexEnd};
 
 // The SQL of one resource kind, for the generic read and write paths below.
 struct TableSql {
