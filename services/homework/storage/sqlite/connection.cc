@@ -198,6 +198,31 @@ absl::StatusOr<std::vector<std::string>> Connection::ExplainQueryPlan(const Sql&
 
 bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+void Connection::SetWalHook(std::function<void(int wal_frames)> on_commit) {
+  on_commit_ = std::move(on_commit);
+  if (!on_commit_) {
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    return;
+  }
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int wal_frames) {
+        static_cast<Connection*>(self)->on_commit_(wal_frames);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+absl::StatusOr<Connection::WalCheckpoint> Connection::Checkpoint(CheckpointMode mode) {
+  WalCheckpoint checkpoint;
+  const int code = sqlite3_wal_checkpoint_v2(
+      db_, nullptr,
+      mode == CheckpointMode::kPassive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_RESTART,
+      &checkpoint.wal_frames, &checkpoint.checkpointed_frames);
+  if (code != SQLITE_OK) return SqliteStatus(code, "checkpoint the write-ahead log");
+  return checkpoint;
+}
+
 absl::StatusOr<Transaction> Transaction::BeginImmediate(Connection& connection) {
   absl::StatusOr<Statement> begin = connection.Prepare(kBegin);
   if (!begin.ok()) return begin.status();

@@ -7,6 +7,7 @@
 // and of its Statements.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -106,11 +107,33 @@ class Connection {
   // Whether a transaction is open (SQLite rolls one back by itself after some errors).
   bool InTransaction() const;
 
+  // Calls `on_commit` with the number of frames in the write-ahead log after each commit on
+  // this connection (SQLite's WAL hook), on the committing thread, after the commit. This
+  // replaces SQLite's automatic checkpoint on this connection; null restores neither.
+  void SetWalHook(std::function<void(int wal_frames)> on_commit);
+
+  struct WalCheckpoint {
+    int wal_frames = 0;           // frames in the write-ahead log
+    int checkpointed_frames = 0;  // of those, copied into the database file
+  };
+  enum class CheckpointMode {
+    // Copies into the database file the log's frames that no reader still needs, without
+    // waiting for readers or writers.
+    kPassive,
+    // Waits (up to the busy timeout) for other writers and for readers of older snapshots,
+    // copies every frame, then waits until no reader reads from the log, so that the next
+    // commit starts the log again from its beginning. UNAVAILABLE when the wait timed out
+    // (what could be copied was).
+    kRestart,
+  };
+  absl::StatusOr<WalCheckpoint> Checkpoint(CheckpointMode mode);
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
   absl::flat_hash_map<const char*, sqlite3_stmt*> statements_;
+  std::function<void(int)> on_commit_;
 };
 
 // A write transaction taken with BEGIN IMMEDIATE (so a busy database fails at the start, not

@@ -21,6 +21,7 @@
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/resource_rows.h"
 #include "services/homework/storage/sqlite/audit/migrations.h"
+#include "services/homework/storage/sqlite/checkpointer.h"
 #include "services/homework/storage/sqlite/connection.h"
 #include "services/homework/storage/sqlite/group_commit.h"
 #include "services/homework/storage/sqlite/migrations.h"
@@ -36,6 +37,12 @@ using sqlite::Statement;
 using sqlite::Transaction;
 
 // ---- The SQL. Times are microseconds since the Unix epoch; `data` is the serialized proto. ----
+
+// Both files' logs are copied into them by a sqlite::Checkpointer (ADR 0027) on a thread of its
+// own, once 10,000 frames (40 MiB of 4 KiB pages) were written since the last copy: ten times
+// SQLite's default, so that a page rewritten by many commits (an index's hot leaves, the audit
+// index's pages, bulk after bulk) is copied into the file once, not ten times.
+constexpr int kCheckpointPages = 10'000;
 
 // Each connection keeps up to 32 MiB of pages (SQLite's default is 2 MiB, which a store of
 // millions of rows outgrows at once: every index lookup then costs system calls) and reads the
@@ -57,18 +64,15 @@ constexpr Sql kSetReaderPragmas{"configure read connection", R"sql(
 // for an fsync (the store syncs its WAL every audit_sync_interval) unless the interval is zero.
 // Its records are indexed by resource in bulk, a second at a time (ADR 0026), so a commit of a
 // batch of reads' records writes the table's last page or two; each bulk dirties index pages
-// that are rewritten in the WAL bulk after bulk, so the WAL is checkpointed into the file every
-// 10,000 pages (40 MiB) rather than SQLite's 1,000, and a checkpoint runs on the commit that
-// crosses the mark (ADR 0024; 8 MiB of cache keeps those pages from being read back).
+// that are rewritten in the WAL bulk after bulk, copied into the file once per kCheckpointPages
+// (ADR 0024; 8 MiB of cache keeps those pages from being read back).
 constexpr Sql kSetAuditWriterPragmas{"configure audit connection", R"sql(
   PRAGMA synchronous = NORMAL;
   PRAGMA cache_size = -8192;
-  PRAGMA wal_autocheckpoint = 10000;
 )sql"};
 constexpr Sql kSetAuditWriterPragmasDurable{"configure audit connection", R"sql(
   PRAGMA synchronous = FULL;
   PRAGMA cache_size = -8192;
-  PRAGMA wal_autocheckpoint = 10000;
 )sql"};
 constexpr Sql kSetAuditReaderPragmas{"configure audit read connection", R"sql(
   PRAGMA query_only = ON;
@@ -860,6 +864,18 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
       *std::move(writer), std::move(readers), *std::move(audit_writer), *std::move(audit_reader),
       audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1, options.audit_sync_interval,
       options.on_write_batch));
+  // Started once the store's locks exist; each takes the checkpoints of its file's writer.
+  sqlite::Connection* store_writer = store->writer_.get();
+  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpoints =
+      sqlite::Checkpointer::Start(options.path, *store_writer, store->write_mu_, kCheckpointPages);
+  if (!checkpoints.ok()) return checkpoints.status();
+  store->checkpoints_ = *std::move(checkpoints);
+  sqlite::Connection* audit_writer_of_store = store->audit_writer_.get();
+  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> audit_checkpoints =
+      sqlite::Checkpointer::Start(audit_path, *audit_writer_of_store, store->audit_write_mu_,
+                                  kCheckpointPages);
+  if (!audit_checkpoints.ok()) return audit_checkpoints.status();
+  store->audit_checkpoints_ = *std::move(audit_checkpoints);
   std::move(unlock).Cancel();
   store->only_writer_fd_ = *only_writer_fd;
   return store;

@@ -9,7 +9,8 @@
 // returned is on disk; foreign_keys is on and a busy timeout absorbs other processes (the
 // operator tool) holding the lock briefly. One writer, behind its own mutex, runs the Commits
 // in shared BEGIN IMMEDIATE transactions (group commit); a pool of readers lets reads proceed
-// while a commit waits for the disk (WAL readers see the last committed state). The audit
+// while a commit waits for the disk (WAL readers see the last committed state), and the log is
+// copied into the file on a thread of its own, not inside a commit (ADR 0027). The audit
 // records of reads and refusals go to a second file with its own writer (ADR 0017). Lists are
 // keyset-paged along indexes in their sort order (never OFFSET), so a page costs the same at
 // any depth. The event log is a table appended inside the Commit transaction; its
@@ -38,6 +39,7 @@
 namespace therapy::homework {
 
 namespace sqlite {
+class Checkpointer;
 class Connection;
 template <typename Outcome>
 class GroupCommit;
@@ -166,6 +168,8 @@ class SqliteStore final : public Store {
   // Runs every Commit on writer_, under write_mu_, always durable (synchronous=FULL).
   const std::unique_ptr<sqlite::GroupCommit<CommitOutcome>> writes_;
   const std::unique_ptr<sqlite::ReaderPool> readers_;
+  // Copies writer_'s log into the file on a thread of its own (set by Open).
+  std::unique_ptr<sqlite::Checkpointer> checkpoints_;
 
   absl::Mutex audit_write_mu_;
   const std::unique_ptr<sqlite::Connection> audit_writer_ ABSL_PT_GUARDED_BY(audit_write_mu_);
@@ -173,6 +177,7 @@ class SqliteStore final : public Store {
   const std::unique_ptr<sqlite::GroupCommit<CommitOutcome>> audit_writes_;
   absl::Mutex audit_read_mu_;
   const std::unique_ptr<sqlite::Connection> audit_reader_ ABSL_PT_GUARDED_BY(audit_read_mu_);
+  std::unique_ptr<sqlite::Checkpointer> audit_checkpoints_;
   // The audit database's WAL file, opened to fsync it (-1 when its records are durable at once).
   const int audit_wal_fd_;
   // The locked ".lock" file of `only_writer` (-1 without it); closing it releases the lock.

@@ -1,0 +1,98 @@
+#include "services/homework/storage/sqlite/checkpointer.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+
+namespace therapy::homework::sqlite {
+
+absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path,
+                                                                  Connection& writer,
+                                                                  absl::Mutex& writer_mu,
+                                                                  int pages) {
+  if (pages < 1) return absl::InvalidArgumentError("SQLite checkpointer: pages must be positive");
+  // The busy timeout bounds how long a restart keeps the writer waiting for readers to leave
+  // the log (their transactions take milliseconds); the connection needs no cache.
+  absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Open(path, kRestartWait);
+  if (!connection.ok()) return connection.status();
+  if (absl::Status status =
+          (*connection)
+              ->ExecuteScript("configure checkpoint connection", "PRAGMA cache_size = -256");
+      !status.ok()) {
+    return status;
+  }
+  return std::unique_ptr<Checkpointer>(
+      new Checkpointer(*std::move(connection), writer, writer_mu, pages));
+}
+
+Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, Connection& writer,
+                           absl::Mutex& writer_mu, int pages)
+    : connection_(std::move(connection)), writer_(writer), writer_mu_(writer_mu), pages_(pages) {
+  {
+    absl::MutexLock lock(&writer_mu_);
+    writer_.SetWalHook([this](int wal_frames) { OnCommit(wal_frames); });
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+Checkpointer::~Checkpointer() {
+  {
+    absl::MutexLock lock(&writer_mu_);
+    writer_.SetWalHook(nullptr);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+int64_t Checkpointer::Checkpoints() {
+  absl::MutexLock lock(&mu_);
+  return checkpoints_;
+}
+
+void Checkpointer::OnCommit(int wal_frames) {
+  absl::MutexLock lock(&mu_);
+  if (wal_frames < checkpointed_frames_) checkpointed_frames_ = 0;  // the log started again
+  if (wal_frames - checkpointed_frames_ >= pages_) due_ = true;
+}
+
+void Checkpointer::Run() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Checkpointer* self)
+               ABSL_SHARED_LOCKS_REQUIRED(self->mu_) { return self->due_ || self->stopping_; },
+          this));
+      if (stopping_) return;
+      due_ = false;
+    }
+    // A checkpoint that fails (another process checkpointing, an I/O error) is tried again at
+    // the next commit's request; the log only grows meanwhile.
+    Checkpoint().IgnoreError();
+  }
+}
+
+absl::Status Checkpointer::Checkpoint() {
+  absl::StatusOr<Connection::WalCheckpoint> wal =
+      connection_->Checkpoint(Connection::CheckpointMode::kPassive);
+  if (!wal.ok()) return wal.status();
+  if (wal->wal_frames >= 2 * pages_) {
+    // The log did not start again since the last pass: the writer kept it busy. Copy the frames
+    // written meanwhile with the writer waiting, and wait for readers to leave the log, so that
+    // the next commit starts it again.
+    absl::MutexLock lock(&writer_mu_);
+    wal = connection_->Checkpoint(Connection::CheckpointMode::kRestart);
+    if (!wal.ok()) return wal.status();
+  }
+  absl::MutexLock lock(&mu_);
+  checkpointed_frames_ = wal->checkpointed_frames;
+  if (wal->checkpointed_frames > 0) ++checkpoints_;
+  return absl::OkStatus();
+}
+
+}  // namespace therapy::homework::sqlite

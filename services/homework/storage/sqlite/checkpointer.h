@@ -1,0 +1,78 @@
+#ifndef SERVICES_HOMEWORK_STORAGE_SQLITE_CHECKPOINTER_H_
+#define SERVICES_HOMEWORK_STORAGE_SQLITE_CHECKPOINTER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/homework/storage/sqlite/connection.h"
+
+namespace therapy::homework::sqlite {
+
+// Checkpoints a database's write-ahead log on a thread of its own (docs/decisions/0027).
+//
+// SQLite's automatic checkpoint runs inside the commit that takes the log past its mark: on the
+// writer's thread, under the writer's lock, so every write queued behind that commit waits for
+// the copy of thousands of pages and two fsyncs. A Checkpointer takes that work off the commit:
+// the writer's WAL hook only tells it how long the log has grown, and when a commit leaves
+// `pages` frames or more beyond those already copied, its thread copies them into the database
+// file with a PASSIVE checkpoint on its own connection, while the writer goes on committing.
+//
+// SQLite starts the log again from its beginning only at a commit that finds every frame copied
+// and no reader reading from the log; with a writer that never pauses, the pass beside it always
+// ends a few frames short. So when the log has reached twice `pages`, the Checkpointer copies
+// the last frames with the writer's lock held (the frames written during the first pass, a
+// small part of the log) and waits up to kRestartWait for readers to leave the log (a RESTART
+// checkpoint); the next commit then starts the log again. If readers stay longer, what could be
+// copied was, and the next commit's hook tries again.
+class Checkpointer {
+ public:
+  // Takes the checkpoints of `writer`, the connection to `path` that commits, used under
+  // `writer_mu`, which must both outlive the Checkpointer. Opens a connection of its own.
+  static absl::StatusOr<std::unique_ptr<Checkpointer>> Start(const std::string& path,
+                                                             Connection& writer,
+                                                             absl::Mutex& writer_mu, int pages);
+
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+  // Stops, and unhooks `writer`: its commits checkpoint nothing after that (SQLite checkpoints
+  // the log when the last connection to the database closes).
+  ~Checkpointer();
+
+  // Checkpoints that copied frames so far (for tests and metrics).
+  int64_t Checkpoints();
+
+  static constexpr absl::Duration kRestartWait = absl::Milliseconds(100);
+
+ private:
+  Checkpointer(std::unique_ptr<Connection> connection, Connection& writer, absl::Mutex& writer_mu,
+               int pages);
+
+  // Called by the writer after each commit.
+  void OnCommit(int wal_frames);
+  // Until the destructor: waits for a commit to ask, then checkpoints.
+  void Run();
+  absl::Status Checkpoint();
+
+  const std::unique_ptr<Connection> connection_;  // used on the thread only
+  Connection& writer_;
+  absl::Mutex& writer_mu_;
+  const int pages_;
+
+  absl::Mutex mu_;
+  bool due_ ABSL_GUARDED_BY(mu_) = false;
+  // Frames of the log copied by the last checkpoint (0 once the log starts again).
+  int checkpointed_frames_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
+
+}  // namespace therapy::homework::sqlite
+
+#endif  // SERVICES_HOMEWORK_STORAGE_SQLITE_CHECKPOINTER_H_
