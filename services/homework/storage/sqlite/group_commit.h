@@ -20,8 +20,10 @@ namespace therapy::homework::sqlite {
 // few thousand writes a second however many callers wait. With GroupCommit, whoever finds no
 // batch running becomes the leader: it takes every write queued so far, runs them one after the
 // other inside one BEGIN IMMEDIATE ... COMMIT, and then wakes their callers. Writes that arrive
-// meanwhile queue for the next batch. A caller learns its result only after the COMMIT has
-// returned, so an acknowledged write is on disk when the connection is at synchronous=FULL.
+// meanwhile queue for the next batch, and the first of them is woken to lead it (only it: the
+// others sleep on until their own batch is over). A caller learns its result only after the
+// COMMIT has returned, so an acknowledged write is on disk when the connection is at
+// synchronous=FULL.
 //
 // Each write is still atomic and isolated on its own: a write that fails or declines (returns
 // anything but `committed`) leaves nothing behind and the others go on. The batch first runs
@@ -74,12 +76,19 @@ class GroupCommit {
     Pending pending{write};
     queue_mu_.Lock();
     queue_.push_back(&pending);
-    while (!pending.done) {
-      if (leader_active_) {
-        wake_.Wait(&queue_mu_);
-        continue;
+    if (leader_active_) {
+      // Woken only when its batch is over, or when the leader hands it the lead: a batch that
+      // ends wakes its own callers and the next leader, not every caller still queued.
+      queue_mu_.Await(absl::Condition(&pending, &Pending::DoneOrLeads));
+      if (pending.done) {
+        queue_mu_.Unlock();
+        return pending.result;
       }
-      leader_active_ = true;
+    }
+    // This caller leads: it runs batches from the front of the queue until its own write has
+    // run, then hands the lead to the first write still queued.
+    leader_active_ = true;
+    while (!pending.done) {
       const size_t size = queue_.size() < max_batch_ ? queue_.size() : max_batch_;
       std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<long>(size));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(size));
@@ -87,8 +96,11 @@ class GroupCommit {
       RunBatch(batch);
       queue_mu_.Lock();
       for (Pending* done : batch) done->done = true;
+    }
+    if (queue_.empty()) {
       leader_active_ = false;
-      wake_.SignalAll();
+    } else {
+      queue_.front()->leads = true;
     }
     queue_mu_.Unlock();
     return pending.result;
@@ -123,8 +135,11 @@ class GroupCommit {
   struct Pending {
     Write write;
     absl::StatusOr<Outcome> result = absl::UnknownError("write did not run");
-    bool ran = false;   // its own result is in `result`
-    bool done = false;  // the batch is over: the caller may read `result`
+    bool ran = false;    // its own result is in `result`
+    bool done = false;   // the batch is over: the caller may read `result`
+    bool leads = false;  // handed the lead by the last leader
+
+    bool DoneOrLeads() const { return done || leads; }
   };
 
   static constexpr Sql kSavepoint{"begin write", "SAVEPOINT write"};
@@ -207,7 +222,6 @@ class GroupCommit {
   bool unsynced_ = false;
 
   absl::Mutex queue_mu_;
-  absl::CondVar wake_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
 };
