@@ -148,12 +148,17 @@ void EventHub::Close() {
 bool EventHub::WaitUntilIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mutex_);
   // Every Subscribe and Wake moved generation_ on; a pass that began at it or later has seen
-  // what they asked for.
+  // what they asked for. With no watcher there is nothing to deliver.
   const uint64_t target = generation_;
   auto idle = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return closed_ || idle_at_generation_ >= target;
+    return closed_ || watchers_.empty() || idle_at_generation_ >= target;
   };
   return mutex_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
+uint64_t EventHub::passes() const {
+  absl::MutexLock lock(&mutex_);
+  return passes_;
 }
 
 size_t EventHub::watchers() const {
@@ -172,12 +177,15 @@ void EventHub::Run() {
       absl::MutexLock lock(&mutex_);
       if (!more) {
         idle_at_generation_ = seen;  // the pass that began at `seen` left nothing to read
+        // With nobody watching, a commit's Wake costs its caller an increment, not this thread
+        // a wake-up (the first Subscribe moves the generation on again).
         auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-          return generation_ != seen || closed_;
+          return (generation_ != seen && !watchers_.empty()) || closed_;
         };
         mutex_.AwaitWithTimeout(absl::Condition(&changed), options_.poll_interval);
       }
       if (closed_) return;
+      ++passes_;
       seen = generation_;
       for (const auto& [id, watcher] : watchers_) {
         by_practice[watcher->scope.practice].push_back(watcher);

@@ -99,6 +99,10 @@ class EventHub {
   // settle; the server never calls it.
   bool WaitUntilIdle(absl::Duration timeout);
 
+  // Passes the reader thread has begun over the watched practices, after a Wake, a Subscribe
+  // or a poll. For tests.
+  uint64_t passes() const;
+
   // How far behind the log the hub was at its last pass over the practices: the age of the
   // oldest event it handed out then (commit to hand-out), zero when the pass found nothing new.
   // For /metrics.
@@ -139,6 +143,7 @@ class EventHub {
   // nothing more to read; for WaitUntilIdle.
   uint64_t idle_at_generation_ ABSL_GUARDED_BY(mutex_) = 0;
   bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  uint64_t passes_ ABSL_GUARDED_BY(mutex_) = 0;
   std::atomic<int64_t> lag_micros_{0};
   // The reader thread's own: the oldest event handed out in the current pass over practices.
   absl::Time oldest_handed_out_ = absl::InfiniteFuture();

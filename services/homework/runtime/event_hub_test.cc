@@ -478,6 +478,22 @@ TEST_F(EventHubTest, AnAssignmentIsReadOnceForAllItsWatchersAndSentOnlyOnceAudit
   for (uint64_t id : ids) hub_.Unsubscribe(id);
 }
 
+TEST_F(EventHubTest, WithNobodyWatchingCommitsDoNotWakeTheReader) {
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
+  const uint64_t passes = hub_.passes();
+  const int64_t start = Now();
+  for (int i = 0; i < 20; ++i) Write("ana");  // each wakes the hub
+  ASSERT_TRUE(hub_.WaitUntilIdle(absl::Seconds(5)));
+  absl::SleepFor(absl::Milliseconds(100));  // time for passes that should not happen
+  EXPECT_EQ(hub_.passes(), passes);
+  // The first watcher gets the reader going: it is caught up on what was written meanwhile.
+  RecordingListener listener;
+  const uint64_t id = hub_.Subscribe(Scope(kService), start, listener);
+  EXPECT_EQ(listener.WaitFor(20).size(), 20u);
+  EXPECT_GT(hub_.passes(), passes);
+  hub_.Unsubscribe(id);
+}
+
 TEST_F(EventHubTest, WaitUntilIdleReturnsOnceEverythingWokenForWasHandedOut) {
   RecordingListener listener;
   const uint64_t id = hub_.Subscribe(Scope(kService), Now(), listener);
