@@ -54,10 +54,16 @@ int64_t Checkpointer::Checkpoints() {
   return checkpoints_;
 }
 
+int64_t Checkpointer::Restarts() {
+  absl::MutexLock lock(&mu_);
+  return restarts_;
+}
+
 void Checkpointer::OnCommit(int wal_frames) {
   absl::MutexLock lock(&mu_);
-  if (wal_frames < checkpointed_frames_) checkpointed_frames_ = 0;  // the log started again
-  if (wal_frames - checkpointed_frames_ >= pages_) due_ = true;
+  if (wal_frames < attempted_frames_) attempted_frames_ = 0;  // the log started again
+  wal_frames_ = wal_frames;
+  if (wal_frames - attempted_frames_ >= pages_) due_ = true;
 }
 
 void Checkpointer::Run() {
@@ -70,9 +76,11 @@ void Checkpointer::Run() {
           this));
       if (stopping_) return;
       due_ = false;
+      // Whatever this attempt achieves, the next waits for `pages` more frames: a reader that
+      // holds the log back (a long export) or a failing disk then costs the writer a wait at
+      // most once per `pages` frames, not at every commit.
+      attempted_frames_ = wal_frames_;
     }
-    // A checkpoint that fails (another process checkpointing, an I/O error) is tried again at
-    // the next commit's request; the log only grows meanwhile.
     Checkpoint().IgnoreError();
   }
 }
@@ -85,13 +93,18 @@ absl::Status Checkpointer::Checkpoint() {
     // The log did not start again since the last pass: the writer kept it busy. Copy the frames
     // written meanwhile with the writer waiting, and wait for readers to leave the log, so that
     // the next commit starts it again.
+    {
+      absl::MutexLock lock(&mu_);
+      ++restarts_;
+    }
     absl::MutexLock lock(&writer_mu_);
     wal = connection_->Checkpoint(Connection::CheckpointMode::kRestart);
     if (!wal.ok()) return wal.status();
   }
-  absl::MutexLock lock(&mu_);
-  checkpointed_frames_ = wal->checkpointed_frames;
-  if (wal->checkpointed_frames > 0) ++checkpoints_;
+  if (wal->checkpointed_frames > 0) {
+    absl::MutexLock lock(&mu_);
+    ++checkpoints_;
+  }
   return absl::OkStatus();
 }
 

@@ -29,7 +29,7 @@ namespace therapy::homework::sqlite {
 // the last frames with the writer's lock held (the frames written during the first pass, a
 // small part of the log) and waits up to kRestartWait for readers to leave the log (a RESTART
 // checkpoint); the next commit then starts the log again. If readers stay longer, what could be
-// copied was, and the next commit's hook tries again.
+// copied was, and the next attempt comes `pages` frames later (as after any failure).
 class Checkpointer {
  public:
   // Takes the checkpoints of `writer`, the connection to `path` that commits, used under
@@ -44,8 +44,10 @@ class Checkpointer {
   // the log when the last connection to the database closes).
   ~Checkpointer();
 
-  // Checkpoints that copied frames so far (for tests and metrics).
+  // Checkpoints that copied frames so far, and second passes (the writer waiting) begun, for
+  // tests and metrics.
   int64_t Checkpoints();
+  int64_t Restarts();
 
   static constexpr absl::Duration kRestartWait = absl::Milliseconds(100);
 
@@ -66,10 +68,13 @@ class Checkpointer {
 
   absl::Mutex mu_;
   bool due_ ABSL_GUARDED_BY(mu_) = false;
-  // Frames of the log copied by the last checkpoint (0 once the log starts again).
-  int checkpointed_frames_ ABSL_GUARDED_BY(mu_) = 0;
+  // The log's length after the last commit, and at the start of the last checkpoint (0 once the
+  // log starts again): the next is due `pages_` frames after that, whatever the last achieved.
+  int wal_frames_ ABSL_GUARDED_BY(mu_) = 0;
+  int attempted_frames_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t restarts_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -114,6 +114,28 @@ TEST_F(CheckpointerTest, KeepsTheLogShortWhileTheWriterNeverStops) {
   EXPECT_GE(checkpointer->Checkpoints(), 10);
 }
 
+TEST_F(CheckpointerTest, AReaderHoldingTheLogCostsTheWriterAWaitOncePerMarkNotPerCommit) {
+  constexpr int kPages = 1000;
+  std::unique_ptr<Checkpointer> checkpointer = Start(kPages);
+  ASSERT_NE(checkpointer, nullptr);
+  // A reader in a transaction from before the writes (a long export): no checkpoint can copy
+  // the log into the file under it, and a restart waits for it in vain.
+  absl::StatusOr<std::unique_ptr<Connection>> reader = Connection::Open(path_, absl::Seconds(5));
+  ASSERT_THAT(reader, IsOk());
+  ASSERT_THAT((*reader)->ExecuteScript("begin read", "BEGIN"), IsOk());
+  {
+    absl::StatusOr<Statement> count = (*reader)->Prepare(kCountPages);
+    ASSERT_THAT(count, IsOk());
+    ASSERT_THAT(count->Step(), IsOk());  // the transaction now holds its snapshot until COMMIT
+  }
+  // About 9,000 frames, one page per commit: the log passes twice the mark at about a fifth of
+  // them, and every commit after that finds it long.
+  for (int i = 0; i < 3'000; ++i) CommitPages(1);
+  const int64_t wal_frames = FileSize(path_ + "-wal") / (kPage + 24);
+  EXPECT_GE(wal_frames, 3'000);  // the log kept every frame
+  EXPECT_LE(checkpointer->Restarts(), wal_frames / kPages);
+}
+
 TEST_F(CheckpointerTest, CommitsAfterItStoppedCallNothing) {
   Start(/*pages=*/1).reset();
   CommitPages(5);
