@@ -44,8 +44,8 @@ class Checkpointer {
   // the log when the last connection to the database closes).
   ~Checkpointer();
 
-  // Checkpoints that copied frames so far, and second passes (the writer waiting) begun, for
-  // tests and metrics.
+  // Checkpoints that copied frames so far, and second passes (the writer waiting) begun; for
+  // tests.
   int64_t Checkpoints();
   int64_t Restarts();
 
