@@ -109,7 +109,8 @@ class Connection {
 
   // Calls `on_commit` with the number of frames in the write-ahead log after each commit on
   // this connection (SQLite's WAL hook), on the committing thread, after the commit. This
-  // replaces SQLite's automatic checkpoint on this connection; null restores neither.
+  // replaces SQLite's automatic checkpoint on this connection; null removes the hook and leaves
+  // the connection with no checkpoint of its own.
   void SetWalHook(std::function<void(int wal_frames)> on_commit);
 
   struct WalCheckpoint {

@@ -865,17 +865,14 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
       audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1, options.audit_sync_interval,
       options.on_write_batch));
   // Started once the store's locks exist; each takes the checkpoints of its file's writer.
-  sqlite::Connection* store_writer = store->writer_.get();
-  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpoints =
-      sqlite::Checkpointer::Start(options.path, *store_writer, store->write_mu_, kCheckpointPages);
+  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpoints = sqlite::Checkpointer::Start(
+      options.path, *store->writer_.get(), store->write_mu_, kCheckpointPages);
   if (!checkpoints.ok()) return checkpoints.status();
   store->checkpoints_ = *std::move(checkpoints);
-  sqlite::Connection* audit_writer_of_store = store->audit_writer_.get();
-  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> audit_checkpoints =
-      sqlite::Checkpointer::Start(audit_path, *audit_writer_of_store, store->audit_write_mu_,
-                                  kCheckpointPages);
-  if (!audit_checkpoints.ok()) return audit_checkpoints.status();
-  store->audit_checkpoints_ = *std::move(audit_checkpoints);
+  checkpoints = sqlite::Checkpointer::Start(audit_path, *store->audit_writer_.get(),
+                                            store->audit_write_mu_, kCheckpointPages);
+  if (!checkpoints.ok()) return checkpoints.status();
+  store->audit_checkpoints_ = *std::move(checkpoints);
   std::move(unlock).Cancel();
   store->only_writer_fd_ = *only_writer_fd;
   return store;
