@@ -55,28 +55,31 @@ absl::StatusOr<std::optional<Resource>> FindReplay(
 }
 
 // Creates a resource once per idempotency key:
-// - `key` (KeyFor; nullopt without a request_id) already recorded: the recorded resource,
-//   read back with `get`, replayed; `write` is not called.
-// - otherwise `write()` builds the resource and commits it with `key`, `fingerprint` and the
-//   resource's name in its Mutation, returning absl::StatusOr<CreateAttempt<Resource>>. Its
-//   error is the answer, unchanged (so a write maps the store's ALREADY_EXISTS itself where the
-//   caller chose the id).
-// - the commit found the key recorded by a twin that won the race: the twin's resource,
-//   replayed; INTERNAL if the store reported a duplicate but has no record of it.
+// - `write()` builds the resource and commits it with `key`, `fingerprint` and the resource's
+//   name in its Mutation, returning absl::StatusOr<CreateAttempt<Resource>>. Every store checks
+//   the key before anything else of the commit, so a write under a recorded key stores nothing.
+// - it committed: the new resource (no record was read: a first request, by far the most
+//   common, costs no look-up before its write).
+// - the commit found the key recorded (an earlier request, or a twin that won the race), or
+//   the write failed while `key` is recorded (a retry that the state has changed under since:
+//   the assignment it completes is no longer active, the id it chose is taken by its own
+//   first answer): the recorded resource, read back with `get`, replayed; INTERNAL if the store
+//   reported a duplicate but has no record of it.
+// - otherwise the write's error is the answer, unchanged (so a write maps the store's
+//   ALREADY_EXISTS itself where the caller chose the id).
 // Errors of the look-ups as FindReplay.
 template <typename Resource, typename Write>
 absl::StatusOr<Written<Resource>> CreateOnce(
     Store& store, absl::StatusOr<std::optional<Resource>> (Store::*get)(absl::string_view),
     const std::optional<IdempotencyKey>& key, absl::string_view fingerprint, Write write) {
+  absl::StatusOr<CreateAttempt<Resource>> attempt = write();
+  if (attempt.ok() && attempt->outcome != CommitOutcome::kDuplicateRequest) {
+    return Written<Resource>{std::move(attempt->resource), false};
+  }
   ASSIGN_OR_RETURN(std::optional<Resource> replay, FindReplay(store, get, key, fingerprint));
   if (replay) return Written<Resource>{*std::move(replay), true};
-  ASSIGN_OR_RETURN(CreateAttempt<Resource> attempt, write());
-  if (attempt.outcome != CommitOutcome::kDuplicateRequest) {
-    return Written<Resource>{std::move(attempt.resource), false};
-  }
-  ASSIGN_OR_RETURN(replay, FindReplay(store, get, key, fingerprint));
-  if (!replay) return absl::InternalError("a duplicate request_id has no recorded result");
-  return Written<Resource>{*std::move(replay), true};
+  if (!attempt.ok()) return attempt.status();
+  return absl::InternalError("a duplicate request_id has no recorded result");
 }
 
 }  // namespace therapy::homework
