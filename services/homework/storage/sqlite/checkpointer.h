@@ -20,8 +20,9 @@ namespace therapy::homework::sqlite {
 // writer's thread, under the writer's lock, so every write queued behind that commit waits for
 // the copy of thousands of pages and two fsyncs. A Checkpointer takes that work off the commit:
 // the writer's WAL hook only tells it how long the log has grown, and when a commit leaves
-// `pages` frames or more beyond those already copied, its thread copies them into the database
-// file with a PASSIVE checkpoint on its own connection, while the writer goes on committing.
+// `pages` frames or more beyond its length when the last checkpoint began, its thread copies
+// them into the database file with a PASSIVE checkpoint on its own connection, while the writer
+// goes on committing.
 //
 // SQLite starts the log again from its beginning only at a commit that finds every frame copied
 // and no reader reading from the log; with a writer that never pauses, the pass beside it always
