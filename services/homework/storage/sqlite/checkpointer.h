@@ -22,19 +22,22 @@ namespace therapy::homework::sqlite {
 // the writer's WAL hook only tells it how long the log has grown, and when a commit leaves
 // `pages` frames or more beyond its length when the last checkpoint began, its thread copies
 // them into the database file with a PASSIVE checkpoint on its own connection, while the writer
-// goes on committing.
+// goes on committing, and then syncs the file (SQLite syncs it only after a checkpoint that
+// copied the whole log, which a pass beside a busy writer never does).
 //
 // SQLite starts the log again from its beginning only at a commit that finds every frame copied
 // and no reader reading from the log; with a writer that never pauses, the pass beside it always
 // ends a few frames short. So when the log has reached twice `pages`, the Checkpointer copies
 // the last frames with the writer's lock held (the frames written during the first pass, a
-// small part of the log) and waits up to kRestartWait for readers to leave the log (a RESTART
-// checkpoint); the next commit then starts the log again. If readers stay longer, what could be
+// small part of the log, so that only their pages are left to sync) and waits up to
+// kRestartWait for readers to leave the log (a RESTART checkpoint); the next commit then starts
+// the log again. If readers stay longer, what could be
 // copied was, and the next attempt comes `pages` frames later (as after any failure).
 class Checkpointer {
  public:
   // Takes the checkpoints of `writer`, the connection to `path` that commits, used under
-  // `writer_mu`, which must both outlive the Checkpointer. Opens a connection of its own.
+  // `writer_mu`, which must both outlive the Checkpointer. Opens a connection of its own, and the
+  // file read-only to sync it.
   static absl::StatusOr<std::unique_ptr<Checkpointer>> Start(const std::string& path,
                                                              Connection& writer,
                                                              absl::Mutex& writer_mu, int pages);
@@ -53,16 +56,26 @@ class Checkpointer {
   static constexpr absl::Duration kRestartWait = absl::Milliseconds(100);
 
  private:
-  Checkpointer(std::unique_ptr<Connection> connection, Connection& writer, absl::Mutex& writer_mu,
-               int pages);
+  Checkpointer(std::unique_ptr<Connection> connection, int file, Connection& writer,
+               absl::Mutex& writer_mu, int pages);
 
   // Called by the writer after each commit.
   void OnCommit(int wal_frames);
   // Until the destructor: waits for a commit to ask, then checkpoints.
   void Run();
   absl::Status Checkpoint();
+  // A PASSIVE checkpoint, then a sync of the pages it copied.
+  absl::StatusOr<Connection::WalCheckpoint> CopyBesideTheWriter();
+  // Frames of the log as the writer left it that `last_pass` had not copied.
+  int Uncopied(const Connection::WalCheckpoint& last_pass);
+
+  // Before a RESTART, passes beside the writer copy the log until at most kFramesLeftToRestart
+  // frames are left, kPassesBeforeRestart passes at most.
+  static constexpr int kPassesBeforeRestart = 4;
+  static constexpr int kFramesLeftToRestart = 256;
 
   const std::unique_ptr<Connection> connection_;  // used on the thread only
+  const int file_;                                // the database file, read-only, to sync it
   Connection& writer_;
   absl::Mutex& writer_mu_;
   const int pages_;
