@@ -142,11 +142,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<QueryPlan>> QueryPlans();
 
   // Indexes by resource the audit records not yet indexed, of the store's file and of the
-  // audit database, at most kAuditIndexBulk of each, in one write per file (ADR 0026). The store
-  // does this every kAuditIndexInterval; ListAudit finds every record either way.
+  // audit database, at most kAuditIndexBulk of each, read on a reader and written in writes of
+  // at most kAuditIndexChunk records (ADR 0026). The store does this every kAuditIndexInterval;
+  // ListAudit finds every record once either way.
   absl::Status IndexAudit();
   static constexpr absl::Duration kAuditIndexInterval = absl::Seconds(1);
   static constexpr int64_t kAuditIndexBulk = 100'000;
+  static constexpr size_t kAuditIndexChunk = 1'000;
 
   // Where the audit database of `options` is.
   static std::string AuditPath(const SqliteStoreOptions& options);

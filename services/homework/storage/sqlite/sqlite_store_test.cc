@@ -910,6 +910,75 @@ TEST_F(SqliteStoreTest, ReadAuditRecordsAreListedBeforeAndAfterTheirBulkIndex) {
   check("all indexed");
 }
 
+// A bulk is indexed in writes of at most kAuditIndexChunk records (ADR 0026), so that writes
+// queued meanwhile wait for one chunk, not for a second's worth of records.
+TEST_F(SqliteStoreTest, ABulkIsIndexedInWritesOfAtMostAChunk) {
+  std::atomic<size_t> batches{0};
+  std::unique_ptr<SqliteStore> store =
+      OpenOrDie({.path = path_, .on_write_batch = [&](size_t) { ++batches; }});
+  ASSERT_NE(store, nullptr);
+  // Two chunks and one record of the store file's records of changes, written straight to it.
+  constexpr size_t kRecords = 2 * SqliteStore::kAuditIndexChunk + 1;
+  RawDatabase file(path_);
+  file.Execute(absl::StrCat("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+                            "i < ",
+                            kRecords,
+                            ") INSERT INTO audit_log (id, time, actor, role, practice, action, "
+                            "resource, call_id, outcome) SELECT i, 0, 'a', 'r', 'p', 'x', "
+                            "'practices/p1/clients/c' || (i % 7), 'call-' || i, 'ok' FROM n")
+                   .c_str());
+  batches = 0;
+  ASSERT_THAT(store->IndexAudit(), IsOk());
+  // Three writes (more if the store's own upkeep indexed at the same time).
+  EXPECT_GE(batches.load(), 3u);
+  EXPECT_EQ(file.QueryText("SELECT count(*) FROM audit_by_resource"), absl::StrCat(kRecords));
+  EXPECT_EQ(file.QueryText("SELECT through FROM audit_indexed"), absl::StrCat(kRecords));
+  absl::StatusOr<std::vector<AuditRecord>> listed =
+      store->ListAudit("practices/p1/clients/c3", 10'000);
+  ASSERT_THAT(listed, IsOk());
+  size_t of_c3 = 0;
+  for (size_t i = 1; i <= kRecords; ++i) of_c3 += i % 7 == 3 ? 1 : 0;
+  EXPECT_EQ(listed->size(), of_c3);
+}
+
+// A bulk cut short (a crash between its writes) leaves index rows beyond `through`: ListAudit
+// still lists each record once, and the next bulk indexes the rest without tripping over them.
+TEST_F(SqliteStoreTest, ABulkCutShortIsListedOnceAndFinishedByTheNext) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 6; ++i) {
+    const std::string call = absl::StrCat("call-", i);
+    ASSERT_THAT(store->AppendAudit(ReadRecord(
+                    absl::StrCat("practices/p1/clients/c", i % 2 == 0 ? "1" : "2"), call)),
+                IsOk());
+    expected.push_back(call);
+  }
+  // The first chunk of a bulk written (client c1's records), `through` not moved.
+  RawDatabase audit(path_ + "-audit");
+  audit.Execute(
+      "INSERT INTO audit_by_resource (resource, id) SELECT resource, id FROM audit_log "
+      "WHERE resource = 'practices/p1/clients/c1' AND id > (SELECT through FROM audit_indexed)");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource WHERE id > "
+                            "(SELECT through FROM audit_indexed)"),
+            "3");
+  const auto call_ids = [&] {
+    absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 100);
+    EXPECT_THAT(listed, IsOk());
+    std::vector<std::string> ids;
+    if (listed.ok()) {
+      for (const AuditRecord& record : *listed) ids.push_back(record.call_id);
+    }
+    return ids;
+  };
+  EXPECT_EQ(call_ids(), expected);
+  ASSERT_THAT(store->IndexAudit(), IsOk());
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"), "6");
+  EXPECT_EQ(audit.QueryText("SELECT through = (SELECT max(id) FROM audit_log) FROM audit_indexed"),
+            "1");
+  EXPECT_EQ(call_ids(), expected);
+}
+
 // The store indexes new audit records by itself, about once a second: a change's (in the
 // store's file) and a read's (in the audit database).
 TEST_F(SqliteStoreTest, TheStoreIndexesItsAuditRecordsByItself) {
