@@ -61,6 +61,10 @@ ABSL_FLAG(int, connections, 1,
           "read, get, summary, complete: connections (1-64) each load spreads its calls over, "
           "with --concurrency in flight per connection (e.g. 4 x 16: --connections=4 "
           "--concurrency=16)");
+ABSL_FLAG(double, rate, 0,
+          "read, get, summary, complete: 0 for a closed loop (each call replaced as soon as it "
+          "ends); above 0, an open loop at this many calls a second (with at most --concurrency "
+          "in flight), latency counted from when each call was due");
 ABSL_FLAG(int, echo_payload_bytes, 64, "Bytes each echo call sends (and gets back); 0-65536");
 ABSL_FLAG(std::string, backend, "sqlite",
           "sqlite: a SQLite file in the data dir; postgres: a private PostgreSQL cluster "
@@ -359,12 +363,19 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
           absl::StrCat("--connections x --concurrency must be at most ", kMaxConcurrency));
     }
   }
-  if (options.bench.connections > 1) {
+  options.bench.rate = absl::GetFlag(FLAGS_rate);
+  if (!(options.bench.rate >= 0) || options.bench.rate > kMaxRate) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rate must be 0 (a closed loop) to ", kMaxRate, " calls a second"));
+  }
+  for (const auto& [set, flag] : {std::pair(options.bench.connections > 1, "--connections"),
+                                  std::pair(options.bench.rate > 0, "--rate")}) {
+    if (!set) continue;
     for (Scenario scenario : options.bench.scenarios) {
       if (scenario == Scenario::kWatch || scenario == Scenario::kConnect ||
           scenario == Scenario::kEdge) {
         return absl::InvalidArgumentError(
-            "--connections applies to read, get, summary and complete only");
+            absl::StrCat(flag, " applies to read, get, summary and complete only"));
       }
     }
   }

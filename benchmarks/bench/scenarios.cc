@@ -92,11 +92,13 @@ class Bench {
     UnaryLoadResult health;
   };
 
-  // "64 in flight", or "4 x 16 in flight" over 4 connections.
+  // "64 in flight", or "4 x 16 in flight" over 4 connections; in an open loop "8000/s, <= 64".
   std::string LoadLabel(int concurrency) const {
-    return options_.connections == 1
-               ? absl::StrCat(concurrency, " in flight")
-               : absl::StrCat(options_.connections, " x ", concurrency, " in flight");
+    const std::string in_flight = options_.connections == 1
+                                      ? absl::StrCat(concurrency)
+                                      : absl::StrCat(options_.connections, " x ", concurrency);
+    return options_.rate > 0 ? absl::StrCat(options_.rate, "/s, <= ", in_flight)
+                             : absl::StrCat(in_flight, " in flight");
   }
 
   // One starter that spreads the calls over `starters` (one per connection) by call number.
@@ -128,6 +130,7 @@ class Bench {
   UnaryLoadOptions LoadOptions(std::string label, int concurrency) const {
     return UnaryLoadOptions{.label = std::move(label),
                             .concurrency = concurrency * options_.connections,
+                            .rate = options_.rate,
                             .warmup = options_.warmup,
                             .duration = options_.duration,
                             .polling_threads = options_.polling_threads};

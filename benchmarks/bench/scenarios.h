@@ -52,6 +52,9 @@ struct BenchOptions {
   // Connections each unary load (echo, health and the scenario's gRPC calls) spreads its calls
   // over, round-robin by call number, each with `concurrency` calls in flight on average.
   int connections = 1;
+  // Above 0: unary loads (echo, health and the scenario's) are open loops at this many calls a
+  // second, with at most `concurrency` in flight (RunUnaryLoad).
+  double rate = 0;
   int echo_payload_bytes = 64;
   std::string store_label;  // for the report: "sqlite", "postgres", ...
   std::string store_dir;    // the SQLite store's folder, whose growth is reported; or ""

@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -19,9 +21,41 @@ using Clock = std::chrono::steady_clock;
 // own deadline (10 s in this bench), so this only guards against a bug.
 constexpr absl::Duration kDrainLimit = absl::Seconds(30);
 
+// A call's place. `mutex` is held while a call is put in it and while its end is handled: the
+// completion queue may hand the tag to a polling thread before the thread that started the call
+// (the open loop's dispatcher, or the other poller) has stored it.
 struct Slot {
+  std::mutex mutex;
   std::unique_ptr<PendingCall> call;
-  Clock::time_point started;
+  Clock::time_point started;  // in an open loop, when the call was due
+};
+
+// An open loop's slots not in use.
+class FreeSlots {
+ public:
+  explicit FreeSlots(std::vector<Slot>& slots) {
+    for (Slot& slot : slots) free_.push_back(&slot);
+  }
+  // Waits for a free slot.
+  Slot& Take() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    freed_.wait(lock, [this] { return !free_.empty(); });
+    Slot& slot = *free_.back();
+    free_.pop_back();
+    return slot;
+  }
+  void Give(Slot& slot) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      free_.push_back(&slot);
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<Slot*> free_;
 };
 
 // What one polling thread saw in the window; merged at the end.
@@ -89,19 +123,46 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
   if (options.polling_threads < 1 || options.polling_threads > 2) {
     return absl::InvalidArgumentError("polling threads must be 1 or 2");
   }
+  if (!(options.rate >= 0) || options.rate > kMaxRate) {
+    return absl::InvalidArgumentError(absl::StrCat("rate must be 0-", kMaxRate, " calls a second"));
+  }
+  const bool open_loop = options.rate > 0;
 
   grpc::CompletionQueue queue;
   std::vector<Slot> slots(static_cast<size_t>(options.concurrency));
   std::atomic<uint64_t> sequence{0};
   std::atomic<uint64_t> ended{0};
-  std::atomic<int> in_flight{options.concurrency};
+  // Closed: the calls in flight. Open: those, and one while the dispatcher below runs.
+  std::atomic<int> in_flight{open_loop ? 1 : options.concurrency};
   const Clock::time_point begin = Clock::now();
   const Clock::time_point measure_from = begin + absl::ToChronoNanoseconds(options.warmup);
   const Clock::time_point stop_at = measure_from + absl::ToChronoNanoseconds(options.duration);
 
-  for (Slot& slot : slots) {
-    slot.started = Clock::now();
-    slot.call = start(sequence.fetch_add(1), queue, &slot);
+  FreeSlots free_slots(slots);
+  std::thread dispatcher;
+  if (open_loop) {
+    // Starts each call when it is due (or, when every slot is taken, as soon as one is free).
+    dispatcher = std::thread([&] {
+      const std::chrono::duration<double> interval(1.0 / options.rate);
+      for (uint64_t i = 0;; ++i) {
+        const Clock::time_point due =
+            begin + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(i));
+        if (due >= stop_at || Interrupted()) break;
+        std::this_thread::sleep_until(due);
+        Slot& slot = free_slots.Take();
+        in_flight.fetch_add(1);
+        std::lock_guard<std::mutex> lock(slot.mutex);
+        slot.started = due;
+        slot.call = start(sequence.fetch_add(1), queue, &slot);
+      }
+      in_flight.fetch_sub(1);
+    });
+  } else {
+    for (Slot& slot : slots) {
+      std::lock_guard<std::mutex> lock(slot.mutex);
+      slot.started = Clock::now();
+      slot.call = start(sequence.fetch_add(1), queue, &slot);
+    }
   }
 
   std::vector<ThreadTally> tallies(static_cast<size_t>(options.polling_threads));
@@ -112,6 +173,7 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
       bool ok = false;
       while (queue.Next(&tag, &ok)) {
         Slot& slot = *static_cast<Slot*>(tag);
+        std::unique_lock<std::mutex> lock(slot.mutex);
         const Clock::time_point now = Clock::now();
         if (slot.call->status().ok()) ++tally.ok_all;
         if (now >= measure_from && now < stop_at) {
@@ -121,7 +183,12 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
           if (code == 0) tally.latency.Record((now - slot.started).count());
         }
         ended.fetch_add(1, std::memory_order_relaxed);
-        if (now < stop_at && !Interrupted()) {
+        if (open_loop) {
+          slot.call.reset();
+          lock.unlock();
+          free_slots.Give(slot);
+          in_flight.fetch_sub(1);
+        } else if (now < stop_at && !Interrupted()) {
           slot.started = Clock::now();
           slot.call = start(sequence.fetch_add(1), queue, &slot);
         } else {
@@ -161,6 +228,7 @@ absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
               << absl::FormatDuration(kDrainLimit) << " after the window; waiting for them"
               << std::endl;
   }
+  if (dispatcher.joinable()) dispatcher.join();
   queue.Shutdown();
   for (std::thread& poller : pollers) poller.join();
 

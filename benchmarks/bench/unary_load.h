@@ -25,6 +25,7 @@ namespace therapy::bench {
 inline constexpr int kMaxConcurrency = 20000;
 inline constexpr absl::Duration kMaxDuration = absl::Seconds(120);
 inline constexpr absl::Duration kMaxWarmup = absl::Seconds(10);
+inline constexpr double kMaxRate = 1'000'000;  // open-loop calls a second
 
 // One unary call in flight: owns its context, request, response and status until the completion
 // queue hands back its tag.
@@ -74,8 +75,10 @@ CallStarter UnaryCalls(std::function<std::unique_ptr<grpc::ClientAsyncResponseRe
 }
 
 struct UnaryLoadOptions {
-  std::string label;                            // for progress lines, e.g. "read sqlite x16"
-  int concurrency = 1;                          // calls in flight, 1..kMaxConcurrency
+  std::string label;    // for progress lines, e.g. "read sqlite x16"
+  int concurrency = 1;  // calls in flight (with `rate`, at most), 1..kMaxConcurrency
+  // 0: a closed loop. Above 0: an open loop at this many calls a second (see RunUnaryLoad).
+  double rate = 0;
   absl::Duration warmup = absl::Seconds(1);     // calls made, not counted
   absl::Duration duration = absl::Seconds(10);  // the measured window, at most kMaxDuration
   int polling_threads = 1;                      // threads polling the completion queue: 1 or 2
@@ -100,6 +103,13 @@ struct UnaryLoadResult {
 // flight (each bounded by its deadline), cancelling any left after 30 s. Latency is measured
 // from just before the call starts to the moment a polling thread sees it end. Stops early,
 // with what it has, when Interrupted().
+//
+// With `rate`, an open loop instead: call i is due at i / rate seconds from the start, whatever
+// the calls before it are doing, as callers that do not wait for each other (patients and
+// therapists, other backends) make them. A call due while `concurrency` are in flight starts
+// when one ends. Latency is measured from when the call was due, not when it could start, so a
+// server that stalls is charged for every call that came due during the stall (a closed loop
+// charges only those in flight: "coordinated omission").
 absl::StatusOr<UnaryLoadResult> RunUnaryLoad(const UnaryLoadOptions& options,
                                              const CallStarter& start);
 
