@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -17,13 +18,18 @@ namespace therapy::homework::sqlite {
 // Group commit: concurrent writes share one transaction, so they share one fsync.
 //
 // A durable commit costs an fdatasync (100-200 us here), which caps one-commit-per-write at a
-// few thousand writes a second however many callers wait. With GroupCommit, whoever finds no
-// batch running becomes the leader: it takes every write queued so far, runs them one after the
-// other inside one BEGIN IMMEDIATE ... COMMIT, and then wakes their callers. Writes that arrive
-// meanwhile queue for the next batch, and the first of them is woken to lead it (only it: the
-// others sleep on until their own batch is over). A caller learns its result only after the
-// COMMIT has returned, so an acknowledged write is on disk when the connection is at
+// few thousand writes a second however many callers wait. With GroupCommit, a writer thread of
+// its own takes every write queued so far, runs them one after the other inside one BEGIN
+// IMMEDIATE ... COMMIT, and then wakes their callers; writes that arrive meanwhile queue for the
+// next batch, which it starts as soon as this one is over. A caller learns its result only after
+// the COMMIT has returned, so an acknowledged write is on disk when the connection is at
 // synchronous=FULL.
+//
+// (Until 2026-12-06 the first caller to find no batch running led it on its own thread and
+// handed the lead to the next caller queued: no thread of its own, but a wake-up between every
+// two batches, during which nothing was written, on a thread whose caches were cold. With the
+// writer's own thread, durable completions at 64 in flight went from about 9,000 to 11,000 a
+// second at a fifth less CPU each; a write alone waits for the writer's wake-up, about 16 us.)
 //
 // Each write is still atomic and isolated on its own: a write that fails or declines (returns
 // anything but `committed`) leaves nothing behind and the others go on. The batch first runs
@@ -57,7 +63,7 @@ class GroupCommit {
   // `connection` is used only under `connection_mu`, which other users of the connection
   // (migrations, settings) also take; `durability` says how the store opened it. At most
   // `max_batch` writes share a transaction. `on_batch`, when set, hears how many writes each
-  // transaction carried (for metrics).
+  // transaction carried (for metrics), on the writer's thread. Starts the writer's thread.
   GroupCommit(Connection& connection, absl::Mutex& connection_mu, Outcome committed,
               Durability durability, size_t max_batch = 256,
               std::function<void(size_t)> on_batch = nullptr)
@@ -66,7 +72,9 @@ class GroupCommit {
         committed_(committed),
         durability_(durability),
         max_batch_(max_batch),
-        on_batch_(std::move(on_batch)) {}
+        on_batch_(std::move(on_batch)) {
+    writer_ = std::thread([this] { WriteBatches(); });
+  }
 
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -74,36 +82,20 @@ class GroupCommit {
   // Runs `write` in the next batch and returns once that batch has committed or failed.
   absl::StatusOr<Outcome> Run(Write write) {
     Pending pending{write};
-    queue_mu_.Lock();
+    absl::MutexLock lock(&queue_mu_);
     queue_.push_back(&pending);
-    if (leader_active_) {
-      // Woken only when its batch is over, or when the leader hands it the lead: a batch that
-      // ends wakes its own callers and the next leader, not every caller still queued.
-      queue_mu_.Await(absl::Condition(&pending, &Pending::DoneOrLeads));
-      if (pending.done) {
-        queue_mu_.Unlock();
-        return pending.result;
-      }
-    }
-    // This caller leads: it runs batches from the front of the queue until its own write has
-    // run, then hands the lead to the first write still queued.
-    leader_active_ = true;
-    while (!pending.done) {
-      const size_t size = queue_.size() < max_batch_ ? queue_.size() : max_batch_;
-      std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<long>(size));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(size));
-      queue_mu_.Unlock();
-      RunBatch(batch);
-      queue_mu_.Lock();
-      for (Pending* done : batch) done->done = true;
-    }
-    if (queue_.empty()) {
-      leader_active_ = false;
-    } else {
-      queue_.front()->leads = true;
-    }
-    queue_mu_.Unlock();
+    queue_mu_.Await(absl::Condition(&pending.done));
     return pending.result;
+  }
+
+  // Writes the batches still queued, then stops the writer's thread. No Run may start after it
+  // began.
+  ~GroupCommit() {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      stopping_ = true;
+    }
+    writer_.join();
   }
 
   // How many writes wait for a batch (for tests and metrics).
@@ -135,12 +127,28 @@ class GroupCommit {
   struct Pending {
     Write write;
     absl::StatusOr<Outcome> result = absl::UnknownError("write did not run");
-    bool ran = false;    // its own result is in `result`
-    bool done = false;   // the batch is over: the caller may read `result`
-    bool leads = false;  // handed the lead by the last leader
-
-    bool DoneOrLeads() const { return done || leads; }
+    bool ran = false;   // its own result is in `result`
+    bool done = false;  // the batch is over: the caller may read `result`
   };
+
+  // The writer's thread: a batch of every write queued (at most max_batch_) whenever there is
+  // one, until the destructor asks it to stop and the queue is empty.
+  void WriteBatches() {
+    queue_mu_.Lock();
+    while (true) {
+      queue_mu_.Await(absl::Condition(
+          +[](GroupCommit* self) { return !self->queue_.empty() || self->stopping_; }, this));
+      if (queue_.empty()) break;
+      const size_t size = queue_.size() < max_batch_ ? queue_.size() : max_batch_;
+      std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<long>(size));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(size));
+      queue_mu_.Unlock();
+      RunBatch(batch);
+      queue_mu_.Lock();
+      for (Pending* done : batch) done->done = true;
+    }
+    queue_mu_.Unlock();
+  }
 
   static constexpr Sql kSavepoint{"begin write", "SAVEPOINT write"};
   static constexpr Sql kRollbackTo{"undo write", "ROLLBACK TO write"};
@@ -223,7 +231,8 @@ class GroupCommit {
 
   absl::Mutex queue_mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread writer_;
 };
 
 }  // namespace therapy::homework::sqlite
