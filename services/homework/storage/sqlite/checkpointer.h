@@ -27,12 +27,12 @@ namespace therapy::homework::sqlite {
 //
 // SQLite starts the log again from its beginning only at a commit that finds every frame copied
 // and no reader reading from the log; with a writer that never pauses, the pass beside it always
-// ends a few frames short. So when the log has reached twice `pages`, the Checkpointer copies
-// the last frames with the writer's lock held (the frames written during the first pass, a
-// small part of the log, so that only their pages are left to sync) and waits up to
-// kRestartWait for readers to leave the log (a RESTART checkpoint); the next commit then starts
-// the log again. If readers stay longer, what could be
-// copied was, and the next attempt comes `pages` frames later (as after any failure).
+// ends a few frames short. So when the log has reached twice `pages`, more passes beside the
+// writer copy what it wrote during the one before (each shorter than the last) until few frames
+// are left, and then the Checkpointer copies those with the writer's lock held, so that only
+// their pages are left to sync, and waits up to kRestartWait for readers to leave the log (a
+// RESTART checkpoint); the next commit then starts the log again. If readers stay longer, what
+// could be copied was, and the next attempt comes `pages` frames later (as after any failure).
 class Checkpointer {
  public:
   // Takes the checkpoints of `writer`, the connection to `path` that commits, used under

@@ -29,7 +29,8 @@ namespace therapy::homework::sqlite {
 // handed the lead to the next caller queued: no thread of its own, but a wake-up between every
 // two batches, during which nothing was written, on a thread whose caches were cold. With the
 // writer's own thread, durable completions at 64 in flight went from about 9,000 to 11,000 a
-// second at a fifth less CPU each; a write alone waits for the writer's wake-up, about 16 us.)
+// second at a fifth less CPU each; a write alone waits for the writer's wake-up, a few tens of
+// microseconds.)
 //
 // Each write is still atomic and isolated on its own: a write that fails or declines (returns
 // anything but `committed`) leaves nothing behind and the others go on. The batch first runs
