@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/homework/storage/sqlite/wal_write_buffer.h"
 
 namespace therapy::homework::sqlite {
 namespace {
@@ -137,11 +138,13 @@ absl::string_view Statement::ColumnBlob(int column) const {
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
-                                                             absl::Duration busy_timeout) {
+                                                             absl::Duration busy_timeout,
+                                                             LogWrites log_writes) {
   sqlite3* db = nullptr;
   // NOMUTEX: the owner serialises access, so SQLite's own locking is not needed.
   const int code = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      log_writes == LogWrites::kBuffered ? WalWriteBufferVfs() : nullptr);
   if (code != SQLITE_OK) {
     sqlite3_close_v2(db);  // a no-op for null
     return absl::UnavailableError(

@@ -84,10 +84,18 @@ class Statement {
 
 class Connection {
  public:
+  // How a connection writes its write-ahead log's frames.
+  enum class LogWrites {
+    kDirect,  // SQLite's own way: two write calls per frame
+    // A commit's frames in one write call (wal_write_buffer.h). Only for a connection that
+    // runs with synchronous = FULL: it writes them before the commit's sync.
+    kBuffered,
+  };
   // Opens (creating if needed) the database at `path` with extended result codes and the given
   // busy timeout. UNAVAILABLE when the file cannot be opened.
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
-                                                          absl::Duration busy_timeout);
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const std::string& path, absl::Duration busy_timeout,
+      LogWrites log_writes = LogWrites::kDirect);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

@@ -755,8 +755,10 @@ namespace {
 // Opens a connection for writing at `path` in WAL mode and runs `pragmas` on it.
 absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const std::string& path,
                                                        absl::Duration busy_timeout,
-                                                       const Sql& pragmas) {
-  absl::StatusOr<std::unique_ptr<Connection>> writer = Connection::Open(path, busy_timeout);
+                                                       const Sql& pragmas,
+                                                       Connection::LogWrites log_writes) {
+  absl::StatusOr<std::unique_ptr<Connection>> writer =
+      Connection::Open(path, busy_timeout, log_writes);
   if (!writer.ok()) return writer.status();
   absl::StatusOr<std::string> journal_mode = ReadText(**writer, kSetJournalModeWal);
   if (!journal_mode.ok()) return journal_mode.status();
@@ -824,8 +826,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   absl::Cleanup unlock = [fd = *only_writer_fd] {
     if (fd >= 0) ::close(fd);
   };
-  absl::StatusOr<std::unique_ptr<Connection>> writer =
-      OpenWriter(options.path, options.busy_timeout, kSetWriterPragmas);
+  absl::StatusOr<std::unique_ptr<Connection>> writer = OpenWriter(
+      options.path, options.busy_timeout, kSetWriterPragmas, Connection::LogWrites::kBuffered);
   if (!writer.ok()) return writer.status();
   if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations()); !status.ok()) {
     return status;
@@ -843,8 +845,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   const std::string audit_path = AuditPath(options);
   const bool audit_waits_for_sync = options.audit_sync_interval > absl::ZeroDuration();
   absl::StatusOr<std::unique_ptr<Connection>> audit_writer =
-      OpenWriter(audit_path, options.busy_timeout,
-                 audit_waits_for_sync ? kSetAuditWriterPragmas : kSetAuditWriterPragmasDurable);
+      audit_waits_for_sync
+          ? OpenWriter(audit_path, options.busy_timeout, kSetAuditWriterPragmas,
+                       Connection::LogWrites::kDirect)
+          : OpenWriter(audit_path, options.busy_timeout, kSetAuditWriterPragmasDurable,
+                       Connection::LogWrites::kBuffered);
   if (!audit_writer.ok()) return audit_writer.status();
   if (absl::Status status = ApplyMigrations(**audit_writer, sqlite_audit::EmbeddedMigrations());
       !status.ok()) {
