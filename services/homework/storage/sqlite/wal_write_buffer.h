@@ -7,7 +7,8 @@
 // page: a batch of 40 completions that dirties 160 pages makes 320 system calls, each one
 // locking the file and the page cache pages it touches, on the writer's thread. A connection
 // opened with this VFS keeps the frames a commit appends to its log in a buffer and writes them
-// with one pwrite before anything can see them or depend on them (docs/decisions/0028):
+// with one call per 124 KiB (the most SQLite's own VFS writes at once) before anything can see
+// them or depend on them (docs/decisions/0028):
 // - before the log is synced (a commit with synchronous=FULL syncs it before it is visible),
 //   read, truncated, measured or closed through this connection;
 // - at the latest when the commit publishes its frames in the shared-memory index (the database
@@ -16,8 +17,10 @@
 //   SQLite, which is about to show the frames to readers, so the process aborts instead (the
 //   commit was not acknowledged; recovery ignores its frames).
 // Writes that do not continue the buffer (SQLite rewriting a frame of the same transaction, the
-// log's header after a restart) flush it first. The buffer never holds more than kMaxBufferBytes;
-// the database file itself (checkpoints) is written through unchanged.
+// log's header after a restart) flush it first, and a buffer of 2 MiB is written at once. A write
+// that fails fails its transaction and nothing after it: until SQLite writes again at or before
+// the lost frames' place, every later write and sync of the log fails too. The database file
+// itself (checkpoints) is written through unchanged.
 
 namespace therapy::homework::sqlite {
 
