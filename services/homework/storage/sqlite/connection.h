@@ -87,8 +87,9 @@ class Connection {
   // How a connection writes its write-ahead log's frames.
   enum class LogWrites {
     kDirect,  // SQLite's own way: two write calls per frame
-    // A commit's frames in one write call (wal_write_buffer.h). Only for a connection that
-    // runs with synchronous = FULL: it writes them before the commit's sync.
+    // A commit's frames in one write call per 124 KiB (wal_write_buffer.h). Only for a
+    // connection at synchronous = FULL, which writes them before the commit's sync; at NORMAL
+    // they would be written as the commit is published, where a failed write stops the process.
     kBuffered,
   };
   // Opens (creating if needed) the database at `path` with extended result codes and the given

@@ -1,10 +1,10 @@
 #include "services/homework/storage/sqlite/wal_write_buffer.h"
 
 #include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <csignal>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -40,11 +40,6 @@ int64_t WriteCalls() {
     if (key == "syscw:") return value;
   }
   return -1;
-}
-
-int64_t FileSize(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0 ? static_cast<int64_t>(info.st_size) : 0;
 }
 
 class WalWriteBufferTest : public ::testing::Test {
@@ -172,7 +167,8 @@ TEST_F(WalWriteBufferTest, AFailedWriteLosesItsTransactionAndNothingElse) {
       ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &original), 0);
       const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
       struct rlimit limited = original;
-      limited.rlim_cur = static_cast<rlim_t>(FileSize(Path("full.db-wal")) + (64 << 10));
+      limited.rlim_cur =
+          static_cast<rlim_t>(std::filesystem::file_size(Path("full.db-wal")) + (64 << 10));
       ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
       absl::Cleanup restore = [&] {
         ::setrlimit(RLIMIT_FSIZE, &original);
