@@ -107,6 +107,16 @@ class WalWriteBufferTest : public ::testing::Test {
 
   std::string Path(const std::string& name) const { return folder_->path() + "/" + name; }
 
+  // Copies database `from` and its log, not the shared-memory index, to `to`: opening the copy
+  // recovers the log from the file, as after a crash.
+  void CopyAsACrashLeavesThem(const std::string& from, const std::string& to) const {
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream in(Path(absl::StrCat(from, suffix)), std::ios::binary);
+      std::ofstream out(Path(absl::StrCat(to, suffix)), std::ios::binary);
+      out << in.rdbuf();
+    }
+  }
+
   std::optional<testing::ScratchDir> folder_;
 };
 
@@ -189,11 +199,7 @@ TEST_F(WalWriteBufferTest, AFailedWriteLosesItsTransactionAndNothingElse) {
 
   // The files as a crash would leave them, opened anew: SQLite recovers the log frame by frame
   // and stops at the first gap, so the later commits are there only if there is none.
-  for (const char* suffix : {"", "-wal"}) {
-    std::ifstream from(Path(absl::StrCat("full.db", suffix)), std::ios::binary);
-    std::ofstream to(Path(absl::StrCat("crashed.db", suffix)), std::ios::binary);
-    to << from.rdbuf();
-  }
+  CopyAsACrashLeavesThem("full.db", "crashed.db");
   std::unique_ptr<Connection> recovered = OpenReader("crashed.db");
   ASSERT_NE(recovered, nullptr);
   EXPECT_EQ(Count(*recovered, "before"), 3);
@@ -282,11 +288,7 @@ TEST_F(WalWriteBufferTest, RandomTransactionsWithSpillsAndRollbacksReadBackExact
   }
   EXPECT_EQ(Integrity(*reader), "ok");
 
-  for (const char* suffix : {"", "-wal"}) {
-    std::ifstream from(Path(absl::StrCat("random.db", suffix)), std::ios::binary);
-    std::ofstream to(Path(absl::StrCat("random-crashed.db", suffix)), std::ios::binary);
-    to << from.rdbuf();
-  }
+  CopyAsACrashLeavesThem("random.db", "random-crashed.db");
   std::unique_ptr<Connection> recovered = OpenReader("random-crashed.db");
   ASSERT_NE(recovered, nullptr);
   EXPECT_EQ(read_all(*recovered), committed);
