@@ -164,31 +164,10 @@ void DatabaseShmBarrier(sqlite3_file* file) {
   Forward<&sqlite3_io_methods::xShmBarrier>::Call(file);
 }
 
-constexpr sqlite3_io_methods kLogMethods = {
+// Every method forwarded as it is; the two kinds of file replace a few below.
+constexpr sqlite3_io_methods kForwarded = {
     .iVersion = 3,
-    .xClose = LogClose,
-    .xRead = LogRead,
-    .xWrite = LogWrite,
-    .xTruncate = LogTruncate,
-    .xSync = LogSync,
-    .xFileSize = LogFileSize,
-    .xLock = Forward<&sqlite3_io_methods::xLock>::Call,
-    .xUnlock = Forward<&sqlite3_io_methods::xUnlock>::Call,
-    .xCheckReservedLock = Forward<&sqlite3_io_methods::xCheckReservedLock>::Call,
-    .xFileControl = LogFileControl,
-    .xSectorSize = Forward<&sqlite3_io_methods::xSectorSize>::Call,
-    .xDeviceCharacteristics = Forward<&sqlite3_io_methods::xDeviceCharacteristics>::Call,
-    .xShmMap = Forward<&sqlite3_io_methods::xShmMap>::Call,
-    .xShmLock = Forward<&sqlite3_io_methods::xShmLock>::Call,
-    .xShmBarrier = Forward<&sqlite3_io_methods::xShmBarrier>::Call,
-    .xShmUnmap = Forward<&sqlite3_io_methods::xShmUnmap>::Call,
-    .xFetch = Forward<&sqlite3_io_methods::xFetch>::Call,
-    .xUnfetch = Forward<&sqlite3_io_methods::xUnfetch>::Call,
-};
-
-constexpr sqlite3_io_methods kDatabaseMethods = {
-    .iVersion = 3,
-    .xClose = DatabaseClose,
+    .xClose = Forward<&sqlite3_io_methods::xClose>::Call,
     .xRead = Forward<&sqlite3_io_methods::xRead>::Call,
     .xWrite = Forward<&sqlite3_io_methods::xWrite>::Call,
     .xTruncate = Forward<&sqlite3_io_methods::xTruncate>::Call,
@@ -202,11 +181,30 @@ constexpr sqlite3_io_methods kDatabaseMethods = {
     .xDeviceCharacteristics = Forward<&sqlite3_io_methods::xDeviceCharacteristics>::Call,
     .xShmMap = Forward<&sqlite3_io_methods::xShmMap>::Call,
     .xShmLock = Forward<&sqlite3_io_methods::xShmLock>::Call,
-    .xShmBarrier = DatabaseShmBarrier,
+    .xShmBarrier = Forward<&sqlite3_io_methods::xShmBarrier>::Call,
     .xShmUnmap = Forward<&sqlite3_io_methods::xShmUnmap>::Call,
     .xFetch = Forward<&sqlite3_io_methods::xFetch>::Call,
     .xUnfetch = Forward<&sqlite3_io_methods::xUnfetch>::Call,
 };
+
+constexpr sqlite3_io_methods kLogMethods = [] {
+  sqlite3_io_methods methods = kForwarded;
+  methods.xClose = LogClose;
+  methods.xRead = LogRead;
+  methods.xWrite = LogWrite;
+  methods.xTruncate = LogTruncate;
+  methods.xSync = LogSync;
+  methods.xFileSize = LogFileSize;
+  methods.xFileControl = LogFileControl;
+  return methods;
+}();
+
+constexpr sqlite3_io_methods kDatabaseMethods = [] {
+  sqlite3_io_methods methods = kForwarded;
+  methods.xClose = DatabaseClose;
+  methods.xShmBarrier = DatabaseShmBarrier;
+  return methods;
+}();
 
 // Opens the file with the default VFS behind a File header. A log gets the buffered methods and
 // is linked to its database file; every other file (the database, a temporary file) forwards
