@@ -3,9 +3,11 @@
 #include "services/homework/core/events.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/homework/core/deferred_commit.h"
 #include "services/homework/core/homework.h"
 #include "services/homework/core/homework_internal.h"
 #include "services/homework/core/model/proto_time.h"
@@ -45,12 +47,30 @@ EventRecord Homework::MakeEvent(const Caller& caller, v1::Event::Type type,
 }
 
 absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
+  if (DeferredCommit* deferred = DeferredCommit::Active()) return deferred->Hold(mutation);
   absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
   if (outcome.ok() && *outcome == CommitOutcome::kCommitted && !mutation.events.empty() &&
       options_.events_committed) {
     options_.events_committed();
   }
   return outcome;
+}
+
+void Homework::CommitThen(Mutation mutation, Store::CommitDone done) {
+  const bool events = !mutation.events.empty() && options_.events_committed;
+  store_.CommitThen(std::move(mutation), [this, events, done = std::move(done)](
+                                             absl::StatusOr<CommitOutcome> outcome) mutable {
+    if (events && outcome.ok() && *outcome == CommitOutcome::kCommitted) {
+      options_.events_committed();
+    }
+    std::move(done)(std::move(outcome));
+  });
+}
+
+bool Homework::CommitsLast(absl::string_view method) {
+  // CreateCompletion: after its Commit, CreateOnce returns the new completion (a replay or an
+  // error reads the store, but only when the commit did not happen) and FinishWrite passes it on.
+  return method == "CreateCompletion";
 }
 
 absl::StatusOr<WatchScope> ParseWatchScope(const Caller& caller,

@@ -58,6 +58,14 @@ class Homework {
   // appended (deferred_audit.h).
   static absl::Status AuditUnavailable();
 
+  // Whether `method`'s use case may run under a DeferredCommit (deferred_commit.h): its Commit
+  // is the last thing it does with an effect.
+  static bool CommitsLast(absl::string_view method);
+  // Commits a mutation a DeferredCommit held, without waiting (Store::CommitThen): `done` hears
+  // the outcome where the store decides it (it must be short), after options_.events_committed
+  // when events were appended, as Commit does.
+  void CommitThen(Mutation mutation, Store::CommitDone done);
+
   absl::StatusOr<v1::Client> CreateClient(const Caller& caller,
                                           const v1::CreateClientRequest& request);
   absl::StatusOr<v1::Client> GetClient(const Caller& caller, const v1::GetClientRequest& request);
@@ -260,7 +268,8 @@ class Homework {
   // An event of this caller's write, to commit with it.
   EventRecord MakeEvent(const Caller& caller, v1::Event::Type type, absl::string_view client,
                         absl::string_view resource) const;
-  // Store::Commit, then options_.events_committed when it appended events.
+  // Store::Commit, then options_.events_committed when it appended events. Under a
+  // DeferredCommit: held there, kCommitted.
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation);
   std::string NewId() const;
 

@@ -1,5 +1,7 @@
 #include "services/homework/metrics/metered_store.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 
@@ -9,10 +11,25 @@ absl::StatusOr<CommitOutcome> MeteredStore::Commit(const Mutation& mutation) {
   ++commits_in_flight_;
   const absl::Time start = absl::Now();
   absl::StatusOr<CommitOutcome> outcome = inner().Commit(mutation);
-  metrics_.RecordCommit(absl::Now() - start, mutation.events.size());
-  --commits_in_flight_;
-  NoteWrite(outcome.status());
+  NoteCommit(start, mutation.events.size(), outcome.status());
   return outcome;
+}
+
+void MeteredStore::CommitThen(Mutation mutation, CommitDone done) {
+  ++commits_in_flight_;
+  const absl::Time start = absl::Now();
+  const size_t events = mutation.events.size();
+  inner().CommitThen(std::move(mutation), [this, start, events, done = std::move(done)](
+                                              absl::StatusOr<CommitOutcome> outcome) mutable {
+    NoteCommit(start, events, outcome.status());
+    std::move(done)(std::move(outcome));
+  });
+}
+
+void MeteredStore::NoteCommit(absl::Time start, size_t events, const absl::Status& status) {
+  metrics_.RecordCommit(absl::Now() - start, events);
+  --commits_in_flight_;
+  NoteWrite(status);
 }
 
 void MeteredStore::NoteWrite(const absl::Status& status) {

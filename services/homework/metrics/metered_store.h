@@ -2,9 +2,11 @@
 #define SERVICES_HOMEWORK_METRICS_METERED_STORE_H_
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <utility>
 
+#include "absl/time/time.h"
 #include "services/homework/metrics/metrics.h"
 #include "services/homework/storage/forwarding_store.h"
 
@@ -29,6 +31,7 @@ class MeteredStore final : public ForwardingStore {
   int64_t audits_in_flight() const { return audits_in_flight_.load(); }
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+  void CommitThen(Mutation mutation, CommitDone done) override;
   absl::Status AppendAudit(const AuditRecord& record) override;
   absl::Status AppendAudits(absl::Span<const AuditRecord> records) override;
 
@@ -36,6 +39,8 @@ class MeteredStore final : public ForwardingStore {
   Metrics& metrics_;
   // Notes whether a write's answer says the disk is full (or, when OK, that it is not).
   void NoteWrite(const absl::Status& status);
+  // What Commit and CommitThen note of each commit once it is over.
+  void NoteCommit(absl::Time start, size_t events, const absl::Status& status);
 
   std::atomic<int64_t> commits_in_flight_{0};
   std::atomic<bool> disk_full_{false};

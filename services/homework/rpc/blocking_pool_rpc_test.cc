@@ -33,6 +33,7 @@
 #include "services/homework/core/homework.h"
 #include "services/homework/logging/json_log.h"
 #include "services/homework/rpc/homework_rpc.h"
+#include "services/homework/rpc/test_requests.h"
 #include "services/homework/runtime/audit_batcher.h"
 #include "services/homework/runtime/blocking_pool.h"
 #include "services/homework/runtime/event_hub.h"
@@ -327,6 +328,43 @@ class CachedReadsRpcTest : public BlockingPoolRpcTest {
     return found;
   }
 
+  // Ana with dr-lee on her care team, and an active daily thought record for her: its name.
+  std::string ActiveAssignmentOfAna() {
+    v1::CreateClientRequest create_client = CreateAna();
+    create_client.mutable_client()->add_care_team("dr-lee");
+    v1::Client client;
+    EXPECT_TRUE(stub_->CreateClient(As("backend", "service").get(), create_client, &client).ok());
+    v1::CreateAssignmentRequest create = DailyThoughtRecord(client.name());
+    v1::Assignment assignment;
+    EXPECT_TRUE(stub_->CreateAssignment(As("dr-lee", "therapist").get(), create, &assignment).ok());
+    v1::ActivateAssignmentRequest activate;
+    activate.set_name(assignment.name());
+    EXPECT_TRUE(
+        stub_->ActivateAssignment(As("dr-lee", "therapist").get(), activate, &assignment).ok());
+    return assignment.name();
+  }
+
+  // Ana records a partial thought record (nothing written in it) under `request_id`.
+  grpc::Status Record(const std::string& assignment, const std::string& request_id,
+                      v1::Completion& stored) {
+    v1::CreateCompletionRequest request;
+    request.set_parent(assignment);
+    request.set_request_id(request_id);
+    v1::Completion* completion = request.mutable_completion();
+    completion->mutable_occur_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+    completion->set_occur_time_zone("Europe/Berlin");
+    completion->set_status(v1::Completion::STATUS_PARTIAL);
+    completion->mutable_thought_record();
+    return stub_->CreateCompletion(As("ana", "client").get(), request, &stored);
+  }
+
+  int CompletionsOf(const std::string& assignment) {
+    absl::StatusOr<Page<v1::Completion>> page = store_.ListCompletions(CompletionQuery{
+        .client_name = "practices/sunrise/clients/ana", .assignment_name = assignment});
+    EXPECT_THAT(page, IsOk());
+    return page.ok() ? static_cast<int>(page->items.size()) : -1;
+  }
+
   int LoggedCalls(absl::string_view method) {
     const std::string log = LogText();
     int lines = 0;
@@ -398,6 +436,77 @@ TEST_F(CachedReadsRpcTest, AReadTheCacheCannotAnswerWaitsForThePoolAndIsAuditedO
 
   EXPECT_EQ(AuditRecordsOf("GetClient"), 1);
   EXPECT_EQ(LoggedCalls("GetClient"), 1);
+}
+
+// A completion's use case runs on gRPC's thread (its reads are cached) and hands its commit to
+// the store without waiting (ADR 0029): the pool's one thread stays busy throughout, and the
+// call is answered only once the store has committed it.
+TEST_F(CachedReadsRpcTest, ACompletionIsAnsweredOnlyOnceItsCommitIsInAndNeedsNoPoolThread) {
+  const std::string assignment = ActiveAssignmentOfAna();
+  v1::Completion first;
+  ASSERT_TRUE(Record(assignment, "warm-up", first).ok());  // the first read fills the cache
+  HoldThePool();
+  store_.HoldCommits();
+  std::atomic<bool> answered = false;
+  v1::Completion stored;
+  grpc::Status status;
+  std::thread client([&] {
+    status = Record(assignment, "r-1", stored);
+    answered = true;
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (store_.held_commits() != 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(store_.held_commits(), 1u);
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(answered.load());
+  EXPECT_EQ(CompletionsOf(assignment), 1);
+  EXPECT_EQ(pool_->queued(), 0u);
+  store_.ReleaseCommits();
+  client.join();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(CompletionsOf(assignment), 2);
+  absl::StatusOr<std::optional<v1::Completion>> read = store_.GetCompletion(stored.name());
+  ASSERT_THAT(read, IsOk());
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->etag(), stored.etag());
+  EXPECT_EQ(LoggedCalls("CreateCompletion"), 2);
+  Release();
+}
+
+// A deferred commit that fails wrote nothing: the call runs again on the pool, committing as
+// usual, and is answered from there, once; when that fails too, its error is the answer.
+TEST_F(CachedReadsRpcTest, ACompletionWhoseDeferredCommitFailsRunsAgainOnThePool) {
+  const std::string assignment = ActiveAssignmentOfAna();
+  const int deferred_before = store_.commits_then();
+  store_.FailCommits(1, absl::UnavailableError("disk hiccup"));
+  v1::Completion stored;
+  grpc::Status status = Record(assignment, "r-1", stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(store_.commits_then(), deferred_before + 1);
+  EXPECT_EQ(CompletionsOf(assignment), 1);
+  EXPECT_FALSE(stored.name().empty());
+  EXPECT_EQ(LoggedCalls("CreateCompletion"), 1);
+
+  store_.FailCommits(2, absl::UnavailableError("disk gone"));
+  status = Record(assignment, "r-2", stored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(), "disk gone");
+  EXPECT_EQ(CompletionsOf(assignment), 1);
+  EXPECT_EQ(LoggedCalls("CreateCompletion"), 2);
+}
+
+// A retry of a completion that committed finds its key recorded: the deferred commit writes
+// nothing, and the run on the pool replays the first answer.
+TEST_F(CachedReadsRpcTest, ARetryOfACommittedCompletionReplaysTheFirstAnswer) {
+  const std::string assignment = ActiveAssignmentOfAna();
+  v1::Completion first;
+  ASSERT_TRUE(Record(assignment, "r-1", first).ok());
+  v1::Completion again;
+  grpc::Status status = Record(assignment, "r-1", again);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again.name(), first.name());
+  EXPECT_EQ(again.etag(), first.etag());
+  EXPECT_EQ(CompletionsOf(assignment), 1);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "services/homework/core/deferred_audit.h"
+#include "services/homework/core/deferred_commit.h"
 #include "services/homework/core/rules/request_checks.h"
 #include "services/homework/core/unary_methods.h"
 #include "services/homework/logging/call_log.h"
@@ -100,10 +101,13 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
     Refuse(context, *reactor, method, start, ShuttingDown());
     return reactor;
   }
-  // Runs the call and hands its answer over; with `cache_only`, gives up (false, nothing sent,
-  // its audit records dropped) as soon as it needs a read the cache cannot answer.
-  auto run = [this, &context, reactor, method, &body, &response, use_case,
-              start](bool cache_only) -> bool {
+  // Runs the call and hands its answer over. With `cache_only`, gives up (false, nothing sent,
+  // its audit records dropped) as soon as it needs a read the cache cannot answer. With
+  // `defer_commit`, the use case's commit is handed to the store without waiting, and the call
+  // answered when it has committed; if it did not, the call runs again on the pool without
+  // deferring (nothing of it was written). `self` is this lambda, for that second run.
+  auto run = [this, &context, reactor, method, &body, &response, use_case, start](
+                 const auto& self, bool cache_only, bool defer_commit) -> bool {
     std::string call_id = CallIdFromMetadata(context);
     // Work for nobody is skipped: the caller cancelled, or the deadline passed, in the queue.
     absl::StatusOr<Caller> caller = Abandoned(context)
@@ -111,6 +115,7 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
                                         : CallerFromMetadata(context, verifier_, start);
     absl::Status status = caller.status();
     DeferredAudit audit;
+    std::optional<Mutation> held;
     if (status.ok()) {
       absl::StatusOr<Request> request = Parse<Request>(body);
       status = request.status();
@@ -118,10 +123,15 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
         caller->call_id = call_id;
         std::optional<CacheOnlyScope> only_cached;
         if (cache_only) only_cached.emplace();
+        std::optional<DeferredCommit> deferred;
+        if (defer_commit) deferred.emplace();
         absl::StatusOr<Response> result = use_case(*caller, *request);
         if (cache_only && IsCacheMiss(result.status())) return false;
+        if (deferred && deferred->Refused())
+          return RunAgain(self, context, *reactor, method, start);
         status = result.status();
         if (result.ok()) response = *std::move(result);
+        if (deferred && status.ok()) held = deferred->Take();
       }
     }
     auto finish = [this, reactor, method, start, call_id = std::move(call_id),
@@ -134,21 +144,50 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
       LogCall(method, call_id, start, caller, status);
       reactor->Finish(ToGrpcStatus(status));
     };
-    std::vector<AuditRecord> records = audit.Take();
-    if (records.empty()) {
-      finish(absl::OkStatus());
-    } else {
-      audits_.Append(std::move(records), std::move(finish));
+    auto answer = [this, records = audit.Take(), finish = std::move(finish)]() mutable {
+      if (records.empty()) {
+        finish(absl::OkStatus());
+      } else {
+        audits_.Append(std::move(records), std::move(finish));
+      }
+    };
+    if (!held) {
+      answer();
+      return true;
     }
+    homework_.CommitThen(*std::move(held),
+                         [this, self, &context, reactor, method, start, answer = std::move(answer)](
+                             absl::StatusOr<CommitOutcome> outcome) mutable {
+                           if (outcome.ok() && *outcome == CommitOutcome::kCommitted) {
+                             answer();
+                           } else {
+                             RunAgain(self, context, *reactor, method, start);
+                           }
+                         });
     return true;
   };
-  // A read the cache answers runs here, on the gRPC thread that received it: no hand-over to the
-  // pool and back (ADR 0018). Anything else, or a miss, goes to the pool.
-  if (reads_from_cache_ && AnsweredFromCache(method) && run(/*cache_only=*/true)) return reactor;
-  if (!pool_.TrySubmit([run] { run(/*cache_only=*/false); })) {
+  const bool defer_commit = Homework::CommitsLast(method);
+  // A read the cache answers, and a write whose reads it answers and whose commit need not be
+  // waited for, run here, on the gRPC thread that received them: no hand-over to the pool and
+  // back (ADR 0018, ADR 0029). Anything else, or a miss, goes to the pool.
+  if (reads_from_cache_ && (AnsweredFromCache(method) || defer_commit) &&
+      run(run, /*cache_only=*/true, defer_commit)) {
+    return reactor;
+  }
+  if (!pool_.TrySubmit([run, defer_commit] { run(run, /*cache_only=*/false, defer_commit); })) {
     Refuse(context, *reactor, method, start, Overloaded());
   }
   return reactor;
+}
+
+template <typename Run>
+bool HomeworkRpc::RunAgain(const Run& run, grpc::CallbackServerContext& context,
+                           grpc::ServerUnaryReactor& reactor, const char* method,
+                           absl::Time start) {
+  if (!pool_.TrySubmit([run] { run(run, /*cache_only=*/false, /*defer_commit=*/false); })) {
+    Refuse(context, reactor, method, start, Overloaded());
+  }
+  return true;
 }
 
 void HomeworkRpc::Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,

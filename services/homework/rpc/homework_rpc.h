@@ -71,6 +71,11 @@ class HomeworkRpc final : public grpc::Service {
   grpc::ServerUnaryReactor* StartUnary(grpc::CallbackServerContext& context, const char* method,
                                        const grpc::ByteBuffer& body, Response& response,
                                        const UseCase& use_case);
+  // Queues `run` (StartUnary's) on the pool once more, without deferring its commit: for a call
+  // whose deferred commit did not commit, or whose use case cannot defer it. True.
+  template <typename Run>
+  bool RunAgain(const Run& run, grpc::CallbackServerContext& context,
+                grpc::ServerUnaryReactor& reactor, const char* method, absl::Time start);
   // Logs and finishes a call refused before it ran (draining, overloaded).
   void Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,
               const char* method, absl::Time start, const absl::Status& status);

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "services/homework/rpc/in_process_server_test.h"
+#include "services/homework/rpc/test_requests.h"
 #include "testing/status_matchers.h"
 #include "therapy/homework/v1/homework_service.grpc.pb.h"
 
@@ -68,15 +69,7 @@ class Fixture : public InputClassesTest {
   // An active thought-record assignment for client `id`.
   std::string ActiveThoughtRecord(const std::string& id) {
     EXPECT_TRUE(CreateClient(id, "Ana", "Europe/Berlin").ok());
-    v1::CreateAssignmentRequest create;
-    create.set_parent("practices/sunrise/clients/" + id);
-    auto* a = create.mutable_assignment();
-    a->set_title("Thought record");
-    a->mutable_exercise()->set_kind(v1::EXERCISE_KIND_THOUGHT_RECORD);
-    a->mutable_schedule()->set_target_count(1);
-    a->mutable_schedule()->set_period(v1::Schedule::PERIOD_DAY);
-    a->mutable_schedule()->set_start_date("2026-01-05");
-    a->mutable_schedule()->set_minimum_version("Write one line");
+    v1::CreateAssignmentRequest create = DailyThoughtRecord("practices/sunrise/clients/" + id);
     v1::Assignment assignment;
     EXPECT_TRUE(stub_->CreateAssignment(As("dr-lee", "therapist").get(), create, &assignment).ok());
     v1::ActivateAssignmentRequest activate;

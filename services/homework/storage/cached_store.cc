@@ -96,19 +96,35 @@ absl::StatusOr<Page<v1::Assignment>> CachedStore::ListAssignments(const Assignme
   return page;
 }
 
-absl::StatusOr<CommitOutcome> CachedStore::Commit(const Mutation& mutation) {
-  // The names this commit may change: at most one client, one assignment and with it the
-  // collection of its client's assignments.
+// The names a commit may change: at most one client, one assignment and with it the collection
+// of its client's assignments.
+std::vector<std::string> CachedStore::Written(const Mutation& mutation) {
   std::vector<std::string> written;
   if (mutation.client) written.push_back(mutation.client->resource.name());
   if (mutation.assignment) {
     written.push_back(mutation.assignment->resource.name());
     written.push_back(CollectionOf(mutation.assignment->resource.name()));
   }
+  return written;
+}
+
+absl::StatusOr<CommitOutcome> CachedStore::Commit(const Mutation& mutation) {
+  const std::vector<std::string> written = Written(mutation);
   for (const std::string& name : written) BeginWrite(name);
   absl::StatusOr<CommitOutcome> outcome = inner().Commit(mutation);
   for (const std::string& name : written) EndWrite(name);
   return outcome;
+}
+
+void CachedStore::CommitThen(Mutation mutation, CommitDone done) {
+  std::vector<std::string> written = Written(mutation);
+  for (const std::string& name : written) BeginWrite(name);
+  inner().CommitThen(std::move(mutation),
+                     [this, written = std::move(written),
+                      done = std::move(done)](absl::StatusOr<CommitOutcome> outcome) mutable {
+                       for (const std::string& name : written) EndWrite(name);
+                       std::move(done)(std::move(outcome));
+                     });
 }
 
 template <typename Resource>

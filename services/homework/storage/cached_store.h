@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -77,6 +78,7 @@ class CachedStore final : public ForwardingStore {
   absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
   absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+  void CommitThen(Mutation mutation, CommitDone done) override;
 
   // What the cached resources take now, and how many there are.
   std::size_t bytes() const;
@@ -122,6 +124,7 @@ class CachedStore final : public ForwardingStore {
   Lookup Find(absl::string_view name, absl::string_view query = "");
   void Keep(absl::string_view name, const Lookup& lookup,
             std::shared_ptr<const google::protobuf::Message> resource, std::string query = "");
+  static std::vector<std::string> Written(const Mutation& mutation);
   void BeginWrite(const std::string& name);
   void EndWrite(const std::string& name);
   void Drop(Shard& shard, absl::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);

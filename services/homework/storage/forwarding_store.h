@@ -72,6 +72,9 @@ class ForwardingStore : public Store {
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override {
     return inner_.Commit(mutation);
   }
+  void CommitThen(Mutation mutation, CommitDone done) override {
+    inner_.CommitThen(std::move(mutation), std::move(done));
+  }
   absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override {
     return inner_.ListEvents(query);
   }

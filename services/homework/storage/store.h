@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -268,6 +270,15 @@ class Store {
   // for an insert of an existing name, NOT_FOUND for an update of a missing row, ABORTED when an
   // update's expected etag no longer matches; on any error nothing was written.
   virtual absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) = 0;
+
+  // What a CommitThen's caller hears: what Commit would have returned.
+  using CommitDone = absl::AnyInvocable<void(absl::StatusOr<CommitOutcome>) &&>;
+  // Commit without waiting for it, for callers on threads that must not block (gRPC's): applies
+  // `mutation` as Commit does and calls `done` with the outcome once, when it is known. A store
+  // that commits on a thread of its own (SQLite's group commit) calls `done` there, so `done`
+  // must be short (hand an answer over; anything that waits goes to another thread); by default
+  // Commit runs here and `done` is called before this returns.
+  virtual void CommitThen(Mutation mutation, CommitDone done) { std::move(done)(Commit(mutation)); }
 
   // The event log (see EventRecord).
   virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) = 0;

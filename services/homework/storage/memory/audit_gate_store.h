@@ -14,9 +14,12 @@
 
 namespace therapy::homework {
 
-// For tests of what waits for audit records (runtime/audit_batcher.h and the RPC glue over it).
-// A memory store whose audit appends can be held until released, or failed, and which notes how
-// many records each append carried and counts its client reads.
+// For tests of what waits for audit records (runtime/audit_batcher.h and the RPC glue over it)
+// and for commits (the RPC glue's deferred commits). A memory store whose audit appends can be
+// held until released, or failed, and which notes how many records each append carried and
+// counts its client reads; and whose commits without waiting (CommitThen) can be held, as they
+// wait for SQLite's writer thread, then committed and answered by ReleaseCommits, and whose next
+// commits of either kind can be failed.
 class AuditGateStore final : public ForwardingStore {
  public:
   AuditGateStore() : ForwardingStore(memory_) {}
@@ -38,6 +41,59 @@ class AuditGateStore final : public ForwardingStore {
   }
   absl::Status AppendAudit(const AuditRecord& record) override {
     return AppendAudits({&record, 1});
+  }
+
+  absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (commit_failures_ > 0) {
+        --commit_failures_;
+        return commit_failure_;
+      }
+    }
+    return ForwardingStore::Commit(mutation);
+  }
+  void CommitThen(Mutation mutation, CommitDone done) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++commits_then_;
+      if (commits_held_) {
+        held_commits_.push_back({std::move(mutation), std::move(done)});
+        return;
+      }
+    }
+    std::move(done)(Commit(mutation));
+  }
+
+  // CommitThen keeps its mutations, uncommitted, until ReleaseCommits.
+  void HoldCommits() {
+    absl::MutexLock lock(&mu_);
+    commits_held_ = true;
+  }
+  // Commits the held mutations in order, on this thread, answering each; holds no more.
+  void ReleaseCommits() {
+    std::vector<HeldCommit> held;
+    {
+      absl::MutexLock lock(&mu_);
+      commits_held_ = false;
+      held.swap(held_commits_);
+    }
+    for (HeldCommit& commit : held) std::move(commit.done)(Commit(commit.mutation));
+  }
+  size_t held_commits() {
+    absl::MutexLock lock(&mu_);
+    return held_commits_.size();
+  }
+  // How many commits went through CommitThen.
+  int commits_then() {
+    absl::MutexLock lock(&mu_);
+    return commits_then_;
+  }
+  // The next `count` commits (Commit, or CommitThen when answered) fail with `failure`.
+  void FailCommits(int count, absl::Status failure) {
+    absl::MutexLock lock(&mu_);
+    commit_failures_ = count;
+    commit_failure_ = std::move(failure);
   }
 
   void Hold() {
@@ -66,6 +122,15 @@ class AuditGateStore final : public ForwardingStore {
   bool held_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   std::vector<size_t> appends_ ABSL_GUARDED_BY(mu_);
+  struct HeldCommit {
+    Mutation mutation;
+    CommitDone done;
+  };
+  bool commits_held_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<HeldCommit> held_commits_ ABSL_GUARDED_BY(mu_);
+  int commits_then_ ABSL_GUARDED_BY(mu_) = 0;
+  int commit_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status commit_failure_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace therapy::homework

@@ -3,11 +3,13 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -46,6 +48,12 @@ namespace therapy::homework::sqlite {
 // caller hears back, so it survives a crash of the process, and Sync() (called periodically by
 // its owner) puts it on disk, as PostgreSQL's asynchronous commit does.
 //
+// A caller that must not wait (a thread of an event-driven edge) Submits its write instead, with
+// what to do once the batch is over: the writer's thread runs that after the batch, once the
+// callers waiting in Run have been woken, so it must be short (hand an answer over, not write
+// again). A Submit is refused at once when `max_queued` writes wait already: its caller goes the
+// waiting way instead, on a thread that may block, so the queue stays bounded by the threads.
+//
 // If the transaction itself fails (BEGIN, a savepoint, or COMMIT, or SQLite rolls the whole
 // transaction back after an I/O error), every write of the batch gets that error: none of them
 // was committed, and a retry is safe.
@@ -60,19 +68,24 @@ class GroupCommit {
   // A write: runs statements on the connection and says whether to keep them (`committed`).
   // It may be run twice in one batch (see above).
   using Write = absl::FunctionRef<absl::StatusOr<Outcome>(Connection&)>;
+  // A write that Submit keeps until its batch runs, and what its caller hears afterwards.
+  using OwnedWrite = absl::AnyInvocable<absl::StatusOr<Outcome>(Connection&) const>;
+  using Done = absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&>;
 
   // `connection` is used only under `connection_mu`, which other users of the connection
   // (migrations, settings) also take; `durability` says how the store opened it. At most
   // `max_batch` writes share a transaction. `on_batch`, when set, hears how many writes each
-  // transaction carried (for metrics), on the writer's thread. Starts the writer's thread.
+  // transaction carried (for metrics), on the writer's thread. At most `max_queued` Submitted
+  // writes wait. Starts the writer's thread.
   GroupCommit(Connection& connection, absl::Mutex& connection_mu, Outcome committed,
               Durability durability, size_t max_batch = 256,
-              std::function<void(size_t)> on_batch = nullptr)
+              std::function<void(size_t)> on_batch = nullptr, size_t max_queued = 4096)
       : connection_(connection),
         connection_mu_(connection_mu),
         committed_(committed),
         durability_(durability),
         max_batch_(max_batch),
+        max_queued_(max_queued),
         on_batch_(std::move(on_batch)) {
     writer_ = std::thread([this] { WriteBatches(); });
   }
@@ -82,11 +95,31 @@ class GroupCommit {
 
   // Runs `write` in the next batch and returns once that batch has committed or failed.
   absl::StatusOr<Outcome> Run(Write write) {
-    Pending pending{write};
+    Pending pending(write);
     absl::MutexLock lock(&queue_mu_);
     queue_.push_back(&pending);
     queue_mu_.Await(absl::Condition(&pending.done));
     return pending.result;
+  }
+
+  // Queues `write` for the next batch and returns at once. `done` hears the write's result as
+  // Run would return it, on the writer's thread after the batch; it must be short. When
+  // `max_queued` writes wait already, `done` hears UNAVAILABLE at once, on this thread, and the
+  // write never runs.
+  void Submit(OwnedWrite write, Done done) {
+    auto owned = std::make_unique<OwnedWrite>(std::move(write));
+    auto pending = std::make_unique<Pending>(*owned);
+    pending->owned = std::move(owned);
+    pending->callback = std::move(done);
+    {
+      absl::MutexLock lock(&queue_mu_);
+      if (queue_.size() < max_queued_ && !stopping_) {
+        queue_.push_back(pending.release());  // the writer's thread deletes it after `done`
+        return;
+      }
+    }
+    std::move(pending->callback)(
+        absl::UnavailableError("the store's write queue is full; wait for a commit"));
   }
 
   // Writes the batches still queued, then stops the writer's thread. No Run may start after it
@@ -126,10 +159,14 @@ class GroupCommit {
 
  private:
   struct Pending {
-    Write write;
+    explicit Pending(Write run) : write(run) {}
+    Write write;  // Run's, or Submit's `owned`
     absl::StatusOr<Outcome> result = absl::UnknownError("write did not run");
     bool ran = false;   // its own result is in `result`
-    bool done = false;  // the batch is over: the caller may read `result`
+    bool done = false;  // the batch is over: Run's caller may read `result`
+    // Submit's: the write kept, and what its caller hears (empty for Run's).
+    std::unique_ptr<OwnedWrite> owned;
+    Done callback;
   };
 
   // The writer's thread: a batch of every write queued (at most max_batch_) whenever there is
@@ -145,8 +182,23 @@ class GroupCommit {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(size));
       queue_mu_.Unlock();
       RunBatch(batch);
+      // Submit's writes are this thread's to answer and delete; Run's callers are woken (and
+      // their Pendings, on their stacks, are theirs again) before any of them is answered.
+      std::vector<std::unique_ptr<Pending>> submitted;
       queue_mu_.Lock();
-      for (Pending* done : batch) done->done = true;
+      for (Pending* done : batch) {
+        if (done->callback) {
+          submitted.emplace_back(done);
+        } else {
+          done->done = true;
+        }
+      }
+      queue_mu_.Unlock();
+      for (const std::unique_ptr<Pending>& done : submitted) {
+        std::move(done->callback)(std::move(done->result));
+      }
+      submitted.clear();
+      queue_mu_.Lock();
     }
     queue_mu_.Unlock();
   }
@@ -226,6 +278,7 @@ class GroupCommit {
   const Outcome committed_;
   const Durability durability_;
   const size_t max_batch_;
+  const size_t max_queued_;
   const std::function<void(size_t)> on_batch_;
   // Whether a batch was committed without fsync since the last Sync. Used under connection_mu_.
   bool unsynced_ = false;

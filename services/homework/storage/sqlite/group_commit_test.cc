@@ -7,12 +7,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -184,6 +186,99 @@ TEST_F(GroupCommitTest, TwoWritesOfOneKeyInABatchKeepTheFirst) {
   EXPECT_THAT(results[5], IsOk());
   EXPECT_TRUE(Stored("same"));
   EXPECT_TRUE(Stored("w5"));
+}
+
+// A write Submitted shares the batch of the writes whose callers wait in Run, and hears its own
+// result after the batch has committed, on the writer's thread: by then another connection
+// reads what it wrote, or, for a write that failed, nothing of it.
+TEST_F(GroupCommitTest, ASubmittedWriteHearsItsOwnResultOnlyOnceItsBatchHasCommitted) {
+  absl::StatusOr<std::unique_ptr<Connection>> reader =
+      Connection::Open(folder_ + "/test.db", absl::Seconds(5));
+  ASSERT_THAT(reader, IsOk());
+  const auto visible = [&](const std::string& name) {
+    absl::StatusOr<Statement> count = (*reader)->Prepare(kCount);
+    EXPECT_THAT(count, IsOk());
+    count->BindText(":name", name);
+    absl::StatusOr<bool> row = count->Step();
+    return row.ok() && *row && count->ColumnInt64(0) == 1;
+  };
+  struct Heard {
+    absl::StatusOr<Outcome> result = absl::UnknownError("not heard");
+    bool visible = false;
+    std::thread::id thread;
+    absl::Notification done;
+  };
+  Heard submitted, colliding;
+  const auto hear = [&](Heard& heard, const std::string& name) {
+    return [&heard, &visible, name](absl::StatusOr<Outcome> result) {
+      heard.result = std::move(result);
+      heard.visible = visible(name);
+      heard.thread = std::this_thread::get_id();
+      heard.done.Notify();
+    };
+  };
+  {
+    GroupCommit<Outcome> writes(*connection_, mu_, Outcome::kKept, Durability::kDurable, 256,
+                                RecordBatches());
+    absl::StatusOr<Outcome> first = absl::UnknownError("not run");
+    absl::StatusOr<Outcome> waited = absl::UnknownError("not run");
+    std::vector<std::thread> threads;
+    HoldFirstBatch(writes, threads, first);
+    writes.Submit([](Connection& db) { return Insert(db, "submitted"); },
+                  hear(submitted, "submitted"));
+    threads.emplace_back(
+        [&] { waited = writes.Run([&](Connection& db) { return Insert(db, "waited"); }); });
+    while (writes.Waiting() < 2) absl::SleepFor(absl::Milliseconds(1));
+    // Collides with "waited", queued before it: fails alone.
+    writes.Submit([](Connection& db) { return Insert(db, "waited"); },
+                  hear(colliding, "colliding"));
+    EXPECT_FALSE(submitted.done.HasBeenNotified());
+    mu_.Unlock();
+    for (std::thread& thread : threads) thread.join();
+    ASSERT_TRUE(submitted.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(colliding.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_EQ(Batches(), (std::vector<size_t>{1, 3}));
+    EXPECT_THAT(waited, IsOk());
+  }
+  ASSERT_THAT(submitted.result, IsOk());
+  EXPECT_EQ(*submitted.result, Outcome::kKept);
+  EXPECT_TRUE(submitted.visible);
+  EXPECT_NE(submitted.thread, std::this_thread::get_id());
+  EXPECT_THAT(colliding.result, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_TRUE(Stored("waited"));
+}
+
+// At most `max_queued` writes wait: a Submit beyond that hears UNAVAILABLE at once, on its own
+// thread, and its write never runs; those queued are still written when the GroupCommit is
+// destroyed right after.
+TEST_F(GroupCommitTest, ASubmitBeyondTheQueuesBoundIsRefusedAtOnceAndNeverRuns) {
+  std::vector<absl::StatusOr<Outcome>> heard(3, absl::UnknownError("not heard"));
+  std::vector<std::thread::id> threads_heard(3);
+  {
+    GroupCommit<Outcome> writes(*connection_, mu_, Outcome::kKept, Durability::kDurable, 256,
+                                RecordBatches(), /*max_queued=*/2);
+    absl::StatusOr<Outcome> first = absl::UnknownError("not run");
+    std::vector<std::thread> threads;
+    HoldFirstBatch(writes, threads, first);
+    for (size_t i = 0; i < 3; ++i) {
+      const std::string name = absl::StrCat("s", i);
+      writes.Submit([name](Connection& db) { return Insert(db, name); },
+                    [&, i](absl::StatusOr<Outcome> result) {
+                      heard[i] = std::move(result);
+                      threads_heard[i] = std::this_thread::get_id();
+                    });
+    }
+    EXPECT_THAT(heard[2], StatusIs(absl::StatusCode::kUnavailable));
+    EXPECT_EQ(threads_heard[2], std::this_thread::get_id());
+    EXPECT_THAT(heard[0], StatusIs(absl::StatusCode::kUnknown));  // still queued
+    mu_.Unlock();
+    for (std::thread& thread : threads) thread.join();
+  }
+  EXPECT_THAT(heard[0], IsOk());
+  EXPECT_THAT(heard[1], IsOk());
+  EXPECT_TRUE(Stored("s0"));
+  EXPECT_TRUE(Stored("s1"));
+  EXPECT_FALSE(Stored("s2"));
 }
 
 }  // namespace

@@ -1287,118 +1287,143 @@ absl::StatusOr<std::optional<IdempotentResult>> SqliteStore::FindIdempotentResul
   return IdempotentResult{std::string(select->ColumnText(0)), std::string(select->ColumnText(1))};
 }
 
-absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
-  // Everything that needs no database happens before the writer's lock: the columns (a
-  // malformed name fails here) and the serialized resources.
+// A mutation with everything about it that needs no database, made before the writer's lock:
+// the columns (a malformed name fails here) and the serialized resources.
+struct SqliteStore::PreparedMutation {
+  MutationRows rows;
+  MutationData data;
+  int64_t idempotency_micros = 0;
+};
+
+absl::StatusOr<SqliteStore::PreparedMutation> SqliteStore::Prepare(const Mutation& mutation) {
   absl::StatusOr<MutationRows> rows = RowsOf(mutation);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<MutationData> data = DataOf(mutation);
   if (!data.ok()) return data.status();
-  const int64_t idempotency_micros = absl::ToUnixMicros(absl::Now());
+  return PreparedMutation{.rows = *std::move(rows),
+                          .data = *std::move(data),
+                          .idempotency_micros = absl::ToUnixMicros(absl::Now())};
+}
 
-  // Runs inside a shared transaction (group_commit.h), perhaps twice: anything but kCommitted,
-  // error or not, undoes this mutation and leaves the other writes of the batch alone.
-  return writes_->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
-    // The key first: a retry that lost a race must replay the first result, even when its own
-    // write would also collide with the first one's.
-    if (mutation.idempotency.has_value()) {
-      absl::StatusOr<Statement> insert = db.Prepare(kInsertIdempotencyKey);
-      if (!insert.ok()) return insert.status();
-      insert->BindText(":actor", mutation.idempotency->actor)
-          .BindText(":method", mutation.idempotency->method)
-          .BindText(":request_id", mutation.idempotency->request_id)
-          .BindText(":result_name", mutation.idempotent_result)
-          .BindText(":request_fingerprint", mutation.request_fingerprint)
-          .BindInt64(":create_time", idempotency_micros);
-      absl::StatusOr<InsertResult> inserted = insert->Insert();
-      if (!inserted.ok()) return inserted.status();
-      if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
-    }
-    if (mutation.client.has_value()) {
-      absl::Status status =
-          WritePut(db, kClientSql, *mutation.client, data->client, [&](Statement& statement) {
-            statement.BindText(":practice_name", rows->client->practice_name)
-                .BindInt64(":create_time", rows->client->create_micros);
-          });
-      if (status.ok()) status = WriteCareTeam(db, *mutation.client);
-      if (!status.ok()) return status;
-    }
-    if (mutation.assignment.has_value()) {
-      absl::Status status = WritePut(
-          db, kAssignmentSql, *mutation.assignment, data->assignment, [&](Statement& statement) {
-            statement.BindText(":practice_name", rows->assignment->practice_name)
-                .BindText(":client_name", rows->assignment->client_name)
-                .BindInt64(":state", rows->assignment->state)
-                .BindInt64(":create_time", rows->assignment->create_micros);
-          });
-      if (!status.ok()) return status;
-    }
-    if (mutation.completion.has_value()) {
-      absl::Status status = WritePut(
-          db, kCompletionSql, *mutation.completion, data->completion, [&](Statement& statement) {
-            statement.BindText(":client_name", rows->completion->client_name)
-                .BindText(":assignment_name", rows->completion->assignment_name)
-                .BindInt64(":occur_time", rows->completion->occur_micros)
-                .BindInt64(":is_measure", rows->completion->is_measure ? 1 : 0);
-          });
-      if (!status.ok()) return status;
-    }
-    if (mutation.hierarchy.has_value()) {
-      absl::Status status = WritePut(
-          db, kHierarchySql, *mutation.hierarchy, data->hierarchy, [&](Statement& statement) {
-            statement.BindText(":client_name", rows->hierarchy->client_name)
-                .BindInt64(":create_time", rows->hierarchy->create_micros);
-          });
-      if (!status.ok()) return status;
-    }
-    if (mutation.practice_template.has_value()) {
-      absl::Status status =
-          WritePut(db, kTemplateSql, *mutation.practice_template, data->practice_template,
-                   [&](Statement& statement) {
-                     statement.BindText(":practice_name", rows->practice_template->practice_name);
-                   });
-      if (!status.ok()) return status;
-    }
-    if (mutation.safety_flag.has_value()) {
-      const SafetyFlagRow& row = *rows->safety_flag;
-      absl::Status status = WritePut(
-          db, kSafetyFlagSql, *mutation.safety_flag, data->safety_flag, [&](Statement& statement) {
-            statement.BindText(":practice_name", row.practice_name)
-                .BindText(":client_name", row.client_name)
-                .BindInt64(":raise_time", row.raise_micros)
-                .BindInt64(":state", row.state)
-                .BindInt64(":escalation_due",
-                           row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()));
-          });
-      if (!status.ok()) return status;
-    }
-    if (mutation.session.has_value()) {
-      const SessionRow& row = *rows->session;
-      absl::Status status =
-          WritePut(db, kSessionSql, *mutation.session, data->session, [&](Statement& statement) {
-            statement.BindText(":practice_name", row.practice_name)
-                .BindText(":client_name", row.client_name)
-                .BindInt64(":start_time", row.start_micros)
-                .BindInt64(":state", row.state);
-          });
-      if (!status.ok()) return status;
-    }
-    // In vector order, so their sequences are too.
-    for (const EventRecord& event : mutation.events) {
-      absl::StatusOr<Statement> insert = db.Prepare(kInsertEvent);
-      if (!insert.ok()) return insert.status();
-      BindEvent(*insert, event);
-      if (absl::Status status = insert->Run(); !status.ok()) return status;
-    }
-    {
-      // The record of a change stays in the store's own file, committed with the change.
-      absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-      if (!insert.ok()) return insert.status();
-      BindAudit(*insert, next_audit_id_.fetch_add(1), mutation.audit);
-      if (absl::Status status = insert->Run(); !status.ok()) return status;
-    }
-    return CommitOutcome::kCommitted;
-  });
+absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
+  absl::StatusOr<PreparedMutation> prepared = Prepare(mutation);
+  if (!prepared.ok()) return prepared.status();
+  return writes_->Run([&](Connection& db) { return WriteMutation(db, mutation, *prepared); });
+}
+
+void SqliteStore::CommitThen(Mutation mutation, CommitDone done) {
+  absl::StatusOr<PreparedMutation> prepared = Prepare(mutation);
+  if (!prepared.ok()) return std::move(done)(prepared.status());
+  writes_->Submit([this, mutation = std::move(mutation), prepared = *std::move(prepared)](
+                      Connection& db) { return WriteMutation(db, mutation, prepared); },
+                  std::move(done));
+}
+
+// Runs inside a shared transaction (group_commit.h), perhaps twice: anything but kCommitted,
+// error or not, undoes this mutation and leaves the other writes of the batch alone.
+absl::StatusOr<CommitOutcome> SqliteStore::WriteMutation(Connection& db, const Mutation& mutation,
+                                                         const PreparedMutation& prepared) {
+  const MutationRows& rows = prepared.rows;
+  const MutationData& data = prepared.data;
+  // The key first: a retry that lost a race must replay the first result, even when its own
+  // write would also collide with the first one's.
+  if (mutation.idempotency.has_value()) {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertIdempotencyKey);
+    if (!insert.ok()) return insert.status();
+    insert->BindText(":actor", mutation.idempotency->actor)
+        .BindText(":method", mutation.idempotency->method)
+        .BindText(":request_id", mutation.idempotency->request_id)
+        .BindText(":result_name", mutation.idempotent_result)
+        .BindText(":request_fingerprint", mutation.request_fingerprint)
+        .BindInt64(":create_time", prepared.idempotency_micros);
+    absl::StatusOr<InsertResult> inserted = insert->Insert();
+    if (!inserted.ok()) return inserted.status();
+    if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
+  }
+  if (mutation.client.has_value()) {
+    absl::Status status =
+        WritePut(db, kClientSql, *mutation.client, data.client, [&](Statement& statement) {
+          statement.BindText(":practice_name", rows.client->practice_name)
+              .BindInt64(":create_time", rows.client->create_micros);
+        });
+    if (status.ok()) status = WriteCareTeam(db, *mutation.client);
+    if (!status.ok()) return status;
+  }
+  if (mutation.assignment.has_value()) {
+    absl::Status status = WritePut(
+        db, kAssignmentSql, *mutation.assignment, data.assignment, [&](Statement& statement) {
+          statement.BindText(":practice_name", rows.assignment->practice_name)
+              .BindText(":client_name", rows.assignment->client_name)
+              .BindInt64(":state", rows.assignment->state)
+              .BindInt64(":create_time", rows.assignment->create_micros);
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.completion.has_value()) {
+    absl::Status status = WritePut(
+        db, kCompletionSql, *mutation.completion, data.completion, [&](Statement& statement) {
+          statement.BindText(":client_name", rows.completion->client_name)
+              .BindText(":assignment_name", rows.completion->assignment_name)
+              .BindInt64(":occur_time", rows.completion->occur_micros)
+              .BindInt64(":is_measure", rows.completion->is_measure ? 1 : 0);
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.hierarchy.has_value()) {
+    absl::Status status =
+        WritePut(db, kHierarchySql, *mutation.hierarchy, data.hierarchy, [&](Statement& statement) {
+          statement.BindText(":client_name", rows.hierarchy->client_name)
+              .BindInt64(":create_time", rows.hierarchy->create_micros);
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.practice_template.has_value()) {
+    absl::Status status =
+        WritePut(db, kTemplateSql, *mutation.practice_template, data.practice_template,
+                 [&](Statement& statement) {
+                   statement.BindText(":practice_name", rows.practice_template->practice_name);
+                 });
+    if (!status.ok()) return status;
+  }
+  if (mutation.safety_flag.has_value()) {
+    const SafetyFlagRow& row = *rows.safety_flag;
+    absl::Status status = WritePut(
+        db, kSafetyFlagSql, *mutation.safety_flag, data.safety_flag, [&](Statement& statement) {
+          statement.BindText(":practice_name", row.practice_name)
+              .BindText(":client_name", row.client_name)
+              .BindInt64(":raise_time", row.raise_micros)
+              .BindInt64(":state", row.state)
+              .BindInt64(":escalation_due",
+                         row.escalation_due_micros.value_or(std::numeric_limits<int64_t>::max()));
+        });
+    if (!status.ok()) return status;
+  }
+  if (mutation.session.has_value()) {
+    const SessionRow& row = *rows.session;
+    absl::Status status =
+        WritePut(db, kSessionSql, *mutation.session, data.session, [&](Statement& statement) {
+          statement.BindText(":practice_name", row.practice_name)
+              .BindText(":client_name", row.client_name)
+              .BindInt64(":start_time", row.start_micros)
+              .BindInt64(":state", row.state);
+        });
+    if (!status.ok()) return status;
+  }
+  // In vector order, so their sequences are too.
+  for (const EventRecord& event : mutation.events) {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertEvent);
+    if (!insert.ok()) return insert.status();
+    BindEvent(*insert, event);
+    if (absl::Status status = insert->Run(); !status.ok()) return status;
+  }
+  {
+    // The record of a change stays in the store's own file, committed with the change.
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+    if (!insert.ok()) return insert.status();
+    BindAudit(*insert, next_audit_id_.fetch_add(1), mutation.audit);
+    if (absl::Status status = insert->Run(); !status.ok()) return status;
+  }
+  return CommitOutcome::kCommitted;
 }
 
 absl::StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query) {

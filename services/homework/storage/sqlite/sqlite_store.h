@@ -125,6 +125,7 @@ class SqliteStore final : public Store {
       const IdempotencyKey& key) override;
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+  void CommitThen(Mutation mutation, CommitDone done) override;
 
   absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
   absl::StatusOr<int64_t> LatestEventSequence() override;
@@ -160,6 +161,12 @@ class SqliteStore final : public Store {
               std::unique_ptr<sqlite::Connection> audit_reader, int audit_wal_fd,
               int64_t next_audit_id, absl::Duration audit_sync_interval,
               std::function<void(size_t)> on_write_batch);
+
+  struct PreparedMutation;
+  static absl::StatusOr<PreparedMutation> Prepare(const Mutation& mutation);
+  // Commit's statements, in the writer's transaction.
+  absl::StatusOr<CommitOutcome> WriteMutation(sqlite::Connection& db, const Mutation& mutation,
+                                              const PreparedMutation& prepared);
 
   // Until closed: syncs audit records committed without fsync every `sync_interval` (when the
   // audit database waits for a sync), and indexes new records every kAuditIndexInterval.
