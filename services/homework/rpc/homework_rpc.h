@@ -35,7 +35,12 @@ namespace therapy::homework {
 // UNAVAILABLE ("overloaded; retry with backoff") at once. A use case runs under a DeferredAudit:
 // the audit records of its reads and refusals go to `audits`, which appends them with other
 // calls' records, and the call is answered when they are in (or UNAVAILABLE, with nothing of
-// the read, when they could not be written); the thread takes the next call meanwhile.
+// the read, when they could not be written); the thread takes the next call meanwhile. A write
+// whose commit is its use case's last step (Homework::CommitsLast: CreateCompletion) runs under a
+// DeferredCommit as well, and, with a cache in front of the store, first on gRPC's thread like
+// those reads: its commit is handed to the store without waiting (Store::CommitThen), and the
+// call is answered from the store's thread once it has committed, or run again on the pool,
+// committing as usual, when it did not (ADR 0029).
 //
 // Requests are parsed here with core's ParseRequest rather than by gRPC's generated handlers, so
 // a body that does not parse (a string that is not UTF-8, a truncated message) is answered

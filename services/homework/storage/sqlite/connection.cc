@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/homework/storage/sqlite/page_cache.h"
 #include "services/homework/storage/sqlite/wal_write_buffer.h"
 
 namespace therapy::homework::sqlite {
@@ -140,6 +141,7 @@ absl::string_view Statement::ColumnBlob(int column) const {
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                              absl::Duration busy_timeout,
                                                              LogWrites log_writes) {
+  InstallPageCache();  // before SQLite initialises, which the first open does
   sqlite3* db = nullptr;
   // NOMUTEX: the owner serialises access, so SQLite's own locking is not needed.
   const int code = sqlite3_open_v2(
