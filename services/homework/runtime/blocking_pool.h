@@ -29,6 +29,7 @@ int DefaultBlockingThreads();
 // writes whose threads are waiting for it, so a small machine still needs a thread for each of
 // the writes a busy platform has in flight (64 in issue 16's benchmark; with 16 threads there a
 // completion cost a fifth more CPU and a fifth fewer were made a second, benchmarks/README.md).
+// Completions no longer hold a thread while they commit (ADR 0029); the other writes still do.
 inline constexpr int kMinBlockingThreads = 64;
 
 // A fixed pool of threads for work that blocks (the core's use cases), fed by an event-driven
