@@ -276,6 +276,50 @@ TEST_F(HomeworkFlowTest, ReplayedRequestIdReturnsTheFirstCompletionAndStoresOne)
   EXPECT_EQ(stored.completions(0).name(), first.name());
 }
 
+// The same request sent by several callers at once (a phone retrying while its first send is
+// still in flight): the twins share commits, the first key recorded wins, and every twin is
+// answered with that one completion (ADR 0029: a twin's deferred commit finds the key and the
+// call runs again, replaying it). One completion is stored.
+TEST_F(HomeworkFlowTest, TwinsWithOneRequestIdSentAtOnceAreAnsweredWithOneCompletion) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
+  v1::Assignment active;
+  ASSERT_RPC_OK(CreateActiveLiftExposure(alex.name(), &active));
+  v1::Completion warm_up;  // puts the assignment in the server's cache
+  ASSERT_RPC_OK(RecordCompletion(alex_, active.name(), LiftPractice(30, 50, 70, 20), &warm_up));
+
+  constexpr int kTwins = 8;
+  constexpr int kRequests = 5;
+  for (int request = 0; request < kRequests; ++request) {
+    const std::string request_id = absl::StrCat("twin-request-", request);
+    std::vector<v1::Completion> answers(kTwins);
+    std::vector<grpc::Status> statuses(kTwins);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> twins;
+    for (int twin = 0; twin < kTwins; ++twin) {
+      twins.emplace_back([&, twin] {
+        ++ready;
+        while (ready.load() < kTwins) std::this_thread::yield();
+        statuses[twin] = RecordCompletion(alex_, active.name(), LiftPractice(30, 50, 70, 20),
+                                          &answers[twin], request_id);
+      });
+    }
+    for (std::thread& twin : twins) twin.join();
+    for (int twin = 0; twin < kTwins; ++twin) {
+      ASSERT_TRUE(statuses[twin].ok())
+          << request_id << " twin " << twin << ": " << statuses[twin].error_message();
+      EXPECT_TRUE(MessageDifferencer::Equals(answers[twin], answers[0]))
+          << request_id << " twin " << twin;
+    }
+  }
+
+  v1::ListCompletionsRequest list;
+  list.set_parent(active.name());
+  v1::ListCompletionsResponse stored;
+  ASSERT_RPC_OK(Call(*stub_, &Stub::ListCompletions, alex_, list, &stored));
+  EXPECT_EQ(stored.completions_size(), 1 + kRequests);
+}
+
 TEST_F(HomeworkFlowTest, UpdateAssignmentWithStaleEtagIsAborted) {
   v1::Client alex;
   ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
