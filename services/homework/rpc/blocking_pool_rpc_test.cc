@@ -334,14 +334,8 @@ class CachedReadsRpcTest : public BlockingPoolRpcTest {
     create_client.mutable_client()->add_care_team("dr-lee");
     v1::Client client;
     EXPECT_TRUE(stub_->CreateClient(As("backend", "service").get(), create_client, &client).ok());
-    v1::CreateAssignmentRequest create = DailyThoughtRecord(client.name());
-    v1::Assignment assignment;
-    EXPECT_TRUE(stub_->CreateAssignment(As("dr-lee", "therapist").get(), create, &assignment).ok());
-    v1::ActivateAssignmentRequest activate;
-    activate.set_name(assignment.name());
-    EXPECT_TRUE(
-        stub_->ActivateAssignment(As("dr-lee", "therapist").get(), activate, &assignment).ok());
-    return assignment.name();
+    return ActiveDailyThoughtRecord(
+        *stub_, [this] { return As("dr-lee", "therapist"); }, client.name());
   }
 
   // Ana records a partial thought record (nothing written in it) under `request_id`.

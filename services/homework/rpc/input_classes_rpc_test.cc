@@ -69,14 +69,8 @@ class Fixture : public InputClassesTest {
   // An active thought-record assignment for client `id`.
   std::string ActiveThoughtRecord(const std::string& id) {
     EXPECT_TRUE(CreateClient(id, "Ana", "Europe/Berlin").ok());
-    v1::CreateAssignmentRequest create = DailyThoughtRecord("practices/sunrise/clients/" + id);
-    v1::Assignment assignment;
-    EXPECT_TRUE(stub_->CreateAssignment(As("dr-lee", "therapist").get(), create, &assignment).ok());
-    v1::ActivateAssignmentRequest activate;
-    activate.set_name(assignment.name());
-    EXPECT_TRUE(
-        stub_->ActivateAssignment(As("dr-lee", "therapist").get(), activate, &assignment).ok());
-    return assignment.name();
+    return ActiveDailyThoughtRecord(
+        *stub_, [this] { return As("dr-lee", "therapist"); }, "practices/sunrise/clients/" + id);
   }
 
   grpc::Status Record(const std::string& client, const std::string& parent,

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "therapy/homework/v1/homework_service.pb.h"
+#include "gtest/gtest.h"
+#include "therapy/homework/v1/homework_service.grpc.pb.h"
 
 namespace therapy::homework {
 
@@ -24,6 +24,23 @@ inline v1::CreateAssignmentRequest DailyThoughtRecord(absl::string_view client) 
   draft->mutable_schedule()->set_start_date("2026-01-05");
   draft->mutable_schedule()->set_minimum_version("Write one line");
   return create;
+}
+
+// Creates DailyThoughtRecord(client) and activates it, each call made with a fresh context from
+// `therapist()` (a member of the client's care team): the active assignment's name (a failed
+// call fails the test).
+template <typename MakeContext>
+std::string ActiveDailyThoughtRecord(v1::HomeworkService::Stub& stub, MakeContext therapist,
+                                     absl::string_view client) {
+  v1::Assignment assignment;
+  grpc::Status created =
+      stub.CreateAssignment(therapist().get(), DailyThoughtRecord(client), &assignment);
+  EXPECT_TRUE(created.ok()) << created.error_message();
+  v1::ActivateAssignmentRequest activate;
+  activate.set_name(assignment.name());
+  grpc::Status activated = stub.ActivateAssignment(therapist().get(), activate, &assignment);
+  EXPECT_TRUE(activated.ok()) << activated.error_message();
+  return assignment.name();
 }
 
 }  // namespace therapy::homework

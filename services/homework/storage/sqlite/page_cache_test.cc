@@ -1,23 +1,22 @@
 #include "services/homework/storage/sqlite/page_cache.h"
 
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <memory>
-#include <random>
+#include <optional>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "services/homework/storage/sqlite/connection.h"
+#include "testing/scratch_dir.h"
 #include "testing/status_matchers.h"
 
 namespace therapy::homework::sqlite {
 namespace {
 
 using ::therapy::homework::testing::IsOk;
+using ::therapy::homework::testing::ScratchDir;
 
 // The temporary page number a balance renumbers through, with 4 KiB pages.
 constexpr unsigned kTemporary = 0x40000000 / 4096 + 1;
@@ -25,24 +24,19 @@ constexpr unsigned kTemporary = 0x40000000 / 4096 + 1;
 class PageCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "page_cache_test.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    folder_ = pattern;
+    absl::StatusOr<ScratchDir> folder = ScratchDir::Make("page_cache_test");
+    ASSERT_THAT(folder, IsOk());
+    folder_.emplace(*std::move(folder));
     // The first open installs the cache, before SQLite initialises.
     absl::StatusOr<std::unique_ptr<Connection>> connection =
-        Connection::Open(folder_ + "/test.db", absl::Seconds(5));
+        Connection::Open(folder_->path() + "/test.db", absl::Seconds(5));
     ASSERT_THAT(connection, IsOk());
     connection_ = *std::move(connection);
     ASSERT_TRUE(InstallPageCache());
   }
-  void TearDown() override {
-    connection_.reset();
-    std::string command = absl::StrCat("rm -rf '", folder_, "'");
-    (void)std::system(command.c_str());
-  }
 
-  std::string folder_;
-  std::unique_ptr<Connection> connection_;
+  std::optional<ScratchDir> folder_;
+  std::unique_ptr<Connection> connection_;  // closed before the folder goes
 };
 
 // The wrapper's rule, on SQLite's own cache behind it: a truncation is skipped only when no page
