@@ -49,22 +49,24 @@ EventRecord Homework::MakeEvent(const Caller& caller, v1::Event::Type type,
 absl::StatusOr<CommitOutcome> Homework::Commit(const Mutation& mutation) {
   if (DeferredCommit* deferred = DeferredCommit::Active()) return deferred->Hold(mutation);
   absl::StatusOr<CommitOutcome> outcome = store_.Commit(mutation);
-  if (outcome.ok() && *outcome == CommitOutcome::kCommitted && !mutation.events.empty() &&
-      options_.events_committed) {
-    options_.events_committed();
-  }
+  Committed(outcome, !mutation.events.empty());
   return outcome;
 }
 
 void Homework::CommitThen(Mutation mutation, Store::CommitDone done) {
-  const bool events = !mutation.events.empty() && options_.events_committed;
+  const bool events = !mutation.events.empty();
   store_.CommitThen(std::move(mutation), [this, events, done = std::move(done)](
                                              absl::StatusOr<CommitOutcome> outcome) mutable {
-    if (events && outcome.ok() && *outcome == CommitOutcome::kCommitted) {
-      options_.events_committed();
-    }
+    Committed(outcome, events);
     std::move(done)(std::move(outcome));
   });
+}
+
+void Homework::Committed(const absl::StatusOr<CommitOutcome>& outcome, bool events) {
+  if (events && outcome.ok() && *outcome == CommitOutcome::kCommitted &&
+      options_.events_committed) {
+    options_.events_committed();
+  }
 }
 
 bool Homework::CommitsLast(absl::string_view method) {

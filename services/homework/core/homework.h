@@ -271,6 +271,9 @@ class Homework {
   // Store::Commit, then options_.events_committed when it appended events. Under a
   // DeferredCommit: held there, kCommitted.
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation);
+  // What Commit and CommitThen do once a commit is over: options_.events_committed, when it
+  // committed and appended `events`.
+  void Committed(const absl::StatusOr<CommitOutcome>& outcome, bool events);
   std::string NewId() const;
 
   Store& store_;

@@ -127,8 +127,10 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
         if (defer_commit) deferred.emplace();
         absl::StatusOr<Response> result = use_case(*caller, *request);
         if (cache_only && IsCacheMiss(result.status())) return false;
-        if (deferred && deferred->Refused())
-          return RunAgain(self, context, *reactor, method, start);
+        if (deferred && deferred->Refused()) {
+          RunOnPool(self, /*defer_commit=*/false, context, *reactor, method, start);
+          return true;
+        }
         status = result.status();
         if (result.ok()) response = *std::move(result);
         if (deferred && status.ok()) held = deferred->Take();
@@ -155,15 +157,15 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
       answer();
       return true;
     }
-    homework_.CommitThen(*std::move(held),
-                         [this, self, &context, reactor, method, start, answer = std::move(answer)](
-                             absl::StatusOr<CommitOutcome> outcome) mutable {
-                           if (outcome.ok() && *outcome == CommitOutcome::kCommitted) {
-                             answer();
-                           } else {
-                             RunAgain(self, context, *reactor, method, start);
-                           }
-                         });
+    homework_.CommitThen(*std::move(held), [this, self, &context, reactor, method, start,
+                                            answer = std::move(answer)](
+                                               absl::StatusOr<CommitOutcome> outcome) mutable {
+      if (outcome.ok() && *outcome == CommitOutcome::kCommitted) {
+        answer();
+      } else {
+        RunOnPool(self, /*defer_commit=*/false, context, *reactor, method, start);
+      }
+    });
     return true;
   };
   const bool defer_commit = Homework::CommitsLast(method);
@@ -174,20 +176,17 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
       run(run, /*cache_only=*/true, defer_commit)) {
     return reactor;
   }
-  if (!pool_.TrySubmit([run, defer_commit] { run(run, /*cache_only=*/false, defer_commit); })) {
-    Refuse(context, *reactor, method, start, Overloaded());
-  }
+  RunOnPool(run, defer_commit, context, *reactor, method, start);
   return reactor;
 }
 
 template <typename Run>
-bool HomeworkRpc::RunAgain(const Run& run, grpc::CallbackServerContext& context,
-                           grpc::ServerUnaryReactor& reactor, const char* method,
-                           absl::Time start) {
-  if (!pool_.TrySubmit([run] { run(run, /*cache_only=*/false, /*defer_commit=*/false); })) {
+void HomeworkRpc::RunOnPool(const Run& run, bool defer_commit, grpc::CallbackServerContext& context,
+                            grpc::ServerUnaryReactor& reactor, const char* method,
+                            absl::Time start) {
+  if (!pool_.TrySubmit([run, defer_commit] { run(run, /*cache_only=*/false, defer_commit); })) {
     Refuse(context, reactor, method, start, Overloaded());
   }
-  return true;
 }
 
 void HomeworkRpc::Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,

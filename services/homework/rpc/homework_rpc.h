@@ -76,11 +76,11 @@ class HomeworkRpc final : public grpc::Service {
   grpc::ServerUnaryReactor* StartUnary(grpc::CallbackServerContext& context, const char* method,
                                        const grpc::ByteBuffer& body, Response& response,
                                        const UseCase& use_case);
-  // Queues `run` (StartUnary's) on the pool once more, without deferring its commit: for a call
-  // whose deferred commit did not commit, or whose use case cannot defer it. True.
+  // Queues `run` (StartUnary's) on the pool, deferring its commit or not; the call is refused
+  // "overloaded" when the pool's queue is full.
   template <typename Run>
-  bool RunAgain(const Run& run, grpc::CallbackServerContext& context,
-                grpc::ServerUnaryReactor& reactor, const char* method, absl::Time start);
+  void RunOnPool(const Run& run, bool defer_commit, grpc::CallbackServerContext& context,
+                 grpc::ServerUnaryReactor& reactor, const char* method, absl::Time start);
   // Logs and finishes a call refused before it ran (draining, overloaded).
   void Refuse(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor& reactor,
               const char* method, absl::Time start, const absl::Status& status);

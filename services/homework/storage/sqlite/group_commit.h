@@ -53,7 +53,7 @@ namespace therapy::homework::sqlite {
 // thread, runs that after the batch has committed or failed, in the order of the writes, while
 // the writer's thread goes on with the next batch; so it must be short (hand an answer over, not
 // write again), or it holds up the answers of the batches after it. (On the writer's thread, the
-// answers of durable completions took a tenth of its time, and it is the one thread every write
+// answers of durable completions took a fifth of its samples, and it is the one thread every write
 // goes through.) A Submit is refused at once when `max_queued` writes wait already: its caller
 // goes the waiting way instead, on a thread that may block, so the queue stays bounded by the
 // threads.
@@ -79,8 +79,8 @@ class GroupCommit {
   // `connection` is used only under `connection_mu`, which other users of the connection
   // (migrations, settings) also take; `durability` says how the store opened it. At most
   // `max_batch` writes share a transaction. `on_batch`, when set, hears how many writes each
-  // transaction carried (for metrics), on the writer's thread. At most `max_queued` Submitted
-  // writes wait. Starts the writer's thread.
+  // transaction carried (for metrics), on the writer's thread. A Submit that finds `max_queued`
+  // writes waiting is refused. Starts the writer's and the answering thread.
   GroupCommit(Connection& connection, absl::Mutex& connection_mu, Outcome committed,
               Durability durability, size_t max_batch = 256,
               std::function<void(size_t)> on_batch = nullptr, size_t max_queued = 4096)
@@ -119,7 +119,7 @@ class GroupCommit {
     {
       absl::MutexLock lock(&queue_mu_);
       if (queue_.size() < max_queued_ && !stopping_) {
-        queue_.push_back(pending.release());  // the writer's thread deletes it after `done`
+        queue_.push_back(pending.release());  // the answering thread deletes it after `done`
         return;
       }
     }

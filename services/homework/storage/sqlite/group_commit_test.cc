@@ -189,8 +189,8 @@ TEST_F(GroupCommitTest, TwoWritesOfOneKeyInABatchKeepTheFirst) {
 }
 
 // A write Submitted shares the batch of the writes whose callers wait in Run, and hears its own
-// result after the batch has committed, on the writer's thread: by then another connection
-// reads what it wrote, or, for a write that failed, nothing of it.
+// result after the batch has committed, on another thread: by then another connection reads
+// what it wrote, or, for a write that collided, the write it lost to.
 TEST_F(GroupCommitTest, ASubmittedWriteHearsItsOwnResultOnlyOnceItsBatchHasCommitted) {
   absl::StatusOr<std::unique_ptr<Connection>> reader =
       Connection::Open(folder_ + "/test.db", absl::Seconds(5));
@@ -230,8 +230,7 @@ TEST_F(GroupCommitTest, ASubmittedWriteHearsItsOwnResultOnlyOnceItsBatchHasCommi
         [&] { waited = writes.Run([&](Connection& db) { return Insert(db, "waited"); }); });
     while (writes.Waiting() < 2) absl::SleepFor(absl::Milliseconds(1));
     // Collides with "waited", queued before it: fails alone.
-    writes.Submit([](Connection& db) { return Insert(db, "waited"); },
-                  hear(colliding, "colliding"));
+    writes.Submit([](Connection& db) { return Insert(db, "waited"); }, hear(colliding, "waited"));
     EXPECT_FALSE(submitted.done.HasBeenNotified());
     mu_.Unlock();
     for (std::thread& thread : threads) thread.join();
@@ -245,6 +244,7 @@ TEST_F(GroupCommitTest, ASubmittedWriteHearsItsOwnResultOnlyOnceItsBatchHasCommi
   EXPECT_TRUE(submitted.visible);
   EXPECT_NE(submitted.thread, std::this_thread::get_id());
   EXPECT_THAT(colliding.result, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_TRUE(colliding.visible);  // the write it lost to is in when it hears
   EXPECT_TRUE(Stored("waited"));
 }
 

@@ -1295,7 +1295,8 @@ struct SqliteStore::PreparedMutation {
   int64_t idempotency_micros = 0;
 };
 
-absl::StatusOr<SqliteStore::PreparedMutation> SqliteStore::Prepare(const Mutation& mutation) {
+absl::StatusOr<SqliteStore::PreparedMutation> SqliteStore::PrepareMutation(
+    const Mutation& mutation) {
   absl::StatusOr<MutationRows> rows = RowsOf(mutation);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<MutationData> data = DataOf(mutation);
@@ -1306,13 +1307,13 @@ absl::StatusOr<SqliteStore::PreparedMutation> SqliteStore::Prepare(const Mutatio
 }
 
 absl::StatusOr<CommitOutcome> SqliteStore::Commit(const Mutation& mutation) {
-  absl::StatusOr<PreparedMutation> prepared = Prepare(mutation);
+  absl::StatusOr<PreparedMutation> prepared = PrepareMutation(mutation);
   if (!prepared.ok()) return prepared.status();
   return writes_->Run([&](Connection& db) { return WriteMutation(db, mutation, *prepared); });
 }
 
 void SqliteStore::CommitThen(Mutation mutation, CommitDone done) {
-  absl::StatusOr<PreparedMutation> prepared = Prepare(mutation);
+  absl::StatusOr<PreparedMutation> prepared = PrepareMutation(mutation);
   if (!prepared.ok()) return std::move(done)(prepared.status());
   writes_->Submit([this, mutation = std::move(mutation), prepared = *std::move(prepared)](
                       Connection& db) { return WriteMutation(db, mutation, prepared); },

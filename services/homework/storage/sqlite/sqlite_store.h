@@ -163,7 +163,7 @@ class SqliteStore final : public Store {
               std::function<void(size_t)> on_write_batch);
 
   struct PreparedMutation;
-  static absl::StatusOr<PreparedMutation> Prepare(const Mutation& mutation);
+  static absl::StatusOr<PreparedMutation> PrepareMutation(const Mutation& mutation);
   // Commit's statements, in the writer's transaction.
   absl::StatusOr<CommitOutcome> WriteMutation(sqlite::Connection& db, const Mutation& mutation,
                                               const PreparedMutation& prepared);
