@@ -7,9 +7,11 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -624,6 +626,54 @@ TEST_F(HomeworkFlowTest, CompletionsAcknowledgedWhileASigkillLandsAreAllKeptAfte
     if (!Call(*stub_, &Stub::GetCompletion, alex_, get, &after_restart).ok()) ++missing;
   }
   EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " acknowledged completions";
+}
+
+// Reads are answered once their audit records are in the audit journal (ADR 0031), before they
+// reach the audit database. Here the audit database is locked by another process, so that no
+// record of the reads reaches it, and the server is killed: after a restart (which commits what
+// the journal held) and a clean stop, the audit database names every answered read's request id.
+TEST_F(HomeworkFlowTest, ReadsAnsweredBeforeASigkillAreAllAuditedAfterRestart) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateClient("alex", {"dr-ada"}, &alex));
+  const std::string audit_path = server_->data_dir() + "/homework.db-audit";
+  sqlite3* lock = nullptr;
+  ASSERT_EQ(sqlite3_open(audit_path.c_str(), &lock), SQLITE_OK);
+  sqlite3_busy_timeout(lock, 10'000);
+  ASSERT_EQ(sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  std::vector<std::string> answered;  // request ids
+  v1::GetClientRequest get;
+  get.set_name(alex.name());
+  for (int n = 0; n < 200; ++n) {
+    const std::string request_id = absl::StrCat("read-", n);
+    std::unique_ptr<grpc::ClientContext> context = ContextWithToken(dr_ada_);
+    context->AddMetadata("x-request-id", request_id);
+    v1::Client read;
+    const grpc::Status status = stub_->GetClient(context.get(), get, &read);
+    ASSERT_TRUE(status.ok()) << n << ": " << Describe(status);
+    answered.push_back(request_id);
+  }
+  ASSERT_THAT(server_->Kill(SIGKILL), IsOk());
+  ASSERT_EQ(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(lock);
+
+  ASSERT_THAT(server_->Restart(), IsOk());
+  ASSERT_THAT(server_->Stop(), IsOk());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(audit_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  std::set<std::string> audited;
+  sqlite3_stmt* select = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT call_id FROM audit_log WHERE action = 'GetClient'", -1,
+                               &select, nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(select) == SQLITE_ROW) {
+    audited.insert(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)));
+  }
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+  int missing = 0;
+  for (const std::string& request_id : answered) missing += audited.count(request_id) == 0;
+  EXPECT_EQ(missing, 0) << "of " << answered.size() << " answered reads have no audit record";
 }
 
 TEST_F(HomeworkFlowTest, SigtermExitsZeroAndKeepsData) {

@@ -41,7 +41,7 @@ std::unique_ptr<Store> NewStore(StoreKind kind) {
     case StoreKind::kSqlite: {
       static SqliteFolder folder;
       absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-          SqliteStore::Open({.path = folder.NewPath()});
+          SqliteStore::Open({.path = folder.NewPath(), .only_writer = true});
       EXPECT_TRUE(store.ok()) << store.status();
       return store.ok() ? *std::move(store) : nullptr;
     }

@@ -23,11 +23,15 @@ namespace therapy::homework {
 // record; many reads at once share one. The threads that ran the calls do not wait at all: they
 // queue the records with what to do once they are in, and take the next call.
 //
+// A store whose appends return without waiting for a commit (Store::AppendsAuditsAtOnce:
+// SQLite's audit journal, ADR 0031) is appended to at once, on the caller's thread, and `done`
+// runs there before Append returns: no hand-over, and the call is answered from its own thread.
+//
 // Thread-safe. The store must outlive it.
 class AuditBatcher {
  public:
   // What a call does once its records are in (OK) or could not be written (the store's error):
-  // runs on the batcher's thread, so it must be short (log the call, hand its answer to gRPC).
+  // runs on the batcher's thread (or the caller's), so it must be short (log the call, answer it).
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
   // A write carries at most `max_records` records (more when one call brings more).
@@ -37,8 +41,8 @@ class AuditBatcher {
   AuditBatcher(const AuditBatcher&) = delete;
   AuditBatcher& operator=(const AuditBatcher&) = delete;
 
-  // Queues `records` for the next write and `done` to run with its status. Records of one call
-  // are always in one write.
+  // Queues `records` for the next write and `done` to run with its status (or appends them and
+  // runs `done` at once, see above). Records of one call are always in one write.
   void Append(std::vector<AuditRecord> records, Done done);
 
  private:

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "services/homework/storage/forwarding_store.h"
 #include "services/homework/storage/memory/audit_gate_store.h"
 
 namespace therapy::homework {
@@ -114,6 +115,32 @@ TEST(AuditBatcherTest, StoppingWritesWhatIsQueued) {
   ASSERT_TRUE(second.done.HasBeenNotified());
   EXPECT_TRUE(second.status.ok());
   EXPECT_EQ(store.appends(), (std::vector<std::size_t>{1, 1}));
+}
+
+// A store whose appends return at once (SQLite's audit journal) is appended to on the caller's
+// thread, and the call hears back there, before Append returns; a refusal is heard the same way.
+TEST(AuditBatcherTest, AStoreThatAppendsAtOnceIsAppendedToOnTheCallersThread) {
+  class AtOnce final : public ForwardingStore {
+   public:
+    explicit AtOnce(Store& inner) : ForwardingStore(inner) {}
+    bool AppendsAuditsAtOnce() const override { return true; }
+  };
+  AuditGateStore gate;
+  AtOnce store(gate);
+  AuditBatcher batcher(store);
+  std::thread::id heard_on;
+  absl::Status heard = absl::UnknownError("not heard");
+  batcher.Append({Read("a"), Read("b")}, [&](absl::Status written) {
+    heard_on = std::this_thread::get_id();
+    heard = written;
+  });
+  EXPECT_EQ(heard_on, std::this_thread::get_id());
+  EXPECT_TRUE(heard.ok()) << heard;
+  EXPECT_EQ(gate.appends(), std::vector<std::size_t>{2});
+
+  gate.Fail(absl::UnavailableError("disk full"));
+  batcher.Append({Read("c")}, [&](absl::Status written) { heard = written; });
+  EXPECT_EQ(heard.code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -85,6 +85,7 @@ class ForwardingStore : public Store {
   absl::Status AppendAudits(absl::Span<const AuditRecord> records) override {
     return inner_.AppendAudits(records);
   }
+  bool AppendsAuditsAtOnce() const override { return inner_.AppendsAuditsAtOnce(); }
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
                                                      int limit) override {
     return inner_.ListAudit(resource_prefix, limit);

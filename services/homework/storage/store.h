@@ -298,6 +298,12 @@ class Store {
     return absl::OkStatus();
   }
 
+  // Whether AppendAudit(s) returns without waiting for a commit, once the records would survive
+  // a crash of the process (SQLite's audit journal, ADR 0031): a thread that must not block may
+  // then append itself instead of handing its records to a thread that waits
+  // (runtime/audit_batcher.h).
+  virtual bool AppendsAuditsAtOnce() const { return false; }
+
   // Audit records whose resource starts with `resource_prefix`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
                                                              int limit) = 0;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "services/homework/storage/page_token.h"
 #include "services/homework/storage/resource_rows.h"
+#include "services/homework/storage/sqlite/audit/audit_journal.h"
 #include "services/homework/storage/sqlite/audit/migrations.h"
 #include "services/homework/storage/sqlite/checkpointer.h"
 #include "services/homework/storage/sqlite/connection.h"
@@ -357,6 +359,12 @@ constexpr Sql kInsertAudit{"append audit record", R"sql(
   VALUES (MAX(:id, COALESCE((SELECT MAX(id) FROM audit_log), 0) + 1),
           :time, :actor, :role, :practice, :action, :resource, :call_id, :outcome)
 )sql"};
+// A record of the audit journal (ADR 0031) under the id it was given, which may lie below the
+// newest (another process appended meanwhile); a duplicate id was committed already.
+constexpr Sql kInsertJournaledAudit{"append a journaled audit record", R"sql(
+  INSERT INTO audit_log (id, time, actor, role, practice, action, resource, call_id, outcome)
+  VALUES (:id, :time, :actor, :role, :practice, :action, :resource, :call_id, :outcome)
+)sql"};
 constexpr Sql kLatestAuditId{"read latest audit id", R"sql(
   SELECT COALESCE(MAX(id), 0) FROM audit_log
 )sql"};
@@ -546,6 +554,14 @@ void BindAudit(Statement& insert, int64_t id, const AuditRecord& record) {
       .BindText(":resource", record.resource)
       .BindText(":call_id", record.call_id)
       .BindText(":outcome", record.outcome);
+}
+
+// Appends `record` to the audit_log of `db` (either file), under `id` or past the newest.
+absl::Status InsertAudit(Connection& db, int64_t id, const AuditRecord& record) {
+  absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
+  if (!insert.ok()) return insert.status();
+  BindAudit(*insert, id, record);
+  return insert->Run();
 }
 
 void BindEvent(Statement& insert, const EventRecord& event) {
@@ -803,6 +819,38 @@ absl::StatusOr<int> LockOnlyWriter(const std::string& path) {
   return fd;
 }
 
+// Commits the records of `journal` that the audit database lacks, under their ids, syncs it
+// (`wal_fd`) and empties the journal; a record below how far the bulk index goes is indexed at
+// once (ADR 0026). Returns the newest id the journal held (0: none).
+absl::StatusOr<int64_t> ReplayAuditJournal(sqlite::AuditJournal& journal, Connection& db,
+                                           int wal_fd) {
+  absl::StatusOr<std::vector<std::pair<int64_t, AuditRecord>>> records = journal.Read();
+  if (!records.ok()) return records.status();
+  if (records->empty()) return 0;
+  absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::BeginImmediate(db);
+  if (!transaction.ok()) return transaction.status();
+  absl::StatusOr<int64_t> indexed = ReadInt(db, kReadAuditIndexed);
+  if (!indexed.ok()) return indexed.status();
+  for (const auto& [id, record] : *records) {
+    absl::StatusOr<Statement> insert = db.Prepare(kInsertJournaledAudit);
+    if (!insert.ok()) return insert.status();
+    BindAudit(*insert, id, record);
+    absl::StatusOr<InsertResult> inserted = insert->Insert();
+    if (!inserted.ok()) return inserted.status();
+    if (*inserted == InsertResult::kDuplicateKey || id > *indexed) continue;
+    absl::StatusOr<Statement> index = db.Prepare(kIndexAuditRecord);
+    if (!index.ok()) return index.status();
+    index->BindText(":resource", record.resource).BindInt64(":id", id);
+    if (absl::Status status = index->Run(); !status.ok()) return status;
+  }
+  if (absl::Status status = transaction->Commit(); !status.ok()) return status;
+  if (::fdatasync(wal_fd) != 0) {
+    return absl::UnavailableError("SQLite store: syncing the audit database's log failed");
+  }
+  if (absl::Status status = journal.Clear(); !status.ok()) return status;
+  return records->back().first;
+}
+
 }  // namespace
 
 std::string SqliteStore::AuditPath(const SqliteStoreOptions& options) {
@@ -865,6 +913,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
 
   // The audit database's WAL exists once its migrations ran; opened to fsync it.
   int audit_wal_fd = -1;
+  absl::Cleanup close_audit_wal = [&audit_wal_fd] {
+    if (audit_wal_fd >= 0) ::close(audit_wal_fd);
+  };
+  std::unique_ptr<sqlite::AuditJournal> audit_journal;
+  int64_t latest_journaled_audit = 0;
   if (audit_waits_for_sync) {
     audit_wal_fd = ::open((audit_path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
     if (audit_wal_fd < 0) {
@@ -873,10 +926,32 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
                        audit_path, "-wal\""));
     }
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(
-      *std::move(writer), std::move(readers), *std::move(audit_writer), *std::move(audit_reader),
-      audit_wal_fd, std::max(*latest_audit, *latest_read_audit) + 1, options.audit_sync_interval,
-      options.on_write_batch));
+  // The journal has one owner, the only process writing the store (ADR 0031). Reads answered
+  // before the last stop whose records had not reached the audit database yet are in it:
+  // committed now, in id order, and synced before the journal is emptied.
+  if (audit_waits_for_sync && options.only_writer) {
+    absl::StatusOr<std::unique_ptr<sqlite::AuditJournal>> journal =
+        sqlite::AuditJournal::Open(audit_path + "-journal");
+    if (!journal.ok()) return journal.status();
+    absl::StatusOr<int64_t> replayed = ReplayAuditJournal(**journal, **audit_writer, audit_wal_fd);
+    if (!replayed.ok()) return replayed.status();
+    latest_journaled_audit = *replayed;
+    audit_journal = *std::move(journal);
+  } else if (audit_waits_for_sync && std::filesystem::exists(audit_path + "-journal-0")) {
+    // Another process's journal, left to it; new ids stay clear of the ones it holds.
+    absl::StatusOr<std::unique_ptr<sqlite::AuditJournal>> journal =
+        sqlite::AuditJournal::Open(audit_path + "-journal");
+    if (!journal.ok()) return journal.status();
+    absl::StatusOr<std::vector<std::pair<int64_t, AuditRecord>>> held = (*journal)->Read();
+    if (!held.ok()) return held.status();
+    if (!held->empty()) latest_journaled_audit = held->back().first;
+  }
+  std::move(close_audit_wal).Cancel();
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(*std::move(writer), std::move(readers), *std::move(audit_writer),
+                      *std::move(audit_reader), audit_wal_fd, std::move(audit_journal),
+                      std::max({*latest_audit, *latest_read_audit, latest_journaled_audit}) + 1,
+                      options.audit_sync_interval, options.on_write_batch));
   // Started once the store's locks exist; each takes the checkpoints of its file's writer.
   absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpoints = sqlite::Checkpointer::Start(
       options.path, *store->writer_.get(), store->write_mu_, kCheckpointPages);
@@ -895,7 +970,8 @@ SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
                          std::vector<std::unique_ptr<Connection>> readers,
                          std::unique_ptr<Connection> audit_writer,
                          std::unique_ptr<Connection> audit_reader, int audit_wal_fd,
-                         int64_t next_audit_id, absl::Duration audit_sync_interval,
+                         std::unique_ptr<sqlite::AuditJournal> audit_journal, int64_t next_audit_id,
+                         absl::Duration audit_sync_interval,
                          std::function<void(size_t)> on_write_batch)
     : writer_(std::move(writer)),
       writes_(std::make_unique<sqlite::GroupCommit<CommitOutcome>>(
@@ -908,7 +984,13 @@ SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
           audit_wal_fd >= 0 ? sqlite::Durability::kAtNextSync : sqlite::Durability::kDurable)),
       audit_reader_(std::move(audit_reader)),
       audit_wal_fd_(audit_wal_fd),
-      next_audit_id_(next_audit_id) {
+      next_audit_id_(next_audit_id),
+      audit_journal_(std::move(audit_journal)) {
+  if (audit_journal_ != nullptr) {
+    absl::MutexLock lock(&audit_journal_mu_);
+    last_journaled_ = committed_through_ = next_audit_id - 1;
+    audit_committer_ = std::thread([this] { CommitJournaledAudits(); });
+  }
   audit_upkeep_ = std::thread([this, audit_sync_interval] { KeepAuditUp(audit_sync_interval); });
 }
 
@@ -927,12 +1009,68 @@ void SqliteStore::KeepAuditUp(absl::Duration sync_interval) {
   };
   const int64_t ticks_per_sync = every(sync_interval);
   const int64_t ticks_per_index = every(kAuditIndexInterval);
+  // The audit database's log, then the journal, on disk; then the journal's file of records
+  // that were committed before the first of those syncs began is emptied.
+  const auto sync = [&] {
+    int64_t committed = 0;
+    if (audit_journal_ != nullptr) {
+      absl::MutexLock lock(&audit_journal_mu_);
+      committed = committed_through_;
+    }
+    if (!audit_writes_->Sync(flush).ok() || audit_journal_ == nullptr) return;
+    // Sync only reads the journal's two descriptors, which stay open as long as the journal.
+    if (!std::as_const(*audit_journal_).Sync().ok()) return;
+    absl::MutexLock lock(&audit_journal_mu_);
+    audit_journal_->Release(committed).IgnoreError();
+  };
   // Failures are retried at the next tick (a bulk left unindexed is still found by ListAudit).
   for (int64_t ticks = 1; !closing_.WaitForNotificationWithTimeout(tick); ++ticks) {
-    if (syncs && ticks % ticks_per_sync == 0) audit_writes_->Sync(flush).IgnoreError();
+    if (syncs && ticks % ticks_per_sync == 0) sync();
     if (ticks % ticks_per_index == 0) IndexAudit().IgnoreError();
   }
-  if (syncs) audit_writes_->Sync(flush).IgnoreError();
+  if (syncs) sync();
+}
+
+void SqliteStore::CommitJournaledAudits() {
+  std::vector<std::pair<int64_t, AuditRecord>> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&audit_journal_mu_);
+      audit_journal_mu_.Await(absl::Condition(
+          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->audit_journal_mu_) {
+            return self->stopping_commits_ || !self->journaled_.empty();
+          },
+          this));
+      if (journaled_.empty()) return;  // stopping, and everything is in
+      batch.swap(journaled_);
+    }
+    // In id order, and the next batch only once this one is in: the audit database's ids then
+    // grow in commit order (ADR 0026). A failure (a full disk) is retried; meanwhile the records
+    // are safe in the journal, and appends are refused beyond kMaxJournaledAudits.
+    while (true) {
+      const absl::Status committed =
+          audit_writes_
+              ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
+                for (const auto& [id, record] : batch) {
+                  if (absl::Status status = InsertAudit(db, id, record); !status.ok()) {
+                    return status;
+                  }
+                }
+                return CommitOutcome::kCommitted;
+              })
+              .status();
+      if (committed.ok()) break;
+      absl::MutexLock lock(&audit_journal_mu_);
+      // Left in the journal for the next Open, when the store closes while the database fails.
+      if (audit_journal_mu_.AwaitWithTimeout(absl::Condition(&stopping_commits_),
+                                             absl::Milliseconds(50))) {
+        return;
+      }
+    }
+    absl::MutexLock lock(&audit_journal_mu_);
+    committed_through_ = batch.back().first;
+    batch.clear();
+  }
 }
 
 namespace {
@@ -1029,6 +1167,13 @@ absl::Status SqliteStore::IndexAudit() {
 }
 
 SqliteStore::~SqliteStore() {
+  if (audit_committer_.joinable()) {
+    {
+      absl::MutexLock lock(&audit_journal_mu_);
+      stopping_commits_ = true;
+    }
+    audit_committer_.join();
+  }
   closing_.Notify();
   if (audit_upkeep_.joinable()) audit_upkeep_.join();
   if (audit_wal_fd_ >= 0) ::close(audit_wal_fd_);
@@ -1419,10 +1564,10 @@ absl::StatusOr<CommitOutcome> SqliteStore::WriteMutation(Connection& db, const M
   }
   {
     // The record of a change stays in the store's own file, committed with the change.
-    absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-    if (!insert.ok()) return insert.status();
-    BindAudit(*insert, next_audit_id_.fetch_add(1), mutation.audit);
-    if (absl::Status status = insert->Run(); !status.ok()) return status;
+    if (absl::Status status = InsertAudit(db, next_audit_id_.fetch_add(1), mutation.audit);
+        !status.ok()) {
+      return status;
+    }
   }
   return CommitOutcome::kCommitted;
 }
@@ -1467,16 +1612,35 @@ absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
 
 absl::Status SqliteStore::AppendAudits(absl::Span<const AuditRecord> records) {
   // Every read appends one, to the audit database, so the store's file does not grow under its
-  // readers. They are committed (so they survive a crash of the process) before the read is
-  // answered, but do not wait for an fsync: KeepAuditUp puts them on disk. The records
-  // given together are one write of the group commit: all of them or none.
+  // readers. They survive a crash of the process before the read is answered, but do not wait
+  // for an fsync: KeepAuditUp puts them on disk. With the journal (ADR 0031), they are
+  // written ahead to it and committed by CommitJournaledAudits.
+  if (audit_journal_ != nullptr) {
+    if (records.empty()) return absl::OkStatus();
+    absl::MutexLock lock(&audit_journal_mu_);
+    if (journaled_.size() >= kMaxJournaledAudits) {
+      return absl::UnavailableError(
+          "SQLite store: the audit database is not taking records; the audit journal is full");
+    }
+    const int64_t first = next_audit_id_.fetch_add(static_cast<int64_t>(records.size()));
+    if (absl::Status status = audit_journal_->Append(first, records); !status.ok()) {
+      return status;  // the ids drawn are never used: gaps are allowed
+    }
+    for (size_t i = 0; i < records.size(); ++i) {
+      journaled_.emplace_back(first + static_cast<int64_t>(i), records[i]);
+    }
+    last_journaled_ = first + static_cast<int64_t>(records.size()) - 1;
+    return absl::OkStatus();
+  }
+  // Otherwise committed before the read is answered. The records given together are one write
+  // of the group commit: all of them or none.
   return audit_writes_
       ->Run([&](Connection& db) -> absl::StatusOr<CommitOutcome> {
         for (const AuditRecord& record : records) {
-          absl::StatusOr<Statement> insert = db.Prepare(kInsertAudit);
-          if (!insert.ok()) return insert.status();
-          BindAudit(*insert, next_audit_id_.fetch_add(1), record);
-          if (absl::Status status = insert->Run(); !status.ok()) return status;
+          if (absl::Status status = InsertAudit(db, next_audit_id_.fetch_add(1), record);
+              !status.ok()) {
+            return status;
+          }
         }
         return CommitOutcome::kCommitted;
       })
@@ -1518,6 +1682,22 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_vie
                                                                 int limit) {
   std::vector<AuditRecord> records;
   if (limit <= 0) return records;
+  if (audit_journal_ != nullptr) {
+    // Every record appended before this call is in the audit database first.
+    absl::MutexLock lock(&audit_journal_mu_);
+    struct Committed {
+      const SqliteStore* store;
+      int64_t through;
+      bool Reached() const ABSL_NO_THREAD_SAFETY_ANALYSIS {  // under audit_journal_mu_
+        return store->committed_through_ >= through;
+      }
+    } appended{this, last_journaled_};
+    if (!audit_journal_mu_.AwaitWithTimeout(absl::Condition(&appended, &Committed::Reached),
+                                            absl::Seconds(5))) {
+      return absl::UnavailableError(
+          "SQLite store: the audit database is not taking records; try again");
+    }
+  }
   // The first `limit` of each table, merged in the order of the ids they share.
   std::vector<std::pair<int64_t, AuditRecord>> found;
   {

@@ -11,7 +11,8 @@
 // in shared BEGIN IMMEDIATE transactions (group commit); a pool of readers lets reads proceed
 // while a commit waits for the disk (WAL readers see the last committed state), and the log is
 // copied into the file on a thread of its own, not inside a commit (ADR 0027). The audit
-// records of reads and refusals go to a second file with its own writer (ADR 0017). Lists are
+// records of reads and refusals go to a second file with its own writer (ADR 0017), written
+// ahead to a journal beside it and committed in the background (ADR 0031). Lists are
 // keyset-paged along indexes in their sort order (never OFFSET), so a page costs the same at
 // any depth. The event log is a table appended inside the Commit transaction; its
 // AUTOINCREMENT sequence follows commit order (writers hold SQLite's write lock) and is never
@@ -25,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -39,6 +41,7 @@
 namespace therapy::homework {
 
 namespace sqlite {
+class AuditJournal;
 class Checkpointer;
 class Connection;
 template <typename Outcome>
@@ -62,6 +65,8 @@ struct SqliteStoreOptions {
   // Holds an exclusive lock (flock) on the file's path followed by ".lock" while open, so that
   // no other store opened with this option, in this process or another, writes the file
   // meanwhile: what a cache of its rows needs (CachedStore). Such an open is FAILED_PRECONDITION.
+  // It also lets reads' audit records be written ahead to a journal that is this store's alone
+  // (ADR 0031), `<audit_path>-journal-0` and `-1`.
   bool only_writer = false;
 };
 
@@ -87,8 +92,8 @@ struct QueryPlan {
 // transactions and so share fsyncs (sqlite/group_commit.h): Commits on the store's file, each
 // with its own audit record, and AppendAudits on the audit database, each on its own writer.
 // Reads use a pool of connections (sqlite/reader_pool.h). Audit records of reads (AppendAudit)
-// are in the audit database's WAL when the call returns, so they survive a crash of the
-// process, and on disk within `audit_sync_interval`.
+// are in the audit journal (with `only_writer`; ADR 0031) or the audit database's WAL when the
+// call returns, so they survive a crash of the process, and on disk within `audit_sync_interval`.
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database and brings its schema up to date. UNAVAILABLE when the file
@@ -131,7 +136,15 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> LatestEventSequence() override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
+  // With a nonzero `audit_sync_interval` and `only_writer`: written ahead to the audit journal
+  // and committed to the audit database in the background, in id order (ADR 0031); then
+  // AppendsAuditsAtOnce is true.
   absl::Status AppendAudits(absl::Span<const AuditRecord> records) override;
+  bool AppendsAuditsAtOnce() const override { return audit_journal_ != nullptr; }
+  // Reads' audit records written ahead and not yet committed to the audit database that make a
+  // new append wait: beyond them, appends are refused (the audit database is failing), and reads
+  // fail closed, as they did when each waited for its commit.
+  static constexpr size_t kMaxJournaledAudits = 100'000;
 
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(absl::string_view resource_prefix,
                                                      int limit) override;
@@ -159,8 +172,8 @@ class SqliteStore final : public Store {
               std::vector<std::unique_ptr<sqlite::Connection>> readers,
               std::unique_ptr<sqlite::Connection> audit_writer,
               std::unique_ptr<sqlite::Connection> audit_reader, int audit_wal_fd,
-              int64_t next_audit_id, absl::Duration audit_sync_interval,
-              std::function<void(size_t)> on_write_batch);
+              std::unique_ptr<sqlite::AuditJournal> audit_journal, int64_t next_audit_id,
+              absl::Duration audit_sync_interval, std::function<void(size_t)> on_write_batch);
 
   struct PreparedMutation;
   static absl::StatusOr<PreparedMutation> PrepareMutation(const Mutation& mutation);
@@ -169,8 +182,12 @@ class SqliteStore final : public Store {
                                               const PreparedMutation& prepared);
 
   // Until closed: syncs audit records committed without fsync every `sync_interval` (when the
-  // audit database waits for a sync), and indexes new records every kAuditIndexInterval.
+  // audit database waits for a sync), with the journal, and releases what the journal holds of
+  // them; and indexes new records every kAuditIndexInterval.
   void KeepAuditUp(absl::Duration sync_interval);
+  // The journal's records, committed to the audit database in id order, until the store closes
+  // (what is left then stays in the journal for the next Open).
+  void CommitJournaledAudits();
 
   absl::Mutex write_mu_;
   const std::unique_ptr<sqlite::Connection> writer_ ABSL_PT_GUARDED_BY(write_mu_);
@@ -193,7 +210,17 @@ class SqliteStore final : public Store {
   int only_writer_fd_ = -1;
   // The id of the next audit record, in either file: one order across both for ListAudit.
   std::atomic<int64_t> next_audit_id_;
+  // Reads' audit records written ahead (ADR 0031; null when they are durable at once). Ids are
+  // drawn and records appended and queued under audit_journal_mu_, so that the queue, and the
+  // audit database after it, holds them in id order, as the bulk index needs (ADR 0026).
+  const std::unique_ptr<sqlite::AuditJournal> audit_journal_ ABSL_PT_GUARDED_BY(audit_journal_mu_);
+  absl::Mutex audit_journal_mu_;
+  std::vector<std::pair<int64_t, AuditRecord>> journaled_ ABSL_GUARDED_BY(audit_journal_mu_);
+  int64_t last_journaled_ ABSL_GUARDED_BY(audit_journal_mu_) = 0;
+  int64_t committed_through_ ABSL_GUARDED_BY(audit_journal_mu_) = 0;
+  bool stopping_commits_ ABSL_GUARDED_BY(audit_journal_mu_) = false;
   absl::Notification closing_;
+  std::thread audit_committer_;
   std::thread audit_upkeep_;
 };
 

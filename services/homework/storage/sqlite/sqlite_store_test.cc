@@ -27,6 +27,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/homework/storage/sqlite/audit/audit_journal.h"
 #include "services/homework/storage/sqlite/connection.h"
 #include "services/homework/storage/sqlite/migrations.h"
 #include "services/homework/storage/store_contract_test.h"
@@ -68,7 +69,7 @@ std::string NewDatabasePath() {
 
 std::unique_ptr<Store> MakeSqliteStore() {
   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-      SqliteStore::Open({.path = NewDatabasePath()});
+      SqliteStore::Open({.path = NewDatabasePath(), .only_writer = true});
   if (!store.ok()) {
     ADD_FAILURE() << store.status();
     return nullptr;
@@ -740,15 +741,26 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareTransactionsButSucceedOrFailAlone) 
   EXPECT_EQ(*retried, CommitOutcome::kCommitted);
 }
 
-// The audit record of a read is committed (visible to another connection, so a crash of the
-// process cannot lose it) before AppendAudit returns, and data writes stay at FULL sync.
-TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesStayFullSync) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+// The audit record of a read survives a crash of the process once AppendAudit returns: it is in
+// the audit journal (ADR 0031), where the next process reads it; ListAudit finds it committed to
+// the audit database. Data writes stay at FULL sync.
+TEST_F(SqliteStoreTest, ReadAuditSurvivesACrashOfTheProcessWhenAppendAuditReturns) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_, .only_writer = true});
   ASSERT_NE(store, nullptr);
   const AuditRecord read = ReadRecord("practices/p1/clients/c1", "call-7");
 
   ASSERT_THAT(store->AppendAudit(read), IsOk());
 
+  absl::StatusOr<std::unique_ptr<sqlite::AuditJournal>> journal =
+      sqlite::AuditJournal::Open(path_ + "-audit-journal");
+  ASSERT_THAT(journal, IsOk());
+  absl::StatusOr<std::vector<std::pair<int64_t, AuditRecord>>> journaled = (*journal)->Read();
+  ASSERT_THAT(journaled, IsOk());
+  ASSERT_EQ(journaled->size(), 1u);
+  EXPECT_EQ(journaled->front().second, read);
+  absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 10);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(*listed, ElementsAre(read));
   // In the audit database (ADR 0017), not in the store's own file.
   EXPECT_EQ(RawDatabase(path_ + "-audit")
                 .QueryText("SELECT COUNT(*) FROM audit_log WHERE call_id = 'call-7'"),
@@ -760,6 +772,80 @@ TEST_F(SqliteStoreTest, ReadAuditIsCommittedBeforeAppendAuditReturnsAndWritesSta
   EXPECT_EQ(settings->synchronous, 2);  // FULL: the store's writer never switches it
   ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   EXPECT_EQ(RawDatabase(path_).QueryText("SELECT COUNT(*) FROM clients"), "1");
+}
+
+// What a process killed between a read's answer and the commit of its audit record leaves: the
+// record in the journal only. The next Open commits it, in id order after what the audit database
+// holds, lists and indexes it like any other, empties the journal, and numbers new records after
+// it; a record the journal still held though it was committed is not added twice.
+TEST_F(SqliteStoreTest, AuditRecordsLeftInTheJournalAreCommittedAtTheNextOpen) {
+  const AuditRecord committed = ReadRecord("practices/p1/clients/c1", "call-committed");
+  {
+    std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_, .only_writer = true});
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->AppendAudit(committed), IsOk());
+  }  // closed: committed, the journal emptied at its last sync
+  RawDatabase audit(path_ + "-audit");
+  ASSERT_EQ(audit.QueryText("SELECT max(id) FROM audit_log WHERE call_id = 'call-committed'"), "1");
+  const AuditRecord left = ReadRecord("practices/p1/clients/c2", "call-left");
+  const AuditRecord left_too = ReadRecord("practices/p1/clients/c1", "call-left-too");
+  {
+    absl::StatusOr<std::unique_ptr<sqlite::AuditJournal>> journal =
+        sqlite::AuditJournal::Open(path_ + "-audit-journal");
+    ASSERT_THAT(journal, IsOk());
+    ASSERT_THAT((*journal)->Append(1, {committed}), IsOk());
+    ASSERT_THAT((*journal)->Append(2, {left, left_too}), IsOk());
+  }
+
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_, .only_writer = true});
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(audit.QueryText("SELECT group_concat(id || ':' || call_id, ' ') FROM "
+                            "(SELECT id, call_id FROM audit_log ORDER BY id)"),
+            "1:call-committed 2:call-left 3:call-left-too");
+  EXPECT_EQ(std::filesystem::file_size(path_ + "-audit-journal-0") +
+                std::filesystem::file_size(path_ + "-audit-journal-1"),
+            0u);
+  const AuditRecord next = ReadRecord("practices/p1/clients/c1", "call-next");
+  ASSERT_THAT(store->AppendAudit(next), IsOk());
+  absl::StatusOr<std::vector<AuditRecord>> of_c1 = store->ListAudit("practices/p1/clients/c1", 10);
+  ASSERT_THAT(of_c1, IsOk());
+  EXPECT_THAT(*of_c1, ElementsAre(committed, left_too, next));
+  ASSERT_THAT(store->IndexAudit(), IsOk());
+  EXPECT_EQ(audit.QueryText("SELECT id FROM audit_log WHERE call_id = 'call-next'"), "4");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"), "4");
+}
+
+// Many threads append at once: every record is listed, once, in id order, indexed in bulk (which
+// needs the audit database's ids to grow in commit order).
+TEST_F(SqliteStoreTest, ConcurrentAuditAppendsAreAllListedOnceAndIndexed) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_, .only_writer = true});
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 250;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        ASSERT_THAT(store->AppendAudit(ReadRecord(absl::StrCat("practices/p1/clients/c", i % 3),
+                                                  absl::StrCat("call-", t, "-", i))),
+                    IsOk());
+        if (i % 50 == 0) {
+          ASSERT_THAT(store->IndexAudit(), IsOk());
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  absl::StatusOr<std::vector<AuditRecord>> listed = store->ListAudit("practices/p1/", 10'000);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_THAT(store->IndexAudit(), IsOk());  // what ListAudit waited for is committed
+  std::set<std::string> calls;
+  for (const AuditRecord& record : *listed) calls.insert(record.call_id);
+  EXPECT_EQ(calls.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(listed->size(), calls.size());
+  RawDatabase audit(path_ + "-audit");
+  EXPECT_EQ(audit.QueryText("SELECT count(*) FROM audit_by_resource"),
+            absl::StrCat(kThreads * kPerThread));
 }
 
 // Reads append their audit records to the audit database: a thousand of them leave the store's
@@ -954,6 +1040,7 @@ TEST_F(SqliteStoreTest, ABulkCutShortIsListedOnceAndFinishedByTheNext) {
                 IsOk());
     expected.push_back(call);
   }
+  ASSERT_THAT(store->ListAudit("practices/p1/", 100), IsOk());  // all committed once it answers
   // The first chunk of a bulk written (client c1's records), `through` not moved.
   RawDatabase audit(path_ + "-audit");
   audit.Execute(
