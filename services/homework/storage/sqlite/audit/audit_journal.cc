@@ -114,8 +114,9 @@ absl::StatusOr<std::unique_ptr<AuditJournal>> AuditJournal::Open(const std::stri
     const std::string path = PathOf(prefix, i);
     files[i].fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (files[i].fd < 0) {
+      absl::Status failed = Failed("opening", path);  // before close() can change errno
       if (i == 1) ::close(files[0].fd);
-      return Failed("opening", path);
+      return failed;
     }
     struct stat info {};
     if (::fstat(files[i].fd, &info) == 0) files[i].bytes = info.st_size;
