@@ -1017,9 +1017,11 @@ void SqliteStore::KeepAuditUp(absl::Duration sync_interval) {
       absl::MutexLock lock(&audit_journal_mu_);
       committed = committed_through_;
     }
-    if (!audit_writes_->Sync(flush).ok() || audit_journal_ == nullptr) return;
+    const bool database_synced = audit_writes_->Sync(flush).ok();
+    if (audit_journal_ == nullptr) return;
+    // The journal is synced even when the database's sync failed: its records are on disk there.
     // Sync only reads the journal's two descriptors, which stay open as long as the journal.
-    if (!std::as_const(*audit_journal_).Sync().ok()) return;
+    if (!std::as_const(*audit_journal_).Sync().ok() || !database_synced) return;
     absl::MutexLock lock(&audit_journal_mu_);
     audit_journal_->Release(committed).IgnoreError();
   };
