@@ -323,7 +323,7 @@ async function strangers(therapist, seededClient) {
   }, { frameUrl: strangerUrl, allowed: anyHost.panelsOrigin, token });
   // The stranger's frame is up and asking (its handshake), and gets no answer at all.
   const strangerFrame = await waitForFrame(therapist, (f) => f.url().startsWith(new URL(strangerUrl).origin));
-  await strangerFrame.waitForFunction(() => window.homeworkFrame !== undefined, null, { timeout: 30_000 });
+  await waitInFrame(strangerFrame, () => window.homeworkFrame !== undefined, 30_000, "the stranger frame's script");
   await therapist.waitForTimeout(3000);
   const seen = await strangerFrame.evaluate(() => ({ state: window.homeworkFrame.state, messages: window.__messagesSeen,
     panels: document.querySelectorAll("homework-therapist-dock, homework-session-panel").length }));
@@ -392,6 +392,24 @@ async function interpreter() {
 }
 
 /** The page's frame that `match`es, once it is there. */
+/**
+ * frame.waitForFunction, and when it times out an error that says how far the frame got: its
+ * URL, whether it is still attached, its document's state and the resources it loaded (a frame
+ * whose script never ran failed here once in CI, and the plain timeout said nothing more).
+ */
+async function waitInFrame(frame, predicate, timeout, what) {
+  try {
+    await frame.waitForFunction(predicate, null, { timeout });
+  } catch (error) {
+    const state = await frame.evaluate(() => ({
+      readyState: document.readyState,
+      scripts: [...document.scripts].map((script) => script.src || "(inline)"),
+      loaded: performance.getEntriesByType("resource").map((entry) => `${entry.name} ${Math.round(entry.duration)} ms`),
+    })).catch((e) => ({ evaluate: String(e) }));
+    throw new Error(`${what}: ${error.message}\nframe ${frame.url()} detached=${frame.isDetached()} ${JSON.stringify(state)}`);
+  }
+}
+
 async function waitForFrame(page, match) {
   for (let tries = 0; tries < 100; tries++) {
     const frame = page.frames().find(match);
