@@ -154,19 +154,21 @@ constexpr Sql kListAssignmentsOfPractice{"list assignments of practice", R"sql(
   LIMIT :limit
 )sql"};
 
+// Completions are found by (id, name), their time-ordered id first (migration 0012).
 constexpr Sql kSelectCompletion{"read completion",
-                                "SELECT data FROM completions WHERE name = :name"};
-constexpr Sql kCompletionExists{"find completion", "SELECT 1 FROM completions WHERE name = :name"};
+                                "SELECT data FROM completions WHERE id = :id AND name = :name"};
+constexpr Sql kCompletionExists{"find completion",
+                                "SELECT 1 FROM completions WHERE id = :id AND name = :name"};
 constexpr Sql kInsertCompletion{"insert completion", R"sql(
   INSERT INTO completions
-    (name, client_name, assignment_name, occur_time, is_measure, etag, data)
-  VALUES (:name, :client_name, :assignment_name, :occur_time, :is_measure, :etag, :data)
+    (name, id, client_name, assignment_name, occur_time, is_measure, etag, data)
+  VALUES (:name, :id, :client_name, :assignment_name, :occur_time, :is_measure, :etag, :data)
 )sql"};
 constexpr Sql kUpdateCompletion{"update completion", R"sql(
   UPDATE completions
   SET client_name = :client_name, assignment_name = :assignment_name, occur_time = :occur_time,
       is_measure = :is_measure, etag = :etag, data = :data
-  WHERE name = :name AND etag = :expected_etag
+  WHERE id = :id AND name = :name AND etag = :expected_etag
 )sql"};
 // Newest first from the cursor as in kListAssignments, down to :start_time. The end of the
 // window is part of the cursor (see BindNewestFirstCursor), so one index range does both.
@@ -497,12 +499,15 @@ struct TableSql {
   const Sql& exists;
   const Sql& insert;
   const Sql& update;
+  // Whether its rows are found by (id, name), the id being the name's last segment: every
+  // statement above then takes :id beside :name (completions, migration 0012).
+  bool keyed_by_id = false;
 };
 constexpr TableSql kClientSql{"client", kSelectClient, kClientExists, kInsertClient, kUpdateClient};
 constexpr TableSql kAssignmentSql{"assignment", kSelectAssignment, kAssignmentExists,
                                   kInsertAssignment, kUpdateAssignment};
-constexpr TableSql kCompletionSql{"completion", kSelectCompletion, kCompletionExists,
-                                  kInsertCompletion, kUpdateCompletion};
+constexpr TableSql kCompletionSql{"completion",      kSelectCompletion, kCompletionExists,
+                                  kInsertCompletion, kUpdateCompletion, /*keyed_by_id=*/true};
 constexpr TableSql kHierarchySql{"hierarchy", kSelectHierarchy, kHierarchyExists, kInsertHierarchy,
                                  kUpdateHierarchy};
 constexpr TableSql kTemplateSql{"template", kSelectTemplate, kTemplateExists, kInsertTemplate,
@@ -575,12 +580,18 @@ void BindEvent(Statement& insert, const EventRecord& event) {
 
 // ---- Generic read and write paths. ----
 
+// Binds the row's key: :name, and for a table keyed by id, :id (the name's last segment).
+void BindKey(Statement& statement, const TableSql& table, absl::string_view name) {
+  statement.BindText(":name", name);
+  if (table.keyed_by_id) statement.BindText(":id", name.substr(name.rfind('/') + 1));
+}
+
 template <typename Resource>
 absl::StatusOr<std::optional<Resource>> ReadResource(Connection& db, const TableSql& table,
                                                      absl::string_view name) {
   absl::StatusOr<Statement> select = db.Prepare(table.select);
   if (!select.ok()) return select.status();
-  select->BindText(":name", name);
+  BindKey(*select, table, name);
   absl::StatusOr<bool> row = select->Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
@@ -655,9 +666,8 @@ absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>
       absl::StatusOr<Statement> insert = db.Prepare(table.insert);
       if (!insert.ok()) return insert.status();
       bind_columns(*insert);
-      insert->BindText(":name", name)
-          .BindText(":etag", put.resource.etag())
-          .BindBlob(":data", data);
+      BindKey(*insert, table, name);
+      insert->BindText(":etag", put.resource.etag()).BindBlob(":data", data);
       absl::StatusOr<InsertResult> inserted = insert->Insert();
       if (!inserted.ok()) return inserted.status();
       if (*inserted == InsertResult::kDuplicateKey) {
@@ -670,8 +680,8 @@ absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>
         absl::StatusOr<Statement> update = db.Prepare(table.update);
         if (!update.ok()) return update.status();
         bind_columns(*update);
-        update->BindText(":name", name)
-            .BindText(":etag", put.resource.etag())
+        BindKey(*update, table, name);
+        update->BindText(":etag", put.resource.etag())
             .BindBlob(":data", data)
             .BindText(":expected_etag", put.expected_etag);
         if (absl::Status status = update->Run(); !status.ok()) return status;
@@ -680,7 +690,7 @@ absl::Status WritePut(Connection& db, const TableSql& table, const Put<Resource>
       // Nothing matched: either there is no such row, or its etag moved on.
       absl::StatusOr<Statement> exists = db.Prepare(table.exists);
       if (!exists.ok()) return exists.status();
-      exists->BindText(":name", name);
+      BindKey(*exists, table, name);
       absl::StatusOr<bool> found = exists->Step();
       if (!found.ok()) return found.status();
       if (!*found) {

@@ -382,6 +382,103 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
   EXPECT_EQ((*audit)[0].call_id, "call-1");
 }
 
+constexpr sqlite::Sql kInsertVersion11Completion{"insert version 11 completion", R"sql(
+  INSERT INTO completions
+    (name, client_name, assignment_name, occur_time, is_measure, etag, data)
+  VALUES (:name, :client_name, :assignment_name, :occur_time, :is_measure, :etag, :data)
+)sql"};
+
+// A completion of client c1 of p1 named `name`, practised at `seconds`.
+v1::Completion Version11Completion(const std::string& name, int64_t seconds) {
+  v1::Completion completion;
+  completion.set_name(name);
+  completion.mutable_occur_time()->set_seconds(seconds);
+  completion.set_client_note(absl::StrCat("practice at ", seconds));
+  completion.set_etag(absl::StrCat("etag-", seconds));
+  return completion;
+}
+
+// Creates a database at schema version 11 holding `completions` (of client c1 of p1, their
+// assignment derived from the name), keyed by name as a binary of that version left them, the
+// first with is_measure NULL as rows written before migration 0008 hold it.
+void CreateVersion11Database(const std::string& path,
+                             const std::vector<v1::Completion>& completions) {
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> db =
+      sqlite::Connection::Open(path, absl::Seconds(5));
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(ApplyMigrations(**db, EmbeddedMigrations().first(11)), IsOk());
+  for (size_t i = 0; i < completions.size(); ++i) {
+    const std::string& name = completions[i].name();
+    absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(kInsertVersion11Completion);
+    ASSERT_THAT(insert, IsOk());
+    insert->BindText(":name", name)
+        .BindText(":client_name", "practices/p1/clients/c1")
+        .BindText(":assignment_name", name.substr(0, name.find("/completions/")))
+        .BindInt64(":occur_time", completions[i].occur_time().seconds() * 1'000'000)
+        .BindText(":etag", completions[i].etag())
+        .BindBlob(":data", completions[i].SerializeAsString());
+    if (i > 0) insert->BindInt64(":is_measure", 0);  // the first's stays unbound: NULL
+    ASSERT_THAT(insert->Run(), IsOk());
+  }
+}
+
+// Migration 0012 makes the completions table again, keyed by (id, name) instead of by name:
+// every row keeps its rowid, data and columns, each is found by its name, and a name is still
+// unique while an id alone need not be (two assignments may hold completions of the same id).
+TEST_F(SqliteStoreTest, CompletionsAreKeyedByTheirIdAfterTheUpgradeFromVersion11) {
+  ASSERT_GE(EmbeddedMigrations().size(), 12u);
+  ASSERT_EQ(EmbeddedMigrations()[11].version, 12);
+  const std::vector<v1::Completion> completions = {
+      Version11Completion("practices/p1/clients/c1/assignments/a1/completions/zz-oldest", 100),
+      Version11Completion("practices/p1/clients/c1/assignments/a2/completions/0001", 200),
+      Version11Completion("practices/p1/clients/c1/assignments/a1/completions/0002", 300),
+  };
+  ASSERT_NO_FATAL_FAILURE(CreateVersion11Database(path_, completions));
+  RawDatabase raw(path_);
+  const std::string rows_before = raw.QueryText(
+      "SELECT group_concat(row, ' ') FROM "
+      "(SELECT rowid || ':' || name AS row FROM completions ORDER BY rowid)");
+
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(raw.QueryText("SELECT group_concat(row, ' ') FROM "
+                          "(SELECT rowid || ':' || name AS row FROM completions ORDER BY rowid)"),
+            rows_before);
+  EXPECT_EQ(raw.QueryText(
+                "SELECT group_concat(id, ' ') FROM (SELECT id FROM completions ORDER BY rowid)"),
+            "zz-oldest 0001 0002");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM completions WHERE is_measure IS NULL"), "1");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'completions' "
+                          "AND name LIKE 'sqlite_autoindex_%'"),
+            "0");
+  for (const v1::Completion& completion : completions) {
+    absl::StatusOr<std::optional<v1::Completion>> stored = store->GetCompletion(completion.name());
+    ASSERT_TRUE(stored.ok() && stored->has_value()) << completion.name();
+    EXPECT_TRUE(MessageDifferencer::Equals(**stored, completion)) << completion.name();
+  }
+  absl::StatusOr<Page<v1::Completion>> listed =
+      store->ListCompletions({.client_name = "practices/p1/clients/c1"});
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(NamesOf(listed->items),
+              ElementsAre(completions[2].name(), completions[1].name(), completions[0].name()));
+
+  // The same name again is refused; the same id under another assignment is another completion.
+  Mutation again{.completion = Put<v1::Completion>{.resource = completions[1]}};
+  again.audit.resource = completions[1].name();
+  EXPECT_EQ(store->Commit(again).status().code(), absl::StatusCode::kAlreadyExists);
+  const v1::Completion same_id =
+      Version11Completion("practices/p1/clients/c1/assignments/a1/completions/0001", 400);
+  Mutation other{.completion = Put<v1::Completion>{.resource = same_id}};
+  other.audit.resource = same_id.name();
+  ASSERT_THAT(store->Commit(other), IsOk());
+  absl::StatusOr<std::optional<v1::Completion>> first = store->GetCompletion(completions[1].name());
+  absl::StatusOr<std::optional<v1::Completion>> second = store->GetCompletion(same_id.name());
+  ASSERT_TRUE(first.ok() && first->has_value() && second.ok() && second->has_value());
+  EXPECT_EQ((*first)->client_note(), completions[1].client_note());
+  EXPECT_EQ((*second)->client_note(), same_id.client_note());
+}
+
 TEST_F(SqliteStoreTest, MigrationsAreRecordedAndReopeningAppliesNone) {
   constexpr char kHistory[] =
       "SELECT group_concat(version || '@' || applied_at, ',') "
