@@ -92,6 +92,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.on_cache_lookup = [server_metrics](absl::string_view kind, bool hit) {
     server_metrics->RecordCacheLookup(kind, hit);
   };
+  store_options.on_migration = [&log](absl::string_view file_name) {
+    log.Write(LogLevel::kInfo, "schema_migration",
+              {{"file", std::string(file_name)},
+               {"message", "applying a schema migration; on a large store it can take minutes"}});
+  };
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(store_options);
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);

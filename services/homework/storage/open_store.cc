@@ -38,8 +38,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest,
     return absl::InvalidArgumentError(
         "--store sqlite: needs a file path, as in sqlite:/var/lib/homework.db");
   }
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(
-      {.path = std::string(rest), .on_write_batch = options.on_write_batch, .only_writer = true});
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open({.path = std::string(rest),
+                         .on_write_batch = options.on_write_batch,
+                         .on_migration = options.on_migration,
+                         .only_writer = true});
   if (!store.ok()) return store.status();
   if (options.cache_bytes == 0) return std::unique_ptr<Store>(*std::move(store));
   return std::make_unique<CachedStore>(*std::move(store),

@@ -24,6 +24,10 @@ struct StoreOptions {
   // When set, hears how many writes each shared transaction carried. SQLite's group commit
   // calls it; PostgreSQL commits each write in its own transaction and never does.
   std::function<void(size_t)> on_write_batch;
+  // When set, hears the file name of each schema migration about to be applied at opening (a
+  // migration that rewrites a table can take minutes on a large store). SQLite calls it
+  // (SqliteStoreOptions::on_migration); PostgreSQL's migrations are not announced.
+  std::function<void(absl::string_view file_name)> on_migration;
   // sqlite: point reads of clients and assignments are answered from a cache of at most this
   // many bytes (CachedStore; 0: none). The process then serves the file alone: every sqlite:
   // store opened here holds its lock (SqliteStoreOptions::only_writer), cached or not. Not for

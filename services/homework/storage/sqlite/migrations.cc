@@ -39,7 +39,8 @@ absl::StatusOr<int64_t> SchemaVersion(Connection& connection) {
 
 }  // namespace
 
-absl::Status ApplyMigrations(Connection& connection, absl::Span<const Migration> migrations) {
+absl::Status ApplyMigrations(Connection& connection, absl::Span<const Migration> migrations,
+                             const std::function<void(const char* file_name)>& before_each) {
   const int64_t known_version = migrations.empty() ? 0 : migrations.back().version;
   if (absl::Status status =
           connection.ExecuteScript(kCreateSchemaMigrations.purpose, kCreateSchemaMigrations.text);
@@ -61,6 +62,7 @@ absl::Status ApplyMigrations(Connection& connection, absl::Span<const Migration>
     absl::StatusOr<int64_t> current = SchemaVersion(connection);
     if (!current.ok()) return current.status();
     if (*current >= migration.version) continue;
+    if (before_each) before_each(migration.file_name);
     const std::string purpose = absl::StrCat("apply migration ", migration.file_name);
     if (absl::Status status = connection.ExecuteScript(purpose, migration.sql); !status.ok()) {
       return status;

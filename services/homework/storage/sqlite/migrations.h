@@ -6,6 +6,8 @@
 // order, each in its own transaction together with its row in `schema_migrations`. A migration
 // is never edited once released: a change of schema is a new file.
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "services/homework/storage/sqlite/connection.h"
@@ -26,8 +28,10 @@ absl::Span<const Migration> EmbeddedMigrations();
 // BEGIN IMMEDIATE transaction (so concurrent openers apply each one once). A no-op for an
 // up-to-date database. FAILED_PRECONDITION when the database has a version newer than the last
 // of `migrations` (written by a newer binary); UNAVAILABLE or INTERNAL as SqliteStatus.
-absl::Status ApplyMigrations(sqlite::Connection& connection,
-                             absl::Span<const Migration> migrations);
+// `before_each`, when set, hears the file name of each migration about to be applied (one that
+// rewrites a table can take minutes on a large store: the caller says so).
+absl::Status ApplyMigrations(sqlite::Connection& connection, absl::Span<const Migration> migrations,
+                             const std::function<void(const char* file_name)>& before_each = {});
 
 }  // namespace therapy::homework
 

@@ -887,7 +887,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   absl::StatusOr<std::unique_ptr<Connection>> writer = OpenWriter(
       options.path, options.busy_timeout, kSetWriterPragmas, Connection::LogWrites::kBuffered);
   if (!writer.ok()) return writer.status();
-  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations()); !status.ok()) {
+  // Each migration about to be applied, told to options.on_migration; the audit database's
+  // as "audit/<file>", where they live in the source.
+  const auto announce = [&options](absl::string_view prefix) -> std::function<void(const char*)> {
+    if (!options.on_migration) return nullptr;
+    return
+        [&options, prefix](const char* file) { options.on_migration(absl::StrCat(prefix, file)); };
+  };
+  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations(), announce(""));
+      !status.ok()) {
     return status;
   }
   std::vector<std::unique_ptr<Connection>> readers;
@@ -909,7 +917,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
           : OpenWriter(audit_path, options.busy_timeout, kSetAuditWriterPragmasDurable,
                        Connection::LogWrites::kBuffered);
   if (!audit_writer.ok()) return audit_writer.status();
-  if (absl::Status status = ApplyMigrations(**audit_writer, sqlite_audit::EmbeddedMigrations());
+  if (absl::Status status =
+          ApplyMigrations(**audit_writer, sqlite_audit::EmbeddedMigrations(), announce("audit/"));
       !status.ok()) {
     return status;
   }

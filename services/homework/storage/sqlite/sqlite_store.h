@@ -62,6 +62,9 @@ struct SqliteStoreOptions {
   absl::Duration audit_sync_interval = absl::Milliseconds(100);
   // When set, hears how many writes each shared transaction carried (group commit; metrics).
   std::function<void(size_t)> on_write_batch;
+  // When set, hears the file name of each schema migration Open is about to apply, to the store
+  // or to its audit database (ApplyMigrations), before it runs.
+  std::function<void(absl::string_view file_name)> on_migration;
   // Holds an exclusive lock (flock) on the file's path followed by ".lock" while open, so that
   // no other store opened with this option, in this process or another, writes the file
   // meanwhile: what a cache of its rows needs (CachedStore). Such an open is FAILED_PRECONDITION.

@@ -438,10 +438,16 @@ TEST_F(SqliteStoreTest, CompletionsAreKeyedByTheirIdAfterTheUpgradeFromVersion11
   const std::string rows_before = raw.QueryText(
       "SELECT group_concat(row, ' ') FROM "
       "(SELECT rowid || ':' || name AS row FROM completions ORDER BY rowid)");
+  std::vector<std::string> announced;
+  const auto announce = [&announced](absl::string_view file) { announced.emplace_back(file); };
 
-  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_});
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_, .on_migration = announce});
 
   ASSERT_NE(store, nullptr);
+  // The one migration of the store's file is announced before it runs (the audit database,
+  // new here, gets all of its own, named as under audit/).
+  std::erase_if(announced, [](const std::string& file) { return file.starts_with("audit/"); });
+  EXPECT_THAT(announced, ElementsAre("0012_completions_keyed_by_id.sql"));
   EXPECT_EQ(raw.QueryText("SELECT group_concat(row, ' ') FROM "
                           "(SELECT rowid || ':' || name AS row FROM completions ORDER BY rowid)"),
             rows_before);
@@ -477,6 +483,12 @@ TEST_F(SqliteStoreTest, CompletionsAreKeyedByTheirIdAfterTheUpgradeFromVersion11
   ASSERT_TRUE(first.ok() && first->has_value() && second.ok() && second->has_value());
   EXPECT_EQ((*first)->client_note(), completions[1].client_note());
   EXPECT_EQ((*second)->client_note(), same_id.client_note());
+
+  // An up-to-date store announces nothing.
+  store.reset();
+  announced.clear();
+  ASSERT_NE(OpenOrDie({.path = path_, .on_migration = announce}), nullptr);
+  EXPECT_THAT(announced, ::testing::IsEmpty());
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreRecordedAndReopeningAppliesNone) {
