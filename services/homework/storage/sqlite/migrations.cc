@@ -40,7 +40,7 @@ absl::StatusOr<int64_t> SchemaVersion(Connection& connection) {
 }  // namespace
 
 absl::Status ApplyMigrations(Connection& connection, absl::Span<const Migration> migrations,
-                             const std::function<void(const char* file_name)>& before_each) {
+                             const std::function<void(absl::string_view file_name)>& before_each) {
   const int64_t known_version = migrations.empty() ? 0 : migrations.back().version;
   if (absl::Status status =
           connection.ExecuteScript(kCreateSchemaMigrations.purpose, kCreateSchemaMigrations.text);

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "services/homework/storage/sqlite/connection.h"
 
@@ -30,8 +31,9 @@ absl::Span<const Migration> EmbeddedMigrations();
 // of `migrations` (written by a newer binary); UNAVAILABLE or INTERNAL as SqliteStatus.
 // `before_each`, when set, hears the file name of each migration about to be applied (one that
 // rewrites a table can take minutes on a large store: the caller says so).
-absl::Status ApplyMigrations(sqlite::Connection& connection, absl::Span<const Migration> migrations,
-                             const std::function<void(const char* file_name)>& before_each = {});
+absl::Status ApplyMigrations(
+    sqlite::Connection& connection, absl::Span<const Migration> migrations,
+    const std::function<void(absl::string_view file_name)>& before_each = {});
 
 }  // namespace therapy::homework
 

@@ -887,14 +887,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   absl::StatusOr<std::unique_ptr<Connection>> writer = OpenWriter(
       options.path, options.busy_timeout, kSetWriterPragmas, Connection::LogWrites::kBuffered);
   if (!writer.ok()) return writer.status();
-  // Each migration about to be applied, told to options.on_migration; the audit database's
-  // as "audit/<file>", where they live in the source.
-  const auto announce = [&options](absl::string_view prefix) -> std::function<void(const char*)> {
-    if (!options.on_migration) return nullptr;
-    return
-        [&options, prefix](const char* file) { options.on_migration(absl::StrCat(prefix, file)); };
-  };
-  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations(), announce(""));
+  if (absl::Status status = ApplyMigrations(**writer, EmbeddedMigrations(), options.on_migration);
       !status.ok()) {
     return status;
   }
@@ -917,8 +910,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
           : OpenWriter(audit_path, options.busy_timeout, kSetAuditWriterPragmasDurable,
                        Connection::LogWrites::kBuffered);
   if (!audit_writer.ok()) return audit_writer.status();
+  // The audit database's migrations are announced as "audit/<file>", where they live.
+  std::function<void(absl::string_view)> announce_audit;
+  if (options.on_migration) {
+    announce_audit = [&options](absl::string_view file) {
+      options.on_migration(absl::StrCat("audit/", file));
+    };
+  }
   if (absl::Status status =
-          ApplyMigrations(**audit_writer, sqlite_audit::EmbeddedMigrations(), announce("audit/"));
+          ApplyMigrations(**audit_writer, sqlite_audit::EmbeddedMigrations(), announce_audit);
       !status.ok()) {
     return status;
   }
