@@ -1063,6 +1063,16 @@ void SqliteStore::CommitJournaledAudits() {
           },
           this));
       if (journaled_.empty()) return;  // stopping, and everything is in
+      // Gathers more for a while (kJournaledAuditsGather): the records are already safe in the
+      // journal, and their readers answered.
+      audit_journal_mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->audit_journal_mu_) {
+                return self->stopping_commits_ || self->audit_listers_waiting_ > 0 ||
+                       self->journaled_.size() >= kJournaledAuditsBatch;
+              },
+              this),
+          kJournaledAuditsGather);
       batch.swap(journaled_);
     }
     // In id order, and the next batch only once this one is in: the audit database's ids then
@@ -1713,8 +1723,11 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(absl::string_vie
         return store->committed_through_ >= through;
       }
     } appended{this, last_journaled_};
-    if (!audit_journal_mu_.AwaitWithTimeout(absl::Condition(&appended, &Committed::Reached),
-                                            absl::Seconds(5))) {
+    ++audit_listers_waiting_;
+    const bool reached = audit_journal_mu_.AwaitWithTimeout(
+        absl::Condition(&appended, &Committed::Reached), absl::Seconds(5));
+    --audit_listers_waiting_;
+    if (!reached) {
       return absl::UnavailableError(
           "SQLite store: the audit database is not taking records; try again");
     }

@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -881,6 +882,28 @@ TEST_F(SqliteStoreTest, ReadAuditSurvivesACrashOfTheProcessWhenAppendAuditReturn
   EXPECT_EQ(settings->synchronous, 2);  // FULL: the store's writer never switches it
   ASSERT_THAT(store->Commit(InsertingClient(MakeClient("practices/p1/clients/c1"))), IsOk());
   EXPECT_EQ(RawDatabase(path_).QueryText("SELECT COUNT(*) FROM clients"), "1");
+}
+
+// Written-ahead records are gathered for a while and committed together (kJournaledAuditsGather),
+// and reach the audit database without anyone asking for them: nothing but the gathering's
+// timeout commits the 20 below (fewer than kJournaledAuditsBatch, and no ListAudit waits).
+TEST_F(SqliteStoreTest, JournaledAuditsReachTheAuditDatabaseUnasked) {
+  std::unique_ptr<SqliteStore> store = OpenOrDie({.path = path_, .only_writer = true});
+  ASSERT_NE(store, nullptr);
+  constexpr int kRecords = 20;
+  static_assert(kRecords < SqliteStore::kJournaledAuditsBatch);
+  for (int i = 0; i < kRecords; ++i) {
+    ASSERT_THAT(store->AppendAudit(ReadRecord("practices/p1/clients/c1", absl::StrCat("g-", i))),
+                IsOk());
+  }
+  RawDatabase audit(path_ + "-audit");
+  std::string count;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10); absl::Now() < give_up;
+       absl::SleepFor(absl::Milliseconds(5))) {
+    count = audit.QueryText("SELECT count(*) FROM audit_log WHERE call_id LIKE 'g-%'");
+    if (count == absl::StrCat(kRecords)) break;
+  }
+  EXPECT_EQ(count, absl::StrCat(kRecords));
 }
 
 // What a process killed between a read's answer and the commit of its audit record leaves: the
