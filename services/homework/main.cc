@@ -64,6 +64,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "the browser listener");
 ABSL_FLAG(std::string, metrics_port_file, "",
           "If set, the bound --metrics_listen port is written here once serving");
+ABSL_FLAG(absl::Duration, log_flush_interval, absl::Milliseconds(20),
+          "Info lines (one per call) are written together at most this long after the first "
+          "of them; warnings and errors at once, with what precedes them. 0: each line at once");
 ABSL_FLAG(absl::Duration, shutdown_drain, absl::ZeroDuration(),
           "After SIGTERM, answer UNAVAILABLE (health NOT_SERVING) this long before stopping");
 ABSL_FLAG(std::string, connect_tls_cert, "",
@@ -162,6 +165,12 @@ int main(int argc, char** argv) {
   options.flag_escalation_after = absl::GetFlag(FLAGS_flag_escalation_after);
   options.flag_escalation_check = absl::GetFlag(FLAGS_flag_escalation_check);
   options.drain = absl::GetFlag(FLAGS_shutdown_drain);
+  const absl::Duration log_flush_interval = absl::GetFlag(FLAGS_log_flush_interval);
+  if (log_flush_interval < absl::ZeroDuration() || log_flush_interval > absl::Seconds(10)) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", "--log_flush_interval must be 0 (each line at once) to 10s"}});
+    return 2;
+  }
   if (options.jwks_path.empty()) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message",
@@ -188,6 +197,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // The log's writer thread takes that mask too (a signal meant for sigwait must not end the
+  // process in it).
+  log.BufferBelowWarning(log_flush_interval);
 
   auto server = therapy::homework::Server::Start(options, log);
   if (!server.ok()) {

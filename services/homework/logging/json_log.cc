@@ -103,12 +103,74 @@ std::string FormatLogLine(absl::Time time, LogLevel level, absl::string_view eve
 
 JsonLog::JsonLog(std::FILE* out, LogLevel min_level) : out_(out), min_level_(min_level) {}
 
+JsonLog::~JsonLog() {
+  {
+    absl::MutexLock lock(&mutex_);
+    stopping_ = true;
+  }
+  if (flusher_.joinable()) flusher_.join();
+  Flush();
+}
+
 void JsonLog::Write(LogLevel level, absl::string_view event, absl::Span<const LogField> fields) {
   if (level < min_level_) return;
   const std::string text = FormatLogLine(absl::Now(), level, event, fields) + "\n";
-  absl::MutexLock lock(&mutex_);
+  if (level < LogLevel::kWarning) {
+    absl::MutexLock lock(&mutex_);
+    if (every_ > absl::ZeroDuration() && kept_.size() + text.size() <= kBufferedBytes) {
+      kept_ += text;
+      return;
+    }
+  }
+  absl::MutexLock write_lock(&write_mutex_);
+  FlushKept();
   std::fwrite(text.data(), 1, text.size(), out_);
   std::fflush(out_);
+}
+
+void JsonLog::BufferBelowWarning(absl::Duration every) {
+  if (every <= absl::ZeroDuration()) return;
+  {
+    absl::MutexLock lock(&mutex_);
+    every_ = every;
+  }
+  flusher_ = std::thread([this] { Flusher(); });
+}
+
+void JsonLog::Flush() {
+  absl::MutexLock write_lock(&write_mutex_);
+  FlushKept();
+}
+
+// The kept lines are swapped with `writing_`, cleared once written: the two buffers keep their
+// capacity.
+void JsonLog::FlushKept() {
+  {
+    absl::MutexLock lock(&mutex_);
+    writing_.swap(kept_);
+  }
+  if (writing_.empty()) return;
+  std::fwrite(writing_.data(), 1, writing_.size(), out_);
+  std::fflush(out_);
+  writing_.clear();
+}
+
+bool JsonLog::KeepsLines() const { return stopping_ || !kept_.empty(); }
+
+bool JsonLog::KeepsHalfFull() const { return stopping_ || kept_.size() >= kBufferedBytes / 2; }
+
+// Waits for a first kept line, then `every_` more (less when half of kBufferedBytes is kept or the
+// log closes), and writes what is kept.
+void JsonLog::Flusher() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mutex_);
+      mutex_.Await(absl::Condition(this, &JsonLog::KeepsLines));
+      if (stopping_) return;
+      mutex_.AwaitWithTimeout(absl::Condition(this, &JsonLog::KeepsHalfFull), every_);
+    }
+    Flush();
+  }
 }
 
 }  // namespace therapy::homework
