@@ -301,7 +301,7 @@ TEST_F(CalendarFeedApiTest, HttpRouteServesTheSameFeedWithATokenInTheQueryOrTheH
   EXPECT_EQ(answer["eventCount"], 2);
 
   // The token travels in the URL, so it must never reach the log.
-  const std::string log = server_->StderrTail(200);
+  const std::string log = server_->LogOnceItHas(R"("method":"GetPracticeCalendar")");
   EXPECT_THAT(log, HasSubstr(R"("method":"GetPracticeCalendar")"));
   EXPECT_THAT(log, Not(HasSubstr(alex_)));
   EXPECT_THAT(log, Not(HasSubstr(dr_ada_)));

@@ -287,7 +287,7 @@ TEST_F(ConnectApiTest, CreateThenGetClientOverJson) {
   EXPECT_EQ(got.time_zone(), kZone);
   EXPECT_EQ(got.etag(), created.etag());
   // One log line per call, with the caller's request id and no clinical content.
-  const std::string log = server_->StderrTail(50);
+  const std::string log = server_->LogOnceItHas("connect-get-1", 50);
   EXPECT_NE(log.find("connect-get-1"), std::string::npos) << log;
   EXPECT_EQ(log.find("\"Alex\""), std::string::npos) << log;
 }
@@ -589,8 +589,8 @@ TEST_F(ConnectApiTest, WatchEventsEndsCleanlyAtItsDeadline) {
   EXPECT_GE(took, absl::Milliseconds(1400));
   EXPECT_LT(took, absl::Seconds(6));
   // The server is still healthy and the stream's log line says why it ended.
-  EXPECT_NE(server_->StderrTail(50).find("DEADLINE_EXCEEDED"), std::string::npos)
-      << server_->StderrTail(50);
+  const std::string log = server_->LogOnceItHas("DEADLINE_EXCEEDED", 50);
+  EXPECT_NE(log.find("DEADLINE_EXCEEDED"), std::string::npos) << log;
 }
 
 TEST_F(ConnectApiTest, GzipRequestBodiesAreAccepted) {

@@ -352,7 +352,7 @@ TEST_F(LiveSocketTest, EachParticipantCallsAsItselfAndSeesTheOthersChanges) {
   EXPECT_EQ(seen["event"]["assignment"]["schedule"].value("environmentalCue", ""),
             "shoes by the door");
 
-  const std::string log = server_->StderrTail(80);
+  const std::string log = server_->LogOnceItHas(R"("method":"UpdateAssignment")", 80);
   EXPECT_NE(log.find(R"("method":"UpdateAssignment")"), std::string::npos) << log;
   EXPECT_NE(log.find(R"("protocol":"websocket")"), std::string::npos) << log;
   EXPECT_EQ(log.find("shoes by the door"), std::string::npos) << log;

@@ -14,8 +14,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/homework/client/call.h"
 
 #ifndef HOMEWORK_SERVER_PATH
@@ -240,6 +242,16 @@ std::string ServerProcess::Token(const std::string& subject, const std::string& 
 
 std::string ServerProcess::StderrTail(int max_lines) const {
   return FileTail(stderr_path_, max_lines);
+}
+
+std::string ServerProcess::LogOnceItHas(absl::string_view text, int max_lines) const {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  std::string log = StderrTail(max_lines);
+  while (!absl::StrContains(log, text) && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+    log = StderrTail(max_lines);
+  }
+  return log;
 }
 
 absl::Status ServerProcess::Failure(absl::string_view what) const {

@@ -97,6 +97,13 @@ class ServerProcess {
   // The last lines of the server's stderr (all runs), for failure messages.
   std::string StderrTail(int max_lines = 30) const;
 
+  // The last `max_lines` of the server's stderr once they contain `text`, or after 10 s
+  // whatever they hold then. A call's log line is written up to --log_flush_interval after its
+  // answer (ADR 0033), and a line kept in memory is never written ahead of one before it, so a
+  // check that something is absent from the log starts from here, with `text` a line of a call
+  // after it.
+  std::string LogOnceItHas(absl::string_view text, int max_lines = 200) const;
+
  private:
   ServerProcess(ServerOptions options, ScratchDir work_dir, SigningKey key);
 
