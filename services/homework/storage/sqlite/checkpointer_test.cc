@@ -107,10 +107,12 @@ TEST_F(CheckpointerTest, KeepsTheLogShortWhileTheWriterNeverStops) {
   // 6,000 commits of a page each (about 18,000 frames with the table's other pages), with no
   // pause in between: a checkpoint beside the writer never copies the whole log, so the log
   // starts again only because the last frames are copied while the writer waits. Without that
-  // the log holds every frame written (74 MB when tried); with it, a few marks' worth, more when
-  // the checkpoint's thread is slow to run (hence the bound, a ninth of that).
+  // the log holds every frame written (74 MB when tried); with it, a few marks' worth on an idle
+  // machine, many more when the checkpoint's thread is slow to run beside the writer (11-15 MB
+  // on 2 busy cores, 21 MB once in CI): hence the bound, half of what a log that never starts
+  // again holds.
   for (int i = 0; i < 60 * kPages; ++i) CommitPages(1);
-  EXPECT_LT(FileSize(path_ + "-wal"), 20 * kPages * (kPage + 24));
+  EXPECT_LT(FileSize(path_ + "-wal"), 90 * kPages * (kPage + 24));
   EXPECT_GE(checkpointer->Checkpoints(), 10);
 }
 
