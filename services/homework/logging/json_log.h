@@ -76,13 +76,12 @@ class JsonLog {
   // mask is set. Not called, or with a zero `every`: every line is written at once. Once only.
   void BufferBelowWarning(absl::Duration every);
 
-  // Writes what is kept in memory now.
-  void Flush();
-
   // What the kept lines may reach before a Write writes them itself.
   static constexpr std::size_t kBufferedBytes = 64 << 10;
 
  private:
+  // Writes what is kept in memory now.
+  void Flush();
   void FlushKept() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_);
   void Flusher();
   // The flusher's conditions: it stops, or a line is kept; it stops, or the kept lines fill half
