@@ -340,18 +340,38 @@ absl::StatusOr<Transaction> Transaction::Begin(Connection& connection) {
 
 absl::StatusOr<Transaction> Transaction::Begin(Connection& connection,
                                                absl::Span<const Statement> statements,
-                                               std::vector<absl::StatusOr<Result>>& results) {
+                                               std::vector<absl::StatusOr<Result>>& results,
+                                               Then then) {
   std::vector<Statement> all = {Statement{.sql = &kBegin, .params = {}}};
   all.insert(all.end(), statements.begin(), statements.end());
+  const bool commit = then == Then::kCommit;
+  if (commit) all.push_back(Statement{.sql = &kCommit, .params = {}});
+  // A connection already known broken sends nothing; any other may have reached the server.
+  const bool sends = !connection.broken();
   results = connection.ExecutePipeline(all);
   absl::StatusOr<Result> begin = std::move(results.front());
   results.erase(results.begin());
-  if (!begin.ok()) return begin.status();
-  return Transaction(&connection);
+  std::optional<absl::Status> sent_commit;
+  if (commit) {
+    sent_commit = results.back().status();
+    results.pop_back();
+  }
+  // A broken connection may have lost the answers of statements the server ran, COMMIT's
+  // among them: the transaction then stands for an unknown outcome.
+  if (!begin.ok() && !(commit && sends && connection.broken())) return begin.status();
+  Transaction transaction(&connection);
+  if (commit) {
+    transaction.commit_sent_ = sends;
+    transaction.sent_commit_ = *std::move(sent_commit);
+    if (transaction.sent_commit_->ok()) transaction.connection_ = nullptr;  // committed
+  }
+  return transaction;
 }
 
 Transaction::Transaction(Transaction&& other) noexcept
-    : connection_(std::exchange(other.connection_, nullptr)), commit_sent_(other.commit_sent_) {}
+    : connection_(std::exchange(other.connection_, nullptr)),
+      commit_sent_(other.commit_sent_),
+      sent_commit_(std::move(other.sent_commit_)) {}
 
 Transaction::~Transaction() {
   if (connection_ == nullptr || connection_->broken()) return;
@@ -360,6 +380,7 @@ Transaction::~Transaction() {
 }
 
 absl::Status Transaction::Commit() {
+  if (sent_commit_.has_value()) return *sent_commit_;
   commit_sent_ = true;
   absl::StatusOr<Result> commit = connection_->Execute(kCommit);
   if (!commit.ok()) return commit.status();  // rolled back by the destructor, if still open

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -167,11 +168,22 @@ class Connection {
 class Transaction {
  public:
   static absl::StatusOr<Transaction> Begin(Connection& connection);
+
+  // What follows a transaction's statements in their round trip.
+  enum class Then {
+    kWait,    // nothing: the caller reads the results, then commits or rolls back
+    kCommit,  // COMMIT: for statements whose every failure is an error, nothing to decide on
+  };
   // BEGIN and then `statements` in one round trip (Connection::ExecutePipeline); `results` gets
-  // one result per statement. An error only when BEGIN itself failed.
+  // one result per statement. An error only when BEGIN itself failed, and then nothing ran.
+  // With Then::kCommit the same round trip ends with COMMIT, which PostgreSQL skips after a
+  // failed statement (the transaction is then rolled back on destruction): Commit() sends
+  // nothing and returns its outcome, and commit_sent() is true from the start, since the
+  // server may have committed even when the connection broke before any result came back.
   static absl::StatusOr<Transaction> Begin(Connection& connection,
                                            absl::Span<const Statement> statements,
-                                           std::vector<absl::StatusOr<Result>>& results);
+                                           std::vector<absl::StatusOr<Result>>& results,
+                                           Then then = Then::kWait);
   Transaction(Transaction&& other) noexcept;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
@@ -186,6 +198,8 @@ class Transaction {
 
   Connection* connection_;  // null once committed or moved from
   bool commit_sent_ = false;
+  // With Then::kCommit: what the COMMIT sent with the statements returned.
+  std::optional<absl::Status> sent_commit_;
 };
 
 }  // namespace therapy::homework::postgres

@@ -35,16 +35,17 @@ using postgres::Transaction;
 
 // Every resource table's point read, existence check, insert and update take the same first
 // parameters: $1 name, then (writes) $2 etag, $3 data; an update's $4 is the etag the stored
-// row must still have; the row's other columns follow in the order listed.
+// row must still have; the row's other columns follow in the order listed. An insert whose name
+// is taken fails with unique_violation, which aborts its transaction: a write that only inserts
+// can then send its COMMIT with its statements (WritePlan).
 
 // $1 name.
 constexpr Sql kSelectClient{"read client", "SELECT data FROM clients WHERE name = $1"};
 constexpr Sql kClientExists{"find client", "SELECT 1 FROM clients WHERE name = $1"};
-// $1 name, $2 etag, $3 data, $4 practice_name, $5 create_time. No row when the name is taken.
+// $1 name, $2 etag, $3 data, $4 practice_name, $5 create_time.
 constexpr Sql kInsertClient{"insert client", R"sql(
   INSERT INTO clients (name, etag, data, practice_name, create_time)
   VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, $5 practice_name, $6 create_time.
 constexpr Sql kUpdateClient{"update client", R"sql(
@@ -85,7 +86,6 @@ constexpr Sql kAssignmentExists{"find assignment", "SELECT 1 FROM assignments WH
 constexpr Sql kInsertAssignment{"insert assignment", R"sql(
   INSERT INTO assignments (name, etag, data, practice_name, client_name, state, create_time)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, $5 practice_name, $6 client_name, $7 state,
 // $8 create_time.
@@ -120,7 +120,6 @@ constexpr Sql kCompletionExists{"find completion", "SELECT 1 FROM completions WH
 constexpr Sql kInsertCompletion{"insert completion", R"sql(
   INSERT INTO completions (name, etag, data, client_name, assignment_name, occur_time, is_measure)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, $5 client_name, $6 assignment_name,
 // $7 occur_time, $8 is_measure.
@@ -167,7 +166,6 @@ constexpr Sql kHierarchyExists{"find hierarchy", "SELECT 1 FROM hierarchies WHER
 constexpr Sql kInsertHierarchy{"insert hierarchy", R"sql(
   INSERT INTO hierarchies (name, etag, data, client_name, create_time)
   VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, $5 client_name, $6 create_time.
 constexpr Sql kUpdateHierarchy{"update hierarchy", R"sql(
@@ -193,7 +191,6 @@ constexpr Sql kInsertSafetyFlag{"insert safety flag", R"sql(
   INSERT INTO safety_flags
     (name, etag, data, practice_name, client_name, raise_time, state, escalation_due)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, then the columns as in kInsertSafetyFlag
 // from $5.
@@ -227,7 +224,6 @@ constexpr Sql kSessionExists{"find session", "SELECT 1 FROM sessions WHERE name 
 constexpr Sql kInsertSession{"insert session", R"sql(
   INSERT INTO sessions (name, etag, data, practice_name, client_name, start_time, state)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, then the columns as in kInsertSession from $5.
 constexpr Sql kUpdateSession{"update session", R"sql(
@@ -301,7 +297,6 @@ constexpr Sql kTemplateExists{"find template", "SELECT 1 FROM templates WHERE na
 // $1 name, $2 etag, $3 data, $4 practice_name.
 constexpr Sql kInsertTemplate{"insert template", R"sql(
   INSERT INTO templates (name, etag, data, practice_name) VALUES ($1, $2, $3, $4)
-  ON CONFLICT DO NOTHING
 )sql"};
 // $1 name, $2 etag, $3 data, $4 expected etag, $5 practice_name.
 constexpr Sql kUpdateTemplate{"update template", R"sql(
@@ -323,13 +318,12 @@ constexpr Sql kSelectIdempotentResult{"read idempotency key", R"sql(
   WHERE actor = $1 AND method = $2 AND request_id = $3
 )sql"};
 // $1 actor, $2 method, $3 request_id, $4 result_name, $5 create_time, $6 request_fingerprint.
-// No row when the key is
-// recorded already; when another transaction is recording it, waits for that one to end.
+// Fails with unique_violation when the key is recorded already; when another transaction is
+// recording it, waits for that one to end.
 constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
   INSERT INTO idempotency_keys
     (actor, method, request_id, result_name, create_time, request_fingerprint)
   VALUES ($1, $2, $3, $4, $5, $6)
-  ON CONFLICT DO NOTHING
 )sql"};
 
 // $1 time, $2 actor, $3 role, $4 practice, $5 action, $6 resource, $7 call_id, $8 outcome.
@@ -580,7 +574,8 @@ absl::Status ReadAll(Connection& db, const Sql& sql, const std::vector<Param>& p
 
 // The statements of one Commit, sent to PostgreSQL in one round trip with BEGIN (Transaction::
 // Begin with statements) in the order of the design notes: the idempotency key, each Put (a
-// client's with its care team), the audit record, the events. Then Outcome reads their results
+// client's with its care team), the audit record, the events; and COMMIT in the same round trip
+// when nothing is left to decide on their results (then()). Then Outcome reads their results
 // in the same order and decides, as the statements one by one would have: a key already there is
 // kDuplicateRequest, whatever follows it; an insert that found its row is ALREADY_EXISTS; an
 // update that matched nothing is NOT_FOUND or ABORTED, told apart by one more read.
@@ -656,6 +651,16 @@ class WritePlan {
 
   absl::Span<const Statement> statements() const { return statements_; }
 
+  // What follows the statements in their round trip: COMMIT, unless an update's result must be
+  // read first (a row it did not find is not an error to PostgreSQL). Every other outcome that
+  // keeps the write from committing is a failed statement, which makes PostgreSQL skip COMMIT.
+  Transaction::Then then() const {
+    for (const PlannedCheck& check : checks_) {
+      if (check.check == Check::kUpdate) return Transaction::Then::kWait;
+    }
+    return Transaction::Then::kCommit;
+  }
+
   // Reads `results` (one per statement, from the open transaction on `db`) in order.
   // kDuplicateRequest, or an error, leaves the transaction for the caller to roll back.
   absl::StatusOr<CommitOutcome> Outcome(Connection& db,
@@ -665,19 +670,19 @@ class WritePlan {
       absl::StatusOr<Result>& result = results[i];
       switch (check.check) {
         case Check::kKey:
-          if (!result.ok()) return result.status();
           // The key first: a retry that lost a race must replay the first result, even when
-          // its own write would also collide with the first one's.
-          if (result->affected_rows() == 0) return CommitOutcome::kDuplicateRequest;
+          // its own write would also collide with the first one's (it is not run).
+          if (!result.ok() && db.last_sqlstate() == postgres::kUniqueViolation) {
+            return CommitOutcome::kDuplicateRequest;
+          }
+          if (!result.ok()) return result.status();
           break;
         case Check::kInsert:
-          if (!result.ok() && db.last_sqlstate() != postgres::kUniqueViolation) {
-            return result.status();
-          }
-          if (!result.ok() || result->affected_rows() == 0) {
+          if (!result.ok() && db.last_sqlstate() == postgres::kUniqueViolation) {
             return absl::AlreadyExistsError(
                 absl::StrCat(check.table->kind, " \"", check.name, "\" already exists"));
           }
+          if (!result.ok()) return result.status();
           break;
         case Check::kUpdate: {
           if (!result.ok()) return result.status();
@@ -776,7 +781,8 @@ struct CommitAttempt {
 CommitAttempt CommitOnce(Connection& db, const WritePlan& plan) {
   CommitAttempt attempt{.outcome = absl::UnknownError("not run")};
   std::vector<absl::StatusOr<Result>> results;
-  absl::StatusOr<Transaction> transaction = Transaction::Begin(db, plan.statements(), results);
+  absl::StatusOr<Transaction> transaction =
+      Transaction::Begin(db, plan.statements(), results, plan.then());
   if (!transaction.ok()) {
     attempt.outcome = transaction.status();
   } else {
@@ -1128,7 +1134,8 @@ absl::Status PostgresStore::AppendAudits(absl::Span<const AuditRecord> records) 
       *pool_,
       [&](Connection& db) -> absl::StatusOr<bool> {
         std::vector<absl::StatusOr<Result>> results;
-        absl::StatusOr<Transaction> transaction = Transaction::Begin(db, inserts, results);
+        absl::StatusOr<Transaction> transaction =
+            Transaction::Begin(db, inserts, results, Transaction::Then::kCommit);
         if (!transaction.ok()) return transaction.status();
         for (const absl::StatusOr<Result>& result : results) {
           if (!result.ok()) return result.status();

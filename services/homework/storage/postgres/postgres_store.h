@@ -12,9 +12,9 @@
 // Open in one transaction under a transaction-level advisory lock (migrations.h), so replicas
 // starting together migrate once.
 //
-// Commit runs one READ COMMITTED transaction: the idempotency key first (INSERT ... ON CONFLICT
-// DO NOTHING: a key another transaction holds makes this one wait for it, and a key already
-// committed means kDuplicateRequest, rolled back); inserts (a unique violation is
+// Commit runs one READ COMMITTED transaction: the idempotency key first (an INSERT: a key
+// another transaction holds makes this one wait for it, and a key already committed is a unique
+// violation, kDuplicateRequest, rolled back); inserts (a unique violation is
 // ALREADY_EXISTS); updates as `UPDATE ... WHERE name = $n AND etag = $m` (READ COMMITTED
 // re-checks the etag against a concurrent writer's committed row, so of two updates from one
 // etag exactly one matches; 0 rows is NOT_FOUND or ABORTED, told apart by one more read); the
@@ -22,7 +22,10 @@
 // BEGIN and all those statements go to the server in one round trip (libpq's pipeline mode,
 // Connection::ExecutePipeline), their results are then read in the same order and decide as
 // the statements one at a time would have (only an update that matched nothing costs one more
-// read), and COMMIT is a second round trip.
+// read). A write without updates sends COMMIT in the same round trip (each of its other
+// outcomes is a failed statement, after which PostgreSQL skips COMMIT); one with an update
+// sends it as a second round trip.
+//
 // Events are inserted without a sequence and numbered after they commit (migration 0006): a
 // sequence drawn at insert could commit out of order, and a watcher reading `sequence > last`
 // would skip the smaller one committed later. ListEvents and LatestEventSequence first number

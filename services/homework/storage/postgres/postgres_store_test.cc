@@ -571,6 +571,58 @@ TEST_F(PostgresStoreTest, APipelineAnswersEachStatementInOrderAndRunsNothingAfte
   EXPECT_EQ((*db)->last_sqlstate(), "");
 }
 
+TEST_F(PostgresStoreTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNothing) {
+  RawDatabase raw(uri_);
+  raw.Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
+  absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
+      postgres::Connection::Open({.conninfo = uri_});
+  ASSERT_THAT(db, IsOk());
+  using postgres::Param;
+  using postgres::Statement;
+  using postgres::Transaction;
+
+  std::vector<absl::StatusOr<postgres::Result>> results;
+  {
+    absl::StatusOr<Transaction> both = Transaction::Begin(
+        **db,
+        {Statement{&kInsertKey, {Param::Text("a")}}, Statement{&kInsertKey, {Param::Text("b")}}},
+        results, Transaction::Then::kCommit);
+    ASSERT_THAT(both, IsOk());
+    EXPECT_TRUE(both->commit_sent());
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_THAT(results[0], IsOk());
+    EXPECT_THAT(results[1], IsOk());
+    EXPECT_THAT(both->Commit(), IsOk());
+  }
+  // Committed: another session sees both rows.
+  EXPECT_EQ(raw.QueryText("SELECT string_agg(k, ',' ORDER BY k) FROM keys"), "a,b");
+  EXPECT_TRUE((*db)->idle());
+
+  // The second fails (a duplicate key): PostgreSQL skips the third and COMMIT, and the first is
+  // rolled back with the transaction.
+  {
+    absl::StatusOr<Transaction> failed = Transaction::Begin(
+        **db,
+        {Statement{&kInsertKey, {Param::Text("c")}}, Statement{&kInsertKey, {Param::Text("a")}},
+         Statement{&kInsertKey, {Param::Text("d")}}},
+        results, Transaction::Then::kCommit);
+    ASSERT_THAT(failed, IsOk());
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_THAT(results[0], IsOk());
+    EXPECT_THAT(results[1].status(),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr("insert key")));
+    EXPECT_EQ((*db)->last_sqlstate(), postgres::kUniqueViolation);
+    EXPECT_THAT(results[2].status(), StatusIs(absl::StatusCode::kAborted, HasSubstr("not run")));
+    EXPECT_THAT(failed->Commit(), StatusIs(absl::StatusCode::kAborted, HasSubstr("not run")));
+  }
+  EXPECT_EQ(raw.QueryText("SELECT string_agg(k, ',' ORDER BY k) FROM keys"), "a,b");
+  // Rolled back on destruction: the connection is back in step and usable.
+  EXPECT_TRUE((*db)->idle());
+  absl::StatusOr<postgres::Result> count = (*db)->Execute(kCountKeys);
+  ASSERT_THAT(count, IsOk());
+  EXPECT_EQ(count->Int64(0, 0), 2);
+}
+
 // ---- Failures and recovery. ----
 
 TEST_F(PostgresStoreTest, KilledConnectionsAreUnavailableAtMostOnceThenTheStoreRecovers) {
