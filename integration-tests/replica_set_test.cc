@@ -38,6 +38,7 @@
 #include "integration-tests/server_process.h"
 #include "services/homework/auth/dev_keys.h"
 #include "services/homework/client/call.h"
+#include "services/homework/storage/postgres/connection.h"
 #include "services/homework/storage/postgres/test_cluster.h"
 #include "testing/status_matchers.h"
 
@@ -132,6 +133,7 @@ class ReplicaSetTest : public ::testing::Test {
     database_ = *database;
     absl::StatusOr<SigningKey> key = GenerateSigningKey("replica-set-1");
     ASSERT_THAT(key, IsOk());
+    key_ = *key;
 
     // Both replicas start together on the empty database: migrations run once, under the
     // advisory lock, whichever comes first.
@@ -205,6 +207,14 @@ class ReplicaSetTest : public ::testing::Test {
     return Call(stub, &Stub::CreateCompletion, alex_, request, recorded);
   }
 
+  // Alex, created on replica A with the lift exposure drafted there and activated on `activate_on`.
+  void AlexWithActiveLiftExposure(Stub& activate_on, v1::Client* alex, v1::Assignment* active) {
+    ASSERT_RPC_OK(CreateAlex(*stub_a_, alex));
+    v1::Assignment draft;
+    ASSERT_RPC_OK(CreateDraft(*stub_a_, alex->name(), &draft));
+    ASSERT_RPC_OK(Activate(activate_on, draft, active));
+  }
+
   // Dr Ada's watch of Alex's events on `stub`, resuming after `after_cursor` when given.
   std::unique_ptr<EventWatch> WatchAlex(Stub& stub, const std::string& client_name,
                                         const std::string& after_cursor = "") {
@@ -236,6 +246,7 @@ class ReplicaSetTest : public ::testing::Test {
   }
 
   std::string database_;
+  std::optional<SigningKey> key_;  // the replicas' signing key
   std::unique_ptr<ServerProcess> replica_a_;
   std::unique_ptr<ServerProcess> replica_b_;
   std::unique_ptr<Stub> stub_a_;
@@ -263,6 +274,76 @@ TEST_F(ReplicaSetTest, ClientCreatedOnOneReplicaIsReadOnTheOther) {
   v1::Client again;
   const grpc::Status taken = CreateAlex(*stub_b_, &again);
   EXPECT_EQ(taken.error_code(), grpc::StatusCode::ALREADY_EXISTS) << Describe(taken);
+}
+
+// Sessions of the database whose application_name is 'replica-c'.
+constexpr postgres::Sql kReplicaCSessions{
+    "count replica C's sessions",
+    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'replica-c'"};
+
+TEST_F(ReplicaSetTest, AReplicaOpensNoMoreDatabaseConnectionsThanItsFlagAllows) {
+  v1::Client alex;
+  v1::Assignment active;
+  ASSERT_NO_FATAL_FAILURE(AlexWithActiveLiftExposure(*stub_a_, &alex, &active));
+
+  // A third replica with two connections, which PostgreSQL shows under the name it connects
+  // with. Its callers outnumber them eightfold.
+  absl::StatusOr<std::unique_ptr<ServerProcess>> replica_c = ServerProcess::Start(
+      {.store = absl::StrCat(cluster->Uri(database_), "&application_name=replica-c"),
+       .signing_key = key_,
+       .extra_flags = {"--postgres_connections=2"}});
+  ASSERT_THAT(replica_c, IsOk());
+  std::unique_ptr<Stub> stub_c = (*replica_c)->NewStub();
+  absl::StatusOr<std::unique_ptr<postgres::Connection>> admin =
+      postgres::Connection::Open({.conninfo = cluster->Uri(database_)});
+  ASSERT_THAT(admin, IsOk());
+
+  std::atomic<bool> loading{true};
+  int64_t most_sessions = 0;
+  std::thread sampler([&] {
+    while (loading.load()) {
+      absl::StatusOr<postgres::Result> sessions = (*admin)->Execute(kReplicaCSessions);
+      if (sessions.ok()) most_sessions = std::max(most_sessions, sessions->Int64(0, 0));
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  });
+  constexpr int kCallers = 16;
+  constexpr int kCallsEach = 15;
+  std::atomic<int> recorded{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kCallers; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        v1::Completion completion;
+        const grpc::Status status =
+            Record(*stub_c, active.name(), LiftPractice(20, absl::StrCat("Ride ", t, ".", i)),
+                   &completion);
+        EXPECT_TRUE(status.ok()) << Describe(status);
+        if (status.ok()) recorded.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  loading.store(false);
+  sampler.join();
+
+  EXPECT_EQ(recorded.load(), kCallers * kCallsEach);
+  EXPECT_EQ(ListAllCompletions(*stub_a_, active.name()).size(),
+            static_cast<size_t>(kCallers * kCallsEach));
+  EXPECT_GE(most_sessions, 1) << "replica C's sessions were never seen";
+  EXPECT_LE(most_sessions, 2);
+}
+
+TEST_F(ReplicaSetTest, AConnectionCountOutsideItsBoundsIsRefusedAtStartup) {
+  for (const char* flag : {"--postgres_connections=0", "--postgres_connections=1001"}) {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> refused =
+        ServerProcess::Start({.store = cluster->Uri(database_),
+                              .extra_flags = {flag},
+                              .start_timeout = absl::Seconds(10)});
+    EXPECT_THAT(refused.status().message(),
+                ::testing::HasSubstr("--postgres_connections must be 1 to 1000"))
+        << flag;
+  }
 }
 
 TEST_F(ReplicaSetTest, RequestIdReplayedOnTheOtherReplicaReturnsTheFirstResultStoredOnce) {
@@ -376,11 +457,8 @@ TEST_F(ReplicaSetTest, WatchOnOneReplicaDeliversTheWritesOfTheOtherInOrder) {
 
 TEST_F(ReplicaSetTest, WatcherResumingOnTheOtherReplicaWithItsLastCursorMissesNothing) {
   v1::Client alex;
-  ASSERT_RPC_OK(CreateAlex(*stub_a_, &alex));
-  v1::Assignment draft;
-  ASSERT_RPC_OK(CreateDraft(*stub_a_, alex.name(), &draft));
   v1::Assignment active;
-  ASSERT_RPC_OK(Activate(*stub_a_, draft, &active));
+  ASSERT_NO_FATAL_FAILURE(AlexWithActiveLiftExposure(*stub_a_, &alex, &active));
 
   std::unique_ptr<EventWatch> on_b = WatchAlex(*stub_b_, alex.name());
   ASSERT_TRUE(on_b->Live().has_value()) << "the watch on B never said it was live";
@@ -510,11 +588,8 @@ bool WaitFor(const Done& done, absl::Duration timeout) {
 
 TEST_F(ReplicaSetTest, DatabaseRestartUnderLoadLosesNoAcknowledgedCompletionAndReplicasRecover) {
   v1::Client alex;
-  ASSERT_RPC_OK(CreateAlex(*stub_a_, &alex));
-  v1::Assignment draft;
-  ASSERT_RPC_OK(CreateDraft(*stub_a_, alex.name(), &draft));
   v1::Assignment active;
-  ASSERT_RPC_OK(Activate(*stub_b_, draft, &active));
+  ASSERT_NO_FATAL_FAILURE(AlexWithActiveLiftExposure(*stub_b_, &alex, &active));
 
   const std::array<Stub*, 2> replicas = {stub_a_.get(), stub_b_.get()};
   LoadRecord record;

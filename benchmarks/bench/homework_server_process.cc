@@ -51,14 +51,19 @@ absl::StatusOr<std::unique_ptr<HomeworkServerProcess>> HomeworkServerProcess::St
   process->log_path_ = options.work_dir + "/server.log";
   const std::string connect_port_file = options.work_dir + "/server.connect_port";
   std::remove(connect_port_file.c_str());
-  absl::StatusOr<std::unique_ptr<ServedProcess>> served = ServedProcess::Start(ServedProcessOptions{
-      .argv = {options.server_path, "--listen=127.0.0.1:0",
-               absl::StrCat("--data_dir=", options.data_dir),
-               absl::StrCat("--store=", options.store_uri), absl::StrCat("--jwks=", jwks_path),
-               "--shutdown_grace=2s", "--connect_listen=127.0.0.1:0",
-               absl::StrCat("--connect_port_file=", connect_port_file)},
-      .port_file = options.work_dir + "/server.port",
-      .output_path = process->log_path_});
+  std::vector<std::string> argv = {options.server_path,
+                                   "--listen=127.0.0.1:0",
+                                   absl::StrCat("--data_dir=", options.data_dir),
+                                   absl::StrCat("--store=", options.store_uri),
+                                   absl::StrCat("--jwks=", jwks_path),
+                                   "--shutdown_grace=2s",
+                                   "--connect_listen=127.0.0.1:0",
+                                   absl::StrCat("--connect_port_file=", connect_port_file)};
+  argv.insert(argv.end(), options.extra_flags.begin(), options.extra_flags.end());
+  absl::StatusOr<std::unique_ptr<ServedProcess>> served =
+      ServedProcess::Start(ServedProcessOptions{.argv = std::move(argv),
+                                                .port_file = options.work_dir + "/server.port",
+                                                .output_path = process->log_path_});
   if (!served.ok()) return served.status();
   process->served_ = *std::move(served);
   // The Connect port is written once that listener serves, around the time gRPC does.

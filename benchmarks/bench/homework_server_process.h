@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "benchmarks/bench/served_process.h"
@@ -22,10 +23,11 @@ struct Bearers {
 };
 
 struct HomeworkServerOptions {
-  std::string server_path;  // the homework-server binary
-  std::string work_dir;     // gets jwks.json, the port file and server.log
-  std::string data_dir;     // --data_dir
-  std::string store_uri;    // --store
+  std::string server_path;               // the homework-server binary
+  std::string work_dir;                  // gets jwks.json, the port file and server.log
+  std::string data_dir;                  // --data_dir
+  std::string store_uri;                 // --store
+  std::vector<std::string> extra_flags;  // appended to the command line as given
 };
 
 // The real homework-server binary in a child process on 127.0.0.1:0, trusting a signing key made

@@ -97,6 +97,9 @@ ABSL_FLAG(double, watch_events_per_second, 5, "watch: completions written per se
 ABSL_FLAG(absl::Duration, watch_open_timeout, absl::Seconds(60),
           "watch: how long the streams may take to go live (at most 120s)");
 ABSL_FLAG(std::string, server, HOMEWORK_SERVER_PATH, "The homework-server binary");
+ABSL_FLAG(std::vector<std::string>, server_flags, {},
+          "More flags for the homework server, comma-separated, passed as given (e.g. "
+          "--server_flags=--postgres_connections=64); each must start with --");
 ABSL_FLAG(bool, serve_echo, false, "Internal: serve the echo baseline (a child of the bench)");
 ABSL_FLAG(std::string, port_file, "", "Internal: with --serve_echo, where the port goes");
 
@@ -117,6 +120,7 @@ struct CommandOptions {
   std::string tmp_dir;
   bool keep_work_dir = false;
   std::string server_path;
+  std::vector<std::string> server_flags;  // appended to the server's command line
   std::string self_path;
 };
 
@@ -246,7 +250,8 @@ absl::Status RunCommand(const CommandOptions& options) {
       HomeworkServerProcess::Start(HomeworkServerOptions{.server_path = options.server_path,
                                                          .work_dir = work_dir,
                                                          .data_dir = data_dir,
-                                                         .store_uri = store_uri});
+                                                         .store_uri = store_uri,
+                                                         .extra_flags = options.server_flags});
   if (!server.ok()) {
     remove_at_end.keep = true;
     return server.status();
@@ -420,6 +425,13 @@ absl::StatusOr<CommandOptions> OptionsFromFlags(const std::vector<char*>& positi
         absl::StrCat("--backend must be sqlite or postgres, got \"", options.backend, "\""));
   }
   options.pg_fsync = absl::GetFlag(FLAGS_pg_fsync);
+  options.server_flags = absl::GetFlag(FLAGS_server_flags);
+  for (const std::string& flag : options.server_flags) {
+    if (!absl::StartsWith(flag, "--")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server_flags: \"", flag, "\" is not a flag (each starts with --)"));
+    }
+  }
   options.store_uri = absl::GetFlag(FLAGS_store);
   if (!options.store_uri.empty()) {
     if (absl::Status local = CheckLocalStore(options.store_uri); !local.ok()) return local;

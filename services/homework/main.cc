@@ -29,6 +29,10 @@ ABSL_FLAG(int64_t, store_cache_mb,
           "sqlite: stores: MiB of clients and assignments kept in memory for point reads "
           "(authorisation's care team, the assignment a call names); 0: none. Ignored for "
           "postgresql:// (replicas write the same rows) and memory:");
+ABSL_FLAG(int, postgres_connections, therapy::homework::ServerOptions{}.postgres_connections,
+          "postgresql:// stores: connections to the database this server opens at most "
+          "(1-1000); a call that finds them all busy waits up to 5 s for one, then is "
+          "UNAVAILABLE. Ignored for sqlite: and memory:");
 ABSL_FLAG(std::string, jwks, "", "Required. JWKS file (RFC 7517) with the token signing keys");
 ABSL_FLAG(std::string, issuer, "homework-dev", "Required `iss` claim of bearer tokens");
 ABSL_FLAG(std::string, audience, "therapy-homework", "Required `aud` claim of bearer tokens");
@@ -138,6 +142,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.store_cache_bytes = static_cast<size_t>(store_cache_mb) << 20;
+  options.postgres_connections = absl::GetFlag(FLAGS_postgres_connections);
+  if (options.postgres_connections < 1 || options.postgres_connections > 1000) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", "--postgres_connections must be 1 to 1000"}});
+    return 2;
+  }
   const int io_threads = absl::GetFlag(FLAGS_http_io_threads);
   const int blocking_threads = absl::GetFlag(FLAGS_http_blocking_threads);
   const int inline_threads = absl::GetFlag(FLAGS_http_inline_threads);

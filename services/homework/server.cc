@@ -85,7 +85,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->protobuf_log_ = std::make_unique<ProtobufLogRoute>(log);
 
   Metrics* server_metrics = &server->metrics_;
-  StoreOptions store_options{.uri = options.store_uri, .cache_bytes = options.store_cache_bytes};
+  StoreOptions store_options{.uri = options.store_uri,
+                             .postgres_connections = options.postgres_connections,
+                             .cache_bytes = options.store_cache_bytes};
   store_options.on_write_batch = [server_metrics](size_t writes) {
     server_metrics->RecordWriteBatch(writes);
   };

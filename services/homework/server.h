@@ -22,6 +22,7 @@
 #include "services/homework/runtime/event_hub.h"
 #include "services/homework/runtime/safety_flag_escalator.h"
 #include "services/homework/storage/cached_store.h"
+#include "services/homework/storage/open_store.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {
@@ -34,6 +35,8 @@ struct ServerOptions {
   std::string audience = "therapy-homework";
   // sqlite: the cache of clients and assignments (StoreOptions::cache_bytes); 0: none.
   std::size_t store_cache_bytes = CachedStoreOptions{}.capacity_bytes;
+  // postgresql://: connections to the database at most (StoreOptions::postgres_connections).
+  int postgres_connections = StoreOptions{}.postgres_connections;
   // Threads for the core's blocking calls of gRPC's unary methods and watch starts
   // (runtime/blocking_pool.h); 0: DefaultBlockingThreads(), sized for the machine.
   int blocking_threads = 0;

@@ -51,9 +51,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest,
 }
 
 // `rest` follows "postgresql://" or "postgres://", which libpq reads alike.
-absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest, const StoreOptions&) {
-  absl::StatusOr<std::unique_ptr<PostgresStore>> store =
-      PostgresStore::Open({.conninfo = absl::StrCat("postgresql://", rest)});
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest,
+                                                    const StoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(
+      {.conninfo = absl::StrCat("postgresql://", rest), .pool_size = options.postgres_connections});
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(*std::move(store));
 }

@@ -19,8 +19,11 @@ struct StoreOptions {
   //   postgresql://...     a PostgreSQL database, as a libpq connection URI (also postgres://),
   //                        for example postgresql://homework@db.internal:5432/homework?sslmode=
   //                        verify-full; the password is best left to ~/.pgpass or PGPASSWORD.
-  //                        Pool of 8 connections, 5 s statement timeout (PostgresStoreOptions)
+  //                        Pool of `postgres_connections` connections, 5 s statement timeout
+  //                        (PostgresStoreOptions)
   std::string uri;
+  // postgresql://: connections to the database at most (PostgresStoreOptions::pool_size).
+  int postgres_connections = 8;
   // When set, hears how many writes each shared transaction carried. SQLite's group commit
   // calls it; PostgreSQL commits each write in its own transaction and never does.
   std::function<void(size_t)> on_write_batch;
