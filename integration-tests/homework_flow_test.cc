@@ -257,13 +257,13 @@ TEST_F(HomeworkFlowTest, ReplayedRequestIdReturnsTheFirstCompletionAndStoresOne)
   ASSERT_RPC_OK(CreateActiveLiftExposure(alex.name(), &active));
 
   // A phone that queued the completion offline sends it twice with the same request id.
+  // The same request both times (made again a second later, its occur time would differ).
   const std::string request_id = "6f1c2a9e-5b7d-4c1e-9a0f-1d2b3c4d5e6f";
+  const v1::Completion practice = LiftPractice(30, 50, 70, 20);
   v1::Completion first;
-  ASSERT_RPC_OK(
-      RecordCompletion(alex_, active.name(), LiftPractice(30, 50, 70, 20), &first, request_id));
+  ASSERT_RPC_OK(RecordCompletion(alex_, active.name(), practice, &first, request_id));
   v1::Completion replayed;
-  ASSERT_RPC_OK(
-      RecordCompletion(alex_, active.name(), LiftPractice(30, 50, 70, 20), &replayed, request_id));
+  ASSERT_RPC_OK(RecordCompletion(alex_, active.name(), practice, &replayed, request_id));
 
   EXPECT_EQ(replayed.name(), first.name());
   EXPECT_TRUE(MessageDifferencer::Equals(replayed, first)) << "first:\n"
@@ -294,6 +294,9 @@ TEST_F(HomeworkFlowTest, TwinsWithOneRequestIdSentAtOnceAreAnsweredWithOneComple
   constexpr int kRequests = 5;
   for (int request = 0; request < kRequests; ++request) {
     const std::string request_id = absl::StrCat("twin-request-", request);
+    // Made once: twins are the same request, occur time included (one made a second later
+    // would be a different request under the same id, which is refused).
+    const v1::Completion practice = LiftPractice(30, 50, 70, 20);
     std::vector<v1::Completion> answers(kTwins);
     std::vector<grpc::Status> statuses(kTwins);
     std::atomic<int> ready{0};
@@ -302,8 +305,8 @@ TEST_F(HomeworkFlowTest, TwinsWithOneRequestIdSentAtOnceAreAnsweredWithOneComple
       twins.emplace_back([&, twin] {
         ++ready;
         while (ready.load() < kTwins) std::this_thread::yield();
-        statuses[twin] = RecordCompletion(alex_, active.name(), LiftPractice(30, 50, 70, 20),
-                                          &answers[twin], request_id);
+        statuses[twin] =
+            RecordCompletion(alex_, active.name(), practice, &answers[twin], request_id);
       });
     }
     for (std::thread& twin : twins) twin.join();

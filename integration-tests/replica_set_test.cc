@@ -372,12 +372,12 @@ TEST_F(ReplicaSetTest, RequestIdReplayedOnTheOtherReplicaReturnsTheFirstResultSt
   // The same for a completion, replayed on A after a create on B.
   v1::Assignment active;
   ASSERT_RPC_OK(Activate(*stub_b_, draft, &active));
+  // One request sent twice (made again a second later, its occur time would differ).
+  const v1::Completion practice = LiftPractice(25, "Went up four times.");
   v1::Completion first;
-  ASSERT_RPC_OK(Record(*stub_b_, active.name(), LiftPractice(25, "Went up four times."), &first,
-                       "practice-0412"));
+  ASSERT_RPC_OK(Record(*stub_b_, active.name(), practice, &first, "practice-0412"));
   v1::Completion resent;
-  ASSERT_RPC_OK(Record(*stub_a_, active.name(), LiftPractice(25, "Went up four times."), &resent,
-                       "practice-0412"));
+  ASSERT_RPC_OK(Record(*stub_a_, active.name(), practice, &resent, "practice-0412"));
   EXPECT_EQ(resent.name(), first.name());
   EXPECT_EQ(ListAllCompletions(*stub_a_, active.name()).size(), 1u);
 }
