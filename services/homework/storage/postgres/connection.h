@@ -178,8 +178,10 @@ class Transaction {
   // one result per statement. An error only when BEGIN itself failed, and then nothing ran.
   // With Then::kCommit the same round trip ends with COMMIT, which PostgreSQL skips after a
   // failed statement (the transaction is then rolled back on destruction): Commit() sends
-  // nothing and returns its outcome, and commit_sent() is true from the start, since the
-  // server may have committed even when the connection broke before any result came back.
+  // nothing and returns its outcome, and commit_sent() is true from the start unless the
+  // connection was known broken before (nothing sent). A connection that breaks after sending
+  // leaves the outcome unknown, since the server may have committed before the answers were
+  // lost: a transaction is then returned, never an error, with every result and Commit() failed.
   static absl::StatusOr<Transaction> Begin(Connection& connection,
                                            absl::Span<const Statement> statements,
                                            std::vector<absl::StatusOr<Result>>& results,

@@ -623,6 +623,40 @@ TEST_F(PostgresStoreTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNo
   EXPECT_EQ(count->Int64(0, 0), 2);
 }
 
+TEST_F(PostgresStoreTest, ACommitSentOnAConnectionThatBreaksHasAnUnknownOutcome) {
+  RawDatabase admin(uri_);
+  admin.Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
+  absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
+      postgres::Connection::Open({.conninfo = uri_});
+  ASSERT_THAT(db, IsOk());
+  // Prepared first, so the round trip below is the only one.
+  ASSERT_THAT((*db)->Execute(kCountKeys), IsOk());
+  std::vector<absl::StatusOr<postgres::Result>> results;
+  {
+    absl::StatusOr<postgres::Transaction> warm_up = postgres::Transaction::Begin(
+        **db, {postgres::Statement{&kInsertKey, {postgres::Param::Text("a")}}}, results,
+        postgres::Transaction::Then::kCommit);
+    ASSERT_THAT(warm_up, IsOk());
+    ASSERT_THAT(warm_up->Commit(), IsOk());
+  }
+  admin.Execute(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  ASSERT_TRUE(admin.AwaitText(kCountOtherSessions, "0"));
+
+  // The client cannot tell whether the server ran the COMMIT before the connection went: the
+  // transaction stands for an unknown outcome rather than an error that invites a retry.
+  absl::StatusOr<postgres::Transaction> lost = postgres::Transaction::Begin(
+      **db, {postgres::Statement{&kInsertKey, {postgres::Param::Text("b")}}}, results,
+      postgres::Transaction::Then::kCommit);
+  ASSERT_THAT(lost, IsOk());
+  EXPECT_TRUE((*db)->broken());
+  EXPECT_TRUE(lost->commit_sent());
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_THAT(results[0], Not(IsOk()));
+  EXPECT_THAT(lost->Commit(), Not(IsOk()));
+}
+
 // ---- Failures and recovery. ----
 
 TEST_F(PostgresStoreTest, KilledConnectionsAreUnavailableAtMostOnceThenTheStoreRecovers) {
