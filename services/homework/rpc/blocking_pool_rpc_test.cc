@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -338,14 +339,15 @@ class CachedReadsRpcTest : public BlockingPoolRpcTest {
         *stub_, [this] { return As("dr-lee", "therapist"); }, client.name());
   }
 
-  // Ana records a partial thought record (nothing written in it) under `request_id`.
+  // Ana records a partial thought record (nothing written in it) under `request_id`: the same
+  // request each time, its occur time included, so that a second call under one id is a retry.
   grpc::Status Record(const std::string& assignment, const std::string& request_id,
                       v1::Completion& stored) {
     v1::CreateCompletionRequest request;
     request.set_parent(assignment);
     request.set_request_id(request_id);
     v1::Completion* completion = request.mutable_completion();
-    completion->mutable_occur_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+    completion->mutable_occur_time()->set_seconds(occur_seconds_);
     completion->set_occur_time_zone("Europe/Berlin");
     completion->set_status(v1::Completion::STATUS_PARTIAL);
     completion->mutable_thought_record();
@@ -367,6 +369,9 @@ class CachedReadsRpcTest : public BlockingPoolRpcTest {
     }
     return lines;
   }
+
+ private:
+  const int64_t occur_seconds_ = absl::ToUnixSeconds(absl::Now()) - 60;  // Record's occur time
 };
 
 TEST_F(CachedReadsRpcTest, AReadTheCacheAnswersDoesNotWaitForThePool) {
