@@ -1,7 +1,8 @@
 // Several homework-server replicas on one PostgreSQL database behave as one service: what one
 // replica writes the other reads, request ids and etags hold across them, a watch on one replica
-// delivers the other's writes and resumes on either, and a database restart in the middle of a
-// write load loses no acknowledged write and needs no replica restarted.
+// delivers the other's writes and resumes on either, a database restart in the middle of a
+// write load loses no acknowledged write and needs no replica restarted, and a replica opens no
+// more connections than its --postgres_connections.
 //
 // One private PostgreSQL cluster per test process (storage/postgres/test_cluster.h, started by
 // the global environment in main); each test gets a database of its own and two real
