@@ -533,15 +533,26 @@ TEST_F(PostgresStoreTest, CommitsWithEventsDoNotWaitForTheEventLogLock) {
 constexpr postgres::Sql kInsertKey{"insert key", "INSERT INTO keys (k) VALUES ($1)"};
 constexpr postgres::Sql kCountKeys{"count keys", "SELECT count(*) FROM keys"};
 
-TEST_F(PostgresStoreTest, APipelineAnswersEachStatementInOrderAndRunsNothingAfterAFailure) {
-  RawDatabase(uri_).Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
-  absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
-      postgres::Connection::Open({.conninfo = uri_});
-  ASSERT_THAT(db, IsOk());
+// A table `keys` in the test's database and a connection of its own to it, for tests of the
+// connection's round trips.
+class KeysTableTest : public PostgresStoreTest {
+ protected:
+  void SetUp() override {
+    RawDatabase(uri_).Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
+    absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
+        postgres::Connection::Open({.conninfo = uri_});
+    ASSERT_THAT(db, IsOk());
+    db_ = *std::move(db);
+  }
+
+  std::unique_ptr<postgres::Connection> db_;
+};
+
+TEST_F(KeysTableTest, APipelineAnswersEachStatementInOrderAndRunsNothingAfterAFailure) {
   using postgres::Param;
   using postgres::Statement;
 
-  std::vector<absl::StatusOr<postgres::Result>> all = (*db)->ExecutePipeline(
+  std::vector<absl::StatusOr<postgres::Result>> all = db_->ExecutePipeline(
       {Statement{&kInsertKey, {Param::Text("a")}}, Statement{&kInsertKey, {Param::Text("b")}},
        Statement{&kCountKeys, {}}});
   ASSERT_EQ(all.size(), 3u);
@@ -553,30 +564,26 @@ TEST_F(PostgresStoreTest, APipelineAnswersEachStatementInOrderAndRunsNothingAfte
 
   // The second fails (a duplicate key); the third is not run, and the first, in the same
   // implicit transaction as the failure, is rolled back with it.
-  std::vector<absl::StatusOr<postgres::Result>> failed = (*db)->ExecutePipeline(
+  std::vector<absl::StatusOr<postgres::Result>> failed = db_->ExecutePipeline(
       {Statement{&kInsertKey, {Param::Text("c")}}, Statement{&kInsertKey, {Param::Text("a")}},
        Statement{&kInsertKey, {Param::Text("d")}}});
   ASSERT_EQ(failed.size(), 3u);
   EXPECT_THAT(failed[0], IsOk());
   EXPECT_THAT(failed[1].status(), StatusIs(absl::StatusCode::kInternal, HasSubstr("insert key")));
-  EXPECT_EQ((*db)->last_sqlstate(), postgres::kUniqueViolation);
+  EXPECT_EQ(db_->last_sqlstate(), postgres::kUniqueViolation);
   EXPECT_THAT(failed[2].status(), StatusIs(absl::StatusCode::kAborted, HasSubstr("not run")));
 
   // The connection is in step with the server and usable as before.
-  EXPECT_FALSE((*db)->broken());
-  EXPECT_TRUE((*db)->idle());
-  absl::StatusOr<postgres::Result> count = (*db)->Execute(kCountKeys);
+  EXPECT_FALSE(db_->broken());
+  EXPECT_TRUE(db_->idle());
+  absl::StatusOr<postgres::Result> count = db_->Execute(kCountKeys);
   ASSERT_THAT(count, IsOk());
   EXPECT_EQ(count->Int64(0, 0), 2);
-  EXPECT_EQ((*db)->last_sqlstate(), "");
+  EXPECT_EQ(db_->last_sqlstate(), "");
 }
 
-TEST_F(PostgresStoreTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNothing) {
+TEST_F(KeysTableTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNothing) {
   RawDatabase raw(uri_);
-  raw.Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
-  absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
-      postgres::Connection::Open({.conninfo = uri_});
-  ASSERT_THAT(db, IsOk());
   using postgres::Param;
   using postgres::Statement;
   using postgres::Transaction;
@@ -584,7 +591,7 @@ TEST_F(PostgresStoreTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNo
   std::vector<absl::StatusOr<postgres::Result>> results;
   {
     absl::StatusOr<Transaction> both = Transaction::Begin(
-        **db,
+        *db_,
         {Statement{&kInsertKey, {Param::Text("a")}}, Statement{&kInsertKey, {Param::Text("b")}}},
         results, Transaction::Then::kCommit);
     ASSERT_THAT(both, IsOk());
@@ -596,13 +603,13 @@ TEST_F(PostgresStoreTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNo
   }
   // Committed: another session sees both rows.
   EXPECT_EQ(raw.QueryText("SELECT string_agg(k, ',' ORDER BY k) FROM keys"), "a,b");
-  EXPECT_TRUE((*db)->idle());
+  EXPECT_TRUE(db_->idle());
 
   // The second fails (a duplicate key): PostgreSQL skips the third and COMMIT, and the first is
   // rolled back with the transaction.
   {
     absl::StatusOr<Transaction> failed = Transaction::Begin(
-        **db,
+        *db_,
         {Statement{&kInsertKey, {Param::Text("c")}}, Statement{&kInsertKey, {Param::Text("a")}},
          Statement{&kInsertKey, {Param::Text("d")}}},
         results, Transaction::Then::kCommit);
@@ -611,30 +618,26 @@ TEST_F(PostgresStoreTest, ATransactionCommittedInItsOwnRoundTripKeepsAllOfItOrNo
     EXPECT_THAT(results[0], IsOk());
     EXPECT_THAT(results[1].status(),
                 StatusIs(absl::StatusCode::kInternal, HasSubstr("insert key")));
-    EXPECT_EQ((*db)->last_sqlstate(), postgres::kUniqueViolation);
+    EXPECT_EQ(db_->last_sqlstate(), postgres::kUniqueViolation);
     EXPECT_THAT(results[2].status(), StatusIs(absl::StatusCode::kAborted, HasSubstr("not run")));
     EXPECT_THAT(failed->Commit(), StatusIs(absl::StatusCode::kAborted, HasSubstr("not run")));
   }
   EXPECT_EQ(raw.QueryText("SELECT string_agg(k, ',' ORDER BY k) FROM keys"), "a,b");
   // Rolled back on destruction: the connection is back in step and usable.
-  EXPECT_TRUE((*db)->idle());
-  absl::StatusOr<postgres::Result> count = (*db)->Execute(kCountKeys);
+  EXPECT_TRUE(db_->idle());
+  absl::StatusOr<postgres::Result> count = db_->Execute(kCountKeys);
   ASSERT_THAT(count, IsOk());
   EXPECT_EQ(count->Int64(0, 0), 2);
 }
 
-TEST_F(PostgresStoreTest, ACommitSentOnAConnectionThatBreaksHasAnUnknownOutcome) {
+TEST_F(KeysTableTest, ACommitSentOnAConnectionThatBreaksHasAnUnknownOutcome) {
   RawDatabase admin(uri_);
-  admin.Execute("CREATE TABLE keys (k TEXT PRIMARY KEY)");
-  absl::StatusOr<std::unique_ptr<postgres::Connection>> db =
-      postgres::Connection::Open({.conninfo = uri_});
-  ASSERT_THAT(db, IsOk());
   // Prepared first, so the round trip below is the only one.
-  ASSERT_THAT((*db)->Execute(kCountKeys), IsOk());
+  ASSERT_THAT(db_->Execute(kCountKeys), IsOk());
   std::vector<absl::StatusOr<postgres::Result>> results;
   {
     absl::StatusOr<postgres::Transaction> warm_up = postgres::Transaction::Begin(
-        **db, {postgres::Statement{&kInsertKey, {postgres::Param::Text("a")}}}, results,
+        *db_, {postgres::Statement{&kInsertKey, {postgres::Param::Text("a")}}}, results,
         postgres::Transaction::Then::kCommit);
     ASSERT_THAT(warm_up, IsOk());
     ASSERT_THAT(warm_up->Commit(), IsOk());
@@ -647,10 +650,10 @@ TEST_F(PostgresStoreTest, ACommitSentOnAConnectionThatBreaksHasAnUnknownOutcome)
   // The client cannot tell whether the server ran the COMMIT before the connection went: the
   // transaction stands for an unknown outcome rather than an error that invites a retry.
   absl::StatusOr<postgres::Transaction> lost = postgres::Transaction::Begin(
-      **db, {postgres::Statement{&kInsertKey, {postgres::Param::Text("b")}}}, results,
+      *db_, {postgres::Statement{&kInsertKey, {postgres::Param::Text("b")}}}, results,
       postgres::Transaction::Then::kCommit);
   ASSERT_THAT(lost, IsOk());
-  EXPECT_TRUE((*db)->broken());
+  EXPECT_TRUE(db_->broken());
   EXPECT_TRUE(lost->commit_sent());
   ASSERT_EQ(results.size(), 1u);
   EXPECT_THAT(results[0], Not(IsOk()));
