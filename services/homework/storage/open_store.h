@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/homework/storage/postgres/postgres_store.h"
 #include "services/homework/storage/store.h"
 
 namespace therapy::homework {
@@ -23,7 +24,7 @@ struct StoreOptions {
   //                        (PostgresStoreOptions)
   std::string uri;
   // postgresql://: connections to the database at most (PostgresStoreOptions::pool_size).
-  int postgres_connections = 8;
+  int postgres_connections = PostgresStoreOptions{}.pool_size;
   // When set, hears how many writes each shared transaction carried. SQLite's group commit
   // calls it; PostgreSQL commits each write in its own transaction and never does.
   std::function<void(size_t)> on_write_batch;
