@@ -37,8 +37,13 @@ std::string AgainstPgbench(const Figures& f) {
 }
 
 std::string CpuPerCall(const Figures& f) {
-  return absl::StrFormat("server %.0f us, bench %.0f us", f.server_cpu_us_per_ok,
-                         f.bench_cpu_us_per_ok);
+  std::string line =
+      absl::StrFormat("server %.0f us, bench %.0f us", f.cpu.server_us, f.cpu.bench_us);
+  if (f.health_cpu.measured()) {
+    absl::StrAppendFormat(&line, " (health: server %.0f us, bench %.0f us)", f.health_cpu.server_us,
+                          f.health_cpu.bench_us);
+  }
+  return line;
 }
 
 }  // namespace
@@ -83,7 +88,7 @@ void PrintFigures(const Figures& f, std::ostream& out) {
   }
   out << "  errors by code: " << f.errors_by_code << "\n";
   if (f.writes_measured) out << "  written per OK call: " << WrittenPerCall(f) << "\n";
-  if (f.server_cpu_us_per_ok > 0) out << "  CPU per OK call: " << CpuPerCall(f) << "\n";
+  if (f.cpu.measured()) out << "  CPU per OK call: " << CpuPerCall(f) << "\n";
   if (f.pgbench_clients > 0) out << "  against " << AgainstPgbench(f) << "\n";
   out << std::flush;
 }
@@ -113,11 +118,11 @@ void PrintSummary(const std::vector<Figures>& all, std::ostream& out) {
     }
   }
   bool any_cpu = false;
-  for (const Figures& f : all) any_cpu |= f.server_cpu_us_per_ok > 0;
+  for (const Figures& f : all) any_cpu |= f.cpu.measured();
   if (any_cpu) {
     out << "\nCPU time per OK call (user + system, whole load, warm-up included)\n";
     for (const Figures& f : all) {
-      if (f.server_cpu_us_per_ok <= 0) continue;
+      if (!f.cpu.measured()) continue;
       out << absl::StrFormat("%-26s %-9s %-17s %s\n", f.scenario, f.backend, f.load, CpuPerCall(f));
     }
   }

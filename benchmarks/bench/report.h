@@ -8,6 +8,15 @@
 
 namespace therapy::bench {
 
+// CPU time (user + system) per OK call over a whole load, warm-up included: the homework
+// server's, and the bench's own (its load threads and the rest of the process); 0 when not
+// measured.
+struct CpuPerOk {
+  double server_us = 0;
+  double bench_us = 0;
+  bool measured() const { return server_us > 0; }
+};
+
 // One scenario at one load, next to the echo baseline measured just before it under the same
 // load and duration.
 struct Figures {
@@ -45,12 +54,12 @@ struct Figures {
   double bytes_passed_per_ok = 0;      // bytes handed to them (wchar)
   double bytes_to_storage_per_ok = 0;  // bytes sent to the disk (write_bytes)
   double store_growth_per_ok = 0;      // growth of the store's files; < 0 when not measured
-  // CPU time (user + system) per OK call over the whole load, warm-up included: the homework
-  // server's, and the bench's own (its load threads and the rest of the process); 0 when not
-  // measured. On a machine the client and the server share, a cheaper client leaves the server
-  // more of it: compare protocols by the server's figure as well as by throughput.
-  double server_cpu_us_per_ok = 0;
-  double bench_cpu_us_per_ok = 0;
+  // CPU per OK call of the scenario's load, and of the health checks measured with it: the
+  // server's figure less health's is what the service's own work costs a call beyond the
+  // transport's. On a machine the client and the server share, a cheaper client leaves the
+  // server more of it: compare protocols by the server's figure as well as by throughput.
+  CpuPerOk cpu;
+  CpuPerOk health_cpu;
   // pgbench's single-row INSERT on the same PostgreSQL cluster right after the load, at as many
   // clients as the load had calls in flight (issue 16's yardstick for durable writes there);
   // pgbench_clients == 0: not measured.

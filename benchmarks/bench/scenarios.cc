@@ -90,6 +90,8 @@ class Bench {
     int64_t peak_kib = 0;
     // The homework server's own grpc.health.v1.Health/Check, measured right after the echo.
     UnaryLoadResult health;
+    // CPU per OK health check, the server's and the bench's.
+    CpuPerOk health_cpu;
   };
 
   // "64 in flight", or "4 x 16 in flight" over 4 connections; in an open loop "8000/s, <= 64".
@@ -179,9 +181,11 @@ class Bench {
               },
               {{"authorization", server_.bearers().therapist}}, kCallDeadline);
         });
+    const CpuCounters cpu_before = CountCpu();
     absl::StatusOr<UnaryLoadResult> checks =
         RunUnaryLoad(LoadOptions(absl::StrCat(label, " health"), concurrency), health);
     if (!checks.ok()) return checks.status();
+    figures.health_cpu = CpuPerOkCall(cpu_before, CountCpu(), checks->ok_all);
     figures.health = *std::move(checks);
     return figures;
   }
@@ -349,7 +353,8 @@ class Bench {
                     .health_errors = echo.health.errors(),
                     .health_ok_per_second = echo.health.ok_per_second(),
                     .health_p50_ns = echo.health.latency.Percentile(0.50),
-                    .health_p99_ns = echo.health.latency.Percentile(0.99)};
+                    .health_p99_ns = echo.health.latency.Percentile(0.99),
+                    .health_cpu = echo.health_cpu};
     if (absl::StatusOr<ProcessStatus> status = ReadProcessStatus(server_.served().pid());
         status.ok()) {
       figures.server_peak_kib = status->peak_rss_kib;
@@ -376,18 +381,22 @@ class Bench {
     return CpuCounters{.server = ReadProcessCpu(server_.served().pid()),
                        .bench = ReadProcessCpu(getpid())};
   }
-  // CPU per OK call over the whole load (warm-up and drain included), server's and bench's.
-  static void AddCpuPerCall(const CpuCounters& before, const CpuCounters& after, uint64_t ok,
-                            Figures& figures) {
+  // CPU per OK call over the whole load (warm-up and drain included), server's and bench's;
+  // zeros when a counter could not be read.
+  static CpuPerOk CpuPerOkCall(const CpuCounters& before, const CpuCounters& after, uint64_t ok) {
     if (!before.server.ok() || !after.server.ok() || !before.bench.ok() || !after.bench.ok() ||
         ok == 0) {
-      return;
+      return {};
     }
     const auto per_call = [ok](absl::Duration used) {
       return absl::ToDoubleMicroseconds(used) / static_cast<double>(ok);
     };
-    figures.server_cpu_us_per_ok = per_call(*after.server - *before.server);
-    figures.bench_cpu_us_per_ok = per_call(*after.bench - *before.bench);
+    return {.server_us = per_call(*after.server - *before.server),
+            .bench_us = per_call(*after.bench - *before.bench)};
+  }
+  static void AddCpuPerCall(const CpuCounters& before, const CpuCounters& after, uint64_t ok,
+                            Figures& figures) {
+    figures.cpu = CpuPerOkCall(before, after, ok);
   }
   // Bytes per completion (issue 16): what the server wrote over the whole load divided by the
   // OK calls that ended in it, warm-up and drain included.
