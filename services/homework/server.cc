@@ -138,8 +138,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->pool_ =
       std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = options.blocking_threads});
   server->audits_ = std::make_unique<AuditBatcher>(*server->metered_store_);
-  // OpenStore puts a cache in front of SQLite only (with --store_cache_bytes above 0).
-  const bool cached = dynamic_cast<const CachedStore*>(server->store_.get()) != nullptr;
+  // OpenStore puts a cache in front of SQLite and PostgreSQL (with --store_cache_bytes above 0);
+  // only SQLite's is exact, so that reads may be tried on it alone.
+  const auto* cache = dynamic_cast<const CachedStore*>(server->store_.get());
+  const bool cached = cache != nullptr && cache->exact();
   server->rpc_ = std::make_unique<HomeworkRpc>(
       *server->homework_, *server->hub_, *server->verifier_, *server->pool_, *server->audits_, log,
       /*reads_from_cache=*/cached);

@@ -588,7 +588,8 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
                       .idempotency = key,
                       .idempotent_result = completion.name(),
                       .request_fingerprint = fingerprint,
-                      .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus())};
+                      .audit = MakeAudit(caller, kMethod, completion.name(), absl::OkStatus()),
+                      .assignment_read = ReadVersion{assignment.name(), assignment.etag()}};
     // A risk answer reaches the care team at once, in the same commit as the answer, and
     // opens an urgent flag that someone on the care team must acknowledge.
     if (completion.has_measure() && completion.measure().urgent()) {
@@ -606,7 +607,8 @@ absl::StatusOr<v1::Completion> Homework::CreateCompletion(
     return CreateAttempt<v1::Completion>{std::move(completion), outcome};
   };
   return FinishWrite(caller, kMethod, request.parent(),
-                     CreateOnce(store_, &Store::GetCompletion, key, fingerprint, write));
+                     CreateOnce(store_, &Store::GetCompletion, key, fingerprint,
+                                [&] { return WithCheckedReads(write); }));
 }
 
 absl::StatusOr<v1::Completion> Homework::GetCompletion(const Caller& caller,

@@ -33,6 +33,25 @@ absl::StatusOr<Resource> Found(absl::StatusOr<std::optional<Resource>> found,
   return *std::move(*found);
 }
 
+// `write()` (a use case's reads and the commit they decide, returning an absl::StatusOr) run
+// in a CheckedReadScope: the assignment it decides on may be read from a cache that other
+// replicas write past, since its commit checks what was read (Mutation::assignment_read). Run
+// once more, on what the store holds now, when that commit found the assignment changed, or
+// when the write refused after an answer from memory (a refusal reaches no commit that would
+// check it). A second ReadChanged is the answer: ABORTED, retry.
+template <typename Write>
+auto WithCheckedReads(const Write& write) -> decltype(write()) {
+  {
+    CheckedReadScope scope(/*from_memory=*/true);
+    auto result = write();
+    if (result.ok() || !(IsReadChanged(result.status()) || scope.answered_from_memory())) {
+      return result;
+    }
+  }
+  CheckedReadScope scope(/*from_memory=*/false);
+  return write();
+}
+
 // ABORTED when the caller read an older version than the stored one.
 inline absl::Status CheckEtag(absl::string_view field, absl::string_view requested,
                               absl::string_view current) {

@@ -62,17 +62,24 @@ CachedStore::CachedStore(std::unique_ptr<Store> inner, CachedStoreOptions option
       shard_capacity_(options_.capacity_bytes / kShards) {}
 
 absl::StatusOr<std::optional<v1::Client>> CachedStore::GetClient(absl::string_view name) {
+  if (!exact()) return inner().GetClient(name);
   return Get<v1::Client>("client", name, &Store::GetClient);
 }
 
 absl::StatusOr<std::optional<v1::Assignment>> CachedStore::GetAssignment(absl::string_view name) {
-  return Get<v1::Assignment>("assignment", name, &Store::GetAssignment);
+  if (exact()) return Get<v1::Assignment>("assignment", name, &Store::GetAssignment);
+  // Behind other writers: from memory only for a read its commit checks, when its scope allows.
+  CheckedReadScope* checked = CheckedReadScope::Current();
+  if (checked == nullptr) return inner().GetAssignment(name);
+  // Deciding again on what is stored: what it reads replaces what was kept.
+  if (!checked->from_memory()) Forget(name);
+  return Get<v1::Assignment>("assignment", name, &Store::GetAssignment, checked);
 }
 
 // Only the first page of one client's assignments, and only when it holds the whole list: a
 // later page's answer depends on its token, and a list cut short on what lies past the cut.
 absl::StatusOr<Page<v1::Assignment>> CachedStore::ListAssignments(const AssignmentQuery& query) {
-  if (query.client_name.empty() || !query.practice_name.empty() || !query.page.page_token.empty()) {
+  if (!exact() || query.client_name.empty() || !query.practice_name.empty() || !query.page.page_token.empty()) {
     if (CacheOnlyScope::Active()) return CacheMiss();
     return inner().ListAssignments(query);
   }
@@ -113,29 +120,39 @@ absl::StatusOr<CommitOutcome> CachedStore::Commit(const Mutation& mutation) {
   for (const std::string& name : written) BeginWrite(name);
   absl::StatusOr<CommitOutcome> outcome = inner().Commit(mutation);
   for (const std::string& name : written) EndWrite(name);
+  ForgetIfChanged(mutation.assignment_read, outcome.status());
   return outcome;
 }
 
 void CachedStore::CommitThen(Mutation mutation, CommitDone done) {
   std::vector<std::string> written = Written(mutation);
+  std::optional<ReadVersion> read = mutation.assignment_read;
   for (const std::string& name : written) BeginWrite(name);
-  inner().CommitThen(std::move(mutation),
-                     [this, written = std::move(written),
-                      done = std::move(done)](absl::StatusOr<CommitOutcome> outcome) mutable {
-                       for (const std::string& name : written) EndWrite(name);
-                       std::move(done)(std::move(outcome));
-                     });
+  inner().CommitThen(
+      std::move(mutation), [this, written = std::move(written), read = std::move(read),
+                            done = std::move(done)](absl::StatusOr<CommitOutcome> outcome) mutable {
+        for (const std::string& name : written) EndWrite(name);
+        ForgetIfChanged(read, outcome.status());
+        std::move(done)(std::move(outcome));
+      });
+}
+
+void CachedStore::ForgetIfChanged(const std::optional<ReadVersion>& read,
+                                  const absl::Status& status) {
+  if (read.has_value() && IsReadChanged(status)) Forget(read->name);
 }
 
 template <typename Resource>
 absl::StatusOr<std::optional<Resource>> CachedStore::Get(
     absl::string_view kind, absl::string_view name,
-    absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view)) {
+    absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view),
+    CheckedReadScope* checked) {
   const Lookup lookup = Find(name);
   // A miss in a CacheOnlyScope is counted by the call's run on the pool.
   if (lookup.found == nullptr && CacheOnlyScope::Active()) return CacheMiss();
   if (options_.on_lookup) options_.on_lookup(kind, lookup.found != nullptr);
   if (lookup.found != nullptr) {
+    if (checked != nullptr) checked->AnsweredFromMemory();
     return std::optional<Resource>(static_cast<const Resource&>(*lookup.found));
   }
   absl::StatusOr<std::optional<Resource>> read_result = (inner().*read)(name);
@@ -199,6 +216,12 @@ void CachedStore::EndWrite(const std::string& name) {
   if (auto it = shard.writing.find(name); it != shard.writing.end() && --it->second == 0) {
     shard.writing.erase(it);
   }
+}
+
+void CachedStore::Forget(absl::string_view name) {
+  Shard& shard = ShardOf(name);
+  absl::MutexLock lock(&shard.mutex);
+  Drop(shard, name);
 }
 
 void CachedStore::Drop(Shard& shard, absl::string_view name) {

@@ -49,6 +49,11 @@ struct CachedStoreOptions {
   // When set, hears every read the cache could answer: the kind ("client", "assignment",
   // "assignment list") and whether it did (metrics).
   std::function<void(absl::string_view kind, bool hit)> on_lookup;
+  // Other processes write the inner store too (PostgreSQL's replicas), so an entry may be behind
+  // the store. Then the cache answers only GetAssignment, and only in a CheckedReadScope that
+  // allows it (a write's own read, which its commit checks: Mutation::assignment_read); every
+  // other read goes to the inner store. A commit that finds its read changed drops the entry.
+  bool shared_writers = false;
 };
 
 // A Store that answers point reads of clients and assignments (authorisation's care team on
@@ -57,7 +62,8 @@ struct CachedStoreOptions {
 // ListAssignments), from memory, and passes everything else through.
 //
 // Exact, not eventually consistent, when every write of the inner store goes through this one
-// (one process serves the store: OpenStore holds a SQLite file's lock; see ADR 0022). A Commit
+// (one process serves the store: OpenStore holds a SQLite file's lock; see ADR 0022). With
+// `shared_writers` (ADR 0034), only the reads that a commit checks are answered from memory. A Commit
 // that puts a client or an assignment drops the name's entry and marks the name as being
 // written before the inner store sees it; until the commit returns (whatever it returned),
 // reads of that name go to the inner store and keep nothing. A read that missed keeps what it
@@ -79,6 +85,10 @@ class CachedStore final : public ForwardingStore {
   absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
   void CommitThen(Mutation mutation, CommitDone done) override;
+
+  // Whether every answer is exact (no `shared_writers`): then any read may be tried on the cache
+  // alone (CacheOnlyScope).
+  bool exact() const { return !options_.shared_writers; }
 
   // What the cached resources take now, and how many there are.
   std::size_t bytes() const;
@@ -115,10 +125,12 @@ class CachedStore final : public ForwardingStore {
     uint64_t writes_begun = 0;
   };
 
+  // A point read through the cache; a hit tells `checked`, when given.
   template <typename Resource>
   absl::StatusOr<std::optional<Resource>> Get(
       absl::string_view kind, absl::string_view name,
-      absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view));
+      absl::StatusOr<std::optional<Resource>> (Store::*read)(absl::string_view),
+      CheckedReadScope* checked = nullptr);
 
   Shard& ShardOf(absl::string_view name);
   Lookup Find(absl::string_view name, absl::string_view query = "");
@@ -127,6 +139,10 @@ class CachedStore final : public ForwardingStore {
   static std::vector<std::string> Written(const Mutation& mutation);
   void BeginWrite(const std::string& name);
   void EndWrite(const std::string& name);
+  // Drops the entry of `name`, if any.
+  void Forget(absl::string_view name);
+  // Forgets the assignment a mutation read (`read`) when its commit found it changed (`status`).
+  void ForgetIfChanged(const std::optional<ReadVersion>& read, const absl::Status& status);
   void Drop(Shard& shard, absl::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 
   std::unique_ptr<Store> owned_;

@@ -48,10 +48,18 @@ std::unique_ptr<Store> MakeSmallCachedMemoryStore() {
                                        CachedStoreOptions{.capacity_bytes = 16 * 1024});
 }
 
+// Behind other writers (PostgreSQL's replicas): the contract holds as well.
+std::unique_ptr<Store> MakeSharedCachedMemoryStore() {
+  return std::make_unique<CachedStore>(std::make_unique<MemoryStore>(),
+                                       CachedStoreOptions{.shared_writers = true});
+}
+
 INSTANTIATE_TEST_SUITE_P(CachedSqlite, StoreContractTest,
                          ::testing::Values(StoreFactory(&MakeCachedSqliteStore)));
 INSTANTIATE_TEST_SUITE_P(SmallCachedMemory, StoreContractTest,
                          ::testing::Values(StoreFactory(&MakeSmallCachedMemoryStore)));
+INSTANTIATE_TEST_SUITE_P(SharedCachedMemory, StoreContractTest,
+                         ::testing::Values(StoreFactory(&MakeSharedCachedMemoryStore)));
 
 constexpr char kClient[] = "practices/p1/clients/c1";
 constexpr char kAssignment[] = "practices/p1/clients/c1/assignments/a1";
@@ -397,6 +405,92 @@ TEST_F(CachedStoreTest, InACacheOnlyScopeAMissFailsWithoutReadingTheStore) {
   EXPECT_EQ(inner_.assignment_lists, 1);
   EXPECT_FALSE(CacheOnlyScope::Active());
   EXPECT_FALSE(IsCacheMiss(absl::UnavailableError("not in the cache")));  // the mark, not the text
+}
+
+// ---- Behind other writers (shared_writers: PostgreSQL's replicas; ADR 0034). ----
+
+// A cache in front of a store that another replica writes too (`inner_` directly).
+class SharedCachedStoreTest : public ::testing::Test {
+ protected:
+  SharedCachedStoreTest() : cache_(inner_, CachedStoreOptions{.shared_writers = true}) {
+    EXPECT_THAT(inner_.Commit(WritingAssignment(kAssignment, "Evening walk", "e1")), IsOk());
+  }
+
+  // The assignment's title and etag as `store` answers it.
+  static std::string Read(Store& store) {
+    absl::StatusOr<std::optional<v1::Assignment>> read = store.GetAssignment(kAssignment);
+    if (!read.ok()) return read.status().ToString();
+    if (!read->has_value()) return "(none)";
+    return absl::StrCat((*read)->title(), " ", (*read)->etag());
+  }
+
+  HoldingStore inner_;
+  CachedStore cache_;
+};
+
+TEST_F(SharedCachedStoreTest, OnlyAReadItsCommitChecksIsAnsweredFromMemory) {
+  EXPECT_FALSE(cache_.exact());
+  {
+    CheckedReadScope checked(/*from_memory=*/true);
+    EXPECT_EQ(Read(cache_), "Evening walk e1");
+    EXPECT_FALSE(checked.answered_from_memory());
+  }
+  {
+    CheckedReadScope checked(/*from_memory=*/true);
+    EXPECT_EQ(Read(cache_), "Evening walk e1");
+    EXPECT_TRUE(checked.answered_from_memory());
+  }
+  EXPECT_EQ(inner_.assignment_reads, 1);
+
+  // Any other read goes to the store: the assignment outside a scope, clients, lists.
+  EXPECT_EQ(Read(cache_), "Evening walk e1");
+  EXPECT_EQ(Read(cache_), "Evening walk e1");
+  EXPECT_EQ(inner_.assignment_reads, 3);
+  ASSERT_THAT(cache_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  ASSERT_THAT(cache_.GetClient(kClient), IsOk());
+  ASSERT_THAT(cache_.GetClient(kClient), IsOk());
+  EXPECT_EQ(inner_.client_reads, 2);
+  EXPECT_EQ(TitlesOf(cache_, kClient), "Evening walk");
+  EXPECT_EQ(TitlesOf(cache_, kClient), "Evening walk");
+  EXPECT_EQ(inner_.assignment_lists, 2);
+}
+
+TEST_F(SharedCachedStoreTest, AnEntryAnotherReplicaReplacedIsCaughtByTheCommitAndForgotten) {
+  {
+    CheckedReadScope checked(/*from_memory=*/true);
+    ASSERT_EQ(Read(cache_), "Evening walk e1");
+  }
+  // Another replica changes it: this cache does not see the commit.
+  ASSERT_THAT(inner_.Commit(WritingAssignment(kAssignment, "Morning walk", "e2", "e1")), IsOk());
+  CheckedReadScope checked(/*from_memory=*/true);
+  ASSERT_EQ(Read(cache_), "Evening walk e1");  // what the cache kept
+  Mutation completion;
+  completion.completion = Putting(v1::Completion(), "");
+  completion.completion->resource.set_name(absl::StrCat(kAssignment, "/completions/x1"));
+  completion.assignment_read = ReadVersion{kAssignment, "e1"};
+
+  absl::StatusOr<CommitOutcome> outcome = cache_.Commit(completion);
+
+  EXPECT_TRUE(IsReadChanged(outcome.status())) << outcome.status();
+  EXPECT_EQ(Read(cache_), "Morning walk e2");  // forgotten: read from the store again
+  EXPECT_EQ(inner_.assignment_reads, 2);
+}
+
+TEST_F(SharedCachedStoreTest, ACheckedReadNotFromMemoryReadsTheStoreAndKeepsWhatItRead) {
+  {
+    CheckedReadScope checked(/*from_memory=*/true);
+    ASSERT_EQ(Read(cache_), "Evening walk e1");
+  }
+  ASSERT_THAT(inner_.Commit(WritingAssignment(kAssignment, "Morning walk", "e2", "e1")), IsOk());
+  {
+    CheckedReadScope fresh(/*from_memory=*/false);
+    EXPECT_EQ(Read(cache_), "Morning walk e2");
+    EXPECT_FALSE(fresh.answered_from_memory());
+  }
+  CheckedReadScope checked(/*from_memory=*/true);
+  EXPECT_EQ(Read(cache_), "Morning walk e2");
+  EXPECT_TRUE(checked.answered_from_memory());
+  EXPECT_EQ(inner_.assignment_reads, 2);
 }
 
 TEST(CachedStoreCapacityTest, StaysWithinItsCapacityAndKeepsTheRecentlyRead) {

@@ -56,7 +56,12 @@ absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest,
   absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(
       {.conninfo = absl::StrCat("postgresql://", rest), .pool_size = options.postgres_connections});
   if (!store.ok()) return store.status();
-  return std::unique_ptr<Store>(*std::move(store));
+  if (options.cache_bytes == 0) return std::unique_ptr<Store>(*std::move(store));
+  // Replicas write the same rows: only the reads a commit checks come from memory (ADR 0034).
+  return std::make_unique<CachedStore>(*std::move(store),
+                                       CachedStoreOptions{.capacity_bytes = options.cache_bytes,
+                                                          .on_lookup = options.on_cache_lookup,
+                                                          .shared_writers = true});
 }
 
 // Every backend, one line each.

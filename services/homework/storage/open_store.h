@@ -34,8 +34,10 @@ struct StoreOptions {
   std::function<void(absl::string_view file_name)> on_migration;
   // sqlite: point reads of clients and assignments are answered from a cache of at most this
   // many bytes (CachedStore; 0: none). The process then serves the file alone: every sqlite:
-  // store opened here holds its lock (SqliteStoreOptions::only_writer), cached or not. Not for
-  // PostgreSQL, whose replicas write the same rows (ADR 0022), nor memory:.
+  // store opened here holds its lock (SqliteStoreOptions::only_writer), cached or not.
+  // postgresql: only the assignment a write decides on and its commit checks comes from such a
+  // cache, since replicas write the same rows (CachedStoreOptions::shared_writers; ADR 0022,
+  // 0034). Not for memory:.
   std::size_t cache_bytes = 0;
   // When set, hears every lookup of that cache: the kind of resource and whether it hit.
   std::function<void(absl::string_view kind, bool hit)> on_cache_lookup;

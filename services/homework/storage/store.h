@@ -10,6 +10,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -87,6 +89,14 @@ struct IdempotentResult {
   std::string request_fingerprint;
 };
 
+// A resource as a use case read it before deciding its write: its name and etag then.
+struct ReadVersion {
+  std::string name;
+  std::string etag;
+
+  friend bool operator==(const ReadVersion&, const ReadVersion&) = default;
+};
+
 // Everything one use case writes, applied atomically by Store::Commit: at most one resource of
 // each kind, the idempotency record of a create, and the audit record. Either all of it is
 // durable when Commit returns kCommitted, or none of it is stored.
@@ -106,6 +116,52 @@ struct Mutation {
   std::string idempotent_result;
   std::string request_fingerprint;
   AuditRecord audit;
+  // The assignment the write was decided on (a completion is recorded only for an active one),
+  // as it was read: Commit writes nothing and returns ReadChanged() unless the stored assignment
+  // still has this etag. The read and the write are not one transaction; this makes the
+  // decision hold at the commit, and lets a cache answer the read with a version another replica
+  // may have replaced (CheckedReadScope; ADR 0034).
+  std::optional<ReadVersion> assignment_read;
+};
+
+// What Commit returns when a Mutation's `assignment_read` no longer holds (the assignment was
+// changed or is gone): ABORTED, marked so that IsReadChanged tells it from an update's etag
+// mismatch. The use case decides again on what is stored now.
+inline absl::Status ReadChanged(absl::string_view name) {
+  absl::Status status = absl::AbortedError(
+      absl::StrCat("assignment \"", name, "\" changed after it was read; retry the request"));
+  status.SetPayload("therapy.homework/read-changed", absl::Cord());
+  return status;
+}
+inline bool IsReadChanged(const absl::Status& status) {
+  return status.GetPayload("therapy.homework/read-changed").has_value();
+}
+
+// While one is alive on a thread, a use case on that thread reads the assignment it decides a
+// write on, and names what it read in Mutation::assignment_read, which the commit checks. So a
+// cache whose entries other processes may have replaced (CachedStore in front of PostgreSQL,
+// whose replicas write the same rows) may answer GetAssignment from memory in this scope when
+// `from_memory`, and in no other. `answered_from_memory()` says whether it did: a use case that
+// refused on such an answer (an assignment no longer active) runs again on a scope without it,
+// since a refusal reaches no commit to check it. Not nestable.
+class CheckedReadScope {
+ public:
+  explicit CheckedReadScope(bool from_memory) : from_memory_(from_memory) { current_ = this; }
+  ~CheckedReadScope() { current_ = nullptr; }
+  CheckedReadScope(const CheckedReadScope&) = delete;
+  CheckedReadScope& operator=(const CheckedReadScope&) = delete;
+
+  // The scope alive on this thread, or null.
+  static CheckedReadScope* Current() { return current_; }
+
+  bool from_memory() const { return from_memory_; }
+  bool answered_from_memory() const { return answered_from_memory_; }
+  void AnsweredFromMemory() { answered_from_memory_ = true; }
+
+ private:
+  static inline thread_local CheckedReadScope* current_ = nullptr;
+  const bool from_memory_;
+  bool answered_from_memory_ = false;
 };
 
 enum class CommitOutcome {
@@ -266,9 +322,10 @@ class Store {
       const IdempotencyKey& key) = 0;
 
   // Applies the mutation atomically and durably (see Mutation). A recorded idempotency key is
-  // checked first and wins over every error below (kDuplicateRequest). Errors: ALREADY_EXISTS
-  // for an insert of an existing name, NOT_FOUND for an update of a missing row, ABORTED when an
-  // update's expected etag no longer matches; on any error nothing was written.
+  // checked first and wins over every error below (kDuplicateRequest). Errors: ReadChanged()
+  // when the mutation's `assignment_read` no longer holds, ALREADY_EXISTS for an insert of an
+  // existing name, NOT_FOUND for an update of a missing row, ABORTED when an update's expected
+  // etag no longer matches; on any error nothing was written.
   virtual absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) = 0;
 
   // What a CommitThen's caller hears: what Commit would have returned.

@@ -392,6 +392,95 @@ TEST_P(StoreContractTest, UpdateOfMissingResourceIsNotFound) {
   EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kNotFound));
 }
 
+// ---- A write decided on a read (Mutation::assignment_read). ----
+
+// A completion whose write was decided on the assignment `read` (its name and etag), with an
+// idempotency key and an event, all of which a refused commit must leave out.
+Mutation CompletionDecidedOn(ReadVersion read) {
+  Mutation mutation = Inserting(
+      MakeCompletion("practices/p1/clients/c1/assignments/a1/completions/x1", 1'700'000'000));
+  mutation.idempotency =
+      IdempotencyKey{.actor = "client-1", .method = "CreateCompletion", .request_id = "r-1"};
+  mutation.idempotent_result = mutation.completion->resource.name();
+  mutation.events = {EventRecord{.practice = "p1",
+                                 .client = "practices/p1/clients/c1",
+                                 .type = v1::Event::TYPE_COMPLETION_RECORDED,
+                                 .resource = mutation.completion->resource.name(),
+                                 .actor = "client-1",
+                                 .time = absl::FromUnixSeconds(1'700'000'000)}};
+  mutation.assignment_read = std::move(read);
+  return mutation;
+}
+
+TEST_P(StoreContractTest, AWriteDecidedOnTheAssignmentAsStoredCommits) {
+  const v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(assignment));
+
+  ExpectCommitted(store(), CompletionDecidedOn({assignment.name(), assignment.etag()}));
+
+  absl::StatusOr<std::optional<v1::Completion>> stored =
+      store().GetCompletion("practices/p1/clients/c1/assignments/a1/completions/x1");
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_TRUE(stored->has_value());
+}
+
+TEST_P(StoreContractTest, AWriteDecidedOnAReplacedOrMissingAssignmentIsReadChangedAndWritesNothing) {
+  const v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(assignment));
+  v1::Assignment cancelled = assignment;
+  cancelled.set_state(v1::Assignment::STATE_CANCELLED);
+  cancelled.set_etag("etag-2");
+  ExpectCommitted(store(), Mutation{.assignment = Updating(cancelled, assignment.etag()),
+                                    .audit = MakeAudit("CancelAssignment", cancelled.name())});
+  const std::vector<AuditRecord> audit_before = AllAudit(store());
+
+  for (const ReadVersion& read :
+       {ReadVersion{assignment.name(), assignment.etag()},  // the version before it was cancelled
+        ReadVersion{"practices/p1/clients/c1/assignments/a9", "etag-1"}}) {  // none such
+    SCOPED_TRACE(read.name);
+    const Mutation mutation = CompletionDecidedOn(read);
+
+    absl::StatusOr<CommitOutcome> outcome = store().Commit(mutation);
+
+    EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kAborted, HasSubstr(read.name)));
+    EXPECT_TRUE(IsReadChanged(outcome.status())) << outcome.status();
+    absl::StatusOr<std::optional<v1::Completion>> stored =
+        store().GetCompletion(mutation.completion->resource.name());
+    ASSERT_THAT(stored, IsOk());
+    EXPECT_FALSE(stored->has_value());
+    absl::StatusOr<std::optional<IdempotentResult>> key =
+        store().FindIdempotentResult(*mutation.idempotency);
+    ASSERT_THAT(key, IsOk());
+    EXPECT_FALSE(key->has_value());
+    absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
+    ASSERT_THAT(events, IsOk());
+    EXPECT_THAT(*events, IsEmpty());
+    EXPECT_EQ(AllAudit(store()).size(), audit_before.size());
+  }
+}
+
+TEST_P(StoreContractTest, ARecordedKeyWinsOverAChangedRead) {
+  // A retry of a completion that committed, after the assignment was cancelled: the first answer
+  // is replayed, so the key must be found before the read is checked.
+  const v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(assignment));
+  const Mutation first = CompletionDecidedOn({assignment.name(), assignment.etag()});
+  ExpectCommitted(store(), first);
+  v1::Assignment cancelled = assignment;
+  cancelled.set_state(v1::Assignment::STATE_CANCELLED);
+  cancelled.set_etag("etag-2");
+  ExpectCommitted(store(), Mutation{.assignment = Updating(cancelled, assignment.etag()),
+                                    .audit = MakeAudit("CancelAssignment", cancelled.name())});
+
+  absl::StatusOr<CommitOutcome> outcome = store().Commit(first);
+
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
+}
+
 TEST_P(StoreContractTest, MalformedResourceNameIsInvalidArgument) {
   absl::StatusOr<CommitOutcome> outcome =
       store().Commit(Inserting(MakeClient("practices/p1/assignments/c1")));

@@ -339,6 +339,12 @@ absl::StatusOr<CommitOutcome> MemoryStore::Commit(const Mutation& mutation) {
                 mutation.idempotency->request_id);
     if (idempotent_results_.contains(*key)) return CommitOutcome::kDuplicateRequest;
   }
+  if (mutation.assignment_read.has_value()) {
+    auto it = assignments_.find(mutation.assignment_read->name);
+    if (it == assignments_.end() || it->second.resource.etag() != mutation.assignment_read->etag) {
+      return ReadChanged(mutation.assignment_read->name);
+    }
+  }
   if (mutation.client.has_value()) {
     if (absl::Status status = CheckPut(*mutation.client, clients_, "client"); !status.ok()) {
       return status;

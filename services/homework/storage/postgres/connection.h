@@ -35,6 +35,7 @@ struct Sql {
 
 // SQLSTATE codes the store acts on.
 inline constexpr absl::string_view kUniqueViolation = "23505";
+inline constexpr absl::string_view kDivisionByZero = "22012";
 inline constexpr absl::string_view kSerializationFailure = "40001";
 inline constexpr absl::string_view kDeadlockDetected = "40P01";
 

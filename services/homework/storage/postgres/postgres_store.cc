@@ -326,6 +326,12 @@ constexpr Sql kInsertIdempotencyKey{"insert idempotency key", R"sql(
   VALUES ($1, $2, $3, $4, $5, $6)
 )sql"};
 
+// $1 name, $2 etag: fails with division_by_zero unless assignment $1 has etag $2, so that the
+// rest of the transaction's round trip, COMMIT included, is skipped (Mutation::assignment_read).
+constexpr Sql kAssignmentUnchanged{"check assignment read", R"sql(
+  SELECT 1 / (SELECT count(*)::int FROM assignments WHERE name = $1 AND etag = $2)
+)sql"};
+
 // $1 time, $2 actor, $3 role, $4 practice, $5 action, $6 resource, $7 call_id, $8 outcome.
 constexpr Sql kInsertAudit{"append audit record", R"sql(
   INSERT INTO audit_log (time, actor, role, practice, action, resource, call_id, outcome)
@@ -573,12 +579,13 @@ absl::Status ReadAll(Connection& db, const Sql& sql, const std::vector<Param>& p
 // ---- The write path, inside Commit's transaction. ----
 
 // The statements of one Commit, sent to PostgreSQL in one round trip with BEGIN (Transaction::
-// Begin with statements) in the order of the design notes: the idempotency key, each Put (a
-// client's with its care team), the audit record, the events; and COMMIT in the same round trip
-// when nothing is left to decide on their results (then()). Then Outcome reads their results
-// in the same order and decides, as the statements one by one would have: a key already there is
-// kDuplicateRequest, whatever follows it; an insert that found its row is ALREADY_EXISTS; an
-// update that matched nothing is NOT_FOUND or ABORTED, told apart by one more read.
+// Begin with statements) in the order of the design notes: the idempotency key, the check of
+// the assignment read, each Put (a client's with its care team), the audit record, the events;
+// and COMMIT in the same round trip when nothing is left to decide on their results (then()).
+// Then Outcome reads their results in the same order and decides, as the statements one by one
+// would have: a key already there is kDuplicateRequest, whatever follows it; an assignment no
+// longer as read is ReadChanged; an insert that found its row is ALREADY_EXISTS; an update that
+// matched nothing is NOT_FOUND or ABORTED, told apart by one more read.
 class WritePlan {
  public:
   static absl::StatusOr<WritePlan> Of(const Mutation& mutation, const MutationRows& rows) {
@@ -590,6 +597,12 @@ class WritePlan {
            Param::Text(mutation.idempotency->request_id), Param::Text(mutation.idempotent_result),
            Param::Int64(absl::ToUnixMicros(absl::Now())),
            Param::Text(mutation.request_fingerprint)});
+    }
+    if (mutation.assignment_read.has_value()) {
+      plan.Add(Check::kUnchanged, kAssignmentUnchanged,
+               {Param::Text(mutation.assignment_read->name),
+                Param::Text(mutation.assignment_read->etag)},
+               nullptr, mutation.assignment_read->name);
     }
     absl::Status status = absl::OkStatus();
     if (mutation.client.has_value()) {
@@ -677,6 +690,12 @@ class WritePlan {
           }
           if (!result.ok()) return result.status();
           break;
+        case Check::kUnchanged:
+          if (!result.ok() && db.last_sqlstate() == postgres::kDivisionByZero) {
+            return ReadChanged(check.name);
+          }
+          if (!result.ok()) return result.status();
+          break;
         case Check::kInsert:
           if (!result.ok() && db.last_sqlstate() == postgres::kUniqueViolation) {
             return absl::AlreadyExistsError(
@@ -708,11 +727,11 @@ class WritePlan {
 
  private:
   // How a statement's result is read.
-  enum class Check { kKey, kInsert, kUpdate, kSucceeds };
+  enum class Check { kKey, kUnchanged, kInsert, kUpdate, kSucceeds };
   struct PlannedCheck {
     Check check;
     const TableSql* table = nullptr;  // kInsert and kUpdate
-    std::string name;                 // the resource's, for kInsert and kUpdate
+    std::string name;                 // the resource's, for kUnchanged, kInsert and kUpdate
   };
 
   WritePlan() = default;

@@ -124,6 +124,8 @@ constexpr Sql kListClientsOfMember{"list clients of care team member", R"sql(
 constexpr Sql kSelectAssignment{"read assignment",
                                 "SELECT data FROM assignments WHERE name = :name"};
 constexpr Sql kAssignmentExists{"find assignment", "SELECT 1 FROM assignments WHERE name = :name"};
+constexpr Sql kAssignmentUnchanged{
+    "check assignment read", "SELECT 1 FROM assignments WHERE name = :name AND etag = :etag"};
 constexpr Sql kInsertAssignment{"insert assignment", R"sql(
   INSERT INTO assignments (name, practice_name, client_name, state, create_time, etag, data)
   VALUES (:name, :practice_name, :client_name, :state, :create_time, :etag, :data)
@@ -1516,6 +1518,15 @@ absl::StatusOr<CommitOutcome> SqliteStore::WriteMutation(Connection& db, const M
     absl::StatusOr<InsertResult> inserted = insert->Insert();
     if (!inserted.ok()) return inserted.status();
     if (*inserted == InsertResult::kDuplicateKey) return CommitOutcome::kDuplicateRequest;
+  }
+  if (mutation.assignment_read.has_value()) {
+    absl::StatusOr<Statement> unchanged = db.Prepare(kAssignmentUnchanged);
+    if (!unchanged.ok()) return unchanged.status();
+    unchanged->BindText(":name", mutation.assignment_read->name)
+        .BindText(":etag", mutation.assignment_read->etag);
+    absl::StatusOr<bool> found = unchanged->Step();
+    if (!found.ok()) return found.status();
+    if (!*found) return ReadChanged(mutation.assignment_read->name);
   }
   if (mutation.client.has_value()) {
     absl::Status status =
