@@ -418,6 +418,49 @@ TEST_F(ReplicaSetTest, UpdateOnOneReplicaWithEtagStaleFromTheOtherIsAborted) {
   EXPECT_EQ(stored.etag(), updated.etag());
 }
 
+// A replica keeps the assignment a completion was decided on in memory, and its commit checks
+// that the stored one is still that version (ADR 0034): what the other replica changed since is
+// never written past.
+TEST_F(ReplicaSetTest, ACompletionAfterTheOtherReplicaCancelledTheAssignmentIsRefused) {
+  v1::Client alex;
+  v1::Assignment active;
+  ASSERT_NO_FATAL_FAILURE(AlexWithActiveLiftExposure(*stub_a_, &alex, &active));
+  v1::Completion first;
+  ASSERT_RPC_OK(Record(*stub_a_, active.name(), LiftPractice(20, "Ride 1"), &first));
+  ASSERT_RPC_OK(Record(*stub_a_, active.name(), LiftPractice(20, "Ride 2"), &first));
+
+  v1::CancelAssignmentRequest cancel;
+  cancel.set_name(active.name());
+  cancel.set_etag(active.etag());
+  v1::Assignment cancelled;
+  ASSERT_RPC_OK(Call(*stub_b_, &Stub::CancelAssignment, dr_ada_, cancel, &cancelled));
+
+  v1::Completion refused;
+  const grpc::Status status =
+      Record(*stub_a_, active.name(), LiftPractice(20, "Ride 3"), &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(status);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("STATE_CANCELLED")) << Describe(status);
+  EXPECT_EQ(ListAllCompletions(*stub_b_, active.name()).size(), 2u);
+}
+
+TEST_F(ReplicaSetTest, ACompletionAfterTheOtherReplicaActivatedTheAssignmentIsRecorded) {
+  v1::Client alex;
+  ASSERT_RPC_OK(CreateAlex(*stub_a_, &alex));
+  v1::Assignment draft;
+  ASSERT_RPC_OK(CreateDraft(*stub_a_, alex.name(), &draft));
+  // Refused on the draft, which replica A then holds in memory.
+  v1::Completion recorded;
+  const grpc::Status early = Record(*stub_a_, draft.name(), LiftPractice(20, "Ride 1"), &recorded);
+  ASSERT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(early);
+
+  v1::Assignment active;
+  ASSERT_RPC_OK(Activate(*stub_b_, draft, &active));
+
+  ASSERT_RPC_OK(Record(*stub_a_, draft.name(), LiftPractice(20, "Ride 2"), &recorded));
+  EXPECT_EQ(recorded.client_note(), "Ride 2");
+  EXPECT_EQ(ListAllCompletions(*stub_b_, draft.name()).size(), 1u);
+}
+
 TEST_F(ReplicaSetTest, WatchOnOneReplicaDeliversTheWritesOfTheOtherInOrder) {
   v1::Client alex;
   ASSERT_RPC_OK(CreateAlex(*stub_a_, &alex));
