@@ -436,8 +436,7 @@ TEST_F(ReplicaSetTest, ACompletionAfterTheOtherReplicaCancelledTheAssignmentIsRe
   ASSERT_RPC_OK(Call(*stub_b_, &Stub::CancelAssignment, dr_ada_, cancel, &cancelled));
 
   v1::Completion refused;
-  const grpc::Status status =
-      Record(*stub_a_, active.name(), LiftPractice(20, "Ride 3"), &refused);
+  const grpc::Status status = Record(*stub_a_, active.name(), LiftPractice(20, "Ride 3"), &refused);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(status);
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("STATE_CANCELLED")) << Describe(status);
   EXPECT_EQ(ListAllCompletions(*stub_b_, active.name()).size(), 2u);

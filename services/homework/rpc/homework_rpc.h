@@ -52,8 +52,8 @@ namespace therapy::homework {
 // open streams hold no thread (docs/decisions/0011-watch-fan-out.md).
 class HomeworkRpc final : public grpc::Service {
  public:
-  // `reads_from_cache`: the store is an exact CachedStore (OpenStore with a cache on SQLite), so reads it may
-  // answer from memory are tried on gRPC's thread first (see StartUnary).
+  // `reads_from_cache`: the store is an exact CachedStore (OpenStore with a cache on SQLite), so
+  // reads it may answer from memory are tried on gRPC's thread first (see StartUnary).
   HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, BlockingPool& pool,
               AuditBatcher& audits, JsonLog& log, bool reads_from_cache = false);
 

@@ -76,10 +76,12 @@ absl::StatusOr<std::optional<v1::Assignment>> CachedStore::GetAssignment(absl::s
   return Get<v1::Assignment>("assignment", name, &Store::GetAssignment, checked);
 }
 
-// Only the first page of one client's assignments, and only when it holds the whole list: a
-// later page's answer depends on its token, and a list cut short on what lies past the cut.
+// Only when exact (behind other writers, every list goes to the store), only the first page of
+// one client's assignments, and only when it holds the whole list: a later page's answer depends
+// on its token, and a list cut short on what lies past the cut.
 absl::StatusOr<Page<v1::Assignment>> CachedStore::ListAssignments(const AssignmentQuery& query) {
-  if (!exact() || query.client_name.empty() || !query.practice_name.empty() || !query.page.page_token.empty()) {
+  if (!exact() || query.client_name.empty() || !query.practice_name.empty() ||
+      !query.page.page_token.empty()) {
     if (CacheOnlyScope::Active()) return CacheMiss();
     return inner().ListAssignments(query);
   }
@@ -128,13 +130,13 @@ void CachedStore::CommitThen(Mutation mutation, CommitDone done) {
   std::vector<std::string> written = Written(mutation);
   std::optional<ReadVersion> read = mutation.assignment_read;
   for (const std::string& name : written) BeginWrite(name);
-  inner().CommitThen(
-      std::move(mutation), [this, written = std::move(written), read = std::move(read),
-                            done = std::move(done)](absl::StatusOr<CommitOutcome> outcome) mutable {
-        for (const std::string& name : written) EndWrite(name);
-        ForgetIfChanged(read, outcome.status());
-        std::move(done)(std::move(outcome));
-      });
+  inner().CommitThen(std::move(mutation),
+                     [this, written = std::move(written), read = std::move(read),
+                      done = std::move(done)](absl::StatusOr<CommitOutcome> outcome) mutable {
+                       for (const std::string& name : written) EndWrite(name);
+                       ForgetIfChanged(read, outcome.status());
+                       std::move(done)(std::move(outcome));
+                     });
 }
 
 void CachedStore::ForgetIfChanged(const std::optional<ReadVersion>& read,

@@ -63,8 +63,8 @@ struct CachedStoreOptions {
 //
 // Exact, not eventually consistent, when every write of the inner store goes through this one
 // (one process serves the store: OpenStore holds a SQLite file's lock; see ADR 0022). With
-// `shared_writers` (ADR 0034), only the reads that a commit checks are answered from memory. A Commit
-// that puts a client or an assignment drops the name's entry and marks the name as being
+// `shared_writers` (ADR 0034), only the reads that a commit checks are answered from memory. A
+// Commit that puts a client or an assignment drops the name's entry and marks the name as being
 // written before the inner store sees it; until the commit returns (whatever it returned),
 // reads of that name go to the inner store and keep nothing. A read that missed keeps what it
 // read only if no write of a name of its shard began in the meantime. So every answer is one

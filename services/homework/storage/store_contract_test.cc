@@ -425,7 +425,8 @@ TEST_P(StoreContractTest, AWriteDecidedOnTheAssignmentAsStoredCommits) {
   EXPECT_TRUE(stored->has_value());
 }
 
-TEST_P(StoreContractTest, AWriteDecidedOnAReplacedOrMissingAssignmentIsReadChangedAndWritesNothing) {
+TEST_P(StoreContractTest,
+       AWriteDecidedOnAReplacedOrMissingAssignmentIsReadChangedAndWritesNothing) {
   const v1::Assignment assignment =
       MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
   ExpectCommitted(store(), Inserting(assignment));

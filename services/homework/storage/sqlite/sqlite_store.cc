@@ -124,8 +124,8 @@ constexpr Sql kListClientsOfMember{"list clients of care team member", R"sql(
 constexpr Sql kSelectAssignment{"read assignment",
                                 "SELECT data FROM assignments WHERE name = :name"};
 constexpr Sql kAssignmentExists{"find assignment", "SELECT 1 FROM assignments WHERE name = :name"};
-constexpr Sql kAssignmentUnchanged{
-    "check assignment read", "SELECT 1 FROM assignments WHERE name = :name AND etag = :etag"};
+constexpr Sql kAssignmentUnchanged{"check assignment read",
+                                   "SELECT 1 FROM assignments WHERE name = :name AND etag = :etag"};
 constexpr Sql kInsertAssignment{"insert assignment", R"sql(
   INSERT INTO assignments (name, practice_name, client_name, state, create_time, etag, data)
   VALUES (:name, :practice_name, :client_name, :state, :create_time, :etag, :data)
