@@ -27,8 +27,9 @@ ABSL_FLAG(std::string, store, "",
 ABSL_FLAG(int64_t, store_cache_mb,
           static_cast<int64_t>(therapy::homework::ServerOptions{}.store_cache_bytes >> 20),
           "sqlite: stores: MiB of clients and assignments kept in memory for point reads "
-          "(authorisation's care team, the assignment a call names); 0: none. Ignored for "
-          "postgresql:// (replicas write the same rows) and memory:");
+          "(authorisation's care team, the assignment a call names); 0: none. postgresql:// "
+          "stores (replicas write the same rows): only the assignment a completion is decided "
+          "on, which its commit checks. Ignored for memory:");
 ABSL_FLAG(int, postgres_connections, therapy::homework::ServerOptions{}.postgres_connections,
           "postgresql:// stores: connections to the database this server opens at most "
           "(1-1000); a call that finds them all busy waits up to 5 s for one, then is "

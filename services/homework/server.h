@@ -33,7 +33,8 @@ struct ServerOptions {
   std::string jwks_path;                           // JWKS (RFC 7517) of the token signers
   std::string issuer = "homework-dev";
   std::string audience = "therapy-homework";
-  // sqlite: the cache of clients and assignments (StoreOptions::cache_bytes); 0: none.
+  // The cache of clients and assignments (StoreOptions::cache_bytes: SQLite's, and on PostgreSQL
+  // the assignment a completion is decided on); 0: none.
   std::size_t store_cache_bytes = CachedStoreOptions{}.capacity_bytes;
   // postgresql://: connections to the database at most (StoreOptions::postgres_connections).
   int postgres_connections = StoreOptions{}.postgres_connections;
