@@ -424,6 +424,16 @@ class SharedCachedStoreTest : public ::testing::Test {
     return absl::StrCat((*read)->title(), " ", (*read)->etag());
   }
 
+  // The cache keeps "Evening walk e1" (a checked read), then another replica replaces it with
+  // "Morning walk e2": this cache does not see that commit.
+  void KeepItThenReplaceItElsewhere() {
+    {
+      CheckedReadScope checked(/*from_memory=*/true);
+      ASSERT_EQ(Read(cache_), "Evening walk e1");
+    }
+    ASSERT_THAT(inner_.Commit(WritingAssignment(kAssignment, "Morning walk", "e2", "e1")), IsOk());
+  }
+
   HoldingStore inner_;
   CachedStore cache_;
 };
@@ -456,12 +466,7 @@ TEST_F(SharedCachedStoreTest, OnlyAReadItsCommitChecksIsAnsweredFromMemory) {
 }
 
 TEST_F(SharedCachedStoreTest, AnEntryAnotherReplicaReplacedIsCaughtByTheCommitAndForgotten) {
-  {
-    CheckedReadScope checked(/*from_memory=*/true);
-    ASSERT_EQ(Read(cache_), "Evening walk e1");
-  }
-  // Another replica changes it: this cache does not see the commit.
-  ASSERT_THAT(inner_.Commit(WritingAssignment(kAssignment, "Morning walk", "e2", "e1")), IsOk());
+  ASSERT_NO_FATAL_FAILURE(KeepItThenReplaceItElsewhere());
   CheckedReadScope checked(/*from_memory=*/true);
   ASSERT_EQ(Read(cache_), "Evening walk e1");  // what the cache kept
   Mutation completion;
@@ -477,11 +482,7 @@ TEST_F(SharedCachedStoreTest, AnEntryAnotherReplicaReplacedIsCaughtByTheCommitAn
 }
 
 TEST_F(SharedCachedStoreTest, ACheckedReadNotFromMemoryReadsTheStoreAndKeepsWhatItRead) {
-  {
-    CheckedReadScope checked(/*from_memory=*/true);
-    ASSERT_EQ(Read(cache_), "Evening walk e1");
-  }
-  ASSERT_THAT(inner_.Commit(WritingAssignment(kAssignment, "Morning walk", "e2", "e1")), IsOk());
+  ASSERT_NO_FATAL_FAILURE(KeepItThenReplaceItElsewhere());
   {
     CheckedReadScope fresh(/*from_memory=*/false);
     EXPECT_EQ(Read(cache_), "Morning walk e2");
