@@ -34,6 +34,10 @@ ABSL_FLAG(int, postgres_connections, therapy::homework::ServerOptions{}.postgres
           "postgresql:// stores: connections to the database this server opens at most "
           "(1-1000); a call that finds them all busy waits up to 5 s for one, then is "
           "UNAVAILABLE. Ignored for sqlite: and memory:");
+ABSL_FLAG(int, postgres_commit_writers, therapy::homework::ServerOptions{}.postgres_commit_writers,
+          "postgresql:// stores: threads that send the writes of calls in flight together, "
+          "several in one transaction and one round trip (0-64; 0: each write in its own "
+          "transaction). Ignored for sqlite: and memory:");
 ABSL_FLAG(std::string, jwks, "", "Required. JWKS file (RFC 7517) with the token signing keys");
 ABSL_FLAG(std::string, issuer, "homework-dev", "Required `iss` claim of bearer tokens");
 ABSL_FLAG(std::string, audience, "therapy-homework", "Required `aud` claim of bearer tokens");
@@ -147,6 +151,12 @@ int main(int argc, char** argv) {
   if (options.postgres_connections < 1 || options.postgres_connections > 1000) {
     log.Write(LogLevel::kError, "startup_failed",
               {{"message", "--postgres_connections must be 1 to 1000"}});
+    return 2;
+  }
+  options.postgres_commit_writers = absl::GetFlag(FLAGS_postgres_commit_writers);
+  if (options.postgres_commit_writers < 0 || options.postgres_commit_writers > 64) {
+    log.Write(LogLevel::kError, "startup_failed",
+              {{"message", "--postgres_commit_writers must be 0 to 64"}});
     return 2;
   }
   const int io_threads = absl::GetFlag(FLAGS_http_io_threads);

@@ -87,6 +87,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   Metrics* server_metrics = &server->metrics_;
   StoreOptions store_options{.uri = options.store_uri,
                              .postgres_connections = options.postgres_connections,
+                             .postgres_commit_writers = options.postgres_commit_writers,
                              .cache_bytes = options.store_cache_bytes};
   store_options.on_write_batch = [server_metrics](size_t writes) {
     server_metrics->RecordWriteBatch(writes);

@@ -38,6 +38,8 @@ struct ServerOptions {
   std::size_t store_cache_bytes = CachedStoreOptions{}.capacity_bytes;
   // postgresql://: connections to the database at most (StoreOptions::postgres_connections).
   int postgres_connections = StoreOptions{}.postgres_connections;
+  // postgresql://: threads sending writes in groups (StoreOptions::postgres_commit_writers).
+  int postgres_commit_writers = StoreOptions{}.postgres_commit_writers;
   // Threads for the core's blocking calls of gRPC's unary methods and watch starts
   // (runtime/blocking_pool.h); 0: DefaultBlockingThreads(), sized for the machine.
   int blocking_threads = 0;

@@ -53,8 +53,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(absl::string_view rest,
 // `rest` follows "postgresql://" or "postgres://", which libpq reads alike.
 absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(absl::string_view rest,
                                                     const StoreOptions& options) {
-  absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(
-      {.conninfo = absl::StrCat("postgresql://", rest), .pool_size = options.postgres_connections});
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store =
+      PostgresStore::Open({.conninfo = absl::StrCat("postgresql://", rest),
+                           .pool_size = options.postgres_connections,
+                           .commit_writers = options.postgres_commit_writers,
+                           .on_write_batch = options.on_write_batch});
   if (!store.ok()) return store.status();
   if (options.cache_bytes == 0) return std::unique_ptr<Store>(*std::move(store));
   // Replicas write the same rows: only the reads a commit checks come from memory (ADR 0034).

@@ -25,8 +25,10 @@ struct StoreOptions {
   std::string uri;
   // postgresql://: connections to the database at most (PostgresStoreOptions::pool_size).
   int postgres_connections = PostgresStoreOptions{}.pool_size;
-  // When set, hears how many writes each shared transaction carried. SQLite's group commit
-  // calls it; PostgreSQL commits each write in its own transaction and never does.
+  // postgresql://: threads that send writes in groups (PostgresStoreOptions::commit_writers).
+  int postgres_commit_writers = PostgresStoreOptions{}.commit_writers;
+  // When set, hears how many writes each shared transaction carried: SQLite's group commit, and
+  // PostgreSQL's groups of CommitThen's writes (Commit's own writes are not counted there).
   std::function<void(size_t)> on_write_batch;
   // When set, hears the file name of each schema migration about to be applied at opening (a
   // migration that rewrites a table can take minutes on a large store). SQLite calls it

@@ -394,13 +394,14 @@ TEST_P(StoreContractTest, UpdateOfMissingResourceIsNotFound) {
 
 // ---- A write decided on a read (Mutation::assignment_read). ----
 
-// A completion whose write was decided on the assignment `read` (its name and etag), with an
-// idempotency key and an event, all of which a refused commit must leave out.
-Mutation CompletionDecidedOn(ReadVersion read) {
-  Mutation mutation = Inserting(
-      MakeCompletion("practices/p1/clients/c1/assignments/a1/completions/x1", 1'700'000'000));
-  mutation.idempotency =
-      IdempotencyKey{.actor = "client-1", .method = "CreateCompletion", .request_id = "r-1"};
+// The completion `id` of assignment a1, whose write was decided on the assignment `read` (its
+// name and etag), with an idempotency key ("r-<id>") and an event, all of which a refused commit
+// must leave out.
+Mutation CompletionDecidedOn(ReadVersion read, const std::string& id = "x1") {
+  Mutation mutation = Inserting(MakeCompletion(
+      absl::StrCat("practices/p1/clients/c1/assignments/a1/completions/", id), 1'700'000'000));
+  mutation.idempotency = IdempotencyKey{
+      .actor = "client-1", .method = "CreateCompletion", .request_id = absl::StrCat("r-", id)};
   mutation.idempotent_result = mutation.completion->resource.name();
   mutation.events = {EventRecord{.practice = "p1",
                                  .client = "practices/p1/clients/c1",
@@ -480,6 +481,69 @@ TEST_P(StoreContractTest, ARecordedKeyWinsOverAChangedRead) {
 
   ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(*outcome, CommitOutcome::kDuplicateRequest);
+}
+
+// ---- Writes handed over without waiting (Store::CommitThen). ----
+
+TEST_P(StoreContractTest, WritesHandedOverTogetherAreEachAnsweredAsCommitWouldAnswerThem) {
+  const v1::Assignment assignment =
+      MakeAssignment("practices/p1/clients/c1/assignments/a1", 1'700'000'000);
+  ExpectCommitted(store(), Inserting(assignment));
+  const ReadVersion as_stored{assignment.name(), assignment.etag()};
+  const Mutation recorded = CompletionDecidedOn(as_stored, "x0");
+  ExpectCommitted(store(), recorded);
+  // Eight writes that commit, and three that must not, each for its own reason; handed over from
+  // four threads at once, so that a store that sends writes together gets some together.
+  std::vector<Mutation> writes;
+  for (int i = 1; i <= 8; ++i)
+    writes.push_back(CompletionDecidedOn(as_stored, absl::StrCat("x", i)));
+  Mutation taken_name = CompletionDecidedOn(as_stored, "x9");
+  taken_name.completion->resource.set_name(recorded.completion->resource.name());
+  writes.push_back(taken_name);  // ALREADY_EXISTS
+  writes.push_back(recorded);    // its key is recorded: kDuplicateRequest
+  writes.push_back(CompletionDecidedOn({"practices/p1/clients/c1/assignments/a9", "etag-1"},
+                                       "x10"));  // no such assignment
+  CommitThenAnswers answers(writes.size());
+
+  std::vector<std::thread> threads;
+  for (size_t first = 0; first < 4; ++first) {
+    threads.emplace_back([&, first] {
+      for (size_t i = first; i < writes.size(); i += 4)
+        store().CommitThen(writes[i], answers.Done(i));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const std::vector<absl::StatusOr<CommitOutcome>> outcomes = answers.Await();
+
+  for (size_t i = 0; i < 8; ++i) {
+    SCOPED_TRACE(writes[i].completion->resource.name());
+    ASSERT_THAT(outcomes[i], IsOk());
+    EXPECT_EQ(*outcomes[i], CommitOutcome::kCommitted);
+    absl::StatusOr<std::optional<v1::Completion>> stored =
+        store().GetCompletion(writes[i].completion->resource.name());
+    ASSERT_THAT(stored, IsOk());
+    EXPECT_TRUE(stored->has_value());
+  }
+  EXPECT_THAT(outcomes[8], StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_THAT(outcomes[9], IsOk());
+  EXPECT_EQ(*outcomes[9], CommitOutcome::kDuplicateRequest);
+  EXPECT_TRUE(IsReadChanged(outcomes[10].status())) << outcomes[10].status();
+  // Nothing of the three refused: the keys of the first and the last are not recorded, and the
+  // log has the events and the audit records of the nine completions committed, no more.
+  for (size_t i : {size_t{8}, size_t{10}}) {
+    absl::StatusOr<std::optional<IdempotentResult>> key =
+        store().FindIdempotentResult(*writes[i].idempotency);
+    ASSERT_THAT(key, IsOk());
+    EXPECT_FALSE(key->has_value()) << writes[i].idempotency->request_id;
+  }
+  absl::StatusOr<std::vector<EventRecord>> events = store().ListEvents({.practice = "p1"});
+  ASSERT_THAT(events, IsOk());
+  EXPECT_EQ(events->size(), 9u);
+  const std::vector<AuditRecord> audit = AllAudit(store());
+  EXPECT_EQ(
+      std::count_if(audit.begin(), audit.end(),
+                    [](const AuditRecord& record) { return record.action == "CreateCompletion"; }),
+      9);
 }
 
 TEST_P(StoreContractTest, MalformedResourceNameIsInvalidArgument) {

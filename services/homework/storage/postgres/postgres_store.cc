@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -662,6 +663,19 @@ class WritePlan {
   WritePlan(WritePlan&&) = default;
   WritePlan& operator=(WritePlan&&) = default;
 
+  // The statements of `plans`, in their order, as one plan: one transaction that commits when
+  // each of them would have alone. For plans whose then() is kCommit (an update's result is read
+  // before COMMIT); their parameters still borrow from them, so they must outlive it.
+  static WritePlan Joined(absl::Span<const WritePlan* const> plans) {
+    WritePlan joined;
+    for (const WritePlan* plan : plans) {
+      joined.statements_.insert(joined.statements_.end(), plan->statements_.begin(),
+                                plan->statements_.end());
+      joined.checks_.insert(joined.checks_.end(), plan->checks_.begin(), plan->checks_.end());
+    }
+    return joined;
+  }
+
   absl::Span<const Statement> statements() const { return statements_; }
 
   // What follows the statements in their round trip: COMMIT, unless an update's result must be
@@ -815,7 +829,45 @@ CommitAttempt CommitOnce(Connection& db, const WritePlan& plan) {
   return attempt;  // the transaction rolls back here unless it committed
 }
 
+absl::Status MayHaveCommitted(const absl::Status& status) {
+  return absl::UnavailableError(
+      absl::StrCat(status.message(), "; the commit may or may not have been applied"));
+}
+
+// Commits `plan` on a connection of `pool`, trying again (at most kCommitAttempts times) when
+// that is safe: a deadlock or serialization failure rolled it back, or the connection broke
+// before COMMIT was sent.
+absl::StatusOr<CommitOutcome> CommitPlan(ConnectionPool& pool, const WritePlan& plan) {
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire();
+    if (!lease.ok()) return lease.status();
+    CommitAttempt result = CommitOnce(**lease, plan);
+    if (result.outcome.ok()) return result.outcome;
+    bool retry = false;
+    if ((*lease)->broken()) {
+      pool.DiscardIdle();
+      retry = !result.commit_sent;  // otherwise it may have committed
+    } else {
+      retry = result.sqlstate == postgres::kSerializationFailure ||
+              result.sqlstate == postgres::kDeadlockDetected;
+    }
+    if (!retry || attempt == kCommitAttempts) {
+      if (result.commit_sent && (*lease)->broken()) {
+        return MayHaveCommitted(result.outcome.status());
+      }
+      return result.outcome;
+    }
+  }
+}
+
 }  // namespace
+
+struct PostgresStore::QueuedWrite {
+  Mutation mutation;
+  MutationRows rows;              // of `mutation`
+  std::optional<WritePlan> plan;  // of both: its parameters borrow from them
+  CommitDone done;
+};
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
     const PostgresStoreOptions& options) {
@@ -825,6 +877,11 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("PostgreSQL store: pool_size ", options.pool_size, " is below 1"));
+  }
+  if (options.commit_writers < 0 || options.max_group < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PostgreSQL store: commit_writers ", options.commit_writers,
+                     " is below 0 or max_group ", options.max_group, " is below 1"));
   }
   const postgres::ConnectionSettings settings{.conninfo = options.conninfo,
                                               .connect_timeout = options.connect_timeout,
@@ -839,12 +896,24 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   auto pool = std::make_unique<ConnectionPool>(postgres::ConnectionPoolOptions{
       .settings = settings, .size = options.pool_size, .acquire_timeout = options.acquire_timeout});
   pool->Adopt(*std::move(connection));
-  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(pool)));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(pool), options));
 }
 
-PostgresStore::PostgresStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+PostgresStore::PostgresStore(std::unique_ptr<ConnectionPool> pool,
+                             const PostgresStoreOptions& options)
+    : pool_(std::move(pool)),
+      max_group_(static_cast<size_t>(options.max_group)),
+      on_write_batch_(options.on_write_batch) {
+  for (int i = 0; i < options.commit_writers; ++i) writers_.emplace_back([this] { WriteGroups(); });
+}
 
-PostgresStore::~PostgresStore() = default;
+PostgresStore::~PostgresStore() {
+  {
+    absl::MutexLock lock(&queue_mutex_);
+    stopping_ = true;
+  }
+  for (std::thread& writer : writers_) writer.join();
+}
 
 absl::StatusOr<std::optional<v1::Client>> PostgresStore::GetClient(absl::string_view name) {
   return ReadResource<v1::Client>(*pool_, kClientSql, name);
@@ -1067,27 +1136,76 @@ absl::StatusOr<CommitOutcome> PostgresStore::Commit(const Mutation& mutation) {
   if (!rows.ok()) return rows.status();
   absl::StatusOr<WritePlan> plan = WritePlan::Of(mutation, *rows);
   if (!plan.ok()) return plan.status();
-  for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
-    if (!lease.ok()) return lease.status();
-    CommitAttempt result = CommitOnce(**lease, *plan);
-    if (result.outcome.ok()) return result.outcome;
-    bool retry = false;
-    if ((*lease)->broken()) {
-      pool_->DiscardIdle();
-      retry = !result.commit_sent;  // otherwise it may have committed
-    } else {
-      retry = result.sqlstate == postgres::kSerializationFailure ||
-              result.sqlstate == postgres::kDeadlockDetected;
-    }
-    if (!retry || attempt == kCommitAttempts) {
-      if (result.commit_sent && (*lease)->broken()) {
-        return absl::UnavailableError(absl::StrCat(
-            result.outcome.status().message(), "; the commit may or may not have been applied"));
-      }
-      return result.outcome;
-    }
+  return CommitPlan(*pool_, *plan);
+}
+
+void PostgresStore::CommitThen(Mutation mutation, CommitDone done) {
+  auto write = std::make_unique<QueuedWrite>(
+      QueuedWrite{.mutation = std::move(mutation), .done = std::move(done)});
+  absl::StatusOr<MutationRows> rows = RowsOf(write->mutation);
+  if (!rows.ok()) return std::move(write->done)(rows.status());
+  write->rows = *std::move(rows);
+  absl::StatusOr<WritePlan> plan = WritePlan::Of(write->mutation, write->rows);
+  if (!plan.ok()) return std::move(write->done)(plan.status());
+  write->plan.emplace(*std::move(plan));
+  if (writers_.empty() || write->plan->then() != Transaction::Then::kCommit) {
+    return std::move(write->done)(CommitPlan(*pool_, *write->plan));
   }
+  absl::MutexLock lock(&queue_mutex_);
+  queue_.push_back(std::move(write));
+}
+
+void PostgresStore::WriteGroups() {
+  std::vector<std::unique_ptr<QueuedWrite>> group;
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mutex_);
+      queue_mutex_.Await(absl::Condition(
+          +[](PostgresStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mutex_) {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and nothing is left
+      const size_t count = std::min(queue_.size(), max_group_);
+      std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count),
+                std::back_inserter(group));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+    }
+    if (on_write_batch_) on_write_batch_(group.size());
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void PostgresStore::CommitGroup(std::vector<std::unique_ptr<QueuedWrite>>& group) {
+  if (group.size() > 1) {
+    std::vector<const WritePlan*> plans;
+    plans.reserve(group.size());
+    for (const auto& write : group) plans.push_back(&*write->plan);
+    const WritePlan joined = WritePlan::Joined(plans);
+    // What every write of the group hears, when the group decided them all.
+    std::optional<absl::StatusOr<CommitOutcome>> decided;
+    {
+      absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+      if (!lease.ok()) {
+        decided = lease.status();  // no connection within the acquire timeout: none for each
+      } else {
+        const CommitAttempt attempt = CommitOnce(**lease, joined);
+        if (attempt.outcome.ok() && *attempt.outcome == CommitOutcome::kCommitted) {
+          decided = CommitOutcome::kCommitted;
+        } else if ((*lease)->broken()) {
+          pool_->DiscardIdle();
+          if (attempt.commit_sent) decided = MayHaveCommitted(attempt.outcome.status());
+        }
+      }
+    }  // the connection goes back before the answers
+    if (decided.has_value()) {
+      for (const auto& write : group) std::move(write->done)(*decided);
+      return;
+    }
+    // Nothing of the group was written: each write on its own, as Commit would.
+  }
+  for (const auto& write : group) std::move(write->done)(CommitPlan(*pool_, *write->plan));
 }
 
 absl::StatusOr<std::vector<EventRecord>> PostgresStore::ListEvents(const EventQuery& query) {

@@ -38,6 +38,18 @@
 // like any other; the price is one short numbering transaction per read of the log that finds
 // new events.
 //
+// CommitThen (the writes of callers that must not wait: gRPC's threads, the pool's deferred
+// commits) groups writes (ADR 0035): `commit_writers` threads of the store's own each take every
+// write queued so far (at most `max_group`) and send them as one transaction, BEGIN, every write's
+// statements in their order and COMMIT, in one round trip; each caller hears kCommitted once that
+// COMMIT has returned. Only writes without an update are grouped (an update's result is read
+// before COMMIT); and when the group does not commit (any write's check fails, a deadlock, a
+// connection broken before COMMIT was sent), nothing of it was written and each of its writes is
+// committed on its own, exactly as Commit would, so each caller hears its own outcome. A group
+// whose connection broke after COMMIT was sent is UNAVAILABLE for each of its writes, as one
+// write is. A lone write is taken as soon as a writer is free, so grouping costs a write nothing
+// when there is no other to share with.
+//
 // Connections come from a bounded pool (connection_pool.h). Transient failures are UNAVAILABLE:
 // connection loss, the server shutting down or starting, serialization failure or deadlock
 // after retries, lock and statement timeouts, and no connection free within the acquire
@@ -50,15 +62,21 @@
 // three attempts. All SQL is named constants at the top of postgres_store.cc, run as prepared
 // statements with binary parameters; errors name the statement's purpose, never SQL or data.
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/homework/storage/store.h"
 
@@ -81,6 +99,14 @@ struct PostgresStoreOptions {
   absl::Duration acquire_timeout = absl::Seconds(5);    // waiting for a free connection
   absl::Duration statement_timeout = absl::Seconds(5);  // per statement, lock waits included
   absl::Duration connect_timeout = absl::Seconds(5);    // whole seconds, at least 2
+  // Threads that send CommitThen's writes in groups; 0: CommitThen commits each write alone on
+  // its caller's thread, as Commit does.
+  int commit_writers = 2;
+  int max_group = 64;  // writes in one group at most, 1 or more
+  // When set, hears how many writes each group about to be sent carries (metrics), on the writer
+  // thread before it sends them (so a test that blocks in it holds the group back while more
+  // writes queue).
+  std::function<void(size_t)> on_write_batch;
 };
 
 // A Store in a PostgreSQL database, shared by any number of replicas. Thread-safe.
@@ -120,6 +146,8 @@ class PostgresStore final : public Store {
       const IdempotencyKey& key) override;
 
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
+  // Queues the write for a writer thread, which sends it with the others queued (see above).
+  void CommitThen(Mutation mutation, CommitDone done) override;
 
   absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
   absl::StatusOr<int64_t> LatestEventSequence() override;
@@ -135,9 +163,23 @@ class PostgresStore final : public Store {
   absl::StatusOr<int64_t> SchemaVersion();
 
  private:
-  explicit PostgresStore(std::unique_ptr<postgres::ConnectionPool> pool);
+  // A write CommitThen queued: the mutation, what its statements borrow, and its caller's done.
+  struct QueuedWrite;
+
+  PostgresStore(std::unique_ptr<postgres::ConnectionPool> pool,
+                const PostgresStoreOptions& options);
+  // A writer thread: takes the writes queued, sends them together, answers each; until the
+  // store is destroyed and nothing is queued.
+  void WriteGroups();
+  void CommitGroup(std::vector<std::unique_ptr<QueuedWrite>>& group);
 
   const std::unique_ptr<postgres::ConnectionPool> pool_;
+  const size_t max_group_;
+  const std::function<void(size_t)> on_write_batch_;
+  absl::Mutex queue_mutex_;
+  std::deque<std::unique_ptr<QueuedWrite>> queue_ ABSL_GUARDED_BY(queue_mutex_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mutex_) = false;
+  std::vector<std::thread> writers_;  // last: started once everything above is
 };
 
 }  // namespace therapy::homework

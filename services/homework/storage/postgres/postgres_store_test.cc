@@ -14,6 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -882,10 +884,117 @@ TEST_F(PostgresStoreTest, UnreachableServerIsUnavailable) {
   EXPECT_THAT(store, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot connect")));
 }
 
+// ---- Writes sent in groups (CommitThen). ----
+
+// A store with one writer thread, whose first group waits until the test lets it go: the writes
+// handed over meanwhile queue, and the writer then takes them as one group.
+class GroupedWritesTest : public PostgresStoreTest {
+ protected:
+  void SetUp() override {
+    store_ =
+        OpenOrDie({.conninfo = uri_, .commit_writers = 1, .on_write_batch = [this](size_t writes) {
+                     {
+                       absl::MutexLock lock(&mutex_);
+                       groups_.push_back(writes);
+                     }
+                     go_.WaitForNotification();
+                   }});
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // Hands `writes` over: the first alone (the writer takes it and waits), then the others, which
+  // queue behind it; then lets the writer go, and returns what each write heard.
+  std::vector<absl::StatusOr<CommitOutcome>> HandOverTogether(const std::vector<Mutation>& writes) {
+    CommitThenAnswers answers(writes.size());
+    store_->CommitThen(writes[0], answers.Done(0));
+    {
+      absl::MutexLock lock(&mutex_);
+      mutex_.Await(absl::Condition(
+          +[](std::vector<size_t>* groups) { return !groups->empty(); }, &groups_));
+    }
+    for (size_t i = 1; i < writes.size(); ++i) store_->CommitThen(writes[i], answers.Done(i));
+    go_.Notify();
+    return answers.Await();
+  }
+
+  std::vector<size_t> groups() {
+    absl::MutexLock lock(&mutex_);
+    return groups_;
+  }
+
+  std::unique_ptr<PostgresStore> store_;
+
+ private:
+  absl::Mutex mutex_;
+  std::vector<size_t> groups_ ABSL_GUARDED_BY(mutex_);
+  absl::Notification go_;
+};
+
+TEST_F(GroupedWritesTest, WritesHandedOverTogetherCommitInOneTransaction) {
+  std::vector<Mutation> writes;
+  for (int i = 1; i <= 6; ++i) {
+    writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
+                                     absl::StrCat("r-", i)));
+  }
+
+  const std::vector<absl::StatusOr<CommitOutcome>> outcomes = HandOverTogether(writes);
+
+  EXPECT_THAT(groups(), ElementsAre(1, 5));
+  for (const absl::StatusOr<CommitOutcome>& outcome : outcomes) {
+    ASSERT_THAT(outcome, IsOk());
+    EXPECT_EQ(*outcome, CommitOutcome::kCommitted);
+  }
+  RawDatabase db(uri_);
+  EXPECT_EQ(db.QueryText("SELECT count(DISTINCT xmin::text) FROM clients WHERE name IN ("
+                         "'practices/p1/clients/c2', 'practices/p1/clients/c3', "
+                         "'practices/p1/clients/c4', 'practices/p1/clients/c5', "
+                         "'practices/p1/clients/c6')"),
+            "1");
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM client_care_team"), "6");
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM idempotency_keys"), "6");
+}
+
+TEST_F(GroupedWritesTest, AGroupWithAWriteThatCannotCommitCommitsEveryOtherOnItsOwn) {
+  ASSERT_THAT(store_->Commit(InsertingClient(MakeClient("practices/p1/clients/c0"), "r-0")),
+              IsOk());
+  std::vector<Mutation> writes;
+  for (int i = 1; i <= 4; ++i) {
+    writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
+                                     absl::StrCat("r-", i)));
+  }
+  writes.push_back(InsertingClient(MakeClient("practices/p1/clients/c0"), "r-9"));  // taken
+  writes.push_back(InsertingClient(MakeClient("practices/p1/clients/c7"), "r-0"));  // a retry
+  writes.push_back(InsertingClient(MakeClient("practices/p1/clients/c8"), "r-8"));
+
+  const std::vector<absl::StatusOr<CommitOutcome>> outcomes = HandOverTogether(writes);
+
+  EXPECT_THAT(groups(), ElementsAre(1, 6));
+  for (size_t i : {0, 1, 2, 3, 6}) {
+    ASSERT_THAT(outcomes[i], IsOk()) << i;
+    EXPECT_EQ(*outcomes[i], CommitOutcome::kCommitted) << i;
+  }
+  EXPECT_THAT(outcomes[4], StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_THAT(outcomes[5], IsOk());
+  EXPECT_EQ(*outcomes[5], CommitOutcome::kDuplicateRequest);
+  // The group wrote nothing; its writes that could commit did, each in a transaction of its own.
+  RawDatabase db(uri_);
+  EXPECT_EQ(db.QueryText("SELECT count(DISTINCT xmin::text) FROM clients WHERE name IN ("
+                         "'practices/p1/clients/c2', 'practices/p1/clients/c3', "
+                         "'practices/p1/clients/c4', 'practices/p1/clients/c8')"),
+            "4");
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM clients"), "6");
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM idempotency_keys"), "6");
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM idempotency_keys WHERE request_id = 'r-9'"), "0");
+}
+
 TEST_F(PostgresStoreTest, EmptyUriOrPoolOfNoConnectionsIsInvalidArgument) {
   EXPECT_THAT(PostgresStore::Open({.conninfo = ""}), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .pool_size = 0}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .commit_writers = -1}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("commit_writers")));
+  EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .max_group = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_group")));
 }
 
 }  // namespace
