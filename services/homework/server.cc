@@ -142,10 +142,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // OpenStore puts a cache in front of SQLite and PostgreSQL (with --store_cache_bytes above 0);
   // only SQLite's is exact, so that reads may be tried on it alone.
   const auto* cache = dynamic_cast<const CachedStore*>(server->store_.get());
-  const bool cached = cache != nullptr && cache->exact();
-  server->rpc_ = std::make_unique<HomeworkRpc>(
-      *server->homework_, *server->hub_, *server->verifier_, *server->pool_, *server->audits_, log,
-      /*reads_from_cache=*/cached);
+  using StoreCache = HomeworkRpc::StoreCache;
+  const StoreCache store_cache = cache == nullptr ? StoreCache::kNone
+                                 : cache->exact() ? StoreCache::kExact
+                                                  : StoreCache::kShared;
+  server->rpc_ =
+      std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_, *server->verifier_,
+                                    *server->pool_, *server->audits_, log, store_cache);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -67,10 +67,12 @@ class BlockingPoolRpcTest : public ::testing::Test {
     ASSERT_THAT(verifier, IsOk());
     verifier_ = *std::move(verifier);
 
-    // As the Server serves SQLite: the use cases read through a cache of the store.
+    // As the Server serves SQLite (an exact cache) or PostgreSQL (a cache behind other writers):
+    // the use cases read through a cache of the store.
     Store* served = &store_;
-    if (ReadsFromCache()) {
-      cached_ = std::make_unique<CachedStore>(store_, CachedStoreOptions{});
+    if (Cache() != StoreCache::kNone) {
+      cached_ = std::make_unique<CachedStore>(
+          store_, CachedStoreOptions{.shared_writers = Cache() == StoreCache::kShared});
       served = cached_.get();
     }
     hub_ = std::make_unique<EventHub>(store_, EventHubOptions{});
@@ -82,7 +84,7 @@ class BlockingPoolRpcTest : public ::testing::Test {
     log_ = std::make_unique<JsonLog>(log_file_);
     audits_ = std::make_unique<AuditBatcher>(store_);
     rpc_ = std::make_unique<HomeworkRpc>(*homework_, *hub_, *verifier_, *pool_, *audits_, *log_,
-                                         ReadsFromCache());
+                                         Cache());
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -105,7 +107,8 @@ class BlockingPoolRpcTest : public ::testing::Test {
     std::remove(jwks_path_.c_str());
   }
 
-  virtual bool ReadsFromCache() const { return false; }
+  using StoreCache = HomeworkRpc::StoreCache;
+  virtual StoreCache Cache() const { return StoreCache::kNone; }
 
   // Keeps the pool's one thread busy until Release.
   void HoldThePool() {
@@ -317,7 +320,7 @@ TEST_F(BlockingPoolRpcTest, AReadWhoseAuditRecordCannotBeWrittenReturnsNothing) 
 // record and one log line, whichever thread answered it.
 class CachedReadsRpcTest : public BlockingPoolRpcTest {
  protected:
-  bool ReadsFromCache() const override { return true; }
+  StoreCache Cache() const override { return StoreCache::kExact; }
 
   int AuditRecordsOf(absl::string_view method) {
     absl::StatusOr<std::vector<AuditRecord>> records = store_.ListAudit("practices/sunrise", 100);
@@ -359,6 +362,35 @@ class CachedReadsRpcTest : public BlockingPoolRpcTest {
         .client_name = "practices/sunrise/clients/ana", .assignment_name = assignment});
     EXPECT_THAT(page, IsOk());
     return page.ok() ? static_cast<int>(page->items.size()) : -1;
+  }
+
+  // Reads Ana with the pool's one thread held: once that read waits for the pool (or 10 s have
+  // passed), and 50 ms more, lets the pool go. What happened while it was held, and the answer.
+  struct HeldRead {
+    size_t queued = 0;  // calls waiting for the pool
+    bool answered = false;
+    int store_reads = 0;  // reads of a client the store itself answered
+    grpc::Status status;
+    v1::Client read;
+  };
+  HeldRead ReadAnaWhileThePoolIsHeld() {
+    HeldRead held;
+    const int reads_before = store_.client_reads.load();
+    HoldThePool();
+    std::atomic<bool> answered = false;
+    std::thread reader([&] {
+      held.status = GetAna(held.read);
+      answered = true;
+    });
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (pool_->queued() != 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+    held.queued = pool_->queued();
+    absl::SleepFor(absl::Milliseconds(50));
+    held.answered = answered.load();
+    held.store_reads = store_.client_reads.load() - reads_before;
+    Release();
+    reader.join();
+    return held;
   }
 
   int LoggedCalls(absl::string_view method) {
@@ -411,36 +443,64 @@ TEST_F(CachedReadsRpcTest, AReadTheCacheAnswersDoesNotWaitForThePool) {
 TEST_F(CachedReadsRpcTest, AReadTheCacheCannotAnswerWaitsForThePoolAndIsAuditedOnce) {
   v1::Client created;
   ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
-  const int reads_before = store_.client_reads.load();
-  HoldThePool();
-  std::atomic<bool> answered = false;
-  v1::Client read;
-  grpc::Status status;
-  std::thread reader([&] {
-    status = GetAna(read);
-    answered = true;
-  });
-  // Tried on gRPC's thread, missed the cache, queued for the pool.
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (pool_->queued() != 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
-  ASSERT_EQ(pool_->queued(), 1u);
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_FALSE(answered.load());
-  // The store itself was not read on gRPC's thread.
-  EXPECT_EQ(store_.client_reads.load(), reads_before);
-  Release();
-  reader.join();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(read.etag(), created.etag());
+  // Tried on gRPC's thread, missed the cache, queued for the pool; the store itself was not read
+  // on gRPC's thread.
+  const HeldRead held = ReadAnaWhileThePoolIsHeld();
+  EXPECT_EQ(held.queued, 1u);
+  EXPECT_FALSE(held.answered);
+  EXPECT_EQ(held.store_reads, 0);
+  EXPECT_TRUE(held.status.ok()) << held.status.error_message();
+  EXPECT_EQ(held.read.etag(), created.etag());
 
   EXPECT_EQ(AuditRecordsOf("GetClient"), 1);
   EXPECT_EQ(LoggedCalls("GetClient"), 1);
 }
 
+std::string CacheName(const ::testing::TestParamInfo<HomeworkRpc::StoreCache>& tested) {
+  return tested.param == HomeworkRpc::StoreCache::kExact ? "Exact" : "Shared";
+}
+
+// The completion's use case with either cache: SQLite's exact one, and one behind other writers
+// (PostgreSQL's replicas), which answers only the assignment the completion is decided on.
+class CompletionsFromCacheRpcTest : public CachedReadsRpcTest,
+                                    public ::testing::WithParamInterface<HomeworkRpc::StoreCache> {
+ protected:
+  StoreCache Cache() const override { return GetParam(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Caches, CompletionsFromCacheRpcTest,
+                         ::testing::Values(HomeworkRpc::StoreCache::kExact,
+                                           HomeworkRpc::StoreCache::kShared),
+                         &CacheName);
+
+class SharedCacheRpcTest : public CachedReadsRpcTest {
+ protected:
+  StoreCache Cache() const override { return StoreCache::kShared; }
+};
+
+// Behind other writers every read but the completion's own goes to the store, so to the pool: a
+// read, even of a client read before, waits for the pool and reads the store there, never on
+// gRPC's thread.
+TEST_F(SharedCacheRpcTest, AReadWaitsForThePoolAndReadsTheStoreThere) {
+  v1::Client created;
+  ASSERT_TRUE(stub_->CreateClient(As("backend", "service").get(), CreateAna(), &created).ok());
+  v1::Client read;
+  ASSERT_TRUE(GetAna(read).ok());
+  const int reads_before = store_.client_reads.load();
+  const HeldRead held = ReadAnaWhileThePoolIsHeld();
+  EXPECT_EQ(held.queued, 1u);
+  EXPECT_FALSE(held.answered);
+  EXPECT_EQ(held.store_reads, 0);
+  EXPECT_TRUE(held.status.ok()) << held.status.error_message();
+  EXPECT_EQ(store_.client_reads.load(), reads_before + 1);  // on the pool
+  EXPECT_EQ(AuditRecordsOf("GetClient"), 2);
+}
+
 // A completion's use case runs on gRPC's thread (its reads are cached) and hands its commit to
 // the store without waiting (ADR 0029): the pool's one thread stays busy throughout, and the
 // call is answered only once the store has committed it.
-TEST_F(CachedReadsRpcTest, ACompletionIsAnsweredOnlyOnceItsCommitIsInAndNeedsNoPoolThread) {
+TEST_P(CompletionsFromCacheRpcTest,
+       ACompletionIsAnsweredOnlyOnceItsCommitIsInAndNeedsNoPoolThread) {
   const std::string assignment = ActiveAssignmentOfAna();
   v1::Completion first;
   ASSERT_TRUE(Record(assignment, "warm-up", first).ok());  // the first read fills the cache
@@ -473,8 +533,10 @@ TEST_F(CachedReadsRpcTest, ACompletionIsAnsweredOnlyOnceItsCommitIsInAndNeedsNoP
 }
 
 // A deferred commit that fails wrote nothing: the call runs again on the pool, committing as
-// usual, and is answered from there, once; when that fails too, its error is the answer.
-TEST_F(CachedReadsRpcTest, ACompletionWhoseDeferredCommitFailsRunsAgainOnThePool) {
+// usual, and is answered from there, once; when that fails too, its error is the answer. (Behind
+// other writers the pool's run, decided on the assignment in memory, tries once more on the
+// assignment as stored, WithCheckedReads: three commits in all.)
+TEST_P(CompletionsFromCacheRpcTest, ACompletionWhoseDeferredCommitFailsRunsAgainOnThePool) {
   const std::string assignment = ActiveAssignmentOfAna();
   const int deferred_before = store_.commits_then();
   store_.FailCommits(1, absl::UnavailableError("disk hiccup"));
@@ -486,7 +548,8 @@ TEST_F(CachedReadsRpcTest, ACompletionWhoseDeferredCommitFailsRunsAgainOnThePool
   EXPECT_FALSE(stored.name().empty());
   EXPECT_EQ(LoggedCalls("CreateCompletion"), 1);
 
-  store_.FailCommits(2, absl::UnavailableError("disk gone"));
+  store_.FailCommits(GetParam() == StoreCache::kShared ? 3 : 2,
+                     absl::UnavailableError("disk gone"));
   status = Record(assignment, "r-2", stored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(status.error_message(), "disk gone");
@@ -496,7 +559,7 @@ TEST_F(CachedReadsRpcTest, ACompletionWhoseDeferredCommitFailsRunsAgainOnThePool
 
 // A retry of a completion that committed finds its key recorded: the deferred commit writes
 // nothing, and the run on the pool replays the first answer.
-TEST_F(CachedReadsRpcTest, ARetryOfACommittedCompletionReplaysTheFirstAnswer) {
+TEST_P(CompletionsFromCacheRpcTest, ARetryOfACommittedCompletionReplaysTheFirstAnswer) {
   const std::string assignment = ActiveAssignmentOfAna();
   v1::Completion first;
   ASSERT_TRUE(Record(assignment, "r-1", first).ok());

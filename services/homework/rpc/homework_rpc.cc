@@ -172,8 +172,9 @@ grpc::ServerUnaryReactor* HomeworkRpc::StartUnary(grpc::CallbackServerContext& c
   // A read the cache answers, and a write whose reads it answers and whose commit need not be
   // waited for, run here, on the gRPC thread that received them: no hand-over to the pool and
   // back (ADR 0018, ADR 0029). Anything else, or a miss, goes to the pool.
-  if (reads_from_cache_ && (AnsweredFromCache(method) || defer_commit) &&
-      run(run, /*cache_only=*/true, defer_commit)) {
+  const bool from_cache = (cache_ == StoreCache::kExact && AnsweredFromCache(method)) ||
+                          (cache_ != StoreCache::kNone && defer_commit);
+  if (from_cache && run(run, /*cache_only=*/true, defer_commit)) {
     return reactor;
   }
   RunOnPool(run, defer_commit, context, *reactor, method, start);
@@ -355,15 +356,14 @@ class HomeworkRpc::WatchReactor final : public grpc::ServerWriteReactor<grpc::By
 };
 
 HomeworkRpc::HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier,
-                         BlockingPool& pool, AuditBatcher& audits, JsonLog& log,
-                         bool reads_from_cache)
+                         BlockingPool& pool, AuditBatcher& audits, JsonLog& log, StoreCache cache)
     : homework_(homework),
       hub_(hub),
       verifier_(verifier),
       pool_(pool),
       audits_(audits),
       log_(log),
-      reads_from_cache_(reads_from_cache) {
+      cache_(cache) {
   // One handler per unary method (core/unary_methods.h): the use case of Homework with its name.
   std::map<std::string, grpc::internal::MethodHandler*, std::less<>> unary;
 #define HOMEWORK_RPC(Method, Request, Response)                           \

@@ -40,7 +40,9 @@ namespace therapy::homework {
 // DeferredCommit as well, and, with a cache in front of the store, first on gRPC's thread like
 // those reads: its commit is handed to the store without waiting (Store::CommitThen), and the
 // call is answered from the store's thread once it has committed, or run again on the pool,
-// committing as usual, when it did not (ADR 0029).
+// committing as usual, when it did not (ADR 0029). A cache behind other writers (PostgreSQL's
+// replicas) answers none of those reads, but may answer the completion's one read, which its
+// commit checks (ADR 0034): there completions alone are tried on gRPC's thread.
 //
 // Requests are parsed here with core's ParseRequest rather than by gRPC's generated handlers, so
 // a body that does not parse (a string that is not UTF-8, a truncated message) is answered
@@ -52,10 +54,16 @@ namespace therapy::homework {
 // open streams hold no thread (docs/decisions/0011-watch-fan-out.md).
 class HomeworkRpc final : public grpc::Service {
  public:
-  // `reads_from_cache`: the store is an exact CachedStore (OpenStore with a cache on SQLite), so
-  // reads it may answer from memory are tried on gRPC's thread first (see StartUnary).
+  // The cache in front of the store the use cases read (OpenStore's CachedStore): what it may
+  // answer is tried on gRPC's thread first (see StartUnary).
+  enum class StoreCache {
+    kNone,    // every call runs on the pool
+    kShared,  // behind other writers (PostgreSQL): completions only, their read checked at commit
+    kExact,   // the store's only writer's (SQLite): the reads it answers, and completions
+  };
+
   HomeworkRpc(Homework& homework, EventHub& hub, const TokenVerifier& verifier, BlockingPool& pool,
-              AuditBatcher& audits, JsonLog& log, bool reads_from_cache = false);
+              AuditBatcher& audits, JsonLog& log, StoreCache cache = StoreCache::kNone);
 
   // From now on every new call is answered UNAVAILABLE ("retry on another replica"), before
   // anything else runs; calls already running finish. For a graceful shutdown. Thread-safe.
@@ -97,7 +105,7 @@ class HomeworkRpc final : public grpc::Service {
   BlockingPool& pool_;
   AuditBatcher& audits_;
   JsonLog& log_;
-  const bool reads_from_cache_;
+  const StoreCache cache_;
   // "/therapy.homework.v1.HomeworkService/<Method>": gRPC keeps pointers to these.
   std::deque<std::string> paths_;
   std::atomic<bool> draining_{false};

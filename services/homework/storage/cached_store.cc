@@ -62,18 +62,33 @@ CachedStore::CachedStore(std::unique_ptr<Store> inner, CachedStoreOptions option
       shard_capacity_(options_.capacity_bytes / kShards) {}
 
 absl::StatusOr<std::optional<v1::Client>> CachedStore::GetClient(absl::string_view name) {
-  if (!exact()) return inner().GetClient(name);
-  return Get<v1::Client>("client", name, &Store::GetClient);
+  if (exact()) return Get<v1::Client>("client", name, &Store::GetClient);
+  if (CacheOnlyScope::Active()) return CacheMiss();
+  return inner().GetClient(name);
 }
 
 absl::StatusOr<std::optional<v1::Assignment>> CachedStore::GetAssignment(absl::string_view name) {
   if (exact()) return Get<v1::Assignment>("assignment", name, &Store::GetAssignment);
   // Behind other writers: from memory only for a read its commit checks, when its scope allows.
   CheckedReadScope* checked = CheckedReadScope::Current();
-  if (checked == nullptr) return inner().GetAssignment(name);
+  if (checked == nullptr) {
+    if (CacheOnlyScope::Active()) return CacheMiss();
+    return inner().GetAssignment(name);
+  }
   // Deciding again on what is stored: what it reads replaces what was kept.
   if (!checked->from_memory()) Forget(name);
   return Get<v1::Assignment>("assignment", name, &Store::GetAssignment, checked);
+}
+
+absl::StatusOr<std::optional<v1::Completion>> CachedStore::GetCompletion(absl::string_view name) {
+  if (CacheOnlyScope::Active()) return CacheMiss();
+  return inner().GetCompletion(name);
+}
+
+absl::StatusOr<std::optional<IdempotentResult>> CachedStore::FindIdempotentResult(
+    const IdempotencyKey& key) {
+  if (CacheOnlyScope::Active()) return CacheMiss();
+  return inner().FindIdempotentResult(key);
 }
 
 // Only when exact (behind other writers, every list goes to the store), only the first page of

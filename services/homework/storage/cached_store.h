@@ -83,6 +83,10 @@ class CachedStore final : public ForwardingStore {
   absl::StatusOr<std::optional<v1::Client>> GetClient(absl::string_view name) override;
   absl::StatusOr<std::optional<v1::Assignment>> GetAssignment(absl::string_view name) override;
   absl::StatusOr<Page<v1::Assignment>> ListAssignments(const AssignmentQuery& query) override;
+  // Not cached; in a CacheOnlyScope, a miss (the reads of a create's replay, CreateOnce).
+  absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override;
+  absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
+      const IdempotencyKey& key) override;
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override;
   void CommitThen(Mutation mutation, CommitDone done) override;
 

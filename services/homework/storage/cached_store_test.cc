@@ -112,6 +112,15 @@ class HoldingStore final : public ForwardingStore {
     ++assignment_lists;
     return ForwardingStore::ListAssignments(query);
   }
+  absl::StatusOr<std::optional<v1::Completion>> GetCompletion(absl::string_view name) override {
+    ++other_reads;
+    return ForwardingStore::GetCompletion(name);
+  }
+  absl::StatusOr<std::optional<IdempotentResult>> FindIdempotentResult(
+      const IdempotencyKey& key) override {
+    ++other_reads;
+    return ForwardingStore::FindIdempotentResult(key);
+  }
   absl::StatusOr<CommitOutcome> Commit(const Mutation& mutation) override {
     if (hold_commits) {
       commit_held.Notify();
@@ -123,6 +132,7 @@ class HoldingStore final : public ForwardingStore {
   std::atomic<int> client_reads = 0;
   std::atomic<int> assignment_reads = 0;
   std::atomic<int> assignment_lists = 0;
+  std::atomic<int> other_reads = 0;  // GetCompletion, FindIdempotentResult
   std::atomic<bool> hold_reads = false;
   absl::Notification read_held, release_read;
   std::atomic<bool> hold_commits = false;
@@ -383,10 +393,18 @@ TEST_F(CachedStoreTest, InACacheOnlyScopeAMissFailsWithoutReadingTheStore) {
     EXPECT_TRUE(IsCacheMiss(cache_.GetAssignment(kAssignment).status()));
     EXPECT_TRUE(IsCacheMiss(cache_.ListAssignments(of_client).status()));
     EXPECT_TRUE(IsCacheMiss(cache_.ListAssignments(of_practice).status()));
+    // Reads it never keeps: a create's replay (CreateOnce).
+    EXPECT_TRUE(
+        IsCacheMiss(cache_.GetCompletion(absl::StrCat(kAssignment, "/completions/x1")).status()));
+    EXPECT_TRUE(IsCacheMiss(
+        cache_
+            .FindIdempotentResult({.actor = "ana", .method = "CreateCompletion", .request_id = "r"})
+            .status()));
   }
   EXPECT_EQ(inner_.client_reads, 0);
   EXPECT_EQ(inner_.assignment_reads, 0);
   EXPECT_EQ(inner_.assignment_lists, 0);
+  EXPECT_EQ(inner_.other_reads, 0);
   EXPECT_TRUE(lookups_.empty());
 
   EXPECT_EQ(CareTeamOf(kClient), "e1:dr-lee");  // outside the scope: read and kept
@@ -463,6 +481,37 @@ TEST_F(SharedCachedStoreTest, OnlyAReadItsCommitChecksIsAnsweredFromMemory) {
   EXPECT_EQ(TitlesOf(cache_, kClient), "Evening walk");
   EXPECT_EQ(TitlesOf(cache_, kClient), "Evening walk");
   EXPECT_EQ(inner_.assignment_lists, 2);
+}
+
+// In a CacheOnlyScope (a completion tried on gRPC's thread) the shared cache reads nothing of
+// the store: every read it does not answer from memory, a checked one included, is a miss.
+TEST_F(SharedCachedStoreTest, InACacheOnlyScopeEveryReadButACheckedHitIsAMiss) {
+  ASSERT_THAT(inner_.Commit(Writing(Client(kClient, "e1", {"dr-lee"}))), IsOk());
+  {
+    CacheOnlyScope only_cached;
+    EXPECT_TRUE(IsCacheMiss(cache_.GetClient(kClient).status()));
+    EXPECT_TRUE(IsCacheMiss(cache_.GetAssignment(kAssignment).status()));
+    CheckedReadScope checked(/*from_memory=*/true);
+    EXPECT_TRUE(IsCacheMiss(cache_.GetAssignment(kAssignment).status()));  // not kept yet
+  }
+  EXPECT_EQ(inner_.client_reads, 0);
+  EXPECT_EQ(inner_.assignment_reads, 0);
+  {
+    CheckedReadScope checked(/*from_memory=*/true);
+    ASSERT_EQ(Read(cache_), "Evening walk e1");  // read and kept
+  }
+  {
+    CacheOnlyScope only_cached;
+    CheckedReadScope checked(/*from_memory=*/true);
+    EXPECT_EQ(Read(cache_), "Evening walk e1");
+    EXPECT_TRUE(checked.answered_from_memory());
+  }
+  {
+    CacheOnlyScope only_cached;
+    EXPECT_TRUE(IsCacheMiss(cache_.GetAssignment(kAssignment).status()));  // unchecked
+  }
+  EXPECT_EQ(inner_.client_reads, 0);
+  EXPECT_EQ(inner_.assignment_reads, 1);
 }
 
 TEST_F(SharedCachedStoreTest, AnEntryAnotherReplicaReplacedIsCaughtByTheCommitAndForgotten) {
