@@ -140,12 +140,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       std::make_unique<BlockingPool>(BlockingPoolOptions{.threads = options.blocking_threads});
   server->audits_ = std::make_unique<AuditBatcher>(*server->metered_store_);
   // OpenStore puts a cache in front of SQLite and PostgreSQL (with --store_cache_bytes above 0);
-  // only SQLite's is exact, so that reads may be tried on it alone.
+  // only SQLite's is exact, so that reads may be tried on it alone. Behind PostgreSQL's, only
+  // completions, and only when the store's writer threads take their commits (without them,
+  // CommitThen would wait for PostgreSQL on gRPC's thread).
   const auto* cache = dynamic_cast<const CachedStore*>(server->store_.get());
   using StoreCache = HomeworkRpc::StoreCache;
-  const StoreCache store_cache = cache == nullptr ? StoreCache::kNone
-                                 : cache->exact() ? StoreCache::kExact
-                                                  : StoreCache::kShared;
+  StoreCache store_cache = StoreCache::kNone;
+  if (cache != nullptr && cache->exact()) {
+    store_cache = StoreCache::kExact;
+  } else if (cache != nullptr && options.postgres_commit_writers > 0) {
+    store_cache = StoreCache::kShared;
+  }
   server->rpc_ =
       std::make_unique<HomeworkRpc>(*server->homework_, *server->hub_, *server->verifier_,
                                     *server->pool_, *server->audits_, log, store_cache);
