@@ -878,10 +878,10 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
     return absl::InvalidArgumentError(
         absl::StrCat("PostgreSQL store: pool_size ", options.pool_size, " is below 1"));
   }
-  if (options.commit_writers < 0 || options.max_group < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("PostgreSQL store: commit_writers ", options.commit_writers,
-                     " is below 0 or max_group ", options.max_group, " is below 1"));
+  if (options.commit_writers < 0 || options.max_group < 1 || options.max_queued < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PostgreSQL store: commit_writers ", options.commit_writers, " is below 0, or max_group ",
+        options.max_group, " or max_queued ", options.max_queued, " is below 1"));
   }
   const postgres::ConnectionSettings settings{.conninfo = options.conninfo,
                                               .connect_timeout = options.connect_timeout,
@@ -903,6 +903,7 @@ PostgresStore::PostgresStore(std::unique_ptr<ConnectionPool> pool,
                              const PostgresStoreOptions& options)
     : pool_(std::move(pool)),
       max_group_(static_cast<size_t>(options.max_group)),
+      max_queued_(static_cast<size_t>(options.max_queued)),
       on_write_batch_(options.on_write_batch) {
   for (int i = 0; i < options.commit_writers; ++i) writers_.emplace_back([this] { WriteGroups(); });
 }
@@ -1151,8 +1152,15 @@ void PostgresStore::CommitThen(Mutation mutation, CommitDone done) {
   if (writers_.empty() || write->plan->then() != Transaction::Then::kCommit) {
     return std::move(write->done)(CommitPlan(*pool_, *write->plan));
   }
-  absl::MutexLock lock(&queue_mutex_);
-  queue_.push_back(std::move(write));
+  {
+    absl::MutexLock lock(&queue_mutex_);
+    if (queue_.size() < max_queued_ && !stopping_) {
+      queue_.push_back(std::move(write));
+      return;
+    }
+  }
+  std::move(write->done)(
+      absl::UnavailableError("the store's write queue is full; wait for a commit"));
 }
 
 void PostgresStore::WriteGroups() {

@@ -48,7 +48,8 @@
 // committed on its own, exactly as Commit would, so each caller hears its own outcome. A group
 // whose connection broke after COMMIT was sent is UNAVAILABLE for each of its writes, as one
 // write is. A lone write is taken as soon as a writer is free, so grouping costs a write nothing
-// when there is no other to share with.
+// when there is no other to share with. At most `max_queued` writes wait; CommitThen refuses the
+// next at once (UNAVAILABLE, nothing written).
 //
 // Connections come from a bounded pool (connection_pool.h). Transient failures are UNAVAILABLE:
 // connection loss, the server shutting down or starting, serialization failure or deadlock
@@ -103,6 +104,10 @@ struct PostgresStoreOptions {
   // its caller's thread, as Commit does.
   int commit_writers = 2;
   int max_group = 64;  // writes in one group at most, 1 or more
+  // Writes queued for the writers at most (1 or more): beyond it CommitThen answers UNAVAILABLE
+  // at once, and its caller commits the waiting way, on a thread that may block (as SQLite's
+  // group commit does), so the queue stays bounded by the threads.
+  int max_queued = 4096;
   // When set, hears how many writes each group about to be sent carries (metrics), on the writer
   // thread before it sends them (so a test that blocks in it holds the group back while more
   // writes queue).
@@ -175,6 +180,7 @@ class PostgresStore final : public Store {
 
   const std::unique_ptr<postgres::ConnectionPool> pool_;
   const size_t max_group_;
+  const size_t max_queued_;
   const std::function<void(size_t)> on_write_batch_;
   absl::Mutex queue_mutex_;
   std::deque<std::unique_ptr<QueuedWrite>> queue_ ABSL_GUARDED_BY(queue_mutex_);

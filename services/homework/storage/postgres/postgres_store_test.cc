@@ -887,18 +887,20 @@ TEST_F(PostgresStoreTest, UnreachableServerIsUnavailable) {
 // ---- Writes sent in groups (CommitThen). ----
 
 // A store with one writer thread, whose first group waits until the test lets it go: the writes
-// handed over meanwhile queue, and the writer then takes them as one group.
+// handed over meanwhile queue (six at most), and the writer then takes them as one group.
 class GroupedWritesTest : public PostgresStoreTest {
  protected:
   void SetUp() override {
-    store_ =
-        OpenOrDie({.conninfo = uri_, .commit_writers = 1, .on_write_batch = [this](size_t writes) {
-                     {
-                       absl::MutexLock lock(&mutex_);
-                       groups_.push_back(writes);
-                     }
-                     go_.WaitForNotification();
-                   }});
+    store_ = OpenOrDie({.conninfo = uri_,
+                        .commit_writers = 1,
+                        .max_queued = 6,
+                        .on_write_batch = [this](size_t writes) {
+                          {
+                            absl::MutexLock lock(&mutex_);
+                            groups_.push_back(writes);
+                          }
+                          go_.WaitForNotification();
+                        }});
     ASSERT_NE(store_, nullptr);
   }
 
@@ -987,6 +989,33 @@ TEST_F(GroupedWritesTest, AGroupWithAWriteThatCannotCommitCommitsEveryOtherOnIts
   EXPECT_EQ(db.QueryText("SELECT count(*) FROM idempotency_keys WHERE request_id = 'r-9'"), "0");
 }
 
+// Beyond the queue's bound a write is refused at once and never runs; its caller commits the
+// waiting way. The writes queued before it commit as usual.
+TEST_F(GroupedWritesTest, AWriteBeyondTheQueuesBoundIsRefusedAtOnceAndNeverRuns) {
+  std::vector<Mutation> writes;
+  for (int i = 1; i <= 9; ++i) {
+    writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
+                                     absl::StrCat("r-", i)));
+  }
+
+  const std::vector<absl::StatusOr<CommitOutcome>> outcomes = HandOverTogether(writes);
+
+  EXPECT_THAT(groups(), ElementsAre(1, 6));
+  for (size_t i = 0; i < 7; ++i) {
+    ASSERT_THAT(outcomes[i], IsOk()) << i;
+    EXPECT_EQ(*outcomes[i], CommitOutcome::kCommitted) << i;
+  }
+  for (size_t i : {7, 8}) {
+    EXPECT_THAT(outcomes[i], StatusIs(absl::StatusCode::kUnavailable, HasSubstr("queue is full")))
+        << i;
+  }
+  RawDatabase db(uri_);
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM clients"), "7");
+  EXPECT_EQ(db.QueryText("SELECT count(*) FROM idempotency_keys WHERE request_id IN ('r-8', "
+                         "'r-9')"),
+            "0");
+}
+
 TEST_F(PostgresStoreTest, EmptyUriOrPoolOfNoConnectionsIsInvalidArgument) {
   EXPECT_THAT(PostgresStore::Open({.conninfo = ""}), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .pool_size = 0}),
@@ -995,6 +1024,8 @@ TEST_F(PostgresStoreTest, EmptyUriOrPoolOfNoConnectionsIsInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("commit_writers")));
   EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .max_group = 0}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_group")));
+  EXPECT_THAT(PostgresStore::Open({.conninfo = uri_, .max_queued = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_queued")));
 }
 
 }  // namespace
