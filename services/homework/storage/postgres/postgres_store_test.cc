@@ -919,6 +919,16 @@ class GroupedWritesTest : public PostgresStoreTest {
     return answers.Await();
   }
 
+  // Inserts of clients c<first>..c<last> of practice p1, each with request id r-<n>.
+  static std::vector<Mutation> InsertingClients(int first, int last) {
+    std::vector<Mutation> writes;
+    for (int i = first; i <= last; ++i) {
+      writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
+                                       absl::StrCat("r-", i)));
+    }
+    return writes;
+  }
+
   std::vector<size_t> groups() {
     absl::MutexLock lock(&mutex_);
     return groups_;
@@ -933,11 +943,7 @@ class GroupedWritesTest : public PostgresStoreTest {
 };
 
 TEST_F(GroupedWritesTest, WritesHandedOverTogetherCommitInOneTransaction) {
-  std::vector<Mutation> writes;
-  for (int i = 1; i <= 6; ++i) {
-    writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
-                                     absl::StrCat("r-", i)));
-  }
+  const std::vector<Mutation> writes = InsertingClients(1, 6);
 
   const std::vector<absl::StatusOr<CommitOutcome>> outcomes = HandOverTogether(writes);
 
@@ -959,11 +965,7 @@ TEST_F(GroupedWritesTest, WritesHandedOverTogetherCommitInOneTransaction) {
 TEST_F(GroupedWritesTest, AGroupWithAWriteThatCannotCommitCommitsEveryOtherOnItsOwn) {
   ASSERT_THAT(store_->Commit(InsertingClient(MakeClient("practices/p1/clients/c0"), "r-0")),
               IsOk());
-  std::vector<Mutation> writes;
-  for (int i = 1; i <= 4; ++i) {
-    writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
-                                     absl::StrCat("r-", i)));
-  }
+  std::vector<Mutation> writes = InsertingClients(1, 4);
   writes.push_back(InsertingClient(MakeClient("practices/p1/clients/c0"), "r-9"));  // taken
   writes.push_back(InsertingClient(MakeClient("practices/p1/clients/c7"), "r-0"));  // a retry
   writes.push_back(InsertingClient(MakeClient("practices/p1/clients/c8"), "r-8"));
@@ -992,11 +994,7 @@ TEST_F(GroupedWritesTest, AGroupWithAWriteThatCannotCommitCommitsEveryOtherOnIts
 // Beyond the queue's bound a write is refused at once and never runs; its caller commits the
 // waiting way. The writes queued before it commit as usual.
 TEST_F(GroupedWritesTest, AWriteBeyondTheQueuesBoundIsRefusedAtOnceAndNeverRuns) {
-  std::vector<Mutation> writes;
-  for (int i = 1; i <= 9; ++i) {
-    writes.push_back(InsertingClient(MakeClient(absl::StrCat("practices/p1/clients/c", i)),
-                                     absl::StrCat("r-", i)));
-  }
+  const std::vector<Mutation> writes = InsertingClients(1, 9);
 
   const std::vector<absl::StatusOr<CommitOutcome>> outcomes = HandOverTogether(writes);
 
